@@ -1,0 +1,165 @@
+//! Frames a client sends.
+//!
+//! The first frame of a connection is [`ClientFrame::Hello`]; every other
+//! frame is a request carrying a client-chosen [`RequestId`] that the one
+//! reply (`result` or `error`) echoes.
+
+use crate::ids::{ConversationId, RequestId, Seq, TeamId};
+use crate::model::{NewContact, Position};
+use serde::{Deserialize, Serialize};
+
+/// Every frame a client may send, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// Opens the session: must be the first frame.
+    Hello(Hello),
+    /// Starts live delivery of a team's events, replaying what was missed.
+    Subscribe(Subscribe),
+    /// Stops live delivery of a team's events.
+    Unsubscribe(Unsubscribe),
+    /// Appends a message (or runs a `^command`) in a conversation.
+    Send(SendMessage),
+    /// Reads a page of a conversation's timeline.
+    History(History),
+    /// Lists a team's conversations.
+    Conversations(Conversations),
+    /// Starts a conversation with a new contact.
+    StartConversation(StartConversation),
+    /// Moves the caller's read marker in a conversation.
+    MarkRead(MarkRead),
+    /// Asks for a `pong` reply; useful to measure round trips.
+    Ping(Ping),
+}
+
+impl ClientFrame {
+    /// The request id, for every frame but `hello`.
+    pub fn request_id(&self) -> Option<RequestId> {
+        match self {
+            ClientFrame::Hello(_) => None,
+            ClientFrame::Subscribe(f) => Some(f.id),
+            ClientFrame::Unsubscribe(f) => Some(f.id),
+            ClientFrame::Send(f) => Some(f.id),
+            ClientFrame::History(f) => Some(f.id),
+            ClientFrame::Conversations(f) => Some(f.id),
+            ClientFrame::StartConversation(f) => Some(f.id),
+            ClientFrame::MarkRead(f) => Some(f.id),
+            ClientFrame::Ping(f) => Some(f.id),
+        }
+    }
+}
+
+/// The first frame: which protocol version the client speaks, and who it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// The protocol version; this crate speaks [`crate::PROTOCOL_VERSION`].
+    pub version: u32,
+    /// A session or bot token. Never a password.
+    pub token: String,
+}
+
+/// Asks for a team's events, live, after replaying those missed since `after`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscribe {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// The last position seen, if any. Without it the subscription starts at
+    /// the stream's head and nothing is replayed.
+    #[serde(default)]
+    pub after: Option<Position>,
+}
+
+/// Stops a team's live events on this connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unsubscribe {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+}
+
+/// Appends a message to a conversation.
+///
+/// A body starting with `^` is a command (see [`crate::command`]); `^^`
+/// escapes a literal leading caret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessage {
+    /// The request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The client's id for this message, unique per user and team. A retry
+    /// with the same id returns the original acknowledgement and stores
+    /// nothing twice. 1 to 64 bytes.
+    pub client_msg_id: String,
+    /// The text.
+    pub body: String,
+}
+
+/// Reads a page of a conversation, oldest first within the page.
+///
+/// With `before`, the page holds the messages just before that seq; with
+/// `after`, those just after it; with neither, the latest ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// The request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Return messages with a seq below this one.
+    #[serde(default)]
+    pub before: Option<Seq>,
+    /// Return messages with a seq above this one.
+    #[serde(default)]
+    pub after: Option<Seq>,
+    /// The most messages to return; defaults to and is capped by the
+    /// advertised `max_history_page`.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Lists a team's conversations, newest first, a page at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversations {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// Continue after this conversation (the `next` of the previous page).
+    #[serde(default)]
+    pub before: Option<ConversationId>,
+    /// The most conversations to return (default and cap: 100).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Starts a conversation with a new contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartConversation {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// Who the conversation is with.
+    pub contact: NewContact,
+}
+
+/// Moves the caller's read marker forward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkRead {
+    /// The request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The highest seq read. A marker never moves back.
+    pub seq: Seq,
+}
+
+/// Asks for a `pong`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ping {
+    /// The request id.
+    pub id: RequestId,
+}

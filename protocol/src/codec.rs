@@ -1,0 +1,135 @@
+//! The two encodings of a frame: MessagePack (binary WebSocket messages, the
+//! default) and JSON (text messages, for browsers and debugging).
+//!
+//! Both carry the same frames with the same named fields. Decoding is
+//! bounded: input larger than the caller's limit is refused before parsing,
+//! MessagePack nesting is capped at [`MAX_DEPTH`] (no frame needs more than
+//! six levels), and bytes left over after a frame are an error.
+
+use crate::ids::RequestId;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::io::Cursor;
+
+/// The deepest nesting a frame may have. Real frames use at most six levels;
+/// the cap stops a few bytes of nested arrays from costing real memory.
+pub const MAX_DEPTH: usize = 16;
+
+/// The WebSocket subprotocol that selects MessagePack.
+pub const SUBPROTOCOL_MSGPACK: &str = "switchboard.v1.msgpack";
+/// The WebSocket subprotocol that selects JSON.
+pub const SUBPROTOCOL_JSON: &str = "switchboard.v1.json";
+
+/// How frames are encoded on one connection, chosen at the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// MessagePack maps with named fields, one per binary message.
+    #[default]
+    MsgPack,
+    /// JSON objects, one per text message.
+    Json,
+}
+
+impl Encoding {
+    /// The subprotocol name that selects this encoding.
+    pub const fn subprotocol(self) -> &'static str {
+        match self {
+            Encoding::MsgPack => SUBPROTOCOL_MSGPACK,
+            Encoding::Json => SUBPROTOCOL_JSON,
+        }
+    }
+
+    /// The encoding a subprotocol name selects, if it is one of ours.
+    pub fn from_subprotocol(name: &str) -> Option<Encoding> {
+        match name.trim() {
+            SUBPROTOCOL_MSGPACK => Some(Encoding::MsgPack),
+            SUBPROTOCOL_JSON => Some(Encoding::Json),
+            _ => None,
+        }
+    }
+
+    /// Whether frames travel as binary (true) or text (false) messages.
+    pub const fn is_binary(self) -> bool {
+        matches!(self, Encoding::MsgPack)
+    }
+}
+
+/// Why a frame could not be encoded.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    /// MessagePack encoding failed.
+    #[error("msgpack encoding failed: {0}")]
+    MsgPack(#[from] rmp_serde::encode::Error),
+    /// JSON encoding failed.
+    #[error("json encoding failed: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Why bytes could not be decoded into a frame.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The input is larger than the limit the caller set.
+    #[error("frame of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The input's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The bytes are not a MessagePack frame of a known shape.
+    #[error("not a valid msgpack frame: {0}")]
+    MsgPack(#[from] rmp_serde::decode::Error),
+    /// The bytes are not a JSON frame of a known shape.
+    #[error("not a valid json frame: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A complete frame was followed by more bytes.
+    #[error("{0} unexpected bytes after the frame")]
+    TrailingBytes(usize),
+}
+
+/// Encodes a frame.
+pub fn encode<T: Serialize>(encoding: Encoding, frame: &T) -> Result<Vec<u8>, EncodeError> {
+    match encoding {
+        Encoding::MsgPack => Ok(rmp_serde::to_vec_named(frame)?),
+        Encoding::Json => Ok(serde_json::to_vec(frame)?),
+    }
+}
+
+/// Decodes one frame from `bytes`, refusing input over `max_bytes`.
+pub fn decode<T: DeserializeOwned>(
+    encoding: Encoding,
+    bytes: &[u8],
+    max_bytes: usize,
+) -> Result<T, DecodeError> {
+    if bytes.len() > max_bytes {
+        return Err(DecodeError::TooLarge {
+            size: bytes.len(),
+            limit: max_bytes,
+        });
+    }
+    match encoding {
+        Encoding::MsgPack => {
+            let mut de = rmp_serde::Deserializer::new(Cursor::new(bytes));
+            de.set_max_depth(MAX_DEPTH);
+            let frame = T::deserialize(&mut de)?;
+            // The cursor never moves past the slice, so this fits in usize.
+            let used = de.position() as usize;
+            if used != bytes.len() {
+                return Err(DecodeError::TrailingBytes(bytes.len() - used));
+            }
+            Ok(frame)
+        }
+        Encoding::Json => Ok(serde_json::from_slice(bytes)?),
+    }
+}
+
+/// Reads just the `id` field of a frame that failed to decode as a whole, so
+/// that the error reply can name the request it answers.
+pub fn probe_request_id(encoding: Encoding, bytes: &[u8], max_bytes: usize) -> Option<RequestId> {
+    #[derive(Deserialize)]
+    struct Probe {
+        id: Option<RequestId>,
+    }
+    decode::<Probe>(encoding, bytes, max_bytes).ok()?.id
+}

@@ -1,0 +1,36 @@
+//! Switchboard's wire protocol.
+//!
+//! One WebSocket message carries one frame. Frames are maps with named fields
+//! tagged by `type`, encoded as MessagePack (binary messages) or JSON (text
+//! messages) as chosen by the WebSocket subprotocol at the handshake; see
+//! [`codec`]. A client sends [`ClientFrame`]s and receives [`ServerFrame`]s.
+//!
+//! - The first client frame is `hello`; the server answers `welcome` or
+//!   closes with a code from [`close`].
+//! - Every other client frame is a request with a client-chosen id, answered
+//!   by exactly one `result` or `error` with that id.
+//! - `event` frames carry what happens in a subscribed team, each at an
+//!   offset in the team's stream; message events also carry the message's
+//!   per-conversation seq.
+//!
+//! This crate holds no I/O: the server, the client SDK and the benches share
+//! it. PROTOCOL.md at the repository root describes the same contract for
+//! implementers in other languages.
+#![deny(missing_docs)]
+
+pub mod client;
+pub mod codec;
+pub mod codes;
+pub mod command;
+pub mod ids;
+pub mod model;
+pub mod server;
+
+pub use client::ClientFrame;
+pub use codec::{decode, encode, DecodeError, EncodeError, Encoding};
+pub use codes::{close, ErrorCode};
+pub use ids::*;
+pub use server::ServerFrame;
+
+/// The protocol version this crate speaks; `hello.version` must match it.
+pub const PROTOCOL_VERSION: u32 = 1;

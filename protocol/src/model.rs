@@ -1,0 +1,184 @@
+//! The product's nouns as they travel inside frames.
+//!
+//! All types are flat records of scalars, strings and lists of records: no
+//! type refers to itself, so no frame can nest deeper than a few levels.
+
+use crate::ids::{
+    AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
+};
+use serde::{Deserialize, Serialize};
+
+/// A user's role in one team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Adds and removes users, changes team settings, and does all a Member does.
+    Manager,
+    /// Works conversations: reads, sends, assigns, delivers, imports, blasts.
+    Member,
+}
+
+/// Who a user is, as the server told them in `welcome`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// The user's id.
+    pub id: UserId,
+    /// The name shown to others.
+    pub name: String,
+    /// The login email.
+    pub email: String,
+    /// The handle that `^assign @handle` and `^deliver @handle` refer to.
+    pub handle: String,
+}
+
+/// A team the user belongs to, with their role in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamInfo {
+    /// The team's id.
+    pub id: TeamId,
+    /// The account that owns the team.
+    pub account: AccountId,
+    /// The team's display name.
+    pub name: String,
+    /// The handle that `^deliver #handle` refers to.
+    pub handle: String,
+    /// The team's chat identity (a phone number or a chat handle).
+    pub identity: String,
+    /// The caller's role in this team.
+    pub role: Role,
+}
+
+/// The limits the server enforces, advertised in `welcome`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// The largest WebSocket message the server accepts, in bytes. A larger
+    /// one closes the connection with 1009.
+    pub max_frame_bytes: u32,
+    /// The longest message body, in bytes of UTF-8.
+    pub max_body_bytes: u32,
+    /// The most messages one `history` page returns.
+    pub max_history_page: u32,
+    /// The most events one `subscribe` replays before it asks the client to
+    /// continue (`live: false`).
+    pub replay_chunk: u32,
+    /// How many frames may wait for this connection before it is closed as a
+    /// slow consumer (close code 4008).
+    pub outbound_queue_frames: u32,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderKind {
+    /// A team user working in the app (or the SDK acting as them).
+    Agent,
+    /// The contact, through the team's chat identity or a channel bridge.
+    Contact,
+    /// An automated user connected through a bot token.
+    Bot,
+    /// The server itself, recording an accepted command.
+    System,
+}
+
+/// The author of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sender {
+    /// What kind of author this is.
+    pub kind: SenderKind,
+    /// The user id for agents and bots, the contact id for contacts, 0 for the system.
+    pub id: u64,
+    /// The name to show, as it was when the message was written.
+    pub name: String,
+}
+
+/// One message of a conversation's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The conversation it belongs to.
+    pub conversation: ConversationId,
+    /// Its position in the conversation: contiguous from 1.
+    pub seq: Seq,
+    /// Its position in the team's stream.
+    pub offset: Offset,
+    /// Who wrote it.
+    pub sender: Sender,
+    /// The text, UTF-8.
+    pub body: String,
+    /// The id the sending client chose, if it came from a client.
+    pub client_msg_id: Option<String>,
+    /// When the server accepted it.
+    pub at: Millis,
+}
+
+/// A contact: the candidate or customer the team talks to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactInfo {
+    /// The contact's id.
+    pub id: ContactId,
+    /// The name to show.
+    pub name: String,
+    /// Email, if known.
+    pub email: Option<String>,
+    /// Phone number, if known.
+    pub phone: Option<String>,
+}
+
+/// A new contact's details, as a client supplies them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewContact {
+    /// The name to show; must not be empty.
+    pub name: String,
+    /// Email, if known.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Phone number, if known.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// Where a conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// Being worked.
+    Open,
+    /// Wrapped up by a delivery.
+    Delivered,
+}
+
+/// A conversation as listed on the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationInfo {
+    /// The conversation's id.
+    pub id: ConversationId,
+    /// The team it belongs to.
+    pub team: TeamId,
+    /// The contact it is with.
+    pub contact: ContactInfo,
+    /// Where it stands.
+    pub status: ConversationStatus,
+    /// The seq of its latest message, 0 if it has none.
+    pub last_seq: Seq,
+    /// When it was started.
+    pub created_at: Millis,
+}
+
+/// A user's read marker in a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMarker {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The reader.
+    pub user: UserId,
+    /// The highest seq they have read.
+    pub seq: Seq,
+}
+
+/// A place in a team's stream: what a client last saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Position {
+    /// The stream's generation when the client saw `offset`.
+    pub epoch: Epoch,
+    /// The last offset the client saw (0: nothing yet).
+    pub offset: Offset,
+}

@@ -1,0 +1,206 @@
+//! Frames the server sends.
+//!
+//! `welcome` answers the hello; `result` and `error` answer requests (one
+//! reply per request id); `event` carries what happens in a subscribed team.
+
+use crate::codes::ErrorCode;
+use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId};
+use crate::model::{ConversationInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
+use serde::{Deserialize, Serialize};
+
+/// Every frame the server may send, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// The answer to a good hello.
+    Welcome(Welcome),
+    /// A request succeeded.
+    Result(ResultFrame),
+    /// A request (or an undecodable frame) failed.
+    Error(ErrorFrame),
+    /// Something happened in a subscribed team.
+    Event(EventFrame),
+}
+
+/// Who the client is and what it may rely on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    /// The protocol version the server speaks on this connection.
+    pub version: u32,
+    /// The server's id for this connection (for logs and support).
+    pub connection: u64,
+    /// The authenticated user.
+    pub user: UserInfo,
+    /// The teams the user belongs to, with their role in each.
+    pub teams: Vec<TeamInfo>,
+    /// The limits in force.
+    pub limits: Limits,
+}
+
+/// A successful reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultFrame {
+    /// The request it answers.
+    pub id: RequestId,
+    /// What the request produced.
+    pub result: Reply,
+}
+
+/// A failed request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorFrame {
+    /// The request it answers; absent when the frame was too broken to
+    /// carry a readable id.
+    pub id: Option<RequestId>,
+    /// What went wrong, for programs.
+    pub code: ErrorCode,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+/// The payload of a `result`, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reply {
+    /// A message is stored durably (or was already: `duplicate`).
+    Sent(SendAck),
+    /// A subscription's state after (part of) its replay.
+    Subscribed(Subscribed),
+    /// A subscription ended.
+    Unsubscribed {
+        /// The team.
+        team: TeamId,
+    },
+    /// A page of a conversation.
+    History(HistoryPage),
+    /// A page of a team's conversations.
+    Conversations(ConversationPage),
+    /// A conversation, as started.
+    Conversation(ConversationInfo),
+    /// A read marker, as stored.
+    Read(ReadMarker),
+    /// The answer to `ping`.
+    Pong,
+}
+
+/// The acknowledgement of a `send`: the message has reached disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendAck {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The message's seq in the conversation.
+    pub seq: Seq,
+    /// The message's offset in the team's stream.
+    pub offset: Offset,
+    /// When the server accepted it (the first time).
+    pub at: crate::ids::Millis,
+    /// True when this `client_msg_id` had been stored before: nothing new
+    /// was written and this is the original acknowledgement.
+    pub duplicate: bool,
+}
+
+/// How a subscribe's replay went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resume {
+    /// No `after` was given: nothing to replay.
+    Fresh,
+    /// Everything after `after` was (or is being) replayed, in order.
+    Recovered,
+    /// The stream's epoch changed: the given position means nothing now.
+    /// Nothing was replayed; reload what you show with `history`.
+    EpochChanged,
+    /// The given offset is beyond the stream's head: nothing was replayed;
+    /// reload what you show with `history`.
+    OffsetAhead,
+}
+
+/// The state of a subscription after a `subscribe`.
+///
+/// The replayed events are sent right after this reply, before any live
+/// event. When `live` is false the replay stopped at `offset` after
+/// `replayed` events to bound its size: subscribe again with `after` at
+/// `{epoch, offset}` to get the rest, until `live` is true.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscribed {
+    /// The team.
+    pub team: TeamId,
+    /// The stream's current epoch.
+    pub epoch: Epoch,
+    /// The client is up to date through this offset once the replayed
+    /// events have arrived.
+    pub offset: Offset,
+    /// The stream's newest offset when the reply was made.
+    pub head: Offset,
+    /// How many events follow this reply as replay.
+    pub replayed: u32,
+    /// Whether live events now flow.
+    pub live: bool,
+    /// How the replay went.
+    pub resume: Resume,
+}
+
+/// A page of a conversation, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The messages, by ascending seq.
+    pub messages: Vec<Message>,
+    /// Whether more messages lie beyond this page in the direction asked.
+    pub more: bool,
+}
+
+/// A page of a team's conversations, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationPage {
+    /// The team.
+    pub team: TeamId,
+    /// The conversations.
+    pub conversations: Vec<ConversationInfo>,
+    /// Pass as `before` to get the next page; absent on the last page.
+    pub next: Option<ConversationId>,
+}
+
+/// Something that happened in a team, at a place in its stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFrame {
+    /// The team.
+    pub team: TeamId,
+    /// The event's offset in the team's stream: each subscriber sees offsets
+    /// strictly increasing, and contiguous for the events it may read.
+    pub offset: Offset,
+    /// What happened.
+    pub event: Event,
+}
+
+/// What happened, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A message was appended to a conversation.
+    Message(Message),
+    /// A conversation was started.
+    ConversationStarted(ConversationInfo),
+    /// A user's read marker moved.
+    Read(ReadMarker),
+}
+
+impl Event {
+    /// The conversation the event concerns.
+    pub fn conversation(&self) -> ConversationId {
+        match self {
+            Event::Message(m) => m.conversation,
+            Event::ConversationStarted(c) => c.id,
+            Event::Read(r) => r.conversation,
+        }
+    }
+
+    /// The message seq, for message events.
+    pub fn seq(&self) -> Option<Seq> {
+        match self {
+            Event::Message(m) => Some(m.seq),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Administrative operations on a store: creating accounts, teams, users,
+//! memberships and tokens. The `switchboard admin` commands, the demo seed
+//! and the tests all go through these, so the rules (unique emails and
+//! handles, owners managing their teams) hold whichever way data arrives.
+
+use crate::auth::issue_token;
+use crate::store::{AccountRecord, Store, StoreError, TeamRecord, TokenKind, UserRecord};
+use crate::time::now;
+use std::time::Duration;
+use switchboard_protocol::command::{is_email, is_handle};
+use switchboard_protocol::ids::{AccountId, TeamId, UserId};
+use switchboard_protocol::model::Role;
+
+/// The outcome statuses a new team offers to `^deliver`.
+pub const DEFAULT_STATUSES: [&str; 4] = ["hired", "qualified", "not-qualified", "no-response"];
+
+/// Why an administrative operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A named thing does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// An argument is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A new user's details.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Handle for `^assign @handle`; derived from the email when absent.
+    pub handle: Option<String>,
+}
+
+/// Creates a user.
+pub fn create_user(store: &dyn Store, new: &NewUser) -> Result<UserRecord, AdminError> {
+    if !is_email(&new.email) {
+        return Err(AdminError::Invalid(format!("{:?} is not an email address", new.email)));
+    }
+    let handle = match &new.handle {
+        Some(h) => h.clone(),
+        None => new
+            .email
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .collect(),
+    };
+    if !is_handle(&handle) {
+        return Err(AdminError::Invalid(format!("{handle:?} is not a valid handle")));
+    }
+    if new.name.trim().is_empty() {
+        return Err(AdminError::Invalid("a user needs a name".into()));
+    }
+    let user = UserRecord {
+        id: UserId(store.next_id()?),
+        email: new.email.clone(),
+        name: new.name.trim().to_string(),
+        handle,
+        created_at: now(),
+    };
+    store.put_user(&user)?;
+    Ok(user)
+}
+
+/// Creates an account owned by a new user.
+pub fn create_account(
+    store: &dyn Store,
+    name: &str,
+    owner: &NewUser,
+) -> Result<(AccountRecord, UserRecord), AdminError> {
+    let owner = create_user(store, owner)?;
+    let account = AccountRecord {
+        id: AccountId(store.next_id()?),
+        name: name.to_string(),
+        owner: owner.id,
+        created_at: now(),
+    };
+    store.put_account(&account)?;
+    Ok((account, owner))
+}
+
+/// Creates a team in an account; the account's owner becomes its Manager.
+pub fn create_team(
+    store: &dyn Store,
+    account: AccountId,
+    name: &str,
+    handle: &str,
+    identity: &str,
+) -> Result<TeamRecord, AdminError> {
+    let account = store
+        .account(account)?
+        .ok_or_else(|| AdminError::NotFound(format!("account {account}")))?;
+    if !is_handle(handle) {
+        return Err(AdminError::Invalid(format!("{handle:?} is not a valid handle")));
+    }
+    let team = TeamRecord {
+        id: TeamId(store.next_id()?),
+        account: account.id,
+        name: name.to_string(),
+        handle: handle.to_string(),
+        identity: identity.to_string(),
+        statuses: DEFAULT_STATUSES.iter().map(|s| s.to_string()).collect(),
+        created_at: now(),
+    };
+    store.put_team(&team)?;
+    store.put_membership(team.id, account.owner, Role::Manager)?;
+    Ok(team)
+}
+
+/// Gives a user a role in a team.
+pub fn add_member(store: &dyn Store, team: TeamId, user: UserId, role: Role) -> Result<(), AdminError> {
+    store
+        .team(team)?
+        .ok_or_else(|| AdminError::NotFound(format!("team {team}")))?;
+    store
+        .user(user)?
+        .ok_or_else(|| AdminError::NotFound(format!("user {user}")))?;
+    store.put_membership(team, user, role)?;
+    Ok(())
+}
+
+/// Issues a token for the user with this email.
+pub fn token_for_email(
+    store: &dyn Store,
+    email: &str,
+    kind: TokenKind,
+    ttl: Option<Duration>,
+) -> Result<(UserRecord, String), AdminError> {
+    let user = store
+        .user_by_email(email)?
+        .ok_or_else(|| AdminError::NotFound(format!("user {email}")))?;
+    let token = issue_token(store, user.id, kind, ttl)?;
+    Ok((user, token))
+}

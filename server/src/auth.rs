@@ -1,0 +1,57 @@
+//! Tokens: random secrets handed to clients once, stored only as their
+//! SHA-256, looked up on every hello.
+
+use crate::store::{Store, StoreResult, TokenKind, TokenRecord, UserRecord};
+use crate::time::now;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use switchboard_protocol::ids::{Millis, UserId};
+
+/// The prefix of every token, so that a leaked one is recognisable.
+const TOKEN_PREFIX: &str = "sb_";
+
+/// Creates a token for `user` and stores its hash. The secret is returned
+/// once and kept nowhere.
+pub fn issue_token(
+    store: &dyn Store,
+    user: UserId,
+    kind: TokenKind,
+    ttl: Option<Duration>,
+) -> StoreResult<String> {
+    let secret: [u8; 32] = rand::random();
+    let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
+    let created_at = now();
+    let expires_at = ttl.map(|ttl| {
+        Millis(created_at.0.saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)))
+    });
+    store.put_token(
+        &hash(&token),
+        &TokenRecord {
+            user,
+            kind,
+            created_at,
+            expires_at,
+        },
+    )?;
+    Ok(token)
+}
+
+/// The user and token record a token stands for, if it is known and unexpired.
+pub fn authenticate(
+    store: &dyn Store,
+    token: &str,
+) -> StoreResult<Option<(UserRecord, TokenRecord)>> {
+    let Some(record) = store.token(&hash(token))? else {
+        return Ok(None);
+    };
+    if record.expires_at.is_some_and(|at| at <= now()) {
+        return Ok(None);
+    }
+    Ok(store.user(record.user)?.map(|user| (user, record)))
+}
+
+/// The SHA-256 of a token: what the store keeps. Tokens carry 256 bits of
+/// randomness, so a fast hash is enough (no password-style stretching).
+pub(crate) fn hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}

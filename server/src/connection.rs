@@ -1,0 +1,282 @@
+//! One WebSocket connection: a reader (this task) and a writer task joined
+//! by the connection's bounded outbound queue.
+//!
+//! The reader waits for the hello, then decodes each frame and hands it to
+//! the session. The writer feeds every queued message to the socket and
+//! flushes once per batch, so a burst of fan-out costs one write call, not
+//! one per frame. Either side ending ends the other: the reader asks the
+//! writer to close through the outlet's control, and the reader stops when
+//! the writer has been asked to close (slow consumer, shutdown).
+
+use crate::access::Principal;
+use crate::auth::authenticate;
+use crate::outlet::{Control, Outlet};
+use crate::server::ServerState;
+use crate::session::Session;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::sync::Arc;
+use switchboard_protocol::codec::{decode, probe_request_id, Encoding};
+use switchboard_protocol::model::TeamInfo;
+use switchboard_protocol::server::{ErrorFrame, Welcome};
+use switchboard_protocol::{close, ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
+use tokio::sync::mpsc;
+
+/// Most messages fed to the socket before a flush.
+const WRITE_BATCH: usize = 512;
+/// How long the goodbye (last frames and the close frame) may take.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Serves one upgraded connection until it closes.
+pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: Encoding) {
+    let conn = state.next_connection_id();
+    let (outlet, queue, control) =
+        Outlet::new(conn, encoding, state.config.limits.outbound_queue_frames);
+    let (sink, mut stream) = socket.split();
+    let writer = tokio::spawn(write_loop(sink, queue, Arc::clone(&control)));
+
+    if let Some(principal) = hello(&mut stream, &state, &outlet).await {
+        let mut session = Session::new(Arc::clone(&state), principal, outlet.clone());
+        read_loop(&mut stream, &state, &outlet, &control, &mut session).await;
+        session.close();
+    }
+    // Normal closure unless something already chose a code.
+    outlet.close(close::NORMAL, "");
+    drop(outlet);
+    if let Err(e) = writer.await {
+        tracing::error!(conn, error = %e, "connection writer panicked");
+    }
+    tracing::debug!(conn, "connection closed");
+}
+
+/// Waits for the hello and answers it; returns the authenticated user, or
+/// None after asking the writer to close with the reason.
+async fn hello(
+    stream: &mut SplitStream<WebSocket>,
+    state: &ServerState,
+    outlet: &Outlet,
+) -> Option<Principal> {
+    let deadline = tokio::time::Instant::now() + state.config.hello_timeout;
+    let frame = loop {
+        let message = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Err(_) => {
+                outlet.close(close::HELLO_TIMEOUT, "no hello within the hello timeout");
+                return None;
+            }
+            Ok(None) | Ok(Some(Err(_))) => return None,
+            Ok(Some(Ok(message))) => message,
+        };
+        match payload(&message, outlet.encoding) {
+            Payload::Data(bytes) => {
+                let max = state.config.limits.max_frame_bytes;
+                break decode::<ClientFrame>(outlet.encoding, bytes, max).map_err(|e| e.to_string());
+            }
+            Payload::Control => continue,
+            Payload::Close => return None,
+            Payload::WrongKind => break Err(wrong_kind(outlet.encoding)),
+        }
+    };
+    let hello = match frame {
+        Ok(ClientFrame::Hello(hello)) => hello,
+        Ok(_) => {
+            outlet.close(close::HELLO_REQUIRED, "the first frame must be hello");
+            return None;
+        }
+        Err(e) => {
+            outlet.close(close::HELLO_REQUIRED, &format!("the first frame must be hello: {e}"));
+            return None;
+        }
+    };
+    if hello.version != PROTOCOL_VERSION {
+        let reason = format!("this server speaks protocol version {PROTOCOL_VERSION}");
+        outlet.close(close::UNSUPPORTED_VERSION, &reason);
+        return None;
+    }
+    let store = state.store.as_ref();
+    let welcome = authenticate(store, &hello.token).and_then(|found| {
+        let Some((user, token)) = found else {
+            return Ok(None);
+        };
+        let memberships = store.memberships(user.id)?;
+        let mut teams: Vec<TeamInfo> = Vec::with_capacity(memberships.len());
+        for (team, role) in &memberships {
+            if let Some(record) = store.team(*team)? {
+                teams.push(record.info(*role));
+            }
+        }
+        let principal = Principal::new(user, token.kind, memberships.into_iter().collect::<HashMap<_, _>>());
+        Ok(Some((principal, teams)))
+    });
+    let (principal, teams) = match welcome {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            outlet.close(close::UNAUTHORIZED, "unknown, expired or revoked token");
+            return None;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store error during hello");
+            outlet.close(close::INTERNAL, "internal error");
+            return None;
+        }
+    };
+    outlet.send(&ServerFrame::Welcome(Welcome {
+        version: PROTOCOL_VERSION,
+        connection: outlet.conn,
+        user: principal.info(),
+        teams,
+        limits: state.config.limits.advertised(),
+    }));
+    tracing::debug!(conn = outlet.conn, user = %principal.user.id, "hello");
+    Some(principal)
+}
+
+async fn read_loop(
+    stream: &mut SplitStream<WebSocket>,
+    state: &ServerState,
+    outlet: &Outlet,
+    control: &Control,
+    session: &mut Session,
+) {
+    let mut stop = state.stop.clone();
+    loop {
+        let message = tokio::select! {
+            message = stream.next() => message,
+            _ = stop.wait_for(|stopped| *stopped) => {
+                outlet.close(close::RESTART, "the server is restarting: reconnect and resume");
+                return;
+            }
+            _ = control.closed() => return,
+        };
+        let message = match message {
+            None => return,
+            Some(Ok(message)) => message,
+            Some(Err(e)) => {
+                if is_too_big(&e) {
+                    let reason = format!(
+                        "message exceeds max_frame_bytes ({})",
+                        state.config.limits.max_frame_bytes
+                    );
+                    outlet.close(close::TOO_BIG, &reason);
+                } else {
+                    tracing::debug!(conn = outlet.conn, error = %e, "read failed");
+                }
+                return;
+            }
+        };
+        let bytes = match payload(&message, outlet.encoding) {
+            Payload::Data(bytes) => bytes,
+            Payload::Control => continue,
+            Payload::Close => return,
+            Payload::WrongKind => {
+                refuse_frame(outlet, None, wrong_kind(outlet.encoding));
+                continue;
+            }
+        };
+        let max = state.config.limits.max_frame_bytes;
+        match decode::<ClientFrame>(outlet.encoding, bytes, max) {
+            Ok(frame) => session.handle(frame).await,
+            Err(e) => refuse_frame(outlet, probe_request_id(outlet.encoding, bytes, max), e),
+        }
+    }
+}
+
+fn refuse_frame(outlet: &Outlet, id: Option<switchboard_protocol::RequestId>, error: impl std::fmt::Display) {
+    outlet.send(&ServerFrame::Error(ErrorFrame {
+        id,
+        code: ErrorCode::BadFrame,
+        message: error.to_string(),
+    }));
+}
+
+enum Payload<'a> {
+    Data(&'a [u8]),
+    Control,
+    Close,
+    WrongKind,
+}
+
+fn payload(message: &WsMessage, encoding: Encoding) -> Payload<'_> {
+    match (message, encoding.is_binary()) {
+        (WsMessage::Binary(bytes), true) => Payload::Data(bytes),
+        (WsMessage::Text(text), false) => Payload::Data(text.as_bytes()),
+        (WsMessage::Binary(_) | WsMessage::Text(_), _) => Payload::WrongKind,
+        (WsMessage::Ping(_) | WsMessage::Pong(_), _) => Payload::Control,
+        (WsMessage::Close(_), _) => Payload::Close,
+    }
+}
+
+fn wrong_kind(encoding: Encoding) -> String {
+    match encoding {
+        Encoding::MsgPack => "this connection speaks msgpack: send binary messages".to_string(),
+        Encoding::Json => "this connection speaks json: send text messages".to_string(),
+    }
+}
+
+fn is_too_big(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = e.downcast_ref::<tungstenite::Error>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// Writes queued messages until a close is asked for, then says goodbye.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, WsMessage>,
+    mut queue: mpsc::Receiver<WsMessage>,
+    control: Arc<Control>,
+) {
+    let (code, reason) = tokio::select! {
+        // A write blocked on a peer that does not read must not keep the
+        // close from happening: the close wins the race.
+        close = control.closed() => close,
+        () = pump(&mut sink, &mut queue) => return,
+    };
+    let goodbye = async {
+        // Deliver what was queued before the close (replies, the last
+        // events), unless the queue overflowed because the peer stopped
+        // reading: then there is no point waiting on it.
+        if code != close::SLOW_CONSUMER {
+            while let Ok(message) = queue.try_recv() {
+                if sink.feed(message).await.is_err() {
+                    return;
+                }
+            }
+        }
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ = sink.send(WsMessage::Close(Some(frame))).await;
+        let _ = sink.close().await;
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
+}
+
+/// Feeds queued messages to the socket, a batch per flush, until the queue
+/// or the socket closes.
+async fn pump(sink: &mut SplitSink<WebSocket, WsMessage>, queue: &mut mpsc::Receiver<WsMessage>) {
+    while let Some(first) = queue.recv().await {
+        if sink.feed(first).await.is_err() {
+            return;
+        }
+        for _ in 1..WRITE_BATCH {
+            match queue.try_recv() {
+                Ok(message) => {
+                    if sink.feed(message).await.is_err() {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        if sink.flush().await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! HTTP on the listening port: the WebSocket endpoint and health.
+//!
+//! The upgrade is where a connection's shape is decided: its encoding (by
+//! subprotocol) and tungstenite's buffer sizes and message limits, which
+//! default to sizes far too generous for many idle connections.
+
+use crate::connection;
+use crate::server::ServerState;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use switchboard_protocol::codec::{Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK};
+
+/// Bytes read from the socket at a time (tungstenite's default is 128 KiB
+/// per connection, allocated up front).
+const READ_BUFFER: usize = 4 * 1024;
+/// Bytes gathered before a write reaches the socket; a flush writes the
+/// rest. Not zero: zero writes every frame on its own and loses batching.
+const WRITE_BUFFER: usize = 16 * 1024;
+
+pub(crate) fn router(state: Arc<ServerState>) -> Router {
+    Router::new()
+        .route("/ws", get(upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(state)
+}
+
+async fn upgrade(State(state): State<Arc<ServerState>>, ws: WebSocketUpgrade) -> Response {
+    let max = state.config.limits.max_frame_bytes;
+    let ws = ws
+        .protocols([SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON])
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_message_size(max)
+        .max_frame_size(max);
+    let encoding = ws
+        .selected_protocol()
+        .and_then(|p| p.to_str().ok())
+        .and_then(Encoding::from_subprotocol)
+        .unwrap_or_default();
+    ws.on_upgrade(move |socket| connection::serve(socket, state, encoding))
+}

@@ -1,0 +1,202 @@
+//! Hubs: one per active team, the single writer of that team's offsets and
+//! its conversations' seqs, and the fan-out of its events.
+//!
+//! The [`Registry`] finds a team's hub or starts one. A hub with no
+//! subscribers and no work for `hub_idle` removes itself from the registry
+//! and stops; a per-team lease makes a new hub for that team wait until the
+//! old one has finished its last write, so two writers never overlap.
+//!
+//! The hub's inputs are commands from sessions ([`HubCommand`]) and flush
+//! completions from the group committer; its outputs go to connections'
+//! outlets. That seam is where a second backend (a broker carrying events
+//! between servers) would attach without touching sessions or the protocol.
+
+mod actor;
+
+use crate::access::Principal;
+use crate::commit::Committer;
+use crate::config::Config;
+use crate::outlet::{ConnId, Outlet};
+use crate::store::Store;
+use dashmap::DashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId};
+use switchboard_protocol::model::{NewContact, Position};
+use tokio::sync::{mpsc, watch};
+
+/// What a session asks of a hub. Every command that carries a request id is
+/// answered on its outlet exactly once.
+pub(crate) enum HubCommand {
+    /// Replay what was missed after `after`, then deliver live events.
+    Subscribe {
+        outlet: Outlet,
+        principal: Arc<Principal>,
+        request: RequestId,
+        after: Option<Position>,
+    },
+    /// Stop delivering to this connection; answer `request` if given.
+    Unsubscribe {
+        outlet: Outlet,
+        request: Option<RequestId>,
+    },
+    /// Append a message (the session has checked access and sizes).
+    Send {
+        outlet: Outlet,
+        principal: Arc<Principal>,
+        request: RequestId,
+        conversation: ConversationId,
+        client_msg_id: String,
+        body: String,
+    },
+    /// Start a conversation with a new contact.
+    StartConversation {
+        outlet: Outlet,
+        request: RequestId,
+        contact: NewContact,
+    },
+    /// Move a user's read marker.
+    MarkRead {
+        outlet: Outlet,
+        principal: Arc<Principal>,
+        request: RequestId,
+        conversation: ConversationId,
+        seq: Seq,
+    },
+}
+
+impl HubCommand {
+    /// The connection the command came from.
+    fn conn(&self) -> ConnId {
+        match self {
+            HubCommand::Subscribe { outlet, .. }
+            | HubCommand::Unsubscribe { outlet, .. }
+            | HubCommand::Send { outlet, .. }
+            | HubCommand::StartConversation { outlet, .. }
+            | HubCommand::MarkRead { outlet, .. } => outlet.conn,
+        }
+    }
+}
+
+/// The way into a running hub.
+#[derive(Clone)]
+struct HubHandle {
+    /// Distinguishes this hub from a later one of the same team.
+    id: u64,
+    inbox: mpsc::Sender<HubCommand>,
+    /// The newest offset known to be on disk (`u64::MAX` until loaded: all
+    /// that is in the store then was flushed by an earlier hub).
+    durable: Arc<AtomicU64>,
+}
+
+/// What every hub shares.
+pub(crate) struct HubContext {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) committer: Arc<Committer>,
+    pub(crate) config: Arc<Config>,
+    /// Fires once when the server stops.
+    pub(crate) stop: watch::Receiver<bool>,
+    /// Held by every hub task; the server waits for all of them to drop it.
+    pub(crate) alive: mpsc::Sender<()>,
+}
+
+/// Finds or starts the hub of a team.
+pub(crate) struct Registry {
+    context: HubContext,
+    hubs: DashMap<TeamId, HubHandle>,
+    leases: DashMap<TeamId, Arc<tokio::sync::Mutex<()>>>,
+    next_id: AtomicU64,
+}
+
+/// The hub could not take the command: the server is stopping.
+#[derive(Debug)]
+pub(crate) struct Unavailable;
+
+impl Registry {
+    pub(crate) fn new(context: HubContext) -> Arc<Registry> {
+        Arc::new(Registry {
+            context,
+            hubs: DashMap::new(),
+            leases: DashMap::new(),
+            next_id: AtomicU64::new(1),
+        })
+    }
+
+    /// Hands a command to the team's hub, starting it if needed.
+    pub(crate) async fn dispatch(
+        self: &Arc<Self>,
+        team: TeamId,
+        mut command: HubCommand,
+    ) -> Result<(), Unavailable> {
+        // A hub that stopped between lookup and send hands the command back;
+        // the retry finds (or starts) its successor. Two tries are enough
+        // unless the server is stopping.
+        for _ in 0..3 {
+            if *self.context.stop.borrow() {
+                return Err(Unavailable);
+            }
+            let handle = self.handle(team);
+            match handle.inbox.send(command).await {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::SendError(returned)) => {
+                    self.hubs
+                        .remove_if(&team, |_, current| current.id == handle.id);
+                    command = returned;
+                }
+            }
+        }
+        Err(Unavailable)
+    }
+
+    /// Tells a team's hub, if it runs, that a connection went away.
+    pub(crate) fn disconnect(self: &Arc<Self>, team: TeamId, outlet: Outlet) {
+        if let Some(handle) = self.hubs.get(&team).map(|h| h.clone()) {
+            let command = HubCommand::Unsubscribe {
+                outlet,
+                request: None,
+            };
+            // A full inbox must not block the closing connection; the hub
+            // also drops subscribers whose outlet is closed when it next
+            // delivers to them.
+            let _ = handle.inbox.try_send(command);
+        }
+    }
+
+    /// The newest durable offset of a team, if its hub has told.
+    pub(crate) fn durable(&self, team: TeamId) -> Option<Offset> {
+        self.hubs
+            .get(&team)
+            .map(|h| Offset(h.durable.load(Ordering::Acquire)))
+    }
+
+    fn handle(self: &Arc<Self>, team: TeamId) -> HubHandle {
+        self.hubs
+            .entry(team)
+            .or_insert_with(|| self.start(team))
+            .clone()
+    }
+
+    fn start(self: &Arc<Self>, team: TeamId) -> HubHandle {
+        let (inbox, commands) = mpsc::channel(self.context.config.hub_inbox);
+        let handle = HubHandle {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            inbox,
+            durable: Arc::new(AtomicU64::new(u64::MAX)),
+        };
+        let lease = Arc::clone(&self.leases.entry(team).or_default());
+        let registry = Arc::clone(self);
+        let hub = handle.clone();
+        tokio::spawn(async move {
+            let _alive = registry.context.alive.clone();
+            // Wait for an earlier hub of this team to finish its writes.
+            let _lease = lease.lock_owned().await;
+            actor::run(&registry, team, hub.id, commands, hub.durable).await;
+        });
+        handle
+    }
+
+    /// Removes a stopping hub from the registry, unless a newer one replaced it.
+    fn retire(&self, team: TeamId, id: u64) {
+        self.hubs.remove_if(&team, |_, current| current.id == id);
+    }
+}

@@ -1,0 +1,28 @@
+//! Switchboard's chat server.
+//!
+//! The path of a message: [`http`] accepts the WebSocket upgrade;
+//! `connection` runs a reader and a writer per socket; `session` checks
+//! every request against [`access`]; the team's `hub` assigns offsets and
+//! seqs, writes through the [`store`], waits for the group commit
+//! (`commit`), then acknowledges and fans out, encoding each event once.
+//!
+//! The binary (`main.rs`) is glue: configuration, the admin commands and
+//! signal handling.
+
+pub mod access;
+pub mod admin;
+pub mod auth;
+mod commit;
+pub mod config;
+mod connection;
+pub mod demo;
+mod http;
+mod hub;
+mod outlet;
+mod server;
+mod session;
+pub mod store;
+pub mod time;
+
+pub use config::{Config, LimitsConfig};
+pub use server::{Server, ServerError};

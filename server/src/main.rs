@@ -1,0 +1,244 @@
+//! `switchboard`: runs the server, or administers its data folder.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_protocol::ids::{AccountId, TeamId};
+use switchboard_protocol::model::Role;
+use switchboard_server::admin::{self, NewUser};
+use switchboard_server::store::{SledStore, Store, TokenKind};
+use switchboard_server::{demo, Config, Server};
+
+#[derive(Parser)]
+#[command(name = "switchboard", version, about = "A real-time chat server for teams")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the server.
+    Serve {
+        /// Address to listen on (port 0: any free port).
+        #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Folder of the embedded database.
+        #[arg(long, env = "SWITCHBOARD_DATA", default_value = "./switchboard-data")]
+        data: PathBuf,
+        /// Seed a demo account on first start and print tokens to log in with.
+        #[arg(long, env = "SWITCHBOARD_DEMO")]
+        demo: bool,
+    },
+    /// Administers a data folder (the server must not be running on it).
+    Admin {
+        /// Folder of the embedded database.
+        #[arg(long, env = "SWITCHBOARD_DATA", default_value = "./switchboard-data")]
+        data: PathBuf,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Creates an account and its owner.
+    CreateAccount {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner_email: String,
+        #[arg(long)]
+        owner_name: String,
+        #[arg(long)]
+        owner_handle: Option<String>,
+    },
+    /// Creates a team in an account; the owner becomes its Manager.
+    CreateTeam {
+        #[arg(long)]
+        account: u64,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        handle: String,
+        /// The team's chat identity (phone number or handle).
+        #[arg(long, default_value = "")]
+        identity: String,
+    },
+    /// Creates a user.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        handle: Option<String>,
+    },
+    /// Gives a user (by email) a role in a team.
+    AddMember {
+        #[arg(long)]
+        team: u64,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum, default_value = "member")]
+        role: RoleArg,
+    },
+    /// Issues a token for a user (by email) and prints it.
+    Token {
+        #[arg(long)]
+        email: String,
+        /// Days until it expires (0: never).
+        #[arg(long, default_value_t = 30)]
+        ttl_days: u64,
+        /// A bot token: messages sent with it are marked as a bot's.
+        #[arg(long)]
+        bot: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Manager,
+    Member,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { listen, data, demo } => serve(listen, data, demo).await,
+        Command::Admin { data, command } => {
+            let store = open(&data)?;
+            let result = run_admin(&store, command);
+            store.flush().context("flushing the store")?;
+            result
+        }
+    }
+}
+
+fn open(data: &Path) -> anyhow::Result<SledStore> {
+    SledStore::open(data).with_context(|| {
+        format!("cannot open the store in {} (is a server running on it?)", data.display())
+    })
+}
+
+async fn serve(listen: SocketAddr, data: PathBuf, with_demo: bool) -> anyhow::Result<()> {
+    let store = open(&data)?;
+    let logins = if with_demo {
+        demo::seed(&store).context("seeding the demo data")?
+    } else {
+        Vec::new()
+    };
+    let server = Server::start_with_store(Config::new(listen, &data), Arc::new(store)).await?;
+    let addr = server.local_addr();
+    // The first line on stdout is for scripts and tests to find the port.
+    println!("listening on {addr}");
+    println!("WebSocket endpoint: ws://{addr}/ws   data: {}", data.display());
+    for login in &logins {
+        println!(
+            "demo login: {} ({:?}) token {}",
+            login.email, login.role, login.token
+        );
+    }
+    if !logins.is_empty() {
+        println!("try: cargo run -p switchboard-client --example echo_bot -- ws://{addr}/ws <token>");
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateAccount {
+            name,
+            owner_email,
+            owner_name,
+            owner_handle,
+        } => {
+            let owner = NewUser {
+                email: owner_email,
+                name: owner_name,
+                handle: owner_handle,
+            };
+            let (account, owner) = admin::create_account(store, &name, &owner)?;
+            println!("account {} owner {}", account.id, owner.id);
+        }
+        AdminCommand::CreateTeam {
+            account,
+            name,
+            handle,
+            identity,
+        } => {
+            let team = admin::create_team(store, AccountId(account), &name, &handle, &identity)?;
+            println!("team {}", team.id);
+        }
+        AdminCommand::CreateUser {
+            email,
+            name,
+            handle,
+        } => {
+            let user = admin::create_user(store, &NewUser { email, name, handle })?;
+            println!("user {}", user.id);
+        }
+        AdminCommand::AddMember { team, email, role } => {
+            let user = store
+                .user_by_email(&email)?
+                .with_context(|| format!("no user with email {email}"))?;
+            let role = match role {
+                RoleArg::Manager => Role::Manager,
+                RoleArg::Member => Role::Member,
+            };
+            admin::add_member(store, TeamId(team), user.id, role)?;
+            println!("user {} is now {role:?} of team {team}", user.id);
+        }
+        AdminCommand::Token {
+            email,
+            ttl_days,
+            bot,
+        } => {
+            let ttl = (ttl_days > 0).then(|| Duration::from_secs(ttl_days * 24 * 3600));
+            let kind = if bot { TokenKind::Bot } else { TokenKind::Session };
+            let (_, token) = admin::token_for_email(store, &email, kind, ttl)?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! The server as a whole: opens the store, starts the group committer and
+//! the HTTP listener, and stops them in order.
+//!
+//! Shutdown order matters for durability: connections are told to go
+//! (1012) and hubs stop taking commands; hubs then wait for the flush of
+//! what they already wrote; only when every connection and hub task has
+//! ended does the committer run its last flush and stop.
+
+use crate::commit::Committer;
+use crate::config::Config;
+use crate::http;
+use crate::hub::{HubContext, Registry};
+use crate::store::{SledStore, Store, StoreError};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The data folder could not be opened as a store.
+    #[error("cannot open the store in {dir}: {source}")]
+    Store {
+        /// The folder.
+        dir: String,
+        /// What failed.
+        source: StoreError,
+    },
+    /// The listening address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// What failed.
+        source: std::io::Error,
+    },
+}
+
+/// What every connection shares.
+pub(crate) struct ServerState {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) config: Arc<Config>,
+    /// Fires once when the server stops.
+    pub(crate) stop: watch::Receiver<bool>,
+    /// Held by every connection task (through this state); the server
+    /// waits for all of them to drop it.
+    _alive: mpsc::Sender<()>,
+    connections: AtomicU64,
+}
+
+impl ServerState {
+    pub(crate) fn next_connection_id(&self) -> u64 {
+        self.connections.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// A running server.
+pub struct Server {
+    local_addr: SocketAddr,
+    store: Arc<dyn Store>,
+    state: Option<Arc<ServerState>>,
+    stop: watch::Sender<bool>,
+    alive: mpsc::Receiver<()>,
+    http: JoinHandle<()>,
+    committer_stop: watch::Sender<bool>,
+    committer: JoinHandle<()>,
+}
+
+impl Server {
+    /// Opens the sled store in `config.data_dir` and starts serving.
+    pub async fn start(config: Config) -> Result<Server, ServerError> {
+        let store = SledStore::open(&config.data_dir).map_err(|source| ServerError::Store {
+            dir: config.data_dir.display().to_string(),
+            source,
+        })?;
+        Server::start_with_store(config, Arc::new(store)).await
+    }
+
+    /// Starts serving on an already opened store.
+    pub async fn start_with_store(
+        config: Config,
+        store: Arc<dyn Store>,
+    ) -> Result<Server, ServerError> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let config = Arc::new(config);
+        let (stop, stop_rx) = watch::channel(false);
+        let (alive_tx, alive) = mpsc::channel(1);
+        let committer = Committer::new();
+        let (committer_stop, committer_stop_rx) = watch::channel(false);
+        let committer_task = tokio::spawn(
+            Arc::clone(&committer).run(Arc::clone(&store), committer_stop_rx),
+        );
+        let registry = Registry::new(HubContext {
+            store: Arc::clone(&store),
+            committer,
+            config: Arc::clone(&config),
+            stop: stop_rx.clone(),
+            alive: alive_tx.clone(),
+        });
+        let state = Arc::new(ServerState {
+            store: Arc::clone(&store),
+            registry,
+            config,
+            stop: stop_rx.clone(),
+            _alive: alive_tx,
+            connections: AtomicU64::new(0),
+        });
+        let app = http::router(Arc::clone(&state));
+        let mut stopped = stop_rx;
+        let http = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "http server failed");
+            }
+        });
+        tracing::info!(%local_addr, "listening");
+        Ok(Server {
+            local_addr,
+            store,
+            state: Some(state),
+            stop,
+            alive,
+            http,
+            committer_stop,
+            committer: committer_task,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The store the server writes to.
+    pub fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.store)
+    }
+
+    /// Stops the server: closes every connection with 1012, lets hubs
+    /// finish and flush what they wrote, then flushes the store.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = (&mut self.http).await {
+            tracing::error!(error = %e, "http task panicked");
+        }
+        drop(self.state.take());
+        // Every connection and hub task holds a sender; recv returns None
+        // once the last one has ended.
+        while self.alive.recv().await.is_some() {}
+        let _ = self.committer_stop.send(true);
+        if let Err(e) = (&mut self.committer).await {
+            tracing::error!(error = %e, "committer task panicked");
+        }
+        if let Err(e) = self.store.flush() {
+            tracing::error!(error = %e, "final flush failed");
+        }
+        tracing::info!("stopped");
+    }
+}

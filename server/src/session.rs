@@ -1,0 +1,295 @@
+//! A session: the authenticated user on one connection, answering each
+//! request frame.
+//!
+//! Every request is checked through [`Principal::allows`] before anything
+//! is read or written, and is answered exactly once: here for reads, by the
+//! team's hub for writes. Reads of things the user may not see answer
+//! `not_found`, the same as for things that do not exist.
+
+use crate::access::{Action, Principal, Resource};
+use crate::hub::HubCommand;
+use crate::outlet::Outlet;
+use crate::server::ServerState;
+use crate::store::{ConversationRecord, Page, StoreError};
+use std::collections::HashSet;
+use std::sync::Arc;
+use switchboard_protocol::client::{
+    Conversations, History, MarkRead, SendMessage, StartConversation,
+};
+use switchboard_protocol::command::{classify, Input};
+use switchboard_protocol::ids::{ConversationId, RequestId, TeamId};
+use switchboard_protocol::server::{
+    ConversationPage, ErrorFrame, HistoryPage, Reply, ResultFrame,
+};
+use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
+
+/// Longest `client_msg_id`, in bytes.
+const MAX_CLIENT_MSG_ID: usize = 64;
+/// Most conversations in one `conversations` page.
+const MAX_CONVERSATION_PAGE: usize = 100;
+/// Longest contact name, in bytes.
+const MAX_CONTACT_FIELD: usize = 200;
+
+/// A request that fails: the code and message for the user.
+struct Refusal(ErrorCode, String);
+
+impl Refusal {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal(code, message.into())
+    }
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Refusal {
+        // The user learns only that it failed; the log has the detail.
+        tracing::error!(error = %e, "store error while answering a request");
+        Refusal::new(ErrorCode::Internal, "internal error")
+    }
+}
+
+pub(crate) struct Session {
+    state: Arc<ServerState>,
+    principal: Arc<Principal>,
+    outlet: Outlet,
+    subscribed: HashSet<TeamId>,
+}
+
+impl Session {
+    pub(crate) fn new(state: Arc<ServerState>, principal: Principal, outlet: Outlet) -> Session {
+        Session {
+            state,
+            principal: Arc::new(principal),
+            outlet,
+            subscribed: HashSet::new(),
+        }
+    }
+
+    /// Answers one request frame (or hands it to a hub that will).
+    pub(crate) async fn handle(&mut self, frame: ClientFrame) {
+        let Some(id) = frame.request_id() else {
+            self.refuse(None, Refusal::new(ErrorCode::BadState, "hello was already received"));
+            return;
+        };
+        let outcome = match frame {
+            ClientFrame::Hello(_) => Ok(None),
+            ClientFrame::Ping(_) => Ok(Some(Reply::Pong)),
+            ClientFrame::Subscribe(s) => self.subscribe(id, s.team, s.after).await,
+            ClientFrame::Unsubscribe(u) => self.unsubscribe(id, u.team).await,
+            ClientFrame::Send(s) => self.send(id, s).await,
+            ClientFrame::History(h) => self.history(h).map(Some),
+            ClientFrame::Conversations(c) => self.conversations(c).map(Some),
+            ClientFrame::StartConversation(s) => self.start_conversation(id, s).await,
+            ClientFrame::MarkRead(m) => self.mark_read(id, m).await,
+        };
+        match outcome {
+            Ok(Some(result)) => {
+                self.outlet.send(&ServerFrame::Result(ResultFrame { id, result }));
+            }
+            // A hub answers this one once the write is durable.
+            Ok(None) => {}
+            Err(refusal) => self.refuse(Some(id), refusal),
+        }
+    }
+
+    /// Tells the hubs this connection is gone.
+    pub(crate) fn close(self) {
+        for team in self.subscribed {
+            self.state.registry.disconnect(team, self.outlet.clone());
+        }
+    }
+
+    fn refuse(&self, id: Option<RequestId>, Refusal(code, message): Refusal) {
+        self.outlet
+            .send(&ServerFrame::Error(ErrorFrame { id, code, message }));
+    }
+
+    async fn dispatch(&self, team: TeamId, command: HubCommand) -> Result<Option<Reply>, Refusal> {
+        self.state
+            .registry
+            .dispatch(team, command)
+            .await
+            .map(|()| None)
+            .map_err(|_| Refusal::new(ErrorCode::Unavailable, "the server is shutting down"))
+    }
+
+    fn team_for(&self, action: Action, team: TeamId) -> Result<(), Refusal> {
+        if self.principal.allows(action, Resource::Team(team)) {
+            Ok(())
+        } else {
+            Err(Refusal::new(ErrorCode::NotFound, format!("no team {team}")))
+        }
+    }
+
+    /// The conversation, if it exists and the user may do `action` in it.
+    fn conversation_for(
+        &self,
+        action: Action,
+        id: ConversationId,
+    ) -> Result<ConversationRecord, Refusal> {
+        match self.state.store.conversation(id)? {
+            Some(c) if self.principal.allows(action, Resource::Conversation(&c)) => Ok(c),
+            _ => Err(Refusal::new(ErrorCode::NotFound, format!("no conversation {id}"))),
+        }
+    }
+
+    async fn subscribe(
+        &mut self,
+        request: RequestId,
+        team: TeamId,
+        after: Option<switchboard_protocol::model::Position>,
+    ) -> Result<Option<Reply>, Refusal> {
+        self.team_for(Action::ReadTeam, team)?;
+        self.subscribed.insert(team);
+        let command = HubCommand::Subscribe {
+            outlet: self.outlet.clone(),
+            principal: Arc::clone(&self.principal),
+            request,
+            after,
+        };
+        self.dispatch(team, command).await
+    }
+
+    async fn unsubscribe(&mut self, request: RequestId, team: TeamId) -> Result<Option<Reply>, Refusal> {
+        self.team_for(Action::ReadTeam, team)?;
+        self.subscribed.remove(&team);
+        let command = HubCommand::Unsubscribe {
+            outlet: self.outlet.clone(),
+            request: Some(request),
+        };
+        self.dispatch(team, command).await
+    }
+
+    async fn send(&self, request: RequestId, send: SendMessage) -> Result<Option<Reply>, Refusal> {
+        let limits = &self.state.config.limits;
+        if send.client_msg_id.is_empty() || send.client_msg_id.len() > MAX_CLIENT_MSG_ID {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                format!("client_msg_id must be 1 to {MAX_CLIENT_MSG_ID} bytes"),
+            ));
+        }
+        if send.body.len() > limits.max_body_bytes {
+            return Err(Refusal::new(
+                ErrorCode::TooLarge,
+                format!(
+                    "body of {} bytes exceeds max_body_bytes ({})",
+                    send.body.len(),
+                    limits.max_body_bytes
+                ),
+            ));
+        }
+        let conversation = self.conversation_for(Action::Send, send.conversation)?;
+        let body = match classify(&send.body) {
+            Input::Text(text) if text.trim().is_empty() => {
+                return Err(Refusal::new(ErrorCode::BadRequest, "the body is empty"));
+            }
+            Input::Text(text) if text.len() == send.body.len() => send.body,
+            Input::Text(text) => text.to_string(),
+            Input::Command(Err(e)) => return Err(Refusal::new(ErrorCode::BadCommand, e.to_string())),
+            Input::Command(Ok(command)) => {
+                return Err(Refusal::new(
+                    ErrorCode::CommandUnavailable,
+                    format!("{command} parsed, but this server does not carry out commands yet"),
+                ));
+            }
+        };
+        let command = HubCommand::Send {
+            outlet: self.outlet.clone(),
+            principal: Arc::clone(&self.principal),
+            request,
+            conversation: conversation.id,
+            client_msg_id: send.client_msg_id,
+            body,
+        };
+        self.dispatch(conversation.team, command).await
+    }
+
+    fn history(&self, history: History) -> Result<Reply, Refusal> {
+        let conversation = self.conversation_for(Action::ReadConversation, history.conversation)?;
+        let max = self.state.config.limits.max_history_page;
+        let limit = history.limit.map_or(max, |l| (l as usize).min(max));
+        if limit == 0 {
+            return Err(Refusal::new(ErrorCode::BadRequest, "limit must be at least 1"));
+        }
+        let page = match (history.before, history.after) {
+            (Some(_), Some(_)) => {
+                return Err(Refusal::new(ErrorCode::BadRequest, "give before or after, not both"));
+            }
+            (Some(before), None) => Page::Before(before),
+            (None, Some(after)) => Page::After(after),
+            (None, None) => Page::Latest,
+        };
+        let (mut messages, more) = self.state.store.messages(conversation.id, page, limit)?;
+        // Messages written but not yet flushed are not shown: they are not
+        // acknowledged yet and would vanish in a crash.
+        if let Some(durable) = self.state.registry.durable(conversation.team) {
+            messages.retain(|m| m.offset <= durable);
+        }
+        Ok(Reply::History(HistoryPage {
+            conversation: conversation.id,
+            messages,
+            more,
+        }))
+    }
+
+    fn conversations(&self, request: Conversations) -> Result<Reply, Refusal> {
+        self.team_for(Action::ReadTeam, request.team)?;
+        let limit = request
+            .limit
+            .map_or(MAX_CONVERSATION_PAGE, |l| (l as usize).clamp(1, MAX_CONVERSATION_PAGE));
+        let store = &self.state.store;
+        let mut records = store.team_conversations(request.team, request.before, limit + 1)?;
+        let next = (records.len() > limit).then(|| {
+            records.truncate(limit);
+            records.last().map(|c| c.id)
+        });
+        let mut conversations = Vec::with_capacity(records.len());
+        for record in records {
+            let Some(contact) = store.contact(record.contact)? else {
+                tracing::error!(conversation = %record.id, "conversation without its contact");
+                continue;
+            };
+            let last_seq = store.last_seq(record.id)?;
+            conversations.push(record.info(&contact, last_seq));
+        }
+        Ok(Reply::Conversations(ConversationPage {
+            team: request.team,
+            conversations,
+            next: next.flatten(),
+        }))
+    }
+
+    async fn start_conversation(
+        &self,
+        request: RequestId,
+        start: StartConversation,
+    ) -> Result<Option<Reply>, Refusal> {
+        self.team_for(Action::StartConversation, start.team)?;
+        let mut contact = start.contact;
+        contact.name = contact.name.trim().to_string();
+        let fields = [Some(&contact.name), contact.email.as_ref(), contact.phone.as_ref()];
+        if contact.name.is_empty() || fields.iter().flatten().any(|f| f.len() > MAX_CONTACT_FIELD) {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                format!("a contact needs a name; each field holds at most {MAX_CONTACT_FIELD} bytes"),
+            ));
+        }
+        let command = HubCommand::StartConversation {
+            outlet: self.outlet.clone(),
+            request,
+            contact,
+        };
+        self.dispatch(start.team, command).await
+    }
+
+    async fn mark_read(&self, request: RequestId, mark: MarkRead) -> Result<Option<Reply>, Refusal> {
+        let conversation = self.conversation_for(Action::MarkRead, mark.conversation)?;
+        let command = HubCommand::MarkRead {
+            outlet: self.outlet.clone(),
+            principal: Arc::clone(&self.principal),
+            request,
+            conversation: conversation.id,
+            seq: mark.seq,
+        };
+        self.dispatch(conversation.team, command).await
+    }
+}

@@ -1,0 +1,310 @@
+//! An in-memory [`Store`] for unit tests: the same contract as the sled one,
+//! kept in ordered maps behind one mutex. `flush` does nothing; nothing
+//! survives the process.
+
+use super::*;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use switchboard_protocol::ids::ContactId;
+
+/// A [`Store`] that lives in memory.
+#[derive(Default)]
+pub struct MemoryStore {
+    ids: AtomicU64,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    accounts: HashMap<AccountId, AccountRecord>,
+    teams: HashMap<TeamId, TeamRecord>,
+    streams: HashMap<TeamId, Epoch>,
+    users: HashMap<UserId, UserRecord>,
+    memberships: BTreeMap<(UserId, TeamId), Role>,
+    tokens: HashMap<[u8; 32], TokenRecord>,
+    contacts: HashMap<ContactId, ContactRecord>,
+    conversations: BTreeMap<(TeamId, ConversationId), ConversationRecord>,
+    messages: BTreeMap<(ConversationId, Seq), Message>,
+    log: BTreeMap<(TeamId, Offset), LogRecord>,
+    client_ids: HashMap<(TeamId, UserId, String), (ConversationId, Seq)>,
+    markers: HashMap<(ConversationId, UserId), Seq>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock would already have failed the test
+        // that caused it; the maps themselves stay consistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Store for MemoryStore {
+    fn next_id(&self) -> StoreResult<u64> {
+        Ok(self.ids.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn flush(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn put_account(&self, account: &AccountRecord) -> StoreResult<()> {
+        self.lock().accounts.insert(account.id, account.clone());
+        Ok(())
+    }
+
+    fn account(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+        Ok(self.lock().accounts.get(&id).cloned())
+    }
+
+    fn put_team(&self, team: &TeamRecord) -> StoreResult<()> {
+        let mut inner = self.lock();
+        let taken = inner
+            .teams
+            .values()
+            .any(|t| t.id != team.id && t.handle.eq_ignore_ascii_case(&team.handle));
+        if taken {
+            return Err(StoreError::Taken(format!("team handle {}", team.handle)));
+        }
+        inner.teams.insert(team.id, team.clone());
+        inner.streams.entry(team.id).or_insert_with(new_epoch);
+        Ok(())
+    }
+
+    fn team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>> {
+        Ok(self.lock().teams.get(&id).cloned())
+    }
+
+    fn put_user(&self, user: &UserRecord) -> StoreResult<()> {
+        let mut inner = self.lock();
+        let taken = inner
+            .users
+            .values()
+            .any(|u| u.id != user.id && u.email.eq_ignore_ascii_case(&user.email));
+        if taken {
+            return Err(StoreError::Taken(format!("email {}", user.email)));
+        }
+        inner.users.insert(user.id, user.clone());
+        Ok(())
+    }
+
+    fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        Ok(self.lock().users.get(&id).cloned())
+    }
+
+    fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        Ok(self
+            .lock()
+            .users
+            .values()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+            .cloned())
+    }
+
+    fn put_membership(&self, team: TeamId, user: UserId, role: Role) -> StoreResult<()> {
+        self.lock().memberships.insert((user, team), role);
+        Ok(())
+    }
+
+    fn memberships(&self, user: UserId) -> StoreResult<Vec<(TeamId, Role)>> {
+        Ok(self
+            .lock()
+            .memberships
+            .range((user, TeamId(0))..=(user, TeamId(u64::MAX)))
+            .map(|(&(_, team), &role)| (team, role))
+            .collect())
+    }
+
+    fn put_token(&self, hash: &[u8; 32], token: &TokenRecord) -> StoreResult<()> {
+        self.lock().tokens.insert(*hash, token.clone());
+        Ok(())
+    }
+
+    fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        Ok(self.lock().tokens.get(hash).cloned())
+    }
+
+    fn contact(&self, id: ContactId) -> StoreResult<Option<ContactRecord>> {
+        Ok(self.lock().contacts.get(&id).cloned())
+    }
+
+    fn conversation(&self, id: ConversationId) -> StoreResult<Option<ConversationRecord>> {
+        Ok(self
+            .lock()
+            .conversations
+            .values()
+            .find(|c| c.id == id)
+            .cloned())
+    }
+
+    fn team_conversations(
+        &self,
+        team: TeamId,
+        before: Option<ConversationId>,
+        limit: usize,
+    ) -> StoreResult<Vec<ConversationRecord>> {
+        let end = before.unwrap_or(ConversationId(u64::MAX));
+        Ok(self
+            .lock()
+            .conversations
+            .range((team, ConversationId(0))..(team, end))
+            .rev()
+            .take(limit)
+            .map(|(_, c)| c.clone())
+            .collect())
+    }
+
+    fn stream_head(&self, team: TeamId) -> StoreResult<StreamHead> {
+        let mut inner = self.lock();
+        let epoch = *inner.streams.entry(team).or_insert_with(new_epoch);
+        let last = inner
+            .log
+            .range((team, Offset(0))..=(team, Offset(u64::MAX)))
+            .next_back()
+            .map_or(Offset(0), |(&(_, offset), _)| offset);
+        Ok(StreamHead { epoch, last })
+    }
+
+    fn commit(&self, team: TeamId, offset: Offset, entry: Entry<'_>) -> StoreResult<()> {
+        let mut inner = self.lock();
+        let record = match entry {
+            Entry::Message {
+                message,
+                idempotency,
+            } => {
+                inner
+                    .messages
+                    .insert((message.conversation, message.seq), message.clone());
+                if let Some((user, id)) = idempotency {
+                    inner.client_ids.insert(
+                        (team, user, id.to_string()),
+                        (message.conversation, message.seq),
+                    );
+                }
+                LogRecord::Message {
+                    conversation: message.conversation,
+                    seq: message.seq,
+                }
+            }
+            Entry::ConversationStarted {
+                contact,
+                conversation,
+            } => {
+                inner.contacts.insert(contact.id, contact.clone());
+                inner
+                    .conversations
+                    .insert((team, conversation.id), conversation.clone());
+                LogRecord::ConversationStarted(conversation.info(contact, Seq(0)))
+            }
+            Entry::Read(marker) => {
+                inner
+                    .markers
+                    .insert((marker.conversation, marker.user), marker.seq);
+                LogRecord::Read(marker.clone())
+            }
+        };
+        inner.log.insert((team, offset), record);
+        Ok(())
+    }
+
+    fn log_range(
+        &self,
+        team: TeamId,
+        after: Offset,
+        upto: Offset,
+        limit: usize,
+    ) -> StoreResult<Vec<(Offset, LogRecord)>> {
+        if upto <= after {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .lock()
+            .log
+            .range((team, after.next())..=(team, upto))
+            .take(limit)
+            .map(|(&(_, offset), record)| (offset, record.clone()))
+            .collect())
+    }
+
+    fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
+        Ok(self.lock().messages.get(&(conversation, seq)).cloned())
+    }
+
+    fn messages(
+        &self,
+        conversation: ConversationId,
+        page: Page,
+        limit: usize,
+    ) -> StoreResult<(Vec<Message>, bool)> {
+        let inner = self.lock();
+        let c = conversation;
+        let (mut messages, more): (Vec<Message>, bool) = match page {
+            Page::After(seq) => {
+                let mut all = inner
+                    .messages
+                    .range((c, seq.next())..=(c, Seq(u64::MAX)))
+                    .map(|(_, m)| m.clone())
+                    .take(limit + 1)
+                    .collect::<Vec<_>>();
+                let more = all.len() > limit;
+                all.truncate(limit);
+                (all, more)
+            }
+            Page::Latest | Page::Before(_) => {
+                let end = match page {
+                    Page::Before(seq) => seq,
+                    _ => Seq(u64::MAX),
+                };
+                let mut newest_first = inner
+                    .messages
+                    .range((c, Seq(0))..(c, end))
+                    .rev()
+                    .map(|(_, m)| m.clone())
+                    .take(limit + 1)
+                    .collect::<Vec<_>>();
+                let more = newest_first.len() > limit;
+                newest_first.truncate(limit);
+                newest_first.reverse();
+                (newest_first, more)
+            }
+        };
+        messages.shrink_to_fit();
+        Ok((messages, more))
+    }
+
+    fn last_seq(&self, conversation: ConversationId) -> StoreResult<Seq> {
+        Ok(self
+            .lock()
+            .messages
+            .range((conversation, Seq(0))..=(conversation, Seq(u64::MAX)))
+            .next_back()
+            .map_or(Seq(0), |(&(_, seq), _)| seq))
+    }
+
+    fn client_msg(
+        &self,
+        team: TeamId,
+        user: UserId,
+        client_msg_id: &str,
+    ) -> StoreResult<Option<(ConversationId, Seq)>> {
+        Ok(self
+            .lock()
+            .client_ids
+            .get(&(team, user, client_msg_id.to_string()))
+            .copied())
+    }
+
+    fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq> {
+        Ok(self
+            .lock()
+            .markers
+            .get(&(conversation, user))
+            .copied()
+            .unwrap_or(Seq(0)))
+    }
+}

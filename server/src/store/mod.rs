@@ -1,0 +1,167 @@
+//! Storage: the narrow contract the rest of the server needs, with a sled
+//! implementation for production and an in-memory one for unit tests.
+//!
+//! Invariants every implementation keeps:
+//! - [`Store::commit`] is atomic: after a crash, an entry is either wholly
+//!   present (log record, message, idempotency key) or wholly absent.
+//! - Writes become durable only when a later [`Store::flush`] returns; reads
+//!   see writes at once, flushed or not.
+//! - A team's log offsets and a conversation's seqs are assigned by the
+//!   team's hub, the only writer of both, so the store never has to
+//!   arbitrate between writers.
+
+mod keys;
+mod memory;
+mod records;
+mod sled_store;
+
+pub use memory::MemoryStore;
+pub use records::{
+    AccountRecord, ContactRecord, ConversationRecord, LogRecord, StreamHead, TeamRecord,
+    TokenKind, TokenRecord, UserRecord,
+};
+pub use sled_store::SledStore;
+
+use switchboard_protocol::ids::{
+    AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId,
+};
+use switchboard_protocol::model::{Message, ReadMarker, Role};
+
+/// What went wrong in the store. Every variant is an internal failure: the
+/// caller logs it and answers the user generically.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The underlying database failed (I/O, corruption, lock).
+    #[error("database error: {0}")]
+    Db(#[from] sled::Error),
+    /// A stored value could not be decoded: the store is corrupt or was
+    /// written by an incompatible version.
+    #[error("stored {what} could not be decoded: {detail}")]
+    Corrupt {
+        /// Which kind of record.
+        what: &'static str,
+        /// The decoder's complaint.
+        detail: String,
+    },
+    /// A uniqueness rule would be broken (an email or handle already taken).
+    #[error("{0} is already taken")]
+    Taken(String),
+}
+
+/// The result type of store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One atomic write to a team's stream, at an offset chosen by its hub.
+#[derive(Debug, Clone)]
+pub enum Entry<'a> {
+    /// A message, with the idempotency key it was sent under.
+    Message {
+        /// The message (its `offset` and `seq` are the ones assigned).
+        message: &'a Message,
+        /// The sending user and their `client_msg_id`, if sent by a client.
+        idempotency: Option<(UserId, &'a str)>,
+    },
+    /// A new conversation with a new contact.
+    ConversationStarted {
+        /// The contact.
+        contact: &'a ContactRecord,
+        /// The conversation.
+        conversation: &'a ConversationRecord,
+    },
+    /// A read marker moved.
+    Read(&'a ReadMarker),
+}
+
+/// Which page of a conversation to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Page {
+    /// The newest messages.
+    Latest,
+    /// Messages with a seq below this one, the nearest first.
+    Before(Seq),
+    /// Messages with a seq above this one, the nearest first.
+    After(Seq),
+}
+
+/// The storage contract. Object safe: the server holds an `Arc<dyn Store>`.
+pub trait Store: Send + Sync + 'static {
+    /// A fresh id, unique within this store across restarts.
+    fn next_id(&self) -> StoreResult<u64>;
+    /// Makes every write so far durable. Blocking: call it off the runtime.
+    fn flush(&self) -> StoreResult<()>;
+
+    /// Stores an account.
+    fn put_account(&self, account: &AccountRecord) -> StoreResult<()>;
+    /// An account by id.
+    fn account(&self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
+    /// Stores a team and, the first time, its stream head.
+    fn put_team(&self, team: &TeamRecord) -> StoreResult<()>;
+    /// A team by id.
+    fn team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>>;
+    /// Stores a user; fails with `Taken` if the email or handle is another's.
+    fn put_user(&self, user: &UserRecord) -> StoreResult<()>;
+    /// A user by id.
+    fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    /// A user by email (case-insensitive).
+    fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
+    /// Gives a user a role in a team (replacing any previous role).
+    fn put_membership(&self, team: TeamId, user: UserId, role: Role) -> StoreResult<()>;
+    /// The teams a user belongs to, with their role in each.
+    fn memberships(&self, user: UserId) -> StoreResult<Vec<(TeamId, Role)>>;
+    /// Stores a token under the hash of its secret.
+    fn put_token(&self, hash: &[u8; 32], token: &TokenRecord) -> StoreResult<()>;
+    /// A token by the hash of its secret.
+    fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
+
+    /// A contact by id.
+    fn contact(&self, id: switchboard_protocol::ids::ContactId)
+        -> StoreResult<Option<ContactRecord>>;
+    /// A conversation by id.
+    fn conversation(&self, id: ConversationId) -> StoreResult<Option<ConversationRecord>>;
+    /// A team's conversations, newest first, starting below `before`.
+    fn team_conversations(
+        &self,
+        team: TeamId,
+        before: Option<ConversationId>,
+        limit: usize,
+    ) -> StoreResult<Vec<ConversationRecord>>;
+
+    /// A team's stream epoch and newest offset.
+    fn stream_head(&self, team: TeamId) -> StoreResult<StreamHead>;
+    /// Writes one entry of a team's stream at `offset`, atomically.
+    fn commit(&self, team: TeamId, offset: Offset, entry: Entry<'_>) -> StoreResult<()>;
+    /// Up to `limit` log records of a team with offsets in `(after, upto]`.
+    fn log_range(
+        &self,
+        team: TeamId,
+        after: Offset,
+        upto: Offset,
+        limit: usize,
+    ) -> StoreResult<Vec<(Offset, LogRecord)>>;
+    /// One message.
+    fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>>;
+    /// A page of messages in ascending seq, and whether more lie beyond it.
+    fn messages(
+        &self,
+        conversation: ConversationId,
+        page: Page,
+        limit: usize,
+    ) -> StoreResult<(Vec<Message>, bool)>;
+    /// The seq of a conversation's newest message (0 when it has none).
+    fn last_seq(&self, conversation: ConversationId) -> StoreResult<Seq>;
+    /// Where a `client_msg_id` of a user in a team was stored, if it was.
+    fn client_msg(
+        &self,
+        team: TeamId,
+        user: UserId,
+        client_msg_id: &str,
+    ) -> StoreResult<Option<(ConversationId, Seq)>>;
+    /// A user's read marker in a conversation (0 when unread).
+    fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq>;
+}
+
+/// Creates a new random stream epoch.
+pub(crate) fn new_epoch() -> Epoch {
+    // Zero is kept for "no epoch known" on the client side.
+    Epoch(rand::random::<u64>() >> 12 | 1)
+}

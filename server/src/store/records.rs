@@ -1,0 +1,199 @@
+//! The records the store keeps, and their encoding.
+//!
+//! Records are MessagePack maps with named fields, so that a field added
+//! later (with `#[serde(default)]`) still reads old records.
+
+use super::{StoreError, StoreResult};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use switchboard_protocol::ids::{
+    AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
+};
+use switchboard_protocol::model::{
+    ContactInfo, ConversationInfo, ConversationStatus, ReadMarker, TeamInfo,
+};
+use switchboard_protocol::model::Role;
+
+/// An account: owns teams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRecord {
+    /// Its id.
+    pub id: AccountId,
+    /// Its name.
+    pub name: String,
+    /// The user who owns it.
+    pub owner: UserId,
+    /// When it was created.
+    pub created_at: Millis,
+}
+
+/// A team and its settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRecord {
+    /// Its id.
+    pub id: TeamId,
+    /// The account that owns it.
+    pub account: AccountId,
+    /// Its display name.
+    pub name: String,
+    /// The handle `^deliver #handle` refers to, unique in the store.
+    pub handle: String,
+    /// Its chat identity (phone number or chat handle).
+    pub identity: String,
+    /// The outcome statuses `^deliver` offers.
+    #[serde(default)]
+    pub statuses: Vec<String>,
+    /// When it was created.
+    pub created_at: Millis,
+}
+
+impl TeamRecord {
+    /// The team as shown to a user holding `role` in it.
+    pub fn info(&self, role: Role) -> TeamInfo {
+        TeamInfo {
+            id: self.id,
+            account: self.account,
+            name: self.name.clone(),
+            handle: self.handle.clone(),
+            identity: self.identity.clone(),
+            role,
+        }
+    }
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// Its id.
+    pub id: UserId,
+    /// The login email, unique (case-insensitive).
+    pub email: String,
+    /// The name shown to others.
+    pub name: String,
+    /// The handle `^assign @handle` refers to.
+    pub handle: String,
+    /// When it was created.
+    pub created_at: Millis,
+}
+
+/// What a token stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// A person's login session.
+    Session,
+    /// An automated client; its messages are marked as a bot's.
+    Bot,
+}
+
+/// A token, stored under the SHA-256 of its secret (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// The user it authenticates.
+    pub user: UserId,
+    /// What it stands for.
+    pub kind: TokenKind,
+    /// When it was issued.
+    pub created_at: Millis,
+    /// When it stops working, if ever.
+    pub expires_at: Option<Millis>,
+}
+
+/// A contact of a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRecord {
+    /// Its id.
+    pub id: ContactId,
+    /// The team it belongs to.
+    pub team: TeamId,
+    /// The name to show.
+    pub name: String,
+    /// Email, if known.
+    pub email: Option<String>,
+    /// Phone, if known.
+    pub phone: Option<String>,
+    /// When it was created.
+    pub created_at: Millis,
+}
+
+impl ContactRecord {
+    /// The contact as shown to clients.
+    pub fn info(&self) -> ContactInfo {
+        ContactInfo {
+            id: self.id,
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+        }
+    }
+}
+
+/// A conversation's stored state (its messages are stored apart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationRecord {
+    /// Its id.
+    pub id: ConversationId,
+    /// The team it belongs to.
+    pub team: TeamId,
+    /// The contact it is with.
+    pub contact: ContactId,
+    /// Where it stands.
+    pub status: ConversationStatus,
+    /// When it was started.
+    pub created_at: Millis,
+}
+
+impl ConversationRecord {
+    /// The conversation as shown to clients.
+    pub fn info(&self, contact: &ContactRecord, last_seq: Seq) -> ConversationInfo {
+        ConversationInfo {
+            id: self.id,
+            team: self.team,
+            contact: contact.info(),
+            status: self.status,
+            last_seq,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// What a team's log holds at one offset. Messages are stored once, in
+/// `conversation_messages`; the log points at them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LogRecord {
+    /// A message, by its place in its conversation.
+    Message {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The message's seq.
+        seq: Seq,
+    },
+    /// A conversation started, as it was then.
+    ConversationStarted(ConversationInfo),
+    /// A read marker moved.
+    Read(ReadMarker),
+}
+
+/// A team stream's generation and newest offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamHead {
+    /// The generation.
+    pub epoch: Epoch,
+    /// The newest offset written (0 when empty).
+    pub last: Offset,
+}
+
+/// Encodes a record for storage.
+pub(crate) fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    // Records are plain structs of strings and numbers: encoding cannot fail.
+    rmp_serde::to_vec_named(value).expect("records always encode")
+}
+
+/// Decodes a stored record, naming it in the error if it is corrupt.
+pub(crate) fn from_bytes<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> StoreResult<T> {
+    rmp_serde::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}

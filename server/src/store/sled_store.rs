@@ -1,0 +1,442 @@
+//! The sled implementation of [`Store`].
+//!
+//! Trees, named after what they map (`a ++ b` is the big-endian
+//! concatenation of the parts, see `keys`):
+//!
+//! | tree | key | value |
+//! |---|---|---|
+//! | `accounts` | account | `AccountRecord` |
+//! | `teams` | team | `TeamRecord` |
+//! | `team_handles` | lowercase handle | team |
+//! | `team_streams` | team | epoch |
+//! | `users` | user | `UserRecord` |
+//! | `user_emails` | lowercase email | user |
+//! | `user_teams` | user ++ team | `Role` |
+//! | `tokens` | SHA-256 of the secret | `TokenRecord` |
+//! | `contacts` | contact | `ContactRecord` |
+//! | `conversations` | conversation | `ConversationRecord` |
+//! | `team_conversations` | team ++ conversation | empty |
+//! | `conversation_messages` | conversation ++ seq | `Message` |
+//! | `team_log` | team ++ offset | `LogRecord` |
+//! | `client_msg_ids` | team ++ user ++ client_msg_id | conversation ++ seq |
+//! | `read_markers` | conversation ++ user | seq |
+
+use super::keys;
+use super::records::{from_bytes, to_bytes};
+use super::*;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use sled::{Db, Tree};
+use std::path::Path;
+use switchboard_protocol::ids::ContactId;
+
+/// A [`Store`] on a sled database in one folder.
+pub struct SledStore {
+    db: Db,
+    accounts: Tree,
+    teams: Tree,
+    team_handles: Tree,
+    team_streams: Tree,
+    users: Tree,
+    user_emails: Tree,
+    user_teams: Tree,
+    tokens: Tree,
+    contacts: Tree,
+    conversations: Tree,
+    team_conversations: Tree,
+    conversation_messages: Tree,
+    team_log: Tree,
+    client_msg_ids: Tree,
+    read_markers: Tree,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> StoreResult<SledStore> {
+        // Our group committer flushes after every batch of writes; sled's own
+        // periodic flush stays on as a second line.
+        let db = sled::Config::new().path(dir).open()?;
+        let tree = |name: &str| db.open_tree(name);
+        Ok(SledStore {
+            accounts: tree("accounts")?,
+            teams: tree("teams")?,
+            team_handles: tree("team_handles")?,
+            team_streams: tree("team_streams")?,
+            users: tree("users")?,
+            user_emails: tree("user_emails")?,
+            user_teams: tree("user_teams")?,
+            tokens: tree("tokens")?,
+            contacts: tree("contacts")?,
+            conversations: tree("conversations")?,
+            team_conversations: tree("team_conversations")?,
+            conversation_messages: tree("conversation_messages")?,
+            team_log: tree("team_log")?,
+            client_msg_ids: tree("client_msg_ids")?,
+            read_markers: tree("read_markers")?,
+            db,
+        })
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(
+        tree: &Tree,
+        what: &'static str,
+        key: &[u8],
+    ) -> StoreResult<Option<T>> {
+        tree.get(key)?
+            .map(|bytes| from_bytes(what, &bytes))
+            .transpose()
+    }
+}
+
+fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Db(e),
+    }
+}
+
+impl Store for SledStore {
+    fn next_id(&self) -> StoreResult<u64> {
+        // sled's ids start at 0; 0 is kept for "none" in a few places.
+        Ok(self.db.generate_id()? + 1)
+    }
+
+    fn flush(&self) -> StoreResult<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn put_account(&self, account: &AccountRecord) -> StoreResult<()> {
+        self.accounts
+            .insert(keys::one(account.id.0), to_bytes(account))?;
+        Ok(())
+    }
+
+    fn account(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+        Self::get(&self.accounts, "account", &keys::one(id.0))
+    }
+
+    fn put_team(&self, team: &TeamRecord) -> StoreResult<()> {
+        let handle = team.handle.to_lowercase();
+        let epoch = new_epoch();
+        (&self.teams, &self.team_handles, &self.team_streams)
+            .transaction(|(teams, handles, streams)| {
+                if let Some(owner) = handles.get(handle.as_bytes())? {
+                    if keys::read_u64(&owner) != Some(team.id.0) {
+                        return Err(ConflictableTransactionError::Abort(StoreError::Taken(
+                            format!("team handle {}", team.handle),
+                        )));
+                    }
+                }
+                if let Some(old) = teams.get(keys::one(team.id.0))? {
+                    let old: TeamRecord = from_bytes("team", &old)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    handles.remove(old.handle.to_lowercase().as_bytes())?;
+                }
+                handles.insert(handle.as_bytes(), &keys::one(team.id.0))?;
+                teams.insert(&keys::one(team.id.0), to_bytes(team))?;
+                if streams.get(keys::one(team.id.0))?.is_none() {
+                    streams.insert(&keys::one(team.id.0), &keys::one(epoch.0))?;
+                }
+                Ok(())
+            })
+            .map_err(tx_error)
+    }
+
+    fn team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>> {
+        Self::get(&self.teams, "team", &keys::one(id.0))
+    }
+
+    fn put_user(&self, user: &UserRecord) -> StoreResult<()> {
+        let email = user.email.to_lowercase();
+        (&self.users, &self.user_emails)
+            .transaction(|(users, emails)| {
+                if let Some(owner) = emails.get(email.as_bytes())? {
+                    if keys::read_u64(&owner) != Some(user.id.0) {
+                        return Err(ConflictableTransactionError::Abort(StoreError::Taken(
+                            format!("email {}", user.email),
+                        )));
+                    }
+                }
+                if let Some(old) = users.get(keys::one(user.id.0))? {
+                    let old: UserRecord = from_bytes("user", &old)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    emails.remove(old.email.to_lowercase().as_bytes())?;
+                }
+                emails.insert(email.as_bytes(), &keys::one(user.id.0))?;
+                users.insert(&keys::one(user.id.0), to_bytes(user))?;
+                Ok(())
+            })
+            .map_err(tx_error)
+    }
+
+    fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        Self::get(&self.users, "user", &keys::one(id.0))
+    }
+
+    fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        match self.user_emails.get(email.to_lowercase().as_bytes())? {
+            Some(id) => match keys::read_u64(&id) {
+                Some(id) => self.user(UserId(id)),
+                None => Err(StoreError::Corrupt {
+                    what: "user email index",
+                    detail: format!("value of {} bytes", id.len()),
+                }),
+            },
+            None => Ok(None),
+        }
+    }
+
+    fn put_membership(&self, team: TeamId, user: UserId, role: Role) -> StoreResult<()> {
+        self.user_teams
+            .insert(keys::two(user.0, team.0), to_bytes(&role))?;
+        Ok(())
+    }
+
+    fn memberships(&self, user: UserId) -> StoreResult<Vec<(TeamId, Role)>> {
+        self.user_teams
+            .scan_prefix(keys::one(user.0))
+            .map(|item| {
+                let (key, value) = item?;
+                Ok((TeamId(keys::second(&key)), from_bytes("role", &value)?))
+            })
+            .collect()
+    }
+
+    fn put_token(&self, hash: &[u8; 32], token: &TokenRecord) -> StoreResult<()> {
+        self.tokens.insert(hash, to_bytes(token))?;
+        Ok(())
+    }
+
+    fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        Self::get(&self.tokens, "token", hash)
+    }
+
+    fn contact(&self, id: ContactId) -> StoreResult<Option<ContactRecord>> {
+        Self::get(&self.contacts, "contact", &keys::one(id.0))
+    }
+
+    fn conversation(&self, id: ConversationId) -> StoreResult<Option<ConversationRecord>> {
+        Self::get(&self.conversations, "conversation", &keys::one(id.0))
+    }
+
+    fn team_conversations(
+        &self,
+        team: TeamId,
+        before: Option<ConversationId>,
+        limit: usize,
+    ) -> StoreResult<Vec<ConversationRecord>> {
+        let start = keys::two(team.0, 0);
+        let end = keys::two(team.0, before.map_or(u64::MAX, |c| c.0));
+        let mut out = Vec::new();
+        for item in self.team_conversations.range(start..end).rev().take(limit) {
+            let (key, _) = item?;
+            let id = ConversationId(keys::second(&key));
+            if let Some(record) = self.conversation(id)? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    fn stream_head(&self, team: TeamId) -> StoreResult<StreamHead> {
+        let epoch = match self.team_streams.get(keys::one(team.0))? {
+            Some(raw) => Epoch(keys::read_u64(&raw).ok_or_else(|| StoreError::Corrupt {
+                what: "team stream",
+                detail: format!("epoch of {} bytes", raw.len()),
+            })?),
+            None => {
+                // A team without a stream record has no trustworthy history:
+                // a fresh epoch makes clients reload instead of trusting offsets.
+                let epoch = new_epoch();
+                self.team_streams
+                    .insert(keys::one(team.0), &keys::one(epoch.0))?;
+                epoch
+            }
+        };
+        let last = match self.team_log.scan_prefix(keys::one(team.0)).next_back() {
+            Some(item) => Offset(keys::second(&item?.0)),
+            None => Offset(0),
+        };
+        Ok(StreamHead { epoch, last })
+    }
+
+    fn commit(&self, team: TeamId, offset: Offset, entry: Entry<'_>) -> StoreResult<()> {
+        let log_key = keys::two(team.0, offset.0);
+        match entry {
+            Entry::Message {
+                message,
+                idempotency,
+            } => {
+                let record = to_bytes(&LogRecord::Message {
+                    conversation: message.conversation,
+                    seq: message.seq,
+                });
+                let body = to_bytes(message);
+                let msg_key = keys::two(message.conversation.0, message.seq.0);
+                let idem = idempotency.map(|(user, id)| keys::two_and_str(team.0, user.0, id));
+                (&self.conversation_messages, &self.team_log, &self.client_msg_ids)
+                    .transaction(|(messages, log, ids)| {
+                        messages.insert(&msg_key, body.as_slice())?;
+                        log.insert(&log_key, record.as_slice())?;
+                        if let Some(idem) = &idem {
+                            ids.insert(idem.as_slice(), &msg_key)?;
+                        }
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
+            Entry::ConversationStarted {
+                contact,
+                conversation,
+            } => {
+                let info = conversation.info(contact, Seq(0));
+                let record = to_bytes(&LogRecord::ConversationStarted(info));
+                (
+                    &self.contacts,
+                    &self.conversations,
+                    &self.team_conversations,
+                    &self.team_log,
+                )
+                    .transaction(|(contacts, conversations, listing, log)| {
+                        contacts.insert(&keys::one(contact.id.0), to_bytes(contact))?;
+                        conversations
+                            .insert(&keys::one(conversation.id.0), to_bytes(conversation))?;
+                        listing.insert(&keys::two(team.0, conversation.id.0), &[])?;
+                        log.insert(&log_key, record.as_slice())?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
+            Entry::Read(marker) => {
+                let record = to_bytes(&LogRecord::Read(marker.clone()));
+                let key = keys::two(marker.conversation.0, marker.user.0);
+                (&self.read_markers, &self.team_log)
+                    .transaction(|(markers, log)| {
+                        markers.insert(&key, &keys::one(marker.seq.0))?;
+                        log.insert(&log_key, record.as_slice())?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
+        }
+    }
+
+    fn log_range(
+        &self,
+        team: TeamId,
+        after: Offset,
+        upto: Offset,
+        limit: usize,
+    ) -> StoreResult<Vec<(Offset, LogRecord)>> {
+        if upto <= after {
+            return Ok(Vec::new());
+        }
+        let start = keys::two(team.0, after.0 + 1);
+        let end = keys::two(team.0, upto.0);
+        self.team_log
+            .range(start..=end)
+            .take(limit)
+            .map(|item| {
+                let (key, value) = item?;
+                Ok((Offset(keys::second(&key)), from_bytes("log record", &value)?))
+            })
+            .collect()
+    }
+
+    fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
+        Self::get(
+            &self.conversation_messages,
+            "message",
+            &keys::two(conversation.0, seq.0),
+        )
+    }
+
+    fn messages(
+        &self,
+        conversation: ConversationId,
+        page: Page,
+        limit: usize,
+    ) -> StoreResult<(Vec<Message>, bool)> {
+        let c = conversation.0;
+        let decode = |item: sled::Result<(sled::IVec, sled::IVec)>| -> StoreResult<Message> {
+            from_bytes("message", &item?.1)
+        };
+        // Read one past the limit to learn whether more remain.
+        let mut messages = match page {
+            Page::After(seq) => self
+                .conversation_messages
+                .range(keys::two(c, seq.0.saturating_add(1))..=keys::two(c, u64::MAX))
+                .take(limit + 1)
+                .map(decode)
+                .collect::<StoreResult<Vec<_>>>()?,
+            Page::Latest | Page::Before(_) => {
+                let end = match page {
+                    Page::Before(seq) => seq.0,
+                    _ => u64::MAX,
+                };
+                let mut newest_first = self
+                    .conversation_messages
+                    .range(keys::two(c, 0)..keys::two(c, end))
+                    .rev()
+                    .take(limit + 1)
+                    .map(decode)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                newest_first.reverse();
+                newest_first
+            }
+        };
+        let more = messages.len() > limit;
+        if more {
+            match page {
+                Page::After(_) => {
+                    messages.pop();
+                }
+                _ => {
+                    messages.remove(0);
+                }
+            }
+        }
+        Ok((messages, more))
+    }
+
+    fn last_seq(&self, conversation: ConversationId) -> StoreResult<Seq> {
+        Ok(
+            match self
+                .conversation_messages
+                .scan_prefix(keys::one(conversation.0))
+                .next_back()
+            {
+                Some(item) => Seq(keys::second(&item?.0)),
+                None => Seq(0),
+            },
+        )
+    }
+
+    fn client_msg(
+        &self,
+        team: TeamId,
+        user: UserId,
+        client_msg_id: &str,
+    ) -> StoreResult<Option<(ConversationId, Seq)>> {
+        let key = keys::two_and_str(team.0, user.0, client_msg_id);
+        match self.client_msg_ids.get(key)? {
+            Some(raw) if raw.len() == 16 => Ok(Some((
+                ConversationId(keys::read_u64(&raw[..8]).unwrap_or_default()),
+                Seq(keys::second(&raw)),
+            ))),
+            Some(raw) => Err(StoreError::Corrupt {
+                what: "client message id",
+                detail: format!("value of {} bytes", raw.len()),
+            }),
+            None => Ok(None),
+        }
+    }
+
+    fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq> {
+        Ok(self
+            .read_markers
+            .get(keys::two(conversation.0, user.0))?
+            .and_then(|raw| keys::read_u64(&raw))
+            .map_or(Seq(0), Seq))
+    }
+}
