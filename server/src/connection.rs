@@ -232,6 +232,9 @@ async fn write_loop(
     control: Arc<Control>,
 ) {
     let (code, reason) = tokio::select! {
+        // Checked first: once the reader has asked for a close, the queue
+        // may also be closed, and the close frame must still go out.
+        biased;
         // A write blocked on a peer that does not read must not keep the
         // close from happening: the close wins the race.
         close = control.closed() => close,

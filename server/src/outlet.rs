@@ -94,11 +94,23 @@ impl Outlet {
     pub(crate) fn close(&self, code: u16, reason: &str) {
         let mut close = self.control.lock();
         if close.is_none() {
-            *close = Some((code, reason.to_string()));
+            *close = Some((code, truncate(reason, MAX_CLOSE_REASON).to_string()));
             self.control.notify.notify_waiters();
             self.control.notify.notify_one();
         }
     }
+}
+
+/// The longest close reason a WebSocket close frame can carry, in bytes.
+const MAX_CLOSE_REASON: usize = 123;
+
+/// The longest prefix of `text` within `max` bytes, cut at a char boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// A frame encoded at most once per encoding, however many connections it

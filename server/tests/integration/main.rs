@@ -1,0 +1,7 @@
+//! End-to-end tests: a real server on 127.0.0.1:0 with a temporary data
+//! folder, driven through the client SDK or a raw WebSocket client. They
+//! compile into one binary and share `util`.
+
+mod chat;
+mod malformed;
+mod util;

@@ -1,0 +1,239 @@
+//! Shared test fixtures: a real server on 127.0.0.1:0 over a temporary
+//! data folder, a seeded world of two accounts, and a raw WebSocket client
+//! for speaking the protocol byte by byte.
+
+use futures::{SinkExt, StreamExt};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+use switchboard_protocol::client::{ClientFrame, Hello};
+use switchboard_protocol::codec::{decode, encode, Encoding};
+use switchboard_protocol::ids::{ConversationId, TeamId, UserId};
+use switchboard_client::{Client, ClientConfig, ClientEvent, Events};
+use switchboard_protocol::model::{Message, NewContact, Role};
+use switchboard_protocol::server::{Event, EventFrame, ServerFrame};
+use switchboard_protocol::PROTOCOL_VERSION;
+use switchboard_server::admin::{self, NewUser};
+use switchboard_server::store::{Store, TokenKind};
+use switchboard_server::{Config, Server};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long a test waits for something it expects before failing.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A seeded world: account 1 with team A (alice Manager, bob Member) and a
+/// conversation in it; account 2 with team B (carol Member).
+pub struct World {
+    pub team_a: TeamId,
+    pub team_b: TeamId,
+    pub alice: Login,
+    pub bob: Login,
+    pub carol: Login,
+    /// The owner of account 2, Manager of team B.
+    pub owen: Login,
+}
+
+/// A user and a token for them.
+#[derive(Clone)]
+pub struct Login {
+    pub user: UserId,
+    pub token: String,
+}
+
+/// Seeds the world into a store (before or while a server runs on it).
+pub fn seed(store: &dyn Store) -> World {
+    let user = |email: &str, name: &str| NewUser {
+        email: email.into(),
+        name: name.into(),
+        handle: None,
+    };
+    let (account_1, _) = admin::create_account(store, "One", &user("alice@one.test", "Alice")).unwrap();
+    let team_a = admin::create_team(store, account_1.id, "Team A", "team-a", "+1 555 0001").unwrap();
+    let bob = admin::create_user(store, &user("bob@one.test", "Bob")).unwrap();
+    admin::add_member(store, team_a.id, bob.id, Role::Member).unwrap();
+    let (account_2, _) = admin::create_account(store, "Two", &user("owner@two.test", "Owen")).unwrap();
+    let team_b = admin::create_team(store, account_2.id, "Team B", "team-b", "+1 555 0002").unwrap();
+    let carol = admin::create_user(store, &user("carol@two.test", "Carol")).unwrap();
+    admin::add_member(store, team_b.id, carol.id, Role::Member).unwrap();
+    let login = |email: &str| {
+        let (user, token) = admin::token_for_email(store, email, TokenKind::Session, None).unwrap();
+        Login {
+            user: user.id,
+            token,
+        }
+    };
+    store.flush().unwrap();
+    World {
+        team_a: team_a.id,
+        team_b: team_b.id,
+        alice: login("alice@one.test"),
+        bob: login("bob@one.test"),
+        carol: login("carol@two.test"),
+        owen: login("owner@two.test"),
+    }
+}
+
+/// A server running in this process.
+pub struct TestServer {
+    pub server: Server,
+    pub addr: SocketAddr,
+}
+
+impl TestServer {
+    pub async fn start(dir: &Path) -> TestServer {
+        TestServer::start_with(Config::new("127.0.0.1:0".parse().unwrap(), dir)).await
+    }
+
+    pub async fn start_with(config: Config) -> TestServer {
+        let server = Server::start(config).await.expect("server starts");
+        let addr = server.local_addr();
+        TestServer { server, addr }
+    }
+
+    pub fn url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+}
+
+/// A raw WebSocket client speaking frames through the protocol crate.
+pub struct Raw {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub encoding: Encoding,
+}
+
+impl Raw {
+    pub async fn connect(url: &str, encoding: Encoding) -> Raw {
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static(encoding.subprotocol()),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("connects");
+        Raw { ws, encoding }
+    }
+
+    /// Connects and says hello; panics unless welcomed.
+    pub async fn login(url: &str, token: &str) -> Raw {
+        let mut raw = Raw::connect(url, Encoding::MsgPack).await;
+        raw.send(&ClientFrame::Hello(Hello {
+            version: PROTOCOL_VERSION,
+            token: token.to_string(),
+        }))
+        .await;
+        match raw.recv().await {
+            Some(ServerFrame::Welcome(_)) => raw,
+            other => panic!("expected welcome, got {other:?}"),
+        }
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        let bytes = encode(self.encoding, frame).unwrap();
+        let message = match self.encoding {
+            Encoding::MsgPack => WsMessage::Binary(bytes.into()),
+            Encoding::Json => WsMessage::Text(String::from_utf8(bytes).unwrap().into()),
+        };
+        self.ws.send(message).await.unwrap();
+    }
+
+    pub async fn send_raw(&mut self, message: WsMessage) {
+        self.ws.send(message).await.unwrap();
+    }
+
+    /// The next frame, or None when the connection closed.
+    pub async fn recv(&mut self) -> Option<ServerFrame> {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("a frame in time")?
+                .ok()?;
+            match message {
+                WsMessage::Binary(bytes) => return Some(decode(self.encoding, &bytes, 1 << 24).unwrap()),
+                WsMessage::Text(text) => return Some(decode(self.encoding, text.as_bytes(), 1 << 24).unwrap()),
+                WsMessage::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// Reads until the connection closes; returns the close code.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("a close in time");
+            match message {
+                Some(Ok(WsMessage::Close(frame))) => return frame.map(|f| f.code.into()),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+}
+
+/// Connects an SDK client and waits for its welcome.
+pub async fn connect(url: &str, token: &str) -> (Client, Events) {
+    Client::connect(ClientConfig::new(url, token))
+        .await
+        .expect("the SDK connects")
+}
+
+/// Starts a conversation in `team` with a contact named `name`.
+pub async fn start_conversation(client: &Client, team: TeamId, name: &str) -> ConversationId {
+    client
+        .start_conversation(
+            team,
+            NewContact {
+                name: name.to_string(),
+                email: None,
+                phone: None,
+            },
+        )
+        .await
+        .expect("conversation starts")
+        .id
+}
+
+/// The next message event, skipping other events; panics after `PATIENCE`.
+pub async fn next_message(events: &mut Events) -> Message {
+    loop {
+        let event = tokio::time::timeout(PATIENCE, events.next())
+            .await
+            .expect("a message in time")
+            .expect("the event stream is open");
+        if let ClientEvent::Event(EventFrame {
+            event: Event::Message(message),
+            ..
+        }) = event
+        {
+            return message;
+        }
+    }
+}
+
+/// The next `n` message events.
+pub async fn next_messages(events: &mut Events, n: usize) -> Vec<Message> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(next_message(events).await);
+    }
+    out
+}
+
+impl Raw {
+    /// Sends a request and waits for its reply, skipping events.
+    pub async fn request(&mut self, frame: ClientFrame) -> ServerFrame {
+        let id = frame.request_id().expect("a request");
+        self.send(&frame).await;
+        loop {
+            match self.recv().await.expect("a reply before close") {
+                ServerFrame::Result(r) if r.id == id => return ServerFrame::Result(r),
+                ServerFrame::Error(e) if e.id == Some(id) => return ServerFrame::Error(e),
+                _ => continue,
+            }
+        }
+    }
+}
