@@ -46,7 +46,9 @@ pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: 
     outlet.close(close::NORMAL, "");
     drop(outlet);
     if let Err(e) = writer.await {
-        tracing::error!(conn, error = %e, "connection writer panicked");
+        if e.is_panic() {
+            tracing::error!(conn, error = %e, "connection writer panicked");
+        }
     }
     tracing::debug!(conn, "connection closed");
 }

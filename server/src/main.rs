@@ -1,6 +1,7 @@
 //! `switchboard`: runs the server, or administers its data folder.
 
 use anyhow::Context;
+use std::io::Write;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -141,17 +142,26 @@ async fn serve(listen: SocketAddr, data: PathBuf, with_demo: bool) -> anyhow::Re
     let server = Server::start_with_store(Config::new(listen, &data), Arc::new(store)).await?;
     let addr = server.local_addr();
     // The first line on stdout is for scripts and tests to find the port.
-    println!("listening on {addr}");
-    println!("WebSocket endpoint: ws://{addr}/ws   data: {}", data.display());
+    // A closed stdout must not stop the server, so write errors are ignored.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "listening on {addr}");
+    let _ = writeln!(out, "WebSocket endpoint: ws://{addr}/ws   data: {}", data.display());
     for login in &logins {
-        println!(
+        let _ = writeln!(
+            out,
             "demo login: {} ({:?}) token {}",
             login.email, login.role, login.token
         );
     }
-    if !logins.is_empty() {
-        println!("try: cargo run -p switchboard-client --example echo_bot -- ws://{addr}/ws <token>");
+    if let Some(login) = logins.first() {
+        let _ = writeln!(
+            out,
+            "try: cargo run -p switchboard-client --example echo_bot -- ws://{addr}/ws {}",
+            login.token
+        );
     }
+    let _ = out.flush();
+    drop(out);
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await;

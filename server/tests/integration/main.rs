@@ -3,5 +3,8 @@
 //! compile into one binary and share `util`.
 
 mod chat;
+mod concurrency;
+mod durability;
 mod malformed;
+mod resume;
 mod util;

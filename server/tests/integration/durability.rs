@@ -1,0 +1,192 @@
+//! What is acknowledged survives: a clean restart, and a kill -9 in the
+//! middle of continuous sends.
+
+use crate::util::*;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use switchboard_client::{Client, ClientConfig, HistoryQuery};
+use switchboard_protocol::ids::{ConversationId, Seq};
+use switchboard_protocol::model::Message;
+use switchboard_server::store::SledStore;
+
+/// Every message of a conversation, oldest first, read page by page.
+async fn all_messages(client: &Client, conversation: ConversationId) -> Vec<Message> {
+    let mut out = Vec::new();
+    let mut after = Seq(0);
+    loop {
+        let page = client
+            .history(conversation, HistoryQuery::after(after))
+            .await
+            .expect("history");
+        out.extend(page.messages.iter().cloned());
+        match page.messages.last() {
+            Some(last) if page.more => after = last.seq,
+            _ => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn history_seqs_and_idempotent_retries_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let world = seed(server.server.store().as_ref());
+    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+    let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
+    let mut acks = Vec::new();
+    for i in 1..=5 {
+        acks.push(
+            alice
+                .send_with_id(conversation, format!("m{i}"), format!("message {i}"))
+                .await
+                .unwrap(),
+        );
+    }
+    alice.close().await;
+    server.server.shutdown().await;
+
+    let server = TestServer::start(dir.path()).await;
+    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+    let messages = all_messages(&alice, conversation).await;
+    let seqs: Vec<u64> = messages.iter().map(|m| m.seq.0).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert_eq!(messages[2].body, "message 3");
+
+    let retry = alice
+        .send_with_id(conversation, "m3", "message 3")
+        .await
+        .unwrap();
+    assert!(retry.duplicate);
+    assert_eq!((retry.seq, retry.offset, retry.at), (acks[2].seq, acks[2].offset, acks[2].at));
+    assert_eq!(all_messages(&alice, conversation).await.len(), 5, "the retry stored nothing");
+
+    let next = alice.send(conversation, "after the restart").await.unwrap();
+    assert_eq!(next.seq, Seq(6));
+    assert!(next.offset > acks[4].offset);
+    server.server.shutdown().await;
+}
+
+/// A server in a child process, so that it can be killed for real.
+struct ChildServer {
+    child: Child,
+    url: String,
+}
+
+impl ChildServer {
+    fn start(data: &Path) -> ChildServer {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a first line");
+        // Keep reading so that the server never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        ChildServer {
+            child,
+            url: format!("ws://{addr}/ws"),
+        }
+    }
+
+    fn kill_9(mut self) {
+        // Child::kill sends SIGKILL on Unix: no handler, no flush, no goodbye.
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn kill_9_during_continuous_sends_loses_no_acknowledged_message() {
+    let dir = tempfile::tempdir().unwrap();
+    // Seeded before the server starts; the store closes at the block's end.
+    let world = {
+        let store = SledStore::open(dir.path()).unwrap();
+        seed(&store)
+    };
+    let server = ChildServer::start(dir.path());
+    let (alice, _events) = connect(&server.url, &world.alice.token).await;
+    let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
+
+    // Eight senders in parallel, each sending until the kill; every ack is
+    // recorded with the client_msg_id it answered.
+    let (acked_tx, mut acked_rx) = tokio::sync::mpsc::channel::<(String, Seq)>(100_000);
+    let mut senders = Vec::new();
+    for sender in 0..8 {
+        let mut config = ClientConfig::new(server.url.clone(), world.alice.token.clone());
+        config.request_timeout = Duration::from_secs(3);
+        let (client, _events) = Client::connect(config).await.unwrap();
+        let acked = acked_tx.clone();
+        senders.push(tokio::spawn(async move {
+            for i in 0..100_000u32 {
+                let id = format!("s{sender}-{i}");
+                match client.send_with_id(conversation, id.clone(), format!("body {id}")).await {
+                    Ok(ack) => {
+                        if acked.send((id, ack.seq)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            client.close().await;
+        }));
+    }
+    drop(acked_tx);
+    // Let a few hundred acknowledgements through, then pull the plug.
+    let mut acked = HashMap::new();
+    while acked.len() < 300 {
+        let (id, seq) = tokio::time::timeout(PATIENCE, acked_rx.recv())
+            .await
+            .expect("acks keep coming")
+            .expect("senders are running");
+        acked.insert(id, seq);
+    }
+    server.kill_9();
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    // Acks that were in the channel when the server died were acknowledged too.
+    while let Ok((id, seq)) = acked_rx.try_recv() {
+        acked.insert(id, seq);
+    }
+    alice.close().await;
+
+    let server = ChildServer::start(dir.path());
+    let (reader, _events) = connect(&server.url, &world.bob.token).await;
+    let stored = all_messages(&reader, conversation).await;
+    let seqs: Vec<u64> = stored.iter().map(|m| m.seq.0).collect();
+    let expected: Vec<u64> = (1..=stored.len() as u64).collect();
+    assert_eq!(seqs, expected, "seqs are contiguous from 1");
+    let mut by_id: BTreeMap<String, Seq> = BTreeMap::new();
+    for message in &stored {
+        let id = message.client_msg_id.clone().expect("sent by a client");
+        assert!(by_id.insert(id.clone(), message.seq).is_none(), "{id} stored twice");
+    }
+    for (id, seq) in &acked {
+        assert_eq!(by_id.get(id), Some(seq), "acknowledged {id} is present at its seq");
+    }
+    assert!(stored.len() >= acked.len());
+    reader.close().await;
+    server.kill_9();
+}
