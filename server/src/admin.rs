@@ -42,7 +42,10 @@ pub struct NewUser {
 /// Creates a user.
 pub fn create_user(store: &dyn Store, new: &NewUser) -> Result<UserRecord, AdminError> {
     if !is_email(&new.email) {
-        return Err(AdminError::Invalid(format!("{:?} is not an email address", new.email)));
+        return Err(AdminError::Invalid(format!(
+            "{:?} is not an email address",
+            new.email
+        )));
     }
     let handle = match &new.handle {
         Some(h) => h.clone(),
@@ -52,11 +55,19 @@ pub fn create_user(store: &dyn Store, new: &NewUser) -> Result<UserRecord, Admin
             .next()
             .unwrap_or_default()
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect(),
     };
     if !is_handle(&handle) {
-        return Err(AdminError::Invalid(format!("{handle:?} is not a valid handle")));
+        return Err(AdminError::Invalid(format!(
+            "{handle:?} is not a valid handle"
+        )));
     }
     if new.name.trim().is_empty() {
         return Err(AdminError::Invalid("a user needs a name".into()));
@@ -101,7 +112,9 @@ pub fn create_team(
         .account(account)?
         .ok_or_else(|| AdminError::NotFound(format!("account {account}")))?;
     if !is_handle(handle) {
-        return Err(AdminError::Invalid(format!("{handle:?} is not a valid handle")));
+        return Err(AdminError::Invalid(format!(
+            "{handle:?} is not a valid handle"
+        )));
     }
     let team = TeamRecord {
         id: TeamId(store.next_id()?),
@@ -118,7 +131,12 @@ pub fn create_team(
 }
 
 /// Gives a user a role in a team.
-pub fn add_member(store: &dyn Store, team: TeamId, user: UserId, role: Role) -> Result<(), AdminError> {
+pub fn add_member(
+    store: &dyn Store,
+    team: TeamId,
+    user: UserId,
+    role: Role,
+) -> Result<(), AdminError> {
     store
         .team(team)?
         .ok_or_else(|| AdminError::NotFound(format!("team {team}")))?;

@@ -22,7 +22,11 @@ pub fn issue_token(
     let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
     let created_at = now();
     let expires_at = ttl.map(|ttl| {
-        Millis(created_at.0.saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)))
+        Millis(
+            created_at
+                .0
+                .saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
+        )
     });
     store.put_token(
         &hash(&token),

@@ -103,7 +103,10 @@ impl Committer {
                     self.flushed.send_replace(generation);
                 }
                 failed => {
-                    tracing::error!(?failed, "store flush failed; acknowledgements wait for a retry");
+                    tracing::error!(
+                        ?failed,
+                        "store flush failed; acknowledgements wait for a retry"
+                    );
                     self.lock().requested = true;
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }

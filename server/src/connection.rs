@@ -73,7 +73,8 @@ async fn hello(
         match payload(&message, outlet.encoding) {
             Payload::Data(bytes) => {
                 let max = state.config.limits.max_frame_bytes;
-                break decode::<ClientFrame>(outlet.encoding, bytes, max).map_err(|e| e.to_string());
+                break decode::<ClientFrame>(outlet.encoding, bytes, max)
+                    .map_err(|e| e.to_string());
             }
             Payload::Control => continue,
             Payload::Close => return None,
@@ -87,7 +88,10 @@ async fn hello(
             return None;
         }
         Err(e) => {
-            outlet.close(close::HELLO_REQUIRED, &format!("the first frame must be hello: {e}"));
+            outlet.close(
+                close::HELLO_REQUIRED,
+                &format!("the first frame must be hello: {e}"),
+            );
             return None;
         }
     };
@@ -108,7 +112,11 @@ async fn hello(
                 teams.push(record.info(*role));
             }
         }
-        let principal = Principal::new(user, token.kind, memberships.into_iter().collect::<HashMap<_, _>>());
+        let principal = Principal::new(
+            user,
+            token.kind,
+            memberships.into_iter().collect::<HashMap<_, _>>(),
+        );
         Ok(Some((principal, teams)))
     });
     let (principal, teams) = match welcome {
@@ -184,7 +192,11 @@ async fn read_loop(
     }
 }
 
-fn refuse_frame(outlet: &Outlet, id: Option<switchboard_protocol::RequestId>, error: impl std::fmt::Display) {
+fn refuse_frame(
+    outlet: &Outlet,
+    id: Option<switchboard_protocol::RequestId>,
+    error: impl std::fmt::Display,
+) {
     outlet.send(&ServerFrame::Error(ErrorFrame {
         id,
         code: ErrorCode::BadFrame,

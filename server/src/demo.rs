@@ -3,7 +3,9 @@
 //! to log in to and look at. Seeding happens once per data folder; every
 //! start with `--demo` issues fresh tokens for the demo users.
 
-use crate::admin::{add_member, create_account, create_team, create_user, token_for_email, AdminError, NewUser};
+use crate::admin::{
+    add_member, create_account, create_team, create_user, token_for_email, AdminError, NewUser,
+};
 use crate::store::{ContactRecord, ConversationRecord, Entry, Store, TokenKind};
 use crate::time::now;
 use std::time::Duration;
@@ -12,9 +14,24 @@ use switchboard_protocol::model::{ConversationStatus, Message, Role, Sender, Sen
 
 /// The demo users: (email, name, handle, role in the demo teams).
 pub const DEMO_USERS: [(&str, &str, &str, Role); 3] = [
-    ("maya@demo.switchboard.test", "Maya Manager", "maya", Role::Manager),
-    ("sam@demo.switchboard.test", "Sam Member", "sam", Role::Member),
-    ("riley@demo.switchboard.test", "Riley Member", "riley", Role::Member),
+    (
+        "maya@demo.switchboard.test",
+        "Maya Manager",
+        "maya",
+        Role::Manager,
+    ),
+    (
+        "sam@demo.switchboard.test",
+        "Sam Member",
+        "sam",
+        Role::Member,
+    ),
+    (
+        "riley@demo.switchboard.test",
+        "Riley Member",
+        "riley",
+        Role::Member,
+    ),
 ];
 
 /// How long demo tokens last.
@@ -41,7 +58,8 @@ pub fn seed(store: &dyn Store) -> Result<Vec<DemoLogin>, AdminError> {
     DEMO_USERS
         .iter()
         .map(|(email, _, _, role)| {
-            let (_, token) = token_for_email(store, email, TokenKind::Session, Some(DEMO_TOKEN_TTL))?;
+            let (_, token) =
+                token_for_email(store, email, TokenKind::Session, Some(DEMO_TOKEN_TTL))?;
             Ok(DemoLogin {
                 email: email.to_string(),
                 role: *role,
@@ -63,7 +81,13 @@ fn seed_data(store: &dyn Store) -> Result<(), AdminError> {
         },
     )?;
     let recruiting = create_team(store, account.id, "Recruiting", "recruiting", "+1 555 0100")?;
-    let support = create_team(store, account.id, "Candidate Support", "support", "+1 555 0101")?;
+    let support = create_team(
+        store,
+        account.id,
+        "Candidate Support",
+        "support",
+        "+1 555 0101",
+    )?;
     for (email, name, handle, role) in &DEMO_USERS[1..] {
         let user = create_user(
             store,
@@ -81,7 +105,10 @@ fn seed_data(store: &dyn Store) -> Result<(), AdminError> {
             recruiting.id,
             "Jordan Lee",
             "+1 555 0142",
-            &["Hi! I saw the warehouse associate posting. Is it still open?", "I can start next week."],
+            &[
+                "Hi! I saw the warehouse associate posting. Is it still open?",
+                "I can start next week.",
+            ],
         ),
         (
             recruiting.id,

@@ -1,8 +1,8 @@
 //! `switchboard`: runs the server, or administers its data folder.
 
 use anyhow::Context;
-use std::io::Write;
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,7 +14,11 @@ use switchboard_server::store::{SledStore, Store, TokenKind};
 use switchboard_server::{demo, Config, Server};
 
 #[derive(Parser)]
-#[command(name = "switchboard", version, about = "A real-time chat server for teams")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "A real-time chat server for teams"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -110,8 +114,7 @@ enum RoleArg {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -128,7 +131,10 @@ async fn main() -> anyhow::Result<()> {
 
 fn open(data: &Path) -> anyhow::Result<SledStore> {
     SledStore::open(data).with_context(|| {
-        format!("cannot open the store in {} (is a server running on it?)", data.display())
+        format!(
+            "cannot open the store in {} (is a server running on it?)",
+            data.display()
+        )
     })
 }
 
@@ -145,7 +151,11 @@ async fn serve(listen: SocketAddr, data: PathBuf, with_demo: bool) -> anyhow::Re
     // A closed stdout must not stop the server, so write errors are ignored.
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on {addr}");
-    let _ = writeln!(out, "WebSocket endpoint: ws://{addr}/ws   data: {}", data.display());
+    let _ = writeln!(
+        out,
+        "WebSocket endpoint: ws://{addr}/ws   data: {}",
+        data.display()
+    );
     for login in &logins {
         let _ = writeln!(
             out,
@@ -225,7 +235,14 @@ fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
             name,
             handle,
         } => {
-            let user = admin::create_user(store, &NewUser { email, name, handle })?;
+            let user = admin::create_user(
+                store,
+                &NewUser {
+                    email,
+                    name,
+                    handle,
+                },
+            )?;
             println!("user {}", user.id);
         }
         AdminCommand::AddMember { team, email, role } => {
@@ -245,7 +262,11 @@ fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
             bot,
         } => {
             let ttl = (ttl_days > 0).then(|| Duration::from_secs(ttl_days * 24 * 3600));
-            let kind = if bot { TokenKind::Bot } else { TokenKind::Session };
+            let kind = if bot {
+                TokenKind::Bot
+            } else {
+                TokenKind::Session
+            };
             let (_, token) = admin::token_for_email(store, &email, kind, ttl)?;
             println!("{token}");
         }

@@ -83,7 +83,10 @@ impl Outlet {
         match self.queue.try_send(message) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(close::SLOW_CONSUMER, "outbound queue full: resume from your last offset");
+                self.close(
+                    close::SLOW_CONSUMER,
+                    "outbound queue full: resume from your last offset",
+                );
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,

@@ -85,12 +85,13 @@ impl Server {
         config: Config,
         store: Arc<dyn Store>,
     ) -> Result<Server, ServerError> {
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| ServerError::Bind {
-                addr: config.listen,
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
         let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
             addr: config.listen,
             source,
@@ -100,9 +101,8 @@ impl Server {
         let (alive_tx, alive) = mpsc::channel(1);
         let committer = Committer::new();
         let (committer_stop, committer_stop_rx) = watch::channel(false);
-        let committer_task = tokio::spawn(
-            Arc::clone(&committer).run(Arc::clone(&store), committer_stop_rx),
-        );
+        let committer_task =
+            tokio::spawn(Arc::clone(&committer).run(Arc::clone(&store), committer_stop_rx));
         let registry = Registry::new(HubContext {
             store: Arc::clone(&store),
             committer,

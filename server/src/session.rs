@@ -18,9 +18,7 @@ use switchboard_protocol::client::{
 };
 use switchboard_protocol::command::{classify, Input};
 use switchboard_protocol::ids::{ConversationId, RequestId, TeamId};
-use switchboard_protocol::server::{
-    ConversationPage, ErrorFrame, HistoryPage, Reply, ResultFrame,
-};
+use switchboard_protocol::server::{ConversationPage, ErrorFrame, HistoryPage, Reply, ResultFrame};
 use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 /// Longest `client_msg_id`, in bytes.
@@ -67,7 +65,10 @@ impl Session {
     /// Answers one request frame (or hands it to a hub that will).
     pub(crate) async fn handle(&mut self, frame: ClientFrame) {
         let Some(id) = frame.request_id() else {
-            self.refuse(None, Refusal::new(ErrorCode::BadState, "hello was already received"));
+            self.refuse(
+                None,
+                Refusal::new(ErrorCode::BadState, "hello was already received"),
+            );
             return;
         };
         let outcome = match frame {
@@ -83,7 +84,8 @@ impl Session {
         };
         match outcome {
             Ok(Some(result)) => {
-                self.outlet.send(&ServerFrame::Result(ResultFrame { id, result }));
+                self.outlet
+                    .send(&ServerFrame::Result(ResultFrame { id, result }));
             }
             // A hub answers this one once the write is durable.
             Ok(None) => {}
@@ -128,7 +130,10 @@ impl Session {
     ) -> Result<ConversationRecord, Refusal> {
         match self.state.store.conversation(id)? {
             Some(c) if self.principal.allows(action, Resource::Conversation(&c)) => Ok(c),
-            _ => Err(Refusal::new(ErrorCode::NotFound, format!("no conversation {id}"))),
+            _ => Err(Refusal::new(
+                ErrorCode::NotFound,
+                format!("no conversation {id}"),
+            )),
         }
     }
 
@@ -149,7 +154,11 @@ impl Session {
         self.dispatch(team, command).await
     }
 
-    async fn unsubscribe(&mut self, request: RequestId, team: TeamId) -> Result<Option<Reply>, Refusal> {
+    async fn unsubscribe(
+        &mut self,
+        request: RequestId,
+        team: TeamId,
+    ) -> Result<Option<Reply>, Refusal> {
         self.team_for(Action::ReadTeam, team)?;
         self.subscribed.remove(&team);
         let command = HubCommand::Unsubscribe {
@@ -184,7 +193,9 @@ impl Session {
             }
             Input::Text(text) if text.len() == send.body.len() => send.body,
             Input::Text(text) => text.to_string(),
-            Input::Command(Err(e)) => return Err(Refusal::new(ErrorCode::BadCommand, e.to_string())),
+            Input::Command(Err(e)) => {
+                return Err(Refusal::new(ErrorCode::BadCommand, e.to_string()))
+            }
             Input::Command(Ok(command)) => {
                 return Err(Refusal::new(
                     ErrorCode::CommandUnavailable,
@@ -208,11 +219,17 @@ impl Session {
         let max = self.state.config.limits.max_history_page;
         let limit = history.limit.map_or(max, |l| (l as usize).min(max));
         if limit == 0 {
-            return Err(Refusal::new(ErrorCode::BadRequest, "limit must be at least 1"));
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                "limit must be at least 1",
+            ));
         }
         let page = match (history.before, history.after) {
             (Some(_), Some(_)) => {
-                return Err(Refusal::new(ErrorCode::BadRequest, "give before or after, not both"));
+                return Err(Refusal::new(
+                    ErrorCode::BadRequest,
+                    "give before or after, not both",
+                ));
             }
             (Some(before), None) => Page::Before(before),
             (None, Some(after)) => Page::After(after),
@@ -233,9 +250,9 @@ impl Session {
 
     fn conversations(&self, request: Conversations) -> Result<Reply, Refusal> {
         self.team_for(Action::ReadTeam, request.team)?;
-        let limit = request
-            .limit
-            .map_or(MAX_CONVERSATION_PAGE, |l| (l as usize).clamp(1, MAX_CONVERSATION_PAGE));
+        let limit = request.limit.map_or(MAX_CONVERSATION_PAGE, |l| {
+            (l as usize).clamp(1, MAX_CONVERSATION_PAGE)
+        });
         let store = &self.state.store;
         let mut records = store.team_conversations(request.team, request.before, limit + 1)?;
         let next = (records.len() > limit).then(|| {
@@ -266,11 +283,17 @@ impl Session {
         self.team_for(Action::StartConversation, start.team)?;
         let mut contact = start.contact;
         contact.name = contact.name.trim().to_string();
-        let fields = [Some(&contact.name), contact.email.as_ref(), contact.phone.as_ref()];
+        let fields = [
+            Some(&contact.name),
+            contact.email.as_ref(),
+            contact.phone.as_ref(),
+        ];
         if contact.name.is_empty() || fields.iter().flatten().any(|f| f.len() > MAX_CONTACT_FIELD) {
             return Err(Refusal::new(
                 ErrorCode::BadRequest,
-                format!("a contact needs a name; each field holds at most {MAX_CONTACT_FIELD} bytes"),
+                format!(
+                    "a contact needs a name; each field holds at most {MAX_CONTACT_FIELD} bytes"
+                ),
             ));
         }
         let command = HubCommand::StartConversation {
@@ -281,7 +304,11 @@ impl Session {
         self.dispatch(start.team, command).await
     }
 
-    async fn mark_read(&self, request: RequestId, mark: MarkRead) -> Result<Option<Reply>, Refusal> {
+    async fn mark_read(
+        &self,
+        request: RequestId,
+        mark: MarkRead,
+    ) -> Result<Option<Reply>, Refusal> {
         let conversation = self.conversation_for(Action::MarkRead, mark.conversation)?;
         let command = HubCommand::MarkRead {
             outlet: self.outlet.clone(),

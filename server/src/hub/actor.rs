@@ -9,34 +9,28 @@
 //!   so every later event reaches it live: no gap, no duplicate.
 
 use super::{HubCommand, Registry};
-use crate::access::{Action, Principal, Resource};
 use crate::outlet::{ConnId, Encoded, Outlet};
-use crate::store::{ContactRecord, ConversationRecord, Entry, LogRecord, StoreError};
-use crate::time::now;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use switchboard_protocol::ids::{Epoch, Offset, RequestId, Seq, TeamId};
-use switchboard_protocol::model::{ConversationStatus, Message, NewContact, Position, ReadMarker};
-use switchboard_protocol::server::{
-    ErrorFrame, Event, EventFrame, Reply, ResultFrame, Resume, SendAck, Subscribed,
-};
+use switchboard_protocol::server::{ErrorFrame, Event, EventFrame, Reply, ResultFrame};
 use switchboard_protocol::{ErrorCode, ServerFrame};
 use tokio::sync::mpsc;
 
 /// Most commands handled in one wake-up before the hub checks for flushes.
 const BATCH: usize = 256;
 
-struct Hub<'r> {
-    registry: &'r Arc<Registry>,
-    team: TeamId,
-    epoch: Epoch,
-    head: Offset,
-    durable: Offset,
-    durable_shared: Arc<AtomicU64>,
-    subscribers: HashMap<ConnId, Outlet>,
+pub(super) struct Hub<'r> {
+    pub(super) registry: &'r Arc<Registry>,
+    pub(super) team: TeamId,
+    pub(super) epoch: Epoch,
+    pub(super) head: Offset,
+    pub(super) durable: Offset,
+    pub(super) durable_shared: Arc<AtomicU64>,
+    pub(super) subscribers: HashMap<ConnId, Outlet>,
     pending: VecDeque<Pending>,
-    seqs: HashMap<switchboard_protocol::ids::ConversationId, Seq>,
+    pub(super) seqs: HashMap<switchboard_protocol::ids::ConversationId, Seq>,
 }
 
 /// An answer and an event waiting for their flush.
@@ -113,7 +107,11 @@ pub(super) async fn run(
     }
     if stopping {
         for command in leftover {
-            refuse(command, ErrorCode::Unavailable, "the server is shutting down");
+            refuse(
+                command,
+                ErrorCode::Unavailable,
+                "the server is shutting down",
+            );
         }
     } else if !leftover.is_empty() {
         let registry = Arc::clone(registry);
@@ -157,7 +155,7 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
     }
 }
 
-fn error_frame(id: RequestId, code: ErrorCode, message: &str) -> ServerFrame {
+pub(super) fn error_frame(id: RequestId, code: ErrorCode, message: &str) -> ServerFrame {
     ServerFrame::Error(ErrorFrame {
         id: Some(id),
         code,
@@ -165,7 +163,7 @@ fn error_frame(id: RequestId, code: ErrorCode, message: &str) -> ServerFrame {
     })
 }
 
-fn result_frame(id: RequestId, result: Reply) -> ServerFrame {
+pub(super) fn result_frame(id: RequestId, result: Reply) -> ServerFrame {
     ServerFrame::Result(ResultFrame { id, result })
 }
 
@@ -193,7 +191,14 @@ impl Hub<'_> {
                 conversation,
                 client_msg_id,
                 body,
-            } => self.send(outlet, &principal, request, conversation, client_msg_id, body),
+            } => self.send(
+                outlet,
+                &principal,
+                request,
+                conversation,
+                client_msg_id,
+                body,
+            ),
             HubCommand::StartConversation {
                 outlet,
                 request,
@@ -212,249 +217,12 @@ impl Hub<'_> {
         }
     }
 
-    /// Replays what the subscriber missed, then registers it for live events.
-    fn subscribe(
-        &mut self,
-        outlet: Outlet,
-        principal: &Principal,
-        request: RequestId,
-        after: Option<Position>,
-    ) -> Result<(), StoreError> {
-        if !principal.allows(Action::ReadTeam, Resource::Team(self.team)) {
-            outlet.send(&error_frame(request, ErrorCode::NotFound, "no such team"));
-            return Ok(());
-        }
-        let (from, resume) = match after {
-            None => (self.durable, Resume::Fresh),
-            Some(p) if p.epoch != self.epoch => (self.durable, Resume::EpochChanged),
-            Some(p) if p.offset > self.durable => (self.durable, Resume::OffsetAhead),
-            Some(p) => (p.offset, Resume::Recovered),
-        };
-        let limit = self.registry.context.config.limits.replay_chunk;
-        let records = match self.registry.context.store.log_range(self.team, from, self.durable, limit) {
-            Ok(records) => records,
-            Err(e) => {
-                outlet.send(&error_frame(request, ErrorCode::Internal, "replay failed"));
-                return Err(e);
-            }
-        };
-        let mut events = Vec::with_capacity(records.len());
-        for (offset, record) in records {
-            match self.replayed_event(offset, record) {
-                Ok(event) => events.push(event),
-                Err(e) => {
-                    outlet.send(&error_frame(request, ErrorCode::Internal, "replay failed"));
-                    return Err(e);
-                }
-            }
-        }
-        let offset = events.last().map_or(from, |e: &EventFrame| e.offset);
-        let live = offset == self.durable;
-        let reply = Reply::Subscribed(Subscribed {
-            team: self.team,
-            epoch: self.epoch,
-            offset,
-            head: self.durable,
-            replayed: u32::try_from(events.len()).unwrap_or(u32::MAX),
-            live,
-            resume,
-        });
-        if !outlet.send(&result_frame(request, reply)) {
-            return Ok(());
-        }
-        for event in events {
-            if !outlet.send(&ServerFrame::Event(event)) {
-                return Ok(());
-            }
-        }
-        if live {
-            self.subscribers.insert(outlet.conn, outlet);
-        } else {
-            self.subscribers.remove(&outlet.conn);
-        }
-        Ok(())
-    }
-
-    fn replayed_event(&self, offset: Offset, record: LogRecord) -> Result<EventFrame, StoreError> {
-        let event = match record {
-            LogRecord::Message { conversation, seq } => {
-                let message = self
-                    .registry
-                    .context
-                    .store
-                    .message(conversation, seq)?
-                    .ok_or_else(|| StoreError::Corrupt {
-                        what: "team log",
-                        detail: format!("offset {offset} points at missing message {conversation}/{seq}"),
-                    })?;
-                Event::Message(message)
-            }
-            LogRecord::ConversationStarted(info) => Event::ConversationStarted(info),
-            LogRecord::Read(marker) => Event::Read(marker),
-        };
-        Ok(EventFrame {
-            team: self.team,
-            offset,
-            event,
-        })
-    }
-
-    fn send(
-        &mut self,
-        outlet: Outlet,
-        principal: &Principal,
-        request: RequestId,
-        conversation: switchboard_protocol::ids::ConversationId,
-        client_msg_id: String,
-        body: String,
-    ) -> Result<(), StoreError> {
-        let store = &self.registry.context.store;
-        let user = principal.user.id;
-        // A retry of a stored send gets the original acknowledgement, once the
-        // flush that covers the original has happened.
-        if let Some((stored_in, seq)) = store.client_msg(self.team, user, &client_msg_id)? {
-            let Some(original) = store.message(stored_in, seq)? else {
-                outlet.send(&error_frame(request, ErrorCode::Internal, "send failed"));
-                return Err(StoreError::Corrupt {
-                    what: "client message id",
-                    detail: format!("points at missing message {stored_in}/{seq}"),
-                });
-            };
-            let ack = ack(&original, true);
-            self.wait_for_flush(Some((outlet, result_frame(request, Reply::Sent(ack)))), None);
-            return Ok(());
-        }
-        let seq = self.last_seq(conversation)?.next();
-        let offset = self.head.next();
-        let message = Message {
-            conversation,
-            seq,
-            offset,
-            sender: principal.sender(),
-            body,
-            client_msg_id: Some(client_msg_id),
-            at: now(),
-        };
-        let idempotency = message.client_msg_id.as_deref().map(|id| (user, id));
-        if let Err(e) = store.commit(
-            self.team,
-            offset,
-            Entry::Message {
-                message: &message,
-                idempotency,
-            },
-        ) {
-            outlet.send(&error_frame(request, ErrorCode::Internal, "send failed"));
-            return Err(e);
-        }
-        self.head = offset;
-        self.seqs.insert(conversation, seq);
-        let reply = result_frame(request, Reply::Sent(ack(&message, false)));
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Message(message)));
-        Ok(())
-    }
-
-    fn start_conversation(
-        &mut self,
-        outlet: Outlet,
-        request: RequestId,
-        contact: NewContact,
-    ) -> Result<(), StoreError> {
-        let store = &self.registry.context.store;
-        let at = now();
-        let contact = ContactRecord {
-            id: store.next_id()?.into(),
-            team: self.team,
-            name: contact.name,
-            email: contact.email,
-            phone: contact.phone,
-            created_at: at,
-        };
-        let conversation = ConversationRecord {
-            id: store.next_id()?.into(),
-            team: self.team,
-            contact: contact.id,
-            status: ConversationStatus::Open,
-            created_at: at,
-        };
-        let offset = self.head.next();
-        if let Err(e) = store.commit(
-            self.team,
-            offset,
-            Entry::ConversationStarted {
-                contact: &contact,
-                conversation: &conversation,
-            },
-        ) {
-            outlet.send(&error_frame(request, ErrorCode::Internal, "could not start the conversation"));
-            return Err(e);
-        }
-        self.head = offset;
-        self.seqs.insert(conversation.id, Seq(0));
-        let info = conversation.info(&contact, Seq(0));
-        let reply = result_frame(request, Reply::Conversation(info.clone()));
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::ConversationStarted(info)));
-        Ok(())
-    }
-
-    fn mark_read(
-        &mut self,
-        outlet: Outlet,
-        principal: &Principal,
-        request: RequestId,
-        conversation: switchboard_protocol::ids::ConversationId,
-        seq: Seq,
-    ) -> Result<(), StoreError> {
-        let last = self.last_seq(conversation)?;
-        if seq > last {
-            let message = format!("seq {seq} is beyond the conversation's last message ({last})");
-            outlet.send(&error_frame(request, ErrorCode::BadRequest, &message));
-            return Ok(());
-        }
-        let user = principal.user.id;
-        let current = self.registry.context.store.read_marker(conversation, user)?;
-        if seq <= current {
-            // Markers never move back: answer with where it stands.
-            let marker = ReadMarker {
-                conversation,
-                user,
-                seq: current,
-            };
-            self.wait_for_flush(Some((outlet, result_frame(request, Reply::Read(marker)))), None);
-            return Ok(());
-        }
-        let marker = ReadMarker {
-            conversation,
-            user,
-            seq,
-        };
-        let offset = self.head.next();
-        if let Err(e) = self
-            .registry
-            .context
-            .store
-            .commit(self.team, offset, Entry::Read(&marker))
-        {
-            outlet.send(&error_frame(request, ErrorCode::Internal, "could not mark as read"));
-            return Err(e);
-        }
-        self.head = offset;
-        let reply = result_frame(request, Reply::Read(marker.clone()));
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Read(marker)));
-        Ok(())
-    }
-
-    fn last_seq(&mut self, conversation: switchboard_protocol::ids::ConversationId) -> Result<Seq, StoreError> {
-        if let Some(seq) = self.seqs.get(&conversation) {
-            return Ok(*seq);
-        }
-        let seq = self.registry.context.store.last_seq(conversation)?;
-        self.seqs.insert(conversation, seq);
-        Ok(seq)
-    }
-
     /// Queues an answer and an event (at `head`) behind the next flush.
-    fn wait_for_flush(&mut self, reply: Option<(Outlet, ServerFrame)>, event: Option<Event>) {
+    pub(super) fn wait_for_flush(
+        &mut self,
+        reply: Option<(Outlet, ServerFrame)>,
+        event: Option<Event>,
+    ) {
         let generation = self.registry.context.committer.request();
         self.pending.push_back(Pending {
             generation,
@@ -475,7 +243,9 @@ impl Hub<'_> {
             .is_some_and(|p| p.generation <= generation)
         {
             // The loop condition saw a front element.
-            let Some(done) = self.pending.pop_front() else { break };
+            let Some(done) = self.pending.pop_front() else {
+                break;
+            };
             if let Some((outlet, reply)) = done.reply {
                 outlet.send(&reply);
             }
@@ -490,15 +260,5 @@ impl Hub<'_> {
             }
         }
         self.durable_shared.store(self.durable.0, Ordering::Release);
-    }
-}
-
-fn ack(message: &Message, duplicate: bool) -> SendAck {
-    SendAck {
-        conversation: message.conversation,
-        seq: message.seq,
-        offset: message.offset,
-        at: message.at,
-        duplicate,
     }
 }

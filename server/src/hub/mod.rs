@@ -12,6 +12,8 @@
 //! between servers) would attach without touching sessions or the protocol.
 
 mod actor;
+mod replay;
+mod writes;
 
 use crate::access::Principal;
 use crate::commit::Committer;

@@ -17,14 +17,12 @@ mod sled_store;
 
 pub use memory::MemoryStore;
 pub use records::{
-    AccountRecord, ContactRecord, ConversationRecord, LogRecord, StreamHead, TeamRecord,
-    TokenKind, TokenRecord, UserRecord,
+    AccountRecord, ContactRecord, ConversationRecord, LogRecord, StreamHead, TeamRecord, TokenKind,
+    TokenRecord, UserRecord,
 };
 pub use sled_store::SledStore;
 
-use switchboard_protocol::ids::{
-    AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId,
-};
+use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, ReadMarker, Role};
 
 /// What went wrong in the store. Every variant is an internal failure: the
@@ -114,8 +112,10 @@ pub trait Store: Send + Sync + 'static {
     fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
 
     /// A contact by id.
-    fn contact(&self, id: switchboard_protocol::ids::ContactId)
-        -> StoreResult<Option<ContactRecord>>;
+    fn contact(
+        &self,
+        id: switchboard_protocol::ids::ContactId,
+    ) -> StoreResult<Option<ContactRecord>>;
     /// A conversation by id.
     fn conversation(&self, id: ConversationId) -> StoreResult<Option<ConversationRecord>>;
     /// A team's conversations, newest first, starting below `before`.

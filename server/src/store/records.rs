@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use switchboard_protocol::ids::{
     AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
 };
+use switchboard_protocol::model::Role;
 use switchboard_protocol::model::{
     ContactInfo, ConversationInfo, ConversationStatus, ReadMarker, TeamInfo,
 };
-use switchboard_protocol::model::Role;
 
 /// An account: owns teams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -128,8 +128,8 @@ impl Store for SledStore {
                     }
                 }
                 if let Some(old) = teams.get(keys::one(team.id.0))? {
-                    let old: TeamRecord = from_bytes("team", &old)
-                        .map_err(ConflictableTransactionError::Abort)?;
+                    let old: TeamRecord =
+                        from_bytes("team", &old).map_err(ConflictableTransactionError::Abort)?;
                     handles.remove(old.handle.to_lowercase().as_bytes())?;
                 }
                 handles.insert(handle.as_bytes(), &keys::one(team.id.0))?;
@@ -158,8 +158,8 @@ impl Store for SledStore {
                     }
                 }
                 if let Some(old) = users.get(keys::one(user.id.0))? {
-                    let old: UserRecord = from_bytes("user", &old)
-                        .map_err(ConflictableTransactionError::Abort)?;
+                    let old: UserRecord =
+                        from_bytes("user", &old).map_err(ConflictableTransactionError::Abort)?;
                     emails.remove(old.email.to_lowercase().as_bytes())?;
                 }
                 emails.insert(email.as_bytes(), &keys::one(user.id.0))?;
@@ -274,7 +274,11 @@ impl Store for SledStore {
                 let body = to_bytes(message);
                 let msg_key = keys::two(message.conversation.0, message.seq.0);
                 let idem = idempotency.map(|(user, id)| keys::two_and_str(team.0, user.0, id));
-                (&self.conversation_messages, &self.team_log, &self.client_msg_ids)
+                (
+                    &self.conversation_messages,
+                    &self.team_log,
+                    &self.client_msg_ids,
+                )
                     .transaction(|(messages, log, ids)| {
                         messages.insert(&msg_key, body.as_slice())?;
                         log.insert(&log_key, record.as_slice())?;
@@ -338,7 +342,10 @@ impl Store for SledStore {
             .take(limit)
             .map(|item| {
                 let (key, value) = item?;
-                Ok((Offset(keys::second(&key)), from_bytes("log record", &value)?))
+                Ok((
+                    Offset(keys::second(&key)),
+                    from_bytes("log record", &value)?,
+                ))
             })
             .collect()
     }

@@ -17,7 +17,10 @@ async fn a_message_reaches_the_other_agent_live_and_the_ack_carries_its_seq() {
 
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
     let first = alice.send(conversation, "Hi Jordan").await.unwrap();
-    let second = alice.send(conversation, "Are you free Monday?").await.unwrap();
+    let second = alice
+        .send(conversation, "Are you free Monday?")
+        .await
+        .unwrap();
     assert_eq!((first.seq, second.seq), (Seq(1), Seq(2)));
     assert!(!first.duplicate);
     assert!(second.offset > first.offset);
@@ -122,7 +125,10 @@ async fn outsiders_receive_nothing_and_cannot_tell_a_foreign_conversation_from_a
         refusal(carol.history(secret, query()).await),
         refusal(carol.history(missing, query()).await)
     );
-    assert_eq!(refusal(carol.history(secret, query()).await).0, ErrorCode::NotFound);
+    assert_eq!(
+        refusal(carol.history(secret, query()).await).0,
+        ErrorCode::NotFound
+    );
     assert_eq!(
         refusal(carol.send(secret, "let me in").await),
         refusal(carol.send(missing, "let me in").await)
@@ -159,8 +165,15 @@ async fn conversations_list_newest_first_in_pages_and_read_markers_never_move_ba
     for name in ["One", "Two", "Three"] {
         started.push(start_conversation(&alice, world.team_a, name).await);
     }
-    let page = bob.conversations(world.team_a, None, Some(2)).await.unwrap();
-    let names: Vec<_> = page.conversations.iter().map(|c| c.contact.name.as_str()).collect();
+    let page = bob
+        .conversations(world.team_a, None, Some(2))
+        .await
+        .unwrap();
+    let names: Vec<_> = page
+        .conversations
+        .iter()
+        .map(|c| c.contact.name.as_str())
+        .collect();
     assert_eq!(names, ["Three", "Two"]);
     let rest = bob
         .conversations(world.team_a, page.next, Some(2))
@@ -176,14 +189,21 @@ async fn conversations_list_newest_first_in_pages_and_read_markers_never_move_ba
     }
     bob.subscribe(world.team_a).await.unwrap();
     assert_eq!(bob.mark_read(c, Seq(2)).await.unwrap().seq, Seq(2));
-    assert_eq!(bob.mark_read(c, Seq(1)).await.unwrap().seq, Seq(2), "markers never move back");
+    assert_eq!(
+        bob.mark_read(c, Seq(1)).await.unwrap().seq,
+        Seq(2),
+        "markers never move back"
+    );
     match bob.mark_read(c, Seq(9)).await {
         Err(Error::Server { code, .. }) => assert_eq!(code, ErrorCode::BadRequest),
         other => panic!("a marker beyond the last message is refused, got {other:?}"),
     }
     // The marker that moved was announced live.
     loop {
-        let event = tokio::time::timeout(PATIENCE, bob_events.next()).await.unwrap().unwrap();
+        let event = tokio::time::timeout(PATIENCE, bob_events.next())
+            .await
+            .unwrap()
+            .unwrap();
         if let switchboard_client::ClientEvent::Event(frame) = event {
             if let switchboard_protocol::server::Event::Read(marker) = frame.event {
                 assert_eq!((marker.user, marker.seq), (world.bob.user, Seq(2)));

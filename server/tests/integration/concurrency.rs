@@ -21,7 +21,11 @@ async fn twenty_senders_times_fifty_give_seqs_1_to_1000_in_one_order_for_all() {
 
     let mut senders = Vec::new();
     for sender in 0..20 {
-        let token = if sender % 2 == 0 { &world.alice.token } else { &world.bob.token };
+        let token = if sender % 2 == 0 {
+            &world.alice.token
+        } else {
+            &world.bob.token
+        };
         let (client, _events) = connect(&server.url(), token).await;
         senders.push(tokio::spawn(async move {
             let mut seqs = Vec::new();
@@ -39,7 +43,10 @@ async fn twenty_senders_times_fifty_give_seqs_1_to_1000_in_one_order_for_all() {
     let mut acked = Vec::new();
     for sender in senders {
         let seqs = sender.await.unwrap();
-        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "one sender's messages keep their order");
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "one sender's messages keep their order"
+        );
         acked.extend(seqs);
     }
     acked.sort_unstable();
@@ -52,5 +59,8 @@ async fn twenty_senders_times_fifty_give_seqs_1_to_1000_in_one_order_for_all() {
         assert_eq!(seqs, (1..=1000).map(Seq).collect::<Vec<_>>());
         orders.push(messages.into_iter().map(|m| m.body).collect::<Vec<_>>());
     }
-    assert!(orders.windows(2).all(|w| w[0] == w[1]), "every subscriber saw the same order");
+    assert!(
+        orders.windows(2).all(|w| w[0] == w[1]),
+        "every subscriber saw the same order"
+    );
 }

@@ -60,8 +60,15 @@ async fn history_seqs_and_idempotent_retries_survive_a_restart() {
         .await
         .unwrap();
     assert!(retry.duplicate);
-    assert_eq!((retry.seq, retry.offset, retry.at), (acks[2].seq, acks[2].offset, acks[2].at));
-    assert_eq!(all_messages(&alice, conversation).await.len(), 5, "the retry stored nothing");
+    assert_eq!(
+        (retry.seq, retry.offset, retry.at),
+        (acks[2].seq, acks[2].offset, acks[2].at)
+    );
+    assert_eq!(
+        all_messages(&alice, conversation).await.len(),
+        5,
+        "the retry stored nothing"
+    );
 
     let next = alice.send(conversation, "after the restart").await.unwrap();
     assert_eq!(next.seq, Seq(6));
@@ -140,7 +147,10 @@ async fn kill_9_during_continuous_sends_loses_no_acknowledged_message() {
         senders.push(tokio::spawn(async move {
             for i in 0..100_000u32 {
                 let id = format!("s{sender}-{i}");
-                match client.send_with_id(conversation, id.clone(), format!("body {id}")).await {
+                match client
+                    .send_with_id(conversation, id.clone(), format!("body {id}"))
+                    .await
+                {
                     Ok(ack) => {
                         if acked.send((id, ack.seq)).await.is_err() {
                             break;
@@ -181,10 +191,17 @@ async fn kill_9_during_continuous_sends_loses_no_acknowledged_message() {
     let mut by_id: BTreeMap<String, Seq> = BTreeMap::new();
     for message in &stored {
         let id = message.client_msg_id.clone().expect("sent by a client");
-        assert!(by_id.insert(id.clone(), message.seq).is_none(), "{id} stored twice");
+        assert!(
+            by_id.insert(id.clone(), message.seq).is_none(),
+            "{id} stored twice"
+        );
     }
     for (id, seq) in &acked {
-        assert_eq!(by_id.get(id), Some(seq), "acknowledged {id} is present at its seq");
+        assert_eq!(
+            by_id.get(id),
+            Some(seq),
+            "acknowledged {id} is present at its seq"
+        );
     }
     assert!(stored.len() >= acked.len());
     reader.close().await;

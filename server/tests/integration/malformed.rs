@@ -35,7 +35,9 @@ async fn garbage_after_hello_gets_bad_frame_and_the_connection_lives_on() {
     let world = seed(server.server.store().as_ref());
     let mut client = Raw::login(&server.url(), &world.alice.token).await;
 
-    client.send_raw(Message::Binary(vec![0xc1, 0xff, 0x00, 0x13].into())).await;
+    client
+        .send_raw(Message::Binary(vec![0xc1, 0xff, 0x00, 0x13].into()))
+        .await;
     match client.recv().await {
         Some(ServerFrame::Error(e)) => {
             assert_eq!(e.code, ErrorCode::BadFrame);
@@ -59,7 +61,9 @@ async fn garbage_after_hello_gets_bad_frame_and_the_connection_lives_on() {
     }
 
     // Text on a msgpack connection is refused the same way.
-    client.send_raw(Message::Text("{\"type\":\"ping\",\"id\":1}".into())).await;
+    client
+        .send_raw(Message::Text("{\"type\":\"ping\",\"id\":1}".into()))
+        .await;
     match client.recv().await {
         Some(ServerFrame::Error(e)) => assert_eq!(e.code, ErrorCode::BadFrame),
         other => panic!("expected bad_frame, got {other:?}"),
@@ -99,20 +103,27 @@ async fn the_first_frame_must_be_a_good_hello() {
     assert_eq!(not_hello.close_code().await, Some(close::HELLO_REQUIRED));
 
     let mut garbage = Raw::connect(&server.url(), Encoding::MsgPack).await;
-    garbage.send_raw(Message::Binary(vec![1, 2, 3].into())).await;
+    garbage
+        .send_raw(Message::Binary(vec![1, 2, 3].into()))
+        .await;
     assert_eq!(garbage.close_code().await, Some(close::HELLO_REQUIRED));
 
     let mut bad_token = Raw::connect(&server.url(), Encoding::MsgPack).await;
-    bad_token.send(&hello("sb_not-a-token", PROTOCOL_VERSION)).await;
+    bad_token
+        .send(&hello("sb_not-a-token", PROTOCOL_VERSION))
+        .await;
     assert_eq!(bad_token.close_code().await, Some(close::UNAUTHORIZED));
 
     let mut old = Raw::connect(&server.url(), Encoding::MsgPack).await;
-    old.send(&hello(&world.alice.token, PROTOCOL_VERSION + 1)).await;
+    old.send(&hello(&world.alice.token, PROTOCOL_VERSION + 1))
+        .await;
     assert_eq!(old.close_code().await, Some(close::UNSUPPORTED_VERSION));
 
     // A second hello on a good session is an error, not a close.
     let mut twice = Raw::login(&server.url(), &world.alice.token).await;
-    twice.send(&hello(&world.alice.token, PROTOCOL_VERSION)).await;
+    twice
+        .send(&hello(&world.alice.token, PROTOCOL_VERSION))
+        .await;
     match twice.recv().await {
         Some(ServerFrame::Error(e)) => assert_eq!(e.code, ErrorCode::BadState),
         other => panic!("expected bad_state, got {other:?}"),
@@ -136,7 +147,9 @@ async fn json_connections_speak_the_same_frames_as_text() {
     let server = TestServer::start(dir.path()).await;
     let world = seed(server.server.store().as_ref());
     let mut client = Raw::connect(&server.url(), Encoding::Json).await;
-    client.send(&hello(&world.bob.token, PROTOCOL_VERSION)).await;
+    client
+        .send(&hello(&world.bob.token, PROTOCOL_VERSION))
+        .await;
     match client.recv().await {
         Some(ServerFrame::Welcome(w)) => {
             assert_eq!(w.user.id, world.bob.user);
@@ -145,7 +158,9 @@ async fn json_connections_speak_the_same_frames_as_text() {
         }
         other => panic!("expected welcome, got {other:?}"),
     }
-    client.send_raw(Message::Text("{\"type\":\"ping\",\"id\":9}".into())).await;
+    client
+        .send_raw(Message::Text("{\"type\":\"ping\",\"id\":9}".into()))
+        .await;
     match client.recv().await {
         Some(ServerFrame::Result(r)) => assert_eq!(r.result, Reply::Pong),
         other => panic!("expected pong, got {other:?}"),

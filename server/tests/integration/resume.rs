@@ -9,7 +9,12 @@ use switchboard_protocol::server::{Event, Resume};
 use switchboard_server::Config;
 
 /// Sends `n` numbered messages and returns their bodies.
-async fn send_numbered(client: &Client, conversation: switchboard_protocol::ids::ConversationId, n: usize, tag: &str) -> Vec<String> {
+async fn send_numbered(
+    client: &Client,
+    conversation: switchboard_protocol::ids::ConversationId,
+    n: usize,
+    tag: &str,
+) -> Vec<String> {
     let mut bodies = Vec::with_capacity(n);
     for i in 0..n {
         let body = format!("{tag} {i}");
@@ -45,7 +50,9 @@ async fn a_client_back_after_200_messages_receives_exactly_those_200_in_order() 
     bob.subscribe(world.team_a).await.unwrap();
     alice.send(conversation, "before").await.unwrap();
     assert_eq!(next_message(&mut bob_events).await.body, "before");
-    let seen = bob.position(world.team_a).expect("a position after an event");
+    let seen = bob
+        .position(world.team_a)
+        .expect("a position after an event");
     bob.close().await;
 
     let missed = send_numbered(&alice, conversation, 200, "missed").await;
@@ -96,7 +103,10 @@ async fn a_position_from_another_epoch_is_refused_plainly() {
     let subscribed = bob.subscribe_from(world.team_a, stale).await.unwrap();
     assert_eq!(subscribed.resume, Resume::EpochChanged);
     assert_eq!(subscribed.replayed, 0);
-    let event = tokio::time::timeout(PATIENCE, bob_events.next()).await.unwrap().unwrap();
+    let event = tokio::time::timeout(PATIENCE, bob_events.next())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         event,
         ClientEvent::ResumeFailed {
@@ -134,7 +144,10 @@ async fn the_sdk_resumes_by_itself_across_a_server_restart() {
     let mut saw_disconnect = false;
     let mut bodies = Vec::new();
     while bodies.len() < missed.len() + 1 {
-        let event = tokio::time::timeout(PATIENCE, bob_events.next()).await.unwrap().unwrap();
+        let event = tokio::time::timeout(PATIENCE, bob_events.next())
+            .await
+            .unwrap()
+            .unwrap();
         match event {
             ClientEvent::Disconnected { code, .. } => {
                 assert_eq!(code, Some(switchboard_protocol::close::RESTART));

@@ -6,10 +6,10 @@ use futures::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
+use switchboard_client::{Client, ClientConfig, ClientEvent, Events};
 use switchboard_protocol::client::{ClientFrame, Hello};
 use switchboard_protocol::codec::{decode, encode, Encoding};
 use switchboard_protocol::ids::{ConversationId, TeamId, UserId};
-use switchboard_client::{Client, ClientConfig, ClientEvent, Events};
 use switchboard_protocol::model::{Message, NewContact, Role};
 use switchboard_protocol::server::{Event, EventFrame, ServerFrame};
 use switchboard_protocol::PROTOCOL_VERSION;
@@ -51,12 +51,16 @@ pub fn seed(store: &dyn Store) -> World {
         name: name.into(),
         handle: None,
     };
-    let (account_1, _) = admin::create_account(store, "One", &user("alice@one.test", "Alice")).unwrap();
-    let team_a = admin::create_team(store, account_1.id, "Team A", "team-a", "+1 555 0001").unwrap();
+    let (account_1, _) =
+        admin::create_account(store, "One", &user("alice@one.test", "Alice")).unwrap();
+    let team_a =
+        admin::create_team(store, account_1.id, "Team A", "team-a", "+1 555 0001").unwrap();
     let bob = admin::create_user(store, &user("bob@one.test", "Bob")).unwrap();
     admin::add_member(store, team_a.id, bob.id, Role::Member).unwrap();
-    let (account_2, _) = admin::create_account(store, "Two", &user("owner@two.test", "Owen")).unwrap();
-    let team_b = admin::create_team(store, account_2.id, "Team B", "team-b", "+1 555 0002").unwrap();
+    let (account_2, _) =
+        admin::create_account(store, "Two", &user("owner@two.test", "Owen")).unwrap();
+    let team_b =
+        admin::create_team(store, account_2.id, "Team B", "team-b", "+1 555 0002").unwrap();
     let carol = admin::create_user(store, &user("carol@two.test", "Carol")).unwrap();
     admin::add_member(store, team_b.id, carol.id, Role::Member).unwrap();
     let login = |email: &str| {
@@ -112,7 +116,9 @@ impl Raw {
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static(encoding.subprotocol()),
         );
-        let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("connects");
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("connects");
         Raw { ws, encoding }
     }
 
@@ -151,8 +157,12 @@ impl Raw {
                 .expect("a frame in time")?
                 .ok()?;
             match message {
-                WsMessage::Binary(bytes) => return Some(decode(self.encoding, &bytes, 1 << 24).unwrap()),
-                WsMessage::Text(text) => return Some(decode(self.encoding, text.as_bytes(), 1 << 24).unwrap()),
+                WsMessage::Binary(bytes) => {
+                    return Some(decode(self.encoding, &bytes, 1 << 24).unwrap())
+                }
+                WsMessage::Text(text) => {
+                    return Some(decode(self.encoding, text.as_bytes(), 1 << 24).unwrap())
+                }
                 WsMessage::Close(_) => return None,
                 _ => continue,
             }
