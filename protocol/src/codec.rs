@@ -11,8 +11,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::io::Cursor;
 
-/// The deepest nesting a frame may have. Real frames use at most six levels;
-/// the cap stops a few bytes of nested arrays from costing real memory.
+/// The nesting depth at which MessagePack decoding gives up: rmp-serde
+/// refuses the container that reaches it, so a frame may nest at most
+/// `MAX_DEPTH - 1` (15) levels of maps and arrays. Real frames use at most
+/// six; the cap stops a few bytes of nested arrays from costing real memory.
 pub const MAX_DEPTH: usize = 16;
 
 /// The WebSocket subprotocol that selects MessagePack.

@@ -165,3 +165,6 @@ pub(crate) fn new_epoch() -> Epoch {
     // Zero is kept for "no epoch known" on the client side.
     Epoch(rand::random::<u64>() >> 12 | 1)
 }
+
+#[cfg(test)]
+mod contract_tests;
