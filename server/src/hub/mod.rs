@@ -202,3 +202,6 @@ impl Registry {
         self.hubs.remove_if(&team, |_, current| current.id == id);
     }
 }
+
+#[cfg(test)]
+mod tests;

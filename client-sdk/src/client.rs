@@ -1,0 +1,274 @@
+//! The application's handle: typed requests over one managed connection.
+//!
+//! A [`Client`] is cheap to clone; all clones talk to the same driver task
+//! through a bounded queue, so a burst of requests waits for room rather
+//! than growing memory. Each request waits at most `request_timeout` for its
+//! reply, including any time spent waiting for a reconnect.
+
+use crate::config::ClientConfig;
+use crate::connection;
+use crate::driver::Driver;
+use crate::error::Error;
+use crate::events::Events;
+use crate::request::{Call, Command, HistoryQuery, ReplyTx};
+use crate::shared::Shared;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard_protocol::model::{ConversationInfo, NewContact, Position, ReadMarker};
+use switchboard_protocol::server::{
+    ConversationPage, HistoryPage, Reply, SendAck, Subscribed, Welcome,
+};
+use switchboard_protocol::{ConversationId, Seq, TeamId};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// How many requests may queue for the driver before callers wait.
+const COMMAND_QUEUE: usize = 256;
+
+/// A connection to a Switchboard server that reconnects and resumes by itself.
+///
+/// Created with [`Client::connect`], which also returns the [`Events`]
+/// stream. Dropping every clone of the client closes the connection like
+/// [`Client::close`] does.
+#[derive(Clone)]
+pub struct Client {
+    commands: mpsc::Sender<Command>,
+    stop: watch::Sender<bool>,
+    shared: Arc<Shared>,
+    request_timeout: Duration,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("closed", &self.commands.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects, authenticates and starts the driver task (on the current
+    /// tokio runtime).
+    ///
+    /// This first attempt is not retried: a server that is down, a bad URL,
+    /// or a refused token (close 4001) is reported here. Once connected, the
+    /// client reconnects by itself.
+    pub async fn connect(config: ClientConfig) -> Result<(Client, Events), Error> {
+        let config = config.normalized();
+        let (socket, welcome) = connection::open(&config).await?;
+        let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (event_tx, event_rx) = mpsc::channel(config.event_buffer);
+        let (stop, stop_rx) = watch::channel(false);
+        let shared = Arc::new(Shared::new(welcome));
+        let client = Client {
+            commands,
+            stop,
+            shared: shared.clone(),
+            request_timeout: config.request_timeout,
+        };
+        let driver = Driver::new(config, command_rx, event_tx, stop_rx, shared);
+        tokio::spawn(driver.run(socket));
+        Ok((client, Events::new(event_rx)))
+    }
+
+    /// The latest welcome: from the first connection, then from each
+    /// reconnect.
+    pub fn welcome(&self) -> Welcome {
+        self.shared.welcome()
+    }
+
+    /// Subscribes to a team's events and returns once they flow live.
+    ///
+    /// If this client already holds a position for the team, the server
+    /// replays what came after it; otherwise the subscription starts at the
+    /// stream's head. When the server replays in chunks (`live == false`)
+    /// the client subscribes again from each chunk's end until live; the
+    /// result is the last reply, with `replayed` summed over all chunks and
+    /// `resume` from the first. The team is remembered and re-subscribed
+    /// from its position after every reconnect.
+    pub async fn subscribe(&self, team: TeamId) -> Result<Subscribed, Error> {
+        self.subscribe_after(team, None).await
+    }
+
+    /// Subscribes to a team's events, replaying those after `after` (e.g. a
+    /// position the application saved before it restarted). Events after
+    /// `after` are delivered even if this client delivered them before.
+    pub async fn subscribe_from(&self, team: TeamId, after: Position) -> Result<Subscribed, Error> {
+        self.subscribe_after(team, Some(after)).await
+    }
+
+    async fn subscribe_after(
+        &self,
+        team: TeamId,
+        after: Option<Position>,
+    ) -> Result<Subscribed, Error> {
+        let reply = self
+            .request(|reply| Command::Subscribe { team, after, reply })
+            .await?;
+        match reply {
+            Reply::Subscribed(subscribed) => Ok(subscribed),
+            other => Err(unexpected("subscribed", &other)),
+        }
+    }
+
+    /// Stops a team's events; the team is no longer re-subscribed after a
+    /// reconnect, and its position is forgotten.
+    pub async fn unsubscribe(&self, team: TeamId) -> Result<(), Error> {
+        match self.call(Call::Unsubscribe { team }).await? {
+            Reply::Unsubscribed { .. } => Ok(()),
+            other => Err(unexpected("unsubscribed", &other)),
+        }
+    }
+
+    /// Sends a message (or a `^command`) with a random `client_msg_id`.
+    ///
+    /// Returns once the server has stored it durably. If the connection
+    /// drops first, the client resends it after reconnecting with the same
+    /// id, so it is stored once whatever happens.
+    pub async fn send(
+        &self,
+        conversation: ConversationId,
+        body: impl Into<String>,
+    ) -> Result<SendAck, Error> {
+        let client_msg_id = format!("{:032x}", rand::random::<u128>());
+        self.send_with_id(conversation, client_msg_id, body).await
+    }
+
+    /// Sends a message with the caller's own `client_msg_id` (1 to 64
+    /// bytes). Sending again with the same id returns the original ack with
+    /// `duplicate: true` and stores nothing.
+    pub async fn send_with_id(
+        &self,
+        conversation: ConversationId,
+        client_msg_id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Result<SendAck, Error> {
+        let (client_msg_id, body) = (client_msg_id.into(), body.into());
+        let reply = self
+            .request(|reply| Command::Send {
+                conversation,
+                client_msg_id,
+                body,
+                reply,
+            })
+            .await?;
+        match reply {
+            Reply::Sent(ack) => Ok(ack),
+            other => Err(unexpected("sent", &other)),
+        }
+    }
+
+    /// Reads a page of a conversation, oldest message first.
+    pub async fn history(
+        &self,
+        conversation: ConversationId,
+        query: HistoryQuery,
+    ) -> Result<HistoryPage, Error> {
+        match self
+            .call(Call::History {
+                conversation,
+                query,
+            })
+            .await?
+        {
+            Reply::History(page) => Ok(page),
+            other => Err(unexpected("history", &other)),
+        }
+    }
+
+    /// Lists a team's conversations, newest first; pass the page's `next` as
+    /// `before` to get the following page.
+    pub async fn conversations(
+        &self,
+        team: TeamId,
+        before: Option<ConversationId>,
+        limit: Option<u32>,
+    ) -> Result<ConversationPage, Error> {
+        match self
+            .call(Call::Conversations {
+                team,
+                before,
+                limit,
+            })
+            .await?
+        {
+            Reply::Conversations(page) => Ok(page),
+            other => Err(unexpected("conversations", &other)),
+        }
+    }
+
+    /// Starts a conversation with a new contact.
+    pub async fn start_conversation(
+        &self,
+        team: TeamId,
+        contact: NewContact,
+    ) -> Result<ConversationInfo, Error> {
+        match self.call(Call::StartConversation { team, contact }).await? {
+            Reply::Conversation(info) => Ok(info),
+            other => Err(unexpected("conversation", &other)),
+        }
+    }
+
+    /// Moves this user's read marker in a conversation up to `seq`.
+    pub async fn mark_read(
+        &self,
+        conversation: ConversationId,
+        seq: Seq,
+    ) -> Result<ReadMarker, Error> {
+        match self.call(Call::MarkRead { conversation, seq }).await? {
+            Reply::Read(marker) => Ok(marker),
+            other => Err(unexpected("read", &other)),
+        }
+    }
+
+    /// Measures a round trip to the server (through the driver's queue).
+    pub async fn ping(&self) -> Result<Duration, Error> {
+        let started = Instant::now();
+        match self.call(Call::Ping).await? {
+            Reply::Pong => Ok(started.elapsed()),
+            other => Err(unexpected("pong", &other)),
+        }
+    }
+
+    /// The position reached for a subscribed team: the epoch of its stream
+    /// and the highest offset put into [`Events`] (or the subscription's
+    /// starting offset). `None` for a team not subscribed.
+    ///
+    /// Events still waiting in the [`Events`] buffer count as reached. An
+    /// application that saves a position to resume with
+    /// [`Client::subscribe_from`] after a restart should save the offset of
+    /// the last event it finished handling, with this epoch.
+    pub fn position(&self, team: TeamId) -> Option<Position> {
+        self.shared.positions.get(team)
+    }
+
+    /// Closes the connection with code 1000 and stops reconnecting. Requests
+    /// still waiting fail with [`Error::Closed`]; the event stream ends.
+    /// Returns once the driver has stopped.
+    pub async fn close(&self) {
+        self.stop.send_replace(true);
+        self.commands.closed().await;
+    }
+
+    async fn call(&self, call: Call) -> Result<Reply, Error> {
+        self.request(|reply| Command::Call { call, reply }).await
+    }
+
+    /// Queues a command and waits for its reply, within the request timeout.
+    async fn request(&self, command: impl FnOnce(ReplyTx) -> Command) -> Result<Reply, Error> {
+        let (reply, answer) = oneshot::channel();
+        let exchange = async {
+            if self.commands.send(command(reply)).await.is_err() {
+                return Err(self.shared.ending());
+            }
+            // A dropped sender means the driver ended without answering.
+            answer.await.unwrap_or_else(|_| Err(self.shared.ending()))
+        };
+        tokio::time::timeout(self.request_timeout, exchange)
+            .await
+            .unwrap_or(Err(Error::Timeout))
+    }
+}
+
+fn unexpected(expected: &str, got: &Reply) -> Error {
+    Error::Protocol(format!("expected a {expected} reply, got {got:?}"))
+}

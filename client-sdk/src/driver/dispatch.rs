@@ -1,0 +1,226 @@
+//! Routing what reaches the driver: application commands become frames,
+//! server frames become replies to callers, subscription steps and events.
+//!
+//! Invariants:
+//! - a reply goes to the one [`Pending`] entry its id names, and nowhere
+//!   else; a reply to an unknown id (a caller that gave up, or a confused
+//!   server) is dropped;
+//! - an event reaches the application only if [`Subscriptions::admit`]
+//!   says it is new, and the position moves only after it was handed over;
+//! - a subscribe whose reply says `live == false` is followed at once by the
+//!   next subscribe from the reply's `{epoch, offset}`: the server sends the
+//!   announced replayed events before answering it, so order is kept.
+//!
+//! [`Subscriptions::admit`]: crate::subscriptions::Subscriptions::admit
+
+use super::{Driver, End, Stopped};
+use crate::connection;
+use crate::error::Error;
+use crate::events::ClientEvent;
+use crate::inflight::{Pending, SubscribeRequest};
+use crate::request::Command;
+use switchboard_protocol::client::ClientFrame;
+use switchboard_protocol::model::Position;
+use switchboard_protocol::server::{EventFrame, Reply, ServerFrame};
+use switchboard_protocol::{DecodeError, RequestId};
+use tokio_tungstenite::tungstenite::{self, Message};
+
+impl Driver {
+    /// Turns an application request into a frame to write.
+    pub(super) fn on_command(&mut self, command: Command, out: &mut Vec<ClientFrame>) {
+        if command.abandoned() {
+            return;
+        }
+        match command {
+            Command::Subscribe { team, after, reply } => {
+                let explicit = after.is_some();
+                let after = after.or_else(|| self.subscriptions.resume_point(team));
+                out.push(self.inflight.subscribe(SubscribeRequest {
+                    team,
+                    after,
+                    explicit,
+                    caller: Some(reply),
+                    replayed: 0,
+                    first_resume: None,
+                }));
+            }
+            Command::Send {
+                conversation,
+                client_msg_id,
+                body,
+                reply,
+            } => out.push(self.inflight.send(conversation, client_msg_id, body, reply)),
+            Command::Call { call, reply } => out.push(self.inflight.call(call, reply)),
+        }
+    }
+
+    /// Handles what the socket produced.
+    pub(super) async fn on_message(
+        &mut self,
+        message: Option<Result<Message, tungstenite::Error>>,
+        out: &mut Vec<ClientFrame>,
+    ) -> Result<(), End> {
+        let message = match message {
+            Some(Ok(Message::Close(frame))) => {
+                let (code, reason) = connection::close_parts(frame);
+                return Err(End::Dropped { code, reason });
+            }
+            Some(Ok(message)) => message,
+            Some(Err(e)) => {
+                return Err(End::Dropped {
+                    code: None,
+                    reason: e.to_string(),
+                })
+            }
+            None => {
+                return Err(End::Dropped {
+                    code: None,
+                    reason: "the connection ended without a close frame".into(),
+                })
+            }
+        };
+        let max = self.config.max_frame_bytes;
+        let frame = match connection::from_message(self.config.encoding, &message, max) {
+            None => return Ok(()),
+            Some(Ok(frame)) => frame,
+            Some(Err(error)) => {
+                self.undecodable(&message, error);
+                return Ok(());
+            }
+        };
+        let handled = match frame {
+            ServerFrame::Result(result) => self.on_reply(result.id, Ok(result.result), out).await,
+            ServerFrame::Error(error) => match error.id {
+                Some(id) => {
+                    let refusal = Error::Server {
+                        code: error.code,
+                        message: error.message,
+                    };
+                    self.on_reply(id, Err(refusal), out).await
+                }
+                None => {
+                    tracing::warn!(code = %error.code, message = %error.message, "server error without request id");
+                    Ok(())
+                }
+            },
+            ServerFrame::Event(event) => self.on_event(event).await,
+            ServerFrame::Welcome(_) => {
+                tracing::warn!("ignoring a second welcome on the same connection");
+                Ok(())
+            }
+        };
+        handled.map_err(|Stopped| End::Stopped)
+    }
+
+    /// A server frame this SDK cannot read: fail its request if it names
+    /// one, else log it. An undecodable event is skipped (its position is
+    /// unknown), so the next decodable event still arrives.
+    fn undecodable(&mut self, message: &Message, error: DecodeError) {
+        let bytes: &[u8] = match message {
+            Message::Binary(bytes) => bytes,
+            Message::Text(text) => text.as_bytes(),
+            _ => &[],
+        };
+        let max = self.config.max_frame_bytes;
+        match switchboard_protocol::codec::probe_request_id(self.config.encoding, bytes, max) {
+            Some(id) => self.inflight.fail(id, Error::Protocol(error.to_string())),
+            None => tracing::warn!(%error, "skipping an undecodable server frame"),
+        }
+    }
+
+    /// Routes a reply to whoever waits for it.
+    async fn on_reply(
+        &mut self,
+        id: RequestId,
+        result: Result<Reply, Error>,
+        out: &mut Vec<ClientFrame>,
+    ) -> Result<(), Stopped> {
+        match self.inflight.take(id) {
+            Some(Pending::Call(reply)) => {
+                if let Ok(Reply::Unsubscribed { team }) = &result {
+                    self.subscriptions.forget(*team);
+                }
+                let _ = reply.send(result); // the caller may have timed out
+            }
+            Some(Pending::Send(key)) => self.inflight.settle_send(key, result),
+            Some(Pending::KeepAlive) => self.keepalive_deadline = None,
+            Some(Pending::Subscribe(request)) => {
+                return self.on_subscribed(request, result, out).await
+            }
+            None => tracing::debug!(%id, "reply to an unknown request"),
+        }
+        Ok(())
+    }
+
+    /// One step of a subscribe: record the position, and either subscribe
+    /// again from where the replay stopped (`live == false`) or answer.
+    async fn on_subscribed(
+        &mut self,
+        mut request: SubscribeRequest,
+        result: Result<Reply, Error>,
+        out: &mut Vec<ClientFrame>,
+    ) -> Result<(), Stopped> {
+        let mut subscribed = match result {
+            Ok(Reply::Subscribed(subscribed)) if subscribed.team == request.team => subscribed,
+            Ok(other) => {
+                let error = Error::Protocol(format!("subscribe answered with {other:?}"));
+                return self.subscribe_failed(request, error);
+            }
+            Err(error) => return self.subscribe_failed(request, error),
+        };
+        let failed = self
+            .subscriptions
+            .subscribed(&subscribed, request.after, request.explicit);
+        if let Some(resume) = failed {
+            self.emit(ClientEvent::ResumeFailed {
+                team: subscribed.team,
+                resume,
+            })
+            .await?;
+        }
+        request.replayed = request.replayed.saturating_add(subscribed.replayed);
+        let first_resume = *request.first_resume.get_or_insert(subscribed.resume);
+        if subscribed.live {
+            if let Some(reply) = request.caller {
+                subscribed.replayed = request.replayed;
+                subscribed.resume = first_resume;
+                let _ = reply.send(Ok(Reply::Subscribed(subscribed)));
+            }
+        } else {
+            request.after = Some(Position {
+                epoch: subscribed.epoch,
+                offset: subscribed.offset,
+            });
+            request.explicit = false;
+            out.push(self.inflight.subscribe(request));
+        }
+        Ok(())
+    }
+
+    fn subscribe_failed(&mut self, request: SubscribeRequest, error: Error) -> Result<(), Stopped> {
+        match request.caller {
+            Some(reply) => {
+                let _ = reply.send(Err(error));
+            }
+            None => {
+                // A re-subscribe after reconnect was refused (the user left
+                // the team, say): stop pretending the team is subscribed.
+                tracing::warn!(team = %request.team, %error, "could not re-subscribe; forgetting the team");
+                self.subscriptions.forget(request.team);
+            }
+        }
+        Ok(())
+    }
+
+    /// Delivers an event unless the application has seen it already.
+    async fn on_event(&mut self, event: EventFrame) -> Result<(), Stopped> {
+        let (team, offset) = (event.team, event.offset);
+        if !self.subscriptions.admit(team, offset) {
+            tracing::trace!(%team, %offset, "dropping an event already delivered");
+            return Ok(());
+        }
+        self.emit(ClientEvent::Event(event)).await?;
+        self.subscriptions.delivered(team, offset);
+        Ok(())
+    }
+}

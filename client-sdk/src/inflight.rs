@@ -1,0 +1,266 @@
+//! Requests waiting for their reply, and messages waiting for their ack.
+//!
+//! Invariants:
+//! - every request id of a connection maps to exactly one [`Pending`]
+//!   entry, removed when its reply arrives or the connection drops;
+//! - a send stays in the outbox from the moment it is first written until
+//!   its `sent` or `error` reply, across any number of reconnects; after a
+//!   reconnect the outbox is resent in the original order with the same
+//!   `client_msg_id` (the server then stores nothing twice);
+//! - when a connection drops, every other request fails with
+//!   `ConnectionLost`: whether it took effect is unknown.
+
+use crate::error::Error;
+use crate::request::{Call, ReplyTx};
+use std::collections::{BTreeMap, HashMap};
+use switchboard_protocol::client::{self, ClientFrame};
+use switchboard_protocol::model::Position;
+use switchboard_protocol::server::{Reply, Resume};
+use switchboard_protocol::{ConversationId, RequestId, TeamId};
+
+/// What a request id is waiting for.
+pub(crate) enum Pending {
+    /// A plain request: its reply goes straight to the caller.
+    Call(ReplyTx),
+    /// A subscribe, possibly one step of a `live == false` loop.
+    Subscribe(SubscribeRequest),
+    /// A send, by its key in the outbox.
+    Send(u64),
+    /// The driver's own keepalive ping.
+    KeepAlive,
+}
+
+/// A subscribe in progress, carried from one `live == false` step to the
+/// next until the subscription is live.
+pub(crate) struct SubscribeRequest {
+    pub(crate) team: TeamId,
+    /// The position sent in this step's frame.
+    pub(crate) after: Option<Position>,
+    /// Whether the application chose `after` itself.
+    pub(crate) explicit: bool,
+    /// The application's reply channel; `None` when the driver re-subscribes
+    /// on its own after a reconnect.
+    pub(crate) caller: Option<ReplyTx>,
+    /// Events replayed by the earlier steps.
+    pub(crate) replayed: u32,
+    /// How the first step resumed: the one the application cares about.
+    pub(crate) first_resume: Option<Resume>,
+}
+
+/// A message not yet acknowledged.
+struct Unacked {
+    conversation: ConversationId,
+    client_msg_id: String,
+    body: String,
+    reply: ReplyTx,
+}
+
+impl Unacked {
+    fn frame(&self, id: RequestId) -> ClientFrame {
+        ClientFrame::Send(client::SendMessage {
+            id,
+            conversation: self.conversation,
+            client_msg_id: self.client_msg_id.clone(),
+            body: self.body.clone(),
+        })
+    }
+}
+
+/// The driver's pending requests and its outbox of unacknowledged sends.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    last_id: u64,
+    pending: HashMap<RequestId, Pending>,
+    /// By submission order, so that resends keep the original order.
+    outbox: BTreeMap<u64, Unacked>,
+    last_send: u64,
+}
+
+impl InFlight {
+    fn next_id(&mut self) -> RequestId {
+        self.last_id += 1;
+        RequestId(self.last_id)
+    }
+
+    /// Registers a plain request and returns its frame.
+    pub(crate) fn call(&mut self, call: Call, reply: ReplyTx) -> ClientFrame {
+        let id = self.next_id();
+        self.pending.insert(id, Pending::Call(reply));
+        call.into_frame(id)
+    }
+
+    /// Registers a subscribe step and returns its frame.
+    pub(crate) fn subscribe(&mut self, request: SubscribeRequest) -> ClientFrame {
+        let id = self.next_id();
+        let frame = ClientFrame::Subscribe(client::Subscribe {
+            id,
+            team: request.team,
+            after: request.after,
+        });
+        self.pending.insert(id, Pending::Subscribe(request));
+        frame
+    }
+
+    /// Puts a message in the outbox and returns its frame.
+    pub(crate) fn send(
+        &mut self,
+        conversation: ConversationId,
+        client_msg_id: String,
+        body: String,
+        reply: ReplyTx,
+    ) -> ClientFrame {
+        self.last_send += 1;
+        let key = self.last_send;
+        let id = self.next_id();
+        let unacked = Unacked {
+            conversation,
+            client_msg_id,
+            body,
+            reply,
+        };
+        let frame = unacked.frame(id);
+        self.outbox.insert(key, unacked);
+        self.pending.insert(id, Pending::Send(key));
+        frame
+    }
+
+    /// Registers a keepalive ping and returns its frame.
+    pub(crate) fn keepalive(&mut self) -> ClientFrame {
+        let id = self.next_id();
+        self.pending.insert(id, Pending::KeepAlive);
+        ClientFrame::Ping(client::Ping { id })
+    }
+
+    /// Removes what `id` was waiting for.
+    pub(crate) fn take(&mut self, id: RequestId) -> Option<Pending> {
+        self.pending.remove(&id)
+    }
+
+    /// Answers a send with its reply and removes it from the outbox.
+    pub(crate) fn settle_send(&mut self, key: u64, result: Result<Reply, Error>) {
+        if let Some(unacked) = self.outbox.remove(&key) {
+            // The caller may have given up waiting; then nobody needs it.
+            let _ = unacked.reply.send(result);
+        }
+    }
+
+    /// Fails the request `id` (its frame could not be written).
+    pub(crate) fn fail(&mut self, id: RequestId, error: Error) {
+        match self.take(id) {
+            Some(Pending::Call(reply)) => {
+                let _ = reply.send(Err(error));
+            }
+            Some(Pending::Subscribe(request)) => {
+                if let Some(reply) = request.caller {
+                    let _ = reply.send(Err(error));
+                }
+            }
+            Some(Pending::Send(key)) => self.settle_send(key, Err(error)),
+            Some(Pending::KeepAlive) | None => {}
+        }
+    }
+
+    /// The connection dropped: fails every request but the sends, which
+    /// stay in the outbox for [`InFlight::resend`].
+    pub(crate) fn connection_lost(&mut self) {
+        for (_, pending) in self.pending.drain() {
+            match pending {
+                Pending::Call(reply) => {
+                    let _ = reply.send(Err(Error::ConnectionLost));
+                }
+                Pending::Subscribe(request) => {
+                    if let Some(reply) = request.caller {
+                        let _ = reply.send(Err(Error::ConnectionLost));
+                    }
+                }
+                Pending::Send(_) | Pending::KeepAlive => {}
+            }
+        }
+    }
+
+    /// The frames that resend the outbox on a new connection, oldest first,
+    /// each with a new request id and its original `client_msg_id`. Sends
+    /// whose caller stopped waiting are dropped instead: the caller was told
+    /// `Timeout` and may retry with the same id itself.
+    pub(crate) fn resend(&mut self) -> Vec<ClientFrame> {
+        self.outbox.retain(|_, unacked| !unacked.reply.is_closed());
+        let keys: Vec<u64> = self.outbox.keys().copied().collect();
+        let mut frames = Vec::with_capacity(keys.len());
+        for key in keys {
+            let id = self.next_id();
+            self.pending.insert(id, Pending::Send(key));
+            if let Some(unacked) = self.outbox.get(&key) {
+                frames.push(unacked.frame(id));
+            }
+        }
+        frames
+    }
+
+    /// The client is closed: fails everything still waiting with `error`.
+    pub(crate) fn close(&mut self, error: &Error) {
+        for (_, pending) in self.pending.drain() {
+            match pending {
+                Pending::Call(reply) => {
+                    let _ = reply.send(Err(error.clone()));
+                }
+                Pending::Subscribe(request) => {
+                    if let Some(reply) = request.caller {
+                        let _ = reply.send(Err(error.clone()));
+                    }
+                }
+                Pending::Send(_) | Pending::KeepAlive => {}
+            }
+        }
+        for (_, unacked) in std::mem::take(&mut self.outbox) {
+            let _ = unacked.reply.send(Err(error.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::oneshot;
+
+    fn send_body(frame: &ClientFrame) -> (RequestId, String) {
+        match frame {
+            ClientFrame::Send(send) => (send.id, send.client_msg_id.clone()),
+            other => panic!("expected a send, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn resend_keeps_order_and_ids_but_not_abandoned_sends() {
+        let mut inflight = InFlight::default();
+        let (first_tx, _first_rx) = oneshot::channel();
+        let (gone_tx, gone_rx) = oneshot::channel();
+        let (last_tx, _last_rx) = oneshot::channel();
+        let conversation = ConversationId(1);
+        let (first_id, _) =
+            send_body(&inflight.send(conversation, "a".into(), "1".into(), first_tx));
+        inflight.send(conversation, "b".into(), "2".into(), gone_tx);
+        inflight.send(conversation, "c".into(), "3".into(), last_tx);
+        drop(gone_rx);
+
+        inflight.connection_lost();
+        let frames = inflight.resend();
+        let resent: Vec<_> = frames.iter().map(send_body).collect();
+        assert_eq!(resent.len(), 2);
+        assert_eq!(resent[0].1, "a");
+        assert_eq!(resent[1].1, "c");
+        assert!(resent[0].0 > first_id, "a resend gets a fresh request id");
+    }
+
+    #[test]
+    fn connection_lost_fails_calls_but_keeps_sends() {
+        let mut inflight = InFlight::default();
+        let (call_tx, mut call_rx) = oneshot::channel();
+        let (send_tx, mut send_rx) = oneshot::channel();
+        inflight.call(Call::Ping, call_tx);
+        inflight.send(ConversationId(1), "m".into(), "hi".into(), send_tx);
+        inflight.connection_lost();
+        assert_eq!(call_rx.try_recv(), Ok(Err(Error::ConnectionLost)));
+        assert!(send_rx.try_recv().is_err(), "the send is still waiting");
+        assert_eq!(inflight.resend().len(), 1);
+    }
+}

@@ -1,0 +1,68 @@
+//! An async client for Switchboard, the real-time chat server.
+//!
+//! [`Client::connect`] opens a WebSocket, says hello and waits for the
+//! welcome; it returns a [`Client`] handle for typed requests and an
+//! [`Events`] stream. One driver task owns the socket; the handle and the
+//! stream talk to it through bounded channels.
+//!
+//! What the client guarantees the application:
+//! - **Reconnect and resume.** When the connection drops for a reason that
+//!   allows it (`close::should_reconnect`: network errors, 1012 restarts,
+//!   4008 slow consumer...), the client reconnects with jittered
+//!   exponential backoff, re-subscribes every subscribed team from the last
+//!   position it delivered, and reports a gap it could not close as
+//!   [`ClientEvent::ResumeFailed`].
+//! - **No duplicates, in order.** Per team, event offsets handed to the
+//!   application strictly increase.
+//! - **Sends are stored once.** A send is resent after a reconnect with the
+//!   same `client_msg_id` until the server acknowledges it durably; other
+//!   requests in flight at a drop fail with [`Error::ConnectionLost`].
+//! - **Bounded memory.** Every queue is bounded. If the application stops
+//!   reading [`Events`], the client stops reading the socket; the server
+//!   eventually disconnects it as a slow consumer and it resumes later.
+//!   **Keep reading the event stream**, even events you ignore.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), switchboard_client::Error> {
+//! use switchboard_client::{Client, ClientConfig, ClientEvent};
+//!
+//! let config = ClientConfig::new("ws://127.0.0.1:8080/ws", "bot-token");
+//! let (client, mut events) = Client::connect(config).await?;
+//! for team in client.welcome().teams {
+//!     client.subscribe(team.id).await?;
+//! }
+//! while let Some(event) = events.next().await {
+//!     if let ClientEvent::Event(frame) = event {
+//!         println!("{} @{}: {:?}", frame.team, frame.offset, frame.event);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod client;
+mod config;
+mod connection;
+mod driver;
+mod error;
+mod events;
+mod inflight;
+mod request;
+mod shared;
+mod subscriptions;
+
+pub use client::Client;
+pub use config::{Backoff, ClientConfig};
+pub use error::Error;
+pub use events::{ClientEvent, Events};
+pub use request::HistoryQuery;
+
+/// The wire protocol crate, for the types requests and events carry.
+pub use switchboard_protocol as protocol;
+pub use switchboard_protocol::model::{
+    ConversationInfo, Message, NewContact, Position, ReadMarker, Sender, SenderKind,
+};
+pub use switchboard_protocol::server::{
+    ConversationPage, Event, EventFrame, HistoryPage, Resume, SendAck, Subscribed, Welcome,
+};
+pub use switchboard_protocol::{ConversationId, Encoding, ErrorCode, Offset, Seq, TeamId};

@@ -1,0 +1,160 @@
+//! What a [`Client`](crate::Client) asks of its driver task.
+//!
+//! Every command carries a oneshot sender for its one reply. The driver
+//! assigns request ids itself, so the ids of one connection are unique and
+//! increasing, and a resent message gets a fresh id but keeps its
+//! `client_msg_id`.
+
+use crate::error::Error;
+use switchboard_protocol::client::{self, ClientFrame};
+use switchboard_protocol::model::{NewContact, Position};
+use switchboard_protocol::server::Reply;
+use switchboard_protocol::{ConversationId, RequestId, Seq, TeamId};
+use tokio::sync::oneshot;
+
+/// Where a request's one reply goes.
+pub(crate) type ReplyTx = oneshot::Sender<Result<Reply, Error>>;
+
+/// Which page of a conversation [`Client::history`](crate::Client::history)
+/// reads. The default (all `None`) is the latest page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistoryQuery {
+    /// Messages with a seq below this one (paging back in time).
+    pub before: Option<Seq>,
+    /// Messages with a seq above this one (catching up).
+    pub after: Option<Seq>,
+    /// The most messages to return; the server caps it at its advertised
+    /// `max_history_page`.
+    pub limit: Option<u32>,
+}
+
+impl HistoryQuery {
+    /// The latest page.
+    pub fn latest() -> Self {
+        HistoryQuery::default()
+    }
+
+    /// The page just before `seq`.
+    pub fn before(seq: Seq) -> Self {
+        HistoryQuery {
+            before: Some(seq),
+            ..HistoryQuery::default()
+        }
+    }
+
+    /// The page just after `seq`.
+    pub fn after(seq: Seq) -> Self {
+        HistoryQuery {
+            after: Some(seq),
+            ..HistoryQuery::default()
+        }
+    }
+
+    /// The same query returning at most `limit` messages.
+    pub fn limit(self, limit: u32) -> Self {
+        HistoryQuery {
+            limit: Some(limit),
+            ..self
+        }
+    }
+}
+
+/// A request from a [`Client`](crate::Client) handle to the driver.
+pub(crate) enum Command {
+    /// Subscribe to a team. `after: None` means "from the position this
+    /// client remembers for the team, if any"; `Some` is the application's
+    /// explicit choice and overrides it.
+    Subscribe {
+        team: TeamId,
+        after: Option<Position>,
+        reply: ReplyTx,
+    },
+    /// Send a message; kept and resent until acknowledged.
+    Send {
+        conversation: ConversationId,
+        client_msg_id: String,
+        body: String,
+        reply: ReplyTx,
+    },
+    /// Any other request: failed with `ConnectionLost` if the connection
+    /// drops before its reply.
+    Call { call: Call, reply: ReplyTx },
+}
+
+impl Command {
+    /// Whether the caller stopped waiting (timed out or dropped the future),
+    /// so the request need not be sent at all.
+    pub(crate) fn abandoned(&self) -> bool {
+        match self {
+            Command::Subscribe { reply, .. }
+            | Command::Send { reply, .. }
+            | Command::Call { reply, .. } => reply.is_closed(),
+        }
+    }
+}
+
+/// A request without state in the driver beyond its pending reply.
+#[derive(Debug, Clone)]
+pub(crate) enum Call {
+    Unsubscribe {
+        team: TeamId,
+    },
+    History {
+        conversation: ConversationId,
+        query: HistoryQuery,
+    },
+    Conversations {
+        team: TeamId,
+        before: Option<ConversationId>,
+        limit: Option<u32>,
+    },
+    StartConversation {
+        team: TeamId,
+        contact: NewContact,
+    },
+    MarkRead {
+        conversation: ConversationId,
+        seq: Seq,
+    },
+    Ping,
+}
+
+impl Call {
+    /// The frame that carries this request under `id`.
+    pub(crate) fn into_frame(self, id: RequestId) -> ClientFrame {
+        match self {
+            Call::Unsubscribe { team } => {
+                ClientFrame::Unsubscribe(client::Unsubscribe { id, team })
+            }
+            Call::History {
+                conversation,
+                query,
+            } => ClientFrame::History(client::History {
+                id,
+                conversation,
+                before: query.before,
+                after: query.after,
+                limit: query.limit,
+            }),
+            Call::Conversations {
+                team,
+                before,
+                limit,
+            } => ClientFrame::Conversations(client::Conversations {
+                id,
+                team,
+                before,
+                limit,
+            }),
+            Call::StartConversation { team, contact } => {
+                ClientFrame::StartConversation(client::StartConversation { id, team, contact })
+            }
+            Call::MarkRead { conversation, seq } => ClientFrame::MarkRead(client::MarkRead {
+                id,
+                conversation,
+                seq,
+            }),
+            Call::Ping => ClientFrame::Ping(client::Ping { id }),
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Hub logic without sockets: commands in, frames out of outlets, on the
+//! in-memory store.
+
+use super::*;
+use crate::store::{MemoryStore, TokenKind, UserRecord};
+use axum::extract::ws::Message as WsMessage;
+use std::collections::HashMap;
+use std::time::Duration;
+use switchboard_protocol::codec::{decode, Encoding};
+use switchboard_protocol::ids::{Millis, UserId};
+use switchboard_protocol::model::Role;
+use switchboard_protocol::server::{Event, Reply, Resume};
+use switchboard_protocol::ServerFrame;
+
+const TEAM: TeamId = TeamId(1);
+
+struct Fixture {
+    registry: Arc<Registry>,
+    principal: Arc<Principal>,
+    _stop: watch::Sender<bool>,
+    _alive: mpsc::Receiver<()>,
+}
+
+fn fixture() -> Fixture {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let committer = Committer::new();
+    let (stop, stop_rx) = watch::channel(false);
+    let (committer_stop, committer_stop_rx) = watch::channel(false);
+    tokio::spawn(Arc::clone(&committer).run(Arc::clone(&store), committer_stop_rx));
+    // The committer runs until the test's runtime ends.
+    std::mem::forget(committer_stop);
+    let (alive_tx, alive) = mpsc::channel(1);
+    let config = Config::new("127.0.0.1:0".parse().unwrap(), "unused");
+    let registry = Registry::new(HubContext {
+        store,
+        committer,
+        config: Arc::new(config),
+        stop: stop_rx,
+        alive: alive_tx,
+    });
+    let user = UserRecord {
+        id: UserId(5),
+        email: "a@b.test".into(),
+        name: "A".into(),
+        handle: "a".into(),
+        created_at: Millis(0),
+    };
+    let principal = Principal::new(
+        user,
+        TokenKind::Session,
+        HashMap::from([(TEAM, Role::Member)]),
+    );
+    Fixture {
+        registry,
+        principal: Arc::new(principal),
+        _stop: stop,
+        _alive: alive,
+    }
+}
+
+async fn next(rx: &mut mpsc::Receiver<WsMessage>) -> ServerFrame {
+    let message = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("a frame in time")
+        .expect("the outlet is open");
+    match message {
+        WsMessage::Binary(bytes) => decode(Encoding::MsgPack, &bytes, 1 << 20).unwrap(),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+fn result(frame: ServerFrame) -> Reply {
+    match frame {
+        ServerFrame::Result(r) => r.result,
+        other => panic!("expected a result, got {other:?}"),
+    }
+}
+
+impl Fixture {
+    async fn send(
+        &self,
+        outlet: &Outlet,
+        rx: &mut mpsc::Receiver<WsMessage>,
+        conversation: ConversationId,
+        id: &str,
+    ) -> Reply {
+        let command = HubCommand::Send {
+            outlet: outlet.clone(),
+            principal: Arc::clone(&self.principal),
+            request: RequestId(1),
+            conversation,
+            client_msg_id: id.into(),
+            body: format!("body {id}"),
+        };
+        self.registry.dispatch(TEAM, command).await.unwrap();
+        loop {
+            if let ServerFrame::Result(r) = next(rx).await {
+                return r.result;
+            }
+        }
+    }
+
+    async fn conversation(
+        &self,
+        outlet: &Outlet,
+        rx: &mut mpsc::Receiver<WsMessage>,
+    ) -> ConversationId {
+        let command = HubCommand::StartConversation {
+            outlet: outlet.clone(),
+            request: RequestId(2),
+            contact: NewContact {
+                name: "Jo".into(),
+                email: None,
+                phone: None,
+            },
+        };
+        self.registry.dispatch(TEAM, command).await.unwrap();
+        match result(next(rx).await) {
+            Reply::Conversation(info) => info.id,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_late_subscriber_gets_the_replay_then_live_events_without_gap_or_double() {
+    let f = fixture();
+    let (writer, mut writer_rx, _) = Outlet::new(1, Encoding::MsgPack, 64);
+    let conversation = f.conversation(&writer, &mut writer_rx).await;
+    for i in 0..5 {
+        f.send(&writer, &mut writer_rx, conversation, &format!("m{i}"))
+            .await;
+    }
+
+    // Subscribe from the stream's start: the conversation and five messages.
+    let (reader, mut reader_rx, _) = Outlet::new(2, Encoding::MsgPack, 64);
+    let command = HubCommand::Subscribe {
+        outlet: reader.clone(),
+        principal: Arc::clone(&f.principal),
+        request: RequestId(9),
+        after: None,
+    };
+    f.registry.dispatch(TEAM, command).await.unwrap();
+    let Reply::Subscribed(fresh) = result(next(&mut reader_rx).await) else {
+        panic!()
+    };
+    assert_eq!(
+        (fresh.resume, fresh.replayed, fresh.offset.0),
+        (Resume::Fresh, 0, 6)
+    );
+
+    let command = HubCommand::Subscribe {
+        outlet: reader.clone(),
+        principal: Arc::clone(&f.principal),
+        request: RequestId(10),
+        after: Some(Position {
+            epoch: fresh.epoch,
+            offset: Offset(2),
+        }),
+    };
+    f.registry.dispatch(TEAM, command).await.unwrap();
+    let Reply::Subscribed(resumed) = result(next(&mut reader_rx).await) else {
+        panic!()
+    };
+    assert_eq!(
+        (resumed.resume, resumed.replayed, resumed.live),
+        (Resume::Recovered, 4, true)
+    );
+    let mut offsets = Vec::new();
+    for _ in 0..4 {
+        let ServerFrame::Event(e) = next(&mut reader_rx).await else {
+            panic!()
+        };
+        offsets.push(e.offset.0);
+    }
+    f.send(&writer, &mut writer_rx, conversation, "live").await;
+    let ServerFrame::Event(live) = next(&mut reader_rx).await else {
+        panic!()
+    };
+    offsets.push(live.offset.0);
+    assert_eq!(offsets, [3, 4, 5, 6, 7]);
+    let Event::Message(message) = live.event else {
+        panic!()
+    };
+    assert_eq!((message.seq, message.body.as_str()), (Seq(6), "body live"));
+}
+
+#[tokio::test]
+async fn a_repeated_client_msg_id_returns_the_original_ack_and_stores_once() {
+    let f = fixture();
+    let (outlet, mut rx, _) = Outlet::new(1, Encoding::MsgPack, 64);
+    let conversation = f.conversation(&outlet, &mut rx).await;
+    let Reply::Sent(first) = f.send(&outlet, &mut rx, conversation, "same").await else {
+        panic!()
+    };
+    let Reply::Sent(again) = f.send(&outlet, &mut rx, conversation, "same").await else {
+        panic!()
+    };
+    assert!(!first.duplicate && again.duplicate);
+    assert_eq!(
+        (again.seq, again.offset, again.at),
+        (first.seq, first.offset, first.at)
+    );
+    let Reply::Sent(next) = f.send(&outlet, &mut rx, conversation, "other").await else {
+        panic!()
+    };
+    assert_eq!(next.seq, Seq(2), "the duplicate took no seq");
+    assert_eq!(
+        f.registry.context.store.last_seq(conversation).unwrap(),
+        Seq(2)
+    );
+}
+
+#[tokio::test]
+async fn a_full_outlet_is_closed_as_a_slow_consumer_and_dropped_from_fan_out() {
+    let f = fixture();
+    let (writer, mut writer_rx, _) = Outlet::new(1, Encoding::MsgPack, 64);
+    let conversation = f.conversation(&writer, &mut writer_rx).await;
+    // Room for the subscribe reply and two events, never read.
+    let (slow, _slow_rx, control) = Outlet::new(2, Encoding::MsgPack, 3);
+    let command = HubCommand::Subscribe {
+        outlet: slow,
+        principal: Arc::clone(&f.principal),
+        request: RequestId(3),
+        after: None,
+    };
+    f.registry.dispatch(TEAM, command).await.unwrap();
+    for i in 0..4 {
+        f.send(&writer, &mut writer_rx, conversation, &format!("m{i}"))
+            .await;
+    }
+    let (code, _) = tokio::time::timeout(Duration::from_secs(5), control.closed())
+        .await
+        .expect("closed in time");
+    assert_eq!(code, switchboard_protocol::close::SLOW_CONSUMER);
+}
