@@ -3,9 +3,6 @@
 
 use crate::util::*;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use switchboard_client::{Client, ClientConfig, HistoryQuery};
 use switchboard_protocol::ids::{ConversationId, Seq};
@@ -76,53 +73,6 @@ async fn history_seqs_and_idempotent_retries_survive_a_restart() {
     server.server.shutdown().await;
 }
 
-/// A server in a child process, so that it can be killed for real.
-struct ChildServer {
-    child: Child,
-    url: String,
-}
-
-impl ChildServer {
-    fn start(data: &Path) -> ChildServer {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server binary starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("a first line");
-        // Keep reading so that the server never writes into a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        ChildServer {
-            child,
-            url: format!("ws://{addr}/ws"),
-        }
-    }
-
-    fn kill_9(mut self) {
-        // Child::kill sends SIGKILL on Unix: no handler, no flush, no goodbye.
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reaped");
-    }
-}
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn kill_9_during_continuous_sends_loses_no_acknowledged_message() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,7 +81,7 @@ async fn kill_9_during_continuous_sends_loses_no_acknowledged_message() {
         let store = SledStore::open(dir.path()).unwrap();
         seed(&store)
     };
-    let server = ChildServer::start(dir.path());
+    let server = ChildServer::start(dir.path(), &[]);
     let (alice, _events) = connect(&server.url, &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
 
@@ -182,7 +132,7 @@ async fn kill_9_during_continuous_sends_loses_no_acknowledged_message() {
     }
     alice.close().await;
 
-    let server = ChildServer::start(dir.path());
+    let server = ChildServer::start(dir.path(), &[]);
     let (reader, _events) = connect(&server.url, &world.bob.token).await;
     let stored = all_messages(&reader, conversation).await;
     let seqs: Vec<u64> = stored.iter().map(|m| m.seq.0).collect();

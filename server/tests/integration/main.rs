@@ -3,6 +3,7 @@
 //! compile into one binary and share `util`.
 
 mod chat;
+mod cli;
 mod concurrency;
 mod durability;
 mod malformed;

@@ -3,8 +3,10 @@
 //! for speaking the protocol byte by byte.
 
 use futures::{SinkExt, StreamExt};
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use switchboard_client::{Client, ClientConfig, ClientEvent, Events};
 use switchboard_protocol::client::{ClientFrame, Hello};
@@ -245,5 +247,62 @@ impl Raw {
                 _ => continue,
             }
         }
+    }
+}
+
+/// A server in a child process, so that it can be killed for real.
+pub struct ChildServer {
+    child: Child,
+    pub url: String,
+    /// The server's stdout after its first line.
+    pub lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl ChildServer {
+    pub fn start(data: &Path, extra: &[&str]) -> ChildServer {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a first line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        // Keep reading so that the server never writes into a closed pipe;
+        // the rest of its output is handed to the test through a channel.
+        let (lines_tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                let _ = lines_tx.send(line);
+            }
+        });
+        ChildServer {
+            child,
+            url: format!("ws://{addr}/ws"),
+            lines,
+        }
+    }
+
+    pub fn kill_9(mut self) {
+        // Child::kill sends SIGKILL on Unix: no handler, no flush, no goodbye.
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
