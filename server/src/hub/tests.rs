@@ -22,6 +22,10 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_with(Duration::from_secs(30))
+}
+
+fn fixture_with(hub_idle: Duration) -> Fixture {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let committer = Committer::new();
     let (stop, stop_rx) = watch::channel(false);
@@ -30,7 +34,8 @@ fn fixture() -> Fixture {
     // The committer runs until the test's runtime ends.
     std::mem::forget(committer_stop);
     let (alive_tx, alive) = mpsc::channel(1);
-    let config = Config::new("127.0.0.1:0".parse().unwrap(), "unused");
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), "unused");
+    config.hub_idle = hub_idle;
     let registry = Registry::new(HubContext {
         store,
         committer,
@@ -233,4 +238,34 @@ async fn a_full_outlet_is_closed_as_a_slow_consumer_and_dropped_from_fan_out() {
         .await
         .expect("closed in time");
     assert_eq!(code, switchboard_protocol::close::SLOW_CONSUMER);
+}
+
+#[tokio::test]
+async fn an_idle_hub_stops_and_its_successor_continues_the_seqs_and_offsets() {
+    let f = fixture_with(Duration::from_millis(20));
+    let (outlet, mut rx, _) = Outlet::new(1, Encoding::MsgPack, 64);
+    let conversation = f.conversation(&outlet, &mut rx).await;
+    let Reply::Sent(first) = f.send(&outlet, &mut rx, conversation, "a").await else {
+        panic!()
+    };
+    let durable_before = f.registry.durable(TEAM);
+    assert_eq!(durable_before, Some(first.offset));
+    // Idle: no subscribers, nothing pending. The hub leaves the registry.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while f.registry.durable(TEAM).is_some() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the idle hub stops");
+    let Reply::Sent(second) = f.send(&outlet, &mut rx, conversation, "b").await else {
+        panic!()
+    };
+    assert_eq!(second.seq, Seq(2));
+    assert_eq!(second.offset, first.offset.next());
+    let Reply::Sent(retry) = f.send(&outlet, &mut rx, conversation, "a").await else {
+        panic!()
+    };
+    assert!(retry.duplicate, "idempotency outlives the hub");
+    assert_eq!(retry.seq, first.seq);
 }
