@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::http;
 use crate::hub::{HubContext, Registry};
 use crate::store::{SledStore, Store, StoreError};
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -119,6 +120,13 @@ impl Server {
             connections: AtomicU64::new(0),
         });
         let app = http::router(Arc::clone(&state));
+        // Small frames (acks, single events) must not wait for Nagle's
+        // algorithm to coalesce them with the next write.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         let mut stopped = stop_rx;
         let http = tokio::spawn(async move {
             let shutdown = async move {

@@ -272,3 +272,17 @@ fn sled_keeps_everything_across_a_reopen() {
     );
     assert_eq!(store.last_seq(ConversationId(5)).unwrap(), Seq(1));
 }
+
+#[test]
+fn ids_are_unique_small_and_keep_counting_after_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = {
+        let store = SledStore::open(dir.path()).unwrap();
+        let ids: Vec<u64> = (0..3).map(|_| store.next_id().unwrap()).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        store.flush().unwrap();
+        ids
+    };
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.next_id().unwrap(), first[2] + 1);
+}

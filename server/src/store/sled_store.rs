@@ -20,6 +20,7 @@
 //! | `team_log` | team ++ offset | `LogRecord` |
 //! | `client_msg_ids` | team ++ user ++ client_msg_id | conversation ++ seq |
 //! | `read_markers` | conversation ++ user | seq |
+//! | `meta` | `next_id` | the last id handed out |
 
 use super::keys;
 use super::records::{from_bytes, to_bytes};
@@ -28,6 +29,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Db, Tree};
 use std::path::Path;
 use switchboard_protocol::ids::ContactId;
+
+/// The `meta` key of the id counter.
+const NEXT_ID: &[u8] = b"next_id";
 
 /// A [`Store`] on a sled database in one folder.
 pub struct SledStore {
@@ -47,6 +51,7 @@ pub struct SledStore {
     team_log: Tree,
     client_msg_ids: Tree,
     read_markers: Tree,
+    meta: Tree,
 }
 
 impl SledStore {
@@ -72,6 +77,7 @@ impl SledStore {
             team_log: tree("team_log")?,
             client_msg_ids: tree("client_msg_ids")?,
             read_markers: tree("read_markers")?,
+            meta: tree("meta")?,
             db,
         })
     }
@@ -96,8 +102,21 @@ fn tx_error(e: TransactionError<StoreError>) -> StoreError {
 
 impl Store for SledStore {
     fn next_id(&self) -> StoreResult<u64> {
-        // sled's ids start at 0; 0 is kept for "none" in a few places.
-        Ok(self.db.generate_id()? + 1)
+        // A counter of our own rather than sled's generate_id, which skips a
+        // million ids at every reopen. The counter's write precedes the
+        // write of any record using the id, so a crash can lose both or the
+        // record alone, never hand out an id a surviving record holds.
+        let next = self
+            .meta
+            .update_and_fetch(NEXT_ID, |old| {
+                let last = old.and_then(keys::read_u64).unwrap_or(0);
+                Some(keys::one(last + 1).to_vec())
+            })?
+            .and_then(|raw| keys::read_u64(&raw));
+        next.ok_or_else(|| StoreError::Corrupt {
+            what: "id counter",
+            detail: "not an 8-byte number".into(),
+        })
     }
 
     fn flush(&self) -> StoreResult<()> {
