@@ -10,10 +10,10 @@
 
 use crate::access::Principal;
 use crate::auth::authenticate;
-use crate::outlet::{Control, Outlet};
+use crate::outlet::{Outbox, Outlet, Work};
 use crate::server::ServerState;
 use crate::session::Session;
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -22,24 +22,20 @@ use switchboard_protocol::codec::{decode, probe_request_id, Encoding};
 use switchboard_protocol::model::TeamInfo;
 use switchboard_protocol::server::{ErrorFrame, Welcome};
 use switchboard_protocol::{close, ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
-use tokio::sync::mpsc;
 
-/// Most messages fed to the socket before a flush.
-const WRITE_BATCH: usize = 512;
 /// How long the goodbye (last frames and the close frame) may take.
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Serves one upgraded connection until it closes.
 pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: Encoding) {
     let conn = state.next_connection_id();
-    let (outlet, queue, control) =
-        Outlet::new(conn, encoding, state.config.limits.outbound_queue_frames);
+    let (outlet, outbox) = Outlet::new(conn, encoding, state.config.limits.outbound_queue_frames);
     let (sink, mut stream) = socket.split();
-    let writer = tokio::spawn(write_loop(sink, queue, Arc::clone(&control)));
+    let writer = tokio::spawn(write_loop(sink, Arc::clone(&outbox), encoding));
 
     if let Some(principal) = hello(&mut stream, &state, &outlet).await {
         let mut session = Session::new(Arc::clone(&state), principal, outlet.clone());
-        read_loop(&mut stream, &state, &outlet, &control, &mut session).await;
+        read_loop(&mut stream, &state, &outlet, &outbox, &mut session).await;
         session.close();
     }
     // Normal closure unless something already chose a code.
@@ -146,7 +142,7 @@ async fn read_loop(
     stream: &mut SplitStream<WebSocket>,
     state: &ServerState,
     outlet: &Outlet,
-    control: &Control,
+    outbox: &Outbox,
     session: &mut Session,
 ) {
     let mut stop = state.stop.clone();
@@ -157,7 +153,7 @@ async fn read_loop(
                 outlet.close(close::RESTART, "the server is restarting: reconnect and resume");
                 return;
             }
-            _ = control.closed() => return,
+            _ = outbox.closed() => return,
         };
         let message = match message {
             None => return,
@@ -239,61 +235,65 @@ fn is_too_big(error: &axum::Error) -> bool {
     false
 }
 
-/// Writes queued messages until a close is asked for, then says goodbye.
+/// Writes queued frames, a batch per flush, until a close is asked for;
+/// then says goodbye.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, WsMessage>,
-    mut queue: mpsc::Receiver<WsMessage>,
-    control: Arc<Control>,
+    outbox: Arc<Outbox>,
+    encoding: Encoding,
 ) {
-    let (code, reason) = tokio::select! {
-        // Checked first: once the reader has asked for a close, the queue
-        // may also be closed, and the close frame must still go out.
-        biased;
-        // A write blocked on a peer that does not read must not keep the
-        // close from happening: the close wins the race.
-        close = control.closed() => close,
-        () = pump(&mut sink, &mut queue) => return,
-    };
-    let goodbye = async {
-        // Deliver what was queued before the close (replies, the last
-        // events), unless the queue overflowed because the peer stopped
-        // reading: then there is no point waiting on it.
-        if code != close::SLOW_CONSUMER {
-            while let Ok(message) = queue.try_recv() {
-                if sink.feed(message).await.is_err() {
+    loop {
+        match outbox.work().await {
+            Work::Write(frames) => {
+                // A write blocked on a peer that does not read must not keep
+                // a close (slow consumer, shutdown) from happening: the close
+                // wins the race, and the next turn of the loop says goodbye.
+                let written = tokio::select! {
+                    biased;
+                    _ = outbox.closed() => continue,
+                    written = write(&mut sink, frames, encoding) => written,
+                };
+                if written.is_err() {
                     return;
                 }
             }
-        }
-        let frame = CloseFrame {
-            code,
-            reason: reason.into(),
-        };
-        let _ = sink.send(WsMessage::Close(Some(frame))).await;
-        let _ = sink.close().await;
-    };
-    let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
-}
-
-/// Feeds queued messages to the socket, a batch per flush, until the queue
-/// or the socket closes.
-async fn pump(sink: &mut SplitSink<WebSocket, WsMessage>, queue: &mut mpsc::Receiver<WsMessage>) {
-    while let Some(first) = queue.recv().await {
-        if sink.feed(first).await.is_err() {
-            return;
-        }
-        for _ in 1..WRITE_BATCH {
-            match queue.try_recv() {
-                Ok(message) => {
-                    if sink.feed(message).await.is_err() {
-                        return;
-                    }
-                }
-                Err(_) => break,
+            Work::Close(frames, code, reason) => {
+                let goodbye = async {
+                    write(&mut sink, frames, encoding).await?;
+                    let frame = CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    };
+                    sink.send(WsMessage::Close(Some(frame))).await?;
+                    sink.close().await
+                };
+                let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
+                return;
             }
         }
-        if sink.flush().await.is_err() {
-            return;
-        }
     }
+}
+
+/// Feeds frames to the socket and flushes once.
+async fn write(
+    sink: &mut SplitSink<WebSocket, WsMessage>,
+    frames: std::collections::VecDeque<bytes::Bytes>,
+    encoding: Encoding,
+) -> Result<(), axum::Error> {
+    for frame in frames {
+        let message = match encoding {
+            Encoding::MsgPack => WsMessage::Binary(frame),
+            // JSON frames come from serde_json, which writes UTF-8 only; a
+            // failure here would be a bug worth dropping the frame for.
+            Encoding::Json => match Utf8Bytes::try_from(frame) {
+                Ok(text) => WsMessage::Text(text),
+                Err(e) => {
+                    tracing::error!(error = %e, "a json frame was not utf-8");
+                    continue;
+                }
+            },
+        };
+        sink.feed(message).await?;
+    }
+    sink.flush().await
 }

@@ -16,7 +16,7 @@ use switchboard_protocol::codec::{Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPAC
 
 /// Bytes read from the socket at a time (tungstenite's default is 128 KiB
 /// per connection, allocated up front).
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 1024;
 /// Bytes gathered before a write reaches the socket; a flush writes the
 /// rest. Not zero: zero writes every frame on its own and loses batching.
 const WRITE_BUFFER: usize = 16 * 1024;

@@ -1,18 +1,23 @@
-//! The sending end of a connection: a bounded queue of ready-to-write
-//! WebSocket messages, plus a way to ask the connection to close.
+//! The sending end of a connection: a bounded outbox of encoded frames, and
+//! the connection's close request, behind one small lock.
 //!
 //! Hubs and sessions push through an [`Outlet`] without ever waiting: when a
-//! connection's queue is full, the reader behind it is too slow, and the
+//! connection's outbox is full, the reader behind it is too slow, and the
 //! connection is closed with [`close::SLOW_CONSUMER`] rather than letting
 //! the server hold unbounded memory for it. The client resumes from its
 //! last offset and loses nothing.
+//!
+//! The writer takes the whole outbox at once and writes it with one flush,
+//! so a burst of fan-out costs one lock and one write call per connection.
+//! An idle connection's outbox holds no allocation at all: with many idle
+//! connections, that is what keeps their cost to a few KiB each.
 
-use axum::extract::ws::{Message as WsMessage, Utf8Bytes};
 use bytes::Bytes;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
 use switchboard_protocol::codec::{encode, Encoding};
 use switchboard_protocol::{close, ServerFrame};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 
 /// A connection's id, unique in this server process.
 pub(crate) type ConnId = u64;
@@ -24,82 +29,131 @@ pub(crate) struct Outlet {
     pub(crate) conn: ConnId,
     /// The encoding the connection negotiated.
     pub(crate) encoding: Encoding,
-    queue: mpsc::Sender<WsMessage>,
-    control: Arc<Control>,
+    outbox: Arc<Outbox>,
 }
 
-/// The close request shared by the outlet's clones and the writer task.
+/// The queue between an outlet's clones and the connection's writer.
+pub(crate) struct Outbox {
+    state: Mutex<State>,
+    /// Wakes the writer: frames arrived, or a close was asked for.
+    wake: Notify,
+    /// The most frames that may wait.
+    capacity: usize,
+}
+
 #[derive(Default)]
-pub(crate) struct Control {
-    close: Mutex<Option<(u16, String)>>,
-    notify: Notify,
+struct State {
+    frames: VecDeque<Bytes>,
+    close: Option<(u16, String)>,
 }
 
-impl Control {
-    /// Waits until a close is asked for; returns its code and reason.
-    pub(crate) async fn closed(&self) -> (u16, String) {
+/// What the writer is to do next.
+pub(crate) enum Work {
+    /// Write these frames, then come back.
+    Write(VecDeque<Bytes>),
+    /// Write these frames (unless the close is for a slow consumer), then
+    /// send a close frame with this code and reason.
+    Close(VecDeque<Bytes>, u16, String),
+}
+
+impl Outbox {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state is a queue and an Option, each updated in one step: a
+        // panic elsewhere cannot leave it half-written.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until there is work for the writer, and takes it.
+    pub(crate) async fn work(&self) -> Work {
         loop {
-            let notified = self.notify.notified();
-            if let Some(close) = self.lock().clone() {
-                return close;
+            let woken = self.wake.notified();
+            {
+                let mut state = self.lock();
+                if let Some((code, reason)) = state.close.clone() {
+                    let frames = if code == close::SLOW_CONSUMER {
+                        // The peer stopped reading: waiting on it is pointless.
+                        VecDeque::new()
+                    } else {
+                        std::mem::take(&mut state.frames)
+                    };
+                    return Work::Close(frames, code, reason);
+                }
+                if !state.frames.is_empty() {
+                    return Work::Write(std::mem::take(&mut state.frames));
+                }
             }
-            notified.await;
+            woken.await;
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(u16, String)>> {
-        // A plain Option: it cannot be left half-written by a panic.
-        self.close.lock().unwrap_or_else(|e| e.into_inner())
+    /// Waits until a close is asked for; returns its code.
+    pub(crate) async fn closed(&self) -> u16 {
+        loop {
+            let woken = self.wake.notified();
+            if let Some((code, _)) = &self.lock().close {
+                return *code;
+            }
+            woken.await;
+        }
     }
 }
 
 impl Outlet {
-    /// An outlet with room for `capacity` frames, and the receiving end for
-    /// the connection's writer.
-    pub(crate) fn new(
-        conn: ConnId,
-        encoding: Encoding,
-        capacity: usize,
-    ) -> (Outlet, mpsc::Receiver<WsMessage>, Arc<Control>) {
-        let (queue, rx) = mpsc::channel(capacity);
-        let control = Arc::new(Control::default());
+    /// An outlet with room for `capacity` frames, and the outbox its
+    /// connection's writer drains.
+    pub(crate) fn new(conn: ConnId, encoding: Encoding, capacity: usize) -> (Outlet, Arc<Outbox>) {
+        let outbox = Arc::new(Outbox {
+            state: Mutex::new(State::default()),
+            wake: Notify::new(),
+            capacity,
+        });
         let outlet = Outlet {
             conn,
             encoding,
-            queue,
-            control: Arc::clone(&control),
+            outbox: Arc::clone(&outbox),
         };
-        (outlet, rx, control)
+        (outlet, outbox)
     }
 
-    /// Encodes and queues a frame. Returns false if the connection is gone
-    /// or has just been closed as a slow consumer.
+    /// Encodes and queues a frame. Returns false if the connection is
+    /// closing (or has just been closed as a slow consumer).
     pub(crate) fn send(&self, frame: &ServerFrame) -> bool {
-        self.push(Encoded::new(frame).message(self.encoding))
+        self.push(Encoded::new(frame).bytes(self.encoding))
     }
 
-    /// Queues an already encoded message.
-    pub(crate) fn push(&self, message: WsMessage) -> bool {
-        match self.queue.try_send(message) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(
-                    close::SLOW_CONSUMER,
-                    "outbound queue full: resume from your last offset",
-                );
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+    /// Queues an already encoded frame.
+    pub(crate) fn push(&self, frame: Bytes) -> bool {
+        let mut state = self.outbox.lock();
+        if state.close.is_some() {
+            return false;
         }
+        if state.frames.len() >= self.outbox.capacity {
+            state.close = Some((
+                close::SLOW_CONSUMER,
+                "outbound queue full: resume from your last offset".to_string(),
+            ));
+            drop(state);
+            self.outbox.wake.notify_waiters();
+            return false;
+        }
+        let was_empty = state.frames.is_empty();
+        state.frames.push_back(frame);
+        drop(state);
+        // Only the first frame of a batch needs to wake the writer; later
+        // ones ride along when it takes the outbox.
+        if was_empty {
+            self.outbox.wake.notify_waiters();
+        }
+        true
     }
 
     /// Asks the connection to close with `code`. The first request wins.
     pub(crate) fn close(&self, code: u16, reason: &str) {
-        let mut close = self.control.lock();
-        if close.is_none() {
-            *close = Some((code, truncate(reason, MAX_CLOSE_REASON).to_string()));
-            self.control.notify.notify_waiters();
-            self.control.notify.notify_one();
+        let mut state = self.outbox.lock();
+        if state.close.is_none() {
+            state.close = Some((code, truncate(reason, MAX_CLOSE_REASON).to_string()));
+            drop(state);
+            self.outbox.wake.notify_waiters();
         }
     }
 }
@@ -121,7 +175,7 @@ fn truncate(text: &str, max: usize) -> &str {
 pub(crate) struct Encoded<'a> {
     frame: &'a ServerFrame,
     msgpack: OnceLock<Bytes>,
-    json: OnceLock<Utf8Bytes>,
+    json: OnceLock<Bytes>,
 }
 
 impl<'a> Encoded<'a> {
@@ -134,24 +188,18 @@ impl<'a> Encoded<'a> {
         }
     }
 
-    /// The frame as a WebSocket message in `encoding`.
-    pub(crate) fn message(&self, encoding: Encoding) -> WsMessage {
-        // Server frames are plain records: encoding them cannot fail.
-        match encoding {
-            Encoding::MsgPack => WsMessage::Binary(
-                self.msgpack
-                    .get_or_init(|| encode(encoding, self.frame).expect("frames encode").into())
-                    .clone(),
-            ),
-            Encoding::Json => WsMessage::Text(
-                self.json
-                    .get_or_init(|| {
-                        let bytes = encode(encoding, self.frame).expect("frames encode");
-                        // serde_json writes UTF-8 only.
-                        String::from_utf8(bytes).expect("json is utf-8").into()
-                    })
-                    .clone(),
-            ),
-        }
+    /// The frame's bytes in `encoding`.
+    pub(crate) fn bytes(&self, encoding: Encoding) -> Bytes {
+        let cell = match encoding {
+            Encoding::MsgPack => &self.msgpack,
+            Encoding::Json => &self.json,
+        };
+        cell.get_or_init(|| {
+            // Server frames are plain records: encoding them cannot fail.
+            encode(encoding, self.frame)
+                .expect("server frames always encode")
+                .into()
+        })
+        .clone()
     }
 }

@@ -256,7 +256,7 @@ impl Hub<'_> {
                 // Every subscriber is a member of this team, entitled to all
                 // of its events; a full or closed outlet drops out here.
                 self.subscribers
-                    .retain(|_, outlet| outlet.push(encoded.message(outlet.encoding)));
+                    .retain(|_, outlet| outlet.push(encoded.bytes(outlet.encoding)));
             }
         }
         self.durable_shared.store(self.durable.0, Ordering::Release);

@@ -2,9 +2,11 @@
 //! in-memory store.
 
 use super::*;
+use crate::outlet::{Outbox, Work};
 use crate::store::{MemoryStore, TokenKind, UserRecord};
-use axum::extract::ws::Message as WsMessage;
+use bytes::Bytes;
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::time::Duration;
 use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::ids::{Millis, UserId};
@@ -63,15 +65,35 @@ fn fixture_with(hub_idle: Duration) -> Fixture {
     }
 }
 
-async fn next(rx: &mut mpsc::Receiver<WsMessage>) -> ServerFrame {
-    let message = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("a frame in time")
-        .expect("the outlet is open");
-    match message {
-        WsMessage::Binary(bytes) => decode(Encoding::MsgPack, &bytes, 1 << 20).unwrap(),
-        other => panic!("unexpected {other:?}"),
+/// The frames a connection's writer would write, one at a time.
+struct Frames {
+    outbox: Arc<Outbox>,
+    taken: VecDeque<Bytes>,
+}
+
+fn outlet(conn: u64, capacity: usize) -> (Outlet, Frames) {
+    let (outlet, outbox) = Outlet::new(conn, Encoding::MsgPack, capacity);
+    (
+        outlet,
+        Frames {
+            outbox,
+            taken: VecDeque::new(),
+        },
+    )
+}
+
+async fn next(frames: &mut Frames) -> ServerFrame {
+    while frames.taken.is_empty() {
+        let work = tokio::time::timeout(Duration::from_secs(5), frames.outbox.work())
+            .await
+            .expect("a frame in time");
+        match work {
+            Work::Write(batch) => frames.taken = batch,
+            Work::Close(_, code, reason) => panic!("closed with {code}: {reason}"),
+        }
     }
+    let bytes = frames.taken.pop_front().expect("checked non-empty");
+    decode(Encoding::MsgPack, &bytes, 1 << 20).unwrap()
 }
 
 fn result(frame: ServerFrame) -> Reply {
@@ -85,7 +107,7 @@ impl Fixture {
     async fn send(
         &self,
         outlet: &Outlet,
-        rx: &mut mpsc::Receiver<WsMessage>,
+        rx: &mut Frames,
         conversation: ConversationId,
         id: &str,
     ) -> Reply {
@@ -105,11 +127,7 @@ impl Fixture {
         }
     }
 
-    async fn conversation(
-        &self,
-        outlet: &Outlet,
-        rx: &mut mpsc::Receiver<WsMessage>,
-    ) -> ConversationId {
+    async fn conversation(&self, outlet: &Outlet, rx: &mut Frames) -> ConversationId {
         let command = HubCommand::StartConversation {
             outlet: outlet.clone(),
             request: RequestId(2),
@@ -130,7 +148,7 @@ impl Fixture {
 #[tokio::test]
 async fn a_late_subscriber_gets_the_replay_then_live_events_without_gap_or_double() {
     let f = fixture();
-    let (writer, mut writer_rx, _) = Outlet::new(1, Encoding::MsgPack, 64);
+    let (writer, mut writer_rx) = outlet(1, 64);
     let conversation = f.conversation(&writer, &mut writer_rx).await;
     for i in 0..5 {
         f.send(&writer, &mut writer_rx, conversation, &format!("m{i}"))
@@ -138,7 +156,7 @@ async fn a_late_subscriber_gets_the_replay_then_live_events_without_gap_or_doubl
     }
 
     // Subscribe from the stream's start: the conversation and five messages.
-    let (reader, mut reader_rx, _) = Outlet::new(2, Encoding::MsgPack, 64);
+    let (reader, mut reader_rx) = outlet(2, 64);
     let command = HubCommand::Subscribe {
         outlet: reader.clone(),
         principal: Arc::clone(&f.principal),
@@ -193,7 +211,7 @@ async fn a_late_subscriber_gets_the_replay_then_live_events_without_gap_or_doubl
 #[tokio::test]
 async fn a_repeated_client_msg_id_returns_the_original_ack_and_stores_once() {
     let f = fixture();
-    let (outlet, mut rx, _) = Outlet::new(1, Encoding::MsgPack, 64);
+    let (outlet, mut rx) = outlet(1, 64);
     let conversation = f.conversation(&outlet, &mut rx).await;
     let Reply::Sent(first) = f.send(&outlet, &mut rx, conversation, "same").await else {
         panic!()
@@ -219,10 +237,10 @@ async fn a_repeated_client_msg_id_returns_the_original_ack_and_stores_once() {
 #[tokio::test]
 async fn a_full_outlet_is_closed_as_a_slow_consumer_and_dropped_from_fan_out() {
     let f = fixture();
-    let (writer, mut writer_rx, _) = Outlet::new(1, Encoding::MsgPack, 64);
+    let (writer, mut writer_rx) = outlet(1, 64);
     let conversation = f.conversation(&writer, &mut writer_rx).await;
     // Room for the subscribe reply and two events, never read.
-    let (slow, _slow_rx, control) = Outlet::new(2, Encoding::MsgPack, 3);
+    let (slow, slow_frames) = outlet(2, 3);
     let command = HubCommand::Subscribe {
         outlet: slow,
         principal: Arc::clone(&f.principal),
@@ -234,7 +252,7 @@ async fn a_full_outlet_is_closed_as_a_slow_consumer_and_dropped_from_fan_out() {
         f.send(&writer, &mut writer_rx, conversation, &format!("m{i}"))
             .await;
     }
-    let (code, _) = tokio::time::timeout(Duration::from_secs(5), control.closed())
+    let code = tokio::time::timeout(Duration::from_secs(5), slow_frames.outbox.closed())
         .await
         .expect("closed in time");
     assert_eq!(code, switchboard_protocol::close::SLOW_CONSUMER);
@@ -243,7 +261,7 @@ async fn a_full_outlet_is_closed_as_a_slow_consumer_and_dropped_from_fan_out() {
 #[tokio::test]
 async fn an_idle_hub_stops_and_its_successor_continues_the_seqs_and_offsets() {
     let f = fixture_with(Duration::from_millis(20));
-    let (outlet, mut rx, _) = Outlet::new(1, Encoding::MsgPack, 64);
+    let (outlet, mut rx) = outlet(1, 64);
     let conversation = f.conversation(&outlet, &mut rx).await;
     let Reply::Sent(first) = f.send(&outlet, &mut rx, conversation, "a").await else {
         panic!()
