@@ -123,11 +123,16 @@ impl Outlet {
 
     /// Queues an already encoded frame.
     pub(crate) fn push(&self, frame: Bytes) -> bool {
+        self.push_all(std::slice::from_ref(&frame))
+    }
+
+    /// Queues already encoded frames, all or none.
+    pub(crate) fn push_all(&self, frames: &[Bytes]) -> bool {
         let mut state = self.outbox.lock();
         if state.close.is_some() {
             return false;
         }
-        if state.frames.len() >= self.outbox.capacity {
+        if state.frames.len() + frames.len() > self.outbox.capacity {
             state.close = Some((
                 close::SLOW_CONSUMER,
                 "outbound queue full: resume from your last offset".to_string(),
@@ -137,7 +142,7 @@ impl Outlet {
             return false;
         }
         let was_empty = state.frames.is_empty();
-        state.frames.push_back(frame);
+        state.frames.extend(frames.iter().cloned());
         drop(state);
         // Only the first frame of a batch needs to wake the writer; later
         // ones ride along when it takes the outbox.

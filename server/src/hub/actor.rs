@@ -10,9 +10,11 @@
 
 use super::{HubCommand, Registry};
 use crate::outlet::{ConnId, Encoded, Outlet};
+use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use switchboard_protocol::codec::Encoding;
 use switchboard_protocol::ids::{Epoch, Offset, RequestId, Seq, TeamId};
 use switchboard_protocol::server::{ErrorFrame, Event, EventFrame, Reply, ResultFrame};
 use switchboard_protocol::{ErrorCode, ServerFrame};
@@ -237,6 +239,7 @@ impl Hub<'_> {
 
     /// Answers and delivers everything the flush of `generation` covered.
     fn complete(&mut self, generation: u64) {
+        let mut events = Vec::new();
         while self
             .pending
             .front()
@@ -251,14 +254,31 @@ impl Hub<'_> {
             }
             if let Some(event) = done.event {
                 self.durable = event.offset;
-                let frame = ServerFrame::Event(event);
-                let encoded = Encoded::new(&frame);
-                // Every subscriber is a member of this team, entitled to all
-                // of its events; a full or closed outlet drops out here.
-                self.subscribers
-                    .retain(|_, outlet| outlet.push(encoded.bytes(outlet.encoding)));
+                events.push(ServerFrame::Event(event));
             }
         }
+        if !events.is_empty() {
+            self.fan_out(&events);
+        }
         self.durable_shared.store(self.durable.0, Ordering::Release);
+    }
+
+    /// Delivers a flush's events to every subscriber: each event encoded
+    /// once per encoding in use, each outlet handed the whole batch at once
+    /// (one lock, one wake-up of its writer, one write call).
+    fn fan_out(&mut self, events: &[ServerFrame]) {
+        let encoded: Vec<Encoded<'_>> = events.iter().map(Encoded::new).collect();
+        let mut batches: [Option<Vec<Bytes>>; 2] = [None, None];
+        // Every subscriber is a member of this team, entitled to all of its
+        // events; a full or closed outlet drops out here.
+        self.subscribers.retain(|_, outlet| {
+            let slot = match outlet.encoding {
+                Encoding::MsgPack => 0,
+                Encoding::Json => 1,
+            };
+            let batch = batches[slot]
+                .get_or_insert_with(|| encoded.iter().map(|e| e.bytes(outlet.encoding)).collect());
+            outlet.push_all(batch)
+        });
     }
 }
