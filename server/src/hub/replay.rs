@@ -47,17 +47,11 @@ impl Hub<'_> {
                     return Err(e);
                 }
             };
-        let mut events = Vec::with_capacity(records.len());
-        for (offset, record) in records {
-            match self.replayed_event(offset, record) {
-                Ok(event) => events.push(event),
-                Err(e) => {
-                    outlet.send(&error_frame(request, ErrorCode::Internal, "replay failed"));
-                    return Err(e);
-                }
-            }
-        }
-        let offset = events.last().map_or(from, |e: &EventFrame| e.offset);
+        let events: Vec<EventFrame> = records
+            .into_iter()
+            .map(|(offset, record)| self.replayed_event(offset, record))
+            .collect();
+        let offset = events.last().map_or(from, |e| e.offset);
         let live = offset == self.durable;
         let reply = Reply::Subscribed(Subscribed {
             team: self.team,
@@ -84,29 +78,17 @@ impl Hub<'_> {
         Ok(())
     }
 
-    fn replayed_event(&self, offset: Offset, record: LogRecord) -> Result<EventFrame, StoreError> {
+    fn replayed_event(&self, offset: Offset, record: LogRecord) -> EventFrame {
+        // The log holds every event whole: replay needs no other lookup.
         let event = match record {
-            LogRecord::Message { conversation, seq } => {
-                let message = self
-                    .registry
-                    .context
-                    .store
-                    .message(conversation, seq)?
-                    .ok_or_else(|| StoreError::Corrupt {
-                        what: "team log",
-                        detail: format!(
-                            "offset {offset} points at missing message {conversation}/{seq}"
-                        ),
-                    })?;
-                Event::Message(message)
-            }
+            LogRecord::Message(message) => Event::Message(message),
             LogRecord::ConversationStarted(info) => Event::ConversationStarted(info),
             LogRecord::Read(marker) => Event::Read(marker),
         };
-        Ok(EventFrame {
+        EventFrame {
             team: self.team,
             offset,
             event,
-        })
+        }
     }
 }

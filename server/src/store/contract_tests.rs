@@ -1,6 +1,7 @@
 //! The storage contract, checked against both implementations: whatever the
 //! hub and sessions rely on must hold for sled and for memory alike.
 
+use super::keys;
 use super::*;
 use crate::time::now;
 use switchboard_protocol::ids::{ContactId, Millis};
@@ -285,4 +286,45 @@ fn ids_are_unique_small_and_keep_counting_after_a_reopen() {
     };
     let store = SledStore::open(dir.path()).unwrap();
     assert_eq!(store.next_id().unwrap(), first[2] + 1);
+}
+
+#[test]
+fn sled_restores_index_entries_a_crash_separated_from_their_log_record() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        store.put_team(&team(1, "t")).unwrap();
+        for seq in 1..=3 {
+            let m = message(5, seq, seq);
+            let entry = Entry::Message {
+                message: &m,
+                idempotency: Some((UserId(1), m.client_msg_id.as_deref().unwrap())),
+            };
+            store.commit(TeamId(1), Offset(seq), entry).unwrap();
+        }
+        store.flush().unwrap();
+    }
+    {
+        // What a crash between the log write and the index writes leaves.
+        let db = sled::open(dir.path()).unwrap();
+        let index = db.open_tree("conversation_messages").unwrap();
+        index.remove(keys::two(5, 3)).unwrap();
+        let ids = db.open_tree("client_msg_ids").unwrap();
+        ids.remove(keys::two_and_str(1, 1, "c3")).unwrap();
+        db.flush().unwrap();
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.last_seq(ConversationId(5)).unwrap(), Seq(3));
+    assert_eq!(
+        store
+            .message(ConversationId(5), Seq(3))
+            .unwrap()
+            .unwrap()
+            .body,
+        "m3"
+    );
+    assert_eq!(
+        store.client_msg(TeamId(1), UserId(1), "c3").unwrap(),
+        Some((ConversationId(5), Seq(3)))
+    );
 }

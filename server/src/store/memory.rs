@@ -186,10 +186,7 @@ impl Store for MemoryStore {
                         (message.conversation, message.seq),
                     );
                 }
-                LogRecord::Message {
-                    conversation: message.conversation,
-                    seq: message.seq,
-                }
+                LogRecord::Message(message.clone())
             }
             Entry::ConversationStarted {
                 contact,

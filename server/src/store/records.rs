@@ -11,7 +11,7 @@ use switchboard_protocol::ids::{
 };
 use switchboard_protocol::model::Role;
 use switchboard_protocol::model::{
-    ContactInfo, ConversationInfo, ConversationStatus, ReadMarker, TeamInfo,
+    ContactInfo, ConversationInfo, ConversationStatus, Message, ReadMarker, TeamInfo,
 };
 
 /// An account: owns teams.
@@ -157,18 +157,14 @@ impl ConversationRecord {
     }
 }
 
-/// What a team's log holds at one offset. Messages are stored once, in
-/// `conversation_messages`; the log points at them.
+/// What a team's log holds at one offset. The log is the record of truth:
+/// a message is stored whole here, and the per-conversation and
+/// idempotency indexes point at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LogRecord {
-    /// A message, by its place in its conversation.
-    Message {
-        /// The conversation.
-        conversation: ConversationId,
-        /// The message's seq.
-        seq: Seq,
-    },
+    /// A message.
+    Message(Message),
     /// A conversation started, as it was then.
     ConversationStarted(ConversationInfo),
     /// A read marker moved.

@@ -16,11 +16,18 @@
 //! | `contacts` | contact | `ContactRecord` |
 //! | `conversations` | conversation | `ConversationRecord` |
 //! | `team_conversations` | team ++ conversation | empty |
-//! | `conversation_messages` | conversation ++ seq | `Message` |
-//! | `team_log` | team ++ offset | `LogRecord` |
+//! | `team_log` | team ++ offset | `LogRecord` (messages whole) |
+//! | `conversation_messages` | conversation ++ seq | team ++ offset |
 //! | `client_msg_ids` | team ++ user ++ client_msg_id | conversation ++ seq |
 //! | `read_markers` | conversation ++ user | seq |
 //! | `meta` | `next_id` | the last id handed out |
+//!
+//! A message costs three plain inserts, not a multi-tree transaction
+//! (sled's transactions are several times slower): first the log record,
+//! then its two index entries. sled recovers a prefix of its writes after a
+//! crash, so the only damage a crash can do is a log record whose index
+//! entries are missing; [`SledStore::open`] repairs those before anything
+//! reads them. Indexes are derived data; the log is the record of truth.
 
 use super::keys;
 use super::records::{from_bytes, to_bytes};
@@ -29,6 +36,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Db, Tree};
 use std::path::Path;
 use switchboard_protocol::ids::ContactId;
+use switchboard_protocol::model::SenderKind;
 
 /// The `meta` key of the id counter.
 const NEXT_ID: &[u8] = b"next_id";
@@ -59,9 +67,12 @@ impl SledStore {
     pub fn open(dir: &Path) -> StoreResult<SledStore> {
         // Our group committer flushes after every batch of writes; sled's own
         // periodic flush stays on as a second line.
-        let db = sled::Config::new().path(dir).open()?;
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
         let tree = |name: &str| db.open_tree(name);
-        Ok(SledStore {
+        let store = SledStore {
             accounts: tree("accounts")?,
             teams: tree("teams")?,
             team_handles: tree("team_handles")?,
@@ -79,7 +90,102 @@ impl SledStore {
             read_markers: tree("read_markers")?,
             meta: tree("meta")?,
             db,
-        })
+        };
+        store.repair()?;
+        Ok(store)
+    }
+
+    /// Restores index entries that a crash separated from their log
+    /// records. Only a stream's newest records can be affected; the scan of
+    /// each stream stops after a run of intact ones.
+    fn repair(&self) -> StoreResult<()> {
+        const INTACT_RUN: usize = 16;
+        let mut repaired = 0usize;
+        for item in self.team_streams.iter() {
+            let (key, _) = item?;
+            let team = keys::read_u64(&key).ok_or_else(|| StoreError::Corrupt {
+                what: "team stream",
+                detail: format!("key of {} bytes", key.len()),
+            })?;
+            let mut intact = 0;
+            for item in self.team_log.scan_prefix(keys::one(team)).rev() {
+                let (key, value) = item?;
+                let LogRecord::Message(message) = from_bytes("log record", &value)? else {
+                    intact += 1;
+                    if intact >= INTACT_RUN {
+                        break;
+                    }
+                    continue;
+                };
+                if self.index_message(TeamId(team), Offset(keys::second(&key)), &message, true)? {
+                    repaired += 1;
+                    intact = 0;
+                } else {
+                    intact += 1;
+                    if intact >= INTACT_RUN {
+                        break;
+                    }
+                }
+            }
+        }
+        if repaired > 0 {
+            tracing::warn!(
+                repaired,
+                "restored index entries lost in an unclean shutdown"
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes a message's index entries. With `only_missing`, writes nothing
+    /// where they exist and says whether anything was written.
+    fn index_message(
+        &self,
+        team: TeamId,
+        offset: Offset,
+        message: &Message,
+        only_missing: bool,
+    ) -> StoreResult<bool> {
+        let position = keys::two(message.conversation.0, message.seq.0);
+        let idempotency = message
+            .client_msg_id
+            .as_deref()
+            // Only users (agents and bots) send with client message ids.
+            .filter(|_| matches!(message.sender.kind, SenderKind::Agent | SenderKind::Bot))
+            .map(|id| keys::two_and_str(team.0, message.sender.id, id));
+        let mut wrote = false;
+        if !only_missing || !self.conversation_messages.contains_key(position)? {
+            self.conversation_messages
+                .insert(position, &keys::two(team.0, offset.0))?;
+            wrote = true;
+        }
+        if let Some(key) = idempotency {
+            if !only_missing || !self.client_msg_ids.contains_key(&key)? {
+                self.client_msg_ids.insert(key, &position)?;
+                wrote = true;
+            }
+        }
+        Ok(wrote)
+    }
+
+    /// The message an index entry points at.
+    fn indexed_message(&self, pointer: &[u8]) -> StoreResult<Option<Message>> {
+        if pointer.len() != 16 {
+            return Err(StoreError::Corrupt {
+                what: "message index",
+                detail: format!("value of {} bytes", pointer.len()),
+            });
+        }
+        match self.team_log.get(pointer)? {
+            Some(bytes) => match from_bytes("log record", &bytes)? {
+                LogRecord::Message(message) => Ok(Some(message)),
+                _ => Err(StoreError::Corrupt {
+                    what: "message index",
+                    detail: "points at a log record that is not a message".into(),
+                }),
+            },
+            None => Ok(None),
+        }
     }
 
     fn get<T: serde::de::DeserializeOwned>(
@@ -286,27 +392,15 @@ impl Store for SledStore {
                 message,
                 idempotency,
             } => {
-                let record = to_bytes(&LogRecord::Message {
-                    conversation: message.conversation,
-                    seq: message.seq,
-                });
-                let body = to_bytes(message);
-                let msg_key = keys::two(message.conversation.0, message.seq.0);
-                let idem = idempotency.map(|(user, id)| keys::two_and_str(team.0, user.0, id));
-                (
-                    &self.conversation_messages,
-                    &self.team_log,
-                    &self.client_msg_ids,
-                )
-                    .transaction(|(messages, log, ids)| {
-                        messages.insert(&msg_key, body.as_slice())?;
-                        log.insert(&log_key, record.as_slice())?;
-                        if let Some(idem) = &idem {
-                            ids.insert(idem.as_slice(), &msg_key)?;
-                        }
-                        Ok(())
-                    })
-                    .map_err(tx_error)
+                // The log record first: see the module docs for why no
+                // transaction is needed.
+                let record = to_bytes(&LogRecord::Message(message.clone()));
+                self.team_log.insert(log_key, record)?;
+                debug_assert!(idempotency.is_none_or(|(user, id)| {
+                    user.0 == message.sender.id && Some(id) == message.client_msg_id.as_deref()
+                }));
+                self.index_message(team, offset, message, false)?;
+                Ok(())
             }
             Entry::ConversationStarted {
                 contact,
@@ -370,11 +464,13 @@ impl Store for SledStore {
     }
 
     fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
-        Self::get(
-            &self.conversation_messages,
-            "message",
-            &keys::two(conversation.0, seq.0),
-        )
+        match self
+            .conversation_messages
+            .get(keys::two(conversation.0, seq.0))?
+        {
+            Some(pointer) => self.indexed_message(&pointer),
+            None => Ok(None),
+        }
     }
 
     fn messages(
@@ -385,7 +481,16 @@ impl Store for SledStore {
     ) -> StoreResult<(Vec<Message>, bool)> {
         let c = conversation.0;
         let decode = |item: sled::Result<(sled::IVec, sled::IVec)>| -> StoreResult<Message> {
-            from_bytes("message", &item?.1)
+            let (key, pointer) = item?;
+            self.indexed_message(&pointer)?
+                .ok_or_else(|| StoreError::Corrupt {
+                    what: "message index",
+                    detail: format!(
+                        "message {}/{} points at a missing log record",
+                        keys::read_u64(&key[..8]).unwrap_or_default(),
+                        keys::second(&key)
+                    ),
+                })
         };
         // Read one past the limit to learn whether more remain.
         let mut messages = match page {
