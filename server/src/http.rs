@@ -19,7 +19,9 @@ use switchboard_protocol::codec::{Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPAC
 const READ_BUFFER: usize = 1024;
 /// Bytes gathered before a write reaches the socket; a flush writes the
 /// rest. Not zero: zero writes every frame on its own and loses batching.
-const WRITE_BUFFER: usize = 16 * 1024;
+/// tungstenite keeps the buffer's capacity for the connection's life, so
+/// this is also what a once-busy connection keeps holding.
+const WRITE_BUFFER: usize = 8 * 1024;
 
 pub(crate) fn router(state: Arc<ServerState>) -> Router {
     Router::new()

@@ -118,7 +118,7 @@ impl Outlet {
     /// Encodes and queues a frame. Returns false if the connection is
     /// closing (or has just been closed as a slow consumer).
     pub(crate) fn send(&self, frame: &ServerFrame) -> bool {
-        self.push(Encoded::new(frame).bytes(self.encoding))
+        self.push(encode_frame(self.encoding, frame))
     }
 
     /// Queues an already encoded frame.
@@ -176,17 +176,17 @@ fn truncate(text: &str, max: usize) -> &str {
 }
 
 /// A frame encoded at most once per encoding, however many connections it
-/// goes to: fan-out clones the bytes, never re-encodes.
-pub(crate) struct Encoded<'a> {
-    frame: &'a ServerFrame,
+/// goes to: fan-out and replay clone the bytes, never re-encode.
+pub(crate) struct SharedFrame {
+    frame: ServerFrame,
     msgpack: OnceLock<Bytes>,
     json: OnceLock<Bytes>,
 }
 
-impl<'a> Encoded<'a> {
+impl SharedFrame {
     /// Wraps a frame; nothing is encoded until asked for.
-    pub(crate) fn new(frame: &'a ServerFrame) -> Encoded<'a> {
-        Encoded {
+    pub(crate) fn new(frame: ServerFrame) -> SharedFrame {
+        SharedFrame {
             frame,
             msgpack: OnceLock::new(),
             json: OnceLock::new(),
@@ -199,12 +199,15 @@ impl<'a> Encoded<'a> {
             Encoding::MsgPack => &self.msgpack,
             Encoding::Json => &self.json,
         };
-        cell.get_or_init(|| {
-            // Server frames are plain records: encoding them cannot fail.
-            encode(encoding, self.frame)
-                .expect("server frames always encode")
-                .into()
-        })
-        .clone()
+        cell.get_or_init(|| encode_frame(encoding, &self.frame))
+            .clone()
     }
+}
+
+/// Encodes a server frame.
+fn encode_frame(encoding: Encoding, frame: &ServerFrame) -> Bytes {
+    // Server frames are plain records: encoding them cannot fail.
+    encode(encoding, frame)
+        .expect("server frames always encode")
+        .into()
 }

@@ -8,8 +8,9 @@
 //! - A subscriber is registered at the moment its replay reaches `durable`,
 //!   so every later event reaches it live: no gap, no duplicate.
 
+use super::recent::Recent;
 use super::{HubCommand, Registry};
-use crate::outlet::{ConnId, Encoded, Outlet};
+use crate::outlet::{ConnId, Outlet, SharedFrame};
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +34,8 @@ pub(super) struct Hub<'r> {
     pub(super) subscribers: HashMap<ConnId, Outlet>,
     pending: VecDeque<Pending>,
     pub(super) seqs: HashMap<switchboard_protocol::ids::ConversationId, Seq>,
+    /// The newest durable events, encoded, for replays.
+    pub(super) recent: Recent,
 }
 
 /// An answer and an event waiting for their flush.
@@ -73,6 +76,7 @@ pub(super) async fn run(
         subscribers: HashMap::new(),
         pending: VecDeque::new(),
         seqs: HashMap::new(),
+        recent: Recent::default(),
     };
     let mut flushed = context.committer.watch();
     let mut stop = context.stop.clone();
@@ -254,7 +258,9 @@ impl Hub<'_> {
             }
             if let Some(event) = done.event {
                 self.durable = event.offset;
-                events.push(ServerFrame::Event(event));
+                let frame = Arc::new(SharedFrame::new(ServerFrame::Event(event)));
+                self.recent.push(self.durable, Arc::clone(&frame));
+                events.push(frame);
             }
         }
         if !events.is_empty() {
@@ -266,18 +272,18 @@ impl Hub<'_> {
     /// Delivers a flush's events to every subscriber: each event encoded
     /// once per encoding in use, each outlet handed the whole batch at once
     /// (one lock, one wake-up of its writer, one write call).
-    fn fan_out(&mut self, events: &[ServerFrame]) {
-        let encoded: Vec<Encoded<'_>> = events.iter().map(Encoded::new).collect();
+    fn fan_out(&mut self, events: &[Arc<SharedFrame>]) {
         let mut batches: [Option<Vec<Bytes>>; 2] = [None, None];
         // Every subscriber is a member of this team, entitled to all of its
         // events; a full or closed outlet drops out here.
         self.subscribers.retain(|_, outlet| {
-            let slot = match outlet.encoding {
+            let encoding = outlet.encoding;
+            let slot = match encoding {
                 Encoding::MsgPack => 0,
                 Encoding::Json => 1,
             };
             let batch = batches[slot]
-                .get_or_insert_with(|| encoded.iter().map(|e| e.bytes(outlet.encoding)).collect());
+                .get_or_insert_with(|| events.iter().map(|e| e.bytes(encoding)).collect());
             outlet.push_all(batch)
         });
     }

@@ -12,6 +12,7 @@
 //! between servers) would attach without touching sessions or the protocol.
 
 mod actor;
+mod recent;
 mod replay;
 mod writes;
 

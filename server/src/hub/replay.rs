@@ -7,8 +7,9 @@
 
 use super::actor::{error_frame, result_frame, Hub};
 use crate::access::{Action, Principal, Resource};
-use crate::outlet::Outlet;
+use crate::outlet::{Outlet, SharedFrame};
 use crate::store::{LogRecord, StoreError};
+use std::sync::Arc;
 use switchboard_protocol::ids::{Offset, RequestId};
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{Event, EventFrame, Reply, Resume, Subscribed};
@@ -34,24 +35,17 @@ impl Hub<'_> {
             Some(p) => (p.offset, Resume::Recovered),
         };
         let limit = self.registry.context.config.limits.replay_chunk;
-        let records =
-            match self
-                .registry
-                .context
-                .store
-                .log_range(self.team, from, self.durable, limit)
-            {
-                Ok(records) => records,
+        let events = match self.recent.after(from, self.durable, limit) {
+            Some(events) => events,
+            None => match self.stored_events(from, limit) {
+                Ok(events) => events,
                 Err(e) => {
                     outlet.send(&error_frame(request, ErrorCode::Internal, "replay failed"));
                     return Err(e);
                 }
-            };
-        let events: Vec<EventFrame> = records
-            .into_iter()
-            .map(|(offset, record)| self.replayed_event(offset, record))
-            .collect();
-        let offset = events.last().map_or(from, |e| e.offset);
+            },
+        };
+        let offset = events.last().map_or(from, |(offset, _)| *offset);
         let live = offset == self.durable;
         let reply = Reply::Subscribed(Subscribed {
             team: self.team,
@@ -65,10 +59,12 @@ impl Hub<'_> {
         if !outlet.send(&result_frame(request, reply)) {
             return Ok(());
         }
-        for event in events {
-            if !outlet.send(&ServerFrame::Event(event)) {
-                return Ok(());
-            }
+        let frames: Vec<_> = events
+            .iter()
+            .map(|(_, frame)| frame.bytes(outlet.encoding))
+            .collect();
+        if !outlet.push_all(&frames) {
+            return Ok(());
         }
         if live {
             self.subscribers.insert(outlet.conn, outlet);
@@ -78,17 +74,34 @@ impl Hub<'_> {
         Ok(())
     }
 
-    fn replayed_event(&self, offset: Offset, record: LogRecord) -> EventFrame {
-        // The log holds every event whole: replay needs no other lookup.
-        let event = match record {
-            LogRecord::Message(message) => Event::Message(message),
-            LogRecord::ConversationStarted(info) => Event::ConversationStarted(info),
-            LogRecord::Read(marker) => Event::Read(marker),
-        };
-        EventFrame {
-            team: self.team,
-            offset,
-            event,
-        }
+    /// Up to `limit` events after `after`, read from the store (for
+    /// positions older than the hub's memory).
+    fn stored_events(
+        &self,
+        after: Offset,
+        limit: usize,
+    ) -> Result<Vec<(Offset, Arc<SharedFrame>)>, StoreError> {
+        let records =
+            self.registry
+                .context
+                .store
+                .log_range(self.team, after, self.durable, limit)?;
+        Ok(records
+            .into_iter()
+            .map(|(offset, record)| {
+                // The log holds every event whole: replay needs no other lookup.
+                let event = match record {
+                    LogRecord::Message(message) => Event::Message(message),
+                    LogRecord::ConversationStarted(info) => Event::ConversationStarted(info),
+                    LogRecord::Read(marker) => Event::Read(marker),
+                };
+                let frame = ServerFrame::Event(EventFrame {
+                    team: self.team,
+                    offset,
+                    event,
+                });
+                (offset, Arc::new(SharedFrame::new(frame)))
+            })
+            .collect())
     }
 }
