@@ -7,16 +7,22 @@
 //! on disk and the hub may acknowledge it. Flushes never overlap, and a write
 //! requested while a flush runs waits for the following one, so no
 //! acknowledgement ever precedes the flush that covers its write.
+//!
+//! Flushes run on a thread of their own: a flush blocks, and handing it to
+//! the async runtime's pool would put its completion behind whatever else
+//! the runtime is busy with (thousands of socket writes after a large
+//! fan-out), which shows up directly in every acknowledgement's latency.
 
 use crate::store::Store;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
 /// The group committer shared by every hub.
 pub(crate) struct Committer {
     state: Mutex<State>,
-    wake: Notify,
+    wake: Condvar,
     flushed: watch::Sender<u64>,
 }
 
@@ -25,19 +31,38 @@ struct State {
     next: u64,
     /// Whether a write is waiting for that flush.
     requested: bool,
+    /// Whether the flusher should stop once nothing is requested.
+    stopping: bool,
+}
+
+/// The flusher thread; [`Flusher::stop`] ends it after a last flush.
+pub(crate) struct Flusher {
+    committer: Arc<Committer>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Committer {
-    /// A committer with nothing flushed yet (generation 0).
-    pub(crate) fn new() -> Arc<Committer> {
-        Arc::new(Committer {
+    /// A committer with nothing flushed yet (generation 0), and its
+    /// flusher thread, flushing `store`.
+    pub(crate) fn start(store: Arc<dyn Store>) -> std::io::Result<(Arc<Committer>, Flusher)> {
+        let committer = Arc::new(Committer {
             state: Mutex::new(State {
                 next: 1,
                 requested: false,
+                stopping: false,
             }),
-            wake: Notify::new(),
+            wake: Condvar::new(),
             flushed: watch::Sender::new(0),
-        })
+        });
+        let runner = Arc::clone(&committer);
+        let thread = std::thread::Builder::new()
+            .name("switchboard-flush".into())
+            .spawn(move || runner.run(store.as_ref()))?;
+        let flusher = Flusher {
+            committer: Arc::clone(&committer),
+            thread: Some(thread),
+        };
+        Ok((committer, flusher))
     }
 
     /// Asks for a flush covering every write made so far; returns the
@@ -58,36 +83,19 @@ impl Committer {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state is two plain fields updated together; a panic elsewhere
+        // The state is plain fields updated together; a panic elsewhere
         // cannot leave them half-written.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs flushes until `stop` fires, then one last flush.
-    pub(crate) async fn run(
-        self: Arc<Committer>,
-        store: Arc<dyn Store>,
-        mut stop: watch::Receiver<bool>,
-    ) {
-        loop {
-            tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = stop.wait_for(|stopped| *stopped) => break,
-            }
-            self.flush_pending(&store).await;
-        }
-        // Hubs finish their last writes before the server stops them; a
-        // final flush covers anything requested meanwhile.
-        self.lock().requested = true;
-        self.flush_pending(&store).await;
-    }
-
-    /// Flushes while writes are waiting, retrying failed flushes: an
-    /// acknowledgement must never go out for a write that is not on disk.
-    async fn flush_pending(&self, store: &Arc<dyn Store>) {
+    /// The flusher thread: flushes while writes wait, until stopped.
+    fn run(&self, store: &dyn Store) {
         loop {
             let generation = {
                 let mut state = self.lock();
+                while !state.requested && !state.stopping {
+                    state = self.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
                 if !state.requested {
                     return;
                 }
@@ -96,22 +104,38 @@ impl Committer {
                 state.next - 1
             };
             let started = Instant::now();
-            let store = Arc::clone(store);
-            match tokio::task::spawn_blocking(move || store.flush()).await {
-                Ok(Ok(())) => {
-                    tracing::trace!(generation, elapsed = ?started.elapsed(), "flushed");
-                    self.flushed.send_replace(generation);
-                }
-                failed => {
-                    tracing::error!(
-                        ?failed,
-                        "store flush failed; acknowledgements wait for a retry"
-                    );
-                    self.lock().requested = true;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+            // An acknowledgement must never go out for a write that is not
+            // on disk: a failed flush is retried until it succeeds.
+            while let Err(e) = store.flush() {
+                tracing::error!(error = %e, "store flush failed; acknowledgements wait for a retry");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            tracing::trace!(generation, elapsed = ?started.elapsed(), "flushed");
+            self.flushed.send_replace(generation);
+        }
+    }
+}
+
+impl Flusher {
+    /// Stops the thread after it has flushed whatever was requested.
+    pub(crate) async fn stop(mut self) {
+        self.committer.lock().stopping = true;
+        self.committer.wake.notify_one();
+        if let Some(thread) = self.thread.take() {
+            match tokio::task::spawn_blocking(move || thread.join()).await {
+                Ok(Ok(())) => {}
+                _ => tracing::error!("the flusher thread panicked"),
             }
         }
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        // Not stopped explicitly (a test's runtime ending, say): let the
+        // thread finish on its own.
+        self.committer.lock().stopping = true;
+        self.committer.wake.notify_one();
     }
 }
 
@@ -122,17 +146,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_is_marked_done_by_a_later_flush() {
-        let committer = Committer::new();
-        let (stop_tx, stop) = watch::channel(false);
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-        let task = tokio::spawn(Arc::clone(&committer).run(store, stop));
+        let (committer, flusher) = Committer::start(store).unwrap();
         let mut watch = committer.watch();
         let first = committer.request();
         watch.wait_for(|g| *g >= first).await.unwrap();
         let second = committer.request();
         assert!(second > first, "a new request waits for a new flush");
         watch.wait_for(|g| *g >= second).await.unwrap();
-        stop_tx.send(true).unwrap();
-        task.await.unwrap();
+        flusher.stop().await;
     }
 }

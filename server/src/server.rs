@@ -6,7 +6,7 @@
 //! what they already wrote; only when every connection and hub task has
 //! ended does the committer run its last flush and stop.
 
-use crate::commit::Committer;
+use crate::commit::{Committer, Flusher};
 use crate::config::Config;
 use crate::http;
 use crate::hub::{HubContext, Registry};
@@ -30,6 +30,9 @@ pub enum ServerError {
         /// What failed.
         source: StoreError,
     },
+    /// The flusher thread could not be started.
+    #[error("cannot start the flusher thread: {0}")]
+    Flusher(std::io::Error),
     /// The listening address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -82,8 +85,7 @@ pub struct Server {
     stop: watch::Sender<bool>,
     alive: mpsc::Receiver<()>,
     http: JoinHandle<()>,
-    committer_stop: watch::Sender<bool>,
-    committer: JoinHandle<()>,
+    flusher: Option<Flusher>,
 }
 
 impl Server {
@@ -112,10 +114,8 @@ impl Server {
         let config = Arc::new(config);
         let (stop, stop_rx) = watch::channel(false);
         let (alive_tx, alive) = mpsc::channel(1);
-        let committer = Committer::new();
-        let (committer_stop, committer_stop_rx) = watch::channel(false);
-        let committer_task =
-            tokio::spawn(Arc::clone(&committer).run(Arc::clone(&store), committer_stop_rx));
+        let (committer, flusher) =
+            Committer::start(Arc::clone(&store)).map_err(ServerError::Flusher)?;
         let registry = Registry::new(HubContext {
             store: Arc::clone(&store),
             committer,
@@ -159,8 +159,7 @@ impl Server {
             stop,
             alive,
             http,
-            committer_stop,
-            committer: committer_task,
+            flusher: Some(flusher),
         })
     }
 
@@ -185,9 +184,8 @@ impl Server {
         // Every connection and hub task holds a sender; recv returns None
         // once the last one has ended.
         while self.alive.recv().await.is_some() {}
-        let _ = self.committer_stop.send(true);
-        if let Err(e) = (&mut self.committer).await {
-            tracing::error!(error = %e, "committer task panicked");
+        if let Some(flusher) = self.flusher.take() {
+            flusher.stop().await;
         }
         if let Err(e) = self.store.flush() {
             tracing::error!(error = %e, "final flush failed");

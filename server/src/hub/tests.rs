@@ -29,12 +29,10 @@ fn fixture() -> Fixture {
 
 fn fixture_with(hub_idle: Duration) -> Fixture {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let committer = Committer::new();
+    let (committer, flusher) = Committer::start(Arc::clone(&store)).unwrap();
+    // The flusher runs until the test ends.
+    std::mem::forget(flusher);
     let (stop, stop_rx) = watch::channel(false);
-    let (committer_stop, committer_stop_rx) = watch::channel(false);
-    tokio::spawn(Arc::clone(&committer).run(Arc::clone(&store), committer_stop_rx));
-    // The committer runs until the test's runtime ends.
-    std::mem::forget(committer_stop);
     let (alive_tx, alive) = mpsc::channel(1);
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), "unused");
     config.hub_idle = hub_idle;
