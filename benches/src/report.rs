@@ -1,12 +1,24 @@
-//! What a run measured, and how it is printed.
+//! What a run measured, and how it is shown: latency histograms and their
+//! summaries, markdown tables, target checks and the JSON file.
 //!
 //! Latencies are recorded in microseconds in HDR histograms (3 significant
 //! digits, up to a minute; slower values are clamped to the top, which a
-//! report showing a one-minute max makes plain). The verdict is the part a
-//! script checks: a run with a missing delivery or acknowledgement fails.
+//! report showing a one-minute max makes plain). A scenario returns one
+//! [`Section`]; a run prints its sections as markdown and writes them, with
+//! the machine they ran on, as one JSON document.
+//!
+//! Two kinds of verdict are kept apart: a *failure* means the run saw
+//! something wrong (a missing or doubled message, a refused connection
+//! where none was expected) and makes the process exit 1; a missed
+//! *target* is a performance figure below the goal, shown as such, and
+//! only fails the run under `--strict`.
 
+use anyhow::Context;
 use hdrhistogram::Histogram;
+use serde::Serialize;
+use serde_json::{json, Value};
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::Duration;
 
 /// The largest latency a histogram tells apart, in microseconds.
@@ -23,168 +35,69 @@ pub(crate) fn record_nanos(histogram: &mut Histogram<u64>, nanos: u64) {
     histogram.saturating_record((nanos / 1_000).clamp(1, MAX_MICROS));
 }
 
-/// Everything the report prints.
-pub(crate) struct Outcome {
-    /// Subscribers connected and subscribed.
-    pub(crate) clients: usize,
-    /// Sending connections.
-    pub(crate) senders: usize,
-    /// Aggregate target rate, messages per second.
-    pub(crate) rate: f64,
-    /// How long the senders were scheduled to send.
-    pub(crate) duration: Duration,
-    /// Message body size.
-    pub(crate) body_bytes: usize,
-    /// Messages scheduled.
-    pub(crate) planned: u64,
-    /// Messages written to a socket.
-    pub(crate) sent: u64,
-    /// Time from the first scheduled send to the last actual send.
-    pub(crate) send_span: Duration,
-    /// How late sends went out against their schedule.
-    pub(crate) lag: Histogram<u64>,
-    /// Sends acknowledged as stored.
-    pub(crate) acked: u64,
-    /// Acknowledgements flagged `duplicate` (none expected: ids are unique).
-    pub(crate) duplicate_acks: u64,
-    /// Sends answered with an error, and the first few messages.
-    pub(crate) errors: u64,
-    pub(crate) error_samples: Vec<String>,
-    /// Send to acknowledgement.
-    pub(crate) ack: Histogram<u64>,
-    /// Deliveries of this run's messages, over all subscribers.
-    pub(crate) delivered: u64,
-    /// Time from the first scheduled send to the last delivery.
-    pub(crate) delivery_span: Duration,
-    /// Send to decoded event at a subscriber.
-    pub(crate) e2e: Histogram<u64>,
-    /// Events whose offset did not increase on their connection.
-    pub(crate) out_of_order: u64,
-    /// Frames the bench could not decode.
-    pub(crate) undecodable: u64,
-    /// Connections (subscribers or senders) the server closed or broke
-    /// during the run, with the first few reasons.
-    pub(crate) dropped: u64,
-    pub(crate) drop_samples: Vec<String>,
+/// Adds `from` into `into`.
+pub(crate) fn merge(into: &mut Histogram<u64>, from: &Histogram<u64>) {
+    // Both come from `histogram()`, with the same bounds, so adding cannot
+    // overflow their range; a failure would only lose samples.
+    let _ = into.add(from);
 }
 
-impl Outcome {
-    /// Deliveries the run should have produced: every sent message to
-    /// every subscriber.
-    pub(crate) fn expected(&self) -> u64 {
-        self.sent * self.clients as u64
+/// A latency distribution in milliseconds, as reported.
+#[derive(Debug, Clone, Copy, Serialize, Default)]
+pub(crate) struct Latency {
+    /// Samples.
+    pub(crate) count: u64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+    pub(crate) p999_ms: f64,
+    pub(crate) max_ms: f64,
+    pub(crate) mean_ms: f64,
+}
+
+impl Latency {
+    /// The summary of a histogram of microseconds.
+    pub(crate) fn of(h: &Histogram<u64>) -> Latency {
+        if h.is_empty() {
+            return Latency::default();
+        }
+        let ms = |micros: u64| micros as f64 / 1_000.0;
+        Latency {
+            count: h.len(),
+            p50_ms: ms(h.value_at_quantile(0.50)),
+            p99_ms: ms(h.value_at_quantile(0.99)),
+            p999_ms: ms(h.value_at_quantile(0.999)),
+            max_ms: ms(h.max()),
+            mean_ms: h.mean() / 1_000.0,
+        }
     }
 
-    /// Deliveries that did not arrive within the grace period.
-    pub(crate) fn missing(&self) -> u64 {
-        self.expected().saturating_sub(self.delivered)
-    }
-
-    /// Sends that got no answer at all.
-    pub(crate) fn unanswered(&self) -> u64 {
-        self.sent.saturating_sub(self.acked + self.errors)
-    }
-
-    /// Why the run failed, if it did.
-    pub(crate) fn failure(&self) -> Option<String> {
-        let mut problems = Vec::new();
-        if self.missing() > 0 {
-            problems.push(format!(
-                "{} of {} deliveries missing",
-                self.missing(),
-                self.expected()
-            ));
+    /// The four figures as table cells: p50, p99, p99.9, max.
+    pub(crate) fn cells(&self) -> [String; 4] {
+        if self.count == 0 {
+            return ["-".into(), "-".into(), "-".into(), "-".into()];
         }
-        if self.sent < self.planned {
-            problems.push(format!(
-                "{} of {} messages not sent",
-                self.planned - self.sent,
-                self.planned
-            ));
-        }
-        if self.errors > 0 || self.unanswered() > 0 {
-            problems.push(format!(
-                "{} sends refused, {} unanswered",
-                self.errors,
-                self.unanswered()
-            ));
-        }
-        if self.out_of_order > 0 || self.undecodable > 0 || self.dropped > 0 {
-            problems.push(format!(
-                "{} events out of order, {} undecodable frames, {} connections dropped",
-                self.out_of_order, self.undecodable, self.dropped
-            ));
-        }
-        (!problems.is_empty()).then(|| problems.join("; "))
-    }
-
-    /// The report, as printed.
-    pub(crate) fn render(&self) -> String {
-        let mut out = String::new();
-        // Writing to a String cannot fail.
-        let mut line = |text: String| {
-            let _ = writeln!(out, "{text}");
-        };
-        line(format!(
-            "switchboard-bench: {} subscribers, {} senders, target {:.0} msg/s for {:.1} s, body {} B",
-            self.clients,
-            self.senders,
-            self.rate,
-            self.duration.as_secs_f64(),
-            self.body_bytes
-        ));
-        line(format!(
-            "  sent         {} of {} ({:.1} msg/s; send lag p99 {}, max {})",
-            self.sent,
-            self.planned,
-            per_second(self.sent, self.send_span),
-            ms(&self.lag, 99.0),
-            max_ms(&self.lag)
-        ));
-        line(format!(
-            "  acked        {} (refused {}, unanswered {}, duplicate {})",
-            self.acked,
-            self.errors,
-            self.unanswered(),
-            self.duplicate_acks
-        ));
-        line(format!(
-            "  deliveries   {} of {} expected (missing {}), {:.0} deliveries/s",
-            self.delivered,
-            self.expected(),
-            self.missing(),
-            per_second(self.delivered, self.delivery_span)
-        ));
-        line(format!(
-            "  e2e latency  p50 {}  p99 {}  p99.9 {}  max {}  (n={})",
-            ms(&self.e2e, 50.0),
-            ms(&self.e2e, 99.0),
-            ms(&self.e2e, 99.9),
-            max_ms(&self.e2e),
-            self.e2e.len()
-        ));
-        line(format!(
-            "  ack latency  p50 {}  p99 {}  max {}  (n={})",
-            ms(&self.ack, 50.0),
-            ms(&self.ack, 99.0),
-            max_ms(&self.ack),
-            self.ack.len()
-        ));
-        line(format!(
-            "  connections  out-of-order events {}, undecodable frames {}, dropped {}",
-            self.out_of_order, self.undecodable, self.dropped
-        ));
-        for sample in &self.error_samples {
-            line(format!("  refused: {sample}"));
-        }
-        for sample in &self.drop_samples {
-            line(format!("  dropped: {sample}"));
-        }
-        out
+        [
+            ms(self.p50_ms),
+            ms(self.p99_ms),
+            ms(self.p999_ms),
+            ms(self.max_ms),
+        ]
     }
 }
 
-fn per_second(count: u64, span: Duration) -> f64 {
+/// Milliseconds for a table cell.
+pub(crate) fn ms(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// A count per second over `span` (0 for an empty span).
+pub(crate) fn per_second(count: u64, span: Duration) -> f64 {
     if span.is_zero() {
         0.0
     } else {
@@ -192,20 +105,233 @@ fn per_second(count: u64, span: Duration) -> f64 {
     }
 }
 
-/// A percentile in milliseconds, or "-" for an empty histogram.
-fn ms(histogram: &Histogram<u64>, percentile: f64) -> String {
-    if histogram.is_empty() {
-        return "-".to_string();
-    }
-    format!(
-        "{:.2} ms",
-        histogram.value_at_percentile(percentile) as f64 / 1_000.0
-    )
+/// An optional figure for a table cell, with `digits` decimals.
+pub(crate) fn opt(value: Option<f64>, digits: usize) -> String {
+    value.map_or("-".to_string(), |v| format!("{v:.digits$}"))
 }
 
-fn max_ms(histogram: &Histogram<u64>) -> String {
-    if histogram.is_empty() {
-        return "-".to_string();
+/// A markdown table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Table {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// An empty table with these column headers.
+    pub(crate) fn new(headers: &[&str]) -> Table {
+        Table {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
-    format!("{:.2} ms", histogram.max() as f64 / 1_000.0)
+
+    /// Adds a row; missing cells are left empty.
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn render(&self, out: &mut String) {
+        let line = |cells: &[String]| {
+            let mut text = String::from("|");
+            for i in 0..self.headers.len() {
+                let cell = cells.get(i).map_or("", String::as_str);
+                text.push(' ');
+                text.push_str(&cell.replace('|', "\\|"));
+                text.push_str(" |");
+            }
+            text
+        };
+        let _ = writeln!(out, "{}", line(&self.headers));
+        let _ = writeln!(out, "|{}", "---|".repeat(self.headers.len()));
+        for row in &self.rows {
+            let _ = writeln!(out, "{}", line(row));
+        }
+    }
+}
+
+/// A performance goal and how the run fared against it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TargetCheck {
+    /// What the goal is, e.g. "p99 < 15 ms in the big team".
+    pub(crate) goal: String,
+    /// What the run saw.
+    pub(crate) observed: String,
+    /// Whether it was met.
+    pub(crate) met: bool,
+}
+
+/// What one scenario reports.
+#[derive(Debug, Clone)]
+pub(crate) struct Section {
+    /// The scenario's name (`idle`, `fanout`...): the JSON key.
+    pub(crate) name: String,
+    /// A one-line description of what ran.
+    pub(crate) title: String,
+    /// The figures.
+    pub(crate) tables: Vec<Table>,
+    /// Lines printed under the tables.
+    pub(crate) notes: Vec<String>,
+    /// Performance goals.
+    pub(crate) targets: Vec<TargetCheck>,
+    /// Things the run saw go wrong (each makes the run fail).
+    pub(crate) failures: Vec<String>,
+    /// Everything measured, for the JSON file.
+    pub(crate) data: Value,
+}
+
+impl Section {
+    /// An empty section.
+    pub(crate) fn new(name: &str, title: String) -> Section {
+        Section {
+            name: name.to_string(),
+            title,
+            tables: Vec::new(),
+            notes: Vec::new(),
+            targets: Vec::new(),
+            failures: Vec::new(),
+            data: Value::Null,
+        }
+    }
+
+    /// Adds a target check.
+    pub(crate) fn target(&mut self, goal: &str, observed: String, met: bool) {
+        self.targets.push(TargetCheck {
+            goal: goal.to_string(),
+            observed,
+            met,
+        });
+    }
+
+    fn render(&self, out: &mut String) {
+        let _ = writeln!(out, "## {}\n\n{}\n", self.name, self.title);
+        for table in &self.tables {
+            table.render(out);
+            out.push('\n');
+        }
+        if !self.targets.is_empty() {
+            let mut targets = Table::new(&["target", "observed", "met"]);
+            for t in &self.targets {
+                let met = if t.met { "yes" } else { "**no**" };
+                targets.row(vec![t.goal.clone(), t.observed.clone(), met.into()]);
+            }
+            targets.render(out);
+            out.push('\n');
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "- {note}");
+        }
+        for failure in &self.failures {
+            let _ = writeln!(out, "- **FAILED**: {failure}");
+        }
+        if !self.notes.is_empty() || !self.failures.is_empty() {
+            out.push('\n');
+        }
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "title": self.title,
+            "targets": self.targets,
+            "failures": self.failures,
+            "notes": self.notes,
+            "data": self.data,
+        })
+    }
+}
+
+/// A whole run: one or more sections.
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    /// In the order they ran.
+    pub(crate) sections: Vec<Section>,
+}
+
+impl Report {
+    /// The markdown printed on stdout.
+    pub(crate) fn markdown(&self) -> String {
+        let mut out = String::from("# switchboard-bench\n\n");
+        let machine = machine();
+        let _ = writeln!(
+            out,
+            "Machine: {} cores ({}), {:.1} GiB, Linux {}, open files limit {}.\n",
+            machine["cores"],
+            machine["cpu"].as_str().unwrap_or("?"),
+            machine["memory_gib"].as_f64().unwrap_or(0.0),
+            machine["kernel"].as_str().unwrap_or("?"),
+            machine["open_files_limit"],
+        );
+        for section in &self.sections {
+            section.render(&mut out);
+        }
+        out
+    }
+
+    /// Writes the JSON document to `path`.
+    pub(crate) fn write_json(&self, path: &Path) -> anyhow::Result<()> {
+        let scenarios: serde_json::Map<String, Value> = self
+            .sections
+            .iter()
+            .map(|s| (s.name.clone(), s.json()))
+            .collect();
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let doc = json!({
+            "tool": "switchboard-bench",
+            "version": env!("CARGO_PKG_VERSION"),
+            "unix_time": unix,
+            "machine": machine(),
+            "scenarios": scenarios,
+        });
+        let text = serde_json::to_string_pretty(&doc).context("encoding the JSON report")?;
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Everything that went wrong, over all sections.
+    pub(crate) fn failures(&self) -> Vec<String> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.failures.iter().map(move |f| format!("{}: {f}", s.name)))
+            .collect()
+    }
+
+    /// Every target missed, over all sections.
+    pub(crate) fn missed_targets(&self) -> Vec<String> {
+        self.sections
+            .iter()
+            .flat_map(|s| {
+                s.targets
+                    .iter()
+                    .filter(|t| !t.met)
+                    .map(move |t| format!("{}: {} (saw {})", s.name, t.goal, t.observed))
+            })
+            .collect()
+    }
+}
+
+/// The machine the run happened on, from /proc.
+fn machine() -> Value {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map_or("unknown".to_string(), |s| s.trim().to_string());
+    let meminfo = read("/proc/meminfo");
+    let mem_kib: u64 = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    json!({
+        "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "cpu": cpu,
+        "memory_gib": mem_kib as f64 / 1024.0 / 1024.0,
+        "kernel": read("/proc/sys/kernel/osrelease").trim(),
+        "open_files_limit": crate::proc_stats::open_files_limit(),
+    })
 }

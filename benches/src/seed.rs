@@ -1,38 +1,86 @@
-//! Seeding a fresh data folder for a run: one account, one team, one user
-//! and one token per connection, written through `switchboard_server::admin`
-//! so that the same rules hold as for data created by the admin commands.
+//! Seeding a fresh data folder before the server starts: one account, its
+//! teams, users with tokens, conversations, and (for the history scenario)
+//! a long conversation.
 //!
-//! The store is opened, seeded, flushed and closed before the server starts
-//! (sled allows one process per folder). The conversation the senders write
-//! to is started afterwards through the protocol, by the SDK, so that the
-//! server's hub assigns its offset like for any other conversation.
+//! Users, memberships and tokens go through `switchboard_server::admin` and
+//! `auth::issue_token`, so the same rules hold as for data the admin
+//! commands create. Conversations and messages are written with
+//! `Store::commit` at the offsets a hub would have given them (the stream
+//! head plus one, in order): the bench is the only writer while the server
+//! is down, and the server reads its heads back from the log on start.
+//!
+//! Many connections share a user: seeding a user costs a few sled writes,
+//! and tens of thousands would dominate a short run. The store is flushed
+//! and closed before the server starts (sled allows one process per folder).
 
 use anyhow::Context;
 use std::path::Path;
-use std::time::Duration;
-use switchboard_client::{Client, ClientConfig, NewContact};
-use switchboard_protocol::ids::{ConversationId, TeamId};
-use switchboard_protocol::model::Role;
+use switchboard_protocol::ids::{ContactId, ConversationId, Offset, Seq, TeamId, UserId};
+use switchboard_protocol::model::{ConversationStatus, Message, Role, Sender, SenderKind};
 use switchboard_server::admin::{self, NewUser};
 use switchboard_server::auth::issue_token;
-use switchboard_server::store::{SledStore, Store, TokenKind};
+use switchboard_server::store::{
+    ContactRecord, ConversationRecord, Entry, SledStore, Store, TokenKind,
+};
+use switchboard_server::time::now;
 
 /// The email domain of every seeded user.
 const DOMAIN: &str = "bench.switchboard.test";
+/// Messages written between two progress updates while seeding history.
+const HISTORY_CHUNK: usize = 5_000;
 
-/// What a seeded folder holds for the run.
-pub(crate) struct Seeded {
-    /// The team every connection works in.
-    pub(crate) team: TeamId,
-    /// One token per sender, each for its own user.
-    pub(crate) sender_tokens: Vec<String>,
-    /// One token per subscriber, each for its own user.
-    pub(crate) subscriber_tokens: Vec<String>,
+/// What to seed.
+#[derive(Debug, Clone)]
+pub(crate) struct SeedPlan {
+    /// Teams in the account.
+    pub(crate) teams: usize,
+    /// Distinct users (each with a token) per team; connections share them.
+    pub(crate) users_per_team: usize,
+    /// Users who belong to every team, for the sending connections.
+    pub(crate) senders: usize,
+    /// Conversations started in each team.
+    pub(crate) conversations_per_team: usize,
+    /// Messages written into the first conversation of the first team.
+    pub(crate) history: usize,
 }
 
-/// Seeds `dir` for `senders` senders and `subscribers` subscribers, then
-/// closes the store.
-pub(crate) fn seed(dir: &Path, senders: usize, subscribers: usize) -> anyhow::Result<Seeded> {
+/// What a seeded (or given) server holds for a run.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    /// The teams, in order.
+    pub(crate) teams: Vec<TeamSeat>,
+    /// Tokens of users who belong to every team.
+    pub(crate) sender_tokens: Vec<String>,
+}
+
+/// One team of the layout.
+#[derive(Debug, Clone)]
+pub(crate) struct TeamSeat {
+    /// The team.
+    pub(crate) id: TeamId,
+    /// Its conversations.
+    pub(crate) conversations: Vec<ConversationId>,
+    /// Tokens of its members (not the senders).
+    pub(crate) tokens: Vec<String>,
+}
+
+impl Layout {
+    /// The token for the `n`th connection to team `team` (tokens are shared
+    /// round robin).
+    pub(crate) fn member_token(&self, team: usize, n: usize) -> &str {
+        let tokens = &self.teams[team % self.teams.len()].tokens;
+        &tokens[n % tokens.len()]
+    }
+
+    /// The token of sender `n`.
+    pub(crate) fn sender_token(&self, n: usize) -> &str {
+        &self.sender_tokens[n % self.sender_tokens.len()]
+    }
+}
+
+/// Seeds `dir` as `plan` says, calling `progress` with a short status now
+/// and then, then closes the store.
+pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyhow::Result<Layout> {
     let store = SledStore::open(dir)
         .with_context(|| format!("cannot open a store in {}", dir.display()))?;
     let owner = NewUser {
@@ -40,55 +88,145 @@ pub(crate) fn seed(dir: &Path, senders: usize, subscribers: usize) -> anyhow::Re
         name: "Bench Owner".into(),
         handle: Some("bench-owner".into()),
     };
-    let (account, _) = admin::create_account(&store, "Bench Co", &owner)?;
-    let team = admin::create_team(&store, account.id, "Bench", "bench", "+1 555 0199")?;
-    let member = |role: &str, i: usize| -> anyhow::Result<String> {
-        let user = admin::create_user(
+    let (account, owner) = admin::create_account(&store, "Bench Co", &owner)?;
+    let mut teams = Vec::with_capacity(plan.teams);
+    for t in 0..plan.teams.max(1) {
+        let team = admin::create_team(
             &store,
-            &NewUser {
-                email: format!("{role}-{i}@{DOMAIN}"),
-                name: format!("Bench {role} {i}"),
-                handle: Some(format!("{role}-{i}")),
-            },
+            account.id,
+            &format!("Bench {t}"),
+            &format!("bench-{t}"),
+            &format!("+1 555 01{t:04}"),
         )?;
-        admin::add_member(&store, team.id, user.id, Role::Member)?;
-        // The folder is deleted after the run: the token need not expire.
-        Ok(issue_token(&store, user.id, TokenKind::Session, None)?)
-    };
-    let sender_tokens = (0..senders)
-        .map(|i| member("sender", i))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let subscriber_tokens = (0..subscribers)
-        .map(|i| member("subscriber", i))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut tokens = Vec::with_capacity(plan.users_per_team);
+        for u in 0..plan.users_per_team.max(1) {
+            let user = user(&store, &format!("member-{t}-{u}"))?;
+            admin::add_member(&store, team.id, user, Role::Member)?;
+            tokens.push(token(&store, user)?);
+        }
+        let conversations = (0..plan.conversations_per_team.max(1))
+            .map(|c| start_conversation(&store, team.id, t, c))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        teams.push(TeamSeat {
+            id: team.id,
+            conversations,
+            tokens,
+        });
+        if t % 10 == 0 {
+            progress(&format!("team {} of {}", t + 1, plan.teams));
+        }
+    }
+    let mut sender_tokens = Vec::with_capacity(plan.senders);
+    for s in 0..plan.senders.max(1) {
+        let user = user(&store, &format!("sender-{s}"))?;
+        for team in &teams {
+            admin::add_member(&store, team.id, user, Role::Member)?;
+        }
+        sender_tokens.push(token(&store, user)?);
+    }
+    if plan.history > 0 {
+        let team = teams[0].id;
+        let conversation = teams[0].conversations[0];
+        write_history(&store, team, conversation, owner.id, plan.history, progress)?;
+    }
+    progress("flushing");
     store.flush().context("flushing the seeded store")?;
     // Dropping the store closes it and releases the folder's lock.
     drop(store);
-    Ok(Seeded {
-        team: team.id,
+    Ok(Layout {
+        teams,
         sender_tokens,
-        subscriber_tokens,
     })
 }
 
-/// Starts the conversation the senders write to, through the SDK.
-pub(crate) async fn start_conversation(
-    url: &str,
-    token: &str,
+fn user(store: &SledStore, name: &str) -> anyhow::Result<UserId> {
+    let user = admin::create_user(
+        store,
+        &NewUser {
+            email: format!("{name}@{DOMAIN}"),
+            name: format!("Bench {name}"),
+            handle: Some(name.to_string()),
+        },
+    )?;
+    Ok(user.id)
+}
+
+fn token(store: &SledStore, user: UserId) -> anyhow::Result<String> {
+    // The folder is deleted after the run: the token need not expire.
+    Ok(issue_token(store, user, TokenKind::Session, None)?)
+}
+
+/// Starts a conversation with a new contact at the team's next offset.
+fn start_conversation(
+    store: &SledStore,
     team: TeamId,
+    t: usize,
+    c: usize,
 ) -> anyhow::Result<ConversationId> {
-    let mut config = ClientConfig::new(url, token);
-    config.request_timeout = Duration::from_secs(10);
-    config.keepalive = None;
-    let (client, _events) = Client::connect(config)
-        .await
-        .context("connecting to start the bench conversation")?;
-    let contact = NewContact {
-        name: "Bench Contact".into(),
-        email: Some(format!("contact@{DOMAIN}")),
+    let head = store.stream_head(team)?;
+    let created_at = now();
+    let contact = ContactRecord {
+        id: ContactId(store.next_id()?),
+        team,
+        name: format!("Contact {t}-{c}"),
+        email: Some(format!("contact-{t}-{c}@{DOMAIN}")),
         phone: None,
+        created_at,
     };
-    let started = client.start_conversation(team, contact).await;
-    client.close().await;
-    Ok(started.context("starting the bench conversation")?.id)
+    let conversation = ConversationRecord {
+        id: ConversationId(store.next_id()?),
+        team,
+        contact: contact.id,
+        status: ConversationStatus::Open,
+        created_at,
+    };
+    let entry = Entry::ConversationStarted {
+        contact: &contact,
+        conversation: &conversation,
+    };
+    store.commit(team, Offset(head.last.0 + 1), entry)?;
+    Ok(conversation.id)
+}
+
+/// Appends `count` messages of about 200 bytes to `conversation`.
+fn write_history(
+    store: &SledStore,
+    team: TeamId,
+    conversation: ConversationId,
+    author: UserId,
+    count: usize,
+    progress: &dyn Fn(&str),
+) -> anyhow::Result<()> {
+    let head = store.stream_head(team)?;
+    let first_seq = store.last_seq(conversation)?.0 + 1;
+    let at = now();
+    for i in 0..count as u64 {
+        let mut body = format!("history message {} of {count}: ", first_seq + i);
+        body.extend(std::iter::repeat_n(
+            '.',
+            200usize.saturating_sub(body.len()),
+        ));
+        let message = Message {
+            conversation,
+            seq: Seq(first_seq + i),
+            offset: Offset(head.last.0 + 1 + i),
+            sender: Sender {
+                kind: SenderKind::Agent,
+                id: author.0,
+                name: "Bench Owner".into(),
+            },
+            body,
+            client_msg_id: None,
+            at,
+        };
+        let entry = Entry::Message {
+            message: &message,
+            idempotency: None,
+        };
+        store.commit(team, message.offset, entry)?;
+        if i as usize % HISTORY_CHUNK == 0 {
+            progress(&format!("history {i} of {count}"));
+        }
+    }
+    Ok(())
 }

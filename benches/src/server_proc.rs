@@ -83,6 +83,11 @@ impl ServerProcess {
     pub(crate) fn url(&self) -> String {
         format!("ws://{}/ws", self.addr)
     }
+
+    /// The child's process id, for reading its CPU time and memory.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for ServerProcess {

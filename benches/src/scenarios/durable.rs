@@ -1,0 +1,325 @@
+//! `durable`: the most acknowledged sends per second. Each of N senders
+//! keeps K sends in flight (closed loop: every acknowledgement lets the
+//! next send go), spreading its messages round robin over every
+//! conversation of every team, so several hubs and the group commit are all
+//! busy. An acknowledgement means the message reached disk.
+//!
+//! Throughput counts the acknowledgements that arrive within the
+//! `--duration` window; the sends still in flight at its end are drained
+//! (and timed) but not counted.
+
+use super::cpu;
+use crate::report::{self, Latency, Section, Table};
+use crate::seed::SeedPlan;
+use crate::target::{ServerArgs, Target};
+use crate::wire::{self, Endpoint};
+use anyhow::Context;
+use futures::{FutureExt, SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde_json::json;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard_protocol::client::{ClientFrame, SendMessage};
+use switchboard_protocol::ids::{ConversationId, RequestId};
+use tokio_tungstenite::tungstenite::Message;
+
+/// How long the sends in flight at the end may take to be answered.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// Options of `durable`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct DurableArgs {
+    /// Sending connections.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) senders: u32,
+    /// Sends in flight per sender.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub(crate) in_flight: u32,
+    /// Teams the conversations belong to.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) teams: u32,
+    /// Conversations per team.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) conversations: u32,
+    /// Seconds of sending.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub(crate) duration: u64,
+    /// Bytes per message body.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(16..=16_384))]
+    pub(crate) body_bytes: u32,
+}
+
+/// What one sender did.
+struct SenderTally {
+    acked_in_window: u64,
+    acked: u64,
+    duplicates: u64,
+    errors: Vec<String>,
+    error_count: u64,
+    latency: Histogram<u64>,
+}
+
+/// Runs `durable`.
+pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Result<Section> {
+    let mut section = Section::new("durable", String::new());
+    let plan = SeedPlan {
+        teams: args.teams as usize,
+        users_per_team: 1,
+        senders: args.senders as usize,
+        conversations_per_team: args.conversations as usize,
+        history: 0,
+    };
+    let target = Target::prepare(server, &plan).await?;
+    let conversations: Arc<[ConversationId]> = target
+        .layout
+        .teams
+        .iter()
+        .flat_map(|t| t.conversations.iter().copied())
+        .collect();
+    section.title = format!(
+        "{} senders x {} in flight, closed loop, over {} conversations in {} teams, \
+         {}-byte bodies, {} s; {}.",
+        args.senders,
+        args.in_flight,
+        conversations.len(),
+        target.layout.teams.len(),
+        args.body_bytes,
+        args.duration,
+        target.describe()
+    );
+    let window = Duration::from_secs(args.duration);
+    let run = crate::traffic::Clock::new().run;
+    let mut sockets = Vec::new();
+    for i in 0..args.senders as usize {
+        let token = target.layout.sender_token(i).to_string();
+        sockets.push(connect(&target.endpoint, token, target.sources.pick()).await?);
+    }
+    let before = target.sample();
+    let start = Instant::now();
+    let bar = crate::progress::timed(window, "durable");
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .enumerate()
+        .map(|(i, socket)| {
+            let job = Job {
+                index: i,
+                run,
+                conversations: Arc::clone(&conversations),
+                in_flight: args.in_flight as usize,
+                body: "d".repeat(args.body_bytes as usize),
+                window_end: start + window,
+            };
+            tokio::spawn(job.run(socket))
+        })
+        .collect();
+    while start.elapsed() < window {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        bar.set_position(u64::try_from(start.elapsed().as_millis()).unwrap_or(0));
+    }
+    let after = target.sample();
+    bar.finish_and_clear();
+    let mut latency = report::histogram();
+    let (mut in_window, mut acked, mut duplicates, mut errors) = (0, 0, 0, 0);
+    let mut samples = Vec::new();
+    for task in tasks {
+        let tally = task.await.context("a sender task failed")??;
+        in_window += tally.acked_in_window;
+        acked += tally.acked;
+        duplicates += tally.duplicates;
+        errors += tally.error_count;
+        samples.extend(tally.errors);
+        report::merge(&mut latency, &tally.latency);
+    }
+    let rate = report::per_second(in_window, window);
+    let ack = Latency::of(&latency);
+    let disk_per_ack = match (
+        before.and_then(|s| s.disk_write_bytes),
+        after.and_then(|s| s.disk_write_bytes),
+    ) {
+        (Some(b), Some(a)) if in_window > 0 => {
+            Some(a.saturating_sub(b) as f64 / 1024.0 / in_window as f64)
+        }
+        _ => None,
+    };
+    let server_cpu = cpu(before, after);
+
+    let mut table = Table::new(&[
+        "senders",
+        "in flight",
+        "acked in window",
+        "acks/s",
+        "ack p50 (ms)",
+        "ack p99 (ms)",
+        "ack p99.9 (ms)",
+        "ack max (ms)",
+        "refused",
+        "server CPU %",
+        "disk KiB written / ack",
+    ]);
+    let [p50, p99, p999, max] = ack.cells();
+    table.row(vec![
+        args.senders.to_string(),
+        args.in_flight.to_string(),
+        in_window.to_string(),
+        format!("{rate:.0}"),
+        p50,
+        p99,
+        p999,
+        max,
+        errors.to_string(),
+        report::opt(server_cpu, 0),
+        report::opt(disk_per_ack, 1),
+    ]);
+    section.tables.push(table);
+    section.target(
+        ">= 20,000 acknowledged sends/s with p99 < 20 ms",
+        format!("{rate:.0}/s, p99 {} ms", report::ms(ack.p99_ms)),
+        rate >= 20_000.0 && ack.p99_ms < 20.0,
+    );
+    if errors > 0 || duplicates > 0 {
+        samples.truncate(3);
+        section.failures.push(format!(
+            "{errors} sends refused, {duplicates} acknowledged as duplicates: {}",
+            samples.join("; ")
+        ));
+    }
+    section.data = json!({
+        "senders": args.senders,
+        "in_flight": args.in_flight,
+        "teams": target.layout.teams.len(),
+        "conversations": conversations.len(),
+        "body_bytes": args.body_bytes,
+        "window_seconds": args.duration,
+        "acked_in_window": in_window,
+        "acked_total": acked,
+        "acks_per_second": rate,
+        "ack_latency": ack,
+        "refused": errors,
+        "duplicates": duplicates,
+        "server_cpu_percent": server_cpu,
+        "server_disk_kib_per_ack": disk_per_ack,
+    });
+    Ok(section)
+}
+
+async fn connect(
+    endpoint: &Endpoint,
+    token: String,
+    source: Option<IpAddr>,
+) -> anyhow::Result<wire::Socket> {
+    Ok(wire::connect(endpoint, &token, source).await?.0)
+}
+
+/// One closed-loop sender.
+struct Job {
+    index: usize,
+    run: u64,
+    conversations: Arc<[ConversationId]>,
+    in_flight: usize,
+    body: String,
+    window_end: Instant,
+}
+
+impl Job {
+    async fn run(self, mut socket: wire::Socket) -> anyhow::Result<SenderTally> {
+        let mut tally = SenderTally {
+            acked_in_window: 0,
+            acked: 0,
+            duplicates: 0,
+            errors: Vec::new(),
+            error_count: 0,
+            latency: report::histogram(),
+        };
+        let mut pending: HashMap<u64, Instant> = HashMap::with_capacity(self.in_flight);
+        let mut next = 0u64;
+        for _ in 0..self.in_flight {
+            self.feed(&mut socket, &mut next, &mut pending).await?;
+        }
+        socket.flush().await.context("sending")?;
+        let drain_end = self.window_end + DRAIN;
+        while !pending.is_empty() && Instant::now() < drain_end {
+            let deadline = tokio::time::Instant::from_std(drain_end);
+            let Ok(first) = tokio::time::timeout_at(deadline, socket.next()).await else {
+                break;
+            };
+            let mut message = first;
+            // Take every reply already here, then flush the new sends once.
+            loop {
+                match message {
+                    Some(Ok(message)) => {
+                        if self.answer(&message, &mut pending, &mut tally)
+                            && Instant::now() < self.window_end
+                        {
+                            self.feed(&mut socket, &mut next, &mut pending).await?;
+                        }
+                    }
+                    Some(Err(e)) => anyhow::bail!("sender {}: read failed: {e}", self.index),
+                    None => anyhow::bail!("sender {}: the connection ended", self.index),
+                }
+                match socket.next().now_or_never() {
+                    Some(more) => message = more,
+                    None => break,
+                }
+            }
+            socket.flush().await.context("sending")?;
+        }
+        wire::close(socket).await;
+        Ok(tally)
+    }
+
+    async fn feed(
+        &self,
+        socket: &mut wire::Socket,
+        next: &mut u64,
+        pending: &mut HashMap<u64, Instant>,
+    ) -> anyhow::Result<()> {
+        let n = *next;
+        *next += 1;
+        let conversation = self.conversations[(self.index + n as usize) % self.conversations.len()];
+        let frame = ClientFrame::Send(SendMessage {
+            id: RequestId(n + 1),
+            conversation,
+            client_msg_id: format!("{:x}-d{}-{n}", self.run, self.index),
+            body: self.body.clone(),
+        });
+        socket
+            .feed(wire::message(&frame)?)
+            .await
+            .context("sending")?;
+        pending.insert(n + 1, Instant::now());
+        Ok(())
+    }
+
+    /// Accounts for a reply; true if it answered one of the pending sends.
+    fn answer(
+        &self,
+        message: &Message,
+        pending: &mut HashMap<u64, Instant>,
+        tally: &mut SenderTally,
+    ) -> bool {
+        let Some(frame) = wire::data(message).and_then(wire::decode_lite) else {
+            return false;
+        };
+        let Some(sent) = frame.id.and_then(|id| pending.remove(&id)) else {
+            return false;
+        };
+        let now = Instant::now();
+        match frame.result {
+            Some(result) if frame.kind == "result" && result.kind == "sent" => {
+                report::record_nanos(&mut tally.latency, (now - sent).as_nanos() as u64);
+                tally.acked += 1;
+                tally.acked_in_window += u64::from(now <= self.window_end);
+                tally.duplicates += u64::from(result.duplicate.unwrap_or(false));
+            }
+            _ => {
+                tally.error_count += 1;
+                if tally.errors.len() < 3 {
+                    tally.errors.push(format!("{:?}", wire::decode(message)));
+                }
+            }
+        }
+        true
+    }
+}
