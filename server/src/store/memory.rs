@@ -52,7 +52,9 @@ impl Store for MemoryStore {
     fn flush(&self) -> StoreResult<()> {
         Ok(())
     }
+}
 
+impl Directory for MemoryStore {
     fn put_account(&self, account: &AccountRecord) -> StoreResult<()> {
         self.lock().accounts.insert(account.id, account.clone());
         Ok(())
@@ -128,7 +130,9 @@ impl Store for MemoryStore {
     fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
         Ok(self.lock().tokens.get(hash).cloned())
     }
+}
 
+impl Timeline for MemoryStore {
     fn contact(&self, id: ContactId) -> StoreResult<Option<ContactRecord>> {
         Ok(self.lock().contacts.get(&id).cloned())
     }

@@ -82,12 +82,17 @@ pub enum Page {
 }
 
 /// The storage contract. Object safe: the server holds an `Arc<dyn Store>`.
-pub trait Store: Send + Sync + 'static {
+/// Its two halves are [`Directory`] (who is who) and [`Timeline`] (what was
+/// said); bring them into scope to call their methods.
+pub trait Store: Directory + Timeline + Send + Sync + 'static {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
     /// Makes every write so far durable. Blocking: call it off the runtime.
     fn flush(&self) -> StoreResult<()>;
+}
 
+/// Accounts, teams, users, their roles and tokens.
+pub trait Directory {
     /// Stores an account.
     fn put_account(&self, account: &AccountRecord) -> StoreResult<()>;
     /// An account by id.
@@ -110,7 +115,10 @@ pub trait Store: Send + Sync + 'static {
     fn put_token(&self, hash: &[u8; 32], token: &TokenRecord) -> StoreResult<()>;
     /// A token by the hash of its secret.
     fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
+}
 
+/// Contacts, conversations, and each team's stream of events.
+pub trait Timeline {
     /// A contact by id.
     fn contact(
         &self,

@@ -1,0 +1,234 @@
+//! The sled implementation of [`Store`].
+//!
+//! Trees, named after what they map (`a ++ b` is the big-endian
+//! concatenation of the parts, see `keys`):
+//!
+//! | tree | key | value |
+//! |---|---|---|
+//! | `accounts` | account | `AccountRecord` |
+//! | `teams` | team | `TeamRecord` |
+//! | `team_handles` | lowercase handle | team |
+//! | `team_streams` | team | epoch |
+//! | `users` | user | `UserRecord` |
+//! | `user_emails` | lowercase email | user |
+//! | `user_teams` | user ++ team | `Role` |
+//! | `tokens` | SHA-256 of the secret | `TokenRecord` |
+//! | `contacts` | contact | `ContactRecord` |
+//! | `conversations` | conversation | `ConversationRecord` |
+//! | `team_conversations` | team ++ conversation | empty |
+//! | `team_log` | team ++ offset | `LogRecord` (messages whole) |
+//! | `conversation_messages` | conversation ++ seq | team ++ offset |
+//! | `client_msg_ids` | team ++ user ++ client_msg_id | conversation ++ seq |
+//! | `read_markers` | conversation ++ user | seq |
+//! | `meta` | `next_id` | the last id handed out |
+//!
+//! A message costs three plain inserts, not a multi-tree transaction
+//! (sled's transactions are several times slower): first the log record,
+//! then its two index entries. sled recovers a prefix of its writes after a
+//! crash, so the only damage a crash can do is a log record whose index
+//! entries are missing; [`SledStore::open`] repairs those before anything
+//! reads them. Indexes are derived data; the log is the record of truth.
+
+use crate::store::keys;
+use crate::store::records::from_bytes;
+use crate::store::*;
+
+mod directory;
+mod timeline;
+use sled::transaction::TransactionError;
+use sled::{Db, Tree};
+use std::path::Path;
+use switchboard_protocol::model::SenderKind;
+
+/// The `meta` key of the id counter.
+const NEXT_ID: &[u8] = b"next_id";
+
+/// A [`Store`] on a sled database in one folder.
+pub struct SledStore {
+    db: Db,
+    accounts: Tree,
+    teams: Tree,
+    team_handles: Tree,
+    team_streams: Tree,
+    users: Tree,
+    user_emails: Tree,
+    user_teams: Tree,
+    tokens: Tree,
+    contacts: Tree,
+    conversations: Tree,
+    team_conversations: Tree,
+    conversation_messages: Tree,
+    team_log: Tree,
+    client_msg_ids: Tree,
+    read_markers: Tree,
+    meta: Tree,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> StoreResult<SledStore> {
+        // Our group committer flushes after every batch of writes; sled's own
+        // periodic flush stays on as a second line.
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
+        let tree = |name: &str| db.open_tree(name);
+        let store = SledStore {
+            accounts: tree("accounts")?,
+            teams: tree("teams")?,
+            team_handles: tree("team_handles")?,
+            team_streams: tree("team_streams")?,
+            users: tree("users")?,
+            user_emails: tree("user_emails")?,
+            user_teams: tree("user_teams")?,
+            tokens: tree("tokens")?,
+            contacts: tree("contacts")?,
+            conversations: tree("conversations")?,
+            team_conversations: tree("team_conversations")?,
+            conversation_messages: tree("conversation_messages")?,
+            team_log: tree("team_log")?,
+            client_msg_ids: tree("client_msg_ids")?,
+            read_markers: tree("read_markers")?,
+            meta: tree("meta")?,
+            db,
+        };
+        store.repair()?;
+        Ok(store)
+    }
+
+    /// Restores index entries that a crash separated from their log
+    /// records. Only a stream's newest records can be affected; the scan of
+    /// each stream stops after a run of intact ones.
+    fn repair(&self) -> StoreResult<()> {
+        const INTACT_RUN: usize = 16;
+        let mut repaired = 0usize;
+        for item in self.team_streams.iter() {
+            let (key, _) = item?;
+            let team = keys::read_u64(&key).ok_or_else(|| StoreError::Corrupt {
+                what: "team stream",
+                detail: format!("key of {} bytes", key.len()),
+            })?;
+            let mut intact = 0;
+            for item in self.team_log.scan_prefix(keys::one(team)).rev() {
+                let (key, value) = item?;
+                let LogRecord::Message(message) = from_bytes("log record", &value)? else {
+                    intact += 1;
+                    if intact >= INTACT_RUN {
+                        break;
+                    }
+                    continue;
+                };
+                if self.index_message(TeamId(team), Offset(keys::second(&key)), &message, true)? {
+                    repaired += 1;
+                    intact = 0;
+                } else {
+                    intact += 1;
+                    if intact >= INTACT_RUN {
+                        break;
+                    }
+                }
+            }
+        }
+        if repaired > 0 {
+            tracing::warn!(
+                repaired,
+                "restored index entries lost in an unclean shutdown"
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes a message's index entries. With `only_missing`, writes nothing
+    /// where they exist and says whether anything was written.
+    fn index_message(
+        &self,
+        team: TeamId,
+        offset: Offset,
+        message: &Message,
+        only_missing: bool,
+    ) -> StoreResult<bool> {
+        let position = keys::two(message.conversation.0, message.seq.0);
+        let idempotency = message
+            .client_msg_id
+            .as_deref()
+            // Only users (agents and bots) send with client message ids.
+            .filter(|_| matches!(message.sender.kind, SenderKind::Agent | SenderKind::Bot))
+            .map(|id| keys::two_and_str(team.0, message.sender.id, id));
+        let mut wrote = false;
+        if !only_missing || !self.conversation_messages.contains_key(position)? {
+            self.conversation_messages
+                .insert(position, &keys::two(team.0, offset.0))?;
+            wrote = true;
+        }
+        if let Some(key) = idempotency {
+            if !only_missing || !self.client_msg_ids.contains_key(&key)? {
+                self.client_msg_ids.insert(key, &position)?;
+                wrote = true;
+            }
+        }
+        Ok(wrote)
+    }
+
+    /// The message an index entry points at.
+    fn indexed_message(&self, pointer: &[u8]) -> StoreResult<Option<Message>> {
+        if pointer.len() != 16 {
+            return Err(StoreError::Corrupt {
+                what: "message index",
+                detail: format!("value of {} bytes", pointer.len()),
+            });
+        }
+        match self.team_log.get(pointer)? {
+            Some(bytes) => match from_bytes("log record", &bytes)? {
+                LogRecord::Message(message) => Ok(Some(message)),
+                _ => Err(StoreError::Corrupt {
+                    what: "message index",
+                    detail: "points at a log record that is not a message".into(),
+                }),
+            },
+            None => Ok(None),
+        }
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(
+        tree: &Tree,
+        what: &'static str,
+        key: &[u8],
+    ) -> StoreResult<Option<T>> {
+        tree.get(key)?
+            .map(|bytes| from_bytes(what, &bytes))
+            .transpose()
+    }
+}
+
+pub(super) fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Db(e),
+    }
+}
+
+impl Store for SledStore {
+    fn next_id(&self) -> StoreResult<u64> {
+        // A counter of our own rather than sled's generate_id, which skips a
+        // million ids at every reopen. The counter's write precedes the
+        // write of any record using the id, so a crash can lose both or the
+        // record alone, never hand out an id a surviving record holds.
+        let next = self
+            .meta
+            .update_and_fetch(NEXT_ID, |old| {
+                let last = old.and_then(keys::read_u64).unwrap_or(0);
+                Some(keys::one(last + 1).to_vec())
+            })?
+            .and_then(|raw| keys::read_u64(&raw));
+        next.ok_or_else(|| StoreError::Corrupt {
+            what: "id counter",
+            detail: "not an 8-byte number".into(),
+        })
+    }
+
+    fn flush(&self) -> StoreResult<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+}

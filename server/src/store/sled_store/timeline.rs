@@ -1,0 +1,246 @@
+//! The timeline half of the sled store: contacts, conversations, the team
+//! logs and their indexes.
+
+use super::{tx_error, SledStore};
+use crate::store::keys;
+use crate::store::records::{from_bytes, to_bytes};
+use crate::store::*;
+use sled::transaction::Transactional;
+use switchboard_protocol::ids::ContactId;
+
+impl Timeline for SledStore {
+    fn contact(&self, id: ContactId) -> StoreResult<Option<ContactRecord>> {
+        Self::get(&self.contacts, "contact", &keys::one(id.0))
+    }
+
+    fn conversation(&self, id: ConversationId) -> StoreResult<Option<ConversationRecord>> {
+        Self::get(&self.conversations, "conversation", &keys::one(id.0))
+    }
+
+    fn team_conversations(
+        &self,
+        team: TeamId,
+        before: Option<ConversationId>,
+        limit: usize,
+    ) -> StoreResult<Vec<ConversationRecord>> {
+        let start = keys::two(team.0, 0);
+        let end = keys::two(team.0, before.map_or(u64::MAX, |c| c.0));
+        let mut out = Vec::new();
+        for item in self.team_conversations.range(start..end).rev().take(limit) {
+            let (key, _) = item?;
+            let id = ConversationId(keys::second(&key));
+            if let Some(record) = self.conversation(id)? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    fn stream_head(&self, team: TeamId) -> StoreResult<StreamHead> {
+        let epoch = match self.team_streams.get(keys::one(team.0))? {
+            Some(raw) => Epoch(keys::read_u64(&raw).ok_or_else(|| StoreError::Corrupt {
+                what: "team stream",
+                detail: format!("epoch of {} bytes", raw.len()),
+            })?),
+            None => {
+                // A team without a stream record has no trustworthy history:
+                // a fresh epoch makes clients reload instead of trusting offsets.
+                let epoch = new_epoch();
+                self.team_streams
+                    .insert(keys::one(team.0), &keys::one(epoch.0))?;
+                epoch
+            }
+        };
+        let last = match self.team_log.scan_prefix(keys::one(team.0)).next_back() {
+            Some(item) => Offset(keys::second(&item?.0)),
+            None => Offset(0),
+        };
+        Ok(StreamHead { epoch, last })
+    }
+
+    fn commit(&self, team: TeamId, offset: Offset, entry: Entry<'_>) -> StoreResult<()> {
+        let log_key = keys::two(team.0, offset.0);
+        match entry {
+            Entry::Message {
+                message,
+                idempotency,
+            } => {
+                // The log record first: see the module docs for why no
+                // transaction is needed.
+                let record = to_bytes(&LogRecord::Message(message.clone()));
+                self.team_log.insert(log_key, record)?;
+                debug_assert!(idempotency.is_none_or(|(user, id)| {
+                    user.0 == message.sender.id && Some(id) == message.client_msg_id.as_deref()
+                }));
+                self.index_message(team, offset, message, false)?;
+                Ok(())
+            }
+            Entry::ConversationStarted {
+                contact,
+                conversation,
+            } => {
+                let info = conversation.info(contact, Seq(0));
+                let record = to_bytes(&LogRecord::ConversationStarted(info));
+                (
+                    &self.contacts,
+                    &self.conversations,
+                    &self.team_conversations,
+                    &self.team_log,
+                )
+                    .transaction(|(contacts, conversations, listing, log)| {
+                        contacts.insert(&keys::one(contact.id.0), to_bytes(contact))?;
+                        conversations
+                            .insert(&keys::one(conversation.id.0), to_bytes(conversation))?;
+                        listing.insert(&keys::two(team.0, conversation.id.0), &[])?;
+                        log.insert(&log_key, record.as_slice())?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
+            Entry::Read(marker) => {
+                let record = to_bytes(&LogRecord::Read(marker.clone()));
+                let key = keys::two(marker.conversation.0, marker.user.0);
+                (&self.read_markers, &self.team_log)
+                    .transaction(|(markers, log)| {
+                        markers.insert(&key, &keys::one(marker.seq.0))?;
+                        log.insert(&log_key, record.as_slice())?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
+        }
+    }
+
+    fn log_range(
+        &self,
+        team: TeamId,
+        after: Offset,
+        upto: Offset,
+        limit: usize,
+    ) -> StoreResult<Vec<(Offset, LogRecord)>> {
+        if upto <= after {
+            return Ok(Vec::new());
+        }
+        let start = keys::two(team.0, after.0 + 1);
+        let end = keys::two(team.0, upto.0);
+        self.team_log
+            .range(start..=end)
+            .take(limit)
+            .map(|item| {
+                let (key, value) = item?;
+                Ok((
+                    Offset(keys::second(&key)),
+                    from_bytes("log record", &value)?,
+                ))
+            })
+            .collect()
+    }
+
+    fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
+        match self
+            .conversation_messages
+            .get(keys::two(conversation.0, seq.0))?
+        {
+            Some(pointer) => self.indexed_message(&pointer),
+            None => Ok(None),
+        }
+    }
+
+    fn messages(
+        &self,
+        conversation: ConversationId,
+        page: Page,
+        limit: usize,
+    ) -> StoreResult<(Vec<Message>, bool)> {
+        let c = conversation.0;
+        let decode = |item: sled::Result<(sled::IVec, sled::IVec)>| -> StoreResult<Message> {
+            let (key, pointer) = item?;
+            self.indexed_message(&pointer)?
+                .ok_or_else(|| StoreError::Corrupt {
+                    what: "message index",
+                    detail: format!(
+                        "message {}/{} points at a missing log record",
+                        keys::read_u64(&key[..8]).unwrap_or_default(),
+                        keys::second(&key)
+                    ),
+                })
+        };
+        // Read one past the limit to learn whether more remain.
+        let mut messages = match page {
+            Page::After(seq) => self
+                .conversation_messages
+                .range(keys::two(c, seq.0.saturating_add(1))..=keys::two(c, u64::MAX))
+                .take(limit + 1)
+                .map(decode)
+                .collect::<StoreResult<Vec<_>>>()?,
+            Page::Latest | Page::Before(_) => {
+                let end = match page {
+                    Page::Before(seq) => seq.0,
+                    _ => u64::MAX,
+                };
+                let mut newest_first = self
+                    .conversation_messages
+                    .range(keys::two(c, 0)..keys::two(c, end))
+                    .rev()
+                    .take(limit + 1)
+                    .map(decode)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                newest_first.reverse();
+                newest_first
+            }
+        };
+        let more = messages.len() > limit;
+        if more {
+            match page {
+                Page::After(_) => {
+                    messages.pop();
+                }
+                _ => {
+                    messages.remove(0);
+                }
+            }
+        }
+        Ok((messages, more))
+    }
+
+    fn last_seq(&self, conversation: ConversationId) -> StoreResult<Seq> {
+        Ok(
+            match self
+                .conversation_messages
+                .scan_prefix(keys::one(conversation.0))
+                .next_back()
+            {
+                Some(item) => Seq(keys::second(&item?.0)),
+                None => Seq(0),
+            },
+        )
+    }
+
+    fn client_msg(
+        &self,
+        team: TeamId,
+        user: UserId,
+        client_msg_id: &str,
+    ) -> StoreResult<Option<(ConversationId, Seq)>> {
+        let key = keys::two_and_str(team.0, user.0, client_msg_id);
+        match self.client_msg_ids.get(key)? {
+            Some(raw) if raw.len() == 16 => Ok(Some((
+                ConversationId(keys::read_u64(&raw[..8]).unwrap_or_default()),
+                Seq(keys::second(&raw)),
+            ))),
+            Some(raw) => Err(StoreError::Corrupt {
+                what: "client message id",
+                detail: format!("value of {} bytes", raw.len()),
+            }),
+            None => Ok(None),
+        }
+    }
+
+    fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq> {
+        Ok(self
+            .read_markers
+            .get(keys::two(conversation.0, user.0))?
+            .and_then(|raw| keys::read_u64(&raw))
+            .map_or(Seq(0), Seq))
+    }
+}
