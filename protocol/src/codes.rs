@@ -84,7 +84,8 @@ pub mod close {
     pub const RESTART: u16 = 1012;
     /// The first frame was not a decodable `hello`.
     pub const HELLO_REQUIRED: u16 = 4000;
-    /// The hello's token is unknown, expired or revoked. Do not retry with it.
+    /// The hello's token is unknown, expired or revoked, or the token of a
+    /// live connection was revoked (logout) or expired. Do not retry with it.
     pub const UNAUTHORIZED: u16 = 4001;
     /// The hello asked for a protocol version this server does not speak.
     pub const UNSUPPORTED_VERSION: u16 = 4002;
@@ -93,6 +94,11 @@ pub mod close {
     /// The client did not read fast enough and its outbound queue filled up.
     /// Nothing is lost: reconnect and resume from the last offset seen.
     pub const SLOW_CONSUMER: u16 = 4008;
+    /// Your access changed (a role, a team, a grant): reconnect to get a
+    /// fresh welcome. Frames still queued for the connection were dropped,
+    /// since they were chosen under the old access; resume from the last
+    /// offset seen.
+    pub const ACCESS_CHANGED: u16 = 4009;
 
     /// Whether a client should reconnect after this close code.
     pub fn should_reconnect(code: u16) -> bool {

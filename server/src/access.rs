@@ -45,8 +45,10 @@ pub enum Resource<'a> {
 }
 
 impl Principal {
-    /// A principal holding `roles`.
-    pub fn new(user: UserRecord, kind: TokenKind, roles: HashMap<TeamId, Role>) -> Principal {
+    /// A principal holding `roles`. The user's password hash is not kept:
+    /// a connection never needs it.
+    pub fn new(mut user: UserRecord, kind: TokenKind, roles: HashMap<TeamId, Role>) -> Principal {
+        user.password_hash = None;
         Principal { user, kind, roles }
     }
 

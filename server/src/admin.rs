@@ -39,8 +39,19 @@ pub struct NewUser {
     pub handle: Option<String>,
 }
 
-/// Creates a user.
+/// Creates a user without a password (they cannot log in over HTTP until
+/// one is set).
 pub fn create_user(store: &dyn Store, new: &NewUser) -> Result<UserRecord, AdminError> {
+    create_user_with_password(store, new, None)
+}
+
+/// Creates a user with the Argon2id PHC string of their password (see
+/// `password::hash`), or none.
+pub fn create_user_with_password(
+    store: &dyn Store,
+    new: &NewUser,
+    password_hash: Option<String>,
+) -> Result<UserRecord, AdminError> {
     if !is_email(&new.email) {
         return Err(AdminError::Invalid(format!(
             "{:?} is not an email address",
@@ -49,20 +60,7 @@ pub fn create_user(store: &dyn Store, new: &NewUser) -> Result<UserRecord, Admin
     }
     let handle = match &new.handle {
         Some(h) => h.clone(),
-        None => new
-            .email
-            .split('@')
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect(),
+        None => handle_from_email(&new.email),
     };
     if !is_handle(&handle) {
         return Err(AdminError::Invalid(format!(
@@ -78,9 +76,33 @@ pub fn create_user(store: &dyn Store, new: &NewUser) -> Result<UserRecord, Admin
         name: new.name.trim().to_string(),
         handle,
         created_at: now(),
+        password_hash,
     };
     store.put_user(&user)?;
     Ok(user)
+}
+
+/// A handle made of the email's local part: characters a handle may not
+/// hold become `_`, and it starts with a letter or digit.
+fn handle_from_email(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or_default();
+    let handle: String = local
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .skip_while(|c| !c.is_ascii_alphanumeric())
+        .take(64)
+        .collect();
+    if handle.is_empty() {
+        "user".to_string()
+    } else {
+        handle
+    }
 }
 
 /// Creates an account owned by a new user.
@@ -89,15 +111,43 @@ pub fn create_account(
     name: &str,
     owner: &NewUser,
 ) -> Result<(AccountRecord, UserRecord), AdminError> {
-    let owner = create_user(store, owner)?;
+    create_account_with_password(store, name, owner, None)
+}
+
+/// Creates an account owned by a new user with this password hash.
+pub fn create_account_with_password(
+    store: &dyn Store,
+    name: &str,
+    owner: &NewUser,
+    password_hash: Option<String>,
+) -> Result<(AccountRecord, UserRecord), AdminError> {
+    if name.trim().is_empty() {
+        return Err(AdminError::Invalid("an account needs a name".into()));
+    }
+    let owner = create_user_with_password(store, owner, password_hash)?;
     let account = AccountRecord {
         id: AccountId(store.next_id()?),
-        name: name.to_string(),
+        name: name.trim().to_string(),
         owner: owner.id,
         created_at: now(),
     };
     store.put_account(&account)?;
     Ok((account, owner))
+}
+
+/// Sets (or replaces) the password of the user with this email, given the
+/// PHC string of its hash. Tokens already issued stay valid.
+pub fn set_password(
+    store: &dyn Store,
+    email: &str,
+    password_hash: String,
+) -> Result<UserRecord, AdminError> {
+    let mut user = store
+        .user_by_email(email)?
+        .ok_or_else(|| AdminError::NotFound(format!("user {email}")))?;
+    user.password_hash = Some(password_hash);
+    store.put_user(&user)?;
+    Ok(user)
 }
 
 /// Creates a team in an account; the account's owner becomes its Manager.

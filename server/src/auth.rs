@@ -1,5 +1,9 @@
 //! Tokens: random secrets handed to clients once, stored only as their
 //! SHA-256, looked up on every hello.
+//!
+//! Invariants: the secret itself is never stored nor logged; an expired
+//! token authenticates nothing, whether or not its record is still there;
+//! a revoked token's record is gone.
 
 use crate::store::{Store, StoreResult, TokenKind, TokenRecord, UserRecord};
 use crate::time::now;
@@ -45,13 +49,34 @@ pub fn authenticate(
     store: &dyn Store,
     token: &str,
 ) -> StoreResult<Option<(UserRecord, TokenRecord)>> {
-    let Some(record) = store.token(&hash(token))? else {
+    authenticate_hash(store, &hash(token))
+}
+
+/// [`authenticate`], given the token's hash.
+pub(crate) fn authenticate_hash(
+    store: &dyn Store,
+    hash: &[u8; 32],
+) -> StoreResult<Option<(UserRecord, TokenRecord)>> {
+    let Some(record) = store.token(hash)? else {
         return Ok(None);
     };
-    if record.expires_at.is_some_and(|at| at <= now()) {
+    if is_expired(&record) {
         return Ok(None);
     }
     Ok(store.user(record.user)?.map(|user| (user, record)))
+}
+
+/// Revokes a token: deletes it and returns what it was, if it was known
+/// and unexpired. An expired token's record is deleted too, but counts as
+/// unknown.
+pub fn revoke(store: &dyn Store, token: &str) -> StoreResult<Option<TokenRecord>> {
+    Ok(store
+        .delete_token(&hash(token))?
+        .filter(|record| !is_expired(record)))
+}
+
+fn is_expired(record: &TokenRecord) -> bool {
+    record.expires_at.is_some_and(|at| at <= now())
 }
 
 /// The SHA-256 of a token: what the store keeps. Tokens carry 256 bits of

@@ -77,6 +77,13 @@ impl Committer {
         generation
     }
 
+    /// Waits until every write made so far is on disk.
+    pub(crate) async fn flushed(&self) {
+        let generation = self.request();
+        // The sender lives in `self`: the watch cannot close while we wait.
+        let _ = self.watch().wait_for(|done| *done >= generation).await;
+    }
+
     /// The generation of the newest completed flush, live.
     pub(crate) fn watch(&self) -> watch::Receiver<u64> {
         self.flushed.subscribe()

@@ -21,6 +21,8 @@ pub struct Config {
     pub hub_idle: Duration,
     /// How many commands may wait for one hub.
     pub hub_inbox: usize,
+    /// How long a session token from sign-up or login stays valid.
+    pub session_ttl: Duration,
 }
 
 impl Config {
@@ -33,6 +35,7 @@ impl Config {
             hello_timeout: Duration::from_secs(10),
             hub_idle: Duration::from_secs(30),
             hub_inbox: 4096,
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

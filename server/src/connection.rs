@@ -6,22 +6,31 @@
 //! flushes once per batch, so a burst of fan-out costs one write call, not
 //! one per frame. Either side ending ends the other: the reader asks the
 //! writer to close through the outlet's control, and the reader stops when
-//! the writer has been asked to close (slow consumer, shutdown).
+//! the writer has been asked to close (slow consumer, shutdown, logout).
+//!
+//! An accepted connection is listed in the live registry (`live`) under its
+//! token and user until it ends, and is closed with 4001 when its token
+//! expires.
 
 use crate::access::Principal;
-use crate::auth::authenticate;
+use crate::auth::{self, authenticate_hash};
+use crate::live::Registration;
 use crate::outlet::{Outbox, Outlet, Work};
 use crate::server::ServerState;
 use crate::session::Session;
+use crate::time::now;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use switchboard_protocol::codec::{decode, probe_request_id, Encoding};
+use switchboard_protocol::ids::Millis;
 use switchboard_protocol::model::TeamInfo;
 use switchboard_protocol::server::{ErrorFrame, Welcome};
 use switchboard_protocol::{close, ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
+use tokio::time::Instant;
 
 /// How long the goodbye (last frames and the close frame) may take.
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -33,10 +42,16 @@ pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: 
     let (sink, mut stream) = socket.split();
     let writer = tokio::spawn(write_loop(sink, Arc::clone(&outbox), encoding));
 
-    if let Some(principal) = hello(&mut stream, &state, &outlet).await {
+    if let Some(accepted) = hello(&mut stream, &state, &outlet).await {
+        let Accepted {
+            principal,
+            expires,
+            registration,
+        } = accepted;
         let mut session = Session::new(Arc::clone(&state), principal, outlet.clone());
-        read_loop(&mut stream, &state, &outlet, &outbox, &mut session).await;
+        read_loop(&mut stream, &state, &outlet, &outbox, &mut session, expires).await;
         session.close();
+        drop(registration);
     }
     // Normal closure unless something already chose a code.
     outlet.close(close::NORMAL, "");
@@ -49,13 +64,22 @@ pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: 
     tracing::debug!(conn, "connection closed");
 }
 
+/// A connection whose hello was accepted.
+struct Accepted {
+    principal: Principal,
+    /// When its token expires, if it does.
+    expires: Option<Instant>,
+    /// Its place among the live connections, for as long as it lasts.
+    registration: Registration,
+}
+
 /// Waits for the hello and answers it; returns the authenticated user, or
 /// None after asking the writer to close with the reason.
 async fn hello(
     stream: &mut SplitStream<WebSocket>,
     state: &ServerState,
     outlet: &Outlet,
-) -> Option<Principal> {
+) -> Option<Accepted> {
     let deadline = tokio::time::Instant::now() + state.config.hello_timeout;
     let frame = loop {
         let message = match tokio::time::timeout_at(deadline, stream.next()).await {
@@ -97,10 +121,12 @@ async fn hello(
         return None;
     }
     let store = state.store.as_ref();
-    let welcome = authenticate(store, &hello.token).and_then(|found| {
+    let token_hash = auth::hash(&hello.token);
+    let welcome = authenticate_hash(store, &token_hash).and_then(|found| {
         let Some((user, token)) = found else {
             return Ok(None);
         };
+        let expires = token.expires_at.and_then(instant_of);
         let memberships = store.memberships(user.id)?;
         let mut teams: Vec<TeamInfo> = Vec::with_capacity(memberships.len());
         for (team, role) in &memberships {
@@ -113,9 +139,9 @@ async fn hello(
             token.kind,
             memberships.into_iter().collect::<HashMap<_, _>>(),
         );
-        Ok(Some((principal, teams)))
+        Ok(Some((principal, teams, expires)))
     });
-    let (principal, teams) = match welcome {
+    let (principal, teams, expires) = match welcome {
         Ok(Some(found)) => found,
         Ok(None) => {
             outlet.close(close::UNAUTHORIZED, "unknown, expired or revoked token");
@@ -127,6 +153,22 @@ async fn hello(
             return None;
         }
     };
+    // Listed first, then checked again: a logout that deleted the token
+    // after the check above either finds this connection listed and closes
+    // it, or is seen here.
+    let registration = state.live.register(token_hash, principal.user.id, outlet);
+    match store.token(&token_hash) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            outlet.close(close::UNAUTHORIZED, "the token was revoked");
+            return None;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store error during hello");
+            outlet.close(close::INTERNAL, "internal error");
+            return None;
+        }
+    }
     outlet.send(&ServerFrame::Welcome(Welcome {
         version: PROTOCOL_VERSION,
         connection: outlet.conn,
@@ -135,7 +177,17 @@ async fn hello(
         limits: state.config.limits.advertised(),
     }));
     tracing::debug!(conn = outlet.conn, user = %principal.user.id, "hello");
-    Some(principal)
+    Some(Accepted {
+        principal,
+        expires,
+        registration,
+    })
+}
+
+/// The runtime's instant at a wall-clock time (now, if it has passed);
+/// None if it is too far ahead to represent, which is as good as never.
+fn instant_of(at: Millis) -> Option<Instant> {
+    Instant::now().checked_add(Duration::from_millis(at.0.saturating_sub(now().0)))
 }
 
 async fn read_loop(
@@ -144,8 +196,16 @@ async fn read_loop(
     outlet: &Outlet,
     outbox: &Outbox,
     session: &mut Session,
+    expires: Option<Instant>,
 ) {
     let mut stop = state.stop.clone();
+    let expiry = async {
+        match expires {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(expiry);
     loop {
         let message = tokio::select! {
             message = stream.next() => message,
@@ -154,6 +214,10 @@ async fn read_loop(
                 return;
             }
             _ = outbox.closed() => return,
+            () = &mut expiry => {
+                outlet.close(close::UNAUTHORIZED, "the token expired");
+                return;
+            }
         };
         let message = match message {
             None => return,

@@ -1,11 +1,15 @@
 //! The demo seed: an account with two teams, a Manager and two Members,
 //! contacts and a few conversations, so that a fresh server has something
 //! to log in to and look at. Seeding happens once per data folder; every
-//! start with `--demo` issues fresh tokens for the demo users.
+//! start with `--demo` issues fresh tokens for the demo users, and gives
+//! [`DEMO_PASSWORD`] to any demo user without a password, so that the
+//! browser app can log in as them. The password is public: demo data only.
 
 use crate::admin::{
-    add_member, create_account, create_team, create_user, token_for_email, AdminError, NewUser,
+    add_member, create_account, create_team, create_user, set_password, token_for_email,
+    AdminError, NewUser,
 };
+use crate::password::{self, Password};
 use crate::store::{ContactRecord, ConversationRecord, Entry, Store, TokenKind};
 use crate::time::now;
 use std::time::Duration;
@@ -34,6 +38,10 @@ pub const DEMO_USERS: [(&str, &str, &str, Role); 3] = [
     ),
 ];
 
+/// The password of every demo user. Printed at start and written in the
+/// README: it protects nothing, and must never be a real user's.
+pub const DEMO_PASSWORD: &str = "switchboard-demo";
+
 /// How long demo tokens last.
 const DEMO_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -48,12 +56,23 @@ pub struct DemoLogin {
     pub token: String,
 }
 
-/// Seeds the demo data unless it is there, then issues a token per demo user.
+/// Seeds the demo data unless it is there, sets the demo password where
+/// none is set, then issues a token per demo user.
 /// Must run before the server starts on this store: it writes team streams
 /// directly, as their only writer at that moment.
 pub fn seed(store: &dyn Store) -> Result<Vec<DemoLogin>, AdminError> {
     if store.user_by_email(DEMO_USERS[0].0)?.is_none() {
         seed_data(store)?;
+    }
+    for (email, ..) in DEMO_USERS {
+        let has_password = store
+            .user_by_email(email)?
+            .is_some_and(|user| user.password_hash.is_some());
+        if !has_password {
+            let hash = password::hash(&Password::new(DEMO_PASSWORD))
+                .map_err(|e| AdminError::Invalid(e.to_string()))?;
+            set_password(store, email, hash)?;
+        }
     }
     DEMO_USERS
         .iter()

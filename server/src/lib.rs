@@ -1,7 +1,9 @@
 //! Switchboard's chat server.
 //!
-//! The path of a message: [`http`] accepts the WebSocket upgrade;
-//! `connection` runs a reader and a writer per socket; `session` checks
+//! The path of a message: `http` accepts the WebSocket upgrade (and serves
+//! sign-up, login and logout as JSON, with [`password`] and [`auth`]);
+//! `connection` runs a reader and a writer per socket, listed in `live` by
+//! token and user so that a revocation reaches them; `session` checks
 //! every request against [`access`]; the team's `hub` assigns offsets and
 //! seqs, writes through the [`store`], waits for the group commit
 //! (`commit`), then acknowledges and fans out, encoding each event once.
@@ -18,7 +20,9 @@ mod connection;
 pub mod demo;
 mod http;
 mod hub;
+mod live;
 mod outlet;
+pub mod password;
 mod server;
 mod session;
 pub mod store;

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use switchboard_protocol::ids::{AccountId, TeamId};
 use switchboard_protocol::model::Role;
 use switchboard_server::admin::{self, NewUser};
+use switchboard_server::password::{self, Password};
 use switchboard_server::store::{SledStore, Store, TokenKind};
 use switchboard_server::{demo, Config, Server};
 
@@ -60,6 +61,9 @@ enum AdminCommand {
         owner_name: String,
         #[arg(long)]
         owner_handle: Option<String>,
+        /// Read the owner's password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
     },
     /// Creates a team in an account; the owner becomes its Manager.
     CreateTeam {
@@ -81,6 +85,15 @@ enum AdminCommand {
         name: String,
         #[arg(long)]
         handle: Option<String>,
+        /// Read the user's password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sets a user's password, read from the first line of stdin (never
+    /// from the command line, where other users of the machine could see it).
+    SetPassword {
+        #[arg(long)]
+        email: String,
     },
     /// Gives a user (by email) a role in a team.
     AddMember {
@@ -163,6 +176,13 @@ async fn serve(listen: SocketAddr, data: PathBuf, with_demo: bool) -> anyhow::Re
             login.email, login.role, login.token
         );
     }
+    if !logins.is_empty() {
+        let _ = writeln!(
+            out,
+            "demo password (DEMO DATA ONLY, public, never for real users): {}   log in at POST http://{addr}/api/login",
+            demo::DEMO_PASSWORD
+        );
+    }
     if let Some(login) = logins.first() {
         let _ = writeln!(
             out,
@@ -212,13 +232,15 @@ fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
             owner_email,
             owner_name,
             owner_handle,
+            password_stdin,
         } => {
             let owner = NewUser {
                 email: owner_email,
                 name: owner_name,
                 handle: owner_handle,
             };
-            let (account, owner) = admin::create_account(store, &name, &owner)?;
+            let hash = password_stdin.then(read_password).transpose()?;
+            let (account, owner) = admin::create_account_with_password(store, &name, &owner, hash)?;
             println!("account {} owner {}", account.id, owner.id);
         }
         AdminCommand::CreateTeam {
@@ -234,16 +256,24 @@ fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
             email,
             name,
             handle,
+            password_stdin,
         } => {
-            let user = admin::create_user(
+            let hash = password_stdin.then(read_password).transpose()?;
+            let user = admin::create_user_with_password(
                 store,
                 &NewUser {
                     email,
                     name,
                     handle,
                 },
+                hash,
             )?;
             println!("user {}", user.id);
+        }
+        AdminCommand::SetPassword { email } => {
+            let hash = read_password()?;
+            let user = admin::set_password(store, &email, hash)?;
+            println!("password set for user {}", user.id);
         }
         AdminCommand::AddMember { team, email, role } => {
             let user = store
@@ -272,4 +302,20 @@ fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads a password from the first line of stdin and hashes it.
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        // No echo suppression without another dependency: say so.
+        eprint!("password (typed text is visible; prefer piping it in): ");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password = Password::new(line.trim_end_matches(['\n', '\r']));
+    Ok(password::hash(&password)?)
 }

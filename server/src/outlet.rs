@@ -7,6 +7,10 @@
 //! the server hold unbounded memory for it. The client resumes from its
 //! last offset and loses nothing.
 //!
+//! A close for a revoked token or changed access ([`drops_queue`]) also
+//! drops what is queued: once the close is asked for, no frame already
+//! queued or pushed later reaches the socket.
+//!
 //! The writer takes the whole outbox at once and writes it with one flush,
 //! so a burst of fan-out costs one lock and one write call per connection.
 //! An idle connection's outbox holds no allocation at all: with many idle
@@ -51,9 +55,23 @@ struct State {
 pub(crate) enum Work {
     /// Write these frames, then come back.
     Write(VecDeque<Bytes>),
-    /// Write these frames (unless the close is for a slow consumer), then
+    /// Write these frames (none if the close code [drops the queue]), then
     /// send a close frame with this code and reason.
+    ///
+    /// [drops the queue]: drops_queue
     Close(VecDeque<Bytes>, u16, String),
+}
+
+/// Whether a close with `code` drops the frames still queued rather than
+/// writing them first: the peer stopped reading (slow consumer), so waiting
+/// on it is pointless; or it may no longer read them (its token was revoked
+/// or its access changed), so writing them would leak what it lost the
+/// right to see.
+pub(crate) fn drops_queue(code: u16) -> bool {
+    matches!(
+        code,
+        close::SLOW_CONSUMER | close::UNAUTHORIZED | close::ACCESS_CHANGED
+    )
 }
 
 impl Outbox {
@@ -70,8 +88,7 @@ impl Outbox {
             {
                 let mut state = self.lock();
                 if let Some((code, reason)) = state.close.clone() {
-                    let frames = if code == close::SLOW_CONSUMER {
-                        // The peer stopped reading: waiting on it is pointless.
+                    let frames = if drops_queue(code) {
                         VecDeque::new()
                     } else {
                         std::mem::take(&mut state.frames)

@@ -10,6 +10,7 @@ use crate::commit::{Committer, Flusher};
 use crate::config::Config;
 use crate::http;
 use crate::hub::{HubContext, Registry};
+use crate::live::LiveConnections;
 use crate::store::{SledStore, Store, StoreError};
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
@@ -63,6 +64,11 @@ pub(crate) struct ServerState {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) registry: Arc<Registry>,
     pub(crate) config: Arc<Config>,
+    /// The group committer, for writes outside hubs (sign-up, logout) to
+    /// wait until they are on disk.
+    pub(crate) committer: Arc<Committer>,
+    /// Every connection past its hello, by token and by user.
+    pub(crate) live: Arc<LiveConnections>,
     /// Fires once when the server stops.
     pub(crate) stop: watch::Receiver<bool>,
     /// Held by every connection task (through this state); the server
@@ -118,7 +124,7 @@ impl Server {
             Committer::start(Arc::clone(&store)).map_err(ServerError::Flusher)?;
         let registry = Registry::new(HubContext {
             store: Arc::clone(&store),
-            committer,
+            committer: Arc::clone(&committer),
             config: Arc::clone(&config),
             stop: stop_rx.clone(),
             alive: alive_tx.clone(),
@@ -127,6 +133,8 @@ impl Server {
             store: Arc::clone(&store),
             registry,
             config,
+            committer,
+            live: LiveConnections::new(),
             stop: stop_rx.clone(),
             _alive: alive_tx,
             connections: AtomicU64::new(0),

@@ -200,3 +200,29 @@ fn protocol_md_examples_are_real_frames() {
     let hex_hello = hex(&encode(Encoding::MsgPack, &hello).unwrap());
     assert!(doc.contains(&format!("`{hex_hello}`")), "{hex_hello}");
 }
+
+#[test]
+fn close_codes_keep_their_numbers_and_reconnect_rules() {
+    use switchboard_protocol::close::*;
+    let table = [
+        (NORMAL, 1000, false),
+        (PROTOCOL_ERROR, 1002, true),
+        (TOO_BIG, 1009, true),
+        (INTERNAL, 1011, true),
+        (RESTART, 1012, true),
+        (HELLO_REQUIRED, 4000, false),
+        (UNAUTHORIZED, 4001, false),
+        (UNSUPPORTED_VERSION, 4002, false),
+        (HELLO_TIMEOUT, 4003, true),
+        (SLOW_CONSUMER, 4008, true),
+        (ACCESS_CHANGED, 4009, true),
+    ];
+    for (code, number, reconnect) in table {
+        assert_eq!(code, number);
+        assert_eq!(should_reconnect(code), reconnect, "close code {code}");
+    }
+    assert!(
+        should_reconnect(4999),
+        "an unknown code is treated like 1011"
+    );
+}

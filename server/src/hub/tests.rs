@@ -49,6 +49,7 @@ fn fixture_with(hub_idle: Duration) -> Fixture {
         name: "A".into(),
         handle: "a".into(),
         created_at: Millis(0),
+        password_hash: None,
     };
     let principal = Principal::new(
         user,

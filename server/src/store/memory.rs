@@ -130,6 +130,10 @@ impl Directory for MemoryStore {
     fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
         Ok(self.lock().tokens.get(hash).cloned())
     }
+
+    fn delete_token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        Ok(self.lock().tokens.remove(hash))
+    }
 }
 
 impl Timeline for MemoryStore {

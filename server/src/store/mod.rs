@@ -2,7 +2,7 @@
 //! implementation for production and an in-memory one for unit tests.
 //!
 //! Invariants every implementation keeps:
-//! - [`Store::commit`] is atomic: after a crash, an entry is either wholly
+//! - [`Timeline::commit`] is atomic: after a crash, an entry is either wholly
 //!   present (log record, message, idempotency key) or wholly absent.
 //! - Writes become durable only when a later [`Store::flush`] returns; reads
 //!   see writes at once, flushed or not.
@@ -115,6 +115,8 @@ pub trait Directory {
     fn put_token(&self, hash: &[u8; 32], token: &TokenRecord) -> StoreResult<()>;
     /// A token by the hash of its secret.
     fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
+    /// Deletes a token by the hash of its secret; returns what it was.
+    fn delete_token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
 }
 
 /// Contacts, conversations, and each team's stream of events.

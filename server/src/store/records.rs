@@ -62,7 +62,7 @@ impl TeamRecord {
 }
 
 /// A user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
     /// Its id.
     pub id: UserId,
@@ -74,6 +74,27 @@ pub struct UserRecord {
     pub handle: String,
     /// When it was created.
     pub created_at: Millis,
+    /// The Argon2id PHC string of the password, if one was set (a user
+    /// created by an admin or invited may have none yet, and cannot log in
+    /// with a password until they do). Records from before passwords read
+    /// as None.
+    #[serde(default)]
+    pub password_hash: Option<String>,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Even a hash is kept out of logs: it is what an offline guesser
+        // would need.
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("handle", &self.handle)
+            .field("created_at", &self.created_at)
+            .field("password_hash", &self.password_hash.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// What a token stands for.

@@ -1,19 +1,20 @@
 //! The binary as README.md tells people to use it: `serve --demo` gives a
 //! world to log in to, and `admin` builds one by hand.
 
+use crate::api_client::*;
 use crate::util::*;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use switchboard_client::HistoryQuery;
 use switchboard_protocol::model::Role;
 
 fn admin(data: &std::path::Path, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["admin", "--data"])
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("the binary runs");
+    admin_with_stdin(data, args, "")
+}
+
+/// Runs an admin command with `stdin` as its standard input.
+fn admin_with_stdin(data: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    let output = try_admin(data, args, stdin);
     assert!(
         output.status.success(),
         "admin {args:?} failed: {}",
@@ -22,21 +23,49 @@ fn admin(data: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
 
+fn try_admin(data: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["admin", "--data"])
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut input = child.stdin.take().unwrap();
+    // A command that reads nothing may have exited already: ignore EPIPE.
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    child.wait_with_output().expect("the binary ends")
+}
+
 #[tokio::test]
 async fn serve_demo_prints_tokens_that_log_in_to_a_seeded_world() {
     let dir = tempfile::tempdir().unwrap();
     let server = ChildServer::start(dir.path(), &["--demo"]);
     let mut tokens = Vec::new();
-    while tokens.len() < 3 {
+    let mut password = None;
+    while tokens.len() < 3 || password.is_none() {
         let line = server
             .lines
             .recv_timeout(Duration::from_secs(10))
-            .expect("the demo logins are printed");
+            .expect("the demo logins and password are printed");
         if let Some((_, token)) = line.split_once(" token ") {
             assert!(line.starts_with("demo login: "), "{line}");
             tokens.push(token.to_string());
         }
+        if let Some(rest) = line.strip_prefix("demo password (DEMO DATA ONLY") {
+            let (_, rest) = rest.split_once("): ").unwrap();
+            password = rest.split_whitespace().next().map(str::to_string);
+        }
     }
+    // The browser app's way in: the printed password logs in over HTTP.
+    let password = password.unwrap();
+    let login = log_in(server.addr(), "maya@demo.switchboard.test", &password).await;
+    assert_eq!(login.status, 200);
+    assert_eq!(login.json()["user"]["handle"], "maya");
     let (maya, _events) = connect(&server.url, &tokens[0]).await;
     let welcome = maya.welcome();
     assert_eq!(welcome.user.handle, "maya");
@@ -118,4 +147,55 @@ async fn admin_commands_build_a_world_whose_token_says_hello() {
     assert_eq!(welcome.teams.len(), 1);
     assert_eq!(welcome.teams[0].name, "Recruiting");
     assert_eq!(welcome.teams[0].role, Role::Member);
+}
+
+#[tokio::test]
+async fn admin_passwords_come_from_stdin_and_log_in_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    admin_with_stdin(
+        data,
+        &[
+            "create-user",
+            "--email",
+            "bo@acme.test",
+            "--name",
+            "Bo",
+            "--password-stdin",
+        ],
+        "first password\n",
+    );
+    admin(
+        data,
+        &["create-user", "--email", "cy@acme.test", "--name", "Cy"],
+    );
+    let weak = try_admin(
+        data,
+        &["set-password", "--email", "cy@acme.test"],
+        "short\n",
+    );
+    assert!(!weak.status.success());
+    let stderr = String::from_utf8_lossy(&weak.stderr);
+    assert!(stderr.contains("at least 10 characters"), "{stderr}");
+    admin_with_stdin(
+        data,
+        &["set-password", "--email", "cy@acme.test"],
+        "cy's new password\r\n",
+    );
+    admin_with_stdin(
+        data,
+        &["set-password", "--email", "bo@acme.test"],
+        "second password\n",
+    );
+
+    let server = ChildServer::start(data, &[]);
+    let addr = server.addr();
+    assert_eq!(
+        log_in(addr, "bo@acme.test", "first password").await.status,
+        401
+    );
+    let bo = token_by_login(addr, "bo@acme.test", "second password").await;
+    let (client, _events) = connect(&server.url, &bo).await;
+    assert_eq!(client.welcome().user.name, "Bo");
+    token_by_login(addr, "cy@acme.test", "cy's new password").await;
 }

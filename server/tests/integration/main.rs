@@ -2,10 +2,13 @@
 //! folder, driven through the client SDK or a raw WebSocket client. They
 //! compile into one binary and share `util`.
 
+mod api_client;
+mod auth;
 mod chat;
 mod cli;
 mod concurrency;
 mod durability;
 mod malformed;
 mod resume;
+mod secrets;
 mod util;

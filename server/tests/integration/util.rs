@@ -1,6 +1,7 @@
 //! Shared test fixtures: a real server on 127.0.0.1:0 over a temporary
 //! data folder, a seeded world of two accounts, and a raw WebSocket client
-//! for speaking the protocol byte by byte.
+//! for speaking the protocol byte by byte. The JSON endpoints' client is
+//! in `api_client`.
 
 use futures::{SinkExt, StreamExt};
 use std::io::{BufRead, BufReader};
@@ -95,7 +96,19 @@ impl TestServer {
     }
 
     pub async fn start_with(config: Config) -> TestServer {
-        let server = Server::start(config).await.expect("server starts");
+        // A restart in the same process may find sled's file lock still
+        // held for a moment by the previous instance's background thread.
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let server = loop {
+            match Server::start(config.clone()).await {
+                Ok(server) => break server,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    eprintln!("server start failed, retrying: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("server starts: {e}"),
+            }
+        };
         let addr = server.local_addr();
         TestServer { server, addr }
     }
@@ -291,6 +304,15 @@ impl ChildServer {
             url: format!("ws://{addr}/ws"),
             lines,
         }
+    }
+
+    /// The server's address, for HTTP.
+    pub fn addr(&self) -> SocketAddr {
+        self.url
+            .trim_start_matches("ws://")
+            .trim_end_matches("/ws")
+            .parse()
+            .expect("an address")
     }
 
     pub fn kill_9(mut self) {

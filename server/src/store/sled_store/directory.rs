@@ -112,4 +112,11 @@ impl Directory for SledStore {
     fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
         Self::get(&self.tokens, "token", hash)
     }
+
+    fn delete_token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        self.tokens
+            .remove(hash)?
+            .map(|bytes| from_bytes("token", &bytes))
+            .transpose()
+    }
 }

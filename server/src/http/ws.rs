@@ -1,16 +1,13 @@
-//! HTTP on the listening port: the WebSocket endpoint and health.
-//!
-//! The upgrade is where a connection's shape is decided: its encoding (by
-//! subprotocol) and tungstenite's buffer sizes and message limits, which
-//! default to sizes far too generous for many idle connections.
+//! The WebSocket endpoint. The upgrade is where a connection's shape is
+//! decided: its encoding (by subprotocol) and tungstenite's buffer sizes
+//! and message limits, which default to sizes far too generous for many
+//! idle connections.
 
 use crate::connection;
 use crate::server::ServerState;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use std::sync::Arc;
 use switchboard_protocol::codec::{Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK};
 
@@ -23,14 +20,11 @@ const READ_BUFFER: usize = 1024;
 /// this is also what a once-busy connection keeps holding.
 const WRITE_BUFFER: usize = 8 * 1024;
 
-pub(crate) fn router(state: Arc<ServerState>) -> Router {
-    Router::new()
-        .route("/ws", get(upgrade))
-        .route("/healthz", get(|| async { "ok" }))
-        .with_state(state)
-}
-
-async fn upgrade(State(state): State<Arc<ServerState>>, ws: WebSocketUpgrade) -> Response {
+/// Upgrades `GET /ws` to a WebSocket and serves it.
+pub(super) async fn upgrade(
+    State(state): State<Arc<ServerState>>,
+    ws: WebSocketUpgrade,
+) -> Response {
     let max = state.config.limits.max_frame_bytes;
     let ws = ws
         .protocols([SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON])

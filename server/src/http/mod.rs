@@ -1,0 +1,23 @@
+//! HTTP on the listening port: the WebSocket endpoint (`/ws`, see [`ws`]),
+//! the JSON account endpoints under `/api` ([`api`]: sign-up, login,
+//! logout) and health (`/healthz`).
+//!
+//! Every answer under `/api` is JSON, errors included (see [`error`]), so
+//! that a browser app can branch on a stable code.
+
+mod api;
+mod error;
+mod ws;
+
+use crate::server::ServerState;
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+
+pub(crate) fn router(state: Arc<ServerState>) -> Router {
+    Router::new()
+        .route("/ws", get(ws::upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/api", api::router())
+        .with_state(state)
+}

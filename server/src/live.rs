@@ -1,0 +1,187 @@
+//! The live connections of the server, indexed by the token they said
+//! hello with and by their user, so that revoking a token (logout) or
+//! changing a user's access can reach every connection concerned at once.
+//!
+//! Invariants:
+//! - A connection is listed from just after its hello was accepted until
+//!   its [`Registration`] is dropped, when the connection ends; the two
+//!   indexes always list the same connections.
+//! - Closing through the registry only asks the connections to close (see
+//!   `Outlet::close`); each removes itself as it ends. A close code that
+//!   drops the queue (`outlet::drops_queue`) means no frame queued for the
+//!   connection is written after the request.
+//! - A revocation and a hello racing each other cannot leave a revoked
+//!   connection open: the revoker deletes the token before it closes the
+//!   listed connections, and a hello registers before it checks once more
+//!   that its token still exists (see `connection::hello`).
+
+use crate::outlet::{ConnId, Outlet};
+use dashmap::DashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+use switchboard_protocol::ids::UserId;
+
+/// A token's identity in the registry: the SHA-256 the store keeps.
+pub(crate) type TokenHash = [u8; 32];
+
+/// Who is connected, by token and by user.
+#[derive(Default)]
+pub(crate) struct LiveConnections {
+    by_token: DashMap<TokenHash, Vec<Outlet>>,
+    by_user: DashMap<UserId, Vec<Outlet>>,
+}
+
+/// A connection's place in the registry; dropping it removes the connection.
+pub(crate) struct Registration {
+    live: Arc<LiveConnections>,
+    token: TokenHash,
+    user: UserId,
+    conn: ConnId,
+}
+
+impl LiveConnections {
+    /// An empty registry.
+    pub(crate) fn new() -> Arc<LiveConnections> {
+        Arc::new(LiveConnections::default())
+    }
+
+    /// Lists a connection that said hello with `token` as `user`.
+    pub(crate) fn register(
+        self: &Arc<Self>,
+        token: TokenHash,
+        user: UserId,
+        outlet: &Outlet,
+    ) -> Registration {
+        self.by_token.entry(token).or_default().push(outlet.clone());
+        self.by_user.entry(user).or_default().push(outlet.clone());
+        Registration {
+            live: Arc::clone(self),
+            token,
+            user,
+            conn: outlet.conn,
+        }
+    }
+
+    /// Asks every connection of a token to close; returns how many there were.
+    pub(crate) fn close_token(&self, token: &TokenHash, code: u16, reason: &str) -> usize {
+        close_all(listed(&self.by_token, token), code, reason)
+    }
+
+    /// Asks every connection of a user to close; returns how many there were.
+    #[allow(
+        dead_code,
+        reason = "for role and membership changes (issue 4), which close with ACCESS_CHANGED"
+    )]
+    pub(crate) fn close_user(&self, user: UserId, code: u16, reason: &str) -> usize {
+        close_all(listed(&self.by_user, &user), code, reason)
+    }
+
+    /// How many connections a user has open.
+    #[allow(dead_code, reason = "for presence and tests")]
+    pub(crate) fn count_user(&self, user: UserId) -> usize {
+        self.by_user.get(&user).map_or(0, |outlets| outlets.len())
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        unlist(&self.live.by_token, &self.token, self.conn);
+        unlist(&self.live.by_user, &self.user, self.conn);
+    }
+}
+
+/// A copy of the outlets under `key`, so that no map lock is held while
+/// they are closed.
+fn listed<K: Eq + Hash>(map: &DashMap<K, Vec<Outlet>>, key: &K) -> Vec<Outlet> {
+    map.get(key)
+        .map(|outlets| outlets.clone())
+        .unwrap_or_default()
+}
+
+fn close_all(outlets: Vec<Outlet>, code: u16, reason: &str) -> usize {
+    for outlet in &outlets {
+        outlet.close(code, reason);
+    }
+    outlets.len()
+}
+
+/// Removes one connection from `key`'s list, and the list once empty.
+fn unlist<K: Eq + Hash>(map: &DashMap<K, Vec<Outlet>>, key: &K, conn: ConnId) {
+    let now_empty = match map.get_mut(key) {
+        Some(mut outlets) => {
+            outlets.retain(|outlet| outlet.conn != conn);
+            outlets.is_empty()
+        }
+        None => false,
+    };
+    // The guard above is dropped: removing takes the shard's lock again.
+    if now_empty {
+        map.remove_if(key, |_, outlets| outlets.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outlet::{Outbox, Work};
+    use switchboard_protocol::codec::Encoding;
+    use switchboard_protocol::server::ServerFrame;
+    use switchboard_protocol::{close, RequestId};
+
+    fn outlet(conn: ConnId) -> (Outlet, Arc<Outbox>) {
+        Outlet::new(conn, Encoding::MsgPack, 16)
+    }
+
+    fn pong() -> ServerFrame {
+        ServerFrame::Result(switchboard_protocol::server::ResultFrame {
+            id: RequestId(1),
+            result: switchboard_protocol::server::Reply::Pong,
+        })
+    }
+
+    #[tokio::test]
+    async fn closing_a_token_closes_its_connections_only_and_drops_their_queue() {
+        let live = LiveConnections::new();
+        let (a, a_box) = outlet(1);
+        let (b, b_box) = outlet(2);
+        let (c, c_box) = outlet(3);
+        let _a = live.register([1; 32], UserId(7), &a);
+        let _b = live.register([1; 32], UserId(7), &b);
+        let _c = live.register([2; 32], UserId(7), &c);
+        assert!(a.send(&pong()));
+        assert_eq!(
+            live.close_token(&[1; 32], close::UNAUTHORIZED, "logged out"),
+            2
+        );
+        assert!(!a.send(&pong()), "nothing is queued after the close");
+        match a_box.work().await {
+            Work::Close(frames, code, _) => {
+                assert!(frames.is_empty(), "the queued frame is dropped");
+                assert_eq!(code, close::UNAUTHORIZED);
+            }
+            Work::Write(_) => panic!("expected a close"),
+        }
+        assert_eq!(b_box.closed().await, close::UNAUTHORIZED);
+        assert!(c.send(&pong()), "another token's connection stays open");
+        assert!(matches!(c_box.work().await, Work::Write(f) if f.len() == 1));
+        assert_eq!(live.count_user(UserId(7)), 3, "closing does not unlist");
+    }
+
+    #[tokio::test]
+    async fn closing_a_user_reaches_every_token_and_ended_connections_unlist() {
+        let live = LiveConnections::new();
+        let (a, _a_box) = outlet(1);
+        let (b, b_box) = outlet(2);
+        let (c, _c_box) = outlet(3);
+        let ra = live.register([1; 32], UserId(7), &a);
+        let _rb = live.register([2; 32], UserId(7), &b);
+        let _rc = live.register([3; 32], UserId(8), &c);
+        drop(ra);
+        assert_eq!(live.count_user(UserId(7)), 1);
+        assert_eq!(live.close_token(&[1; 32], close::UNAUTHORIZED, ""), 0);
+        assert!(!live.by_token.contains_key(&[1; 32]), "empty lists go");
+        assert_eq!(live.close_user(UserId(7), close::ACCESS_CHANGED, "role"), 1);
+        assert_eq!(b_box.closed().await, close::ACCESS_CHANGED);
+        assert!(c.send(&pong()), "another user's connection stays open");
+    }
+}
