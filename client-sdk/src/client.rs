@@ -249,7 +249,7 @@ impl Client {
         self.commands.closed().await;
     }
 
-    async fn call(&self, call: Call) -> Result<Reply, Error> {
+    pub(crate) async fn call(&self, call: Call) -> Result<Reply, Error> {
         self.request(|reply| Command::Call { call, reply }).await
     }
 
@@ -269,6 +269,6 @@ impl Client {
     }
 }
 
-fn unexpected(expected: &str, got: &Reply) -> Error {
+pub(crate) fn unexpected(expected: &str, got: &Reply) -> Error {
     Error::Protocol(format!("expected a {expected} reply, got {got:?}"))
 }

@@ -117,6 +117,8 @@ pub(crate) enum Call {
         seq: Seq,
     },
     Ping,
+    /// A request about teams, members or usage (see `manage`).
+    Manage(crate::manage::ManageRequest),
 }
 
 impl Call {
@@ -155,6 +157,7 @@ impl Call {
                 seq,
             }),
             Call::Ping => ClientFrame::Ping(client::Ping { id }),
+            Call::Manage(request) => request.into_frame(id),
         }
     }
 }

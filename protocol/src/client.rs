@@ -5,6 +5,9 @@
 //! reply (`result` or `error`) echoes.
 
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
+use crate::manage::{
+    AddMember, CreateTeam, Members, RemoveMember, RemoveTeam, SetRole, UpdateTeam, Usage,
+};
 use crate::model::{NewContact, Position};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +33,22 @@ pub enum ClientFrame {
     MarkRead(MarkRead),
     /// Asks for a `pong` reply; useful to measure round trips.
     Ping(Ping),
+    /// Creates a team in an account (the account's owner only).
+    CreateTeam(CreateTeam),
+    /// Changes a team's settings (owner or Manager).
+    UpdateTeam(UpdateTeam),
+    /// Removes a team (the account's owner only).
+    RemoveTeam(RemoveTeam),
+    /// Lists a team's members with their roles (any member).
+    Members(Members),
+    /// Adds a user to a team by email, inviting an unknown one (owner or Manager).
+    AddMember(AddMember),
+    /// Removes a user from a team (owner or Manager).
+    RemoveMember(RemoveMember),
+    /// Changes a member's role (owner or Manager).
+    SetRole(SetRole),
+    /// Reads an account's usage counters (the account's owner only).
+    Usage(Usage),
 }
 
 impl ClientFrame {
@@ -45,6 +64,14 @@ impl ClientFrame {
             ClientFrame::StartConversation(f) => Some(f.id),
             ClientFrame::MarkRead(f) => Some(f.id),
             ClientFrame::Ping(f) => Some(f.id),
+            ClientFrame::CreateTeam(f) => Some(f.id),
+            ClientFrame::UpdateTeam(f) => Some(f.id),
+            ClientFrame::RemoveTeam(f) => Some(f.id),
+            ClientFrame::Members(f) => Some(f.id),
+            ClientFrame::AddMember(f) => Some(f.id),
+            ClientFrame::RemoveMember(f) => Some(f.id),
+            ClientFrame::SetRole(f) => Some(f.id),
+            ClientFrame::Usage(f) => Some(f.id),
         }
     }
 }

@@ -24,6 +24,9 @@ pub enum ErrorCode {
     NotFound,
     /// The caller can see the thing but may not do this to it.
     Forbidden,
+    /// The request would take something already taken: a team handle, or
+    /// an email registered to someone else.
+    Conflict,
     /// A message or frame is larger than the advertised limit.
     TooLarge,
     /// The caller is sending faster than the advertised rate.
@@ -51,6 +54,7 @@ impl ErrorCode {
             ErrorCode::BadState => "bad_state",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::BadCommand => "bad_command",

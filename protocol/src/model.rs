@@ -44,6 +44,9 @@ pub struct TeamInfo {
     pub handle: String,
     /// The team's chat identity (a phone number or a chat handle).
     pub identity: String,
+    /// The outcome statuses `^deliver` offers in this team.
+    #[serde(default)]
+    pub statuses: Vec<String>,
     /// The caller's role in this team.
     pub role: Role,
 }

@@ -4,7 +4,8 @@
 //! reply per request id); `event` carries what happens in a subscribed team.
 
 use crate::codes::ErrorCode;
-use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId};
+use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
+use crate::manage::{AccountInfo, MemberInfo, UsageInfo};
 use crate::model::{ConversationInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
 use serde::{Deserialize, Serialize};
 
@@ -31,8 +32,12 @@ pub struct Welcome {
     pub connection: u64,
     /// The authenticated user.
     pub user: UserInfo,
-    /// The teams the user belongs to, with their role in each.
+    /// The teams the user belongs to, with their role in each. An account's
+    /// owner is listed as Manager of every team of the account.
     pub teams: Vec<TeamInfo>,
+    /// The accounts the user owns (empty for most users).
+    #[serde(default)]
+    pub accounts: Vec<AccountInfo>,
     /// The limits in force.
     pub limits: Limits,
 }
@@ -81,6 +86,47 @@ pub enum Reply {
     Read(ReadMarker),
     /// The answer to `ping`.
     Pong,
+    /// A team, as created or updated, with the caller's role in it.
+    Team(TeamInfo),
+    /// A team was removed.
+    TeamRemoved {
+        /// The team.
+        team: TeamId,
+    },
+    /// A team's members.
+    Members(MemberList),
+    /// A member, as added or with their new role.
+    Member(MemberAdded),
+    /// A member was removed from a team.
+    MemberRemoved {
+        /// The team.
+        team: TeamId,
+        /// The user.
+        user: UserId,
+    },
+    /// An account's usage counters.
+    Usage(UsageInfo),
+}
+
+/// A team's members, ordered by user id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberList {
+    /// The team.
+    pub team: TeamId,
+    /// Every user holding a role in it.
+    pub members: Vec<MemberInfo>,
+}
+
+/// The answer to `add_member` and `set_role`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAdded {
+    /// The team.
+    pub team: TeamId,
+    /// The member and their role.
+    pub member: MemberInfo,
+    /// True when the email was unknown: a user without a password was
+    /// created and sent an invitation to set one.
+    pub invited: bool,
 }
 
 /// The acknowledgement of a `send`: the message has reached disk.

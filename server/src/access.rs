@@ -4,11 +4,19 @@
 //! The rule that outsiders learn nothing lives here too: a denied read of a
 //! team or conversation is reported by the caller as `not_found`, exactly
 //! like an id that does not exist.
+//!
+//! A principal is a snapshot of the user's access, read once when the
+//! connection says hello ([`load`]). Whoever changes a user's access writes
+//! the store first and then closes the user's connections with 4009
+//! (`ACCESS_CHANGED`), so no connection outlives the access it was given;
+//! a connection registers before it loads its access, so a change racing a
+//! hello is either seen by the load or reaches the new connection.
 
-use crate::store::{ConversationRecord, TokenKind, UserRecord};
-use std::collections::HashMap;
-use switchboard_protocol::ids::TeamId;
-use switchboard_protocol::model::{Role, Sender, SenderKind, UserInfo};
+use crate::store::{ConversationRecord, Store, StoreResult, TokenKind, UserRecord};
+use std::collections::{HashMap, HashSet};
+use switchboard_protocol::ids::{AccountId, TeamId};
+use switchboard_protocol::manage::AccountInfo;
+use switchboard_protocol::model::{Role, Sender, SenderKind, TeamInfo, UserInfo};
 
 /// An authenticated user on one connection, with their roles as of login.
 #[derive(Debug, Clone)]
@@ -17,7 +25,12 @@ pub struct Principal {
     pub user: UserRecord,
     /// How they authenticated.
     pub kind: TokenKind,
+    /// Roles held through membership rows.
     roles: HashMap<TeamId, Role>,
+    /// The accounts the user owns.
+    owned: HashSet<AccountId>,
+    /// The account of every team the user can reach.
+    team_accounts: HashMap<TeamId, AccountId>,
 }
 
 /// Something a principal may try to do.
@@ -33,11 +46,21 @@ pub enum Action {
     Send,
     /// Move one's own read marker in a conversation.
     MarkRead,
+    /// Change a team's settings, members and roles.
+    ManageTeam,
+    /// Remove a team (done to the team; only its account's owner may).
+    RemoveTeam,
+    /// Create a team in an account.
+    CreateTeam,
+    /// Read an account's usage counters.
+    ReadUsage,
 }
 
 /// What an action is done to.
 #[derive(Debug, Clone, Copy)]
 pub enum Resource<'a> {
+    /// An account.
+    Account(AccountId),
     /// A team.
     Team(TeamId),
     /// A conversation.
@@ -49,18 +72,66 @@ impl Principal {
     /// a connection never needs it.
     pub fn new(mut user: UserRecord, kind: TokenKind, roles: HashMap<TeamId, Role>) -> Principal {
         user.password_hash = None;
-        Principal { user, kind, roles }
+        Principal {
+            user,
+            kind,
+            roles,
+            owned: HashSet::new(),
+            team_accounts: HashMap::new(),
+        }
     }
 
-    /// The user's role in a team, if any.
+    /// The same principal, owning `owned` accounts, with the account of
+    /// each team it can reach.
+    pub fn with_accounts(
+        mut self,
+        owned: HashSet<AccountId>,
+        team_accounts: HashMap<TeamId, AccountId>,
+    ) -> Principal {
+        self.owned = owned;
+        self.team_accounts = team_accounts;
+        self
+    }
+
+    /// The user's role in a team, if any. An account's owner is Manager of
+    /// every team of the account, with or without a membership row.
     pub fn role(&self, team: TeamId) -> Option<Role> {
+        if self.owns_account_of(team) {
+            return Some(Role::Manager);
+        }
         self.roles.get(&team).copied()
     }
 
+    /// Whether the user owns the account.
+    pub fn owns(&self, account: AccountId) -> bool {
+        self.owned.contains(&account)
+    }
+
+    /// Whether the user holds a role in any team of the account (and so
+    /// knows that it exists), or owns it.
+    pub fn knows_account(&self, account: AccountId) -> bool {
+        self.owns(account)
+            || self
+                .team_accounts
+                .iter()
+                .any(|(team, a)| *a == account && self.role(*team).is_some())
+    }
+
+    fn owns_account_of(&self, team: TeamId) -> bool {
+        self.team_accounts
+            .get(&team)
+            .is_some_and(|account| self.owned.contains(account))
+    }
+
     /// Whether the principal may do `action` to `resource`. This is the
-    /// permission matrix of DESIGN.md section 2.
+    /// permission matrix of DESIGN.md section 2, the one place it lives.
     pub fn allows(&self, action: Action, resource: Resource<'_>) -> bool {
         let team = match resource {
+            Resource::Account(account) => {
+                // Account-level actions belong to the owner alone.
+                return matches!(action, Action::CreateTeam | Action::ReadUsage)
+                    && self.owns(account);
+            }
             Resource::Team(team) => team,
             Resource::Conversation(conversation) => conversation.team,
         };
@@ -75,6 +146,11 @@ impl Principal {
                 | Action::MarkRead,
                 Some(Role::Manager | Role::Member),
             ) => true,
+            // Settings, members and roles: Managers (and so the owner).
+            (Action::ManageTeam, Some(Role::Manager)) => true,
+            (Action::RemoveTeam, Some(_)) => self.owns_account_of(team),
+            (Action::ManageTeam, Some(Role::Member)) => false,
+            (Action::CreateTeam | Action::ReadUsage, _) => false,
             (_, None) => false,
         }
     }
@@ -100,4 +176,59 @@ impl Principal {
             handle: self.user.handle.clone(),
         }
     }
+}
+
+/// What a user may reach, as read from the store: the principal, and the
+/// teams and accounts its welcome lists.
+pub struct Access {
+    /// The principal.
+    pub principal: Principal,
+    /// The teams it can reach, with its role in each, by id.
+    pub teams: Vec<TeamInfo>,
+    /// The accounts it owns.
+    pub accounts: Vec<AccountInfo>,
+}
+
+/// Reads a user's access: their memberships (of teams that still exist)
+/// and every team of the accounts they own.
+pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult<Access> {
+    let owned = store.accounts_owned(user.id)?;
+    let mut roles = HashMap::new();
+    let mut records = HashMap::new();
+    for (team, role) in store.memberships(user.id)? {
+        // A membership left behind by a removed team grants nothing.
+        if let Some(record) = store.team(team)? {
+            roles.insert(team, role);
+            records.insert(team, record);
+        }
+    }
+    for account in &owned {
+        for team in store.account_teams(account.id)? {
+            if let std::collections::hash_map::Entry::Vacant(slot) = records.entry(team) {
+                if let Some(record) = store.team(team)? {
+                    slot.insert(record);
+                }
+            }
+        }
+    }
+    let team_accounts = records.iter().map(|(id, t)| (*id, t.account)).collect();
+    let owned_ids = owned.iter().map(|a| a.id).collect();
+    let principal = Principal::new(user, kind, roles).with_accounts(owned_ids, team_accounts);
+    let mut teams: Vec<TeamInfo> = records
+        .values()
+        .filter_map(|record| principal.role(record.id).map(|role| record.info(role)))
+        .collect();
+    teams.sort_by_key(|t| t.id);
+    let accounts = owned
+        .into_iter()
+        .map(|a| AccountInfo {
+            id: a.id,
+            name: a.name,
+        })
+        .collect();
+    Ok(Access {
+        principal,
+        teams,
+        accounts,
+    })
 }

@@ -12,7 +12,7 @@
 //! token and user until it ends, and is closed with 4001 when its token
 //! expires.
 
-use crate::access::Principal;
+use crate::access::{self, Access, Principal};
 use crate::auth::{self, authenticate_hash};
 use crate::live::Registration;
 use crate::outlet::{Outbox, Outlet, Work};
@@ -22,12 +22,10 @@ use crate::time::now;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_protocol::codec::{decode, probe_request_id, Encoding};
 use switchboard_protocol::ids::Millis;
-use switchboard_protocol::model::TeamInfo;
 use switchboard_protocol::server::{ErrorFrame, Welcome};
 use switchboard_protocol::{close, ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
 use tokio::time::Instant;
@@ -122,58 +120,41 @@ async fn hello(
     }
     let store = state.store.as_ref();
     let token_hash = auth::hash(&hello.token);
-    let welcome = authenticate_hash(store, &token_hash).and_then(|found| {
-        let Some((user, token)) = found else {
-            return Ok(None);
-        };
-        let expires = token.expires_at.and_then(instant_of);
-        let memberships = store.memberships(user.id)?;
-        let mut teams: Vec<TeamInfo> = Vec::with_capacity(memberships.len());
-        for (team, role) in &memberships {
-            if let Some(record) = store.team(*team)? {
-                teams.push(record.info(*role));
-            }
-        }
-        let principal = Principal::new(
-            user,
-            token.kind,
-            memberships.into_iter().collect::<HashMap<_, _>>(),
-        );
-        Ok(Some((principal, teams, expires)))
-    });
-    let (principal, teams, expires) = match welcome {
+    let (user, token) = match authenticate_hash(store, &token_hash) {
         Ok(Some(found)) => found,
         Ok(None) => {
             outlet.close(close::UNAUTHORIZED, "unknown, expired or revoked token");
             return None;
         }
-        Err(e) => {
-            tracing::error!(error = %e, "store error during hello");
-            outlet.close(close::INTERNAL, "internal error");
-            return None;
-        }
+        Err(e) => return internal(outlet, e),
     };
-    // Listed first, then checked again: a logout that deleted the token
-    // after the check above either finds this connection listed and closes
-    // it, or is seen here.
-    let registration = state.live.register(token_hash, principal.user.id, outlet);
+    let expires = token.expires_at.and_then(instant_of);
+    // Listed first, then checked again and the access read: a logout that
+    // deleted the token, or an access change made, after the reads above
+    // either finds this connection listed and closes it, or is seen below.
+    let registration = state.live.register(token_hash, user.id, outlet);
     match store.token(&token_hash) {
         Ok(Some(_)) => {}
         Ok(None) => {
             outlet.close(close::UNAUTHORIZED, "the token was revoked");
             return None;
         }
-        Err(e) => {
-            tracing::error!(error = %e, "store error during hello");
-            outlet.close(close::INTERNAL, "internal error");
-            return None;
-        }
+        Err(e) => return internal(outlet, e),
     }
+    let Access {
+        principal,
+        teams,
+        accounts,
+    } = match access::load(store, user, token.kind) {
+        Ok(access) => access,
+        Err(e) => return internal(outlet, e),
+    };
     outlet.send(&ServerFrame::Welcome(Welcome {
         version: PROTOCOL_VERSION,
         connection: outlet.conn,
         user: principal.info(),
         teams,
+        accounts,
         limits: state.config.limits.advertised(),
     }));
     tracing::debug!(conn = outlet.conn, user = %principal.user.id, "hello");
@@ -182,6 +163,13 @@ async fn hello(
         expires,
         registration,
     })
+}
+
+/// Closes a connection whose hello hit a store error.
+fn internal(outlet: &Outlet, e: crate::store::StoreError) -> Option<Accepted> {
+    tracing::error!(error = %e, "store error during hello");
+    outlet.close(close::INTERNAL, "internal error");
+    None
 }
 
 /// The runtime's instant at a wall-clock time (now, if it has passed);

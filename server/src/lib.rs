@@ -20,13 +20,16 @@ mod connection;
 pub mod demo;
 mod http;
 mod hub;
+pub mod invitation;
 mod live;
+pub mod mail;
 mod outlet;
 pub mod password;
 mod server;
 mod session;
 pub mod store;
 pub mod time;
+mod usage;
 
 pub use config::{Config, LimitsConfig};
 pub use server::{Server, ServerError};

@@ -68,12 +68,23 @@ impl LiveConnections {
     }
 
     /// Asks every connection of a user to close; returns how many there were.
-    #[allow(
-        dead_code,
-        reason = "for role and membership changes (issue 4), which close with ACCESS_CHANGED"
-    )]
     pub(crate) fn close_user(&self, user: UserId, code: u16, reason: &str) -> usize {
         close_all(listed(&self.by_user, &user), code, reason)
+    }
+
+    /// Asks every connection of a user but one to close; returns how many
+    /// there were. The one spared is the connection that made the change:
+    /// it answers the request and refreshes its own access instead.
+    pub(crate) fn close_user_except(
+        &self,
+        user: UserId,
+        spared: ConnId,
+        code: u16,
+        reason: &str,
+    ) -> usize {
+        let mut outlets = listed(&self.by_user, &user);
+        outlets.retain(|outlet| outlet.conn != spared);
+        close_all(outlets, code, reason)
     }
 
     /// How many connections a user has open.

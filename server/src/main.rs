@@ -104,6 +104,8 @@ enum AdminCommand {
         #[arg(long, value_enum, default_value = "member")]
         role: RoleArg,
     },
+    /// Prints the mails in the outbox (invitations), oldest first.
+    Outbox,
     /// Issues a token for a user (by email) and prints it.
     Token {
         #[arg(long)]
@@ -285,6 +287,19 @@ fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
             };
             admin::add_member(store, TeamId(team), user.id, role)?;
             println!("user {} is now {role:?} of team {team}", user.id);
+        }
+        AdminCommand::Outbox => {
+            let mails = store.mails()?;
+            if mails.is_empty() {
+                println!("the outbox is empty");
+            }
+            for mail in mails {
+                println!("--- mail {} queued at {}", mail.id, mail.queued_at);
+                println!("To: {}", mail.to);
+                println!("Subject: {}", mail.subject);
+                println!();
+                println!("{}", mail.body);
+            }
         }
         AdminCommand::Token {
             email,

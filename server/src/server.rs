@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::http;
 use crate::hub::{HubContext, Registry};
 use crate::live::LiveConnections;
+use crate::mail::{Mailer, Outbox};
 use crate::store::{SledStore, Store, StoreError};
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
@@ -69,6 +70,8 @@ pub(crate) struct ServerState {
     pub(crate) committer: Arc<Committer>,
     /// Every connection past its hello, by token and by user.
     pub(crate) live: Arc<LiveConnections>,
+    /// Where invitations are mailed.
+    pub(crate) mailer: Arc<dyn Mailer>,
     /// Fires once when the server stops.
     pub(crate) stop: watch::Receiver<bool>,
     /// Held by every connection task (through this state); the server
@@ -135,6 +138,7 @@ impl Server {
             config,
             committer,
             live: LiveConnections::new(),
+            mailer: Arc::new(Outbox::new(Arc::clone(&store))),
             stop: stop_rx.clone(),
             _alive: alive_tx,
             connections: AtomicU64::new(0),

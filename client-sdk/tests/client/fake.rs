@@ -221,9 +221,11 @@ pub fn welcome(teams: &[u64]) -> Welcome {
                 name: format!("Team {id}"),
                 handle: format!("team{id}"),
                 identity: "+15550100".into(),
+                statuses: vec![],
                 role: Role::Member,
             })
             .collect(),
+        accounts: vec![],
         limits: Limits {
             max_frame_bytes: 1 << 20,
             max_body_bytes: 4096,

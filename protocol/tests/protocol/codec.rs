@@ -85,6 +85,22 @@ proptest! {
         assert_same_shape(&frame)?;
     }
 
+    // The account-management frames sit one level down too.
+    #[test]
+    fn every_manage_request_and_reply_round_trips(
+        frame in manage_frame(),
+        reply in manage_reply(),
+        id in request_id(),
+    ) {
+        let result = ServerFrame::Result(switchboard_protocol::server::ResultFrame { id, result: reply });
+        for encoding in BOTH {
+            assert_round_trip(encoding, &frame)?;
+            assert_round_trip(encoding, &result)?;
+        }
+        assert_same_shape(&frame)?;
+        assert_same_shape(&result)?;
+    }
+
     #[test]
     fn every_event_round_trips(frame in event_frame()) {
         let frame = ServerFrame::Event(frame);
@@ -134,6 +150,14 @@ fn the_strategies_generate_every_variant() {
             "start_conversation",
             "mark_read",
             "ping",
+            "create_team",
+            "update_team",
+            "remove_team",
+            "members",
+            "add_member",
+            "remove_member",
+            "set_role",
+            "usage",
         ])
     );
     assert_eq!(
@@ -151,6 +175,12 @@ fn the_strategies_generate_every_variant() {
             "conversation",
             "read",
             "pong",
+            "team",
+            "team_removed",
+            "members",
+            "member",
+            "member_removed",
+            "usage",
         ])
     );
     assert_eq!(

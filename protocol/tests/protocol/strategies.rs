@@ -11,13 +11,17 @@ use switchboard_protocol::client::{
     Conversations, Hello, History, MarkRead, Ping, SendMessage, StartConversation, Subscribe,
     Unsubscribe,
 };
+use switchboard_protocol::manage::{
+    AccountInfo, AddMember, CreateTeam, MemberInfo, Members, RemoveMember, RemoveTeam, SetRole,
+    UpdateTeam, Usage, UsageInfo,
+};
 use switchboard_protocol::model::{
     ContactInfo, ConversationInfo, ConversationStatus, Limits, Message, NewContact, Position,
     ReadMarker, Role, Sender, SenderKind, TeamInfo, UserInfo,
 };
 use switchboard_protocol::server::{
-    ConversationPage, ErrorFrame, Event, EventFrame, HistoryPage, Reply, ResultFrame, Resume,
-    SendAck, Subscribed, Welcome,
+    ConversationPage, ErrorFrame, Event, EventFrame, HistoryPage, MemberAdded, MemberList, Reply,
+    ResultFrame, Resume, SendAck, Subscribed, Welcome,
 };
 use switchboard_protocol::{
     AccountId, ClientFrame, ContactId, ConversationId, Epoch, ErrorCode, Millis, Offset, RequestId,
@@ -114,9 +118,33 @@ prop_compose! {
         name in text(),
         handle in text(),
         identity in text(),
+        statuses in small_vec(text()),
         role in role(),
     ) -> TeamInfo {
-        TeamInfo { id, account, name, handle, identity, role }
+        TeamInfo { id, account, name, handle, identity, statuses, role }
+    }
+}
+
+prop_compose! {
+    pub fn account_info()(id in account_id(), name in text()) -> AccountInfo {
+        AccountInfo { id, name }
+    }
+}
+
+prop_compose! {
+    pub fn member_info()(user in user_info(), role in role()) -> MemberInfo {
+        MemberInfo { user, role }
+    }
+}
+
+prop_compose! {
+    pub fn usage_info()(
+        account in account_id(),
+        seats in any::<u32>(),
+        messages in raw_id(),
+        blasts in raw_id(),
+    ) -> UsageInfo {
+        UsageInfo { account, seats, messages, blasts }
     }
 }
 
@@ -258,6 +286,65 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
             })
         }),
         request_id().prop_map(|id| ClientFrame::Ping(Ping { id })),
+        manage_frame(),
+    ]
+    .boxed()
+}
+
+/// The account-management requests (a strategy of their own: `prop_oneof!`
+/// takes a bounded number of arms).
+pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
+    prop_oneof![
+        (request_id(), account_id(), text(), text(), text()).prop_map(
+            |(id, account, name, handle, identity)| ClientFrame::CreateTeam(CreateTeam {
+                id,
+                account,
+                name,
+                handle,
+                identity
+            })
+        ),
+        (
+            request_id(),
+            team_id(),
+            option::of(text()),
+            option::of(text()),
+            option::of(small_vec(text()))
+        )
+            .prop_map(|(id, team, name, identity, statuses)| {
+                ClientFrame::UpdateTeam(UpdateTeam {
+                    id,
+                    team,
+                    name,
+                    identity,
+                    statuses,
+                })
+            }),
+        (request_id(), team_id())
+            .prop_map(|(id, team)| ClientFrame::RemoveTeam(RemoveTeam { id, team })),
+        (request_id(), team_id()).prop_map(|(id, team)| ClientFrame::Members(Members { id, team })),
+        (request_id(), team_id(), text(), role(), option::of(text())).prop_map(
+            |(id, team, email, role, name)| ClientFrame::AddMember(AddMember {
+                id,
+                team,
+                email,
+                role,
+                name
+            })
+        ),
+        (request_id(), team_id(), user_id()).prop_map(|(id, team, user)| {
+            ClientFrame::RemoveMember(RemoveMember { id, team, user })
+        }),
+        (request_id(), team_id(), user_id(), role()).prop_map(|(id, team, user, role)| {
+            ClientFrame::SetRole(SetRole {
+                id,
+                team,
+                user,
+                role,
+            })
+        }),
+        (request_id(), account_id())
+            .prop_map(|(id, account)| ClientFrame::Usage(Usage { id, account })),
     ]
     .boxed()
 }
@@ -274,6 +361,14 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::StartConversation(_) => "start_conversation",
         ClientFrame::MarkRead(_) => "mark_read",
         ClientFrame::Ping(_) => "ping",
+        ClientFrame::CreateTeam(_) => "create_team",
+        ClientFrame::UpdateTeam(_) => "update_team",
+        ClientFrame::RemoveTeam(_) => "remove_team",
+        ClientFrame::Members(_) => "members",
+        ClientFrame::AddMember(_) => "add_member",
+        ClientFrame::RemoveMember(_) => "remove_member",
+        ClientFrame::SetRole(_) => "set_role",
+        ClientFrame::Usage(_) => "usage",
     }
 }
 
@@ -289,12 +384,13 @@ pub fn resume() -> impl Strategy<Value = Resume> {
 }
 
 /// Every error code.
-pub const ERROR_CODES: [ErrorCode; 12] = [
+pub const ERROR_CODES: [ErrorCode; 13] = [
     ErrorCode::BadFrame,
     ErrorCode::BadRequest,
     ErrorCode::BadState,
     ErrorCode::NotFound,
     ErrorCode::Forbidden,
+    ErrorCode::Conflict,
     ErrorCode::TooLarge,
     ErrorCode::RateLimited,
     ErrorCode::BadCommand,
@@ -317,6 +413,7 @@ pub fn error_code_name(code: ErrorCode) -> &'static str {
         ErrorCode::BadState => "bad_state",
         ErrorCode::NotFound => "not_found",
         ErrorCode::Forbidden => "forbidden",
+        ErrorCode::Conflict => "conflict",
         ErrorCode::TooLarge => "too_large",
         ErrorCode::RateLimited => "rate_limited",
         ErrorCode::BadCommand => "bad_command",
@@ -380,6 +477,27 @@ pub fn reply() -> BoxedStrategy<Reply> {
         conversation_info().prop_map(Reply::Conversation),
         read_marker().prop_map(Reply::Read),
         Just(Reply::Pong),
+        manage_reply(),
+    ]
+    .boxed()
+}
+
+/// The replies of account-management requests.
+pub fn manage_reply() -> BoxedStrategy<Reply> {
+    prop_oneof![
+        team_info().prop_map(Reply::Team),
+        team_id().prop_map(|team| Reply::TeamRemoved { team }),
+        (team_id(), small_vec(member_info()))
+            .prop_map(|(team, members)| Reply::Members(MemberList { team, members })),
+        (team_id(), member_info(), any::<bool>()).prop_map(|(team, member, invited)| {
+            Reply::Member(MemberAdded {
+                team,
+                member,
+                invited,
+            })
+        }),
+        (team_id(), user_id()).prop_map(|(team, user)| Reply::MemberRemoved { team, user }),
+        usage_info().prop_map(Reply::Usage),
     ]
     .boxed()
 }
@@ -395,6 +513,12 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Conversation(_) => "conversation",
         Reply::Read(_) => "read",
         Reply::Pong => "pong",
+        Reply::Team(_) => "team",
+        Reply::TeamRemoved { .. } => "team_removed",
+        Reply::Members(_) => "members",
+        Reply::Member(_) => "member",
+        Reply::MemberRemoved { .. } => "member_removed",
+        Reply::Usage(_) => "usage",
     }
 }
 
@@ -422,9 +546,10 @@ prop_compose! {
         connection in raw_id(),
         user in user_info(),
         teams in small_vec(team_info()),
+        accounts in small_vec(account_info()),
         limits in limits(),
     ) -> Welcome {
-        Welcome { version, connection, user, teams, limits }
+        Welcome { version, connection, user, teams, accounts, limits }
     }
 }
 

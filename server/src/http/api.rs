@@ -1,6 +1,7 @@
 //! The JSON endpoints a browser app logs in with: `POST /api/signup`,
-//! `POST /api/login`, `POST /api/logout`. PROTOCOL.md ("HTTP: sign-up,
-//! login, logout") is their contract.
+//! `POST /api/login`, `POST /api/logout`, and `POST
+//! /api/invitations/accept` (an invited user chooses a password).
+//! PROTOCOL.md ("HTTP: sign-up, login, logout") is their contract.
 //!
 //! Invariants:
 //! - A password lives only in a [`Password`] (whose `Debug` hides it), is
@@ -47,6 +48,7 @@ pub(super) fn router() -> Router<Arc<ServerState>> {
         .route("/signup", post(signup))
         .route("/login", post(login))
         .route("/logout", post(logout))
+        .route("/invitations/accept", post(accept_invitation))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this endpoint takes POST".into())
@@ -211,6 +213,48 @@ async fn logout(
     state.committer.flushed().await;
     tracing::debug!(user = %record.user, closed, "logged out");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/invitations/accept`: the one-time token of an invitation
+/// mail and the password the invited user chooses.
+#[derive(Debug, Deserialize)]
+struct AcceptInvitation {
+    token: String,
+    password: Password,
+}
+
+/// The answer to an invitation that is unknown, used or expired.
+const BAD_INVITATION: &str = "unknown, used or expired invitation";
+
+async fn accept_invitation(
+    State(state): State<Arc<ServerState>>,
+    JsonBody(request): JsonBody<AcceptInvitation>,
+) -> Result<Json<LoggedIn>, ApiError> {
+    // Checked before the invitation is used up: a password too short must
+    // not cost the user their invitation.
+    password::check(&request.password)?;
+    let hash = password::hash_blocking(request.password).await?;
+    let store = state.store.as_ref();
+    let Some(invitation) = crate::invitation::take(store, request.token.trim())? else {
+        return Err(ApiError::Unauthorized(BAD_INVITATION));
+    };
+    let Some(mut user) = store.user(invitation.user)? else {
+        return Err(ApiError::Unauthorized(BAD_INVITATION));
+    };
+    user.password_hash = Some(hash);
+    store.put_user(&user)?;
+    let token = issue_token(
+        store,
+        user.id,
+        TokenKind::Session,
+        Some(state.config.session_ttl),
+    )?;
+    state.committer.flushed().await;
+    tracing::info!(user = %user.id, "invitation accepted");
+    Ok(Json(LoggedIn {
+        token,
+        user: user_info(&user),
+    }))
 }
 
 /// The token of an `Authorization: Bearer <token>` header.

@@ -389,3 +389,5 @@ fn sled_restores_index_entries_a_crash_separated_from_their_log_record() {
         Some((ConversationId(5), Seq(3)))
     );
 }
+
+mod directory;

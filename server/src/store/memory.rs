@@ -23,6 +23,9 @@ struct Inner {
     users: HashMap<UserId, UserRecord>,
     memberships: BTreeMap<(UserId, TeamId), Role>,
     tokens: HashMap<[u8; 32], TokenRecord>,
+    invitations: HashMap<[u8; 32], InvitationRecord>,
+    mails: BTreeMap<u64, MailRecord>,
+    usage: HashMap<TeamId, UsageCheckpoint>,
     contacts: HashMap<ContactId, ContactRecord>,
     conversations: BTreeMap<(TeamId, ConversationId), ConversationRecord>,
     messages: BTreeMap<(ConversationId, Seq), Message>,
@@ -64,6 +67,15 @@ impl Directory for MemoryStore {
         Ok(self.lock().accounts.get(&id).cloned())
     }
 
+    fn accounts_owned(&self, user: UserId) -> StoreResult<Vec<AccountRecord>> {
+        let mut owned: Vec<AccountRecord> = (self.lock().accounts.values())
+            .filter(|a| a.owner == user)
+            .cloned()
+            .collect();
+        owned.sort_by_key(|a| a.id);
+        Ok(owned)
+    }
+
     fn put_team(&self, team: &TeamRecord) -> StoreResult<()> {
         let mut inner = self.lock();
         let taken = inner
@@ -80,6 +92,24 @@ impl Directory for MemoryStore {
 
     fn team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>> {
         Ok(self.lock().teams.get(&id).cloned())
+    }
+
+    fn account_teams(&self, account: AccountId) -> StoreResult<Vec<TeamId>> {
+        let mut teams: Vec<TeamId> = (self.lock().teams.values())
+            .filter(|t| t.account == account)
+            .map(|t| t.id)
+            .collect();
+        teams.sort();
+        Ok(teams)
+    }
+
+    fn remove_team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>> {
+        let mut inner = self.lock();
+        let old = inner.teams.remove(&id);
+        if old.is_some() {
+            inner.memberships.retain(|&(_, team), _| team != id);
+        }
+        Ok(old)
     }
 
     fn put_user(&self, user: &UserRecord) -> StoreResult<()> {
@@ -113,6 +143,22 @@ impl Directory for MemoryStore {
         Ok(())
     }
 
+    fn remove_membership(&self, team: TeamId, user: UserId) -> StoreResult<Option<Role>> {
+        Ok(self.lock().memberships.remove(&(user, team)))
+    }
+
+    fn team_members(&self, team: TeamId) -> StoreResult<Vec<(UserId, Role)>> {
+        // A scan of every membership: fine for the test-sized data this
+        // store holds.
+        Ok(self
+            .lock()
+            .memberships
+            .iter()
+            .filter(|(&(_, t), _)| t == team)
+            .map(|(&(user, _), &role)| (user, role))
+            .collect())
+    }
+
     fn memberships(&self, user: UserId) -> StoreResult<Vec<(TeamId, Role)>> {
         Ok(self
             .lock()
@@ -133,6 +179,33 @@ impl Directory for MemoryStore {
 
     fn delete_token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
         Ok(self.lock().tokens.remove(hash))
+    }
+
+    fn put_invitation(&self, hash: &[u8; 32], invitation: &InvitationRecord) -> StoreResult<()> {
+        self.lock().invitations.insert(*hash, invitation.clone());
+        Ok(())
+    }
+
+    fn take_invitation(&self, hash: &[u8; 32]) -> StoreResult<Option<InvitationRecord>> {
+        Ok(self.lock().invitations.remove(hash))
+    }
+
+    fn put_mail(&self, mail: &MailRecord) -> StoreResult<()> {
+        self.lock().mails.insert(mail.id, mail.clone());
+        Ok(())
+    }
+
+    fn mails(&self) -> StoreResult<Vec<MailRecord>> {
+        Ok(self.lock().mails.values().cloned().collect())
+    }
+
+    fn usage_checkpoint(&self, team: TeamId) -> StoreResult<Option<UsageCheckpoint>> {
+        Ok(self.lock().usage.get(&team).copied())
+    }
+
+    fn put_usage_checkpoint(&self, team: TeamId, checkpoint: &UsageCheckpoint) -> StoreResult<()> {
+        self.lock().usage.insert(team, *checkpoint);
+        Ok(())
     }
 }
 

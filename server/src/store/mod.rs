@@ -17,8 +17,8 @@ mod sled_store;
 
 pub use memory::MemoryStore;
 pub use records::{
-    AccountRecord, ContactRecord, ConversationRecord, LogRecord, StreamHead, TeamRecord, TokenKind,
-    TokenRecord, UserRecord,
+    AccountRecord, ContactRecord, ConversationRecord, InvitationRecord, LogRecord, MailRecord,
+    StreamHead, TeamRecord, TokenKind, TokenRecord, UsageCheckpoint, UserRecord,
 };
 pub use sled_store::SledStore;
 
@@ -93,30 +93,59 @@ pub trait Store: Directory + Timeline + Send + Sync + 'static {
 
 /// Accounts, teams, users, their roles and tokens.
 pub trait Directory {
-    /// Stores an account.
+    /// Stores an account (and indexes it under its owner).
     fn put_account(&self, account: &AccountRecord) -> StoreResult<()>;
     /// An account by id.
     fn account(&self, id: AccountId) -> StoreResult<Option<AccountRecord>>;
-    /// Stores a team and, the first time, its stream head.
+    /// The accounts a user owns, by id.
+    fn accounts_owned(&self, user: UserId) -> StoreResult<Vec<AccountRecord>>;
+    /// Stores a team and, the first time, its stream head; indexes it under
+    /// its account. Fails with `Taken` if the handle is another team's.
     fn put_team(&self, team: &TeamRecord) -> StoreResult<()>;
     /// A team by id.
     fn team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>>;
+    /// The teams of an account, by id.
+    fn account_teams(&self, account: AccountId) -> StoreResult<Vec<TeamId>>;
+    /// Removes a team from the directory: its record, handle, memberships
+    /// (both indexes) and its place in its account; returns what it was.
+    /// Its conversations, contacts and log stay on disk but nothing reaches
+    /// them any more: every path to a conversation checks its team's access,
+    /// and a removed team grants none. The handle may be taken again.
+    fn remove_team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>>;
     /// Stores a user; fails with `Taken` if the email or handle is another's.
     fn put_user(&self, user: &UserRecord) -> StoreResult<()>;
     /// A user by id.
     fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     /// A user by email (case-insensitive).
     fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
-    /// Gives a user a role in a team (replacing any previous role).
+    /// Gives a user a role in a team (replacing any previous role), in both
+    /// indexes (`user_teams` and `team_users`).
     fn put_membership(&self, team: TeamId, user: UserId, role: Role) -> StoreResult<()>;
+    /// Takes a user's role in a team away; returns the role they held.
+    fn remove_membership(&self, team: TeamId, user: UserId) -> StoreResult<Option<Role>>;
     /// The teams a user belongs to, with their role in each.
     fn memberships(&self, user: UserId) -> StoreResult<Vec<(TeamId, Role)>>;
+    /// The users holding a role in a team, by user id.
+    fn team_members(&self, team: TeamId) -> StoreResult<Vec<(UserId, Role)>>;
     /// Stores a token under the hash of its secret.
     fn put_token(&self, hash: &[u8; 32], token: &TokenRecord) -> StoreResult<()>;
     /// A token by the hash of its secret.
     fn token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
     /// Deletes a token by the hash of its secret; returns what it was.
     fn delete_token(&self, hash: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
+    /// Stores an invitation under the hash of its one-time token.
+    fn put_invitation(&self, hash: &[u8; 32], invitation: &InvitationRecord) -> StoreResult<()>;
+    /// Deletes an invitation by the hash of its token; returns what it was.
+    /// Taking it is how it is used: two accepts of one token cannot both win.
+    fn take_invitation(&self, hash: &[u8; 32]) -> StoreResult<Option<InvitationRecord>>;
+    /// Queues a mail in the outbox (`mail_outbox`).
+    fn put_mail(&self, mail: &MailRecord) -> StoreResult<()>;
+    /// Every mail in the outbox, oldest first.
+    fn mails(&self) -> StoreResult<Vec<MailRecord>>;
+    /// A team's usage checkpoint (`team_usage`), if one was stored.
+    fn usage_checkpoint(&self, team: TeamId) -> StoreResult<Option<UsageCheckpoint>>;
+    /// Stores a team's usage checkpoint.
+    fn put_usage_checkpoint(&self, team: TeamId, checkpoint: &UsageCheckpoint) -> StoreResult<()>;
 }
 
 /// Contacts, conversations, and each team's stream of events.

@@ -56,6 +56,7 @@ impl TeamRecord {
             name: self.name.clone(),
             handle: self.handle.clone(),
             identity: self.identity.clone(),
+            statuses: self.statuses.clone(),
             role,
         }
     }
@@ -118,6 +119,47 @@ pub struct TokenRecord {
     pub created_at: Millis,
     /// When it stops working, if ever.
     pub expires_at: Option<Millis>,
+}
+
+/// An invitation to set a password, stored under the SHA-256 of its
+/// one-time token (never the token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRecord {
+    /// The invited user (created without a password).
+    pub user: UserId,
+    /// The team they were added to.
+    pub team: TeamId,
+    /// When it was made.
+    pub created_at: Millis,
+    /// When it stops working.
+    pub expires_at: Millis,
+}
+
+/// A mail waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailRecord {
+    /// Its place in the outbox (ids increase with time).
+    pub id: u64,
+    /// The recipient's address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+    /// When it was queued.
+    pub queued_at: Millis,
+}
+
+/// How many messages a team's log held up to an offset: the start of the
+/// next usage count, so that counting scans only the log written since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageCheckpoint {
+    /// The stream epoch the count belongs to.
+    pub epoch: Epoch,
+    /// The last offset counted.
+    pub offset: Offset,
+    /// Message records in the log up to `offset`.
+    pub messages: u64,
 }
 
 /// A contact of a team.

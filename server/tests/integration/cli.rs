@@ -199,3 +199,37 @@ async fn admin_passwords_come_from_stdin_and_log_in_over_http() {
     assert_eq!(client.welcome().user.name, "Bo");
     token_by_login(addr, "cy@acme.test", "cy's new password").await;
 }
+
+#[tokio::test]
+async fn admin_outbox_prints_the_invitation_mails() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert_eq!(admin(data, &["outbox"]).trim(), "the outbox is empty");
+    {
+        let server = TestServer::start(data).await;
+        let world = seed(server.server.store().as_ref());
+        let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+        alice
+            .add_member(world.team_a, "dora@new.test", Role::Member, None)
+            .await
+            .unwrap();
+        alice.close().await;
+        server.server.shutdown().await;
+    }
+    // The store's lock may linger a moment after the shutdown.
+    let mut printed = String::new();
+    for _ in 0..50 {
+        let output = try_admin(data, &["outbox"], "");
+        if output.status.success() {
+            printed = String::from_utf8(output.stdout).unwrap();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(printed.contains("To: dora@new.test"), "{printed}");
+    assert!(
+        printed.contains("POST /api/invitations/accept"),
+        "{printed}"
+    );
+    assert!(printed.contains("sbi_"), "{printed}");
+}

@@ -11,4 +11,5 @@ mod durability;
 mod malformed;
 mod resume;
 mod secrets;
+mod teams;
 mod util;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use switchboard_client::{Client, ClientConfig, ClientEvent, Events};
 use switchboard_protocol::client::{ClientFrame, Hello};
 use switchboard_protocol::codec::{decode, encode, Encoding};
-use switchboard_protocol::ids::{ConversationId, TeamId, UserId};
+use switchboard_protocol::ids::{AccountId, ConversationId, TeamId, UserId};
 use switchboard_protocol::model::{Message, NewContact, Role};
 use switchboard_protocol::server::{Event, EventFrame, ServerFrame};
 use switchboard_protocol::PROTOCOL_VERSION;
@@ -31,6 +31,10 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 /// A seeded world: account 1 with team A (alice Manager, bob Member) and a
 /// conversation in it; account 2 with team B (carol Member).
 pub struct World {
+    /// Account 1, owned by alice.
+    pub account_1: AccountId,
+    /// Account 2, owned by owen.
+    pub account_2: AccountId,
     pub team_a: TeamId,
     pub team_b: TeamId,
     pub alice: Login,
@@ -75,6 +79,8 @@ pub fn seed(store: &dyn Store) -> World {
     };
     store.flush().unwrap();
     World {
+        account_1: account_1.id,
+        account_2: account_2.id,
         team_a: team_a.id,
         team_b: team_b.id,
         alice: login("alice@one.test"),

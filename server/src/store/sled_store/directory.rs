@@ -8,20 +8,47 @@ use sled::transaction::{ConflictableTransactionError, Transactional};
 
 impl Directory for SledStore {
     fn put_account(&self, account: &AccountRecord) -> StoreResult<()> {
-        self.accounts
-            .insert(keys::one(account.id.0), to_bytes(account))?;
-        Ok(())
+        (&self.accounts, &self.user_accounts)
+            .transaction(|(accounts, owners)| {
+                let key = keys::one(account.id.0);
+                if let Some(old) = accounts.get(key)? {
+                    let old: AccountRecord =
+                        from_bytes("account", &old).map_err(ConflictableTransactionError::Abort)?;
+                    owners.remove(&keys::two(old.owner.0, old.id.0))?;
+                }
+                accounts.insert(&key, to_bytes(account))?;
+                owners.insert(&keys::two(account.owner.0, account.id.0), &[])?;
+                Ok(())
+            })
+            .map_err(tx_error)
     }
 
     fn account(&self, id: AccountId) -> StoreResult<Option<AccountRecord>> {
         Self::get(&self.accounts, "account", &keys::one(id.0))
     }
 
+    fn accounts_owned(&self, user: UserId) -> StoreResult<Vec<AccountRecord>> {
+        let mut out = Vec::new();
+        for item in self.user_accounts.scan_prefix(keys::one(user.0)) {
+            let (key, _) = item?;
+            if let Some(account) = self.account(AccountId(keys::second(&key)))? {
+                out.push(account);
+            }
+        }
+        Ok(out)
+    }
+
     fn put_team(&self, team: &TeamRecord) -> StoreResult<()> {
         let handle = team.handle.to_lowercase();
         let epoch = new_epoch();
-        (&self.teams, &self.team_handles, &self.team_streams)
-            .transaction(|(teams, handles, streams)| {
+        let trees = (
+            &self.teams,
+            &self.team_handles,
+            &self.team_streams,
+            &self.account_teams,
+        );
+        trees
+            .transaction(|(teams, handles, streams, accounts)| {
                 if let Some(owner) = handles.get(handle.as_bytes())? {
                     if keys::read_u64(&owner) != Some(team.id.0) {
                         return Err(ConflictableTransactionError::Abort(StoreError::Taken(
@@ -33,8 +60,10 @@ impl Directory for SledStore {
                     let old: TeamRecord =
                         from_bytes("team", &old).map_err(ConflictableTransactionError::Abort)?;
                     handles.remove(old.handle.to_lowercase().as_bytes())?;
+                    accounts.remove(&keys::two(old.account.0, old.id.0))?;
                 }
                 handles.insert(handle.as_bytes(), &keys::one(team.id.0))?;
+                accounts.insert(&keys::two(team.account.0, team.id.0), &[])?;
                 teams.insert(&keys::one(team.id.0), to_bytes(team))?;
                 if streams.get(keys::one(team.id.0))?.is_none() {
                     streams.insert(&keys::one(team.id.0), &keys::one(epoch.0))?;
@@ -46,6 +75,43 @@ impl Directory for SledStore {
 
     fn team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>> {
         Self::get(&self.teams, "team", &keys::one(id.0))
+    }
+
+    fn account_teams(&self, account: AccountId) -> StoreResult<Vec<TeamId>> {
+        self.account_teams
+            .scan_prefix(keys::one(account.0))
+            .map(|item| Ok(TeamId(keys::second(&item?.0))))
+            .collect()
+    }
+
+    fn remove_team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>> {
+        // Transactions cannot scan: the members are listed first. A
+        // membership written meanwhile would be left behind, pointing at a
+        // team that no longer exists, which every reader skips.
+        let members = self.team_members(id)?;
+        let trees = (
+            &self.teams,
+            &self.team_handles,
+            &self.account_teams,
+            &self.user_teams,
+            &self.team_users,
+        );
+        trees
+            .transaction(|(teams, handles, accounts, user_teams, team_users)| {
+                let Some(old) = teams.remove(&keys::one(id.0))? else {
+                    return Ok(None);
+                };
+                let old: TeamRecord =
+                    from_bytes("team", &old).map_err(ConflictableTransactionError::Abort)?;
+                handles.remove(old.handle.to_lowercase().as_bytes())?;
+                accounts.remove(&keys::two(old.account.0, id.0))?;
+                for (user, _) in &members {
+                    user_teams.remove(&keys::two(user.0, id.0))?;
+                    team_users.remove(&keys::two(id.0, user.0))?;
+                }
+                Ok(Some(old))
+            })
+            .map_err(tx_error)
     }
 
     fn put_user(&self, user: &UserRecord) -> StoreResult<()> {
@@ -89,9 +155,35 @@ impl Directory for SledStore {
     }
 
     fn put_membership(&self, team: TeamId, user: UserId, role: Role) -> StoreResult<()> {
-        self.user_teams
-            .insert(keys::two(user.0, team.0), to_bytes(&role))?;
-        Ok(())
+        let role = to_bytes(&role);
+        (&self.user_teams, &self.team_users)
+            .transaction(|(user_teams, team_users)| {
+                user_teams.insert(&keys::two(user.0, team.0), role.as_slice())?;
+                team_users.insert(&keys::two(team.0, user.0), role.as_slice())?;
+                Ok(())
+            })
+            .map_err(tx_error)
+    }
+
+    fn remove_membership(&self, team: TeamId, user: UserId) -> StoreResult<Option<Role>> {
+        let old = (&self.user_teams, &self.team_users)
+            .transaction(|(user_teams, team_users)| {
+                let old = user_teams.remove(&keys::two(user.0, team.0))?;
+                team_users.remove(&keys::two(team.0, user.0))?;
+                Ok(old)
+            })
+            .map_err(tx_error)?;
+        old.map(|bytes| from_bytes("role", &bytes)).transpose()
+    }
+
+    fn team_members(&self, team: TeamId) -> StoreResult<Vec<(UserId, Role)>> {
+        self.team_users
+            .scan_prefix(keys::one(team.0))
+            .map(|item| {
+                let (key, value) = item?;
+                Ok((UserId(keys::second(&key)), from_bytes("role", &value)?))
+            })
+            .collect()
     }
 
     fn memberships(&self, user: UserId) -> StoreResult<Vec<(TeamId, Role)>> {
@@ -118,5 +210,40 @@ impl Directory for SledStore {
             .remove(hash)?
             .map(|bytes| from_bytes("token", &bytes))
             .transpose()
+    }
+
+    fn put_invitation(&self, hash: &[u8; 32], invitation: &InvitationRecord) -> StoreResult<()> {
+        self.invitations.insert(hash, to_bytes(invitation))?;
+        Ok(())
+    }
+
+    fn take_invitation(&self, hash: &[u8; 32]) -> StoreResult<Option<InvitationRecord>> {
+        self.invitations
+            .remove(hash)?
+            .map(|bytes| from_bytes("invitation", &bytes))
+            .transpose()
+    }
+
+    fn put_mail(&self, mail: &MailRecord) -> StoreResult<()> {
+        self.mail_outbox
+            .insert(keys::one(mail.id), to_bytes(mail))?;
+        Ok(())
+    }
+
+    fn mails(&self) -> StoreResult<Vec<MailRecord>> {
+        self.mail_outbox
+            .iter()
+            .map(|item| from_bytes("mail", &item?.1))
+            .collect()
+    }
+
+    fn usage_checkpoint(&self, team: TeamId) -> StoreResult<Option<UsageCheckpoint>> {
+        Self::get(&self.team_usage, "usage checkpoint", &keys::one(team.0))
+    }
+
+    fn put_usage_checkpoint(&self, team: TeamId, checkpoint: &UsageCheckpoint) -> StoreResult<()> {
+        self.team_usage
+            .insert(keys::one(team.0), to_bytes(checkpoint))?;
+        Ok(())
     }
 }

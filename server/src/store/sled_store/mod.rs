@@ -6,13 +6,19 @@
 //! | tree | key | value |
 //! |---|---|---|
 //! | `accounts` | account | `AccountRecord` |
+//! | `user_accounts` | owner ++ account | empty |
 //! | `teams` | team | `TeamRecord` |
+//! | `account_teams` | account ++ team | empty |
 //! | `team_handles` | lowercase handle | team |
 //! | `team_streams` | team | epoch |
 //! | `users` | user | `UserRecord` |
 //! | `user_emails` | lowercase email | user |
 //! | `user_teams` | user ++ team | `Role` |
+//! | `team_users` | team ++ user | `Role` |
 //! | `tokens` | SHA-256 of the secret | `TokenRecord` |
+//! | `invitations` | SHA-256 of the one-time token | `InvitationRecord` |
+//! | `mail_outbox` | mail id | `MailRecord` |
+//! | `team_usage` | team | `UsageCheckpoint` |
 //! | `contacts` | contact | `ContactRecord` |
 //! | `conversations` | conversation | `ConversationRecord` |
 //! | `team_conversations` | team ++ conversation | empty |
@@ -21,6 +27,10 @@
 //! | `client_msg_ids` | team ++ user ++ client_msg_id | conversation ++ seq |
 //! | `read_markers` | conversation ++ user | seq |
 //! | `meta` | `next_id` | the last id handed out |
+//!
+//! A removed team leaves the directory (`teams`, `team_handles`,
+//! `account_teams`, both membership indexes) but its `team_streams`,
+//! conversations and log stay: nothing reaches them without a team.
 //!
 //! A message costs three plain inserts, not a multi-tree transaction
 //! (sled's transactions are several times slower): first the log record,
@@ -47,13 +57,19 @@ const NEXT_ID: &[u8] = b"next_id";
 pub struct SledStore {
     db: Db,
     accounts: Tree,
+    user_accounts: Tree,
     teams: Tree,
+    account_teams: Tree,
     team_handles: Tree,
     team_streams: Tree,
     users: Tree,
     user_emails: Tree,
     user_teams: Tree,
+    team_users: Tree,
     tokens: Tree,
+    invitations: Tree,
+    mail_outbox: Tree,
+    team_usage: Tree,
     contacts: Tree,
     conversations: Tree,
     team_conversations: Tree,
@@ -76,13 +92,19 @@ impl SledStore {
         let tree = |name: &str| db.open_tree(name);
         let store = SledStore {
             accounts: tree("accounts")?,
+            user_accounts: tree("user_accounts")?,
             teams: tree("teams")?,
+            account_teams: tree("account_teams")?,
             team_handles: tree("team_handles")?,
             team_streams: tree("team_streams")?,
             users: tree("users")?,
             user_emails: tree("user_emails")?,
             user_teams: tree("user_teams")?,
+            team_users: tree("team_users")?,
             tokens: tree("tokens")?,
+            invitations: tree("invitations")?,
+            mail_outbox: tree("mail_outbox")?,
+            team_usage: tree("team_usage")?,
             contacts: tree("contacts")?,
             conversations: tree("conversations")?,
             team_conversations: tree("team_conversations")?,

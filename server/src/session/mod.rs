@@ -4,7 +4,8 @@
 //! Every request is checked through [`Principal::allows`] before anything
 //! is read or written, and is answered exactly once: here for reads, by the
 //! team's hub for writes. Reads of things the user may not see answer
-//! `not_found`, the same as for things that do not exist.
+//! `not_found`, the same as for things that do not exist. Managing teams,
+//! members and roles is in [`manage`].
 
 use crate::access::{Action, Principal, Resource};
 use crate::hub::HubCommand;
@@ -20,6 +21,8 @@ use switchboard_protocol::command::{classify, Input};
 use switchboard_protocol::ids::{ConversationId, RequestId, TeamId};
 use switchboard_protocol::server::{ConversationPage, ErrorFrame, HistoryPage, Reply, ResultFrame};
 use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
+
+mod manage;
 
 /// Longest `client_msg_id`, in bytes.
 const MAX_CLIENT_MSG_ID: usize = 64;
@@ -81,6 +84,14 @@ impl Session {
             ClientFrame::Conversations(c) => self.conversations(c).map(Some),
             ClientFrame::StartConversation(s) => self.start_conversation(id, s).await,
             ClientFrame::MarkRead(m) => self.mark_read(id, m).await,
+            ClientFrame::CreateTeam(c) => self.create_team(c).await.map(Some),
+            ClientFrame::UpdateTeam(u) => self.update_team(u).await.map(Some),
+            ClientFrame::RemoveTeam(r) => self.remove_team(r).await.map(Some),
+            ClientFrame::Members(m) => self.members(m).map(Some),
+            ClientFrame::AddMember(a) => self.add_member(a).await.map(Some),
+            ClientFrame::RemoveMember(r) => self.remove_member(r).await.map(Some),
+            ClientFrame::SetRole(r) => self.set_role(r).await.map(Some),
+            ClientFrame::Usage(u) => self.usage(u).map(Some),
         };
         match outcome {
             Ok(Some(result)) => {

@@ -1,0 +1,145 @@
+//! Requests and records for running an account: teams, their members and
+//! settings, and usage.
+//!
+//! Who may send each request is the permission matrix in PROTOCOL.md; a
+//! request about a team or conversation the caller may not see is answered
+//! `not_found`, like one about a team or conversation that does not exist.
+
+use crate::ids::{AccountId, RequestId, TeamId, UserId};
+use crate::model::{Role, UserInfo};
+use serde::{Deserialize, Serialize};
+
+/// An account the caller owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    /// The account's id.
+    pub id: AccountId,
+    /// Its name.
+    pub name: String,
+}
+
+/// A member of a team and their role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    /// The user.
+    pub user: UserInfo,
+    /// Their role in the team.
+    pub role: Role,
+}
+
+/// An account's usage, for billing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageInfo {
+    /// The account.
+    pub account: AccountId,
+    /// Distinct users holding a role in any of its teams, the owner included.
+    pub seats: u32,
+    /// Messages stored in its teams.
+    pub messages: u64,
+    /// Blasts sent from its teams. Always 0 for now: this server does not
+    /// send blasts yet.
+    pub blasts: u64,
+}
+
+/// Creates a team in an account (owner only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateTeam {
+    /// The request id.
+    pub id: RequestId,
+    /// The account.
+    pub account: AccountId,
+    /// The team's name.
+    pub name: String,
+    /// Its handle, unique on the server.
+    pub handle: String,
+    /// Its chat identity.
+    #[serde(default)]
+    pub identity: String,
+}
+
+/// Changes a team's settings (owner or Manager). Absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateTeam {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// A new name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new chat identity.
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// The outcome statuses `^deliver` offers, replacing the list.
+    #[serde(default)]
+    pub statuses: Option<Vec<String>>,
+}
+
+/// Removes a team (owner only): its members lose access at once, and its
+/// conversations can no longer be reached by anyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoveTeam {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+}
+
+/// Lists a team's members (any member of the team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Members {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+}
+
+/// Adds a user to a team by email (owner or Manager). An existing user
+/// joins at once; an unknown email gets an invitation to set a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddMember {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// The user's email.
+    pub email: String,
+    /// Their role.
+    pub role: Role,
+    /// The display name for a new user (default: the email's local part).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Removes a user from a team (owner or Manager).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoveMember {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// The user.
+    pub user: UserId,
+}
+
+/// Changes a member's role (owner or Manager).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetRole {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// The user.
+    pub user: UserId,
+    /// The new role.
+    pub role: Role,
+}
+
+/// Reads an account's usage counters (owner only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// The request id.
+    pub id: RequestId,
+    /// The account.
+    pub account: AccountId,
+}

@@ -1,0 +1,392 @@
+//! Managing an account's teams, members and roles (PROTOCOL.md, "Teams,
+//! members and usage").
+//!
+//! Every request is checked through [`Principal::allows`] first. Someone
+//! who cannot see the team (or account) gets `not_found`, exactly as for
+//! one that does not exist; someone who can see it but may not do this
+//! gets `forbidden`.
+//!
+//! A change to someone's access is written to the store first; then every
+//! live connection of that user is closed with 4009 (which drops what was
+//! queued for it), so nothing chosen under the old access reaches them.
+//! The connection that made the change is spared: it must carry the reply.
+//! It reloads its own access instead and leaves the hubs of teams it can no
+//! longer read. Replies go out once the change is on disk.
+
+use super::{Refusal, Session};
+use crate::access::{self, Action, Principal, Resource};
+use crate::admin::{self, AdminError, NewUser};
+use crate::invitation;
+use crate::store::{StoreError, TeamRecord, UserRecord};
+use crate::usage;
+use std::sync::Arc;
+use switchboard_protocol::command::{is_email, is_handle};
+use switchboard_protocol::ids::{AccountId, TeamId, UserId};
+use switchboard_protocol::manage::{
+    AddMember, CreateTeam, MemberInfo, Members, RemoveMember, RemoveTeam, SetRole, UpdateTeam,
+    Usage,
+};
+use switchboard_protocol::model::{Role, UserInfo};
+use switchboard_protocol::server::{MemberAdded, MemberList, Reply};
+use switchboard_protocol::{close, ErrorCode};
+
+/// Longest team name, identity, status or user name, in bytes.
+const MAX_FIELD: usize = 200;
+/// Most outcome statuses a team may offer.
+const MAX_STATUSES: usize = 32;
+/// Longest email accepted (RFC 5321's path limit).
+const MAX_EMAIL: usize = 254;
+
+impl From<AdminError> for Refusal {
+    fn from(e: AdminError) -> Refusal {
+        match e {
+            AdminError::Invalid(message) => Refusal::new(ErrorCode::BadRequest, message),
+            AdminError::NotFound(what) => Refusal::new(ErrorCode::NotFound, format!("no {what}")),
+            AdminError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// `Taken` from the store is the caller's conflict, not an internal error.
+fn taken(e: StoreError) -> Refusal {
+    match e {
+        StoreError::Taken(what) => {
+            Refusal::new(ErrorCode::Conflict, format!("{what} is already taken"))
+        }
+        other => other.into(),
+    }
+}
+
+fn check_field(field: &str, value: &str, may_be_empty: bool) -> Result<(), Refusal> {
+    if (value.is_empty() && !may_be_empty) || value.len() > MAX_FIELD {
+        let least = if may_be_empty { 0 } else { 1 };
+        return Err(Refusal::new(
+            ErrorCode::BadRequest,
+            format!("{field} must be {least} to {MAX_FIELD} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+fn user_info(user: &UserRecord) -> UserInfo {
+    UserInfo {
+        id: user.id,
+        name: user.name.clone(),
+        email: user.email.clone(),
+        handle: user.handle.clone(),
+    }
+}
+
+impl Session {
+    /// The team, if the caller may see it (else `not_found`) and may do
+    /// `action` to it (else `forbidden`).
+    fn team_to(&self, action: Action, team: TeamId) -> Result<TeamRecord, Refusal> {
+        let not_found = || Refusal::new(ErrorCode::NotFound, format!("no team {team}"));
+        if !self
+            .principal
+            .allows(Action::ReadTeam, Resource::Team(team))
+        {
+            return Err(not_found());
+        }
+        let record = self.state.store.team(team)?.ok_or_else(not_found)?;
+        if !self.principal.allows(action, Resource::Team(team)) {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                format!("your role in team {team} does not allow this"),
+            ));
+        }
+        Ok(record)
+    }
+
+    /// Checks an account-level action: `not_found` for an account the
+    /// caller has no team in, `forbidden` for one they work in but do not own.
+    fn account_to(&self, action: Action, account: AccountId) -> Result<(), Refusal> {
+        if self.principal.allows(action, Resource::Account(account)) {
+            Ok(())
+        } else if self.principal.knows_account(account) {
+            Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "only the account's owner may do this",
+            ))
+        } else {
+            Err(Refusal::new(
+                ErrorCode::NotFound,
+                format!("no account {account}"),
+            ))
+        }
+    }
+
+    /// A member of a team, or `not_found`.
+    fn member(&self, team: TeamId, user: UserId) -> Result<(UserRecord, Role), Refusal> {
+        let not_found = || {
+            Refusal::new(
+                ErrorCode::NotFound,
+                format!("no member {user} in team {team}"),
+            )
+        };
+        let role = self
+            .state
+            .store
+            .team_members(team)?
+            .into_iter()
+            .find_map(|(u, role)| (u == user).then_some(role))
+            .ok_or_else(not_found)?;
+        let record = self.state.store.user(user)?.ok_or_else(not_found)?;
+        Ok((record, role))
+    }
+
+    /// Applies an access change made to `users` (already in the store):
+    /// closes their connections with 4009, refreshes this connection's own
+    /// access if it is among them, and waits for the change to be durable.
+    async fn access_changed(&mut self, users: &[UserId], reason: &str) -> Result<(), Refusal> {
+        let me = self.principal.user.id;
+        for &user in users {
+            if user == me {
+                self.state.live.close_user_except(
+                    user,
+                    self.outlet.conn,
+                    close::ACCESS_CHANGED,
+                    reason,
+                );
+            } else {
+                self.state
+                    .live
+                    .close_user(user, close::ACCESS_CHANGED, reason);
+            }
+        }
+        if users.contains(&me) {
+            self.refresh()?;
+        }
+        self.state.committer.flushed().await;
+        Ok(())
+    }
+
+    /// Reloads this connection's access and leaves the teams it lost.
+    fn refresh(&mut self) -> Result<(), Refusal> {
+        let store = self.state.store.as_ref();
+        let Some(user) = store.user(self.principal.user.id)? else {
+            return Err(Refusal::new(ErrorCode::Internal, "internal error"));
+        };
+        let access = access::load(store, user, self.principal.kind)?;
+        let principal: Principal = access.principal;
+        let lost: Vec<TeamId> = self
+            .subscribed
+            .iter()
+            .copied()
+            .filter(|team| !principal.allows(Action::ReadTeam, Resource::Team(*team)))
+            .collect();
+        for team in lost {
+            self.subscribed.remove(&team);
+            self.state.registry.disconnect(team, self.outlet.clone());
+        }
+        self.principal = Arc::new(principal);
+        Ok(())
+    }
+
+    pub(super) async fn create_team(&mut self, request: CreateTeam) -> Result<Reply, Refusal> {
+        self.account_to(Action::CreateTeam, request.account)?;
+        let name = request.name.trim();
+        check_field("name", name, false)?;
+        check_field("identity", request.identity.trim(), true)?;
+        if !is_handle(&request.handle) {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                format!("{:?} is not a valid handle", request.handle),
+            ));
+        }
+        let store = self.state.store.as_ref();
+        let team = admin::create_team(
+            store,
+            request.account,
+            name,
+            &request.handle,
+            request.identity.trim(),
+        )
+        .map_err(|e| match e {
+            AdminError::Store(e) => taken(e),
+            other => other.into(),
+        })?;
+        self.access_changed(&[self.principal.user.id], "a team was created")
+            .await?;
+        tracing::info!(team = %team.id, account = %team.account, "team created");
+        Ok(Reply::Team(team.info(Role::Manager)))
+    }
+
+    pub(super) async fn update_team(&mut self, request: UpdateTeam) -> Result<Reply, Refusal> {
+        let mut team = self.team_to(Action::ManageTeam, request.team)?;
+        if let Some(name) = &request.name {
+            check_field("name", name.trim(), false)?;
+            team.name = name.trim().to_string();
+        }
+        if let Some(identity) = &request.identity {
+            check_field("identity", identity.trim(), true)?;
+            team.identity = identity.trim().to_string();
+        }
+        if let Some(statuses) = request.statuses {
+            if statuses.len() > MAX_STATUSES {
+                return Err(Refusal::new(
+                    ErrorCode::BadRequest,
+                    format!("a team offers at most {MAX_STATUSES} statuses"),
+                ));
+            }
+            let mut clean: Vec<String> = Vec::with_capacity(statuses.len());
+            for status in statuses {
+                let status = status.trim().to_string();
+                check_field("a status", &status, false)?;
+                if !clean.contains(&status) {
+                    clean.push(status);
+                }
+            }
+            team.statuses = clean;
+        }
+        self.state.store.put_team(&team).map_err(taken)?;
+        self.state.committer.flushed().await;
+        let role = self.principal.role(team.id).unwrap_or(Role::Manager);
+        Ok(Reply::Team(team.info(role)))
+    }
+
+    pub(super) async fn remove_team(&mut self, request: RemoveTeam) -> Result<Reply, Refusal> {
+        let team = self.team_to(Action::RemoveTeam, request.team)?;
+        let store = self.state.store.as_ref();
+        let mut affected: Vec<UserId> = store
+            .team_members(team.id)?
+            .into_iter()
+            .map(|(user, _)| user)
+            .collect();
+        if let Some(account) = store.account(team.account)? {
+            affected.push(account.owner);
+        }
+        affected.sort();
+        affected.dedup();
+        store.remove_team(team.id)?;
+        self.access_changed(&affected, "a team was removed").await?;
+        tracing::info!(team = %team.id, "team removed");
+        Ok(Reply::TeamRemoved { team: team.id })
+    }
+
+    pub(super) fn members(&self, request: Members) -> Result<Reply, Refusal> {
+        let team = self.team_to(Action::ReadTeam, request.team)?;
+        let store = self.state.store.as_ref();
+        let mut members = Vec::new();
+        for (user, role) in store.team_members(team.id)? {
+            if let Some(record) = store.user(user)? {
+                members.push(MemberInfo {
+                    user: user_info(&record),
+                    role,
+                });
+            }
+        }
+        Ok(Reply::Members(MemberList {
+            team: team.id,
+            members,
+        }))
+    }
+
+    pub(super) async fn add_member(&mut self, request: AddMember) -> Result<Reply, Refusal> {
+        let team = self.team_to(Action::ManageTeam, request.team)?;
+        let email = request.email.trim();
+        if email.len() > MAX_EMAIL || !is_email(email) {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                format!("{email:?} is not an email address"),
+            ));
+        }
+        let store = self.state.store.as_ref();
+        let (user, invited) = match store.user_by_email(email)? {
+            Some(user) => (user, false),
+            None => {
+                let local = email.split('@').next().unwrap_or(email);
+                let name = request.name.as_deref().map_or(local, str::trim);
+                check_field("name", name, false)?;
+                let new = NewUser {
+                    email: email.to_string(),
+                    name: name.to_string(),
+                    handle: None,
+                };
+                let user = admin::create_user(store, &new).map_err(|e| match e {
+                    AdminError::Store(e) => taken(e),
+                    other => other.into(),
+                })?;
+                (user, true)
+            }
+        };
+        store.put_membership(team.id, user.id, request.role)?;
+        if invited {
+            let token = invitation::issue(store, user.id, team.id)?;
+            let mail = invitation::mail(&user.email, &team.name, &token);
+            if let Err(e) = self.state.mailer.send(mail) {
+                tracing::error!(error = %e, user = %user.id, "cannot send an invitation");
+                return Err(Refusal::new(
+                    ErrorCode::Internal,
+                    "the member was added but the invitation could not be sent",
+                ));
+            }
+        }
+        self.access_changed(&[user.id], "you were added to a team")
+            .await?;
+        Ok(Reply::Member(MemberAdded {
+            team: team.id,
+            member: MemberInfo {
+                user: user_info(&user),
+                role: request.role,
+            },
+            invited,
+        }))
+    }
+
+    pub(super) async fn remove_member(&mut self, request: RemoveMember) -> Result<Reply, Refusal> {
+        let team = self.team_to(Action::ManageTeam, request.team)?;
+        self.refuse_owner(&team, request.user)?;
+        self.member(team.id, request.user)?;
+        self.state.store.remove_membership(team.id, request.user)?;
+        self.access_changed(&[request.user], "you were removed from a team")
+            .await?;
+        Ok(Reply::MemberRemoved {
+            team: team.id,
+            user: request.user,
+        })
+    }
+
+    pub(super) async fn set_role(&mut self, request: SetRole) -> Result<Reply, Refusal> {
+        let team = self.team_to(Action::ManageTeam, request.team)?;
+        self.refuse_owner(&team, request.user)?;
+        let (user, _) = self.member(team.id, request.user)?;
+        self.state
+            .store
+            .put_membership(team.id, user.id, request.role)?;
+        self.access_changed(&[user.id], "your role changed").await?;
+        Ok(Reply::Member(MemberAdded {
+            team: team.id,
+            member: MemberInfo {
+                user: user_info(&user),
+                role: request.role,
+            },
+            invited: false,
+        }))
+    }
+
+    /// The account's owner manages every team of the account whatever rows
+    /// say: removing them or changing their role would change nothing.
+    fn refuse_owner(&self, team: &TeamRecord, user: UserId) -> Result<(), Refusal> {
+        let owner = self.state.store.account(team.account)?.map(|a| a.owner);
+        if owner == Some(user) {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                "the account's owner manages every team of the account; their role cannot change",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn usage(&self, request: Usage) -> Result<Reply, Refusal> {
+        self.account_to(Action::ReadUsage, request.account)?;
+        let store = self.state.store.as_ref();
+        match usage::account_usage(store, &self.state.registry, request.account)? {
+            Some(usage) => Ok(Reply::Usage(usage)),
+            None => Err(Refusal::new(
+                ErrorCode::NotFound,
+                format!("no account {}", request.account),
+            )),
+        }
+    }
+}
