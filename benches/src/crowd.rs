@@ -1,6 +1,7 @@
 //! Connecting many clients at once: each one opens a socket from one of the
 //! bench's source addresses, says hello, subscribes to its team, and counts
-//! as joined once the `subscribed` reply is in.
+//! as joined once the `subscribed` reply is in ([`join`]); [`gather`] does
+//! the same pacing for any other way of joining (a peer's rooms).
 //!
 //! At most `concurrency` clients are between their first SYN and their
 //! subscribed reply at any moment; each one has its own timeout, and the
@@ -13,6 +14,7 @@ use crate::report;
 use crate::target::Target;
 use crate::wire::{self, Socket};
 use hdrhistogram::Histogram;
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,15 +40,15 @@ pub(crate) struct Member {
 }
 
 /// How a crowd's joining went.
-pub(crate) struct Joining {
+pub(crate) struct Joining<T = Member> {
     /// Those who made it, in no particular order.
-    pub(crate) members: Vec<Member>,
+    pub(crate) members: Vec<T>,
     /// Those who did not, and the first few reasons.
     pub(crate) failures: u64,
     pub(crate) failure_samples: Vec<String>,
     /// From the first connect to the last reply.
     pub(crate) elapsed: Duration,
-    /// Connect to subscribed, per client.
+    /// Connect to joined, per client.
     pub(crate) setup: Histogram<u64>,
 }
 
@@ -74,21 +76,45 @@ impl Plan {
     }
 }
 
-/// Connects and subscribes every client of `plan`.
+/// Connects and subscribes every client of `plan` to Switchboard.
 pub(crate) async fn join(target: &Target, plan: Plan) -> Joining {
-    let total = plan.teams.len();
-    let bar = progress::counter(total as u64, plan.label);
-    let gate = Arc::new(Semaphore::new(plan.concurrency.max(1)));
-    let (results, mut incoming) = mpsc::channel(1024);
     // Each team's members take the team's tokens in turn.
     let mut per_team = vec![0usize; target.layout.teams.len()];
-    let start = Instant::now();
-    for (index, &team) in plan.teams.iter().enumerate() {
+    gather(plan, |index, team| {
         let token: Arc<str> = Arc::from(target.layout.member_token(team, per_team[team]));
         per_team[team] += 1;
         let team_id = target.layout.teams[team].id;
         let endpoint = target.endpoint.clone();
         let source = target.sources.pick();
+        async move {
+            let (socket, subscribed) = connect(&endpoint, &token, team_id, source).await?;
+            Ok(Member {
+                index,
+                team,
+                token,
+                socket,
+                subscribed,
+            })
+        }
+    })
+    .await
+}
+
+/// Joins every client of `plan` with `connect(index, team)`, which yields
+/// the client once it is in its team (against any server).
+pub(crate) async fn gather<T, F, J>(plan: Plan, mut connect: F) -> Joining<T>
+where
+    T: Send + 'static,
+    F: FnMut(usize, usize) -> J,
+    J: Future<Output = anyhow::Result<T>> + Send + 'static,
+{
+    let total = plan.teams.len();
+    let bar = progress::counter(total as u64, plan.label);
+    let gate = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    let (results, mut incoming) = mpsc::channel(1024);
+    let start = Instant::now();
+    for (index, &team) in plan.teams.iter().enumerate() {
+        let joining = connect(index, team);
         let gate = Arc::clone(&gate);
         let results = results.clone();
         let timeout = plan.timeout;
@@ -96,21 +122,13 @@ pub(crate) async fn join(target: &Target, plan: Plan) -> Joining {
             // The semaphore is never closed, so acquiring only waits.
             let _permit = gate.acquire_owned().await;
             let began = Instant::now();
-            let joined = tokio::time::timeout(timeout, connect(&endpoint, &token, team_id, source))
+            let joined = tokio::time::timeout(timeout, joining)
                 .await
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("no subscribed reply within {timeout:?}")));
-            let result = joined.map(|(socket, subscribed)| {
-                let member = Member {
-                    index,
-                    team,
-                    token,
-                    socket,
-                    subscribed,
-                };
-                (member, began.elapsed())
-            });
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("not joined within {timeout:?}")));
             // The receiver only goes away if the crowd was abandoned.
-            let _ = results.send(result).await;
+            let _ = results
+                .send(joined.map(|member| (member, began.elapsed())))
+                .await;
         });
     }
     drop(results);

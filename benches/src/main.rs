@@ -7,14 +7,19 @@
 //! with `--url` it drives a server that is already running. The report is a
 //! markdown table on stdout, `--json PATH` writes the same figures as JSON,
 //! and `fanout --svg PATH` (or `all --svg PATH`) draws the latency plot.
+//! `fanout --peers naive,batched,socketio` (and `all`, by default) runs the
+//! same fan-out steps against the peer servers of [`peers`] afterwards and
+//! reports Switchboard/peer ratios.
 //!
 //! Everything is bounded (connections, messages, waits) and aimed at
 //! loopback only. Exit status: 0 when the run saw nothing wrong; 1 when it
 //! did (a missing or doubled message, a client that could not connect), or
 //! with `--strict` when a performance target was missed; 2 when the run
-//! could not take place.
+//! could not take place. What a peer does (saturate, drop clients, fail to
+//! start) is reported, and never makes the run fail by itself.
 
 mod crowd;
+mod peers;
 mod plot;
 mod proc_stats;
 mod progress;

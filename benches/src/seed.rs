@@ -5,7 +5,7 @@
 //! Users, memberships and tokens go through `switchboard_server::admin` and
 //! `auth::issue_token`, so the same rules hold as for data the admin
 //! commands create. Conversations and messages are written with
-//! `Store::commit` at the offsets a hub would have given them (the stream
+//! `Timeline::commit` at the offsets a hub would have given them (the stream
 //! head plus one, in order): the bench is the only writer while the server
 //! is down, and the server reads its heads back from the log on start.
 //!
@@ -20,7 +20,7 @@ use switchboard_protocol::model::{ConversationStatus, Message, Role, Sender, Sen
 use switchboard_server::admin::{self, NewUser};
 use switchboard_server::auth::issue_token;
 use switchboard_server::store::{
-    ContactRecord, ConversationRecord, Entry, SledStore, Store, TokenKind,
+    ContactRecord, ConversationRecord, Entry, SledStore, Store, Timeline, TokenKind,
 };
 use switchboard_server::time::now;
 
@@ -70,6 +70,12 @@ impl Layout {
     pub(crate) fn member_token(&self, team: usize, n: usize) -> &str {
         let tokens = &self.teams[team % self.teams.len()].tokens;
         &tokens[n % tokens.len()]
+    }
+
+    /// The first conversation of every team, in team order: where the
+    /// senders write each team's stream.
+    pub(crate) fn first_conversations(&self) -> Vec<ConversationId> {
+        self.teams.iter().map(|t| t.conversations[0]).collect()
     }
 
     /// The token of sender `n`.

@@ -86,7 +86,7 @@ impl Target {
         bar.finish_and_clear();
         let server = ServerProcess::start(&bin, data.path())?;
         let endpoint = Endpoint::resolve(&server.url()).await?;
-        let sources = Arc::new(Sources::new(args.sources, &endpoint));
+        let sources = Arc::new(Sources::new(args.sources, endpoint.addr));
         Ok(Target {
             pid: Some(server.pid()),
             endpoint,
@@ -106,7 +106,7 @@ impl Target {
             bail!("--url needs --token, --team and --conversation");
         };
         let endpoint = Endpoint::resolve(url).await?;
-        let sources = Arc::new(Sources::new(args.sources, &endpoint));
+        let sources = Arc::new(Sources::new(args.sources, endpoint.addr));
         Ok(Target {
             endpoint,
             layout: Layout {

@@ -100,8 +100,8 @@ pub(crate) struct Sources {
 impl Sources {
     /// `count` addresses from 127.0.0.2 up, for an IPv4 target; none (the
     /// kernel's choice) for an IPv6 one.
-    pub(crate) fn new(count: u8, target: &Endpoint) -> Sources {
-        let ips = if target.addr.is_ipv4() {
+    pub(crate) fn new(count: u8, target: SocketAddr) -> Sources {
+        let ips = if target.is_ipv4() {
             (0..count.max(1))
                 .map(|k| IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + k.min(250))))
                 .collect()

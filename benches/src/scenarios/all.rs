@@ -1,8 +1,10 @@
 //! `all`: every scenario in turn at moderate sizes, each on its own fresh
-//! server, into one report. A scenario that cannot run is reported as a
-//! failure and the others still run.
+//! server, into one report, the stepped fan-out also against the peers
+//! (`--peers`, all of them by default). A scenario that cannot run is
+//! reported as a failure and the others still run.
 
 use super::{durable, fanout, history, idle, ramp, storm};
+use crate::peers::PeerChoice;
 use crate::report::{Report, Section};
 use crate::target::ServerArgs;
 use std::path::PathBuf;
@@ -16,6 +18,13 @@ pub(crate) struct AllArgs {
     /// Write the fan-out latency plot (SVG) here.
     #[arg(long)]
     pub(crate) svg: Option<PathBuf>,
+    /// The peers the stepped fan-out is compared with: naive, batched,
+    /// socketio, all or none (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "all")]
+    pub(crate) peers: Vec<PeerChoice>,
+    /// The `switchboard-peer` binary [default: next to this executable].
+    #[arg(long)]
+    pub(crate) peer_bin: Option<PathBuf>,
 }
 
 /// Runs every scenario.
@@ -55,6 +64,8 @@ pub(crate) async fn run(server: &ServerArgs, args: &AllArgs) -> Report {
         body_bytes: 200,
         concurrency: 256,
         svg: args.svg.clone(),
+        peers: args.peers.clone(),
+        peer_bin: args.peer_bin.clone(),
     };
     push(&mut report, "fanout", fanout::run(server, &step).await);
     let mixed = fanout::FanoutArgs {
@@ -62,6 +73,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &AllArgs) -> Report {
         rates: Vec::new(),
         duration: if q { 3 } else { 10 },
         svg: None,
+        peers: Vec::new(),
         ..step.clone()
     };
     push(&mut report, "mixed", fanout::run(server, &mixed).await);

@@ -13,25 +13,34 @@
 //!
 //! Rates are messages per second into all teams together, split evenly
 //! among a group's teams; deliveries are messages times subscribers.
+//!
+//! `--peers naive,batched,socketio` (or `all`) then runs the same steps
+//! against each peer (see [`crate::peers`]), one after the other, each on
+//! a fresh child process once Switchboard's server has stopped: a team is
+//! a room, and the subscribers, senders, rates, stamps and timing point
+//! are the same. The report compares them step by step and at each one's
+//! knee. A peer that saturates (misses deliveries, drops subscribers) or
+//! cannot start is reported, never counted as the run failing.
 
-use super::fanout_report::{self, GroupStep, StepRow};
-use super::subscriber::{self, Board, Inbound};
-use super::{capped, cpu};
+use super::capped;
+use super::fanout_peers::{self, PeerRun};
+use super::fanout_report;
+use super::fanout_steps::{self, Reader, TargetRun};
+use super::subscriber::Inbound;
 use crate::crowd::{self, Plan};
+use crate::peers::PeerChoice;
 use crate::plot;
-use crate::report::{self, Latency, Section};
+use crate::report::Section;
 use crate::seed::SeedPlan;
-use crate::sender::{Fleet, Phase, Stream};
+use crate::sender::{Crew, Fleet};
 use crate::target::{ServerArgs, Target};
 use crate::traffic::Clock;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use std::time::Duration;
 
-/// Between the senders being told and the first message being due.
-const WARMUP: Duration = Duration::from_millis(300);
+/// How long one subscriber may take to join.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Options of `fanout`.
 #[derive(Debug, Clone, clap::Args)]
@@ -78,6 +87,13 @@ pub(crate) struct FanoutArgs {
     /// Write the latency plot (SVG) here.
     #[arg(long)]
     pub(crate) svg: Option<PathBuf>,
+    /// Then run the same steps against these peers: naive, batched,
+    /// socketio, all or none (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "none")]
+    pub(crate) peers: Vec<PeerChoice>,
+    /// The `switchboard-peer` binary [default: next to this executable].
+    #[arg(long)]
+    pub(crate) peer_bin: Option<PathBuf>,
 }
 
 /// Teams reported together.
@@ -92,17 +108,130 @@ pub(super) struct Group {
     pub(super) goal_ms: Option<f64>,
 }
 
+/// What every server under test gets: the groups, the steps, and which
+/// group each team is in.
+pub(super) struct Workload<'a> {
+    pub(super) args: &'a FanoutArgs,
+    pub(super) groups: Vec<Group>,
+    /// The rate factor of each step, relative to the groups' base rates.
+    pub(super) factors: Vec<f64>,
+    /// Team index -> group.
+    pub(super) team_group: Vec<usize>,
+}
+
+impl Workload<'_> {
+    fn new(args: &FanoutArgs) -> Workload<'_> {
+        let groups = groups(args);
+        let team_group = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, group)| std::iter::repeat_n(g, group.teams))
+            .collect();
+        Workload {
+            args,
+            factors: factors(args),
+            groups,
+            team_group,
+        }
+    }
+
+    /// Teams, over all groups.
+    pub(super) fn teams(&self) -> usize {
+        self.team_group.len()
+    }
+
+    /// Subscribers wanted, over all groups.
+    fn subscribers(&self) -> usize {
+        self.groups.iter().map(|g| g.teams * g.subscribers).sum()
+    }
+
+    /// Whether the steps search for a knee (and stop at the first failure).
+    pub(super) fn stepping(&self) -> bool {
+        self.factors.len() > 1
+    }
+
+    /// Messages per second offered at step `step`, over all teams.
+    pub(super) fn offered(&self, step: usize) -> f64 {
+        let base: f64 = self
+            .groups
+            .iter()
+            .map(|g| g.rate_per_team * g.teams as f64)
+            .sum();
+        base * self.factors[step]
+    }
+
+    /// Who joins where: the first `count` subscribers, each group's spread
+    /// round robin over its teams, in team order.
+    pub(super) fn plan(&self, count: usize, label: &'static str) -> Plan {
+        let mut teams = Vec::with_capacity(self.subscribers());
+        let mut first_team = 0;
+        for group in &self.groups {
+            for n in 0..group.teams * group.subscribers {
+                teams.push(first_team + n % group.teams);
+            }
+            first_team += group.teams;
+        }
+        teams.truncate(count);
+        Plan {
+            teams,
+            concurrency: self.args.concurrency,
+            timeout: JOIN_TIMEOUT,
+            label,
+        }
+    }
+}
+
 /// Runs `fanout`.
 pub(crate) async fn run(server: &ServerArgs, args: &FanoutArgs) -> anyhow::Result<Section> {
     let name = if args.mixed { "mixed" } else { "fanout" };
     let mut section = Section::new(name, String::new());
-    let groups = groups(args);
-    let factors = factors(args);
-    let total_teams: usize = groups.iter().map(|g| g.teams).sum();
-    let wanted: usize = groups.iter().map(|g| g.teams * g.subscribers).sum();
-    let count = capped(wanted + args.senders as usize, &mut section) - args.senders as usize;
+    let workload = Workload::new(args);
+    let kinds = PeerChoice::expand(&args.peers);
+    // A peer sender holds a connection per room of its teams.
+    let senders = if kinds.is_empty() {
+        args.senders as usize
+    } else {
+        (args.senders as usize).max(workload.teams())
+    };
+    let count = capped(workload.subscribers() + senders, &mut section) - senders;
+    let switchboard = run_switchboard(server, &workload, count, &mut section).await?;
+    if !kinds.is_empty() {
+        let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+        section.title.push_str(&format!(
+            " Then the same steps against the peers {} (no auth, no persistence), \
+             each a fresh child process.",
+            names.join(", ")
+        ));
+    }
+    let mut peers = Vec::new();
+    for kind in kinds {
+        let outcome = fanout_peers::run(kind, &workload, count, server.sources)
+            .await
+            .map_err(|e| format!("{e:#}"));
+        peers.push(PeerRun { kind, outcome });
+    }
+    fanout_report::describe(&mut section, &workload, &switchboard, &peers);
+    if let Some(path) = &args.svg {
+        draw(path, &workload, &switchboard, &peers)?;
+        section
+            .notes
+            .push(format!("latency plot: {}", path.display()));
+    }
+    Ok(section)
+}
+
+/// The steps against Switchboard; its server is stopped on return, before
+/// any peer starts.
+async fn run_switchboard(
+    server: &ServerArgs,
+    workload: &Workload<'_>,
+    count: usize,
+    section: &mut Section,
+) -> anyhow::Result<TargetRun> {
+    let args = workload.args;
+    let groups = &workload.groups;
     let plan = SeedPlan {
-        teams: total_teams,
+        teams: workload.teams(),
         users_per_team: groups
             .iter()
             .map(|g| g.subscribers)
@@ -121,41 +250,16 @@ pub(crate) async fn run(server: &ServerArgs, args: &FanoutArgs) -> anyhow::Resul
     section.title = format!(
         "fan-out, {} ({} subscribers), {} senders, {}-byte bodies, {} s per step; {}.",
         shape.join(" + "),
-        wanted,
+        workload.subscribers(),
         args.senders,
         args.body_bytes,
         args.duration,
         target.describe()
     );
-    if target.layout.teams.len() < total_teams {
+    if target.layout.teams.len() < workload.teams() {
         anyhow::bail!("--url gives one team; run fanout with --teams 1 against it");
     }
-
-    // Team index -> group; subscribers in team order.
-    let team_group: Vec<usize> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, group)| std::iter::repeat_n(g, group.teams))
-        .collect();
-    let mut team_plan = Vec::with_capacity(wanted);
-    let mut first_team = 0;
-    for group in &groups {
-        for n in 0..group.teams * group.subscribers {
-            team_plan.push(first_team + n % group.teams);
-        }
-        first_team += group.teams;
-    }
-    team_plan.truncate(count);
-    let joining = crowd::join(
-        &target,
-        Plan {
-            teams: team_plan,
-            concurrency: args.concurrency,
-            timeout: Duration::from_secs(20),
-            label: "subscribing",
-        },
-    )
-    .await;
+    let joining = crowd::join(&target, workload.plan(count, "subscribing")).await;
     if joining.failures > 0 {
         anyhow::bail!(
             "{} subscribers could not join: {}",
@@ -163,145 +267,62 @@ pub(crate) async fn run(server: &ServerArgs, args: &FanoutArgs) -> anyhow::Resul
             joining.failure_samples.join("; ")
         );
     }
-    let mut subscribers_per_group = vec![0u64; groups.len()];
-    let mut subscribers_per_team = vec![0u64; total_teams];
-    let clock = Arc::new(Clock::new());
-    let board = Arc::new(Board::new(Arc::clone(&clock), factors.len(), groups.len()));
-    let (stop, stop_rx) = watch::channel(false);
-    let tasks: Vec<_> = joining
+    let readers = joining
         .members
         .into_iter()
-        .map(|m| {
-            let group = team_group[m.team];
-            subscribers_per_group[group] += 1;
-            subscribers_per_team[m.team] += 1;
-            let inbound = Inbound::Switchboard(m.socket);
-            tokio::spawn(subscriber::run(
-                m.index,
-                group,
-                inbound,
-                Arc::clone(&board),
-                stop_rx.clone(),
-            ))
+        .map(|m| Reader {
+            index: m.index,
+            team: m.team,
+            inbound: Inbound::Switchboard(m.socket),
         })
         .collect();
-    let fleet = Fleet::connect(
-        &target.endpoint,
-        Arc::clone(&target.sources),
-        target.layout.sender_tokens.clone(),
-        total_teams,
-        Arc::clone(&clock),
-    )
-    .await?;
+    let clock = Arc::new(Clock::new());
+    let crew = Crew::Switchboard {
+        endpoint: target.endpoint.clone(),
+        tokens: target.layout.sender_tokens.clone(),
+        conversations: target.layout.first_conversations(),
+    };
+    let fleet = Fleet::connect(crew, Arc::clone(&target.sources), Arc::clone(&clock)).await?;
+    fanout_steps::drive("switchboard", workload, clock, readers, fleet, target.pid).await
+}
 
-    let mut rows = Vec::new();
-    let mut knee: Option<usize> = None;
-    for (step, factor) in factors.iter().enumerate() {
-        let streams: Vec<Stream> = (0..total_teams)
-            .map(|t| Stream {
-                team: t,
-                conversation: target.layout.teams[t].conversations[0],
-                rate: groups[team_group[t]].rate_per_team * factor,
-            })
-            .collect();
-        let offered: f64 = streams.iter().map(|s| s.rate).sum();
-        let phase = Phase {
-            step: step as u32,
-            start: Instant::now() + WARMUP,
-            duration: Duration::from_secs(args.duration),
-            grace: Duration::from_secs(args.grace),
-            streams,
-            body_bytes: args.body_bytes as usize,
-        };
-        let span = phase.duration + WARMUP;
-        let bar = crate::progress::timed(span, &format!("{offered:.0}/s"));
-        let (server_before, bench_before) = (target.sample(), crate::proc_stats::sample_self());
-        let start = phase.start;
-        let ticker = tokio::spawn(tick(bar.clone(), span));
-        let (_keep, never) = watch::channel(false);
-        let sent = fleet.run(phase, never).await?;
-        ticker.abort();
-        bar.finish_and_clear();
-        let team_group = &team_group;
-        let in_group = |g: usize| (0..total_teams).filter(move |&t| team_group[t] == g);
-        let expected: Vec<u64> = (0..groups.len())
-            .map(|g| {
-                in_group(g)
-                    .map(|t| sent.sent[t] * subscribers_per_team[t])
-                    .sum()
-            })
-            .collect();
-        wait_for(&board, step, &expected, Duration::from_secs(args.grace)).await;
-        let (server_after, bench_after) = (target.sample(), crate::proc_stats::sample_self());
-        let outcomes: Vec<GroupStep> = (0..groups.len())
-            .map(|g| {
-                let tally = board.tally(step, g);
-                let histogram = tally.histogram();
-                let last = tally.last.load(Ordering::Relaxed);
-                let span = Duration::from_nanos(last.saturating_sub(clock.nanos(start)));
-                let delivered = tally.delivered.load(Ordering::Relaxed);
-                GroupStep {
-                    sent: in_group(g).map(|t| sent.sent[t]).sum(),
-                    expected: expected[g],
-                    delivered,
-                    per_second: report::per_second(delivered, span),
-                    latency: Latency::of(&histogram),
-                    histogram,
-                }
-            })
-            .collect();
-        let dropped = board.dropped.load(Ordering::Relaxed);
-        let passed = outcomes
+/// Draws every step of every server, one line per step and group.
+fn draw(
+    path: &std::path::Path,
+    workload: &Workload<'_>,
+    switchboard: &TargetRun,
+    peers: &[PeerRun],
+) -> anyhow::Result<()> {
+    let runs = std::iter::once(("switchboard", switchboard)).chain(
+        peers
             .iter()
-            .all(|o| o.delivered >= o.expected && o.latency.p99_ms <= args.threshold_ms)
-            && dropped == 0
-            && sent.errors == 0
-            && sent.dropped.is_empty();
-        if passed {
-            knee = Some(step);
-        }
-        rows.push(StepRow {
-            offered,
-            sent,
-            outcomes,
-            server_cpu: cpu(server_before, server_after),
-            bench_cpu: cpu(bench_before, bench_after),
-            passed,
-        });
-        if !passed && factors.len() > 1 {
-            break;
-        }
-    }
-    let _ = stop.send(true);
-    fleet.close().await;
-    for task in tasks {
-        // Subscribers end on `stop`; one that panicked has nothing to add.
-        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-    }
-
-    let stepping = factors.len() > 1;
-    fanout_report::describe(&mut section, args, &groups, &rows, knee, stepping, &board);
-    if let Some(path) = &args.svg {
-        let series: Vec<plot::Series<'_>> = rows
-            .iter()
-            .flat_map(|row| {
-                row.outcomes.iter().enumerate().map(|(g, o)| plot::Series {
-                    label: format!("{} at {:.0} msg/s", groups[g].name, row.offered),
-                    histogram: &o.histogram,
+            .filter_map(|p| Some((p.kind.name(), p.outcome.as_ref().ok()?))),
+    );
+    let several = !peers.is_empty();
+    let series: Vec<plot::Series<'_>> = runs
+        .flat_map(|(name, run)| {
+            run.rows.iter().flat_map(move |row| {
+                row.outcomes.iter().enumerate().map(move |(g, o)| {
+                    let group = &workload.groups[g].name;
+                    let label = if several {
+                        format!("{name}, {group} at {:.0} msg/s", row.offered)
+                    } else {
+                        format!("{group} at {:.0} msg/s", row.offered)
+                    };
+                    plot::Series {
+                        label,
+                        histogram: &o.histogram,
+                    }
                 })
             })
-            .collect();
-        plot::spectrum(
-            path,
-            "Switchboard fan-out latency",
-            &series,
-            Some(args.threshold_ms),
-        )?;
-        section
-            .notes
-            .push(format!("latency plot: {}", path.display()));
-    }
-    Ok(section)
+        })
+        .collect();
+    let title = if several {
+        "Fan-out latency: Switchboard and peers"
+    } else {
+        "Switchboard fan-out latency"
+    };
+    plot::spectrum(path, title, &series, Some(workload.args.threshold_ms))
 }
 
 fn groups(args: &FanoutArgs) -> Vec<Group> {
@@ -342,28 +363,4 @@ fn factors(args: &FanoutArgs) -> Vec<f64> {
         return (0..args.max_steps).map(|i| f64::from(1u32 << i)).collect();
     }
     vec![1.0]
-}
-
-/// Moves a bar along for `span`.
-async fn tick(bar: indicatif::ProgressBar, span: Duration) {
-    let start = Instant::now();
-    while start.elapsed() < span {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        bar.set_position(u64::try_from(start.elapsed().as_millis()).unwrap_or(0));
-    }
-}
-
-/// Waits until every group of `step` has its deliveries, or `grace` passes.
-async fn wait_for(board: &Board, step: usize, expected: &[u64], grace: Duration) {
-    let end = Instant::now() + grace;
-    while Instant::now() < end {
-        let complete = expected
-            .iter()
-            .enumerate()
-            .all(|(g, &n)| board.tally(step, g).delivered.load(Ordering::Relaxed) >= n);
-        if complete {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }

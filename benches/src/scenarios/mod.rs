@@ -9,7 +9,10 @@
 pub(crate) mod all;
 pub(crate) mod durable;
 pub(crate) mod fanout;
+mod fanout_compare;
+mod fanout_peers;
 mod fanout_report;
+mod fanout_steps;
 pub(crate) mod history;
 pub(crate) mod idle;
 pub(crate) mod ramp;

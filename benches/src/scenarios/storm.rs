@@ -21,7 +21,7 @@ use super::{capped, cpu};
 use crate::crowd::{self, Plan};
 use crate::report::{self, Section};
 use crate::seed::SeedPlan;
-use crate::sender::{Fleet, Phase, Stream};
+use crate::sender::{Crew, Fleet, Phase, Stream};
 use crate::target::{ServerArgs, Target};
 use crate::traffic::Clock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -125,14 +125,12 @@ pub(crate) async fn run(server: &ServerArgs, args: &StormArgs) -> anyhow::Result
             ))
         })
         .collect();
-    let fleet = Fleet::connect(
-        &target.endpoint,
-        Arc::clone(&target.sources),
-        target.layout.sender_tokens.clone(),
-        teams,
-        Arc::clone(&clock),
-    )
-    .await?;
+    let crew = Crew::Switchboard {
+        endpoint: target.endpoint.clone(),
+        tokens: target.layout.sender_tokens.clone(),
+        conversations: target.layout.first_conversations(),
+    };
+    let fleet = Fleet::connect(crew, Arc::clone(&target.sources), Arc::clone(&clock)).await?;
     let phase = Phase {
         step: 0,
         start: Instant::now(),
@@ -141,7 +139,6 @@ pub(crate) async fn run(server: &ServerArgs, args: &StormArgs) -> anyhow::Result
         streams: (0..teams)
             .map(|t| Stream {
                 team: t,
-                conversation: target.layout.teams[t].conversations[0],
                 rate: args.rate / teams as f64,
             })
             .collect(),

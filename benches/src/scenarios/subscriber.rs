@@ -9,14 +9,19 @@
 //! closes (a slow consumer, say) is reported as dropped, and the
 //! deliveries it missed as missing.
 //!
-//! [`Inbound`] is where another kind of server slots in: a peer relaying raw
-//! payloads only needs a variant that yields the payload as the body.
+//! [`Inbound`] is where the server's kind comes in: a Switchboard
+//! subscriber reads events and checks that offsets go up; a peer
+//! subscriber reads raw payloads (the body itself) and checks that each
+//! stream's stamps go up, since a peer numbers nothing. Both take the
+//! delivery time at the same point: once the body is out of its frame.
 
+use crate::peers::PeerConnection;
 use crate::report;
-use crate::traffic::{self, Clock};
+use crate::traffic::{self, Clock, Stamp};
 use crate::wire::{self, Socket};
 use futures::StreamExt;
 use hdrhistogram::Histogram;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
@@ -62,7 +67,8 @@ pub(crate) struct Board {
     pub(crate) clock: Arc<Clock>,
     /// `[step][group]`.
     tallies: Vec<Vec<Tally>>,
-    /// Events whose offset did not go up on their connection.
+    /// Deliveries whose offset (or, from a peer, stamp) did not go up on
+    /// their connection.
     pub(crate) out_of_order: AtomicU64,
     /// Frames that did not decode.
     pub(crate) undecodable: AtomicU64,
@@ -91,17 +97,13 @@ impl Board {
         &self.tallies[step][group]
     }
 
-    fn record(&self, subscriber: usize, group: usize, body: &str, at: u64) {
-        let Some(stamp) = traffic::read(body, self.clock.run) else {
-            return;
-        };
-        let Some(tally) = self
+    /// Tallies a delivery of this run's; returns its stamp.
+    fn record(&self, subscriber: usize, group: usize, body: &str, at: u64) -> Option<Stamp> {
+        let stamp = traffic::read(body, self.clock.run)?;
+        let tally = self
             .tallies
             .get(stamp.step as usize)
-            .and_then(|g| g.get(group))
-        else {
-            return;
-        };
+            .and_then(|g| g.get(group))?;
         {
             let mut h = tally.shards[subscriber % SHARDS]
                 .lock()
@@ -110,6 +112,7 @@ impl Board {
         }
         tally.delivered.fetch_add(1, Ordering::Relaxed);
         tally.last.fetch_max(at, Ordering::Relaxed);
+        Some(stamp)
     }
 
     fn drop_one(&self, why: String) {
@@ -125,6 +128,8 @@ impl Board {
 pub(crate) enum Inbound {
     /// A Switchboard connection, subscribed to its team.
     Switchboard(Socket),
+    /// A peer connection, in its team's room.
+    Peer(PeerConnection),
 }
 
 /// Reads until `stop`, tallying this run's deliveries for `group`.
@@ -133,9 +138,22 @@ pub(crate) async fn run(
     group: usize,
     inbound: Inbound,
     board: Arc<Board>,
+    stop: watch::Receiver<bool>,
+) {
+    match inbound {
+        Inbound::Switchboard(socket) => read_events(index, group, socket, &board, stop).await,
+        // A peer's connection is just dropped at the end: it relays no goodbye.
+        Inbound::Peer(connection) => read_payloads(index, group, connection, &board, stop).await,
+    }
+}
+
+async fn read_events(
+    index: usize,
+    group: usize,
+    mut socket: Socket,
+    board: &Board,
     mut stop: watch::Receiver<bool>,
 ) {
-    let Inbound::Switchboard(mut socket) = inbound;
     let mut last_offset = 0u64;
     loop {
         let message = tokio::select! {
@@ -183,4 +201,49 @@ pub(crate) async fn run(
         }
     }
     wire::close(socket).await;
+}
+
+async fn read_payloads(
+    index: usize,
+    group: usize,
+    mut connection: PeerConnection,
+    board: &Board,
+    mut stop: watch::Receiver<bool>,
+) {
+    // Per stream, the (step, number) of the last stamp seen.
+    let mut last: HashMap<u32, (u32, u64)> = HashMap::new();
+    loop {
+        let payload = tokio::select! {
+            biased;
+            // Only ever set to true; a dropped sender also means stop.
+            _ = stop.changed() => return,
+            payload = connection.recv() => payload,
+        };
+        let payload = match payload {
+            Ok(Some(payload)) => payload,
+            Ok(None) => {
+                board.drop_one("closed by the peer".into());
+                return;
+            }
+            Err(e) => {
+                board.drop_one(format!("read failed: {e:#}"));
+                return;
+            }
+        };
+        let Ok(body) = std::str::from_utf8(&payload) else {
+            board.undecodable.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        // Taken once the body is out of its frame, as for an event.
+        let at = board.clock.now();
+        let Some(stamp) = board.record(index, group, body, at) else {
+            continue;
+        };
+        let position = (stamp.step, stamp.k);
+        if let Some(previous) = last.insert(stamp.stream, position) {
+            if position <= previous {
+                board.out_of_order.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
 }

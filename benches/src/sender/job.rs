@@ -1,6 +1,7 @@
 //! One sender's share of a phase: its streams merged into one schedule
 //! (a heap of due times), every message due at once written in one flush,
-//! and the replies matched to requests by id.
+//! and, against Switchboard, the replies matched to requests by id. The
+//! schedule and the accounting ([`Done`]) are shared with the peer sender.
 
 use super::{Live, Phase, PhaseOutcome};
 use crate::report;
@@ -14,7 +15,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_protocol::client::{ClientFrame, SendMessage};
-use switchboard_protocol::ids::RequestId;
+use switchboard_protocol::ids::{ConversationId, RequestId};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -27,9 +28,8 @@ pub(super) struct Job {
     pub(super) first_id: u64,
 }
 
-/// What one sender did in a phase; its socket, if still open.
+/// What one sender did in a phase.
 pub(super) struct Done {
-    pub(super) socket: Option<Socket>,
     sent: Vec<(usize, u64)>,
     acked: u64,
     duplicates: u64,
@@ -41,7 +41,91 @@ pub(super) struct Done {
     dropped: Option<String>,
 }
 
+/// A message due: the slot of its stream in the job, the stream, its
+/// number in the stream, and when it was due.
+pub(super) struct Due {
+    pub(super) slot: usize,
+    pub(super) stream: usize,
+    pub(super) k: u64,
+    pub(super) at: Instant,
+}
+
+/// A job's streams merged into one schedule, the earliest message first.
+pub(super) struct Schedule {
+    phase: Arc<Phase>,
+    streams: Vec<usize>,
+    /// (due, slot, k); only the next message of each stream is queued.
+    queue: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+}
+
+impl Schedule {
+    /// When the next message is due; `None` once all are written.
+    pub(super) fn next_due(&self) -> Option<Instant> {
+        self.queue.peek().map(|Reverse((due, _, _))| *due)
+    }
+
+    /// The next message due by `now`, if any, queueing its stream's next.
+    pub(super) fn pop_due(&mut self, now: Instant) -> Option<Due> {
+        let &Reverse((due, slot, k)) = self.queue.peek()?;
+        if due > now {
+            return None;
+        }
+        self.queue.pop();
+        let stream = self.streams[slot];
+        if k + 1 < self.phase.count(stream) {
+            self.queue
+                .push(Reverse((self.phase.due(stream, k + 1), slot, k + 1)));
+        }
+        Some(Due {
+            slot,
+            stream,
+            k,
+            at: due,
+        })
+    }
+
+    /// Drops everything not yet written.
+    pub(super) fn clear(&mut self) {
+        self.queue.clear();
+    }
+}
+
 impl Done {
+    /// Nothing done yet, for `job`'s streams.
+    pub(super) fn new(job: &Job) -> Done {
+        Done {
+            sent: job.streams.iter().map(|&j| (j, 0)).collect(),
+            acked: 0,
+            duplicates: 0,
+            errors: 0,
+            error_samples: Vec::new(),
+            ack: report::histogram(),
+            lag: report::histogram(),
+            acked_offsets: Vec::new(),
+            dropped: None,
+        }
+    }
+
+    /// A job whose connection was lost in an earlier phase.
+    pub(super) fn lost(job: &Job) -> Done {
+        Done {
+            dropped: Some("connection lost in an earlier phase".into()),
+            ..Done::new(job)
+        }
+    }
+
+    /// Counts a message written now (clock time `sent`) against its schedule.
+    pub(super) fn wrote(&mut self, job: &Job, due: &Due, sent: u64) {
+        report::record_nanos(&mut self.lag, sent.saturating_sub(job.clock.nanos(due.at)));
+        self.sent[due.slot].1 += 1;
+        job.live.sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records why the connection ended.
+    pub(super) fn drop_with(&mut self, why: String) {
+        self.dropped = Some(why);
+    }
+
     pub(super) fn merge_into(self, outcome: &mut PhaseOutcome) {
         for (stream, n) in self.sent {
             outcome.sent[stream] += n;
@@ -64,41 +148,42 @@ impl Done {
 }
 
 impl Job {
-    /// Sends on schedule, then waits (within the grace) for the last
-    /// acknowledgements; `stop` ends the sending early.
-    pub(super) async fn run(self, socket: Option<Socket>, mut stop: watch::Receiver<bool>) -> Done {
-        let mut done = Done {
-            socket: None,
-            sent: self.streams.iter().map(|&j| (j, 0)).collect(),
-            acked: 0,
-            duplicates: 0,
-            errors: 0,
-            error_samples: Vec::new(),
-            ack: report::histogram(),
-            lag: report::histogram(),
-            acked_offsets: Vec::new(),
-            dropped: None,
-        };
-        let Some(mut socket) = socket else {
-            done.dropped = Some("connection lost in an earlier phase".into());
-            return done;
-        };
+    /// The schedule of this job's streams.
+    pub(super) fn schedule(&self) -> Schedule {
         let phase = &self.phase;
-        // (due, slot in `self.streams`, k); the earliest first.
-        let mut queue: BinaryHeap<Reverse<(Instant, usize, u64)>> = self
+        let queue = self
             .streams
             .iter()
             .enumerate()
             .filter(|&(_, &j)| phase.count(j) > 0)
             .map(|(slot, &j)| Reverse((phase.due(j, 0), slot, 0)))
             .collect();
+        Schedule {
+            phase: Arc::clone(phase),
+            streams: self.streams.clone(),
+            queue,
+        }
+    }
+
+    /// Sends on schedule to Switchboard, team `t` to `conversations[t]`,
+    /// then waits (within the grace) for the last acknowledgements; `stop`
+    /// ends the sending early. The socket comes back if still open.
+    pub(super) async fn run(
+        self,
+        mut socket: Socket,
+        conversations: &[ConversationId],
+        mut stop: watch::Receiver<bool>,
+    ) -> (Option<Socket>, Done) {
+        let mut done = Done::new(&self);
+        let phase = &self.phase;
+        let mut schedule = self.schedule();
         // Per request: (stream slot, send time); ids are `first_id + index`.
         let mut requests: Vec<(usize, u64)> = Vec::new();
         let mut last_send = Instant::now();
         let far = tokio::time::Instant::now() + Duration::from_secs(24 * 3600);
         let mut stopped = false;
         loop {
-            let next_due = queue.peek().map(|Reverse((due, _, _))| *due);
+            let next_due = schedule.next_due();
             if next_due.is_none() {
                 let all_answered = done.acked + done.errors >= requests.len() as u64;
                 if all_answered || last_send.elapsed() >= phase.grace {
@@ -113,24 +198,18 @@ impl Job {
                 // Sending ends; the replies to what was sent are still awaited.
                 _ = stop.changed(), if !stopped => {
                     stopped = true;
-                    queue.clear();
+                    schedule.clear();
                 }
                 () = tokio::time::sleep_until(wake), if next_due.is_some() => {
-                    let now = Instant::now();
                     // Everything due by now goes out in one flush.
-                    while let Some(&Reverse((due, slot, k))) = queue.peek() {
-                        if due > now {
-                            break;
-                        }
-                        queue.pop();
-                        let j = self.streams[slot];
+                    while let Some(due) = schedule.pop_due(Instant::now()) {
+                        let j = due.stream;
                         let sent = self.clock.now();
-                        report::record_nanos(&mut done.lag, sent.saturating_sub(self.clock.nanos(due)));
-                        let stamp = Stamp { step: phase.step, stream: j as u32, k, sent };
+                        let stamp = Stamp { step: phase.step, stream: j as u32, k: due.k, sent };
                         let frame = ClientFrame::Send(SendMessage {
                             id: RequestId(self.first_id + requests.len() as u64),
-                            conversation: phase.streams[j].conversation,
-                            client_msg_id: format!("{:x}-{}-{j}-{k}", self.clock.run, phase.step),
+                            conversation: conversations[phase.streams[j].team],
+                            client_msg_id: format!("{:x}-{}-{j}-{}", self.clock.run, phase.step, due.k),
                             body: traffic::body(self.clock.run, stamp, phase.body_bytes),
                         });
                         let fed = match wire::message(&frame) {
@@ -138,19 +217,15 @@ impl Job {
                             Err(e) => Err(e),
                         };
                         if let Err(e) = fed {
-                            done.dropped = Some(format!("send failed: {e:#}"));
-                            return done;
+                            done.drop_with(format!("send failed: {e:#}"));
+                            return (None, done);
                         }
-                        requests.push((slot, sent));
-                        done.sent[slot].1 += 1;
-                        self.live.sent.fetch_add(1, Ordering::Relaxed);
-                        if k + 1 < phase.count(j) {
-                            queue.push(Reverse((phase.due(j, k + 1), slot, k + 1)));
-                        }
+                        requests.push((due.slot, sent));
+                        done.wrote(&self, &due, sent);
                     }
                     if let Err(e) = socket.flush().await {
-                        done.dropped = Some(format!("send failed: {e}"));
-                        return done;
+                        done.drop_with(format!("send failed: {e}"));
+                        return (None, done);
                     }
                     last_send = Instant::now();
                 }
@@ -159,24 +234,23 @@ impl Job {
                     let message = match message {
                         Some(Ok(message)) => message,
                         Some(Err(e)) => {
-                            done.dropped = Some(format!("read failed: {e}"));
-                            return done;
+                            done.drop_with(format!("read failed: {e}"));
+                            return (None, done);
                         }
                         None => {
-                            done.dropped = Some("the connection ended".into());
-                            return done;
+                            done.drop_with("the connection ended".into());
+                            return (None, done);
                         }
                     };
                     if let Message::Close(frame) = &message {
-                        done.dropped = Some(format!("closed by the server: {}", wire::close_reason(frame.as_ref())));
-                        return done;
+                        done.drop_with(format!("closed by the server: {}", wire::close_reason(frame.as_ref())));
+                        return (None, done);
                     }
                     self.answer(&mut done, &requests, &message);
                 }
             }
         }
-        done.socket = Some(socket);
-        done
+        (Some(socket), done)
     }
 
     /// Accounts for a reply to one of this sender's messages.

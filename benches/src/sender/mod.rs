@@ -14,30 +14,73 @@
 //! ([`Fleet`]): on the shared runtime they would wait in line behind
 //! thousands of busy subscriber tasks and fall off their schedule, which
 //! would quietly turn the open loop into a closed one.
+//!
+//! A fleet writes to Switchboard (one connection per sender, each able to
+//! send to any team's conversation) or to a peer (a sender holds one
+//! connection per room of its teams, since a peer connection lives in one
+//! room). Either way the streams, their schedule, the dealing of streams
+//! to senders and the flush per wake-up are the same; only Switchboard
+//! acknowledges, so against a peer the ack figures stay empty.
 
 mod job;
+mod peer;
 
+use crate::peers::PeerKind;
 use crate::report;
 use crate::traffic::Clock;
 use crate::wire::{self, Endpoint, Socket, Sources};
 use anyhow::Context;
 use hdrhistogram::Histogram;
-use job::Job;
+use job::{Done, Job};
+use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_protocol::ids::ConversationId;
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// One conversation's share of a phase.
+/// One team's share of a phase.
 #[derive(Debug, Clone)]
 pub(crate) struct Stream {
-    /// The team's index in the layout (for per-team accounting).
+    /// The team's index: its conversation on Switchboard, its room on a peer.
     pub(crate) team: usize,
-    /// Where the messages go.
-    pub(crate) conversation: ConversationId,
     /// Messages per second.
     pub(crate) rate: f64,
+}
+
+/// Who the senders are and where they write.
+#[derive(Debug, Clone)]
+pub(crate) enum Crew {
+    /// One Switchboard connection per token; team `t` is written to
+    /// `conversations[t]`.
+    Switchboard {
+        endpoint: Endpoint,
+        tokens: Vec<String>,
+        conversations: Vec<ConversationId>,
+    },
+    /// `senders` senders to a peer; team `t` is room `t`.
+    Peer {
+        kind: PeerKind,
+        addr: SocketAddr,
+        senders: usize,
+        teams: usize,
+    },
+}
+
+impl Crew {
+    fn teams(&self) -> usize {
+        match self {
+            Crew::Switchboard { conversations, .. } => conversations.len(),
+            Crew::Peer { teams, .. } => *teams,
+        }
+    }
+}
+
+/// One sender's connection(s), kept from phase to phase.
+enum Link {
+    // Boxed: a socket is several times the size of a peer sender's map.
+    Switchboard(Box<Socket>),
+    Peer(peer::Rooms),
 }
 
 /// A phase of sending.
@@ -116,19 +159,16 @@ pub(crate) struct Fleet {
 impl Fleet {
     /// Starts the senders' thread and returns once every sender is connected.
     pub(crate) async fn connect(
-        endpoint: &Endpoint,
+        crew: Crew,
         sources: Arc<Sources>,
-        tokens: Vec<String>,
-        teams: usize,
         clock: Arc<Clock>,
     ) -> anyhow::Result<Fleet> {
         let live = Arc::new(Live {
-            acked_offset: (0..teams).map(|_| AtomicU64::new(0)).collect(),
+            acked_offset: (0..crew.teams()).map(|_| AtomicU64::new(0)).collect(),
             sent: AtomicU64::new(0),
         });
         let (connected_tx, connected) = oneshot::channel();
         let (orders, orders_rx) = mpsc::channel::<Order>(1);
-        let endpoint = endpoint.clone();
         let thread_live = Arc::clone(&live);
         let thread = std::thread::Builder::new()
             .name("senders".into())
@@ -138,9 +178,8 @@ impl Fleet {
                     .build();
                 match runtime {
                     Ok(runtime) => runtime.block_on(serve(
-                        endpoint,
+                        crew,
                         sources,
-                        tokens,
                         clock,
                         thread_live,
                         connected_tx,
@@ -187,35 +226,33 @@ impl Fleet {
 
 /// The senders' thread: connect, then run phases until the fleet is dropped.
 async fn serve(
-    endpoint: Endpoint,
+    crew: Crew,
     sources: Arc<Sources>,
-    tokens: Vec<String>,
     clock: Arc<Clock>,
     live: Arc<Live>,
     connected: oneshot::Sender<anyhow::Result<()>>,
     mut orders: mpsc::Receiver<Order>,
 ) {
-    let connecting = futures::future::try_join_all(
-        tokens
-            .iter()
-            .map(|t| wire::connect(&endpoint, t, sources.pick())),
-    );
-    let mut sockets: Vec<Option<Socket>> = match connecting.await {
-        Ok(sockets) => sockets.into_iter().map(|(s, _)| Some(s)).collect(),
+    let mut links = match connect_all(&crew, &sources).await {
+        Ok(links) => links,
         Err(e) => {
             let _ = connected.send(Err(e.context("connecting a sender")));
             return;
         }
     };
     let _ = connected.send(Ok(()));
+    let conversations: Arc<[ConversationId]> = match &crew {
+        Crew::Switchboard { conversations, .. } => conversations.as_slice().into(),
+        Crew::Peer { .. } => Arc::from([]),
+    };
     let mut next_id = 1u64;
     while let Some((phase, stop, done)) = orders.recv().await {
         let phase = Arc::new(phase);
-        let senders = sockets.len();
-        let tasks: Vec<_> = sockets
+        let senders = links.len();
+        let tasks: Vec<_> = links
             .iter_mut()
             .enumerate()
-            .map(|(index, socket)| {
+            .map(|(index, link)| {
                 let streams: Vec<usize> = (index..phase.streams.len()).step_by(senders).collect();
                 let job = Job {
                     phase: Arc::clone(&phase),
@@ -224,7 +261,22 @@ async fn serve(
                     live: Arc::clone(&live),
                     first_id: next_id,
                 };
-                tokio::spawn(job.run(socket.take(), stop.clone()))
+                let stop = stop.clone();
+                let conversations = Arc::clone(&conversations);
+                let link = link.take();
+                tokio::spawn(async move {
+                    match link {
+                        Some(Link::Switchboard(socket)) => {
+                            let (socket, done) = job.run(*socket, &conversations, stop).await;
+                            (socket.map(|s| Link::Switchboard(Box::new(s))), done)
+                        }
+                        Some(Link::Peer(rooms)) => {
+                            let (rooms, done) = peer::run(job, rooms, stop).await;
+                            (rooms.map(Link::Peer), done)
+                        }
+                        None => (None, Done::lost(&job)),
+                    }
+                })
             })
             .collect();
         next_id += 10_000_000;
@@ -240,16 +292,58 @@ async fn serve(
             dropped: Vec::new(),
         };
         for (index, task) in tasks.into_iter().enumerate() {
-            // A sender task does not panic; if one did, its socket is gone
-            // and the messages it owed show up as not sent.
-            let Ok(mut done) = task.await else { continue };
-            sockets[index] = done.socket.take();
+            // A sender task does not panic; if one did, its connection is
+            // gone and the messages it owed show up as not sent.
+            let Ok((link, done)) = task.await else {
+                continue;
+            };
+            links[index] = link;
             done.merge_into(&mut outcome);
         }
         let _ = done.send(outcome);
     }
-    for socket in sockets.into_iter().flatten() {
-        wire::close(socket).await;
+    for link in links.into_iter().flatten() {
+        match link {
+            Link::Switchboard(socket) => wire::close(*socket).await,
+            // A peer relays no goodbye; dropping the connections is enough.
+            Link::Peer(rooms) => drop(rooms),
+        }
+    }
+}
+
+/// Connects every sender: a Switchboard sender says hello with its token;
+/// peer sender `i` joins the rooms of the teams dealt to it (`t % senders == i`,
+/// as [`serve`] deals streams), so that no phase waits on a connect.
+async fn connect_all(crew: &Crew, sources: &Arc<Sources>) -> anyhow::Result<Vec<Option<Link>>> {
+    match crew {
+        Crew::Switchboard {
+            endpoint, tokens, ..
+        } => {
+            let connecting = futures::future::try_join_all(
+                tokens
+                    .iter()
+                    .map(|t| wire::connect(endpoint, t, sources.pick())),
+            );
+            let sockets = connecting.await?;
+            Ok(sockets
+                .into_iter()
+                .map(|(socket, _welcome)| Some(Link::Switchboard(Box::new(socket))))
+                .collect())
+        }
+        Crew::Peer {
+            kind,
+            addr,
+            senders,
+            teams,
+        } => {
+            let senders = (*senders).max(1);
+            let connecting = (0..senders).map(|i| {
+                let rooms = (i..*teams).step_by(senders);
+                peer::Rooms::connect(*kind, *addr, rooms, Arc::clone(sources))
+            });
+            let rooms = futures::future::try_join_all(connecting).await?;
+            Ok(rooms.into_iter().map(|r| Some(Link::Peer(r))).collect())
+        }
     }
 }
 
@@ -265,13 +359,7 @@ mod tests {
             start,
             duration: Duration::from_secs(10),
             grace: Duration::ZERO,
-            streams: (0..3)
-                .map(|t| Stream {
-                    team: t,
-                    conversation: ConversationId(t as u64),
-                    rate: 1.0,
-                })
-                .collect(),
+            streams: (0..3).map(|t| Stream { team: t, rate: 1.0 }).collect(),
             body_bytes: 64,
         };
         assert_eq!(phase.count(0), 10);
