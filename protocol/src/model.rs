@@ -51,6 +51,18 @@ pub struct TeamInfo {
     pub role: Role,
 }
 
+/// A conversation the user was let into as a Restricted Member (holding no
+/// role in its team), listed in `welcome` once accepted. The user may
+/// subscribe to `team` (and receives only this conversation's events from
+/// it), read its history, send and mark read in it, and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantInfo {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Its team.
+    pub team: TeamId,
+}
+
 /// The limits the server enforces, advertised in `welcome`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {

@@ -6,7 +6,7 @@
 use crate::codes::ErrorCode;
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
 use crate::manage::{AccountInfo, MemberInfo, UsageInfo};
-use crate::model::{ConversationInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
+use crate::model::{ConversationInfo, GrantInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
 use serde::{Deserialize, Serialize};
 
 /// Every frame the server may send, tagged by `type`.
@@ -38,6 +38,10 @@ pub struct Welcome {
     /// The accounts the user owns (empty for most users).
     #[serde(default)]
     pub accounts: Vec<AccountInfo>,
+    /// The conversations the user was let into as a Restricted Member
+    /// (accepted grants only), by conversation id.
+    #[serde(default)]
+    pub grants: Vec<GrantInfo>,
     /// The limits in force.
     pub limits: Limits,
 }
@@ -214,7 +218,9 @@ pub struct EventFrame {
     /// The team.
     pub team: TeamId,
     /// The event's offset in the team's stream: each subscriber sees offsets
-    /// strictly increasing, and contiguous for the events it may read.
+    /// strictly increasing. They are contiguous for a Manager or Member; a
+    /// Restricted Member receives only its conversations' events and so sees
+    /// gaps where the team's other events were.
     pub offset: Offset,
     /// What happened.
     pub event: Event,

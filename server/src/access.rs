@@ -5,6 +5,11 @@
 //! team or conversation is reported by the caller as `not_found`, exactly
 //! like an id that does not exist.
 //!
+//! A Restricted Member holds no role in a team, only accepted grants to
+//! some of its conversations: they may subscribe to the team (the hub then
+//! delivers them only those conversations' events, see [`Principal::reads`]),
+//! read, send and mark read there, and nothing else.
+//!
 //! A principal is a snapshot of the user's access, read once when the
 //! connection says hello ([`load`]). Whoever changes a user's access writes
 //! the store first and then closes the user's connections with 4009
@@ -12,11 +17,11 @@
 //! a connection registers before it loads its access, so a change racing a
 //! hello is either seen by the load or reaches the new connection.
 
-use crate::store::{ConversationRecord, Store, StoreResult, TokenKind, UserRecord};
+use crate::store::{ConversationRecord, GrantState, Store, StoreResult, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
-use switchboard_protocol::ids::{AccountId, TeamId};
+use switchboard_protocol::ids::{AccountId, ConversationId, TeamId};
 use switchboard_protocol::manage::AccountInfo;
-use switchboard_protocol::model::{Role, Sender, SenderKind, TeamInfo, UserInfo};
+use switchboard_protocol::model::{GrantInfo, Role, Sender, SenderKind, TeamInfo, UserInfo};
 
 /// An authenticated user on one connection, with their roles as of login.
 #[derive(Debug, Clone)]
@@ -31,12 +36,17 @@ pub struct Principal {
     owned: HashSet<AccountId>,
     /// The account of every team the user can reach.
     team_accounts: HashMap<TeamId, AccountId>,
+    /// Accepted grants: conversation -> its team.
+    grants: HashMap<ConversationId, TeamId>,
 }
 
 /// Something a principal may try to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// See a team's stream and conversation list (the dashboard).
+    /// Subscribe to a team's stream (a Restricted Member receives only
+    /// their conversations' events from it).
+    Subscribe,
+    /// See a team's conversation list and members (the dashboard).
     ReadTeam,
     /// Start a conversation in a team.
     StartConversation,
@@ -78,7 +88,29 @@ impl Principal {
             roles,
             owned: HashSet::new(),
             team_accounts: HashMap::new(),
+            grants: HashMap::new(),
         }
+    }
+
+    /// The same principal, holding these accepted grants
+    /// (conversation -> team).
+    pub fn with_grants(mut self, grants: HashMap<ConversationId, TeamId>) -> Principal {
+        self.grants = grants;
+        self
+    }
+
+    /// Whether the principal is a Restricted Member of the team: no role
+    /// there, but accepted grants to some of its conversations.
+    pub fn is_restricted_in(&self, team: TeamId) -> bool {
+        self.role(team).is_none() && self.grants.values().any(|t| *t == team)
+    }
+
+    /// Whether the principal may read the events of a conversation of
+    /// `team`: the hub's per-subscriber filter, and the rule behind every
+    /// conversation-level action.
+    pub fn reads(&self, team: TeamId, conversation: ConversationId) -> bool {
+        matches!(self.role(team), Some(Role::Manager | Role::Member))
+            || self.grants.get(&conversation) == Some(&team)
     }
 
     /// The same principal, owning `owned` accounts, with the account of
@@ -136,10 +168,18 @@ impl Principal {
             Resource::Conversation(conversation) => conversation.team,
         };
         match (action, self.role(team)) {
+            // Restricted Members: their granted conversations only, and the
+            // team's stream (filtered to those conversations).
+            (Action::Subscribe, None) => self.is_restricted_in(team),
+            (Action::ReadConversation | Action::Send | Action::MarkRead, None) => match resource {
+                Resource::Conversation(c) => self.reads(team, c.id),
+                _ => false,
+            },
             // Managers and Members may do every conversation-level action in
-            // their teams. (Restricted Members arrive with invitations.)
+            // their teams.
             (
-                Action::ReadTeam
+                Action::Subscribe
+                | Action::ReadTeam
                 | Action::StartConversation
                 | Action::ReadConversation
                 | Action::Send
@@ -187,10 +227,13 @@ pub struct Access {
     pub teams: Vec<TeamInfo>,
     /// The accounts it owns.
     pub accounts: Vec<AccountInfo>,
+    /// Its accepted grants, by conversation id.
+    pub grants: Vec<GrantInfo>,
 }
 
-/// Reads a user's access: their memberships (of teams that still exist)
-/// and every team of the accounts they own.
+/// Reads a user's access: their memberships (of teams that still exist),
+/// every team of the accounts they own, and their accepted grants (in
+/// teams that still exist).
 pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult<Access> {
     let owned = store.accounts_owned(user.id)?;
     let mut roles = HashMap::new();
@@ -211,9 +254,23 @@ pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult
             }
         }
     }
+    let mut grants = HashMap::new();
+    for grant in store.user_grants(user.id)? {
+        // A grant in a removed team grants nothing, like a membership.
+        if grant.state == GrantState::Accepted && store.team(grant.team)?.is_some() {
+            grants.insert(grant.conversation, grant.team);
+        }
+    }
     let team_accounts = records.iter().map(|(id, t)| (*id, t.account)).collect();
     let owned_ids = owned.iter().map(|a| a.id).collect();
-    let principal = Principal::new(user, kind, roles).with_accounts(owned_ids, team_accounts);
+    let principal = Principal::new(user, kind, roles)
+        .with_accounts(owned_ids, team_accounts)
+        .with_grants(grants.clone());
+    let mut grants: Vec<GrantInfo> = grants
+        .into_iter()
+        .map(|(conversation, team)| GrantInfo { conversation, team })
+        .collect();
+    grants.sort_by_key(|g| g.conversation);
     let mut teams: Vec<TeamInfo> = records
         .values()
         .filter_map(|record| principal.role(record.id).map(|role| record.info(role)))
@@ -230,5 +287,6 @@ pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult
         principal,
         teams,
         accounts,
+        grants,
     })
 }

@@ -145,6 +145,7 @@ async fn hello(
         principal,
         teams,
         accounts,
+        grants,
     } = match access::load(store, user, token.kind) {
         Ok(access) => access,
         Err(e) => return internal(outlet, e),
@@ -155,6 +156,7 @@ async fn hello(
         user: principal.info(),
         teams,
         accounts,
+        grants,
         limits: state.config.limits.advertised(),
     }));
     tracing::debug!(conn = outlet.conn, user = %principal.user.id, "hello");

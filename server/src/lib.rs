@@ -18,6 +18,7 @@ mod commit;
 pub mod config;
 mod connection;
 pub mod demo;
+pub mod grants;
 mod http;
 mod hub;
 pub mod invitation;
@@ -33,3 +34,4 @@ mod usage;
 
 pub use config::{Config, LimitsConfig};
 pub use server::{Server, ServerError};
+pub use store::GrantState;

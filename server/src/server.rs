@@ -6,17 +6,20 @@
 //! what they already wrote; only when every connection and hub task has
 //! ended does the committer run its last flush and stop.
 
+use crate::admin::AdminError;
 use crate::commit::{Committer, Flusher};
 use crate::config::Config;
+use crate::grants;
 use crate::http;
 use crate::hub::{HubContext, Registry};
 use crate::live::LiveConnections;
 use crate::mail::{Mailer, Outbox};
-use crate::store::{SledStore, Store, StoreError};
+use crate::store::{GrantRecord, GrantState, SledStore, Store, StoreError};
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use switchboard_protocol::ids::{ConversationId, UserId};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -183,6 +186,30 @@ impl Server {
     /// The store the server writes to.
     pub fn store(&self) -> Arc<dyn Store> {
         Arc::clone(&self.store)
+    }
+
+    /// Grants, accepts or revokes a user's access to one conversation as a
+    /// Restricted Member (see [`crate::grants`]), and closes the user's live
+    /// connections with 4009 so that the change takes effect at once.
+    pub fn set_grant(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        state: GrantState,
+        invited_by: UserId,
+    ) -> Result<GrantRecord, AdminError> {
+        let grant = match &self.state {
+            Some(state_) => grants::change(
+                self.store.as_ref(),
+                &state_.live,
+                conversation,
+                user,
+                state,
+                invited_by,
+            )?,
+            None => grants::set(self.store.as_ref(), conversation, user, state, invited_by)?,
+        };
+        Ok(grant)
     }
 
     /// Stops the server: closes every connection with 1012, lets hubs

@@ -226,6 +226,7 @@ pub fn welcome(teams: &[u64]) -> Welcome {
             })
             .collect(),
         accounts: vec![],
+        grants: vec![],
         limits: Limits {
             max_frame_bytes: 1 << 20,
             max_body_bytes: 4096,

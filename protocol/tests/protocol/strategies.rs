@@ -16,8 +16,8 @@ use switchboard_protocol::manage::{
     UpdateTeam, Usage, UsageInfo,
 };
 use switchboard_protocol::model::{
-    ContactInfo, ConversationInfo, ConversationStatus, Limits, Message, NewContact, Position,
-    ReadMarker, Role, Sender, SenderKind, TeamInfo, UserInfo,
+    ContactInfo, ConversationInfo, ConversationStatus, GrantInfo, Limits, Message, NewContact,
+    Position, ReadMarker, Role, Sender, SenderKind, TeamInfo, UserInfo,
 };
 use switchboard_protocol::server::{
     ConversationPage, ErrorFrame, Event, EventFrame, HistoryPage, MemberAdded, MemberList, Reply,
@@ -122,6 +122,12 @@ prop_compose! {
         role in role(),
     ) -> TeamInfo {
         TeamInfo { id, account, name, handle, identity, statuses, role }
+    }
+}
+
+prop_compose! {
+    pub fn grant_info()(conversation in conversation_id(), team in team_id()) -> GrantInfo {
+        GrantInfo { conversation, team }
     }
 }
 
@@ -547,9 +553,10 @@ prop_compose! {
         user in user_info(),
         teams in small_vec(team_info()),
         accounts in small_vec(account_info()),
+        grants in small_vec(grant_info()),
         limits in limits(),
     ) -> Welcome {
-        Welcome { version, connection, user, teams, accounts, limits }
+        Welcome { version, connection, user, teams, accounts, grants, limits }
     }
 }
 

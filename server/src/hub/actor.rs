@@ -7,16 +7,20 @@
 //! - Nothing is acknowledged or delivered before the flush that covers it.
 //! - A subscriber is registered at the moment its replay reaches `durable`,
 //!   so every later event reaches it live: no gap, no duplicate.
+//! - A Manager's or Member's subscription receives every event of the team
+//!   (one shared batch per encoding); a Restricted Member's receives only
+//!   the events of conversations its principal `reads`, in replays too.
 
 use super::recent::Recent;
 use super::{HubCommand, Registry};
+use crate::access::Principal;
 use crate::outlet::{ConnId, Outlet, SharedFrame};
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
-use switchboard_protocol::ids::{Epoch, Offset, RequestId, Seq, TeamId};
+use switchboard_protocol::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId};
 use switchboard_protocol::server::{ErrorFrame, Event, EventFrame, Reply, ResultFrame};
 use switchboard_protocol::{ErrorCode, ServerFrame};
 use tokio::sync::mpsc;
@@ -31,11 +35,19 @@ pub(super) struct Hub<'r> {
     pub(super) head: Offset,
     pub(super) durable: Offset,
     pub(super) durable_shared: Arc<AtomicU64>,
-    pub(super) subscribers: HashMap<ConnId, Outlet>,
+    pub(super) subscribers: HashMap<ConnId, Subscriber>,
     pending: VecDeque<Pending>,
     pub(super) seqs: HashMap<switchboard_protocol::ids::ConversationId, Seq>,
     /// The newest durable events, encoded, for replays.
     pub(super) recent: Recent,
+}
+
+/// A live subscription.
+pub(super) struct Subscriber {
+    pub(super) outlet: Outlet,
+    /// Set for a Restricted Member only: whose grants filter its events.
+    /// None is the fast path, every event of the team.
+    pub(super) restricted: Option<Arc<Principal>>,
 }
 
 /// An answer and an event waiting for their flush.
@@ -258,9 +270,11 @@ impl Hub<'_> {
             }
             if let Some(event) = done.event {
                 self.durable = event.offset;
+                let conversation = event.event.conversation();
                 let frame = Arc::new(SharedFrame::new(ServerFrame::Event(event)));
-                self.recent.push(self.durable, Arc::clone(&frame));
-                events.push(frame);
+                self.recent
+                    .push(self.durable, conversation, Arc::clone(&frame));
+                events.push((conversation, frame));
             }
         }
         if !events.is_empty() {
@@ -272,18 +286,29 @@ impl Hub<'_> {
     /// Delivers a flush's events to every subscriber: each event encoded
     /// once per encoding in use, each outlet handed the whole batch at once
     /// (one lock, one wake-up of its writer, one write call).
-    fn fan_out(&mut self, events: &[Arc<SharedFrame>]) {
+    fn fan_out(&mut self, events: &[(ConversationId, Arc<SharedFrame>)]) {
         let mut batches: [Option<Vec<Bytes>>; 2] = [None, None];
-        // Every subscriber is a member of this team, entitled to all of its
-        // events; a full or closed outlet drops out here.
-        self.subscribers.retain(|_, outlet| {
+        let team = self.team;
+        // A full or closed outlet drops out here.
+        self.subscribers.retain(|_, subscriber| {
+            let outlet = &subscriber.outlet;
             let encoding = outlet.encoding;
+            if let Some(principal) = &subscriber.restricted {
+                // A Restricted Member: its own batch, of its conversations.
+                let batch: Vec<Bytes> = events
+                    .iter()
+                    .filter(|(conversation, _)| principal.reads(team, *conversation))
+                    .map(|(_, frame)| frame.bytes(encoding))
+                    .collect();
+                return batch.is_empty() || outlet.push_all(&batch);
+            }
+            // A Manager or Member: entitled to every event of the team.
             let slot = match encoding {
                 Encoding::MsgPack => 0,
                 Encoding::Json => 1,
             };
             let batch = batches[slot]
-                .get_or_insert_with(|| events.iter().map(|e| e.bytes(encoding)).collect());
+                .get_or_insert_with(|| events.iter().map(|(_, e)| e.bytes(encoding)).collect());
             outlet.push_all(batch)
         });
     }

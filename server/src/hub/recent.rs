@@ -10,7 +10,11 @@ use crate::outlet::SharedFrame;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
-use switchboard_protocol::ids::Offset;
+use switchboard_protocol::ids::{ConversationId, Offset};
+
+/// A remembered event: its offset, the conversation it concerns (for the
+/// per-subscriber filter of Restricted Members) and its encoded frame.
+pub(super) type Remembered = (Offset, ConversationId, Arc<SharedFrame>);
 
 /// Most events kept.
 const MAX_EVENTS: usize = 4096;
@@ -20,21 +24,26 @@ const MAX_BYTES: usize = 2 * 1024 * 1024;
 /// The newest durable events of a team, contiguous in offset.
 #[derive(Default)]
 pub(super) struct Recent {
-    events: VecDeque<(Offset, Arc<SharedFrame>)>,
+    events: VecDeque<Remembered>,
     bytes: usize,
 }
 
 impl Recent {
     /// Remembers the next durable event, forgetting the oldest beyond the bounds.
-    pub(super) fn push(&mut self, offset: Offset, frame: Arc<SharedFrame>) {
+    pub(super) fn push(
+        &mut self,
+        offset: Offset,
+        conversation: ConversationId,
+        frame: Arc<SharedFrame>,
+    ) {
         debug_assert!(self
             .events
             .back()
-            .is_none_or(|(last, _)| last.next() == offset));
+            .is_none_or(|(last, _, _)| last.next() == offset));
         self.bytes += frame.bytes(Encoding::MsgPack).len();
-        self.events.push_back((offset, frame));
+        self.events.push_back((offset, conversation, frame));
         while self.events.len() > MAX_EVENTS || self.bytes > MAX_BYTES {
-            let Some((_, old)) = self.events.pop_front() else {
+            let Some((_, _, old)) = self.events.pop_front() else {
                 break;
             };
             self.bytes -= old.bytes(Encoding::MsgPack).len();
@@ -48,11 +57,11 @@ impl Recent {
         after: Offset,
         newest: Offset,
         limit: usize,
-    ) -> Option<Vec<(Offset, Arc<SharedFrame>)>> {
+    ) -> Option<Vec<Remembered>> {
         if after >= newest {
             return Some(Vec::new());
         }
-        let (first, _) = self.events.front()?;
+        let (first, _, _) = self.events.front()?;
         if after.next() < *first {
             return None;
         }
@@ -62,7 +71,7 @@ impl Recent {
                 .iter()
                 .skip(skip)
                 .take(limit)
-                .map(|(offset, frame)| (*offset, Arc::clone(frame)))
+                .map(|(offset, conversation, frame)| (*offset, *conversation, Arc::clone(frame)))
                 .collect(),
         )
     }
@@ -83,8 +92,8 @@ mod tests {
         )))
     }
 
-    fn offsets(events: Option<Vec<(Offset, Arc<SharedFrame>)>>) -> Option<Vec<u64>> {
-        events.map(|e| e.iter().map(|(o, _)| o.0).collect())
+    fn offsets(events: Option<Vec<Remembered>>) -> Option<Vec<u64>> {
+        events.map(|e| e.iter().map(|(o, _, _)| o.0).collect())
     }
 
     #[test]
@@ -96,7 +105,7 @@ mod tests {
         );
         assert_eq!(offsets(recent.after(Offset(0), Offset(3), 10)), None);
         for offset in 11..=15 {
-            recent.push(Offset(offset), frame());
+            recent.push(Offset(offset), ConversationId(1), frame());
         }
         assert_eq!(
             offsets(recent.after(Offset(12), Offset(15), 10)),
@@ -121,7 +130,7 @@ mod tests {
     fn forgets_the_oldest_beyond_its_bounds() {
         let mut recent = Recent::default();
         for offset in 1..=(MAX_EVENTS as u64 + 10) {
-            recent.push(Offset(offset), frame());
+            recent.push(Offset(offset), ConversationId(1), frame());
         }
         assert_eq!(recent.events.len(), MAX_EVENTS);
         assert_eq!(recent.events.front().unwrap().0, Offset(11));

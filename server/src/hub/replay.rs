@@ -4,8 +4,13 @@
 //! The replay reads the team log up to `durable` and the subscriber is
 //! registered in the same step, inside the hub's single task, so no event
 //! can fall between the last replayed offset and the first live one.
+//!
+//! A Restricted Member's replay is filtered like its live events: the
+//! reply's `offset` is how far the replay read (so a resume continues from
+//! there), `replayed` counts only the events it was sent.
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::{error_frame, result_frame, Hub, Subscriber};
+use super::recent::Remembered;
 use crate::access::{Action, Principal, Resource};
 use crate::outlet::{Outlet, SharedFrame};
 use crate::store::{LogRecord, StoreError};
@@ -20,11 +25,11 @@ impl Hub<'_> {
     pub(super) fn subscribe(
         &mut self,
         outlet: Outlet,
-        principal: &Principal,
+        principal: &Arc<Principal>,
         request: RequestId,
         after: Option<Position>,
     ) -> Result<(), StoreError> {
-        if !principal.allows(Action::ReadTeam, Resource::Team(self.team)) {
+        if !principal.allows(Action::Subscribe, Resource::Team(self.team)) {
             outlet.send(&error_frame(request, ErrorCode::NotFound, "no such team"));
             return Ok(());
         }
@@ -45,29 +50,35 @@ impl Hub<'_> {
                 }
             },
         };
-        let offset = events.last().map_or(from, |(offset, _)| *offset);
+        let offset = events.last().map_or(from, |(offset, _, _)| *offset);
         let live = offset == self.durable;
+        let restricted = principal.is_restricted_in(self.team);
+        let frames: Vec<_> = events
+            .iter()
+            .filter(|(_, conversation, _)| !restricted || principal.reads(self.team, *conversation))
+            .map(|(_, _, frame)| frame.bytes(outlet.encoding))
+            .collect();
         let reply = Reply::Subscribed(Subscribed {
             team: self.team,
             epoch: self.epoch,
             offset,
             head: self.durable,
-            replayed: u32::try_from(events.len()).unwrap_or(u32::MAX),
+            replayed: u32::try_from(frames.len()).unwrap_or(u32::MAX),
             live,
             resume,
         });
         if !outlet.send(&result_frame(request, reply)) {
             return Ok(());
         }
-        let frames: Vec<_> = events
-            .iter()
-            .map(|(_, frame)| frame.bytes(outlet.encoding))
-            .collect();
-        if !outlet.push_all(&frames) {
+        if !frames.is_empty() && !outlet.push_all(&frames) {
             return Ok(());
         }
         if live {
-            self.subscribers.insert(outlet.conn, outlet);
+            let subscriber = Subscriber {
+                outlet,
+                restricted: restricted.then(|| Arc::clone(principal)),
+            };
+            self.subscribers.insert(subscriber.outlet.conn, subscriber);
         } else {
             self.subscribers.remove(&outlet.conn);
         }
@@ -76,11 +87,7 @@ impl Hub<'_> {
 
     /// Up to `limit` events after `after`, read from the store (for
     /// positions older than the hub's memory).
-    fn stored_events(
-        &self,
-        after: Offset,
-        limit: usize,
-    ) -> Result<Vec<(Offset, Arc<SharedFrame>)>, StoreError> {
+    fn stored_events(&self, after: Offset, limit: usize) -> Result<Vec<Remembered>, StoreError> {
         let records =
             self.registry
                 .context
@@ -95,12 +102,13 @@ impl Hub<'_> {
                     LogRecord::ConversationStarted(info) => Event::ConversationStarted(info),
                     LogRecord::Read(marker) => Event::Read(marker),
                 };
+                let conversation = event.conversation();
                 let frame = ServerFrame::Event(EventFrame {
                     team: self.team,
                     offset,
                     event,
                 });
-                (offset, Arc::new(SharedFrame::new(frame)))
+                (offset, conversation, Arc::new(SharedFrame::new(frame)))
             })
             .collect())
     }

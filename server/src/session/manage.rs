@@ -173,7 +173,7 @@ impl Session {
             .subscribed
             .iter()
             .copied()
-            .filter(|team| !principal.allows(Action::ReadTeam, Resource::Team(*team)))
+            .filter(|team| !principal.allows(Action::Subscribe, Resource::Team(*team)))
             .collect();
         for team in lost {
             self.subscribed.remove(&team);

@@ -154,7 +154,7 @@ impl Session {
         team: TeamId,
         after: Option<switchboard_protocol::model::Position>,
     ) -> Result<Option<Reply>, Refusal> {
-        self.team_for(Action::ReadTeam, team)?;
+        self.team_for(Action::Subscribe, team)?;
         self.subscribed.insert(team);
         let command = HubCommand::Subscribe {
             outlet: self.outlet.clone(),
@@ -170,7 +170,7 @@ impl Session {
         request: RequestId,
         team: TeamId,
     ) -> Result<Option<Reply>, Refusal> {
-        self.team_for(Action::ReadTeam, team)?;
+        self.team_for(Action::Subscribe, team)?;
         self.subscribed.remove(&team);
         let command = HubCommand::Unsubscribe {
             outlet: self.outlet.clone(),

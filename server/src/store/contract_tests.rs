@@ -7,7 +7,7 @@ use crate::time::now;
 use switchboard_protocol::ids::{ContactId, Millis};
 use switchboard_protocol::model::{ConversationStatus, Sender, SenderKind};
 
-fn stores() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {
+pub(super) fn stores() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let sled = SledStore::open(dir.path()).unwrap();
     vec![
@@ -18,7 +18,7 @@ fn stores() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {
 
 /// Opens a sled store that was just dropped: sled's background flusher can
 /// hold the folder's lock for a moment after the last handle goes.
-fn reopen(dir: &std::path::Path) -> SledStore {
+pub(super) fn reopen(dir: &std::path::Path) -> SledStore {
     for _ in 0..50 {
         match SledStore::open(dir) {
             Ok(store) => return store,

@@ -32,6 +32,7 @@ struct Inner {
     log: BTreeMap<(TeamId, Offset), LogRecord>,
     client_ids: HashMap<(TeamId, UserId, String), (ConversationId, Seq)>,
     markers: HashMap<(ConversationId, UserId), Seq>,
+    grants: BTreeMap<(ConversationId, UserId), GrantRecord>,
 }
 
 impl MemoryStore {
@@ -206,6 +207,38 @@ impl Directory for MemoryStore {
     fn put_usage_checkpoint(&self, team: TeamId, checkpoint: &UsageCheckpoint) -> StoreResult<()> {
         self.lock().usage.insert(team, *checkpoint);
         Ok(())
+    }
+}
+
+impl Grants for MemoryStore {
+    fn put_grant(&self, grant: &GrantRecord) -> StoreResult<()> {
+        self.lock()
+            .grants
+            .insert((grant.conversation, grant.user), grant.clone());
+        Ok(())
+    }
+
+    fn grant(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> StoreResult<Option<GrantRecord>> {
+        Ok(self.lock().grants.get(&(conversation, user)).cloned())
+    }
+
+    fn user_grants(&self, user: UserId) -> StoreResult<Vec<GrantRecord>> {
+        // Keys sort by conversation, so this is in conversation order.
+        Ok((self.lock().grants.values())
+            .filter(|g| g.user == user)
+            .cloned()
+            .collect())
+    }
+
+    fn conversation_grants(&self, conversation: ConversationId) -> StoreResult<Vec<GrantRecord>> {
+        Ok((self.lock().grants.range((conversation, UserId(0))..))
+            .take_while(|((c, _), _)| *c == conversation)
+            .map(|(_, g)| g.clone())
+            .collect())
     }
 }
 

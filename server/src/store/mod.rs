@@ -17,8 +17,9 @@ mod sled_store;
 
 pub use memory::MemoryStore;
 pub use records::{
-    AccountRecord, ContactRecord, ConversationRecord, InvitationRecord, LogRecord, MailRecord,
-    StreamHead, TeamRecord, TokenKind, TokenRecord, UsageCheckpoint, UserRecord,
+    AccountRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState, InvitationRecord,
+    LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind, TokenRecord, UsageCheckpoint,
+    UserRecord,
 };
 pub use sled_store::SledStore;
 
@@ -82,9 +83,9 @@ pub enum Page {
 }
 
 /// The storage contract. Object safe: the server holds an `Arc<dyn Store>`.
-/// Its two halves are [`Directory`] (who is who) and [`Timeline`] (what was
-/// said); bring them into scope to call their methods.
-pub trait Store: Directory + Timeline + Send + Sync + 'static {
+/// Its parts are [`Directory`] (who is who), [`Grants`] (who was let into
+/// which conversation) and [`Timeline`] (what was said); bring them into scope to call their methods.
+pub trait Store: Directory + Grants + Timeline + Send + Sync + 'static {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
     /// Makes every write so far durable. Blocking: call it off the runtime.
@@ -148,6 +149,22 @@ pub trait Directory {
     fn put_usage_checkpoint(&self, team: TeamId, checkpoint: &UsageCheckpoint) -> StoreResult<()>;
 }
 
+/// Restricted Members' per-conversation grants, in `conversation_grants`
+/// (conversation ++ user, the record) and its index `user_grants`
+/// (user ++ conversation); both always list the same grants.
+pub trait Grants {
+    /// Stores a grant (replacing the previous one of that conversation and
+    /// user) in both trees at once.
+    fn put_grant(&self, grant: &GrantRecord) -> StoreResult<()>;
+    /// A user's grant in a conversation, whatever its state.
+    fn grant(&self, conversation: ConversationId, user: UserId)
+        -> StoreResult<Option<GrantRecord>>;
+    /// Every grant of a user, whatever its state, by conversation id.
+    fn user_grants(&self, user: UserId) -> StoreResult<Vec<GrantRecord>>;
+    /// Every grant of a conversation, whatever its state, by user id.
+    fn conversation_grants(&self, conversation: ConversationId) -> StoreResult<Vec<GrantRecord>>;
+}
+
 /// Contacts, conversations, and each team's stream of events.
 pub trait Timeline {
     /// A contact by id.
@@ -207,3 +224,5 @@ pub(crate) fn new_epoch() -> Epoch {
 
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod grant_tests;

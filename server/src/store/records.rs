@@ -162,6 +162,35 @@ pub struct UsageCheckpoint {
     pub messages: u64,
 }
 
+/// Where a Restricted Member's access to one conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantState {
+    /// Invited, not yet accepted: grants nothing.
+    Pending,
+    /// Accepted: the user may read, send and mark read in the conversation.
+    Accepted,
+    /// Revoked: grants nothing; kept so that the history of access is known.
+    Revoked,
+}
+
+/// A user's access to one conversation of a team they hold no role in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The conversation's team.
+    pub team: TeamId,
+    /// The user it is for.
+    pub user: UserId,
+    /// Where it stands.
+    pub state: GrantState,
+    /// Who invited them.
+    pub invited_by: UserId,
+    /// When it last changed.
+    pub at: Millis,
+}
+
 /// A contact of a team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactRecord {

@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod durability;
 mod malformed;
+mod restricted;
 mod resume;
 mod secrets;
 mod teams;

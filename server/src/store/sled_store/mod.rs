@@ -15,6 +15,8 @@
 //! | `user_emails` | lowercase email | user |
 //! | `user_teams` | user ++ team | `Role` |
 //! | `team_users` | team ++ user | `Role` |
+//! | `conversation_grants` | conversation ++ user | `GrantRecord` |
+//! | `user_grants` | user ++ conversation | empty |
 //! | `tokens` | SHA-256 of the secret | `TokenRecord` |
 //! | `invitations` | SHA-256 of the one-time token | `InvitationRecord` |
 //! | `mail_outbox` | mail id | `MailRecord` |
@@ -44,6 +46,7 @@ use crate::store::records::from_bytes;
 use crate::store::*;
 
 mod directory;
+mod grants;
 mod timeline;
 use sled::transaction::TransactionError;
 use sled::{Db, Tree};
@@ -66,6 +69,8 @@ pub struct SledStore {
     user_emails: Tree,
     user_teams: Tree,
     team_users: Tree,
+    conversation_grants: Tree,
+    user_grants: Tree,
     tokens: Tree,
     invitations: Tree,
     mail_outbox: Tree,
@@ -101,6 +106,8 @@ impl SledStore {
             user_emails: tree("user_emails")?,
             user_teams: tree("user_teams")?,
             team_users: tree("team_users")?,
+            conversation_grants: tree("conversation_grants")?,
+            user_grants: tree("user_grants")?,
             tokens: tree("tokens")?,
             invitations: tree("invitations")?,
             mail_outbox: tree("mail_outbox")?,
