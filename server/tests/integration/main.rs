@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod durability;
 mod malformed;
+mod matrix;
 mod restricted;
 mod resume;
 mod secrets;

@@ -1,0 +1,29 @@
+//! The permission matrix (issue 4, DESIGN.md section 2) as data in
+//! [`table`], driven by two harnesses against a real server: every request
+//! by every subject gets exactly the expected allow or deny, outsiders
+//! cannot tell an existing id from a missing one ([`requests`]), and every
+//! event reaches exactly the connections entitled to it ([`events`]).
+
+mod events;
+mod requests;
+mod table;
+mod world;
+
+use crate::util::TestServer;
+use world::MatrixWorld;
+
+#[tokio::test]
+async fn every_request_by_every_subject_gets_exactly_the_matrix_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let world = MatrixWorld::seed(&server).await;
+    requests::run(&server, &world).await;
+}
+
+#[tokio::test]
+async fn every_event_reaches_exactly_the_subjects_the_matrix_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let world = MatrixWorld::seed(&server).await;
+    events::run(&server, &world).await;
+}

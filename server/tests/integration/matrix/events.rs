@@ -1,0 +1,157 @@
+//! Harness 2: every connected subject subscribes (through the SDK) to every
+//! team it may, replaying each stream from its start so that the
+//! `conversation_started` of conversations created before its grants count
+//! too; then a message, a read and a sentinel message happen in each place.
+//! The set of subjects that received each event must equal [`EVENTS`]'s row
+//! exactly. A subject stops listening after the sentinels of every place it
+//! may read (a hub delivers a team's events in order), then drains briefly.
+
+use super::table::{subscriptions, Place, Subject, CONNECTED, EVENTS, SUBJECTS};
+use super::world::MatrixWorld;
+use crate::util::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+use switchboard_client::{ClientEvent, Events};
+use switchboard_protocol::ids::{ConversationId, Offset};
+use switchboard_protocol::model::Position;
+use switchboard_protocol::server::{Event, EventFrame};
+
+/// How long a subject keeps listening after its last sentinel.
+const DRAIN: Duration = Duration::from_millis(200);
+
+/// What kind of event it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Started,
+    Message,
+    Read,
+    Sentinel,
+}
+
+/// An event, named by its kind and place (each happens once per place).
+type Label = (Kind, Place);
+
+fn place_of(world: &MatrixWorld, conversation: ConversationId) -> Place {
+    [
+        (world.c, Place::C),
+        (world.d, Place::D),
+        (world.s1, Place::Sibling),
+        (world.b1, Place::OtherAccount),
+    ]
+    .into_iter()
+    .find_map(|(c, p)| (c == conversation).then_some(p))
+    .unwrap_or_else(|| panic!("an event of an unknown conversation {conversation}"))
+}
+
+fn label(world: &MatrixWorld, event: &Event) -> Label {
+    let kind = match event {
+        Event::ConversationStarted(_) => Kind::Started,
+        Event::Message(m) if m.body == "sentinel" => Kind::Sentinel,
+        Event::Message(_) => Kind::Message,
+        Event::Read(_) => Kind::Read,
+    };
+    (kind, place_of(world, event.conversation()))
+}
+
+/// Collects a subject's events until it has seen the sentinel of every
+/// place in `awaited`, then for [`DRAIN`] more.
+async fn collect(world: &MatrixWorld, events: &mut Events, awaited: &[Place]) -> Vec<Label> {
+    let mut seen = Vec::new();
+    let mut waiting: BTreeSet<Place> = awaited.iter().copied().collect();
+    loop {
+        let wait = if waiting.is_empty() { DRAIN } else { PATIENCE };
+        let Ok(next) = tokio::time::timeout(wait, events.next()).await else {
+            assert!(waiting.is_empty(), "no sentinel from {waiting:?} in time");
+            return seen;
+        };
+        match next.expect("the event stream is open") {
+            ClientEvent::Event(EventFrame { event, .. }) => {
+                let label = label(world, &event);
+                if label.0 == Kind::Sentinel {
+                    waiting.remove(&label.1);
+                }
+                seen.push(label);
+            }
+            ClientEvent::Disconnected { code, reason } => {
+                panic!("disconnected during the harness: {code:?} {reason}")
+            }
+            _ => continue,
+        }
+    }
+}
+
+/// Runs harness 2 on a freshly seeded world.
+pub async fn run(server: &TestServer, world: &MatrixWorld) {
+    let url = server.url();
+    // Actors: the owner acts in account 1's conversations, Owen in B.
+    let (alice, _alice_events) = connect(&url, &world.owner.token).await;
+    let (owen, _owen_events) = connect(&url, &world.owen.token).await;
+    let mut epochs = BTreeMap::new();
+    for (team, actor) in [(world.team_a, &alice), (world.team_s, &alice)] {
+        epochs.insert(team, actor.subscribe(team).await.unwrap().epoch);
+    }
+    epochs.insert(
+        world.team_b,
+        owen.subscribe(world.team_b).await.unwrap().epoch,
+    );
+
+    let mut listeners = Vec::new();
+    for subject in &SUBJECTS[..CONNECTED] {
+        let (client, events) = connect(&url, world.token(*subject)).await;
+        for team in subscriptions(*subject) {
+            let team = world.team(*team);
+            let from = Position {
+                epoch: epochs[&team],
+                offset: Offset(0),
+            };
+            client.subscribe_from(team, from).await.unwrap();
+        }
+        listeners.push((*subject, client, events));
+    }
+
+    let places = [
+        (world.c, &alice),
+        (world.d, &alice),
+        (world.s1, &alice),
+        (world.b1, &owen),
+    ];
+    for (conversation, actor) in places {
+        let ack = actor.send(conversation, "an event").await.unwrap();
+        actor.mark_read(conversation, ack.seq).await.unwrap();
+    }
+    for (conversation, actor) in places {
+        actor.send(conversation, "sentinel").await.unwrap();
+    }
+
+    let mut received: BTreeMap<Label, BTreeSet<Subject>> = BTreeMap::new();
+    for (subject, _client, mut events) in listeners {
+        let column = SUBJECTS.iter().position(|s| *s == subject).unwrap_or(0);
+        let awaited: Vec<Place> = EVENTS
+            .iter()
+            .filter(|(_, row)| row[column])
+            .map(|(place, _)| *place)
+            .collect();
+        for label in collect(world, &mut events, &awaited).await {
+            received.entry(label).or_default().insert(subject);
+        }
+    }
+
+    let mut failures = Vec::new();
+    for (place, row) in EVENTS {
+        let expected: BTreeSet<Subject> = SUBJECTS[..CONNECTED]
+            .iter()
+            .zip(row)
+            .filter_map(|(s, allowed)| allowed.then_some(*s))
+            .collect();
+        for kind in [Kind::Started, Kind::Message, Kind::Read, Kind::Sentinel] {
+            let got = received.remove(&(kind, place)).unwrap_or_default();
+            if got != expected {
+                failures.push(format!(
+                    "{kind:?} in {place:?}: expected {expected:?}, got {got:?}"
+                ));
+            }
+        }
+    }
+    assert!(received.is_empty(), "unexpected events: {received:?}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,176 @@
+//! The permission matrix of DESIGN.md section 2 as data: who may send each
+//! request (harness 1) and which connections receive each event (harness 2).
+//!
+//! Every request targets team A, conversation C of team A, or account 1
+//! (team A's account). The columns are the subjects in [`SUBJECTS`] order.
+//! This table and PROTOCOL.md's "Who may do what" table say the same thing;
+//! a change to one is a change to the other.
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    /// The owner of account 1 (Manager of every team of it).
+    Owner,
+    /// A Manager of team A.
+    Manager,
+    /// A Member of team A.
+    Member,
+    /// A Restricted Member with an accepted grant to conversation C.
+    RestrictedC,
+    /// A Restricted Member whose grant to C is still pending.
+    PendingC,
+    /// A Restricted Member with an accepted grant to D, another
+    /// conversation of team A.
+    RestrictedOther,
+    /// A Member of team S, the sibling team in account 1.
+    Sibling,
+    /// A Member of team B, in account 2.
+    OtherAccount,
+    /// A session token of the Member that has expired.
+    Expired,
+    /// A session token of the Member that was logged out.
+    Revoked,
+    /// A hello with an empty token.
+    NoToken,
+}
+
+/// The subjects, in column order.
+pub const SUBJECTS: [Subject; 11] = [
+    Subject::Owner,
+    Subject::Manager,
+    Subject::Member,
+    Subject::RestrictedC,
+    Subject::PendingC,
+    Subject::RestrictedOther,
+    Subject::Sibling,
+    Subject::OtherAccount,
+    Subject::Expired,
+    Subject::Revoked,
+    Subject::NoToken,
+];
+
+/// The subjects that can say hello, in column order: the first eight.
+pub const CONNECTED: usize = 8;
+
+/// A request, as sent by harness 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// `subscribe` to team A.
+    Subscribe,
+    /// `history` of conversation C.
+    History,
+    /// `conversations` of team A.
+    Conversations,
+    /// `send` into C.
+    Send,
+    /// `start_conversation` in team A.
+    StartConversation,
+    /// `mark_read` in C.
+    MarkRead,
+    /// `members` of team A.
+    Members,
+    /// `add_member` of a throwaway email to team A.
+    AddMember,
+    /// `remove_member` of a throwaway member of team A.
+    RemoveMember,
+    /// `set_role` of a throwaway member of team A.
+    SetRole,
+    /// `update_team` of team A, with a harmless change.
+    UpdateTeam,
+    /// `create_team` in account 1, with a unique handle.
+    CreateTeam,
+    /// `remove_team` of a throwaway team of account 1 whose roles copy team
+    /// A's (the Manager and the Member hold the same roles in it).
+    RemoveTeam,
+    /// `usage` of account 1.
+    Usage,
+}
+
+/// What a request must get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A result.
+    Allow,
+    /// `forbidden`: the subject sees the team or account, but its role does
+    /// not allow this.
+    Forbid,
+    /// `not_found`, identical (ids masked) to the answer for an id that
+    /// does not exist.
+    Hide,
+    /// The connection is closed at hello with 4001; no request is answered.
+    Refused,
+}
+
+use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
+
+/// Harness 1: every request by every subject.
+#[rustfmt::skip]
+pub const REQUESTS: [(Request, [Expect; 11]); 14] = [
+    //                           owner mgr mbr  rC  pC  rD  sib acc2 exp rev none
+    (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   R,  R,  R]),
+    (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::Conversations,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::Send,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::StartConversation, [Y,   Y,  Y,   H,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::MarkRead,          [Y,   Y,  Y,   Y,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::Members,           [Y,   Y,  Y,   H,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::AddMember,         [Y,   Y,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::RemoveMember,      [Y,   Y,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::SetRole,           [Y,   Y,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::UpdateTeam,        [Y,   Y,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::CreateTeam,        [Y,   F,  F,   H,  H,  H,  F,  H,   R,  R,  R]),
+    (Request::RemoveTeam,        [Y,   F,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
+    (Request::Usage,             [Y,   F,  F,   H,  H,  H,  F,  H,   R,  R,  R]),
+];
+
+/// Where an event happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Place {
+    /// Conversation C of team A.
+    C,
+    /// Conversation D, another of team A.
+    D,
+    /// A conversation of team S, the sibling team in account 1.
+    Sibling,
+    /// A conversation of team B, in account 2.
+    OtherAccount,
+}
+
+/// The teams each connected subject subscribes to in harness 2: every team
+/// it may subscribe to.
+pub fn subscriptions(subject: Subject) -> &'static [Team] {
+    match subject {
+        Subject::Owner => &[Team::A, Team::S],
+        Subject::Manager | Subject::Member | Subject::RestrictedC | Subject::RestrictedOther => {
+            &[Team::A]
+        }
+        Subject::Sibling => &[Team::S],
+        Subject::OtherAccount => &[Team::B],
+        Subject::PendingC | Subject::Expired | Subject::Revoked | Subject::NoToken => &[],
+    }
+}
+
+/// The three teams of the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Team {
+    /// Team A, account 1.
+    A,
+    /// Team S, account 1.
+    S,
+    /// Team B, account 2.
+    B,
+}
+
+const T: bool = true;
+const O: bool = false;
+
+/// Harness 2: which connected subjects (the first [`CONNECTED`] columns)
+/// receive the events (conversation started, message, read) of each place.
+#[rustfmt::skip]
+pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
+    //                    owner mgr mbr rC pC rD sib acc2
+    (Place::C,            [T,   T,  T,  T, O, O, O,  O]),
+    (Place::D,            [T,   T,  T,  O, O, T, O,  O]),
+    (Place::Sibling,      [T,   O,  O,  O, O, O, T,  O]),
+    (Place::OtherAccount, [O,   O,  O,  O, O, O, O,  T]),
+];

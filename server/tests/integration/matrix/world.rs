@@ -1,0 +1,177 @@
+//! The matrix's world: account 1 (owner Alice) with team A (Mia Manager,
+//! Bob Member) and its sibling team S (Sid Member); account 2 (owner Owen)
+//! with team B (Carol Member). Conversations C and D in team A, one in S,
+//! one in B. Rachel holds an accepted grant to C, Pete a pending one, Olga
+//! an accepted one to D. Bob also holds an expired token and a logged-out
+//! one; a hello with an empty token stands for "no token".
+
+use super::table::{Subject, Team};
+use crate::api_client::log_out;
+use crate::restricted::outsider;
+use crate::util::*;
+use std::time::Duration;
+use switchboard_protocol::ids::{AccountId, ConversationId, TeamId, UserId};
+use switchboard_protocol::model::Role;
+use switchboard_server::admin::{self, NewUser};
+use switchboard_server::store::{Store, TokenKind};
+use switchboard_server::GrantState;
+
+/// The seeded world, and a token for every subject.
+pub struct MatrixWorld {
+    pub account_1: AccountId,
+    pub team_a: TeamId,
+    pub team_s: TeamId,
+    pub team_b: TeamId,
+    pub c: ConversationId,
+    pub d: ConversationId,
+    pub s1: ConversationId,
+    pub b1: ConversationId,
+    pub owner: Login,
+    pub manager: Login,
+    pub member: Login,
+    pub restricted_c: Login,
+    pub pending_c: Login,
+    pub restricted_other: Login,
+    pub sibling: Login,
+    pub other_account: Login,
+    pub owen: Login,
+    pub expired: String,
+    pub revoked: String,
+}
+
+fn new_user(email: &str, name: &str) -> NewUser {
+    NewUser {
+        email: email.into(),
+        name: name.into(),
+        handle: None,
+    }
+}
+
+/// A user with a role in `team`, and a session token.
+fn member_of(store: &dyn Store, team: TeamId, email: &str, role: Role) -> Login {
+    let name = email.split('@').next().unwrap_or(email);
+    let login = outsider(store, email, name);
+    admin::add_member(store, team, login.user, role).unwrap();
+    login
+}
+
+impl MatrixWorld {
+    /// Seeds the world into a running server.
+    pub async fn seed(server: &TestServer) -> MatrixWorld {
+        let store = server.server.store();
+        let store = store.as_ref();
+        let (account_1, alice) =
+            admin::create_account(store, "One", &new_user("alice@one.test", "Alice")).unwrap();
+        let team_a = admin::create_team(store, account_1.id, "Team A", "team-a", "").unwrap();
+        let team_s = admin::create_team(store, account_1.id, "Team S", "team-s", "").unwrap();
+        let (account_2, owen) =
+            admin::create_account(store, "Two", &new_user("owen@two.test", "Owen")).unwrap();
+        let team_b = admin::create_team(store, account_2.id, "Team B", "team-b", "").unwrap();
+        let session = |email: &str, ttl: Option<Duration>| {
+            admin::token_for_email(store, email, TokenKind::Session, ttl)
+                .unwrap()
+                .1
+        };
+        let owner = Login {
+            user: alice.id,
+            token: session("alice@one.test", None),
+        };
+        let owen = Login {
+            user: owen.id,
+            token: session("owen@two.test", None),
+        };
+        let manager = member_of(store, team_a.id, "mia@one.test", Role::Manager);
+        let member = member_of(store, team_a.id, "bob@one.test", Role::Member);
+        let sibling = member_of(store, team_s.id, "sid@one.test", Role::Member);
+        let other_account = member_of(store, team_b.id, "carol@two.test", Role::Member);
+        let restricted_c = outsider(store, "rachel@guest.test", "Rachel");
+        let pending_c = outsider(store, "pete@guest.test", "Pete");
+        let restricted_other = outsider(store, "olga@guest.test", "Olga");
+        let expired = session("bob@one.test", Some(Duration::from_millis(1)));
+        let revoked = session("bob@one.test", None);
+        assert_eq!(log_out(server.addr, &revoked).await.status, 204);
+        store.flush().unwrap();
+
+        let (alice_client, _alice_events) = connect(&server.url(), &owner.token).await;
+        let c = start_conversation(&alice_client, team_a.id, "Casey").await;
+        let d = start_conversation(&alice_client, team_a.id, "Dana").await;
+        let s1 = start_conversation(&alice_client, team_s.id, "Sasha").await;
+        alice_client.send(c, "first in C").await.unwrap();
+        alice_client.close().await;
+        let (owen_client, _owen_events) = connect(&server.url(), &owen.token).await;
+        let b1 = start_conversation(&owen_client, team_b.id, "Blair").await;
+        owen_client.close().await;
+
+        let grant = |conversation, user: UserId, state| {
+            server
+                .server
+                .set_grant(conversation, user, state, alice.id)
+                .unwrap();
+        };
+        grant(c, restricted_c.user, GrantState::Accepted);
+        grant(c, pending_c.user, GrantState::Pending);
+        grant(d, restricted_other.user, GrantState::Accepted);
+        MatrixWorld {
+            account_1: account_1.id,
+            team_a: team_a.id,
+            team_s: team_s.id,
+            team_b: team_b.id,
+            c,
+            d,
+            s1,
+            b1,
+            owner,
+            manager,
+            member,
+            restricted_c,
+            pending_c,
+            restricted_other,
+            sibling,
+            other_account,
+            owen,
+            expired,
+            revoked,
+        }
+    }
+
+    /// The token a subject says hello with.
+    pub fn token(&self, subject: Subject) -> &str {
+        match subject {
+            Subject::Owner => &self.owner.token,
+            Subject::Manager => &self.manager.token,
+            Subject::Member => &self.member.token,
+            Subject::RestrictedC => &self.restricted_c.token,
+            Subject::PendingC => &self.pending_c.token,
+            Subject::RestrictedOther => &self.restricted_other.token,
+            Subject::Sibling => &self.sibling.token,
+            Subject::OtherAccount => &self.other_account.token,
+            Subject::Expired => &self.expired,
+            Subject::Revoked => &self.revoked,
+            Subject::NoToken => "",
+        }
+    }
+
+    /// A team's id.
+    pub fn team(&self, team: Team) -> TeamId {
+        match team {
+            Team::A => self.team_a,
+            Team::S => self.team_s,
+            Team::B => self.team_b,
+        }
+    }
+
+    /// A new team of account 1 whose roles copy team A's, to be removed.
+    pub fn throwaway_team(&self, store: &dyn Store, n: usize) -> TeamId {
+        let handle = format!("throwaway-{n}");
+        let team = admin::create_team(store, self.account_1, "Throwaway", &handle, "").unwrap();
+        admin::add_member(store, team.id, self.manager.user, Role::Manager).unwrap();
+        admin::add_member(store, team.id, self.member.user, Role::Member).unwrap();
+        team.id
+    }
+
+    /// A new Member of team A, to be removed or promoted.
+    pub fn throwaway_member(&self, store: &dyn Store, n: usize) -> UserId {
+        let email = format!("throwaway-member-{n}@one.test");
+        member_of(store, self.team_a, &email, Role::Member).user
+    }
+}
