@@ -61,18 +61,20 @@ pub use client::Client;
 pub use config::{Backoff, ClientConfig};
 pub use error::Error;
 pub use events::{ClientEvent, Events};
-pub use manage::TeamChanges;
+pub use manage::{ContactChanges, TeamChanges};
 pub use request::HistoryQuery;
 
 /// The wire protocol crate, for the types requests and events carry.
 pub use switchboard_protocol as protocol;
-pub use switchboard_protocol::manage::{AccountInfo, MemberInfo, UsageInfo};
+pub use switchboard_protocol::manage::{
+    AccountInfo, BotInfo, BotScope, ContactUpdated, MemberInfo, UsageInfo,
+};
 pub use switchboard_protocol::model::Role;
 pub use switchboard_protocol::model::{
     ConversationInfo, Message, NewContact, Position, ReadMarker, Sender, SenderKind,
 };
 pub use switchboard_protocol::server::{
-    ConversationPage, Event, EventFrame, HistoryPage, MemberAdded, MemberList, Resume, SendAck,
-    Subscribed, Welcome,
+    BotCreated, ConversationPage, Event, EventFrame, HistoryPage, MemberAdded, MemberList, Resume,
+    SendAck, Subscribed, Welcome,
 };
 pub use switchboard_protocol::{ConversationId, Encoding, ErrorCode, Offset, Seq, TeamId};

@@ -1,4 +1,5 @@
-//! Typed requests for running an account: teams, members, roles and usage.
+//! Typed requests for running an account: teams, members, roles, bots,
+//! contact details and usage.
 //!
 //! Who may send each is in PROTOCOL.md ("Teams, members and usage"): a
 //! request about a team the user cannot see fails with `not_found`, one
@@ -10,10 +11,10 @@ use crate::client::{unexpected, Client};
 use crate::error::Error;
 use crate::request::Call;
 use switchboard_protocol::client::ClientFrame;
-use switchboard_protocol::manage::{self, UsageInfo};
+use switchboard_protocol::manage::{self, BotInfo, BotScope, ContactUpdated, UsageInfo};
 use switchboard_protocol::model::{Role, TeamInfo};
-use switchboard_protocol::server::{MemberAdded, MemberList, Reply};
-use switchboard_protocol::{AccountId, RequestId, TeamId, UserId};
+use switchboard_protocol::server::{BotCreated, MemberAdded, MemberList, Reply};
+use switchboard_protocol::{AccountId, ConversationId, RequestId, TeamId, UserId};
 
 /// A team's settings to change; fields left `None` stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +25,18 @@ pub struct TeamChanges {
     pub identity: Option<String>,
     /// The outcome statuses `^deliver` offers, replacing the list.
     pub statuses: Option<Vec<String>>,
+}
+
+/// A contact's details to change; fields left `None` stay as they are, and
+/// an empty email or phone clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactChanges {
+    /// A new name (not empty).
+    pub name: Option<String>,
+    /// A new email.
+    pub email: Option<String>,
+    /// A new phone number.
+    pub phone: Option<String>,
 }
 
 /// An account-management request, without its id.
@@ -62,6 +75,22 @@ pub(crate) enum ManageRequest {
     },
     Usage {
         account: AccountId,
+    },
+    CreateBot {
+        team: TeamId,
+        name: String,
+        scope: BotScope,
+    },
+    RevokeBot {
+        team: TeamId,
+        bot: UserId,
+    },
+    Bots {
+        team: TeamId,
+    },
+    UpdateContact {
+        conversation: ConversationId,
+        changes: ContactChanges,
     },
 }
 
@@ -116,6 +145,28 @@ impl ManageRequest {
                 role,
             }),
             ManageRequest::Usage { account } => ClientFrame::Usage(manage::Usage { id, account }),
+            ManageRequest::CreateBot { team, name, scope } => {
+                ClientFrame::CreateBot(manage::CreateBot {
+                    id,
+                    team,
+                    name,
+                    scope,
+                })
+            }
+            ManageRequest::RevokeBot { team, bot } => {
+                ClientFrame::RevokeBot(manage::RevokeBot { id, team, bot })
+            }
+            ManageRequest::Bots { team } => ClientFrame::Bots(manage::Bots { id, team }),
+            ManageRequest::UpdateContact {
+                conversation,
+                changes,
+            } => ClientFrame::UpdateContact(manage::UpdateContact {
+                id,
+                conversation,
+                name: changes.name,
+                email: changes.email,
+                phone: changes.phone,
+            }),
         }
     }
 }
@@ -226,6 +277,61 @@ impl Client {
         match self.manage(ManageRequest::Usage { account }).await? {
             Reply::Usage(usage) => Ok(usage),
             other => Err(unexpected("usage", &other)),
+        }
+    }
+
+    /// Creates a bot of a team with a token of its own (owner or Manager).
+    /// The token is in the reply only: the server keeps its hash. Connect
+    /// with it like with a session token; the bot reaches this team only.
+    pub async fn create_bot(
+        &self,
+        team: TeamId,
+        name: impl Into<String>,
+        scope: BotScope,
+    ) -> Result<BotCreated, Error> {
+        let request = ManageRequest::CreateBot {
+            team,
+            name: name.into(),
+            scope,
+        };
+        match self.manage(request).await? {
+            Reply::Bot(created) => Ok(created),
+            other => Err(unexpected("bot", &other)),
+        }
+    }
+
+    /// Revokes a bot's token (owner or Manager): its connections close
+    /// with 4001 and the token is refused from then on.
+    pub async fn revoke_bot(&self, team: TeamId, bot: UserId) -> Result<(), Error> {
+        match self.manage(ManageRequest::RevokeBot { team, bot }).await? {
+            Reply::BotRevoked { .. } => Ok(()),
+            other => Err(unexpected("bot_revoked", &other)),
+        }
+    }
+
+    /// Lists a team's bots, revoked ones included (owner or Manager).
+    pub async fn bots(&self, team: TeamId) -> Result<Vec<BotInfo>, Error> {
+        match self.manage(ManageRequest::Bots { team }).await? {
+            Reply::Bots(list) => Ok(list.bots),
+            other => Err(unexpected("bots", &other)),
+        }
+    }
+
+    /// Edits the contact of a conversation (whoever may send in it, but a
+    /// `read` bot). Subscribers who may read the conversation receive a
+    /// `contact_updated` event.
+    pub async fn update_contact(
+        &self,
+        conversation: ConversationId,
+        changes: ContactChanges,
+    ) -> Result<ContactUpdated, Error> {
+        let request = ManageRequest::UpdateContact {
+            conversation,
+            changes,
+        };
+        match self.manage(request).await? {
+            Reply::Contact(updated) => Ok(updated),
+            other => Err(unexpected("contact", &other)),
         }
     }
 }

@@ -6,7 +6,8 @@
 
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
 use crate::manage::{
-    AddMember, CreateTeam, Members, RemoveMember, RemoveTeam, SetRole, UpdateTeam, Usage,
+    AddMember, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole,
+    UpdateContact, UpdateTeam, Usage,
 };
 use crate::model::{NewContact, Position};
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,14 @@ pub enum ClientFrame {
     SetRole(SetRole),
     /// Reads an account's usage counters (the account's owner only).
     Usage(Usage),
+    /// Creates a bot and its token for a team (owner or Manager).
+    CreateBot(CreateBot),
+    /// Revokes a bot's token, closing its connections (owner or Manager).
+    RevokeBot(RevokeBot),
+    /// Lists a team's bots (owner or Manager).
+    Bots(Bots),
+    /// Edits a conversation's contact (whoever may write in it).
+    UpdateContact(UpdateContact),
 }
 
 impl ClientFrame {
@@ -72,6 +81,10 @@ impl ClientFrame {
             ClientFrame::RemoveMember(f) => Some(f.id),
             ClientFrame::SetRole(f) => Some(f.id),
             ClientFrame::Usage(f) => Some(f.id),
+            ClientFrame::CreateBot(f) => Some(f.id),
+            ClientFrame::RevokeBot(f) => Some(f.id),
+            ClientFrame::Bots(f) => Some(f.id),
+            ClientFrame::UpdateContact(f) => Some(f.id),
         }
     }
 }

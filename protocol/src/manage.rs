@@ -1,11 +1,11 @@
 //! Requests and records for running an account: teams, their members and
-//! settings, and usage.
+//! settings, bot tokens, contact details, and usage.
 //!
 //! Who may send each request is the permission matrix in PROTOCOL.md; a
 //! request about a team or conversation the caller may not see is answered
 //! `not_found`, like one about a team or conversation that does not exist.
 
-use crate::ids::{AccountId, RequestId, TeamId, UserId};
+use crate::ids::{AccountId, ContactId, ConversationId, Millis, RequestId, TeamId, UserId};
 use crate::model::{Role, UserInfo};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,33 @@ pub struct MemberInfo {
     pub user: UserInfo,
     /// Their role in the team.
     pub role: Role,
+}
+
+/// What a bot token may do in its team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BotScope {
+    /// Subscribe, and read history, conversations and members.
+    Read,
+    /// Also send messages, start conversations and mark read.
+    ReadWrite,
+}
+
+/// A bot: an automated client of one team, with a token of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotInfo {
+    /// The bot's id; its messages carry it as the sender id.
+    pub id: UserId,
+    /// Its team.
+    pub team: TeamId,
+    /// Its name, shown as the sender of its messages.
+    pub name: String,
+    /// What it may do.
+    pub scope: BotScope,
+    /// When it was created.
+    pub created_at: Millis,
+    /// Whether its token has been revoked.
+    pub revoked: bool,
 }
 
 /// An account's usage, for billing.
@@ -142,4 +169,74 @@ pub struct Usage {
     pub id: RequestId,
     /// The account.
     pub account: AccountId,
+}
+
+/// Creates a bot and its token for a team (owner or Manager).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateBot {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// The bot's name.
+    pub name: String,
+    /// What it may do.
+    pub scope: BotScope,
+}
+
+/// Revokes a bot's token (owner or Manager); its live connections close
+/// with 4001.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeBot {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// The bot.
+    pub bot: UserId,
+}
+
+/// Lists a team's bots (owner or Manager).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bots {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+}
+
+/// Edits the details of a conversation's contact (whoever may send in the
+/// conversation, but a `read` bot). Absent fields stay as they are; an
+/// empty string clears email or phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateContact {
+    /// The request id.
+    pub id: RequestId,
+    /// The conversation whose contact to edit.
+    pub conversation: ConversationId,
+    /// A new name (not empty).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// A new phone number.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// A contact's details, as changed: the `contact_updated` event, and the
+/// `contact` reply to `update_contact`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactUpdated {
+    /// The conversation the edit was made through.
+    pub conversation: ConversationId,
+    /// The contact's id.
+    pub contact: ContactId,
+    /// The contact's name.
+    pub name: String,
+    /// Email, if known.
+    pub email: Option<String>,
+    /// Phone, if known.
+    pub phone: Option<String>,
 }

@@ -5,7 +5,7 @@
 
 use crate::codes::ErrorCode;
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
-use crate::manage::{AccountInfo, MemberInfo, UsageInfo};
+use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
 use crate::model::{ConversationInfo, GrantInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
 use serde::{Deserialize, Serialize};
 
@@ -110,6 +110,38 @@ pub enum Reply {
     },
     /// An account's usage counters.
     Usage(UsageInfo),
+    /// A bot, as created, with its token (shown this once).
+    Bot(BotCreated),
+    /// A bot's token was revoked.
+    BotRevoked {
+        /// The team.
+        team: TeamId,
+        /// The bot.
+        bot: UserId,
+    },
+    /// A team's bots.
+    Bots(BotList),
+    /// A contact, as updated.
+    Contact(ContactUpdated),
+}
+
+/// The answer to `create_bot`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotCreated {
+    /// The bot.
+    pub bot: BotInfo,
+    /// Its token, for its `hello`. Shown this once: the server keeps only
+    /// its hash.
+    pub token: String,
+}
+
+/// A team's bots, revoked ones included, ordered by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotList {
+    /// The team.
+    pub team: TeamId,
+    /// Its bots.
+    pub bots: Vec<BotInfo>,
 }
 
 /// A team's members, ordered by user id.
@@ -236,6 +268,8 @@ pub enum Event {
     ConversationStarted(ConversationInfo),
     /// A user's read marker moved.
     Read(ReadMarker),
+    /// A conversation's contact's details changed.
+    ContactUpdated(ContactUpdated),
 }
 
 impl Event {
@@ -245,6 +279,7 @@ impl Event {
             Event::Message(m) => m.conversation,
             Event::ConversationStarted(c) => c.id,
             Event::Read(r) => r.conversation,
+            Event::ContactUpdated(c) => c.conversation,
         }
     }
 

@@ -8,7 +8,13 @@
 //! A Restricted Member holds no role in a team, only accepted grants to
 //! some of its conversations: they may subscribe to the team (the hub then
 //! delivers them only those conversations' events, see [`Principal::reads`]),
-//! read, send and mark read there, and nothing else.
+//! read, send, mark read and edit the contact there, and nothing else.
+//!
+//! A bot (a `TokenKind::Bot` principal) reaches its one team only, as a
+//! Member would, narrowed by its scope: `read` subscribes and reads
+//! (history, conversations, members), `read_write` also sends, starts
+//! conversations, marks read and edits contacts; no bot ever manages
+//! anything.
 //!
 //! A principal is a snapshot of the user's access, read once when the
 //! connection says hello ([`load`]). Whoever changes a user's access writes
@@ -20,7 +26,7 @@
 use crate::store::{ConversationRecord, GrantState, Store, StoreResult, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
 use switchboard_protocol::ids::{AccountId, ConversationId, TeamId};
-use switchboard_protocol::manage::AccountInfo;
+use switchboard_protocol::manage::{AccountInfo, BotScope};
 use switchboard_protocol::model::{GrantInfo, Role, Sender, SenderKind, TeamInfo, UserInfo};
 
 /// An authenticated user on one connection, with their roles as of login.
@@ -38,6 +44,8 @@ pub struct Principal {
     team_accounts: HashMap<TeamId, AccountId>,
     /// Accepted grants: conversation -> its team.
     grants: HashMap<ConversationId, TeamId>,
+    /// For a bot, its scope (its one team is its only role, as Member).
+    bot: Option<BotScope>,
 }
 
 /// Something a principal may try to do.
@@ -56,6 +64,8 @@ pub enum Action {
     Send,
     /// Move one's own read marker in a conversation.
     MarkRead,
+    /// Edit the details of a conversation's contact.
+    UpdateContact,
     /// Change a team's settings, members and roles.
     ManageTeam,
     /// Remove a team (done to the team; only its account's owner may).
@@ -89,6 +99,28 @@ impl Principal {
             owned: HashSet::new(),
             team_accounts: HashMap::new(),
             grants: HashMap::new(),
+            bot: None,
+        }
+    }
+
+    /// The same principal, as a bot of this scope: its roles must hold its
+    /// one team, as Member.
+    pub fn with_bot(mut self, scope: BotScope) -> Principal {
+        self.bot = Some(scope);
+        self
+    }
+
+    /// Whether a bot's scope lets it do `action` (anything else is no bot).
+    fn scope_allows(&self, action: Action) -> bool {
+        match (self.bot, action) {
+            (None, _) => true,
+            (Some(_), Action::Subscribe | Action::ReadTeam | Action::ReadConversation) => true,
+            (
+                Some(BotScope::ReadWrite),
+                Action::StartConversation | Action::Send | Action::MarkRead | Action::UpdateContact,
+            ) => true,
+            // Management of any kind, and writes for a read-only bot.
+            (Some(_), _) => false,
         }
     }
 
@@ -158,6 +190,9 @@ impl Principal {
     /// Whether the principal may do `action` to `resource`. This is the
     /// permission matrix of DESIGN.md section 2, the one place it lives.
     pub fn allows(&self, action: Action, resource: Resource<'_>) -> bool {
+        if !self.scope_allows(action) {
+            return false;
+        }
         let team = match resource {
             Resource::Account(account) => {
                 // Account-level actions belong to the owner alone.
@@ -171,7 +206,10 @@ impl Principal {
             // Restricted Members: their granted conversations only, and the
             // team's stream (filtered to those conversations).
             (Action::Subscribe, None) => self.is_restricted_in(team),
-            (Action::ReadConversation | Action::Send | Action::MarkRead, None) => match resource {
+            (
+                Action::ReadConversation | Action::Send | Action::MarkRead | Action::UpdateContact,
+                None,
+            ) => match resource {
                 Resource::Conversation(c) => self.reads(team, c.id),
                 _ => false,
             },
@@ -183,7 +221,8 @@ impl Principal {
                 | Action::StartConversation
                 | Action::ReadConversation
                 | Action::Send
-                | Action::MarkRead,
+                | Action::MarkRead
+                | Action::UpdateContact,
                 Some(Role::Manager | Role::Member),
             ) => true,
             // Settings, members and roles: Managers (and so the owner).
@@ -235,6 +274,9 @@ pub struct Access {
 /// every team of the accounts they own, and their accepted grants (in
 /// teams that still exist).
 pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult<Access> {
+    if kind == TokenKind::Bot {
+        return load_bot(store, user);
+    }
     let owned = store.accounts_owned(user.id)?;
     let mut roles = HashMap::new();
     let mut records = HashMap::new();
@@ -288,5 +330,37 @@ pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult
         teams,
         accounts,
         grants,
+    })
+}
+
+/// A bot's access: its one team (listed with role `member`, the role it
+/// acts under, narrowed by its scope), if the bot and team still exist
+/// and it is not revoked; otherwise nothing.
+fn load_bot(store: &dyn Store, user: UserRecord) -> StoreResult<Access> {
+    let bot = store.bot(user.id)?.filter(|b| !b.revoked);
+    let team = match &bot {
+        Some(bot) => store.team(bot.team)?,
+        None => None,
+    };
+    let mut principal = Principal::new(user, TokenKind::Bot, HashMap::new());
+    let mut teams = Vec::new();
+    if let (Some(bot), Some(team)) = (bot, team) {
+        principal = Principal::new(
+            principal.user,
+            TokenKind::Bot,
+            HashMap::from([(team.id, Role::Member)]),
+        )
+        .with_accounts(HashSet::new(), HashMap::from([(team.id, team.account)]))
+        .with_bot(bot.scope);
+        teams.push(team.info(Role::Member));
+    } else {
+        // No team: a bot scope with no role reaches nothing.
+        principal = principal.with_bot(BotScope::Read);
+    }
+    Ok(Access {
+        principal,
+        teams,
+        accounts: Vec::new(),
+        grants: Vec::new(),
     })
 }

@@ -3,7 +3,9 @@
 //!
 //! Invariants: the secret itself is never stored nor logged; an expired
 //! token authenticates nothing, whether or not its record is still there;
-//! a revoked token's record is gone.
+//! a revoked token's record is gone. A bot token authenticates its bot
+//! (as a user record of its own, without email or password) while the bot
+//! is not revoked.
 
 use crate::store::{Store, StoreResult, TokenKind, TokenRecord, UserRecord};
 use crate::time::now;
@@ -63,7 +65,21 @@ pub(crate) fn authenticate_hash(
     if is_expired(&record) {
         return Ok(None);
     }
-    Ok(store.user(record.user)?.map(|user| (user, record)))
+    let user = match record.kind {
+        TokenKind::Session => store.user(record.user)?,
+        TokenKind::Bot => store.bot(record.user)?.filter(|b| !b.revoked).map(|bot| {
+            // A bot stands in for a user: its name is what its messages show.
+            UserRecord {
+                id: bot.id,
+                email: String::new(),
+                name: bot.name,
+                handle: String::new(),
+                created_at: bot.created_at,
+                password_hash: None,
+            }
+        }),
+    };
+    Ok(user.map(|user| (user, record)))
 }
 
 /// Revokes a token: deletes it and returns what it was, if it was known

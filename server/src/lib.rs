@@ -14,6 +14,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod bots;
 mod commit;
 pub mod config;
 mod connection;

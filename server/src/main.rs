@@ -113,9 +113,6 @@ enum AdminCommand {
         /// Days until it expires (0: never).
         #[arg(long, default_value_t = 30)]
         ttl_days: u64,
-        /// A bot token: messages sent with it are marked as a bot's.
-        #[arg(long)]
-        bot: bool,
     },
 }
 
@@ -301,18 +298,10 @@ fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
                 println!("{}", mail.body);
             }
         }
-        AdminCommand::Token {
-            email,
-            ttl_days,
-            bot,
-        } => {
+        AdminCommand::Token { email, ttl_days } => {
             let ttl = (ttl_days > 0).then(|| Duration::from_secs(ttl_days * 24 * 3600));
-            let kind = if bot {
-                TokenKind::Bot
-            } else {
-                TokenKind::Session
-            };
-            let (_, token) = admin::token_for_email(store, &email, kind, ttl)?;
+            // Bot tokens belong to bots (`create_bot`), not to users.
+            let (_, token) = admin::token_for_email(store, &email, TokenKind::Session, ttl)?;
             println!("{token}");
         }
     }

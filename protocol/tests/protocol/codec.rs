@@ -158,6 +158,10 @@ fn the_strategies_generate_every_variant() {
             "remove_member",
             "set_role",
             "usage",
+            "create_bot",
+            "revoke_bot",
+            "bots",
+            "update_contact",
         ])
     );
     assert_eq!(
@@ -181,11 +185,15 @@ fn the_strategies_generate_every_variant() {
             "member",
             "member_removed",
             "usage",
+            "bot",
+            "bot_revoked",
+            "bots",
+            "contact",
         ])
     );
     assert_eq!(
         variants_seen(event(), event_variant),
-        set(&["message", "conversation_started", "read"])
+        set(&["message", "conversation_started", "read", "contact_updated"])
     );
     assert_eq!(
         variants_seen(error_code(), |c| error_code_name(*c)).len(),

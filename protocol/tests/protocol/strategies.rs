@@ -12,16 +12,17 @@ use switchboard_protocol::client::{
     Unsubscribe,
 };
 use switchboard_protocol::manage::{
-    AccountInfo, AddMember, CreateTeam, MemberInfo, Members, RemoveMember, RemoveTeam, SetRole,
-    UpdateTeam, Usage, UsageInfo,
+    AccountInfo, AddMember, BotInfo, BotScope, Bots, ContactUpdated, CreateBot, CreateTeam,
+    MemberInfo, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole, UpdateContact, UpdateTeam,
+    Usage, UsageInfo,
 };
 use switchboard_protocol::model::{
     ContactInfo, ConversationInfo, ConversationStatus, GrantInfo, Limits, Message, NewContact,
     Position, ReadMarker, Role, Sender, SenderKind, TeamInfo, UserInfo,
 };
 use switchboard_protocol::server::{
-    ConversationPage, ErrorFrame, Event, EventFrame, HistoryPage, MemberAdded, MemberList, Reply,
-    ResultFrame, Resume, SendAck, Subscribed, Welcome,
+    BotCreated, BotList, ConversationPage, ErrorFrame, Event, EventFrame, HistoryPage, MemberAdded,
+    MemberList, Reply, ResultFrame, Resume, SendAck, Subscribed, Welcome,
 };
 use switchboard_protocol::{
     AccountId, ClientFrame, ContactId, ConversationId, Epoch, ErrorCode, Millis, Offset, RequestId,
@@ -140,6 +141,23 @@ prop_compose! {
 prop_compose! {
     pub fn member_info()(user in user_info(), role in role()) -> MemberInfo {
         MemberInfo { user, role }
+    }
+}
+
+pub fn bot_scope() -> impl Strategy<Value = BotScope> {
+    prop_oneof![Just(BotScope::Read), Just(BotScope::ReadWrite)]
+}
+
+prop_compose! {
+    pub fn bot_info()(
+        id in user_id(),
+        team in team_id(),
+        name in text(),
+        scope in bot_scope(),
+        created_at in millis(),
+        revoked in any::<bool>(),
+    ) -> BotInfo {
+        BotInfo { id, team, name, scope, created_at, revoked }
     }
 }
 
@@ -351,6 +369,41 @@ pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
         }),
         (request_id(), account_id())
             .prop_map(|(id, account)| ClientFrame::Usage(Usage { id, account })),
+        bot_frame(),
+    ]
+    .boxed()
+}
+
+/// The bot-token requests.
+pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
+    prop_oneof![
+        (request_id(), team_id(), text(), bot_scope()).prop_map(|(id, team, name, scope)| {
+            ClientFrame::CreateBot(CreateBot {
+                id,
+                team,
+                name,
+                scope,
+            })
+        }),
+        (request_id(), team_id(), user_id())
+            .prop_map(|(id, team, bot)| ClientFrame::RevokeBot(RevokeBot { id, team, bot })),
+        (request_id(), team_id()).prop_map(|(id, team)| ClientFrame::Bots(Bots { id, team })),
+        (
+            request_id(),
+            conversation_id(),
+            option::of(text()),
+            option::of(text()),
+            option::of(text())
+        )
+            .prop_map(|(id, conversation, name, email, phone)| {
+                ClientFrame::UpdateContact(UpdateContact {
+                    id,
+                    conversation,
+                    name,
+                    email,
+                    phone,
+                })
+            }),
     ]
     .boxed()
 }
@@ -375,6 +428,10 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::RemoveMember(_) => "remove_member",
         ClientFrame::SetRole(_) => "set_role",
         ClientFrame::Usage(_) => "usage",
+        ClientFrame::CreateBot(_) => "create_bot",
+        ClientFrame::RevokeBot(_) => "revoke_bot",
+        ClientFrame::Bots(_) => "bots",
+        ClientFrame::UpdateContact(_) => "update_contact",
     }
 }
 
@@ -504,6 +561,11 @@ pub fn manage_reply() -> BoxedStrategy<Reply> {
         }),
         (team_id(), user_id()).prop_map(|(team, user)| Reply::MemberRemoved { team, user }),
         usage_info().prop_map(Reply::Usage),
+        (bot_info(), text()).prop_map(|(bot, token)| Reply::Bot(BotCreated { bot, token })),
+        (team_id(), user_id()).prop_map(|(team, bot)| Reply::BotRevoked { team, bot }),
+        (team_id(), small_vec(bot_info()))
+            .prop_map(|(team, bots)| Reply::Bots(BotList { team, bots })),
+        contact_updated().prop_map(Reply::Contact),
     ]
     .boxed()
 }
@@ -525,6 +587,10 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Member(_) => "member",
         Reply::MemberRemoved { .. } => "member_removed",
         Reply::Usage(_) => "usage",
+        Reply::Bot(_) => "bot",
+        Reply::BotRevoked { .. } => "bot_revoked",
+        Reply::Bots(_) => "bots",
+        Reply::Contact(_) => "contact",
     }
 }
 
@@ -533,6 +599,7 @@ pub fn event() -> BoxedStrategy<Event> {
         message().prop_map(Event::Message),
         conversation_info().prop_map(Event::ConversationStarted),
         read_marker().prop_map(Event::Read),
+        contact_updated().prop_map(Event::ContactUpdated),
     ]
     .boxed()
 }
@@ -543,6 +610,19 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::Message(_) => "message",
         Event::ConversationStarted(_) => "conversation_started",
         Event::Read(_) => "read",
+        Event::ContactUpdated(_) => "contact_updated",
+    }
+}
+
+prop_compose! {
+    pub fn contact_updated()(
+        conversation in conversation_id(),
+        contact in contact_id(),
+        name in text(),
+        email in option::of(text()),
+        phone in option::of(text()),
+    ) -> ContactUpdated {
+        ContactUpdated { conversation, contact, name, email, phone }
     }
 }
 

@@ -165,6 +165,9 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         }
         | HubCommand::MarkRead {
             outlet, request, ..
+        }
+        | HubCommand::UpdateContact {
+            outlet, request, ..
         } => (outlet, Some(request)),
         HubCommand::Unsubscribe { outlet, request } => (outlet, request),
     };
@@ -229,6 +232,12 @@ impl Hub<'_> {
                 conversation,
                 seq,
             } => self.mark_read(outlet, &principal, request, conversation, seq),
+            HubCommand::UpdateContact {
+                outlet,
+                request,
+                conversation,
+                changes,
+            } => self.update_contact(outlet, request, conversation, changes),
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");

@@ -12,6 +12,7 @@
 //! between servers) would attach without touching sessions or the protocol.
 
 mod actor;
+mod contacts;
 mod recent;
 mod replay;
 mod writes;
@@ -66,6 +67,22 @@ pub(crate) enum HubCommand {
         conversation: ConversationId,
         seq: Seq,
     },
+    /// Change a conversation's contact (the session has checked access and
+    /// sizes, and trimmed the name).
+    UpdateContact {
+        outlet: Outlet,
+        request: RequestId,
+        conversation: ConversationId,
+        changes: ContactChanges,
+    },
+}
+
+/// The fields of a contact to change; `None` leaves one as it is, and an
+/// empty email or phone clears it.
+pub(crate) struct ContactChanges {
+    pub(crate) name: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: Option<String>,
 }
 
 impl HubCommand {
@@ -76,7 +93,8 @@ impl HubCommand {
             | HubCommand::Unsubscribe { outlet, .. }
             | HubCommand::Send { outlet, .. }
             | HubCommand::StartConversation { outlet, .. }
-            | HubCommand::MarkRead { outlet, .. } => outlet.conn,
+            | HubCommand::MarkRead { outlet, .. }
+            | HubCommand::UpdateContact { outlet, .. } => outlet.conn,
         }
     }
 }

@@ -101,6 +101,7 @@ impl Hub<'_> {
                     LogRecord::Message(message) => Event::Message(message),
                     LogRecord::ConversationStarted(info) => Event::ConversationStarted(info),
                     LogRecord::Read(marker) => Event::Read(marker),
+                    LogRecord::ContactUpdated(update) => Event::ContactUpdated(update),
                 };
                 let conversation = event.conversation();
                 let frame = ServerFrame::Event(EventFrame {

@@ -57,7 +57,7 @@ fn taken(e: StoreError) -> Refusal {
     }
 }
 
-fn check_field(field: &str, value: &str, may_be_empty: bool) -> Result<(), Refusal> {
+pub(super) fn check_field(field: &str, value: &str, may_be_empty: bool) -> Result<(), Refusal> {
     if (value.is_empty() && !may_be_empty) || value.len() > MAX_FIELD {
         let least = if may_be_empty { 0 } else { 1 };
         return Err(Refusal::new(
@@ -80,7 +80,7 @@ fn user_info(user: &UserRecord) -> UserInfo {
 impl Session {
     /// The team, if the caller may see it (else `not_found`) and may do
     /// `action` to it (else `forbidden`).
-    fn team_to(&self, action: Action, team: TeamId) -> Result<TeamRecord, Refusal> {
+    pub(super) fn team_to(&self, action: Action, team: TeamId) -> Result<TeamRecord, Refusal> {
         let not_found = || Refusal::new(ErrorCode::NotFound, format!("no team {team}"));
         if !self
             .principal

@@ -4,8 +4,10 @@
 //! Every request is checked through [`Principal::allows`] before anything
 //! is read or written, and is answered exactly once: here for reads, by the
 //! team's hub for writes. Reads of things the user may not see answer
-//! `not_found`, the same as for things that do not exist. Managing teams,
-//! members and roles is in [`manage`].
+//! `not_found`, the same as for things that do not exist; a caller who
+//! may read the thing but not do this to it (a read-only bot sending) gets
+//! `forbidden`. Managing teams, members and roles is in [`manage`], bots
+//! in [`bots`].
 
 use crate::access::{Action, Principal, Resource};
 use crate::hub::HubCommand;
@@ -22,6 +24,8 @@ use switchboard_protocol::ids::{ConversationId, RequestId, TeamId};
 use switchboard_protocol::server::{ConversationPage, ErrorFrame, HistoryPage, Reply, ResultFrame};
 use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 
+mod bots;
+mod contacts;
 mod manage;
 
 /// Longest `client_msg_id`, in bytes.
@@ -46,6 +50,11 @@ impl From<StoreError> for Refusal {
         tracing::error!(error = %e, "store error while answering a request");
         Refusal::new(ErrorCode::Internal, "internal error")
     }
+}
+
+/// The refusal of a caller who sees the thing but may not do this to it.
+fn forbidden() -> Refusal {
+    Refusal::new(ErrorCode::Forbidden, "your access does not allow this")
 }
 
 pub(crate) struct Session {
@@ -92,6 +101,10 @@ impl Session {
             ClientFrame::RemoveMember(r) => self.remove_member(r).await.map(Some),
             ClientFrame::SetRole(r) => self.set_role(r).await.map(Some),
             ClientFrame::Usage(u) => self.usage(u).map(Some),
+            ClientFrame::CreateBot(c) => self.create_bot(c).await.map(Some),
+            ClientFrame::RevokeBot(r) => self.revoke_bot(r).await.map(Some),
+            ClientFrame::Bots(b) => self.bots(b).map(Some),
+            ClientFrame::UpdateContact(u) => self.update_contact(id, u).await,
         };
         match outcome {
             Ok(Some(result)) => {
@@ -128,6 +141,11 @@ impl Session {
     fn team_for(&self, action: Action, team: TeamId) -> Result<(), Refusal> {
         if self.principal.allows(action, Resource::Team(team)) {
             Ok(())
+        } else if self
+            .principal
+            .allows(Action::ReadTeam, Resource::Team(team))
+        {
+            Err(forbidden())
         } else {
             Err(Refusal::new(ErrorCode::NotFound, format!("no team {team}")))
         }
@@ -141,6 +159,13 @@ impl Session {
     ) -> Result<ConversationRecord, Refusal> {
         match self.state.store.conversation(id)? {
             Some(c) if self.principal.allows(action, Resource::Conversation(&c)) => Ok(c),
+            Some(c)
+                if self
+                    .principal
+                    .allows(Action::ReadConversation, Resource::Conversation(&c)) =>
+            {
+                Err(forbidden())
+            }
             _ => Err(Refusal::new(
                 ErrorCode::NotFound,
                 format!("no conversation {id}"),

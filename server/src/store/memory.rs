@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use switchboard_protocol::ids::ContactId;
 
+mod bots;
+
 /// A [`Store`] that lives in memory.
 #[derive(Default)]
 pub struct MemoryStore {
@@ -33,6 +35,7 @@ struct Inner {
     client_ids: HashMap<(TeamId, UserId, String), (ConversationId, Seq)>,
     markers: HashMap<(ConversationId, UserId), Seq>,
     grants: BTreeMap<(ConversationId, UserId), GrantRecord>,
+    bots: BTreeMap<UserId, BotRecord>,
 }
 
 impl MemoryStore {
@@ -317,6 +320,10 @@ impl Timeline for MemoryStore {
                     .markers
                     .insert((marker.conversation, marker.user), marker.seq);
                 LogRecord::Read(marker.clone())
+            }
+            Entry::ContactUpdated { contact, update } => {
+                inner.contacts.insert(contact.id, contact.clone());
+                LogRecord::ContactUpdated(update.clone())
             }
         };
         inner.log.insert((team, offset), record);

@@ -17,13 +17,14 @@ mod sled_store;
 
 pub use memory::MemoryStore;
 pub use records::{
-    AccountRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState, InvitationRecord,
-    LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind, TokenRecord, UsageCheckpoint,
-    UserRecord,
+    AccountRecord, BotRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState,
+    InvitationRecord, LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind, TokenRecord,
+    UsageCheckpoint, UserRecord,
 };
 pub use sled_store::SledStore;
 
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
+use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker, Role};
 
 /// What went wrong in the store. Every variant is an internal failure: the
@@ -69,6 +70,14 @@ pub enum Entry<'a> {
     },
     /// A read marker moved.
     Read(&'a ReadMarker),
+    /// A contact's details changed: the contact as it now is, and the event
+    /// (logged whole, for replays).
+    ContactUpdated {
+        /// The contact, replacing the stored one.
+        contact: &'a ContactRecord,
+        /// What changed, through which conversation.
+        update: &'a ContactUpdated,
+    },
 }
 
 /// Which page of a conversation to read.
@@ -84,8 +93,9 @@ pub enum Page {
 
 /// The storage contract. Object safe: the server holds an `Arc<dyn Store>`.
 /// Its parts are [`Directory`] (who is who), [`Grants`] (who was let into
-/// which conversation) and [`Timeline`] (what was said); bring them into scope to call their methods.
-pub trait Store: Directory + Grants + Timeline + Send + Sync + 'static {
+/// which conversation), [`Bots`] (teams' automated clients) and
+/// [`Timeline`] (what was said); bring them into scope to call their methods.
+pub trait Store: Directory + Grants + Bots + Timeline + Send + Sync + 'static {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
     /// Makes every write so far durable. Blocking: call it off the runtime.
@@ -165,6 +175,18 @@ pub trait Grants {
     fn conversation_grants(&self, conversation: ConversationId) -> StoreResult<Vec<GrantRecord>>;
 }
 
+/// Teams' bots, in `bots` (bot, the record) and its index `team_bots`
+/// (team ++ bot); both always list the same bots. A revoked bot stays,
+/// marked `revoked`, so that its messages' sender is still known.
+pub trait Bots {
+    /// Stores a bot (replacing its previous record) in both trees at once.
+    fn put_bot(&self, bot: &BotRecord) -> StoreResult<()>;
+    /// A bot by id.
+    fn bot(&self, id: UserId) -> StoreResult<Option<BotRecord>>;
+    /// Every bot of a team, revoked ones included, by id.
+    fn team_bots(&self, team: TeamId) -> StoreResult<Vec<BotRecord>>;
+}
+
 /// Contacts, conversations, and each team's stream of events.
 pub trait Timeline {
     /// A contact by id.
@@ -222,6 +244,10 @@ pub(crate) fn new_epoch() -> Epoch {
     Epoch(rand::random::<u64>() >> 12 | 1)
 }
 
+#[cfg(test)]
+mod bot_tests;
+#[cfg(test)]
+mod contact_tests;
 #[cfg(test)]
 mod contract_tests;
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_protocol::ids::{
     AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
 };
+use switchboard_protocol::manage::{BotInfo, BotScope, ContactUpdated};
 use switchboard_protocol::model::Role;
 use switchboard_protocol::model::{
     ContactInfo, ConversationInfo, ConversationStatus, Message, ReadMarker, TeamInfo,
@@ -119,6 +120,58 @@ pub struct TokenRecord {
     pub created_at: Millis,
     /// When it stops working, if ever.
     pub expires_at: Option<Millis>,
+}
+
+/// A bot of a team: an automated client with a token of its own
+/// (`TokenKind::Bot`, stored under `token_hash` like every token). It is no
+/// user: its id comes from `next_id` and names it as a message's sender.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotRecord {
+    /// Its id.
+    pub id: UserId,
+    /// The one team it may reach.
+    pub team: TeamId,
+    /// Its name, shown as the sender of its messages.
+    pub name: String,
+    /// What it may do there.
+    pub scope: BotScope,
+    /// The Manager (or owner) who created it.
+    pub created_by: UserId,
+    /// When it was created.
+    pub created_at: Millis,
+    /// Whether its token was revoked (and deleted).
+    pub revoked: bool,
+    /// The SHA-256 of its token, to delete it and close its connections.
+    pub token_hash: [u8; 32],
+}
+
+impl std::fmt::Debug for BotRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The hash stays out of logs, like every token's.
+        f.debug_struct("BotRecord")
+            .field("id", &self.id)
+            .field("team", &self.team)
+            .field("name", &self.name)
+            .field("scope", &self.scope)
+            .field("created_by", &self.created_by)
+            .field("created_at", &self.created_at)
+            .field("revoked", &self.revoked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BotRecord {
+    /// The bot as shown to its team's Managers.
+    pub fn info(&self) -> BotInfo {
+        BotInfo {
+            id: self.id,
+            team: self.team,
+            name: self.name.clone(),
+            scope: self.scope,
+            created_at: self.created_at,
+            revoked: self.revoked,
+        }
+    }
 }
 
 /// An invitation to set a password, stored under the SHA-256 of its
@@ -261,6 +314,8 @@ pub enum LogRecord {
     ConversationStarted(ConversationInfo),
     /// A read marker moved.
     Read(ReadMarker),
+    /// A contact's details changed, through a conversation.
+    ContactUpdated(ContactUpdated),
 }
 
 /// A team stream's generation and newest offset.

@@ -4,6 +4,7 @@
 
 mod api_client;
 mod auth;
+mod bots;
 mod chat;
 mod cli;
 mod concurrency;

@@ -17,6 +17,8 @@
 //! | `team_users` | team ++ user | `Role` |
 //! | `conversation_grants` | conversation ++ user | `GrantRecord` |
 //! | `user_grants` | user ++ conversation | empty |
+//! | `bots` | bot | `BotRecord` |
+//! | `team_bots` | team ++ bot | empty |
 //! | `tokens` | SHA-256 of the secret | `TokenRecord` |
 //! | `invitations` | SHA-256 of the one-time token | `InvitationRecord` |
 //! | `mail_outbox` | mail id | `MailRecord` |
@@ -45,6 +47,7 @@ use crate::store::keys;
 use crate::store::records::from_bytes;
 use crate::store::*;
 
+mod bots;
 mod directory;
 mod grants;
 mod timeline;
@@ -71,6 +74,8 @@ pub struct SledStore {
     team_users: Tree,
     conversation_grants: Tree,
     user_grants: Tree,
+    bots: Tree,
+    team_bots: Tree,
     tokens: Tree,
     invitations: Tree,
     mail_outbox: Tree,
@@ -108,6 +113,8 @@ impl SledStore {
             team_users: tree("team_users")?,
             conversation_grants: tree("conversation_grants")?,
             user_grants: tree("user_grants")?,
+            bots: tree("bots")?,
+            team_bots: tree("team_bots")?,
             tokens: tree("tokens")?,
             invitations: tree("invitations")?,
             mail_outbox: tree("mail_outbox")?,

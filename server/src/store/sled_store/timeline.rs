@@ -108,6 +108,16 @@ impl Timeline for SledStore {
                     })
                     .map_err(tx_error)
             }
+            Entry::ContactUpdated { contact, update } => {
+                let record = to_bytes(&LogRecord::ContactUpdated(update.clone()));
+                (&self.contacts, &self.team_log)
+                    .transaction(|(contacts, log)| {
+                        contacts.insert(&keys::one(contact.id.0), to_bytes(contact))?;
+                        log.insert(&log_key, record.as_slice())?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
         }
     }
 

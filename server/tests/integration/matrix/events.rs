@@ -1,7 +1,8 @@
 //! Harness 2: every connected subject subscribes (through the SDK) to every
 //! team it may, replaying each stream from its start so that the
 //! `conversation_started` of conversations created before its grants count
-//! too; then a message, a read and a sentinel message happen in each place.
+//! too; then a message, a read, a contact update and a sentinel message
+//! happen in each place.
 //! The set of subjects that received each event must equal [`EVENTS`]'s row
 //! exactly. A subject stops listening after the sentinels of every place it
 //! may read (a hub delivers a team's events in order), then drains briefly.
@@ -11,7 +12,7 @@ use super::world::MatrixWorld;
 use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use switchboard_client::{ClientEvent, Events};
+use switchboard_client::{ClientEvent, ContactChanges, Events};
 use switchboard_protocol::ids::{ConversationId, Offset};
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{Event, EventFrame};
@@ -25,6 +26,7 @@ enum Kind {
     Started,
     Message,
     Read,
+    ContactUpdated,
     Sentinel,
 }
 
@@ -49,6 +51,7 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::Message(m) if m.body == "sentinel" => Kind::Sentinel,
         Event::Message(_) => Kind::Message,
         Event::Read(_) => Kind::Read,
+        Event::ContactUpdated(_) => Kind::ContactUpdated,
     };
     (kind, place_of(world, event.conversation()))
 }
@@ -118,6 +121,11 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
     for (conversation, actor) in places {
         let ack = actor.send(conversation, "an event").await.unwrap();
         actor.mark_read(conversation, ack.seq).await.unwrap();
+        let changes = ContactChanges {
+            email: Some("new@contact.test".into()),
+            ..ContactChanges::default()
+        };
+        actor.update_contact(conversation, changes).await.unwrap();
     }
     for (conversation, actor) in places {
         actor.send(conversation, "sentinel").await.unwrap();
@@ -143,7 +151,14 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
             .zip(row)
             .filter_map(|(s, allowed)| allowed.then_some(*s))
             .collect();
-        for kind in [Kind::Started, Kind::Message, Kind::Read, Kind::Sentinel] {
+        let kinds = [
+            Kind::Started,
+            Kind::Message,
+            Kind::Read,
+            Kind::ContactUpdated,
+            Kind::Sentinel,
+        ];
+        for kind in kinds {
             let got = received.remove(&(kind, place)).unwrap_or_default();
             if got != expected {
                 failures.push(format!(

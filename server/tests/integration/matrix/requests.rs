@@ -13,7 +13,8 @@ use switchboard_protocol::client::{
 use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
 use switchboard_protocol::manage::{
-    AddMember, CreateTeam, Members, RemoveMember, RemoveTeam, SetRole, UpdateTeam, Usage,
+    AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
+    SetRole, UpdateContact, UpdateTeam, Usage,
 };
 use switchboard_protocol::model::{NewContact, Role};
 use switchboard_protocol::server::ServerFrame;
@@ -65,11 +66,21 @@ fn account(target: Target) -> AccountId {
 }
 
 /// The request's target in the world, preparing a fresh one if it mutates.
-/// `n` makes throwaway names unique.
-fn target(world: &MatrixWorld, server: &TestServer, request: Request, n: usize) -> Target {
+/// `n` makes throwaway names unique. A bot's `remove_team` targets its own
+/// team: a throwaway team is none of the bot's.
+fn target(
+    world: &MatrixWorld,
+    server: &TestServer,
+    request: Request,
+    subject: Subject,
+    n: usize,
+) -> Target {
     let store = server.server.store();
     match request {
-        Request::History | Request::Send | Request::MarkRead => Target::Conversation(world.c),
+        Request::RemoveTeam if subject == Subject::Bot => Target::Team(world.team_a),
+        Request::History | Request::Send | Request::MarkRead | Request::UpdateContact => {
+            Target::Conversation(world.c)
+        }
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
         _ => Target::Team(world.team_a),
@@ -77,7 +88,7 @@ fn target(world: &MatrixWorld, server: &TestServer, request: Request, n: usize) 
 }
 
 /// The frame for `request` to `target`. `extra` is the throwaway member of
-/// `remove_member` and `set_role`.
+/// `remove_member` and `set_role`, or the throwaway bot of `revoke_bot`.
 fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame {
     let id = RequestId(n as u64 + 1);
     match request {
@@ -163,6 +174,28 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             id,
             account: account(target),
         }),
+        Request::CreateBot => ClientFrame::CreateBot(CreateBot {
+            id,
+            team: team(target),
+            name: format!("bot {n}"),
+            scope: BotScope::Read,
+        }),
+        Request::RevokeBot => ClientFrame::RevokeBot(RevokeBot {
+            id,
+            team: team(target),
+            bot: switchboard_protocol::ids::UserId(extra),
+        }),
+        Request::Bots => ClientFrame::Bots(Bots {
+            id,
+            team: team(target),
+        }),
+        Request::UpdateContact => ClientFrame::UpdateContact(UpdateContact {
+            id,
+            conversation: conversation(target),
+            name: None,
+            email: None,
+            phone: Some(format!("+1 555 {n:04}")),
+        }),
     }
 }
 
@@ -245,9 +278,10 @@ async fn cell(
     let store = server.server.store();
     let extra = match request {
         Request::RemoveMember | Request::SetRole => world.throwaway_member(store.as_ref(), n).0,
+        Request::RevokeBot => world.throwaway_bot(store.as_ref(), n).0,
         _ => 0,
     };
-    let target = target(world, server, request, n);
+    let target = target(world, server, request, subject, n);
     let sent = frame(request, target, n, extra);
     if expect == Expect::Refused {
         return refused_at_hello(&url, world.token(subject), sent)

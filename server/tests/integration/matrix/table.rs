@@ -26,6 +26,8 @@ pub enum Subject {
     Sibling,
     /// A Member of team B, in account 2.
     OtherAccount,
+    /// A `read_write` bot token of team A.
+    Bot,
     /// A session token of the Member that has expired.
     Expired,
     /// A session token of the Member that was logged out.
@@ -35,7 +37,7 @@ pub enum Subject {
 }
 
 /// The subjects, in column order.
-pub const SUBJECTS: [Subject; 11] = [
+pub const SUBJECTS: [Subject; 12] = [
     Subject::Owner,
     Subject::Manager,
     Subject::Member,
@@ -44,13 +46,14 @@ pub const SUBJECTS: [Subject; 11] = [
     Subject::RestrictedOther,
     Subject::Sibling,
     Subject::OtherAccount,
+    Subject::Bot,
     Subject::Expired,
     Subject::Revoked,
     Subject::NoToken,
 ];
 
-/// The subjects that can say hello, in column order: the first eight.
-pub const CONNECTED: usize = 8;
+/// The subjects that can say hello, in column order: the first nine.
+pub const CONNECTED: usize = 9;
 
 /// A request, as sent by harness 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +87,14 @@ pub enum Request {
     RemoveTeam,
     /// `usage` of account 1.
     Usage,
+    /// `create_bot` in team A.
+    CreateBot,
+    /// `revoke_bot` of a throwaway bot of team A.
+    RevokeBot,
+    /// `bots` of team A.
+    Bots,
+    /// `update_contact` of C's contact.
+    UpdateContact,
 }
 
 /// What a request must get.
@@ -103,24 +114,29 @@ pub enum Expect {
 
 use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 
-/// Harness 1: every request by every subject.
+/// Harness 1: every request by every subject. The bot's `remove_team`
+/// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 11]); 14] = [
-    //                           owner mgr mbr  rC  pC  rD  sib acc2 exp rev none
-    (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   R,  R,  R]),
-    (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::Conversations,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::Send,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::StartConversation, [Y,   Y,  Y,   H,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::MarkRead,          [Y,   Y,  Y,   Y,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::Members,           [Y,   Y,  Y,   H,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::AddMember,         [Y,   Y,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::RemoveMember,      [Y,   Y,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::SetRole,           [Y,   Y,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::UpdateTeam,        [Y,   Y,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::CreateTeam,        [Y,   F,  F,   H,  H,  H,  F,  H,   R,  R,  R]),
-    (Request::RemoveTeam,        [Y,   F,  F,   H,  H,  H,  H,  H,   R,  R,  R]),
-    (Request::Usage,             [Y,   F,  F,   H,  H,  H,  F,  H,   R,  R,  R]),
+pub const REQUESTS: [(Request, [Expect; 12]); 18] = [
+    //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
+    (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
+    (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::Conversations,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::Send,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::StartConversation, [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::MarkRead,          [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::Members,           [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::AddMember,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::RemoveMember,      [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::SetRole,           [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::UpdateTeam,        [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::CreateTeam,        [Y,   F,  F,   H,  H,  H,  F,  H,   F,  R,  R,  R]),
+    (Request::RemoveTeam,        [Y,   F,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Usage,             [Y,   F,  F,   H,  H,  H,  F,  H,   F,  R,  R,  R]),
+    (Request::CreateBot,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::RevokeBot,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Bots,              [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::UpdateContact,     [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
 ];
 
 /// Where an event happens.
@@ -141,9 +157,11 @@ pub enum Place {
 pub fn subscriptions(subject: Subject) -> &'static [Team] {
     match subject {
         Subject::Owner => &[Team::A, Team::S],
-        Subject::Manager | Subject::Member | Subject::RestrictedC | Subject::RestrictedOther => {
-            &[Team::A]
-        }
+        Subject::Manager
+        | Subject::Member
+        | Subject::RestrictedC
+        | Subject::RestrictedOther
+        | Subject::Bot => &[Team::A],
         Subject::Sibling => &[Team::S],
         Subject::OtherAccount => &[Team::B],
         Subject::PendingC | Subject::Expired | Subject::Revoked | Subject::NoToken => &[],
@@ -165,12 +183,13 @@ const T: bool = true;
 const O: bool = false;
 
 /// Harness 2: which connected subjects (the first [`CONNECTED`] columns)
-/// receive the events (conversation started, message, read) of each place.
+/// receive the events (conversation started, message, read, contact
+/// updated) of each place.
 #[rustfmt::skip]
 pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
-    //                    owner mgr mbr rC pC rD sib acc2
-    (Place::C,            [T,   T,  T,  T, O, O, O,  O]),
-    (Place::D,            [T,   T,  T,  O, O, T, O,  O]),
-    (Place::Sibling,      [T,   O,  O,  O, O, O, T,  O]),
-    (Place::OtherAccount, [O,   O,  O,  O, O, O, O,  T]),
+    //                    owner mgr mbr rC pC rD sib acc2 bot
+    (Place::C,            [T,   T,  T,  T, O, O, O,  O,   T]),
+    (Place::D,            [T,   T,  T,  O, O, T, O,  O,   T]),
+    (Place::Sibling,      [T,   O,  O,  O, O, O, T,  O,   O]),
+    (Place::OtherAccount, [O,   O,  O,  O, O, O, O,  T,   O]),
 ];

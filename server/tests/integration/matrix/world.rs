@@ -2,7 +2,7 @@
 //! Bob Member) and its sibling team S (Sid Member); account 2 (owner Owen)
 //! with team B (Carol Member). Conversations C and D in team A, one in S,
 //! one in B. Rachel holds an accepted grant to C, Pete a pending one, Olga
-//! an accepted one to D. Bob also holds an expired token and a logged-out
+//! an accepted one to D. Beep is a `read_write` bot of team A. Bob also holds an expired token and a logged-out
 //! one; a hello with an empty token stands for "no token".
 
 use super::table::{Subject, Team};
@@ -11,8 +11,10 @@ use crate::restricted::outsider;
 use crate::util::*;
 use std::time::Duration;
 use switchboard_protocol::ids::{AccountId, ConversationId, TeamId, UserId};
+use switchboard_protocol::manage::BotScope;
 use switchboard_protocol::model::Role;
 use switchboard_server::admin::{self, NewUser};
+use switchboard_server::bots;
 use switchboard_server::store::{Store, TokenKind};
 use switchboard_server::GrantState;
 
@@ -34,6 +36,7 @@ pub struct MatrixWorld {
     pub restricted_other: Login,
     pub sibling: Login,
     pub other_account: Login,
+    pub bot: Login,
     pub owen: Login,
     pub expired: String,
     pub revoked: String,
@@ -87,6 +90,12 @@ impl MatrixWorld {
         let restricted_c = outsider(store, "rachel@guest.test", "Rachel");
         let pending_c = outsider(store, "pete@guest.test", "Pete");
         let restricted_other = outsider(store, "olga@guest.test", "Olga");
+        let (bot, bot_token) =
+            bots::create(store, team_a.id, "Beep", BotScope::ReadWrite, alice.id).unwrap();
+        let bot = Login {
+            user: bot.id,
+            token: bot_token,
+        };
         let expired = session("bob@one.test", Some(Duration::from_millis(1)));
         let revoked = session("bob@one.test", None);
         assert_eq!(log_out(server.addr, &revoked).await.status, 204);
@@ -128,6 +137,7 @@ impl MatrixWorld {
             restricted_other,
             sibling,
             other_account,
+            bot,
             owen,
             expired,
             revoked,
@@ -145,6 +155,7 @@ impl MatrixWorld {
             Subject::RestrictedOther => &self.restricted_other.token,
             Subject::Sibling => &self.sibling.token,
             Subject::OtherAccount => &self.other_account.token,
+            Subject::Bot => &self.bot.token,
             Subject::Expired => &self.expired,
             Subject::Revoked => &self.revoked,
             Subject::NoToken => "",
@@ -167,6 +178,16 @@ impl MatrixWorld {
         admin::add_member(store, team.id, self.manager.user, Role::Manager).unwrap();
         admin::add_member(store, team.id, self.member.user, Role::Member).unwrap();
         team.id
+    }
+
+    /// A new bot of team A, to be revoked.
+    pub fn throwaway_bot(&self, store: &dyn Store, n: usize) -> UserId {
+        let name = format!("throwaway bot {n}");
+        let scope = BotScope::Read;
+        bots::create(store, self.team_a, &name, scope, self.owner.user)
+            .unwrap()
+            .0
+            .id
     }
 
     /// A new Member of team A, to be removed or promoted.

@@ -1,0 +1,60 @@
+//! Bots: automated clients of one team, each with a token of its own
+//! (`TokenKind::Bot`). A bot is no user: it has no email, password or
+//! membership; its record names its team and scope, and its principal (see
+//! `access::load`) reaches that team only, as far as the scope allows.
+//!
+//! Invariants: the token is shown once, by [`create`], and only its hash is
+//! kept (in the token and in the bot's record). Revoking deletes the token
+//! first and marks the bot revoked; the caller then closes the token's live
+//! connections with 4001, so no connection outlives its token (see `live`).
+
+use crate::admin::AdminError;
+use crate::auth::{self, issue_token};
+use crate::store::{BotRecord, Store, TokenKind};
+use crate::time::now;
+use switchboard_protocol::ids::{TeamId, UserId};
+use switchboard_protocol::manage::BotScope;
+
+/// Creates a bot of `team` and its token (which never expires); returns the
+/// record and the token, which is kept nowhere.
+pub fn create(
+    store: &dyn Store,
+    team: TeamId,
+    name: &str,
+    scope: BotScope,
+    created_by: UserId,
+) -> Result<(BotRecord, String), AdminError> {
+    store
+        .team(team)?
+        .ok_or_else(|| AdminError::NotFound(format!("team {team}")))?;
+    let id = UserId(store.next_id()?);
+    let token = issue_token(store, id, TokenKind::Bot, None)?;
+    // The token is stored before its bot: until the bot is, a hello with it
+    // finds no bot and is refused, and nobody has the token yet anyway.
+    let bot = BotRecord {
+        id,
+        team,
+        name: name.to_string(),
+        scope,
+        created_by,
+        created_at: now(),
+        revoked: false,
+        token_hash: auth::hash(&token),
+    };
+    store.put_bot(&bot)?;
+    Ok((bot, token))
+}
+
+/// Revokes a bot of `team`: deletes its token and marks it revoked. Returns
+/// the record as revoked, or `NotFound` if `team` has no such bot. Does not
+/// touch live connections: the caller closes them.
+pub fn revoke(store: &dyn Store, team: TeamId, bot: UserId) -> Result<BotRecord, AdminError> {
+    let mut record = store
+        .bot(bot)?
+        .filter(|b| b.team == team)
+        .ok_or_else(|| AdminError::NotFound(format!("bot {bot} in team {team}")))?;
+    store.delete_token(&record.token_hash)?;
+    record.revoked = true;
+    store.put_bot(&record)?;
+    Ok(record)
+}

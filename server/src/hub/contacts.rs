@@ -1,0 +1,70 @@
+//! The hub's contact edits: like every write of the team, one atomic log
+//! entry at the next offset (the contact as it now is, and the event), then
+//! the answer and the `contact_updated` event behind the group commit.
+//! The event names the conversation it was made through, so the fan-out
+//! and replays filter it like that conversation's other events: a
+//! Restricted Member of another conversation never sees it.
+
+use super::actor::{error_frame, result_frame, Hub};
+use super::ContactChanges;
+use crate::outlet::Outlet;
+use crate::store::{Entry, StoreError};
+use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::manage::ContactUpdated;
+use switchboard_protocol::server::{Event, Reply};
+use switchboard_protocol::ErrorCode;
+
+impl Hub<'_> {
+    pub(super) fn update_contact(
+        &mut self,
+        outlet: Outlet,
+        request: RequestId,
+        conversation: ConversationId,
+        changes: ContactChanges,
+    ) -> Result<(), StoreError> {
+        let store = &self.registry.context.store;
+        let found = match store.conversation(conversation)? {
+            Some(record) if record.team == self.team => store.contact(record.contact)?,
+            _ => None,
+        };
+        let Some(mut contact) = found else {
+            // The session found the conversation in this team: a missing
+            // contact is a broken store, not the caller's doing.
+            outlet.send(&error_frame(request, ErrorCode::Internal, "internal error"));
+            return Err(StoreError::Corrupt {
+                what: "conversation",
+                detail: format!("conversation {conversation} has no contact"),
+            });
+        };
+        if let Some(name) = changes.name {
+            contact.name = name;
+        }
+        if let Some(email) = changes.email {
+            contact.email = (!email.is_empty()).then_some(email);
+        }
+        if let Some(phone) = changes.phone {
+            contact.phone = (!phone.is_empty()).then_some(phone);
+        }
+        let update = ContactUpdated {
+            conversation,
+            contact: contact.id,
+            name: contact.name.clone(),
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+        };
+        let offset = self.head.next();
+        let entry = Entry::ContactUpdated {
+            contact: &contact,
+            update: &update,
+        };
+        if let Err(e) = store.commit(self.team, offset, entry) {
+            let message = "could not update the contact";
+            outlet.send(&error_frame(request, ErrorCode::Internal, message));
+            return Err(e);
+        }
+        self.head = offset;
+        let reply = result_frame(request, Reply::Contact(update.clone()));
+        self.wait_for_flush(Some((outlet, reply)), Some(Event::ContactUpdated(update)));
+        Ok(())
+    }
+}

@@ -1,0 +1,58 @@
+//! Managing a team's bots (PROTOCOL.md, "Bots"): creating one with its
+//! token, revoking it, listing them. Owner or Manager only, checked through
+//! `team_to` like every management request: `not_found` for those who
+//! cannot see the team, `forbidden` for those who can but may not.
+//!
+//! Revoking deletes the token in the store first, then closes every live
+//! connection that said hello with it with 4001 (dropping what was queued),
+//! so the bot receives nothing more and its token says hello no more.
+
+use super::manage::check_field;
+use super::{Refusal, Session};
+use crate::access::Action;
+use crate::bots;
+use switchboard_protocol::close;
+use switchboard_protocol::manage::{Bots, CreateBot, RevokeBot};
+use switchboard_protocol::server::{BotCreated, BotList, Reply};
+
+impl Session {
+    pub(super) async fn create_bot(&mut self, request: CreateBot) -> Result<Reply, Refusal> {
+        let team = self.team_to(Action::ManageTeam, request.team)?;
+        let name = request.name.trim();
+        check_field("name", name, false)?;
+        let store = self.state.store.as_ref();
+        let (bot, token) =
+            bots::create(store, team.id, name, request.scope, self.principal.user.id)?;
+        self.state.committer.flushed().await;
+        tracing::info!(team = %team.id, bot = %bot.id, scope = ?bot.scope, "bot created");
+        Ok(Reply::Bot(BotCreated {
+            bot: bot.info(),
+            token,
+        }))
+    }
+
+    pub(super) async fn revoke_bot(&mut self, request: RevokeBot) -> Result<Reply, Refusal> {
+        let team = self.team_to(Action::ManageTeam, request.team)?;
+        let bot = bots::revoke(self.state.store.as_ref(), team.id, request.bot)?;
+        let closed = self.state.live.close_token(
+            &bot.token_hash,
+            close::UNAUTHORIZED,
+            "the bot's token was revoked",
+        );
+        self.state.committer.flushed().await;
+        tracing::info!(team = %team.id, bot = %bot.id, closed, "bot revoked");
+        Ok(Reply::BotRevoked {
+            team: team.id,
+            bot: bot.id,
+        })
+    }
+
+    pub(super) fn bots(&self, request: Bots) -> Result<Reply, Refusal> {
+        let team = self.team_to(Action::ManageTeam, request.team)?;
+        let bots = self.state.store.team_bots(team.id)?;
+        Ok(Reply::Bots(BotList {
+            team: team.id,
+            bots: bots.iter().map(|b| b.info()).collect(),
+        }))
+    }
+}

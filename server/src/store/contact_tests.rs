@@ -1,0 +1,54 @@
+//! The contact-update entry of the storage contract, for both
+//! implementations: one commit replaces the contact and logs the event at
+//! its offset, whole, for replays.
+
+use super::contract_tests::stores;
+use super::*;
+use switchboard_protocol::ids::{ContactId, Millis};
+use switchboard_protocol::model::ConversationStatus;
+
+#[test]
+fn a_contact_update_replaces_the_contact_and_logs_the_event() {
+    for (store, _dir) in stores() {
+        let mut contact = ContactRecord {
+            id: ContactId(5),
+            team: TeamId(1),
+            name: "Casey".into(),
+            email: None,
+            phone: Some("+1 555 0100".into()),
+            created_at: Millis(1),
+        };
+        let conversation = ConversationRecord {
+            id: ConversationId(6),
+            team: TeamId(1),
+            contact: contact.id,
+            status: ConversationStatus::Open,
+            created_at: Millis(1),
+        };
+        let started = Entry::ConversationStarted {
+            contact: &contact,
+            conversation: &conversation,
+        };
+        store.commit(TeamId(1), Offset(1), started).unwrap();
+        contact.email = Some("casey@new.test".into());
+        contact.phone = None;
+        let update = ContactUpdated {
+            conversation: conversation.id,
+            contact: contact.id,
+            name: contact.name.clone(),
+            email: contact.email.clone(),
+            phone: None,
+        };
+        let entry = Entry::ContactUpdated {
+            contact: &contact,
+            update: &update,
+        };
+        store.commit(TeamId(1), Offset(2), entry).unwrap();
+        assert_eq!(store.contact(contact.id).unwrap(), Some(contact.clone()));
+        let log = store
+            .log_range(TeamId(1), Offset(1), Offset(2), 10)
+            .unwrap();
+        assert_eq!(log, vec![(Offset(2), LogRecord::ContactUpdated(update))]);
+        assert_eq!(store.stream_head(TeamId(1)).unwrap().last, Offset(2));
+    }
+}
