@@ -144,13 +144,7 @@ async fn signup(
                 other => other.into(),
             },
         )?;
-    let token = issue_token(
-        store,
-        user.id,
-        TokenKind::Session,
-        Some(state.config.session_ttl),
-    )?;
-    state.committer.flushed().await;
+    let token = start_session(&state, user.id).await?;
     tracing::info!(user = %user.id, account = %account.id, "signed up");
     let body = SignedUp {
         token,
@@ -181,13 +175,7 @@ async fn login(
     let Some(user) = user.filter(|_| matches) else {
         return Err(ApiError::Unauthorized(WRONG_CREDENTIALS));
     };
-    let token = issue_token(
-        store,
-        user.id,
-        TokenKind::Session,
-        Some(state.config.session_ttl),
-    )?;
-    state.committer.flushed().await;
+    let token = start_session(&state, user.id).await?;
     tracing::debug!(user = %user.id, "logged in");
     Ok(Json(LoggedIn {
         token,
@@ -243,18 +231,28 @@ async fn accept_invitation(
     };
     user.password_hash = Some(hash);
     store.put_user(&user)?;
-    let token = issue_token(
-        store,
-        user.id,
-        TokenKind::Session,
-        Some(state.config.session_ttl),
-    )?;
-    state.committer.flushed().await;
+    let token = start_session(&state, user.id).await?;
     tracing::info!(user = %user.id, "invitation accepted");
     Ok(Json(LoggedIn {
         token,
         user: user_info(&user),
     }))
+}
+
+/// Issues a session token for `user`, answering once it is on disk so that
+/// a token the client holds survives a crash.
+async fn start_session(
+    state: &ServerState,
+    user: switchboard_protocol::ids::UserId,
+) -> Result<String, ApiError> {
+    let token = issue_token(
+        state.store.as_ref(),
+        user,
+        TokenKind::Session,
+        Some(state.config.session_ttl),
+    )?;
+    state.committer.flushed().await;
+    Ok(token)
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
