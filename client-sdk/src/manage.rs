@@ -25,6 +25,8 @@ pub struct TeamChanges {
     pub identity: Option<String>,
     /// The outcome statuses `^deliver` offers, replacing the list.
     pub statuses: Option<Vec<String>>,
+    /// A new member limit; `Some(0)` removes the limit.
+    pub max_members: Option<u32>,
 }
 
 /// A contact's details to change; fields left `None` stay as they are, and
@@ -117,6 +119,7 @@ impl ManageRequest {
                     name: changes.name,
                     identity: changes.identity,
                     statuses: changes.statuses,
+                    max_members: changes.max_members,
                 })
             }
             ManageRequest::RemoveTeam { team } => {
@@ -196,7 +199,8 @@ impl Client {
         }
     }
 
-    /// Changes a team's name, identity or statuses (owner or Manager).
+    /// Changes a team's name, identity, statuses or member limit (owner or
+    /// Manager).
     pub async fn update_team(&self, team: TeamId, changes: TeamChanges) -> Result<TeamInfo, Error> {
         match self
             .manage(ManageRequest::UpdateTeam { team, changes })

@@ -100,6 +100,11 @@ pub struct UpdateTeam {
     /// The outcome statuses `^deliver` offers, replacing the list.
     #[serde(default)]
     pub statuses: Option<Vec<String>>,
+    /// A new member limit, replacing the old one; `0` removes the limit.
+    /// (A plain number rather than a nullable one, so that "absent" and
+    /// "unlimited" cannot be confused on the wire.)
+    #[serde(default)]
+    pub max_members: Option<u32>,
 }
 
 /// Removes a team (owner only): its members lose access at once, and its

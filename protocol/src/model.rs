@@ -47,6 +47,10 @@ pub struct TeamInfo {
     /// The outcome statuses `^deliver` offers in this team.
     #[serde(default)]
     pub statuses: Vec<String>,
+    /// The most members (membership rows) the team may hold; `None` is
+    /// unlimited. `add_member` of someone new is refused past it.
+    #[serde(default)]
+    pub max_members: Option<u32>,
     /// The caller's role in this team.
     pub role: Role,
 }

@@ -173,6 +173,7 @@ pub fn create_team(
         handle: handle.to_string(),
         identity: identity.to_string(),
         statuses: DEFAULT_STATUSES.iter().map(|s| s.to_string()).collect(),
+        max_members: None,
         created_at: now(),
     };
     store.put_team(&team)?;

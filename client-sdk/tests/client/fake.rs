@@ -222,6 +222,7 @@ pub fn welcome(teams: &[u64]) -> Welcome {
                 handle: format!("team{id}"),
                 identity: "+15550100".into(),
                 statuses: vec![],
+                max_members: None,
                 role: Role::Member,
             })
             .collect(),

@@ -120,9 +120,10 @@ prop_compose! {
         handle in text(),
         identity in text(),
         statuses in small_vec(text()),
+        max_members in option::of(any::<u32>()),
         role in role(),
     ) -> TeamInfo {
-        TeamInfo { id, account, name, handle, identity, statuses, role }
+        TeamInfo { id, account, name, handle, identity, statuses, max_members, role }
     }
 }
 
@@ -333,15 +334,17 @@ pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
             team_id(),
             option::of(text()),
             option::of(text()),
-            option::of(small_vec(text()))
+            option::of(small_vec(text())),
+            option::of(any::<u32>())
         )
-            .prop_map(|(id, team, name, identity, statuses)| {
+            .prop_map(|(id, team, name, identity, statuses, max_members)| {
                 ClientFrame::UpdateTeam(UpdateTeam {
                     id,
                     team,
                     name,
                     identity,
                     statuses,
+                    max_members,
                 })
             }),
         (request_id(), team_id())

@@ -239,6 +239,11 @@ impl Session {
             }
             team.statuses = clean;
         }
+        if let Some(max_members) = request.max_members {
+            // A limit below the current count is allowed: it refuses new
+            // members until enough leave, and removes no one.
+            team.max_members = (max_members > 0).then_some(max_members);
+        }
         self.state.store.put_team(&team).map_err(taken)?;
         self.state.committer.flushed().await;
         let role = self.principal.role(team.id).unwrap_or(Role::Manager);
@@ -292,7 +297,11 @@ impl Session {
             ));
         }
         let store = self.state.store.as_ref();
-        let (user, invited) = match store.user_by_email(email)? {
+        let existing = store.user_by_email(email)?;
+        // Checked before an invited user is created, so that a refusal
+        // leaves nothing behind.
+        self.refuse_past_limit(&team, existing.as_ref().map(|u| u.id))?;
+        let (user, invited) = match existing {
             Some(user) => (user, false),
             None => {
                 let local = email.split('@').next().unwrap_or(email);
@@ -363,6 +372,30 @@ impl Session {
             },
             invited: false,
         }))
+    }
+
+    /// Refuses to seat `user` (`None`: someone not yet a user) in a team
+    /// already holding `max_members` membership rows. Someone who holds a
+    /// row already takes no new seat: `add_member` only changes their role.
+    ///
+    /// Two concurrent `add_member`s of one team may both pass this check;
+    /// the limit is a product quota, not a safety invariant, so a brief
+    /// overshoot by one is accepted rather than serialising the team.
+    fn refuse_past_limit(&self, team: &TeamRecord, user: Option<UserId>) -> Result<(), Refusal> {
+        let Some(limit) = team.max_members else {
+            return Ok(());
+        };
+        let members = self.state.store.team_members(team.id)?;
+        if user.is_some_and(|user| members.iter().any(|(u, _)| *u == user)) {
+            return Ok(());
+        }
+        if members.len() >= limit as usize {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                format!("team {} is at its limit of {limit} members", team.id),
+            ));
+        }
+        Ok(())
     }
 
     /// The account's owner manages every team of the account whatever rows

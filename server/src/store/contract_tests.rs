@@ -36,6 +36,7 @@ fn team(id: u64, handle: &str) -> TeamRecord {
         handle: handle.into(),
         identity: String::new(),
         statuses: vec![],
+        max_members: None,
         created_at: Millis(0),
     }
 }

@@ -44,6 +44,10 @@ pub struct TeamRecord {
     /// The outcome statuses `^deliver` offers.
     #[serde(default)]
     pub statuses: Vec<String>,
+    /// The most membership rows the team may hold (`None`: unlimited).
+    /// An owner without a row takes no seat.
+    #[serde(default)]
+    pub max_members: Option<u32>,
     /// When it was created.
     pub created_at: Millis,
 }
@@ -58,6 +62,7 @@ impl TeamRecord {
             handle: self.handle.clone(),
             identity: self.identity.clone(),
             statuses: self.statuses.clone(),
+            max_members: self.max_members,
             role,
         }
     }

@@ -229,6 +229,62 @@ async fn a_promoted_member_manages_and_adds_an_existing_user_who_sees_the_team_a
     assert_eq!(refusal(add).0, ErrorCode::Forbidden);
 }
 
+#[tokio::test]
+async fn a_manager_limits_the_seats_and_adding_past_the_limit_is_refused_until_raised() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let world = seed(server.server.store().as_ref());
+    let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
+    let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
+    alice
+        .set_role(world.team_a, world.bob.user, Role::Manager)
+        .await
+        .unwrap();
+    closed_then_welcomed(&mut bob_events, close::ACCESS_CHANGED).await;
+
+    // Team A holds two members (alice, its owner, and bob): now full.
+    let limit = |max_members| TeamChanges {
+        max_members: Some(max_members),
+        ..TeamChanges::default()
+    };
+    let team = bob.update_team(world.team_a, limit(2)).await.unwrap();
+    assert_eq!(team.max_members, Some(2));
+    let full = (
+        ErrorCode::Forbidden,
+        format!("team {} is at its limit of 2 members", world.team_a),
+    );
+    let carol = bob
+        .add_member(world.team_a, "carol@two.test", Role::Member, None)
+        .await;
+    assert_eq!(refusal(carol), full);
+    let stranger = bob
+        .add_member(world.team_a, "new@one.test", Role::Member, None)
+        .await;
+    assert_eq!(refusal(stranger), full, "nobody is invited past the limit");
+    // Someone who already holds a seat only changes role.
+    let bob_again = bob
+        .add_member(world.team_a, "bob@one.test", Role::Manager, None)
+        .await
+        .unwrap();
+    assert_eq!(bob_again.member.role, Role::Manager);
+    assert_eq!(bob.members(world.team_a).await.unwrap().members.len(), 2);
+
+    // Raising the limit lets carol in; 0 removes it.
+    bob.update_team(world.team_a, limit(3)).await.unwrap();
+    let added = bob
+        .add_member(world.team_a, "carol@two.test", Role::Member, None)
+        .await
+        .unwrap();
+    assert_eq!(added.member.user.id, world.carol.user);
+    let team = bob.update_team(world.team_a, limit(0)).await.unwrap();
+    assert_eq!(team.max_members, None, "0 means unlimited");
+    // The limit is a setting that survives a fresh welcome.
+    bob.update_team(world.team_a, limit(5)).await.unwrap();
+    let welcome = fresh_welcome(&server.url(), &world.alice.token).await;
+    let listed = welcome.teams.iter().find(|t| t.id == world.team_a);
+    assert_eq!(listed.and_then(|t| t.max_members), Some(5));
+}
+
 /// The invitation token in a mail body.
 fn invitation_token(body: &str) -> String {
     let start = body.find("sbi_").expect("a token in the mail");

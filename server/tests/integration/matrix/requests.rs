@@ -158,6 +158,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             name: Some("Team A".into()),
             identity: None,
             statuses: None,
+            max_members: None,
         }),
         Request::CreateTeam => ClientFrame::CreateTeam(CreateTeam {
             id,
