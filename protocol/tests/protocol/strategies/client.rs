@@ -1,0 +1,188 @@
+//! Strategies for client frames, and their variant names.
+
+use super::*;
+
+pub fn client_frame() -> BoxedStrategy<ClientFrame> {
+    prop_oneof![
+        (any::<u32>(), text())
+            .prop_map(|(version, token)| ClientFrame::Hello(Hello { version, token })),
+        (request_id(), team_id(), option::of(position())).prop_map(|(id, team, after)| {
+            ClientFrame::Subscribe(Subscribe { id, team, after })
+        }),
+        (request_id(), team_id())
+            .prop_map(|(id, team)| ClientFrame::Unsubscribe(Unsubscribe { id, team })),
+        (request_id(), conversation_id(), text(), text()).prop_map(
+            |(id, conversation, client_msg_id, body)| ClientFrame::Send(SendMessage {
+                id,
+                conversation,
+                client_msg_id,
+                body
+            })
+        ),
+        (
+            request_id(),
+            conversation_id(),
+            option::of(seq()),
+            option::of(seq()),
+            option::of(any::<u32>())
+        )
+            .prop_map(|(id, conversation, before, after, limit)| {
+                ClientFrame::History(History {
+                    id,
+                    conversation,
+                    before,
+                    after,
+                    limit,
+                })
+            }),
+        (
+            request_id(),
+            team_id(),
+            option::of(conversation_id()),
+            option::of(any::<u32>())
+        )
+            .prop_map(|(id, team, before, limit)| {
+                ClientFrame::Conversations(Conversations {
+                    id,
+                    team,
+                    before,
+                    limit,
+                })
+            }),
+        (request_id(), team_id(), new_contact()).prop_map(|(id, team, contact)| {
+            ClientFrame::StartConversation(StartConversation { id, team, contact })
+        }),
+        (request_id(), conversation_id(), seq()).prop_map(|(id, conversation, seq)| {
+            ClientFrame::MarkRead(MarkRead {
+                id,
+                conversation,
+                seq,
+            })
+        }),
+        request_id().prop_map(|id| ClientFrame::Ping(Ping { id })),
+        manage_frame(),
+    ]
+    .boxed()
+}
+
+/// The account-management requests (a strategy of their own: `prop_oneof!`
+/// takes a bounded number of arms).
+pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
+    prop_oneof![
+        (request_id(), account_id(), text(), text(), text()).prop_map(
+            |(id, account, name, handle, identity)| ClientFrame::CreateTeam(CreateTeam {
+                id,
+                account,
+                name,
+                handle,
+                identity
+            })
+        ),
+        (
+            request_id(),
+            team_id(),
+            option::of(text()),
+            option::of(text()),
+            option::of(small_vec(text())),
+            option::of(any::<u32>())
+        )
+            .prop_map(|(id, team, name, identity, statuses, max_members)| {
+                ClientFrame::UpdateTeam(UpdateTeam {
+                    id,
+                    team,
+                    name,
+                    identity,
+                    statuses,
+                    max_members,
+                })
+            }),
+        (request_id(), team_id())
+            .prop_map(|(id, team)| ClientFrame::RemoveTeam(RemoveTeam { id, team })),
+        (request_id(), team_id()).prop_map(|(id, team)| ClientFrame::Members(Members { id, team })),
+        (request_id(), team_id(), text(), role(), option::of(text())).prop_map(
+            |(id, team, email, role, name)| ClientFrame::AddMember(AddMember {
+                id,
+                team,
+                email,
+                role,
+                name
+            })
+        ),
+        (request_id(), team_id(), user_id()).prop_map(|(id, team, user)| {
+            ClientFrame::RemoveMember(RemoveMember { id, team, user })
+        }),
+        (request_id(), team_id(), user_id(), role()).prop_map(|(id, team, user, role)| {
+            ClientFrame::SetRole(SetRole {
+                id,
+                team,
+                user,
+                role,
+            })
+        }),
+        (request_id(), account_id())
+            .prop_map(|(id, account)| ClientFrame::Usage(Usage { id, account })),
+        bot_frame(),
+    ]
+    .boxed()
+}
+
+/// The bot-token requests.
+pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
+    prop_oneof![
+        (request_id(), team_id(), text(), bot_scope()).prop_map(|(id, team, name, scope)| {
+            ClientFrame::CreateBot(CreateBot {
+                id,
+                team,
+                name,
+                scope,
+            })
+        }),
+        (request_id(), team_id(), user_id())
+            .prop_map(|(id, team, bot)| ClientFrame::RevokeBot(RevokeBot { id, team, bot })),
+        (request_id(), team_id()).prop_map(|(id, team)| ClientFrame::Bots(Bots { id, team })),
+        (
+            request_id(),
+            conversation_id(),
+            option::of(text()),
+            option::of(text()),
+            option::of(text())
+        )
+            .prop_map(|(id, conversation, name, email, phone)| {
+                ClientFrame::UpdateContact(UpdateContact {
+                    id,
+                    conversation,
+                    name,
+                    email,
+                    phone,
+                })
+            }),
+    ]
+    .boxed()
+}
+
+/// The `type` of a client frame, by exhaustive match.
+pub fn client_variant(frame: &ClientFrame) -> &'static str {
+    match frame {
+        ClientFrame::Hello(_) => "hello",
+        ClientFrame::Subscribe(_) => "subscribe",
+        ClientFrame::Unsubscribe(_) => "unsubscribe",
+        ClientFrame::Send(_) => "send",
+        ClientFrame::History(_) => "history",
+        ClientFrame::Conversations(_) => "conversations",
+        ClientFrame::StartConversation(_) => "start_conversation",
+        ClientFrame::MarkRead(_) => "mark_read",
+        ClientFrame::Ping(_) => "ping",
+        ClientFrame::CreateTeam(_) => "create_team",
+        ClientFrame::UpdateTeam(_) => "update_team",
+        ClientFrame::RemoveTeam(_) => "remove_team",
+        ClientFrame::Members(_) => "members",
+        ClientFrame::AddMember(_) => "add_member",
+        ClientFrame::RemoveMember(_) => "remove_member",
+        ClientFrame::SetRole(_) => "set_role",
+        ClientFrame::Usage(_) => "usage",
+        ClientFrame::CreateBot(_) => "create_bot",
+        ClientFrame::RevokeBot(_) => "revoke_bot",
+        ClientFrame::Bots(_) => "bots",
+        ClientFrame::UpdateContact(_) => "update_contact",
+    }
+}

@@ -1,0 +1,258 @@
+//! Proptest generators for every frame and every value inside one.
+//!
+//! Each enum's strategy lists every variant, and the `*_variant` functions
+//! name them with an exhaustive `match`: a new variant breaks the build here
+//! until it is generated, so the round-trip tests cannot silently skip it.
+
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+use switchboard_protocol::client::{
+    Conversations, Hello, History, MarkRead, Ping, SendMessage, StartConversation, Subscribe,
+    Unsubscribe,
+};
+use switchboard_protocol::manage::{
+    AccountInfo, AddMember, BotInfo, BotScope, Bots, ContactUpdated, CreateBot, CreateTeam,
+    MemberInfo, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole, UpdateContact, UpdateTeam,
+    Usage, UsageInfo,
+};
+use switchboard_protocol::model::{
+    ContactInfo, ConversationInfo, ConversationStatus, GrantInfo, Limits, Message, NewContact,
+    Position, ReadMarker, Role, Sender, SenderKind, TeamInfo, UserInfo,
+};
+use switchboard_protocol::server::{
+    BotCreated, BotList, ConversationPage, ErrorFrame, Event, EventFrame, HistoryPage, MemberAdded,
+    MemberList, Reply, ResultFrame, Resume, SendAck, Subscribed, Welcome,
+};
+use switchboard_protocol::{
+    AccountId, ClientFrame, ContactId, ConversationId, Epoch, ErrorCode, Millis, Offset, RequestId,
+    Seq, ServerFrame, TeamId, UserId,
+};
+
+/// The largest integer a JSON number carries exactly (2^53 - 1): ids stay
+/// at or below it so that JavaScript clients read them unchanged.
+pub const MAX_SAFE_ID: u64 = (1 << 53) - 1;
+
+/// A raw id: the edges (0, 1, 2^53 - 1) often, anything between otherwise.
+pub fn raw_id() -> BoxedStrategy<u64> {
+    prop_oneof![
+        1 => Just(0u64),
+        1 => Just(1u64),
+        1 => Just(MAX_SAFE_ID),
+        6 => 0..=MAX_SAFE_ID,
+    ]
+    .boxed()
+}
+
+/// Any string: unicode of every plane, control characters and NUL included.
+pub fn text() -> BoxedStrategy<String> {
+    prop_oneof![
+        Just(String::new()),
+        any::<String>(),
+        "[a-z]{1,12}",
+        "\\PC{0,40}",
+    ]
+    .boxed()
+}
+
+fn small_vec<T: std::fmt::Debug>(
+    element: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Vec<T>> {
+    vec(element, 0..4)
+}
+
+macro_rules! id_strategies {
+    ($($fn_name:ident -> $ty:ident),* $(,)?) => {
+        $(
+            pub fn $fn_name() -> impl Strategy<Value = $ty> {
+                raw_id().prop_map($ty)
+            }
+        )*
+    };
+}
+
+id_strategies!(
+    account_id -> AccountId,
+    team_id -> TeamId,
+    user_id -> UserId,
+    contact_id -> ContactId,
+    conversation_id -> ConversationId,
+    request_id -> RequestId,
+    seq -> Seq,
+    offset -> Offset,
+    epoch -> Epoch,
+    millis -> Millis,
+);
+
+// ---- model ----
+
+pub fn role() -> impl Strategy<Value = Role> {
+    prop_oneof![Just(Role::Manager), Just(Role::Member)]
+}
+
+pub fn sender_kind() -> impl Strategy<Value = SenderKind> {
+    prop_oneof![
+        Just(SenderKind::Agent),
+        Just(SenderKind::Contact),
+        Just(SenderKind::Bot),
+        Just(SenderKind::System),
+    ]
+}
+
+pub fn conversation_status() -> impl Strategy<Value = ConversationStatus> {
+    prop_oneof![
+        Just(ConversationStatus::Open),
+        Just(ConversationStatus::Delivered)
+    ]
+}
+
+prop_compose! {
+    pub fn user_info()(id in user_id(), name in text(), email in text(), handle in text()) -> UserInfo {
+        UserInfo { id, name, email, handle }
+    }
+}
+
+prop_compose! {
+    pub fn team_info()(
+        id in team_id(),
+        account in account_id(),
+        name in text(),
+        handle in text(),
+        identity in text(),
+        statuses in small_vec(text()),
+        max_members in option::of(any::<u32>()),
+        role in role(),
+    ) -> TeamInfo {
+        TeamInfo { id, account, name, handle, identity, statuses, max_members, role }
+    }
+}
+
+prop_compose! {
+    pub fn grant_info()(conversation in conversation_id(), team in team_id()) -> GrantInfo {
+        GrantInfo { conversation, team }
+    }
+}
+
+prop_compose! {
+    pub fn account_info()(id in account_id(), name in text()) -> AccountInfo {
+        AccountInfo { id, name }
+    }
+}
+
+prop_compose! {
+    pub fn member_info()(user in user_info(), role in role()) -> MemberInfo {
+        MemberInfo { user, role }
+    }
+}
+
+pub fn bot_scope() -> impl Strategy<Value = BotScope> {
+    prop_oneof![Just(BotScope::Read), Just(BotScope::ReadWrite)]
+}
+
+prop_compose! {
+    pub fn bot_info()(
+        id in user_id(),
+        team in team_id(),
+        name in text(),
+        scope in bot_scope(),
+        created_at in millis(),
+        revoked in any::<bool>(),
+    ) -> BotInfo {
+        BotInfo { id, team, name, scope, created_at, revoked }
+    }
+}
+
+prop_compose! {
+    pub fn usage_info()(
+        account in account_id(),
+        seats in any::<u32>(),
+        messages in raw_id(),
+        blasts in raw_id(),
+    ) -> UsageInfo {
+        UsageInfo { account, seats, messages, blasts }
+    }
+}
+
+prop_compose! {
+    pub fn limits()(
+        max_frame_bytes in any::<u32>(),
+        max_body_bytes in any::<u32>(),
+        max_history_page in any::<u32>(),
+        replay_chunk in any::<u32>(),
+        outbound_queue_frames in any::<u32>(),
+    ) -> Limits {
+        Limits { max_frame_bytes, max_body_bytes, max_history_page, replay_chunk, outbound_queue_frames }
+    }
+}
+
+prop_compose! {
+    pub fn sender()(kind in sender_kind(), id in raw_id(), name in text()) -> Sender {
+        Sender { kind, id, name }
+    }
+}
+
+prop_compose! {
+    pub fn message()(
+        conversation in conversation_id(),
+        seq in seq(),
+        offset in offset(),
+        sender in sender(),
+        body in text(),
+        client_msg_id in option::of(text()),
+        at in millis(),
+    ) -> Message {
+        Message { conversation, seq, offset, sender, body, client_msg_id, at }
+    }
+}
+
+prop_compose! {
+    pub fn contact_info()(
+        id in contact_id(),
+        name in text(),
+        email in option::of(text()),
+        phone in option::of(text()),
+    ) -> ContactInfo {
+        ContactInfo { id, name, email, phone }
+    }
+}
+
+prop_compose! {
+    pub fn new_contact()(
+        name in text(),
+        email in option::of(text()),
+        phone in option::of(text()),
+    ) -> NewContact {
+        NewContact { name, email, phone }
+    }
+}
+
+prop_compose! {
+    pub fn conversation_info()(
+        id in conversation_id(),
+        team in team_id(),
+        contact in contact_info(),
+        status in conversation_status(),
+        last_seq in seq(),
+        created_at in millis(),
+    ) -> ConversationInfo {
+        ConversationInfo { id, team, contact, status, last_seq, created_at }
+    }
+}
+
+prop_compose! {
+    pub fn read_marker()(conversation in conversation_id(), user in user_id(), seq in seq()) -> ReadMarker {
+        ReadMarker { conversation, user, seq }
+    }
+}
+
+prop_compose! {
+    pub fn position()(epoch in epoch(), offset in offset()) -> Position {
+        Position { epoch, offset }
+    }
+}
+
+mod client;
+mod server;
+
+pub use client::*;
+pub use server::*;
