@@ -54,7 +54,12 @@ impl ServerProcess {
         let (first_line, line) = mpsc::channel::<std::io::Result<String>>();
         std::thread::Builder::new()
             .name("server-stdout".into())
-            .spawn(move || drain(stdout, first_line))
+            .spawn(move || {
+                drain(stdout, "server", |first| {
+                    // The receiver may have given up waiting; nothing else to tell then.
+                    let _ = first_line.send(first);
+                })
+            })
             .context("cannot start the stdout thread")?;
         let line = match line.recv_timeout(STARTUP_TIMEOUT) {
             Ok(line) => line.context("reading the server's stdout")?,
@@ -99,21 +104,26 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Sends the first line (or the error that stopped it) to `first_line`,
-/// then reads and discards stdout until the child closes it.
-fn drain(stdout: std::process::ChildStdout, first_line: mpsc::Sender<std::io::Result<String>>) {
+/// Reads a child's first line of stdout (its `listening on ADDR`), hands it
+/// (or the error that stopped it) to `report`, then reads and discards the
+/// rest until the child closes stdout, so that the child never blocks on a
+/// full pipe. `who` names the child in the error.
+pub(crate) fn drain(
+    stdout: std::process::ChildStdout,
+    who: &str,
+    report: impl FnOnce(std::io::Result<String>),
+) {
     let mut reader = BufReader::new(stdout);
     let mut line = String::new();
     let first = match reader.read_line(&mut line) {
         Ok(0) => Err(std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,
-            "the server exited before printing its address",
+            format!("the {who} exited before printing its address"),
         )),
         Ok(_) => Ok(line),
         Err(e) => Err(e),
     };
-    // The receiver may have given up waiting; nothing else to tell then.
-    let _ = first_line.send(first);
+    report(first);
     let mut sink = Vec::new();
     while let Ok(n) = reader.read_until(b'\n', &mut sink) {
         if n == 0 {

@@ -11,10 +11,9 @@
 
 use super::{npm, PeerKind};
 use anyhow::{bail, Context};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -78,7 +77,12 @@ impl PeerServer {
         let (first_line, line) = oneshot::channel();
         std::thread::Builder::new()
             .name(format!("{kind}-stdout"))
-            .spawn(move || drain(stdout, first_line))
+            .spawn(move || {
+                crate::server_proc::drain(stdout, "peer", |first| {
+                    // The receiver may have given up waiting; nothing else to tell then.
+                    let _ = first_line.send(first);
+                })
+            })
             .context("cannot start the stdout thread")?;
         let line = match tokio::time::timeout(STARTUP_TIMEOUT, line).await {
             Ok(Ok(line)) => line.with_context(|| format!("reading the {kind} peer's stdout"))?,
@@ -149,29 +153,5 @@ impl Drop for PeerServer {
         // still right.
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Sends the first line (or the error that stopped it) to `first_line`,
-/// then reads and discards stdout until the child closes it.
-fn drain(stdout: ChildStdout, first_line: oneshot::Sender<std::io::Result<String>>) {
-    let mut reader = BufReader::new(stdout);
-    let mut line = String::new();
-    let first = match reader.read_line(&mut line) {
-        Ok(0) => Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "the peer exited before printing its address",
-        )),
-        Ok(_) => Ok(line),
-        Err(e) => Err(e),
-    };
-    // The receiver may have given up waiting; nothing else to tell then.
-    let _ = first_line.send(first);
-    let mut sink = Vec::new();
-    while let Ok(n) = reader.read_until(b'\n', &mut sink) {
-        if n == 0 {
-            break;
-        }
-        sink.clear();
     }
 }
