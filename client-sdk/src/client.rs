@@ -157,6 +157,32 @@ impl Client {
         }
     }
 
+    /// Sends a `^command` typed as text (`^assign me`), as a `send` with
+    /// this `client_msg_id`, and returns what it produced: the
+    /// conversation's assignees, for `^assign` and `^unassign`, the
+    /// commands the server carries out today. A body that is no command,
+    /// or another command, fails (`send` is for messages).
+    pub async fn send_command(
+        &self,
+        conversation: ConversationId,
+        client_msg_id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Result<switchboard_protocol::assign::Assignees, Error> {
+        let (client_msg_id, body) = (client_msg_id.into(), body.into());
+        let reply = self
+            .request(|reply| Command::Send {
+                conversation,
+                client_msg_id,
+                body,
+                reply,
+            })
+            .await?;
+        match reply {
+            Reply::Assignees(current) => Ok(current),
+            other => Err(unexpected("assignees", &other)),
+        }
+    }
+
     /// Reads a page of a conversation, oldest message first.
     pub async fn history(
         &self,

@@ -66,6 +66,8 @@ pub use request::HistoryQuery;
 
 /// The wire protocol crate, for the types requests and events carry.
 pub use switchboard_protocol as protocol;
+pub use switchboard_protocol::assign::Assignees;
+pub use switchboard_protocol::command::Assignee;
 pub use switchboard_protocol::manage::{
     AccountInfo, BotInfo, BotScope, ContactUpdated, MemberInfo, UsageInfo,
 };

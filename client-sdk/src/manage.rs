@@ -1,5 +1,5 @@
 //! Typed requests for running an account: teams, members, roles, bots,
-//! contact details and usage.
+//! contact details, assignees and usage.
 //!
 //! Who may send each is in PROTOCOL.md ("Teams, members and usage"): a
 //! request about a team the user cannot see fails with `not_found`, one
@@ -10,7 +10,9 @@
 use crate::client::{unexpected, Client};
 use crate::error::Error;
 use crate::request::Call;
+use switchboard_protocol::assign;
 use switchboard_protocol::client::ClientFrame;
+use switchboard_protocol::command::Assignee;
 use switchboard_protocol::manage::{self, BotInfo, BotScope, ContactUpdated, UsageInfo};
 use switchboard_protocol::model::{Role, TeamInfo};
 use switchboard_protocol::server::{BotCreated, MemberAdded, MemberList, Reply};
@@ -94,6 +96,11 @@ pub(crate) enum ManageRequest {
         conversation: ConversationId,
         changes: ContactChanges,
     },
+    Assign {
+        conversation: ConversationId,
+        who: Assignee,
+        add: bool,
+    },
 }
 
 impl ManageRequest {
@@ -169,6 +176,24 @@ impl ManageRequest {
                 name: changes.name,
                 email: changes.email,
                 phone: changes.phone,
+            }),
+            ManageRequest::Assign {
+                conversation,
+                who,
+                add: true,
+            } => ClientFrame::Assign(assign::Assign {
+                id,
+                conversation,
+                who: who.into(),
+            }),
+            ManageRequest::Assign {
+                conversation,
+                who,
+                add: false,
+            } => ClientFrame::Unassign(assign::Unassign {
+                id,
+                conversation,
+                who: who.into(),
             }),
         }
     }
@@ -336,6 +361,45 @@ impl Client {
         match self.manage(request).await? {
             Reply::Contact(updated) => Ok(updated),
             other => Err(unexpected("contact", &other)),
+        }
+    }
+
+    /// Assigns a member of the conversation's team (`^assign`): the team's
+    /// people only; a Restricted Member or an outsider is refused with
+    /// `bad_command`. Returns the assignees as they now are (unchanged if
+    /// they already were assigned).
+    pub async fn assign(
+        &self,
+        conversation: ConversationId,
+        who: Assignee,
+    ) -> Result<Vec<UserId>, Error> {
+        self.change_assignees(conversation, who, true).await
+    }
+
+    /// Unassigns someone (`^unassign`); returns the assignees as they now
+    /// are (unchanged if they were not assigned).
+    pub async fn unassign(
+        &self,
+        conversation: ConversationId,
+        who: Assignee,
+    ) -> Result<Vec<UserId>, Error> {
+        self.change_assignees(conversation, who, false).await
+    }
+
+    async fn change_assignees(
+        &self,
+        conversation: ConversationId,
+        who: Assignee,
+        add: bool,
+    ) -> Result<Vec<UserId>, Error> {
+        let request = ManageRequest::Assign {
+            conversation,
+            who,
+            add,
+        };
+        match self.manage(request).await? {
+            Reply::Assignees(current) => Ok(current.assignees),
+            other => Err(unexpected("assignees", &other)),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! frame is a request carrying a client-chosen [`RequestId`] that the one
 //! reply (`result` or `error`) echoes.
 
+use crate::assign::{Assign, Unassign};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
 use crate::manage::{
     AddMember, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole,
@@ -58,6 +59,10 @@ pub enum ClientFrame {
     Bots(Bots),
     /// Edits a conversation's contact (whoever may write in it).
     UpdateContact(UpdateContact),
+    /// Adds an assignee to a conversation (`^assign`, typed).
+    Assign(Assign),
+    /// Removes an assignee from a conversation (`^unassign`, typed).
+    Unassign(Unassign),
 }
 
 impl ClientFrame {
@@ -85,6 +90,8 @@ impl ClientFrame {
             ClientFrame::RevokeBot(f) => Some(f.id),
             ClientFrame::Bots(f) => Some(f.id),
             ClientFrame::UpdateContact(f) => Some(f.id),
+            ClientFrame::Assign(f) => Some(f.id),
+            ClientFrame::Unassign(f) => Some(f.id),
         }
     }
 }

@@ -18,6 +18,7 @@
 //! implementers in other languages.
 #![deny(missing_docs)]
 
+pub mod assign;
 pub mod client;
 pub mod codec;
 pub mod codes;

@@ -180,6 +180,9 @@ pub struct ConversationInfo {
     pub last_seq: Seq,
     /// When it was started.
     pub created_at: Millis,
+    /// Its assignees (team members), in the order they were assigned.
+    #[serde(default)]
+    pub assignees: Vec<UserId>,
 }
 
 /// A user's read marker in a conversation.

@@ -3,6 +3,7 @@
 //! `welcome` answers the hello; `result` and `error` answer requests (one
 //! reply per request id); `event` carries what happens in a subscribed team.
 
+use crate::assign::Assignees;
 use crate::codes::ErrorCode;
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
@@ -123,6 +124,9 @@ pub enum Reply {
     Bots(BotList),
     /// A contact, as updated.
     Contact(ContactUpdated),
+    /// A conversation's assignees after an `assign` or `unassign` (or the
+    /// same command typed into a `send`).
+    Assignees(Assignees),
 }
 
 /// The answer to `create_bot`.
@@ -270,6 +274,8 @@ pub enum Event {
     Read(ReadMarker),
     /// A conversation's contact's details changed.
     ContactUpdated(ContactUpdated),
+    /// A conversation's assignees changed.
+    Assignees(Assignees),
 }
 
 impl Event {
@@ -280,6 +286,7 @@ impl Event {
             Event::ConversationStarted(c) => c.id,
             Event::Read(r) => r.conversation,
             Event::ContactUpdated(c) => c.conversation,
+            Event::Assignees(a) => a.conversation,
         }
     }
 

@@ -14,7 +14,9 @@
 //! Member would, narrowed by its scope: `read` subscribes and reads
 //! (history, conversations, members), `read_write` also sends, starts
 //! conversations, marks read and edits contacts; no bot ever manages
-//! anything.
+//! anything. `^commands` are the team's people's alone: neither a bot nor
+//! a Restricted Member may carry one out (`forbidden`, they see the
+//! conversation).
 //!
 //! A principal is a snapshot of the user's access, read once when the
 //! connection says hello ([`load`]). Whoever changes a user's access writes
@@ -66,6 +68,9 @@ pub enum Action {
     MarkRead,
     /// Edit the details of a conversation's contact.
     UpdateContact,
+    /// Carry out a `^command` in a conversation (`^assign`, `^unassign`):
+    /// the team's people only, not Restricted Members, not bots.
+    Command,
     /// Change a team's settings, members and roles.
     ManageTeam,
     /// Remove a team (done to the team; only its account's owner may).
@@ -222,7 +227,8 @@ impl Principal {
                 | Action::ReadConversation
                 | Action::Send
                 | Action::MarkRead
-                | Action::UpdateContact,
+                | Action::UpdateContact
+                | Action::Command,
                 Some(Role::Manager | Role::Member),
             ) => true,
             // Settings, members and roles: Managers (and so the owner).

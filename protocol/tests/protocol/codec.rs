@@ -162,6 +162,8 @@ fn the_strategies_generate_every_variant() {
             "revoke_bot",
             "bots",
             "update_contact",
+            "assign",
+            "unassign",
         ])
     );
     assert_eq!(
@@ -189,11 +191,18 @@ fn the_strategies_generate_every_variant() {
             "bot_revoked",
             "bots",
             "contact",
+            "assignees",
         ])
     );
     assert_eq!(
         variants_seen(event(), event_variant),
-        set(&["message", "conversation_started", "read", "contact_updated"])
+        set(&[
+            "message",
+            "conversation_started",
+            "read",
+            "contact_updated",
+            "assignees"
+        ])
     );
     assert_eq!(
         variants_seen(error_code(), |c| error_code_name(*c)).len(),

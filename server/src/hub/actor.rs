@@ -168,6 +168,9 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         }
         | HubCommand::UpdateContact {
             outlet, request, ..
+        }
+        | HubCommand::Assign {
+            outlet, request, ..
         } => (outlet, Some(request)),
         HubCommand::Unsubscribe { outlet, request } => (outlet, request),
     };
@@ -238,6 +241,12 @@ impl Hub<'_> {
                 conversation,
                 changes,
             } => self.update_contact(outlet, request, conversation, changes),
+            HubCommand::Assign {
+                outlet,
+                request,
+                conversation,
+                change,
+            } => self.assign(outlet, request, conversation, change),
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");

@@ -12,6 +12,7 @@
 //! between servers) would attach without touching sessions or the protocol.
 
 mod actor;
+mod assign;
 mod contacts;
 mod recent;
 mod replay;
@@ -25,7 +26,7 @@ use crate::store::Store;
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId};
+use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Position};
 use tokio::sync::{mpsc, watch};
 
@@ -75,6 +76,28 @@ pub(crate) enum HubCommand {
         conversation: ConversationId,
         changes: ContactChanges,
     },
+    /// Add or remove an assignee (the session has checked access and
+    /// resolved the user to a member of the team).
+    Assign {
+        outlet: Outlet,
+        request: RequestId,
+        conversation: ConversationId,
+        change: AssigneeChange,
+    },
+}
+
+/// One change to a conversation's assignees, as the session resolved it.
+pub(crate) struct AssigneeChange {
+    /// True to assign, false to unassign.
+    pub(crate) add: bool,
+    /// Who is (un)assigned.
+    pub(crate) user: UserId,
+    /// Their name, for the system message.
+    pub(crate) name: String,
+    /// Who typed the command.
+    pub(crate) by: UserId,
+    /// Their name, for the system message.
+    pub(crate) by_name: String,
 }
 
 /// The fields of a contact to change; `None` leaves one as it is, and an
@@ -94,7 +117,8 @@ impl HubCommand {
             | HubCommand::Send { outlet, .. }
             | HubCommand::StartConversation { outlet, .. }
             | HubCommand::MarkRead { outlet, .. }
-            | HubCommand::UpdateContact { outlet, .. } => outlet.conn,
+            | HubCommand::UpdateContact { outlet, .. }
+            | HubCommand::Assign { outlet, .. } => outlet.conn,
         }
     }
 }

@@ -102,6 +102,7 @@ impl Hub<'_> {
                     LogRecord::ConversationStarted(info) => Event::ConversationStarted(info),
                     LogRecord::Read(marker) => Event::Read(marker),
                     LogRecord::ContactUpdated(update) => Event::ContactUpdated(update),
+                    LogRecord::Assignees(update) => Event::Assignees(update),
                 };
                 let conversation = event.conversation();
                 let frame = ServerFrame::Event(EventFrame {

@@ -179,7 +179,7 @@ impl Hub<'_> {
         Ok(())
     }
 
-    fn last_seq(&mut self, conversation: ConversationId) -> Result<Seq, StoreError> {
+    pub(super) fn last_seq(&mut self, conversation: ConversationId) -> Result<Seq, StoreError> {
         if let Some(seq) = self.seqs.get(&conversation) {
             return Ok(*seq);
         }

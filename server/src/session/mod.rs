@@ -19,11 +19,12 @@ use std::sync::Arc;
 use switchboard_protocol::client::{
     Conversations, History, MarkRead, SendMessage, StartConversation,
 };
-use switchboard_protocol::command::{classify, Input};
+use switchboard_protocol::command::{classify, Command, Input};
 use switchboard_protocol::ids::{ConversationId, RequestId, TeamId};
 use switchboard_protocol::server::{ConversationPage, ErrorFrame, HistoryPage, Reply, ResultFrame};
 use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 
+mod assign;
 mod bots;
 mod contacts;
 mod manage;
@@ -105,6 +106,8 @@ impl Session {
             ClientFrame::RevokeBot(r) => self.revoke_bot(r).await.map(Some),
             ClientFrame::Bots(b) => self.bots(b).map(Some),
             ClientFrame::UpdateContact(u) => self.update_contact(id, u).await,
+            ClientFrame::Assign(a) => self.assign(id, a.conversation, a.who.into(), true).await,
+            ClientFrame::Unassign(u) => self.assign(id, u.conversation, u.who.into(), false).await,
         };
         match outcome {
             Ok(Some(result)) => {
@@ -232,6 +235,15 @@ impl Session {
             Input::Command(Err(e)) => {
                 return Err(Refusal::new(ErrorCode::BadCommand, e.to_string()))
             }
+            // Carried out now; answered like the typed frame (an
+            // `assignees` result). Nothing is stored under the
+            // client_msg_id: a retry changes nothing a second time anyway.
+            Input::Command(Ok(Command::Assign { who })) => {
+                return self.assign(request, conversation.id, who, true).await;
+            }
+            Input::Command(Ok(Command::Unassign { who })) => {
+                return self.assign(request, conversation.id, who, false).await;
+            }
             Input::Command(Ok(command)) => {
                 return Err(Refusal::new(
                     ErrorCode::CommandUnavailable,
@@ -302,7 +314,9 @@ impl Session {
                 continue;
             };
             let last_seq = store.last_seq(record.id)?;
-            conversations.push(record.info(&contact, last_seq));
+            let mut info = record.info(&contact, last_seq);
+            info.assignees = store.assignees(record.id)?;
+            conversations.push(info);
         }
         Ok(Reply::Conversations(ConversationPage {
             team: request.team,

@@ -34,6 +34,7 @@ struct Inner {
     log: BTreeMap<(TeamId, Offset), LogRecord>,
     client_ids: HashMap<(TeamId, UserId, String), (ConversationId, Seq)>,
     markers: HashMap<(ConversationId, UserId), Seq>,
+    assignees: HashMap<ConversationId, Vec<UserId>>,
     grants: BTreeMap<(ConversationId, UserId), GrantRecord>,
     bots: BTreeMap<UserId, BotRecord>,
 }
@@ -325,6 +326,21 @@ impl Timeline for MemoryStore {
                 inner.contacts.insert(contact.id, contact.clone());
                 LogRecord::ContactUpdated(update.clone())
             }
+            Entry::Assignees { message, update } => {
+                inner
+                    .assignees
+                    .insert(update.conversation, update.assignees.clone());
+                inner
+                    .messages
+                    .insert((message.conversation, message.seq), message.clone());
+                inner
+                    .log
+                    .insert((team, offset), LogRecord::Message(message.clone()));
+                inner
+                    .log
+                    .insert((team, offset.next()), LogRecord::Assignees(update.clone()));
+                return Ok(());
+            }
         };
         inner.log.insert((team, offset), record);
         Ok(())
@@ -424,5 +440,14 @@ impl Timeline for MemoryStore {
             .get(&(conversation, user))
             .copied()
             .unwrap_or(Seq(0)))
+    }
+
+    fn assignees(&self, conversation: ConversationId) -> StoreResult<Vec<UserId>> {
+        Ok(self
+            .lock()
+            .assignees
+            .get(&conversation)
+            .cloned()
+            .unwrap_or_default())
     }
 }

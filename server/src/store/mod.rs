@@ -23,6 +23,7 @@ pub use records::{
 };
 pub use sled_store::SledStore;
 
+use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker, Role};
@@ -78,6 +79,26 @@ pub enum Entry<'a> {
         /// What changed, through which conversation.
         update: &'a ContactUpdated,
     },
+    /// A conversation's assignees changed: the only entry that takes two
+    /// offsets, the system message's (`message.offset`, the one committed
+    /// at) and the `assignees` record's, the next one. Written atomically
+    /// with the conversation's new assignee list.
+    Assignees {
+        /// The system message recording the change.
+        message: &'a Message,
+        /// The event (logged whole, for replays).
+        update: &'a Assignees,
+    },
+}
+
+impl Entry<'_> {
+    /// The newest offset the entry takes when committed at `offset`.
+    pub fn last_offset(&self, offset: Offset) -> Offset {
+        match self {
+            Entry::Assignees { .. } => offset.next(),
+            _ => offset,
+        }
+    }
 }
 
 /// Which page of a conversation to read.
@@ -236,6 +257,9 @@ pub trait Timeline {
     ) -> StoreResult<Option<(ConversationId, Seq)>>;
     /// A user's read marker in a conversation (0 when unread).
     fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq>;
+    /// A conversation's assignees, in the order they were assigned (none
+    /// until an `Entry::Assignees` is committed).
+    fn assignees(&self, conversation: ConversationId) -> StoreResult<Vec<UserId>>;
 }
 
 /// Creates a new random stream epoch.

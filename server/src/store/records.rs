@@ -6,6 +6,7 @@
 use super::{StoreError, StoreResult};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::ids::{
     AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
 };
@@ -303,6 +304,8 @@ impl ConversationRecord {
             status: self.status,
             last_seq,
             created_at: self.created_at,
+            // Kept apart (`Timeline::assignees`); the caller fills them in.
+            assignees: Vec::new(),
         }
     }
 }
@@ -321,6 +324,9 @@ pub enum LogRecord {
     Read(ReadMarker),
     /// A contact's details changed, through a conversation.
     ContactUpdated(ContactUpdated),
+    /// A conversation's assignees changed (the system message saying so is
+    /// the `Message` record at the offset just before).
+    Assignees(Assignees),
 }
 
 /// A team stream's generation and newest offset.

@@ -7,6 +7,7 @@ mod auth;
 mod bots;
 mod chat;
 mod cli;
+mod commands;
 mod concurrency;
 mod durability;
 mod malformed;

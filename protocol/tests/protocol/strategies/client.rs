@@ -156,6 +156,20 @@ pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
                     phone,
                 })
             }),
+        (request_id(), conversation_id(), who()).prop_map(|(id, conversation, who)| {
+            ClientFrame::Assign(Assign {
+                id,
+                conversation,
+                who,
+            })
+        }),
+        (request_id(), conversation_id(), who()).prop_map(|(id, conversation, who)| {
+            ClientFrame::Unassign(Unassign {
+                id,
+                conversation,
+                who,
+            })
+        }),
     ]
     .boxed()
 }
@@ -184,5 +198,7 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::RevokeBot(_) => "revoke_bot",
         ClientFrame::Bots(_) => "bots",
         ClientFrame::UpdateContact(_) => "update_contact",
+        ClientFrame::Assign(_) => "assign",
+        ClientFrame::Unassign(_) => "unassign",
     }
 }

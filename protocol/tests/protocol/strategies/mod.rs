@@ -7,6 +7,7 @@
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
+use switchboard_protocol::assign::{Assign, Assignees, Unassign, Who};
 use switchboard_protocol::client::{
     Conversations, Hello, History, MarkRead, Ping, SendMessage, StartConversation, Subscribe,
     Unsubscribe,
@@ -234,8 +235,27 @@ prop_compose! {
         status in conversation_status(),
         last_seq in seq(),
         created_at in millis(),
+        assignees in small_vec(user_id()),
     ) -> ConversationInfo {
-        ConversationInfo { id, team, contact, status, last_seq, created_at }
+        ConversationInfo { id, team, contact, status, last_seq, created_at, assignees }
+    }
+}
+
+/// Who an `assign` or `unassign` names.
+pub fn who() -> BoxedStrategy<Who> {
+    prop_oneof![
+        Just(Who::Me),
+        text().prop_map(|handle| Who::User { handle }),
+    ]
+    .boxed()
+}
+
+prop_compose! {
+    pub fn assignees()(
+        conversation in conversation_id(),
+        assignees in small_vec(user_id()),
+    ) -> Assignees {
+        Assignees { conversation, assignees }
     }
 }
 

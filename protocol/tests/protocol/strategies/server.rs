@@ -131,6 +131,7 @@ pub fn manage_reply() -> BoxedStrategy<Reply> {
         (team_id(), small_vec(bot_info()))
             .prop_map(|(team, bots)| Reply::Bots(BotList { team, bots })),
         contact_updated().prop_map(Reply::Contact),
+        assignees().prop_map(Reply::Assignees),
     ]
     .boxed()
 }
@@ -156,6 +157,7 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::BotRevoked { .. } => "bot_revoked",
         Reply::Bots(_) => "bots",
         Reply::Contact(_) => "contact",
+        Reply::Assignees(_) => "assignees",
     }
 }
 
@@ -165,6 +167,7 @@ pub fn event() -> BoxedStrategy<Event> {
         conversation_info().prop_map(Event::ConversationStarted),
         read_marker().prop_map(Event::Read),
         contact_updated().prop_map(Event::ContactUpdated),
+        assignees().prop_map(Event::Assignees),
     ]
     .boxed()
 }
@@ -176,6 +179,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ConversationStarted(_) => "conversation_started",
         Event::Read(_) => "read",
         Event::ContactUpdated(_) => "contact_updated",
+        Event::Assignees(_) => "assignees",
     }
 }
 

@@ -30,6 +30,7 @@
 //! | `conversation_messages` | conversation ++ seq | team ++ offset |
 //! | `client_msg_ids` | team ++ user ++ client_msg_id | conversation ++ seq |
 //! | `read_markers` | conversation ++ user | seq |
+//! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
 //! | `meta` | `next_id` | the last id handed out |
 //!
 //! A removed team leaves the directory (`teams`, `team_handles`,
@@ -87,6 +88,7 @@ pub struct SledStore {
     team_log: Tree,
     client_msg_ids: Tree,
     read_markers: Tree,
+    conversation_assignees: Tree,
     meta: Tree,
 }
 
@@ -126,6 +128,7 @@ impl SledStore {
             team_log: tree("team_log")?,
             client_msg_ids: tree("client_msg_ids")?,
             read_markers: tree("read_markers")?,
+            conversation_assignees: tree("conversation_assignees")?,
             meta: tree("meta")?,
             db,
         };

@@ -118,6 +118,29 @@ impl Timeline for SledStore {
                     })
                     .map_err(tx_error)
             }
+            Entry::Assignees { message, update } => {
+                // One transaction: the conversation's new assignees, the
+                // system message (log record and its seq index) and the
+                // `assignees` record at the next offset, all or nothing.
+                let message_record = to_bytes(&LogRecord::Message(message.clone()));
+                let update_record = to_bytes(&LogRecord::Assignees(update.clone()));
+                let update_key = keys::two(team.0, offset.next().0);
+                let position = keys::two(message.conversation.0, message.seq.0);
+                let list = to_bytes(&update.assignees);
+                (
+                    &self.conversation_assignees,
+                    &self.team_log,
+                    &self.conversation_messages,
+                )
+                    .transaction(|(assignees, log, messages)| {
+                        assignees.insert(&keys::one(update.conversation.0), list.as_slice())?;
+                        log.insert(&log_key, message_record.as_slice())?;
+                        log.insert(&update_key, update_record.as_slice())?;
+                        messages.insert(&position, &log_key)?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
         }
     }
 
@@ -252,5 +275,14 @@ impl Timeline for SledStore {
             .get(keys::two(conversation.0, user.0))?
             .and_then(|raw| keys::read_u64(&raw))
             .map_or(Seq(0), Seq))
+    }
+
+    fn assignees(&self, conversation: ConversationId) -> StoreResult<Vec<UserId>> {
+        Ok(Self::get(
+            &self.conversation_assignees,
+            "conversation assignees",
+            &keys::one(conversation.0),
+        )?
+        .unwrap_or_default())
     }
 }

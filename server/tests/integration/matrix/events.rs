@@ -12,7 +12,7 @@ use super::world::MatrixWorld;
 use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use switchboard_client::{ClientEvent, ContactChanges, Events};
+use switchboard_client::{Assignee, ClientEvent, ContactChanges, Events};
 use switchboard_protocol::ids::{ConversationId, Offset};
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{Event, EventFrame};
@@ -27,6 +27,7 @@ enum Kind {
     Message,
     Read,
     ContactUpdated,
+    Assignees,
     Sentinel,
 }
 
@@ -52,6 +53,7 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::Message(_) => Kind::Message,
         Event::Read(_) => Kind::Read,
         Event::ContactUpdated(_) => Kind::ContactUpdated,
+        Event::Assignees(_) => Kind::Assignees,
     };
     (kind, place_of(world, event.conversation()))
 }
@@ -126,6 +128,8 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
             ..ContactChanges::default()
         };
         actor.update_contact(conversation, changes).await.unwrap();
+        // A system message (a `message` event) and an `assignees` event.
+        actor.assign(conversation, Assignee::Me).await.unwrap();
     }
     for (conversation, actor) in places {
         actor.send(conversation, "sentinel").await.unwrap();
@@ -156,6 +160,7 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
             Kind::Message,
             Kind::Read,
             Kind::ContactUpdated,
+            Kind::Assignees,
             Kind::Sentinel,
         ];
         for kind in kinds {

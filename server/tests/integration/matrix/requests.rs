@@ -7,6 +7,7 @@ use super::table::{Expect, Request, Subject, REQUESTS, SUBJECTS};
 use super::world::MatrixWorld;
 use crate::util::*;
 use futures::StreamExt;
+use switchboard_protocol::assign::{Assign, Unassign, Who};
 use switchboard_protocol::client::{
     ClientFrame, Conversations, Hello, History, MarkRead, SendMessage, StartConversation, Subscribe,
 };
@@ -78,9 +79,12 @@ fn target(
     let store = server.server.store();
     match request {
         Request::RemoveTeam if subject == Subject::Bot => Target::Team(world.team_a),
-        Request::History | Request::Send | Request::MarkRead | Request::UpdateContact => {
-            Target::Conversation(world.c)
-        }
+        Request::History
+        | Request::Send
+        | Request::MarkRead
+        | Request::UpdateContact
+        | Request::Assign
+        | Request::Unassign => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
         _ => Target::Team(world.team_a),
@@ -196,6 +200,16 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             name: None,
             email: None,
             phone: Some(format!("+1 555 {n:04}")),
+        }),
+        Request::Assign => ClientFrame::Assign(Assign {
+            id,
+            conversation: conversation(target),
+            who: Who::Me,
+        }),
+        Request::Unassign => ClientFrame::Unassign(Unassign {
+            id,
+            conversation: conversation(target),
+            who: Who::Me,
         }),
     }
 }

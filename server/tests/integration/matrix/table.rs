@@ -95,6 +95,10 @@ pub enum Request {
     Bots,
     /// `update_contact` of C's contact.
     UpdateContact,
+    /// `assign` of the caller (`me`) in C.
+    Assign,
+    /// `unassign` of the caller (`me`) in C.
+    Unassign,
 }
 
 /// What a request must get.
@@ -117,7 +121,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 18] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 20] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -137,6 +141,8 @@ pub const REQUESTS: [(Request, [Expect; 12]); 18] = [
     (Request::RevokeBot,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Bots,              [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::UpdateContact,     [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::Assign,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Unassign,          [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
 ];
 
 /// Where an event happens.
@@ -184,7 +190,7 @@ const O: bool = false;
 
 /// Harness 2: which connected subjects (the first [`CONNECTED`] columns)
 /// receive the events (conversation started, message, read, contact
-/// updated) of each place.
+/// updated, assignees) of each place.
 #[rustfmt::skip]
 pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
     //                    owner mgr mbr rC pC rD sib acc2 bot

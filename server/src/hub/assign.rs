@@ -1,0 +1,104 @@
+//! The hub's assignee changes (`^assign`, `^unassign`): one atomic log
+//! entry taking two offsets, the system message that records the change
+//! (the conversation's next seq) and the `assignees` record after it, with
+//! the conversation's new assignee list. Both events reach every entitled
+//! connection after the flush, filtered like the conversation's messages.
+//!
+//! A change that changes nothing (assigning an assignee, unassigning
+//! someone who is not) writes nothing and answers the current list.
+
+use super::actor::{error_frame, result_frame, Hub};
+use super::AssigneeChange;
+use crate::outlet::Outlet;
+use crate::store::{Entry, StoreError};
+use crate::time::now;
+use switchboard_protocol::assign::Assignees;
+use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::model::{Message, Sender, SenderKind};
+use switchboard_protocol::server::{Event, Reply};
+use switchboard_protocol::ErrorCode;
+
+/// The name system messages are shown under.
+const SYSTEM_NAME: &str = "Switchboard";
+
+impl Hub<'_> {
+    pub(super) fn assign(
+        &mut self,
+        outlet: Outlet,
+        request: RequestId,
+        conversation: ConversationId,
+        change: AssigneeChange,
+    ) -> Result<(), StoreError> {
+        let store = &self.registry.context.store;
+        // The hub is the list's only writer: what it reads is current.
+        let mut assignees = store.assignees(conversation)?;
+        let present = assignees.contains(&change.user);
+        if present == change.add {
+            // Nothing to change: answer where it stands, behind the flush
+            // that covers whatever this state came from.
+            let current = Assignees {
+                conversation,
+                assignees,
+            };
+            let reply = result_frame(request, Reply::Assignees(current));
+            self.wait_for_flush(Some((outlet, reply)), None);
+            return Ok(());
+        }
+        if change.add {
+            assignees.push(change.user);
+        } else {
+            assignees.retain(|u| *u != change.user);
+        }
+        let seq = self.last_seq(conversation)?.next();
+        let offset = self.head.next();
+        let message = Message {
+            conversation,
+            seq,
+            offset,
+            sender: Sender {
+                kind: SenderKind::System,
+                id: 0,
+                name: SYSTEM_NAME.to_string(),
+            },
+            body: describe(&change),
+            client_msg_id: None,
+            at: now(),
+        };
+        let update = Assignees {
+            conversation,
+            assignees,
+        };
+        let entry = Entry::Assignees {
+            message: &message,
+            update: &update,
+        };
+        let last = entry.last_offset(offset);
+        if let Err(e) = self.registry.context.store.commit(self.team, offset, entry) {
+            let what = if change.add { "assign" } else { "unassign" };
+            outlet.send(&error_frame(
+                request,
+                ErrorCode::Internal,
+                &format!("could not {what}"),
+            ));
+            return Err(e);
+        }
+        self.seqs.insert(conversation, seq);
+        // Each event goes out at its own offset, in order, after one flush.
+        self.head = offset;
+        self.wait_for_flush(None, Some(Event::Message(message)));
+        self.head = last;
+        let reply = result_frame(request, Reply::Assignees(update.clone()));
+        self.wait_for_flush(Some((outlet, reply)), Some(Event::Assignees(update)));
+        Ok(())
+    }
+}
+
+/// The system message's text: "Maya assigned Sam", "Sam unassigned themself".
+fn describe(change: &AssigneeChange) -> String {
+    let verb = if change.add { "assigned" } else { "unassigned" };
+    if change.user == change.by {
+        format!("{} {verb} themself", change.by_name)
+    } else {
+        format!("{} {verb} {}", change.by_name, change.name)
+    }
+}
