@@ -142,14 +142,8 @@ impl Client {
         client_msg_id: impl Into<String>,
         body: impl Into<String>,
     ) -> Result<SendAck, Error> {
-        let (client_msg_id, body) = (client_msg_id.into(), body.into());
         let reply = self
-            .request(|reply| Command::Send {
-                conversation,
-                client_msg_id,
-                body,
-                reply,
-            })
+            .send_frame(conversation, client_msg_id.into(), body.into())
             .await?;
         match reply {
             Reply::Sent(ack) => Ok(ack),
@@ -168,19 +162,29 @@ impl Client {
         client_msg_id: impl Into<String>,
         body: impl Into<String>,
     ) -> Result<switchboard_protocol::assign::Assignees, Error> {
-        let (client_msg_id, body) = (client_msg_id.into(), body.into());
         let reply = self
-            .request(|reply| Command::Send {
-                conversation,
-                client_msg_id,
-                body,
-                reply,
-            })
+            .send_frame(conversation, client_msg_id.into(), body.into())
             .await?;
         match reply {
             Reply::Assignees(current) => Ok(current),
             other => Err(unexpected("assignees", &other)),
         }
+    }
+
+    /// One `send` frame, answered by whatever the server made of it.
+    async fn send_frame(
+        &self,
+        conversation: ConversationId,
+        client_msg_id: String,
+        body: String,
+    ) -> Result<Reply, Error> {
+        self.request(|reply| Command::Send {
+            conversation,
+            client_msg_id,
+            body,
+            reply,
+        })
+        .await
     }
 
     /// Reads a page of a conversation, oldest message first.

@@ -19,9 +19,7 @@ fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrorCode {
 
 #[tokio::test]
 async fn a_bot_writes_as_itself_in_its_one_team_and_only_managers_handle_bots() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let url = server.url();
     let (alice, _alice_events) = connect(&url, &world.alice.token).await;
     let (bob, mut bob_events) = connect(&url, &world.bob.token).await;
@@ -75,9 +73,7 @@ async fn a_bot_writes_as_itself_in_its_one_team_and_only_managers_handle_bots() 
 
 #[tokio::test]
 async fn revoking_a_bot_closes_its_live_connection_with_4001_and_its_token_says_hello_no_more() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let url = server.url();
     let (alice, _alice_events) = connect(&url, &world.alice.token).await;
     let created = alice

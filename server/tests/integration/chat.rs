@@ -8,9 +8,7 @@ use switchboard_protocol::ErrorCode;
 
 #[tokio::test]
 async fn a_message_reaches_the_other_agent_live_and_the_ack_carries_its_seq() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
     bob.subscribe(world.team_a).await.unwrap();
@@ -45,9 +43,7 @@ async fn a_message_reaches_the_other_agent_live_and_the_ack_carries_its_seq() {
 
 #[tokio::test]
 async fn a_leading_double_caret_sends_a_literal_caret_and_commands_are_checked() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _events) = connect(&server.url(), &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
 
@@ -102,9 +98,7 @@ fn refusal(result: Result<impl std::fmt::Debug, Error>) -> (ErrorCode, String) {
 
 #[tokio::test]
 async fn outsiders_receive_nothing_and_cannot_tell_a_foreign_conversation_from_a_missing_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let (carol, mut carol_events) = connect(&server.url(), &world.carol.token).await;
     let (owen, _owen_events) = connect(&server.url(), &world.owen.token).await;
@@ -156,9 +150,7 @@ async fn outsiders_receive_nothing_and_cannot_tell_a_foreign_conversation_from_a
 
 #[tokio::test]
 async fn conversations_list_newest_first_in_pages_and_read_markers_never_move_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _events) = connect(&server.url(), &world.alice.token).await;
     let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
     let mut started = Vec::new();

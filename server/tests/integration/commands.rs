@@ -55,9 +55,7 @@ fn handle(store: &dyn Store, user: UserId) -> String {
 
 #[tokio::test]
 async fn assign_me_typed_as_text_reaches_both_agents_live_and_shows_in_conversations() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, mut alice_events) = connect(&server.url(), &world.alice.token).await;
     let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
     alice.subscribe(world.team_a).await.unwrap();

@@ -6,9 +6,7 @@ use switchboard_protocol::ids::Seq;
 
 #[tokio::test]
 async fn twenty_senders_times_fifty_give_seqs_1_to_1000_in_one_order_for_all() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _events) = connect(&server.url(), &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
 

@@ -30,9 +30,7 @@ async fn assert_pong(client: &mut Raw, id: u64) {
 
 #[tokio::test]
 async fn garbage_after_hello_gets_bad_frame_and_the_connection_lives_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let mut client = Raw::login(&server.url(), &world.alice.token).await;
 
     client
@@ -74,9 +72,7 @@ async fn garbage_after_hello_gets_bad_frame_and_the_connection_lives_on() {
 
 #[tokio::test]
 async fn an_oversized_frame_closes_with_1009_and_others_keep_chatting() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let mut offender = Raw::login(&server.url(), &world.alice.token).await;
     let mut bystander = Raw::login(&server.url(), &world.bob.token).await;
 
@@ -94,9 +90,7 @@ async fn an_oversized_frame_closes_with_1009_and_others_keep_chatting() {
 
 #[tokio::test]
 async fn the_first_frame_must_be_a_good_hello() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
 
     let mut not_hello = Raw::connect(&server.url(), Encoding::MsgPack).await;
     not_hello.send(&ping(1)).await;
@@ -143,9 +137,7 @@ async fn a_silent_connection_is_closed_after_the_hello_timeout() {
 
 #[tokio::test]
 async fn json_connections_speak_the_same_frames_as_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let mut client = Raw::connect(&server.url(), Encoding::Json).await;
     client
         .send(&hello(&world.bob.token, PROTOCOL_VERSION))

@@ -40,9 +40,7 @@ async fn assert_exactly(events: &mut Events, expected: &[String], sentinel: &str
 
 #[tokio::test]
 async fn a_client_back_after_200_messages_receives_exactly_those_200_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
 
@@ -92,9 +90,7 @@ async fn a_long_absence_is_replayed_in_chunks_until_live() {
 
 #[tokio::test]
 async fn a_position_from_another_epoch_is_refused_plainly() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
     let stale = Position {
         epoch: Epoch(12345),

@@ -60,9 +60,7 @@ async fn fresh_welcome(url: &str, token: &str) -> Welcome {
 
 #[tokio::test]
 async fn the_owner_creates_renames_and_removes_a_team_and_fresh_welcomes_follow() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _events) = connect(&server.url(), &world.alice.token).await;
     let welcome = alice.welcome();
     assert_eq!(welcome.accounts.len(), 1, "alice owns one account");
@@ -113,9 +111,7 @@ async fn the_owner_creates_renames_and_removes_a_team_and_fresh_welcomes_follow(
 
 #[tokio::test]
 async fn members_may_not_manage_and_outsiders_cannot_tell_a_team_exists() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (bob, _bob_events) = connect(&server.url(), &world.bob.token).await;
     let (carol, _carol_events) = connect(&server.url(), &world.carol.token).await;
 
@@ -188,9 +184,7 @@ async fn members_may_not_manage_and_outsiders_cannot_tell_a_team_exists() {
 
 #[tokio::test]
 async fn a_promoted_member_manages_and_adds_an_existing_user_who_sees_the_team_after_4009() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
     let (carol, mut carol_events) = connect(&server.url(), &world.carol.token).await;
@@ -231,9 +225,7 @@ async fn a_promoted_member_manages_and_adds_an_existing_user_who_sees_the_team_a
 
 #[tokio::test]
 async fn a_manager_limits_the_seats_and_adding_past_the_limit_is_refused_until_raised() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
     alice
@@ -372,9 +364,7 @@ async fn messages_within(events: &mut Events, team: TeamId, window: Duration) ->
 
 #[tokio::test]
 async fn a_removed_user_is_closed_with_4009_within_a_second_and_gets_nothing_more() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
     bob.subscribe(world.team_a).await.unwrap();
@@ -417,9 +407,7 @@ async fn a_removed_user_is_closed_with_4009_within_a_second_and_gets_nothing_mor
 
 #[tokio::test]
 async fn usage_counts_seats_and_messages_of_the_accounts_teams() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let world = seed(server.server.store().as_ref());
+    let (_dir, server, world) = seeded().await;
     let (alice, _events) = connect(&server.url(), &world.alice.token).await;
     let empty = alice.usage(world.account_1).await.unwrap();
     assert_eq!((empty.seats, empty.messages, empty.blasts), (2, 0, 0));

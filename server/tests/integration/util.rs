@@ -96,6 +96,15 @@ pub struct TestServer {
     pub addr: SocketAddr,
 }
 
+/// A server on a fresh temporary folder, seeded with the [`World`]. Keep
+/// the folder alive as long as the server.
+pub async fn seeded() -> (tempfile::TempDir, TestServer, World) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let world = seed(server.server.store().as_ref());
+    (dir, server, world)
+}
+
 impl TestServer {
     pub async fn start(dir: &Path) -> TestServer {
         TestServer::start_with(Config::new("127.0.0.1:0".parse().unwrap(), dir)).await
