@@ -40,6 +40,7 @@ fn message_event() -> ServerFrame {
             body: body(),
             client_msg_id: Some("7f3c2a9e-0001-4b7d-9c1e-5a2f3b4c5d6e".into()),
             at: Millis(1_767_225_600_123),
+            status: None,
         }),
     })
 }
@@ -50,6 +51,7 @@ fn send_frame() -> ClientFrame {
         conversation: ConversationId(42),
         client_msg_id: "7f3c2a9e-0001-4b7d-9c1e-5a2f3b4c5d6e".into(),
         body: body(),
+        as_contact: false,
     })
 }
 

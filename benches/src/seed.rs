@@ -16,7 +16,7 @@
 use anyhow::Context;
 use std::path::Path;
 use switchboard_protocol::ids::{ContactId, ConversationId, Offset, Seq, TeamId, UserId};
-use switchboard_protocol::model::{ConversationStatus, Message, Role, Sender, SenderKind};
+use switchboard_protocol::model::{Message, Role, Sender, SenderKind};
 use switchboard_server::admin::{self, NewUser};
 use switchboard_server::auth::issue_token;
 use switchboard_server::store::{
@@ -179,13 +179,12 @@ fn start_conversation(
         phone: None,
         created_at,
     };
-    let conversation = ConversationRecord {
-        id: ConversationId(store.next_id()?),
+    let conversation = ConversationRecord::new(
+        ConversationId(store.next_id()?),
         team,
-        contact: contact.id,
-        status: ConversationStatus::Open,
+        contact.id,
         created_at,
-    };
+    );
     let entry = Entry::ConversationStarted {
         contact: &contact,
         conversation: &conversation,
@@ -224,6 +223,7 @@ fn write_history(
             body,
             client_msg_id: None,
             at,
+            status: None,
         };
         let entry = Entry::Message {
             message: &message,

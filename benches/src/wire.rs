@@ -371,6 +371,7 @@ mod tests {
                 body: "sb 1 0 0 0 7 ...".into(),
                 client_msg_id: Some("x".into()),
                 at: Millis(1),
+                status: None,
             }),
         });
         let bytes = encode(&event);

@@ -10,7 +10,7 @@ use crate::connection;
 use crate::driver::Driver;
 use crate::error::Error;
 use crate::events::Events;
-use crate::request::{Call, Command, HistoryQuery, ReplyTx};
+use crate::request::{Call, Command, HistoryQuery, Outgoing, ReplyTx};
 use crate::shared::Shared;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -142,10 +142,38 @@ impl Client {
         client_msg_id: impl Into<String>,
         body: impl Into<String>,
     ) -> Result<SendAck, Error> {
-        let reply = self
-            .send_frame(conversation, client_msg_id.into(), body.into())
-            .await?;
-        match reply {
+        let message = Outgoing {
+            conversation,
+            client_msg_id: client_msg_id.into(),
+            body: body.into(),
+            as_contact: false,
+        };
+        match self.send_frame(message).await? {
+            Reply::Sent(ack) => Ok(ack),
+            other => Err(unexpected("sent", &other)),
+        }
+    }
+
+    /// Posts a message as the conversation's contact: for a bot bridging a
+    /// channel (an SMS gateway relaying what the contact wrote). Needs a
+    /// bot token with the `read_write` scope; the `client_msg_id` (the
+    /// channel's own message id, say) is unique per contact, so a relay
+    /// retried after a crash is stored once. The body is stored as it is,
+    /// even when it starts with `^`. The message makes the conversation
+    /// `waiting`.
+    pub async fn send_as_contact(
+        &self,
+        conversation: ConversationId,
+        client_msg_id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Result<SendAck, Error> {
+        let message = Outgoing {
+            conversation,
+            client_msg_id: client_msg_id.into(),
+            body: body.into(),
+            as_contact: true,
+        };
+        match self.send_frame(message).await? {
             Reply::Sent(ack) => Ok(ack),
             other => Err(unexpected("sent", &other)),
         }
@@ -162,29 +190,21 @@ impl Client {
         client_msg_id: impl Into<String>,
         body: impl Into<String>,
     ) -> Result<switchboard_protocol::assign::Assignees, Error> {
-        let reply = self
-            .send_frame(conversation, client_msg_id.into(), body.into())
-            .await?;
-        match reply {
+        let message = Outgoing {
+            conversation,
+            client_msg_id: client_msg_id.into(),
+            body: body.into(),
+            as_contact: false,
+        };
+        match self.send_frame(message).await? {
             Reply::Assignees(current) => Ok(current),
             other => Err(unexpected("assignees", &other)),
         }
     }
 
     /// One `send` frame, answered by whatever the server made of it.
-    async fn send_frame(
-        &self,
-        conversation: ConversationId,
-        client_msg_id: String,
-        body: String,
-    ) -> Result<Reply, Error> {
-        self.request(|reply| Command::Send {
-            conversation,
-            client_msg_id,
-            body,
-            reply,
-        })
-        .await
+    async fn send_frame(&self, message: Outgoing) -> Result<Reply, Error> {
+        self.request(|reply| Command::Send { message, reply }).await
     }
 
     /// Reads a page of a conversation, oldest message first.

@@ -11,12 +11,12 @@
 //!   `ConnectionLost`: whether it took effect is unknown.
 
 use crate::error::Error;
-use crate::request::{Call, ReplyTx};
+use crate::request::{Call, Outgoing, ReplyTx};
 use std::collections::{BTreeMap, HashMap};
 use switchboard_protocol::client::{self, ClientFrame};
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{Reply, Resume};
-use switchboard_protocol::{ConversationId, RequestId, TeamId};
+use switchboard_protocol::{RequestId, TeamId};
 
 /// What a request id is waiting for.
 pub(crate) enum Pending {
@@ -49,19 +49,19 @@ pub(crate) struct SubscribeRequest {
 
 /// A message not yet acknowledged.
 struct Unacked {
-    conversation: ConversationId,
-    client_msg_id: String,
-    body: String,
+    message: Outgoing,
     reply: ReplyTx,
 }
 
 impl Unacked {
     fn frame(&self, id: RequestId) -> ClientFrame {
+        let message = &self.message;
         ClientFrame::Send(client::SendMessage {
             id,
-            conversation: self.conversation,
-            client_msg_id: self.client_msg_id.clone(),
-            body: self.body.clone(),
+            conversation: message.conversation,
+            client_msg_id: message.client_msg_id.clone(),
+            body: message.body.clone(),
+            as_contact: message.as_contact,
         })
     }
 }
@@ -102,22 +102,11 @@ impl InFlight {
     }
 
     /// Puts a message in the outbox and returns its frame.
-    pub(crate) fn send(
-        &mut self,
-        conversation: ConversationId,
-        client_msg_id: String,
-        body: String,
-        reply: ReplyTx,
-    ) -> ClientFrame {
+    pub(crate) fn send(&mut self, message: Outgoing, reply: ReplyTx) -> ClientFrame {
         self.last_send += 1;
         let key = self.last_send;
         let id = self.next_id();
-        let unacked = Unacked {
-            conversation,
-            client_msg_id,
-            body,
-            reply,
-        };
+        let unacked = Unacked { message, reply };
         let frame = unacked.frame(id);
         self.outbox.insert(key, unacked);
         self.pending.insert(id, Pending::Send(key));
@@ -229,17 +218,24 @@ mod tests {
         }
     }
 
+    fn outgoing(client_msg_id: &str, body: &str) -> Outgoing {
+        Outgoing {
+            conversation: switchboard_protocol::ConversationId(1),
+            client_msg_id: client_msg_id.into(),
+            body: body.into(),
+            as_contact: false,
+        }
+    }
+
     #[test]
     fn resend_keeps_order_and_ids_but_not_abandoned_sends() {
         let mut inflight = InFlight::default();
         let (first_tx, _first_rx) = oneshot::channel();
         let (gone_tx, gone_rx) = oneshot::channel();
         let (last_tx, _last_rx) = oneshot::channel();
-        let conversation = ConversationId(1);
-        let (first_id, _) =
-            send_body(&inflight.send(conversation, "a".into(), "1".into(), first_tx));
-        inflight.send(conversation, "b".into(), "2".into(), gone_tx);
-        inflight.send(conversation, "c".into(), "3".into(), last_tx);
+        let (first_id, _) = send_body(&inflight.send(outgoing("a", "1"), first_tx));
+        inflight.send(outgoing("b", "2"), gone_tx);
+        inflight.send(outgoing("c", "3"), last_tx);
         drop(gone_rx);
 
         inflight.connection_lost();
@@ -257,7 +253,7 @@ mod tests {
         let (call_tx, mut call_rx) = oneshot::channel();
         let (send_tx, mut send_rx) = oneshot::channel();
         inflight.call(Call::Ping, call_tx);
-        inflight.send(ConversationId(1), "m".into(), "hi".into(), send_tx);
+        inflight.send(outgoing("m", "hi"), send_tx);
         inflight.connection_lost();
         assert_eq!(call_rx.try_recv(), Ok(Err(Error::ConnectionLost)));
         assert!(send_rx.try_recv().is_err(), "the send is still waiting");

@@ -48,6 +48,7 @@
 mod client;
 mod config;
 mod connection;
+mod dashboard;
 mod driver;
 mod error;
 mod events;
@@ -59,6 +60,7 @@ mod subscriptions;
 
 pub use client::Client;
 pub use config::{Backoff, ClientConfig};
+pub use dashboard::DashboardQuery;
 pub use error::Error;
 pub use events::{ClientEvent, Events};
 pub use manage::{ContactChanges, TeamChanges};

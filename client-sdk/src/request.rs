@@ -7,6 +7,7 @@
 
 use crate::error::Error;
 use switchboard_protocol::client::{self, ClientFrame};
+use switchboard_protocol::dashboard;
 use switchboard_protocol::model::{NewContact, Position};
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::{ConversationId, RequestId, Seq, TeamId};
@@ -70,12 +71,7 @@ pub(crate) enum Command {
         reply: ReplyTx,
     },
     /// Send a message; kept and resent until acknowledged.
-    Send {
-        conversation: ConversationId,
-        client_msg_id: String,
-        body: String,
-        reply: ReplyTx,
-    },
+    Send { message: Outgoing, reply: ReplyTx },
     /// Any other request: failed with `ConnectionLost` if the connection
     /// drops before its reply.
     Call { call: Call, reply: ReplyTx },
@@ -91,6 +87,16 @@ impl Command {
             | Command::Call { reply, .. } => reply.is_closed(),
         }
     }
+}
+
+/// A message to send, as kept until it is acknowledged.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub(crate) conversation: ConversationId,
+    pub(crate) client_msg_id: String,
+    pub(crate) body: String,
+    /// Posted as the conversation's contact (bridging bots only).
+    pub(crate) as_contact: bool,
 }
 
 /// A request without state in the driver beyond its pending reply.
@@ -119,6 +125,15 @@ pub(crate) enum Call {
     Ping,
     /// A request about teams, members or usage (see `manage`).
     Manage(crate::manage::ManageRequest),
+    /// A page of a team's dashboard (see `dashboard`).
+    Dashboard {
+        team: TeamId,
+        query: crate::dashboard::DashboardQuery,
+    },
+    /// The conversation that most needs the caller.
+    Next {
+        team: TeamId,
+    },
 }
 
 impl Call {
@@ -158,6 +173,15 @@ impl Call {
             }),
             Call::Ping => ClientFrame::Ping(client::Ping { id }),
             Call::Manage(request) => request.into_frame(id),
+            Call::Dashboard { team, query } => ClientFrame::Dashboard(dashboard::Dashboard {
+                id,
+                team,
+                view: query.view,
+                status: query.status,
+                after: query.after,
+                limit: query.limit,
+            }),
+            Call::Next { team } => ClientFrame::Next(dashboard::Next { id, team }),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! reply (`result` or `error`) echoes.
 
 use crate::assign::{Assign, Unassign};
+use crate::dashboard::{Dashboard, Next};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
 use crate::manage::{
     AddMember, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole,
@@ -63,6 +64,10 @@ pub enum ClientFrame {
     Assign(Assign),
     /// Removes an assignee from a conversation (`^unassign`, typed).
     Unassign(Unassign),
+    /// A page of a team's dashboard.
+    Dashboard(Dashboard),
+    /// The conversation that most needs the caller.
+    Next(Next),
 }
 
 impl ClientFrame {
@@ -92,6 +97,8 @@ impl ClientFrame {
             ClientFrame::UpdateContact(f) => Some(f.id),
             ClientFrame::Assign(f) => Some(f.id),
             ClientFrame::Unassign(f) => Some(f.id),
+            ClientFrame::Dashboard(f) => Some(f.id),
+            ClientFrame::Next(f) => Some(f.id),
         }
     }
 }
@@ -143,6 +150,13 @@ pub struct SendMessage {
     pub client_msg_id: String,
     /// The text.
     pub body: String,
+    /// Posts the message as the conversation's contact rather than as the
+    /// caller: for bots bridging a channel (an SMS gateway relaying what the
+    /// contact wrote). Only a bot with the `read_write` scope may set it;
+    /// the `client_msg_id` is then unique per contact. Commands are not
+    /// read in a contact's message: its body is stored as it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_contact: bool,
 }
 
 /// Reads a page of a conversation, oldest first within the page.

@@ -127,6 +127,12 @@ pub struct Message {
     pub client_msg_id: Option<String>,
     /// When the server accepted it.
     pub at: Millis,
+    /// The conversation's status after this message, present only when
+    /// this message changed it (a contact's message making it `waiting`, a
+    /// reply making it `open`, a delivery's system message making it
+    /// `delivered`). A dashboard follows statuses from message events alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ConversationStatus>,
 }
 
 /// A contact: the candidate or customer the team talks to.
@@ -158,11 +164,20 @@ pub struct NewContact {
 /// Where a conversation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+///
+/// The rules (PROTOCOL.md, "Conversation status"): a conversation starts
+/// `open`; a message from the contact makes it `waiting` (whatever it was,
+/// so a contact writing again reopens a delivered one); a reply from an
+/// agent or a bot makes a `waiting` one `open`; `^deliver` makes it
+/// `delivered`, and replies leave it so. System messages change nothing.
 pub enum ConversationStatus {
-    /// Being worked.
+    /// Being worked, and nobody is owed a reply: the team started it or
+    /// answered last.
     Open,
     /// Wrapped up by a delivery.
     Delivered,
+    /// The contact wrote last and waits for the team's reply.
+    Waiting,
 }
 
 /// A conversation as listed on the dashboard.

@@ -5,6 +5,7 @@
 
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
+use crate::dashboard::{DashboardPage, NextConversation};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
 use crate::model::{ConversationInfo, GrantInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
@@ -127,6 +128,10 @@ pub enum Reply {
     /// A conversation's assignees after an `assign` or `unassign` (or the
     /// same command typed into a `send`).
     Assignees(Assignees),
+    /// A page of a team's dashboard.
+    Dashboard(DashboardPage),
+    /// The conversation `next` chose, if any.
+    Next(NextConversation),
 }
 
 /// The answer to `create_bot`.

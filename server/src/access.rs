@@ -68,6 +68,10 @@ pub enum Action {
     MarkRead,
     /// Edit the details of a conversation's contact.
     UpdateContact,
+    /// Post a message as the conversation's contact: bots bridging a
+    /// channel (an SMS gateway), with the `read_write` scope, and no one
+    /// else.
+    RelayContact,
     /// Carry out a `^command` in a conversation (`^assign`, `^unassign`):
     /// the team's people only, not Restricted Members, not bots.
     Command,
@@ -122,7 +126,11 @@ impl Principal {
             (Some(_), Action::Subscribe | Action::ReadTeam | Action::ReadConversation) => true,
             (
                 Some(BotScope::ReadWrite),
-                Action::StartConversation | Action::Send | Action::MarkRead | Action::UpdateContact,
+                Action::StartConversation
+                | Action::Send
+                | Action::MarkRead
+                | Action::UpdateContact
+                | Action::RelayContact,
             ) => true,
             // Management of any kind, and writes for a read-only bot.
             (Some(_), _) => false,
@@ -218,6 +226,8 @@ impl Principal {
                 Resource::Conversation(c) => self.reads(team, c.id),
                 _ => false,
             },
+            // A person never speaks as the contact; a team's bot may.
+            (Action::RelayContact, Some(_)) => self.bot.is_some(),
             // Managers and Members may do every conversation-level action in
             // their teams.
             (

@@ -14,7 +14,7 @@ use crate::store::{ContactRecord, ConversationRecord, Entry, Store, TokenKind};
 use crate::time::now;
 use std::time::Duration;
 use switchboard_protocol::ids::{ContactId, ConversationId, Seq, TeamId};
-use switchboard_protocol::model::{ConversationStatus, Message, Role, Sender, SenderKind};
+use switchboard_protocol::model::{Message, Role, Sender, SenderKind};
 
 /// The demo users: (email, name, handle, role in the demo teams).
 pub const DEMO_USERS: [(&str, &str, &str, Role); 3] = [
@@ -164,13 +164,8 @@ fn seed_conversation(
         phone: Some(phone.to_string()),
         created_at: at,
     };
-    let conversation = ConversationRecord {
-        id: ConversationId(store.next_id()?),
-        team,
-        contact: contact.id,
-        status: ConversationStatus::Open,
-        created_at: at,
-    };
+    let conversation =
+        ConversationRecord::new(ConversationId(store.next_id()?), team, contact.id, at);
     let mut offset = store.stream_head(team)?.last.next();
     store.commit(
         team,
@@ -194,6 +189,7 @@ fn seed_conversation(
             body: line.to_string(),
             client_msg_id: None,
             at,
+            status: None,
         };
         store.commit(
             team,

@@ -283,6 +283,7 @@ impl Job {
             conversation,
             client_msg_id: format!("{:x}-d{}-{n}", self.run, self.index),
             body: self.body.clone(),
+            as_contact: false,
         });
         socket
             .feed(wire::message(&frame)?)

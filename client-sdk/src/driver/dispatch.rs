@@ -44,12 +44,7 @@ impl Driver {
                     first_resume: None,
                 }));
             }
-            Command::Send {
-                conversation,
-                client_msg_id,
-                body,
-                reply,
-            } => out.push(self.inflight.send(conversation, client_msg_id, body, reply)),
+            Command::Send { message, reply } => out.push(self.inflight.send(message, reply)),
             Command::Call { call, reply } => out.push(self.inflight.call(call, reply)),
         }
     }

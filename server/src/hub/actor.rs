@@ -11,6 +11,7 @@
 //!   (one shared batch per encoding); a Restricted Member's receives only
 //!   the events of conversations its principal `reads`, in replays too.
 
+use super::board::Board;
 use super::recent::Recent;
 use super::{HubCommand, Registry};
 use crate::access::Principal;
@@ -40,6 +41,8 @@ pub(super) struct Hub<'r> {
     pub(super) seqs: HashMap<switchboard_protocol::ids::ConversationId, Seq>,
     /// The newest durable events, encoded, for replays.
     pub(super) recent: Recent,
+    /// The conversations as agents triage them.
+    pub(super) board: Board,
 }
 
 /// A live subscription.
@@ -89,6 +92,7 @@ pub(super) async fn run(
         pending: VecDeque::new(),
         seqs: HashMap::new(),
         recent: Recent::default(),
+        board: Board::default(),
     };
     let mut flushed = context.committer.watch();
     let mut stop = context.stop.clone();
@@ -171,6 +175,12 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         }
         | HubCommand::Assign {
             outlet, request, ..
+        }
+        | HubCommand::Dashboard {
+            outlet, request, ..
+        }
+        | HubCommand::Next {
+            outlet, request, ..
         } => (outlet, Some(request)),
         HubCommand::Unsubscribe { outlet, request } => (outlet, request),
     };
@@ -215,14 +225,12 @@ impl Hub<'_> {
                 conversation,
                 client_msg_id,
                 body,
-            } => self.send(
-                outlet,
-                &principal,
-                request,
-                conversation,
-                client_msg_id,
-                body,
-            ),
+                as_contact,
+            } => {
+                // A bot relaying the contact's words writes as the contact.
+                let sender = as_contact.unwrap_or_else(|| principal.sender());
+                self.send(outlet, request, conversation, client_msg_id, body, sender)
+            }
             HubCommand::StartConversation {
                 outlet,
                 request,
@@ -247,6 +255,16 @@ impl Hub<'_> {
                 conversation,
                 change,
             } => self.assign(outlet, request, conversation, change),
+            HubCommand::Dashboard {
+                outlet,
+                request,
+                query,
+            } => self.dashboard(outlet, request, &query),
+            HubCommand::Next {
+                outlet,
+                request,
+                user,
+            } => self.next(outlet, request, user),
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");
@@ -259,6 +277,9 @@ impl Hub<'_> {
         reply: Option<(Outlet, ServerFrame)>,
         event: Option<Event>,
     ) {
+        if let Some(event) = &event {
+            self.board.observe(event);
+        }
         let generation = self.registry.context.committer.request();
         self.pending.push_back(Pending {
             generation,

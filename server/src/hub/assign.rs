@@ -63,6 +63,7 @@ impl Hub<'_> {
             body: describe(&change),
             client_msg_id: None,
             at: now(),
+            status: None,
         };
         let update = Assignees {
             conversation,

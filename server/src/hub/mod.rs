@@ -13,7 +13,9 @@
 
 mod actor;
 mod assign;
+mod board;
 mod contacts;
+mod dashboard;
 mod recent;
 mod replay;
 mod writes;
@@ -27,7 +29,9 @@ use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId, UserId};
-use switchboard_protocol::model::{NewContact, Position};
+use switchboard_protocol::model::{NewContact, Position, Sender};
+
+pub(crate) use board::BoardQuery;
 use tokio::sync::{mpsc, watch};
 
 /// What a session asks of a hub. Every command that carries a request id is
@@ -53,6 +57,9 @@ pub(crate) enum HubCommand {
         conversation: ConversationId,
         client_msg_id: String,
         body: String,
+        /// Set when a bot relays the contact's words: the contact as the
+        /// sender, and the key its `client_msg_id` is unique under.
+        as_contact: Option<Sender>,
     },
     /// Start a conversation with a new contact.
     StartConversation {
@@ -83,6 +90,18 @@ pub(crate) enum HubCommand {
         request: RequestId,
         conversation: ConversationId,
         change: AssigneeChange,
+    },
+    /// A page of the team's dashboard (the session has checked access).
+    Dashboard {
+        outlet: Outlet,
+        request: RequestId,
+        query: BoardQuery,
+    },
+    /// The conversation that most needs `user`.
+    Next {
+        outlet: Outlet,
+        request: RequestId,
+        user: UserId,
     },
 }
 
@@ -118,7 +137,9 @@ impl HubCommand {
             | HubCommand::StartConversation { outlet, .. }
             | HubCommand::MarkRead { outlet, .. }
             | HubCommand::UpdateContact { outlet, .. }
-            | HubCommand::Assign { outlet, .. } => outlet.conn,
+            | HubCommand::Assign { outlet, .. }
+            | HubCommand::Dashboard { outlet, .. }
+            | HubCommand::Next { outlet, .. } => outlet.conn,
         }
     }
 }

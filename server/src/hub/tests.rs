@@ -117,6 +117,7 @@ impl Fixture {
             conversation,
             client_msg_id: id.into(),
             body: format!("body {id}"),
+            as_contact: None,
         };
         self.registry.dispatch(TEAM, command).await.unwrap();
         loop {

@@ -7,8 +7,8 @@ use crate::access::Principal;
 use crate::outlet::Outlet;
 use crate::store::{ContactRecord, ConversationRecord, Entry, StoreError};
 use crate::time::now;
-use switchboard_protocol::ids::{ConversationId, RequestId, Seq};
-use switchboard_protocol::model::{ConversationStatus, Message, NewContact, ReadMarker};
+use switchboard_protocol::ids::{ConversationId, RequestId, Seq, UserId};
+use switchboard_protocol::model::{Message, NewContact, ReadMarker, Sender};
 use switchboard_protocol::server::{Event, Reply, SendAck};
 use switchboard_protocol::ErrorCode;
 
@@ -16,14 +16,16 @@ impl Hub<'_> {
     pub(super) fn send(
         &mut self,
         outlet: Outlet,
-        principal: &Principal,
         request: RequestId,
         conversation: ConversationId,
         client_msg_id: String,
         body: String,
+        sender: Sender,
     ) -> Result<(), StoreError> {
         let store = &self.registry.context.store;
-        let user = principal.user.id;
+        // The key a client_msg_id is unique under: the user's, or the
+        // contact's when a bot relays it.
+        let user = UserId(sender.id);
         // A retry of a stored send gets the original acknowledgement, once the
         // flush that covers the original has happened.
         if let Some((stored_in, seq)) = store.client_msg(self.team, user, &client_msg_id)? {
@@ -43,14 +45,18 @@ impl Hub<'_> {
         }
         let seq = self.last_seq(conversation)?.next();
         let offset = self.head.next();
+        let status = self
+            .board
+            .status_after(store.as_ref(), conversation, sender.kind)?;
         let message = Message {
             conversation,
             seq,
             offset,
-            sender: principal.sender(),
+            sender,
             body,
             client_msg_id: Some(client_msg_id),
             at: now(),
+            status,
         };
         let idempotency = message.client_msg_id.as_deref().map(|id| (user, id));
         if let Err(e) = store.commit(
@@ -87,13 +93,8 @@ impl Hub<'_> {
             phone: contact.phone,
             created_at: at,
         };
-        let conversation = ConversationRecord {
-            id: store.next_id()?.into(),
-            team: self.team,
-            contact: contact.id,
-            status: ConversationStatus::Open,
-            created_at: at,
-        };
+        let conversation =
+            ConversationRecord::new(store.next_id()?.into(), self.team, contact.id, at);
         let offset = self.head.next();
         if let Err(e) = store.commit(
             self.team,

@@ -21,12 +21,14 @@ use switchboard_protocol::client::{
 };
 use switchboard_protocol::command::{classify, Command, Input};
 use switchboard_protocol::ids::{ConversationId, RequestId, TeamId};
+use switchboard_protocol::model::{Sender, SenderKind};
 use switchboard_protocol::server::{ConversationPage, ErrorFrame, HistoryPage, Reply, ResultFrame};
 use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 mod assign;
 mod bots;
 mod contacts;
+mod dashboard;
 mod manage;
 
 /// Longest `client_msg_id`, in bytes.
@@ -108,6 +110,8 @@ impl Session {
             ClientFrame::UpdateContact(u) => self.update_contact(id, u).await,
             ClientFrame::Assign(a) => self.assign(id, a.conversation, a.who.into(), true).await,
             ClientFrame::Unassign(u) => self.assign(id, u.conversation, u.who.into(), false).await,
+            ClientFrame::Dashboard(d) => self.dashboard(id, d).await,
+            ClientFrame::Next(n) => self.next(id, n.team).await,
         };
         match outcome {
             Ok(Some(result)) => {
@@ -225,6 +229,9 @@ impl Session {
                 ),
             ));
         }
+        if send.as_contact {
+            return self.relay(request, send).await;
+        }
         let conversation = self.conversation_for(Action::Send, send.conversation)?;
         let body = match classify(&send.body) {
             Input::Text(text) if text.trim().is_empty() => {
@@ -258,6 +265,34 @@ impl Session {
             conversation: conversation.id,
             client_msg_id: send.client_msg_id,
             body,
+            as_contact: None,
+        };
+        self.dispatch(conversation.team, command).await
+    }
+
+    /// A bot relaying the contact's words: stored as the contact's message,
+    /// body as it is (a contact types no commands).
+    async fn relay(&self, request: RequestId, send: SendMessage) -> Result<Option<Reply>, Refusal> {
+        let conversation = self.conversation_for(Action::RelayContact, send.conversation)?;
+        if send.body.trim().is_empty() {
+            return Err(Refusal::new(ErrorCode::BadRequest, "the body is empty"));
+        }
+        let Some(contact) = self.state.store.contact(conversation.contact)? else {
+            tracing::error!(conversation = %conversation.id, "conversation without its contact");
+            return Err(Refusal::new(ErrorCode::Internal, "internal error"));
+        };
+        let command = HubCommand::Send {
+            outlet: self.outlet.clone(),
+            principal: Arc::clone(&self.principal),
+            request,
+            conversation: conversation.id,
+            client_msg_id: send.client_msg_id,
+            body: send.body,
+            as_contact: Some(Sender {
+                kind: SenderKind::Contact,
+                id: contact.id.0,
+                name: contact.name,
+            }),
         };
         self.dispatch(conversation.team, command).await
     }

@@ -5,7 +5,6 @@
 use super::contract_tests::stores;
 use super::*;
 use switchboard_protocol::ids::{ContactId, Millis};
-use switchboard_protocol::model::ConversationStatus;
 
 #[test]
 fn a_contact_update_replaces_the_contact_and_logs_the_event() {
@@ -18,13 +17,8 @@ fn a_contact_update_replaces_the_contact_and_logs_the_event() {
             phone: Some("+1 555 0100".into()),
             created_at: Millis(1),
         };
-        let conversation = ConversationRecord {
-            id: ConversationId(6),
-            team: TeamId(1),
-            contact: contact.id,
-            status: ConversationStatus::Open,
-            created_at: Millis(1),
-        };
+        let conversation =
+            ConversationRecord::new(ConversationId(6), TeamId(1), contact.id, Millis(1));
         let started = Entry::ConversationStarted {
             contact: &contact,
             conversation: &conversation,

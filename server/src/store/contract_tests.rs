@@ -5,7 +5,7 @@ use super::keys;
 use super::*;
 use crate::time::now;
 use switchboard_protocol::ids::{ContactId, Millis};
-use switchboard_protocol::model::{ConversationStatus, Sender, SenderKind};
+use switchboard_protocol::model::{Sender, SenderKind};
 
 pub(super) fn stores() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
@@ -65,6 +65,7 @@ fn message(conversation: u64, seq: u64, offset: u64) -> Message {
         body: format!("m{seq}"),
         client_msg_id: Some(format!("c{seq}")),
         at: now(),
+        status: None,
     }
 }
 
@@ -186,13 +187,8 @@ fn conversations_list_newest_first_and_read_markers_are_stored() {
                 phone: None,
                 created_at: Millis(0),
             };
-            let conversation = ConversationRecord {
-                id: ConversationId(id),
-                team: TeamId(1),
-                contact: contact.id,
-                status: ConversationStatus::Open,
-                created_at: Millis(0),
-            };
+            let conversation =
+                ConversationRecord::new(ConversationId(id), TeamId(1), contact.id, Millis(0));
             let entry = Entry::ConversationStarted {
                 contact: &contact,
                 conversation: &conversation,

@@ -304,6 +304,11 @@ impl Timeline for MemoryStore {
                         (message.conversation, message.seq),
                     );
                 }
+                if let Some(conversation) =
+                    inner.conversations.get_mut(&(team, message.conversation))
+                {
+                    conversation.observe(message);
+                }
                 LogRecord::Message(message.clone())
             }
             Entry::ConversationStarted {

@@ -292,9 +292,43 @@ pub struct ConversationRecord {
     pub status: ConversationStatus,
     /// When it was started.
     pub created_at: Millis,
+    /// When `waiting`: the `at` of the contact's oldest unanswered message.
+    #[serde(default)]
+    pub waiting_since: Option<Millis>,
+    /// The seq of the message that last changed `status` (0: none has).
+    #[serde(default)]
+    pub status_seq: Seq,
 }
 
 impl ConversationRecord {
+    /// A conversation just started: `open`, nobody waiting.
+    pub fn new(id: ConversationId, team: TeamId, contact: ContactId, at: Millis) -> Self {
+        ConversationRecord {
+            id,
+            team,
+            contact,
+            status: ConversationStatus::Open,
+            created_at: at,
+            waiting_since: None,
+            status_seq: Seq(0),
+        }
+    }
+
+    /// Takes the status a message set, unless a newer one is already
+    /// recorded; says whether the record changed.
+    pub fn observe(&mut self, message: &Message) -> bool {
+        let Some(status) = message.status else {
+            return false;
+        };
+        if message.seq <= self.status_seq {
+            return false;
+        }
+        self.status = status;
+        self.status_seq = message.seq;
+        self.waiting_since = (status == ConversationStatus::Waiting).then_some(message.at);
+        true
+    }
+
     /// The conversation as shown to clients.
     pub fn info(&self, contact: &ContactRecord, last_seq: Seq) -> ConversationInfo {
         ConversationInfo {

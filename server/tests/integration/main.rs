@@ -9,6 +9,7 @@ mod chat;
 mod cli;
 mod commands;
 mod concurrency;
+mod dashboard;
 mod durability;
 mod malformed;
 mod matrix;

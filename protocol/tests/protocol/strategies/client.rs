@@ -11,14 +11,22 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
         }),
         (request_id(), team_id())
             .prop_map(|(id, team)| ClientFrame::Unsubscribe(Unsubscribe { id, team })),
-        (request_id(), conversation_id(), text(), text()).prop_map(
-            |(id, conversation, client_msg_id, body)| ClientFrame::Send(SendMessage {
-                id,
-                conversation,
-                client_msg_id,
-                body
-            })
-        ),
+        (
+            request_id(),
+            conversation_id(),
+            text(),
+            text(),
+            any::<bool>()
+        )
+            .prop_map(|(id, conversation, client_msg_id, body, as_contact)| {
+                ClientFrame::Send(SendMessage {
+                    id,
+                    conversation,
+                    client_msg_id,
+                    body,
+                    as_contact,
+                })
+            }),
         (
             request_id(),
             conversation_id(),
@@ -61,6 +69,7 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
         }),
         request_id().prop_map(|id| ClientFrame::Ping(Ping { id })),
         manage_frame(),
+        dashboard_request(),
     ]
     .boxed()
 }
@@ -200,5 +209,7 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::UpdateContact(_) => "update_contact",
         ClientFrame::Assign(_) => "assign",
         ClientFrame::Unassign(_) => "unassign",
+        ClientFrame::Dashboard(_) => "dashboard",
+        ClientFrame::Next(_) => "next",
     }
 }

@@ -103,7 +103,8 @@ pub fn sender_kind() -> impl Strategy<Value = SenderKind> {
 pub fn conversation_status() -> impl Strategy<Value = ConversationStatus> {
     prop_oneof![
         Just(ConversationStatus::Open),
-        Just(ConversationStatus::Delivered)
+        Just(ConversationStatus::Delivered),
+        Just(ConversationStatus::Waiting),
     ]
 }
 
@@ -201,8 +202,9 @@ prop_compose! {
         body in text(),
         client_msg_id in option::of(text()),
         at in millis(),
+        status in option::of(conversation_status()),
     ) -> Message {
-        Message { conversation, seq, offset, sender, body, client_msg_id, at }
+        Message { conversation, seq, offset, sender, body, client_msg_id, at, status }
     }
 }
 
@@ -272,7 +274,9 @@ prop_compose! {
 }
 
 mod client;
+mod dashboard;
 mod server;
 
 pub use client::*;
+pub use dashboard::*;
 pub use server::*;

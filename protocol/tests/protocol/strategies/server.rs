@@ -132,6 +132,7 @@ pub fn manage_reply() -> BoxedStrategy<Reply> {
             .prop_map(|(team, bots)| Reply::Bots(BotList { team, bots })),
         contact_updated().prop_map(Reply::Contact),
         assignees().prop_map(Reply::Assignees),
+        dashboard_reply(),
     ]
     .boxed()
 }
@@ -158,6 +159,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Bots(_) => "bots",
         Reply::Contact(_) => "contact",
         Reply::Assignees(_) => "assignees",
+        Reply::Dashboard(_) => "dashboard",
+        Reply::Next(_) => "next",
     }
 }
 

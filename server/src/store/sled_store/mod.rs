@@ -39,13 +39,15 @@
 //!
 //! A message costs three plain inserts, not a multi-tree transaction
 //! (sled's transactions are several times slower): first the log record,
-//! then its two index entries. sled recovers a prefix of its writes after a
+//! then its two index entries (and, when the message changed the
+//! conversation's status, the conversation record, derived from the
+//! message like an index). sled recovers a prefix of its writes after a
 //! crash, so the only damage a crash can do is a log record whose index
 //! entries are missing; [`SledStore::open`] repairs those before anything
 //! reads them. Indexes are derived data; the log is the record of truth.
 
 use crate::store::keys;
-use crate::store::records::from_bytes;
+use crate::store::records::{from_bytes, to_bytes};
 use crate::store::*;
 
 mod bots;
@@ -191,8 +193,14 @@ impl SledStore {
         let idempotency = message
             .client_msg_id
             .as_deref()
-            // Only users (agents and bots) send with client message ids.
-            .filter(|_| matches!(message.sender.kind, SenderKind::Agent | SenderKind::Bot))
+            // Users (agents and bots) send with client message ids, and
+            // bridging bots relay contacts' messages under the contact's id.
+            .filter(|_| {
+                matches!(
+                    message.sender.kind,
+                    SenderKind::Agent | SenderKind::Bot | SenderKind::Contact
+                )
+            })
             .map(|id| keys::two_and_str(team.0, message.sender.id, id));
         let mut wrote = false;
         if !only_missing || !self.conversation_messages.contains_key(position)? {
@@ -204,6 +212,20 @@ impl SledStore {
             if !only_missing || !self.client_msg_ids.contains_key(&key)? {
                 self.client_msg_ids.insert(key, &position)?;
                 wrote = true;
+            }
+        }
+        if message.status.is_some() {
+            // The conversation's status follows the newest message that
+            // changed it; an older one (seen again by a repair) changes
+            // nothing.
+            let key = keys::one(message.conversation.0);
+            if let Some(mut conversation) =
+                Self::get::<ConversationRecord>(&self.conversations, "conversation", &key)?
+            {
+                if conversation.observe(message) {
+                    self.conversations.insert(key, to_bytes(&conversation))?;
+                    wrote = true;
+                }
             }
         }
         Ok(wrote)

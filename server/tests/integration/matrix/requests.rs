@@ -12,6 +12,7 @@ use switchboard_protocol::client::{
     ClientFrame, Conversations, Hello, History, MarkRead, SendMessage, StartConversation, Subscribe,
 };
 use switchboard_protocol::codec::{decode, Encoding};
+use switchboard_protocol::dashboard::{Dashboard, Next, View};
 use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
@@ -119,6 +120,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             conversation: conversation(target),
             client_msg_id: format!("matrix-{n}"),
             body: format!("cell {n}"),
+            as_contact: false,
         }),
         Request::StartConversation => ClientFrame::StartConversation(StartConversation {
             id,
@@ -210,6 +212,18 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             id,
             conversation: conversation(target),
             who: Who::Me,
+        }),
+        Request::Dashboard => ClientFrame::Dashboard(Dashboard {
+            id,
+            team: team(target),
+            view: View::All,
+            status: None,
+            after: None,
+            limit: None,
+        }),
+        Request::Next => ClientFrame::Next(Next {
+            id,
+            team: team(target),
         }),
     }
 }
