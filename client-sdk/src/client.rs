@@ -155,7 +155,8 @@ impl Client {
     /// this `client_msg_id`, and returns what it produced: the
     /// conversation's assignees, for `^assign` and `^unassign`, the
     /// commands the server carries out today. A body that is no command,
-    /// or another command, fails (`send` is for messages).
+    /// or another command, fails (`send` is for messages;
+    /// [`Client::send_invite_command`] is for `^invite`).
     pub async fn send_command(
         &self,
         conversation: ConversationId,
@@ -172,7 +173,7 @@ impl Client {
     }
 
     /// One `send` frame, answered by whatever the server made of it.
-    async fn send_frame(
+    pub(crate) async fn send_frame(
         &self,
         conversation: ConversationId,
         client_msg_id: String,

@@ -119,6 +119,8 @@ pub(crate) enum Call {
     Ping,
     /// A request about teams, members or usage (see `manage`).
     Manage(crate::manage::ManageRequest),
+    /// An invitation into a conversation, or its revocation (see `invite`).
+    Invite(crate::invite::InviteRequest),
 }
 
 impl Call {
@@ -158,6 +160,7 @@ impl Call {
             }),
             Call::Ping => ClientFrame::Ping(client::Ping { id }),
             Call::Manage(request) => request.into_frame(id),
+            Call::Invite(request) => request.into_frame(id),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::assign::{Assign, Unassign};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
+use crate::invite::{Invite, RevokeInvitation};
 use crate::manage::{
     AddMember, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole,
     UpdateContact, UpdateTeam, Usage,
@@ -63,6 +64,10 @@ pub enum ClientFrame {
     Assign(Assign),
     /// Removes an assignee from a conversation (`^unassign`, typed).
     Unassign(Unassign),
+    /// Invites someone by email into one conversation (`^invite`, typed).
+    Invite(Invite),
+    /// Takes an invitation back (the inviter, or a Manager of the team).
+    RevokeInvitation(RevokeInvitation),
 }
 
 impl ClientFrame {
@@ -92,6 +97,8 @@ impl ClientFrame {
             ClientFrame::UpdateContact(f) => Some(f.id),
             ClientFrame::Assign(f) => Some(f.id),
             ClientFrame::Unassign(f) => Some(f.id),
+            ClientFrame::Invite(f) => Some(f.id),
+            ClientFrame::RevokeInvitation(f) => Some(f.id),
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod codec;
 pub mod codes;
 pub mod command;
 pub mod ids;
+pub mod invite;
 pub mod manage;
 pub mod model;
 pub mod server;

@@ -6,6 +6,7 @@
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
+use crate::invite::{InvitationRevoked, Invited};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
 use crate::model::{ConversationInfo, GrantInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
 use serde::{Deserialize, Serialize};
@@ -127,6 +128,10 @@ pub enum Reply {
     /// A conversation's assignees after an `assign` or `unassign` (or the
     /// same command typed into a `send`).
     Assignees(Assignees),
+    /// An invitation was sent (`invite`, or `^invite` typed into a `send`).
+    Invited(Invited),
+    /// An invitation was revoked.
+    InvitationRevoked(InvitationRevoked),
 }
 
 /// The answer to `create_bot`.

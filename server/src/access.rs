@@ -68,8 +68,9 @@ pub enum Action {
     MarkRead,
     /// Edit the details of a conversation's contact.
     UpdateContact,
-    /// Carry out a `^command` in a conversation (`^assign`, `^unassign`):
-    /// the team's people only, not Restricted Members, not bots.
+    /// Carry out a `^command` in a conversation (`^invite`, `^assign`,
+    /// `^unassign`): the team's people only, not Restricted Members, not
+    /// bots.
     Command,
     /// Change a team's settings, members and roles.
     ManageTeam,

@@ -164,6 +164,8 @@ fn the_strategies_generate_every_variant() {
             "update_contact",
             "assign",
             "unassign",
+            "invite",
+            "revoke_invitation",
         ])
     );
     assert_eq!(
@@ -192,6 +194,8 @@ fn the_strategies_generate_every_variant() {
             "bots",
             "contact",
             "assignees",
+            "invited",
+            "invitation_revoked",
         ])
     );
     assert_eq!(

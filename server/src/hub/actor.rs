@@ -171,6 +171,9 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         }
         | HubCommand::Assign {
             outlet, request, ..
+        }
+        | HubCommand::SystemMessage {
+            outlet, request, ..
         } => (outlet, Some(request)),
         HubCommand::Unsubscribe { outlet, request } => (outlet, request),
     };
@@ -247,6 +250,13 @@ impl Hub<'_> {
                 conversation,
                 change,
             } => self.assign(outlet, request, conversation, change),
+            HubCommand::SystemMessage {
+                outlet,
+                request,
+                conversation,
+                body,
+                reply,
+            } => self.system_message(outlet, request, conversation, body, reply),
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");

@@ -16,6 +16,7 @@ mod assign;
 mod contacts;
 mod recent;
 mod replay;
+mod system;
 mod writes;
 
 use crate::access::Principal;
@@ -28,6 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Position};
+use switchboard_protocol::server::Reply;
 use tokio::sync::{mpsc, watch};
 
 /// What a session asks of a hub. Every command that carries a request id is
@@ -84,6 +86,16 @@ pub(crate) enum HubCommand {
         conversation: ConversationId,
         change: AssigneeChange,
     },
+    /// Append a system message recording an accepted command and answer
+    /// `request` with `reply` once it is durable (the session has checked
+    /// access and stored whatever else the command changed).
+    SystemMessage {
+        outlet: Outlet,
+        request: RequestId,
+        conversation: ConversationId,
+        body: String,
+        reply: Reply,
+    },
 }
 
 /// One change to a conversation's assignees, as the session resolved it.
@@ -118,7 +130,8 @@ impl HubCommand {
             | HubCommand::StartConversation { outlet, .. }
             | HubCommand::MarkRead { outlet, .. }
             | HubCommand::UpdateContact { outlet, .. }
-            | HubCommand::Assign { outlet, .. } => outlet.conn,
+            | HubCommand::Assign { outlet, .. }
+            | HubCommand::SystemMessage { outlet, .. } => outlet.conn,
         }
     }
 }

@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod concurrency;
 mod durability;
+mod invite;
 mod malformed;
 mod matrix;
 mod restricted;

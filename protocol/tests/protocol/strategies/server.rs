@@ -132,6 +132,16 @@ pub fn manage_reply() -> BoxedStrategy<Reply> {
             .prop_map(|(team, bots)| Reply::Bots(BotList { team, bots })),
         contact_updated().prop_map(Reply::Contact),
         assignees().prop_map(Reply::Assignees),
+        (conversation_id(), text(), user_id()).prop_map(|(conversation, email, user)| {
+            Reply::Invited(Invited {
+                conversation,
+                email,
+                user,
+            })
+        }),
+        (conversation_id(), user_id()).prop_map(|(conversation, user)| {
+            Reply::InvitationRevoked(InvitationRevoked { conversation, user })
+        }),
     ]
     .boxed()
 }
@@ -158,6 +168,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Bots(_) => "bots",
         Reply::Contact(_) => "contact",
         Reply::Assignees(_) => "assignees",
+        Reply::Invited(_) => "invited",
+        Reply::InvitationRevoked(_) => "invitation_revoked",
     }
 }
 

@@ -13,6 +13,7 @@ use switchboard_protocol::client::{
 };
 use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
+use switchboard_protocol::invite::Invite;
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
     SetRole, UpdateContact, UpdateTeam, Usage,
@@ -84,7 +85,8 @@ fn target(
         | Request::MarkRead
         | Request::UpdateContact
         | Request::Assign
-        | Request::Unassign => Target::Conversation(world.c),
+        | Request::Unassign
+        | Request::Invite => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
         _ => Target::Team(world.team_a),
@@ -210,6 +212,12 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             id,
             conversation: conversation(target),
             who: Who::Me,
+        }),
+        Request::Invite => ClientFrame::Invite(Invite {
+            id,
+            conversation: conversation(target),
+            email: format!("invitee-{n}@guest.test"),
+            note: None,
         }),
     }
 }
