@@ -142,12 +142,7 @@ impl Client {
         client_msg_id: impl Into<String>,
         body: impl Into<String>,
     ) -> Result<SendAck, Error> {
-        let message = Outgoing {
-            conversation,
-            client_msg_id: client_msg_id.into(),
-            body: body.into(),
-            as_contact: false,
-        };
+        let message = Outgoing::typed(conversation, client_msg_id.into(), body.into());
         match self.send_frame(message).await? {
             Reply::Sent(ack) => Ok(ack),
             other => Err(unexpected("sent", &other)),
@@ -183,19 +178,15 @@ impl Client {
     /// this `client_msg_id`, and returns what it produced: the
     /// conversation's assignees, for `^assign` and `^unassign`, the
     /// commands the server carries out today. A body that is no command,
-    /// or another command, fails (`send` is for messages).
+    /// or another command, fails (`send` is for messages;
+    /// [`Client::send_invite_command`] is for `^invite`).
     pub async fn send_command(
         &self,
         conversation: ConversationId,
         client_msg_id: impl Into<String>,
         body: impl Into<String>,
     ) -> Result<switchboard_protocol::assign::Assignees, Error> {
-        let message = Outgoing {
-            conversation,
-            client_msg_id: client_msg_id.into(),
-            body: body.into(),
-            as_contact: false,
-        };
+        let message = Outgoing::typed(conversation, client_msg_id.into(), body.into());
         match self.send_frame(message).await? {
             Reply::Assignees(current) => Ok(current),
             other => Err(unexpected("assignees", &other)),
@@ -203,7 +194,7 @@ impl Client {
     }
 
     /// One `send` frame, answered by whatever the server made of it.
-    async fn send_frame(&self, message: Outgoing) -> Result<Reply, Error> {
+    pub(crate) async fn send_frame(&self, message: Outgoing) -> Result<Reply, Error> {
         self.request(|reply| Command::Send { message, reply }).await
     }
 

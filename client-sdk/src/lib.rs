@@ -53,6 +53,7 @@ mod driver;
 mod error;
 mod events;
 mod inflight;
+mod invite;
 mod manage;
 mod request;
 mod shared;
@@ -70,6 +71,7 @@ pub use request::HistoryQuery;
 pub use switchboard_protocol as protocol;
 pub use switchboard_protocol::assign::Assignees;
 pub use switchboard_protocol::command::Assignee;
+pub use switchboard_protocol::invite::{InvitationRevoked, Invited};
 pub use switchboard_protocol::manage::{
     AccountInfo, BotInfo, BotScope, ContactUpdated, MemberInfo, UsageInfo,
 };

@@ -99,6 +99,18 @@ pub(crate) struct Outgoing {
     pub(crate) as_contact: bool,
 }
 
+impl Outgoing {
+    /// What the caller types, as themself.
+    pub(crate) fn typed(conversation: ConversationId, client_msg_id: String, body: String) -> Self {
+        Outgoing {
+            conversation,
+            client_msg_id,
+            body,
+            as_contact: false,
+        }
+    }
+}
+
 /// A request without state in the driver beyond its pending reply.
 #[derive(Debug, Clone)]
 pub(crate) enum Call {
@@ -134,6 +146,8 @@ pub(crate) enum Call {
     Next {
         team: TeamId,
     },
+    /// An invitation into a conversation, or its revocation (see `invite`).
+    Invite(crate::invite::InviteRequest),
 }
 
 impl Call {
@@ -182,6 +196,7 @@ impl Call {
                 limit: query.limit,
             }),
             Call::Next { team } => ClientFrame::Next(dashboard::Next { id, team }),
+            Call::Invite(request) => request.into_frame(id),
         }
     }
 }

@@ -7,6 +7,7 @@
 use crate::assign::{Assign, Unassign};
 use crate::dashboard::{Dashboard, Next};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
+use crate::invite::{Invite, RevokeInvitation};
 use crate::manage::{
     AddMember, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole,
     UpdateContact, UpdateTeam, Usage,
@@ -68,6 +69,10 @@ pub enum ClientFrame {
     Dashboard(Dashboard),
     /// The conversation that most needs the caller.
     Next(Next),
+    /// Invites someone by email into one conversation (`^invite`, typed).
+    Invite(Invite),
+    /// Takes an invitation back (the inviter, or a Manager of the team).
+    RevokeInvitation(RevokeInvitation),
 }
 
 impl ClientFrame {
@@ -99,6 +104,8 @@ impl ClientFrame {
             ClientFrame::Unassign(f) => Some(f.id),
             ClientFrame::Dashboard(f) => Some(f.id),
             ClientFrame::Next(f) => Some(f.id),
+            ClientFrame::Invite(f) => Some(f.id),
+            ClientFrame::RevokeInvitation(f) => Some(f.id),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod codes;
 pub mod command;
 pub mod dashboard;
 pub mod ids;
+pub mod invite;
 pub mod manage;
 pub mod model;
 pub mod server;

@@ -7,6 +7,7 @@ use crate::assign::Assignees;
 use crate::codes::ErrorCode;
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
+use crate::invite::{InvitationRevoked, Invited};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
 use crate::model::{ConversationInfo, GrantInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,10 @@ pub enum Reply {
     Dashboard(DashboardPage),
     /// The conversation `next` chose, if any.
     Next(NextConversation),
+    /// An invitation was sent (`invite`, or `^invite` typed into a `send`).
+    Invited(Invited),
+    /// An invitation was revoked.
+    InvitationRevoked(InvitationRevoked),
 }
 
 /// The answer to `create_bot`.

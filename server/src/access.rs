@@ -72,8 +72,9 @@ pub enum Action {
     /// channel (an SMS gateway), with the `read_write` scope, and no one
     /// else.
     RelayContact,
-    /// Carry out a `^command` in a conversation (`^assign`, `^unassign`):
-    /// the team's people only, not Restricted Members, not bots.
+    /// Carry out a `^command` in a conversation (`^invite`, `^assign`,
+    /// `^unassign`): the team's people only, not Restricted Members, not
+    /// bots.
     Command,
     /// Change a team's settings, members and roles.
     ManageTeam,

@@ -1,6 +1,7 @@
 //! Server configuration: where to listen, where the data lives, and the
 //! limits the server enforces and advertises in `welcome`.
 
+use crate::mail::SmtpConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,6 +24,9 @@ pub struct Config {
     pub hub_inbox: usize,
     /// How long a session token from sign-up or login stays valid.
     pub session_ttl: Duration,
+    /// The SMTP relay invitations are sent through; `None` keeps them in
+    /// the store's outbox (`switchboard admin outbox`).
+    pub smtp: Option<SmtpConfig>,
 }
 
 impl Config {
@@ -36,6 +40,7 @@ impl Config {
             hub_idle: Duration::from_secs(30),
             hub_inbox: 4096,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            smtp: None,
         }
     }
 }

@@ -2,8 +2,9 @@
 //! team they hold no role in. A grant is pending (invited), accepted or
 //! revoked; only an accepted one lets the user in (see `access`).
 //!
-//! The `^invite` command will create grants from chat; until then the
-//! tests and tools use [`set`] on a store and [`crate::Server::set_grant`]
+//! `^invite` creates pending grants from chat and `POST
+//! /api/invitations/accept` accepts them (see `session::invite`); tests and
+//! tools may also use [`set`] on a store and [`crate::Server::set_grant`]
 //! on a running server.
 //!
 //! Invariant: like every access change, a grant is written to the store
@@ -44,6 +45,7 @@ pub fn set(
         state,
         invited_by,
         at: now(),
+        invitation: None,
     };
     store.put_grant(&grant)?;
     Ok(grant)

@@ -1,8 +1,11 @@
 //! Outgoing mail: invitations today. Mail goes through the [`Mailer`]
-//! trait so that an SMTP sender can slot in later; the one implementation
-//! now is the [`Outbox`], which keeps every mail in the store's
-//! `mail_outbox` tree where an operator reads it with
+//! trait. With `--smtp-url` the server hands it to an SMTP relay
+//! ([`SmtpMailer`]); without, the [`Outbox`] keeps every mail in the
+//! store's `mail_outbox` tree where an operator reads it with
 //! `switchboard admin outbox` (and tests with `Store::mails`).
+//!
+//! [`Mailer::send`] may block (SMTP talks to the network): async code
+//! calls it through [`deliver`], on the blocking pool.
 //!
 //! A mail may carry a secret (an invitation's one-time token): it is never
 //! logged, only stored in the outbox for its recipient.
@@ -10,6 +13,10 @@
 use crate::store::{MailRecord, Store, StoreError};
 use crate::time::now;
 use std::sync::Arc;
+
+mod smtp;
+
+pub use smtp::{SmtpConfig, SmtpMailer};
 
 /// A plain-text mail.
 #[derive(Clone, PartialEq, Eq)]
@@ -38,12 +45,30 @@ pub enum MailError {
     /// The outbox could not store it.
     #[error("cannot queue the mail: {0}")]
     Store(#[from] StoreError),
+    /// The SMTP relay refused the mail or could not be reached.
+    #[error("cannot send the mail over SMTP: {0}")]
+    Smtp(String),
+    /// The mail settings are unusable (a bad `--smtp-url` or `--mail-from`).
+    #[error("bad mail settings: {0}")]
+    Config(String),
+    /// The blocking task sending the mail ended without an answer.
+    #[error("the mail task failed: {0}")]
+    Task(String),
 }
 
 /// Something that sends mail.
 pub trait Mailer: Send + Sync {
     /// Sends (or queues) one mail.
     fn send(&self, mail: Mail) -> Result<(), MailError>;
+}
+
+/// Sends one mail through `mailer` on the blocking pool, so that a slow
+/// SMTP relay never stalls the runtime.
+pub(crate) async fn deliver(mailer: &Arc<dyn Mailer>, mail: Mail) -> Result<(), MailError> {
+    let mailer = Arc::clone(mailer);
+    tokio::task::spawn_blocking(move || mailer.send(mail))
+        .await
+        .map_err(|e| MailError::Task(e.to_string()))?
 }
 
 /// A [`Mailer`] that keeps mail in the store's outbox, for when no SMTP

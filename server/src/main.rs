@@ -10,6 +10,7 @@ use std::time::Duration;
 use switchboard_protocol::ids::{AccountId, TeamId};
 use switchboard_protocol::model::Role;
 use switchboard_server::admin::{self, NewUser};
+use switchboard_server::mail::SmtpConfig;
 use switchboard_server::password::{self, Password};
 use switchboard_server::store::{SledStore, Store, TokenKind};
 use switchboard_server::{demo, Config, Server};
@@ -38,6 +39,18 @@ enum Command {
         /// Seed a demo account on first start and print tokens to log in with.
         #[arg(long, env = "SWITCHBOARD_DEMO")]
         demo: bool,
+        /// Send invitation mail through this SMTP relay (`smtp://host[:port]`,
+        /// plain SMTP, no TLS or login). Without it, mail stays in the outbox
+        /// (`switchboard admin outbox`).
+        #[arg(long, env = "SWITCHBOARD_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The sender of mail sent over SMTP.
+        #[arg(
+            long,
+            env = "SWITCHBOARD_MAIL_FROM",
+            default_value = "Switchboard <switchboard@localhost>"
+        )]
+        mail_from: String,
     },
     /// Administers a data folder (the server must not be running on it).
     Admin {
@@ -131,7 +144,19 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { listen, data, demo } => serve(listen, data, demo).await,
+        Command::Serve {
+            listen,
+            data,
+            demo,
+            smtp_url,
+            mail_from,
+        } => {
+            let mut config = Config::new(listen, &data);
+            config.smtp = smtp_url
+                .map(|url| SmtpConfig::parse(&url, &mail_from))
+                .transpose()?;
+            serve(config, demo).await
+        }
         Command::Admin { data, command } => {
             let store = open(&data)?;
             let result = run_admin(&store, command);
@@ -150,14 +175,15 @@ fn open(data: &Path) -> anyhow::Result<SledStore> {
     })
 }
 
-async fn serve(listen: SocketAddr, data: PathBuf, with_demo: bool) -> anyhow::Result<()> {
+async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    let data = config.data_dir.clone();
     let store = open(&data)?;
     let logins = if with_demo {
         demo::seed(&store).context("seeding the demo data")?
     } else {
         Vec::new()
     };
-    let server = Server::start_with_store(Config::new(listen, &data), Arc::new(store)).await?;
+    let server = Server::start_with_store(config, Arc::new(store)).await?;
     let addr = server.local_addr();
     // The first line on stdout is for scripts and tests to find the port.
     // A closed stdout must not stop the server, so write errors are ignored.

@@ -13,7 +13,7 @@ use crate::grants;
 use crate::http;
 use crate::hub::{HubContext, Registry};
 use crate::live::LiveConnections;
-use crate::mail::{Mailer, Outbox};
+use crate::mail::{MailError, Mailer, Outbox, SmtpMailer};
 use crate::store::{GrantRecord, GrantState, SledStore, Store, StoreError};
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
@@ -46,6 +46,9 @@ pub enum ServerError {
         /// What failed.
         source: std::io::Error,
     },
+    /// The SMTP settings could not be used.
+    #[error("cannot set up mail: {0}")]
+    Mail(MailError),
 }
 
 /// How many connections may wait to be accepted. The usual default of 128
@@ -123,6 +126,10 @@ impl Server {
             addr: config.listen,
             source,
         })?;
+        let mailer: Arc<dyn Mailer> = match &config.smtp {
+            Some(smtp) => Arc::new(SmtpMailer::new(smtp).map_err(ServerError::Mail)?),
+            None => Arc::new(Outbox::new(Arc::clone(&store))),
+        };
         let config = Arc::new(config);
         let (stop, stop_rx) = watch::channel(false);
         let (alive_tx, alive) = mpsc::channel(1);
@@ -141,7 +148,7 @@ impl Server {
             config,
             committer,
             live: LiveConnections::new(),
-            mailer: Arc::new(Outbox::new(Arc::clone(&store))),
+            mailer,
             stop: stop_rx.clone(),
             _alive: alive_tx,
             connections: AtomicU64::new(0),

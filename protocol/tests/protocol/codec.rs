@@ -167,6 +167,8 @@ fn the_strategies_generate_every_variant() {
             "unassign",
             "dashboard",
             "next",
+            "invite",
+            "revoke_invitation",
         ])
     );
     assert_eq!(
@@ -197,6 +199,8 @@ fn the_strategies_generate_every_variant() {
             "assignees",
             "dashboard",
             "next",
+            "invited",
+            "invitation_revoked",
         ])
     );
     assert_eq!(

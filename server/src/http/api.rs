@@ -1,6 +1,8 @@
 //! The JSON endpoints a browser app logs in with: `POST /api/signup`,
 //! `POST /api/login`, `POST /api/logout`, and `POST
-//! /api/invitations/accept` (an invited user chooses a password).
+//! /api/invitations/accept` (an invited user chooses a password, or an
+//! existing one logs in, and a conversation invitation's grant is
+//! accepted).
 //! PROTOCOL.md ("HTTP: sign-up, login, logout") is their contract.
 //!
 //! Invariants:
@@ -19,7 +21,7 @@ use crate::admin::{self, NewUser};
 use crate::auth::{self, issue_token};
 use crate::password::{self, Password};
 use crate::server::ServerState;
-use crate::store::{TokenKind, UserRecord};
+use crate::store::{GrantRecord, GrantState, TokenKind, UserRecord};
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::post;
@@ -204,35 +206,86 @@ async fn logout(
 }
 
 /// `POST /api/invitations/accept`: the one-time token of an invitation
-/// mail and the password the invited user chooses.
+/// mail and a password: the one the invited user chooses if they have none
+/// yet, else their own (an existing user logging in).
 #[derive(Debug, Deserialize)]
 struct AcceptInvitation {
     token: String,
     password: Password,
 }
 
-/// The answer to an invitation that is unknown, used or expired.
+/// The answer to an invitation that is unknown, used, revoked or expired.
 const BAD_INVITATION: &str = "unknown, used or expired invitation";
 
 async fn accept_invitation(
     State(state): State<Arc<ServerState>>,
     JsonBody(request): JsonBody<AcceptInvitation>,
 ) -> Result<Json<LoggedIn>, ApiError> {
-    // Checked before the invitation is used up: a password too short must
-    // not cost the user their invitation.
-    password::check(&request.password)?;
-    let hash = password::hash_blocking(request.password).await?;
     let store = state.store.as_ref();
-    let Some(invitation) = crate::invitation::take(store, request.token.trim())? else {
+    let token = request.token.trim();
+    // Taken at once, so that two accepts of one token cannot both win; put
+    // back if the password is what failed, so the user may try again.
+    let Some(invitation) = crate::invitation::take(store, token)? else {
         return Err(ApiError::Unauthorized(BAD_INVITATION));
     };
     let Some(mut user) = store.user(invitation.user)? else {
         return Err(ApiError::Unauthorized(BAD_INVITATION));
     };
-    user.password_hash = Some(hash);
+    // A conversation invitation accepts the pending grant it was issued
+    // for, and no other: revoking or inviting again deleted older tokens.
+    let grant = match invitation.conversation {
+        Some(conversation) => {
+            let grant = store
+                .grant(conversation, user.id)?
+                .filter(|g| {
+                    g.state == GrantState::Pending && g.invitation == Some(auth::hash(token))
+                })
+                .ok_or(ApiError::Unauthorized(BAD_INVITATION))?;
+            Some(grant)
+        }
+        None => None,
+    };
+    let password_ok = match user.password_hash.clone() {
+        // A new user chooses their password.
+        None => match password::check(&request.password) {
+            Ok(()) => {
+                user.password_hash = Some(password::hash_blocking(request.password).await?);
+                Ok(true)
+            }
+            Err(e) => Err(ApiError::from(e)),
+        },
+        // An existing one proves it is them, like a login.
+        Some(stored) => password::verify_blocking(request.password, Some(stored))
+            .await
+            .map_err(ApiError::from),
+    };
+    match password_ok {
+        Ok(true) => {}
+        refused => {
+            crate::invitation::put_back(store, token, &invitation)?;
+            refused?;
+            return Err(ApiError::Unauthorized(WRONG_CREDENTIALS));
+        }
+    }
     store.put_user(&user)?;
+    if let Some(grant) = grant {
+        store.put_grant(&GrantRecord {
+            state: GrantState::Accepted,
+            at: crate::time::now(),
+            invitation: None,
+            ..grant
+        })?;
+        // Stored first, closed second: their other connections reconnect
+        // and find the conversation in their welcome.
+        let closed =
+            state
+                .live
+                .close_user(user.id, close::ACCESS_CHANGED, "you joined a conversation");
+        tracing::info!(user = %user.id, conversation = %grant.conversation, closed, "conversation invitation accepted");
+    } else {
+        tracing::info!(user = %user.id, "invitation accepted");
+    }
     let token = start_session(&state, user.id).await?;
-    tracing::info!(user = %user.id, "invitation accepted");
     Ok(Json(LoggedIn {
         token,
         user: user_info(&user),

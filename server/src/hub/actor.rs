@@ -181,6 +181,9 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         }
         | HubCommand::Next {
             outlet, request, ..
+        }
+        | HubCommand::SystemMessage {
+            outlet, request, ..
         } => (outlet, Some(request)),
         HubCommand::Unsubscribe { outlet, request } => (outlet, request),
     };
@@ -265,6 +268,13 @@ impl Hub<'_> {
                 request,
                 user,
             } => self.next(outlet, request, user),
+            HubCommand::SystemMessage {
+                outlet,
+                request,
+                conversation,
+                body,
+                reply,
+            } => self.system_message(outlet, request, conversation, body, reply),
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");

@@ -18,6 +18,7 @@ mod contacts;
 mod dashboard;
 mod recent;
 mod replay;
+mod system;
 mod writes;
 
 use crate::access::Principal;
@@ -30,6 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Position, Sender};
+use switchboard_protocol::server::Reply;
 
 pub(crate) use board::BoardQuery;
 use tokio::sync::{mpsc, watch};
@@ -103,6 +105,16 @@ pub(crate) enum HubCommand {
         request: RequestId,
         user: UserId,
     },
+    /// Append a system message recording an accepted command and answer
+    /// `request` with `reply` once it is durable (the session has checked
+    /// access and stored whatever else the command changed).
+    SystemMessage {
+        outlet: Outlet,
+        request: RequestId,
+        conversation: ConversationId,
+        body: String,
+        reply: Reply,
+    },
 }
 
 /// One change to a conversation's assignees, as the session resolved it.
@@ -140,6 +152,7 @@ impl HubCommand {
             | HubCommand::Assign { outlet, .. }
             | HubCommand::Dashboard { outlet, .. }
             | HubCommand::Next { outlet, .. } => outlet.conn,
+            HubCommand::SystemMessage { outlet, .. } => outlet.conn,
         }
     }
 }

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::ids::{Millis, UserId};
-use switchboard_protocol::model::Role;
+use switchboard_protocol::model::{Role, SenderKind};
 use switchboard_protocol::server::{Event, Reply, Resume};
 use switchboard_protocol::ServerFrame;
 
@@ -286,4 +286,51 @@ async fn an_idle_hub_stops_and_its_successor_continues_the_seqs_and_offsets() {
     };
     assert!(retry.duplicate, "idempotency outlives the hub");
     assert_eq!(retry.seq, first.seq);
+}
+
+#[tokio::test]
+async fn a_system_message_takes_the_next_seq_and_is_answered_and_fanned_out_after_the_flush() {
+    let f = fixture();
+    let (writer, mut writer_rx) = outlet(1, 64);
+    let conversation = f.conversation(&writer, &mut writer_rx).await;
+    let (reader, mut reader_rx) = outlet(2, 64);
+    let command = HubCommand::Subscribe {
+        outlet: reader.clone(),
+        principal: Arc::clone(&f.principal),
+        request: RequestId(9),
+        after: None,
+    };
+    f.registry.dispatch(TEAM, command).await.unwrap();
+    assert!(matches!(
+        result(next(&mut reader_rx).await),
+        Reply::Subscribed(_)
+    ));
+    f.send(&writer, &mut writer_rx, conversation, "m0").await;
+
+    let command = HubCommand::SystemMessage {
+        outlet: writer.clone(),
+        request: RequestId(3),
+        conversation,
+        body: "Maya invited sam@example.com".into(),
+        reply: Reply::Pong,
+    };
+    f.registry.dispatch(TEAM, command).await.unwrap();
+    assert_eq!(result(next(&mut writer_rx).await), Reply::Pong);
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let ServerFrame::Event(e) = next(&mut reader_rx).await else {
+            panic!()
+        };
+        let Event::Message(message) = e.event else {
+            panic!()
+        };
+        seen.push((e.offset.0, message));
+    }
+    let (offset, system) = &seen[1];
+    assert_eq!((*offset, system.seq), (3, Seq(2)));
+    assert_eq!(system.sender.kind, SenderKind::System);
+    assert_eq!(system.client_msg_id, None);
+    assert_eq!(system.body, "Maya invited sam@example.com");
+    let stored = f.registry.context.store.message(conversation, Seq(2));
+    assert_eq!(stored.unwrap().as_ref(), Some(system));
 }

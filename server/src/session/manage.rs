@@ -323,7 +323,7 @@ impl Session {
         if invited {
             let token = invitation::issue(store, user.id, team.id)?;
             let mail = invitation::mail(&user.email, &team.name, &token);
-            if let Err(e) = self.state.mailer.send(mail) {
+            if let Err(e) = crate::mail::deliver(&self.state.mailer, mail).await {
                 tracing::error!(error = %e, user = %user.id, "cannot send an invitation");
                 return Err(Refusal::new(
                     ErrorCode::Internal,

@@ -7,7 +7,7 @@
 //! `not_found`, the same as for things that do not exist; a caller who
 //! may read the thing but not do this to it (a read-only bot sending) gets
 //! `forbidden`. Managing teams, members and roles is in [`manage`], bots
-//! in [`bots`].
+//! in [`bots`], invitations into a conversation in [`invite`].
 
 use crate::access::{Action, Principal, Resource};
 use crate::hub::HubCommand;
@@ -29,6 +29,7 @@ mod assign;
 mod bots;
 mod contacts;
 mod dashboard;
+mod invite;
 mod manage;
 
 /// Longest `client_msg_id`, in bytes.
@@ -112,6 +113,10 @@ impl Session {
             ClientFrame::Unassign(u) => self.assign(id, u.conversation, u.who.into(), false).await,
             ClientFrame::Dashboard(d) => self.dashboard(id, d).await,
             ClientFrame::Next(n) => self.next(id, n.team).await,
+            ClientFrame::Invite(i) => self.invite(id, i.conversation, &i.email, i.note).await,
+            ClientFrame::RevokeInvitation(r) => {
+                self.revoke_invitation(id, r.conversation, r.user).await
+            }
         };
         match outcome {
             Ok(Some(result)) => {
@@ -250,6 +255,10 @@ impl Session {
             }
             Input::Command(Ok(Command::Unassign { who })) => {
                 return self.assign(request, conversation.id, who, false).await;
+            }
+            // Answered like the typed frame (an `invited` result).
+            Input::Command(Ok(Command::Invite { email, note })) => {
+                return self.invite(request, conversation.id, &email, note).await;
             }
             Input::Command(Ok(command)) => {
                 return Err(Refusal::new(

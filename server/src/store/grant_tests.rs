@@ -14,6 +14,7 @@ fn grant(conversation: u64, user: u64, state: GrantState) -> GrantRecord {
         state,
         invited_by: UserId(1),
         at: Millis(5),
+        invitation: None,
     }
 }
 
@@ -73,4 +74,61 @@ fn sled_keeps_grants_across_a_reopen() {
         store.user_grants(UserId(2)).unwrap(),
         vec![grant(10, 2, GrantState::Accepted)]
     );
+}
+
+#[test]
+fn a_pending_grant_keeps_its_invitation_hash_and_old_records_read_without_one() {
+    for (store, _dir) in stores() {
+        let pending = GrantRecord {
+            invitation: Some([9; 32]),
+            ..grant(10, 2, GrantState::Pending)
+        };
+        store.put_grant(&pending).unwrap();
+        assert_eq!(
+            store.grant(ConversationId(10), UserId(2)).unwrap(),
+            Some(pending.clone())
+        );
+        assert_eq!(store.user_grants(UserId(2)).unwrap(), vec![pending]);
+    }
+    // A grant stored before invitations were tracked has no such field.
+    #[derive(serde::Serialize)]
+    struct OldGrant {
+        conversation: ConversationId,
+        team: TeamId,
+        user: UserId,
+        state: GrantState,
+        invited_by: UserId,
+        at: Millis,
+    }
+    let old = records::to_bytes(&OldGrant {
+        conversation: ConversationId(10),
+        team: TeamId(7),
+        user: UserId(2),
+        state: GrantState::Accepted,
+        invited_by: UserId(1),
+        at: Millis(5),
+    });
+    let read: GrantRecord = records::from_bytes("grant", &old).unwrap();
+    assert_eq!(read, grant(10, 2, GrantState::Accepted));
+}
+
+#[test]
+fn a_team_invitation_stored_before_conversation_invitations_still_reads() {
+    #[derive(serde::Serialize)]
+    struct OldInvitation {
+        user: UserId,
+        team: TeamId,
+        created_at: Millis,
+        expires_at: Millis,
+    }
+    let old = records::to_bytes(&OldInvitation {
+        user: UserId(5),
+        team: TeamId(6),
+        created_at: Millis(1),
+        expires_at: Millis(2),
+    });
+    let read: InvitationRecord = records::from_bytes("invitation", &old).unwrap();
+    assert_eq!(read.conversation, None, "a team invitation");
+    assert_eq!((read.invited_by, read.note), (None, None));
+    assert_eq!((read.user, read.team), (UserId(5), TeamId(6)));
 }

@@ -180,18 +180,30 @@ impl BotRecord {
     }
 }
 
-/// An invitation to set a password, stored under the SHA-256 of its
-/// one-time token (never the token).
+/// An invitation, stored under the SHA-256 of its one-time token (never
+/// the token): to a team (`add_member` of an unknown email: the user sets
+/// a password) or, with `conversation`, to one conversation (`^invite`:
+/// accepting turns the user's pending grant there into an accepted one).
+/// Records from before `^invite` read as team invitations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationRecord {
-    /// The invited user (created without a password).
+    /// The invited user (a new one has no password yet).
     pub user: UserId,
-    /// The team they were added to.
+    /// The team they were added to, or whose conversation they are invited to.
     pub team: TeamId,
     /// When it was made.
     pub created_at: Millis,
     /// When it stops working.
     pub expires_at: Millis,
+    /// The conversation of an `^invite`; `None` for a team invitation.
+    #[serde(default)]
+    pub conversation: Option<ConversationId>,
+    /// Who sent an `^invite`.
+    #[serde(default)]
+    pub invited_by: Option<UserId>,
+    /// The inviter's note, if they wrote one.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// A mail waiting in the outbox.
@@ -248,6 +260,12 @@ pub struct GrantRecord {
     pub invited_by: UserId,
     /// When it last changed.
     pub at: Millis,
+    /// While pending, the SHA-256 of the invitation token that accepts it
+    /// (the key of its `InvitationRecord`), so that revoking or re-inviting
+    /// can delete that token. `None` once accepted or revoked, and for
+    /// grants made without an invitation (records from before `^invite`).
+    #[serde(default)]
+    pub invitation: Option<[u8; 32]>,
 }
 
 /// A contact of a team.

@@ -11,6 +11,7 @@ mod commands;
 mod concurrency;
 mod dashboard;
 mod durability;
+mod invite;
 mod malformed;
 mod matrix;
 mod restricted;

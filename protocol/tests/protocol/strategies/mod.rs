@@ -12,6 +12,7 @@ use switchboard_protocol::client::{
     Conversations, Hello, History, MarkRead, Ping, SendMessage, StartConversation, Subscribe,
     Unsubscribe,
 };
+use switchboard_protocol::invite::{InvitationRevoked, Invite, Invited, RevokeInvitation};
 use switchboard_protocol::manage::{
     AccountInfo, AddMember, BotInfo, BotScope, Bots, ContactUpdated, CreateBot, CreateTeam,
     MemberInfo, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole, UpdateContact, UpdateTeam,

@@ -133,6 +133,16 @@ pub fn manage_reply() -> BoxedStrategy<Reply> {
         contact_updated().prop_map(Reply::Contact),
         assignees().prop_map(Reply::Assignees),
         dashboard_reply(),
+        (conversation_id(), text(), user_id()).prop_map(|(conversation, email, user)| {
+            Reply::Invited(Invited {
+                conversation,
+                email,
+                user,
+            })
+        }),
+        (conversation_id(), user_id()).prop_map(|(conversation, user)| {
+            Reply::InvitationRevoked(InvitationRevoked { conversation, user })
+        }),
     ]
     .boxed()
 }
@@ -161,6 +171,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Assignees(_) => "assignees",
         Reply::Dashboard(_) => "dashboard",
         Reply::Next(_) => "next",
+        Reply::Invited(_) => "invited",
+        Reply::InvitationRevoked(_) => "invitation_revoked",
     }
 }
 

@@ -122,10 +122,28 @@ fn invitations_are_taken_once_and_mails_queue_in_order() {
             team: TeamId(6),
             created_at: Millis(1),
             expires_at: Millis(2),
+            conversation: None,
+            invited_by: None,
+            note: None,
         };
         store.put_invitation(&[7; 32], &invitation).unwrap();
         assert_eq!(store.take_invitation(&[7; 32]).unwrap(), Some(invitation));
         assert_eq!(store.take_invitation(&[7; 32]).unwrap(), None);
+        let to_conversation = InvitationRecord {
+            user: UserId(5),
+            team: TeamId(6),
+            created_at: Millis(1),
+            expires_at: Millis(2),
+            conversation: Some(ConversationId(8)),
+            invited_by: Some(UserId(4)),
+            note: Some("the contract".into()),
+        };
+        store.put_invitation(&[8; 32], &to_conversation).unwrap();
+        assert_eq!(
+            store.take_invitation(&[8; 32]).unwrap(),
+            Some(to_conversation),
+            "a conversation invitation keeps its conversation, inviter and note"
+        );
         for id in [3, 1, 2] {
             store
                 .put_mail(&MailRecord {

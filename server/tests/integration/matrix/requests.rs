@@ -14,6 +14,7 @@ use switchboard_protocol::client::{
 use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::dashboard::{Dashboard, Next, View};
 use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
+use switchboard_protocol::invite::Invite;
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
     SetRole, UpdateContact, UpdateTeam, Usage,
@@ -85,7 +86,8 @@ fn target(
         | Request::MarkRead
         | Request::UpdateContact
         | Request::Assign
-        | Request::Unassign => Target::Conversation(world.c),
+        | Request::Unassign
+        | Request::Invite => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
         _ => Target::Team(world.team_a),
@@ -224,6 +226,12 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
         Request::Next => ClientFrame::Next(Next {
             id,
             team: team(target),
+        }),
+        Request::Invite => ClientFrame::Invite(Invite {
+            id,
+            conversation: conversation(target),
+            email: format!("invitee-{n}@guest.test"),
+            note: None,
         }),
     }
 }

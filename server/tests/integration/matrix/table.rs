@@ -103,6 +103,8 @@ pub enum Request {
     Dashboard,
     /// `next` in team A.
     Next,
+    /// `invite` of a throwaway email into C.
+    Invite,
 }
 
 /// What a request must get.
@@ -125,7 +127,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 22] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 23] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -149,6 +151,7 @@ pub const REQUESTS: [(Request, [Expect; 12]); 22] = [
     (Request::Unassign,          [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Dashboard,         [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Next,              [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::Invite,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
 ];
 
 /// Where an event happens.

@@ -1,0 +1,125 @@
+//! Typed requests for inviting someone into one conversation (`^invite`)
+//! and revoking the invitation.
+//!
+//! The invitee accepts over HTTP (`POST /api/invitations/accept` with the
+//! mailed token and a password, see PROTOCOL.md); from then on they
+//! connect with the session token that returns and see that conversation
+//! alone.
+
+use crate::client::{unexpected, Client};
+use crate::error::Error;
+use crate::request::{Call, Outgoing};
+use switchboard_protocol::client::ClientFrame;
+use switchboard_protocol::invite::{self, InvitationRevoked, Invited};
+use switchboard_protocol::server::Reply;
+use switchboard_protocol::{ConversationId, RequestId, UserId};
+
+/// An invitation request, without its id.
+#[derive(Debug, Clone)]
+pub(crate) enum InviteRequest {
+    Invite {
+        conversation: ConversationId,
+        email: String,
+        note: Option<String>,
+    },
+    Revoke {
+        conversation: ConversationId,
+        user: UserId,
+    },
+}
+
+impl InviteRequest {
+    /// The frame that carries this request under `id`.
+    pub(crate) fn into_frame(self, id: RequestId) -> ClientFrame {
+        match self {
+            InviteRequest::Invite {
+                conversation,
+                email,
+                note,
+            } => ClientFrame::Invite(invite::Invite {
+                id,
+                conversation,
+                email,
+                note,
+            }),
+            InviteRequest::Revoke { conversation, user } => {
+                ClientFrame::RevokeInvitation(invite::RevokeInvitation {
+                    id,
+                    conversation,
+                    user,
+                })
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Invites someone by email into this conversation alone (`^invite
+    /// EMAIL [note]`; the team's Managers, Members and the account's owner).
+    ///
+    /// An unknown email gets a new user without a password; either way the
+    /// invitee is mailed a one-time token, and inviting a pending invitee
+    /// again replaces it. Everyone who may read the conversation sees a
+    /// system message saying so. Refused with `bad_command` for an invalid
+    /// email, a member of the team (assign them instead) or someone already
+    /// in the conversation; with `forbidden` for a Restricted Member or a bot.
+    pub async fn invite(
+        &self,
+        conversation: ConversationId,
+        email: impl Into<String>,
+        note: Option<String>,
+    ) -> Result<Invited, Error> {
+        let request = InviteRequest::Invite {
+            conversation,
+            email: email.into(),
+            note,
+        };
+        match self.call(Call::Invite(request)).await? {
+            Reply::Invited(invited) => Ok(invited),
+            other => Err(unexpected("invited", &other)),
+        }
+    }
+
+    /// Sends `^invite EMAIL [note]` typed as text, as a `send` with this
+    /// `client_msg_id`, and returns the invitation like [`Client::invite`].
+    /// A body that is no `^invite` fails (`send` is for messages,
+    /// [`Client::send_command`] for `^assign`). Nothing is stored under
+    /// `client_msg_id`: if the connection drops before the answer, the
+    /// client sends it again and a pending invitee is mailed a new token
+    /// (the earlier one stops working).
+    pub async fn send_invite_command(
+        &self,
+        conversation: ConversationId,
+        client_msg_id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Result<Invited, Error> {
+        let reply = self
+            .send_frame(Outgoing::typed(
+                conversation,
+                client_msg_id.into(),
+                body.into(),
+            ))
+            .await?;
+        match reply {
+            Reply::Invited(invited) => Ok(invited),
+            other => Err(unexpected("invited", &other)),
+        }
+    }
+
+    /// Revokes `user`'s invitation into the conversation, pending or
+    /// accepted (the inviter, or a Manager of the team). A pending token
+    /// stops working; an accepted invitee's connections are closed with
+    /// 4009 and reconnect without the conversation. A system message
+    /// records it. Revoking twice changes nothing the second time.
+    pub async fn revoke_invitation(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<InvitationRevoked, Error> {
+        let request = InviteRequest::Revoke { conversation, user };
+        match self.call(Call::Invite(request)).await? {
+            Reply::InvitationRevoked(revoked) => Ok(revoked),
+            other => Err(unexpected("invitation_revoked", &other)),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The typed frames of `^invite` and of revoking an invitation.
+//!
+//! `invite` is the same command as `^invite EMAIL [note]` typed into a
+//! `send`, without the parsing; both answer an `invited` result once the
+//! invitation and the system message recording it are durable. The invitee
+//! accepts over HTTP (`POST /api/invitations/accept`), never on a socket.
+//! `revoke_invitation` takes a pending or accepted invitation back and
+//! answers `invitation_revoked`.
+
+use crate::ids::{ConversationId, RequestId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// Invites someone by email into one conversation (`^invite EMAIL [note]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    /// The request id.
+    pub id: RequestId,
+    /// The conversation the invitee will be let into, and only that one.
+    pub conversation: ConversationId,
+    /// The invitee's email address.
+    pub email: String,
+    /// A note for the invitee, quoted in the mail and the system message.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Takes an invitation back: the user loses access to the conversation at
+/// once, and a pending invitation's token stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeInvitation {
+    /// The request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The invited user (the `user` of the `invited` result).
+    pub user: UserId,
+}
+
+/// The answer to `invite` (or `^invite` typed into a `send`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invited {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The invitee's email address, as stored.
+    pub email: String,
+    /// The invitee's user id (created without a password if the email was
+    /// unknown).
+    pub user: UserId,
+}
+
+/// The answer to `revoke_invitation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRevoked {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The user whose invitation was revoked.
+    pub user: UserId,
+}

@@ -1,0 +1,77 @@
+//! System messages: the timeline's record of an accepted command
+//! (`^invite`, revoking an invitation), written by the hub like any
+//! message (the conversation's next seq, the team's next offset, one
+//! atomic log entry) under the system sender. The command's reply is
+//! answered, and the message fanned out to every connection entitled to
+//! the conversation, only after the group commit that makes it durable.
+//!
+//! What the command changed outside the timeline (grants, invitations) the
+//! session has written before it hands the message over: the reply never
+//! announces a change that is not stored.
+
+use super::actor::{error_frame, result_frame, Hub};
+use crate::outlet::Outlet;
+use crate::store::{Entry, StoreError};
+use crate::time::now;
+use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::model::{Message, Sender, SenderKind};
+use switchboard_protocol::server::{Event, Reply};
+use switchboard_protocol::ErrorCode;
+
+/// The name system messages are shown under.
+pub(super) const SYSTEM_NAME: &str = "Switchboard";
+
+/// The author of every system message.
+pub(super) fn system_sender() -> Sender {
+    Sender {
+        kind: SenderKind::System,
+        id: 0,
+        name: SYSTEM_NAME.to_string(),
+    }
+}
+
+impl Hub<'_> {
+    /// Appends a system message saying `body` to `conversation` (of this
+    /// team, as the session checked), then answers `request` with `reply`
+    /// behind the flush that covers the message.
+    pub(super) fn system_message(
+        &mut self,
+        outlet: Outlet,
+        request: RequestId,
+        conversation: ConversationId,
+        body: String,
+        reply: Reply,
+    ) -> Result<(), StoreError> {
+        let seq = self.last_seq(conversation)?.next();
+        let offset = self.head.next();
+        let message = Message {
+            conversation,
+            seq,
+            offset,
+            sender: system_sender(),
+            body,
+            client_msg_id: None,
+            at: now(),
+            status: None,
+        };
+        let entry = Entry::Message {
+            message: &message,
+            idempotency: None,
+        };
+        if let Err(e) = self.registry.context.store.commit(self.team, offset, entry) {
+            outlet.send(&error_frame(
+                request,
+                ErrorCode::Internal,
+                "could not record the change in the conversation",
+            ));
+            return Err(e);
+        }
+        self.head = offset;
+        self.seqs.insert(conversation, seq);
+        self.wait_for_flush(
+            Some((outlet, result_frame(request, reply))),
+            Some(Event::Message(message)),
+        );
+        Ok(())
+    }
+}
