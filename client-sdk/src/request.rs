@@ -119,6 +119,8 @@ pub(crate) enum Call {
     Ping,
     /// A request about teams, members or usage (see `manage`).
     Manage(crate::manage::ManageRequest),
+    /// A typing, view or presence request (see `presence`).
+    Signal(crate::presence::SignalRequest),
 }
 
 impl Call {
@@ -158,6 +160,7 @@ impl Call {
             }),
             Call::Ping => ClientFrame::Ping(client::Ping { id }),
             Call::Manage(request) => request.into_frame(id),
+            Call::Signal(request) => request.into_frame(id),
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::manage::{
     UpdateContact, UpdateTeam, Usage,
 };
 use crate::model::{NewContact, Position};
+use crate::presence::{PresenceRequest, Typing, View};
 use serde::{Deserialize, Serialize};
 
 /// Every frame a client may send, tagged by `type`.
@@ -63,6 +64,12 @@ pub enum ClientFrame {
     Assign(Assign),
     /// Removes an assignee from a conversation (`^unassign`, typed).
     Unassign(Unassign),
+    /// The caller is typing in a conversation (an ephemeral signal).
+    Typing(Typing),
+    /// This connection has a conversation open, or none.
+    View(View),
+    /// Reads a team's presence: who is online, viewing, typing.
+    Presence(PresenceRequest),
 }
 
 impl ClientFrame {
@@ -92,6 +99,9 @@ impl ClientFrame {
             ClientFrame::UpdateContact(f) => Some(f.id),
             ClientFrame::Assign(f) => Some(f.id),
             ClientFrame::Unassign(f) => Some(f.id),
+            ClientFrame::Typing(f) => Some(f.id),
+            ClientFrame::View(f) => Some(f.id),
+            ClientFrame::Presence(f) => Some(f.id),
         }
     }
 }

@@ -23,6 +23,11 @@ pub struct Config {
     pub hub_inbox: usize,
     /// How long a session token from sign-up or login stays valid.
     pub session_ttl: Duration,
+    /// How long a user stays online after their last connection to a team
+    /// went, so that a quick reconnect shows no flicker.
+    pub presence_grace: Duration,
+    /// How long a `typing` lasts without a repeat before it ends by itself.
+    pub typing_expiry: Duration,
 }
 
 impl Config {
@@ -36,6 +41,8 @@ impl Config {
             hub_idle: Duration::from_secs(30),
             hub_inbox: 4096,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            presence_grace: Duration::from_secs(5),
+            typing_expiry: Duration::from_secs(6),
         }
     }
 }

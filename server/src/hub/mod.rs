@@ -6,16 +6,22 @@
 //! and stops; a per-team lease makes a new hub for that team wait until the
 //! old one has finished its last write, so two writers never overlap.
 //!
-//! The hub's inputs are commands from sessions ([`HubCommand`]) and flush
-//! completions from the group committer; its outputs go to connections'
-//! outlets. That seam is where a second backend (a broker carrying events
+//! The hub's inputs are commands from sessions ([`HubCommand`]), flush
+//! completions from the group committer and the expiry of its ephemeral
+//! state (presence grace, typing); its outputs go to connections' outlets.
+//! Ephemeral signals (presence, typing, viewing) never touch the store nor
+//! the stream's offsets: see `presence` and `signals`.
+//!
+//! That seam is where a second backend (a broker carrying events
 //! between servers) would attach without touching sessions or the protocol.
 
 mod actor;
 mod assign;
 mod contacts;
+mod presence;
 mod recent;
 mod replay;
+mod signals;
 mod writes;
 
 use crate::access::Principal;
@@ -84,6 +90,28 @@ pub(crate) enum HubCommand {
         conversation: ConversationId,
         change: AssigneeChange,
     },
+    /// Note that the user is typing in a conversation (the session has
+    /// checked they may read it).
+    Typing {
+        outlet: Outlet,
+        principal: Arc<Principal>,
+        request: RequestId,
+        conversation: ConversationId,
+    },
+    /// Set the conversation this connection has open, or none (the session
+    /// has checked they may read it); answer `request` if given.
+    View {
+        outlet: Outlet,
+        principal: Arc<Principal>,
+        request: Option<RequestId>,
+        conversation: Option<ConversationId>,
+    },
+    /// Answer with the team's presence, as this principal may see it.
+    Presence {
+        outlet: Outlet,
+        principal: Arc<Principal>,
+        request: RequestId,
+    },
 }
 
 /// One change to a conversation's assignees, as the session resolved it.
@@ -118,7 +146,10 @@ impl HubCommand {
             | HubCommand::StartConversation { outlet, .. }
             | HubCommand::MarkRead { outlet, .. }
             | HubCommand::UpdateContact { outlet, .. }
-            | HubCommand::Assign { outlet, .. } => outlet.conn,
+            | HubCommand::Assign { outlet, .. }
+            | HubCommand::Typing { outlet, .. }
+            | HubCommand::View { outlet, .. }
+            | HubCommand::Presence { outlet, .. } => outlet.conn,
         }
     }
 }

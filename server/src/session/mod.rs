@@ -28,6 +28,7 @@ mod assign;
 mod bots;
 mod contacts;
 mod manage;
+mod presence;
 
 /// Longest `client_msg_id`, in bytes.
 const MAX_CLIENT_MSG_ID: usize = 64;
@@ -63,6 +64,8 @@ pub(crate) struct Session {
     principal: Arc<Principal>,
     outlet: Outlet,
     subscribed: HashSet<TeamId>,
+    /// The conversation this connection has open (see `presence`).
+    viewing: Option<(TeamId, ConversationId)>,
 }
 
 impl Session {
@@ -72,6 +75,7 @@ impl Session {
             principal: Arc::new(principal),
             outlet,
             subscribed: HashSet::new(),
+            viewing: None,
         }
     }
 
@@ -108,6 +112,9 @@ impl Session {
             ClientFrame::UpdateContact(u) => self.update_contact(id, u).await,
             ClientFrame::Assign(a) => self.assign(id, a.conversation, a.who.into(), true).await,
             ClientFrame::Unassign(u) => self.assign(id, u.conversation, u.who.into(), false).await,
+            ClientFrame::Typing(t) => self.typing(id, t.conversation).await,
+            ClientFrame::View(v) => self.view(id, v.conversation).await,
+            ClientFrame::Presence(p) => self.presence(id, p.team).await,
         };
         match outcome {
             Ok(Some(result)) => {
@@ -121,7 +128,11 @@ impl Session {
     }
 
     /// Tells the hubs this connection is gone.
-    pub(crate) fn close(self) {
+    pub(crate) fn close(mut self) {
+        // The team of the open conversation too, subscribed there or not.
+        if let Some((team, _)) = self.viewing {
+            self.subscribed.insert(team);
+        }
         for team in self.subscribed {
             self.state.registry.disconnect(team, self.outlet.clone());
         }
@@ -200,6 +211,10 @@ impl Session {
     ) -> Result<Option<Reply>, Refusal> {
         self.team_for(Action::Subscribe, team)?;
         self.subscribed.remove(&team);
+        // The hub forgets this connection's view in the team with it.
+        if self.viewing.is_some_and(|(viewed, _)| viewed == team) {
+            self.viewing = None;
+        }
         let command = HubCommand::Unsubscribe {
             outlet: self.outlet.clone(),
             request: Some(request),

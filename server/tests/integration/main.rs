@@ -12,6 +12,7 @@ mod concurrency;
 mod durability;
 mod malformed;
 mod matrix;
+mod presence;
 mod restricted;
 mod resume;
 mod secrets;

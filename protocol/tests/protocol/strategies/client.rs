@@ -61,6 +61,7 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
         }),
         request_id().prop_map(|id| ClientFrame::Ping(Ping { id })),
         manage_frame(),
+        presence_frame(),
     ]
     .boxed()
 }
@@ -200,5 +201,8 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::UpdateContact(_) => "update_contact",
         ClientFrame::Assign(_) => "assign",
         ClientFrame::Unassign(_) => "unassign",
+        ClientFrame::Typing(_) => "typing",
+        ClientFrame::View(_) => "view",
+        ClientFrame::Presence(_) => "presence",
     }
 }

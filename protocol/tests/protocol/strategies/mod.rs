@@ -272,7 +272,9 @@ prop_compose! {
 }
 
 mod client;
+mod presence;
 mod server;
 
 pub use client::*;
+pub use presence::*;
 pub use server::*;

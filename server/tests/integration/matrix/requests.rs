@@ -18,6 +18,7 @@ use switchboard_protocol::manage::{
     SetRole, UpdateContact, UpdateTeam, Usage,
 };
 use switchboard_protocol::model::{NewContact, Role};
+use switchboard_protocol::presence::{PresenceRequest, Typing, View};
 use switchboard_protocol::server::ServerFrame;
 use switchboard_protocol::{close, ErrorCode, PROTOCOL_VERSION};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -84,7 +85,9 @@ fn target(
         | Request::MarkRead
         | Request::UpdateContact
         | Request::Assign
-        | Request::Unassign => Target::Conversation(world.c),
+        | Request::Unassign
+        | Request::Typing
+        | Request::View => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
         _ => Target::Team(world.team_a),
@@ -210,6 +213,18 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             id,
             conversation: conversation(target),
             who: Who::Me,
+        }),
+        Request::Typing => ClientFrame::Typing(Typing {
+            id,
+            conversation: conversation(target),
+        }),
+        Request::View => ClientFrame::View(View {
+            id,
+            conversation: Some(conversation(target)),
+        }),
+        Request::Presence => ClientFrame::Presence(PresenceRequest {
+            id,
+            team: team(target),
         }),
     }
 }
