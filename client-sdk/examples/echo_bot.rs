@@ -81,6 +81,8 @@ async fn main() -> anyhow::Result<()> {
             ClientEvent::Closed { code, reason } => {
                 println!("closed ({code:?}: {reason})");
             }
+            // Presence, typing and viewing: nothing for an echo bot to do.
+            ClientEvent::Signal(_) => {}
         }
     }
     Ok(())

@@ -134,5 +134,6 @@ pub(crate) fn frame_kind(frame: &ServerFrame) -> &'static str {
         ServerFrame::Result(_) => "result",
         ServerFrame::Error(_) => "error",
         ServerFrame::Event(_) => "event",
+        ServerFrame::Signal(_) => "signal",
     }
 }

@@ -18,6 +18,7 @@
 use futures::Stream;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use switchboard_protocol::presence::SignalFrame;
 use switchboard_protocol::server::{EventFrame, Resume, Welcome};
 use switchboard_protocol::TeamId;
 use tokio::sync::mpsc;
@@ -59,6 +60,13 @@ pub enum ClientEvent {
         /// The close reason.
         reason: String,
     },
+    /// An ephemeral signal of a subscribed team: a user's presence, typing,
+    /// or a conversation's viewers (see [`Client::presence`]). No offset,
+    /// never replayed, and the server may drop some: not part of the
+    /// ordering and no-duplicate guarantees above.
+    ///
+    /// [`Client::presence`]: crate::Client::presence
+    Signal(SignalFrame),
 }
 
 /// The application's end of the event stream: a [`Stream`] of

@@ -26,6 +26,13 @@
 //!   reading [`Events`], the client stops reading the socket; the server
 //!   eventually disconnects it as a slow consumer and it resumes later.
 //!   **Keep reading the event stream**, even events you ignore.
+//! - **Presence, typing, viewing.** [`Client::presence`] reads who is
+//!   online, typing and viewing in a subscribed team and opts this
+//!   connection in to [`ClientEvent::Signal`]s carrying the changes;
+//!   [`Client::typing`] and [`Client::view`] say what this user does.
+//!   Signals are ephemeral (no offset, never replayed, may be dropped):
+//!   after [`ClientEvent::Reconnected`], call [`Client::presence`] (and
+//!   [`Client::view`]) again.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_client::Error> {
@@ -55,6 +62,7 @@ mod events;
 mod inflight;
 mod invite;
 mod manage;
+mod presence;
 mod request;
 mod shared;
 mod subscriptions;
@@ -78,6 +86,9 @@ pub use switchboard_protocol::manage::{
 pub use switchboard_protocol::model::Role;
 pub use switchboard_protocol::model::{
     ConversationInfo, Message, NewContact, Position, ReadMarker, Sender, SenderKind,
+};
+pub use switchboard_protocol::presence::{
+    OnlineUser, PresenceChange, PresenceState, Signal, SignalFrame, TypingChange, Viewer, Viewers,
 };
 pub use switchboard_protocol::server::{
     BotCreated, ConversationPage, Event, EventFrame, HistoryPage, MemberAdded, MemberList, Resume,

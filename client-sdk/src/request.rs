@@ -148,6 +148,8 @@ pub(crate) enum Call {
     },
     /// An invitation into a conversation, or its revocation (see `invite`).
     Invite(crate::invite::InviteRequest),
+    /// A typing, view or presence request (see `presence`).
+    Signal(crate::presence::SignalRequest),
 }
 
 impl Call {
@@ -197,6 +199,7 @@ impl Call {
             }),
             Call::Next { team } => ClientFrame::Next(dashboard::Next { id, team }),
             Call::Invite(request) => request.into_frame(id),
+            Call::Signal(request) => request.into_frame(id),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::manage::{
     UpdateContact, UpdateTeam, Usage,
 };
 use crate::model::{NewContact, Position};
+use crate::presence::{PresenceRequest, Typing, View};
 use serde::{Deserialize, Serialize};
 
 /// Every frame a client may send, tagged by `type`.
@@ -73,6 +74,12 @@ pub enum ClientFrame {
     Invite(Invite),
     /// Takes an invitation back (the inviter, or a Manager of the team).
     RevokeInvitation(RevokeInvitation),
+    /// The caller is typing in a conversation (an ephemeral signal).
+    Typing(Typing),
+    /// This connection has a conversation open, or none.
+    View(View),
+    /// Reads a team's presence: who is online, viewing, typing.
+    Presence(PresenceRequest),
 }
 
 impl ClientFrame {
@@ -106,6 +113,9 @@ impl ClientFrame {
             ClientFrame::Next(f) => Some(f.id),
             ClientFrame::Invite(f) => Some(f.id),
             ClientFrame::RevokeInvitation(f) => Some(f.id),
+            ClientFrame::Typing(f) => Some(f.id),
+            ClientFrame::View(f) => Some(f.id),
+            ClientFrame::Presence(f) => Some(f.id),
         }
     }
 }

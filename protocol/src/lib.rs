@@ -12,6 +12,8 @@
 //! - `event` frames carry what happens in a subscribed team, each at an
 //!   offset in the team's stream; message events also carry the message's
 //!   per-conversation seq.
+//! - `signal` frames carry ephemeral presence, typing and viewing changes:
+//!   no offset, never stored nor replayed (see [`presence`]).
 //!
 //! This crate holds no I/O: the server, the client SDK and the benches share
 //! it. PROTOCOL.md at the repository root describes the same contract for
@@ -28,6 +30,7 @@ pub mod ids;
 pub mod invite;
 pub mod manage;
 pub mod model;
+pub mod presence;
 pub mod server;
 
 pub use client::ClientFrame;

@@ -1,7 +1,8 @@
 //! Frames the server sends.
 //!
 //! `welcome` answers the hello; `result` and `error` answer requests (one
-//! reply per request id); `event` carries what happens in a subscribed team.
+//! reply per request id); `event` carries what happens in a subscribed team;
+//! `signal` carries its ephemeral presence, typing and viewing changes.
 
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
@@ -10,6 +11,7 @@ use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
 use crate::invite::{InvitationRevoked, Invited};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
 use crate::model::{ConversationInfo, GrantInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
+use crate::presence::{PresenceState, SignalFrame};
 use serde::{Deserialize, Serialize};
 
 /// Every frame the server may send, tagged by `type`.
@@ -24,6 +26,9 @@ pub enum ServerFrame {
     Error(ErrorFrame),
     /// Something happened in a subscribed team.
     Event(EventFrame),
+    /// An ephemeral signal of a subscribed team (presence, typing,
+    /// viewing): no offset, never replayed, may be dropped.
+    Signal(SignalFrame),
 }
 
 /// Who the client is and what it may rely on.
@@ -137,6 +142,18 @@ pub enum Reply {
     Invited(Invited),
     /// An invitation was revoked.
     InvitationRevoked(InvitationRevoked),
+    /// A `typing` was noted.
+    Typing {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// The conversation this connection now has open, after a `view`.
+    View {
+        /// The conversation, or none.
+        conversation: Option<ConversationId>,
+    },
+    /// A team's presence, after a `presence` request.
+    Presence(PresenceState),
 }
 
 /// The answer to `create_bot`.

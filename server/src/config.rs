@@ -27,6 +27,11 @@ pub struct Config {
     /// The SMTP relay invitations are sent through; `None` keeps them in
     /// the store's outbox (`switchboard admin outbox`).
     pub smtp: Option<SmtpConfig>,
+    /// How long a user stays online after their last connection to a team
+    /// went, so that a quick reconnect shows no flicker.
+    pub presence_grace: Duration,
+    /// How long a `typing` lasts without a repeat before it ends by itself.
+    pub typing_expiry: Duration,
 }
 
 impl Config {
@@ -41,6 +46,8 @@ impl Config {
             hub_inbox: 4096,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             smtp: None,
+            presence_grace: Duration::from_secs(5),
+            typing_expiry: Duration::from_secs(6),
         }
     }
 }

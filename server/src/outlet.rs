@@ -169,6 +169,24 @@ impl Outlet {
         true
     }
 
+    /// Queues an already encoded frame that may be lost: when the outbox is
+    /// full the frame is dropped and the connection stays open (ephemeral
+    /// signals, which the client can ask for again). Returns whether it
+    /// was queued.
+    pub(crate) fn offer(&self, frame: Bytes) -> bool {
+        let mut state = self.outbox.lock();
+        if state.close.is_some() || state.frames.len() >= self.outbox.capacity {
+            return false;
+        }
+        let was_empty = state.frames.is_empty();
+        state.frames.push_back(frame);
+        drop(state);
+        if was_empty {
+            self.outbox.wake.notify_waiters();
+        }
+        true
+    }
+
     /// Asks the connection to close with `code`. The first request wins.
     pub(crate) fn close(&self, code: u16, reason: &str) {
         let mut state = self.outbox.lock();

@@ -99,6 +99,8 @@ impl Driver {
                 }
             },
             ServerFrame::Event(event) => self.on_event(event).await,
+            // Ephemeral: no position to check or move.
+            ServerFrame::Signal(signal) => self.emit(ClientEvent::Signal(signal)).await,
             ServerFrame::Welcome(_) => {
                 tracing::warn!("ignoring a second welcome on the same connection");
                 Ok(())

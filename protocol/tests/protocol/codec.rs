@@ -169,11 +169,14 @@ fn the_strategies_generate_every_variant() {
             "next",
             "invite",
             "revoke_invitation",
+            "typing",
+            "view",
+            "presence",
         ])
     );
     assert_eq!(
         variants_seen(server_frame(), server_variant),
-        set(&["welcome", "result", "error", "event"])
+        set(&["welcome", "result", "error", "event", "signal"])
     );
     assert_eq!(
         variants_seen(reply(), reply_variant),
@@ -201,6 +204,9 @@ fn the_strategies_generate_every_variant() {
             "next",
             "invited",
             "invitation_revoked",
+            "typing",
+            "view",
+            "presence",
         ])
     );
     assert_eq!(
@@ -212,6 +218,10 @@ fn the_strategies_generate_every_variant() {
             "contact_updated",
             "assignees"
         ])
+    );
+    assert_eq!(
+        variants_seen(signal(), signal_variant),
+        set(&["presence", "typing", "viewing"])
     );
     assert_eq!(
         variants_seen(error_code(), |c| error_code_name(*c)).len(),
@@ -238,6 +248,11 @@ fn type_tags_are_the_documented_names() {
         let value = serde_json::to_value(ServerFrame::Event(frame.clone())).unwrap();
         assert_eq!(value["type"], "event");
         assert_eq!(value["event"]["type"], event_variant(&frame.event));
+
+        let frame = signal_frame().new_tree(&mut runner).unwrap().current();
+        let value = serde_json::to_value(ServerFrame::Signal(frame.clone())).unwrap();
+        assert_eq!(value["type"], "signal");
+        assert_eq!(value["signal"]["type"], signal_variant(&frame.signal));
     }
 }
 

@@ -10,8 +10,13 @@
 //! - A Manager's or Member's subscription receives every event of the team
 //!   (one shared batch per encoding); a Restricted Member's receives only
 //!   the events of conversations its principal `reads`, in replays too.
+//! - Ephemeral state (presence, typing, viewing) changes outside that flow:
+//!   it is answered and signalled at once, never waits for a flush, never
+//!   takes an offset. The hub wakes for its next expiry only while one is
+//!   pending, and stops when idle only once that state is empty too.
 
 use super::board::Board;
+use super::presence::Presence;
 use super::recent::Recent;
 use super::{HubCommand, Registry};
 use crate::access::Principal;
@@ -43,6 +48,8 @@ pub(super) struct Hub<'r> {
     pub(super) recent: Recent,
     /// The conversations as agents triage them.
     pub(super) board: Board,
+    /// Who is online, typing, viewing: ephemeral, never stored.
+    pub(super) presence: Presence,
 }
 
 /// A live subscription.
@@ -51,6 +58,10 @@ pub(super) struct Subscriber {
     /// Set for a Restricted Member only: whose grants filter its events.
     /// None is the fast path, every event of the team.
     pub(super) restricted: Option<Arc<Principal>>,
+    /// Whether the connection asked for the team's ephemeral signals (with
+    /// a `presence` request while subscribed); older clients never do, and
+    /// so never receive a frame type they do not know.
+    pub(super) signals: bool,
 }
 
 /// An answer and an event waiting for their flush.
@@ -93,17 +104,23 @@ pub(super) async fn run(
         seqs: HashMap::new(),
         recent: Recent::default(),
         board: Board::default(),
+        presence: Presence::new(context.config.presence_grace, context.config.typing_expiry),
     };
     let mut flushed = context.committer.watch();
     let mut stop = context.stop.clone();
     let stopping = loop {
-        let idle = hub.subscribers.is_empty() && hub.pending.is_empty();
+        let idle = hub.subscribers.is_empty() && hub.pending.is_empty() && hub.presence.is_empty();
+        let deadline = hub.presence.next_deadline();
         tokio::select! {
             biased;
             _ = flushed.changed(), if !hub.pending.is_empty() => {
                 let generation = *flushed.borrow_and_update();
                 hub.complete(generation);
             }
+            // Before the commands, so that a busy inbox cannot hold an
+            // expiry back; an expiry is a bounded amount of work.
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if deadline.is_some() => hub.expire(),
             command = commands.recv() => {
                 let Some(command) = command else { break false };
                 hub.handle(command);
@@ -184,8 +201,17 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         }
         | HubCommand::SystemMessage {
             outlet, request, ..
+        }
+        | HubCommand::Typing {
+            outlet, request, ..
+        }
+        | HubCommand::Presence {
+            outlet, request, ..
         } => (outlet, Some(request)),
-        HubCommand::Unsubscribe { outlet, request } => (outlet, request),
+        HubCommand::Unsubscribe { outlet, request }
+        | HubCommand::View {
+            outlet, request, ..
+        } => (outlet, request),
     };
     if let Some(id) = request {
         outlet.send(&error_frame(id, code, message));
@@ -216,6 +242,7 @@ impl Hub<'_> {
             } => self.subscribe(outlet, &principal, request, after),
             HubCommand::Unsubscribe { outlet, request } => {
                 self.subscribers.remove(&outlet.conn);
+                self.gone(outlet.conn);
                 if let Some(id) = request {
                     outlet.send(&result_frame(id, Reply::Unsubscribed { team: self.team }));
                 }
@@ -232,7 +259,9 @@ impl Hub<'_> {
             } => {
                 // A bot relaying the contact's words writes as the contact.
                 let sender = as_contact.unwrap_or_else(|| principal.sender());
-                self.send(outlet, request, conversation, client_msg_id, body, sender)
+                let sent = self.send(outlet, request, conversation, client_msg_id, body, sender);
+                self.message_sent(conversation, principal.user.id);
+                sent
             }
             HubCommand::StartConversation {
                 outlet,
@@ -275,6 +304,32 @@ impl Hub<'_> {
                 body,
                 reply,
             } => self.system_message(outlet, request, conversation, body, reply),
+            HubCommand::Typing {
+                outlet,
+                principal,
+                request,
+                conversation,
+            } => {
+                self.typing(outlet, &principal, request, conversation);
+                Ok(())
+            }
+            HubCommand::View {
+                outlet,
+                principal,
+                request,
+                conversation,
+            } => {
+                self.view(outlet, &principal, request, conversation);
+                Ok(())
+            }
+            HubCommand::Presence {
+                outlet,
+                principal,
+                request,
+            } => {
+                self.presence(outlet, &principal, request);
+                Ok(())
+            }
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");
@@ -338,27 +393,46 @@ impl Hub<'_> {
     fn fan_out(&mut self, events: &[(ConversationId, Arc<SharedFrame>)]) {
         let mut batches: [Option<Vec<Bytes>>; 2] = [None, None];
         let team = self.team;
+        let mut dropped = Vec::new();
         // A full or closed outlet drops out here.
-        self.subscribers.retain(|_, subscriber| {
-            let outlet = &subscriber.outlet;
-            let encoding = outlet.encoding;
-            if let Some(principal) = &subscriber.restricted {
-                // A Restricted Member: its own batch, of its conversations.
-                let batch: Vec<Bytes> = events
-                    .iter()
-                    .filter(|(conversation, _)| principal.reads(team, *conversation))
-                    .map(|(_, frame)| frame.bytes(encoding))
-                    .collect();
-                return batch.is_empty() || outlet.push_all(&batch);
+        self.subscribers.retain(|conn, subscriber| {
+            let kept = deliver(team, subscriber, events, &mut batches);
+            if !kept {
+                dropped.push(*conn);
             }
-            // A Manager or Member: entitled to every event of the team.
-            let slot = match encoding {
-                Encoding::MsgPack => 0,
-                Encoding::Json => 1,
-            };
-            let batch = batches[slot]
-                .get_or_insert_with(|| events.iter().map(|(_, e)| e.bytes(encoding)).collect());
-            outlet.push_all(batch)
+            kept
         });
+        for conn in dropped {
+            self.gone(conn);
+        }
     }
+}
+
+/// Hands a flush's events to one subscriber, those it may read; false if
+/// its outlet is full or closed.
+fn deliver(
+    team: TeamId,
+    subscriber: &Subscriber,
+    events: &[(ConversationId, Arc<SharedFrame>)],
+    batches: &mut [Option<Vec<Bytes>>; 2],
+) -> bool {
+    let outlet = &subscriber.outlet;
+    let encoding = outlet.encoding;
+    if let Some(principal) = &subscriber.restricted {
+        // A Restricted Member: its own batch, of its conversations.
+        let batch: Vec<Bytes> = events
+            .iter()
+            .filter(|(conversation, _)| principal.reads(team, *conversation))
+            .map(|(_, frame)| frame.bytes(encoding))
+            .collect();
+        return batch.is_empty() || outlet.push_all(&batch);
+    }
+    // A Manager or Member: entitled to every event of the team.
+    let slot = match encoding {
+        Encoding::MsgPack => 0,
+        Encoding::Json => 1,
+    };
+    let batch = batches[slot]
+        .get_or_insert_with(|| events.iter().map(|(_, e)| e.bytes(encoding)).collect());
+    outlet.push_all(batch)
 }

@@ -6,9 +6,13 @@
 //! and stops; a per-team lease makes a new hub for that team wait until the
 //! old one has finished its last write, so two writers never overlap.
 //!
-//! The hub's inputs are commands from sessions ([`HubCommand`]) and flush
-//! completions from the group committer; its outputs go to connections'
-//! outlets. That seam is where a second backend (a broker carrying events
+//! The hub's inputs are commands from sessions ([`HubCommand`]), flush
+//! completions from the group committer and the expiry of its ephemeral
+//! state (presence grace, typing); its outputs go to connections' outlets.
+//! Ephemeral signals (presence, typing, viewing) never touch the store nor
+//! the stream's offsets: see `presence` and `signals`.
+//!
+//! That seam is where a second backend (a broker carrying events
 //! between servers) would attach without touching sessions or the protocol.
 
 mod actor;
@@ -16,8 +20,10 @@ mod assign;
 mod board;
 mod contacts;
 mod dashboard;
+mod presence;
 mod recent;
 mod replay;
+mod signals;
 mod system;
 mod writes;
 
@@ -115,6 +121,28 @@ pub(crate) enum HubCommand {
         body: String,
         reply: Reply,
     },
+    /// Note that the user is typing in a conversation (the session has
+    /// checked they may read it).
+    Typing {
+        outlet: Outlet,
+        principal: Arc<Principal>,
+        request: RequestId,
+        conversation: ConversationId,
+    },
+    /// Set the conversation this connection has open, or none (the session
+    /// has checked they may read it); answer `request` if given.
+    View {
+        outlet: Outlet,
+        principal: Arc<Principal>,
+        request: Option<RequestId>,
+        conversation: Option<ConversationId>,
+    },
+    /// Answer with the team's presence, as this principal may see it.
+    Presence {
+        outlet: Outlet,
+        principal: Arc<Principal>,
+        request: RequestId,
+    },
 }
 
 /// One change to a conversation's assignees, as the session resolved it.
@@ -152,7 +180,10 @@ impl HubCommand {
             | HubCommand::Assign { outlet, .. }
             | HubCommand::Dashboard { outlet, .. }
             | HubCommand::Next { outlet, .. } => outlet.conn,
-            HubCommand::SystemMessage { outlet, .. } => outlet.conn,
+            HubCommand::SystemMessage { outlet, .. }
+            | HubCommand::Typing { outlet, .. }
+            | HubCommand::View { outlet, .. }
+            | HubCommand::Presence { outlet, .. } => outlet.conn,
         }
     }
 }

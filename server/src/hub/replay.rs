@@ -73,14 +73,24 @@ impl Hub<'_> {
         if !frames.is_empty() && !outlet.push_all(&frames) {
             return Ok(());
         }
+        let conn = outlet.conn;
         if live {
+            // Subscribing again while live keeps the opt-in to signals; a
+            // subscription that went through a chunked replay must ask again.
+            let signals = self.subscribers.get(&conn).is_some_and(|s| s.signals);
             let subscriber = Subscriber {
                 outlet,
                 restricted: restricted.then(|| Arc::clone(principal)),
+                signals,
             };
-            self.subscribers.insert(subscriber.outlet.conn, subscriber);
+            self.subscribers.insert(conn, subscriber);
+            // The team's people count as online; Restricted Members do not.
+            if !restricted {
+                self.joined(conn, principal);
+            }
         } else {
-            self.subscribers.remove(&outlet.conn);
+            self.subscribers.remove(&conn);
+            self.left(conn);
         }
         Ok(())
     }

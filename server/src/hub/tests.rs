@@ -334,3 +334,69 @@ async fn a_system_message_takes_the_next_seq_and_is_answered_and_fanned_out_afte
     let stored = f.registry.context.store.message(conversation, Seq(2));
     assert_eq!(stored.unwrap().as_ref(), Some(system));
 }
+
+#[tokio::test]
+async fn a_signal_for_a_full_outbox_is_dropped_and_the_connection_stays_open() {
+    let f = fixture();
+    // Room for the two replies and one signal.
+    let (watcher, mut watcher_rx) = outlet(1, 3);
+    let subscribe = HubCommand::Subscribe {
+        outlet: watcher.clone(),
+        principal: Arc::clone(&f.principal),
+        request: RequestId(1),
+        after: None,
+    };
+    f.registry.dispatch(TEAM, subscribe).await.unwrap();
+    let presence = HubCommand::Presence {
+        outlet: watcher.clone(),
+        principal: Arc::clone(&f.principal),
+        request: RequestId(2),
+    };
+    f.registry.dispatch(TEAM, presence).await.unwrap();
+
+    // Five typing signals while the watcher reads nothing.
+    let (typist, mut typist_rx) = outlet(2, 64);
+    for n in 0..5 {
+        let typing = HubCommand::Typing {
+            outlet: typist.clone(),
+            principal: Arc::clone(&f.principal),
+            request: RequestId(10 + n),
+            conversation: ConversationId(100 + n),
+        };
+        f.registry.dispatch(TEAM, typing).await.unwrap();
+        assert!(matches!(
+            result(next(&mut typist_rx).await),
+            Reply::Typing { .. }
+        ));
+    }
+
+    assert!(matches!(
+        result(next(&mut watcher_rx).await),
+        Reply::Subscribed(_)
+    ));
+    match result(next(&mut watcher_rx).await) {
+        Reply::Presence(state) => assert!(state.signals, "subscribed: opted in"),
+        other => panic!("unexpected {other:?}"),
+    }
+    match next(&mut watcher_rx).await {
+        ServerFrame::Signal(frame) => {
+            assert_eq!(frame.signal.conversation(), Some(ConversationId(100)));
+        }
+        other => panic!("expected the first signal, got {other:?}"),
+    }
+    // The other four were dropped, not queued, and the connection is open:
+    // the next signal arrives.
+    let typing = HubCommand::Typing {
+        outlet: typist.clone(),
+        principal: Arc::clone(&f.principal),
+        request: RequestId(20),
+        conversation: ConversationId(200),
+    };
+    f.registry.dispatch(TEAM, typing).await.unwrap();
+    match next(&mut watcher_rx).await {
+        ServerFrame::Signal(frame) => {
+            assert_eq!(frame.signal.conversation(), Some(ConversationId(200)));
+        }
+        other => panic!("expected the next signal, got {other:?}"),
+    }
+}

@@ -31,6 +31,7 @@ mod contacts;
 mod dashboard;
 mod invite;
 mod manage;
+mod presence;
 
 /// Longest `client_msg_id`, in bytes.
 const MAX_CLIENT_MSG_ID: usize = 64;
@@ -66,6 +67,8 @@ pub(crate) struct Session {
     principal: Arc<Principal>,
     outlet: Outlet,
     subscribed: HashSet<TeamId>,
+    /// The conversation this connection has open (see `presence`).
+    viewing: Option<(TeamId, ConversationId)>,
 }
 
 impl Session {
@@ -75,6 +78,7 @@ impl Session {
             principal: Arc::new(principal),
             outlet,
             subscribed: HashSet::new(),
+            viewing: None,
         }
     }
 
@@ -117,6 +121,9 @@ impl Session {
             ClientFrame::RevokeInvitation(r) => {
                 self.revoke_invitation(id, r.conversation, r.user).await
             }
+            ClientFrame::Typing(t) => self.typing(id, t.conversation).await,
+            ClientFrame::View(v) => self.view(id, v.conversation).await,
+            ClientFrame::Presence(p) => self.presence(id, p.team).await,
         };
         match outcome {
             Ok(Some(result)) => {
@@ -130,7 +137,11 @@ impl Session {
     }
 
     /// Tells the hubs this connection is gone.
-    pub(crate) fn close(self) {
+    pub(crate) fn close(mut self) {
+        // The team of the open conversation too, subscribed there or not.
+        if let Some((team, _)) = self.viewing {
+            self.subscribed.insert(team);
+        }
         for team in self.subscribed {
             self.state.registry.disconnect(team, self.outlet.clone());
         }
@@ -209,6 +220,10 @@ impl Session {
     ) -> Result<Option<Reply>, Refusal> {
         self.team_for(Action::Subscribe, team)?;
         self.subscribed.remove(&team);
+        // The hub forgets this connection's view in the team with it.
+        if self.viewing.is_some_and(|(viewed, _)| viewed == team) {
+            self.viewing = None;
+        }
         let command = HubCommand::Unsubscribe {
             outlet: self.outlet.clone(),
             request: Some(request),

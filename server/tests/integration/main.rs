@@ -14,6 +14,7 @@ mod durability;
 mod invite;
 mod malformed;
 mod matrix;
+mod presence;
 mod restricted;
 mod resume;
 mod secrets;

@@ -154,7 +154,10 @@ async fn the_sdk_resumes_by_itself_across_a_server_restart() {
                     bodies.push(m.body);
                 }
             }
-            ClientEvent::ResumeFailed { .. } | ClientEvent::Closed { .. } => {
+            // No signal either: this client never asked for them.
+            ClientEvent::ResumeFailed { .. }
+            | ClientEvent::Closed { .. }
+            | ClientEvent::Signal(_) => {
                 panic!("unexpected {event:?}")
             }
             ClientEvent::Reconnected { .. } => {}

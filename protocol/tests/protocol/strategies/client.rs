@@ -71,6 +71,7 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
         request_id().prop_map(|id| ClientFrame::Ping(Ping { id })),
         manage_frame(),
         dashboard_request(),
+        presence_frame(),
     ]
     .boxed()
 }
@@ -242,5 +243,8 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Next(_) => "next",
         ClientFrame::Invite(_) => "invite",
         ClientFrame::RevokeInvitation(_) => "revoke_invitation",
+        ClientFrame::Typing(_) => "typing",
+        ClientFrame::View(_) => "view",
+        ClientFrame::Presence(_) => "presence",
     }
 }

@@ -276,8 +276,10 @@ prop_compose! {
 
 mod client;
 mod dashboard;
+mod presence;
 mod server;
 
 pub use client::*;
 pub use dashboard::*;
+pub use presence::*;
 pub use server::*;

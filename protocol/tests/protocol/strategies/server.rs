@@ -106,6 +106,7 @@ pub fn reply() -> BoxedStrategy<Reply> {
         read_marker().prop_map(Reply::Read),
         Just(Reply::Pong),
         manage_reply(),
+        presence_reply(),
     ]
     .boxed()
 }
@@ -173,6 +174,9 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Next(_) => "next",
         Reply::Invited(_) => "invited",
         Reply::InvitationRevoked(_) => "invitation_revoked",
+        Reply::Typing { .. } => "typing",
+        Reply::View { .. } => "view",
+        Reply::Presence(_) => "presence",
     }
 }
 
@@ -248,6 +252,7 @@ pub fn server_frame() -> BoxedStrategy<ServerFrame> {
         result_frame().prop_map(ServerFrame::Result),
         error_frame().prop_map(ServerFrame::Error),
         event_frame().prop_map(ServerFrame::Event),
+        signal_frame().prop_map(ServerFrame::Signal),
     ]
     .boxed()
 }
@@ -259,5 +264,6 @@ pub fn server_variant(frame: &ServerFrame) -> &'static str {
         ServerFrame::Result(_) => "result",
         ServerFrame::Error(_) => "error",
         ServerFrame::Event(_) => "event",
+        ServerFrame::Signal(_) => "signal",
     }
 }

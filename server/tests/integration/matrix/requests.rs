@@ -12,7 +12,7 @@ use switchboard_protocol::client::{
     ClientFrame, Conversations, Hello, History, MarkRead, SendMessage, StartConversation, Subscribe,
 };
 use switchboard_protocol::codec::{decode, Encoding};
-use switchboard_protocol::dashboard::{Dashboard, Next, View};
+use switchboard_protocol::dashboard::{Dashboard, Next};
 use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
 use switchboard_protocol::invite::Invite;
 use switchboard_protocol::manage::{
@@ -20,6 +20,7 @@ use switchboard_protocol::manage::{
     SetRole, UpdateContact, UpdateTeam, Usage,
 };
 use switchboard_protocol::model::{NewContact, Role};
+use switchboard_protocol::presence::{PresenceRequest, Typing, View};
 use switchboard_protocol::server::ServerFrame;
 use switchboard_protocol::{close, ErrorCode, PROTOCOL_VERSION};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -87,7 +88,9 @@ fn target(
         | Request::UpdateContact
         | Request::Assign
         | Request::Unassign
-        | Request::Invite => Target::Conversation(world.c),
+        | Request::Invite
+        | Request::Typing
+        | Request::View => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
         _ => Target::Team(world.team_a),
@@ -218,7 +221,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
         Request::Dashboard => ClientFrame::Dashboard(Dashboard {
             id,
             team: team(target),
-            view: View::All,
+            view: switchboard_protocol::dashboard::View::All,
             status: None,
             after: None,
             limit: None,
@@ -232,6 +235,18 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             conversation: conversation(target),
             email: format!("invitee-{n}@guest.test"),
             note: None,
+        }),
+        Request::Typing => ClientFrame::Typing(Typing {
+            id,
+            conversation: conversation(target),
+        }),
+        Request::View => ClientFrame::View(View {
+            id,
+            conversation: Some(conversation(target)),
+        }),
+        Request::Presence => ClientFrame::Presence(PresenceRequest {
+            id,
+            team: team(target),
         }),
     }
 }

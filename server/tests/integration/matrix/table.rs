@@ -105,6 +105,12 @@ pub enum Request {
     Next,
     /// `invite` of a throwaway email into C.
     Invite,
+    /// `typing` in C.
+    Typing,
+    /// `view` of C.
+    View,
+    /// `presence` of team A.
+    Presence,
 }
 
 /// What a request must get.
@@ -127,7 +133,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 23] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 26] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -152,6 +158,9 @@ pub const REQUESTS: [(Request, [Expect; 12]); 23] = [
     (Request::Dashboard,         [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Next,              [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Invite,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Typing,            [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::View,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::Presence,          [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
 ];
 
 /// Where an event happens.

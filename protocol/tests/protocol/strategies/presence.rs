@@ -1,0 +1,98 @@
+//! Strategies for the ephemeral signals, their requests and replies.
+
+use super::*;
+use switchboard_protocol::presence::{
+    OnlineUser, PresenceChange, PresenceRequest, PresenceState, Signal, SignalFrame, Typing,
+    TypingChange, View, Viewer, Viewers,
+};
+
+/// The `typing`, `view` and `presence` requests.
+pub fn presence_frame() -> BoxedStrategy<ClientFrame> {
+    prop_oneof![
+        (request_id(), conversation_id())
+            .prop_map(|(id, conversation)| ClientFrame::Typing(Typing { id, conversation })),
+        (request_id(), option::of(conversation_id()))
+            .prop_map(|(id, conversation)| ClientFrame::View(View { id, conversation })),
+        (request_id(), team_id())
+            .prop_map(|(id, team)| ClientFrame::Presence(PresenceRequest { id, team })),
+    ]
+    .boxed()
+}
+
+prop_compose! {
+    pub fn typing_change()(
+        conversation in conversation_id(),
+        user in user_id(),
+        name in text(),
+        typing in any::<bool>(),
+    ) -> TypingChange {
+        TypingChange { conversation, user, name, typing }
+    }
+}
+
+prop_compose! {
+    pub fn viewers()(
+        conversation in conversation_id(),
+        users in small_vec((user_id(), text()).prop_map(|(user, name)| Viewer { user, name })),
+    ) -> Viewers {
+        Viewers { conversation, users }
+    }
+}
+
+prop_compose! {
+    pub fn presence_change()(
+        user in user_id(),
+        name in text(),
+        online in any::<bool>(),
+        devices in any::<u32>(),
+    ) -> PresenceChange {
+        PresenceChange { user, name, online, devices }
+    }
+}
+
+pub fn signal() -> BoxedStrategy<Signal> {
+    prop_oneof![
+        presence_change().prop_map(Signal::Presence),
+        typing_change().prop_map(Signal::Typing),
+        viewers().prop_map(Signal::Viewing),
+    ]
+    .boxed()
+}
+
+/// The `type` of a signal, by exhaustive match.
+pub fn signal_variant(signal: &Signal) -> &'static str {
+    match signal {
+        Signal::Presence(_) => "presence",
+        Signal::Typing(_) => "typing",
+        Signal::Viewing(_) => "viewing",
+    }
+}
+
+prop_compose! {
+    pub fn signal_frame()(team in team_id(), signal in signal()) -> SignalFrame {
+        SignalFrame { team, signal }
+    }
+}
+
+prop_compose! {
+    pub fn presence_state()(
+        team in team_id(),
+        users in small_vec((user_id(), text(), any::<u32>())
+            .prop_map(|(user, name, devices)| OnlineUser { user, name, devices })),
+        viewing in small_vec(viewers()),
+        typing in small_vec(typing_change()),
+        signals in any::<bool>(),
+    ) -> PresenceState {
+        PresenceState { team, users, viewing, typing, signals }
+    }
+}
+
+/// The replies of the signal requests.
+pub fn presence_reply() -> BoxedStrategy<Reply> {
+    prop_oneof![
+        conversation_id().prop_map(|conversation| Reply::Typing { conversation }),
+        option::of(conversation_id()).prop_map(|conversation| Reply::View { conversation }),
+        presence_state().prop_map(Reply::Presence),
+    ]
+    .boxed()
+}
