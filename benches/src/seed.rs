@@ -185,6 +185,7 @@ fn start_conversation(
         contact: contact.id,
         status: ConversationStatus::Open,
         created_at,
+        outcome: None,
     };
     let entry = Entry::ConversationStarted {
         contact: &contact,

@@ -153,9 +153,9 @@ impl Client {
 
     /// Sends a `^command` typed as text (`^assign me`), as a `send` with
     /// this `client_msg_id`, and returns what it produced: the
-    /// conversation's assignees, for `^assign` and `^unassign`, the
-    /// commands the server carries out today. A body that is no command,
-    /// or another command, fails (`send` is for messages).
+    /// conversation's assignees, for `^assign` and `^unassign` (for
+    /// `^deliver`, use [`Client::send_deliver`]). A body that is no
+    /// command, or another command, fails (`send` is for messages).
     pub async fn send_command(
         &self,
         conversation: ConversationId,
@@ -168,6 +168,24 @@ impl Client {
         match reply {
             Reply::Assignees(current) => Ok(current),
             other => Err(unexpected("assignees", &other)),
+        }
+    }
+
+    /// Sends `^deliver ...` typed as text, as a `send` with this
+    /// `client_msg_id`, and returns the outcome (see
+    /// [`Client::deliver`]). A body that is no `^deliver` fails.
+    pub async fn send_deliver(
+        &self,
+        conversation: ConversationId,
+        client_msg_id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Result<switchboard_protocol::deliver::Outcome, Error> {
+        let reply = self
+            .send_frame(conversation, client_msg_id.into(), body.into())
+            .await?;
+        match reply {
+            Reply::Delivered(outcome) => Ok(outcome),
+            other => Err(unexpected("delivered", &other)),
         }
     }
 

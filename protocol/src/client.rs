@@ -5,6 +5,7 @@
 //! reply (`result` or `error`) echoes.
 
 use crate::assign::{Assign, Unassign};
+use crate::deliver::{Deliver, Report};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
 use crate::manage::{
     AddMember, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole,
@@ -63,6 +64,10 @@ pub enum ClientFrame {
     Assign(Assign),
     /// Removes an assignee from a conversation (`^unassign`, typed).
     Unassign(Unassign),
+    /// Delivers a conversation to a user or a team (`^deliver`, typed).
+    Deliver(Deliver),
+    /// Reads outcome counts and response times (owner or Manager).
+    Report(Report),
 }
 
 impl ClientFrame {
@@ -92,6 +97,8 @@ impl ClientFrame {
             ClientFrame::UpdateContact(f) => Some(f.id),
             ClientFrame::Assign(f) => Some(f.id),
             ClientFrame::Unassign(f) => Some(f.id),
+            ClientFrame::Deliver(f) => Some(f.id),
+            ClientFrame::Report(f) => Some(f.id),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod client;
 pub mod codec;
 pub mod codes;
 pub mod command;
+pub mod deliver;
 pub mod ids;
 pub mod manage;
 pub mod model;

@@ -5,6 +5,7 @@
 
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
+use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
 use crate::model::{ConversationInfo, GrantInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
@@ -127,6 +128,10 @@ pub enum Reply {
     /// A conversation's assignees after an `assign` or `unassign` (or the
     /// same command typed into a `send`).
     Assignees(Assignees),
+    /// A conversation was delivered (`deliver`, or `^deliver` typed).
+    Delivered(Outcome),
+    /// The figures a `report` asked for.
+    Report(ReportInfo),
 }
 
 /// The answer to `create_bot`.
@@ -276,6 +281,10 @@ pub enum Event {
     ContactUpdated(ContactUpdated),
     /// A conversation's assignees changed.
     Assignees(Assignees),
+    /// A conversation was delivered: its latest outcome. It follows the
+    /// system message that records it (and, for a user, the `assignees`
+    /// event).
+    Delivered(Outcome),
 }
 
 impl Event {
@@ -287,6 +296,7 @@ impl Event {
             Event::Read(r) => r.conversation,
             Event::ContactUpdated(c) => c.conversation,
             Event::Assignees(a) => a.conversation,
+            Event::Delivered(o) => o.conversation,
         }
     }
 

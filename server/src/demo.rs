@@ -170,6 +170,7 @@ fn seed_conversation(
         contact: contact.id,
         status: ConversationStatus::Open,
         created_at: at,
+        outcome: None,
     };
     let mut offset = store.stream_head(team)?.last.next();
     store.commit(

@@ -164,6 +164,8 @@ fn the_strategies_generate_every_variant() {
             "update_contact",
             "assign",
             "unassign",
+            "deliver",
+            "report",
         ])
     );
     assert_eq!(
@@ -192,6 +194,8 @@ fn the_strategies_generate_every_variant() {
             "bots",
             "contact",
             "assignees",
+            "delivered",
+            "report",
         ])
     );
     assert_eq!(
@@ -201,7 +205,8 @@ fn the_strategies_generate_every_variant() {
             "conversation_started",
             "read",
             "contact_updated",
-            "assignees"
+            "assignees",
+            "delivered"
         ])
     );
     assert_eq!(

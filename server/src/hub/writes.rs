@@ -93,6 +93,7 @@ impl Hub<'_> {
             contact: contact.id,
             status: ConversationStatus::Open,
             created_at: at,
+            outcome: None,
         };
         let offset = self.head.next();
         if let Err(e) = store.commit(

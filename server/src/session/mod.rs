@@ -27,7 +27,9 @@ use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 mod assign;
 mod bots;
 mod contacts;
+mod deliver;
 mod manage;
+mod report;
 
 /// Longest `client_msg_id`, in bytes.
 const MAX_CLIENT_MSG_ID: usize = 64;
@@ -108,6 +110,11 @@ impl Session {
             ClientFrame::UpdateContact(u) => self.update_contact(id, u).await,
             ClientFrame::Assign(a) => self.assign(id, a.conversation, a.who.into(), true).await,
             ClientFrame::Unassign(u) => self.assign(id, u.conversation, u.who.into(), false).await,
+            ClientFrame::Deliver(d) => {
+                self.deliver(id, d.conversation, d.to.into(), d.status, d.note)
+                    .await
+            }
+            ClientFrame::Report(r) => self.report(r).map(Some),
         };
         match outcome {
             Ok(Some(result)) => {
@@ -243,6 +250,12 @@ impl Session {
             }
             Input::Command(Ok(Command::Unassign { who })) => {
                 return self.assign(request, conversation.id, who, false).await;
+            }
+            // Answered like the typed frame: a `delivered` result.
+            Input::Command(Ok(Command::Deliver { to, status, note })) => {
+                return self
+                    .deliver(request, conversation.id, to, status, note)
+                    .await;
             }
             Input::Command(Ok(command)) => {
                 return Err(Refusal::new(

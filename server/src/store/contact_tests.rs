@@ -24,6 +24,7 @@ fn a_contact_update_replaces_the_contact_and_logs_the_event() {
             contact: contact.id,
             status: ConversationStatus::Open,
             created_at: Millis(1),
+            outcome: None,
         };
         let started = Entry::ConversationStarted {
             contact: &contact,

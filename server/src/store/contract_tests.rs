@@ -192,6 +192,7 @@ fn conversations_list_newest_first_and_read_markers_are_stored() {
                 contact: contact.id,
                 status: ConversationStatus::Open,
                 created_at: Millis(0),
+                outcome: None,
             };
             let entry = Entry::ConversationStarted {
                 contact: &contact,

@@ -9,6 +9,7 @@ mod chat;
 mod cli;
 mod commands;
 mod concurrency;
+mod deliver;
 mod durability;
 mod malformed;
 mod matrix;

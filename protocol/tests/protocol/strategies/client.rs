@@ -61,6 +61,7 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
         }),
         request_id().prop_map(|id| ClientFrame::Ping(Ping { id })),
         manage_frame(),
+        command_frame(),
     ]
     .boxed()
 }
@@ -156,6 +157,14 @@ pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
                     phone,
                 })
             }),
+    ]
+    .boxed()
+}
+
+/// The `^command` frames and reports (a strategy of their own, like
+/// [`manage_frame`]).
+pub fn command_frame() -> BoxedStrategy<ClientFrame> {
+    prop_oneof![
         (request_id(), conversation_id(), who()).prop_map(|(id, conversation, who)| {
             ClientFrame::Assign(Assign {
                 id,
@@ -170,6 +179,8 @@ pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
                 who,
             })
         }),
+        deliver().prop_map(ClientFrame::Deliver),
+        report().prop_map(ClientFrame::Report),
     ]
     .boxed()
 }
@@ -200,5 +211,7 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::UpdateContact(_) => "update_contact",
         ClientFrame::Assign(_) => "assign",
         ClientFrame::Unassign(_) => "unassign",
+        ClientFrame::Deliver(_) => "deliver",
+        ClientFrame::Report(_) => "report",
     }
 }

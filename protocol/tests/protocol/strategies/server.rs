@@ -131,7 +131,18 @@ pub fn manage_reply() -> BoxedStrategy<Reply> {
         (team_id(), small_vec(bot_info()))
             .prop_map(|(team, bots)| Reply::Bots(BotList { team, bots })),
         contact_updated().prop_map(Reply::Contact),
+        command_reply(),
+    ]
+    .boxed()
+}
+
+/// The replies of `^commands` and reports (a strategy of their own:
+/// `prop_oneof!` takes a bounded number of arms).
+pub fn command_reply() -> BoxedStrategy<Reply> {
+    prop_oneof![
         assignees().prop_map(Reply::Assignees),
+        outcome().prop_map(Reply::Delivered),
+        report_info().prop_map(Reply::Report),
     ]
     .boxed()
 }
@@ -158,6 +169,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Bots(_) => "bots",
         Reply::Contact(_) => "contact",
         Reply::Assignees(_) => "assignees",
+        Reply::Delivered(_) => "delivered",
+        Reply::Report(_) => "report",
     }
 }
 
@@ -168,6 +181,7 @@ pub fn event() -> BoxedStrategy<Event> {
         read_marker().prop_map(Event::Read),
         contact_updated().prop_map(Event::ContactUpdated),
         assignees().prop_map(Event::Assignees),
+        outcome().prop_map(Event::Delivered),
     ]
     .boxed()
 }
@@ -180,6 +194,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::Read(_) => "read",
         Event::ContactUpdated(_) => "contact_updated",
         Event::Assignees(_) => "assignees",
+        Event::Delivered(_) => "delivered",
     }
 }
 

@@ -12,6 +12,7 @@ use switchboard_protocol::client::{
     ClientFrame, Conversations, Hello, History, MarkRead, SendMessage, StartConversation, Subscribe,
 };
 use switchboard_protocol::codec::{decode, Encoding};
+use switchboard_protocol::deliver::{Deliver, DeliverTo, Report};
 use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
@@ -84,7 +85,8 @@ fn target(
         | Request::MarkRead
         | Request::UpdateContact
         | Request::Assign
-        | Request::Unassign => Target::Conversation(world.c),
+        | Request::Unassign
+        | Request::Deliver => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
         _ => Target::Team(world.team_a),
@@ -210,6 +212,22 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             id,
             conversation: conversation(target),
             who: Who::Me,
+        }),
+        Request::Deliver => ClientFrame::Deliver(Deliver {
+            id,
+            conversation: conversation(target),
+            to: DeliverTo::User {
+                handle: "mia".into(),
+            },
+            status: None,
+            note: None,
+        }),
+        Request::Report => ClientFrame::Report(Report {
+            id,
+            team: Some(team(target)),
+            account: None,
+            from: None,
+            to: None,
         }),
     }
 }

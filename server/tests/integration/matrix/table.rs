@@ -99,6 +99,10 @@ pub enum Request {
     Assign,
     /// `unassign` of the caller (`me`) in C.
     Unassign,
+    /// `deliver` of C to the Manager (`@mia`), without status.
+    Deliver,
+    /// `report` of team A.
+    Report,
 }
 
 /// What a request must get.
@@ -121,7 +125,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 20] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 22] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -143,6 +147,8 @@ pub const REQUESTS: [(Request, [Expect; 12]); 20] = [
     (Request::UpdateContact,     [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Assign,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Unassign,          [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Deliver,           [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Report,            [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
 ];
 
 /// Where an event happens.
