@@ -176,10 +176,10 @@ impl Client {
 
     /// Sends a `^command` typed as text (`^assign me`), as a `send` with
     /// this `client_msg_id`, and returns what it produced: the
-    /// conversation's assignees, for `^assign` and `^unassign`, the
-    /// commands the server carries out today. A body that is no command,
-    /// or another command, fails (`send` is for messages;
-    /// [`Client::send_invite_command`] is for `^invite`).
+    /// conversation's assignees, for `^assign` and `^unassign`. A body
+    /// that is no command, or another command, fails (`send` is for
+    /// messages; [`Client::send_invite_command`] is for `^invite`,
+    /// [`Client::send_deliver`] for `^deliver`).
     pub async fn send_command(
         &self,
         conversation: ConversationId,
@@ -190,6 +190,22 @@ impl Client {
         match self.send_frame(message).await? {
             Reply::Assignees(current) => Ok(current),
             other => Err(unexpected("assignees", &other)),
+        }
+    }
+
+    /// Sends `^deliver ...` typed as text, as a `send` with this
+    /// `client_msg_id`, and returns the outcome (see
+    /// [`Client::deliver`]). A body that is no `^deliver` fails.
+    pub async fn send_deliver(
+        &self,
+        conversation: ConversationId,
+        client_msg_id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Result<switchboard_protocol::deliver::Outcome, Error> {
+        let message = Outgoing::typed(conversation, client_msg_id.into(), body.into());
+        match self.send_frame(message).await? {
+            Reply::Delivered(outcome) => Ok(outcome),
+            other => Err(unexpected("delivered", &other)),
         }
     }
 

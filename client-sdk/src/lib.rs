@@ -72,13 +72,14 @@ pub use config::{Backoff, ClientConfig};
 pub use dashboard::DashboardQuery;
 pub use error::Error;
 pub use events::{ClientEvent, Events};
-pub use manage::{ContactChanges, TeamChanges};
+pub use manage::{ContactChanges, ReportQuery, TeamChanges};
 pub use request::HistoryQuery;
 
 /// The wire protocol crate, for the types requests and events carry.
 pub use switchboard_protocol as protocol;
 pub use switchboard_protocol::assign::Assignees;
-pub use switchboard_protocol::command::Assignee;
+pub use switchboard_protocol::command::{Assignee, Target};
+pub use switchboard_protocol::deliver::{DeliveredTo, Outcome, ReportInfo};
 pub use switchboard_protocol::invite::{InvitationRevoked, Invited};
 pub use switchboard_protocol::manage::{
     AccountInfo, BotInfo, BotScope, ContactUpdated, MemberInfo, UsageInfo,

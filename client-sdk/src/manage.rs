@@ -1,5 +1,5 @@
 //! Typed requests for running an account: teams, members, roles, bots,
-//! contact details, assignees and usage.
+//! contact details, assignees, deliveries, reports and usage.
 //!
 //! Who may send each is in PROTOCOL.md ("Teams, members and usage"): a
 //! request about a team the user cannot see fails with `not_found`, one
@@ -12,11 +12,12 @@ use crate::error::Error;
 use crate::request::Call;
 use switchboard_protocol::assign;
 use switchboard_protocol::client::ClientFrame;
-use switchboard_protocol::command::Assignee;
+use switchboard_protocol::command::{Assignee, Target};
+use switchboard_protocol::deliver::{self, Outcome, ReportInfo};
 use switchboard_protocol::manage::{self, BotInfo, BotScope, ContactUpdated, UsageInfo};
 use switchboard_protocol::model::{Role, TeamInfo};
 use switchboard_protocol::server::{BotCreated, MemberAdded, MemberList, Reply};
-use switchboard_protocol::{AccountId, ConversationId, RequestId, TeamId, UserId};
+use switchboard_protocol::{AccountId, ConversationId, Millis, RequestId, TeamId, UserId};
 
 /// A team's settings to change; fields left `None` stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,6 +42,21 @@ pub struct ContactChanges {
     pub email: Option<String>,
     /// A new phone number.
     pub phone: Option<String>,
+}
+
+/// What a report covers; the default is every team the user manages, over
+/// all time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportQuery {
+    /// One team; `None`: every team the user manages (as Manager or
+    /// owner), of `account` if given.
+    pub team: Option<TeamId>,
+    /// Narrows a report of every team to one account.
+    pub account: Option<AccountId>,
+    /// The period's start, inclusive (`None`: the beginning).
+    pub from: Option<Millis>,
+    /// The period's end, exclusive (`None`: no end).
+    pub to: Option<Millis>,
 }
 
 /// An account-management request, without its id.
@@ -101,6 +117,13 @@ pub(crate) enum ManageRequest {
         who: Assignee,
         add: bool,
     },
+    Deliver {
+        conversation: ConversationId,
+        to: Target,
+        status: Option<String>,
+        note: Option<String>,
+    },
+    Report(ReportQuery),
 }
 
 impl ManageRequest {
@@ -194,6 +217,25 @@ impl ManageRequest {
                 id,
                 conversation,
                 who: who.into(),
+            }),
+            ManageRequest::Deliver {
+                conversation,
+                to,
+                status,
+                note,
+            } => ClientFrame::Deliver(deliver::Deliver {
+                id,
+                conversation,
+                to: to.into(),
+                status,
+                note,
+            }),
+            ManageRequest::Report(query) => ClientFrame::Report(deliver::Report {
+                id,
+                team: query.team,
+                account: query.account,
+                from: query.from,
+                to: query.to,
             }),
         }
     }
@@ -400,6 +442,43 @@ impl Client {
         match self.manage(request).await? {
             Reply::Assignees(current) => Ok(current.assignees),
             other => Err(unexpected("assignees", &other)),
+        }
+    }
+
+    /// Delivers a conversation (`^deliver @user|#team [status] [note]`):
+    /// to a member of its team, who becomes its only assignee, or to
+    /// another team of the same account, which receives a new conversation
+    /// with a copy of the history and the note. The status must be one of
+    /// the team's `statuses` (none when the team has none). The team's
+    /// Managers and Members only; refusals are `bad_command` with a
+    /// message for the user. Returns the outcome once durable; subscribers
+    /// see a system message, (for a user) an `assignees` event and a
+    /// `delivered` event.
+    pub async fn deliver(
+        &self,
+        conversation: ConversationId,
+        to: Target,
+        status: Option<String>,
+        note: Option<String>,
+    ) -> Result<Outcome, Error> {
+        let request = ManageRequest::Deliver {
+            conversation,
+            to,
+            status,
+            note,
+        };
+        match self.manage(request).await? {
+            Reply::Delivered(outcome) => Ok(outcome),
+            other => Err(unexpected("delivered", &other)),
+        }
+    }
+
+    /// Reads outcome counts, conversations by status, and first-response
+    /// and wait times (Managers and owners; a Member is `forbidden`).
+    pub async fn report(&self, query: ReportQuery) -> Result<ReportInfo, Error> {
+        match self.manage(ManageRequest::Report(query)).await? {
+            Reply::Report(report) => Ok(report),
+            other => Err(unexpected("report", &other)),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::assign::{Assign, Unassign};
 use crate::dashboard::{Dashboard, Next};
+use crate::deliver::{Deliver, Report};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
 use crate::invite::{Invite, RevokeInvitation};
 use crate::manage::{
@@ -80,6 +81,10 @@ pub enum ClientFrame {
     View(View),
     /// Reads a team's presence: who is online, viewing, typing.
     Presence(PresenceRequest),
+    /// Delivers a conversation to a user or a team (`^deliver`, typed).
+    Deliver(Deliver),
+    /// Reads outcome counts and response times (owner or Manager).
+    Report(Report),
 }
 
 impl ClientFrame {
@@ -116,6 +121,8 @@ impl ClientFrame {
             ClientFrame::Typing(f) => Some(f.id),
             ClientFrame::View(f) => Some(f.id),
             ClientFrame::Presence(f) => Some(f.id),
+            ClientFrame::Deliver(f) => Some(f.id),
+            ClientFrame::Report(f) => Some(f.id),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod codec;
 pub mod codes;
 pub mod command;
 pub mod dashboard;
+pub mod deliver;
 pub mod ids;
 pub mod invite;
 pub mod manage;

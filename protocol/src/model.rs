@@ -169,7 +169,9 @@ pub struct NewContact {
 /// `open`; a message from the contact makes it `waiting` (whatever it was,
 /// so a contact writing again reopens a delivered one); a reply from an
 /// agent or a bot makes a `waiting` one `open`; `^deliver` makes it
-/// `delivered`, and replies leave it so. System messages change nothing.
+/// `delivered`, and replies leave it so. Other system messages change
+/// nothing, but for a handoff's, which makes the receiving team's copy
+/// `waiting`.
 pub enum ConversationStatus {
     /// Being worked, and nobody is owed a reply: the team started it or
     /// answered last.

@@ -7,6 +7,7 @@
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
 use crate::dashboard::{DashboardPage, NextConversation};
+use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
 use crate::invite::{InvitationRevoked, Invited};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
@@ -154,6 +155,10 @@ pub enum Reply {
     },
     /// A team's presence, after a `presence` request.
     Presence(PresenceState),
+    /// A conversation was delivered (`deliver`, or `^deliver` typed).
+    Delivered(Outcome),
+    /// The figures a `report` asked for.
+    Report(ReportInfo),
 }
 
 /// The answer to `create_bot`.
@@ -303,6 +308,10 @@ pub enum Event {
     ContactUpdated(ContactUpdated),
     /// A conversation's assignees changed.
     Assignees(Assignees),
+    /// A conversation was delivered: its latest outcome. It follows the
+    /// system message that records it (and, for a user, the `assignees`
+    /// event).
+    Delivered(Outcome),
 }
 
 impl Event {
@@ -314,6 +323,7 @@ impl Event {
             Event::Read(r) => r.conversation,
             Event::ContactUpdated(c) => c.conversation,
             Event::Assignees(a) => a.conversation,
+            Event::Delivered(o) => o.conversation,
         }
     }
 

@@ -16,7 +16,8 @@
 //! conversations, marks read and edits contacts; no bot ever manages
 //! anything. `^commands` are the team's people's alone: neither a bot nor
 //! a Restricted Member may carry one out (`forbidden`, they see the
-//! conversation).
+//! conversation). Reports (`Action::ReadReport`) are for Managers and the
+//! owner: they rate colleagues, so a Member gets `forbidden`.
 //!
 //! A principal is a snapshot of the user's access, read once when the
 //! connection says hello ([`load`]). Whoever changes a user's access writes
@@ -84,6 +85,9 @@ pub enum Action {
     CreateTeam,
     /// Read an account's usage counters.
     ReadUsage,
+    /// Read a team's report (outcome counts, response times): its
+    /// Managers and the account's owner; not Members, not bots.
+    ReadReport,
 }
 
 /// What an action is done to.
@@ -243,9 +247,9 @@ impl Principal {
                 Some(Role::Manager | Role::Member),
             ) => true,
             // Settings, members and roles: Managers (and so the owner).
-            (Action::ManageTeam, Some(Role::Manager)) => true,
+            (Action::ManageTeam | Action::ReadReport, Some(Role::Manager)) => true,
             (Action::RemoveTeam, Some(_)) => self.owns_account_of(team),
-            (Action::ManageTeam, Some(Role::Member)) => false,
+            (Action::ManageTeam | Action::ReadReport, Some(Role::Member)) => false,
             (Action::CreateTeam | Action::ReadUsage, _) => false,
             (_, None) => false,
         }

@@ -27,6 +27,7 @@ mod live;
 pub mod mail;
 mod outlet;
 pub mod password;
+pub mod report;
 mod server;
 mod session;
 pub mod store;

@@ -142,6 +142,10 @@ impl Server {
             stop: stop_rx.clone(),
             alive: alive_tx.clone(),
         });
+        // Deliveries to other teams that a crash left half done finish now.
+        if let Err(e) = registry.import_pending_handoffs() {
+            tracing::error!(error = %e, "cannot read pending handoffs");
+        }
         let state = Arc::new(ServerState {
             store: Arc::clone(&store),
             registry,

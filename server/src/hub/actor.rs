@@ -108,6 +108,18 @@ pub(super) async fn run(
     };
     let mut flushed = context.committer.watch();
     let mut stop = context.stop.clone();
+    // Handoffs left for this team come first (see `deliver`), durable
+    // before any command is handled.
+    if let Err(e) = hub.import_handoffs() {
+        tracing::error!(%team, error = %e, "could not import pending handoffs");
+    }
+    while !hub.pending.is_empty() {
+        let generation = match flushed.changed().await {
+            Ok(()) => *flushed.borrow_and_update(),
+            Err(_) => break,
+        };
+        hub.complete(generation);
+    }
     let stopping = loop {
         let idle = hub.subscribers.is_empty() && hub.pending.is_empty() && hub.presence.is_empty();
         let deadline = hub.presence.next_deadline();
@@ -207,11 +219,16 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         }
         | HubCommand::Presence {
             outlet, request, ..
+        }
+        | HubCommand::Deliver {
+            outlet, request, ..
         } => (outlet, Some(request)),
         HubCommand::Unsubscribe { outlet, request }
         | HubCommand::View {
             outlet, request, ..
         } => (outlet, request),
+        // Left pending in the store: the next hub of the team imports it.
+        HubCommand::ImportHandoffs => return,
     };
     if let Some(id) = request {
         outlet.send(&error_frame(id, code, message));
@@ -330,6 +347,13 @@ impl Hub<'_> {
                 self.presence(outlet, &principal, request);
                 Ok(())
             }
+            HubCommand::Deliver {
+                outlet,
+                request,
+                conversation,
+                delivery,
+            } => self.deliver(outlet, request, conversation, delivery),
+            HubCommand::ImportHandoffs => self.import_handoffs(),
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");

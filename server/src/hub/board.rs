@@ -152,7 +152,9 @@ impl Board {
                     };
                 });
             }
-            Event::Read(_) => {}
+            // The delivery's system message, just before, carried the
+            // status; the outcome itself changes nothing on the board.
+            Event::Read(_) | Event::Delivered(_) => {}
         }
     }
 

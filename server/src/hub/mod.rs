@@ -20,6 +20,7 @@ mod assign;
 mod board;
 mod contacts;
 mod dashboard;
+mod deliver;
 mod presence;
 mod recent;
 mod replay;
@@ -143,6 +144,39 @@ pub(crate) enum HubCommand {
         principal: Arc<Principal>,
         request: RequestId,
     },
+    /// Deliver a conversation (the session has checked access, the status
+    /// and resolved the target).
+    Deliver {
+        outlet: Outlet,
+        request: RequestId,
+        conversation: ConversationId,
+        delivery: Delivery,
+    },
+    /// Import the handoffs other teams' deliveries left for this team
+    /// (sent by the delivering hub; answered to nobody).
+    ImportHandoffs,
+}
+
+/// A delivery, as the session resolved it.
+pub(crate) struct Delivery {
+    /// Where the conversation goes.
+    pub(crate) target: DeliveryTarget,
+    /// The outcome status, one of the team's (with the team's spelling).
+    pub(crate) status: Option<String>,
+    /// The handoff note.
+    pub(crate) note: Option<String>,
+    /// Who delivers.
+    pub(crate) by: UserId,
+    /// Their name.
+    pub(crate) by_name: String,
+}
+
+/// Where a delivery goes, resolved.
+pub(crate) enum DeliveryTarget {
+    /// A member of the conversation's team.
+    User { user: UserId, name: String },
+    /// Another team of the same account.
+    Team { team: TeamId, name: String },
 }
 
 /// One change to a conversation's assignees, as the session resolved it.
@@ -179,11 +213,14 @@ impl HubCommand {
             | HubCommand::UpdateContact { outlet, .. }
             | HubCommand::Assign { outlet, .. }
             | HubCommand::Dashboard { outlet, .. }
-            | HubCommand::Next { outlet, .. } => outlet.conn,
-            HubCommand::SystemMessage { outlet, .. }
+            | HubCommand::Next { outlet, .. }
+            | HubCommand::SystemMessage { outlet, .. }
             | HubCommand::Typing { outlet, .. }
             | HubCommand::View { outlet, .. }
-            | HubCommand::Presence { outlet, .. } => outlet.conn,
+            | HubCommand::Presence { outlet, .. }
+            | HubCommand::Deliver { outlet, .. } => outlet.conn,
+            // Not from a connection.
+            HubCommand::ImportHandoffs => 0,
         }
     }
 }
@@ -303,6 +340,20 @@ impl Registry {
             actor::run(&registry, team, hub.id, commands, hub.durable).await;
         });
         handle
+    }
+
+    /// Asks the hub of every team with pending handoffs to import them
+    /// (at server start: a crash may have left some behind).
+    pub(crate) fn import_pending_handoffs(
+        self: &Arc<Self>,
+    ) -> Result<(), crate::store::StoreError> {
+        for team in self.context.store.handoff_teams()? {
+            let registry = Arc::clone(self);
+            tokio::spawn(async move {
+                let _ = registry.dispatch(team, HubCommand::ImportHandoffs).await;
+            });
+        }
+        Ok(())
     }
 
     /// Removes a stopping hub from the registry, unless a newer one replaced it.

@@ -113,6 +113,7 @@ impl Hub<'_> {
                     LogRecord::Read(marker) => Event::Read(marker),
                     LogRecord::ContactUpdated(update) => Event::ContactUpdated(update),
                     LogRecord::Assignees(update) => Event::Assignees(update),
+                    LogRecord::Delivered(outcome) => Event::Delivered(outcome),
                 };
                 let conversation = event.conversation();
                 let frame = ServerFrame::Event(EventFrame {

@@ -53,7 +53,7 @@ impl Session {
     }
 
     /// The one member of the conversation's team holding `handle`.
-    fn member_by_handle(
+    pub(super) fn member_by_handle(
         &self,
         conversation: &ConversationRecord,
         handle: &str,

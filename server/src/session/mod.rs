@@ -29,9 +29,11 @@ mod assign;
 mod bots;
 mod contacts;
 mod dashboard;
+mod deliver;
 mod invite;
 mod manage;
 mod presence;
+mod report;
 
 /// Longest `client_msg_id`, in bytes.
 const MAX_CLIENT_MSG_ID: usize = 64;
@@ -124,6 +126,11 @@ impl Session {
             ClientFrame::Typing(t) => self.typing(id, t.conversation).await,
             ClientFrame::View(v) => self.view(id, v.conversation).await,
             ClientFrame::Presence(p) => self.presence(id, p.team).await,
+            ClientFrame::Deliver(d) => {
+                self.deliver(id, d.conversation, d.to.into(), d.status, d.note)
+                    .await
+            }
+            ClientFrame::Report(r) => self.report(r).map(Some),
         };
         match outcome {
             Ok(Some(result)) => {
@@ -275,11 +282,11 @@ impl Session {
             Input::Command(Ok(Command::Invite { email, note })) => {
                 return self.invite(request, conversation.id, &email, note).await;
             }
-            Input::Command(Ok(command)) => {
-                return Err(Refusal::new(
-                    ErrorCode::CommandUnavailable,
-                    format!("{command} parsed, but this server does not carry out commands yet"),
-                ));
+            // Answered like the typed frame: a `delivered` result.
+            Input::Command(Ok(Command::Deliver { to, status, note })) => {
+                return self
+                    .deliver(request, conversation.id, to, status, note)
+                    .await;
             }
         };
         let command = HubCommand::Send {

@@ -37,6 +37,7 @@ struct Inner {
     assignees: HashMap<ConversationId, Vec<UserId>>,
     grants: BTreeMap<(ConversationId, UserId), GrantRecord>,
     bots: BTreeMap<UserId, BotRecord>,
+    handoffs: BTreeMap<(TeamId, ConversationId), HandoffRecord>,
 }
 
 impl MemoryStore {
@@ -346,6 +347,70 @@ impl Timeline for MemoryStore {
                     .insert((team, offset.next()), LogRecord::Assignees(update.clone()));
                 return Ok(());
             }
+            Entry::Delivered {
+                message,
+                assignees,
+                outcome,
+                conversation,
+                handoff,
+            } => {
+                // One lock: all or nothing, like the sled transaction.
+                inner
+                    .messages
+                    .insert((message.conversation, message.seq), message.clone());
+                inner
+                    .log
+                    .insert((team, offset), LogRecord::Message(message.clone()));
+                let mut next = offset.next();
+                if let Some(update) = assignees {
+                    inner
+                        .assignees
+                        .insert(update.conversation, update.assignees.clone());
+                    inner
+                        .log
+                        .insert((team, next), LogRecord::Assignees(update.clone()));
+                    next = next.next();
+                }
+                inner
+                    .log
+                    .insert((team, next), LogRecord::Delivered(outcome.clone()));
+                inner
+                    .conversations
+                    .insert((conversation.team, conversation.id), conversation.clone());
+                if let Some(handoff) = handoff {
+                    inner
+                        .handoffs
+                        .insert((handoff.to_team, handoff.conversation), handoff.clone());
+                }
+                return Ok(());
+            }
+            Entry::HandoffImported {
+                handoff,
+                contact,
+                conversation,
+                messages,
+            } => {
+                inner.contacts.insert(contact.id, contact.clone());
+                inner
+                    .conversations
+                    .insert((team, conversation.id), conversation.clone());
+                inner.log.insert(
+                    (team, offset),
+                    LogRecord::ConversationStarted(conversation.info(contact, Seq(0))),
+                );
+                for message in messages {
+                    inner
+                        .messages
+                        .insert((message.conversation, message.seq), message.clone());
+                    inner
+                        .log
+                        .insert((team, message.offset), LogRecord::Message(message.clone()));
+                }
+                inner
+                    .handoffs
+                    .remove(&(handoff.to_team, handoff.conversation));
+                return Ok(());
+            }
         };
         inner.log.insert((team, offset), record);
         Ok(())
@@ -454,5 +519,20 @@ impl Timeline for MemoryStore {
             .get(&conversation)
             .cloned()
             .unwrap_or_default())
+    }
+
+    fn handoffs(&self, team: TeamId) -> StoreResult<Vec<HandoffRecord>> {
+        Ok(self
+            .lock()
+            .handoffs
+            .range((team, ConversationId(0))..=(team, ConversationId(u64::MAX)))
+            .map(|(_, h)| h.clone())
+            .collect())
+    }
+
+    fn handoff_teams(&self) -> StoreResult<Vec<TeamId>> {
+        let mut teams: Vec<TeamId> = self.lock().handoffs.keys().map(|(t, _)| *t).collect();
+        teams.dedup();
+        Ok(teams)
     }
 }

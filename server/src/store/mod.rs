@@ -18,12 +18,13 @@ mod sled_store;
 pub use memory::MemoryStore;
 pub use records::{
     AccountRecord, BotRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState,
-    InvitationRecord, LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind, TokenRecord,
-    UsageCheckpoint, UserRecord,
+    HandoffRecord, InvitationRecord, LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind,
+    TokenRecord, UsageCheckpoint, UserRecord,
 };
 pub use sled_store::SledStore;
 
 use switchboard_protocol::assign::Assignees;
+use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker, Role};
@@ -89,6 +90,37 @@ pub enum Entry<'a> {
         /// The event (logged whole, for replays).
         update: &'a Assignees,
     },
+    /// A conversation was delivered: the system message at `offset`, for a
+    /// delivery to a user the `assignees` record at the next offset, then
+    /// the `delivered` record; with the conversation record (status
+    /// delivered, the outcome) and, for a delivery to another team, the
+    /// pending handoff, all in one atomic write.
+    Delivered {
+        /// The system message recording the delivery.
+        message: &'a Message,
+        /// The conversation's new assignees (a delivery to a user).
+        assignees: Option<&'a Assignees>,
+        /// The outcome (logged whole, for replays).
+        outcome: &'a Outcome,
+        /// The conversation as it now is, replacing the stored one.
+        conversation: &'a ConversationRecord,
+        /// The handoff the receiving team will import (a delivery to a team).
+        handoff: Option<&'a HandoffRecord>,
+    },
+    /// A handoff imported into the receiving team, in one atomic write: the
+    /// new contact and conversation (`conversation_started` at `offset`),
+    /// then `messages` at the offsets after it (the copied history and the
+    /// handoff message, by seq from 1), and the handoff record deleted.
+    HandoffImported {
+        /// The handoff, deleted from the pending ones.
+        handoff: &'a HandoffRecord,
+        /// The receiving team's copy of the contact.
+        contact: &'a ContactRecord,
+        /// The receiving team's new conversation.
+        conversation: &'a ConversationRecord,
+        /// Its messages, seqs 1..=n, offsets `offset + 1..=offset + n`.
+        messages: &'a [Message],
+    },
 }
 
 impl Entry<'_> {
@@ -96,6 +128,10 @@ impl Entry<'_> {
     pub fn last_offset(&self, offset: Offset) -> Offset {
         match self {
             Entry::Assignees { .. } => offset.next(),
+            Entry::Delivered { assignees, .. } => {
+                Offset(offset.0 + 1 + u64::from(assignees.is_some()))
+            }
+            Entry::HandoffImported { messages, .. } => Offset(offset.0 + messages.len() as u64),
             _ => offset,
         }
     }
@@ -260,6 +296,11 @@ pub trait Timeline {
     /// A conversation's assignees, in the order they were assigned (none
     /// until an `Entry::Assignees` is committed).
     fn assignees(&self, conversation: ConversationId) -> StoreResult<Vec<UserId>>;
+    /// The handoffs waiting for a team to import them, by new conversation
+    /// id (see [`Entry::Delivered`] and [`Entry::HandoffImported`]).
+    fn handoffs(&self, team: TeamId) -> StoreResult<Vec<HandoffRecord>>;
+    /// The teams with handoffs waiting, by id.
+    fn handoff_teams(&self) -> StoreResult<Vec<TeamId>>;
 }
 
 /// Creates a new random stream epoch.
@@ -274,5 +315,7 @@ mod bot_tests;
 mod contact_tests;
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod deliver_tests;
 #[cfg(test)]
 mod grant_tests;

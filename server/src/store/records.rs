@@ -7,6 +7,7 @@ use super::{StoreError, StoreResult};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
+use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{
     AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
 };
@@ -316,6 +317,10 @@ pub struct ConversationRecord {
     /// The seq of the message that last changed `status` (0: none has).
     #[serde(default)]
     pub status_seq: Seq,
+    /// Its latest delivery's outcome, if it was ever delivered (written
+    /// with `status: delivered`, in the same atomic entry).
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
 }
 
 impl ConversationRecord {
@@ -329,6 +334,7 @@ impl ConversationRecord {
             created_at: at,
             waiting_since: None,
             status_seq: Seq(0),
+            outcome: None,
         }
     }
 
@@ -379,6 +385,44 @@ pub enum LogRecord {
     /// A conversation's assignees changed (the system message saying so is
     /// the `Message` record at the offset just before).
     Assignees(Assignees),
+    /// A conversation was delivered (the system message saying so, and for
+    /// a delivery to a user the `Assignees` record, are at the offsets just
+    /// before).
+    Delivered(Outcome),
+}
+
+/// A delivery to another team waiting for that team's hub to import it
+/// (`handoffs`, keyed by the receiving team and its new conversation).
+/// Written in the same atomic entry as the delivery; deleted in the same
+/// atomic entry as the import, so that a handoff is imported exactly once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffRecord {
+    /// The receiving team.
+    pub to_team: TeamId,
+    /// The receiving team's new conversation (its id was taken when the
+    /// delivery was written).
+    pub conversation: ConversationId,
+    /// The delivering team.
+    pub from_team: TeamId,
+    /// The delivering team's name, for the handoff message.
+    pub from_team_name: String,
+    /// The delivered conversation.
+    pub source: ConversationId,
+    /// The seq of the delivery's system message there: the messages before
+    /// it are the history copied.
+    pub through: Seq,
+    /// The contact, copied into the receiving team under a new id.
+    pub contact: ContactRecord,
+    /// Who delivered.
+    pub by: UserId,
+    /// Their name, as it was then.
+    pub by_name: String,
+    /// The outcome status, if one was given.
+    pub status: Option<String>,
+    /// The handoff note, if one was given.
+    pub note: Option<String>,
+    /// When the delivery was made.
+    pub at: Millis,
 }
 
 /// A team stream's generation and newest offset.

@@ -5,7 +5,7 @@
 
 use crate::restricted::outsider;
 use crate::util::*;
-use switchboard_client::{BotScope, Client, DashboardQuery, Error, Events, SenderKind};
+use switchboard_client::{BotScope, Client, DashboardQuery, Error, Events, SenderKind, Target};
 use switchboard_protocol::command::Assignee;
 use switchboard_protocol::dashboard::{DashboardRow, NextReason, View};
 use switchboard_protocol::ids::ConversationId;
@@ -349,4 +349,55 @@ async fn statuses_and_waits_survive_a_restart() {
     );
     let next = alice.next(world.team_a).await.unwrap();
     assert_eq!(next.row.map(|r| r.conversation), Some(waiting));
+}
+
+#[tokio::test]
+async fn a_delivered_conversation_stays_delivered_until_the_contact_writes_again() {
+    let (_dir, server, world) = seeded().await;
+    let url = server.url();
+    let (alice, _) = connect(&url, &world.alice.token).await;
+    let (bob, mut bob_events) = connect(&url, &world.bob.token).await;
+    bob.subscribe(world.team_a).await.unwrap();
+    let bridge = bridge(&url, &alice, &world).await;
+    let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
+    bridge
+        .send_as_contact(conversation, "m1", "Any news?")
+        .await
+        .unwrap();
+    alice
+        .deliver(conversation, Target::User("bob".into()), None, None)
+        .await
+        .unwrap();
+    let delivered = row(&bob, &world, conversation).await;
+    assert_eq!(delivered.status, ConversationStatus::Delivered);
+    assert_eq!(delivered.assignees, vec![world.bob.user]);
+    assert_eq!(bob.next(world.team_a).await.unwrap().row, None);
+
+    // The team writing leaves it delivered.
+    bob.send(conversation, "All set, see you Monday")
+        .await
+        .unwrap();
+    assert_eq!(
+        row(&bob, &world, conversation).await.status,
+        ConversationStatus::Delivered
+    );
+
+    // The contact writing reopens it, in Bob's queue since he is assigned.
+    let ack = bridge
+        .send_as_contact(conversation, "m2", "One more question")
+        .await
+        .unwrap();
+    loop {
+        let message = next_message_in(&mut bob_events, conversation).await;
+        if message.seq == ack.seq {
+            assert_eq!(message.status, Some(ConversationStatus::Waiting));
+            break;
+        }
+    }
+    let reopened = row(&bob, &world, conversation).await;
+    assert_eq!(reopened.status, ConversationStatus::Waiting);
+    assert_eq!(reopened.waiting_since, Some(ack.at));
+    let next = bob.next(world.team_a).await.unwrap();
+    assert_eq!(next.row.map(|r| r.conversation), Some(conversation));
+    assert_eq!(next.reason, Some(NextReason::Assigned));
 }

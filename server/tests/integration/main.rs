@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod concurrency;
 mod dashboard;
+mod deliver;
 mod durability;
 mod invite;
 mod malformed;

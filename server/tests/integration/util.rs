@@ -28,14 +28,17 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long a test waits for something it expects before failing.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
-/// A seeded world: account 1 with team A (alice Manager, bob Member) and a
-/// conversation in it; account 2 with team B (carol Member).
+/// A seeded world: account 1 with team A (alice Manager, bob Member) and
+/// team Sales (`#sales`, alice's alone: nobody else holds a role there);
+/// account 2 with team B (carol Member).
 pub struct World {
     /// Account 1, owned by alice.
     pub account_1: AccountId,
     /// Account 2, owned by owen.
     pub account_2: AccountId,
     pub team_a: TeamId,
+    /// A second team of account 1 (`#sales`), for deliveries between teams.
+    pub team_sales: TeamId,
     pub team_b: TeamId,
     pub alice: Login,
     pub bob: Login,
@@ -64,6 +67,8 @@ pub fn seed(store: &dyn Store) -> World {
         admin::create_team(store, account_1.id, "Team A", "team-a", "+1 555 0001").unwrap();
     let bob = admin::create_user(store, &user("bob@one.test", "Bob")).unwrap();
     admin::add_member(store, team_a.id, bob.id, Role::Member).unwrap();
+    let team_sales =
+        admin::create_team(store, account_1.id, "Team Sales", "sales", "+1 555 0003").unwrap();
     let (account_2, _) =
         admin::create_account(store, "Two", &user("owner@two.test", "Owen")).unwrap();
     let team_b =
@@ -82,6 +87,7 @@ pub fn seed(store: &dyn Store) -> World {
         account_1: account_1.id,
         account_2: account_2.id,
         team_a: team_a.id,
+        team_sales: team_sales.id,
         team_b: team_b.id,
         alice: login("alice@one.test"),
         bob: login("bob@one.test"),

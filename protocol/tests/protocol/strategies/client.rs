@@ -72,6 +72,7 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
         manage_frame(),
         dashboard_request(),
         presence_frame(),
+        deliver_frame(),
     ]
     .boxed()
 }
@@ -167,6 +168,14 @@ pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
                     phone,
                 })
             }),
+    ]
+    .boxed()
+}
+
+/// `^assign`, `^deliver` and reports (a strategy of their own, like
+/// [`manage_frame`]).
+pub fn deliver_frame() -> BoxedStrategy<ClientFrame> {
+    prop_oneof![
         (request_id(), conversation_id(), who()).prop_map(|(id, conversation, who)| {
             ClientFrame::Assign(Assign {
                 id,
@@ -174,6 +183,8 @@ pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
                 who,
             })
         }),
+        deliver().prop_map(ClientFrame::Deliver),
+        report().prop_map(ClientFrame::Report),
     ]
     .boxed()
 }
@@ -246,5 +257,7 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Typing(_) => "typing",
         ClientFrame::View(_) => "view",
         ClientFrame::Presence(_) => "presence",
+        ClientFrame::Deliver(_) => "deliver",
+        ClientFrame::Report(_) => "report",
     }
 }

@@ -12,6 +12,10 @@ use switchboard_protocol::client::{
     Conversations, Hello, History, MarkRead, Ping, SendMessage, StartConversation, Subscribe,
     Unsubscribe,
 };
+use switchboard_protocol::deliver::{
+    ByDestination, ByStatus, ByTeam, ByUser, Deliver, DeliverTo, DeliveredTo, Destination,
+    Durations, Outcome, OutcomeCounts, Report, ReportInfo, StatusCount,
+};
 use switchboard_protocol::invite::{InvitationRevoked, Invite, Invited, RevokeInvitation};
 use switchboard_protocol::manage::{
     AccountInfo, AddMember, BotInfo, BotScope, Bots, ContactUpdated, CreateBot, CreateTeam,
@@ -283,3 +287,118 @@ pub use client::*;
 pub use dashboard::*;
 pub use presence::*;
 pub use server::*;
+
+/// Where a `deliver` frame sends a conversation.
+pub fn deliver_to() -> BoxedStrategy<DeliverTo> {
+    prop_oneof![
+        text().prop_map(|handle| DeliverTo::User { handle }),
+        text().prop_map(|handle| DeliverTo::Team { handle }),
+    ]
+    .boxed()
+}
+
+prop_compose! {
+    pub fn deliver()(
+        id in request_id(),
+        conversation in conversation_id(),
+        to in deliver_to(),
+        status in option::of(text()),
+        note in option::of(text()),
+    ) -> Deliver {
+        Deliver { id, conversation, to, status, note }
+    }
+}
+
+prop_compose! {
+    pub fn report()(
+        id in request_id(),
+        team in option::of(team_id()),
+        account in option::of(account_id()),
+        from in option::of(millis()),
+        to in option::of(millis()),
+    ) -> Report {
+        Report { id, team, account, from, to }
+    }
+}
+
+/// Where a conversation was delivered.
+pub fn delivered_to() -> BoxedStrategy<DeliveredTo> {
+    prop_oneof![
+        (user_id(), text()).prop_map(|(user, name)| DeliveredTo::User { user, name }),
+        (team_id(), text(), conversation_id()).prop_map(|(team, name, conversation)| {
+            DeliveredTo::Team {
+                team,
+                name,
+                conversation,
+            }
+        }),
+    ]
+    .boxed()
+}
+
+prop_compose! {
+    pub fn outcome()(
+        conversation in conversation_id(),
+        team in team_id(),
+        seq in seq(),
+        by in user_id(),
+        by_name in text(),
+        to in delivered_to(),
+        status in option::of(text()),
+        note in option::of(text()),
+        at in millis(),
+    ) -> Outcome {
+        Outcome { conversation, team, seq, by, by_name, to, status, note, at }
+    }
+}
+
+/// A delivery's destination, as a report counts it.
+pub fn destination() -> BoxedStrategy<Destination> {
+    prop_oneof![
+        user_id().prop_map(|user| Destination::User { user }),
+        team_id().prop_map(|team| Destination::Team { team }),
+    ]
+    .boxed()
+}
+
+prop_compose! {
+    pub fn durations()(
+        count in any::<u64>(),
+        p50 in option::of(any::<u64>()),
+        p90 in option::of(any::<u64>()),
+        p99 in option::of(any::<u64>()),
+    ) -> Durations {
+        Durations { count, p50, p90, p99 }
+    }
+}
+
+prop_compose! {
+    pub fn outcome_counts()(
+        total in any::<u64>(),
+        by_status in small_vec((option::of(text()), any::<u64>())
+            .prop_map(|(status, count)| ByStatus { status, count })),
+        by_user in small_vec((user_id(), text(), any::<u64>())
+            .prop_map(|(user, name, count)| ByUser { user, name, count })),
+        by_team in small_vec((team_id(), any::<u64>())
+            .prop_map(|(team, count)| ByTeam { team, count })),
+        by_destination in small_vec((destination(), any::<u64>())
+            .prop_map(|(to, count)| ByDestination { to, count })),
+    ) -> OutcomeCounts {
+        OutcomeCounts { total, by_status, by_user, by_team, by_destination }
+    }
+}
+
+prop_compose! {
+    pub fn report_info()(
+        teams in small_vec(team_id()),
+        from in option::of(millis()),
+        to in option::of(millis()),
+        outcomes in outcome_counts(),
+        conversations in small_vec((conversation_status(), any::<u64>())
+            .prop_map(|(status, count)| StatusCount { status, count })),
+        first_response in durations(),
+        wait in durations(),
+    ) -> ReportInfo {
+        ReportInfo { teams, from, to, outcomes, conversations, first_response, wait }
+    }
+}

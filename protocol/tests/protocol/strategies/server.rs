@@ -132,6 +132,15 @@ pub fn manage_reply() -> BoxedStrategy<Reply> {
         (team_id(), small_vec(bot_info()))
             .prop_map(|(team, bots)| Reply::Bots(BotList { team, bots })),
         contact_updated().prop_map(Reply::Contact),
+        command_reply(),
+    ]
+    .boxed()
+}
+
+/// The replies of `^commands` and reports (a strategy of their own:
+/// `prop_oneof!` takes a bounded number of arms).
+pub fn command_reply() -> BoxedStrategy<Reply> {
+    prop_oneof![
         assignees().prop_map(Reply::Assignees),
         dashboard_reply(),
         (conversation_id(), text(), user_id()).prop_map(|(conversation, email, user)| {
@@ -144,6 +153,8 @@ pub fn manage_reply() -> BoxedStrategy<Reply> {
         (conversation_id(), user_id()).prop_map(|(conversation, user)| {
             Reply::InvitationRevoked(InvitationRevoked { conversation, user })
         }),
+        outcome().prop_map(Reply::Delivered),
+        report_info().prop_map(Reply::Report),
     ]
     .boxed()
 }
@@ -177,6 +188,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Typing { .. } => "typing",
         Reply::View { .. } => "view",
         Reply::Presence(_) => "presence",
+        Reply::Delivered(_) => "delivered",
+        Reply::Report(_) => "report",
     }
 }
 
@@ -187,6 +200,7 @@ pub fn event() -> BoxedStrategy<Event> {
         read_marker().prop_map(Event::Read),
         contact_updated().prop_map(Event::ContactUpdated),
         assignees().prop_map(Event::Assignees),
+        outcome().prop_map(Event::Delivered),
     ]
     .boxed()
 }
@@ -199,6 +213,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::Read(_) => "read",
         Event::ContactUpdated(_) => "contact_updated",
         Event::Assignees(_) => "assignees",
+        Event::Delivered(_) => "delivered",
     }
 }
 

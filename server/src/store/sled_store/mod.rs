@@ -31,6 +31,7 @@
 //! | `client_msg_ids` | team ++ user ++ client_msg_id | conversation ++ seq |
 //! | `read_markers` | conversation ++ user | seq |
 //! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
+//! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |
 //! | `meta` | `next_id` | the last id handed out |
 //!
 //! A removed team leaves the directory (`teams`, `team_handles`,
@@ -91,6 +92,7 @@ pub struct SledStore {
     client_msg_ids: Tree,
     read_markers: Tree,
     conversation_assignees: Tree,
+    handoffs: Tree,
     meta: Tree,
 }
 
@@ -131,6 +133,7 @@ impl SledStore {
             client_msg_ids: tree("client_msg_ids")?,
             read_markers: tree("read_markers")?,
             conversation_assignees: tree("conversation_assignees")?,
+            handoffs: tree("handoffs")?,
             meta: tree("meta")?,
             db,
         };

@@ -141,6 +141,104 @@ impl Timeline for SledStore {
                     })
                     .map_err(tx_error)
             }
+            Entry::Delivered {
+                message,
+                assignees,
+                outcome,
+                conversation,
+                handoff,
+            } => {
+                // One transaction: the system message (log record and seq
+                // index), the assignees (list and record), the `delivered`
+                // record, the conversation record and the pending handoff.
+                let message_record = to_bytes(&LogRecord::Message(message.clone()));
+                let position = keys::two(message.conversation.0, message.seq.0);
+                let mut next = offset.next();
+                let assignees = assignees.map(|update| {
+                    let key = keys::two(team.0, next.0);
+                    next = next.next();
+                    (
+                        key,
+                        to_bytes(&LogRecord::Assignees(update.clone())),
+                        to_bytes(&update.assignees),
+                    )
+                });
+                let delivered_key = keys::two(team.0, next.0);
+                let delivered_record = to_bytes(&LogRecord::Delivered(outcome.clone()));
+                let conversation_record = to_bytes(conversation);
+                let handoff =
+                    handoff.map(|h| (keys::two(h.to_team.0, h.conversation.0), to_bytes(h)));
+                (
+                    &self.team_log,
+                    &self.conversation_messages,
+                    &self.conversation_assignees,
+                    &self.conversations,
+                    &self.handoffs,
+                )
+                    .transaction(|(log, messages, lists, conversations, handoffs)| {
+                        log.insert(&log_key, message_record.as_slice())?;
+                        messages.insert(&position, &log_key)?;
+                        if let Some((key, record, list)) = &assignees {
+                            log.insert(key, record.as_slice())?;
+                            lists.insert(&keys::one(conversation.id.0), list.as_slice())?;
+                        }
+                        log.insert(&delivered_key, delivered_record.as_slice())?;
+                        conversations.insert(
+                            &keys::one(conversation.id.0),
+                            conversation_record.as_slice(),
+                        )?;
+                        if let Some((key, record)) = &handoff {
+                            handoffs.insert(key, record.as_slice())?;
+                        }
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
+            Entry::HandoffImported {
+                handoff,
+                contact,
+                conversation,
+                messages,
+            } => {
+                // One transaction: the new contact and conversation, every
+                // copied message (log record and seq index), and the pending
+                // handoff gone, so that it is imported once or not at all.
+                let info = conversation.info(contact, Seq(0));
+                let started = to_bytes(&LogRecord::ConversationStarted(info));
+                let copies: Vec<_> = messages
+                    .iter()
+                    .map(|m| {
+                        (
+                            keys::two(team.0, m.offset.0),
+                            keys::two(m.conversation.0, m.seq.0),
+                            to_bytes(&LogRecord::Message(m.clone())),
+                        )
+                    })
+                    .collect();
+                let pending = keys::two(handoff.to_team.0, handoff.conversation.0);
+                (
+                    &self.contacts,
+                    &self.conversations,
+                    &self.team_conversations,
+                    &self.team_log,
+                    &self.conversation_messages,
+                    &self.handoffs,
+                )
+                    .transaction(|(contacts, conversations, listing, log, index, handoffs)| {
+                        contacts.insert(&keys::one(contact.id.0), to_bytes(contact))?;
+                        conversations
+                            .insert(&keys::one(conversation.id.0), to_bytes(conversation))?;
+                        listing.insert(&keys::two(team.0, conversation.id.0), &[])?;
+                        log.insert(&log_key, started.as_slice())?;
+                        for (log_at, position, record) in &copies {
+                            log.insert(log_at, record.as_slice())?;
+                            index.insert(position, log_at)?;
+                        }
+                        handoffs.remove(&pending)?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
         }
     }
 
@@ -284,5 +382,24 @@ impl Timeline for SledStore {
             &keys::one(conversation.0),
         )?
         .unwrap_or_default())
+    }
+
+    fn handoffs(&self, team: TeamId) -> StoreResult<Vec<HandoffRecord>> {
+        self.handoffs
+            .scan_prefix(keys::one(team.0))
+            .map(|item| from_bytes("handoff", &item?.1))
+            .collect()
+    }
+
+    fn handoff_teams(&self) -> StoreResult<Vec<TeamId>> {
+        let mut teams = Vec::new();
+        for item in self.handoffs.iter() {
+            let (key, _) = item?;
+            let team = TeamId(keys::read_u64(&key[..8.min(key.len())]).unwrap_or_default());
+            if teams.last() != Some(&team) {
+                teams.push(team);
+            }
+        }
+        Ok(teams)
     }
 }

@@ -29,6 +29,7 @@ enum Kind {
     ContactUpdated,
     Assignees,
     Sentinel,
+    Delivered,
 }
 
 /// An event, named by its kind and place (each happens once per place).
@@ -54,6 +55,7 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::Read(_) => Kind::Read,
         Event::ContactUpdated(_) => Kind::ContactUpdated,
         Event::Assignees(_) => Kind::Assignees,
+        Event::Delivered(_) => Kind::Delivered,
     };
     (kind, place_of(world, event.conversation()))
 }

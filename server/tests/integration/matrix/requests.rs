@@ -13,6 +13,7 @@ use switchboard_protocol::client::{
 };
 use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::dashboard::{Dashboard, Next};
+use switchboard_protocol::deliver::{Deliver, DeliverTo, Report};
 use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
 use switchboard_protocol::invite::Invite;
 use switchboard_protocol::manage::{
@@ -90,7 +91,8 @@ fn target(
         | Request::Unassign
         | Request::Invite
         | Request::Typing
-        | Request::View => Target::Conversation(world.c),
+        | Request::View
+        | Request::Deliver => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
         _ => Target::Team(world.team_a),
@@ -247,6 +249,22 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
         Request::Presence => ClientFrame::Presence(PresenceRequest {
             id,
             team: team(target),
+        }),
+        Request::Deliver => ClientFrame::Deliver(Deliver {
+            id,
+            conversation: conversation(target),
+            to: DeliverTo::User {
+                handle: "mia".into(),
+            },
+            status: None,
+            note: None,
+        }),
+        Request::Report => ClientFrame::Report(Report {
+            id,
+            team: Some(team(target)),
+            account: None,
+            from: None,
+            to: None,
         }),
     }
 }

@@ -111,6 +111,10 @@ pub enum Request {
     View,
     /// `presence` of team A.
     Presence,
+    /// `deliver` of C to the Manager (`@mia`), without status.
+    Deliver,
+    /// `report` of team A.
+    Report,
 }
 
 /// What a request must get.
@@ -133,7 +137,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 26] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 28] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -161,6 +165,8 @@ pub const REQUESTS: [(Request, [Expect; 12]); 26] = [
     (Request::Typing,            [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::View,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Presence,          [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
+    (Request::Deliver,           [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Report,            [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
 ];
 
 /// Where an event happens.

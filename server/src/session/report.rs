@@ -1,0 +1,136 @@
+//! `report`: figures over a period for one team or every team the caller
+//! manages, computed by [`crate::report`] from the teams' logs.
+//!
+//! Managers and the account's owner only (`Action::ReadReport`): a Member
+//! is `forbidden` (the figures rate colleagues), an outsider gets
+//! `not_found`. Without `team`, the report covers every team the caller
+//! manages (of `account`, if given); a caller managing none is
+//! `forbidden`, an account they do not know `not_found`. Only what is
+//! durable is counted: the log is read up to each team's flushed offset.
+
+use super::{forbidden, Refusal, Session};
+use crate::access::{Action, Resource};
+use crate::report::{count_statuses, Period, Scan, Tally};
+use std::collections::BTreeSet;
+use switchboard_protocol::deliver::{Report, ReportInfo};
+use switchboard_protocol::ids::{ConversationId, Offset, TeamId};
+use switchboard_protocol::model::Role;
+use switchboard_protocol::server::Reply;
+use switchboard_protocol::ErrorCode;
+
+/// Log records read per store call.
+const CHUNK: usize = 1000;
+/// Conversation records read per store call.
+const CONVERSATION_PAGE: usize = 1000;
+
+impl Session {
+    pub(super) fn report(&self, request: Report) -> Result<Reply, Refusal> {
+        let teams = match request.team {
+            Some(team) => {
+                self.team_for(Action::ReadReport, team)?;
+                if let Some(account) = request.account {
+                    let record = self.state.store.team(team)?;
+                    if record.is_none_or(|t| t.account != account) {
+                        return Err(Refusal::new(
+                            ErrorCode::NotFound,
+                            format!("no team {team} in account {account}"),
+                        ));
+                    }
+                }
+                vec![team]
+            }
+            None => self.managed_teams(request.account)?,
+        };
+        let period = Period {
+            from: request.from,
+            to: request.to,
+        };
+        let store = &self.state.store;
+        let mut tally = Tally::default();
+        let mut statuses = Vec::new();
+        for team in &teams {
+            let upto = self
+                .state
+                .registry
+                .durable(*team)
+                .unwrap_or(Offset(u64::MAX));
+            let mut scan = Scan::new(period);
+            let mut after = Offset(0);
+            loop {
+                let records = store.log_range(*team, after, upto, CHUNK)?;
+                let Some((last, _)) = records.last() else {
+                    break;
+                };
+                after = *last;
+                scan.feed(&mut tally, records.iter().map(|(_, r)| r));
+                if records.len() < CHUNK {
+                    break;
+                }
+            }
+            let mut before: Option<ConversationId> = None;
+            loop {
+                let page = store.team_conversations(*team, before, CONVERSATION_PAGE)?;
+                statuses.extend(page.iter().map(|c| c.status));
+                match page.last() {
+                    Some(last) if page.len() == CONVERSATION_PAGE => before = Some(last.id),
+                    _ => break,
+                }
+            }
+        }
+        Ok(Reply::Report(ReportInfo {
+            teams,
+            from: request.from,
+            to: request.to,
+            outcomes: tally.outcomes(),
+            conversations: count_statuses(statuses),
+            first_response: tally.first_response(),
+            wait: tally.wait(),
+        }))
+    }
+
+    /// Every team the caller manages (as Manager or owner), of `account`
+    /// if given, by id.
+    fn managed_teams(
+        &self,
+        account: Option<switchboard_protocol::ids::AccountId>,
+    ) -> Result<Vec<TeamId>, Refusal> {
+        if let Some(account) = account {
+            if !self.principal.knows_account(account) {
+                return Err(Refusal::new(
+                    ErrorCode::NotFound,
+                    format!("no account {account}"),
+                ));
+            }
+        }
+        let store = &self.state.store;
+        let user = self.principal.user.id;
+        let mut candidates = BTreeSet::new();
+        for owned in store.accounts_owned(user)? {
+            candidates.extend(store.account_teams(owned.id)?);
+        }
+        for (team, role) in store.memberships(user)? {
+            if role == Role::Manager {
+                candidates.insert(team);
+            }
+        }
+        let mut teams = Vec::new();
+        for team in candidates {
+            let Some(record) = store.team(team)? else {
+                continue;
+            };
+            if account.is_some_and(|a| a != record.account) {
+                continue;
+            }
+            if self
+                .principal
+                .allows(Action::ReadReport, Resource::Team(team))
+            {
+                teams.push(team);
+            }
+        }
+        if teams.is_empty() {
+            return Err(forbidden());
+        }
+        Ok(teams)
+    }
+}
