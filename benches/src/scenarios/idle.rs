@@ -8,11 +8,10 @@
 //! client connects; it includes the allocator's and sled's warm-up, so the
 //! per-connection figure is what connections add on top.
 
-use super::{capped, cpu, mib};
+use super::{cpu, crowd_target, mib};
 use crate::crowd::{self, Plan};
 use crate::report::{self, Latency, Section, Table};
-use crate::seed::SeedPlan;
-use crate::target::{ServerArgs, Target};
+use crate::target::ServerArgs;
 use serde_json::json;
 use std::time::Duration;
 
@@ -42,18 +41,8 @@ pub(crate) struct IdleArgs {
 /// Runs `idle`.
 pub(crate) async fn run(server: &ServerArgs, args: &IdleArgs) -> anyhow::Result<Section> {
     let mut section = Section::new("idle", String::new());
-    let count = capped(args.connections, &mut section);
-    let teams = args.teams as usize;
-    let plan = SeedPlan {
-        teams,
-        users_per_team: count.div_ceil(teams).clamp(1, 200),
-        senders: 1,
-        conversations_per_team: 1,
-        history: 0,
-    };
-    let target = Target::prepare(server, &plan).await?;
-    // With --url there is one team, whatever was asked.
-    let teams = target.layout.teams.len();
+    let (target, count, teams) =
+        crowd_target(server, args.connections, args.teams, &mut section).await?;
     section.title = format!(
         "{count} idle connections (hello + subscribe) over {teams} teams; {}.",
         target.describe()

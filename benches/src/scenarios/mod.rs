@@ -23,6 +23,8 @@ mod subscriber;
 
 use crate::proc_stats::ProcSample;
 use crate::report::Section;
+use crate::seed::SeedPlan;
+use crate::target::{ServerArgs, Target};
 
 /// KiB as MiB.
 pub(crate) fn mib(kib: u64) -> f64 {
@@ -42,6 +44,29 @@ pub(crate) fn capped(requested: usize, section: &mut Section) -> usize {
     } else {
         requested
     }
+}
+
+/// A server seeded for a crowd of `requested` clients (capped, see
+/// [`capped`]) spread over `teams` teams, each client a user of its team:
+/// the target, the client count, and the teams there really are (one with
+/// `--url`, whatever was asked).
+pub(crate) async fn crowd_target(
+    server: &ServerArgs,
+    requested: usize,
+    teams: u32,
+    section: &mut Section,
+) -> anyhow::Result<(Target, usize, usize)> {
+    let count = capped(requested, section);
+    let plan = SeedPlan {
+        teams: teams as usize,
+        users_per_team: count.div_ceil(teams as usize).clamp(1, 200),
+        senders: 1,
+        conversations_per_team: 1,
+        history: 0,
+    };
+    let target = Target::prepare(server, &plan).await?;
+    let teams = target.layout.teams.len();
+    Ok((target, count, teams))
 }
 
 /// Server CPU between two samples, in percent of one core.

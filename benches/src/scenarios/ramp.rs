@@ -8,11 +8,10 @@
 //! back after a deploy, so the server carries all of them at the top of the
 //! ramp.
 
-use super::{capped, cpu, mib};
+use super::{cpu, crowd_target, mib};
 use crate::crowd::{self, Plan};
 use crate::report::{self, Latency, Section, Table};
-use crate::seed::SeedPlan;
-use crate::target::{ServerArgs, Target};
+use crate::target::ServerArgs;
 use serde_json::json;
 use std::time::Duration;
 
@@ -36,18 +35,8 @@ pub(crate) struct RampArgs {
 /// Runs `ramp`.
 pub(crate) async fn run(server: &ServerArgs, args: &RampArgs) -> anyhow::Result<Section> {
     let mut section = Section::new("ramp", String::new());
-    let count = capped(args.connections, &mut section);
-    let teams = args.teams as usize;
-    let plan = SeedPlan {
-        teams,
-        users_per_team: count.div_ceil(teams).clamp(1, 200),
-        senders: 1,
-        conversations_per_team: 1,
-        history: 0,
-    };
-    let target = Target::prepare(server, &plan).await?;
-    // With --url there is one team, whatever was asked.
-    let teams = target.layout.teams.len();
+    let (target, count, teams) =
+        crowd_target(server, args.connections, args.teams, &mut section).await?;
     section.title = format!(
         "{count} clients joining (TCP + WebSocket handshake + hello + subscribe), \
          {} at once, over {teams} teams; {}.",
