@@ -39,6 +39,20 @@ impl ServerProcess {
         if std::env::var_os("RUST_LOG").is_none() {
             command.env("RUST_LOG", "warn");
         }
+        // The benches measure the server at its limits of speed, not its
+        // rate and connection limits: those are lifted unless the
+        // environment sets them (a server that does not know them ignores
+        // these variables).
+        for (name, value) in [
+            ("SWITCHBOARD_RATE_PER_CONNECTION", "0"),
+            ("SWITCHBOARD_RATE_PER_USER", "0"),
+            ("SWITCHBOARD_MAX_CONNECTIONS_PER_USER", "10000000"),
+            ("SWITCHBOARD_MAX_CONNECTIONS", "10000000"),
+        ] {
+            if std::env::var_os(name).is_none() {
+                command.env(name, value);
+            }
+        }
         let mut child = command
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;

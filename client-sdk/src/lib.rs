@@ -13,7 +13,8 @@
 //! What the client guarantees the application:
 //! - **Reconnect and resume.** When the connection drops for a reason that
 //!   allows it (`close::should_reconnect`: network errors, 1012 restarts,
-//!   4008 slow consumer...), the client reconnects with jittered
+//!   4008 slow consumer, 4029 rate limited, 4030 too many connections...),
+//!   the client reconnects with jittered
 //!   exponential backoff, re-subscribes every subscribed team from the last
 //!   position it delivered, and reports a gap it could not close as
 //!   [`ClientEvent::ResumeFailed`].

@@ -103,6 +103,13 @@ pub mod close {
     /// since they were chosen under the old access; resume from the last
     /// offset seen.
     pub const ACCESS_CHANGED: u16 = 4009;
+    /// The connection kept sending past its rate limit after being refused
+    /// with `rate_limited` (more than `rate_refusals_to_close` refusals
+    /// within `rate_window_secs`). Reconnect with backoff, and send slower.
+    pub const RATE_LIMITED: u16 = 4029;
+    /// Too many connections: the user already has `max_connections_per_user`
+    /// open, or the server holds `max_connections`. Reconnect with backoff.
+    pub const TOO_MANY_CONNECTIONS: u16 = 4030;
 
     /// Whether a client should reconnect after this close code.
     pub fn should_reconnect(code: u16) -> bool {

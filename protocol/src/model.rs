@@ -83,6 +83,41 @@ pub struct Limits {
     /// How many frames may wait for this connection before it is closed as a
     /// slow consumer (close code 4008).
     pub outbound_queue_frames: u32,
+    /// How many bytes of frames may wait for this connection before it is
+    /// closed as a slow consumer (4008). Ephemeral signals are dropped
+    /// rather than queued once half of this is waiting. 0 from a server
+    /// that does not say.
+    #[serde(default)]
+    pub outbound_queue_bytes: u32,
+    /// The sustained requests per second one connection may send; excess
+    /// frames are refused with `rate_limited`. 0: not said.
+    #[serde(default)]
+    pub rate_per_connection: u32,
+    /// How many requests one connection may send at once above its rate.
+    #[serde(default)]
+    pub burst_per_connection: u32,
+    /// The sustained requests per second one user may send over all their
+    /// connections together.
+    #[serde(default)]
+    pub rate_per_user: u32,
+    /// How many requests one user may send at once above their rate.
+    #[serde(default)]
+    pub burst_per_user: u32,
+    /// How many refusals for rate within `rate_window_secs` close the
+    /// connection with 4029.
+    #[serde(default)]
+    pub rate_refusals_to_close: u32,
+    /// The window, in seconds, over which refusals are counted.
+    #[serde(default)]
+    pub rate_window_secs: u32,
+    /// The most connections one user may have open at once; another hello
+    /// is refused with close code 4030.
+    #[serde(default)]
+    pub max_connections_per_user: u32,
+    /// The most connections the server holds open at once; another hello
+    /// is refused with close code 4030.
+    #[serde(default)]
+    pub max_connections: u32,
 }
 
 /// Who wrote a message.

@@ -65,6 +65,27 @@ pub struct LimitsConfig {
     pub replay_chunk: usize,
     /// Frames that may wait for one connection before it counts as slow.
     pub outbound_queue_frames: usize,
+    /// Bytes that may wait for one connection before it counts as slow;
+    /// ephemeral signals are dropped past half of it.
+    pub outbound_queue_bytes: usize,
+    /// Sustained requests a second one connection may send (0: no limit).
+    pub rate_per_connection: u32,
+    /// Requests one connection may send at once above its rate.
+    pub burst_per_connection: u32,
+    /// Sustained requests a second one user may send over all their
+    /// connections (0: no limit).
+    pub rate_per_user: u32,
+    /// Requests one user may send at once above their rate.
+    pub burst_per_user: u32,
+    /// Refusals for rate within `rate_window` that close the connection
+    /// (with 4029) when exceeded.
+    pub rate_refusals_to_close: usize,
+    /// The window over which refusals for rate are counted.
+    pub rate_window: Duration,
+    /// Connections one user may hold open at once.
+    pub max_connections_per_user: usize,
+    /// Connections the server holds open at once.
+    pub max_connections: usize,
 }
 
 impl Default for LimitsConfig {
@@ -75,6 +96,18 @@ impl Default for LimitsConfig {
             max_history_page: 200,
             replay_chunk: 1000,
             outbound_queue_frames: 4096,
+            outbound_queue_bytes: 4 * 1024 * 1024,
+            // Far above what people and the benches send (a few thousand
+            // messages a second on one connection): the limits are there
+            // for floods, not for busy clients.
+            rate_per_connection: 20_000,
+            burst_per_connection: 20_000,
+            rate_per_user: 50_000,
+            burst_per_user: 50_000,
+            rate_refusals_to_close: 1000,
+            rate_window: Duration::from_secs(10),
+            max_connections_per_user: 1000,
+            max_connections: 100_000,
         }
     }
 }
@@ -89,6 +122,15 @@ impl LimitsConfig {
             max_history_page: clamp(self.max_history_page),
             replay_chunk: clamp(self.replay_chunk),
             outbound_queue_frames: clamp(self.outbound_queue_frames),
+            outbound_queue_bytes: clamp(self.outbound_queue_bytes),
+            rate_per_connection: self.rate_per_connection,
+            burst_per_connection: self.burst_per_connection,
+            rate_per_user: self.rate_per_user,
+            burst_per_user: self.burst_per_user,
+            rate_refusals_to_close: clamp(self.rate_refusals_to_close),
+            rate_window_secs: u32::try_from(self.rate_window.as_secs()).unwrap_or(u32::MAX),
+            max_connections_per_user: clamp(self.max_connections_per_user),
+            max_connections: clamp(self.max_connections),
         }
     }
 }

@@ -11,11 +11,18 @@
 //! An accepted connection is listed in the live registry (`live`) under its
 //! token and user until it ends, and is closed with 4001 when its token
 //! expires.
+//!
+//! A hello is admitted only within the connection limits (per user and
+//! overall; 4030 otherwise), and every frame after it passes the rate
+//! limits (`limits`) before the session sees it: a refused frame is
+//! answered with `rate_limited` and does nothing else, and a connection
+//! refused too often is closed with 4029.
 
 use crate::access::{self, Access, Principal};
 use crate::auth::{self, authenticate_hash};
+use crate::limits::{RateLimiter, Verdict};
 use crate::live::Registration;
-use crate::outlet::{Outbox, Outlet, Work};
+use crate::outlet::{Bounds, Outbox, Outlet, Work};
 use crate::server::ServerState;
 use crate::session::Session;
 use crate::time::now;
@@ -36,7 +43,12 @@ const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 /// Serves one upgraded connection until it closes.
 pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: Encoding) {
     let conn = state.next_connection_id();
-    let (outlet, outbox) = Outlet::new(conn, encoding, state.config.limits.outbound_queue_frames);
+    let bounds = Bounds {
+        frames: state.config.limits.outbound_queue_frames,
+        bytes: state.config.limits.outbound_queue_bytes,
+    };
+    let high_water = Arc::clone(&state.outbound_high_water);
+    let (outlet, outbox) = Outlet::bounded(conn, encoding, bounds, high_water);
     let (sink, mut stream) = socket.split();
     let writer = tokio::spawn(write_loop(sink, Arc::clone(&outbox), encoding));
 
@@ -45,9 +57,19 @@ pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: 
             principal,
             expires,
             registration,
+            mut rate,
         } = accepted;
         let mut session = Session::new(Arc::clone(&state), principal, outlet.clone());
-        read_loop(&mut stream, &state, &outlet, &outbox, &mut session, expires).await;
+        read_loop(
+            &mut stream,
+            &state,
+            &outlet,
+            &outbox,
+            &mut session,
+            &mut rate,
+            expires,
+        )
+        .await;
         session.close();
         drop(registration);
     }
@@ -69,6 +91,8 @@ struct Accepted {
     expires: Option<Instant>,
     /// Its place among the live connections, for as long as it lasts.
     registration: Registration,
+    /// Its rate limits (and its admission, for as long as it lasts).
+    rate: RateLimiter,
 }
 
 /// Waits for the hello and answers it; returns the authenticated user, or
@@ -129,6 +153,14 @@ async fn hello(
         Err(e) => return internal(outlet, e),
     };
     let expires = token.expires_at.and_then(instant_of);
+    let slot = match state.admission.admit(user.id) {
+        Ok(slot) => slot,
+        Err(refused) => {
+            outlet.close(close::TOO_MANY_CONNECTIONS, &refused.to_string());
+            return None;
+        }
+    };
+    let rate = RateLimiter::new(slot, &state.config.limits);
     // Listed first, then checked again and the access read: a logout that
     // deleted the token, or an access change made, after the reads above
     // either finds this connection listed and closes it, or is seen below.
@@ -164,6 +196,7 @@ async fn hello(
         principal,
         expires,
         registration,
+        rate,
     })
 }
 
@@ -186,6 +219,7 @@ async fn read_loop(
     outlet: &Outlet,
     outbox: &Outbox,
     session: &mut Session,
+    rate: &mut RateLimiter,
     expires: Option<Instant>,
 ) {
     let mut stop = state.stop.clone();
@@ -235,6 +269,24 @@ async fn read_loop(
             }
         };
         let max = state.config.limits.max_frame_bytes;
+        match rate.check() {
+            Verdict::Allow => {}
+            verdict => {
+                outlet.send(&ServerFrame::Error(ErrorFrame {
+                    id: probe_request_id(outlet.encoding, bytes, max),
+                    code: ErrorCode::RateLimited,
+                    message: "too many requests: slow down and retry later".to_string(),
+                }));
+                if verdict == Verdict::Close {
+                    outlet.close(
+                        close::RATE_LIMITED,
+                        "kept sending past the rate limit: reconnect later, and send slower",
+                    );
+                    return;
+                }
+                continue;
+            }
+        }
         match decode::<ClientFrame>(outlet.encoding, bytes, max) {
             Ok(frame) => session.handle(frame).await,
             Err(e) => refuse_frame(outlet, probe_request_id(outlet.encoding, bytes, max), e),
@@ -299,6 +351,7 @@ async fn write_loop(
     loop {
         match outbox.work().await {
             Work::Write(frames) => {
+                let bytes: usize = frames.iter().map(bytes::Bytes::len).sum();
                 // A write blocked on a peer that does not read must not keep
                 // a close (slow consumer, shutdown) from happening: the close
                 // wins the race, and the next turn of the loop says goodbye.
@@ -310,6 +363,7 @@ async fn write_loop(
                 if written.is_err() {
                     return;
                 }
+                outbox.written(bytes);
             }
             Work::Close(frames, code, reason) => {
                 let goodbye = async {

@@ -23,6 +23,7 @@ pub mod grants;
 mod http;
 mod hub;
 pub mod invitation;
+mod limits;
 mod live;
 pub mod mail;
 mod outlet;

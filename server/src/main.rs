@@ -51,6 +51,9 @@ enum Command {
             default_value = "Switchboard <switchboard@localhost>"
         )]
         mail_from: String,
+        /// Limits (rates, connections, queues); unset ones keep their defaults.
+        #[command(flatten)]
+        limits: LimitFlags,
     },
     /// Administers a data folder (the server must not be running on it).
     Admin {
@@ -150,8 +153,10 @@ async fn main() -> anyhow::Result<()> {
             demo,
             smtp_url,
             mail_from,
+            limits,
         } => {
             let mut config = Config::new(listen, &data);
+            limits.apply(&mut config.limits);
             config.smtp = smtp_url
                 .map(|url| SmtpConfig::parse(&url, &mail_from))
                 .transpose()?;
@@ -348,4 +353,75 @@ fn read_password() -> anyhow::Result<String> {
         .context("reading the password from stdin")?;
     let password = Password::new(line.trim_end_matches(['\n', '\r']));
     Ok(password::hash(&password)?)
+}
+
+/// The limits `serve` can be given (PROTOCOL.md section 16); each flag left
+/// out keeps the default.
+#[derive(clap::Args)]
+struct LimitFlags {
+    /// Largest WebSocket message accepted, in bytes (larger: close 1009).
+    #[arg(long, env = "SWITCHBOARD_MAX_FRAME_BYTES")]
+    max_frame_bytes: Option<usize>,
+    /// Frames that may wait for one connection before it is closed (4008).
+    #[arg(long, env = "SWITCHBOARD_OUTBOUND_QUEUE_FRAMES")]
+    outbound_queue_frames: Option<usize>,
+    /// Bytes that may wait for one connection before it is closed (4008).
+    #[arg(long, env = "SWITCHBOARD_OUTBOUND_QUEUE_BYTES")]
+    outbound_queue_bytes: Option<usize>,
+    /// Sustained requests a second per connection (0: no limit).
+    #[arg(long, env = "SWITCHBOARD_RATE_PER_CONNECTION")]
+    rate_per_connection: Option<u32>,
+    /// Requests at once above the rate, per connection.
+    #[arg(long, env = "SWITCHBOARD_BURST_PER_CONNECTION")]
+    burst_per_connection: Option<u32>,
+    /// Sustained requests a second per user, all connections together (0: no limit).
+    #[arg(long, env = "SWITCHBOARD_RATE_PER_USER")]
+    rate_per_user: Option<u32>,
+    /// Requests at once above the rate, per user.
+    #[arg(long, env = "SWITCHBOARD_BURST_PER_USER")]
+    burst_per_user: Option<u32>,
+    /// Refusals for rate within the window past which a connection is closed (4029).
+    #[arg(long, env = "SWITCHBOARD_RATE_REFUSALS_TO_CLOSE")]
+    rate_refusals_to_close: Option<usize>,
+    /// The window refusals for rate are counted over, in seconds.
+    #[arg(long, env = "SWITCHBOARD_RATE_WINDOW_SECS")]
+    rate_window_secs: Option<u64>,
+    /// Connections one user may hold open (more: close 4030).
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS_PER_USER")]
+    max_connections_per_user: Option<usize>,
+    /// Connections the server holds open (more: close 4030).
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+}
+
+impl LimitFlags {
+    /// Overrides the limits that were given.
+    fn apply(self, limits: &mut switchboard_server::LimitsConfig) {
+        fn set<T>(slot: &mut T, value: Option<T>) {
+            if let Some(value) = value {
+                *slot = value;
+            }
+        }
+        set(&mut limits.max_frame_bytes, self.max_frame_bytes);
+        set(
+            &mut limits.outbound_queue_frames,
+            self.outbound_queue_frames,
+        );
+        set(&mut limits.outbound_queue_bytes, self.outbound_queue_bytes);
+        set(&mut limits.rate_per_connection, self.rate_per_connection);
+        set(&mut limits.burst_per_connection, self.burst_per_connection);
+        set(&mut limits.rate_per_user, self.rate_per_user);
+        set(&mut limits.burst_per_user, self.burst_per_user);
+        set(
+            &mut limits.rate_refusals_to_close,
+            self.rate_refusals_to_close,
+        );
+        let window = self.rate_window_secs.map(std::time::Duration::from_secs);
+        set(&mut limits.rate_window, window);
+        set(
+            &mut limits.max_connections_per_user,
+            self.max_connections_per_user,
+        );
+        set(&mut limits.max_connections, self.max_connections);
+    }
 }

@@ -7,6 +7,14 @@
 //! the server hold unbounded memory for it. The client resumes from its
 //! last offset and loses nothing.
 //!
+//! The outbox is bounded twice: in frames and in bytes. The bytes counted
+//! are those queued plus those the writer has taken and not yet written,
+//! so a peer that stopped reading holds at most the byte bound (plus the
+//! socket's own small buffers) however large its frames are. Ephemeral
+//! signals ([`Outlet::offer`]) are shed first: past half of the byte bound
+//! (or with the frames full) they are dropped and the connection stays
+//! open; only a frame that must not be lost closes it.
+//!
 //! A close for a revoked token or changed access ([`drops_queue`]) also
 //! drops what is queued: once the close is asked for, no frame already
 //! queued or pushed later reaches the socket.
@@ -18,6 +26,7 @@
 
 use bytes::Bytes;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use switchboard_protocol::codec::{encode, Encoding};
 use switchboard_protocol::{close, ServerFrame};
@@ -43,12 +52,28 @@ pub(crate) struct Outbox {
     wake: Notify,
     /// The most frames that may wait.
     capacity: usize,
+    /// The most bytes that may wait or be in the writer's hands.
+    capacity_bytes: usize,
+    /// The most bytes any outbox sharing this counter ever held (a server
+    /// keeps one for all its connections; see `Server::outbound_high_water`).
+    high_water: Arc<AtomicUsize>,
 }
 
 #[derive(Default)]
 struct State {
     frames: VecDeque<Bytes>,
+    /// Bytes of `frames` plus bytes taken by the writer and not yet written.
+    bytes: usize,
     close: Option<(u16, String)>,
+}
+
+/// The bounds of an outbox.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    /// The most frames that may wait.
+    pub(crate) frames: usize,
+    /// The most bytes that may wait or be in the writer's hands.
+    pub(crate) bytes: usize,
 }
 
 /// What the writer is to do next.
@@ -96,11 +121,18 @@ impl Outbox {
                     return Work::Close(frames, code, reason);
                 }
                 if !state.frames.is_empty() {
+                    // The bytes stay counted until `written` says so.
                     return Work::Write(std::mem::take(&mut state.frames));
                 }
             }
             woken.await;
         }
+    }
+
+    /// Tells the outbox the writer has written `bytes` it took with `work`.
+    pub(crate) fn written(&self, bytes: usize) {
+        let mut state = self.lock();
+        state.bytes = state.bytes.saturating_sub(bytes);
     }
 
     /// Waits until a close is asked for; returns its code.
@@ -116,13 +148,31 @@ impl Outbox {
 }
 
 impl Outlet {
-    /// An outlet with room for `capacity` frames, and the outbox its
-    /// connection's writer drains.
+    /// An outlet with room for `capacity` frames (and any number of
+    /// bytes), and the outbox its connection's writer drains.
+    #[cfg(test)]
     pub(crate) fn new(conn: ConnId, encoding: Encoding, capacity: usize) -> (Outlet, Arc<Outbox>) {
+        let bounds = Bounds {
+            frames: capacity,
+            bytes: usize::MAX,
+        };
+        Outlet::bounded(conn, encoding, bounds, Arc::default())
+    }
+
+    /// An outlet within `bounds`, recording the most bytes it ever held in
+    /// `high_water` (when that is more than what is there already).
+    pub(crate) fn bounded(
+        conn: ConnId,
+        encoding: Encoding,
+        bounds: Bounds,
+        high_water: Arc<AtomicUsize>,
+    ) -> (Outlet, Arc<Outbox>) {
         let outbox = Arc::new(Outbox {
             state: Mutex::new(State::default()),
             wake: Notify::new(),
-            capacity,
+            capacity: bounds.frames,
+            capacity_bytes: bounds.bytes,
+            high_water,
         });
         let outlet = Outlet {
             conn,
@@ -149,7 +199,10 @@ impl Outlet {
         if state.close.is_some() {
             return false;
         }
-        if state.frames.len() + frames.len() > self.outbox.capacity {
+        let bytes: usize = frames.iter().map(Bytes::len).sum();
+        if state.frames.len() + frames.len() > self.outbox.capacity
+            || state.bytes.saturating_add(bytes) > self.outbox.capacity_bytes
+        {
             state.close = Some((
                 close::SLOW_CONSUMER,
                 "outbound queue full: resume from your last offset".to_string(),
@@ -160,6 +213,10 @@ impl Outlet {
         }
         let was_empty = state.frames.is_empty();
         state.frames.extend(frames.iter().cloned());
+        state.bytes += bytes;
+        self.outbox
+            .high_water
+            .fetch_max(state.bytes, Ordering::Relaxed);
         drop(state);
         // Only the first frame of a batch needs to wake the writer; later
         // ones ride along when it takes the outbox.
@@ -170,16 +227,23 @@ impl Outlet {
     }
 
     /// Queues an already encoded frame that may be lost: when the outbox is
-    /// full the frame is dropped and the connection stays open (ephemeral
-    /// signals, which the client can ask for again). Returns whether it
-    /// was queued.
+    /// full in frames, or past half its byte bound (the low watermark,
+    /// which keeps room for the frames that must not be lost), it is dropped
+    /// and the connection stays open (ephemeral signals, which the client
+    /// can ask for again). Returns whether it was queued.
     pub(crate) fn offer(&self, frame: Bytes) -> bool {
         let mut state = self.outbox.lock();
-        if state.close.is_some() || state.frames.len() >= self.outbox.capacity {
+        let bytes = state.bytes.saturating_add(frame.len());
+        if state.close.is_some()
+            || state.frames.len() >= self.outbox.capacity
+            || bytes > self.outbox.capacity_bytes / 2
+        {
             return false;
         }
         let was_empty = state.frames.is_empty();
         state.frames.push_back(frame);
+        state.bytes = bytes;
+        self.outbox.high_water.fetch_max(bytes, Ordering::Relaxed);
         drop(state);
         if was_empty {
             self.outbox.wake.notify_waiters();
@@ -245,4 +309,52 @@ fn encode_frame(encoding: Encoding, frame: &ServerFrame) -> Bytes {
     encode(encoding, frame)
         .expect("server frames always encode")
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounded(bytes: usize) -> (Outlet, Arc<Outbox>, Arc<AtomicUsize>) {
+        let high_water = Arc::new(AtomicUsize::new(0));
+        let bounds = Bounds { frames: 100, bytes };
+        let (outlet, outbox) =
+            Outlet::bounded(1, Encoding::MsgPack, bounds, Arc::clone(&high_water));
+        (outlet, outbox, high_water)
+    }
+
+    #[tokio::test]
+    async fn signals_are_shed_past_half_the_bytes_and_frames_past_the_bound_close() {
+        let (outlet, outbox, high_water) = bounded(100);
+        assert!(outlet.push(Bytes::from(vec![0; 40])));
+        assert!(outlet.offer(Bytes::from(vec![1; 10])));
+        assert!(
+            !outlet.offer(Bytes::from(vec![1; 10])),
+            "past 50 bytes: shed"
+        );
+        assert!(outlet.push(Bytes::from(vec![0; 50])));
+        assert!(
+            !outlet.push(Bytes::from(vec![0; 1])),
+            "past 100 bytes: closed"
+        );
+        assert!(
+            matches!(outbox.work().await, Work::Close(ref f, close::SLOW_CONSUMER, _) if f.is_empty())
+        );
+        assert_eq!(high_water.load(Ordering::Relaxed), 100);
+    }
+
+    #[tokio::test]
+    async fn bytes_taken_by_the_writer_count_until_written() {
+        let (outlet, outbox, _) = bounded(100);
+        assert!(outlet.push(Bytes::from(vec![0; 80])));
+        let Work::Write(frames) = outbox.work().await else {
+            panic!("expected frames to write");
+        };
+        assert!(
+            !outlet.offer(Bytes::from(vec![1; 10])),
+            "still in the writer's hands"
+        );
+        outbox.written(frames.iter().map(Bytes::len).sum());
+        assert!(outlet.push(Bytes::from(vec![0; 100])));
+    }
 }

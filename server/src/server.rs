@@ -12,12 +12,13 @@ use crate::config::Config;
 use crate::grants;
 use crate::http;
 use crate::hub::{HubContext, Registry};
+use crate::limits::Admission;
 use crate::live::LiveConnections;
 use crate::mail::{MailError, Mailer, Outbox, SmtpMailer};
 use crate::store::{GrantRecord, GrantState, SledStore, Store, StoreError};
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use switchboard_protocol::ids::{ConversationId, UserId};
 use tokio::net::{TcpListener, TcpSocket};
@@ -80,6 +81,10 @@ pub(crate) struct ServerState {
     pub(crate) mailer: Arc<dyn Mailer>,
     /// Fires once when the server stops.
     pub(crate) stop: watch::Receiver<bool>,
+    /// Open connections per user and overall, and each user's rate bucket.
+    pub(crate) admission: Arc<Admission>,
+    /// The most bytes any connection's outbound queue ever held.
+    pub(crate) outbound_high_water: Arc<AtomicUsize>,
     /// Held by every connection task (through this state); the server
     /// waits for all of them to drop it.
     _alive: mpsc::Sender<()>,
@@ -146,6 +151,7 @@ impl Server {
         if let Err(e) = registry.import_pending_handoffs() {
             tracing::error!(error = %e, "cannot read pending handoffs");
         }
+        let admission = Admission::new(config.limits.clone());
         let state = Arc::new(ServerState {
             store: Arc::clone(&store),
             registry,
@@ -154,6 +160,8 @@ impl Server {
             live: LiveConnections::new(),
             mailer,
             stop: stop_rx.clone(),
+            admission,
+            outbound_high_water: Arc::default(),
             _alive: alive_tx,
             connections: AtomicU64::new(0),
         });
@@ -192,6 +200,20 @@ impl Server {
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The most bytes any connection's outbound queue (queued, or taken by
+    /// its writer and not yet written) has held since the server started.
+    /// It never exceeds `limits.outbound_queue_bytes`.
+    pub fn outbound_high_water(&self) -> usize {
+        self.state
+            .as_ref()
+            .map_or(0, |s| s.outbound_high_water.load(Ordering::Relaxed))
+    }
+
+    /// How many users have a connection open past its hello.
+    pub fn connected_users(&self) -> usize {
+        self.state.as_ref().map_or(0, |s| s.admission.users())
     }
 
     /// The store the server writes to.

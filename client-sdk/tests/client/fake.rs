@@ -234,6 +234,15 @@ pub fn welcome(teams: &[u64]) -> Welcome {
             max_history_page: 100,
             replay_chunk: 100,
             outbound_queue_frames: 256,
+            outbound_queue_bytes: 1 << 20,
+            rate_per_connection: 0,
+            burst_per_connection: 0,
+            rate_per_user: 0,
+            burst_per_user: 0,
+            rate_refusals_to_close: 0,
+            rate_window_secs: 0,
+            max_connections_per_user: 0,
+            max_connections: 0,
         },
     }
 }

@@ -187,8 +187,16 @@ prop_compose! {
         max_history_page in any::<u32>(),
         replay_chunk in any::<u32>(),
         outbound_queue_frames in any::<u32>(),
+        (outbound_queue_bytes, rate_per_connection, burst_per_connection) in (any::<u32>(), any::<u32>(), any::<u32>()),
+        (rate_per_user, burst_per_user, rate_refusals_to_close) in (any::<u32>(), any::<u32>(), any::<u32>()),
+        (rate_window_secs, max_connections_per_user, max_connections) in (any::<u32>(), any::<u32>(), any::<u32>()),
     ) -> Limits {
-        Limits { max_frame_bytes, max_body_bytes, max_history_page, replay_chunk, outbound_queue_frames }
+        Limits {
+            max_frame_bytes, max_body_bytes, max_history_page, replay_chunk, outbound_queue_frames,
+            outbound_queue_bytes, rate_per_connection, burst_per_connection, rate_per_user,
+            burst_per_user, rate_refusals_to_close, rate_window_secs, max_connections_per_user,
+            max_connections,
+        }
     }
 }
 

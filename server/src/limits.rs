@@ -1,0 +1,279 @@
+//! Rate and connection limits: a token bucket per connection and one per
+//! user shared by all the user's connections, and counts of open
+//! connections per user and overall.
+//!
+//! Invariants:
+//! - A user has an entry in [`Admission`]'s map exactly while at least one
+//!   of their connections holds a [`Slot`]: the entry is created by the
+//!   first slot and removed with the last one, so the map is bounded by
+//!   the connections open, not by the users ever seen.
+//! - The overall count equals the number of live slots.
+//! - A request refused for rate does nothing else: the caller answers it
+//!   with `rate_limited` and does not hand it to the session.
+
+use crate::config::LimitsConfig;
+use dashmap::mapref::entry::Entry;
+use dashmap::DashMap;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use switchboard_protocol::ids::UserId;
+use tokio::time::Instant;
+
+/// A token bucket: `rate` tokens a second, holding at most `burst`.
+#[derive(Debug)]
+pub(crate) struct TokenBucket {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    /// A full bucket. A rate of 0 means no limit.
+    pub(crate) fn new(rate: u32, burst: u32) -> TokenBucket {
+        let burst = f64::from(burst.max(1));
+        TokenBucket {
+            rate: f64::from(rate),
+            burst,
+            tokens: burst,
+            last: Instant::now(),
+        }
+    }
+
+    /// Takes one token if there is one.
+    pub(crate) fn take(&mut self, now: Instant) -> bool {
+        if self.rate == 0.0 {
+            return true;
+        }
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Why a hello was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The user has `max_connections_per_user` open already.
+    PerUser(usize),
+    /// The server holds `max_connections` already.
+    Overall(usize),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::PerUser(n) => write!(f, "too many connections for this user (max {n})"),
+            Refused::Overall(n) => write!(f, "too many connections to this server (max {n})"),
+        }
+    }
+}
+
+struct UserEntry {
+    connections: usize,
+    bucket: Arc<Mutex<TokenBucket>>,
+}
+
+/// Who may connect: open connections per user and overall, and each
+/// connected user's shared rate bucket.
+pub(crate) struct Admission {
+    limits: LimitsConfig,
+    users: DashMap<UserId, UserEntry>,
+    total: AtomicUsize,
+}
+
+/// A connection's admission; dropping it gives the place back.
+pub(crate) struct Slot {
+    admission: Arc<Admission>,
+    user: UserId,
+    bucket: Arc<Mutex<TokenBucket>>,
+}
+
+impl Admission {
+    /// No one connected yet.
+    pub(crate) fn new(limits: LimitsConfig) -> Arc<Admission> {
+        Arc::new(Admission {
+            limits,
+            users: DashMap::new(),
+            total: AtomicUsize::new(0),
+        })
+    }
+
+    /// Admits one more connection of `user`, or says why not.
+    pub(crate) fn admit(self: &Arc<Self>, user: UserId) -> Result<Slot, Refused> {
+        let max_total = self.limits.max_connections;
+        let taken = self
+            .total
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max_total).then_some(n + 1)
+            });
+        if taken.is_err() {
+            return Err(Refused::Overall(max_total));
+        }
+        let max_user = self.limits.max_connections_per_user;
+        let mut entry = self.users.entry(user).or_insert_with(|| UserEntry {
+            connections: 0,
+            bucket: Arc::new(Mutex::new(TokenBucket::new(
+                self.limits.rate_per_user,
+                self.limits.burst_per_user,
+            ))),
+        });
+        if entry.connections >= max_user {
+            let empty = entry.connections == 0;
+            drop(entry);
+            if empty {
+                self.users.remove_if(&user, |_, e| e.connections == 0);
+            }
+            self.total.fetch_sub(1, Ordering::AcqRel);
+            return Err(Refused::PerUser(max_user));
+        }
+        entry.connections += 1;
+        let bucket = Arc::clone(&entry.bucket);
+        Ok(Slot {
+            admission: Arc::clone(self),
+            user,
+            bucket,
+        })
+    }
+
+    /// How many users have a connection open (their entries in the map).
+    pub(crate) fn users(&self) -> usize {
+        self.users.len()
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Entry::Occupied(mut entry) = self.admission.users.entry(self.user) {
+            entry.get_mut().connections -= 1;
+            if entry.get().connections == 0 {
+                entry.remove();
+            }
+        }
+        self.admission.total.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What to do with a request, as far as rate goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Handle it.
+    Allow,
+    /// Refuse it with `rate_limited`.
+    Refuse,
+    /// Refuse it and close the connection with 4029: it kept flooding.
+    Close,
+}
+
+/// One connection's rate state: its own bucket, its user's, and its
+/// recent refusals.
+pub(crate) struct RateLimiter {
+    slot: Slot,
+    own: TokenBucket,
+    refusals: VecDeque<Instant>,
+    max_refusals: usize,
+    window: Duration,
+}
+
+impl RateLimiter {
+    /// The rate state of a connection admitted with `slot`.
+    pub(crate) fn new(slot: Slot, limits: &LimitsConfig) -> RateLimiter {
+        RateLimiter {
+            slot,
+            own: TokenBucket::new(limits.rate_per_connection, limits.burst_per_connection),
+            refusals: VecDeque::new(),
+            max_refusals: limits.rate_refusals_to_close,
+            window: limits.rate_window,
+        }
+    }
+
+    /// Counts one request and judges it.
+    pub(crate) fn check(&mut self) -> Verdict {
+        let now = Instant::now();
+        let allowed = self.own.take(now) && {
+            // The bucket is two numbers updated at once: a panic elsewhere
+            // cannot leave it half-written.
+            let mut user = self.slot.bucket.lock().unwrap_or_else(|e| e.into_inner());
+            user.take(now)
+        };
+        if allowed {
+            return Verdict::Allow;
+        }
+        while let Some(first) = self.refusals.front() {
+            if now.saturating_duration_since(*first) > self.window {
+                self.refusals.pop_front();
+            } else {
+                break;
+            }
+        }
+        self.refusals.push_back(now);
+        if self.refusals.len() > self.max_refusals {
+            Verdict::Close
+        } else {
+            Verdict::Refuse
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> LimitsConfig {
+        LimitsConfig {
+            max_connections_per_user: 2,
+            max_connections: 3,
+            rate_per_connection: 1,
+            burst_per_connection: 3,
+            rate_per_user: 1,
+            burst_per_user: 4,
+            rate_refusals_to_close: 2,
+            ..LimitsConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_refuses() {
+        let mut bucket = TokenBucket::new(1, 3);
+        let now = Instant::now();
+        assert!((0..3).all(|_| bucket.take(now)));
+        assert!(!bucket.take(now));
+        assert!(bucket.take(now + Duration::from_millis(1100)));
+    }
+
+    #[tokio::test]
+    async fn connections_are_counted_per_user_and_overall_and_given_back() {
+        let admission = Admission::new(limits());
+        let a1 = admission.admit(UserId(1)).unwrap();
+        let _a2 = admission.admit(UserId(1)).unwrap();
+        assert_eq!(admission.admit(UserId(1)).err(), Some(Refused::PerUser(2)));
+        let _b1 = admission.admit(UserId(2)).unwrap();
+        assert_eq!(admission.admit(UserId(3)).err(), Some(Refused::Overall(3)));
+        assert_eq!(admission.users(), 2);
+        drop(a1);
+        let _c = admission.admit(UserId(3)).unwrap();
+        assert_eq!(admission.users(), 3);
+    }
+
+    #[tokio::test]
+    async fn the_user_bucket_is_shared_and_floods_close() {
+        let admission = Admission::new(limits());
+        let mut one = RateLimiter::new(admission.admit(UserId(1)).unwrap(), &limits());
+        let mut two = RateLimiter::new(admission.admit(UserId(1)).unwrap(), &limits());
+        // Four from the user's bucket in all, three at most from one connection.
+        let allowed = (0..3).filter(|_| one.check() == Verdict::Allow).count()
+            + (0..3).filter(|_| two.check() == Verdict::Allow).count();
+        assert_eq!(allowed, 4);
+        assert_eq!(two.check(), Verdict::Close);
+        drop((one, two));
+        assert_eq!(admission.users(), 0);
+    }
+}
