@@ -4,18 +4,10 @@
 //! closes its live connection with 4001 and refuses its token from then on.
 
 use crate::util::*;
-use switchboard_client::{BotScope, Error, SenderKind};
+use switchboard_client::{BotScope, SenderKind};
 use switchboard_protocol::client::{ClientFrame, Hello};
 use switchboard_protocol::codec::Encoding;
 use switchboard_protocol::{close, ErrorCode, PROTOCOL_VERSION};
-
-/// The code of a refused request.
-fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrorCode {
-    match result {
-        Err(Error::Server { code, .. }) => code,
-        other => panic!("expected a refusal, got {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn a_bot_writes_as_itself_in_its_one_team_and_only_managers_handle_bots() {

@@ -1,7 +1,6 @@
 //! `^assign` and `^unassign`, typed into a send and as their own frames:
 //! who sees the change live, and what is refused without a trace.
 
-use crate::restricted::outsider;
 use crate::util::*;
 use switchboard_client::{Assignee, Client, ClientEvent, Error, Events, HistoryQuery};
 use switchboard_protocol::assign::Assignees;
@@ -10,7 +9,7 @@ use switchboard_protocol::model::{Message, Role, SenderKind};
 use switchboard_protocol::server::{Event, EventFrame};
 use switchboard_protocol::ErrorCode;
 use switchboard_server::admin::{self, NewUser};
-use switchboard_server::store::{GrantState, Store};
+use switchboard_server::store::Store;
 
 /// The next system message and the `assignees` event that follows it.
 async fn next_change(events: &mut Events) -> (Message, Assignees) {
@@ -156,16 +155,13 @@ async fn refused_assignments_answer_precisely_and_store_nothing() {
     alice.send(conversation, "Hi Jordan").await.unwrap();
 
     // Dave: a Restricted Member of this conversation.
-    let dave = outsider(store.as_ref(), "dave@guest.test", "Dave");
-    server
-        .server
-        .set_grant(
-            conversation,
-            dave.user,
-            GrantState::Accepted,
-            world.alice.user,
-        )
-        .unwrap();
+    let dave = restricted_member(
+        &server,
+        conversation,
+        "dave@guest.test",
+        "Dave",
+        world.alice.user,
+    );
     // Pat: a Member of a sibling team of the same account.
     let sibling =
         admin::create_team(store.as_ref(), world.account_1, "Sib", "sib", "+1 555 0009").unwrap();

@@ -3,23 +3,13 @@
 //! shows who waits and for how long, and `next` hops to the conversation
 //! that most needs the agent.
 
-use crate::restricted::outsider;
 use crate::util::*;
-use switchboard_client::{BotScope, Client, DashboardQuery, Error, Events, SenderKind, Target};
+use switchboard_client::{BotScope, Client, DashboardQuery, Events, SenderKind, Target};
 use switchboard_protocol::command::Assignee;
 use switchboard_protocol::dashboard::{DashboardRow, NextReason, View};
 use switchboard_protocol::ids::ConversationId;
 use switchboard_protocol::model::{ConversationStatus, Message};
 use switchboard_protocol::ErrorCode;
-use switchboard_server::store::GrantState;
-
-/// The code of a refused request.
-fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrorCode {
-    match result {
-        Err(Error::Server { code, .. }) => code,
-        other => panic!("expected a refusal, got {other:?}"),
-    }
-}
 
 /// A read-write bot of team A, connected: the channel bridge.
 async fn bridge(url: &str, manager: &Client, world: &World) -> Client {
@@ -279,19 +269,16 @@ async fn unread_counts_follow_each_users_read_marker() {
 async fn the_dashboard_is_the_teams_alone() {
     let (_dir, server, world) = seeded().await;
     let url = server.url();
-    let store = server.server.store();
+    let _store = server.server.store();
     let (alice, _) = connect(&url, &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
-    let dave = outsider(store.as_ref(), "dave@guest.test", "Dave");
-    server
-        .server
-        .set_grant(
-            conversation,
-            dave.user,
-            GrantState::Accepted,
-            world.alice.user,
-        )
-        .unwrap();
+    let dave = restricted_member(
+        &server,
+        conversation,
+        "dave@guest.test",
+        "Dave",
+        world.alice.user,
+    );
     let (dave, _) = connect(&url, &dave.token).await;
     let (carol, _) = connect(&url, &world.carol.token).await;
     for client in [&dave, &carol] {

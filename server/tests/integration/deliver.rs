@@ -18,7 +18,7 @@ use switchboard_protocol::model::{
 use switchboard_protocol::server::{Event, EventFrame};
 use switchboard_protocol::ErrorCode;
 use switchboard_server::admin::{self, NewUser};
-use switchboard_server::store::{GrantState, SledStore, Timeline};
+use switchboard_server::store::{SledStore, Timeline};
 
 /// The next `n` events of `team`, skipping other items.
 async fn next_events(events: &mut Events, team: TeamId, n: usize) -> Vec<EventFrame> {
@@ -353,16 +353,13 @@ async fn refused_deliveries_answer_precisely_and_change_nothing() {
     .unwrap();
     admin::add_member(store.as_ref(), world.team_sales, pat.id, Role::Member).unwrap();
     // Dave: a Restricted Member of the conversation.
-    let dave = outsider(store.as_ref(), "dave@guest.test", "Dave");
-    server
-        .server
-        .set_grant(
-            conversation,
-            dave.user,
-            GrantState::Accepted,
-            world.alice.user,
-        )
-        .unwrap();
+    let dave = restricted_member(
+        &server,
+        conversation,
+        "dave@guest.test",
+        "Dave",
+        world.alice.user,
+    );
 
     let typed = |n: &str, body: &str| {
         let alice = alice.clone();

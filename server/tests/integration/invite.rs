@@ -377,16 +377,13 @@ async fn refused_invitations_are_answered_to_the_sender_alone_and_change_nothing
     let (_bob, mut bob_events) = subscribed(&server, &world.bob.token, world.team_a).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
     // A Restricted Member of the conversation, and a bot of the team.
-    let dave = crate::restricted::outsider(store.as_ref(), "dave@guest.test", "Dave");
-    server
-        .server
-        .set_grant(
-            conversation,
-            dave.user,
-            GrantState::Accepted,
-            world.alice.user,
-        )
-        .unwrap();
+    let dave = restricted_member(
+        &server,
+        conversation,
+        "dave@guest.test",
+        "Dave",
+        world.alice.user,
+    );
     let (dave_client, _dave_events) = connect(&server.url(), &dave.token).await;
     let bot = alice
         .create_bot(world.team_a, "Bridge", BotScope::ReadWrite)

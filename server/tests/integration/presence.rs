@@ -3,7 +3,6 @@
 //! and goes on several devices, types, or opens a conversation; and that a
 //! Restricted Member sees none of it beyond its own conversation.
 
-use crate::restricted::outsider;
 use crate::util::*;
 use std::time::{Duration, Instant};
 use switchboard_client::{
@@ -11,7 +10,7 @@ use switchboard_client::{
 };
 use switchboard_protocol::ids::{ConversationId, TeamId, UserId};
 use switchboard_protocol::ErrorCode;
-use switchboard_server::{Config, GrantState};
+use switchboard_server::Config;
 
 /// A seeded server whose presence grace and typing expiry are `grace` and
 /// `expiry`.
@@ -229,15 +228,17 @@ async fn two_agents_on_one_conversation_see_each_other_until_one_leaves() {
 #[tokio::test]
 async fn a_restricted_member_sees_signals_of_its_conversation_only() {
     let (_dir, server, world) = server_with(Duration::from_secs(5), Duration::from_secs(60)).await;
-    let store = server.server.store();
+    let _store = server.server.store();
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let granted = start_conversation(&alice, world.team_a, "Jordan").await;
     let other = start_conversation(&alice, world.team_a, "Sam").await;
-    let dave = outsider(store.as_ref(), "dave@guest.test", "Dave");
-    server
-        .server
-        .set_grant(granted, dave.user, GrantState::Accepted, world.alice.user)
-        .unwrap();
+    let dave = restricted_member(
+        &server,
+        granted,
+        "dave@guest.test",
+        "Dave",
+        world.alice.user,
+    );
     let (dave_client, mut dave_events) = connect(&server.url(), &dave.token).await;
     watch(&dave_client, world.team_a).await;
 

@@ -15,9 +15,9 @@ use switchboard_protocol::codec::{decode, encode, Encoding};
 use switchboard_protocol::ids::{AccountId, ConversationId, TeamId, UserId};
 use switchboard_protocol::model::{Message, NewContact, Role};
 use switchboard_protocol::server::{Event, EventFrame, ServerFrame};
-use switchboard_protocol::PROTOCOL_VERSION;
+use switchboard_protocol::{ErrorCode, PROTOCOL_VERSION};
 use switchboard_server::admin::{self, NewUser};
-use switchboard_server::store::{Store, TokenKind};
+use switchboard_server::store::{GrantState, Store, TokenKind};
 use switchboard_server::{Config, Server};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -347,5 +347,31 @@ impl Drop for ChildServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A new user holding no role anywhere, let into `conversation` alone by an
+/// accepted grant from `granted_by`: a Restricted Member, with a token.
+pub fn restricted_member(
+    server: &TestServer,
+    conversation: ConversationId,
+    email: &str,
+    name: &str,
+    granted_by: UserId,
+) -> Login {
+    let store = server.server.store();
+    let login = crate::restricted::outsider(store.as_ref(), email, name);
+    server
+        .server
+        .set_grant(conversation, login.user, GrantState::Accepted, granted_by)
+        .unwrap();
+    login
+}
+
+/// The code of a refused request; panics if it was not refused.
+pub fn code<T: std::fmt::Debug>(result: Result<T, switchboard_client::Error>) -> ErrorCode {
+    match result {
+        Err(switchboard_client::Error::Server { code, .. }) => code,
+        other => panic!("expected a refusal, got {other:?}"),
     }
 }
