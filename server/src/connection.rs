@@ -35,6 +35,8 @@ const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Serves one upgraded connection until it closes.
 pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: Encoding) {
+    crate::metrics::get().connections_accepted.inc();
+    let _open = crate::metrics::GaugeGuard::new(&crate::metrics::get().connections_open);
     let conn = state.next_connection_id();
     let (outlet, outbox) = Outlet::new(conn, encoding, state.config.limits.outbound_queue_frames);
     let (sink, mut stream) = socket.split();
@@ -235,6 +237,7 @@ async fn read_loop(
             }
         };
         let max = state.config.limits.max_frame_bytes;
+        crate::metrics::get().frames_in.inc();
         match decode::<ClientFrame>(outlet.encoding, bytes, max) {
             Ok(frame) => session.handle(frame).await,
             Err(e) => refuse_frame(outlet, probe_request_id(outlet.encoding, bytes, max), e),

@@ -25,6 +25,7 @@ mod hub;
 pub mod invitation;
 mod live;
 pub mod mail;
+mod metrics;
 mod outlet;
 pub mod password;
 pub mod report;

@@ -135,6 +135,9 @@ impl Outlet {
     /// Encodes and queues a frame. Returns false if the connection is
     /// closing (or has just been closed as a slow consumer).
     pub(crate) fn send(&self, frame: &ServerFrame) -> bool {
+        if let ServerFrame::Error(error) = frame {
+            crate::metrics::get().error(error.code);
+        }
         self.push(encode_frame(self.encoding, frame))
     }
 
@@ -155,12 +158,14 @@ impl Outlet {
                 "outbound queue full: resume from your last offset".to_string(),
             ));
             drop(state);
+            crate::metrics::get().slow_consumer_closes.inc();
             self.outbox.wake.notify_waiters();
             return false;
         }
         let was_empty = state.frames.is_empty();
         state.frames.extend(frames.iter().cloned());
         drop(state);
+        crate::metrics::get().frames_out.inc_by(frames.len() as u64);
         // Only the first frame of a batch needs to wake the writer; later
         // ones ride along when it takes the outbox.
         if was_empty {
@@ -175,12 +180,18 @@ impl Outlet {
     /// was queued.
     pub(crate) fn offer(&self, frame: Bytes) -> bool {
         let mut state = self.outbox.lock();
-        if state.close.is_some() || state.frames.len() >= self.outbox.capacity {
+        if state.close.is_some() {
+            return false;
+        }
+        if state.frames.len() >= self.outbox.capacity {
+            drop(state);
+            crate::metrics::get().queue_sheds.inc();
             return false;
         }
         let was_empty = state.frames.is_empty();
         state.frames.push_back(frame);
         drop(state);
+        crate::metrics::get().frames_out.inc();
         if was_empty {
             self.outbox.wake.notify_waiters();
         }

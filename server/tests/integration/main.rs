@@ -15,6 +15,7 @@ mod durability;
 mod invite;
 mod malformed;
 mod matrix;
+mod ops;
 mod presence;
 mod restricted;
 mod resume;
