@@ -117,6 +117,9 @@ impl Committer {
                 tracing::error!(error = %e, "store flush failed; acknowledgements wait for a retry");
                 std::thread::sleep(Duration::from_millis(100));
             }
+            crate::metrics::get()
+                .flush_seconds
+                .observe(started.elapsed().as_secs_f64());
             tracing::trace!(generation, elapsed = ?started.elapsed(), "flushed");
             self.flushed.send_replace(generation);
         }

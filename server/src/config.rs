@@ -32,6 +32,9 @@ pub struct Config {
     pub presence_grace: Duration,
     /// How long a `typing` lasts without a repeat before it ends by itself.
     pub typing_expiry: Duration,
+    /// Where `POST /api/admin/backup` writes backups; without it, that
+    /// endpoint is off.
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -48,6 +51,7 @@ impl Config {
             smtp: None,
             presence_grace: Duration::from_secs(5),
             typing_expiry: Duration::from_secs(6),
+            backup_dir: None,
         }
     }
 }

@@ -42,6 +42,8 @@ const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Serves one upgraded connection until it closes.
 pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: Encoding) {
+    crate::metrics::get().connections_accepted.inc();
+    let _open = crate::metrics::GaugeGuard::new(&crate::metrics::get().connections_open);
     let conn = state.next_connection_id();
     let bounds = Bounds {
         frames: state.config.limits.outbound_queue_frames,
@@ -269,6 +271,7 @@ async fn read_loop(
             }
         };
         let max = state.config.limits.max_frame_bytes;
+        crate::metrics::get().frames_in.inc();
         match rate.check() {
             Verdict::Allow => {}
             verdict => {

@@ -26,6 +26,7 @@ pub mod invitation;
 mod limits;
 mod live;
 pub mod mail;
+mod metrics;
 mod outlet;
 pub mod password;
 pub mod report;

@@ -1,5 +1,8 @@
 //! `switchboard`: runs the server, or administers its data folder.
 
+#[path = "main/ops.rs"]
+mod ops;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{BufRead, IsTerminal, Write};
@@ -22,8 +25,27 @@ use switchboard_server::{demo, Config, Server};
     about = "A real-time chat server for teams"
 )]
 struct Cli {
+    /// How log lines are written to stderr. Which lines: `SWITCHBOARD_LOG`
+    /// (or `RUST_LOG`), an env filter such as `info` or
+    /// `switchboard_server=debug`; `info` without either.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -51,6 +73,11 @@ enum Command {
             default_value = "Switchboard <switchboard@localhost>"
         )]
         mail_from: String,
+        /// Folder where `POST /api/admin/backup` (loopback clients only;
+        /// `switchboard admin backup --server`) writes backups of the live
+        /// store. Without it, that endpoint is off.
+        #[arg(long, env = "SWITCHBOARD_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
         /// Limits (rates, connections, queues); unset ones keep their defaults.
         #[command(flatten)]
         limits: LimitFlags,
@@ -122,6 +149,31 @@ enum AdminCommand {
     },
     /// Prints the mails in the outbox (invitations), oldest first.
     Outbox,
+    /// Checks the store (opening it repairs and checks it) and prints what
+    /// was checked.
+    Check,
+    /// Writes a consistent backup of the store to a file. With `--server`,
+    /// the running server on the data folder writes it (into its
+    /// `--backup-dir`) and it is then moved to `--to`.
+    Backup {
+        /// The backup file to write, or an existing folder to write it in.
+        #[arg(long)]
+        to: PathBuf,
+        /// Address of the running server (e.g. `127.0.0.1:8080`), which
+        /// holds the store's lock; connect over loopback.
+        #[arg(long)]
+        server: Option<SocketAddr>,
+    },
+    /// Restores a backup into the data folder, which must be empty (or
+    /// missing) unless `--force`. The server must not be running.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace what the data folder holds.
+        #[arg(long)]
+        force: bool,
+    },
     /// Issues a token for a user (by email) and prints it.
     Token {
         #[arg(long)]
@@ -140,19 +192,16 @@ enum RoleArg {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    match cli.command {
         Command::Serve {
             listen,
             data,
             demo,
             smtp_url,
             mail_from,
+            backup_dir,
             limits,
         } => {
             let mut config = Config::new(listen, &data);
@@ -160,7 +209,24 @@ async fn main() -> anyhow::Result<()> {
             config.smtp = smtp_url
                 .map(|url| SmtpConfig::parse(&url, &mail_from))
                 .transpose()?;
+            config.backup_dir = backup_dir;
             serve(config, demo).await
+        }
+        Command::Admin {
+            data,
+            command: AdminCommand::Backup { to, server },
+        } => ops::backup(&data, &to, server).await,
+        Command::Admin {
+            data,
+            command: AdminCommand::Restore { from, force },
+        } => ops::restore(&data, &from, force),
+        Command::Admin {
+            data,
+            command: AdminCommand::Check,
+        } => {
+            let report = open(&data)?.check()?;
+            println!("store in {} is sound: {report}", data.display());
+            Ok(())
         }
         Command::Admin { data, command } => {
             let store = open(&data)?;
@@ -171,12 +237,31 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-fn open(data: &Path) -> anyhow::Result<SledStore> {
-    SledStore::open(data).with_context(|| {
-        format!(
-            "cannot open the store in {} (is a server running on it?)",
-            data.display()
-        )
+/// Logs to stderr, filtered by `SWITCHBOARD_LOG`, else `RUST_LOG`, else
+/// `info`.
+fn init_logs(format: LogFormat) {
+    let filter = ["SWITCHBOARD_LOG", "RUST_LOG"]
+        .iter()
+        .find_map(|var| tracing_subscriber::EnvFilter::try_from_env(var).ok())
+        .unwrap_or_else(|| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
+}
+
+pub(crate) fn open(data: &Path) -> anyhow::Result<SledStore> {
+    SledStore::open(data).map_err(|e| {
+        // sled reports a held lock as an I/O error naming the lock.
+        let hint = if e.to_string().contains("lock") {
+            " (is a server running on it?)"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("cannot open the store in {}{hint}: {e}", data.display())
     })
 }
 
@@ -328,6 +413,9 @@ fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
                 println!();
                 println!("{}", mail.body);
             }
+        }
+        AdminCommand::Check | AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {
+            anyhow::bail!("check, backup and restore run before the store is open")
         }
         AdminCommand::Token { email, ttl_days } => {
             let ttl = (ttl_days > 0).then(|| Duration::from_secs(ttl_days * 24 * 3600));

@@ -185,6 +185,9 @@ impl Outlet {
     /// Encodes and queues a frame. Returns false if the connection is
     /// closing (or has just been closed as a slow consumer).
     pub(crate) fn send(&self, frame: &ServerFrame) -> bool {
+        if let ServerFrame::Error(error) = frame {
+            crate::metrics::get().error(error.code);
+        }
         self.push(encode_frame(self.encoding, frame))
     }
 
@@ -208,6 +211,7 @@ impl Outlet {
                 "outbound queue full: resume from your last offset".to_string(),
             ));
             drop(state);
+            crate::metrics::get().slow_consumer_closes.inc();
             self.outbox.wake.notify_waiters();
             return false;
         }
@@ -218,6 +222,7 @@ impl Outlet {
             .high_water
             .fetch_max(state.bytes, Ordering::Relaxed);
         drop(state);
+        crate::metrics::get().frames_out.inc_by(frames.len() as u64);
         // Only the first frame of a batch needs to wake the writer; later
         // ones ride along when it takes the outbox.
         if was_empty {
@@ -233,11 +238,13 @@ impl Outlet {
     /// can ask for again). Returns whether it was queued.
     pub(crate) fn offer(&self, frame: Bytes) -> bool {
         let mut state = self.outbox.lock();
+        if state.close.is_some() {
+            return false;
+        }
         let bytes = state.bytes.saturating_add(frame.len());
-        if state.close.is_some()
-            || state.frames.len() >= self.outbox.capacity
-            || bytes > self.outbox.capacity_bytes / 2
-        {
+        if state.frames.len() >= self.outbox.capacity || bytes > self.outbox.capacity_bytes / 2 {
+            drop(state);
+            crate::metrics::get().queue_sheds.inc();
             return false;
         }
         let was_empty = state.frames.is_empty();
@@ -245,6 +252,7 @@ impl Outlet {
         state.bytes = bytes;
         self.outbox.high_water.fetch_max(bytes, Ordering::Relaxed);
         drop(state);
+        crate::metrics::get().frames_out.inc();
         if was_empty {
             self.outbox.wake.notify_waiters();
         }

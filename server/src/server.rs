@@ -178,6 +178,7 @@ impl Server {
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await

@@ -51,6 +51,7 @@ pub(super) fn router() -> Router<Arc<ServerState>> {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/invitations/accept", post(accept_invitation))
+        .route("/admin/backup", post(super::ops::backup))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this endpoint takes POST".into())

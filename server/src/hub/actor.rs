@@ -449,7 +449,7 @@ fn deliver(
             .filter(|(conversation, _)| principal.reads(team, *conversation))
             .map(|(_, frame)| frame.bytes(encoding))
             .collect();
-        return batch.is_empty() || outlet.push_all(&batch);
+        return batch.is_empty() || delivered(outlet.push_all(&batch), batch.len());
     }
     // A Manager or Member: entitled to every event of the team.
     let slot = match encoding {
@@ -458,5 +458,13 @@ fn deliver(
     };
     let batch = batches[slot]
         .get_or_insert_with(|| events.iter().map(|(_, e)| e.bytes(encoding)).collect());
-    outlet.push_all(batch)
+    delivered(outlet.push_all(batch), batch.len())
+}
+
+/// Counts `n` event deliveries if `pushed`; returns `pushed`.
+fn delivered(pushed: bool, n: usize) -> bool {
+    if pushed {
+        crate::metrics::get().deliveries.inc_by(n as u64);
+    }
+    pushed
 }

@@ -335,6 +335,7 @@ impl Registry {
         let hub = handle.clone();
         tokio::spawn(async move {
             let _alive = registry.context.alive.clone();
+            let _counted = crate::metrics::GaugeGuard::new(&crate::metrics::get().hubs_alive);
             // Wait for an earlier hub of this team to finish its writes.
             let _lease = lease.lock_owned().await;
             actor::run(&registry, team, hub.id, commands, hub.durable).await;

@@ -21,7 +21,7 @@ pub use records::{
     HandoffRecord, InvitationRecord, LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind,
     TokenRecord, UsageCheckpoint, UserRecord,
 };
-pub use sled_store::SledStore;
+pub use sled_store::{BackupReport, CheckReport, SledStore};
 
 use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::deliver::Outcome;
@@ -48,6 +48,13 @@ pub enum StoreError {
     /// A uniqueness rule would be broken (an email or handle already taken).
     #[error("{0} is already taken")]
     Taken(String),
+    /// A file outside the database (a backup) could not be used.
+    #[error("{0}")]
+    Io(String),
+    /// Records decode but disagree (an index pointing at a missing or
+    /// different record): damage a repair cannot undo.
+    #[error("the store is inconsistent: {0}")]
+    Inconsistent(String),
 }
 
 /// The result type of store operations.
@@ -157,6 +164,14 @@ pub trait Store: Directory + Grants + Bots + Timeline + Send + Sync + 'static {
     fn next_id(&self) -> StoreResult<u64>;
     /// Makes every write so far durable. Blocking: call it off the runtime.
     fn flush(&self) -> StoreResult<()>;
+    /// Writes a consistent copy of the store, while it is in use, to
+    /// `file` (which must not exist). Stores that cannot refuse.
+    fn backup(&self, file: &std::path::Path) -> StoreResult<BackupReport> {
+        Err(StoreError::Io(format!(
+            "this store cannot be backed up to {}",
+            file.display()
+        )))
+    }
 }
 
 /// Accounts, teams, users, their roles and tokens.

@@ -16,6 +16,7 @@ mod invite;
 mod limits;
 mod malformed;
 mod matrix;
+mod ops;
 mod presence;
 mod restricted;
 mod resume;

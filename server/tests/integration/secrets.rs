@@ -57,18 +57,6 @@ async fn the_store_holds_no_password_or_token_in_clear() {
     assert!(stored.starts_with("$argon2id$"), "{stored}");
 }
 
-/// Opens a store the server has just let go of: sled's background flusher
-/// can hold the folder's lock for a moment after the last handle drops.
-fn reopen<T, E: std::fmt::Debug>(open: impl Fn() -> Result<T, E>) -> T {
-    for _ in 0..50 {
-        if let Ok(opened) = open() {
-            return opened;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    open().unwrap()
-}
-
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }

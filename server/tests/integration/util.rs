@@ -375,3 +375,16 @@ pub fn code<T: std::fmt::Debug>(result: Result<T, switchboard_client::Error>) ->
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+/// Opens a store another handle has just let go of: sled's background
+/// flusher can hold the folder's lock for a moment after the last handle
+/// drops.
+pub fn reopen<T, E: std::fmt::Debug>(open: impl Fn() -> Result<T, E>) -> T {
+    for _ in 0..50 {
+        if let Ok(opened) = open() {
+            return opened;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    open().unwrap()
+}

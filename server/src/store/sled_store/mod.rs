@@ -33,6 +33,7 @@
 //! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
 //! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |
 //! | `meta` | `next_id` | the last id handed out |
+//! | `meta` | `store_id` | the store's identity (see `identity`) |
 //!
 //! A removed team leaves the directory (`teams`, `team_handles`,
 //! `account_teams`, both membership indexes) but its `team_streams`,
@@ -51,7 +52,12 @@ use crate::store::keys;
 use crate::store::records::{from_bytes, to_bytes};
 use crate::store::*;
 
+mod backup;
 mod bots;
+mod check;
+mod identity;
+pub use backup::BackupReport;
+pub use check::CheckReport;
 mod directory;
 mod grants;
 mod timeline;
@@ -137,7 +143,10 @@ impl SledStore {
             meta: tree("meta")?,
             db,
         };
+        store.check_identity(dir)?;
         store.repair()?;
+        let report = store.check()?;
+        tracing::info!(dir = %dir.display(), %report, "store checked");
         Ok(store)
     }
 
@@ -294,5 +303,9 @@ impl Store for SledStore {
     fn flush(&self) -> StoreResult<()> {
         self.db.flush()?;
         Ok(())
+    }
+
+    fn backup(&self, file: &Path) -> StoreResult<BackupReport> {
+        SledStore::backup(self, file)
     }
 }
