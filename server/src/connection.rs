@@ -333,7 +333,8 @@ fn wrong_kind(encoding: Encoding) -> String {
     }
 }
 
-fn is_too_big(error: &axum::Error) -> bool {
+/// Whether a read failed because a message or frame was over the limit.
+pub(crate) fn is_too_big(error: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
         if let Some(tungstenite::Error::Capacity(_)) = e.downcast_ref::<tungstenite::Error>() {

@@ -37,5 +37,6 @@ pub mod time;
 mod usage;
 
 pub use config::{Config, LimitsConfig};
+pub use http::echo;
 pub use server::{Server, ServerError};
 pub use store::GrantState;

@@ -82,6 +82,14 @@ enum Command {
         #[command(flatten)]
         limits: LimitFlags,
     },
+    /// Serves a bare WebSocket echo with `/ws`'s configuration, for the
+    /// Autobahn conformance run (`scripts/autobahn.sh`). Not for production.
+    #[command(hide = true)]
+    AutobahnEcho {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9001")]
+        listen: SocketAddr,
+    },
     /// Administers a data folder (the server must not be running on it).
     Admin {
         /// Folder of the embedded database.
@@ -227,6 +235,15 @@ async fn main() -> anyhow::Result<()> {
             let report = open(&data)?.check()?;
             println!("store in {} is sound: {report}", data.display());
             Ok(())
+        }
+        Command::AutobahnEcho { listen } => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            tracing::info!(addr = %listener.local_addr()?, "autobahn echo listening");
+            switchboard_server::echo::serve(listener, switchboard_server::LimitsConfig::default())
+                .await
+                .context("serving the echo endpoint")
         }
         Command::Admin { data, command } => {
             let store = open(&data)?;

@@ -112,6 +112,71 @@ proptest! {
     }
 }
 
+/// A JSON-like tree: maps with a real frame's `type` (or a wrong one) and
+/// fields of any shape, the input a confused client in another language
+/// sends.
+fn loose_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        "(?s).{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(Value::from),
+            vec(("[a-z_]{1,12}", inner), 0..5)
+                .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+        ]
+    })
+}
+
+const FRAME_TYPES: [&str; 8] = [
+    "hello",
+    "ping",
+    "send",
+    "history",
+    "subscribe",
+    "result",
+    "error",
+    "event",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Structured but wrong input fails with a typed error of the input's
+    /// encoding (never the size or trailing-bytes variants, which do not
+    /// apply), and whatever does decode encodes back to the same frame.
+    #[test]
+    fn loose_values_decode_to_a_frame_or_a_typed_error(
+        kind in prop::sample::select(&FRAME_TYPES[..]),
+        id in prop_oneof![Just(None), any::<u64>().prop_map(Some)],
+        fields in vec(("[a-z_]{1,12}", loose_value()), 0..6),
+    ) {
+        let mut object: serde_json::Map<String, Value> = fields.into_iter().collect();
+        object.insert("type".into(), json!(kind));
+        if let Some(id) = id {
+            object.insert("id".into(), json!(id));
+        }
+        let value = Value::Object(object);
+        for encoding in BOTH {
+            let bytes = encode_value(encoding, &value);
+            match decode::<ClientFrame>(encoding, &bytes, usize::MAX) {
+                Ok(frame) => {
+                    let again = encode(encoding, &frame).unwrap();
+                    prop_assert_eq!(decode::<ClientFrame>(encoding, &again, usize::MAX).unwrap(), frame);
+                }
+                Err(DecodeError::MsgPack(_)) if encoding == Encoding::MsgPack => {}
+                Err(DecodeError::Json(_)) if encoding == Encoding::Json => {}
+                Err(other) => prop_assert!(false, "{:?}: unexpected error {:?}", encoding, other),
+            }
+            let _ = decode::<ServerFrame>(encoding, &bytes, usize::MAX);
+        }
+    }
+}
+
 #[test]
 fn probe_request_id_gives_up_without_a_readable_id() {
     let cases = [

@@ -7,6 +7,7 @@
 //! that a browser app can branch on a stable code.
 
 mod api;
+pub mod echo;
 mod error;
 mod ops;
 mod ws;

@@ -3,6 +3,7 @@
 //! and message limits, which default to sizes far too generous for many
 //! idle connections.
 
+use crate::config::LimitsConfig;
 use crate::connection;
 use crate::server::ServerState;
 use axum::extract::ws::WebSocketUpgrade;
@@ -20,18 +21,25 @@ const READ_BUFFER: usize = 1024;
 /// this is also what a once-busy connection keeps holding.
 const WRITE_BUFFER: usize = 8 * 1024;
 
+/// The WebSocket shape of every connection: subprotocols offered, buffer
+/// sizes and message limits. The conformance echo endpoint
+/// ([`super::echo`]) uses this same function, so the Autobahn run tests
+/// exactly what `/ws` serves.
+pub(super) fn configure(ws: WebSocketUpgrade, limits: &LimitsConfig) -> WebSocketUpgrade {
+    let max = limits.max_frame_bytes;
+    ws.protocols([SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON])
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_message_size(max)
+        .max_frame_size(max)
+}
+
 /// Upgrades `GET /ws` to a WebSocket and serves it.
 pub(super) async fn upgrade(
     State(state): State<Arc<ServerState>>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let max = state.config.limits.max_frame_bytes;
-    let ws = ws
-        .protocols([SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON])
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_message_size(max)
-        .max_frame_size(max);
+    let ws = configure(ws, &state.config.limits);
     let encoding = ws
         .selected_protocol()
         .and_then(|p| p.to_str().ok())

@@ -12,6 +12,7 @@ mod concurrency;
 mod dashboard;
 mod deliver;
 mod durability;
+mod hostile_session;
 mod invite;
 mod limits;
 mod malformed;
