@@ -103,6 +103,9 @@ pub mod close {
     /// since they were chosen under the old access; resume from the last
     /// offset seen.
     pub const ACCESS_CHANGED: u16 = 4009;
+    /// The connection answered no ping (nor sent anything else) within the
+    /// ping timeout: it counts as dead. Reconnect and resume.
+    pub const PING_TIMEOUT: u16 = 4010;
 
     /// Whether a client should reconnect after this close code.
     pub fn should_reconnect(code: u16) -> bool {

@@ -217,6 +217,7 @@ fn close_codes_keep_their_numbers_and_reconnect_rules() {
         (HELLO_TIMEOUT, 4003, true),
         (SLOW_CONSUMER, 4008, true),
         (ACCESS_CHANGED, 4009, true),
+        (PING_TIMEOUT, 4010, true),
     ];
     for (code, number, reconnect) in table {
         assert_eq!(code, number);

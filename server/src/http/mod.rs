@@ -7,6 +7,8 @@
 
 mod api;
 mod error;
+pub(crate) mod handshake;
+mod origin;
 mod ws;
 
 use crate::server::ServerState;

@@ -13,6 +13,7 @@ mod dashboard;
 mod deliver;
 mod durability;
 mod invite;
+mod lifecycle;
 mod malformed;
 mod matrix;
 mod presence;
