@@ -110,6 +110,9 @@ pub mod close {
     /// Too many connections: the user already has `max_connections_per_user`
     /// open, or the server holds `max_connections`. Reconnect with backoff.
     pub const TOO_MANY_CONNECTIONS: u16 = 4030;
+    /// The connection answered no ping (nor sent anything else) within the
+    /// ping timeout: it counts as dead. Reconnect and resume.
+    pub const PING_TIMEOUT: u16 = 4010;
 
     /// Whether a client should reconnect after this close code.
     pub fn should_reconnect(code: u16) -> bool {

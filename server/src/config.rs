@@ -35,6 +35,18 @@ pub struct Config {
     /// Where `POST /api/admin/backup` writes backups; without it, that
     /// endpoint is off.
     pub backup_dir: Option<PathBuf>,
+    /// Origins (`scheme://host[:port]`) whose browser pages may open a
+    /// WebSocket besides the server's own; `*` allows every origin. See
+    /// PROTOCOL.md section 1.
+    pub allowed_origins: Vec<String>,
+    /// How long a new TCP connection may take to send its HTTP request
+    /// (for `/ws`: until the upgrade is answered) before it is dropped.
+    pub handshake_timeout: Duration,
+    /// How often the server pings each WebSocket connection.
+    pub ping_interval: Duration,
+    /// How long past a ping the server waits for any frame (a pong or
+    /// anything else) before it closes the connection as dead.
+    pub ping_timeout: Duration,
 }
 
 impl Config {
@@ -52,6 +64,10 @@ impl Config {
             presence_grace: Duration::from_secs(5),
             typing_expiry: Duration::from_secs(6),
             backup_dir: None,
+            allowed_origins: Vec::new(),
+            handshake_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(20),
+            ping_timeout: Duration::from_secs(20),
         }
     }
 }

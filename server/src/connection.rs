@@ -17,6 +17,17 @@
 //! limits (`limits`) before the session sees it: a refused frame is
 //! answered with `rate_limited` and does nothing else, and a connection
 //! refused too often is closed with 4029.
+//!
+//! Keepalive: the writer pings every `ping_interval`; the reader closes the
+//! connection with 4010 when nothing at all (pong or any frame) has arrived
+//! for `ping_interval + ping_timeout`, which covers a ping sent at any point
+//! of the interval and its answer.
+//!
+//! Shutdown: when the server stops, the reader stops reading (no new
+//! request is taken), waits until every hub has settled (each write a hub
+//! took is flushed and its ack queued on this connection, or refused), and
+//! only then closes with 1012; the writer sends what is queued before the
+//! close frame, so every write taken before the stop is answered.
 
 use crate::access::{self, Access, Principal};
 use crate::auth::{self, authenticate_hash};
@@ -52,7 +63,13 @@ pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: 
     let high_water = Arc::clone(&state.outbound_high_water);
     let (outlet, outbox) = Outlet::bounded(conn, encoding, bounds, high_water);
     let (sink, mut stream) = socket.split();
-    let writer = tokio::spawn(write_loop(sink, Arc::clone(&outbox), encoding));
+    let ping_interval = state.config.ping_interval;
+    let writer = tokio::spawn(write_loop(
+        sink,
+        Arc::clone(&outbox),
+        encoding,
+        ping_interval,
+    ));
 
     if let Some(accepted) = hello(&mut stream, &state, &outlet).await {
         let Accepted {
@@ -105,8 +122,18 @@ async fn hello(
     outlet: &Outlet,
 ) -> Option<Accepted> {
     let deadline = tokio::time::Instant::now() + state.config.hello_timeout;
+    let mut stop = state.stop.clone();
     let frame = loop {
-        let message = match tokio::time::timeout_at(deadline, stream.next()).await {
+        let next = tokio::select! {
+            next = tokio::time::timeout_at(deadline, stream.next()) => Some(next),
+            _ = stop.wait_for(|stopped| *stopped) => None,
+        };
+        let Some(next) = next else {
+            // Nothing was taken from this connection yet: it may go at once.
+            outlet.close(close::RESTART, "the server is restarting: reconnect");
+            return None;
+        };
+        let message = match next {
             Err(_) => {
                 outlet.close(close::HELLO_TIMEOUT, "no hello within the hello timeout");
                 return None;
@@ -232,19 +259,38 @@ async fn read_loop(
         }
     };
     tokio::pin!(expiry);
+    let dead_after = state.config.ping_interval + state.config.ping_timeout;
+    let silence = tokio::time::sleep(dead_after);
+    tokio::pin!(silence);
     loop {
         let message = tokio::select! {
-            message = stream.next() => message,
-            _ = stop.wait_for(|stopped| *stopped) => {
-                outlet.close(close::RESTART, "the server is restarting: reconnect and resume");
-                return;
-            }
+            message = stream.next() => Some(message),
+            _ = stop.wait_for(|stopped| *stopped) => None::<Option<_>>,
             _ = outbox.closed() => return,
             () = &mut expiry => {
                 outlet.close(close::UNAUTHORIZED, "the token expired");
                 return;
             }
+            () = &mut silence => {
+                tracing::debug!(conn = outlet.conn, "no answer to ping: closing");
+                outlet.close(close::PING_TIMEOUT, "no answer to ping within the ping timeout");
+                return;
+            }
         };
+        let Some(message) = message else {
+            // The server stops. Writes the hubs took before the stop are
+            // answered first.
+            tokio::select! {
+                () = state.registry.settled() => {}
+                _ = outbox.closed() => return,
+            }
+            outlet.close(
+                close::RESTART,
+                "the server is restarting: reconnect and resume",
+            );
+            return;
+        };
+        silence.as_mut().reset(Instant::now() + dead_after);
         let message = match message {
             None => return,
             Some(Ok(message)) => message,
@@ -345,15 +391,36 @@ pub(crate) fn is_too_big(error: &axum::Error) -> bool {
     false
 }
 
-/// Writes queued frames, a batch per flush, until a close is asked for;
-/// then says goodbye.
+/// Writes queued frames, a batch per flush, and a ping every
+/// `ping_interval`, until a close is asked for; then says goodbye.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, WsMessage>,
     outbox: Arc<Outbox>,
     encoding: Encoding,
+    ping_interval: Duration,
 ) {
+    // A zero period would make `interval` panic.
+    let ping_interval = ping_interval.max(Duration::from_millis(1));
+    let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        match outbox.work().await {
+        // `work` takes nothing until it returns, so losing the race to the
+        // ping loses no frame.
+        let work = tokio::select! {
+            work = outbox.work() => work,
+            _ = ping.tick() => {
+                let sent = tokio::select! {
+                    biased;
+                    _ = outbox.closed() => continue,
+                    sent = sink.send(WsMessage::Ping(bytes::Bytes::new())) => sent,
+                };
+                if sent.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        match work {
             Work::Write(frames) => {
                 let bytes: usize = frames.iter().map(bytes::Bytes::len).sum();
                 // A write blocked on a peer that does not read must not keep

@@ -78,9 +78,33 @@ enum Command {
         /// store. Without it, that endpoint is off.
         #[arg(long, env = "SWITCHBOARD_BACKUP_DIR")]
         backup_dir: Option<PathBuf>,
+        /// Also accept WebSocket handshakes from browser pages of this
+        /// origin (`https://app.example.com`; repeatable, or
+        /// comma-separated in the variable; `*` allows every origin). The
+        /// server's own origin is always allowed, and clients that send no
+        /// `Origin` (programs, not browsers) are never refused for it.
+        #[arg(long, env = "SWITCHBOARD_ALLOW_ORIGIN", value_delimiter = ',')]
+        allow_origin: Vec<String>,
+        /// Drop a TCP connection that has not sent its HTTP request
+        /// (WebSocket handshake) within this long (`10s`, `500ms`).
+        #[arg(long, env = "SWITCHBOARD_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+        handshake_timeout: Duration,
+        /// Close a connection that sent no hello within this long (4003).
+        #[arg(long, env = "SWITCHBOARD_HELLO_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+        hello_timeout: Duration,
+        /// Ping every connection this often.
+        #[arg(long, env = "SWITCHBOARD_PING_INTERVAL", default_value = "20s", value_parser = parse_duration)]
+        ping_interval: Duration,
+        /// Close (4010) a connection silent this long past a ping.
+        #[arg(long, env = "SWITCHBOARD_PING_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
+        ping_timeout: Duration,
+        /// On SIGTERM or Ctrl-C, give in-flight writes and goodbyes this long
+        /// before flushing the store and exiting anyway.
+        #[arg(long, env = "SWITCHBOARD_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+        shutdown_timeout: Duration,
         /// Limits (rates, connections, queues); unset ones keep their defaults.
         #[command(flatten)]
-        limits: LimitFlags,
+        limits: Box<LimitFlags>,
     },
     /// Serves a bare WebSocket echo with `/ws`'s configuration, for the
     /// Autobahn conformance run (`scripts/autobahn.sh`). Not for production.
@@ -210,6 +234,12 @@ async fn main() -> anyhow::Result<()> {
             smtp_url,
             mail_from,
             backup_dir,
+            allow_origin,
+            handshake_timeout,
+            hello_timeout,
+            ping_interval,
+            ping_timeout,
+            shutdown_timeout,
             limits,
         } => {
             let mut config = Config::new(listen, &data);
@@ -218,7 +248,12 @@ async fn main() -> anyhow::Result<()> {
                 .map(|url| SmtpConfig::parse(&url, &mail_from))
                 .transpose()?;
             config.backup_dir = backup_dir;
-            serve(config, demo).await
+            config.allowed_origins = allow_origin;
+            config.handshake_timeout = handshake_timeout;
+            config.hello_timeout = hello_timeout;
+            config.ping_interval = ping_interval;
+            config.ping_timeout = ping_timeout;
+            serve(config, demo, shutdown_timeout).await
         }
         Command::Admin {
             data,
@@ -282,7 +317,7 @@ pub(crate) fn open(data: &Path) -> anyhow::Result<SledStore> {
     })
 }
 
-async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+async fn serve(config: Config, with_demo: bool, shutdown_timeout: Duration) -> anyhow::Result<()> {
     let data = config.data_dir.clone();
     let store = open(&data)?;
     let logins = if with_demo {
@@ -324,13 +359,58 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     let _ = out.flush();
     drop(out);
-    shutdown_signal().await;
-    tracing::info!("shutting down");
-    server.shutdown().await;
-    Ok(())
+    let signal = shutdown_signal().await;
+    tracing::info!(
+        signal,
+        timeout = ?shutdown_timeout,
+        "shutting down: no new connections, in-flight writes answered, clients told to reconnect (1012)"
+    );
+    let started = std::time::Instant::now();
+    let store = server.store();
+    match tokio::time::timeout(shutdown_timeout, server.shutdown()).await {
+        Ok(()) => {
+            tracing::info!(elapsed = ?started.elapsed(), "shut down cleanly: every acknowledged write is on disk");
+            Ok(())
+        }
+        Err(_) => {
+            // Acknowledged writes were flushed before their ack; this flush
+            // is for whatever else is buffered. Exit now: waiting on the
+            // runtime's remaining tasks could take unbounded time.
+            tracing::warn!(timeout = ?shutdown_timeout, "shutdown took too long: flushing the store and exiting");
+            if let Err(e) = store.flush() {
+                tracing::error!(error = %e, "final flush failed");
+                std::process::exit(1);
+            }
+            std::process::exit(0);
+        }
+    }
 }
 
-async fn shutdown_signal() {
+/// Parses `10s`, `500ms`, `2m` or a bare number of seconds; never zero.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 10s or 500ms"))?;
+    let seconds = match unit {
+        "ms" => number / 1000.0,
+        "s" => number,
+        "m" => number * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} in {text:?}: use ms, s or m")),
+    };
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(d) if d.is_zero() => Err(format!("{text:?}: must be more than zero")),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{text:?}: {e}")),
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM; returns which came.
+async fn shutdown_signal() -> &'static str {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");
@@ -352,8 +432,8 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+        () = ctrl_c => "SIGINT",
+        () = term => "SIGTERM",
     }
 }
 

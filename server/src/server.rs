@@ -173,12 +173,13 @@ impl Server {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
+        let listener = http::handshake::Bounded::new(listener, state.config.handshake_timeout);
         let mut stopped = stop_rx;
         let http = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
+            let app = app.into_make_service_with_connect_info::<http::handshake::Peer>();
             if let Err(e) = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await
@@ -253,16 +254,21 @@ impl Server {
         if let Err(e) = (&mut self.http).await {
             tracing::error!(error = %e, "http task panicked");
         }
-        drop(self.state.take());
+        tracing::info!("stopped accepting connections");
+        if let Some(state) = self.state.take() {
+            state.registry.settled().await;
+            tracing::info!("every write taken is answered; closing connections with 1012");
+        }
         // Every connection and hub task holds a sender; recv returns None
         // once the last one has ended.
         while self.alive.recv().await.is_some() {}
+        tracing::info!("connections closed");
         if let Some(flusher) = self.flusher.take() {
             flusher.stop().await;
         }
         if let Err(e) = self.store.flush() {
             tracing::error!(error = %e, "final flush failed");
         }
-        tracing::info!("stopped");
+        tracing::info!("store flushed; stopped");
     }
 }

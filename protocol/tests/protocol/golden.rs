@@ -219,6 +219,7 @@ fn close_codes_keep_their_numbers_and_reconnect_rules() {
         (ACCESS_CHANGED, 4009, true),
         (RATE_LIMITED, 4029, true),
         (TOO_MANY_CONNECTIONS, 4030, true),
+        (PING_TIMEOUT, 4010, true),
     ];
     for (code, number, reconnect) in table {
         assert_eq!(code, number);

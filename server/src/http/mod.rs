@@ -9,7 +9,9 @@
 mod api;
 pub mod echo;
 mod error;
+pub(crate) mod handshake;
 mod ops;
+mod origin;
 mod ws;
 
 use crate::server::ServerState;

@@ -10,6 +10,7 @@
 //!   under a name of its own choosing, never a path from the request.
 
 use super::error::ApiError;
+use super::handshake::Peer;
 use crate::metrics;
 use crate::server::ServerState;
 use axum::extract::{ConnectInfo, State};
@@ -17,7 +18,6 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// `GET /readyz`.
@@ -52,7 +52,7 @@ pub(super) struct Backup {
 /// into the configured backup folder.
 pub(super) async fn backup(
     State(state): State<Arc<ServerState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
 ) -> Result<Json<Backup>, ApiError> {
     if !peer.ip().is_loopback() {
         return Err(ApiError::Unauthorized(

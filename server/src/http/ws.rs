@@ -1,14 +1,17 @@
 //! The WebSocket endpoint. The upgrade is where a connection's shape is
 //! decided: its encoding (by subprotocol) and tungstenite's buffer sizes
 //! and message limits, which default to sizes far too generous for many
-//! idle connections.
+//! idle connections. A browser page from a foreign origin is refused here,
+//! before the upgrade (see [`super::origin`]).
 
+use super::origin::Origins;
 use crate::config::LimitsConfig;
 use crate::connection;
 use crate::server::ServerState;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use switchboard_protocol::codec::{Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK};
 
@@ -34,11 +37,18 @@ pub(super) fn configure(ws: WebSocketUpgrade, limits: &LimitsConfig) -> WebSocke
         .max_frame_size(max)
 }
 
-/// Upgrades `GET /ws` to a WebSocket and serves it.
+/// Upgrades `GET /ws` to a WebSocket and serves it; 403 for a browser page
+/// whose origin is not allowed.
 pub(super) async fn upgrade(
     State(state): State<Arc<ServerState>>,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if !Origins::new(&state.config.allowed_origins).allows(&headers) {
+        let origin = headers.get(axum::http::header::ORIGIN);
+        tracing::debug!(?origin, "WebSocket handshake from a foreign origin refused");
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
     let ws = configure(ws, &state.config.limits);
     let encoding = ws
         .selected_protocol()

@@ -253,6 +253,26 @@ pub(crate) struct Registry {
     hubs: DashMap<TeamId, HubHandle>,
     leases: DashMap<TeamId, Arc<tokio::sync::Mutex<()>>>,
     next_id: AtomicU64,
+    /// How many hub tasks have been started and not yet ended (counted up
+    /// before the task is spawned, down when it ends), so that a shutdown
+    /// can wait until every write already taken has been answered.
+    running: Arc<watch::Sender<usize>>,
+}
+
+/// Counts a hub task as running until dropped.
+struct Running(Arc<watch::Sender<usize>>);
+
+impl Running {
+    fn start(counter: &Arc<watch::Sender<usize>>) -> Running {
+        counter.send_modify(|n| *n += 1);
+        Running(Arc::clone(counter))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 /// The hub could not take the command: the server is stopping.
@@ -266,7 +286,15 @@ impl Registry {
             hubs: DashMap::new(),
             leases: DashMap::new(),
             next_id: AtomicU64::new(1),
+            running: Arc::new(watch::channel(0).0),
         })
+    }
+
+    /// Waits until no hub task runs: after a stop, every command a hub took
+    /// has been answered (its writes flushed and acknowledged, or refused).
+    pub(crate) async fn settled(&self) {
+        let mut running = self.running.subscribe();
+        let _ = running.wait_for(|n| *n == 0).await;
     }
 
     /// Hands a command to the team's hub, starting it if needed.
@@ -333,7 +361,9 @@ impl Registry {
         let lease = Arc::clone(&self.leases.entry(team).or_default());
         let registry = Arc::clone(self);
         let hub = handle.clone();
+        let running = Running::start(&self.running);
         tokio::spawn(async move {
+            let _running = running;
             let _alive = registry.context.alive.clone();
             let _counted = crate::metrics::GaugeGuard::new(&crate::metrics::get().hubs_alive);
             // Wait for an earlier hub of this team to finish its writes.

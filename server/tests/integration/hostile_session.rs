@@ -261,9 +261,10 @@ async fn run_case(
         if !last_sent && expected.values().all(|&n| n == 1) {
             let frame = ClientFrame::Ping(Ping { id: last });
             let bytes = encode(encoding, &frame).expect("ping encodes");
-            ws.send(message(encoding, bytes, false))
-                .await
-                .map_err(|e| TestCaseError::fail(format!("the connection broke: {e}")))?;
+            // A send can fail when the server has just closed after the
+            // last piece (a frame it closes for, answered by nothing): the
+            // close is then the next thing read, and its code is checked.
+            let _ = ws.send(message(encoding, bytes, false)).await;
             last_sent = true;
         }
     }

@@ -14,6 +14,7 @@ mod deliver;
 mod durability;
 mod hostile_session;
 mod invite;
+mod lifecycle;
 mod limits;
 mod malformed;
 mod matrix;

@@ -388,3 +388,27 @@ pub fn reopen<T, E: std::fmt::Debug>(open: impl Fn() -> Result<T, E>) -> T {
     }
     open().unwrap()
 }
+
+impl ChildServer {
+    /// Sends SIGTERM (the `kill` command: no extra crate for one signal).
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("the kill command runs");
+        assert!(status.success(), "kill -TERM failed: {status}");
+    }
+
+    /// Waits up to `bound` for the process to exit; its exit status, or
+    /// None if it was still running (it is then killed).
+    pub fn wait_exit(mut self, bound: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + bound;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}

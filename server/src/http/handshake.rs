@@ -1,0 +1,132 @@
+//! The handshake bound: a TCP connection must send its HTTP request within
+//! `handshake_timeout` of being accepted, or it is dropped.
+//!
+//! axum's `serve` sets no header-read timeout, so a peer that connects and
+//! sends nothing (or a byte a minute) would hold a socket and a task for as
+//! long as it likes. [`Bounded`] wraps the listener: each accepted stream
+//! fails its reads with `TimedOut` once the bound has passed, until the
+//! server has written its first bytes (for `/ws` the `101 Switching
+//! Protocols`, which completes the upgrade; for a refused handshake the
+//! 403). From then on the stream passes everything through unchanged: the
+//! hello timeout and keepalive take over on a WebSocket.
+//!
+//! Invariant: the deadline only ever ends a connection whose first
+//! response has not been written yet.
+
+use axum::extract::connect_info::Connected;
+use axum::serve::{IncomingStream, Listener};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+/// A listener whose streams must finish their handshake within a bound.
+pub(crate) struct Bounded<L> {
+    inner: L,
+    timeout: Duration,
+}
+
+impl<L> Bounded<L> {
+    /// Wraps `inner`; each stream it accepts gets `timeout` to be answered.
+    pub(crate) fn new(inner: L, timeout: Duration) -> Bounded<L> {
+        Bounded { inner, timeout }
+    }
+}
+
+impl<L: Listener> Listener for Bounded<L> {
+    type Io = Deadline<L::Io>;
+    type Addr = L::Addr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (io, addr) = self.inner.accept().await;
+        let deadline = Deadline {
+            inner: io,
+            sleep: Some(Box::pin(tokio::time::sleep(self.timeout))),
+        };
+        (deadline, addr)
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+/// The peer of a connection, as handlers see it (`ConnectInfo<Peer>`):
+/// axum knows the peer address of its own listeners only.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub(crate) SocketAddr);
+
+impl<L: Listener<Addr = SocketAddr>> Connected<IncomingStream<'_, Bounded<L>>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, Bounded<L>>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
+
+/// A stream whose reads fail once its deadline passes, until it is
+/// disarmed by its first successful write.
+pub(crate) struct Deadline<T> {
+    inner: T,
+    /// None once the server has answered.
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Deadline<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if let Some(sleep) = self.sleep.as_mut() {
+            if sleep.as_mut().poll(cx).is_ready() {
+                tracing::debug!("handshake timeout: dropping the connection");
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no HTTP request within the handshake timeout",
+                )));
+            }
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Deadline<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.sleep = None;
+        }
+        written
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.sleep = None;
+        }
+        written
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
