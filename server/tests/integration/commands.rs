@@ -2,13 +2,13 @@
 //! who sees the change live, and what is refused without a trace.
 
 use crate::util::*;
-use switchboard_client::{Assignee, Client, ClientEvent, Error, Events, HistoryQuery};
+use switchboard_client::{Assignee, Client, ClientEvent, Events, HistoryQuery};
 use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::ids::{ConversationId, UserId};
-use switchboard_protocol::model::{Message, Role, SenderKind};
+use switchboard_protocol::model::{Message, SenderKind};
 use switchboard_protocol::server::{Event, EventFrame};
 use switchboard_protocol::ErrorCode;
-use switchboard_server::admin::{self, NewUser};
+use switchboard_server::admin;
 use switchboard_server::store::Store;
 
 /// The next system message and the `assignees` event that follows it.
@@ -39,13 +39,6 @@ async fn bodies(client: &Client, conversation: ConversationId) -> Vec<String> {
         .await
         .unwrap();
     page.messages.into_iter().map(|m| m.body).collect()
-}
-
-fn refusal<T: std::fmt::Debug>(outcome: Result<T, Error>) -> (ErrorCode, String) {
-    match outcome {
-        Err(Error::Server { code, message }) => (code, message),
-        other => panic!("expected a refusal, got {other:?}"),
-    }
 }
 
 fn handle(store: &dyn Store, user: UserId) -> String {
@@ -165,16 +158,7 @@ async fn refused_assignments_answer_precisely_and_store_nothing() {
     // Pat: a Member of a sibling team of the same account.
     let sibling =
         admin::create_team(store.as_ref(), world.account_1, "Sib", "sib", "+1 555 0009").unwrap();
-    let pat = admin::create_user(
-        store.as_ref(),
-        &NewUser {
-            email: "pat@one.test".into(),
-            name: "Pat".into(),
-            handle: Some("pat".into()),
-        },
-    )
-    .unwrap();
-    admin::add_member(store.as_ref(), sibling.id, pat.id, Role::Member).unwrap();
+    member_of(store.as_ref(), sibling.id, "pat@one.test", "Pat", "pat");
 
     let dave_handle = handle(store.as_ref(), dave.user);
     let (code, message) = refusal(

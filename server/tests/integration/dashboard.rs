@@ -30,6 +30,28 @@ async fn next_message_in(events: &mut Events, conversation: ConversationId) -> M
     }
 }
 
+/// A fresh seeded server with Alice (Manager) connected, Bob (Member)
+/// connected and subscribed to team A, his events, and the bridge bot
+/// Alice created. The folder and the server must outlive the clients.
+async fn desk() -> (
+    tempfile::TempDir,
+    TestServer,
+    World,
+    Client,
+    Client,
+    Events,
+    Client,
+) {
+    let (dir, server, world) = seeded().await;
+    let url = server.url();
+    let (alice, _) = connect(&url, &world.alice.token).await;
+    let (bob, bob_events) = connect(&url, &world.bob.token).await;
+    bob.subscribe(world.team_a).await.unwrap();
+    let bridge = bridge(&url, &alice, &world).await;
+    (dir, server, world, alice, bob, bob_events, bridge)
+}
+
+/// Team A's dashboard row of `conversation`, as `client` sees it.
 async fn row(client: &Client, world: &World, conversation: ConversationId) -> DashboardRow {
     let page = client
         .dashboard(world.team_a, DashboardQuery::default())
@@ -43,12 +65,7 @@ async fn row(client: &Client, world: &World, conversation: ConversationId) -> Da
 
 #[tokio::test]
 async fn a_relayed_contact_message_makes_it_waiting_and_a_reply_opens_it_live() {
-    let (_dir, server, world) = seeded().await;
-    let url = server.url();
-    let (alice, _) = connect(&url, &world.alice.token).await;
-    let (bob, mut bob_events) = connect(&url, &world.bob.token).await;
-    bob.subscribe(world.team_a).await.unwrap();
-    let bridge = bridge(&url, &alice, &world).await;
+    let (_dir, _server, world, alice, bob, mut bob_events, bridge) = desk().await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
     assert_eq!(
         row(&bob, &world, conversation).await.status,
@@ -340,12 +357,7 @@ async fn statuses_and_waits_survive_a_restart() {
 
 #[tokio::test]
 async fn a_delivered_conversation_stays_delivered_until_the_contact_writes_again() {
-    let (_dir, server, world) = seeded().await;
-    let url = server.url();
-    let (alice, _) = connect(&url, &world.alice.token).await;
-    let (bob, mut bob_events) = connect(&url, &world.bob.token).await;
-    bob.subscribe(world.team_a).await.unwrap();
-    let bridge = bridge(&url, &alice, &world).await;
+    let (_dir, _server, world, alice, bob, mut bob_events, bridge) = desk().await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
     bridge
         .send_as_contact(conversation, "m1", "Any news?")

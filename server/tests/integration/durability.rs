@@ -4,27 +4,8 @@
 use crate::util::*;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
-use switchboard_client::{Client, ClientConfig, HistoryQuery};
-use switchboard_protocol::ids::{ConversationId, Seq};
-use switchboard_protocol::model::Message;
-use switchboard_server::store::SledStore;
-
-/// Every message of a conversation, oldest first, read page by page.
-async fn all_messages(client: &Client, conversation: ConversationId) -> Vec<Message> {
-    let mut out = Vec::new();
-    let mut after = Seq(0);
-    loop {
-        let page = client
-            .history(conversation, HistoryQuery::after(after))
-            .await
-            .expect("history");
-        out.extend(page.messages.iter().cloned());
-        match page.messages.last() {
-            Some(last) if page.more => after = last.seq,
-            _ => return out,
-        }
-    }
-}
+use switchboard_client::{Client, ClientConfig};
+use switchboard_protocol::ids::Seq;
 
 #[tokio::test]
 async fn history_seqs_and_idempotent_retries_survive_a_restart() {
@@ -76,11 +57,8 @@ async fn history_seqs_and_idempotent_retries_survive_a_restart() {
 #[tokio::test]
 async fn kill_9_during_continuous_sends_loses_no_acknowledged_message() {
     let dir = tempfile::tempdir().unwrap();
-    // Seeded before the server starts; the store closes at the block's end.
-    let world = {
-        let store = SledStore::open(dir.path()).unwrap();
-        seed(&store)
-    };
+    // Seeded before the server starts, which then owns the folder alone.
+    let world = seed_closed(dir.path());
     let server = ChildServer::start(dir.path(), &[]);
     let (alice, _events) = connect(&server.url, &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;

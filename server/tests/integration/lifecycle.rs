@@ -13,7 +13,6 @@ use switchboard_protocol::codec::{encode, Encoding};
 use switchboard_protocol::ids::{ConversationId, RequestId, Seq};
 use switchboard_protocol::server::{Reply, ServerFrame};
 use switchboard_protocol::{close, PROTOCOL_VERSION};
-use switchboard_server::store::SledStore;
 use switchboard_server::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -323,10 +322,7 @@ async fn send_until_closed(
 #[tokio::test]
 async fn sigterm_during_sends_answers_every_write_loses_none_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
-    let world = {
-        let store = SledStore::open(dir.path()).unwrap();
-        seed(&store)
-    };
+    let world = seed_closed(dir.path());
     let server = ChildServer::start(dir.path(), &["--shutdown-timeout", "10s"]);
     let (alice, _events) = connect(&server.url, &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;

@@ -5,7 +5,7 @@
 //! connections with 4009 and takes the conversation away.
 
 use crate::util::*;
-use switchboard_client::{ClientEvent, Error, Events, HistoryQuery};
+use switchboard_client::{ClientEvent, Events, HistoryQuery};
 use switchboard_protocol::ids::{ConversationId, Offset, TeamId, UserId};
 use switchboard_protocol::model::{GrantInfo, NewContact, Position};
 use switchboard_protocol::server::{Event, EventFrame};
@@ -13,14 +13,6 @@ use switchboard_protocol::{close, ErrorCode};
 use switchboard_server::admin::{self, NewUser};
 use switchboard_server::store::{Store, TokenKind};
 use switchboard_server::GrantState;
-
-/// The code and message of a refused request.
-fn refusal<T: std::fmt::Debug>(result: Result<T, Error>) -> (ErrorCode, String) {
-    match result {
-        Err(Error::Server { code, message }) => (code, message),
-        other => panic!("expected a refusal, got {other:?}"),
-    }
-}
 
 /// A new user with no team, and a token for them.
 pub fn outsider(store: &dyn Store, email: &str, name: &str) -> Login {

@@ -6,20 +6,12 @@
 use crate::api_client::*;
 use crate::util::*;
 use std::time::{Duration, Instant};
-use switchboard_client::{Client, ClientEvent, Error, Events, Role, TeamChanges};
+use switchboard_client::{Client, ClientEvent, Events, Role, TeamChanges};
 use switchboard_protocol::ids::{AccountId, TeamId};
 use switchboard_protocol::server::{Event, EventFrame, Welcome};
 use switchboard_protocol::{close, ErrorCode};
 
 const PASSWORD: &str = "correct horse battery";
-
-/// The code and message of a refused request.
-fn refusal<T: std::fmt::Debug>(result: Result<T, Error>) -> (ErrorCode, String) {
-    match result {
-        Err(Error::Server { code, message }) => (code, message),
-        other => panic!("expected a refusal, got {other:?}"),
-    }
-}
 
 /// Waits for the connection to be closed with `code`, then for the new
 /// welcome; returns it and how long the close took to arrive.

@@ -9,15 +9,15 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use switchboard_client::{Client, ClientConfig, ClientEvent, Events};
+use switchboard_client::{Client, ClientConfig, ClientEvent, Error, Events, HistoryQuery};
 use switchboard_protocol::client::{ClientFrame, Hello};
 use switchboard_protocol::codec::{decode, encode, Encoding};
-use switchboard_protocol::ids::{AccountId, ConversationId, TeamId, UserId};
+use switchboard_protocol::ids::{AccountId, ConversationId, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, NewContact, Role};
 use switchboard_protocol::server::{Event, EventFrame, ServerFrame};
 use switchboard_protocol::{ErrorCode, PROTOCOL_VERSION};
 use switchboard_server::admin::{self, NewUser};
-use switchboard_server::store::{GrantState, Store, TokenKind};
+use switchboard_server::store::{GrantState, SledStore, Store, TokenKind};
 use switchboard_server::{Config, Server};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -94,6 +94,27 @@ pub fn seed(store: &dyn Store) -> World {
         carol: login("carol@two.test"),
         owen: login("owner@two.test"),
     }
+}
+
+/// Seeds the world into a store opened on `dir` and closed again before
+/// returning, so that a server started afterwards (a child process that
+/// may be killed) owns the folder alone.
+pub fn seed_closed(dir: &Path) -> World {
+    let store = SledStore::open(dir).unwrap();
+    seed(&store)
+}
+
+/// A new user known by `handle`, a Member of `team` and of no other team:
+/// someone commands in another team of the account can name but not reach.
+pub fn member_of(store: &dyn Store, team: TeamId, email: &str, name: &str, handle: &str) -> UserId {
+    let new = NewUser {
+        email: email.into(),
+        name: name.into(),
+        handle: Some(handle.into()),
+    };
+    let user = admin::create_user(store, &new).unwrap();
+    admin::add_member(store, team, user.id, Role::Member).unwrap();
+    user.id
 }
 
 /// A server running in this process.
@@ -243,6 +264,23 @@ pub async fn start_conversation(client: &Client, team: TeamId, name: &str) -> Co
         .id
 }
 
+/// Every message of a conversation, oldest first, read page by page.
+pub async fn all_messages(client: &Client, conversation: ConversationId) -> Vec<Message> {
+    let mut out = Vec::new();
+    let mut after = Seq(0);
+    loop {
+        let page = client
+            .history(conversation, HistoryQuery::after(after))
+            .await
+            .expect("history");
+        out.extend(page.messages.iter().cloned());
+        match page.messages.last() {
+            Some(last) if page.more => after = last.seq,
+            _ => return out,
+        }
+    }
+}
+
 /// The next message event, skipping other events; panics after `PATIENCE`.
 pub async fn next_message(events: &mut Events) -> Message {
     loop {
@@ -369,9 +407,14 @@ pub fn restricted_member(
 }
 
 /// The code of a refused request; panics if it was not refused.
-pub fn code<T: std::fmt::Debug>(result: Result<T, switchboard_client::Error>) -> ErrorCode {
+pub fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> ErrorCode {
+    refusal(result).0
+}
+
+/// The code and message of a refused request; panics if it was not refused.
+pub fn refusal<T: std::fmt::Debug>(result: Result<T, Error>) -> (ErrorCode, String) {
     match result {
-        Err(switchboard_client::Error::Server { code, .. }) => code,
+        Err(Error::Server { code, message }) => (code, message),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
