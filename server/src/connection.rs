@@ -337,7 +337,11 @@ async fn read_loop(
             }
         }
         match decode::<ClientFrame>(outlet.encoding, bytes, max) {
-            Ok(frame) => session.handle(frame).await,
+            // Boxed: answering a request is the largest state of this task
+            // (a few KiB, for the rarest requests), and an idle connection
+            // would otherwise hold that space for its whole life. One
+            // allocation per request is the price.
+            Ok(frame) => Box::pin(session.handle(frame)).await,
             Err(e) => refuse_frame(outlet, probe_request_id(outlet.encoding, bytes, max), e),
         }
     }
