@@ -130,7 +130,7 @@ impl Session {
                 self.deliver(id, d.conversation, d.to.into(), d.status, d.note)
                     .await
             }
-            ClientFrame::Report(r) => self.report(r).map(Some),
+            ClientFrame::Report(r) => self.report(r).await.map(Some),
         };
         match outcome {
             Ok(Some(result)) => {

@@ -11,9 +11,12 @@
 use super::{forbidden, Refusal, Session};
 use crate::access::{Action, Resource};
 use crate::report::{count_statuses, Period, Scan, Tally};
+use crate::store::{Store, StoreError};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use switchboard_protocol::deliver::{Report, ReportInfo};
 use switchboard_protocol::ids::{ConversationId, Offset, TeamId};
+use switchboard_protocol::model::ConversationStatus;
 use switchboard_protocol::model::Role;
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::ErrorCode;
@@ -24,7 +27,7 @@ const CHUNK: usize = 1000;
 const CONVERSATION_PAGE: usize = 1000;
 
 impl Session {
-    pub(super) fn report(&self, request: Report) -> Result<Reply, Refusal> {
+    pub(super) async fn report(&self, request: Report) -> Result<Reply, Refusal> {
         let teams = match request.team {
             Some(team) => {
                 self.team_for(Action::ReadReport, team)?;
@@ -41,42 +44,28 @@ impl Session {
             }
             None => self.managed_teams(request.account)?,
         };
+        // Only what is durable counts.
+        let scans: Vec<(TeamId, Offset)> = teams
+            .iter()
+            .map(|team| {
+                let upto = self.state.registry.durable(*team);
+                (*team, upto.unwrap_or(Offset(u64::MAX)))
+            })
+            .collect();
         let period = Period {
             from: request.from,
             to: request.to,
         };
-        let store = &self.state.store;
-        let mut tally = Tally::default();
-        let mut statuses = Vec::new();
-        for team in &teams {
-            let upto = self
-                .state
-                .registry
-                .durable(*team)
-                .unwrap_or(Offset(u64::MAX));
-            let mut scan = Scan::new(period);
-            let mut after = Offset(0);
-            loop {
-                let records = store.log_range(*team, after, upto, CHUNK)?;
-                let Some((last, _)) = records.last() else {
-                    break;
-                };
-                after = *last;
-                scan.feed(&mut tally, records.iter().map(|(_, r)| r));
-                if records.len() < CHUNK {
-                    break;
-                }
-            }
-            let mut before: Option<ConversationId> = None;
-            loop {
-                let page = store.team_conversations(*team, before, CONVERSATION_PAGE)?;
-                statuses.extend(page.iter().map(|c| c.status));
-                match page.last() {
-                    Some(last) if page.len() == CONVERSATION_PAGE => before = Some(last.id),
-                    _ => break,
-                }
-            }
-        }
+        // A scan of whole logs: on the blocking pool, not on a thread that
+        // serves connections.
+        let store = Arc::clone(&self.state.store);
+        let figures = tokio::task::spawn_blocking(move || scan(store.as_ref(), &scans, period))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "the report scan failed");
+                Refusal::new(ErrorCode::Internal, "internal error")
+            })??;
+        let (tally, statuses) = figures;
         Ok(Reply::Report(ReportInfo {
             teams,
             from: request.from,
@@ -133,4 +122,40 @@ impl Session {
         }
         Ok(teams)
     }
+}
+
+/// Reads each team's log up to its offset, and its conversations'
+/// statuses: the figures of a report.
+fn scan(
+    store: &dyn Store,
+    teams: &[(TeamId, Offset)],
+    period: Period,
+) -> Result<(Tally, Vec<ConversationStatus>), StoreError> {
+    let mut tally = Tally::default();
+    let mut statuses = Vec::new();
+    for &(team, upto) in teams {
+        let mut scan = Scan::new(period);
+        let mut after = Offset(0);
+        loop {
+            let records = store.log_range(team, after, upto, CHUNK)?;
+            let Some((last, _)) = records.last() else {
+                break;
+            };
+            after = *last;
+            scan.feed(&mut tally, records.iter().map(|(_, r)| r));
+            if records.len() < CHUNK {
+                break;
+            }
+        }
+        let mut before: Option<ConversationId> = None;
+        loop {
+            let page = store.team_conversations(team, before, CONVERSATION_PAGE)?;
+            statuses.extend(page.iter().map(|c| c.status));
+            match page.last() {
+                Some(last) if page.len() == CONVERSATION_PAGE => before = Some(last.id),
+                _ => break,
+            }
+        }
+    }
+    Ok((tally, statuses))
 }
