@@ -320,7 +320,7 @@ async fn the_dashboard_is_the_teams_alone() {
 }
 
 #[tokio::test]
-async fn statuses_and_waits_survive_a_restart() {
+async fn statuses_waits_and_assignees_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let world = seed(server.server.store().as_ref());
@@ -339,6 +339,10 @@ async fn statuses_and_waits_survive_a_restart() {
         .await
         .unwrap();
     alice.send(answered, "hi!").await.unwrap();
+    alice
+        .assign(waiting, Assignee::User("bob".into()))
+        .await
+        .unwrap();
     drop((alice, bridge));
     server.server.shutdown().await;
 
@@ -347,12 +351,24 @@ async fn statuses_and_waits_survive_a_restart() {
     let before = row(&alice, &world, waiting).await;
     assert_eq!(before.status, ConversationStatus::Waiting);
     assert_eq!(before.waiting_since, Some(since));
+    assert_eq!(before.assignees, vec![world.bob.user]);
+    let listed = alice.conversations(world.team_a, None, None).await.unwrap();
+    let listed = listed
+        .conversations
+        .iter()
+        .find(|c| c.id == waiting)
+        .expect("listed");
+    assert_eq!(listed.assignees, vec![world.bob.user]);
     assert_eq!(
         row(&alice, &world, answered).await.status,
         ConversationStatus::Open
     );
-    let next = alice.next(world.team_a).await.unwrap();
-    assert_eq!(next.row.map(|r| r.conversation), Some(waiting));
+    // Bob's queue holds it; nobody else's does, since it is his.
+    let (bob, _) = connect(&server.url(), &world.bob.token).await;
+    let bobs = bob.next(world.team_a).await.unwrap();
+    assert_eq!(bobs.row.map(|r| r.conversation), Some(waiting));
+    assert_eq!(bobs.reason, Some(NextReason::Assigned));
+    assert_eq!(alice.next(world.team_a).await.unwrap().row, None);
 }
 
 #[tokio::test]
