@@ -118,6 +118,15 @@ pub struct Limits {
     /// is refused with close code 4030.
     #[serde(default)]
     pub max_connections: u32,
+    /// How often the server pings the connection, in milliseconds. A
+    /// client that has heard nothing for longer than this plus
+    /// `ping_timeout_ms` may take the connection for dead.
+    #[serde(default)]
+    pub ping_interval_ms: u32,
+    /// How long past a ping the server waits for anything from the client
+    /// before closing with 4010, in milliseconds.
+    #[serde(default)]
+    pub ping_timeout_ms: u32,
 }
 
 /// Who wrote a message.

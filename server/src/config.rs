@@ -51,6 +51,17 @@ pub struct Config {
 
 impl Config {
     /// The defaults, listening on `listen` and storing in `data_dir`.
+    /// The limits `welcome` advertises: the limits proper and the
+    /// keepalive's timing.
+    pub fn advertised_limits(&self) -> Limits {
+        let millis = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX);
+        Limits {
+            ping_interval_ms: millis(self.ping_interval),
+            ping_timeout_ms: millis(self.ping_timeout),
+            ..self.limits.advertised()
+        }
+    }
+
     pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> Config {
         Config {
             listen,
@@ -151,6 +162,10 @@ impl LimitsConfig {
             rate_window_secs: u32::try_from(self.rate_window.as_secs()).unwrap_or(u32::MAX),
             max_connections_per_user: clamp(self.max_connections_per_user),
             max_connections: clamp(self.max_connections),
+            // The keepalive is the connection's, not a limit's: filled in by
+            // `Config::advertised_limits`.
+            ping_interval_ms: 0,
+            ping_timeout_ms: 0,
         }
     }
 }

@@ -218,7 +218,7 @@ async fn hello(
         teams,
         accounts,
         grants,
-        limits: state.config.limits.advertised(),
+        limits: state.config.advertised_limits(),
     }));
     tracing::debug!(conn = outlet.conn, user = %principal.user.id, "hello");
     Some(Accepted {

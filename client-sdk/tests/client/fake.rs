@@ -243,6 +243,8 @@ pub fn welcome(teams: &[u64]) -> Welcome {
             rate_window_secs: 0,
             max_connections_per_user: 0,
             max_connections: 0,
+            ping_interval_ms: 0,
+            ping_timeout_ms: 0,
         },
     }
 }

@@ -259,12 +259,14 @@ async fn keepalive_closes_a_dead_peer_and_keeps_a_live_one() {
         frames.iter().any(|(op, _)| *op == 0x9),
         "pinged before being closed"
     );
-    assert!(
-        frames
-            .iter()
-            .any(|(op, p)| *op == 0x1 && p.starts_with(b"{\"type\":\"welcome\"")),
-        "welcomed first"
-    );
+    let welcome = frames
+        .iter()
+        .find(|(op, p)| *op == 0x1 && p.starts_with(b"{\"type\":\"welcome\""))
+        .expect("welcomed first");
+    // The welcome tells the client the keepalive's timing it was held to.
+    let welcome: serde_json::Value = serde_json::from_slice(&welcome.1).unwrap();
+    assert_eq!(welcome["limits"]["ping_interval_ms"], 200);
+    assert_eq!(welcome["limits"]["ping_timeout_ms"], 1000);
     assert_eq!(close_code_in(&frames), Some(close::PING_TIMEOUT));
 }
 

@@ -190,12 +190,13 @@ prop_compose! {
         (outbound_queue_bytes, rate_per_connection, burst_per_connection) in (any::<u32>(), any::<u32>(), any::<u32>()),
         (rate_per_user, burst_per_user, rate_refusals_to_close) in (any::<u32>(), any::<u32>(), any::<u32>()),
         (rate_window_secs, max_connections_per_user, max_connections) in (any::<u32>(), any::<u32>(), any::<u32>()),
+        (ping_interval_ms, ping_timeout_ms) in (any::<u32>(), any::<u32>()),
     ) -> Limits {
         Limits {
             max_frame_bytes, max_body_bytes, max_history_page, replay_chunk, outbound_queue_frames,
             outbound_queue_bytes, rate_per_connection, burst_per_connection, rate_per_user,
             burst_per_user, rate_refusals_to_close, rate_window_secs, max_connections_per_user,
-            max_connections,
+            max_connections, ping_interval_ms, ping_timeout_ms,
         }
     }
 }
