@@ -110,8 +110,9 @@ impl Client {
         }
     }
 
-    /// Stops a team's events; the team is no longer re-subscribed after a
-    /// reconnect, and its position is forgotten.
+    /// Stops a team's events and signals; the team is no longer
+    /// re-subscribed after a reconnect, and its position and opt-in to
+    /// signals are forgotten.
     pub async fn unsubscribe(&self, team: TeamId) -> Result<(), Error> {
         match self.call(Call::Unsubscribe { team }).await? {
             Reply::Unsubscribed { .. } => Ok(()),

@@ -37,7 +37,10 @@ pub enum ClientEvent {
         reason: String,
     },
     /// A new connection is up and authenticated. The client now
-    /// re-subscribes its teams and resends its unacknowledged messages.
+    /// re-subscribes its teams, resends its unacknowledged messages, and
+    /// restores its opt-in to signals and its view (see
+    /// [`Client::presence`](crate::Client::presence)); signals sent
+    /// while it was away are lost.
     Reconnected {
         /// The server's welcome on the new connection.
         welcome: Welcome,

@@ -11,6 +11,7 @@
 //!   `ConnectionLost`: whether it took effect is unknown.
 
 use crate::error::Error;
+use crate::presence::SignalRequest;
 use crate::request::{Call, Outgoing, ReplyTx};
 use std::collections::{BTreeMap, HashMap};
 use switchboard_protocol::client::{self, ClientFrame};
@@ -28,6 +29,10 @@ pub(crate) enum Pending {
     Send(u64),
     /// The driver's own keepalive ping.
     KeepAlive,
+    /// A signal request the driver makes on its own after a reconnect (a
+    /// team's `presence` opt-in, the last `view`): its reply is the
+    /// driver's, never the application's.
+    Restore(SignalRequest),
 }
 
 /// A subscribe in progress, carried from one `live == false` step to the
@@ -120,6 +125,21 @@ impl InFlight {
         ClientFrame::Ping(client::Ping { id })
     }
 
+    /// Registers a signal request of the driver's own and returns its frame.
+    pub(crate) fn restore(&mut self, request: SignalRequest) -> ClientFrame {
+        let id = self.next_id();
+        self.pending.insert(id, Pending::Restore(request.clone()));
+        request.into_frame(id)
+    }
+
+    /// Whether a re-subscribe of the driver's own still waits for its
+    /// reply (or its next `live == false` step).
+    pub(crate) fn resubscribing(&self) -> bool {
+        self.pending.values().any(
+            |pending| matches!(pending, Pending::Subscribe(request) if request.caller.is_none()),
+        )
+    }
+
     /// Removes what `id` was waiting for.
     pub(crate) fn take(&mut self, id: RequestId) -> Option<Pending> {
         self.pending.remove(&id)
@@ -145,6 +165,9 @@ impl InFlight {
                 }
             }
             Some(Pending::Send(key)) => self.settle_send(key, Err(error)),
+            Some(Pending::Restore(request)) => {
+                tracing::warn!(?request, %error, "could not restore a signal request");
+            }
             Some(Pending::KeepAlive) | None => {}
         }
     }
@@ -162,7 +185,7 @@ impl InFlight {
                         let _ = reply.send(Err(Error::ConnectionLost));
                     }
                 }
-                Pending::Send(_) | Pending::KeepAlive => {}
+                Pending::Send(_) | Pending::KeepAlive | Pending::Restore(_) => {}
             }
         }
     }
@@ -197,7 +220,7 @@ impl InFlight {
                         let _ = reply.send(Err(error.clone()));
                     }
                 }
-                Pending::Send(_) | Pending::KeepAlive => {}
+                Pending::Send(_) | Pending::KeepAlive | Pending::Restore(_) => {}
             }
         }
         for (_, unacked) in std::mem::take(&mut self.outbox) {

@@ -31,9 +31,12 @@
 //!   online, typing and viewing in a subscribed team and opts this
 //!   connection in to [`ClientEvent::Signal`]s carrying the changes;
 //!   [`Client::typing`] and [`Client::view`] say what this user does.
-//!   Signals are ephemeral (no offset, never replayed, may be dropped):
-//!   after [`ClientEvent::Reconnected`], call [`Client::presence`] (and
-//!   [`Client::view`]) again.
+//!   Signals are ephemeral (no offset, never replayed, may be dropped).
+//!   After a reconnect the client opts in again to the signals of every
+//!   team it had (until [`Client::unsubscribe`]) and sets the last view
+//!   again (until `view(None)`); signals missed meanwhile are not
+//!   replayed, so after [`ClientEvent::Reconnected`] call
+//!   [`Client::presence`] to refresh what you show of the state.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_client::Error> {

@@ -16,7 +16,11 @@
 //!
 //! A team is remembered from its first `subscribed` reply until its
 //! `unsubscribed` reply; the driver re-subscribes every remembered team
-//! after a reconnect.
+//! after a reconnect. Whether the application opted in to the team's
+//! signals (a `presence` answered `signals: true`) is remembered with it,
+//! and forgotten with it: the server ends the opt-in with the
+//! subscription, and keeps it when a subscribed connection subscribes
+//! again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -57,6 +61,9 @@ struct Subscription {
     replay_left: u32,
     /// Where the position goes once `replay_left` reaches zero.
     caught_up_to: Offset,
+    /// The application opted in to the team's signals: the driver asks for
+    /// them again after a reconnect.
+    signals: bool,
 }
 
 /// The driver's record of subscribed teams and their positions.
@@ -100,6 +107,7 @@ impl Subscriptions {
         explicit: bool,
     ) -> Option<Resume> {
         let existing = self.teams.get(&reply.team).map(|sub| sub.position);
+        let signals = self.opted_in(reply.team);
         let base = match reply.resume {
             // Nothing was replayed: the client is up to date through the
             // reply's offset, in the reply's epoch.
@@ -121,6 +129,7 @@ impl Subscriptions {
             },
             replay_left: reply.replayed,
             caught_up_to: reply.offset,
+            signals,
         };
         if sub.replay_left == 0 {
             sub.position.offset = sub.position.offset.max(sub.caught_up_to);
@@ -162,7 +171,22 @@ impl Subscriptions {
         }
     }
 
-    /// Forgets a team: it is no longer re-subscribed after a reconnect.
+    /// Records that a `presence` reply opted this connection in to a team's
+    /// signals. Ignored for a team not remembered (a reply that crossed its
+    /// `unsubscribed`), so only subscribed teams are ever kept.
+    pub(crate) fn opt_in(&mut self, team: TeamId) {
+        if let Some(sub) = self.teams.get_mut(&team) {
+            sub.signals = true;
+        }
+    }
+
+    /// Whether the application opted in to the team's signals.
+    pub(crate) fn opted_in(&self, team: TeamId) -> bool {
+        self.teams.get(&team).is_some_and(|sub| sub.signals)
+    }
+
+    /// Forgets a team, and the opt-in to its signals: it is no longer
+    /// re-subscribed after a reconnect.
     pub(crate) fn forget(&mut self, team: TeamId) {
         self.teams.remove(&team);
         self.board.remove(team);
@@ -256,6 +280,20 @@ mod tests {
         subs.subscribed(&reply(1, 9, 0, Resume::Fresh), None, false);
         subs.subscribed(&reply(1, 9, 3, Resume::Recovered), Some(at(1, 6)), true);
         assert!(subs.admit(TEAM, Offset(7)));
+    }
+
+    #[test]
+    fn the_opt_in_survives_a_resubscribe_but_not_forget() {
+        let mut subs = Subscriptions::default();
+        subs.opt_in(TEAM);
+        assert!(!subs.opted_in(TEAM), "not subscribed: nothing to opt in to");
+        subs.subscribed(&reply(1, 4, 0, Resume::Fresh), None, false);
+        subs.opt_in(TEAM);
+        subs.subscribed(&reply(1, 6, 2, Resume::Recovered), Some(at(1, 4)), false);
+        assert!(subs.opted_in(TEAM));
+        subs.forget(TEAM);
+        subs.subscribed(&reply(1, 6, 0, Resume::Fresh), None, false);
+        assert!(!subs.opted_in(TEAM), "unsubscribing ended the opt-in");
     }
 
     #[test]

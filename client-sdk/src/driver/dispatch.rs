@@ -9,7 +9,10 @@
 //!   says it is new, and the position moves only after it was handed over;
 //! - a subscribe whose reply says `live == false` is followed at once by the
 //!   next subscribe from the reply's `{epoch, offset}`: the server sends the
-//!   announced replayed events before answering it, so order is kept.
+//!   announced replayed events before answering it, so order is kept;
+//! - the application's confirmed `presence` opt-ins and `view` are noted
+//!   from their replies, so that a reconnect can restore them; the replies
+//!   to the driver's own restoring requests go nowhere but the log.
 //!
 //! [`Subscriptions::admit`]: crate::subscriptions::Subscriptions::admit
 
@@ -18,11 +21,12 @@ use crate::connection;
 use crate::error::Error;
 use crate::events::ClientEvent;
 use crate::inflight::{Pending, SubscribeRequest};
-use crate::request::Command;
+use crate::presence::SignalRequest;
+use crate::request::{Call, Command};
 use switchboard_protocol::client::ClientFrame;
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{EventFrame, Reply, ServerFrame};
-use switchboard_protocol::{DecodeError, RequestId};
+use switchboard_protocol::{DecodeError, RequestId, TeamId};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 impl Driver {
@@ -45,7 +49,13 @@ impl Driver {
                 }));
             }
             Command::Send { message, reply } => out.push(self.inflight.send(message, reply)),
-            Command::Call { call, reply } => out.push(self.inflight.call(call, reply)),
+            Command::Call { call, reply } => {
+                if let Call::Signal(SignalRequest::View { .. }) = call {
+                    // Sent after the restore would have been, so it wins.
+                    self.view.requested();
+                }
+                out.push(self.inflight.call(call, reply));
+            }
         }
     }
 
@@ -134,13 +144,19 @@ impl Driver {
     ) -> Result<(), Stopped> {
         match self.inflight.take(id) {
             Some(Pending::Call(reply)) => {
-                if let Ok(Reply::Unsubscribed { team }) = &result {
-                    self.subscriptions.forget(*team);
+                match &result {
+                    Ok(Reply::Unsubscribed { team }) => self.subscriptions.forget(*team),
+                    Ok(Reply::Presence(state)) if state.signals => {
+                        self.subscriptions.opt_in(state.team)
+                    }
+                    Ok(Reply::View { conversation }) => self.view.confirmed(*conversation),
+                    _ => {}
                 }
                 let _ = reply.send(result); // the caller may have timed out
             }
             Some(Pending::Send(key)) => self.inflight.settle_send(key, result),
             Some(Pending::KeepAlive) => self.keepalive_deadline = None,
+            Some(Pending::Restore(request)) => self.on_restored(request, result),
             Some(Pending::Subscribe(request)) => {
                 return self.on_subscribed(request, result, out).await
             }
@@ -161,9 +177,9 @@ impl Driver {
             Ok(Reply::Subscribed(subscribed)) if subscribed.team == request.team => subscribed,
             Ok(other) => {
                 let error = Error::Protocol(format!("subscribe answered with {other:?}"));
-                return self.subscribe_failed(request, error);
+                return self.subscribe_failed(request, error, out);
             }
-            Err(error) => return self.subscribe_failed(request, error),
+            Err(error) => return self.subscribe_failed(request, error, out),
         };
         let failed = self
             .subscriptions
@@ -178,10 +194,13 @@ impl Driver {
         request.replayed = request.replayed.saturating_add(subscribed.replayed);
         let first_resume = *request.first_resume.get_or_insert(subscribed.resume);
         if subscribed.live {
-            if let Some(reply) = request.caller {
-                subscribed.replayed = request.replayed;
-                subscribed.resume = first_resume;
-                let _ = reply.send(Ok(Reply::Subscribed(subscribed)));
+            match request.caller {
+                Some(reply) => {
+                    subscribed.replayed = request.replayed;
+                    subscribed.resume = first_resume;
+                    let _ = reply.send(Ok(Reply::Subscribed(subscribed)));
+                }
+                None => self.restore_signals(subscribed.team, out),
             }
         } else {
             request.after = Some(Position {
@@ -194,7 +213,12 @@ impl Driver {
         Ok(())
     }
 
-    fn subscribe_failed(&mut self, request: SubscribeRequest, error: Error) -> Result<(), Stopped> {
+    fn subscribe_failed(
+        &mut self,
+        request: SubscribeRequest,
+        error: Error,
+        out: &mut Vec<ClientFrame>,
+    ) -> Result<(), Stopped> {
         match request.caller {
             Some(reply) => {
                 let _ = reply.send(Err(error));
@@ -204,9 +228,43 @@ impl Driver {
                 // the team, say): stop pretending the team is subscribed.
                 tracing::warn!(team = %request.team, %error, "could not re-subscribe; forgetting the team");
                 self.subscriptions.forget(request.team);
+                self.restore_view(out);
             }
         }
         Ok(())
+    }
+
+    /// A team the driver re-subscribed is live again: ask again for its
+    /// signals if the application had, then the view if this was the last
+    /// re-subscribe to settle.
+    fn restore_signals(&mut self, team: TeamId, out: &mut Vec<ClientFrame>) {
+        if self.subscriptions.opted_in(team) {
+            out.push(self.inflight.restore(SignalRequest::Presence { team }));
+        }
+        self.restore_view(out);
+    }
+
+    /// The reply to a restoring request: logged, never fatal. A view the
+    /// server refuses (the user may no longer read the conversation) is
+    /// not tried again.
+    fn on_restored(&mut self, request: SignalRequest, result: Result<Reply, Error>) {
+        match (request, result) {
+            (SignalRequest::Presence { team }, Ok(Reply::Presence(state))) if state.signals => {
+                tracing::debug!(%team, "signals restored after reconnect");
+            }
+            (SignalRequest::View { conversation }, Ok(Reply::View { .. })) => {
+                tracing::debug!(?conversation, "view restored after reconnect");
+            }
+            (SignalRequest::View { conversation }, Err(error)) => {
+                tracing::warn!(?conversation, %error, "could not restore the view; forgetting it");
+                if let Some(conversation) = conversation {
+                    self.view.refused(conversation);
+                }
+            }
+            (request, result) => {
+                tracing::warn!(?request, ?result, "could not restore a signal request");
+            }
+        }
     }
 
     /// Delivers an event unless the application has seen it already.

@@ -11,6 +11,12 @@
 //! - after a reconnect, frames go out in this order: re-subscribes of every
 //!   remembered team, then the outbox of unacknowledged sends, then new
 //!   requests;
+//! - after a reconnect, the driver asks again for the signals of each team
+//!   the application opted in to, once that team's re-subscribe is live,
+//!   and sets the last confirmed view again once every re-subscribe has
+//!   settled (at once if there are none), unless the application set a
+//!   view on the new connection first; a failure there is logged, never
+//!   fatal (see `presence`);
 //! - `Closed` is emitted once, last; then the event channel is dropped.
 
 mod dispatch;
@@ -20,6 +26,7 @@ use crate::connection::{self, Socket};
 use crate::error::Error;
 use crate::events::ClientEvent;
 use crate::inflight::{InFlight, SubscribeRequest};
+use crate::presence::{OpenView, SignalRequest};
 use crate::request::Command;
 use crate::shared::Shared;
 use crate::subscriptions::Subscriptions;
@@ -66,6 +73,8 @@ pub(crate) struct Driver {
     keepalive_deadline: Option<Instant>,
     /// The largest frame the server accepts (from the latest welcome).
     server_max_frame: usize,
+    /// The conversation the application has open, restored on reconnect.
+    view: OpenView,
 }
 
 impl Driver {
@@ -88,6 +97,7 @@ impl Driver {
             inflight: InFlight::default(),
             keepalive_deadline: None,
             server_max_frame,
+            view: OpenView::default(),
         }
     }
 
@@ -260,7 +270,8 @@ impl Driver {
     }
 
     /// After a reconnect: announce it, and list the frames that restore the
-    /// session (re-subscribes, then resends).
+    /// session (re-subscribes, the view when no team needs re-subscribing,
+    /// then resends).
     async fn resume(&mut self, welcome: Welcome) -> Result<Vec<ClientFrame>, Stopped> {
         self.server_max_frame = advertised_max(&welcome);
         self.shared.set_welcome(welcome.clone());
@@ -276,8 +287,25 @@ impl Driver {
                 first_resume: None,
             }));
         }
+        self.view.reconnected();
+        self.restore_view(&mut frames);
         frames.extend(self.inflight.resend());
         Ok(frames)
+    }
+
+    /// Sets the application's view on the new connection, once no
+    /// re-subscribe of the driver's own is pending any more: the driver does
+    /// not know the conversation's team, so it waits for all of them.
+    fn restore_view(&mut self, out: &mut Vec<ClientFrame>) {
+        if self.inflight.resubscribing() {
+            return;
+        }
+        if let Some(conversation) = self.view.take_restore() {
+            let view = SignalRequest::View {
+                conversation: Some(conversation),
+            };
+            out.push(self.inflight.restore(view));
+        }
     }
 
     /// Ends the client: fail whatever waits, say `Closed`, refuse the rest.

@@ -1,12 +1,15 @@
 //! Presence, typing and viewing through the SDK against a real server with
 //! short grace and expiry windows: what a teammate sees when a user comes
-//! and goes on several devices, types, or opens a conversation; and that a
-//! Restricted Member sees none of it beyond its own conversation.
+//! and goes on several devices, types, or opens a conversation; that a
+//! Restricted Member sees none of it beyond its own conversation; and that
+//! the SDK restores its opt-in to signals and its view after a reconnect.
 
 use crate::util::*;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::time::{Duration, Instant};
 use switchboard_client::{
-    Client, ClientEvent, Error, Events, PresenceChange, Signal, TypingChange,
+    Client, ClientConfig, ClientEvent, Error, Events, PresenceChange, Signal, TypingChange,
 };
 use switchboard_protocol::ids::{ConversationId, TeamId, UserId};
 use switchboard_protocol::ErrorCode;
@@ -16,12 +19,24 @@ use switchboard_server::Config;
 /// `expiry`.
 async fn server_with(grace: Duration, expiry: Duration) -> (tempfile::TempDir, TestServer, World) {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.path());
-    config.presence_grace = grace;
-    config.typing_expiry = expiry;
-    let server = TestServer::start_with(config).await;
+    let server = TestServer::start_with(config_at(
+        "127.0.0.1:0".parse().unwrap(),
+        dir.path(),
+        grace,
+        expiry,
+    ))
+    .await;
     let world = seed(server.server.store().as_ref());
     (dir, server, world)
+}
+
+/// A server's configuration on `addr` and `dir`, with these presence grace
+/// and typing expiry.
+fn config_at(addr: SocketAddr, dir: &Path, grace: Duration, expiry: Duration) -> Config {
+    let mut config = Config::new(addr, dir);
+    config.presence_grace = grace;
+    config.typing_expiry = expiry;
+    config
 }
 
 /// Subscribes to a team and asks for its signals (a `presence` request).
@@ -283,4 +298,65 @@ async fn a_restricted_member_sees_signals_of_its_conversation_only() {
         Err(Error::Server { code, .. }) => assert_eq!(code, ErrorCode::NotFound),
         other => panic!("expected not_found, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn after_a_restart_the_sdk_restores_its_signals_and_view_by_itself() {
+    let (grace, expiry) = (Duration::from_secs(5), Duration::from_secs(60));
+    let (dir, server, world) = server_with(grace, expiry).await;
+    let addr = server.addr;
+    let mut config = ClientConfig::new(server.url(), world.alice.token.clone());
+    config.reconnect.initial = Duration::from_millis(50);
+    config.reconnect.max = Duration::from_millis(200);
+    let (alice, mut alice_events) = Client::connect(config).await.unwrap();
+    watch(&alice, world.team_a).await;
+    let c = start_conversation(&alice, world.team_a, "Jordan").await;
+    alice.view(Some(c)).await.unwrap();
+    assert_eq!(viewers_of(&mut alice_events, c).await, [world.alice.user]);
+
+    server.server.shutdown().await;
+    // Same data, same port: Alice's client finds it again by itself.
+    let server = TestServer::start_with(config_at(addr, dir.path(), grace, expiry)).await;
+    loop {
+        let event = tokio::time::timeout(PATIENCE, alice_events.next())
+            .await
+            .expect("a reconnect in time")
+            .expect("the event stream is open");
+        if let ClientEvent::Reconnected { .. } = event {
+            break;
+        }
+    }
+
+    // Bob sees Alice on the conversation again, though she never called
+    // `view` on the new connection.
+    let (bob, _bob_events) = connect(&server.url(), &world.bob.token).await;
+    bob.subscribe(world.team_a).await.unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let state = bob.presence(world.team_a).await.unwrap();
+        let viewers: Vec<UserId> = state
+            .viewing
+            .iter()
+            .filter(|v| v.conversation == c)
+            .flat_map(|v| v.users.iter().map(|u| u.user))
+            .collect();
+        if viewers == [world.alice.user] {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Alice's view is not back: {state:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The client asked for the team's signals before it set the view, so
+    // Alice now receives Bob's typing without calling `presence` again.
+    bob.typing(c).await.unwrap();
+    let typing = next_typing(&mut alice_events).await;
+    assert_eq!(
+        (typing.conversation, typing.user, typing.typing),
+        (c, world.bob.user, true)
+    );
+    server.server.shutdown().await;
 }
