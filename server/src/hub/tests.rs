@@ -103,6 +103,17 @@ fn result(frame: ServerFrame) -> Reply {
 }
 
 impl Fixture {
+    /// Hands the hub a subscription (answered on the outlet) from `after`.
+    async fn subscribe(&self, outlet: &Outlet, request: u64, after: Option<Position>) {
+        let command = HubCommand::Subscribe {
+            outlet: outlet.clone(),
+            principal: Arc::clone(&self.principal),
+            request: RequestId(request),
+            after,
+        };
+        self.registry.dispatch(TEAM, command).await.unwrap();
+    }
+
     async fn send(
         &self,
         outlet: &Outlet,
@@ -157,13 +168,7 @@ async fn a_late_subscriber_gets_the_replay_then_live_events_without_gap_or_doubl
 
     // Subscribe from the stream's start: the conversation and five messages.
     let (reader, mut reader_rx) = outlet(2, 64);
-    let command = HubCommand::Subscribe {
-        outlet: reader.clone(),
-        principal: Arc::clone(&f.principal),
-        request: RequestId(9),
-        after: None,
-    };
-    f.registry.dispatch(TEAM, command).await.unwrap();
+    f.subscribe(&reader, 9, None).await;
     let Reply::Subscribed(fresh) = result(next(&mut reader_rx).await) else {
         panic!()
     };
@@ -172,16 +177,11 @@ async fn a_late_subscriber_gets_the_replay_then_live_events_without_gap_or_doubl
         (Resume::Fresh, 0, 6)
     );
 
-    let command = HubCommand::Subscribe {
-        outlet: reader.clone(),
-        principal: Arc::clone(&f.principal),
-        request: RequestId(10),
-        after: Some(Position {
-            epoch: fresh.epoch,
-            offset: Offset(2),
-        }),
+    let after = Position {
+        epoch: fresh.epoch,
+        offset: Offset(2),
     };
-    f.registry.dispatch(TEAM, command).await.unwrap();
+    f.subscribe(&reader, 10, Some(after)).await;
     let Reply::Subscribed(resumed) = result(next(&mut reader_rx).await) else {
         panic!()
     };
@@ -241,13 +241,7 @@ async fn a_full_outlet_is_closed_as_a_slow_consumer_and_dropped_from_fan_out() {
     let conversation = f.conversation(&writer, &mut writer_rx).await;
     // Room for the subscribe reply and two events, never read.
     let (slow, slow_frames) = outlet(2, 3);
-    let command = HubCommand::Subscribe {
-        outlet: slow,
-        principal: Arc::clone(&f.principal),
-        request: RequestId(3),
-        after: None,
-    };
-    f.registry.dispatch(TEAM, command).await.unwrap();
+    f.subscribe(&slow, 3, None).await;
     for i in 0..4 {
         f.send(&writer, &mut writer_rx, conversation, &format!("m{i}"))
             .await;
@@ -294,13 +288,7 @@ async fn a_system_message_takes_the_next_seq_and_is_answered_and_fanned_out_afte
     let (writer, mut writer_rx) = outlet(1, 64);
     let conversation = f.conversation(&writer, &mut writer_rx).await;
     let (reader, mut reader_rx) = outlet(2, 64);
-    let command = HubCommand::Subscribe {
-        outlet: reader.clone(),
-        principal: Arc::clone(&f.principal),
-        request: RequestId(9),
-        after: None,
-    };
-    f.registry.dispatch(TEAM, command).await.unwrap();
+    f.subscribe(&reader, 9, None).await;
     assert!(matches!(
         result(next(&mut reader_rx).await),
         Reply::Subscribed(_)
@@ -340,13 +328,7 @@ async fn a_signal_for_a_full_outbox_is_dropped_and_the_connection_stays_open() {
     let f = fixture();
     // Room for the two replies and one signal.
     let (watcher, mut watcher_rx) = outlet(1, 3);
-    let subscribe = HubCommand::Subscribe {
-        outlet: watcher.clone(),
-        principal: Arc::clone(&f.principal),
-        request: RequestId(1),
-        after: None,
-    };
-    f.registry.dispatch(TEAM, subscribe).await.unwrap();
+    f.subscribe(&watcher, 1, None).await;
     let presence = HubCommand::Presence {
         outlet: watcher.clone(),
         principal: Arc::clone(&f.principal),

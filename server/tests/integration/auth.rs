@@ -180,10 +180,8 @@ async fn bad_sign_ups_are_refused_with_a_status_a_code_and_a_clear_message() {
 
 #[tokio::test]
 async fn logout_closes_that_tokens_connections_with_4001_at_once_and_no_other() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let (_dir, server, world) = seeded().await;
     let store = server.server.store();
-    let world = seed(store.as_ref());
     let hash = tokio::task::spawn_blocking(|| password::hash(&Password::new(PASSWORD)))
         .await
         .unwrap()
@@ -254,10 +252,8 @@ async fn logout_closes_that_tokens_connections_with_4001_at_once_and_no_other() 
 
 #[tokio::test]
 async fn an_expired_token_is_refused_at_hello_and_at_logout_and_ends_live_sessions() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let (_dir, server, world) = seeded().await;
     let store = server.server.store();
-    let world = seed(store.as_ref());
     let issue = |ttl| {
         issue_token(
             store.as_ref(),

@@ -85,10 +85,8 @@ async fn assign_me_typed_as_text_reaches_both_agents_live_and_shows_in_conversat
 
 #[tokio::test]
 async fn a_typed_assign_names_a_member_by_handle_and_unassign_takes_them_off() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let (_dir, server, world) = seeded().await;
     let store = server.server.store();
-    let world = seed(store.as_ref());
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
     bob.subscribe(world.team_a).await.unwrap();
@@ -139,10 +137,8 @@ async fn a_typed_assign_names_a_member_by_handle_and_unassign_takes_them_off() {
 
 #[tokio::test]
 async fn refused_assignments_answer_precisely_and_store_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let (_dir, server, world) = seeded().await;
     let store = server.server.store();
-    let world = seed(store.as_ref());
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
     alice.send(conversation, "Hi Jordan").await.unwrap();

@@ -21,8 +21,6 @@ use switchboard_protocol::codec::{decode, encode, probe_request_id, Encoding};
 use switchboard_protocol::codes::close;
 use switchboard_protocol::server::ServerFrame;
 use switchboard_protocol::{RequestId, PROTOCOL_VERSION};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -146,14 +144,7 @@ fn answered(frame: &ServerFrame) -> Option<RequestId> {
 }
 
 async fn connect(url: &str, token: &str, encoding: Encoding) -> Socket {
-    let mut request = url.into_client_request().expect("a valid url");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static(encoding.subprotocol()),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connects");
+    let mut ws = crate::util::Raw::connect(url, encoding).await.ws;
     let hello = ClientFrame::Hello(Hello {
         version: PROTOCOL_VERSION,
         token: token.to_string(),

@@ -49,10 +49,8 @@ async fn events_until(events: &mut Events, body: &str) -> Vec<EventFrame> {
 
 #[tokio::test]
 async fn a_restricted_member_sees_only_the_accepted_conversation_live_in_replay_and_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let (_dir, server, world) = seeded().await;
     let store = server.server.store();
-    let world = seed(store.as_ref());
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let granted = start_conversation(&alice, world.team_a, "Jordan").await;
     let other = start_conversation(&alice, world.team_a, "Sam").await;
@@ -169,10 +167,8 @@ async fn a_restricted_member_sees_only_the_accepted_conversation_live_in_replay_
 
 #[tokio::test]
 async fn revoking_a_grant_closes_the_connection_with_4009_and_takes_the_conversation_away() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let (_dir, server, world) = seeded().await;
     let store = server.server.store();
-    let world = seed(store.as_ref());
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
     let dave = outsider(store.as_ref(), "dave@guest.test", "Dave");

@@ -280,10 +280,8 @@ fn invitation_token(body: &str) -> String {
 
 #[tokio::test]
 async fn an_unknown_email_is_invited_and_the_accepted_invitation_logs_in_to_the_team() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let (_dir, server, world) = seeded().await;
     let store = server.server.store();
-    let world = seed(store.as_ref());
     let (alice, _events) = connect(&server.url(), &world.alice.token).await;
 
     let added = alice

@@ -9,10 +9,8 @@ use switchboard_protocol::ErrorCode;
 
 #[tokio::test]
 async fn refused_deliveries_answer_precisely_and_change_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let (_dir, server, world) = seeded().await;
     let store = server.server.store();
-    let world = seed(store.as_ref());
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
     alice.send(conversation, "Hi Jordan").await.unwrap();

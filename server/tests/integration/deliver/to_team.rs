@@ -15,10 +15,8 @@ use switchboard_server::admin;
 
 #[tokio::test]
 async fn delivering_to_a_team_copies_the_history_to_its_members_live_and_in_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let (_dir, server, world) = seeded().await;
     let store = server.server.store();
-    let world = seed(store.as_ref());
     let dana = outsider(store.as_ref(), "dana@one.test", "Dana");
     admin::add_member(store.as_ref(), world.team_sales, dana.user, Role::Member).unwrap();
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
