@@ -85,6 +85,8 @@ pub(crate) struct ServerState {
     pub(crate) admission: Arc<Admission>,
     /// The most bytes any connection's outbound queue ever held.
     pub(crate) outbound_high_water: Arc<AtomicUsize>,
+    /// The browser origins allowed besides the server's own, parsed once.
+    pub(crate) origins: crate::http::Origins,
     /// Held by every connection task (through this state); the server
     /// waits for all of them to drop it.
     _alive: mpsc::Sender<()>,
@@ -152,6 +154,7 @@ impl Server {
             tracing::error!(error = %e, "cannot read pending handoffs");
         }
         let admission = Admission::new(config.limits.clone());
+        let origins = crate::http::Origins::new(&config.allowed_origins);
         let state = Arc::new(ServerState {
             store: Arc::clone(&store),
             registry,
@@ -162,6 +165,7 @@ impl Server {
             stop: stop_rx.clone(),
             admission,
             outbound_high_water: Arc::default(),
+            origins,
             _alive: alive_tx,
             connections: AtomicU64::new(0),
         });

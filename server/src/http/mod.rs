@@ -14,6 +14,8 @@ mod ops;
 mod origin;
 mod ws;
 
+pub(crate) use origin::Origins;
+
 use crate::server::ServerState;
 use axum::routing::get;
 use axum::Router;

@@ -4,7 +4,6 @@
 //! idle connections. A browser page from a foreign origin is refused here,
 //! before the upgrade (see [`super::origin`]).
 
-use super::origin::Origins;
 use crate::config::LimitsConfig;
 use crate::connection;
 use crate::server::ServerState;
@@ -44,7 +43,7 @@ pub(super) async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !Origins::new(&state.config.allowed_origins).allows(&headers) {
+    if !state.origins.allows(&headers) {
         let origin = headers.get(axum::http::header::ORIGIN);
         tracing::debug!(?origin, "WebSocket handshake from a foreign origin refused");
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
