@@ -10,11 +10,13 @@
 //!   team's hub, the only writer of both, so the store never has to
 //!   arbitrate between writers.
 
+mod gate;
 mod keys;
 mod memory;
 mod records;
 mod sled_store;
 
+pub use gate::FlushGate;
 pub use memory::MemoryStore;
 pub use records::{
     AccountRecord, BotRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState,
