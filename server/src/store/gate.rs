@@ -79,9 +79,7 @@ impl FlushGate {
         loop {
             match inner.mode {
                 Mode::Open => return Ok(()),
-                Mode::Failing => {
-                    return Err(StoreError::Io("the flush failed at the gate".into()))
-                }
+                Mode::Failing => return Err(StoreError::Io("the flush failed at the gate".into())),
                 Mode::Held => inner = wake.wait(inner).unwrap_or_else(|e| e.into_inner()),
             }
         }

@@ -149,10 +149,16 @@ mod tests {
         let blob = dir.path().join(BLOBS_DIR).join("42");
         std::fs::write(&blob, b"part").unwrap();
         files.sync().unwrap();
-        assert_eq!(files.seen.lock().unwrap().blobs.get(&OsString::from("42")), Some(&4));
+        assert_eq!(
+            files.seen.lock().unwrap().blobs.get(&OsString::from("42")),
+            Some(&4)
+        );
         std::fs::write(&blob, b"part and rest").unwrap();
         files.sync().unwrap();
-        assert_eq!(files.seen.lock().unwrap().blobs.get(&OsString::from("42")), Some(&13));
+        assert_eq!(
+            files.seen.lock().unwrap().blobs.get(&OsString::from("42")),
+            Some(&13)
+        );
         std::fs::remove_file(&blob).unwrap();
         files.sync().unwrap();
         assert!(files.seen.lock().unwrap().blobs.is_empty());

@@ -283,7 +283,10 @@ impl SledStore {
 }
 
 fn sync_error(dir: &Path, e: std::io::Error) -> StoreError {
-    StoreError::Io(format!("cannot sync the store's files in {}: {e}", dir.display()))
+    StoreError::Io(format!(
+        "cannot sync the store's files in {}: {e}",
+        dir.display()
+    ))
 }
 
 pub(super) fn tx_error(e: TransactionError<StoreError>) -> StoreError {
