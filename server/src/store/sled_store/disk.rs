@@ -166,4 +166,18 @@ mod tests {
         assert!(top.contains_key(&OsString::from(DB_FILE)));
         assert!(top.contains_key(&OsString::from(BLOBS_DIR)));
     }
+
+    #[test]
+    fn the_store_s_flush_takes_the_blob_sled_writes_for_a_large_value() {
+        use crate::store::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::SledStore::open(dir.path()).unwrap();
+        assert!(store.files.seen.lock().unwrap().blobs.is_empty());
+        // Over a quarter of sled's 512 KiB segment: stored as a blob file.
+        store.meta.insert(b"large", vec![7u8; 300 * 1024]).unwrap();
+        store.flush().unwrap();
+        let blobs = store.files.seen.lock().unwrap().blobs.clone();
+        assert_eq!(blobs.len(), 1, "{blobs:?}");
+        assert!(blobs.values().all(|len| *len > 300 * 1024));
+    }
 }
