@@ -15,7 +15,10 @@ pub enum Error {
     /// The server answered the request with an `error` frame. Also
     /// `too_large` when the client refused locally to write a frame over the
     /// server's advertised `max_frame_bytes` (the server would have closed
-    /// the connection over it).
+    /// the connection over it). `unavailable` (the server is shutting down,
+    /// or the team has `limits.pending_writes` writes waiting for its disk)
+    /// stored nothing: retry later, a send with
+    /// [`Client::send_with_id`](crate::Client::send_with_id) and its id.
     #[error("server refused the request ({code}): {message}")]
     Server {
         /// The stable, machine-readable reason.

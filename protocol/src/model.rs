@@ -127,6 +127,16 @@ pub struct Limits {
     /// before closing with 4010, in milliseconds.
     #[serde(default)]
     pub ping_timeout_ms: u32,
+    /// The most writes one team may have waiting for the store's flush;
+    /// past it, writes to the team are refused with `unavailable` until
+    /// the store catches up. 0: not said.
+    #[serde(default)]
+    pub pending_writes: u32,
+    /// The most bytes (message bodies, plus 256 per write) one team may
+    /// have waiting for the store's flush; past it, the same refusal.
+    /// 0: not said.
+    #[serde(default)]
+    pub pending_write_bytes: u32,
 }
 
 /// Who wrote a message.

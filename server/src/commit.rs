@@ -8,6 +8,12 @@
 //! requested while a flush runs waits for the following one, so no
 //! acknowledgement ever precedes the flush that covers its write.
 //!
+//! A flush that fails is retried until it succeeds, and the writes it
+//! covers stay unacknowledged meanwhile. [`Committer::trouble`] says when
+//! the store cannot flush (the last attempt failed, or one has run too
+//! long), so that readiness can report it and hubs can stop taking writes
+//! they could not acknowledge.
+//!
 //! Flushes run on a thread of their own: a flush blocks, and handing it to
 //! the async runtime's pool would put its completion behind whatever else
 //! the runtime is busy with (thousands of socket writes after a large
@@ -18,6 +24,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
+
+/// How long the flusher waits before it retries a failed flush.
+const RETRY: Duration = Duration::from_millis(100);
 
 /// The group committer shared by every hub.
 pub(crate) struct Committer {
@@ -33,6 +42,10 @@ struct State {
     requested: bool,
     /// Whether the flusher should stop once nothing is requested.
     stopping: bool,
+    /// When the flush under way started (None between flushes).
+    flushing_since: Option<Instant>,
+    /// Why the last attempt failed, until an attempt succeeds.
+    failure: Option<String>,
 }
 
 /// The flusher thread; [`Flusher::stop`] ends it after a last flush.
@@ -50,6 +63,8 @@ impl Committer {
                 next: 1,
                 requested: false,
                 stopping: false,
+                flushing_since: None,
+                failure: None,
             }),
             wake: Condvar::new(),
             flushed: watch::Sender::new(0),
@@ -84,6 +99,19 @@ impl Committer {
         let _ = self.watch().wait_for(|done| *done >= generation).await;
     }
 
+    /// Why the store cannot flush now, if it cannot: the last attempt
+    /// failed (it is being retried), or the flush under way has run longer
+    /// than `patience`.
+    pub(crate) fn trouble(&self, patience: Duration) -> Option<String> {
+        let state = self.lock();
+        if let Some(failure) = &state.failure {
+            return Some(format!("the store cannot flush: {failure}"));
+        }
+        let since = state.flushing_since?;
+        let elapsed = since.elapsed();
+        (elapsed > patience).then(|| format!("a flush of the store has run for {elapsed:.1?}"))
+    }
+
     /// The generation of the newest completed flush, live.
     pub(crate) fn watch(&self) -> watch::Receiver<u64> {
         self.flushed.subscribe()
@@ -108,6 +136,7 @@ impl Committer {
                 }
                 state.requested = false;
                 state.next += 1;
+                state.flushing_since = Some(Instant::now());
                 state.next - 1
             };
             let started = Instant::now();
@@ -115,7 +144,13 @@ impl Committer {
             // on disk: a failed flush is retried until it succeeds.
             while let Err(e) = store.flush() {
                 tracing::error!(error = %e, "store flush failed; acknowledgements wait for a retry");
-                std::thread::sleep(Duration::from_millis(100));
+                self.lock().failure = Some(e.to_string());
+                std::thread::sleep(RETRY);
+            }
+            {
+                let mut state = self.lock();
+                state.flushing_since = None;
+                state.failure = None;
             }
             crate::metrics::get()
                 .flush_seconds
@@ -164,6 +199,56 @@ mod tests {
         let second = committer.request();
         assert!(second > first, "a new request waits for a new flush");
         watch.wait_for(|g| *g >= second).await.unwrap();
+        flusher.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_failing_flush_is_retried_and_reported_until_it_succeeds() {
+        let gate = crate::store::FlushGate::new();
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
+        let (committer, flusher) = Committer::start(store).unwrap();
+        let patience = Duration::from_secs(60);
+        assert_eq!(committer.trouble(patience), None);
+        gate.fail();
+        let mut watch = committer.watch();
+        let generation = committer.request();
+        while gate.attempts() < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let trouble = committer
+            .trouble(patience)
+            .expect("a failing flush is reported");
+        assert!(trouble.contains("cannot flush"), "{trouble}");
+        assert!(
+            *watch.borrow_and_update() < generation,
+            "nothing marked done"
+        );
+        gate.open();
+        watch.wait_for(|g| *g >= generation).await.unwrap();
+        assert_eq!(committer.trouble(patience), None, "healthy again");
+        flusher.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_flush_running_past_its_patience_is_reported() {
+        let gate = crate::store::FlushGate::new();
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
+        let (committer, flusher) = Committer::start(store).unwrap();
+        gate.hold();
+        let generation = committer.request();
+        while gate.attempts() < 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(committer.trouble(Duration::from_millis(10)).is_some());
+        assert_eq!(committer.trouble(Duration::from_secs(60)), None);
+        gate.open();
+        committer
+            .watch()
+            .wait_for(|g| *g >= generation)
+            .await
+            .unwrap();
+        assert_eq!(committer.trouble(Duration::from_millis(10)), None);
         flusher.stop().await;
     }
 }

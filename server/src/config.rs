@@ -47,6 +47,9 @@ pub struct Config {
     /// How long past a ping the server waits for any frame (a pong or
     /// anything else) before it closes the connection as dead.
     pub ping_timeout: Duration,
+    /// How long one flush of the store may run before `/readyz` reports
+    /// that the store cannot flush (a failed flush reports it at once).
+    pub flush_patience: Duration,
 }
 
 impl Config {
@@ -79,6 +82,7 @@ impl Config {
             handshake_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(20),
             ping_timeout: Duration::from_secs(20),
+            flush_patience: Duration::from_secs(5),
         }
     }
 }
@@ -117,6 +121,12 @@ pub struct LimitsConfig {
     pub max_connections_per_user: usize,
     /// Connections the server holds open at once.
     pub max_connections: usize,
+    /// Writes a team's hub may hold waiting for the store's flush before
+    /// it refuses more with `unavailable`.
+    pub pending_writes: usize,
+    /// Bytes (message bodies, plus a fixed amount per write) a team's hub
+    /// may hold waiting for the store's flush before it refuses more.
+    pub pending_write_bytes: usize,
 }
 
 impl Default for LimitsConfig {
@@ -139,6 +149,11 @@ impl Default for LimitsConfig {
             rate_window: Duration::from_secs(10),
             max_connections_per_user: 1000,
             max_connections: 100_000,
+            // Far above what a healthy store leaves waiting (a few
+            // milliseconds of a team's writes, a few hundred at the
+            // benches' rates); reached only when flushes stall or fail.
+            pending_writes: 10_000,
+            pending_write_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -162,6 +177,8 @@ impl LimitsConfig {
             rate_window_secs: u32::try_from(self.rate_window.as_secs()).unwrap_or(u32::MAX),
             max_connections_per_user: clamp(self.max_connections_per_user),
             max_connections: clamp(self.max_connections),
+            pending_writes: clamp(self.pending_writes),
+            pending_write_bytes: clamp(self.pending_write_bytes),
             // The keepalive is the connection's, not a limit's: filled in by
             // `Config::advertised_limits`.
             ping_interval_ms: 0,

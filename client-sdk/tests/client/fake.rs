@@ -245,6 +245,8 @@ pub fn welcome(teams: &[u64]) -> Welcome {
             max_connections: 0,
             ping_interval_ms: 0,
             ping_timeout_ms: 0,
+            pending_writes: 0,
+            pending_write_bytes: 0,
         },
     }
 }

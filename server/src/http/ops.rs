@@ -4,7 +4,9 @@
 //! Invariants:
 //! - `/readyz` answers 200 only while the server serves: the router exists
 //!   only once the store was opened, repaired and checked and the listener
-//!   bound; it answers 503 from the moment shutdown starts.
+//!   bound; it answers 503 from the moment shutdown starts, and while the
+//!   store cannot flush (the last flush failed, or one has run longer than
+//!   `flush_patience`).
 //! - The backup endpoint answers loopback clients only, and only when the
 //!   server was started with a backup folder; it writes a new file there
 //!   under a name of its own choosing, never a path from the request.
@@ -23,9 +25,13 @@ use std::sync::Arc;
 /// `GET /readyz`.
 pub(super) async fn ready(State(state): State<Arc<ServerState>>) -> impl IntoResponse {
     if *state.stop.borrow() {
-        (StatusCode::SERVICE_UNAVAILABLE, "shutting down")
-    } else {
-        (StatusCode::OK, "ready")
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down".to_string());
+    }
+    // Writes taken now would wait for a flush that is failing or stuck:
+    // a balancer should send clients elsewhere until it completes.
+    match state.committer.trouble(state.config.flush_patience) {
+        Some(trouble) => (StatusCode::SERVICE_UNAVAILABLE, trouble),
+        None => (StatusCode::OK, "ready".to_string()),
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Invariants:
 //! - `head` is the newest offset written; `durable` the newest flushed and
-//!   fanned out. Entries between them wait in `pending`, in offset order.
+//!   fanned out. Entries between them wait in `pending`, in offset order;
+//!   `pending_bytes` is what they count for, bounded (see `backlog`).
 //! - Nothing is acknowledged or delivered before the flush that covers it.
 //! - A subscriber is registered at the moment its replay reaches `durable`,
 //!   so every later event reaches it live: no gap, no duplicate.
@@ -43,6 +44,7 @@ pub(super) struct Hub<'r> {
     pub(super) durable_shared: Arc<AtomicU64>,
     pub(super) subscribers: HashMap<ConnId, Subscriber>,
     pending: VecDeque<Pending>,
+    pending_bytes: usize,
     pub(super) seqs: HashMap<switchboard_protocol::ids::ConversationId, Seq>,
     /// The newest durable events, encoded, for replays.
     pub(super) recent: Recent,
@@ -67,6 +69,7 @@ pub(super) struct Subscriber {
 /// An answer and an event waiting for their flush.
 struct Pending {
     generation: u64,
+    bytes: usize,
     reply: Option<(Outlet, ServerFrame)>,
     event: Option<EventFrame>,
 }
@@ -101,6 +104,7 @@ pub(super) async fn run(
         durable_shared,
         subscribers: HashMap::new(),
         pending: VecDeque::new(),
+        pending_bytes: 0,
         seqs: HashMap::new(),
         recent: Recent::default(),
         board: Board::default(),
@@ -249,6 +253,10 @@ pub(super) fn result_frame(id: RequestId, result: Reply) -> ServerFrame {
 
 impl Hub<'_> {
     fn handle(&mut self, command: HubCommand) {
+        if let Some(why) = self.backlogged(&command) {
+            refuse(command, ErrorCode::Unavailable, why);
+            return;
+        }
         let conn = command.conn();
         let outcome = match command {
             HubCommand::Subscribe {
@@ -370,8 +378,11 @@ impl Hub<'_> {
             self.board.observe(event);
         }
         let generation = self.registry.context.committer.request();
+        let bytes = super::backlog::entry_bytes(&reply, &event);
+        self.pending_bytes += bytes;
         self.pending.push_back(Pending {
             generation,
+            bytes,
             reply,
             event: event.map(|event| EventFrame {
                 team: self.team,
@@ -379,6 +390,11 @@ impl Hub<'_> {
                 event,
             }),
         });
+    }
+
+    /// The entries waiting for the flush, and the bytes they count for.
+    pub(super) fn pending_load(&self) -> (usize, usize) {
+        (self.pending.len(), self.pending_bytes)
     }
 
     /// Answers and delivers everything the flush of `generation` covered.
@@ -393,6 +409,7 @@ impl Hub<'_> {
             let Some(done) = self.pending.pop_front() else {
                 break;
             };
+            self.pending_bytes -= done.bytes;
             if let Some((outlet, reply)) = done.reply {
                 outlet.send(&reply);
             }

@@ -17,6 +17,7 @@
 
 mod actor;
 mod assign;
+mod backlog;
 mod board;
 mod contacts;
 mod dashboard;

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::outlet::{Outbox, Work};
-use crate::store::{MemoryStore, TokenKind, UserRecord};
+use crate::store::{FlushGate, MemoryStore, TokenKind, UserRecord};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::collections::VecDeque;
@@ -19,6 +19,8 @@ const TEAM: TeamId = TeamId(1);
 struct Fixture {
     registry: Arc<Registry>,
     principal: Arc<Principal>,
+    /// The store's flushes pass through it (open unless a test holds it).
+    gate: FlushGate,
     _stop: watch::Sender<bool>,
     _alive: mpsc::Receiver<()>,
 }
@@ -28,7 +30,8 @@ fn fixture() -> Fixture {
 }
 
 fn fixture_with(hub_idle: Duration) -> Fixture {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let gate = FlushGate::new();
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
     let (committer, flusher) = Committer::start(Arc::clone(&store)).unwrap();
     // The flusher runs until the test ends.
     std::mem::forget(flusher);
@@ -59,6 +62,7 @@ fn fixture_with(hub_idle: Duration) -> Fixture {
     Fixture {
         registry,
         principal: Arc::new(principal),
+        gate,
         _stop: stop,
         _alive: alive,
     }
@@ -93,6 +97,17 @@ async fn next(frames: &mut Frames) -> ServerFrame {
     }
     let bytes = frames.taken.pop_front().expect("checked non-empty");
     decode(Encoding::MsgPack, &bytes, 1 << 20).unwrap()
+}
+
+/// Fails if the connection is handed any frame within `quiet`.
+async fn nothing_within(frames: &Frames, quiet: Duration) {
+    assert!(frames.taken.is_empty(), "frames already taken");
+    if let Ok(work) = tokio::time::timeout(quiet, frames.outbox.work()).await {
+        match work {
+            Work::Write(batch) => panic!("{} frames escaped before their flush", batch.len()),
+            Work::Close(_, code, reason) => panic!("closed with {code}: {reason}"),
+        }
+    }
 }
 
 fn result(frame: ServerFrame) -> Reply {
@@ -302,11 +317,28 @@ async fn a_system_message_takes_the_next_seq_and_is_answered_and_fanned_out_afte
         body: "Maya invited sam@example.com".into(),
         reply: Reply::Pong,
     };
+    // The flush that covers the system message is held back: neither its
+    // answer nor its event may leave the hub until the flush completes.
+    f.gate.hold();
+    let attempts = f.gate.attempts();
     f.registry.dispatch(TEAM, command).await.unwrap();
+    while f.gate.attempts() == attempts {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    nothing_within(&writer_rx, Duration::from_millis(200)).await;
+    // The reader may already hold m0's event; nothing after it.
+    let first = next(&mut reader_rx).await;
+    nothing_within(&reader_rx, Duration::from_millis(50)).await;
+    f.gate.open();
     assert_eq!(result(next(&mut writer_rx).await), Reply::Pong);
     let mut seen = Vec::new();
-    for _ in 0..2 {
-        let ServerFrame::Event(e) = next(&mut reader_rx).await else {
+    for i in 0..2 {
+        let frame = if i == 0 {
+            first.clone()
+        } else {
+            next(&mut reader_rx).await
+        };
+        let ServerFrame::Event(e) = frame else {
             panic!()
         };
         let Event::Message(message) = e.event else {

@@ -211,6 +211,10 @@ pub(crate) struct ServeArgs {
     /// before flushing the store and exiting anyway.
     #[arg(long, env = "SWITCHBOARD_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub(crate) shutdown_timeout: Duration,
+    /// Report the store unready (`/readyz` 503) while one flush runs
+    /// longer than this (a failed flush reports it at once).
+    #[arg(long, env = "SWITCHBOARD_FLUSH_PATIENCE", default_value = "5s", value_parser = parse_duration)]
+    pub(crate) flush_patience: Duration,
     /// Limits (rates, connections, queues); unset ones keep their defaults.
     #[command(flatten)]
     pub(crate) limits: Box<LimitFlags>,
@@ -276,6 +280,12 @@ pub(crate) struct LimitFlags {
     /// Connections the server holds open (more: close 4030).
     #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Writes a team may have waiting for the store's flush (more: `unavailable`).
+    #[arg(long, env = "SWITCHBOARD_PENDING_WRITES")]
+    pending_writes: Option<usize>,
+    /// Bytes a team may have waiting for the store's flush (more: `unavailable`).
+    #[arg(long, env = "SWITCHBOARD_PENDING_WRITE_BYTES")]
+    pending_write_bytes: Option<usize>,
 }
 
 impl LimitFlags {
@@ -307,5 +317,7 @@ impl LimitFlags {
             self.max_connections_per_user,
         );
         set(&mut limits.max_connections, self.max_connections);
+        set(&mut limits.pending_writes, self.pending_writes);
+        set(&mut limits.pending_write_bytes, self.pending_write_bytes);
     }
 }

@@ -31,6 +31,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ping_interval,
         ping_timeout,
         shutdown_timeout,
+        flush_patience,
         limits,
     } = args;
     let mut config = Config::new(listen, &data);
@@ -44,6 +45,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.hello_timeout = hello_timeout;
     config.ping_interval = ping_interval;
     config.ping_timeout = ping_timeout;
+    config.flush_patience = flush_patience;
     serve(config, demo, shutdown_timeout).await
 }
 

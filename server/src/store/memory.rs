@@ -1,6 +1,6 @@
 //! An in-memory [`Store`] for unit tests: the same contract as the sled one,
-//! kept in ordered maps behind one mutex. `flush` does nothing; nothing
-//! survives the process.
+//! kept in ordered maps behind one mutex. `flush` does nothing (unless a
+//! test put a [`FlushGate`] in front of it); nothing survives the process.
 //!
 //! This file holds the maps and the lock; each of the store's traits is
 //! implemented in its own file under `memory/`, like the sled store's.
@@ -23,6 +23,8 @@ mod timeline;
 pub struct MemoryStore {
     ids: AtomicU64,
     inner: Mutex<Inner>,
+    /// Where a test holds flushes back or makes them fail.
+    gate: Option<FlushGate>,
 }
 
 #[derive(Default)]
@@ -54,6 +56,15 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
+    /// An empty store whose flushes pass through `gate`: a test holds them
+    /// back, or makes them fail, with it.
+    pub fn with_flush_gate(gate: FlushGate) -> MemoryStore {
+        MemoryStore {
+            gate: Some(gate),
+            ..MemoryStore::default()
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock would already have failed the test
         // that caused it; the maps themselves stay consistent.
@@ -67,6 +78,9 @@ impl Store for MemoryStore {
     }
 
     fn flush(&self) -> StoreResult<()> {
-        Ok(())
+        match &self.gate {
+            Some(gate) => gate.pass(),
+            None => Ok(()),
+        }
     }
 }

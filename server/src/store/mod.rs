@@ -4,17 +4,20 @@
 //! Invariants every implementation keeps:
 //! - [`Timeline::commit`] is atomic: after a crash, an entry is either wholly
 //!   present (log record, message, idempotency key) or wholly absent.
-//! - Writes become durable only when a later [`Store::flush`] returns; reads
-//!   see writes at once, flushed or not.
+//! - Writes become durable only when a later [`Store::flush`] returns, and
+//!   then durable against a power cut, not only a crash of the process;
+//!   reads see writes at once, flushed or not.
 //! - A team's log offsets and a conversation's seqs are assigned by the
 //!   team's hub, the only writer of both, so the store never has to
 //!   arbitrate between writers.
 
+mod gate;
 mod keys;
 mod memory;
 mod records;
 mod sled_store;
 
+pub use gate::FlushGate;
 pub use memory::MemoryStore;
 pub use records::{
     AccountRecord, BotRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState,
@@ -162,7 +165,8 @@ pub enum Page {
 pub trait Store: Directory + Grants + Bots + Timeline + Send + Sync + 'static {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
-    /// Makes every write so far durable. Blocking: call it off the runtime.
+    /// Makes every write so far durable, down to the medium (synced, not
+    /// only handed to the kernel). Blocking: call it off the runtime.
     fn flush(&self) -> StoreResult<()>;
     /// Writes a consistent copy of the store, while it is in use, to
     /// `file` (which must not exist). Stores that cannot refuse.

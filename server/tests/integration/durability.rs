@@ -1,11 +1,15 @@
 //! What is acknowledged survives: a clean restart, and a kill -9 in the
-//! middle of continuous sends.
+//! middle of continuous sends; and a restore from a backup starts every
+//! stream's new epoch, so that no client trusts offsets it no longer has.
 
 use crate::util::*;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use switchboard_client::{Client, ClientConfig};
 use switchboard_protocol::ids::Seq;
+use switchboard_protocol::model::Position;
+use switchboard_protocol::server::Resume;
+use switchboard_server::store::SledStore;
 
 #[tokio::test]
 async fn history_seqs_and_idempotent_retries_survive_a_restart() {
@@ -134,4 +138,54 @@ async fn kill_9_during_continuous_sends_loses_no_acknowledged_message() {
     assert!(stored.len() >= acked.len());
     reader.close().await;
     server.kill_9();
+}
+
+#[tokio::test]
+async fn a_client_resuming_against_a_restored_folder_is_told_its_epoch_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start(&data).await;
+    let world = seed(server.server.store().as_ref());
+    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+    let subscribed = alice.subscribe(world.team_a).await.unwrap();
+    let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
+    let mut last = None;
+    for i in 0..3 {
+        last = Some(alice.send(conversation, format!("m{i}")).await.unwrap());
+    }
+    let seen = Position {
+        epoch: subscribed.epoch,
+        offset: last.unwrap().offset,
+    };
+    let backup = dir.path().join("store.backup");
+    server.server.store().backup(&backup).unwrap();
+    alice.close().await;
+    server.server.shutdown().await;
+
+    // The folder itself, restarted: the client is where it was.
+    let server = TestServer::start(&data).await;
+    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+    let resumed = alice.subscribe_from(world.team_a, seen).await.unwrap();
+    assert_eq!(resumed.resume, Resume::Recovered);
+    alice.close().await;
+    server.server.shutdown().await;
+
+    // The backup, restored the way `switchboard admin restore` does.
+    let restored = dir.path().join("restored");
+    SledStore::restore(&backup, &restored, false).unwrap();
+    let server = TestServer::start(&restored).await;
+    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+    let resumed = alice.subscribe_from(world.team_a, seen).await.unwrap();
+    assert_eq!(resumed.resume, Resume::EpochChanged);
+    assert_ne!(resumed.epoch, seen.epoch);
+    assert_eq!(resumed.replayed, 0, "nothing replayed against a new epoch");
+    // The restored history is all there, under the new epoch.
+    let bodies: Vec<String> = all_messages(&alice, conversation)
+        .await
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(bodies, ["m0", "m1", "m2"]);
+    alice.close().await;
+    server.server.shutdown().await;
 }

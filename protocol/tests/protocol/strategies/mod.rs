@@ -191,12 +191,14 @@ prop_compose! {
         (rate_per_user, burst_per_user, rate_refusals_to_close) in (any::<u32>(), any::<u32>(), any::<u32>()),
         (rate_window_secs, max_connections_per_user, max_connections) in (any::<u32>(), any::<u32>(), any::<u32>()),
         (ping_interval_ms, ping_timeout_ms) in (any::<u32>(), any::<u32>()),
+        (pending_writes, pending_write_bytes) in (any::<u32>(), any::<u32>()),
     ) -> Limits {
         Limits {
             max_frame_bytes, max_body_bytes, max_history_page, replay_chunk, outbound_queue_frames,
             outbound_queue_bytes, rate_per_connection, burst_per_connection, rate_per_user,
             burst_per_user, rate_refusals_to_close, rate_window_secs, max_connections_per_user,
-            max_connections, ping_interval_ms, ping_timeout_ms,
+            max_connections, ping_interval_ms, ping_timeout_ms, pending_writes,
+            pending_write_bytes,
         }
     }
 }

@@ -26,10 +26,18 @@
 //!   copied record uses: a restored server never hands out a used id.
 //!
 //! [`SledStore::restore`] writes into a fresh folder beside the target,
-//! opens it (repair and check) and only then moves it into place.
+//! gives every team's stream a new epoch, opens it (repair and check) and
+//! only then moves it into place.
+//!
+//! Why new epochs: a restored stream is not the one clients followed. Its
+//! head is older than theirs (whatever was written after the backup is
+//! gone), and the offsets after it will be taken again by other events. A
+//! client resuming with the old epoch would be told `recovered` and trust
+//! offsets that now hold different events; with a new one it is told
+//! `epoch_changed` and reloads (PROTOCOL.md section 8).
 
 use super::SledStore;
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::{keys, new_epoch, Store, StoreError, StoreResult};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -193,6 +201,15 @@ impl SledStore {
             "cannot move the restored store to {}",
             dir.display()
         )))?;
+        // The rename is a change of the parent folder: durable only once
+        // the folder is synced.
+        let parent = match dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        File::open(parent)
+            .and_then(|folder| folder.sync_all())
+            .map_err(io(format!("cannot sync {}", parent.display())))?;
         Ok(report)
     }
 
@@ -237,6 +254,7 @@ impl SledStore {
                     _ => return Err(bad_file(file, "an unknown record")),
                 }
             }
+            renew_epochs(&db)?;
             db.flush()?;
         }
         // Repairs the indexes the copy missed, and checks the result.
@@ -257,6 +275,20 @@ impl SledStore {
         store.flush()?;
         Ok(report)
     }
+}
+
+/// Gives every team's stream (`team_streams`: team, epoch) a new epoch
+/// (see the module docs).
+fn renew_epochs(db: &sled::Db) -> StoreResult<()> {
+    let streams = db.open_tree("team_streams")?;
+    let mut renewed = 0usize;
+    for item in streams.iter() {
+        let (team, _) = item?;
+        streams.insert(team, &keys::one(new_epoch().0))?;
+        renewed += 1;
+    }
+    tracing::info!(streams = renewed, "restored streams start a new epoch");
+    Ok(())
 }
 
 /// Where a file or folder is written before it is moved to `path`.

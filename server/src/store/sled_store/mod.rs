@@ -55,6 +55,7 @@ use crate::store::*;
 mod backup;
 mod bots;
 mod check;
+mod disk;
 mod identity;
 pub use backup::BackupReport;
 pub use check::CheckReport;
@@ -100,6 +101,8 @@ pub struct SledStore {
     conversation_assignees: Tree,
     handoffs: Tree,
     meta: Tree,
+    /// The folder's files, synced at every flush (see `disk`).
+    files: disk::Files,
 }
 
 impl SledStore {
@@ -111,6 +114,7 @@ impl SledStore {
             .path(dir)
             .mode(sled::Mode::HighThroughput)
             .open()?;
+        let files = disk::Files::open(dir).map_err(|e| sync_error(dir, e))?;
         let tree = |name: &str| db.open_tree(name);
         let store = SledStore {
             accounts: tree("accounts")?,
@@ -142,9 +146,13 @@ impl SledStore {
             handoffs: tree("handoffs")?,
             meta: tree("meta")?,
             db,
+            files,
         };
         store.check_identity(dir)?;
         store.repair()?;
+        // The identity file and the repairs, durable before anything reads
+        // them.
+        store.flush()?;
         let report = store.check()?;
         tracing::info!(dir = %dir.display(), %report, "store checked");
         Ok(store)
@@ -274,6 +282,13 @@ impl SledStore {
     }
 }
 
+fn sync_error(dir: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Io(format!(
+        "cannot sync the store's files in {}: {e}",
+        dir.display()
+    ))
+}
+
 pub(super) fn tx_error(e: TransactionError<StoreError>) -> StoreError {
     match e {
         TransactionError::Abort(e) => e,
@@ -301,8 +316,13 @@ impl Store for SledStore {
     }
 
     fn flush(&self) -> StoreResult<()> {
+        // sled hands its buffers to the kernel and waits for the writeback
+        // of the log's pages; only the sync after it reaches the medium
+        // (see `disk`). Every acknowledgement waits for both.
         self.db.flush()?;
-        Ok(())
+        self.files
+            .sync()
+            .map_err(|e| sync_error(self.files.dir(), e))
     }
 
     fn backup(&self, file: &Path) -> StoreResult<BackupReport> {

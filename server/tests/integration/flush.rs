@@ -1,0 +1,183 @@
+//! The flush gates every answer: on a store whose flush the test holds
+//! back, no `sent`, no event and no command result leaves before the flush
+//! completes; on a store whose flush fails, writes past the pending bound
+//! are refused with `unavailable`, `/readyz` answers 503, and everything
+//! waiting is answered once the store flushes again.
+
+use crate::api_client::http;
+use crate::util::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard_client::{ClientEvent, Error, Events};
+use switchboard_protocol::server::Event;
+use switchboard_protocol::ErrorCode;
+use switchboard_server::store::{FlushGate, MemoryStore, Store};
+use switchboard_server::{Config, Server};
+
+/// A seeded server on a memory store whose flushes pass through the
+/// returned gate; `tune` adjusts its config first. Keep the folder alive.
+async fn gated(
+    tune: impl FnOnce(&mut Config),
+) -> (tempfile::TempDir, TestServer, World, FlushGate) {
+    let dir = tempfile::tempdir().unwrap();
+    let gate = FlushGate::new();
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
+    let world = seed(store.as_ref());
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.path());
+    tune(&mut config);
+    let server = Server::start_with_store(config, store).await.unwrap();
+    let addr = server.local_addr();
+    (dir, TestServer { server, addr }, world, gate)
+}
+
+/// Waits until the flusher has reached the gate more than `seen` times:
+/// a flush covering what was written meanwhile is under way (or failing).
+async fn flush_reaches_gate(gate: &FlushGate, seen: u64) {
+    let deadline = Instant::now() + PATIENCE;
+    while gate.attempts() <= seen {
+        assert!(Instant::now() < deadline, "no flush reached the gate");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Fails if any event arrives within `quiet`.
+async fn no_event_within(events: &mut Events, quiet: Duration) {
+    let deadline = tokio::time::Instant::now() + quiet;
+    while let Ok(event) = tokio::time::timeout_at(deadline, events.next()).await {
+        let event = event.expect("the event stream stays open");
+        assert!(
+            !matches!(event, ClientEvent::Event(_)),
+            "an event escaped before its flush: {event:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_ack_no_event_and_no_command_result_leave_before_their_flush() {
+    let (_dir, server, world, gate) = gated(|_| {}).await;
+    let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
+    let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
+    bob.subscribe(world.team_a).await.unwrap();
+    let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
+    // The conversation's own event, flushed before the gate closes.
+    loop {
+        let event = tokio::time::timeout(PATIENCE, bob_events.next()).await;
+        if let Ok(Some(ClientEvent::Event(e))) = event {
+            if matches!(e.event, Event::ConversationStarted(_)) {
+                break;
+            }
+        }
+    }
+
+    gate.hold();
+    let seen = gate.attempts();
+    let send = tokio::spawn({
+        let alice = alice.clone();
+        async move { alice.send(conversation, "held back").await }
+    });
+    let command = tokio::spawn({
+        let alice = alice.clone();
+        async move {
+            alice
+                .send_command(conversation, "assign-1", "^assign me")
+                .await
+        }
+    });
+    flush_reaches_gate(&gate, seen).await;
+    no_event_within(&mut bob_events, Duration::from_millis(400)).await;
+    assert!(!send.is_finished(), "a `sent` escaped before its flush");
+    assert!(
+        !command.is_finished(),
+        "a command result escaped before its flush"
+    );
+
+    gate.open();
+    let ack = tokio::time::timeout(PATIENCE, send).await.unwrap().unwrap();
+    assert!(!ack.unwrap().duplicate);
+    let assignees = tokio::time::timeout(PATIENCE, command)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(assignees.unwrap().assignees, vec![world.alice.user]);
+    let message = next_message(&mut bob_events).await;
+    assert_eq!(message.body, "held back");
+    server.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_flush_refuses_writes_past_the_bound_and_is_not_ready() {
+    const BOUND: usize = 4;
+    let (_dir, server, world, gate) = gated(|config| {
+        config.limits.pending_writes = BOUND;
+        // Only the failure counts here, not how long a flush runs.
+        config.flush_patience = Duration::from_secs(600);
+    })
+    .await;
+    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+    assert_eq!(alice.welcome().limits.pending_writes, BOUND as u32);
+    let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
+    assert_eq!(
+        http(server.addr, "GET", "/readyz", &[], b"").await.status,
+        200
+    );
+
+    gate.fail();
+    let sends = (0..BOUND).map(|i| alice.send(conversation, format!("m{i}")));
+    let mut waiting = Box::pin(futures::future::join_all(sends));
+    // The first poll queues the four sends, in order, in the SDK's driver;
+    // frames of one connection reach the hub in order, so the next send
+    // and mark_read come after the four that wait.
+    assert!(futures::poll!(&mut waiting).is_pending());
+    match alice.send(conversation, "one too many").await {
+        Err(Error::Server { code, .. }) => assert_eq!(code, ErrorCode::Unavailable),
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    match alice
+        .mark_read(conversation, switchboard_protocol::ids::Seq(1))
+        .await
+    {
+        Err(Error::Server { code, .. }) => assert_eq!(code, ErrorCode::Unavailable),
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    let deadline = Instant::now() + PATIENCE;
+    let unready = loop {
+        let ready = http(server.addr, "GET", "/readyz", &[], b"").await;
+        if ready.status == 503 || Instant::now() > deadline {
+            break ready;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        unready.status, 503,
+        "not ready while the store cannot flush"
+    );
+    let why = String::from_utf8_lossy(&unready.body).into_owned();
+    assert!(why.contains("cannot flush"), "{why}");
+    assert!(
+        futures::poll!(&mut waiting).is_pending(),
+        "nothing acknowledged"
+    );
+
+    gate.open();
+    let acks = tokio::time::timeout(PATIENCE, waiting).await.unwrap();
+    let mut seqs: Vec<u64> = acks
+        .into_iter()
+        .map(|ack| ack.expect("acknowledged once flushed").seq.0)
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+    assert_eq!(
+        http(server.addr, "GET", "/readyz", &[], b"").await.status,
+        200
+    );
+    let after = alice.send(conversation, "flowing again").await.unwrap();
+    assert_eq!(after.seq.0, 5, "the refused send stored nothing");
+    let bodies: Vec<String> = all_messages(&alice, conversation)
+        .await
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert!(!bodies.iter().any(|b| b == "one too many"), "{bodies:?}");
+    assert_eq!(bodies.len(), 5);
+    server.server.shutdown().await;
+}
