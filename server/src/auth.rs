@@ -100,3 +100,40 @@ fn is_expired(record: &TokenRecord) -> bool {
 pub(crate) fn hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
+
+/// The file in the data folder that holds the operator credential: a
+/// random secret the server writes at each start, readable by its owner
+/// alone, which `switchboard admin backup --server` sends as a bearer
+/// token. Whoever can read the data folder is the operator anyway.
+pub const OPERATOR_SECRET_FILE: &str = "operator.secret";
+
+/// Writes a fresh operator secret into `data_dir` (mode 0600 on Unix,
+/// replacing the previous one whole) and returns it.
+pub(crate) fn write_operator_secret(data_dir: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Write;
+    let secret: [u8; 32] = rand::random();
+    let secret = format!("sbo_{}", hex::encode(secret));
+    std::fs::create_dir_all(data_dir)?;
+    let staging = data_dir.join(format!("{OPERATOR_SECRET_FILE}.new"));
+    // A stale file from a crash may carry other permissions: never reuse it.
+    match std::fs::remove_file(&staging) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&staging)?;
+    file.write_all(secret.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&staging, data_dir.join(OPERATOR_SECRET_FILE))?;
+    Ok(secret)
+}
+
+/// Whether `presented` is `expected`, in time that does not depend on
+/// where they differ (both are hashed first, so lengths do not show).
+pub(crate) fn same_secret(presented: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    hash(presented).ct_eq(&hash(expected)).into()
+}

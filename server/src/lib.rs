@@ -33,6 +33,7 @@ pub mod report;
 mod server;
 mod session;
 pub mod store;
+mod sweep;
 pub mod time;
 mod usage;
 

@@ -30,6 +30,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         hello_timeout,
         ping_interval,
         ping_timeout,
+        http_idle_timeout,
+        max_open_connections,
+        auth,
         shutdown_timeout,
         limits,
     } = args;
@@ -44,6 +47,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.hello_timeout = hello_timeout;
     config.ping_interval = ping_interval;
     config.ping_timeout = ping_timeout;
+    config.http_idle_timeout = http_idle_timeout;
+    config.max_open_connections = max_open_connections;
+    auth.apply(&mut config.auth);
     serve(config, demo, shutdown_timeout).await
 }
 
