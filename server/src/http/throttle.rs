@@ -8,10 +8,11 @@
 //! - A refused attempt costs no hashing: the throttles are checked before
 //!   any password work, and a refusal says how long to wait
 //!   ([`ApiError::TooManyRequests`], answered with `Retry-After`).
-//! - The tables are bounded: keys whose state is back to fresh are dropped
-//!   by [`Throttle::forget_idle`] (the sweep calls it) and whenever a table
-//!   passes [`MAX_KEYS`]; a table still full after that refuses new keys
-//!   for a second rather than grow.
+//! - The tables are bounded: an email counts by its SHA-256 (32 bytes,
+//!   however long the text sent), keys whose state is back to fresh are
+//!   dropped by [`Throttle::forget_idle`] (the sweep calls it) and, at most
+//!   once a second, when a table reaches [`MAX_KEYS`]; a table still full
+//!   refuses every attempt for a second rather than grow.
 //! - An IPv6 client counts by its /64 (one host usually holds a whole
 //!   /64), an IPv4-mapped IPv6 address as the IPv4 address it is.
 
@@ -22,7 +23,8 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The most keys a table holds before it refuses new ones.
 pub(crate) const MAX_KEYS: usize = 100_000;
@@ -30,8 +32,13 @@ pub(crate) const MAX_KEYS: usize = 100_000;
 /// The throttles; `None` where the configured rate is 0 (off).
 pub(crate) struct Throttle {
     by_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    by_email: Option<DefaultKeyedRateLimiter<String>>,
+    by_email: Option<DefaultKeyedRateLimiter<[u8; 32]>>,
     clock: DefaultClock,
+    /// The most keys a table holds ([`MAX_KEYS`]).
+    max_keys: usize,
+    /// When a full table was last pruned: a scan of every key is not
+    /// repeated for each attempt while it stays full.
+    pruned: Mutex<Option<Instant>>,
 }
 
 impl Throttle {
@@ -40,6 +47,8 @@ impl Throttle {
             by_address: limiter(limits.per_address_per_minute, limits.per_address_burst),
             by_email: limiter(limits.per_email_per_minute, limits.per_email_burst),
             clock: DefaultClock::default(),
+            max_keys: MAX_KEYS,
+            pruned: Mutex::new(None),
         }
     }
 
@@ -50,7 +59,8 @@ impl Throttle {
 
     /// Counts one attempt on `email` (any case); refused past its rate.
     pub(crate) fn email(&self, email: &str) -> Result<(), ApiError> {
-        self.check(self.by_email.as_ref(), &email.trim().to_lowercase())
+        let key = crate::auth::hash(&email.trim().to_lowercase());
+        self.check(self.by_email.as_ref(), &key)
     }
 
     /// Drops the keys whose state is back to fresh.
@@ -73,15 +83,31 @@ impl Throttle {
         let Some(limiter) = limiter else {
             return Ok(());
         };
-        if limiter.len() >= MAX_KEYS {
-            limiter.retain_recent();
-            if limiter.len() >= MAX_KEYS {
+        if limiter.len() >= self.max_keys {
+            if self.may_prune() {
+                limiter.retain_recent();
+            }
+            if limiter.len() >= self.max_keys {
                 return Err(ApiError::TooManyRequests(Duration::from_secs(1)));
             }
         }
         limiter.check_key(key).map_err(|not_until| {
             ApiError::TooManyRequests(not_until.wait_time_from(self.clock.now()))
         })
+    }
+}
+
+impl Throttle {
+    /// Whether a full table may be pruned now (at most once a second).
+    fn may_prune(&self) -> bool {
+        // Only ever replaced whole: a poisoned lock still holds a valid time.
+        let mut pruned = self.pruned.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if pruned.is_some_and(|at| now.duration_since(at) < Duration::from_secs(1)) {
+            return false;
+        }
+        *pruned = Some(now);
+        true
     }
 }
 
@@ -150,6 +176,21 @@ mod tests {
         let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
         assert!(throttle.address(v4).is_ok());
         assert!(throttle.address(mapped).is_err(), "the same client");
+    }
+
+    #[test]
+    fn a_full_table_refuses_rather_than_grows() {
+        let mut throttle = Throttle::new(&limits(1, 1));
+        throttle.max_keys = 3;
+        for i in 0..3 {
+            assert!(throttle.email(&format!("u{i}@acme.test")).is_ok());
+        }
+        // Every key is recent: pruning frees nothing, a fourth waits.
+        assert!(matches!(
+            throttle.email("u3@acme.test"),
+            Err(ApiError::TooManyRequests(wait)) if wait == Duration::from_secs(1)
+        ));
+        assert_eq!(throttle.by_email.as_ref().unwrap().len(), 3);
     }
 
     #[test]
