@@ -223,6 +223,13 @@ pub(crate) struct ServeArgs {
         default_value_t = 110_000
     )]
     pub(crate) max_open_connections: usize,
+    /// Run the sweep of expired tokens, expired invitations and old mail
+    /// this often.
+    #[arg(long, env = "SWITCHBOARD_SWEEP_INTERVAL", default_value = "1m", value_parser = parse_duration)]
+    pub(crate) sweep_interval: Duration,
+    /// Keep mail in the outbox this long; the sweep deletes older mail.
+    #[arg(long, env = "SWITCHBOARD_MAIL_RETENTION", default_value = "7d", value_parser = parse_duration)]
+    pub(crate) mail_retention: Duration,
     /// Throttles of login, sign-up, invitation acceptance and password
     /// change; unset ones keep their defaults.
     #[command(flatten)]
@@ -236,7 +243,8 @@ pub(crate) struct ServeArgs {
     pub(crate) limits: Box<LimitFlags>,
 }
 
-/// Parses `10s`, `500ms`, `2m` or a bare number of seconds; never zero.
+/// Parses `10s`, `500ms`, `2m`, `12h`, `7d` or a bare number of seconds;
+/// never zero.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
@@ -250,7 +258,13 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => number / 1000.0,
         "s" => number,
         "m" => number * 60.0,
-        _ => return Err(format!("unknown unit {unit:?} in {text:?}: use ms, s or m")),
+        "h" => number * 3600.0,
+        "d" => number * 86_400.0,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?}: use ms, s, m, h or d"
+            ))
+        }
     };
     match Duration::try_from_secs_f64(seconds) {
         Ok(d) if d.is_zero() => Err(format!("{text:?}: must be more than zero")),

@@ -32,6 +32,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ping_timeout,
         http_idle_timeout,
         max_open_connections,
+        sweep_interval,
+        mail_retention,
         auth,
         shutdown_timeout,
         limits,
@@ -49,6 +51,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.ping_timeout = ping_timeout;
     config.http_idle_timeout = http_idle_timeout;
     config.max_open_connections = max_open_connections;
+    config.sweep_interval = sweep_interval;
+    config.mail_retention = mail_retention;
     auth.apply(&mut config.auth);
     serve(config, demo, shutdown_timeout).await
 }

@@ -69,3 +69,40 @@ async fn a_backup_needs_the_operator_credential_and_runs_one_at_a_time() {
     }
     assert!(conflicts > 0, "overlapping backups are refused");
 }
+
+#[test]
+fn the_admin_command_sends_the_credential_from_its_data_folder_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let backups = dir.path().join("backups");
+    let server = ChildServer::start(&data, &["--backup-dir", backups.to_str().unwrap()]);
+    let admin = |data: &std::path::Path, to: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["admin", "--data"])
+            .arg(data)
+            .args(["backup", "--server", &server.addr().to_string(), "--to"])
+            .arg(to)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the binary runs")
+    };
+
+    // Another folder holds no credential: the command says what it needs.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let refused = admin(&elsewhere, &dir.path().join("refused.backup"));
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains(OPERATOR_SECRET_FILE), "{stderr}");
+    // A stale or forged one is refused by the server.
+    std::fs::write(elsewhere.join(OPERATOR_SECRET_FILE), "sbo_forged").unwrap();
+    let forged = admin(&elsewhere, &dir.path().join("forged.backup"));
+    assert!(!forged.status.success());
+    let stderr = String::from_utf8_lossy(&forged.stderr);
+    assert!(stderr.contains("401"), "{stderr}");
+
+    let written = admin(&data, &dir.path().join("good.backup"));
+    let stdout = String::from_utf8_lossy(&written.stdout);
+    assert!(written.status.success(), "{stdout} {:?}", written.stderr);
+    assert!(dir.path().join("good.backup").exists());
+}
