@@ -95,6 +95,35 @@ fn is_expired(record: &TokenRecord) -> bool {
     record.expires_at.is_some_and(|at| at <= now())
 }
 
+/// Tokens read from the store at a time while looking for a user's.
+const TOKEN_PAGE: usize = 1000;
+
+/// Deletes every session token of `user` but `kept` (after a password
+/// change: the sessions opened with the old password end); returns the
+/// hashes deleted, for their live connections to be closed. Walks every
+/// token a page at a time: a password change is rare.
+pub fn revoke_sessions(
+    store: &dyn Store,
+    user: UserId,
+    kept: Option<&[u8; 32]>,
+) -> StoreResult<Vec<[u8; 32]>> {
+    let mut revoked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.tokens_after(after.as_ref(), TOKEN_PAGE)?;
+        let Some((last, _)) = page.last() else {
+            return Ok(revoked);
+        };
+        after = Some(*last);
+        for (hash, record) in page {
+            let theirs = record.user == user && record.kind == TokenKind::Session;
+            if theirs && Some(&hash) != kept && store.delete_token(&hash)?.is_some() {
+                revoked.push(hash);
+            }
+        }
+    }
+}
+
 /// The SHA-256 of a token: what the store keeps. Tokens carry 256 bits of
 /// randomness, so a fast hash is enough (no password-style stretching).
 pub(crate) fn hash(token: &str) -> [u8; 32] {

@@ -14,17 +14,14 @@ use super::handshake::Peer;
 use crate::auth;
 use crate::password::{self, Password};
 use crate::server::ServerState;
-use crate::store::{Store, StoreResult, TokenKind};
+use crate::store::TokenKind;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use switchboard_protocol::close;
-use switchboard_protocol::ids::UserId;
 
-/// Tokens read from the store at a time while looking for a user's.
-const TOKEN_PAGE: usize = 1000;
 /// The answer to a wrong current password.
 const WRONG_PASSWORD: &str = "wrong password";
 
@@ -69,10 +66,11 @@ pub(super) async fn change_password(
     store.put_user(&user)?;
     let kept = auth::hash(token);
     let user_id = user.id;
-    let revoked =
-        tokio::task::spawn_blocking(move || revoke_others(store.as_ref(), user_id, &kept))
-            .await
-            .map_err(|e| ApiError::Internal(format!("the revoking task failed: {e}")))??;
+    let revoked = tokio::task::spawn_blocking(move || {
+        auth::revoke_sessions(store.as_ref(), user_id, Some(&kept))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the revoking task failed: {e}")))??;
     // Deleted first, closed second, as at logout: a hello racing this finds
     // the token gone or is listed by now.
     for hash in &revoked {
@@ -85,23 +83,4 @@ pub(super) async fn change_password(
     Ok(Json(Changed {
         revoked: revoked.len(),
     }))
-}
-
-/// Deletes every session token of `user` but `kept`; returns their hashes.
-fn revoke_others(store: &dyn Store, user: UserId, kept: &[u8; 32]) -> StoreResult<Vec<[u8; 32]>> {
-    let mut revoked = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.tokens_after(after.as_ref(), TOKEN_PAGE)?;
-        let Some((last, _)) = page.last() else {
-            return Ok(revoked);
-        };
-        after = Some(*last);
-        for (hash, record) in page {
-            let theirs = record.user == user && record.kind == TokenKind::Session;
-            if theirs && hash != *kept && store.delete_token(&hash)?.is_some() {
-                revoked.push(hash);
-            }
-        }
-    }
 }

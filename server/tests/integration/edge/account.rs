@@ -167,3 +167,67 @@ async fn the_sweep_deletes_expired_tokens_invitations_and_old_mail() {
     }
     assert!(auth::authenticate(store.as_ref(), &live).unwrap().is_some());
 }
+
+/// Runs `switchboard admin --data DATA ARGS` with `stdin`; panics unless
+/// it succeeds; returns its stdout.
+fn admin(data: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("admin")
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{args:?}: {stderr}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn an_operator_password_reset_ends_the_users_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let create = [
+        "create-user",
+        "--email",
+        "bo@acme.test",
+        "--name",
+        "Bo",
+        "--password-stdin",
+    ];
+    admin(data, &create, "first password\n");
+    let token = admin(data, &["token", "--email", "bo@acme.test"], "");
+    let token = token.trim();
+    let reset = admin(
+        data,
+        &["set-password", "--email", "bo@acme.test"],
+        "second password\n",
+    );
+    assert!(reset.contains("1 session token(s) revoked"), "{reset}");
+
+    let server = TestServer::start(data).await;
+    let mut raw = Raw::connect(&server.url(), switchboard_protocol::codec::Encoding::Json).await;
+    raw.send(&switchboard_protocol::client::ClientFrame::Hello(
+        switchboard_protocol::client::Hello {
+            version: switchboard_protocol::PROTOCOL_VERSION,
+            token: token.to_string(),
+        },
+    ))
+    .await;
+    assert_eq!(raw.close_code().await, Some(close::UNAUTHORIZED));
+    assert_eq!(
+        log_in(server.addr, "bo@acme.test", "second password")
+            .await
+            .status,
+        200
+    );
+}
