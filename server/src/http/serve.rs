@@ -4,8 +4,9 @@
 //! It stands in for `axum::serve`, which sets no header-read timeout: here
 //! every request's head must arrive within `http_idle_timeout`, counted
 //! from the moment the connection is ready for it (accepted, or done with
-//! the previous answer). So a keep-alive connection left idle, or a peer
-//! sending its headers a byte at a time, is closed; a WebSocket, once
+//! the previous answer), and its body within as long again of the head
+//! ([`DueBody`]). So a keep-alive connection left idle, or a peer sending
+//! its headers or its body a byte at a time, is closed; a WebSocket, once
 //! upgraded, leaves hyper and is bounded by its own keepalive instead.
 //!
 //! Shutdown: once `stop` fires the loop stops accepting, asks every
@@ -16,13 +17,18 @@ use super::handshake::{Bounded, Peer};
 use axum::extract::ConnectInfo;
 use axum::serve::Listener;
 use axum::Router;
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{pin, Pin};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Sleep;
 use tower_service::Service;
 
 /// Serves `app` on `listener` until `stop` turns true.
@@ -66,7 +72,8 @@ async fn serve_connection<I>(
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
         let mut app = app.clone();
-        app.call(request.map(axum::body::Body::new))
+        let due = Box::pin(tokio::time::sleep(idle_timeout));
+        app.call(request.map(|inner| axum::body::Body::new(DueBody { inner, due })))
     });
     let mut builder = http1::Builder::new();
     builder
@@ -90,5 +97,40 @@ async fn serve_connection<I>(
                 connection.as_mut().graceful_shutdown();
             }
         }
+    }
+}
+
+/// A request body that fails once its due time has passed before it
+/// ended: a peer cannot hold a connection by sending its body slowly. The
+/// handler then answers 400, and hyper closes the connection, whose body
+/// was not read to its end.
+struct DueBody {
+    inner: Incoming,
+    due: Pin<Box<Sleep>>,
+}
+
+impl Body for DueBody {
+    type Data = Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::BoxError>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|result| result.map_err(Into::into)));
+        }
+        if self.due.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err("the request body did not arrive in time".into())));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }

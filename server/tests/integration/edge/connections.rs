@@ -75,6 +75,44 @@ async fn an_idle_keep_alive_connection_and_a_slow_second_request_are_closed() {
 }
 
 #[tokio::test]
+async fn a_request_body_sent_a_byte_at_a_time_is_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(dir.path(), |config| {
+        config.http_idle_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    // A first request, so that the handshake bound no longer applies.
+    stream.write_all(HEALTHZ).await.unwrap();
+    read_until(&mut stream, b"ok", PATIENCE).await;
+    let head = "POST /api/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(3), async {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            tokio::select! {
+                read = stream.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => return seen,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                },
+                () = tokio::time::sleep(Duration::from_millis(100)) => {
+                    // One more byte of the body now and then.
+                    if stream.write_all(b" ").await.is_err() {
+                        return seen;
+                    }
+                }
+            }
+        }
+    })
+    .await
+    .expect("the slow body is cut, the connection closed");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("did not arrive in time"), "{answer}");
+}
+
+#[tokio::test]
 async fn open_connections_are_capped_and_websockets_before_hello_count() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_with(dir.path(), |config| {
