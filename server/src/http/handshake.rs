@@ -1,14 +1,16 @@
 //! The handshake bound: a TCP connection must send its HTTP request within
 //! `handshake_timeout` of being accepted, or it is dropped.
 //!
-//! axum's `serve` sets no header-read timeout, so a peer that connects and
-//! sends nothing (or a byte a minute) would hold a socket and a task for as
-//! long as it likes. [`Bounded`] wraps the listener: each accepted stream
-//! fails its reads with `TimedOut` once the bound has passed, until the
-//! server has written its first bytes (for `/ws` the `101 Switching
-//! Protocols`, which completes the upgrade; for a refused handshake the
-//! 403). From then on the stream passes everything through unchanged: the
-//! hello timeout and keepalive take over on a WebSocket.
+//! It bounds the whole first exchange (head, body and answer), which for
+//! `/ws` is the upgrade: a peer that connects and sends nothing (or a byte
+//! a minute) would otherwise hold a socket and a task. [`Bounded`] wraps
+//! the listener: each accepted stream fails its reads with `TimedOut` once
+//! the bound has passed, until the server has written its first bytes (for
+//! `/ws` the `101 Switching Protocols`, which completes the upgrade; for a
+//! refused handshake the 403). From then on the stream passes everything
+//! through unchanged: later requests are bounded by the server loop's
+//! idle timeout ([`super::serve`]), a WebSocket by its hello timeout and
+//! keepalive.
 //!
 //! [`Bounded`] also caps the TCP connections open at once: it takes a slot
 //! before it accepts, and the stream holds the slot for its whole life
