@@ -23,7 +23,8 @@ pub(crate) enum ApiError {
     /// Wrong credentials, or no valid token.
     #[error("{0}")]
     Unauthorized(&'static str),
-    /// The email is already registered.
+    /// The request conflicts with the state: an address registered
+    /// meanwhile, a backup already running.
     #[error("{0}")]
     Conflict(String),
     /// The body is larger than the endpoint accepts.
