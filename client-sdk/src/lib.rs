@@ -1,9 +1,10 @@
 //! An async client for Switchboard, the real-time chat server.
 //!
 //! A client says hello with a token, never a password. A person's token
-//! comes from the server's `POST /api/login` (or `/api/signup`), a bot's
-//! or an operator's from `switchboard admin token`; a token logged out or
-//! expired closes the client with 4001 (see PROTOCOL.md, sections 3 and 20).
+//! comes from the server's `POST /api/login` (or `/api/signup/confirm`,
+//! the last step of a sign-up), a bot's or an operator's from `switchboard
+//! admin token`; a token logged out, expired or revoked by a password
+//! change closes the client with 4001 (see PROTOCOL.md, sections 3 and 20).
 //!
 //! [`Client::connect`] opens a WebSocket, says hello and waits for the
 //! welcome; it returns a [`Client`] handle for typed requests and an

@@ -95,8 +95,74 @@ fn is_expired(record: &TokenRecord) -> bool {
     record.expires_at.is_some_and(|at| at <= now())
 }
 
+/// Tokens read from the store at a time while looking for a user's.
+const TOKEN_PAGE: usize = 1000;
+
+/// Deletes every session token of `user` but `kept` (after a password
+/// change: the sessions opened with the old password end); returns the
+/// hashes deleted, for their live connections to be closed. Walks every
+/// token a page at a time: a password change is rare.
+pub fn revoke_sessions(
+    store: &dyn Store,
+    user: UserId,
+    kept: Option<&[u8; 32]>,
+) -> StoreResult<Vec<[u8; 32]>> {
+    let mut revoked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.tokens_after(after.as_ref(), TOKEN_PAGE)?;
+        let Some((last, _)) = page.last() else {
+            return Ok(revoked);
+        };
+        after = Some(*last);
+        for (hash, record) in page {
+            let theirs = record.user == user && record.kind == TokenKind::Session;
+            if theirs && Some(&hash) != kept && store.delete_token(&hash)?.is_some() {
+                revoked.push(hash);
+            }
+        }
+    }
+}
+
 /// The SHA-256 of a token: what the store keeps. Tokens carry 256 bits of
 /// randomness, so a fast hash is enough (no password-style stretching).
 pub(crate) fn hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
+}
+
+/// The file in the data folder that holds the operator credential: a
+/// random secret the server writes at each start, readable by its owner
+/// alone, which `switchboard admin backup --server` sends as a bearer
+/// token. Whoever can read the data folder is the operator anyway.
+pub const OPERATOR_SECRET_FILE: &str = "operator.secret";
+
+/// Writes a fresh operator secret into `data_dir` (mode 0600 on Unix,
+/// replacing the previous one whole) and returns it.
+pub(crate) fn write_operator_secret(data_dir: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Write;
+    let secret: [u8; 32] = rand::random();
+    let secret = format!("sbo_{}", hex::encode(secret));
+    std::fs::create_dir_all(data_dir)?;
+    let staging = data_dir.join(format!("{OPERATOR_SECRET_FILE}.new"));
+    // A stale file from a crash may carry other permissions: never reuse it.
+    match std::fs::remove_file(&staging) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&staging)?;
+    file.write_all(secret.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&staging, data_dir.join(OPERATOR_SECRET_FILE))?;
+    Ok(secret)
+}
+
+/// Whether `presented` is `expected`, in time that does not depend on
+/// where they differ (both are hashed first, so lengths do not show).
+pub(crate) fn same_secret(presented: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    hash(presented).ct_eq(&hash(expected)).into()
 }

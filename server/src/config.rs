@@ -50,6 +50,53 @@ pub struct Config {
     /// How long one flush of the store may run before `/readyz` reports
     /// that the store cannot flush (a failed flush reports it at once).
     pub flush_patience: Duration,
+    /// How long an HTTP connection may wait between requests (keep-alive)
+    /// or take to send a request's headers before it is closed.
+    pub http_idle_timeout: Duration,
+    /// TCP connections held open at once, of every kind: HTTP requests,
+    /// WebSockets before and after their hello. Past it the server stops
+    /// accepting until one closes.
+    pub max_open_connections: usize,
+    /// The throttles of the password endpoints (login, sign-up, invitation
+    /// acceptance, password change).
+    pub auth: AuthLimits,
+    /// How often expired tokens, spent invitations and old mail are swept.
+    pub sweep_interval: Duration,
+    /// How long a mail stays in the outbox before the sweep removes it.
+    pub mail_retention: Duration,
+}
+
+/// The throttles of the password endpoints. A rate of 0 turns that
+/// throttle off.
+#[derive(Debug, Clone)]
+pub struct AuthLimits {
+    /// Sustained attempts a minute from one client address (an IPv6
+    /// address counts by its /64).
+    pub per_address_per_minute: u32,
+    /// Attempts one address may make at once above its rate.
+    pub per_address_burst: u32,
+    /// Sustained attempts a minute on one email (or user).
+    pub per_email_per_minute: u32,
+    /// Attempts on one email at once above its rate.
+    pub per_email_burst: u32,
+    /// Password hashes or checks that run at once (each takes a core and
+    /// 19 MiB for tens of milliseconds).
+    pub hash_concurrency: usize,
+    /// Requests that may wait for a hashing slot; past it they get 503.
+    pub hash_queue: usize,
+}
+
+impl Default for AuthLimits {
+    fn default() -> Self {
+        AuthLimits {
+            per_address_per_minute: 60,
+            per_address_burst: 20,
+            per_email_per_minute: 10,
+            per_email_burst: 10,
+            hash_concurrency: 4,
+            hash_queue: 64,
+        }
+    }
 }
 
 impl Config {
@@ -83,6 +130,13 @@ impl Config {
             ping_interval: Duration::from_secs(20),
             ping_timeout: Duration::from_secs(20),
             flush_patience: Duration::from_secs(5),
+            http_idle_timeout: Duration::from_secs(30),
+            // Room above `limits.max_connections` for connections before
+            // their hello and for the HTTP endpoints.
+            max_open_connections: 110_000,
+            auth: AuthLimits::default(),
+            sweep_interval: Duration::from_secs(60),
+            mail_retention: crate::invitation::INVITATION_TTL,
         }
     }
 }

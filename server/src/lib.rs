@@ -7,6 +7,8 @@
 //! every request against [`access`]; the team's `hub` assigns offsets and
 //! seqs, writes through the [`store`], waits for the group commit
 //! (`commit`), then acknowledges and fans out, encoding each event once.
+//! Beside that path, `sweep` deletes expired tokens, invitations and old
+//! mail in the background.
 //!
 //! The binary (`main.rs`) is glue: configuration, the admin commands and
 //! signal handling.
@@ -33,6 +35,7 @@ pub mod report;
 mod server;
 mod session;
 pub mod store;
+mod sweep;
 pub mod time;
 mod usage;
 

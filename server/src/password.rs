@@ -6,9 +6,11 @@
 //!   prints `***`; it is never stored, logged or echoed.
 //! - Every hash gets a fresh random 16-byte salt, so two users with the same
 //!   password have different hashes.
-//! - Hashing and verifying cost tens of milliseconds of CPU on purpose: call
-//!   them off the async runtime ([`hash_blocking`], [`verify_blocking`]),
-//!   which also bound how many run at once.
+//! - Hashing and verifying cost tens of milliseconds of CPU on purpose: the
+//!   server calls them through a [`Hasher`], off the async runtime, a
+//!   bounded number at a time behind a bounded queue; a request that finds
+//!   the queue full is refused at once ([`PasswordError::Busy`]) rather
+//!   than waiting behind a flood.
 //! - Verifying against a user who has no password (or does not exist) costs
 //!   the same as a real check: [`verify`] with `None` checks against a dummy
 //!   hash made with the same parameters, so timing does not tell whether an
@@ -18,6 +20,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 use serde::Deserialize;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 
 /// The shortest password accepted, in characters.
@@ -69,6 +72,9 @@ pub enum PasswordError {
     /// The hasher failed, or a stored hash is not a valid PHC string.
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// Every hashing slot is taken and the queue for them is full.
+    #[error("too many password checks at once: try again shortly")]
+    Busy,
 }
 
 /// Checks a new password against the length rules.
@@ -112,36 +118,78 @@ pub fn verify(password: &Password, stored: Option<&str>) -> Result<bool, Passwor
     }
 }
 
-/// How many hashes or checks may run at once. Each holds 19 MiB and a
-/// core for tens of milliseconds: a burst of logins waits its turn rather
-/// than filling the blocking pool (512 threads) and the memory.
-const CONCURRENT: usize = 4;
-static SLOTS: Semaphore = Semaphore::const_new(CONCURRENT);
-
-/// [`hash`] on the blocking pool, at most `CONCURRENT` (4) at a time.
-pub async fn hash_blocking(password: Password) -> Result<String, PasswordError> {
-    off_runtime(move || hash(&password)).await
+/// Runs [`hash`] and [`verify`] on the blocking pool, at most
+/// `concurrency` at a time, with at most `queue` more waiting. Each check
+/// holds 19 MiB and a core for tens of milliseconds: a burst waits its turn
+/// rather than filling the blocking pool (512 threads) and the memory, and
+/// a flood past the queue is refused instead of starving real users.
+pub struct Hasher {
+    slots: Semaphore,
+    /// Checks running or waiting for a slot.
+    admitted: AtomicUsize,
+    /// The most checks running or waiting at once.
+    bound: usize,
 }
 
-/// [`verify`] on the blocking pool, at most `CONCURRENT` (4) at a time.
-pub async fn verify_blocking(
-    password: Password,
-    stored: Option<String>,
-) -> Result<bool, PasswordError> {
-    off_runtime(move || verify(&password, stored.as_deref())).await
+/// One admitted check; leaving (done or cancelled) frees its place.
+struct Admitted<'a>(&'a AtomicUsize);
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
-async fn off_runtime<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, PasswordError> + Send + 'static,
-) -> Result<T, PasswordError> {
-    // The semaphore is a static that is never closed: acquiring cannot fail.
-    let _slot = SLOTS
-        .acquire()
-        .await
-        .map_err(|e| PasswordError::Hash(e.to_string()))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| PasswordError::Hash(format!("the hashing task failed: {e}")))?
+impl Hasher {
+    /// A hasher running `concurrency` checks at once (at least one) with
+    /// `queue` more waiting.
+    pub fn new(concurrency: usize, queue: usize) -> Hasher {
+        let concurrency = concurrency.max(1);
+        Hasher {
+            slots: Semaphore::new(concurrency),
+            admitted: AtomicUsize::new(0),
+            bound: concurrency.saturating_add(queue),
+        }
+    }
+
+    /// [`hash`], off the runtime.
+    pub async fn hash(&self, password: Password) -> Result<String, PasswordError> {
+        self.run(move || hash(&password)).await
+    }
+
+    /// [`verify`], off the runtime.
+    pub async fn verify(
+        &self,
+        password: Password,
+        stored: Option<String>,
+    ) -> Result<bool, PasswordError> {
+        self.run(move || verify(&password, stored.as_deref())).await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, PasswordError> + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        let _admitted = self.admit()?;
+        // The semaphore is never closed: acquiring cannot fail.
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| PasswordError::Hash(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| PasswordError::Hash(format!("the hashing task failed: {e}")))?
+    }
+
+    fn admit(&self) -> Result<Admitted<'_>, PasswordError> {
+        let before = self.admitted.fetch_add(1, Ordering::AcqRel);
+        let admitted = Admitted(&self.admitted);
+        if before >= self.bound {
+            return Err(PasswordError::Busy);
+        }
+        Ok(admitted)
+    }
 }
 
 #[cfg(test)]
@@ -191,6 +239,30 @@ mod tests {
             Params::try_from(&dummy).unwrap().m_cost(),
             Params::default().m_cost()
         );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_frees_its_places() {
+        let hasher = std::sync::Arc::new(Hasher::new(1, 1));
+        let password = || Password::new("correct horse battery");
+        let running: Vec<_> = (0..2)
+            .map(|_| {
+                let hasher = std::sync::Arc::clone(&hasher);
+                tokio::spawn(async move { hasher.verify(password(), None).await })
+            })
+            .collect();
+        // Both are admitted (one runs, one waits) before the third asks.
+        while hasher.admitted.load(Ordering::Acquire) < 2 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(
+            hasher.verify(password(), None).await,
+            Err(PasswordError::Busy)
+        ));
+        for task in running {
+            assert!(!task.await.unwrap().unwrap());
+        }
+        assert!(!hasher.verify(password(), None).await.unwrap());
     }
 
     #[test]

@@ -50,6 +50,14 @@ pub enum ServerError {
     /// The SMTP settings could not be used.
     #[error("cannot set up mail: {0}")]
     Mail(MailError),
+    /// The operator credential could not be written into the data folder.
+    #[error("cannot write the operator credential into {dir}: {source}")]
+    Operator {
+        /// The data folder.
+        dir: String,
+        /// What failed.
+        source: std::io::Error,
+    },
 }
 
 /// How many connections may wait to be accepted. The usual default of 128
@@ -87,6 +95,9 @@ pub(crate) struct ServerState {
     pub(crate) outbound_high_water: Arc<AtomicUsize>,
     /// The browser origins allowed besides the server's own, parsed once.
     pub(crate) origins: crate::http::Origins,
+    /// The HTTP endpoints' throttles, hasher, pending sign-ups and backup
+    /// slot.
+    pub(crate) edge: crate::http::Edge,
     /// Held by every connection task (through this state); the server
     /// waits for all of them to drop it.
     _alive: mpsc::Sender<()>,
@@ -155,6 +166,10 @@ impl Server {
         }
         let admission = Admission::new(config.limits.clone());
         let origins = crate::http::Origins::new(&config.allowed_origins);
+        let edge = crate::http::Edge::new(&config).map_err(|source| ServerError::Operator {
+            dir: config.data_dir.display().to_string(),
+            source,
+        })?;
         let state = Arc::new(ServerState {
             store: Arc::clone(&store),
             registry,
@@ -166,6 +181,7 @@ impl Server {
             admission,
             outbound_high_water: Arc::default(),
             origins,
+            edge,
             _alive: alive_tx,
             connections: AtomicU64::new(0),
         });
@@ -177,20 +193,14 @@ impl Server {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
-        let listener = http::handshake::Bounded::new(listener, state.config.handshake_timeout);
-        let mut stopped = stop_rx;
-        let http = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            let app = app.into_make_service_with_connect_info::<http::handshake::Peer>();
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "http server failed");
-            }
-        });
+        let listener = http::handshake::Bounded::new(
+            listener,
+            state.config.handshake_timeout,
+            state.config.max_open_connections,
+        );
+        let idle = state.config.http_idle_timeout;
+        let http = tokio::spawn(http::serve::serve(listener, app, idle, stop_rx));
+        crate::sweep::spawn(Arc::clone(&state));
         tracing::info!(%local_addr, "listening");
         Ok(Server {
             local_addr,

@@ -1,14 +1,18 @@
-//! The JSON endpoints a browser app logs in with: `POST /api/signup`,
-//! `POST /api/login`, `POST /api/logout`, and `POST
-//! /api/invitations/accept` (an invited user chooses a password, or an
-//! existing one logs in, and a conversation invitation's grant is
-//! accepted).
-//! PROTOCOL.md ("HTTP: sign-up, login, logout") is their contract.
+//! The JSON endpoints a browser app logs in with: `POST /api/login`,
+//! `POST /api/logout`, and `POST /api/invitations/accept` (an invited
+//! user chooses a password, or an existing one logs in, and a conversation
+//! invitation's grant is accepted); the router of everything under `/api`
+//! (sign-up is in [`super::signup`], password change in
+//! [`super::account`]). PROTOCOL.md ("HTTP: sign-up, login, logout") is
+//! their contract.
 //!
 //! Invariants:
 //! - A password lives only in a [`Password`] (whose `Debug` hides it), is
-//!   hashed or verified on the blocking pool, and is never stored, logged
-//!   or echoed.
+//!   hashed or verified through the server's [`crate::password::Hasher`],
+//!   and is never stored, logged or echoed.
+//! - Every attempt with a password counts against its client address and
+//!   its email before any hashing ([`attempt`]); past either rate it gets
+//!   429 with `Retry-After`.
 //! - A wrong password and an unknown email get the same status and the same
 //!   bytes, after the same Argon2 work (a dummy hash stands in for a
 //!   missing one).
@@ -17,38 +21,40 @@
 //!   token has been asked to close with 4001 (dropping what was queued).
 
 use super::error::ApiError;
-use crate::admin::{self, NewUser};
+use super::handshake::Peer;
 use crate::auth::{self, issue_token};
 use crate::password::{self, Password};
 use crate::server::ServerState;
 use crate::store::{GrantRecord, GrantState, TokenKind, UserRecord};
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use std::sync::Arc;
 use switchboard_protocol::close;
 use switchboard_protocol::command::is_email;
-use switchboard_protocol::ids::AccountId;
 use switchboard_protocol::model::UserInfo;
 
 /// The largest request body accepted, in bytes.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The longest email accepted, in bytes (RFC 5321's path limit).
-const MAX_EMAIL_BYTES: usize = 254;
+pub(super) const MAX_EMAIL_BYTES: usize = 254;
 /// The longest user or account name accepted, in bytes.
-const MAX_NAME_BYTES: usize = 200;
+pub(super) const MAX_NAME_BYTES: usize = 200;
 /// The one answer to a failed login, whichever part was wrong.
-const WRONG_CREDENTIALS: &str = "wrong email or password";
-/// The answer to a logout with a token that does not work.
-const BAD_TOKEN: &str = "unknown, expired or revoked token";
+pub(super) const WRONG_CREDENTIALS: &str = "wrong email or password";
+/// The answer to a request with a token that does not work.
+pub(super) const BAD_TOKEN: &str = "unknown, expired or revoked token";
 
 pub(super) fn router() -> Router<Arc<ServerState>> {
     Router::new()
-        .route("/signup", post(signup))
+        .route("/signup", post(super::signup::signup))
+        .route("/signup/confirm", post(super::signup::confirm))
         .route("/login", post(login))
+        .route("/password", post(super::account::change_password))
         .route("/logout", post(logout))
         .route("/invitations/accept", post(accept_invitation))
         .route("/admin/backup", post(super::ops::backup))
@@ -60,7 +66,7 @@ pub(super) fn router() -> Router<Arc<ServerState>> {
 }
 
 /// A JSON body whose rejections are answered as [`ApiError`]s.
-pub(super) struct JsonBody<T>(T);
+pub(super) struct JsonBody<T>(pub(super) T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
@@ -69,29 +75,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let Json(value) = Json::<T>::from_request(request, state).await?;
         Ok(JsonBody(value))
     }
-}
-
-/// `POST /api/signup`: a new user, the account they own, and a session.
-#[derive(Debug, Deserialize)]
-struct Signup {
-    email: String,
-    password: Password,
-    name: String,
-    account_name: String,
-}
-
-/// The account as a sign-up shows it.
-#[derive(Debug, Serialize)]
-struct AccountInfo {
-    id: AccountId,
-    name: String,
-}
-
-#[derive(Debug, Serialize)]
-struct SignedUp {
-    token: String,
-    user: UserInfo,
-    account: AccountInfo,
 }
 
 /// `POST /api/login`.
@@ -107,64 +90,20 @@ struct LoggedIn {
     user: UserInfo,
 }
 
-async fn signup(
-    State(state): State<Arc<ServerState>>,
-    JsonBody(request): JsonBody<Signup>,
-) -> Result<(StatusCode, Json<SignedUp>), ApiError> {
-    let email = request.email.trim();
-    let name = request.name.trim();
-    let account_name = request.account_name.trim();
-    // Everything cheap is checked before the expensive hash.
-    if email.len() > MAX_EMAIL_BYTES || !is_email(email) {
-        return Err(ApiError::BadRequest(format!(
-            "{email:?} is not an email address"
-        )));
-    }
-    for (field, value) in [("name", name), ("account_name", account_name)] {
-        if value.is_empty() || value.len() > MAX_NAME_BYTES {
-            return Err(ApiError::BadRequest(format!(
-                "{field} must be 1 to {MAX_NAME_BYTES} bytes"
-            )));
-        }
-    }
-    password::check(&request.password)?;
-    let store = state.store.as_ref();
-    if store.user_by_email(email)?.is_some() {
-        return Err(taken(email));
-    }
-    let hash = password::hash_blocking(request.password).await?;
-    let owner = NewUser {
-        email: email.to_string(),
-        name: name.to_string(),
-        handle: None,
-    };
-    // A sign-up racing this one for the same email loses here, in the
-    // store's uniqueness check.
-    let (account, user) =
-        admin::create_account_with_password(store, account_name, &owner, Some(hash)).map_err(
-            |e| match e {
-                admin::AdminError::Store(crate::store::StoreError::Taken(_)) => taken(email),
-                other => other.into(),
-            },
-        )?;
-    let token = start_session(&state, user.id).await?;
-    tracing::info!(user = %user.id, account = %account.id, "signed up");
-    let body = SignedUp {
-        token,
-        user: user_info(&user),
-        account: AccountInfo {
-            id: account.id,
-            name: account.name,
-        },
-    };
-    Ok((StatusCode::CREATED, Json(body)))
+/// Counts one password attempt from `address` on `email`; refused with
+/// 429 past either's rate.
+pub(super) fn attempt(state: &ServerState, address: IpAddr, email: &str) -> Result<(), ApiError> {
+    state.edge.throttle.address(address)?;
+    state.edge.throttle.email(email)
 }
 
 async fn login(
     State(state): State<Arc<ServerState>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     JsonBody(request): JsonBody<Login>,
 ) -> Result<Json<LoggedIn>, ApiError> {
     let email = request.email.trim();
+    attempt(&state, peer.ip(), email)?;
     let store = state.store.as_ref();
     let user = if email.len() <= MAX_EMAIL_BYTES && is_email(email) {
         store.user_by_email(email)?
@@ -174,7 +113,7 @@ async fn login(
     // Verified even when there is no user or no password, against a dummy:
     // the time taken does not tell which part was wrong.
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let matches = password::verify_blocking(request.password, stored).await?;
+    let matches = state.edge.hasher.verify(request.password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
         return Err(ApiError::Unauthorized(WRONG_CREDENTIALS));
     };
@@ -220,8 +159,10 @@ const BAD_INVITATION: &str = "unknown, used or expired invitation";
 
 async fn accept_invitation(
     State(state): State<Arc<ServerState>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     JsonBody(request): JsonBody<AcceptInvitation>,
 ) -> Result<Json<LoggedIn>, ApiError> {
+    state.edge.throttle.address(peer.ip())?;
     let store = state.store.as_ref();
     let token = request.token.trim();
     // Taken at once, so that two accepts of one token cannot both win; put
@@ -232,6 +173,10 @@ async fn accept_invitation(
     let Some(mut user) = store.user(invitation.user)? else {
         return Err(ApiError::Unauthorized(BAD_INVITATION));
     };
+    if let Err(refused) = state.edge.throttle.email(&user.email) {
+        crate::invitation::put_back(store, token, &invitation)?;
+        return Err(refused);
+    }
     // A conversation invitation accepts the pending grant it was issued
     // for, and no other: revoking or inviting again deleted older tokens.
     let grant = match invitation.conversation {
@@ -249,14 +194,18 @@ async fn accept_invitation(
     let password_ok = match user.password_hash.clone() {
         // A new user chooses their password.
         None => match password::check(&request.password) {
-            Ok(()) => {
-                user.password_hash = Some(password::hash_blocking(request.password).await?);
-                Ok(true)
-            }
+            Ok(()) => match state.edge.hasher.hash(request.password).await {
+                Ok(hash) => {
+                    user.password_hash = Some(hash);
+                    Ok(true)
+                }
+                Err(e) => Err(ApiError::from(e)),
+            },
             Err(e) => Err(ApiError::from(e)),
         },
         // An existing one proves it is them, like a login.
-        Some(stored) => password::verify_blocking(request.password, Some(stored))
+        Some(stored) => (state.edge.hasher)
+            .verify(request.password, Some(stored))
             .await
             .map_err(ApiError::from),
     };
@@ -295,7 +244,7 @@ async fn accept_invitation(
 
 /// Issues a session token for `user`, answering once it is on disk so that
 /// a token the client holds survives a crash.
-async fn start_session(
+pub(super) async fn start_session(
     state: &ServerState,
     user: switchboard_protocol::ids::UserId,
 ) -> Result<String, ApiError> {
@@ -310,18 +259,14 @@ async fn start_session(
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-fn taken(email: &str) -> ApiError {
-    ApiError::Conflict(format!("{email} is already registered"))
-}
-
-fn user_info(user: &UserRecord) -> UserInfo {
+pub(super) fn user_info(user: &UserRecord) -> UserInfo {
     UserInfo {
         id: user.id,
         name: user.name.clone(),

@@ -9,7 +9,7 @@ use crate::admin::AdminError;
 use crate::password::PasswordError;
 use crate::store::StoreError;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -23,7 +23,8 @@ pub(crate) enum ApiError {
     /// Wrong credentials, or no valid token.
     #[error("{0}")]
     Unauthorized(&'static str),
-    /// The email is already registered.
+    /// The request conflicts with the state: an address registered
+    /// meanwhile, a backup already running.
     #[error("{0}")]
     Conflict(String),
     /// The body is larger than the endpoint accepts.
@@ -35,6 +36,14 @@ pub(crate) enum ApiError {
     /// The endpoint exists but not with this method.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// Too many attempts from this address or on this account; answered
+    /// with `Retry-After` (whole seconds, at least 1).
+    #[error("too many attempts: try again in {} s", retry_after_secs(.0))]
+    TooManyRequests(std::time::Duration),
+    /// The server is busy (its password checks are all taken); answered
+    /// with `Retry-After: 1`.
+    #[error("{0}")]
+    Busy(&'static str),
     /// Something failed inside the server; the detail is for the log only.
     #[error("internal error")]
     Internal(String),
@@ -60,9 +69,27 @@ impl ApiError {
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
+
+    /// The `Retry-After` of an answer that asks the caller to wait.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyRequests(wait) => Some(retry_after_secs(wait)),
+            ApiError::Busy(_) => Some(1),
+            _ => None,
+        }
+    }
+}
+
+/// A wait in whole seconds, rounded up, at least 1.
+fn retry_after_secs(wait: &std::time::Duration) -> u64 {
+    u64::try_from(wait.as_millis().div_ceil(1000))
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 impl IntoResponse for ApiError {
@@ -78,7 +105,13 @@ impl IntoResponse for ApiError {
                 message: &message,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -121,6 +154,7 @@ impl From<PasswordError> for ApiError {
     fn from(e: PasswordError) -> ApiError {
         match e {
             PasswordError::TooShort | PasswordError::TooLong => ApiError::BadRequest(e.to_string()),
+            PasswordError::Busy => ApiError::Busy("too many password checks at once: try again"),
             PasswordError::Hash(detail) => ApiError::Internal(detail),
         }
     }

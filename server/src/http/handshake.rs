@@ -1,39 +1,57 @@
 //! The handshake bound: a TCP connection must send its HTTP request within
 //! `handshake_timeout` of being accepted, or it is dropped.
 //!
-//! axum's `serve` sets no header-read timeout, so a peer that connects and
-//! sends nothing (or a byte a minute) would hold a socket and a task for as
-//! long as it likes. [`Bounded`] wraps the listener: each accepted stream
-//! fails its reads with `TimedOut` once the bound has passed, until the
-//! server has written its first bytes (for `/ws` the `101 Switching
-//! Protocols`, which completes the upgrade; for a refused handshake the
-//! 403). From then on the stream passes everything through unchanged: the
-//! hello timeout and keepalive take over on a WebSocket.
+//! It bounds the whole first exchange (head, body and answer), which for
+//! `/ws` is the upgrade: a peer that connects and sends nothing (or a byte
+//! a minute) would otherwise hold a socket and a task. [`Bounded`] wraps
+//! the listener: each accepted stream fails its reads with `TimedOut` once
+//! the bound has passed, until the server has written its first bytes (for
+//! `/ws` the `101 Switching Protocols`, which completes the upgrade; for a
+//! refused handshake the 403). From then on the stream passes everything
+//! through unchanged: later requests are bounded by the server loop's
+//! idle timeout ([`super::serve`]), a WebSocket by its hello timeout and
+//! keepalive.
 //!
-//! Invariant: the deadline only ever ends a connection whose first
-//! response has not been written yet.
+//! [`Bounded`] also caps the TCP connections open at once: it takes a slot
+//! before it accepts, and the stream holds the slot for its whole life
+//! (through a WebSocket upgrade, whose socket is this same stream), so
+//! connections before their hello count like any other. At the cap the
+//! listener stops accepting (new clients wait in the kernel's backlog)
+//! until a connection closes.
+//!
+//! Invariants: the deadline only ever ends a connection whose first
+//! response has not been written yet; a slot is held exactly as long as
+//! its stream exists.
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
+use axum::serve::Listener;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Sleep;
 
-/// A listener whose streams must finish their handshake within a bound.
+/// A listener whose streams must finish their handshake within a bound,
+/// and which holds at most a given number of them open at once.
 pub(crate) struct Bounded<L> {
     inner: L,
     timeout: Duration,
+    slots: Arc<Semaphore>,
 }
 
 impl<L> Bounded<L> {
-    /// Wraps `inner`; each stream it accepts gets `timeout` to be answered.
-    pub(crate) fn new(inner: L, timeout: Duration) -> Bounded<L> {
-        Bounded { inner, timeout }
+    /// Wraps `inner`; each stream it accepts gets `timeout` to be answered,
+    /// and at most `max_open` are open at once.
+    pub(crate) fn new(inner: L, timeout: Duration, max_open: usize) -> Bounded<L> {
+        Bounded {
+            inner,
+            timeout,
+            slots: Arc::new(Semaphore::new(max_open.max(1))),
+        }
     }
 }
 
@@ -42,10 +60,16 @@ impl<L: Listener> Listener for Bounded<L> {
     type Addr = L::Addr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        // The semaphore is never closed: acquiring cannot fail. If it
+        // could, waiting forever would be the safe reading of "full".
+        let Ok(slot) = Arc::clone(&self.slots).acquire_owned().await else {
+            return std::future::pending().await;
+        };
         let (io, addr) = self.inner.accept().await;
         let deadline = Deadline {
             inner: io,
             sleep: Some(Box::pin(tokio::time::sleep(self.timeout))),
+            _slot: slot,
         };
         (deadline, addr)
     }
@@ -55,23 +79,17 @@ impl<L: Listener> Listener for Bounded<L> {
     }
 }
 
-/// The peer of a connection, as handlers see it (`ConnectInfo<Peer>`):
-/// axum knows the peer address of its own listeners only.
+/// The peer of a connection, as handlers see it (`ConnectInfo<Peer>`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Peer(pub(crate) SocketAddr);
 
-impl<L: Listener<Addr = SocketAddr>> Connected<IncomingStream<'_, Bounded<L>>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, Bounded<L>>) -> Peer {
-        Peer(*stream.remote_addr())
-    }
-}
-
 /// A stream whose reads fail once its deadline passes, until it is
-/// disarmed by its first successful write.
+/// disarmed by its first successful write. It holds its connection slot.
 pub(crate) struct Deadline<T> {
     inner: T,
     /// None once the server has answered.
     sleep: Option<Pin<Box<Sleep>>>,
+    _slot: OwnedSemaphorePermit,
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Deadline<T> {

@@ -1,25 +1,71 @@
 //! HTTP on the listening port: the WebSocket endpoint (`/ws`, see [`ws`]),
-//! the JSON account endpoints under `/api` ([`api`]: sign-up, login,
-//! logout), health (`/healthz`, `/readyz`), metrics (`/metrics`) and
-//! the online backup (`POST /api/admin/backup`, see [`ops`]).
+//! the JSON account endpoints under `/api` ([`api`]: login, logout,
+//! invitations; [`signup`]; [`account`]: password change), health
+//! (`/healthz`, `/readyz`), metrics (`/metrics`) and the online backup
+//! (`POST /api/admin/backup`, see [`ops`]). [`serve`] runs the listener
+//! ([`handshake`]) with its timeouts and connection cap.
 //!
 //! Every answer under `/api` is JSON, errors included (see [`error`]), so
 //! that a browser app can branch on a stable code.
 
+mod account;
 mod api;
 pub mod echo;
 mod error;
 pub(crate) mod handshake;
 mod ops;
 mod origin;
+pub(crate) mod serve;
+mod signup;
+mod throttle;
 mod ws;
 
 pub(crate) use origin::Origins;
 
+use crate::config::Config;
+use crate::password::Hasher;
 use crate::server::ServerState;
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// What the HTTP endpoints keep between requests: the password endpoints'
+/// throttles and hasher, pending sign-ups, the backup slot and the
+/// operator credential.
+pub(crate) struct Edge {
+    pub(crate) throttle: throttle::Throttle,
+    pub(crate) hasher: Hasher,
+    pub(crate) signups: signup::Pending,
+    /// One permit: one backup at a time.
+    pub(crate) backups: Arc<Semaphore>,
+    /// The secret of `operator.secret`; `None` while backups are off.
+    pub(crate) operator_secret: Option<String>,
+}
+
+impl Edge {
+    /// The edge of a server with `config`; writes the operator credential
+    /// into the data folder when the backup endpoint is on.
+    pub(crate) fn new(config: &Config) -> std::io::Result<Edge> {
+        let operator_secret = match config.backup_dir {
+            Some(_) => Some(crate::auth::write_operator_secret(&config.data_dir)?),
+            None => None,
+        };
+        Ok(Edge {
+            throttle: throttle::Throttle::new(&config.auth),
+            hasher: Hasher::new(config.auth.hash_concurrency, config.auth.hash_queue),
+            signups: signup::Pending::default(),
+            backups: Arc::new(Semaphore::new(1)),
+            operator_secret,
+        })
+    }
+
+    /// Forgets what has run out: idle throttle keys, expired sign-ups.
+    pub(crate) fn sweep(&self) {
+        self.throttle.forget_idle();
+        self.signups.sweep();
+    }
+}
 
 pub(crate) fn router(state: Arc<ServerState>) -> Router {
     Router::new()

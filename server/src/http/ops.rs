@@ -7,16 +7,24 @@
 //!   bound; it answers 503 from the moment shutdown starts, and while the
 //!   store cannot flush (the last flush failed, or one has run longer than
 //!   `flush_patience`).
-//! - The backup endpoint answers loopback clients only, and only when the
-//!   server was started with a backup folder; it writes a new file there
-//!   under a name of its own choosing, never a path from the request.
+//! - The backup endpoint answers only when the server was started with a
+//!   backup folder, only to loopback clients (an IPv4-mapped IPv6 loopback
+//!   address counts), and only with the operator credential as a bearer
+//!   token (`operator.secret` in the data folder, compared in constant
+//!   time): a reverse proxy on the same host makes every client look like
+//!   loopback, so the address alone proves nothing.
+//! - One backup runs at a time; another asked meanwhile gets 409. The slot
+//!   is held by the copy itself, so a caller that hangs up does not free
+//!   it before the copy ends.
+//! - It writes a new file under a name of its own choosing, never a path
+//!   from the request.
 
 use super::error::ApiError;
 use super::handshake::Peer;
 use crate::metrics;
 use crate::server::ServerState;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
@@ -59,8 +67,9 @@ pub(super) struct Backup {
 pub(super) async fn backup(
     State(state): State<Arc<ServerState>>,
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    headers: HeaderMap,
 ) -> Result<Json<Backup>, ApiError> {
-    if !peer.ip().is_loopback() {
+    if !is_loopback(peer.ip()) {
         return Err(ApiError::Unauthorized(
             "the admin endpoints answer loopback clients only",
         ));
@@ -70,10 +79,23 @@ pub(super) async fn backup(
             "backups are off: start the server with --backup-dir".into(),
         ));
     };
+    let operator = state.edge.operator_secret.as_deref();
+    let presented = super::api::bearer(&headers);
+    if !matches!((presented, operator), (Some(p), Some(o)) if crate::auth::same_secret(p, o)) {
+        return Err(ApiError::Unauthorized(
+            "the operator credential (the data folder's operator.secret) is required as a bearer token",
+        ));
+    }
+    let Ok(slot) = Arc::clone(&state.edge.backups).try_acquire_owned() else {
+        return Err(ApiError::Conflict(
+            "a backup is already running: try again when it is done".into(),
+        ));
+    };
     let file = dir.join(format!("switchboard-{}.backup", crate::time::now().0));
     let store = Arc::clone(&state.store);
     let target = file.clone();
     let report = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         std::fs::create_dir_all(&dir)
             .map_err(|e| ApiError::Internal(format!("cannot create {}: {e}", dir.display())))?;
         store
@@ -88,4 +110,23 @@ pub(super) async fn backup(
         trees: report.trees,
         entries: report.entries,
     }))
+}
+
+/// Whether `ip` is a loopback address, an IPv4-mapped IPv6 one included
+/// (`::ffff:127.0.0.1`, what a dual-stack socket shows an IPv4 client).
+fn is_loopback(ip: std::net::IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_v4_mapped_loopback_is_loopback() {
+        for ip in ["127.0.0.1", "::1", "::ffff:127.0.0.1", "::ffff:127.1.2.3"] {
+            assert!(super::is_loopback(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["10.0.0.1", "::ffff:10.0.0.1", "2001:db8::1"] {
+            assert!(!super::is_loopback(ip.parse().unwrap()), "{ip}");
+        }
+    }
 }

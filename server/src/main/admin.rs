@@ -15,6 +15,7 @@ use std::time::Duration;
 use switchboard_protocol::ids::{AccountId, TeamId};
 use switchboard_protocol::model::Role;
 use switchboard_server::admin::{self, NewUser};
+use switchboard_server::auth;
 use switchboard_server::password::{self, Password};
 use switchboard_server::store::{Store, TokenKind};
 
@@ -85,7 +86,15 @@ fn run_admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::SetPassword { email } => {
             let hash = read_password()?;
             let user = admin::set_password(store, &email, hash)?;
-            println!("password set for user {}", user.id);
+            // As a change through the API does: the sessions opened with
+            // the old password end (the server is not running, so no
+            // connection is open).
+            let revoked = auth::revoke_sessions(store, user.id, None)?;
+            println!(
+                "password set for user {}; {} session token(s) revoked",
+                user.id,
+                revoked.len()
+            );
         }
         AdminCommand::AddMember { team, email, role } => {
             let user = store

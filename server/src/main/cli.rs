@@ -128,7 +128,9 @@ pub(crate) enum AdminCommand {
         #[arg(long)]
         to: PathBuf,
         /// Address of the running server (e.g. `127.0.0.1:8080`), which
-        /// holds the store's lock; connect over loopback.
+        /// holds the store's lock; connect over loopback. The command
+        /// sends the data folder's `operator.secret`, so run it as the
+        /// user the server runs as.
         #[arg(long)]
         server: Option<SocketAddr>,
     },
@@ -182,9 +184,10 @@ pub(crate) struct ServeArgs {
         default_value = "Switchboard <switchboard@localhost>"
     )]
     pub(crate) mail_from: String,
-    /// Folder where `POST /api/admin/backup` (loopback clients only;
-    /// `switchboard admin backup --server`) writes backups of the live
-    /// store. Without it, that endpoint is off.
+    /// Folder where `POST /api/admin/backup` (loopback clients holding
+    /// the data folder's `operator.secret`: `switchboard admin backup
+    /// --server`) writes backups of the live store, one at a time. Without
+    /// it, that endpoint is off.
     #[arg(long, env = "SWITCHBOARD_BACKUP_DIR")]
     pub(crate) backup_dir: Option<PathBuf>,
     /// Also accept WebSocket handshakes from browser pages of this
@@ -207,6 +210,30 @@ pub(crate) struct ServeArgs {
     /// Close (4010) a connection silent this long past a ping.
     #[arg(long, env = "SWITCHBOARD_PING_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
     pub(crate) ping_timeout: Duration,
+    /// Close an HTTP connection that has been idle this long between
+    /// requests, or takes this long to send a request's headers.
+    #[arg(long, env = "SWITCHBOARD_HTTP_IDLE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub(crate) http_idle_timeout: Duration,
+    /// TCP connections held open at once, every kind counted (HTTP,
+    /// WebSockets before and after their hello); at the cap the server
+    /// stops accepting until one closes.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_MAX_OPEN_CONNECTIONS",
+        default_value_t = 110_000
+    )]
+    pub(crate) max_open_connections: usize,
+    /// Run the sweep of expired tokens, expired invitations and old mail
+    /// this often.
+    #[arg(long, env = "SWITCHBOARD_SWEEP_INTERVAL", default_value = "1m", value_parser = parse_duration)]
+    pub(crate) sweep_interval: Duration,
+    /// Keep mail in the outbox this long; the sweep deletes older mail.
+    #[arg(long, env = "SWITCHBOARD_MAIL_RETENTION", default_value = "7d", value_parser = parse_duration)]
+    pub(crate) mail_retention: Duration,
+    /// Throttles of login, sign-up, invitation acceptance and password
+    /// change; unset ones keep their defaults.
+    #[command(flatten)]
+    pub(crate) auth: Box<AuthFlags>,
     /// On SIGTERM or Ctrl-C, give in-flight writes and goodbyes this long
     /// before flushing the store and exiting anyway.
     #[arg(long, env = "SWITCHBOARD_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
@@ -220,7 +247,8 @@ pub(crate) struct ServeArgs {
     pub(crate) limits: Box<LimitFlags>,
 }
 
-/// Parses `10s`, `500ms`, `2m` or a bare number of seconds; never zero.
+/// Parses `10s`, `500ms`, `2m`, `12h`, `7d` or a bare number of seconds;
+/// never zero.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
@@ -234,7 +262,13 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => number / 1000.0,
         "s" => number,
         "m" => number * 60.0,
-        _ => return Err(format!("unknown unit {unit:?} in {text:?}: use ms, s or m")),
+        "h" => number * 3600.0,
+        "d" => number * 86_400.0,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?}: use ms, s, m, h or d"
+            ))
+        }
     };
     match Duration::try_from_secs_f64(seconds) {
         Ok(d) if d.is_zero() => Err(format!("{text:?}: must be more than zero")),
@@ -319,5 +353,52 @@ impl LimitFlags {
         set(&mut limits.max_connections, self.max_connections);
         set(&mut limits.pending_writes, self.pending_writes);
         set(&mut limits.pending_write_bytes, self.pending_write_bytes);
+    }
+}
+
+/// The throttles of the password endpoints (README, "Limits"); each flag
+/// left out keeps the default, and a rate of 0 turns that throttle off.
+#[derive(clap::Args)]
+pub(crate) struct AuthFlags {
+    /// Password attempts a minute from one client address (an IPv6 /64).
+    #[arg(long, env = "SWITCHBOARD_AUTH_PER_ADDRESS_PER_MINUTE")]
+    auth_per_address_per_minute: Option<u32>,
+    /// Attempts at once above that rate, per address.
+    #[arg(long, env = "SWITCHBOARD_AUTH_PER_ADDRESS_BURST")]
+    auth_per_address_burst: Option<u32>,
+    /// Password attempts a minute on one email.
+    #[arg(long, env = "SWITCHBOARD_AUTH_PER_EMAIL_PER_MINUTE")]
+    auth_per_email_per_minute: Option<u32>,
+    /// Attempts at once above that rate, per email.
+    #[arg(long, env = "SWITCHBOARD_AUTH_PER_EMAIL_BURST")]
+    auth_per_email_burst: Option<u32>,
+    /// Password hashes or checks run at once.
+    #[arg(long, env = "SWITCHBOARD_HASH_CONCURRENCY")]
+    hash_concurrency: Option<usize>,
+    /// Requests that may wait for a hashing slot (more: 503).
+    #[arg(long, env = "SWITCHBOARD_HASH_QUEUE")]
+    hash_queue: Option<usize>,
+}
+
+impl AuthFlags {
+    /// Overrides the throttles that were given.
+    pub(crate) fn apply(self, auth: &mut switchboard_server::config::AuthLimits) {
+        fn set<T>(slot: &mut T, value: Option<T>) {
+            if let Some(value) = value {
+                *slot = value;
+            }
+        }
+        set(
+            &mut auth.per_address_per_minute,
+            self.auth_per_address_per_minute,
+        );
+        set(&mut auth.per_address_burst, self.auth_per_address_burst);
+        set(
+            &mut auth.per_email_per_minute,
+            self.auth_per_email_per_minute,
+        );
+        set(&mut auth.per_email_burst, self.auth_per_email_burst);
+        set(&mut auth.hash_concurrency, self.hash_concurrency);
+        set(&mut auth.hash_queue, self.hash_queue);
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! A running server holds sled's lock on its data folder, so a backup of a
 //! live store is written by the server itself (`POST /api/admin/backup`,
-//! loopback only, into its `--backup-dir`) and then moved to `--to`.
+//! loopback only, into its `--backup-dir`) and then moved to `--to`. The
+//! request carries the operator credential the server wrote into the data
+//! folder (`operator.secret`, readable by its owner alone).
 //! Without `--server`, the command opens the folder itself, which works
 //! only while no server runs on it.
 
@@ -25,7 +27,7 @@ pub(crate) async fn backup(
 ) -> anyhow::Result<()> {
     let written = match server {
         Some(addr) => {
-            let from = backup_through(addr).await?;
+            let from = backup_through(addr, &operator_secret(data)?).await?;
             let target = target_file(to, from.file_name().map(PathBuf::from))?;
             move_file(&from, &target)?;
             target
@@ -84,12 +86,24 @@ fn move_file(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The operator credential the server running on `data` wrote.
+fn operator_secret(data: &Path) -> anyhow::Result<String> {
+    let file = data.join(switchboard_server::auth::OPERATOR_SECRET_FILE);
+    let secret = std::fs::read_to_string(&file).with_context(|| {
+        format!(
+            "cannot read the operator credential {} (is the server running on this folder with --backup-dir, and are you its user?)",
+            file.display()
+        )
+    })?;
+    Ok(secret.trim().to_string())
+}
+
 /// Asks the server at `addr` for a backup; returns the file it wrote.
-async fn backup_through(addr: SocketAddr) -> anyhow::Result<PathBuf> {
+async fn backup_through(addr: SocketAddr, secret: &str) -> anyhow::Result<PathBuf> {
     let exchange = async {
         let mut stream = tokio::net::TcpStream::connect(addr).await?;
         let request = format!(
-            "POST /api/admin/backup HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "POST /api/admin/backup HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {secret}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         );
         stream.write_all(request.as_bytes()).await?;
         let mut answer = Vec::new();

@@ -30,6 +30,11 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         hello_timeout,
         ping_interval,
         ping_timeout,
+        http_idle_timeout,
+        max_open_connections,
+        sweep_interval,
+        mail_retention,
+        auth,
         shutdown_timeout,
         flush_patience,
         limits,
@@ -46,6 +51,11 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.ping_interval = ping_interval;
     config.ping_timeout = ping_timeout;
     config.flush_patience = flush_patience;
+    config.http_idle_timeout = http_idle_timeout;
+    config.max_open_connections = max_open_connections;
+    config.sweep_interval = sweep_interval;
+    config.mail_retention = mail_retention;
+    auth.apply(&mut config.auth);
     serve(config, demo, shutdown_timeout).await
 }
 

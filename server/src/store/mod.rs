@@ -229,6 +229,26 @@ pub trait Directory {
     fn put_mail(&self, mail: &MailRecord) -> StoreResult<()>;
     /// Every mail in the outbox, oldest first.
     fn mails(&self) -> StoreResult<Vec<MailRecord>>;
+    /// Up to `limit` tokens whose hash sorts after `after` (from the first
+    /// without it), in hash order: how the sweep and a password change walk
+    /// every token a page at a time.
+    fn tokens_after(
+        &self,
+        after: Option<&[u8; 32]>,
+        limit: usize,
+    ) -> StoreResult<Vec<([u8; 32], TokenRecord)>>;
+    /// Up to `limit` invitations whose hash sorts after `after`, in hash
+    /// order (see [`Directory::tokens_after`]).
+    fn invitations_after(
+        &self,
+        after: Option<&[u8; 32]>,
+        limit: usize,
+    ) -> StoreResult<Vec<([u8; 32], InvitationRecord)>>;
+    /// Up to `limit` mails of the outbox with an id above `after`, oldest
+    /// first.
+    fn mails_after(&self, after: Option<u64>, limit: usize) -> StoreResult<Vec<MailRecord>>;
+    /// Deletes a mail from the outbox; whether it was there.
+    fn delete_mail(&self, id: u64) -> StoreResult<bool>;
     /// A team's usage checkpoint (`team_usage`), if one was stored.
     fn usage_checkpoint(&self, team: TeamId) -> StoreResult<Option<UsageCheckpoint>>;
     /// Stores a team's usage checkpoint.

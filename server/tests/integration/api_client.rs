@@ -2,8 +2,9 @@
 //! by hand over a `TcpStream`: one request per connection
 //! (`Connection: close`), enough HTTP for the tests and no client library.
 
-use crate::util::PATIENCE;
+use crate::util::{TestServer, PATIENCE};
 use std::net::SocketAddr;
+use switchboard_server::store::Store;
 use tokio::net::TcpStream;
 
 /// One HTTP answer.
@@ -130,20 +131,56 @@ pub async fn post_json(addr: SocketAddr, path: &str, body: &serde_json::Value) -
     .await
 }
 
-/// Signs up through the API; panics unless it answers 201. Returns the body.
-pub async fn sign_up(
+/// Asks to sign up through the API (the first step); returns the answer.
+pub async fn ask_sign_up(
     addr: SocketAddr,
     email: &str,
     password: &str,
     name: &str,
     account: &str,
-) -> serde_json::Value {
-    let answer = post_json(
+) -> HttpAnswer {
+    post_json(
         addr,
         "/api/signup",
         &serde_json::json!({
             "email": email, "password": password, "name": name, "account_name": account,
         }),
+    )
+    .await
+}
+
+/// The confirmation token of the newest sign-up mail to `email` in the
+/// outbox, if there is one.
+pub fn confirmation_token(store: &dyn Store, email: &str) -> Option<String> {
+    let mails = store.mails().unwrap();
+    let mail = mails.iter().rev().find(|m| m.to == email)?;
+    let at = mail.body.find("sbs_")?;
+    Some(mail.body[at..at + 4 + 64].to_string())
+}
+
+/// Signs up through the API, confirming through the mail in the outbox;
+/// panics unless the sign-up answers 202 and the confirmation 201.
+/// Returns the confirmation's body (token, user, account).
+pub async fn sign_up(
+    server: &TestServer,
+    email: &str,
+    password: &str,
+    name: &str,
+    account: &str,
+) -> serde_json::Value {
+    let asked = ask_sign_up(server.addr, email, password, name, account).await;
+    assert_eq!(
+        asked.status,
+        202,
+        "{:?}",
+        String::from_utf8_lossy(&asked.body)
+    );
+    let token = confirmation_token(server.server.store().as_ref(), email)
+        .expect("a confirmation mail in the outbox");
+    let answer = post_json(
+        server.addr,
+        "/api/signup/confirm",
+        &serde_json::json!({"token": token}),
     )
     .await;
     assert_eq!(

@@ -12,6 +12,7 @@ mod concurrency;
 mod dashboard;
 mod deliver;
 mod durability;
+mod edge;
 mod flush;
 mod hostile_session;
 mod invite;

@@ -14,7 +14,7 @@ const PASSWORD: &str = "tr0ub4dor&3-staple";
 async fn the_store_holds_no_password_or_token_in_clear() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let signed = sign_up(server.addr, "ana@acme.test", PASSWORD, "Ana", "Acme").await;
+    let signed = sign_up(&server, "ana@acme.test", PASSWORD, "Ana", "Acme").await;
     let mut tokens = vec![signed["token"].as_str().unwrap().to_string()];
     tokens.push(token_by_login(server.addr, "ana@acme.test", PASSWORD).await);
     let revoked = token_by_login(server.addr, "ana@acme.test", PASSWORD).await;
@@ -112,7 +112,7 @@ fn sign_up_login_and_logout_never_log_the_password() {
         let server =
             TestServer::start_with(Config::new("127.0.0.1:0".parse().unwrap(), dir.path())).await;
         let addr = server.addr;
-        sign_up(addr, "ana@acme.test", PASSWORD, "Ana", "Acme").await;
+        sign_up(&server, "ana@acme.test", PASSWORD, "Ana", "Acme").await;
         assert_eq!(
             log_in(addr, "ana@acme.test", "not the password")
                 .await

@@ -148,6 +148,37 @@ impl Directory for MemoryStore {
         Ok(self.lock().mails.values().cloned().collect())
     }
 
+    fn tokens_after(
+        &self,
+        after: Option<&[u8; 32]>,
+        limit: usize,
+    ) -> StoreResult<Vec<([u8; 32], TokenRecord)>> {
+        Ok(page(&self.lock().tokens, after, limit))
+    }
+
+    fn invitations_after(
+        &self,
+        after: Option<&[u8; 32]>,
+        limit: usize,
+    ) -> StoreResult<Vec<([u8; 32], InvitationRecord)>> {
+        Ok(page(&self.lock().invitations, after, limit))
+    }
+
+    fn mails_after(&self, after: Option<u64>, limit: usize) -> StoreResult<Vec<MailRecord>> {
+        let inner = self.lock();
+        let start = after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        Ok(inner
+            .mails
+            .range((start, std::ops::Bound::Unbounded))
+            .take(limit)
+            .map(|(_, mail)| mail.clone())
+            .collect())
+    }
+
+    fn delete_mail(&self, id: u64) -> StoreResult<bool> {
+        Ok(self.lock().mails.remove(&id).is_some())
+    }
+
     fn usage_checkpoint(&self, team: TeamId) -> StoreResult<Option<UsageCheckpoint>> {
         Ok(self.lock().usage.get(&team).copied())
     }
@@ -156,4 +187,20 @@ impl Directory for MemoryStore {
         self.lock().usage.insert(team, *checkpoint);
         Ok(())
     }
+}
+
+/// Up to `limit` entries of a hash-keyed map after `after`, in key order.
+fn page<T: Clone>(
+    map: &std::collections::HashMap<[u8; 32], T>,
+    after: Option<&[u8; 32]>,
+    limit: usize,
+) -> Vec<([u8; 32], T)> {
+    let mut entries: Vec<([u8; 32], T)> = map
+        .iter()
+        .filter(|(key, _)| after.is_none_or(|after| *key > after))
+        .map(|(key, value)| (*key, value.clone()))
+        .collect();
+    entries.sort_by_key(|entry| entry.0);
+    entries.truncate(limit);
+    entries
 }

@@ -237,6 +237,50 @@ impl Directory for SledStore {
             .collect()
     }
 
+    fn tokens_after(
+        &self,
+        after: Option<&[u8; 32]>,
+        limit: usize,
+    ) -> StoreResult<Vec<([u8; 32], TokenRecord)>> {
+        page(&self.tokens, after.map(|a| a.as_slice()), limit, "token")?
+            .into_iter()
+            .map(|(key, record)| Ok((hash_key(&key, "token")?, record)))
+            .collect()
+    }
+
+    fn invitations_after(
+        &self,
+        after: Option<&[u8; 32]>,
+        limit: usize,
+    ) -> StoreResult<Vec<([u8; 32], InvitationRecord)>> {
+        page(
+            &self.invitations,
+            after.map(|a| a.as_slice()),
+            limit,
+            "invitation",
+        )?
+        .into_iter()
+        .map(|(key, record)| Ok((hash_key(&key, "invitation")?, record)))
+        .collect()
+    }
+
+    fn mails_after(&self, after: Option<u64>, limit: usize) -> StoreResult<Vec<MailRecord>> {
+        let after = after.map(keys::one);
+        Ok(page(
+            &self.mail_outbox,
+            after.as_ref().map(|a| a.as_slice()),
+            limit,
+            "mail",
+        )?
+        .into_iter()
+        .map(|(_, mail)| mail)
+        .collect())
+    }
+
+    fn delete_mail(&self, id: u64) -> StoreResult<bool> {
+        Ok(self.mail_outbox.remove(keys::one(id))?.is_some())
+    }
+
     fn usage_checkpoint(&self, team: TeamId) -> StoreResult<Option<UsageCheckpoint>> {
         Self::get(&self.team_usage, "usage checkpoint", &keys::one(team.0))
     }
@@ -246,4 +290,30 @@ impl Directory for SledStore {
             .insert(keys::one(team.0), to_bytes(checkpoint))?;
         Ok(())
     }
+}
+
+/// Up to `limit` entries of `tree` with a key after `after`, decoded.
+fn page<T: serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+    after: Option<&[u8]>,
+    limit: usize,
+    what: &'static str,
+) -> StoreResult<Vec<(sled::IVec, T)>> {
+    use std::ops::Bound;
+    let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+    tree.range::<&[u8], _>((start, Bound::Unbounded))
+        .take(limit)
+        .map(|item| {
+            let (key, value) = item?;
+            Ok((key, from_bytes(what, &value)?))
+        })
+        .collect()
+}
+
+/// A 32-byte hash key, or a corruption error naming the tree.
+fn hash_key(key: &[u8], what: &'static str) -> StoreResult<[u8; 32]> {
+    key.try_into().map_err(|_| StoreError::Corrupt {
+        what,
+        detail: format!("a key of {} bytes, not 32", key.len()),
+    })
 }

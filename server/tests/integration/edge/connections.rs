@@ -1,0 +1,137 @@
+//! Idle keep-alive connections and slow request heads are closed; open
+//! connections, WebSockets before their hello included, are capped.
+
+use super::start_with;
+use crate::util::*;
+use std::time::Duration;
+use switchboard_protocol::codec::Encoding;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
+
+/// Reads until `wanted` has arrived; panics past `bound`.
+async fn read_until(stream: &mut TcpStream, wanted: &[u8], bound: Duration) -> Vec<u8> {
+    let mut seen = Vec::new();
+    tokio::time::timeout(bound, async {
+        let mut buf = [0u8; 1024];
+        while !seen.windows(wanted.len()).any(|w| w == wanted) {
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed before {:?}", String::from_utf8_lossy(wanted));
+            seen.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await
+    .expect("the answer in time");
+    seen
+}
+
+/// Whether the server closes `stream` within `bound` (reads give EOF or
+/// an error), rather than keeping it open.
+async fn closed_within(stream: &mut TcpStream, bound: Duration) -> bool {
+    let mut buf = [0u8; 256];
+    let closed = tokio::time::timeout(bound, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    });
+    closed.await.is_ok()
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_and_a_slow_second_request_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(dir.path(), |config| {
+        config.http_idle_timeout = Duration::from_millis(300);
+    })
+    .await;
+
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    idle.write_all(HEALTHZ).await.unwrap();
+    read_until(&mut idle, b"ok", PATIENCE).await;
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(3)).await,
+        "an idle keep-alive connection is closed"
+    );
+
+    let mut slow = TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(HEALTHZ).await.unwrap();
+    read_until(&mut slow, b"ok", PATIENCE).await;
+    slow.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // A byte at a time keeps a connection busy but not its head coming.
+        if slow.write_all(b"X").await.is_err() {
+            break;
+        }
+    }
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(3)).await,
+        "a request head that never ends is cut"
+    );
+}
+
+#[tokio::test]
+async fn a_request_body_sent_a_byte_at_a_time_is_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(dir.path(), |config| {
+        config.http_idle_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    // A first request, so that the handshake bound no longer applies.
+    stream.write_all(HEALTHZ).await.unwrap();
+    read_until(&mut stream, b"ok", PATIENCE).await;
+    let head = "POST /api/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(3), async {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            tokio::select! {
+                read = stream.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => return seen,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                },
+                () = tokio::time::sleep(Duration::from_millis(100)) => {
+                    // One more byte of the body now and then.
+                    if stream.write_all(b" ").await.is_err() {
+                        return seen;
+                    }
+                }
+            }
+        }
+    })
+    .await
+    .expect("the slow body is cut, the connection closed");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("did not arrive in time"), "{answer}");
+}
+
+#[tokio::test]
+async fn open_connections_are_capped_and_websockets_before_hello_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(dir.path(), |config| {
+        config.max_open_connections = 2;
+    })
+    .await;
+    // Two WebSockets that never say hello hold both places.
+    let first = Raw::connect(&server.url(), Encoding::Json).await;
+    let _second = Raw::connect(&server.url(), Encoding::Json).await;
+
+    let mut waiting = TcpStream::connect(server.addr).await.unwrap();
+    waiting.write_all(HEALTHZ).await.unwrap();
+    let mut buf = [0u8; 64];
+    let early = tokio::time::timeout(Duration::from_millis(500), waiting.read(&mut buf)).await;
+    assert!(
+        early.is_err(),
+        "no answer while the server is full: {early:?}"
+    );
+
+    drop(first);
+    read_until(&mut waiting, b"ok", PATIENCE).await;
+}
