@@ -9,8 +9,8 @@
 //! the writer has been asked to close (slow consumer, shutdown, logout).
 //!
 //! An accepted connection is listed in the live registry (`live`) under its
-//! token and user until it ends, and is closed with 4001 when its token
-//! expires.
+//! token, its user and the teams its access reaches until it ends, and is
+//! closed with 4001 when its token expires.
 //!
 //! A hello is admitted only within the connection limits (per user and
 //! overall; 4030 otherwise), and every frame after it passes the rate
@@ -211,6 +211,14 @@ async fn hello(
         Ok(access) => access,
         Err(e) => return internal(outlet, e),
     };
+    match access::enlist(store, &state.live, outlet, &principal) {
+        Ok(true) => {}
+        Ok(false) => {
+            outlet.close(close::ACCESS_CHANGED, "a team was removed: reconnect");
+            return None;
+        }
+        Err(e) => return internal(outlet, e),
+    }
     outlet.send(&ServerFrame::Welcome(Welcome {
         version: PROTOCOL_VERSION,
         connection: outlet.conn,

@@ -1,0 +1,194 @@
+//! Harness 3: access taken away mid-session. Every subject that can say
+//! hello holds a live connection, subscribed to every team it may; then the
+//! owner removes team A from a connection of its own.
+//!
+//! Every connection whose access reached team A is closed with 4009,
+//! whatever kind of principal holds it: its Manager and Member, the owner's
+//! other connection, its bot, and the Restricted Members with a grant in
+//! it. A request sent on such a connection after the removal (`send`,
+//! `history`, `conversations`, `typing`) gets no result. Every other
+//! connection stays open and answers. A fresh hello lists what remains:
+//! the Member, who is a Member of team S too, keeps team S.
+
+use super::table::{subscriptions, Subject, CONNECTED, SUBJECTS};
+use super::world::MatrixWorld;
+use crate::util::*;
+use futures::{SinkExt, StreamExt};
+use switchboard_protocol::client::{
+    ClientFrame, Conversations, Hello, History, Ping, SendMessage, Subscribe,
+};
+use switchboard_protocol::codec::{decode, encode, Encoding};
+use switchboard_protocol::ids::{RequestId, TeamId};
+use switchboard_protocol::manage::RemoveTeam;
+use switchboard_protocol::model::Role;
+use switchboard_protocol::presence::Typing;
+use switchboard_protocol::server::{Reply, ResultFrame, ServerFrame, Welcome};
+use switchboard_protocol::{close, PROTOCOL_VERSION};
+use switchboard_server::admin;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// Whether the subject's access reached team A before its removal.
+fn held_team_a(subject: Subject) -> bool {
+    matches!(
+        subject,
+        Subject::Owner
+            | Subject::Manager
+            | Subject::Member
+            | Subject::RestrictedC
+            | Subject::RestrictedOther
+            | Subject::Bot
+    )
+}
+
+/// The teams a fresh hello must list after the removal.
+fn teams_after(world: &MatrixWorld, subject: Subject) -> Vec<TeamId> {
+    match subject {
+        Subject::Owner | Subject::Member | Subject::Sibling => vec![world.team_s],
+        Subject::OtherAccount => vec![world.team_b],
+        _ => Vec::new(),
+    }
+}
+
+/// The requests an old connection tries after the removal, ids 101..=104.
+fn attempts(world: &MatrixWorld) -> [ClientFrame; 4] {
+    [
+        ClientFrame::Send(SendMessage {
+            id: RequestId(101),
+            conversation: world.c,
+            client_msg_id: "after-removal".into(),
+            body: "still here?".into(),
+            as_contact: false,
+        }),
+        ClientFrame::History(History {
+            id: RequestId(102),
+            conversation: world.c,
+            before: None,
+            after: None,
+            limit: None,
+        }),
+        ClientFrame::Conversations(Conversations {
+            id: RequestId(103),
+            team: world.team_a,
+            before: None,
+            limit: None,
+        }),
+        ClientFrame::Typing(Typing {
+            id: RequestId(104),
+            conversation: world.c,
+        }),
+    ]
+}
+
+/// Reads until the connection closes, refusing any `result`; returns the
+/// close code.
+async fn closed_without_result(raw: &mut Raw, subject: Subject) -> Option<u16> {
+    loop {
+        let message = tokio::time::timeout(PATIENCE, raw.ws.next())
+            .await
+            .expect("a close in time");
+        let bytes = match message {
+            Some(Ok(WsMessage::Close(frame))) => return frame.map(|f| f.code.into()),
+            Some(Ok(WsMessage::Binary(bytes))) => bytes,
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return None,
+        };
+        let frame: ServerFrame = decode(raw.encoding, &bytes, 1 << 24).unwrap();
+        assert!(
+            !matches!(frame, ServerFrame::Result(_)),
+            "{subject:?} got a result after the removal: {frame:?}"
+        );
+    }
+}
+
+/// Says hello and returns the welcome.
+async fn welcome(url: &str, token: &str) -> Welcome {
+    let mut raw = Raw::connect(url, Encoding::MsgPack).await;
+    raw.send(&ClientFrame::Hello(Hello {
+        version: PROTOCOL_VERSION,
+        token: token.to_string(),
+    }))
+    .await;
+    match raw.recv().await {
+        Some(ServerFrame::Welcome(welcome)) => welcome,
+        other => panic!("expected welcome, got {other:?}"),
+    }
+}
+
+/// Runs harness 3 on a freshly seeded world.
+pub async fn run(server: &TestServer, world: &MatrixWorld) {
+    let url = server.url();
+    let store = server.server.store();
+    admin::add_member(
+        store.as_ref(),
+        world.team_s,
+        world.member.user,
+        Role::Member,
+    )
+    .unwrap();
+
+    let mut connections = Vec::new();
+    for subject in &SUBJECTS[..CONNECTED] {
+        let mut raw = Raw::login(&url, world.token(*subject)).await;
+        for (n, team) in subscriptions(*subject).iter().enumerate() {
+            let frame = ClientFrame::Subscribe(Subscribe {
+                id: RequestId(n as u64 + 1),
+                team: world.team(*team),
+                after: None,
+            });
+            match raw.request(frame).await {
+                ServerFrame::Result(_) => {}
+                other => panic!("{subject:?} subscribes: {other:?}"),
+            }
+        }
+        connections.push((*subject, raw));
+    }
+
+    let mut owner = Raw::login(&url, &world.owner.token).await;
+    let removal = ClientFrame::RemoveTeam(RemoveTeam {
+        id: RequestId(1),
+        team: world.team_a,
+    });
+    match owner.request(removal).await {
+        ServerFrame::Result(ResultFrame {
+            result: Reply::TeamRemoved { team },
+            ..
+        }) => assert_eq!(team, world.team_a),
+        other => panic!("the owner removes team A: {other:?}"),
+    }
+
+    for (subject, mut raw) in connections {
+        if held_team_a(subject) {
+            // The socket may already be closed: a failed write is fine.
+            for frame in attempts(world) {
+                let bytes = encode(raw.encoding, &frame).unwrap();
+                let _ = raw.ws.send(WsMessage::Binary(bytes.into())).await;
+            }
+            assert_eq!(
+                closed_without_result(&mut raw, subject).await,
+                Some(close::ACCESS_CHANGED),
+                "{subject:?} is closed with 4009"
+            );
+        } else {
+            let pong = raw
+                .request(ClientFrame::Ping(Ping { id: RequestId(9) }))
+                .await;
+            assert!(
+                matches!(
+                    pong,
+                    ServerFrame::Result(ResultFrame {
+                        result: Reply::Pong,
+                        ..
+                    })
+                ),
+                "{subject:?} stays connected: {pong:?}"
+            );
+        }
+        let welcome = welcome(&url, world.token(subject)).await;
+        let teams: Vec<TeamId> = welcome.teams.iter().map(|t| t.id).collect();
+        assert_eq!(teams, teams_after(world, subject), "{subject:?}'s teams");
+        assert!(
+            welcome.grants.iter().all(|g| g.team != world.team_a),
+            "{subject:?} keeps no grant in the removed team"
+        );
+    }
+}
