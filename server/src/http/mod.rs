@@ -10,6 +10,7 @@ mod api;
 pub mod echo;
 mod error;
 pub(crate) mod handshake;
+pub(crate) mod linger;
 mod ops;
 mod origin;
 mod ws;

@@ -103,19 +103,22 @@ async fn an_oversized_message_in_fragments_gets_its_1009_close_frame() {
         } else {
             Raw::connect(&server.url(), Encoding::MsgPack).await
         };
-        // 16 frames of 16 KiB: the server refuses the message a quarter of
-        // the way through, while the client is still sending the rest.
+        // 256 frames of 16 KiB (4 MiB): the server refuses the message
+        // after 64 KiB, while the client is still sending the rest, more
+        // than the sockets' buffers hold. The server reads the rest and
+        // discards it: a socket dropped with unread input would be reset,
+        // failing the client's writes and losing the close frame.
         let piece = vec![0u8; 16 * 1024];
-        let count = 16;
+        let count = 256;
         for n in 0..count {
             let opcode = if n == 0 { Data::Binary } else { Data::Continue };
             let frame = Frame::message(piece.clone(), OpCode::Data(opcode), n == count - 1);
-            // The server may have answered already: a failed write is fine.
-            if raw.ws.feed(Message::Frame(frame)).await.is_err() {
-                break;
-            }
+            raw.ws
+                .feed(Message::Frame(frame))
+                .await
+                .unwrap_or_else(|e| panic!("frame {n} is taken, not reset: {e}"));
         }
-        let _ = raw.ws.flush().await;
+        raw.ws.flush().await.expect("the last frames are taken");
         assert_eq!(
             raw.close_code().await,
             Some(close::TOO_BIG),
