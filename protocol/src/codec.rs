@@ -116,23 +116,35 @@ pub fn decode<T: Serialize + DeserializeOwned>(
     max_bytes: usize,
 ) -> Result<T, DecodeError> {
     let frame: T = decode_fields(encoding, bytes, max_bytes)?;
+    // Most frames hold no list at all: a quick pass proves those maps.
+    if walk(encoding, bytes, shape::Plain { tag: false }).unwrap_or(false) {
+        return Ok(frame);
+    }
     // The frame's own shape: objects where it has records, arrays where it
     // has lists. Every frame serializes to JSON (JSON connections carry it).
     let expected = serde_json::to_value(&frame).map_err(|e| DecodeError::NotAMap(e.to_string()))?;
-    let expect = shape::Expect(Some(&expected));
-    let checked = match encoding {
+    walk(encoding, bytes, shape::Expect(Some(&expected))).map_err(DecodeError::NotAMap)?;
+    Ok(frame)
+}
+
+/// Runs `seed` over the input again (it decoded once already, within the
+/// same depth limit), for a shape check.
+fn walk<'de, S: serde::de::DeserializeSeed<'de>>(
+    encoding: Encoding,
+    bytes: &'de [u8],
+    seed: S,
+) -> Result<S::Value, String> {
+    match encoding {
         Encoding::MsgPack => {
             let mut de = rmp_serde::Deserializer::new(Cursor::new(bytes));
             de.set_max_depth(MAX_DEPTH);
-            serde::de::DeserializeSeed::deserialize(expect, &mut de).map_err(|e| e.to_string())
+            seed.deserialize(&mut de).map_err(|e| e.to_string())
         }
         Encoding::Json => {
             let mut de = serde_json::Deserializer::from_slice(bytes);
-            serde::de::DeserializeSeed::deserialize(expect, &mut de).map_err(|e| e.to_string())
+            seed.deserialize(&mut de).map_err(|e| e.to_string())
         }
-    };
-    checked.map_err(DecodeError::NotAMap)?;
-    Ok(frame)
+    }
 }
 
 /// Decodes one frame from `bytes`, refusing input over `max_bytes`, with

@@ -11,6 +11,10 @@
 //! it has a list. The input is walked alongside, and must hold a map with
 //! string keys wherever that value holds an object. Lists, and values the
 //! frame ignored (unknown fields, defaults), are not constrained further.
+//!
+//! Most frames (a `send`, a `ping`) hold no list at all; for them a quick
+//! pass over the input ([`Plain`]) proves the shape without serializing
+//! the frame, and the full check ([`Expect`]) runs only when it cannot.
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -195,5 +199,158 @@ impl<'de> Visitor<'de> for KeyVisitor {
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Key, M::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Key(None))
+    }
+}
+
+/// The quick pass that spares most frames the full check: true when the
+/// input is a map with string keys holding no list and no bytes anywhere,
+/// and a string under every `type` key. Such input can only have filled
+/// each record from a map and each tag from a name; anything else (a
+/// `statuses` list, say) takes the full check.
+#[derive(Clone, Copy)]
+pub(super) struct Plain {
+    /// Whether this value sits under a `type` key.
+    pub(super) tag: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Plain {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Plain {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(A_RECORD)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<bool, M::Error> {
+        let mut plain = !self.tag;
+        while let Some(name) = map.next_key::<Name>()? {
+            let value = map.next_value_seed(Plain {
+                tag: matches!(name, Name::Type),
+            })?;
+            plain &= value && !matches!(name, Name::NotAString);
+        }
+        Ok(plain)
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<bool, S::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(!self.tag)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
+        Ok(!self.tag)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
+        Ok(!self.tag)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(!self.tag)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(!self.tag)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(!self.tag)
+    }
+}
+
+/// A map key, as [`Plain`] needs it: without allocating.
+enum Name {
+    Type,
+    Other,
+    NotAString,
+}
+
+impl<'de> de::Deserialize<'de> for Name {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Name, D::Error> {
+        let plain = deserializer.deserialize_any(NameVisitor)?;
+        Ok(plain)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Name, E> {
+        Ok(if name == "type" {
+            Name::Type
+        } else {
+            Name::Other
+        })
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Name, E> {
+        Ok(Name::NotAString)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Name, E> {
+        Ok(Name::NotAString)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Name, E> {
+        Ok(Name::NotAString)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Name, E> {
+        Ok(Name::NotAString)
+    }
+
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Name, E> {
+        Ok(Name::NotAString)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Name, E> {
+        Ok(Name::NotAString)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Name, E> {
+        Ok(Name::NotAString)
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Name, S::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Name::NotAString)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Name, M::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Name::NotAString)
     }
 }
