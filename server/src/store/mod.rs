@@ -346,3 +346,5 @@ mod contract_tests;
 mod deliver_tests;
 #[cfg(test)]
 mod grant_tests;
+#[cfg(test)]
+mod marker_tests;
