@@ -86,9 +86,9 @@ impl Drop for Linger {
 /// Sends a FIN after what was written, then discards what arrives until
 /// the peer's FIN, an error or [`LINGER`].
 async fn linger(mut stream: TcpStream) {
-    if stream.shutdown().await.is_err() {
-        return;
-    }
+    // It fails when the side is shut down already (hyper does so for an
+    // HTTP connection it ends): the peer still gets to finish.
+    let _ = stream.shutdown().await;
     let discard = async {
         loop {
             if stream.readable().await.is_err() {
