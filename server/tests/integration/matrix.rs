@@ -38,3 +38,11 @@ async fn removing_a_team_mid_session_closes_every_connection_that_reached_it() {
     let world = MatrixWorld::seed(&server).await;
     mid_session::run(&server, &world).await;
 }
+
+#[tokio::test]
+async fn every_other_access_change_mid_session_cuts_off_exactly_its_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let world = MatrixWorld::seed(&server).await;
+    mid_session::run_changes(&server, &world).await;
+}

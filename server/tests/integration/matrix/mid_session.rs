@@ -9,6 +9,10 @@
 //! `history`, `conversations`, `typing`) gets no result. Every other
 //! connection stays open and answers. A fresh hello lists what remains:
 //! the Member, who is a Member of team S too, keeps team S.
+//!
+//! The other changes that take access away are made mid-session too, one
+//! to each kind of holder ([`run_changes`]): a member removed, a role
+//! changed, a bot revoked, a grant revoked.
 
 use super::table::{subscriptions, Subject, CONNECTED, SUBJECTS};
 use super::world::MatrixWorld;
@@ -19,12 +23,12 @@ use switchboard_protocol::client::{
 };
 use switchboard_protocol::codec::{decode, encode, Encoding};
 use switchboard_protocol::ids::{RequestId, TeamId};
-use switchboard_protocol::manage::RemoveTeam;
+use switchboard_protocol::manage::{RemoveMember, RemoveTeam, RevokeBot, SetRole};
 use switchboard_protocol::model::Role;
 use switchboard_protocol::presence::Typing;
 use switchboard_protocol::server::{Reply, ResultFrame, ServerFrame, Welcome};
 use switchboard_protocol::{close, PROTOCOL_VERSION};
-use switchboard_server::admin;
+use switchboard_server::{admin, GrantState};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// Whether the subject's access reached team A before its removal.
@@ -95,7 +99,7 @@ async fn closed_without_result(raw: &mut Raw, subject: Subject) -> Option<u16> {
         let frame: ServerFrame = decode(raw.encoding, &bytes, 1 << 24).unwrap();
         assert!(
             !matches!(frame, ServerFrame::Result(_)),
-            "{subject:?} got a result after the removal: {frame:?}"
+            "{subject:?} got a result after the change: {frame:?}"
         );
     }
 }
@@ -114,21 +118,12 @@ async fn welcome(url: &str, token: &str) -> Welcome {
     }
 }
 
-/// Runs harness 3 on a freshly seeded world.
-pub async fn run(server: &TestServer, world: &MatrixWorld) {
-    let url = server.url();
-    let store = server.server.store();
-    admin::add_member(
-        store.as_ref(),
-        world.team_s,
-        world.member.user,
-        Role::Member,
-    )
-    .unwrap();
-
+/// Every subject that can say hello, connected and subscribed to every
+/// team it may.
+async fn connect_all(url: &str, world: &MatrixWorld) -> Vec<(Subject, Raw)> {
     let mut connections = Vec::new();
     for subject in &SUBJECTS[..CONNECTED] {
-        let mut raw = Raw::login(&url, world.token(*subject)).await;
+        let mut raw = Raw::login(url, world.token(*subject)).await;
         for (n, team) in subscriptions(*subject).iter().enumerate() {
             let frame = ClientFrame::Subscribe(Subscribe {
                 id: RequestId(n as u64 + 1),
@@ -142,6 +137,61 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
         }
         connections.push((*subject, raw));
     }
+    connections
+}
+
+/// Asserts that a request of the owner's succeeds.
+async fn by_the_owner(owner: &mut Raw, frame: ClientFrame) {
+    match owner.request(frame).await {
+        ServerFrame::Result(_) => {}
+        other => panic!("the owner's change: {other:?}"),
+    }
+}
+
+/// Tries every request of [`attempts`] on a connection that lost its
+/// access, and asserts none succeeds and it closes with `code`.
+async fn assert_cut_off(world: &MatrixWorld, raw: &mut Raw, subject: Subject, code: u16) {
+    // The socket may already be closed: a failed write is fine.
+    for frame in attempts(world) {
+        let bytes = encode(raw.encoding, &frame).unwrap();
+        let _ = raw.ws.send(WsMessage::Binary(bytes.into())).await;
+    }
+    assert_eq!(
+        closed_without_result(raw, subject).await,
+        Some(code),
+        "{subject:?} is closed with {code}"
+    );
+}
+
+/// Asserts that a connection still answers.
+async fn assert_still_open(raw: &mut Raw, subject: Subject) {
+    let pong = raw
+        .request(ClientFrame::Ping(Ping { id: RequestId(9) }))
+        .await;
+    assert!(
+        matches!(
+            pong,
+            ServerFrame::Result(ResultFrame {
+                result: Reply::Pong,
+                ..
+            })
+        ),
+        "{subject:?} stays connected: {pong:?}"
+    );
+}
+
+/// Runs harness 3 on a freshly seeded world: team A is removed.
+pub async fn run(server: &TestServer, world: &MatrixWorld) {
+    let url = server.url();
+    let store = server.server.store();
+    admin::add_member(
+        store.as_ref(),
+        world.team_s,
+        world.member.user,
+        Role::Member,
+    )
+    .unwrap();
+    let connections = connect_all(&url, world).await;
 
     let mut owner = Raw::login(&url, &world.owner.token).await;
     let removal = ClientFrame::RemoveTeam(RemoveTeam {
@@ -158,30 +208,9 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
 
     for (subject, mut raw) in connections {
         if held_team_a(subject) {
-            // The socket may already be closed: a failed write is fine.
-            for frame in attempts(world) {
-                let bytes = encode(raw.encoding, &frame).unwrap();
-                let _ = raw.ws.send(WsMessage::Binary(bytes.into())).await;
-            }
-            assert_eq!(
-                closed_without_result(&mut raw, subject).await,
-                Some(close::ACCESS_CHANGED),
-                "{subject:?} is closed with 4009"
-            );
+            assert_cut_off(world, &mut raw, subject, close::ACCESS_CHANGED).await;
         } else {
-            let pong = raw
-                .request(ClientFrame::Ping(Ping { id: RequestId(9) }))
-                .await;
-            assert!(
-                matches!(
-                    pong,
-                    ServerFrame::Result(ResultFrame {
-                        result: Reply::Pong,
-                        ..
-                    })
-                ),
-                "{subject:?} stays connected: {pong:?}"
-            );
+            assert_still_open(&mut raw, subject).await;
         }
         let welcome = welcome(&url, world.token(subject)).await;
         let teams: Vec<TeamId> = welcome.teams.iter().map(|t| t.id).collect();
@@ -190,5 +219,57 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
             welcome.grants.iter().all(|g| g.team != world.team_a),
             "{subject:?} keeps no grant in the removed team"
         );
+    }
+}
+
+/// Runs harness 3's other changes on a freshly seeded world, each to
+/// one kind of holder at once: the Manager is removed from team A, the
+/// Member's role changes, the bot is revoked and the Restricted Member's
+/// grant to C is revoked. Each of their connections is cut off (4009; the
+/// revoked bot's token, 4001); everyone else's stays open.
+pub async fn run_changes(server: &TestServer, world: &MatrixWorld) {
+    let url = server.url();
+    let connections = connect_all(&url, world).await;
+    let mut owner = Raw::login(&url, &world.owner.token).await;
+    let team = world.team_a;
+    let changes = [
+        ClientFrame::RemoveMember(RemoveMember {
+            id: RequestId(1),
+            team,
+            user: world.manager.user,
+        }),
+        ClientFrame::SetRole(SetRole {
+            id: RequestId(2),
+            team,
+            user: world.member.user,
+            role: Role::Manager,
+        }),
+        ClientFrame::RevokeBot(RevokeBot {
+            id: RequestId(3),
+            team,
+            bot: world.bot.user,
+        }),
+    ];
+    for change in changes {
+        by_the_owner(&mut owner, change).await;
+    }
+    server
+        .server
+        .set_grant(
+            world.c,
+            world.restricted_c.user,
+            GrantState::Revoked,
+            world.owner.user,
+        )
+        .unwrap();
+
+    for (subject, mut raw) in connections {
+        match subject {
+            Subject::Manager | Subject::Member | Subject::RestrictedC => {
+                assert_cut_off(world, &mut raw, subject, close::ACCESS_CHANGED).await
+            }
+            Subject::Bot => assert_cut_off(world, &mut raw, subject, close::UNAUTHORIZED).await,
+            _ => assert_still_open(&mut raw, subject).await,
+        }
     }
 }
