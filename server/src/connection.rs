@@ -276,13 +276,18 @@ async fn read_loop(
     tokio::pin!(silence);
     loop {
         let message = tokio::select! {
-            message = stream.next() => Some(message),
-            _ = stop.wait_for(|stopped| *stopped) => None::<Option<_>>,
+            // In this order: a connection asked to close (its access was
+            // taken away, say) takes no further frame, even one already
+            // arrived, and a stop or an expiry wins over a flood of frames;
+            // silence only counts when no frame is there.
+            biased;
             _ = outbox.closed() => return,
+            _ = stop.wait_for(|stopped| *stopped) => None::<Option<_>>,
             () = &mut expiry => {
                 outlet.close(close::UNAUTHORIZED, "the token expired");
                 return;
             }
+            message = stream.next() => Some(message),
             () = &mut silence => {
                 tracing::debug!(conn = outlet.conn, "no answer to ping: closing");
                 outlet.close(close::PING_TIMEOUT, "no answer to ping within the ping timeout");

@@ -28,6 +28,7 @@ use switchboard_protocol::model::Role;
 use switchboard_protocol::presence::Typing;
 use switchboard_protocol::server::{Reply, ResultFrame, ServerFrame, Welcome};
 use switchboard_protocol::{close, PROTOCOL_VERSION};
+use switchboard_server::store::Page;
 use switchboard_server::{admin, GrantState};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -220,6 +221,17 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
             "{subject:?} keeps no grant in the removed team"
         );
     }
+    assert_nothing_stored(server, world);
+}
+
+/// Asserts that no `send` of [`attempts`] was stored in C.
+fn assert_nothing_stored(server: &TestServer, world: &MatrixWorld) {
+    let store = server.server.store();
+    let (messages, _) = store.messages(world.c, Page::Latest, 100).unwrap();
+    assert!(
+        messages.iter().all(|m| m.body != "still here?"),
+        "a send after the change was stored"
+    );
 }
 
 /// Runs harness 3's other changes on a freshly seeded world, each to
@@ -272,4 +284,5 @@ pub async fn run_changes(server: &TestServer, world: &MatrixWorld) {
             _ => assert_still_open(&mut raw, subject).await,
         }
     }
+    assert_nothing_stored(server, world);
 }
