@@ -4,12 +4,17 @@
 //! Both carry the same frames with the same named fields. Decoding is
 //! bounded: input larger than the caller's limit is refused before parsing,
 //! MessagePack nesting is capped at [`MAX_DEPTH`] (no frame needs more than
-//! six levels), and bytes left over after a frame are an error.
+//! six levels), and bytes left over after a frame are an error. It is also
+//! strict: a frame and every record in it must be a map with string keys,
+//! never the list of its fields that serde would otherwise accept (see
+//! `shape`).
 
 use crate::ids::RequestId;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::io::Cursor;
+
+mod shape;
 
 /// The nesting depth at which MessagePack decoding gives up: rmp-serde
 /// refuses the container that reaches it, so a frame may nest at most
@@ -88,6 +93,10 @@ pub enum DecodeError {
     /// A complete frame was followed by more bytes.
     #[error("{0} unexpected bytes after the frame")]
     TrailingBytes(usize),
+    /// The frame, or a record in it, was not a map with named fields (a
+    /// list of the fields' values, or a map keyed by numbers).
+    #[error("a frame and every record in it must be a map with named fields: {0}")]
+    NotAMap(String),
 }
 
 /// Encodes a frame.
@@ -98,8 +107,49 @@ pub fn encode<T: Serialize>(encoding: Encoding, frame: &T) -> Result<Vec<u8>, En
     }
 }
 
-/// Decodes one frame from `bytes`, refusing input over `max_bytes`.
-pub fn decode<T: DeserializeOwned>(
+/// Decodes one frame from `bytes`, refusing input over `max_bytes` and
+/// input that writes the frame, or a record in it, as anything but a map
+/// with named fields.
+pub fn decode<T: Serialize + DeserializeOwned>(
+    encoding: Encoding,
+    bytes: &[u8],
+    max_bytes: usize,
+) -> Result<T, DecodeError> {
+    let frame: T = decode_fields(encoding, bytes, max_bytes)?;
+    // Most frames hold no list at all: a quick pass proves those maps.
+    if walk(encoding, bytes, shape::Plain { tag: false }).unwrap_or(false) {
+        return Ok(frame);
+    }
+    // The frame's own shape: objects where it has records, arrays where it
+    // has lists. Every frame serializes to JSON (JSON connections carry it).
+    let expected = serde_json::to_value(&frame).map_err(|e| DecodeError::NotAMap(e.to_string()))?;
+    walk(encoding, bytes, shape::Expect(Some(&expected))).map_err(DecodeError::NotAMap)?;
+    Ok(frame)
+}
+
+/// Runs `seed` over the input again (it decoded once already, within the
+/// same depth limit), for a shape check.
+fn walk<'de, S: serde::de::DeserializeSeed<'de>>(
+    encoding: Encoding,
+    bytes: &'de [u8],
+    seed: S,
+) -> Result<S::Value, String> {
+    match encoding {
+        Encoding::MsgPack => {
+            let mut de = rmp_serde::Deserializer::new(Cursor::new(bytes));
+            de.set_max_depth(MAX_DEPTH);
+            seed.deserialize(&mut de).map_err(|e| e.to_string())
+        }
+        Encoding::Json => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            seed.deserialize(&mut de).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Decodes one frame from `bytes`, refusing input over `max_bytes`, with
+/// serde's leniency on shape (a struct may come as a list of its fields).
+fn decode_fields<T: DeserializeOwned>(
     encoding: Encoding,
     bytes: &[u8],
     max_bytes: usize,
@@ -127,11 +177,12 @@ pub fn decode<T: DeserializeOwned>(
 }
 
 /// Reads just the `id` field of a frame that failed to decode as a whole, so
-/// that the error reply can name the request it answers.
+/// that the error reply can name the request it answers. Lenient on shape:
+/// it only looks for the id to echo.
 pub fn probe_request_id(encoding: Encoding, bytes: &[u8], max_bytes: usize) -> Option<RequestId> {
     #[derive(Deserialize)]
     struct Probe {
         id: Option<RequestId>,
     }
-    decode::<Probe>(encoding, bytes, max_bytes).ok()?.id
+    decode_fields::<Probe>(encoding, bytes, max_bytes).ok()?.id
 }

@@ -20,12 +20,18 @@
 //! owner: they rate colleagues, so a Member gets `forbidden`.
 //!
 //! A principal is a snapshot of the user's access, read once when the
-//! connection says hello ([`load`]). Whoever changes a user's access writes
-//! the store first and then closes the user's connections with 4009
-//! (`ACCESS_CHANGED`), so no connection outlives the access it was given;
-//! a connection registers before it loads its access, so a change racing a
-//! hello is either seen by the load or reaches the new connection.
+//! connection says hello ([`load`]). Whoever takes access away writes the
+//! store first and then closes with 4009 (`ACCESS_CHANGED`) every live
+//! connection that held it, found through the live registry: by user for a
+//! change to one user (role, membership, grant), by team for the removal
+//! of a team, which reaches its bots and Restricted Members as well as its
+//! people. So no connection outlives the access it was given. A connection
+//! registers before it loads its access, and is listed under its teams
+//! before it checks once more that they exist ([`enlist`]), so a change
+//! racing a hello is either seen by the load or reaches the new connection.
 
+use crate::live::LiveConnections;
+use crate::outlet::Outlet;
 use crate::store::{ConversationRecord, GrantState, Store, StoreResult, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
 use switchboard_protocol::ids::{AccountId, ConversationId, TeamId};
@@ -182,6 +188,18 @@ impl Principal {
             return Some(Role::Manager);
         }
         self.roles.get(&team).copied()
+    }
+
+    /// Every team the principal's access reaches: through a role (every
+    /// team of an owned account included), as a bot, or through an
+    /// accepted grant. Unordered; a team may come more than once.
+    pub fn teams(&self) -> impl Iterator<Item = TeamId> + '_ {
+        let owned = self.team_accounts.keys().copied();
+        self.roles
+            .keys()
+            .copied()
+            .chain(owned.filter(|team| self.owns_account_of(*team)))
+            .chain(self.grants.values().copied())
     }
 
     /// Whether the user owns the account.
@@ -352,6 +370,25 @@ pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult
         accounts,
         grants,
     })
+}
+
+/// Lists a registered connection under the teams `principal` reaches,
+/// then checks that each still exists: a team removed after the access was
+/// loaded is either seen here (false: the connection must close with 4009)
+/// or, removed later, finds the connection listed and closes it.
+pub(crate) fn enlist(
+    store: &dyn Store,
+    live: &LiveConnections,
+    outlet: &Outlet,
+    principal: &Principal,
+) -> StoreResult<bool> {
+    live.reach(outlet, principal.teams());
+    for team in principal.teams() {
+        if store.team(team)?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// A bot's access: its one team (listed with role `member`, the role it

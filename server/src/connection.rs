@@ -9,8 +9,8 @@
 //! the writer has been asked to close (slow consumer, shutdown, logout).
 //!
 //! An accepted connection is listed in the live registry (`live`) under its
-//! token and user until it ends, and is closed with 4001 when its token
-//! expires.
+//! token, its user and the teams its access reaches until it ends, and is
+//! closed with 4001 when its token expires.
 //!
 //! A hello is admitted only within the connection limits (per user and
 //! overall; 4030 otherwise), and every frame after it passes the rate
@@ -138,6 +138,10 @@ async fn hello(
                 outlet.close(close::HELLO_TIMEOUT, "no hello within the hello timeout");
                 return None;
             }
+            Ok(Some(Err(e))) if is_too_big(&e) => {
+                refuse_too_big(outlet, state.config.limits.max_frame_bytes);
+                return None;
+            }
             Ok(None) | Ok(Some(Err(_))) => return None,
             Ok(Some(Ok(message))) => message,
         };
@@ -211,6 +215,14 @@ async fn hello(
         Ok(access) => access,
         Err(e) => return internal(outlet, e),
     };
+    match access::enlist(store, &state.live, outlet, &principal) {
+        Ok(true) => {}
+        Ok(false) => {
+            outlet.close(close::ACCESS_CHANGED, "a team was removed: reconnect");
+            return None;
+        }
+        Err(e) => return internal(outlet, e),
+    }
     outlet.send(&ServerFrame::Welcome(Welcome {
         version: PROTOCOL_VERSION,
         connection: outlet.conn,
@@ -264,13 +276,18 @@ async fn read_loop(
     tokio::pin!(silence);
     loop {
         let message = tokio::select! {
-            message = stream.next() => Some(message),
-            _ = stop.wait_for(|stopped| *stopped) => None::<Option<_>>,
+            // In this order: a connection asked to close (its access was
+            // taken away, say) takes no further frame, even one already
+            // arrived, and a stop or an expiry wins over a flood of frames;
+            // silence only counts when no frame is there.
+            biased;
             _ = outbox.closed() => return,
+            _ = stop.wait_for(|stopped| *stopped) => None::<Option<_>>,
             () = &mut expiry => {
                 outlet.close(close::UNAUTHORIZED, "the token expired");
                 return;
             }
+            message = stream.next() => Some(message),
             () = &mut silence => {
                 tracing::debug!(conn = outlet.conn, "no answer to ping: closing");
                 outlet.close(close::PING_TIMEOUT, "no answer to ping within the ping timeout");
@@ -296,33 +313,29 @@ async fn read_loop(
             Some(Ok(message)) => message,
             Some(Err(e)) => {
                 if is_too_big(&e) {
-                    let reason = format!(
-                        "message exceeds max_frame_bytes ({})",
-                        state.config.limits.max_frame_bytes
-                    );
-                    outlet.close(close::TOO_BIG, &reason);
+                    refuse_too_big(outlet, state.config.limits.max_frame_bytes);
                 } else {
                     tracing::debug!(conn = outlet.conn, error = %e, "read failed");
                 }
                 return;
             }
         };
+        // A message of the wrong kind is still a message: it counts
+        // against the rate like any other.
         let bytes = match payload(&message, outlet.encoding) {
-            Payload::Data(bytes) => bytes,
+            Payload::Data(bytes) => Some(bytes),
             Payload::Control => continue,
             Payload::Close => return,
-            Payload::WrongKind => {
-                refuse_frame(outlet, None, wrong_kind(outlet.encoding));
-                continue;
-            }
+            Payload::WrongKind => None,
         };
         let max = state.config.limits.max_frame_bytes;
         crate::metrics::get().frames_in.inc();
         match rate.check() {
             Verdict::Allow => {}
             verdict => {
+                let id = bytes.and_then(|bytes| probe_request_id(outlet.encoding, bytes, max));
                 outlet.send(&ServerFrame::Error(ErrorFrame {
-                    id: probe_request_id(outlet.encoding, bytes, max),
+                    id,
                     code: ErrorCode::RateLimited,
                     message: "too many requests: slow down and retry later".to_string(),
                 }));
@@ -336,6 +349,10 @@ async fn read_loop(
                 continue;
             }
         }
+        let Some(bytes) = bytes else {
+            refuse_frame(outlet, None, wrong_kind(outlet.encoding));
+            continue;
+        };
         match decode::<ClientFrame>(outlet.encoding, bytes, max) {
             // Boxed: answering a request is the largest state of this task
             // (a few KiB, for the rarest requests), and an idle connection
@@ -384,6 +401,8 @@ fn wrong_kind(encoding: Encoding) -> String {
 }
 
 /// Whether a read failed because a message or frame was over the limit.
+/// `tungstenite` must be the version axum uses (one workspace dependency),
+/// or the downcast would never match and 1009 would silently stop.
 pub(crate) fn is_too_big(error: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
@@ -393,6 +412,13 @@ pub(crate) fn is_too_big(error: &axum::Error) -> bool {
         source = e.source();
     }
     false
+}
+
+/// Closes with 1009 a connection whose peer sent a message over `max`
+/// bytes, whether or not it said hello yet.
+fn refuse_too_big(outlet: &Outlet, max: usize) {
+    let reason = format!("message exceeds max_frame_bytes ({max})");
+    outlet.close(close::TOO_BIG, &reason);
 }
 
 /// Writes queued frames, a batch per flush, and a ping every

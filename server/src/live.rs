@@ -1,11 +1,17 @@
 //! The live connections of the server, indexed by the token they said
-//! hello with and by their user, so that revoking a token (logout) or
-//! changing a user's access can reach every connection concerned at once.
+//! hello with, by their user, and by every team their access reaches, so
+//! that revoking a token (logout), changing a user's access or removing a
+//! team reaches every connection concerned at once, whatever kind of
+//! principal holds it (a person by role or grant, a bot, the owner).
 //!
 //! Invariants:
 //! - A connection is listed from just after its hello was accepted until
-//!   its [`Registration`] is dropped, when the connection ends; the two
-//!   indexes always list the same connections.
+//!   its [`Registration`] is dropped, when the connection ends; the token
+//!   and user indexes always list the same connections.
+//! - A connection is listed under exactly the teams of its current access
+//!   ([`LiveConnections::reach`], set at hello and again whenever the
+//!   connection reloads its access), so closing a team's holders needs no
+//!   knowledge of how each one came to hold it.
 //! - Closing through the registry only asks the connections to close (see
 //!   `Outlet::close`); each removes itself as it ends. A close code that
 //!   drops the queue (`outlet::drops_queue`) means no frame queued for the
@@ -19,7 +25,7 @@ use crate::outlet::{ConnId, Outlet};
 use dashmap::DashMap;
 use std::hash::Hash;
 use std::sync::Arc;
-use switchboard_protocol::ids::UserId;
+use switchboard_protocol::ids::{TeamId, UserId};
 
 /// A token's identity in the registry: the SHA-256 the store keeps.
 pub(crate) type TokenHash = [u8; 32];
@@ -29,6 +35,9 @@ pub(crate) type TokenHash = [u8; 32];
 pub(crate) struct LiveConnections {
     by_token: DashMap<TokenHash, Vec<Outlet>>,
     by_user: DashMap<UserId, Vec<Outlet>>,
+    by_team: DashMap<TeamId, Vec<Outlet>>,
+    /// The teams each connection is listed under in `by_team`.
+    reached: DashMap<ConnId, Vec<TeamId>>,
 }
 
 /// A connection's place in the registry; dropping it removes the connection.
@@ -60,6 +69,40 @@ impl LiveConnections {
             user,
             conn: outlet.conn,
         }
+    }
+
+    /// Lists a registered connection under exactly `teams` (its access's
+    /// teams), in place of the teams it was listed under before. Called by
+    /// the connection's own task only, before its registration is dropped.
+    pub(crate) fn reach(&self, outlet: &Outlet, teams: impl IntoIterator<Item = TeamId>) {
+        let mut teams: Vec<TeamId> = teams.into_iter().collect();
+        teams.sort_unstable();
+        teams.dedup();
+        let before = self
+            .reached
+            .insert(outlet.conn, teams.clone())
+            .unwrap_or_default();
+        for team in before.iter().filter(|team| !teams.contains(team)) {
+            unlist(&self.by_team, team, outlet.conn);
+        }
+        for team in teams.iter().filter(|team| !before.contains(team)) {
+            self.by_team.entry(*team).or_default().push(outlet.clone());
+        }
+    }
+
+    /// Asks every connection whose access reaches `team` to close, but
+    /// `spared` (the connection that made the change, which answers it and
+    /// reloads its own access); returns how many were asked.
+    pub(crate) fn close_team_except(
+        &self,
+        team: TeamId,
+        spared: ConnId,
+        code: u16,
+        reason: &str,
+    ) -> usize {
+        let mut outlets = listed(&self.by_team, &team);
+        outlets.retain(|outlet| outlet.conn != spared);
+        close_all(outlets, code, reason)
     }
 
     /// Asks every connection of a token to close; returns how many there were.
@@ -98,6 +141,11 @@ impl Drop for Registration {
     fn drop(&mut self) {
         unlist(&self.live.by_token, &self.token, self.conn);
         unlist(&self.live.by_user, &self.user, self.conn);
+        if let Some((_, teams)) = self.live.reached.remove(&self.conn) {
+            for team in &teams {
+                unlist(&self.live.by_team, team, self.conn);
+            }
+        }
     }
 }
 
@@ -194,5 +242,38 @@ mod tests {
         assert_eq!(live.close_user(UserId(7), close::ACCESS_CHANGED, "role"), 1);
         assert_eq!(b_box.closed().await, close::ACCESS_CHANGED);
         assert!(c.send(&pong()), "another user's connection stays open");
+    }
+
+    #[tokio::test]
+    async fn closing_a_team_reaches_whoever_holds_it_now_and_no_one_else() {
+        let live = LiveConnections::new();
+        let (a, a_box) = outlet(1);
+        let (b, _b_box) = outlet(2);
+        let (c, _c_box) = outlet(3);
+        let (d, _d_box) = outlet(4);
+        let ra = live.register([1; 32], UserId(7), &a);
+        let rb = live.register([2; 32], UserId(8), &b);
+        let rc = live.register([3; 32], UserId(9), &c);
+        let rd = live.register([4; 32], UserId(10), &d);
+        live.reach(&a, [TeamId(1), TeamId(2)]);
+        live.reach(&b, [TeamId(1)]);
+        live.reach(&c, [TeamId(1)]);
+        live.reach(&d, [TeamId(1)]);
+        // b's access no longer reaches team 1; c's connection ended.
+        live.reach(&b, [TeamId(2)]);
+        drop(rc);
+        assert_eq!(
+            live.close_team_except(TeamId(1), d.conn, close::ACCESS_CHANGED, "removed"),
+            1
+        );
+        assert_eq!(a_box.closed().await, close::ACCESS_CHANGED);
+        assert!(
+            b.send(&pong()),
+            "a connection that lost the team stays open"
+        );
+        assert!(d.send(&pong()), "the spared connection stays open");
+        assert!(c.send(&pong()), "an ended connection is not reached");
+        drop((ra, rb, rd));
+        assert!(live.by_team.is_empty() && live.reached.is_empty());
     }
 }

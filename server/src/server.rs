@@ -193,6 +193,9 @@ impl Server {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
+        // Closed connections are read until the peer closes too, so that
+        // a reset does not swallow the server's last words.
+        let listener = http::linger::Lingering::new(listener);
         let listener = http::handshake::Bounded::new(
             listener,
             state.config.handshake_timeout,

@@ -147,8 +147,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     /// Structured but wrong input fails with a typed error of the input's
-    /// encoding (never the size or trailing-bytes variants, which do not
-    /// apply), and whatever does decode encodes back to the same frame.
+    /// encoding or of its shape (never the size or trailing-bytes variants,
+    /// which do not apply), and whatever does decode encodes back to the
+    /// same frame.
     #[test]
     fn loose_values_decode_to_a_frame_or_a_typed_error(
         kind in prop::sample::select(&FRAME_TYPES[..]),
@@ -170,6 +171,8 @@ proptest! {
                 }
                 Err(DecodeError::MsgPack(_)) if encoding == Encoding::MsgPack => {}
                 Err(DecodeError::Json(_)) if encoding == Encoding::Json => {}
+                // A loose array where the frame has a record.
+                Err(DecodeError::NotAMap(_)) => {}
                 Err(other) => prop_assert!(false, "{:?}: unexpected error {:?}", encoding, other),
             }
             let _ = decode::<ServerFrame>(encoding, &bytes, usize::MAX);

@@ -6,6 +6,8 @@
 //!   the person typed wrong.
 //! - `hostile`: decoding whatever bytes arrive fails cleanly: no panic, no
 //!   deep recursion, nothing parsed past the size limit.
+//! - `shape`: a frame and every record in it must be a map with named
+//!   fields; the array forms serde would accept are refused.
 //! - `golden`: the exact bytes of a few frames, so that a change to the wire
 //!   format cannot slip in unnoticed.
 //!
@@ -15,6 +17,7 @@ mod codec;
 mod command;
 mod golden;
 mod hostile;
+mod shape;
 mod strategies;
 
 use serde_json::Value;

@@ -13,6 +13,7 @@ mod api;
 pub mod echo;
 mod error;
 pub(crate) mod handshake;
+pub(crate) mod linger;
 mod ops;
 mod origin;
 pub(crate) mod serve;

@@ -169,6 +169,11 @@ impl Session {
         };
         let access = access::load(store, user, self.principal.kind)?;
         let principal: Principal = access.principal;
+        if !access::enlist(store, &self.state.live, &self.outlet, &principal)? {
+            // A team it reaches was removed meanwhile: start afresh.
+            self.outlet
+                .close(close::ACCESS_CHANGED, "a team was removed: reconnect");
+        }
         let lost: Vec<TeamId> = self
             .subscribed
             .iter()
@@ -252,20 +257,18 @@ impl Session {
 
     pub(super) async fn remove_team(&mut self, request: RemoveTeam) -> Result<Reply, Refusal> {
         let team = self.team_to(Action::RemoveTeam, request.team)?;
-        let store = self.state.store.as_ref();
-        let mut affected: Vec<UserId> = store
-            .team_members(team.id)?
-            .into_iter()
-            .map(|(user, _)| user)
-            .collect();
-        if let Some(account) = store.account(team.account)? {
-            affected.push(account.owner);
-        }
-        affected.sort();
-        affected.dedup();
-        store.remove_team(team.id)?;
-        self.access_changed(&affected, "a team was removed").await?;
-        tracing::info!(team = %team.id, "team removed");
+        self.state.store.remove_team(team.id)?;
+        // Every connection whose access reached the team, however it held
+        // it: a role, the account's ownership, a bot, a grant.
+        let closed = self.state.live.close_team_except(
+            team.id,
+            self.outlet.conn,
+            close::ACCESS_CHANGED,
+            "a team was removed",
+        );
+        self.refresh()?;
+        self.state.committer.flushed().await;
+        tracing::info!(team = %team.id, closed, "team removed");
         Ok(Reply::TeamRemoved { team: team.id })
     }
 

@@ -30,7 +30,7 @@ use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::manage::ContactUpdated;
-use switchboard_protocol::model::{Message, ReadMarker, Role};
+use switchboard_protocol::model::{Message, ReadMarker, Role, SenderKind};
 
 /// What went wrong in the store. Every variant is an internal failure: the
 /// caller logs it and answers the user generically.
@@ -330,7 +330,8 @@ pub trait Timeline {
         user: UserId,
         client_msg_id: &str,
     ) -> StoreResult<Option<(ConversationId, Seq)>>;
-    /// A user's read marker in a conversation (0 when unread).
+    /// A user's read marker in a conversation (0 when unread). A user's
+    /// own message moves it too (see [`reader`]).
     fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq>;
     /// A conversation's assignees, in the order they were assigned (none
     /// until an `Entry::Assignees` is committed).
@@ -340,6 +341,17 @@ pub trait Timeline {
     fn handoffs(&self, team: TeamId) -> StoreResult<Vec<HandoffRecord>>;
     /// The teams with handoffs waiting, by id.
     fn handoff_teams(&self) -> StoreResult<Vec<TeamId>>;
+}
+
+/// The user whose read marker a committed message moves to its seq, if
+/// it is further on: its sender, when a person or a bot speaks as
+/// itself. Whoever answered has read what they answered, and their own
+/// message never counts as unread for them. The move is part of the
+/// message's commit (derived data, like its index entries), with no
+/// `read` event of its own: the message says it.
+pub(crate) fn reader(message: &Message) -> Option<UserId> {
+    matches!(message.sender.kind, SenderKind::Agent | SenderKind::Bot)
+        .then_some(UserId(message.sender.id))
 }
 
 /// Creates a new random stream epoch.
@@ -358,3 +370,5 @@ mod contract_tests;
 mod deliver_tests;
 #[cfg(test)]
 mod grant_tests;
+#[cfg(test)]
+mod marker_tests;

@@ -283,6 +283,38 @@ async fn unread_counts_follow_each_users_read_marker() {
 }
 
 #[tokio::test]
+async fn an_agents_own_messages_never_count_as_unread_for_them() {
+    let (_dir, server, world) = seeded().await;
+    let url = server.url();
+    let (alice, _) = connect(&url, &world.alice.token).await;
+    let (bob, _) = connect(&url, &world.bob.token).await;
+    let bridge = bridge(&url, &alice, &world).await;
+    let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
+    for i in 0..2 {
+        bridge
+            .send_as_contact(conversation, format!("m{i}"), "ping")
+            .await
+            .unwrap();
+    }
+    // Alice answers what she read: her reply is read for her, and so is
+    // what came before it.
+    alice.send(conversation, "On it").await.unwrap();
+    assert_eq!(row(&alice, &world, conversation).await.unread, 0);
+    bridge
+        .send_as_contact(conversation, "m2", "thanks")
+        .await
+        .unwrap();
+    let alices = row(&alice, &world, conversation).await;
+    assert_eq!(alices.unread, 1, "only the contact's newest message");
+    assert_eq!(alices.read_seq.0, alices.last_seq.0 - 1);
+    assert_eq!(
+        row(&bob, &world, conversation).await.unread,
+        4,
+        "Bob read nothing"
+    );
+}
+
+#[tokio::test]
 async fn the_dashboard_is_the_teams_alone() {
     let (_dir, server, world) = seeded().await;
     let url = server.url();

@@ -371,3 +371,39 @@ async fn a_reader_that_stops_is_closed_with_4008_within_bounded_memory_and_resum
     assert_eq!(bodies.len(), sent.len());
     assert!(bodies == sent, "bob's messages differ from what was sent");
 }
+
+#[tokio::test]
+async fn messages_of_the_wrong_kind_count_against_the_rate() {
+    let (_dir, server, world) = server_with(|c| {
+        c.limits.rate_per_connection = 1;
+        c.limits.burst_per_connection = 5;
+        c.limits.rate_refusals_to_close = 1000;
+    })
+    .await;
+    let mut flooder = Raw::login(&server.url(), &world.bob.token).await;
+    // Text on a MessagePack connection: each is refused, by the rate
+    // limiter first once the burst is spent.
+    for _ in 0..20 {
+        flooder
+            .send_raw(WsMessage::Text(r#"{"type":"ping","id":1}"#.into()))
+            .await;
+    }
+    let mut codes = Vec::new();
+    while codes.len() < 20 {
+        match flooder.recv().await.expect("a refusal before close") {
+            ServerFrame::Error(e) => codes.push(e.code),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+    let limited = codes
+        .iter()
+        .filter(|c| **c == ErrorCode::RateLimited)
+        .count();
+    assert!(
+        limited >= 10,
+        "only {limited} of 20 rate limited: {codes:?}"
+    );
+    assert!(codes
+        .iter()
+        .all(|c| matches!(c, ErrorCode::RateLimited | ErrorCode::BadFrame)));
+}

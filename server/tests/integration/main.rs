@@ -25,5 +25,6 @@ mod presence;
 mod restricted;
 mod resume;
 mod secrets;
+mod strict;
 mod teams;
 mod util;

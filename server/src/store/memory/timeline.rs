@@ -66,6 +66,13 @@ impl Timeline for MemoryStore {
                         (message.conversation, message.seq),
                     );
                 }
+                if let Some(reader) = reader(message) {
+                    let marker = inner
+                        .markers
+                        .entry((message.conversation, reader))
+                        .or_default();
+                    *marker = (*marker).max(message.seq);
+                }
                 if let Some(conversation) =
                     inner.conversations.get_mut(&(team, message.conversation))
                 {

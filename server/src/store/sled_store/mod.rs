@@ -234,6 +234,18 @@ impl SledStore {
                 wrote = true;
             }
         }
+        if let Some(reader) = reader(message) {
+            let key = keys::two(message.conversation.0, reader.0);
+            let marker = self
+                .read_markers
+                .get(key)?
+                .and_then(|raw| keys::read_u64(&raw));
+            // Markers never move back (a repair may see an older message).
+            if marker.is_none_or(|seq| seq < message.seq.0) {
+                self.read_markers.insert(key, &keys::one(message.seq.0))?;
+                wrote = true;
+            }
+        }
         if message.status.is_some() {
             // The conversation's status follows the newest message that
             // changed it; an older one (seen again by a repair) changes

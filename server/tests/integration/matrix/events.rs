@@ -13,7 +13,7 @@ use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use switchboard_client::{Assignee, ClientEvent, ContactChanges, Events};
-use switchboard_protocol::ids::{ConversationId, Offset};
+use switchboard_protocol::ids::{ConversationId, Offset, Seq};
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{Event, EventFrame};
 
@@ -124,7 +124,6 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
     ];
     for (conversation, actor) in places {
         let ack = actor.send(conversation, "an event").await.unwrap();
-        actor.mark_read(conversation, ack.seq).await.unwrap();
         let changes = ContactChanges {
             email: Some("new@contact.test".into()),
             ..ContactChanges::default()
@@ -132,6 +131,12 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
         actor.update_contact(conversation, changes).await.unwrap();
         // A system message (a `message` event) and an `assignees` event.
         actor.assign(conversation, Assignee::Me).await.unwrap();
+        // The actor's own message moved its marker already; reading the
+        // system message moves it on (a `read` event).
+        actor
+            .mark_read(conversation, Seq(ack.seq.0 + 1))
+            .await
+            .unwrap();
     }
     for (conversation, actor) in places {
         actor.send(conversation, "sentinel").await.unwrap();
