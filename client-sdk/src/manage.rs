@@ -9,7 +9,7 @@
 
 use crate::client::{unexpected, Client};
 use crate::error::Error;
-use crate::request::Call;
+use crate::request::{new_key, Call};
 use switchboard_protocol::assign;
 use switchboard_protocol::client::ClientFrame;
 use switchboard_protocol::command::{Assignee, Target};
@@ -67,6 +67,7 @@ pub(crate) enum ManageRequest {
         name: String,
         handle: String,
         identity: String,
+        key: String,
     },
     UpdateTeam {
         team: TeamId,
@@ -83,6 +84,7 @@ pub(crate) enum ManageRequest {
         email: String,
         role: Role,
         name: Option<String>,
+        key: String,
     },
     RemoveMember {
         team: TeamId,
@@ -100,6 +102,7 @@ pub(crate) enum ManageRequest {
         team: TeamId,
         name: String,
         scope: BotScope,
+        key: String,
     },
     RevokeBot {
         team: TeamId,
@@ -116,12 +119,14 @@ pub(crate) enum ManageRequest {
         conversation: ConversationId,
         who: Assignee,
         add: bool,
+        key: String,
     },
     Deliver {
         conversation: ConversationId,
         to: Target,
         status: Option<String>,
         note: Option<String>,
+        key: String,
     },
     Report(ReportQuery),
 }
@@ -135,12 +140,14 @@ impl ManageRequest {
                 name,
                 handle,
                 identity,
+                key,
             } => ClientFrame::CreateTeam(manage::CreateTeam {
                 id,
                 account,
                 name,
                 handle,
                 identity,
+                key: Some(key),
             }),
             ManageRequest::UpdateTeam { team, changes } => {
                 ClientFrame::UpdateTeam(manage::UpdateTeam {
@@ -161,12 +168,14 @@ impl ManageRequest {
                 email,
                 role,
                 name,
+                key,
             } => ClientFrame::AddMember(manage::AddMember {
                 id,
                 team,
                 email,
                 role,
                 name,
+                key: Some(key),
             }),
             ManageRequest::RemoveMember { team, user } => {
                 ClientFrame::RemoveMember(manage::RemoveMember { id, team, user })
@@ -178,14 +187,18 @@ impl ManageRequest {
                 role,
             }),
             ManageRequest::Usage { account } => ClientFrame::Usage(manage::Usage { id, account }),
-            ManageRequest::CreateBot { team, name, scope } => {
-                ClientFrame::CreateBot(manage::CreateBot {
-                    id,
-                    team,
-                    name,
-                    scope,
-                })
-            }
+            ManageRequest::CreateBot {
+                team,
+                name,
+                scope,
+                key,
+            } => ClientFrame::CreateBot(manage::CreateBot {
+                id,
+                team,
+                name,
+                scope,
+                key: Some(key),
+            }),
             ManageRequest::RevokeBot { team, bot } => {
                 ClientFrame::RevokeBot(manage::RevokeBot { id, team, bot })
             }
@@ -204,31 +217,37 @@ impl ManageRequest {
                 conversation,
                 who,
                 add: true,
+                key,
             } => ClientFrame::Assign(assign::Assign {
                 id,
                 conversation,
                 who: who.into(),
+                key: Some(key),
             }),
             ManageRequest::Assign {
                 conversation,
                 who,
                 add: false,
+                key,
             } => ClientFrame::Unassign(assign::Unassign {
                 id,
                 conversation,
                 who: who.into(),
+                key: Some(key),
             }),
             ManageRequest::Deliver {
                 conversation,
                 to,
                 status,
                 note,
+                key,
             } => ClientFrame::Deliver(deliver::Deliver {
                 id,
                 conversation,
                 to: to.into(),
                 status,
                 note,
+                key: Some(key),
             }),
             ManageRequest::Report(query) => ClientFrame::Report(deliver::Report {
                 id,
@@ -259,8 +278,9 @@ impl Client {
             name: name.into(),
             handle: handle.into(),
             identity: identity.into(),
+            key: new_key(),
         };
-        match self.manage(request).await? {
+        match self.keyed(Call::Manage(request)).await? {
             Reply::Team(team) => Ok(team),
             other => Err(unexpected("team", &other)),
         }
@@ -309,8 +329,9 @@ impl Client {
             email: email.into(),
             role,
             name,
+            key: new_key(),
         };
-        match self.manage(request).await? {
+        match self.keyed(Call::Manage(request)).await? {
             Reply::Member(added) => Ok(added),
             other => Err(unexpected("member", &other)),
         }
@@ -364,8 +385,9 @@ impl Client {
             team,
             name: name.into(),
             scope,
+            key: new_key(),
         };
-        match self.manage(request).await? {
+        match self.keyed(Call::Manage(request)).await? {
             Reply::Bot(created) => Ok(created),
             other => Err(unexpected("bot", &other)),
         }
@@ -438,8 +460,9 @@ impl Client {
             conversation,
             who,
             add,
+            key: new_key(),
         };
-        match self.manage(request).await? {
+        match self.keyed(Call::Manage(request)).await? {
             Reply::Assignees(current) => Ok(current.assignees),
             other => Err(unexpected("assignees", &other)),
         }
@@ -466,8 +489,9 @@ impl Client {
             to,
             status,
             note,
+            key: new_key(),
         };
-        match self.manage(request).await? {
+        match self.keyed(Call::Manage(request)).await? {
             Reply::Delivered(outcome) => Ok(outcome),
             other => Err(unexpected("delivered", &other)),
         }

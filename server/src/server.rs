@@ -87,6 +87,8 @@ pub(crate) struct ServerState {
     pub(crate) outbound_high_water: Arc<AtomicUsize>,
     /// The browser origins allowed besides the server's own, parsed once.
     pub(crate) origins: crate::http::Origins,
+    /// The idempotency keys being carried out (see `idempotency`).
+    pub(crate) claims: Arc<crate::idempotency::Claims>,
     /// Held by every connection task (through this state); the server
     /// waits for all of them to drop it.
     _alive: mpsc::Sender<()>,
@@ -166,6 +168,7 @@ impl Server {
             admission,
             outbound_high_water: Arc::default(),
             origins,
+            claims: Arc::default(),
             _alive: alive_tx,
             connections: AtomicU64::new(0),
         });

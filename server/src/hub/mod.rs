@@ -31,6 +31,7 @@ mod writes;
 use crate::access::Principal;
 use crate::commit::Committer;
 use crate::config::Config;
+use crate::idempotency::Claim;
 use crate::outlet::{ConnId, Outlet};
 use crate::store::Store;
 use dashmap::DashMap;
@@ -99,6 +100,8 @@ pub(crate) enum HubCommand {
         request: RequestId,
         conversation: ConversationId,
         change: AssigneeChange,
+        /// The idempotency key it was sent with, if any (the caller's).
+        key: Option<String>,
     },
     /// A page of the team's dashboard (the session has checked access).
     Dashboard {
@@ -121,6 +124,11 @@ pub(crate) enum HubCommand {
         conversation: ConversationId,
         body: String,
         reply: Reply,
+        /// The caller and the idempotency key the command was sent with:
+        /// kept with the message, its receipt answers a retry.
+        key: Option<(UserId, String)>,
+        /// Holds that key until the receipt is written.
+        claim: Option<Claim>,
     },
     /// Note that the user is typing in a conversation (the session has
     /// checked they may read it).
@@ -151,6 +159,8 @@ pub(crate) enum HubCommand {
         request: RequestId,
         conversation: ConversationId,
         delivery: Delivery,
+        /// The idempotency key it was sent with, if any (the caller's).
+        key: Option<String>,
     },
     /// Import the handoffs other teams' deliveries left for this team
     /// (sent by the delivering hub; answered to nobody).

@@ -4,6 +4,8 @@
 //! atomic log entry) under the system sender. The command's reply is
 //! answered, and the message fanned out to every connection entitled to
 //! the conversation, only after the group commit that makes it durable.
+//! A command sent with an idempotency key keeps its receipt in the same
+//! atomic entry as the message (see `idempotency`).
 //!
 //! What the command changed outside the timeline (grants, invitations) the
 //! session has written before it hands the message over: the reply never
@@ -11,9 +13,9 @@
 
 use super::actor::{error_frame, result_frame, Hub};
 use crate::outlet::Outlet;
-use crate::store::{Entry, StoreError};
+use crate::store::{Entry, Receipt, StoreError};
 use crate::time::now;
-use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::ids::{ConversationId, RequestId, UserId};
 use switchboard_protocol::model::{Message, Sender, SenderKind};
 use switchboard_protocol::server::{Event, Reply};
 use switchboard_protocol::ErrorCode;
@@ -41,6 +43,7 @@ impl Hub<'_> {
         conversation: ConversationId,
         body: String,
         reply: Reply,
+        key: Option<(UserId, String)>,
     ) -> Result<(), StoreError> {
         let seq = self.last_seq(conversation)?.next();
         let offset = self.head.next();
@@ -54,9 +57,19 @@ impl Hub<'_> {
             at: now(),
             status: None,
         };
-        let entry = Entry::Message {
-            message: &message,
-            idempotency: None,
+        let entry = match &key {
+            Some((user, key)) => Entry::Command {
+                message: &message,
+                receipt: Receipt {
+                    user: *user,
+                    key,
+                    reply: &reply,
+                },
+            },
+            None => Entry::Message {
+                message: &message,
+                idempotency: None,
+            },
         };
         if let Err(e) = self.registry.context.store.commit(self.team, offset, entry) {
             outlet.send(&error_frame(

@@ -20,7 +20,9 @@
 //!   with 4009 (dropping what was queued for them), so nothing of the
 //!   conversation reaches them after the reply; they reconnect without it.
 
+use super::keys::Retry;
 use super::{forbidden, Refusal, Session};
+use crate::idempotency::Claim;
 use crate::access::{Action, Resource};
 use crate::admin::{self, AdminError, NewUser};
 use crate::hub::HubCommand;
@@ -49,8 +51,20 @@ impl Session {
         conversation: ConversationId,
         email: &str,
         note: Option<String>,
+        key: Option<String>,
     ) -> Result<Option<Reply>, Refusal> {
         let conversation = self.conversation_for(Action::Command, conversation)?;
+        // Looked up before anything else is judged (a retry after the
+        // invitee accepted is no refusal), and held until the system
+        // message and its receipt are written: a retry arriving meanwhile
+        // waits, and never sends a second mail.
+        let claim = match self
+            .retry(request, conversation.team, "key", key.as_deref())
+            .await?
+        {
+            Retry::Answered => return Ok(None),
+            Retry::New(claim) => claim,
+        };
         let email = email.trim();
         if email.len() > MAX_EMAIL || !is_email(email) {
             return Err(bad_command(format!(
@@ -141,7 +155,9 @@ impl Session {
             email: user.email.clone(),
             user: user.id,
         });
-        self.record(request, &conversation, body, reply).await
+        let key = key.map(|key| (me.id, key));
+        self.record(request, &conversation, body, reply, key, claim)
+            .await
     }
 
     /// Revokes `user`'s invitation into `conversation`, pending or
@@ -205,7 +221,8 @@ impl Session {
         tracing::info!(conversation = %conversation.id, %user, by = %me.id, closed, "invitation revoked");
         self.state.committer.flushed().await;
         let body = format!("{} revoked the invitation of {}", me.name, invitee.email);
-        self.record(request, &conversation, body, reply).await
+        self.record(request, &conversation, body, reply, None, None)
+            .await
     }
 
     /// Refuses to invite someone who holds a role in the conversation's
@@ -234,13 +251,16 @@ impl Session {
     }
 
     /// Hands the system message recording a command to the team's hub,
-    /// which answers `reply` once it is durable.
+    /// which answers `reply` once it is durable; with the caller's key, and
+    /// the claim on it, if the command was sent with one.
     async fn record(
         &self,
         request: RequestId,
         conversation: &ConversationRecord,
         body: String,
         reply: Reply,
+        key: Option<(UserId, String)>,
+        claim: Option<Claim>,
     ) -> Result<Option<Reply>, Refusal> {
         let command = HubCommand::SystemMessage {
             outlet: self.outlet.clone(),
@@ -248,6 +268,8 @@ impl Session {
             conversation: conversation.id,
             body,
             reply,
+            key,
+            claim,
         };
         self.dispatch(conversation.team, command).await
     }
