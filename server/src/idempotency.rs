@@ -144,7 +144,7 @@ mod tests {
         let claims = Arc::new(Claims::default());
         let first = claims.claim(TeamId(1), UserId(2), "k").await;
         // Another key, or another user's, is free.
-        let _other = claims.claim(TeamId(1), UserId(3), "k").await;
+        let other = claims.claim(TeamId(1), UserId(3), "k").await;
         let waiting = tokio::spawn({
             let claims = Arc::clone(&claims);
             async move { claims.claim(TeamId(1), UserId(2), "k").await }
@@ -157,6 +157,10 @@ mod tests {
             .expect("released keys are claimed")
             .expect("the task ends");
         drop(second);
-        assert!(claims.lock().is_empty(), "nothing held once all are dropped");
+        drop(other);
+        assert!(
+            claims.lock().is_empty(),
+            "nothing held once all are dropped"
+        );
     }
 }

@@ -7,8 +7,8 @@
 //! connection that said hello with it with 4001 (dropping what was queued),
 //! so the bot receives nothing more and its token says hello no more.
 
-use super::manage::check_field;
 use super::keys::Retry;
+use super::manage::check_field;
 use super::{Refusal, Session};
 use crate::access::Action;
 use crate::bots;

@@ -22,10 +22,10 @@
 
 use super::keys::Retry;
 use super::{forbidden, Refusal, Session};
-use crate::idempotency::Claim;
 use crate::access::{Action, Resource};
 use crate::admin::{self, AdminError, NewUser};
 use crate::hub::HubCommand;
+use crate::idempotency::Claim;
 use crate::invitation::{self, ConversationInvite, InviteMail};
 use crate::mail;
 use crate::store::{ConversationRecord, GrantRecord, GrantState, StoreError, UserRecord};

@@ -118,11 +118,13 @@ impl Session {
             ClientFrame::UpdateContact(u) => self.update_contact(id, u).await,
             ClientFrame::Assign(a) => {
                 let key = a.key;
-                self.assign(id, a.conversation, a.who.into(), true, key).await
+                self.assign(id, a.conversation, a.who.into(), true, key)
+                    .await
             }
             ClientFrame::Unassign(u) => {
                 let key = u.key;
-                self.assign(id, u.conversation, u.who.into(), false, key).await
+                self.assign(id, u.conversation, u.who.into(), false, key)
+                    .await
             }
             ClientFrame::Dashboard(d) => self.dashboard(id, d).await,
             ClientFrame::Next(n) => self.next(id, n.team).await,
@@ -293,7 +295,9 @@ impl Session {
             // Answered like the typed frame (an `invited` result).
             Input::Command(Ok(Command::Invite { email, note })) => {
                 let key = Some(send.client_msg_id);
-                return self.invite(request, conversation.id, &email, note, key).await;
+                return self
+                    .invite(request, conversation.id, &email, note, key)
+                    .await;
             }
             // Answered like the typed frame: a `delivered` result.
             Input::Command(Ok(Command::Deliver { to, status, note })) => {

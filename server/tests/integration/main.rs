@@ -22,6 +22,7 @@ mod ops;
 mod presence;
 mod restricted;
 mod resume;
+mod retry;
 mod secrets;
 mod teams;
 mod util;

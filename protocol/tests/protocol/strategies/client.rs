@@ -202,20 +202,16 @@ pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
 /// [`manage_frame`]).
 pub fn deliver_frame() -> BoxedStrategy<ClientFrame> {
     prop_oneof![
-        (
-            request_id(),
-            conversation_id(),
-            who(),
-            option::of(text())
-        )
-            .prop_map(|(id, conversation, who, key)| {
+        (request_id(), conversation_id(), who(), option::of(text())).prop_map(
+            |(id, conversation, who, key)| {
                 ClientFrame::Assign(Assign {
                     id,
                     conversation,
                     who,
                     key,
                 })
-            }),
+            }
+        ),
         deliver().prop_map(ClientFrame::Deliver),
         report().prop_map(ClientFrame::Report),
     ]

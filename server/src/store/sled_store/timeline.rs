@@ -82,7 +82,11 @@ impl Timeline for SledStore {
                 let record = to_bytes(&LogRecord::Message(message.clone()));
                 let position = keys::two(message.conversation.0, message.seq.0);
                 let (key, value) = receipt_entry(team, &position, receipt);
-                (&self.team_log, &self.conversation_messages, &self.client_msg_ids)
+                (
+                    &self.team_log,
+                    &self.conversation_messages,
+                    &self.client_msg_ids,
+                )
                     .transaction(|(log, messages, ids)| {
                         log.insert(&log_key, record.as_slice())?;
                         messages.insert(&position, &log_key)?;
