@@ -111,7 +111,8 @@ impl Client {
     }
 
     /// Revokes `user`'s invitation into the conversation, pending or
-    /// accepted (the inviter, or a Manager of the team). A pending token
+    /// accepted (whoever sent the invitation, first or again while it was
+    /// pending, or a Manager of the team). A pending token
     /// stops working; an accepted invitee's connections are closed with
     /// 4009 and reconnect without the conversation. A system message
     /// records it. Revoking twice changes nothing the second time.

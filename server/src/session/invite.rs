@@ -4,7 +4,9 @@
 //!
 //! Who may: inviting is a `^command`, the team's people's alone
 //! ([`Action::Command`]: Managers, Members, the account's owner); revoking
-//! is the inviter's or a Manager's (the owner is one). A Restricted Member
+//! is for whoever sent the invitation (its first inviter, or anyone who
+//! sent it again while it was pending) and for Managers (the owner is
+//! one). A Restricted Member
 //! or a bot sees the conversation and so is `forbidden`; anyone else gets
 //! `not_found`.
 //!
@@ -79,7 +81,7 @@ impl Session {
         }
         let store = self.state.store.as_ref();
         let existing = store.user_by_email(email)?;
-        let previous = match &existing {
+        let pending = match &existing {
             Some(user) => {
                 self.refuse_team_member(&conversation, user)?;
                 let grant = store.grant(conversation.id, user.id)?;
@@ -91,7 +93,7 @@ impl Session {
                         "{email} is already in this conversation"
                     )));
                 }
-                grant.and_then(|g| g.invitation)
+                grant.filter(|g| g.state == GrantState::Pending)
             }
             None => None,
         };
@@ -115,12 +117,25 @@ impl Session {
             note: note.as_deref(),
         };
         let (token, hash) = invitation::issue_to_conversation(store, user.id, &invite)?;
+        // Sent again while pending: its first inviter stays the inviter of
+        // record, and whoever sent it may take it back.
+        let (invited_by, resent_by, previous) = match pending {
+            Some(grant) => {
+                let mut resent_by = grant.resent_by;
+                if grant.invited_by != me.id && !resent_by.contains(&me.id) {
+                    resent_by.push(me.id);
+                }
+                (grant.invited_by, resent_by, grant.invitation)
+            }
+            None => (me.id, Vec::new(), None),
+        };
         store.put_grant(&GrantRecord {
             conversation: conversation.id,
             team: conversation.team,
             user: user.id,
             state: GrantState::Pending,
-            invited_by: me.id,
+            invited_by,
+            resent_by,
             at: now(),
             invitation: Some(hash),
         })?;
@@ -184,7 +199,8 @@ impl Session {
         let manager = self
             .principal
             .allows(Action::ManageTeam, Resource::Team(conversation.team));
-        if grant.invited_by != me.id && !manager {
+        let sent_it = grant.invited_by == me.id || grant.resent_by.contains(&me.id);
+        if !sent_it && !manager {
             return Err(forbidden());
         }
         let reply = Reply::InvitationRevoked(InvitationRevoked {
