@@ -318,6 +318,48 @@ mod tests {
     }
 
     #[test]
+    fn a_keyed_request_is_resent_with_its_key_after_a_drop() {
+        use crate::invite::InviteRequest;
+        let mut inflight = InFlight::default();
+        let (tx, mut rx) = oneshot::channel();
+        let invite = Call::Invite(InviteRequest::Invite {
+            conversation: switchboard_protocol::ConversationId(1),
+            email: "sam@example.com".into(),
+            note: None,
+            key: "k-1".into(),
+        });
+        let first = inflight.keyed(invite, tx);
+        inflight.connection_lost();
+        assert!(rx.try_recv().is_err(), "still waiting, not ConnectionLost");
+        let resent = inflight.resend();
+        let key = |frame: &ClientFrame| match frame {
+            ClientFrame::Invite(invite) => (invite.id, invite.key.clone()),
+            other => panic!("expected an invite, got {other:?}"),
+        };
+        assert_eq!(resent.len(), 1);
+        let (first_id, first_key) = key(&first);
+        let (again_id, again_key) = key(&resent[0]);
+        assert_eq!(again_key, first_key, "the same key");
+        assert!(again_id > first_id, "under a fresh request id");
+    }
+
+    #[test]
+    fn a_command_sent_for_an_ack_is_answered_as_one_marked_duplicate() {
+        let mut inflight = InFlight::default();
+        let (tx, mut rx) = oneshot::channel();
+        inflight.send(outgoing("c", "^assign me"), tx);
+        let assignees = switchboard_protocol::assign::Assignees {
+            conversation: switchboard_protocol::ConversationId(1),
+            assignees: vec![],
+        };
+        inflight.settle_send(1, Ok(Reply::Assignees(assignees)), true);
+        match rx.try_recv() {
+            Ok(Ok(Reply::Sent(ack))) => assert!(ack.duplicate && ack.seq == Seq(0)),
+            other => panic!("expected a sent ack, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn connection_lost_fails_calls_but_keeps_sends() {
         let mut inflight = InFlight::default();
         let (call_tx, mut call_rx) = oneshot::channel();

@@ -17,7 +17,9 @@
 //!   on disk before the mail leaves, so a token in a mail always works;
 //!   the system message and the reply follow through the team's hub.
 //! - At most one token accepts a pending grant: inviting again deletes the
-//!   previous one, and so does revoking.
+//!   previous one, and so does revoking. A retry of the same invitation
+//!   (the same key) is no new invitation: it gets the original answer, and
+//!   no mail, token or message is made again.
 //! - Revoking writes the grant first, then closes the user's connections
 //!   with 4009 (dropping what was queued for them), so nothing of the
 //!   conversation reaches them after the reply; they reconnect without it.

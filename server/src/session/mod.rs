@@ -7,7 +7,8 @@
 //! `not_found`, the same as for things that do not exist; a caller who
 //! may read the thing but not do this to it (a read-only bot sending) gets
 //! `forbidden`. Managing teams, members and roles is in [`manage`], bots
-//! in [`bots`], invitations into a conversation in [`invite`].
+//! in [`bots`], invitations into a conversation in [`invite`], the
+//! idempotency keys of commands and creating requests in [`keys`].
 
 use crate::access::{Action, Principal, Resource};
 use crate::hub::HubCommand;

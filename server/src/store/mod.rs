@@ -382,3 +382,5 @@ mod contract_tests;
 mod deliver_tests;
 #[cfg(test)]
 mod grant_tests;
+#[cfg(test)]
+mod receipt_tests;

@@ -144,3 +144,33 @@ async fn keyed_frames_whose_answers_are_cut_are_done_once() {
     assert_eq!(teams.unwrap().len(), teams_before.unwrap().len() + 1);
     assert_eq!(team.handle, "support");
 }
+
+#[tokio::test]
+async fn the_same_invitation_sent_at_once_on_two_connections_is_made_once() {
+    use switchboard_protocol::client::ClientFrame;
+    use switchboard_protocol::ids::RequestId;
+    use switchboard_protocol::invite::Invite;
+    use switchboard_protocol::server::ServerFrame;
+
+    let (_dir, server, world) = seeded().await;
+    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+    let conversation = start_conversation(&alice, world.team_a, "Dana").await;
+    let invite = ClientFrame::Invite(Invite {
+        id: RequestId(1),
+        conversation,
+        email: "sam@guest.test".into(),
+        note: None,
+        key: Some("invite-once".into()),
+    });
+    let mut first = Raw::login(&server.url(), &world.alice.token).await;
+    let mut second = Raw::login(&server.url(), &world.alice.token).await;
+    let (a, b) = tokio::join!(first.request(invite.clone()), second.request(invite));
+    let (ServerFrame::Result(a), ServerFrame::Result(b)) = (a, b) else {
+        panic!("both are answered with a result");
+    };
+    assert_eq!(a.result, b.result, "both get the one invitation");
+    assert!(a.duplicate != b.duplicate, "one of them is the retry");
+    let store = server.server.store();
+    assert_eq!(mails_to(store.as_ref(), "sam@guest.test"), 1, "one mail");
+    assert_eq!(system_messages(&alice, conversation).await, 1);
+}
