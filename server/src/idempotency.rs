@@ -52,7 +52,7 @@ pub(crate) fn original(
 ) -> Result<Option<Reply>, StoreError> {
     match store.client_msg(scope, user, key)? {
         None => Ok(None),
-        Some(KeyUse::Reply(reply)) => Ok(Some(reply)),
+        Some(KeyUse::Reply(reply)) => Ok(Some(*reply)),
         Some(KeyUse::Message { conversation, seq }) => {
             let Some(message) = store.message(conversation, seq)? else {
                 return Err(StoreError::Corrupt {
@@ -125,6 +125,18 @@ impl Claims {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ClaimKey, watch::Receiver<()>>> {
         // The map stays consistent whatever a panicking holder did.
         self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Claim {
+    /// Whose key it is.
+    pub(crate) fn user(&self) -> UserId {
+        self.key.1
+    }
+
+    /// The key.
+    pub(crate) fn key(&self) -> &str {
+        &self.key.2
     }
 }
 

@@ -321,9 +321,9 @@ impl Hub<'_> {
                 conversation,
                 body,
                 reply,
-                key,
                 claim,
             } => {
+                let key = claim.as_deref();
                 let written = self.system_message(outlet, request, conversation, body, reply, key);
                 // The receipt is written (or the command failed): a retry
                 // waiting for the key may look it up now.

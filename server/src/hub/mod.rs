@@ -124,11 +124,10 @@ pub(crate) enum HubCommand {
         conversation: ConversationId,
         body: String,
         reply: Reply,
-        /// The caller and the idempotency key the command was sent with:
-        /// kept with the message, its receipt answers a retry.
-        key: Option<(UserId, String)>,
-        /// Holds that key until the receipt is written.
-        claim: Option<Claim>,
+        /// The idempotency key the command was sent with (the caller's),
+        /// held until its receipt is written with the message: the
+        /// receipt answers a retry.
+        claim: Option<Box<Claim>>,
     },
     /// Note that the user is typing in a conversation (the session has
     /// checked they may read it).

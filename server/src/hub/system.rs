@@ -12,10 +12,11 @@
 //! announces a change that is not stored.
 
 use super::actor::{error_frame, result_frame, Hub};
+use crate::idempotency::Claim;
 use crate::outlet::Outlet;
 use crate::store::{Entry, Receipt, StoreError};
 use crate::time::now;
-use switchboard_protocol::ids::{ConversationId, RequestId, UserId};
+use switchboard_protocol::ids::{ConversationId, RequestId};
 use switchboard_protocol::model::{Message, Sender, SenderKind};
 use switchboard_protocol::server::{Event, Reply};
 use switchboard_protocol::ErrorCode;
@@ -43,7 +44,7 @@ impl Hub<'_> {
         conversation: ConversationId,
         body: String,
         reply: Reply,
-        key: Option<(UserId, String)>,
+        key: Option<&Claim>,
     ) -> Result<(), StoreError> {
         let seq = self.last_seq(conversation)?.next();
         let offset = self.head.next();
@@ -57,12 +58,12 @@ impl Hub<'_> {
             at: now(),
             status: None,
         };
-        let entry = match &key {
-            Some((user, key)) => Entry::Command {
+        let entry = match key {
+            Some(claim) => Entry::Command {
                 message: &message,
                 receipt: Receipt {
-                    user: *user,
-                    key,
+                    user: claim.user(),
+                    key: claim.key(),
                     reply: &reply,
                 },
             },

@@ -301,7 +301,6 @@ async fn a_system_message_takes_the_next_seq_and_is_answered_and_fanned_out_afte
         conversation,
         body: "Maya invited sam@example.com".into(),
         reply: Reply::Pong,
-        key: None,
         claim: None,
     };
     f.registry.dispatch(TEAM, command).await.unwrap();

@@ -172,8 +172,7 @@ impl Session {
             email: user.email.clone(),
             user: user.id,
         });
-        let key = key.map(|key| (me.id, key));
-        self.record(request, &conversation, body, reply, key, claim)
+        self.record(request, &conversation, body, reply, claim)
             .await
     }
 
@@ -239,8 +238,7 @@ impl Session {
         tracing::info!(conversation = %conversation.id, %user, by = %me.id, closed, "invitation revoked");
         self.state.committer.flushed().await;
         let body = format!("{} revoked the invitation of {}", me.name, invitee.email);
-        self.record(request, &conversation, body, reply, None, None)
-            .await
+        self.record(request, &conversation, body, reply, None).await
     }
 
     /// Refuses to invite someone who holds a role in the conversation's
@@ -269,15 +267,14 @@ impl Session {
     }
 
     /// Hands the system message recording a command to the team's hub,
-    /// which answers `reply` once it is durable; with the caller's key, and
-    /// the claim on it, if the command was sent with one.
+    /// which answers `reply` once it is durable; with the claim on the
+    /// caller's key, if the command was sent with one.
     async fn record(
         &self,
         request: RequestId,
         conversation: &ConversationRecord,
         body: String,
         reply: Reply,
-        key: Option<(UserId, String)>,
         claim: Option<Claim>,
     ) -> Result<Option<Reply>, Refusal> {
         let command = HubCommand::SystemMessage {
@@ -286,8 +283,7 @@ impl Session {
             conversation: conversation.id,
             body,
             reply,
-            key,
-            claim,
+            claim: claim.map(Box::new),
         };
         self.dispatch(conversation.team, command).await
     }

@@ -93,7 +93,7 @@ fn a_delivery_to_a_user_writes_message_assignees_outcome_and_status_at_once() {
         // The key keeps the original result, in the same write.
         assert_eq!(
             store.client_msg(FROM, outcome.by, "deliver-1").unwrap(),
-            Some(KeyUse::Reply(reply))
+            Some(KeyUse::Reply(Box::new(reply)))
         );
 
         assert_eq!(store.stream_head(FROM).unwrap().last, Offset(4));

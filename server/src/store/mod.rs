@@ -86,7 +86,7 @@ pub enum KeyUse {
         seq: Seq,
     },
     /// A command or request, first answered with this result.
-    Reply(Reply),
+    Reply(Box<Reply>),
 }
 
 /// One atomic write to a team's stream, at an offset chosen by its hub.

@@ -61,11 +61,11 @@ fn a_command_key_keeps_its_result_with_its_message() {
         let check = |store: &dyn Store| {
             assert_eq!(
                 store.client_msg(TeamId(7), UserId(3), "invite-1").unwrap(),
-                Some(KeyUse::Reply(invited()))
+                Some(KeyUse::Reply(Box::new(invited())))
             );
             assert_eq!(
                 store.client_msg(TeamId(2), UserId(3), "team-1").unwrap(),
-                Some(KeyUse::Reply(Reply::Pong))
+                Some(KeyUse::Reply(Box::new(Reply::Pong)))
             );
             // Another user's key, or another team's, is another key.
             assert_eq!(

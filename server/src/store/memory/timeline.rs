@@ -330,7 +330,7 @@ fn keep(inner: &mut super::Inner, team: TeamId, receipt: Option<Receipt<'_>>) {
     if let Some(receipt) = receipt {
         inner.client_ids.insert(
             (team, receipt.user, receipt.key.to_string()),
-            KeyUse::Reply(receipt.reply.clone()),
+            KeyUse::Reply(Box::new(receipt.reply.clone())),
         );
     }
 }

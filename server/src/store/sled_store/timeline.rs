@@ -402,10 +402,10 @@ impl Timeline for SledStore {
                 seq: Seq(keys::second(&raw)),
             })),
             // A receipt: the recording message's position, then the reply.
-            Some(raw) if raw.len() > 16 => Ok(Some(KeyUse::Reply(from_bytes(
+            Some(raw) if raw.len() > 16 => Ok(Some(KeyUse::Reply(Box::new(from_bytes(
                 "command receipt",
                 &raw[16..],
-            )?))),
+            )?)))),
             Some(raw) => Err(StoreError::Corrupt {
                 what: "client message id",
                 detail: format!("value of {} bytes", raw.len()),

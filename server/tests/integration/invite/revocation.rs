@@ -10,7 +10,7 @@ use switchboard_client::{ClientEvent, Events, HistoryQuery};
 use switchboard_protocol::server::Event;
 use switchboard_protocol::{close, ErrorCode};
 use switchboard_server::admin;
-use switchboard_server::store::{Grants, TokenKind};
+use switchboard_server::store::TokenKind;
 use switchboard_server::GrantState;
 
 /// Message bodies arriving within `window` (to show that none do).
