@@ -36,7 +36,9 @@ pub(super) fn system_sender() -> Sender {
 impl Hub<'_> {
     /// Appends a system message saying `body` to `conversation` (of this
     /// team, as the session checked), then answers `request` with `reply`
-    /// behind the flush that covers the message.
+    /// behind the flush that covers the message. With the `claim` on the
+    /// command's idempotency key, `reply` is kept under that key in the
+    /// same entry.
     pub(super) fn system_message(
         &mut self,
         outlet: Outlet,
@@ -44,7 +46,7 @@ impl Hub<'_> {
         conversation: ConversationId,
         body: String,
         reply: Reply,
-        key: Option<&Claim>,
+        claim: Option<&Claim>,
     ) -> Result<(), StoreError> {
         let seq = self.last_seq(conversation)?.next();
         let offset = self.head.next();
@@ -58,7 +60,7 @@ impl Hub<'_> {
             at: now(),
             status: None,
         };
-        let entry = match key {
+        let entry = match claim {
             Some(claim) => Entry::Command {
                 message: &message,
                 receipt: Receipt {

@@ -6,9 +6,8 @@
 //! ([`Action::Command`]: Managers, Members, the account's owner); revoking
 //! is for whoever sent the invitation (its first inviter, or anyone who
 //! sent it again while it was pending) and for Managers (the owner is
-//! one). A Restricted Member
-//! or a bot sees the conversation and so is `forbidden`; anyone else gets
-//! `not_found`.
+//! one). A Restricted Member or a bot sees the conversation and so is
+//! `forbidden`; anyone else gets `not_found`.
 //!
 //! Invariants:
 //! - Every refusal is decided before anything is written: a refused invite
