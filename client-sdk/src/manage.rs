@@ -266,6 +266,12 @@ impl Client {
     }
 
     /// Creates a team in an account the user owns; the user is its Manager.
+    ///
+    /// The request carries a key of the client's drawing and is resent with
+    /// it after a dropped connection: the team is created once, and the
+    /// resend gets it back (never a `conflict` over its own handle). The
+    /// same holds for [`Client::add_member`] (one invitation mail) and
+    /// [`Client::create_bot`].
     pub async fn create_team(
         &self,
         account: AccountId,
@@ -375,6 +381,11 @@ impl Client {
     /// Creates a bot of a team with a token of its own (owner or Manager).
     /// The token is in the reply only: the server keeps its hash. Connect
     /// with it like with a session token; the bot reaches this team only.
+    ///
+    /// Created once, like [`Client::create_team`]: if the connection drops
+    /// before the answer, the resend gets the original bot, but with an
+    /// empty `token` (it was never stored): revoke that bot and create
+    /// another.
     pub async fn create_bot(
         &self,
         team: TeamId,

@@ -12,7 +12,8 @@ use crate::util::*;
 use proxy::CuttingProxy;
 use std::time::Duration;
 use switchboard_client::{
-    Assignee, Backoff, Client, ClientConfig, Events, ReportQuery, SenderKind, Target,
+    Assignee, Backoff, BotScope, Client, ClientConfig, Events, ReportQuery, Role, SenderKind,
+    Target,
 };
 use switchboard_protocol::ids::{ConversationId, TeamId};
 use switchboard_server::store::Store;
@@ -63,10 +64,9 @@ async fn a_deliver_sent_as_text_whose_answer_is_cut_is_done_once_and_reported_do
         .await
         .expect("a delivery that happened is reported as done");
     assert_eq!(proxy.cuts(), 1, "the first answer never arrived");
-    assert!(ack.duplicate, "the resend got the original result back");
-
     assert_eq!(outcomes(&alice, world.team_a).await, 1, "one outcome");
     assert_eq!(system_messages(&alice, conversation).await, 1);
+    assert!(ack.duplicate, "the resend got the original result back");
 }
 
 #[tokio::test]
@@ -143,6 +143,28 @@ async fn keyed_frames_whose_answers_are_cut_are_done_once() {
     let teams = server.server.store().account_teams(world.account_1);
     assert_eq!(teams.unwrap().len(), teams_before.unwrap().len() + 1);
     assert_eq!(team.handle, "support");
+
+    // A member added by an unknown email: one invitation, and the resend
+    // answers the original (`invited`), not a plain join.
+    proxy.arm();
+    let added = alice
+        .add_member(world.team_a, "newbie@one.test", Role::Member, None)
+        .await
+        .expect("a member added once");
+    assert_eq!(proxy.cuts(), 4);
+    assert!(added.invited, "the original answer");
+    let store = server.server.store();
+    assert_eq!(mails_to(store.as_ref(), "newbie@one.test"), 1);
+
+    // A bot: one, and its token, never stored, is not shown again.
+    proxy.arm();
+    let created = alice
+        .create_bot(world.team_a, "Relay", BotScope::ReadWrite)
+        .await
+        .expect("a bot created once");
+    assert_eq!(proxy.cuts(), 5);
+    assert_eq!(alice.bots(world.team_a).await.unwrap(), [created.bot]);
+    assert_eq!(created.token, "", "the retry does not show the token");
 }
 
 #[tokio::test]
