@@ -66,6 +66,7 @@
 #![deny(missing_docs)]
 
 mod client;
+mod commands;
 mod config;
 mod connection;
 mod dashboard;
