@@ -388,6 +388,7 @@ mod tests {
                 at: Millis(1),
                 duplicate: false,
             }),
+            duplicate: false,
         });
         let bytes = encode(&ack);
         let lite = decode_lite(&bytes).expect("an ack decodes");

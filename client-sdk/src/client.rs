@@ -10,7 +10,7 @@ use crate::connection;
 use crate::driver::Driver;
 use crate::error::Error;
 use crate::events::Events;
-use crate::request::{Call, Command, HistoryQuery, Outgoing, ReplyTx};
+use crate::request::{new_key, Call, Command, HistoryQuery, Outgoing, ReplyTx};
 use crate::shared::Shared;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -125,25 +125,38 @@ impl Client {
     /// Returns once the server has stored it durably. If the connection
     /// drops first, the client resends it after reconnecting with the same
     /// id, so it is stored once whatever happens.
+    ///
+    /// A body that is a `^command` (`^deliver`, `^invite`, `^assign`,
+    /// `^unassign`) is carried out exactly once the same way: a resend
+    /// after a reconnect gets the original result, and `send` reports
+    /// success. The ack then only says that the command was carried out
+    /// (`duplicate` if this was a resend): no message of the caller's was
+    /// stored, so its `seq`, `offset` and `at` are 0, and the command's
+    /// system message arrives as an event. [`Client::send_deliver`],
+    /// [`Client::send_command`] and [`Client::send_invite_command`] return
+    /// the command's own result.
     pub async fn send(
         &self,
         conversation: ConversationId,
         body: impl Into<String>,
     ) -> Result<SendAck, Error> {
-        let client_msg_id = format!("{:032x}", rand::random::<u128>());
-        self.send_with_id(conversation, client_msg_id, body).await
+        self.send_with_id(conversation, new_key(), body).await
     }
 
     /// Sends a message with the caller's own `client_msg_id` (1 to 64
     /// bytes). Sending again with the same id returns the original ack with
-    /// `duplicate: true` and stores nothing.
+    /// `duplicate: true` and stores nothing; a `^command` body is answered
+    /// as [`Client::send`] says.
     pub async fn send_with_id(
         &self,
         conversation: ConversationId,
         client_msg_id: impl Into<String>,
         body: impl Into<String>,
     ) -> Result<SendAck, Error> {
-        let message = Outgoing::typed(conversation, client_msg_id.into(), body.into());
+        let message = Outgoing {
+            as_ack: true,
+            ..Outgoing::typed(conversation, client_msg_id.into(), body.into())
+        };
         match self.send_frame(message).await? {
             Reply::Sent(ack) => Ok(ack),
             other => Err(unexpected("sent", &other)),
@@ -168,6 +181,7 @@ impl Client {
             client_msg_id: client_msg_id.into(),
             body: body.into(),
             as_contact: true,
+            as_ack: false,
         };
         match self.send_frame(message).await? {
             Reply::Sent(ack) => Ok(ack),
@@ -180,7 +194,9 @@ impl Client {
     /// conversation's assignees, for `^assign` and `^unassign`. A body
     /// that is no command, or another command, fails (`send` is for
     /// messages; [`Client::send_invite_command`] is for `^invite`,
-    /// [`Client::send_deliver`] for `^deliver`).
+    /// [`Client::send_deliver`] for `^deliver`). Carried out once per
+    /// `client_msg_id`: a resend after a reconnect, or a call again with the
+    /// same id, gets the original result and changes nothing.
     pub async fn send_command(
         &self,
         conversation: ConversationId,
@@ -196,7 +212,9 @@ impl Client {
 
     /// Sends `^deliver ...` typed as text, as a `send` with this
     /// `client_msg_id`, and returns the outcome (see
-    /// [`Client::deliver`]). A body that is no `^deliver` fails.
+    /// [`Client::deliver`]). A body that is no `^deliver` fails. Delivered
+    /// once per `client_msg_id`: a resend after a reconnect, or a call again
+    /// with the same id, gets the original outcome, never a second one.
     pub async fn send_deliver(
         &self,
         conversation: ConversationId,
@@ -309,6 +327,13 @@ impl Client {
 
     pub(crate) async fn call(&self, call: Call) -> Result<Reply, Error> {
         self.request(|reply| Command::Call { call, reply }).await
+    }
+
+    /// A request whose frame carries an idempotency key: kept and resent
+    /// with that key after a reconnect until answered, so it is carried out
+    /// once (a resend gets the original result).
+    pub(crate) async fn keyed(&self, call: Call) -> Result<Reply, Error> {
+        self.request(|reply| Command::Keyed { call, reply }).await
     }
 
     /// Queues a command and waits for its reply, within the request timeout.

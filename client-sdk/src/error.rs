@@ -4,8 +4,9 @@
 //! ([`Error::Server`], with the protocol's stable code), the connection went
 //! away under it ([`Error::ConnectionLost`], [`Error::Closed`],
 //! [`Error::Timeout`]), or the peer spoke something this SDK does not
-//! understand ([`Error::Protocol`]). Sends are never failed with
-//! `ConnectionLost`: they are resent after a reconnect instead.
+//! understand ([`Error::Protocol`]). Sends and keyed requests (deliveries,
+//! invitations, assignments, creating a team, a member or a bot) are never
+//! failed with `ConnectionLost`: they are resent after a reconnect instead.
 
 use switchboard_protocol::ErrorCode;
 

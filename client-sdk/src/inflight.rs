@@ -3,10 +3,12 @@
 //! Invariants:
 //! - every request id of a connection maps to exactly one [`Pending`]
 //!   entry, removed when its reply arrives or the connection drops;
-//! - a send stays in the outbox from the moment it is first written until
-//!   its `sent` or `error` reply, across any number of reconnects; after a
-//!   reconnect the outbox is resent in the original order with the same
-//!   `client_msg_id` (the server then stores nothing twice);
+//! - a send, or a request carrying an idempotency key, stays in the
+//!   outbox from the moment it is first written until its result or
+//!   `error` reply, across any number of reconnects; after a reconnect the
+//!   outbox is resent in the original order with the same `client_msg_id`
+//!   or `key` (the server then does nothing twice, and answers a retry
+//!   with the original result);
 //! - when a connection drops, every other request fails with
 //!   `ConnectionLost`: whether it took effect is unknown.
 
@@ -16,8 +18,8 @@ use crate::request::{Call, Outgoing, ReplyTx};
 use std::collections::{BTreeMap, HashMap};
 use switchboard_protocol::client::{self, ClientFrame};
 use switchboard_protocol::model::Position;
-use switchboard_protocol::server::{Reply, Resume};
-use switchboard_protocol::{RequestId, TeamId};
+use switchboard_protocol::server::{Reply, Resume, SendAck};
+use switchboard_protocol::{Millis, Offset, RequestId, Seq, TeamId};
 
 /// What a request id is waiting for.
 pub(crate) enum Pending {
@@ -25,7 +27,7 @@ pub(crate) enum Pending {
     Call(ReplyTx),
     /// A subscribe, possibly one step of a `live == false` loop.
     Subscribe(SubscribeRequest),
-    /// A send, by its key in the outbox.
+    /// A send or a keyed request, by its place in the outbox.
     Send(u64),
     /// The driver's own keepalive ping.
     KeepAlive,
@@ -52,22 +54,54 @@ pub(crate) struct SubscribeRequest {
     pub(crate) first_resume: Option<Resume>,
 }
 
-/// A message not yet acknowledged.
+/// A message, or a request carrying its idempotency key, not yet answered.
 struct Unacked {
-    message: Outgoing,
+    request: Resendable,
     reply: ReplyTx,
+}
+
+/// What the outbox may send again.
+enum Resendable {
+    Message(Outgoing),
+    /// A request whose frame carries its key.
+    Keyed(Call),
 }
 
 impl Unacked {
     fn frame(&self, id: RequestId) -> ClientFrame {
-        let message = &self.message;
-        ClientFrame::Send(client::SendMessage {
-            id,
-            conversation: message.conversation,
-            client_msg_id: message.client_msg_id.clone(),
-            body: message.body.clone(),
-            as_contact: message.as_contact,
-        })
+        match &self.request {
+            Resendable::Message(message) => ClientFrame::Send(client::SendMessage {
+                id,
+                conversation: message.conversation,
+                client_msg_id: message.client_msg_id.clone(),
+                body: message.body.clone(),
+                as_contact: message.as_contact,
+            }),
+            Resendable::Keyed(call) => call.clone().into_frame(id),
+        }
+    }
+
+    /// What the caller gets: a message sent for a `sent` acknowledgement
+    /// whose body was a `^command` gets one saying only that the command
+    /// was carried out (no message of the caller's was stored: seq and
+    /// offset 0), and whether this was a retry.
+    fn answer(&self, result: Result<Reply, Error>, duplicate: bool) -> Result<Reply, Error> {
+        match (&self.request, result) {
+            (Resendable::Message(message), Ok(reply)) if message.as_ack => match reply {
+                Reply::Sent(ack) => Ok(Reply::Sent(ack)),
+                Reply::Delivered(_) | Reply::Invited(_) | Reply::Assignees(_) => {
+                    Ok(Reply::Sent(SendAck {
+                        conversation: message.conversation,
+                        seq: Seq(0),
+                        offset: Offset(0),
+                        at: Millis(0),
+                        duplicate,
+                    }))
+                }
+                other => Ok(other),
+            },
+            (_, result) => result,
+        }
     }
 }
 
@@ -108,10 +142,20 @@ impl InFlight {
 
     /// Puts a message in the outbox and returns its frame.
     pub(crate) fn send(&mut self, message: Outgoing, reply: ReplyTx) -> ClientFrame {
+        self.outbox(Resendable::Message(message), reply)
+    }
+
+    /// Puts a request carrying an idempotency key in the outbox and
+    /// returns its frame.
+    pub(crate) fn keyed(&mut self, call: Call, reply: ReplyTx) -> ClientFrame {
+        self.outbox(Resendable::Keyed(call), reply)
+    }
+
+    fn outbox(&mut self, request: Resendable, reply: ReplyTx) -> ClientFrame {
         self.last_send += 1;
         let key = self.last_send;
         let id = self.next_id();
-        let unacked = Unacked { message, reply };
+        let unacked = Unacked { request, reply };
         let frame = unacked.frame(id);
         self.outbox.insert(key, unacked);
         self.pending.insert(id, Pending::Send(key));
@@ -145,11 +189,13 @@ impl InFlight {
         self.pending.remove(&id)
     }
 
-    /// Answers a send with its reply and removes it from the outbox.
-    pub(crate) fn settle_send(&mut self, key: u64, result: Result<Reply, Error>) {
+    /// Answers a send (or keyed request) with its reply, `duplicate` if
+    /// the server said it was a retry, and removes it from the outbox.
+    pub(crate) fn settle_send(&mut self, key: u64, result: Result<Reply, Error>, duplicate: bool) {
         if let Some(unacked) = self.outbox.remove(&key) {
+            let answer = unacked.answer(result, duplicate);
             // The caller may have given up waiting; then nobody needs it.
-            let _ = unacked.reply.send(result);
+            let _ = unacked.reply.send(answer);
         }
     }
 
@@ -164,7 +210,7 @@ impl InFlight {
                     let _ = reply.send(Err(error));
                 }
             }
-            Some(Pending::Send(key)) => self.settle_send(key, Err(error)),
+            Some(Pending::Send(key)) => self.settle_send(key, Err(error), false),
             Some(Pending::Restore(request)) => {
                 tracing::warn!(?request, %error, "could not restore a signal request");
             }
@@ -191,7 +237,7 @@ impl InFlight {
     }
 
     /// The frames that resend the outbox on a new connection, oldest first,
-    /// each with a new request id and its original `client_msg_id`. Sends
+    /// each with a new request id and its original `client_msg_id` or `key`. Sends
     /// whose caller stopped waiting are dropped instead: the caller was told
     /// `Timeout` and may retry with the same id itself.
     pub(crate) fn resend(&mut self) -> Vec<ClientFrame> {
@@ -247,6 +293,7 @@ mod tests {
             client_msg_id: client_msg_id.into(),
             body: body.into(),
             as_contact: false,
+            as_ack: true,
         }
     }
 
@@ -268,6 +315,48 @@ mod tests {
         assert_eq!(resent[0].1, "a");
         assert_eq!(resent[1].1, "c");
         assert!(resent[0].0 > first_id, "a resend gets a fresh request id");
+    }
+
+    #[test]
+    fn a_keyed_request_is_resent_with_its_key_after_a_drop() {
+        use crate::invite::InviteRequest;
+        let mut inflight = InFlight::default();
+        let (tx, mut rx) = oneshot::channel();
+        let invite = Call::Invite(InviteRequest::Invite {
+            conversation: switchboard_protocol::ConversationId(1),
+            email: "sam@example.com".into(),
+            note: None,
+            key: "k-1".into(),
+        });
+        let first = inflight.keyed(invite, tx);
+        inflight.connection_lost();
+        assert!(rx.try_recv().is_err(), "still waiting, not ConnectionLost");
+        let resent = inflight.resend();
+        let key = |frame: &ClientFrame| match frame {
+            ClientFrame::Invite(invite) => (invite.id, invite.key.clone()),
+            other => panic!("expected an invite, got {other:?}"),
+        };
+        assert_eq!(resent.len(), 1);
+        let (first_id, first_key) = key(&first);
+        let (again_id, again_key) = key(&resent[0]);
+        assert_eq!(again_key, first_key, "the same key");
+        assert!(again_id > first_id, "under a fresh request id");
+    }
+
+    #[test]
+    fn a_command_sent_for_an_ack_is_answered_as_one_marked_duplicate() {
+        let mut inflight = InFlight::default();
+        let (tx, mut rx) = oneshot::channel();
+        inflight.send(outgoing("c", "^assign me"), tx);
+        let assignees = switchboard_protocol::assign::Assignees {
+            conversation: switchboard_protocol::ConversationId(1),
+            assignees: vec![],
+        };
+        inflight.settle_send(1, Ok(Reply::Assignees(assignees)), true);
+        match rx.try_recv() {
+            Ok(Ok(Reply::Sent(ack))) => assert!(ack.duplicate && ack.seq == Seq(0)),
+            other => panic!("expected a sent ack, got {other:?}"),
+        }
     }
 
     #[test]

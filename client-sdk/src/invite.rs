@@ -8,7 +8,7 @@
 
 use crate::client::{unexpected, Client};
 use crate::error::Error;
-use crate::request::{Call, Outgoing};
+use crate::request::{new_key, Call, Outgoing};
 use switchboard_protocol::client::ClientFrame;
 use switchboard_protocol::invite::{self, InvitationRevoked, Invited};
 use switchboard_protocol::server::Reply;
@@ -21,6 +21,7 @@ pub(crate) enum InviteRequest {
         conversation: ConversationId,
         email: String,
         note: Option<String>,
+        key: String,
     },
     Revoke {
         conversation: ConversationId,
@@ -36,11 +37,13 @@ impl InviteRequest {
                 conversation,
                 email,
                 note,
+                key,
             } => ClientFrame::Invite(invite::Invite {
                 id,
                 conversation,
                 email,
                 note,
+                key: Some(key),
             }),
             InviteRequest::Revoke { conversation, user } => {
                 ClientFrame::RevokeInvitation(invite::RevokeInvitation {
@@ -73,8 +76,9 @@ impl Client {
             conversation,
             email: email.into(),
             note,
+            key: new_key(),
         };
-        match self.call(Call::Invite(request)).await? {
+        match self.keyed(Call::Invite(request)).await? {
             Reply::Invited(invited) => Ok(invited),
             other => Err(unexpected("invited", &other)),
         }
@@ -83,10 +87,10 @@ impl Client {
     /// Sends `^invite EMAIL [note]` typed as text, as a `send` with this
     /// `client_msg_id`, and returns the invitation like [`Client::invite`].
     /// A body that is no `^invite` fails (`send` is for messages,
-    /// [`Client::send_command`] for `^assign`). Nothing is stored under
-    /// `client_msg_id`: if the connection drops before the answer, the
-    /// client sends it again and a pending invitee is mailed a new token
-    /// (the earlier one stops working).
+    /// [`Client::send_command`] for `^assign`). The invitation is made
+    /// once per `client_msg_id`: if the connection drops before the answer,
+    /// the client sends it again and gets the original invitation back; no
+    /// second mail is sent, and the mailed token keeps working.
     pub async fn send_invite_command(
         &self,
         conversation: ConversationId,
@@ -107,7 +111,8 @@ impl Client {
     }
 
     /// Revokes `user`'s invitation into the conversation, pending or
-    /// accepted (the inviter, or a Manager of the team). A pending token
+    /// accepted (whoever sent the invitation, first or again while it was
+    /// pending, or a Manager of the team). A pending token
     /// stops working; an accepted invitee's connections are closed with
     /// 4009 and reconnect without the conversation. A system message
     /// records it. Revoking twice changes nothing the second time.

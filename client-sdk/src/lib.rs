@@ -21,9 +21,18 @@
 //!   [`ClientEvent::ResumeFailed`].
 //! - **No duplicates, in order.** Per team, event offsets handed to the
 //!   application strictly increase.
-//! - **Sends are stored once.** A send is resent after a reconnect with the
-//!   same `client_msg_id` until the server acknowledges it durably; other
-//!   requests in flight at a drop fail with [`Error::ConnectionLost`].
+//! - **Writes are done once.** A send is resent after a reconnect with the
+//!   same `client_msg_id` until the server acknowledges it durably; a
+//!   `^command` in a send (`^deliver`, `^invite`, `^assign`) too, and the
+//!   server carries it out once per `client_msg_id`. The typed commands
+//!   ([`Client::deliver`], [`Client::invite`], [`Client::assign`],
+//!   [`Client::unassign`]) and the requests that create something
+//!   ([`Client::create_team`], [`Client::add_member`],
+//!   [`Client::create_bot`]) carry a `key` the client draws for each
+//!   call and are resent with it the same way, so a reply lost in a drop
+//!   never makes a second delivery, mail or team: the resend gets the
+//!   original result. Other requests in flight at a drop fail with
+//!   [`Error::ConnectionLost`].
 //! - **Bounded memory.** Every queue is bounded. If the application stops
 //!   reading [`Events`], the client stops reading the socket; the server
 //!   eventually disconnects it as a slow consumer and it resumes later.
@@ -58,6 +67,7 @@
 #![deny(missing_docs)]
 
 mod client;
+mod commands;
 mod config;
 mod connection;
 mod dashboard;

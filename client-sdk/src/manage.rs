@@ -1,5 +1,7 @@
 //! Typed requests for running an account: teams, members, roles, bots,
-//! contact details, assignees, deliveries, reports and usage.
+//! contact details, reports and usage; and the frames of the
+//! conversation commands (`assign`, `unassign`, `deliver`), whose methods
+//! are in `commands`.
 //!
 //! Who may send each is in PROTOCOL.md ("Teams, members and usage"): a
 //! request about a team the user cannot see fails with `not_found`, one
@@ -9,11 +11,11 @@
 
 use crate::client::{unexpected, Client};
 use crate::error::Error;
-use crate::request::Call;
+use crate::request::{new_key, Call};
 use switchboard_protocol::assign;
 use switchboard_protocol::client::ClientFrame;
 use switchboard_protocol::command::{Assignee, Target};
-use switchboard_protocol::deliver::{self, Outcome, ReportInfo};
+use switchboard_protocol::deliver::{self, ReportInfo};
 use switchboard_protocol::manage::{self, BotInfo, BotScope, ContactUpdated, UsageInfo};
 use switchboard_protocol::model::{Role, TeamInfo};
 use switchboard_protocol::server::{BotCreated, MemberAdded, MemberList, Reply};
@@ -67,6 +69,7 @@ pub(crate) enum ManageRequest {
         name: String,
         handle: String,
         identity: String,
+        key: String,
     },
     UpdateTeam {
         team: TeamId,
@@ -83,6 +86,7 @@ pub(crate) enum ManageRequest {
         email: String,
         role: Role,
         name: Option<String>,
+        key: String,
     },
     RemoveMember {
         team: TeamId,
@@ -100,6 +104,7 @@ pub(crate) enum ManageRequest {
         team: TeamId,
         name: String,
         scope: BotScope,
+        key: String,
     },
     RevokeBot {
         team: TeamId,
@@ -116,12 +121,14 @@ pub(crate) enum ManageRequest {
         conversation: ConversationId,
         who: Assignee,
         add: bool,
+        key: String,
     },
     Deliver {
         conversation: ConversationId,
         to: Target,
         status: Option<String>,
         note: Option<String>,
+        key: String,
     },
     Report(ReportQuery),
 }
@@ -135,12 +142,14 @@ impl ManageRequest {
                 name,
                 handle,
                 identity,
+                key,
             } => ClientFrame::CreateTeam(manage::CreateTeam {
                 id,
                 account,
                 name,
                 handle,
                 identity,
+                key: Some(key),
             }),
             ManageRequest::UpdateTeam { team, changes } => {
                 ClientFrame::UpdateTeam(manage::UpdateTeam {
@@ -161,12 +170,14 @@ impl ManageRequest {
                 email,
                 role,
                 name,
+                key,
             } => ClientFrame::AddMember(manage::AddMember {
                 id,
                 team,
                 email,
                 role,
                 name,
+                key: Some(key),
             }),
             ManageRequest::RemoveMember { team, user } => {
                 ClientFrame::RemoveMember(manage::RemoveMember { id, team, user })
@@ -178,14 +189,18 @@ impl ManageRequest {
                 role,
             }),
             ManageRequest::Usage { account } => ClientFrame::Usage(manage::Usage { id, account }),
-            ManageRequest::CreateBot { team, name, scope } => {
-                ClientFrame::CreateBot(manage::CreateBot {
-                    id,
-                    team,
-                    name,
-                    scope,
-                })
-            }
+            ManageRequest::CreateBot {
+                team,
+                name,
+                scope,
+                key,
+            } => ClientFrame::CreateBot(manage::CreateBot {
+                id,
+                team,
+                name,
+                scope,
+                key: Some(key),
+            }),
             ManageRequest::RevokeBot { team, bot } => {
                 ClientFrame::RevokeBot(manage::RevokeBot { id, team, bot })
             }
@@ -204,31 +219,37 @@ impl ManageRequest {
                 conversation,
                 who,
                 add: true,
+                key,
             } => ClientFrame::Assign(assign::Assign {
                 id,
                 conversation,
                 who: who.into(),
+                key: Some(key),
             }),
             ManageRequest::Assign {
                 conversation,
                 who,
                 add: false,
+                key,
             } => ClientFrame::Unassign(assign::Unassign {
                 id,
                 conversation,
                 who: who.into(),
+                key: Some(key),
             }),
             ManageRequest::Deliver {
                 conversation,
                 to,
                 status,
                 note,
+                key,
             } => ClientFrame::Deliver(deliver::Deliver {
                 id,
                 conversation,
                 to: to.into(),
                 status,
                 note,
+                key: Some(key),
             }),
             ManageRequest::Report(query) => ClientFrame::Report(deliver::Report {
                 id,
@@ -247,6 +268,12 @@ impl Client {
     }
 
     /// Creates a team in an account the user owns; the user is its Manager.
+    ///
+    /// The request carries a key of the client's drawing and is resent with
+    /// it after a dropped connection: the team is created once, and the
+    /// resend gets it back (never a `conflict` over its own handle). The
+    /// same holds for [`Client::add_member`] (one invitation mail) and
+    /// [`Client::create_bot`].
     pub async fn create_team(
         &self,
         account: AccountId,
@@ -259,8 +286,9 @@ impl Client {
             name: name.into(),
             handle: handle.into(),
             identity: identity.into(),
+            key: new_key(),
         };
-        match self.manage(request).await? {
+        match self.keyed(Call::Manage(request)).await? {
             Reply::Team(team) => Ok(team),
             other => Err(unexpected("team", &other)),
         }
@@ -309,8 +337,9 @@ impl Client {
             email: email.into(),
             role,
             name,
+            key: new_key(),
         };
-        match self.manage(request).await? {
+        match self.keyed(Call::Manage(request)).await? {
             Reply::Member(added) => Ok(added),
             other => Err(unexpected("member", &other)),
         }
@@ -354,6 +383,11 @@ impl Client {
     /// Creates a bot of a team with a token of its own (owner or Manager).
     /// The token is in the reply only: the server keeps its hash. Connect
     /// with it like with a session token; the bot reaches this team only.
+    ///
+    /// Created once, like [`Client::create_team`]: if the connection drops
+    /// before the answer, the resend gets the original bot, but with an
+    /// empty `token` (it was never stored): revoke that bot and create
+    /// another.
     pub async fn create_bot(
         &self,
         team: TeamId,
@@ -364,8 +398,9 @@ impl Client {
             team,
             name: name.into(),
             scope,
+            key: new_key(),
         };
-        match self.manage(request).await? {
+        match self.keyed(Call::Manage(request)).await? {
             Reply::Bot(created) => Ok(created),
             other => Err(unexpected("bot", &other)),
         }
@@ -403,73 +438,6 @@ impl Client {
         match self.manage(request).await? {
             Reply::Contact(updated) => Ok(updated),
             other => Err(unexpected("contact", &other)),
-        }
-    }
-
-    /// Assigns a member of the conversation's team (`^assign`): the team's
-    /// people only; a Restricted Member or an outsider is refused with
-    /// `bad_command`. Returns the assignees as they now are (unchanged if
-    /// they already were assigned).
-    pub async fn assign(
-        &self,
-        conversation: ConversationId,
-        who: Assignee,
-    ) -> Result<Vec<UserId>, Error> {
-        self.change_assignees(conversation, who, true).await
-    }
-
-    /// Unassigns someone (`^unassign`); returns the assignees as they now
-    /// are (unchanged if they were not assigned).
-    pub async fn unassign(
-        &self,
-        conversation: ConversationId,
-        who: Assignee,
-    ) -> Result<Vec<UserId>, Error> {
-        self.change_assignees(conversation, who, false).await
-    }
-
-    async fn change_assignees(
-        &self,
-        conversation: ConversationId,
-        who: Assignee,
-        add: bool,
-    ) -> Result<Vec<UserId>, Error> {
-        let request = ManageRequest::Assign {
-            conversation,
-            who,
-            add,
-        };
-        match self.manage(request).await? {
-            Reply::Assignees(current) => Ok(current.assignees),
-            other => Err(unexpected("assignees", &other)),
-        }
-    }
-
-    /// Delivers a conversation (`^deliver @user|#team [status] [note]`):
-    /// to a member of its team, who becomes its only assignee, or to
-    /// another team of the same account, which receives a new conversation
-    /// with a copy of the history and the note. The status must be one of
-    /// the team's `statuses` (none when the team has none). The team's
-    /// Managers and Members only; refusals are `bad_command` with a
-    /// message for the user. Returns the outcome once durable; subscribers
-    /// see a system message, (for a user) an `assignees` event and a
-    /// `delivered` event.
-    pub async fn deliver(
-        &self,
-        conversation: ConversationId,
-        to: Target,
-        status: Option<String>,
-        note: Option<String>,
-    ) -> Result<Outcome, Error> {
-        let request = ManageRequest::Deliver {
-            conversation,
-            to,
-            status,
-            note,
-        };
-        match self.manage(request).await? {
-            Reply::Delivered(outcome) => Ok(outcome),
-            other => Err(unexpected("delivered", &other)),
         }
     }
 

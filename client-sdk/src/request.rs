@@ -72,6 +72,10 @@ pub(crate) enum Command {
     },
     /// Send a message; kept and resent until acknowledged.
     Send { message: Outgoing, reply: ReplyTx },
+    /// A request carrying an idempotency key (`deliver`, `invite`,
+    /// `assign`, `create_team`...): kept and resent with the same key
+    /// until answered, like a message.
+    Keyed { call: Call, reply: ReplyTx },
     /// Any other request: failed with `ConnectionLost` if the connection
     /// drops before its reply.
     Call { call: Call, reply: ReplyTx },
@@ -84,6 +88,7 @@ impl Command {
         match self {
             Command::Subscribe { reply, .. }
             | Command::Send { reply, .. }
+            | Command::Keyed { reply, .. }
             | Command::Call { reply, .. } => reply.is_closed(),
         }
     }
@@ -97,6 +102,10 @@ pub(crate) struct Outgoing {
     pub(crate) body: String,
     /// Posted as the conversation's contact (bridging bots only).
     pub(crate) as_contact: bool,
+    /// The caller wants a `sent` acknowledgement whatever the body was:
+    /// a `^command`'s result is then reported as one (see
+    /// [`Client::send`](crate::Client::send)).
+    pub(crate) as_ack: bool,
 }
 
 impl Outgoing {
@@ -107,8 +116,14 @@ impl Outgoing {
             client_msg_id,
             body,
             as_contact: false,
+            as_ack: false,
         }
     }
+}
+
+/// A fresh idempotency key: 128 random bits, as 32 hex digits.
+pub(crate) fn new_key() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 /// A request without state in the driver beyond its pending reply.

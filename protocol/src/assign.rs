@@ -18,6 +18,12 @@ pub struct Assign {
     pub conversation: ConversationId,
     /// Who to assign.
     pub who: Who,
+    /// An idempotency key of the client's choosing (1 to 64 bytes): a
+    /// retry with the same key returns the original result marked
+    /// `duplicate` and does nothing again (see PROTOCOL.md, "Idempotency
+    /// keys").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// Removes an assignee from a conversation (`^unassign @user|me`).
@@ -29,6 +35,12 @@ pub struct Unassign {
     pub conversation: ConversationId,
     /// Who to unassign.
     pub who: Who,
+    /// An idempotency key of the client's choosing (1 to 64 bytes): a
+    /// retry with the same key returns the original result marked
+    /// `duplicate` and does nothing again (see PROTOCOL.md, "Idempotency
+    /// keys").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// The user an `assign` or `unassign` frame names, tagged by `type`.

@@ -29,6 +29,12 @@ pub struct Deliver {
     /// A handoff note.
     #[serde(default)]
     pub note: Option<String>,
+    /// An idempotency key of the client's choosing (1 to 64 bytes): a
+    /// retry with the same key returns the original result marked
+    /// `duplicate` and does nothing again (see PROTOCOL.md, "Idempotency
+    /// keys").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// Where a `deliver` frame sends the conversation, tagged by `type`.

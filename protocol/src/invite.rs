@@ -22,6 +22,12 @@ pub struct Invite {
     /// A note for the invitee, quoted in the mail and the system message.
     #[serde(default)]
     pub note: Option<String>,
+    /// An idempotency key of the client's choosing (1 to 64 bytes): a
+    /// retry with the same key returns the original result marked
+    /// `duplicate` and does nothing again (see PROTOCOL.md, "Idempotency
+    /// keys").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// Takes an invitation back: the user loses access to the conversation at

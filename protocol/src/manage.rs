@@ -82,6 +82,12 @@ pub struct CreateTeam {
     /// Its chat identity.
     #[serde(default)]
     pub identity: String,
+    /// An idempotency key of the client's choosing (1 to 64 bytes): a
+    /// retry with the same key returns the original result marked
+    /// `duplicate` and does nothing again (see PROTOCOL.md, "Idempotency
+    /// keys").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// Changes a team's settings (owner or Manager). Absent fields stay as they are.
@@ -141,6 +147,12 @@ pub struct AddMember {
     /// The display name for a new user (default: the email's local part).
     #[serde(default)]
     pub name: Option<String>,
+    /// An idempotency key of the client's choosing (1 to 64 bytes): a
+    /// retry with the same key returns the original result marked
+    /// `duplicate` and does nothing again (see PROTOCOL.md, "Idempotency
+    /// keys").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// Removes a user from a team (owner or Manager).
@@ -187,6 +199,12 @@ pub struct CreateBot {
     pub name: String,
     /// What it may do.
     pub scope: BotScope,
+    /// An idempotency key of the client's choosing (1 to 64 bytes): a
+    /// retry with the same key returns the original result marked
+    /// `duplicate` and does nothing again (see PROTOCOL.md, "Idempotency
+    /// keys").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// Revokes a bot's token (owner or Manager); its live connections close

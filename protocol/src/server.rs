@@ -62,6 +62,22 @@ pub struct ResultFrame {
     pub id: RequestId,
     /// What the request produced.
     pub result: Reply,
+    /// True when the request repeated an idempotency key already used (a
+    /// `send`'s `client_msg_id`, another request's `key`): nothing was
+    /// done this time, and `result` is the original result. Absent: false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
+}
+
+impl ResultFrame {
+    /// The first answer to a request.
+    pub fn new(id: RequestId, result: Reply) -> ResultFrame {
+        ResultFrame {
+            id,
+            result,
+            duplicate: false,
+        }
+    }
 }
 
 /// A failed request.

@@ -44,6 +44,7 @@ pub fn set(
         user,
         state,
         invited_by,
+        resent_by: Vec::new(),
         at: now(),
         invitation: None,
     };

@@ -24,6 +24,7 @@ pub mod demo;
 pub mod grants;
 mod http;
 mod hub;
+mod idempotency;
 pub mod invitation;
 mod limits;
 mod live;

@@ -195,6 +195,7 @@ mod tests {
         ServerFrame::Result(switchboard_protocol::server::ResultFrame {
             id: RequestId(1),
             result: switchboard_protocol::server::Reply::Pong,
+            duplicate: false,
         })
     }
 

@@ -98,6 +98,8 @@ pub(crate) struct ServerState {
     /// The HTTP endpoints' throttles, hasher, pending sign-ups and backup
     /// slot.
     pub(crate) edge: crate::http::Edge,
+    /// The idempotency keys being carried out (see `idempotency`).
+    pub(crate) claims: Arc<crate::idempotency::Claims>,
     /// Held by every connection task (through this state); the server
     /// waits for all of them to drop it.
     _alive: mpsc::Sender<()>,
@@ -182,6 +184,7 @@ impl Server {
             outbound_high_water: Arc::default(),
             origins,
             edge,
+            claims: Arc::default(),
             _alive: alive_tx,
             connections: AtomicU64::new(0),
         });

@@ -49,6 +49,7 @@ impl Driver {
                 }));
             }
             Command::Send { message, reply } => out.push(self.inflight.send(message, reply)),
+            Command::Keyed { call, reply } => out.push(self.inflight.keyed(call, reply)),
             Command::Call { call, reply } => {
                 if let Call::Signal(SignalRequest::View { .. }) = call {
                     // Sent after the restore would have been, so it wins.
@@ -94,14 +95,18 @@ impl Driver {
             }
         };
         let handled = match frame {
-            ServerFrame::Result(result) => self.on_reply(result.id, Ok(result.result), out).await,
+            ServerFrame::Result(result) => {
+                let answer = Ok(result.result);
+                self.on_reply(result.id, answer, result.duplicate, out)
+                    .await
+            }
             ServerFrame::Error(error) => match error.id {
                 Some(id) => {
                     let refusal = Error::Server {
                         code: error.code,
                         message: error.message,
                     };
-                    self.on_reply(id, Err(refusal), out).await
+                    self.on_reply(id, Err(refusal), false, out).await
                 }
                 None => {
                     tracing::warn!(code = %error.code, message = %error.message, "server error without request id");
@@ -135,11 +140,13 @@ impl Driver {
         }
     }
 
-    /// Routes a reply to whoever waits for it.
+    /// Routes a reply to whoever waits for it; `duplicate` is the result
+    /// frame's mark of a retried idempotency key.
     async fn on_reply(
         &mut self,
         id: RequestId,
         result: Result<Reply, Error>,
+        duplicate: bool,
         out: &mut Vec<ClientFrame>,
     ) -> Result<(), Stopped> {
         match self.inflight.take(id) {
@@ -154,7 +161,7 @@ impl Driver {
                 }
                 let _ = reply.send(result); // the caller may have timed out
             }
-            Some(Pending::Send(key)) => self.inflight.settle_send(key, result),
+            Some(Pending::Send(key)) => self.inflight.settle_send(key, result, duplicate),
             Some(Pending::KeepAlive) => self.keepalive_deadline = None,
             Some(Pending::Restore(request)) => self.on_restored(request, result),
             Some(Pending::Subscribe(request)) => {

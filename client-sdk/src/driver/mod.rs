@@ -9,8 +9,8 @@
 //!   watches the stop signal, so [`Client::close`](crate::Client::close)
 //!   returns promptly even when the application stopped reading events;
 //! - after a reconnect, frames go out in this order: re-subscribes of every
-//!   remembered team, then the outbox of unacknowledged sends, then new
-//!   requests;
+//!   remembered team, then the outbox of unacknowledged sends and keyed
+//!   requests, then new requests;
 //! - after a reconnect, the driver asks again for the signals of each team
 //!   the application opted in to, once that team's re-subscribe is live,
 //!   and sets the last confirmed view again once every re-subscribe has
@@ -328,6 +328,7 @@ impl Driver {
             let reply = match command {
                 Command::Subscribe { reply, .. }
                 | Command::Send { reply, .. }
+                | Command::Keyed { reply, .. }
                 | Command::Call { reply, .. } => reply,
             };
             let _ = reply.send(Err(ending.clone()));

@@ -171,7 +171,7 @@ impl FakeConn {
 
     /// Answers request `id` with `reply`.
     pub async fn reply(&mut self, id: RequestId, reply: Reply) {
-        self.send(ServerFrame::Result(ResultFrame { id, result: reply }))
+        self.send(ServerFrame::Result(ResultFrame::new(id, reply)))
             .await;
     }
 

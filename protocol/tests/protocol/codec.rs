@@ -92,7 +92,7 @@ proptest! {
         reply in manage_reply(),
         id in request_id(),
     ) {
-        let result = ServerFrame::Result(switchboard_protocol::server::ResultFrame { id, result: reply });
+        let result = ServerFrame::Result(switchboard_protocol::server::ResultFrame::new(id, reply));
         for encoding in BOTH {
             assert_round_trip(encoding, &frame)?;
             assert_round_trip(encoding, &result)?;

@@ -84,6 +84,7 @@ fn send_ack() {
                 at: Millis(1_767_225_600_123),
                 duplicate: false,
             }),
+            duplicate: false,
         }),
         r#"{"type":"result","id":2,"result":{"type":"sent","conversation":5,"seq":4,"offset":42,"at":1767225600123,"duplicate":false}}"#,
         "83 a4 74797065 a6 726573756c74                  # {type: result,

@@ -248,7 +248,7 @@ pub(super) fn error_frame(id: RequestId, code: ErrorCode, message: &str) -> Serv
 }
 
 pub(super) fn result_frame(id: RequestId, result: Reply) -> ServerFrame {
-    ServerFrame::Result(ResultFrame { id, result })
+    ServerFrame::Result(ResultFrame::new(id, result))
 }
 
 impl Hub<'_> {
@@ -311,7 +311,8 @@ impl Hub<'_> {
                 request,
                 conversation,
                 change,
-            } => self.assign(outlet, request, conversation, change),
+                key,
+            } => self.assign(outlet, request, conversation, change, key),
             HubCommand::Dashboard {
                 outlet,
                 request,
@@ -328,7 +329,15 @@ impl Hub<'_> {
                 conversation,
                 body,
                 reply,
-            } => self.system_message(outlet, request, conversation, body, reply),
+                claim,
+            } => {
+                let key = claim.as_deref();
+                let written = self.system_message(outlet, request, conversation, body, reply, key);
+                // The receipt is written (or the command failed): a retry
+                // waiting for the key may look it up now.
+                drop(claim);
+                written
+            }
             HubCommand::Typing {
                 outlet,
                 principal,
@@ -360,7 +369,8 @@ impl Hub<'_> {
                 request,
                 conversation,
                 delivery,
-            } => self.deliver(outlet, request, conversation, delivery),
+                key,
+            } => self.deliver(outlet, request, conversation, delivery, key),
             HubCommand::ImportHandoffs => self.import_handoffs(),
         };
         if let Err(e) = outcome {

@@ -5,12 +5,14 @@
 //! connection after the flush, filtered like the conversation's messages.
 //!
 //! A change that changes nothing (assigning an assignee, unassigning
-//! someone who is not) writes nothing and answers the current list.
+//! someone who is not) writes nothing and answers the current list. A
+//! change sent with an idempotency key keeps its receipt in the same
+//! entry; a retry gets the original list back (see `idempotency`).
 
 use super::actor::{error_frame, result_frame, Hub};
 use super::AssigneeChange;
 use crate::outlet::Outlet;
-use crate::store::{Entry, StoreError};
+use crate::store::{Entry, Receipt, StoreError};
 use crate::time::now;
 use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::ids::{ConversationId, RequestId};
@@ -28,7 +30,11 @@ impl Hub<'_> {
         request: RequestId,
         conversation: ConversationId,
         change: AssigneeChange,
+        key: Option<String>,
     ) -> Result<(), StoreError> {
+        if self.answer_retry(&outlet, request, change.by, key.as_deref())? {
+            return Ok(());
+        }
         let store = &self.registry.context.store;
         // The hub is the list's only writer: what it reads is current.
         let mut assignees = store.assignees(conversation)?;
@@ -69,9 +75,15 @@ impl Hub<'_> {
             conversation,
             assignees,
         };
+        let reply = Reply::Assignees(update.clone());
         let entry = Entry::Assignees {
             message: &message,
             update: &update,
+            receipt: key.as_deref().map(|key| Receipt {
+                user: change.by,
+                key,
+                reply: &reply,
+            }),
         };
         let last = entry.last_offset(offset);
         if let Err(e) = self.registry.context.store.commit(self.team, offset, entry) {
@@ -88,7 +100,7 @@ impl Hub<'_> {
         self.head = offset;
         self.wait_for_flush(None, Some(Event::Message(message)));
         self.head = last;
-        let reply = result_frame(request, Reply::Assignees(update.clone()));
+        let reply = result_frame(request, reply);
         self.wait_for_flush(Some((outlet, reply)), Some(Event::Assignees(update)));
         Ok(())
     }

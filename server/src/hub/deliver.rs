@@ -5,7 +5,9 @@
 //! offsets: the system message recording it (the conversation's next seq),
 //! the `assignees` record making that user the only assignee, and the
 //! `delivered` record with the outcome; the conversation record (status
-//! `delivered`, the outcome) is replaced in the same write. The three
+//! `delivered`, the outcome) is replaced in the same write, with the
+//! receipt of the idempotency key the delivery was sent with, if any (a
+//! retry gets the original outcome back: see `idempotency`). The three
 //! events go out in offset order after one flush, then the reply.
 //!
 //! # Handoffs: one atomic step across two single writers
@@ -40,7 +42,9 @@
 use super::actor::{error_frame, result_frame, Hub};
 use super::{Delivery, DeliveryTarget, HubCommand};
 use crate::outlet::Outlet;
-use crate::store::{ContactRecord, ConversationRecord, Entry, HandoffRecord, Page, StoreError};
+use crate::store::{
+    ContactRecord, ConversationRecord, Entry, HandoffRecord, Page, Receipt, StoreError,
+};
 use crate::time::now;
 use std::sync::Arc;
 use switchboard_protocol::assign::Assignees;
@@ -62,7 +66,12 @@ impl Hub<'_> {
         request: RequestId,
         conversation: ConversationId,
         delivery: Delivery,
+        key: Option<String>,
     ) -> Result<(), StoreError> {
+        // A retry is answered with the original outcome: never a second one.
+        if self.answer_retry(&outlet, request, delivery.by, key.as_deref())? {
+            return Ok(());
+        }
         let store = Arc::clone(&self.registry.context.store);
         let Some(mut record) = store.conversation(conversation)? else {
             outlet.send(&error_frame(
@@ -150,12 +159,18 @@ impl Hub<'_> {
         record.status_seq = seq;
         record.waiting_since = None;
         record.outcome = Some(outcome.clone());
+        let reply = Reply::Delivered(outcome.clone());
         let entry = Entry::Delivered {
             message: &message,
             assignees: assignees.as_ref(),
             outcome: &outcome,
             conversation: &record,
             handoff: handoff.as_ref(),
+            receipt: key.as_deref().map(|key| Receipt {
+                user: delivery.by,
+                key,
+                reply: &reply,
+            }),
         };
         let last = entry.last_offset(offset);
         if let Err(e) = store.commit(self.team, offset, entry) {
@@ -175,7 +190,7 @@ impl Hub<'_> {
             self.wait_for_flush(None, Some(Event::Assignees(update)));
         }
         self.head = last;
-        let reply = result_frame(request, Reply::Delivered(outcome.clone()));
+        let reply = result_frame(request, reply);
         self.wait_for_flush(Some((outlet, reply)), Some(Event::Delivered(outcome)));
         if let Some(handoff) = handoff {
             // The receiving hub imports it (see the module docs); it reads

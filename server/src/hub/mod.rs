@@ -32,6 +32,7 @@ mod writes;
 use crate::access::Principal;
 use crate::commit::Committer;
 use crate::config::Config;
+use crate::idempotency::Claim;
 use crate::outlet::{ConnId, Outlet};
 use crate::store::Store;
 use dashmap::DashMap;
@@ -100,6 +101,8 @@ pub(crate) enum HubCommand {
         request: RequestId,
         conversation: ConversationId,
         change: AssigneeChange,
+        /// The idempotency key it was sent with, if any (the caller's).
+        key: Option<String>,
     },
     /// A page of the team's dashboard (the session has checked access).
     Dashboard {
@@ -122,6 +125,10 @@ pub(crate) enum HubCommand {
         conversation: ConversationId,
         body: String,
         reply: Reply,
+        /// The idempotency key the command was sent with (the caller's),
+        /// held until its receipt is written with the message: the
+        /// receipt answers a retry.
+        claim: Option<Box<Claim>>,
     },
     /// Note that the user is typing in a conversation (the session has
     /// checked they may read it).
@@ -152,6 +159,8 @@ pub(crate) enum HubCommand {
         request: RequestId,
         conversation: ConversationId,
         delivery: Delivery,
+        /// The idempotency key it was sent with, if any (the caller's).
+        key: Option<String>,
     },
     /// Import the handoffs other teams' deliveries left for this team
     /// (sent by the delivering hub; answered to nobody).

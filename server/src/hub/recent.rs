@@ -88,6 +88,7 @@ mod tests {
             switchboard_protocol::server::ResultFrame {
                 id: 1.into(),
                 result: Reply::Pong,
+                duplicate: false,
             },
         )))
     }

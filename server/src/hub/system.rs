@@ -4,14 +4,17 @@
 //! atomic log entry) under the system sender. The command's reply is
 //! answered, and the message fanned out to every connection entitled to
 //! the conversation, only after the group commit that makes it durable.
+//! A command sent with an idempotency key keeps its receipt in the same
+//! atomic entry as the message (see `idempotency`).
 //!
 //! What the command changed outside the timeline (grants, invitations) the
 //! session has written before it hands the message over: the reply never
 //! announces a change that is not stored.
 
 use super::actor::{error_frame, result_frame, Hub};
+use crate::idempotency::Claim;
 use crate::outlet::Outlet;
-use crate::store::{Entry, StoreError};
+use crate::store::{Entry, Receipt, StoreError};
 use crate::time::now;
 use switchboard_protocol::ids::{ConversationId, RequestId};
 use switchboard_protocol::model::{Message, Sender, SenderKind};
@@ -33,7 +36,9 @@ pub(super) fn system_sender() -> Sender {
 impl Hub<'_> {
     /// Appends a system message saying `body` to `conversation` (of this
     /// team, as the session checked), then answers `request` with `reply`
-    /// behind the flush that covers the message.
+    /// behind the flush that covers the message. With the `claim` on the
+    /// command's idempotency key, `reply` is kept under that key in the
+    /// same entry.
     pub(super) fn system_message(
         &mut self,
         outlet: Outlet,
@@ -41,6 +46,7 @@ impl Hub<'_> {
         conversation: ConversationId,
         body: String,
         reply: Reply,
+        claim: Option<&Claim>,
     ) -> Result<(), StoreError> {
         let seq = self.last_seq(conversation)?.next();
         let offset = self.head.next();
@@ -54,9 +60,19 @@ impl Hub<'_> {
             at: now(),
             status: None,
         };
-        let entry = Entry::Message {
-            message: &message,
-            idempotency: None,
+        let entry = match claim {
+            Some(claim) => Entry::Command {
+                message: &message,
+                receipt: Receipt {
+                    user: claim.user(),
+                    key: claim.key(),
+                    reply: &reply,
+                },
+            },
+            None => Entry::Message {
+                message: &message,
+                idempotency: None,
+            },
         };
         if let Err(e) = self.registry.context.store.commit(self.team, offset, entry) {
             outlet.send(&error_frame(

@@ -316,6 +316,7 @@ async fn a_system_message_takes_the_next_seq_and_is_answered_and_fanned_out_afte
         conversation,
         body: "Maya invited sam@example.com".into(),
         reply: Reply::Pong,
+        claim: None,
     };
     // The flush that covers the system message is held back: neither its
     // answer nor its event may leave the hub until the flush completes.

@@ -4,6 +4,7 @@
 
 use super::actor::{error_frame, result_frame, Hub};
 use crate::access::Principal;
+use crate::idempotency;
 use crate::outlet::Outlet;
 use crate::store::{ContactRecord, ConversationRecord, Entry, StoreError};
 use crate::time::now;
@@ -28,19 +29,7 @@ impl Hub<'_> {
         let user = UserId(sender.id);
         // A retry of a stored send gets the original acknowledgement, once the
         // flush that covers the original has happened.
-        if let Some((stored_in, seq)) = store.client_msg(self.team, user, &client_msg_id)? {
-            let Some(original) = store.message(stored_in, seq)? else {
-                outlet.send(&error_frame(request, ErrorCode::Internal, "send failed"));
-                return Err(StoreError::Corrupt {
-                    what: "client message id",
-                    detail: format!("points at missing message {stored_in}/{seq}"),
-                });
-            };
-            let ack = ack(&original, true);
-            self.wait_for_flush(
-                Some((outlet, result_frame(request, Reply::Sent(ack)))),
-                None,
-            );
+        if self.answer_retry(&outlet, request, user, Some(&client_msg_id))? {
             return Ok(());
         }
         let seq = self.last_seq(conversation)?.next();
@@ -178,6 +167,34 @@ impl Hub<'_> {
         let reply = result_frame(request, Reply::Read(marker.clone()));
         self.wait_for_flush(Some((outlet, reply)), Some(Event::Read(marker)));
         Ok(())
+    }
+
+    /// Answers a retry: if `user` used `key` in this team before, with the
+    /// original result marked `duplicate`, behind the flush that covers
+    /// the original. Says whether it did.
+    pub(super) fn answer_retry(
+        &mut self,
+        outlet: &Outlet,
+        request: RequestId,
+        user: UserId,
+        key: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let Some(key) = key else {
+            return Ok(false);
+        };
+        let store = self.registry.context.store.as_ref();
+        match idempotency::original(store, self.team, user, key) {
+            Ok(Some(original)) => {
+                let reply = idempotency::duplicate(request, original);
+                self.wait_for_flush(Some((outlet.clone(), reply)), None);
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => {
+                outlet.send(&error_frame(request, ErrorCode::Internal, "internal error"));
+                Err(e)
+            }
+        }
     }
 
     pub(super) fn last_seq(&mut self, conversation: ConversationId) -> Result<Seq, StoreError> {

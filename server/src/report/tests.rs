@@ -119,6 +119,7 @@ impl Writer {
             outcome: &outcome,
             conversation: &delivered,
             handoff: None,
+            receipt: None,
         };
         self.head = entry.last_offset(offset);
         self.store.commit(TEAM, offset, entry).unwrap();

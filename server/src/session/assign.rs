@@ -12,6 +12,7 @@
 //! is unknown. Other accounts' users are never searched: their handles
 //! read as unknown, so nothing leaks across accounts.
 
+use super::keys::Retry;
 use super::{Refusal, Session};
 use crate::access::Action;
 use crate::hub::{AssigneeChange, HubCommand};
@@ -30,8 +31,17 @@ impl Session {
         conversation: ConversationId,
         who: Assignee,
         add: bool,
+        key: Option<String>,
     ) -> Result<Option<Reply>, Refusal> {
         let conversation = self.conversation_for(Action::Command, conversation)?;
+        // A retry gets the original list, even if the assignees changed
+        // since; the hub looks again before it writes.
+        if let Retry::Answered = self
+            .retry(request, conversation.team, "key", key.as_deref())
+            .await?
+        {
+            return Ok(None);
+        }
         let user = match who {
             Assignee::Me => self.principal.user.clone(),
             Assignee::User(handle) => self.member_by_handle(&conversation, &handle, add)?,
@@ -48,6 +58,7 @@ impl Session {
             request,
             conversation: conversation.id,
             change,
+            key,
         };
         self.dispatch(conversation.team, command).await
     }

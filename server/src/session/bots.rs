@@ -7,28 +7,46 @@
 //! connection that said hello with it with 4001 (dropping what was queued),
 //! so the bot receives nothing more and its token says hello no more.
 
+use super::keys::Retry;
 use super::manage::check_field;
 use super::{Refusal, Session};
 use crate::access::Action;
 use crate::bots;
 use switchboard_protocol::close;
+use switchboard_protocol::ids::RequestId;
 use switchboard_protocol::manage::{Bots, CreateBot, RevokeBot};
 use switchboard_protocol::server::{BotCreated, BotList, Reply};
 
 impl Session {
-    pub(super) async fn create_bot(&mut self, request: CreateBot) -> Result<Reply, Refusal> {
+    pub(super) async fn create_bot(
+        &mut self,
+        id: RequestId,
+        request: CreateBot,
+    ) -> Result<Option<Reply>, Refusal> {
         let team = self.team_to(Action::ManageTeam, request.team)?;
+        let key = request.key.as_deref();
+        let Retry::New(_claim) = self.retry(id, team.id, "key", key).await? else {
+            return Ok(None);
+        };
         let name = request.name.trim();
         check_field("name", name, false)?;
         let store = self.state.store.as_ref();
         let (bot, token) =
             bots::create(store, team.id, name, request.scope, self.principal.user.id)?;
+        // The token is shown once and never stored: a retry gets the bot
+        // back without it (revoke it and create another if the first
+        // answer was lost).
+        let kept = Reply::Bot(BotCreated {
+            bot: bot.info(),
+            token: String::new(),
+        });
+        self.keep(team.id, key, &kept)?;
         self.state.committer.flushed().await;
         tracing::info!(team = %team.id, bot = %bot.id, scope = ?bot.scope, "bot created");
-        Ok(Reply::Bot(BotCreated {
+        Ok(Some(Reply::Bot(BotCreated {
             bot: bot.info(),
             token,
-        }))
+        })))
     }
 
     pub(super) async fn revoke_bot(&mut self, request: RevokeBot) -> Result<Reply, Refusal> {

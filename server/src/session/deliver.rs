@@ -20,6 +20,7 @@
 //! A delivered conversation may be delivered again: each delivery is a new
 //! outcome, the conversation keeps the latest and reports count them all.
 
+use super::keys::Retry;
 use super::{Refusal, Session};
 use crate::access::Action;
 use crate::hub::{Delivery, DeliveryTarget, HubCommand};
@@ -38,8 +39,18 @@ impl Session {
         to: Target,
         status: Option<String>,
         note: Option<String>,
+        key: Option<String>,
     ) -> Result<Option<Reply>, Refusal> {
         let conversation = self.conversation_for(Action::Command, conversation)?;
+        // Looked up before anything else is judged: a retry gets the
+        // original outcome even if the conversation has moved on since.
+        // The hub looks again before it writes, so the claim may go here.
+        if let Retry::Answered = self
+            .retry(request, conversation.team, "key", key.as_deref())
+            .await?
+        {
+            return Ok(None);
+        }
         let Some(team) = self.state.store.team(conversation.team)? else {
             return Err(Refusal::new(
                 ErrorCode::NotFound,
@@ -78,6 +89,7 @@ impl Session {
                 by: self.principal.user.id,
                 by_name: self.principal.user.name.clone(),
             },
+            key,
         };
         self.dispatch(conversation.team, command).await
     }

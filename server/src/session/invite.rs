@@ -4,9 +4,10 @@
 //!
 //! Who may: inviting is a `^command`, the team's people's alone
 //! ([`Action::Command`]: Managers, Members, the account's owner); revoking
-//! is the inviter's or a Manager's (the owner is one). A Restricted Member
-//! or a bot sees the conversation and so is `forbidden`; anyone else gets
-//! `not_found`.
+//! is for whoever sent the invitation (its first inviter, or anyone who
+//! sent it again while it was pending) and for Managers (the owner is
+//! one). A Restricted Member or a bot sees the conversation and so is
+//! `forbidden`; anyone else gets `not_found`.
 //!
 //! Invariants:
 //! - Every refusal is decided before anything is written: a refused invite
@@ -15,15 +16,19 @@
 //!   on disk before the mail leaves, so a token in a mail always works;
 //!   the system message and the reply follow through the team's hub.
 //! - At most one token accepts a pending grant: inviting again deletes the
-//!   previous one, and so does revoking.
+//!   previous one, and so does revoking. A retry of the same invitation
+//!   (the same key) is no new invitation: it gets the original answer, and
+//!   no mail, token or message is made again.
 //! - Revoking writes the grant first, then closes the user's connections
 //!   with 4009 (dropping what was queued for them), so nothing of the
 //!   conversation reaches them after the reply; they reconnect without it.
 
+use super::keys::Retry;
 use super::{forbidden, Refusal, Session};
 use crate::access::{Action, Resource};
 use crate::admin::{self, AdminError, NewUser};
 use crate::hub::HubCommand;
+use crate::idempotency::Claim;
 use crate::invitation::{self, ConversationInvite, InviteMail};
 use crate::mail;
 use crate::store::{ConversationRecord, GrantRecord, GrantState, StoreError, UserRecord};
@@ -49,8 +54,20 @@ impl Session {
         conversation: ConversationId,
         email: &str,
         note: Option<String>,
+        key: Option<String>,
     ) -> Result<Option<Reply>, Refusal> {
         let conversation = self.conversation_for(Action::Command, conversation)?;
+        // Looked up before anything else is judged (a retry after the
+        // invitee accepted is no refusal), and held until the system
+        // message and its receipt are written: a retry arriving meanwhile
+        // waits, and never sends a second mail.
+        let claim = match self
+            .retry(request, conversation.team, "key", key.as_deref())
+            .await?
+        {
+            Retry::Answered => return Ok(None),
+            Retry::New(claim) => claim,
+        };
         let email = email.trim();
         if email.len() > MAX_EMAIL || !is_email(email) {
             return Err(bad_command(format!(
@@ -65,7 +82,7 @@ impl Session {
         }
         let store = self.state.store.as_ref();
         let existing = store.user_by_email(email)?;
-        let previous = match &existing {
+        let pending = match &existing {
             Some(user) => {
                 self.refuse_team_member(&conversation, user)?;
                 let grant = store.grant(conversation.id, user.id)?;
@@ -77,7 +94,7 @@ impl Session {
                         "{email} is already in this conversation"
                     )));
                 }
-                grant.and_then(|g| g.invitation)
+                grant.filter(|g| g.state == GrantState::Pending)
             }
             None => None,
         };
@@ -101,12 +118,25 @@ impl Session {
             note: note.as_deref(),
         };
         let (token, hash) = invitation::issue_to_conversation(store, user.id, &invite)?;
+        // Sent again while pending: its first inviter stays the inviter of
+        // record, and whoever sent it may take it back.
+        let (invited_by, resent_by, previous) = match pending {
+            Some(grant) => {
+                let mut resent_by = grant.resent_by;
+                if grant.invited_by != me.id && !resent_by.contains(&me.id) {
+                    resent_by.push(me.id);
+                }
+                (grant.invited_by, resent_by, grant.invitation)
+            }
+            None => (me.id, Vec::new(), None),
+        };
         store.put_grant(&GrantRecord {
             conversation: conversation.id,
             team: conversation.team,
             user: user.id,
             state: GrantState::Pending,
-            invited_by: me.id,
+            invited_by,
+            resent_by,
             at: now(),
             invitation: Some(hash),
         })?;
@@ -141,7 +171,8 @@ impl Session {
             email: user.email.clone(),
             user: user.id,
         });
-        self.record(request, &conversation, body, reply).await
+        self.record(request, &conversation, body, reply, claim)
+            .await
     }
 
     /// Revokes `user`'s invitation into `conversation`, pending or
@@ -168,7 +199,8 @@ impl Session {
         let manager = self
             .principal
             .allows(Action::ManageTeam, Resource::Team(conversation.team));
-        if grant.invited_by != me.id && !manager {
+        let sent_it = grant.invited_by == me.id || grant.resent_by.contains(&me.id);
+        if !sent_it && !manager {
             return Err(forbidden());
         }
         let reply = Reply::InvitationRevoked(InvitationRevoked {
@@ -205,7 +237,7 @@ impl Session {
         tracing::info!(conversation = %conversation.id, %user, by = %me.id, closed, "invitation revoked");
         self.state.committer.flushed().await;
         let body = format!("{} revoked the invitation of {}", me.name, invitee.email);
-        self.record(request, &conversation, body, reply).await
+        self.record(request, &conversation, body, reply, None).await
     }
 
     /// Refuses to invite someone who holds a role in the conversation's
@@ -234,13 +266,15 @@ impl Session {
     }
 
     /// Hands the system message recording a command to the team's hub,
-    /// which answers `reply` once it is durable.
+    /// which answers `reply` once it is durable; with the claim on the
+    /// caller's key, if the command was sent with one.
     async fn record(
         &self,
         request: RequestId,
         conversation: &ConversationRecord,
         body: String,
         reply: Reply,
+        claim: Option<Claim>,
     ) -> Result<Option<Reply>, Refusal> {
         let command = HubCommand::SystemMessage {
             outlet: self.outlet.clone(),
@@ -248,6 +282,7 @@ impl Session {
             conversation: conversation.id,
             body,
             reply,
+            claim: claim.map(Box::new),
         };
         self.dispatch(conversation.team, command).await
     }

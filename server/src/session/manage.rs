@@ -13,6 +13,7 @@
 //! It reloads its own access instead and leaves the hubs of teams it can no
 //! longer read. Replies go out once the change is on disk.
 
+use super::keys::Retry;
 use super::{Refusal, Session};
 use crate::access::{self, Action, Principal, Resource};
 use crate::admin::{self, AdminError, NewUser};
@@ -21,7 +22,7 @@ use crate::store::{StoreError, TeamRecord, UserRecord};
 use crate::usage;
 use std::sync::Arc;
 use switchboard_protocol::command::{is_email, is_handle};
-use switchboard_protocol::ids::{AccountId, TeamId, UserId};
+use switchboard_protocol::ids::{AccountId, RequestId, TeamId, UserId};
 use switchboard_protocol::manage::{
     AddMember, CreateTeam, MemberInfo, Members, RemoveMember, RemoveTeam, SetRole, UpdateTeam,
     Usage,
@@ -188,8 +189,19 @@ impl Session {
         Ok(())
     }
 
-    pub(super) async fn create_team(&mut self, request: CreateTeam) -> Result<Reply, Refusal> {
+    pub(super) async fn create_team(
+        &mut self,
+        id: RequestId,
+        request: CreateTeam,
+    ) -> Result<Option<Reply>, Refusal> {
         self.account_to(Action::CreateTeam, request.account)?;
+        // A team belongs to no team yet: its key lives in its account's
+        // scope (ids of every kind come from one counter, so never clash).
+        let scope = TeamId(request.account.0);
+        let key = request.key.as_deref();
+        let Retry::New(_claim) = self.retry(id, scope, "key", key).await? else {
+            return Ok(None);
+        };
         let name = request.name.trim();
         check_field("name", name, false)?;
         check_field("identity", request.identity.trim(), true)?;
@@ -211,10 +223,12 @@ impl Session {
             AdminError::Store(e) => taken(e),
             other => other.into(),
         })?;
+        let reply = Reply::Team(team.info(Role::Manager));
+        self.keep(scope, key, &reply)?;
         self.access_changed(&[self.principal.user.id], "a team was created")
             .await?;
         tracing::info!(team = %team.id, account = %team.account, "team created");
-        Ok(Reply::Team(team.info(Role::Manager)))
+        Ok(Some(reply))
     }
 
     pub(super) async fn update_team(&mut self, request: UpdateTeam) -> Result<Reply, Refusal> {
@@ -290,8 +304,18 @@ impl Session {
         }))
     }
 
-    pub(super) async fn add_member(&mut self, request: AddMember) -> Result<Reply, Refusal> {
+    pub(super) async fn add_member(
+        &mut self,
+        id: RequestId,
+        request: AddMember,
+    ) -> Result<Option<Reply>, Refusal> {
         let team = self.team_to(Action::ManageTeam, request.team)?;
+        // Held until the receipt is written: a retry meanwhile waits, and
+        // never mails a second invitation.
+        let key = request.key.as_deref();
+        let Retry::New(_claim) = self.retry(id, team.id, "key", key).await? else {
+            return Ok(None);
+        };
         let email = request.email.trim();
         if email.len() > MAX_EMAIL || !is_email(email) {
             return Err(Refusal::new(
@@ -334,16 +358,18 @@ impl Session {
                 ));
             }
         }
-        self.access_changed(&[user.id], "you were added to a team")
-            .await?;
-        Ok(Reply::Member(MemberAdded {
+        let reply = Reply::Member(MemberAdded {
             team: team.id,
             member: MemberInfo {
                 user: user_info(&user),
                 role: request.role,
             },
             invited,
-        }))
+        });
+        self.keep(team.id, key, &reply)?;
+        self.access_changed(&[user.id], "you were added to a team")
+            .await?;
+        Ok(Some(reply))
     }
 
     pub(super) async fn remove_member(&mut self, request: RemoveMember) -> Result<Reply, Refusal> {

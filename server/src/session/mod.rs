@@ -7,7 +7,8 @@
 //! `not_found`, the same as for things that do not exist; a caller who
 //! may read the thing but not do this to it (a read-only bot sending) gets
 //! `forbidden`. Managing teams, members and roles is in [`manage`], bots
-//! in [`bots`], invitations into a conversation in [`invite`].
+//! in [`bots`], invitations into a conversation in [`invite`], the
+//! idempotency keys of commands and creating requests in [`keys`].
 
 use crate::access::{Action, Principal, Resource};
 use crate::hub::HubCommand;
@@ -31,6 +32,7 @@ mod contacts;
 mod dashboard;
 mod deliver;
 mod invite;
+mod keys;
 mod manage;
 mod presence;
 mod report;
@@ -103,23 +105,34 @@ impl Session {
             ClientFrame::Conversations(c) => self.conversations(c).map(Some),
             ClientFrame::StartConversation(s) => self.start_conversation(id, s).await,
             ClientFrame::MarkRead(m) => self.mark_read(id, m).await,
-            ClientFrame::CreateTeam(c) => self.create_team(c).await.map(Some),
+            ClientFrame::CreateTeam(c) => self.create_team(id, c).await,
             ClientFrame::UpdateTeam(u) => self.update_team(u).await.map(Some),
             ClientFrame::RemoveTeam(r) => self.remove_team(r).await.map(Some),
             ClientFrame::Members(m) => self.members(m).map(Some),
-            ClientFrame::AddMember(a) => self.add_member(a).await.map(Some),
+            ClientFrame::AddMember(a) => self.add_member(id, a).await,
             ClientFrame::RemoveMember(r) => self.remove_member(r).await.map(Some),
             ClientFrame::SetRole(r) => self.set_role(r).await.map(Some),
             ClientFrame::Usage(u) => self.usage(u).map(Some),
-            ClientFrame::CreateBot(c) => self.create_bot(c).await.map(Some),
+            ClientFrame::CreateBot(c) => self.create_bot(id, c).await,
             ClientFrame::RevokeBot(r) => self.revoke_bot(r).await.map(Some),
             ClientFrame::Bots(b) => self.bots(b).map(Some),
             ClientFrame::UpdateContact(u) => self.update_contact(id, u).await,
-            ClientFrame::Assign(a) => self.assign(id, a.conversation, a.who.into(), true).await,
-            ClientFrame::Unassign(u) => self.assign(id, u.conversation, u.who.into(), false).await,
+            ClientFrame::Assign(a) => {
+                let key = a.key;
+                self.assign(id, a.conversation, a.who.into(), true, key)
+                    .await
+            }
+            ClientFrame::Unassign(u) => {
+                let key = u.key;
+                self.assign(id, u.conversation, u.who.into(), false, key)
+                    .await
+            }
             ClientFrame::Dashboard(d) => self.dashboard(id, d).await,
             ClientFrame::Next(n) => self.next(id, n.team).await,
-            ClientFrame::Invite(i) => self.invite(id, i.conversation, &i.email, i.note).await,
+            ClientFrame::Invite(i) => {
+                self.invite(id, i.conversation, &i.email, i.note, i.key)
+                    .await
+            }
             ClientFrame::RevokeInvitation(r) => {
                 self.revoke_invitation(id, r.conversation, r.user).await
             }
@@ -127,7 +140,7 @@ impl Session {
             ClientFrame::View(v) => self.view(id, v.conversation).await,
             ClientFrame::Presence(p) => self.presence(id, p.team).await,
             ClientFrame::Deliver(d) => {
-                self.deliver(id, d.conversation, d.to.into(), d.status, d.note)
+                self.deliver(id, d.conversation, d.to.into(), d.status, d.note, d.key)
                     .await
             }
             ClientFrame::Report(r) => self.report(r).await.map(Some),
@@ -135,7 +148,7 @@ impl Session {
         match outcome {
             Ok(Some(result)) => {
                 self.outlet
-                    .send(&ServerFrame::Result(ResultFrame { id, result }));
+                    .send(&ServerFrame::Result(ResultFrame::new(id, result)));
             }
             // A hub answers this one once the write is durable.
             Ok(None) => {}
@@ -269,23 +282,29 @@ impl Session {
             Input::Command(Err(e)) => {
                 return Err(Refusal::new(ErrorCode::BadCommand, e.to_string()))
             }
-            // Carried out now; answered like the typed frame (an
-            // `assignees` result). Nothing is stored under the
-            // client_msg_id: a retry changes nothing a second time anyway.
+            // Carried out now and answered like the typed frame (an
+            // `assignees` result), with the client_msg_id as the frame's
+            // key: a retry gets the original result, marked duplicate.
             Input::Command(Ok(Command::Assign { who })) => {
-                return self.assign(request, conversation.id, who, true).await;
+                let key = Some(send.client_msg_id);
+                return self.assign(request, conversation.id, who, true, key).await;
             }
             Input::Command(Ok(Command::Unassign { who })) => {
-                return self.assign(request, conversation.id, who, false).await;
+                let key = Some(send.client_msg_id);
+                return self.assign(request, conversation.id, who, false, key).await;
             }
             // Answered like the typed frame (an `invited` result).
             Input::Command(Ok(Command::Invite { email, note })) => {
-                return self.invite(request, conversation.id, &email, note).await;
+                let key = Some(send.client_msg_id);
+                return self
+                    .invite(request, conversation.id, &email, note, key)
+                    .await;
             }
             // Answered like the typed frame: a `delivered` result.
             Input::Command(Ok(Command::Deliver { to, status, note })) => {
+                let key = Some(send.client_msg_id);
                 return self
-                    .deliver(request, conversation.id, to, status, note)
+                    .deliver(request, conversation.id, to, status, note, key)
                     .await;
             }
         };

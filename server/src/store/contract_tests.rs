@@ -129,7 +129,10 @@ fn a_stream_keeps_its_epoch_and_knows_its_newest_offset() {
         assert_eq!(capped.len(), 2, "nothing past upto");
         assert_eq!(
             store.client_msg(TeamId(7), UserId(1), "c2").unwrap(),
-            Some((ConversationId(9), Seq(2)))
+            Some(KeyUse::Message {
+                conversation: ConversationId(9),
+                seq: Seq(2)
+            })
         );
         assert_eq!(store.client_msg(TeamId(7), UserId(2), "c2").unwrap(), None);
         assert_eq!(store.client_msg(TeamId(8), UserId(1), "c2").unwrap(), None);
@@ -383,7 +386,10 @@ fn sled_restores_index_entries_a_crash_separated_from_their_log_record() {
     );
     assert_eq!(
         store.client_msg(TeamId(1), UserId(1), "c3").unwrap(),
-        Some((ConversationId(5), Seq(3)))
+        Some(KeyUse::Message {
+            conversation: ConversationId(5),
+            seq: Seq(3)
+        })
     );
 }
 

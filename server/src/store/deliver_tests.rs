@@ -75,15 +75,26 @@ fn a_delivery_to_a_user_writes_message_assignees_outcome_and_status_at_once() {
         };
         record.status = ConversationStatus::Delivered;
         record.outcome = Some(outcome.clone());
+        let reply = Reply::Delivered(outcome.clone());
         let entry = Entry::Delivered {
             message: &message,
             assignees: Some(&update),
             outcome: &outcome,
             conversation: &record,
             handoff: None,
+            receipt: Some(Receipt {
+                user: outcome.by,
+                key: "deliver-1",
+                reply: &reply,
+            }),
         };
         assert_eq!(entry.last_offset(Offset(2)), Offset(4));
         store.commit(FROM, Offset(2), entry).unwrap();
+        // The key keeps the original result, in the same write.
+        assert_eq!(
+            store.client_msg(FROM, outcome.by, "deliver-1").unwrap(),
+            Some(KeyUse::Reply(Box::new(reply)))
+        );
 
         assert_eq!(store.stream_head(FROM).unwrap().last, Offset(4));
         let log = store.log_range(FROM, Offset(1), Offset(4), 10).unwrap();
@@ -150,6 +161,7 @@ fn a_handoff_is_pending_from_the_delivery_until_its_import_takes_it() {
             outcome: &outcome,
             conversation: &source,
             handoff: Some(&handoff),
+            receipt: None,
         };
         assert_eq!(entry.last_offset(Offset(2)), Offset(3));
         store.commit(FROM, Offset(2), entry).unwrap();

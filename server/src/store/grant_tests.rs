@@ -13,6 +13,7 @@ fn grant(conversation: u64, user: u64, state: GrantState) -> GrantRecord {
         user: UserId(user),
         state,
         invited_by: UserId(1),
+        resent_by: Vec::new(),
         at: Millis(5),
         invitation: None,
     }
@@ -81,6 +82,7 @@ fn a_pending_grant_keeps_its_invitation_hash_and_old_records_read_without_one() 
     for (store, _dir) in stores() {
         let pending = GrantRecord {
             invitation: Some([9; 32]),
+            resent_by: vec![UserId(3)],
             ..grant(10, 2, GrantState::Pending)
         };
         store.put_grant(&pending).unwrap();

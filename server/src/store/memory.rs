@@ -42,7 +42,7 @@ struct Inner {
     conversations: BTreeMap<(TeamId, ConversationId), ConversationRecord>,
     messages: BTreeMap<(ConversationId, Seq), Message>,
     log: BTreeMap<(TeamId, Offset), LogRecord>,
-    client_ids: HashMap<(TeamId, UserId, String), (ConversationId, Seq)>,
+    client_ids: HashMap<(TeamId, UserId, String), KeyUse>,
     markers: HashMap<(ConversationId, UserId), Seq>,
     assignees: HashMap<ConversationId, Vec<UserId>>,
     grants: BTreeMap<(ConversationId, UserId), GrantRecord>,

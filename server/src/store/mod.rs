@@ -31,6 +31,7 @@ use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker, Role, SenderKind};
+use switchboard_protocol::server::Reply;
 
 /// What went wrong in the store. Every variant is an internal failure: the
 /// caller logs it and answers the user generically.
@@ -63,6 +64,34 @@ pub enum StoreError {
 /// The result type of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A command's result, kept under the idempotency key it was sent with (a
+/// `send`'s `client_msg_id`, a frame's `key`) so that a retry gets it back.
+/// Written in the same atomic entry as the command's effect: a command is
+/// either done and keyed, or neither.
+#[derive(Debug, Clone, Copy)]
+pub struct Receipt<'a> {
+    /// Who sent the command.
+    pub user: UserId,
+    /// The key it was sent under.
+    pub key: &'a str,
+    /// Its result, as first answered.
+    pub reply: &'a Reply,
+}
+
+/// What an idempotency key of a user in a team was first used for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyUse {
+    /// A message, stored at this seq of this conversation.
+    Message {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The message's seq.
+        seq: Seq,
+    },
+    /// A command or request, first answered with this result.
+    Reply(Box<Reply>),
+}
+
 /// One atomic write to a team's stream, at an offset chosen by its hub.
 #[derive(Debug, Clone)]
 pub enum Entry<'a> {
@@ -72,6 +101,14 @@ pub enum Entry<'a> {
         message: &'a Message,
         /// The sending user and their `client_msg_id`, if sent by a client.
         idempotency: Option<(UserId, &'a str)>,
+    },
+    /// A system message recording a command sent with an idempotency key,
+    /// and the command's receipt (see [`Receipt`]).
+    Command {
+        /// The system message (its `offset` and `seq` are the ones assigned).
+        message: &'a Message,
+        /// The key and result of the command it records.
+        receipt: Receipt<'a>,
     },
     /// A new conversation with a new contact.
     ConversationStarted {
@@ -99,6 +136,8 @@ pub enum Entry<'a> {
         message: &'a Message,
         /// The event (logged whole, for replays).
         update: &'a Assignees,
+        /// The key and result of the command, if sent with a key.
+        receipt: Option<Receipt<'a>>,
     },
     /// A conversation was delivered: the system message at `offset`, for a
     /// delivery to a user the `assignees` record at the next offset, then
@@ -116,6 +155,8 @@ pub enum Entry<'a> {
         conversation: &'a ConversationRecord,
         /// The handoff the receiving team will import (a delivery to a team).
         handoff: Option<&'a HandoffRecord>,
+        /// The key and result of the command, if sent with a key.
+        receipt: Option<Receipt<'a>>,
     },
     /// A handoff imported into the receiving team, in one atomic write: the
     /// new contact and conversation (`conversation_started` at `offset`),
@@ -323,13 +364,20 @@ pub trait Timeline {
     ) -> StoreResult<(Vec<Message>, bool)>;
     /// The seq of a conversation's newest message (0 when it has none).
     fn last_seq(&self, conversation: ConversationId) -> StoreResult<Seq>;
-    /// Where a `client_msg_id` of a user in a team was stored, if it was.
+    /// What an idempotency key (a `client_msg_id`, a request's `key`) of a
+    /// user in a team was first used for, if it was.
     fn client_msg(
         &self,
         team: TeamId,
         user: UserId,
         client_msg_id: &str,
-    ) -> StoreResult<Option<(ConversationId, Seq)>>;
+    ) -> StoreResult<Option<KeyUse>>;
+    /// Keeps the result of a request made outside any team's stream (a
+    /// team created, a member added, a bot created) under its key; `scope`
+    /// is the team (or, for a team created, the account) it was made in.
+    /// Written right after the request's own records, before the flush
+    /// that acknowledges them.
+    fn put_receipt(&self, scope: u64, receipt: Receipt<'_>) -> StoreResult<()>;
     /// A user's read marker in a conversation (0 when unread). A user's
     /// own message moves it too (see [`reader`]).
     fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq>;
@@ -372,3 +420,5 @@ mod deliver_tests;
 mod grant_tests;
 #[cfg(test)]
 mod marker_tests;
+#[cfg(test)]
+mod receipt_tests;

@@ -257,8 +257,14 @@ pub struct GrantRecord {
     pub user: UserId,
     /// Where it stands.
     pub state: GrantState,
-    /// Who invited them.
+    /// Who invited them: the inviter of record, kept when the invitation
+    /// is sent again while pending.
     pub invited_by: UserId,
+    /// Who else sent this pending invitation again (re-sending mails a new
+    /// token); each of them may revoke it, as `invited_by` may. Empty for
+    /// records from before it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resent_by: Vec<UserId>,
     /// When it last changed.
     pub at: Millis,
     /// While pending, the SHA-256 of the invitation token that accepts it

@@ -24,6 +24,7 @@ mod ops;
 mod presence;
 mod restricted;
 mod resume;
+mod retry;
 mod secrets;
 mod strict;
 mod teams;

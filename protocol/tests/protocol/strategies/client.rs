@@ -81,15 +81,24 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
 /// takes a bounded number of arms).
 pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
     prop_oneof![
-        (request_id(), account_id(), text(), text(), text()).prop_map(
-            |(id, account, name, handle, identity)| ClientFrame::CreateTeam(CreateTeam {
-                id,
-                account,
-                name,
-                handle,
-                identity
-            })
-        ),
+        (
+            request_id(),
+            account_id(),
+            text(),
+            text(),
+            text(),
+            option::of(text())
+        )
+            .prop_map(|(id, account, name, handle, identity, key)| {
+                ClientFrame::CreateTeam(CreateTeam {
+                    id,
+                    account,
+                    name,
+                    handle,
+                    identity,
+                    key,
+                })
+            }),
         (
             request_id(),
             team_id(),
@@ -111,15 +120,24 @@ pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
         (request_id(), team_id())
             .prop_map(|(id, team)| ClientFrame::RemoveTeam(RemoveTeam { id, team })),
         (request_id(), team_id()).prop_map(|(id, team)| ClientFrame::Members(Members { id, team })),
-        (request_id(), team_id(), text(), role(), option::of(text())).prop_map(
-            |(id, team, email, role, name)| ClientFrame::AddMember(AddMember {
-                id,
-                team,
-                email,
-                role,
-                name
-            })
-        ),
+        (
+            request_id(),
+            team_id(),
+            text(),
+            role(),
+            option::of(text()),
+            option::of(text())
+        )
+            .prop_map(|(id, team, email, role, name, key)| {
+                ClientFrame::AddMember(AddMember {
+                    id,
+                    team,
+                    email,
+                    role,
+                    name,
+                    key,
+                })
+            }),
         (request_id(), team_id(), user_id()).prop_map(|(id, team, user)| {
             ClientFrame::RemoveMember(RemoveMember { id, team, user })
         }),
@@ -141,14 +159,22 @@ pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
 /// The bot-token requests.
 pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
     prop_oneof![
-        (request_id(), team_id(), text(), bot_scope()).prop_map(|(id, team, name, scope)| {
-            ClientFrame::CreateBot(CreateBot {
-                id,
-                team,
-                name,
-                scope,
-            })
-        }),
+        (
+            request_id(),
+            team_id(),
+            text(),
+            bot_scope(),
+            option::of(text())
+        )
+            .prop_map(|(id, team, name, scope, key)| {
+                ClientFrame::CreateBot(CreateBot {
+                    id,
+                    team,
+                    name,
+                    scope,
+                    key,
+                })
+            }),
         (request_id(), team_id(), user_id())
             .prop_map(|(id, team, bot)| ClientFrame::RevokeBot(RevokeBot { id, team, bot })),
         (request_id(), team_id()).prop_map(|(id, team)| ClientFrame::Bots(Bots { id, team })),
@@ -176,13 +202,16 @@ pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
 /// [`manage_frame`]).
 pub fn deliver_frame() -> BoxedStrategy<ClientFrame> {
     prop_oneof![
-        (request_id(), conversation_id(), who()).prop_map(|(id, conversation, who)| {
-            ClientFrame::Assign(Assign {
-                id,
-                conversation,
-                who,
-            })
-        }),
+        (request_id(), conversation_id(), who(), option::of(text())).prop_map(
+            |(id, conversation, who, key)| {
+                ClientFrame::Assign(Assign {
+                    id,
+                    conversation,
+                    who,
+                    key,
+                })
+            }
+        ),
         deliver().prop_map(ClientFrame::Deliver),
         report().prop_map(ClientFrame::Report),
     ]
@@ -199,20 +228,22 @@ pub fn command_frame() -> BoxedStrategy<ClientFrame> {
     (
         0..3u8,
         (request_id(), conversation_id(), who()),
-        (text(), option::of(text()), user_id()),
+        (text(), option::of(text()), user_id(), option::of(text())),
     )
         .prop_map(
-            |(which, (id, conversation, who), (email, note, user))| match which {
+            |(which, (id, conversation, who), (email, note, user, key))| match which {
                 0 => ClientFrame::Unassign(Unassign {
                     id,
                     conversation,
                     who,
+                    key,
                 }),
                 1 => ClientFrame::Invite(Invite {
                     id,
                     conversation,
                     email,
                     note,
+                    key,
                 }),
                 _ => ClientFrame::RevokeInvitation(RevokeInvitation {
                     id,

@@ -315,8 +315,9 @@ prop_compose! {
         to in deliver_to(),
         status in option::of(text()),
         note in option::of(text()),
+        key in option::of(text()),
     ) -> Deliver {
-        Deliver { id, conversation, to, status, note }
+        Deliver { id, conversation, to, status, note, key }
     }
 }
 

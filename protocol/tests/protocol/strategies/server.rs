@@ -250,8 +250,12 @@ prop_compose! {
 }
 
 prop_compose! {
-    pub fn result_frame()(id in request_id(), result in reply()) -> ResultFrame {
-        ResultFrame { id, result }
+    pub fn result_frame()(id in request_id(), result in reply(), duplicate in any::<bool>()) -> ResultFrame {
+        ResultFrame {
+            id,
+            result,
+            duplicate,
+        }
     }
 }
 

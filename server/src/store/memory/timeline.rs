@@ -63,7 +63,10 @@ impl Timeline for MemoryStore {
                 if let Some((user, id)) = idempotency {
                     inner.client_ids.insert(
                         (team, user, id.to_string()),
-                        (message.conversation, message.seq),
+                        KeyUse::Message {
+                            conversation: message.conversation,
+                            seq: message.seq,
+                        },
                     );
                 }
                 if let Some(reader) = reader(message) {
@@ -73,6 +76,18 @@ impl Timeline for MemoryStore {
                         .or_default();
                     *marker = (*marker).max(message.seq);
                 }
+                if let Some(conversation) =
+                    inner.conversations.get_mut(&(team, message.conversation))
+                {
+                    conversation.observe(message);
+                }
+                LogRecord::Message(message.clone())
+            }
+            Entry::Command { message, receipt } => {
+                inner
+                    .messages
+                    .insert((message.conversation, message.seq), message.clone());
+                keep(&mut inner, team, Some(receipt));
                 if let Some(conversation) =
                     inner.conversations.get_mut(&(team, message.conversation))
                 {
@@ -100,7 +115,12 @@ impl Timeline for MemoryStore {
                 inner.contacts.insert(contact.id, contact.clone());
                 LogRecord::ContactUpdated(update.clone())
             }
-            Entry::Assignees { message, update } => {
+            Entry::Assignees {
+                message,
+                update,
+                receipt,
+            } => {
+                keep(&mut inner, team, receipt);
                 inner
                     .assignees
                     .insert(update.conversation, update.assignees.clone());
@@ -121,8 +141,10 @@ impl Timeline for MemoryStore {
                 outcome,
                 conversation,
                 handoff,
+                receipt,
             } => {
                 // One lock: all or nothing, like the sled transaction.
+                keep(&mut inner, team, receipt);
                 inner
                     .messages
                     .insert((message.conversation, message.seq), message.clone());
@@ -263,12 +285,17 @@ impl Timeline for MemoryStore {
         team: TeamId,
         user: UserId,
         client_msg_id: &str,
-    ) -> StoreResult<Option<(ConversationId, Seq)>> {
+    ) -> StoreResult<Option<KeyUse>> {
         Ok(self
             .lock()
             .client_ids
             .get(&(team, user, client_msg_id.to_string()))
-            .copied())
+            .cloned())
+    }
+
+    fn put_receipt(&self, scope: u64, receipt: Receipt<'_>) -> StoreResult<()> {
+        keep(&mut self.lock(), TeamId(scope), Some(receipt));
+        Ok(())
     }
 
     fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq> {
@@ -302,5 +329,15 @@ impl Timeline for MemoryStore {
         let mut teams: Vec<TeamId> = self.lock().handoffs.keys().map(|(t, _)| *t).collect();
         teams.dedup();
         Ok(teams)
+    }
+}
+
+/// Keeps a command's receipt under its key.
+fn keep(inner: &mut super::Inner, team: TeamId, receipt: Option<Receipt<'_>>) {
+    if let Some(receipt) = receipt {
+        inner.client_ids.insert(
+            (team, receipt.user, receipt.key.to_string()),
+            KeyUse::Reply(Box::new(receipt.reply.clone())),
+        );
     }
 }

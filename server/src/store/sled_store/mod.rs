@@ -28,7 +28,7 @@
 //! | `team_conversations` | team ++ conversation | empty |
 //! | `team_log` | team ++ offset | `LogRecord` (messages whole) |
 //! | `conversation_messages` | conversation ++ seq | team ++ offset |
-//! | `client_msg_ids` | team ++ user ++ client_msg_id | conversation ++ seq |
+//! | `client_msg_ids` | team ++ user ++ key | conversation ++ seq (a message); its recording message's position ++ `Reply` (a command, see `Receipt`) |
 //! | `read_markers` | conversation ++ user | seq |
 //! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
 //! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |

@@ -75,6 +75,31 @@ impl Timeline for SledStore {
                 self.index_message(team, offset, message, false)?;
                 Ok(())
             }
+            Entry::Command { message, receipt } => {
+                // One transaction: the system message (log record and seq
+                // index) and the command's receipt, all or nothing, so that
+                // a retry finds the key exactly when the command is done.
+                let record = to_bytes(&LogRecord::Message(message.clone()));
+                let position = keys::two(message.conversation.0, message.seq.0);
+                let (key, value) = receipt_entry(team, &position, receipt);
+                (
+                    &self.team_log,
+                    &self.conversation_messages,
+                    &self.client_msg_ids,
+                )
+                    .transaction(|(log, messages, ids)| {
+                        log.insert(&log_key, record.as_slice())?;
+                        messages.insert(&position, &log_key)?;
+                        ids.insert(key.as_slice(), value.as_slice())?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)?;
+                if message.status.is_some() {
+                    // The conversation's status, derived like an index.
+                    self.index_message(team, offset, message, false)?;
+                }
+                Ok(())
+            }
             Entry::ConversationStarted {
                 contact,
                 conversation,
@@ -118,25 +143,35 @@ impl Timeline for SledStore {
                     })
                     .map_err(tx_error)
             }
-            Entry::Assignees { message, update } => {
+            Entry::Assignees {
+                message,
+                update,
+                receipt,
+            } => {
                 // One transaction: the conversation's new assignees, the
-                // system message (log record and its seq index) and the
-                // `assignees` record at the next offset, all or nothing.
+                // system message (log record and its seq index), the
+                // `assignees` record at the next offset and the command's
+                // receipt, all or nothing.
                 let message_record = to_bytes(&LogRecord::Message(message.clone()));
                 let update_record = to_bytes(&LogRecord::Assignees(update.clone()));
                 let update_key = keys::two(team.0, offset.next().0);
                 let position = keys::two(message.conversation.0, message.seq.0);
                 let list = to_bytes(&update.assignees);
+                let receipt = receipt.map(|r| receipt_entry(team, &position, r));
                 (
                     &self.conversation_assignees,
                     &self.team_log,
                     &self.conversation_messages,
+                    &self.client_msg_ids,
                 )
-                    .transaction(|(assignees, log, messages)| {
+                    .transaction(|(assignees, log, messages, ids)| {
                         assignees.insert(&keys::one(update.conversation.0), list.as_slice())?;
                         log.insert(&log_key, message_record.as_slice())?;
                         log.insert(&update_key, update_record.as_slice())?;
                         messages.insert(&position, &log_key)?;
+                        if let Some((key, value)) = &receipt {
+                            ids.insert(key.as_slice(), value.as_slice())?;
+                        }
                         Ok(())
                     })
                     .map_err(tx_error)
@@ -147,10 +182,12 @@ impl Timeline for SledStore {
                 outcome,
                 conversation,
                 handoff,
+                receipt,
             } => {
                 // One transaction: the system message (log record and seq
                 // index), the assignees (list and record), the `delivered`
-                // record, the conversation record and the pending handoff.
+                // record, the conversation record, the pending handoff and
+                // the command's receipt.
                 let message_record = to_bytes(&LogRecord::Message(message.clone()));
                 let position = keys::two(message.conversation.0, message.seq.0);
                 let mut next = offset.next();
@@ -168,14 +205,16 @@ impl Timeline for SledStore {
                 let conversation_record = to_bytes(conversation);
                 let handoff =
                     handoff.map(|h| (keys::two(h.to_team.0, h.conversation.0), to_bytes(h)));
+                let receipt = receipt.map(|r| receipt_entry(team, &position, r));
                 (
                     &self.team_log,
                     &self.conversation_messages,
                     &self.conversation_assignees,
                     &self.conversations,
                     &self.handoffs,
+                    &self.client_msg_ids,
                 )
-                    .transaction(|(log, messages, lists, conversations, handoffs)| {
+                    .transaction(|(log, messages, lists, conversations, handoffs, ids)| {
                         log.insert(&log_key, message_record.as_slice())?;
                         messages.insert(&position, &log_key)?;
                         if let Some((key, record, list)) = &assignees {
@@ -189,6 +228,9 @@ impl Timeline for SledStore {
                         )?;
                         if let Some((key, record)) = &handoff {
                             handoffs.insert(key, record.as_slice())?;
+                        }
+                        if let Some((key, value)) = &receipt {
+                            ids.insert(key.as_slice(), value.as_slice())?;
                         }
                         Ok(())
                     })
@@ -352,19 +394,31 @@ impl Timeline for SledStore {
         team: TeamId,
         user: UserId,
         client_msg_id: &str,
-    ) -> StoreResult<Option<(ConversationId, Seq)>> {
+    ) -> StoreResult<Option<KeyUse>> {
         let key = keys::two_and_str(team.0, user.0, client_msg_id);
         match self.client_msg_ids.get(key)? {
-            Some(raw) if raw.len() == 16 => Ok(Some((
-                ConversationId(keys::read_u64(&raw[..8]).unwrap_or_default()),
-                Seq(keys::second(&raw)),
-            ))),
+            Some(raw) if raw.len() == 16 => Ok(Some(KeyUse::Message {
+                conversation: ConversationId(keys::read_u64(&raw[..8]).unwrap_or_default()),
+                seq: Seq(keys::second(&raw)),
+            })),
+            // A receipt: the recording message's position, then the reply.
+            Some(raw) if raw.len() > 16 => Ok(Some(KeyUse::Reply(Box::new(from_bytes(
+                "command receipt",
+                &raw[16..],
+            )?)))),
             Some(raw) => Err(StoreError::Corrupt {
                 what: "client message id",
                 detail: format!("value of {} bytes", raw.len()),
             }),
             None => Ok(None),
         }
+    }
+
+    fn put_receipt(&self, scope: u64, receipt: Receipt<'_>) -> StoreResult<()> {
+        // No message records a request outside a stream: position zero.
+        let (key, value) = receipt_entry(TeamId(scope), &keys::two(0, 0), receipt);
+        self.client_msg_ids.insert(key, value)?;
+        Ok(())
     }
 
     fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq> {
@@ -402,4 +456,14 @@ impl Timeline for SledStore {
         }
         Ok(teams)
     }
+}
+
+/// A receipt as `client_msg_ids` holds it: under the key a message's id
+/// would take, the recording message's position followed by the reply,
+/// so that its value is always longer than a message's 16 bytes.
+fn receipt_entry(team: TeamId, position: &[u8; 16], receipt: Receipt<'_>) -> (Vec<u8>, Vec<u8>) {
+    let key = keys::two_and_str(team.0, receipt.user.0, receipt.key);
+    let mut value = position.to_vec();
+    value.extend_from_slice(&to_bytes(receipt.reply));
+    (key, value)
 }

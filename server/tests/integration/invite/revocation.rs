@@ -1,4 +1,5 @@
-//! Revoking an invitation: only its inviter or a Manager may, the
+//! Revoking an invitation: only whoever sent it (first, or again while it
+//! was pending) or a Manager may, the
 //! Restricted Member's connection is closed at once and nothing reaches
 //! them after, and a pending invitation's token stops working.
 
@@ -8,6 +9,8 @@ use std::time::Duration;
 use switchboard_client::{ClientEvent, Events, HistoryQuery};
 use switchboard_protocol::server::Event;
 use switchboard_protocol::{close, ErrorCode};
+use switchboard_server::admin;
+use switchboard_server::store::TokenKind;
 use switchboard_server::GrantState;
 
 /// Message bodies arriving within `window` (to show that none do).
@@ -102,4 +105,56 @@ async fn revoking_an_invitation_cuts_access_live() {
         .await
         .unwrap();
     assert_eq!(accept(&server, &pat, PASSWORD).await.status, 401);
+}
+
+#[tokio::test]
+async fn whoever_sent_a_pending_invitation_may_revoke_it_after_a_manager_sends_it_again() {
+    let (_dir, server, world) = seeded().await;
+    let store = server.server.store();
+    member_of(
+        store.as_ref(),
+        world.team_a,
+        "dave@one.test",
+        "Dave",
+        "dave",
+    );
+    let (_, dave) =
+        admin::token_for_email(store.as_ref(), "dave@one.test", TokenKind::Session, None).unwrap();
+    let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
+    let (bob, _bob_events) = connect(&server.url(), &world.bob.token).await;
+    let (dave, _dave_events) = connect(&server.url(), &dave).await;
+    let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
+
+    // Bob, a Member, invites Sam; Alice, a Manager, sends it again.
+    let invited = bob
+        .invite(conversation, "sam@guest.test", None)
+        .await
+        .unwrap();
+    alice
+        .invite(conversation, "sam@guest.test", Some("reminder".into()))
+        .await
+        .unwrap();
+    assert_eq!(mails_to(store.as_ref(), "sam@guest.test").len(), 2);
+    // Dave, a Member who sent nothing, still may not.
+    let (code, _) = refusal(dave.revoke_invitation(conversation, invited.user).await);
+    assert_eq!(code, ErrorCode::Forbidden);
+    // Bob sent it: he may take it back.
+    bob.revoke_invitation(conversation, invited.user)
+        .await
+        .expect("the Member who sent the invitation may revoke it");
+    let grant = store.grant(conversation, invited.user).unwrap().unwrap();
+    assert_eq!(grant.state, GrantState::Revoked);
+
+    // The other way round: Alice invites Tom, Dave sends it again, and
+    // Dave, having sent it, may revoke it.
+    let tom = alice
+        .invite(conversation, "tom@guest.test", None)
+        .await
+        .unwrap();
+    dave.invite(conversation, "tom@guest.test", None)
+        .await
+        .unwrap();
+    dave.revoke_invitation(conversation, tom.user)
+        .await
+        .expect("a Member who sent the invitation again may revoke it");
 }

@@ -153,6 +153,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             email: format!("added-{n}@new.test"),
             role: Role::Member,
             name: None,
+            key: None,
         }),
         Request::RemoveMember => ClientFrame::RemoveMember(RemoveMember {
             id,
@@ -179,6 +180,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             name: "New team".into(),
             handle: format!("created-{n}"),
             identity: String::new(),
+            key: None,
         }),
         Request::RemoveTeam => ClientFrame::RemoveTeam(RemoveTeam {
             id,
@@ -193,6 +195,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             team: team(target),
             name: format!("bot {n}"),
             scope: BotScope::Read,
+            key: None,
         }),
         Request::RevokeBot => ClientFrame::RevokeBot(RevokeBot {
             id,
@@ -214,11 +217,13 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             id,
             conversation: conversation(target),
             who: Who::Me,
+            key: None,
         }),
         Request::Unassign => ClientFrame::Unassign(Unassign {
             id,
             conversation: conversation(target),
             who: Who::Me,
+            key: None,
         }),
         Request::Dashboard => ClientFrame::Dashboard(Dashboard {
             id,
@@ -237,6 +242,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             conversation: conversation(target),
             email: format!("invitee-{n}@guest.test"),
             note: None,
+            key: None,
         }),
         Request::Typing => ClientFrame::Typing(Typing {
             id,
@@ -258,6 +264,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             },
             status: None,
             note: None,
+            key: None,
         }),
         Request::Report => ClientFrame::Report(Report {
             id,
