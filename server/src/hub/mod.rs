@@ -18,6 +18,7 @@
 mod actor;
 mod assign;
 mod board;
+mod catch_up;
 mod contacts;
 mod dashboard;
 mod deliver;
@@ -155,6 +156,13 @@ pub(crate) enum HubCommand {
     /// Import the handoffs other teams' deliveries left for this team
     /// (sent by the delivering hub; answered to nobody).
     ImportHandoffs,
+    /// Send the next chunk to a subscriber that fell behind (sent by its
+    /// waiter once its outbox `drained`, or not in time; see `catch_up`).
+    CatchUp {
+        outlet: Outlet,
+        token: u64,
+        drained: bool,
+    },
 }
 
 /// A delivery, as the session resolved it.
@@ -218,7 +226,8 @@ impl HubCommand {
             | HubCommand::Typing { outlet, .. }
             | HubCommand::View { outlet, .. }
             | HubCommand::Presence { outlet, .. }
-            | HubCommand::Deliver { outlet, .. } => outlet.conn,
+            | HubCommand::Deliver { outlet, .. }
+            | HubCommand::CatchUp { outlet, .. } => outlet.conn,
             // Not from a connection.
             HubCommand::ImportHandoffs => 0,
         }

@@ -28,6 +28,10 @@ fn fixture() -> Fixture {
 }
 
 fn fixture_with(hub_idle: Duration) -> Fixture {
+    fixture_tuned(|config| config.hub_idle = hub_idle)
+}
+
+fn fixture_tuned(tune: impl FnOnce(&mut Config)) -> Fixture {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let (committer, flusher) = Committer::start(Arc::clone(&store)).unwrap();
     // The flusher runs until the test ends.
@@ -35,7 +39,7 @@ fn fixture_with(hub_idle: Duration) -> Fixture {
     let (stop, stop_rx) = watch::channel(false);
     let (alive_tx, alive) = mpsc::channel(1);
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), "unused");
-    config.hub_idle = hub_idle;
+    tune(&mut config);
     let registry = Registry::new(HubContext {
         store,
         committer,
