@@ -339,10 +339,16 @@ impl Registry {
                 outlet,
                 request: None,
             };
-            // A full inbox must not block the closing connection; the hub
-            // also drops subscribers whose outlet is closed when it next
-            // delivers to them.
-            let _ = handle.inbox.try_send(command);
+            // A full inbox must not block the closing connection, nor lose
+            // its departure (a ghost device and view, and a hub that never
+            // goes idle): the departure waits for room on a task of its own.
+            // At most one per connection and team, so they are as bounded as
+            // the connections. A hub that has stopped took its state along.
+            if let Err(mpsc::error::TrySendError::Full(command)) = handle.inbox.try_send(command) {
+                tokio::spawn(async move {
+                    let _ = handle.inbox.send(command).await;
+                });
+            }
         }
     }
 

@@ -386,3 +386,38 @@ async fn a_signal_for_a_full_outbox_is_dropped_and_the_connection_stays_open() {
         other => panic!("expected the next signal, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_departure_on_a_full_inbox_still_reaches_the_hub_which_then_goes_idle() {
+    let f = fixture_tuned(|config| {
+        config.hub_inbox = 1;
+        config.hub_idle = Duration::from_millis(20);
+        config.presence_grace = Duration::from_millis(20);
+    });
+    let (leaving, mut leaving_rx) = outlet(1, 64);
+    f.subscribe(&leaving, 1, None).await;
+    assert!(matches!(
+        result(next(&mut leaving_rx).await),
+        Reply::Subscribed(_)
+    ));
+    // The hub's one-command inbox is full (this test's single thread does
+    // not let the hub run in between) when the connection goes.
+    let (other, _other_rx) = outlet(2, 64);
+    let presence = HubCommand::Presence {
+        outlet: other,
+        principal: Arc::clone(&f.principal),
+        request: RequestId(2),
+    };
+    f.registry.dispatch(TEAM, presence).await.unwrap();
+    f.registry.disconnect(TEAM, leaving.clone());
+
+    // The departure is not lost: no ghost subscriber or device keeps the
+    // hub alive, and it stops once idle.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while f.registry.durable(TEAM).is_some() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the hub goes idle");
+}
