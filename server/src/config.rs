@@ -22,6 +22,12 @@ pub struct Config {
     pub hub_idle: Duration,
     /// How many commands may wait for one hub.
     pub hub_inbox: usize,
+    /// How many scans of whole logs (reports, usage) may run at once, on
+    /// the blocking pool.
+    pub scans_running: usize,
+    /// How many more may wait for their turn; past that a report or usage
+    /// request is refused with `unavailable`.
+    pub scans_waiting: usize,
     /// How long a session token from sign-up or login stays valid.
     pub session_ttl: Duration,
     /// The SMTP relay invitations are sent through; `None` keeps them in
@@ -70,6 +76,8 @@ impl Config {
             hello_timeout: Duration::from_secs(10),
             hub_idle: Duration::from_secs(30),
             hub_inbox: 4096,
+            scans_running: 2,
+            scans_waiting: 16,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             smtp: None,
             presence_grace: Duration::from_secs(5),

@@ -87,6 +87,8 @@ pub(crate) struct ServerState {
     pub(crate) outbound_high_water: Arc<AtomicUsize>,
     /// The browser origins allowed besides the server's own, parsed once.
     pub(crate) origins: crate::http::Origins,
+    /// The gate of reports and usage counts.
+    pub(crate) scans: crate::scans::Scans,
     /// Held by every connection task (through this state); the server
     /// waits for all of them to drop it.
     _alive: mpsc::Sender<()>,
@@ -155,6 +157,7 @@ impl Server {
         }
         let admission = Admission::new(config.limits.clone());
         let origins = crate::http::Origins::new(&config.allowed_origins);
+        let scans = crate::scans::Scans::new(config.scans_running, config.scans_waiting);
         let state = Arc::new(ServerState {
             store: Arc::clone(&store),
             registry,
@@ -166,6 +169,7 @@ impl Server {
             admission,
             outbound_high_water: Arc::default(),
             origins,
+            scans,
             _alive: alive_tx,
             connections: AtomicU64::new(0),
         });

@@ -11,6 +11,7 @@
 use super::{forbidden, Refusal, Session};
 use crate::access::{Action, Resource};
 use crate::report::{count_statuses, Period, Scan, Tally};
+use crate::scans::ScanError;
 use crate::store::{Store, StoreError};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -20,6 +21,18 @@ use switchboard_protocol::model::ConversationStatus;
 use switchboard_protocol::model::Role;
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::ErrorCode;
+
+impl From<ScanError> for Refusal {
+    fn from(e: ScanError) -> Refusal {
+        match e {
+            ScanError::Busy => Refusal::new(ErrorCode::Unavailable, e.to_string()),
+            ScanError::Failed(_) => {
+                tracing::error!(error = %e, "a scan of the logs failed");
+                Refusal::new(ErrorCode::Internal, "internal error")
+            }
+        }
+    }
+}
 
 /// Log records read per store call.
 const CHUNK: usize = 1000;
@@ -56,15 +69,14 @@ impl Session {
             from: request.from,
             to: request.to,
         };
-        // A scan of whole logs: on the blocking pool, not on a thread that
-        // serves connections.
+        // A scan of logs: on the blocking pool, not on a thread that serves
+        // connections, and only a few at once.
         let store = Arc::clone(&self.state.store);
-        let figures = tokio::task::spawn_blocking(move || scan(store.as_ref(), &scans, period))
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "the report scan failed");
-                Refusal::new(ErrorCode::Internal, "internal error")
-            })??;
+        let figures = self
+            .state
+            .scans
+            .run(move || scan(store.as_ref(), &scans, period))
+            .await??;
         let (tally, statuses) = figures;
         Ok(Reply::Report(ReportInfo {
             teams,
