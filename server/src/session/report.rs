@@ -1,5 +1,6 @@
 //! `report`: figures over a period for one team or every team the caller
-//! manages, computed by [`crate::report`] from the teams' logs.
+//! manages, computed by [`crate::report`] from the teams' logs: of each,
+//! only the period asked for (see [`crate::report::period`]).
 //!
 //! Managers and the account's owner only (`Action::ReadReport`): a Member
 //! is `forbidden` (the figures rate colleagues), an outsider gets
@@ -10,7 +11,7 @@
 
 use super::{forbidden, Refusal, Session};
 use crate::access::{Action, Resource};
-use crate::report::{count_statuses, Period, Scan, Tally};
+use crate::report::{count_statuses, period, Period, Tally};
 use crate::scans::ScanError;
 use crate::store::{Store, StoreError};
 use std::collections::BTreeSet;
@@ -34,8 +35,6 @@ impl From<ScanError> for Refusal {
     }
 }
 
-/// Log records read per store call.
-const CHUNK: usize = 1000;
 /// Conversation records read per store call.
 const CONVERSATION_PAGE: usize = 1000;
 
@@ -146,19 +145,7 @@ fn scan(
     let mut tally = Tally::default();
     let mut statuses = Vec::new();
     for &(team, upto) in teams {
-        let mut scan = Scan::new(period);
-        let mut after = Offset(0);
-        loop {
-            let records = store.log_range(team, after, upto, CHUNK)?;
-            let Some((last, _)) = records.last() else {
-                break;
-            };
-            after = *last;
-            scan.feed(&mut tally, records.iter().map(|(_, r)| r));
-            if records.len() < CHUNK {
-                break;
-            }
-        }
+        period::scan_team(store, team, upto, period, &mut tally)?;
         let mut before: Option<ConversationId> = None;
         loop {
             let page = store.team_conversations(team, before, CONVERSATION_PAGE)?;
