@@ -125,7 +125,10 @@ pub(super) async fn run(
         hub.complete(generation);
     }
     let stopping = loop {
-        let idle = hub.subscribers.is_empty() && hub.pending.is_empty() && hub.presence.is_empty();
+        let idle = hub.subscribers.is_empty()
+            && hub.pending.is_empty()
+            && hub.presence.is_empty()
+            && !hub.board.is_loading();
         let deadline = hub.presence.next_deadline();
         tokio::select! {
             biased;
@@ -155,6 +158,7 @@ pub(super) async fn run(
     // Leave the registry first so that new commands go to a successor, which
     // waits for our lease, then settle what is already ours.
     registry.retire(team, id);
+    hub.abandon_board();
     commands.close();
     let mut leftover = Vec::new();
     while let Ok(command) = commands.try_recv() {
@@ -235,6 +239,8 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         HubCommand::ImportHandoffs => return,
         // The connection is closing with the server.
         HubCommand::CatchUp { .. } => return,
+        // The requests waiting for the board are refused by the hub.
+        HubCommand::BoardPage { .. } => return,
     };
     if let Some(id) = request {
         outlet.send(&error_frame(id, code, message));
@@ -314,7 +320,7 @@ impl Hub<'_> {
                 outlet,
                 request,
                 query,
-            } => self.dashboard(outlet, request, &query),
+            } => self.dashboard(outlet, request, query),
             HubCommand::Next {
                 outlet,
                 request,
@@ -360,6 +366,7 @@ impl Hub<'_> {
                 delivery,
             } => self.deliver(outlet, request, conversation, delivery),
             HubCommand::ImportHandoffs => self.import_handoffs(),
+            HubCommand::BoardPage { token, page, done } => self.board_page(token, page, done),
             HubCommand::CatchUp {
                 outlet,
                 token,

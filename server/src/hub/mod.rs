@@ -42,6 +42,7 @@ use switchboard_protocol::model::{NewContact, Position, Sender};
 use switchboard_protocol::server::Reply;
 
 pub(crate) use board::BoardQuery;
+use board::BoardRows;
 use tokio::sync::{mpsc, watch};
 
 /// What a session asks of a hub. Every command that carries a request id is
@@ -156,6 +157,12 @@ pub(crate) enum HubCommand {
     /// Import the handoffs other teams' deliveries left for this team
     /// (sent by the delivering hub; answered to nobody).
     ImportHandoffs,
+    /// A page of the board's load (sent by its loader; see `board`).
+    BoardPage {
+        token: u64,
+        page: Result<BoardRows, crate::store::StoreError>,
+        done: bool,
+    },
     /// Send the next chunk to a subscriber that fell behind (sent by its
     /// waiter once its outbox `drained`, or not in time; see `catch_up`).
     CatchUp {
@@ -229,7 +236,7 @@ impl HubCommand {
             | HubCommand::Deliver { outlet, .. }
             | HubCommand::CatchUp { outlet, .. } => outlet.conn,
             // Not from a connection.
-            HubCommand::ImportHandoffs => 0,
+            HubCommand::ImportHandoffs | HubCommand::BoardPage { .. } => 0,
         }
     }
 }
