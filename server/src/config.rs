@@ -23,7 +23,8 @@ pub struct Config {
     /// How many commands may wait for one hub.
     pub hub_inbox: usize,
     /// How many scans of whole logs (reports, usage) may run at once, on
-    /// the blocking pool.
+    /// the blocking pool: by default half the machine's cores (at least
+    /// one), so that the other half keeps serving connections.
     pub scans_running: usize,
     /// How many more may wait for their turn; past that a report or usage
     /// request is refused with `unavailable`.
@@ -76,7 +77,9 @@ impl Config {
             hello_timeout: Duration::from_secs(10),
             hub_idle: Duration::from_secs(30),
             hub_inbox: 4096,
-            scans_running: 2,
+            scans_running: std::thread::available_parallelism()
+                .map_or(1, |n| n.get() / 2)
+                .max(1),
             scans_waiting: 16,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             smtp: None,

@@ -1,5 +1,7 @@
-//! Scans of whole logs (reports, usage counts): they run on the blocking
-//! pool, never on a thread that serves connections, and only a few at once.
+//! Scans of whole logs (reports, usage counts): they run on threads of
+//! their own at the lowest CPU priority (nice 19 on Linux), never on a
+//! thread that serves connections, and only a few at once. A busy machine
+//! serves its connections first; a scan takes the CPU time left over.
 //!
 //! Invariants:
 //! - at most `running` scans run at a time (a semaphore's permits, each
@@ -12,6 +14,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use thread_priority::ThreadPriority;
 use tokio::sync::Semaphore;
 
 /// Why a scan did not produce its result.
@@ -51,7 +54,7 @@ impl Scans {
         }
     }
 
-    /// Runs `scan` on the blocking pool once a permit is free.
+    /// Runs `scan` on a low-priority thread of its own once a permit is free.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
         scan: impl FnOnce() -> T + Send + 'static,
@@ -71,12 +74,21 @@ impl Scans {
                     .map_err(|e| ScanError::Failed(e.to_string()))?
             }
         };
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            scan()
-        })
-        .await
-        .map_err(|e| ScanError::Failed(e.to_string()))
+        let (done, result) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("switchboard-scan".to_string())
+            .spawn(move || {
+                let _permit = permit;
+                if let Err(e) = ThreadPriority::Min.set_for_current() {
+                    tracing::debug!(error = ?e, "cannot lower a scan thread's priority");
+                }
+                let _ = done.send(scan());
+            })
+            .map_err(|e| ScanError::Failed(e.to_string()))?;
+        // A scan that panicked drops its sender.
+        result
+            .await
+            .map_err(|_| ScanError::Failed("the scan ended without a result".to_string()))
     }
 }
 
@@ -106,5 +118,19 @@ mod tests {
         assert_eq!(second.await.unwrap().unwrap(), 2);
         // Room again.
         assert_eq!(scans.run(|| 4).await.unwrap(), 4);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_scan_runs_at_a_lower_cpu_priority_than_the_server() {
+        let nice = || {
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+            // The fields after the command name: state is the 3rd, nice the 19th.
+            let after = &stat[stat.rfind(')').unwrap() + 2..];
+            after.split(' ').nth(16).unwrap().parse::<i32>().unwrap()
+        };
+        let scans = Scans::new(1, 0);
+        let scan_nice = scans.run(nice).await.unwrap();
+        assert!(scan_nice > nice(), "scan {scan_nice}, server {}", nice());
     }
 }
