@@ -103,7 +103,8 @@ pub struct LimitsConfig {
     pub max_body_bytes: usize,
     /// Most messages in one history page.
     pub max_history_page: usize,
-    /// Most events replayed by one subscribe.
+    /// Most events replayed by one subscribe (a chunk also stops at half the
+    /// outbound queue's bounds, whatever this says).
     pub replay_chunk: usize,
     /// Frames that may wait for one connection before it counts as slow.
     pub outbound_queue_frames: usize,
