@@ -1,7 +1,8 @@
 //! Scans of whole logs (reports, usage counts): they run on threads of
-//! their own at the lowest CPU priority (nice 19 on Linux), never on a
-//! thread that serves connections, and only a few at once. A busy machine
-//! serves its connections first; a scan takes the CPU time left over.
+//! their own at the lowest CPU priority (`SCHED_IDLE` on Linux), never on
+//! a thread that serves connections, and only a few at once. A busy
+//! machine serves its connections first; a scan takes the CPU time left
+//! over.
 //!
 //! Invariants:
 //! - at most `running` scans run at a time (a semaphore's permits, each
@@ -79,9 +80,7 @@ impl Scans {
             .name("switchboard-scan".to_string())
             .spawn(move || {
                 let _permit = permit;
-                if let Err(e) = ThreadPriority::Min.set_for_current() {
-                    tracing::debug!(error = ?e, "cannot lower a scan thread's priority");
-                }
+                lower_priority();
                 let _ = done.send(scan());
             })
             .map_err(|e| ScanError::Failed(e.to_string()))?;
@@ -89,6 +88,26 @@ impl Scans {
         result
             .await
             .map_err(|_| ScanError::Failed("the scan ended without a result".to_string()))
+    }
+}
+
+/// Makes the calling thread run only on CPU time nothing else wants:
+/// `SCHED_IDLE` on Linux, the lowest priority of its policy elsewhere.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    let lowered = {
+        use thread_priority::{
+            set_thread_priority_and_policy, thread_native_id, NormalThreadSchedulePolicy,
+            ThreadSchedulePolicy,
+        };
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle)
+            .or_else(|_| ThreadPriority::Min.set_for_current())
+    };
+    #[cfg(not(target_os = "linux"))]
+    let lowered = ThreadPriority::Min.set_for_current();
+    if let Err(e) = lowered {
+        tracing::debug!(error = ?e, "cannot lower a scan thread's priority");
     }
 }
 
@@ -122,15 +141,20 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[tokio::test]
-    async fn a_scan_runs_at_a_lower_cpu_priority_than_the_server() {
-        let nice = || {
+    async fn a_scan_runs_only_on_cpu_time_nothing_else_wants() {
+        // The scheduling policy, the 41st field of the thread's stat.
+        let policy = || {
             let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-            // The fields after the command name: state is the 3rd, nice the 19th.
             let after = &stat[stat.rfind(')').unwrap() + 2..];
-            after.split(' ').nth(16).unwrap().parse::<i32>().unwrap()
+            after.split(' ').nth(38).unwrap().parse::<i32>().unwrap()
         };
+        const SCHED_IDLE: i32 = 5;
         let scans = Scans::new(1, 0);
-        let scan_nice = scans.run(nice).await.unwrap();
-        assert!(scan_nice > nice(), "scan {scan_nice}, server {}", nice());
+        assert_eq!(scans.run(policy).await.unwrap(), SCHED_IDLE);
+        assert_ne!(
+            policy(),
+            SCHED_IDLE,
+            "the server's own threads are not idle"
+        );
     }
 }
