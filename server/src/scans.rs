@@ -2,7 +2,9 @@
 //! their own at the lowest CPU priority (`SCHED_IDLE` on Linux), never on
 //! a thread that serves connections, and only a few at once. A busy
 //! machine serves its connections first; a scan takes the CPU time left
-//! over.
+//! over. A scan also paces itself ([`Pacer`]): it rests as long as it
+//! works, which keeps it from crowding the store and the caches that the
+//! threads serving connections share with it.
 //!
 //! Invariants:
 //! - at most `running` scans run at a time (a semaphore's permits, each
@@ -88,6 +90,30 @@ impl Scans {
         result
             .await
             .map_err(|_| ScanError::Failed("the scan ended without a result".to_string()))
+    }
+}
+
+/// Paces a scan: at every `step`, it rests as long as it worked since the
+/// last one, so that a scan takes at most half of a core and leaves the
+/// store's locks and the caches to the threads serving connections half
+/// of the time.
+pub(crate) struct Pacer {
+    since: std::time::Instant,
+}
+
+impl Pacer {
+    /// A pacer starting now.
+    pub(crate) fn new() -> Pacer {
+        Pacer {
+            since: std::time::Instant::now(),
+        }
+    }
+
+    /// Rests as long as the work since the last step took.
+    pub(crate) fn step(&mut self) {
+        let worked = self.since.elapsed();
+        std::thread::sleep(worked);
+        self.since = std::time::Instant::now();
     }
 }
 

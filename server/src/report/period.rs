@@ -47,7 +47,9 @@ pub fn scan_team(
     let mut scan = Scan::new(period);
     let mut after = start;
     let mut read = 0u64;
+    let mut pacer = crate::scans::Pacer::new();
     while after < end {
+        pacer.step();
         let records = store.log_range(team, after, end, CHUNK)?;
         let Some((last, _)) = records.last() else {
             break;

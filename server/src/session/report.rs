@@ -147,7 +147,9 @@ fn scan(
     for &(team, upto) in teams {
         period::scan_team(store, team, upto, period, &mut tally)?;
         let mut before: Option<ConversationId> = None;
+        let mut pacer = crate::scans::Pacer::new();
         loop {
+            pacer.step();
             let page = store.team_conversations(team, before, CONVERSATION_PAGE)?;
             statuses.extend(page.iter().map(|c| c.status));
             match page.last() {
