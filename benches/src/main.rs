@@ -1,7 +1,7 @@
 //! `switchboard-bench`: the load generator for Switchboard.
 //!
 //! One subcommand per scenario (`idle`, `ramp`, `fanout`, `durable`,
-//! `storm`, `history`) and `all` to run them in turn. By default each
+//! `storm`, `history`, `reports`) and `all` to run them in turn. By default each
 //! scenario seeds a temporary data folder, starts `switchboard serve` on it
 //! as a child process and reads the child's CPU time and memory from /proc;
 //! with `--url` it drives a server that is already running. The report is a
@@ -34,7 +34,7 @@ mod wire;
 
 use clap::{Parser, Subcommand};
 use report::Report;
-use scenarios::{all, durable, fanout, history, idle, ramp, storm};
+use scenarios::{all, durable, fanout, history, idle, ramp, reports, storm};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -72,6 +72,8 @@ enum Scenario {
     Storm(storm::StormArgs),
     /// History page reads per second on a long conversation.
     History(history::HistoryArgs),
+    /// Other teams' send latency with and without reports on a large team.
+    Reports(reports::ReportsArgs),
     /// Every scenario in turn at moderate sizes, into one report.
     All(all::AllArgs),
 }
@@ -122,6 +124,7 @@ async fn run(cli: &Cli) -> anyhow::Result<Report> {
         Scenario::Durable(args) => durable::run(server, args).await?,
         Scenario::Storm(args) => storm::run(server, args).await?,
         Scenario::History(args) => history::run(server, args).await?,
+        Scenario::Reports(args) => reports::run(server, args).await?,
         Scenario::All(args) => return Ok(all::run(server, args).await),
     };
     Ok(Report {

@@ -15,7 +15,7 @@
 
 use anyhow::Context;
 use std::path::Path;
-use switchboard_protocol::ids::{ContactId, ConversationId, Offset, Seq, TeamId, UserId};
+use switchboard_protocol::ids::{ContactId, ConversationId, Millis, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, Role, Sender, SenderKind};
 use switchboard_server::admin::{self, NewUser};
 use switchboard_server::auth::issue_token;
@@ -42,6 +42,9 @@ pub(crate) struct SeedPlan {
     pub(crate) conversations_per_team: usize,
     /// Messages written into the first conversation of the first team.
     pub(crate) history: usize,
+    /// More conversations in the first team, each with a contact's message
+    /// and an agent's answer: a long-lived team's archive, for reports.
+    pub(crate) archive: usize,
 }
 
 /// What a seeded (or given) server holds for a run.
@@ -51,6 +54,9 @@ pub(crate) struct Layout {
     pub(crate) teams: Vec<TeamSeat>,
     /// Tokens of users who belong to every team.
     pub(crate) sender_tokens: Vec<String>,
+    /// A token of the account's owner (a Manager of every team), when
+    /// known: what reports need.
+    pub(crate) owner_token: Option<String>,
 }
 
 /// One team of the layout.
@@ -130,6 +136,10 @@ pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyh
         }
         sender_tokens.push(token(&store, user)?);
     }
+    if plan.archive > 0 {
+        write_archive(&store, teams[0].id, owner.id, plan.archive, progress)?;
+    }
+    let owner_token = Some(token(&store, owner.id)?);
     if plan.history > 0 {
         let team = teams[0].id;
         let conversation = teams[0].conversations[0];
@@ -142,6 +152,7 @@ pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyh
     Ok(Layout {
         teams,
         sender_tokens,
+        owner_token,
     })
 }
 
@@ -191,6 +202,68 @@ fn start_conversation(
     };
     store.commit(team, Offset(head.last.0 + 1), entry)?;
     Ok(conversation.id)
+}
+
+/// Starts `count` conversations in `team`, each with a contact's message
+/// and `author`'s answer a second later, in time order.
+fn write_archive(
+    store: &SledStore,
+    team: TeamId,
+    author: UserId,
+    count: usize,
+    progress: &dyn Fn(&str),
+) -> anyhow::Result<()> {
+    let mut offset = store.stream_head(team)?.last;
+    let start = now().0.saturating_sub(2_000 * count as u64);
+    for i in 0..count as u64 {
+        let at = Millis(start + 2_000 * i);
+        let contact = ContactRecord {
+            id: ContactId(store.next_id()?),
+            team,
+            name: format!("Archived {i}"),
+            email: None,
+            phone: None,
+            created_at: at,
+        };
+        let conversation =
+            ConversationRecord::new(ConversationId(store.next_id()?), team, contact.id, at);
+        offset = offset.next();
+        let entry = Entry::ConversationStarted {
+            contact: &contact,
+            conversation: &conversation,
+        };
+        store.commit(team, offset, entry)?;
+        let said = [
+            (SenderKind::Contact, contact.id.0, at),
+            (SenderKind::Agent, author.0, Millis(at.0 + 1_000)),
+        ];
+        for (seq, (kind, id, at)) in said.into_iter().enumerate() {
+            offset = offset.next();
+            let message = Message {
+                conversation: conversation.id,
+                seq: Seq(seq as u64 + 1),
+                offset,
+                sender: Sender {
+                    kind,
+                    id,
+                    name: format!("{kind:?}"),
+                },
+                body: format!("archived message {seq} of conversation {i}"),
+                client_msg_id: None,
+                at,
+                status: None,
+            };
+            let entry = Entry::Message {
+                message: &message,
+                idempotency: None,
+            };
+            store.commit(team, offset, entry)?;
+        }
+        if i as usize % HISTORY_CHUNK == 0 {
+            progress(&format!("archive {i} of {count}"));
+        }
+    }
+    Ok(())
 }
 
 /// Appends `count` messages of about 200 bytes to `conversation`.

@@ -116,6 +116,7 @@ impl Target {
                     tokens: vec![token.clone()],
                 }],
                 sender_tokens: vec![token.clone()],
+                owner_token: Some(token.clone()),
             },
             sources,
             pid: args.server_pid,

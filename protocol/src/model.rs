@@ -78,7 +78,8 @@ pub struct Limits {
     /// The most messages one `history` page returns.
     pub max_history_page: u32,
     /// The most events one `subscribe` replays before it asks the client to
-    /// continue (`live: false`).
+    /// continue (`live: false`). A chunk also stops before it would fill
+    /// the connection's outbound queue past half of its bounds.
     pub replay_chunk: u32,
     /// How many frames may wait for this connection before it is closed as a
     /// slow consumer (close code 4008).

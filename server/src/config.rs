@@ -22,6 +22,13 @@ pub struct Config {
     pub hub_idle: Duration,
     /// How many commands may wait for one hub.
     pub hub_inbox: usize,
+    /// How many scans of whole logs (reports, usage) may run at once, on
+    /// the blocking pool: by default half the machine's cores (at least
+    /// one), so that the other half keeps serving connections.
+    pub scans_running: usize,
+    /// How many more may wait for their turn; past that a report or usage
+    /// request is refused with `unavailable`.
+    pub scans_waiting: usize,
     /// How long a session token from sign-up or login stays valid.
     pub session_ttl: Duration,
     /// The SMTP relay invitations are sent through; `None` keeps them in
@@ -120,6 +127,10 @@ impl Config {
             hello_timeout: Duration::from_secs(10),
             hub_idle: Duration::from_secs(30),
             hub_inbox: 4096,
+            scans_running: std::thread::available_parallelism()
+                .map_or(1, |n| n.get() / 2)
+                .max(1),
+            scans_waiting: 16,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             smtp: None,
             presence_grace: Duration::from_secs(5),
@@ -150,7 +161,8 @@ pub struct LimitsConfig {
     pub max_body_bytes: usize,
     /// Most messages in one history page.
     pub max_history_page: usize,
-    /// Most events replayed by one subscribe.
+    /// Most events replayed by one subscribe (a chunk also stops at half the
+    /// outbound queue's bounds, whatever this says).
     pub replay_chunk: usize,
     /// Frames that may wait for one connection before it counts as slow.
     pub outbound_queue_frames: usize,

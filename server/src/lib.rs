@@ -33,6 +33,7 @@ mod metrics;
 mod outlet;
 pub mod password;
 pub mod report;
+mod scans;
 mod server;
 mod session;
 pub mod store;

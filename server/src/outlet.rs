@@ -15,6 +15,14 @@
 //! (or with the frames full) they are dropped and the connection stays
 //! open; only a frame that must not be lost closes it.
 //!
+//! A batch the server itself chose to push in one go (a flush's events,
+//! say a handoff's whole copied history) is offered with
+//! [`Outlet::push_batch`]: when it does not fit but the reader has kept up
+//! (the outbox holds no more than three quarters of its bounds), the batch
+//! is refused without closing the connection, and the caller feeds the
+//! reader from the log as the outbox drains ([`Outlet::drained`]). Only a
+//! reader that left most of its bounds unread counts as slow.
+//!
 //! A close for a revoked token or changed access ([`drops_queue`]) also
 //! drops what is queued: once the close is asked for, no frame already
 //! queued or pushed later reaches the socket.
@@ -50,6 +58,9 @@ pub(crate) struct Outbox {
     state: Mutex<State>,
     /// Wakes the writer: frames arrived, or a close was asked for.
     wake: Notify,
+    /// Wakes those waiting for room: bytes were written, or a close was
+    /// asked for.
+    room: Notify,
     /// The most frames that may wait.
     capacity: usize,
     /// The most bytes that may wait or be in the writer's hands.
@@ -74,6 +85,38 @@ pub(crate) struct Bounds {
     pub(crate) frames: usize,
     /// The most bytes that may wait or be in the writer's hands.
     pub(crate) bytes: usize,
+}
+
+/// How much an outbox holds, or has room for: frames queued, and bytes
+/// queued or in the writer's hands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Load {
+    pub(crate) frames: usize,
+    pub(crate) bytes: usize,
+}
+
+/// The room an outbox has for a batch the server pushes in one go.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Room {
+    /// Up to half the bounds: what a batch should stay within, so that
+    /// live events keep finding room behind it.
+    pub(crate) soft: Load,
+    /// Up to the bounds: what one frame too large for `soft` may take, so
+    /// that a batch always makes progress.
+    pub(crate) hard: Load,
+}
+
+/// What became of a batch offered with [`Outlet::push_batch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Batch {
+    /// Queued whole.
+    Queued,
+    /// Not queued: it does not fit, though the reader has kept up. The
+    /// connection stays open.
+    NoRoom,
+    /// Not queued: the connection is closing (or has just been closed as
+    /// a slow consumer).
+    Closed,
 }
 
 /// What the writer is to do next.
@@ -133,6 +176,40 @@ impl Outbox {
     pub(crate) fn written(&self, bytes: usize) {
         let mut state = self.lock();
         state.bytes = state.bytes.saturating_sub(bytes);
+        drop(state);
+        self.room.notify_waiters();
+    }
+
+    /// What the outbox holds now.
+    fn held(state: &State) -> Load {
+        Load {
+            frames: state.frames.len(),
+            bytes: state.bytes,
+        }
+    }
+
+    /// Whether `held` is more than three quarters of the bounds: a reader
+    /// that left that much unread is slow, whatever it is sent next.
+    fn behind(&self, held: Load) -> bool {
+        let over = |held: usize, bound: usize| held.saturating_mul(4) > bound.saturating_mul(3);
+        over(held.frames, self.capacity) || over(held.bytes, self.capacity_bytes)
+    }
+
+    /// Asks for a close as a slow consumer (the first close asked wins).
+    fn close_slow(&self, state: &mut State) {
+        if state.close.is_none() {
+            state.close = Some((
+                close::SLOW_CONSUMER,
+                "outbound queue full: resume from your last offset".to_string(),
+            ));
+            crate::metrics::get().slow_consumer_closes.inc();
+        }
+    }
+
+    /// Wakes everyone waiting on the outbox: a close was asked for.
+    fn closing(&self) {
+        self.wake.notify_waiters();
+        self.room.notify_waiters();
     }
 
     /// Waits until a close is asked for; returns its code.
@@ -170,6 +247,7 @@ impl Outlet {
         let outbox = Arc::new(Outbox {
             state: Mutex::new(State::default()),
             wake: Notify::new(),
+            room: Notify::new(),
             capacity: bounds.frames,
             capacity_bytes: bounds.bytes,
             high_water,
@@ -202,19 +280,87 @@ impl Outlet {
         if state.close.is_some() {
             return false;
         }
-        let bytes: usize = frames.iter().map(Bytes::len).sum();
-        if state.frames.len() + frames.len() > self.outbox.capacity
-            || state.bytes.saturating_add(bytes) > self.outbox.capacity_bytes
-        {
-            state.close = Some((
-                close::SLOW_CONSUMER,
-                "outbound queue full: resume from your last offset".to_string(),
-            ));
+        if !self.fits(&state, frames) {
+            self.outbox.close_slow(&mut state);
             drop(state);
-            crate::metrics::get().slow_consumer_closes.inc();
-            self.outbox.wake.notify_waiters();
+            self.outbox.closing();
             return false;
         }
+        self.queue(state, frames);
+        true
+    }
+
+    /// Queues a batch the server chose to push in one go, all or none. If
+    /// it does not fit, the connection is closed as a slow consumer only
+    /// when the reader is behind (it left more than three quarters of the
+    /// bounds unread); otherwise it stays open and the batch is refused.
+    pub(crate) fn push_batch(&self, frames: &[Bytes]) -> Batch {
+        let mut state = self.outbox.lock();
+        if state.close.is_some() {
+            return Batch::Closed;
+        }
+        if self.fits(&state, frames) {
+            self.queue(state, frames);
+            return Batch::Queued;
+        }
+        if !self.outbox.behind(Outbox::held(&state)) {
+            return Batch::NoRoom;
+        }
+        self.outbox.close_slow(&mut state);
+        drop(state);
+        self.outbox.closing();
+        Batch::Closed
+    }
+
+    /// The room there is now for a batch (see [`Room`]).
+    pub(crate) fn room(&self) -> Room {
+        let held = Outbox::held(&self.outbox.lock());
+        let (frames, bytes) = (self.outbox.capacity, self.outbox.capacity_bytes);
+        Room {
+            soft: Load {
+                frames: (frames / 2).saturating_sub(held.frames),
+                bytes: (bytes / 2).saturating_sub(held.bytes),
+            },
+            hard: Load {
+                frames: frames.saturating_sub(held.frames),
+                bytes: bytes.saturating_sub(held.bytes),
+            },
+        }
+    }
+
+    /// Waits until the outbox holds at most a quarter of its bounds; false
+    /// if the connection is closing instead.
+    pub(crate) async fn drained(&self) -> bool {
+        let quarter = Load {
+            frames: self.outbox.capacity / 4,
+            bytes: self.outbox.capacity_bytes / 4,
+        };
+        loop {
+            let woken = self.outbox.room.notified();
+            {
+                let state = self.outbox.lock();
+                if state.close.is_some() {
+                    return false;
+                }
+                let held = Outbox::held(&state);
+                if held.frames <= quarter.frames && held.bytes <= quarter.bytes {
+                    return true;
+                }
+            }
+            woken.await;
+        }
+    }
+
+    /// Whether `frames` fit within the bounds on top of what is held.
+    fn fits(&self, state: &State, frames: &[Bytes]) -> bool {
+        let bytes: usize = frames.iter().map(Bytes::len).sum();
+        state.frames.len() + frames.len() <= self.outbox.capacity
+            && state.bytes.saturating_add(bytes) <= self.outbox.capacity_bytes
+    }
+
+    /// Queues `frames`, which fit, and wakes the writer if it needs it.
+    fn queue(&self, mut state: std::sync::MutexGuard<'_, State>, frames: &[Bytes]) {
+        let bytes: usize = frames.iter().map(Bytes::len).sum();
         let was_empty = state.frames.is_empty();
         state.frames.extend(frames.iter().cloned());
         state.bytes += bytes;
@@ -228,7 +374,6 @@ impl Outlet {
         if was_empty {
             self.outbox.wake.notify_waiters();
         }
-        true
     }
 
     /// Queues an already encoded frame that may be lost: when the outbox is
@@ -265,7 +410,7 @@ impl Outlet {
         if state.close.is_none() {
             state.close = Some((code, truncate(reason, MAX_CLOSE_REASON).to_string()));
             drop(state);
-            self.outbox.wake.notify_waiters();
+            self.outbox.closing();
         }
     }
 }
@@ -320,49 +465,4 @@ fn encode_frame(encoding: Encoding, frame: &ServerFrame) -> Bytes {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn bounded(bytes: usize) -> (Outlet, Arc<Outbox>, Arc<AtomicUsize>) {
-        let high_water = Arc::new(AtomicUsize::new(0));
-        let bounds = Bounds { frames: 100, bytes };
-        let (outlet, outbox) =
-            Outlet::bounded(1, Encoding::MsgPack, bounds, Arc::clone(&high_water));
-        (outlet, outbox, high_water)
-    }
-
-    #[tokio::test]
-    async fn signals_are_shed_past_half_the_bytes_and_frames_past_the_bound_close() {
-        let (outlet, outbox, high_water) = bounded(100);
-        assert!(outlet.push(Bytes::from(vec![0; 40])));
-        assert!(outlet.offer(Bytes::from(vec![1; 10])));
-        assert!(
-            !outlet.offer(Bytes::from(vec![1; 10])),
-            "past 50 bytes: shed"
-        );
-        assert!(outlet.push(Bytes::from(vec![0; 50])));
-        assert!(
-            !outlet.push(Bytes::from(vec![0; 1])),
-            "past 100 bytes: closed"
-        );
-        assert!(
-            matches!(outbox.work().await, Work::Close(ref f, close::SLOW_CONSUMER, _) if f.is_empty())
-        );
-        assert_eq!(high_water.load(Ordering::Relaxed), 100);
-    }
-
-    #[tokio::test]
-    async fn bytes_taken_by_the_writer_count_until_written() {
-        let (outlet, outbox, _) = bounded(100);
-        assert!(outlet.push(Bytes::from(vec![0; 80])));
-        let Work::Write(frames) = outbox.work().await else {
-            panic!("expected frames to write");
-        };
-        assert!(
-            !outlet.offer(Bytes::from(vec![1; 10])),
-            "still in the writer's hands"
-        );
-        outbox.written(frames.iter().map(Bytes::len).sum());
-        assert!(outlet.push(Bytes::from(vec![0; 100])));
-    }
-}
+mod tests;

@@ -29,7 +29,7 @@ use switchboard_protocol::deliver::{
     OutcomeCounts, StatusCount,
 };
 use switchboard_protocol::ids::{ConversationId, Millis, UserId};
-use switchboard_protocol::model::{ConversationStatus, SenderKind};
+use switchboard_protocol::model::{ConversationStatus, Message, SenderKind};
 
 /// A report's period: `from` inclusive, `to` exclusive; `None` is open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,6 +78,32 @@ impl Scan {
             period,
             threads: HashMap::new(),
         }
+    }
+
+    /// The conversation of `record`, if it is a message of a conversation
+    /// this scan has not seen begin (a scan that starts mid-log needs to be
+    /// told where it stood: see [`Scan::prime`]).
+    pub fn unknown(&self, record: &LogRecord) -> Option<ConversationId> {
+        match record {
+            LogRecord::Message(m) if !self.threads.contains_key(&m.conversation) => {
+                Some(m.conversation)
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes in where a conversation stood before the scan's first record:
+    /// when it began, and its messages until then, in seq order. They
+    /// count for nothing themselves.
+    pub fn prime(
+        &mut self,
+        conversation: ConversationId,
+        created_at: Option<Millis>,
+        earlier: Vec<Message>,
+    ) {
+        self.threads.entry(conversation).or_default().created_at = created_at;
+        let earlier: Vec<LogRecord> = earlier.into_iter().map(LogRecord::Message).collect();
+        self.feed(&mut Tally::default(), &earlier);
     }
 
     /// Adds the next records of the log (in offset order) to `tally`.
@@ -220,6 +246,8 @@ pub fn count_statuses(statuses: impl IntoIterator<Item = ConversationStatus>) ->
     counts.sort_by_key(|c| format!("{:?}", c.status));
     counts
 }
+
+pub mod period;
 
 #[cfg(test)]
 mod tests;

@@ -100,6 +100,8 @@ pub(crate) struct ServerState {
     pub(crate) edge: crate::http::Edge,
     /// The idempotency keys being carried out (see `idempotency`).
     pub(crate) claims: Arc<crate::idempotency::Claims>,
+    /// The gate of reports and usage counts.
+    pub(crate) scans: crate::scans::Scans,
     /// Held by every connection task (through this state); the server
     /// waits for all of them to drop it.
     _alive: mpsc::Sender<()>,
@@ -172,6 +174,7 @@ impl Server {
             dir: config.data_dir.display().to_string(),
             source,
         })?;
+        let scans = crate::scans::Scans::new(config.scans_running, config.scans_waiting);
         let state = Arc::new(ServerState {
             store: Arc::clone(&store),
             registry,
@@ -185,6 +188,7 @@ impl Server {
             origins,
             edge,
             claims: Arc::default(),
+            scans,
             _alive: alive_tx,
             connections: AtomicU64::new(0),
         });

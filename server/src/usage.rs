@@ -61,7 +61,9 @@ pub(crate) fn team_messages(
             messages: 0,
         });
     let mut checkpoint = start;
+    let mut pacer = crate::scans::Pacer::new();
     loop {
+        pacer.step();
         let records = store.log_range(team, checkpoint.offset, upto, SCAN_CHUNK)?;
         let Some((last, _)) = records.last() else {
             break;

@@ -52,13 +52,13 @@ pub(crate) struct DurableArgs {
 }
 
 /// What one sender did.
-struct SenderTally {
-    acked_in_window: u64,
-    acked: u64,
-    duplicates: u64,
-    errors: Vec<String>,
-    error_count: u64,
-    latency: Histogram<u64>,
+pub(super) struct SenderTally {
+    pub(super) acked_in_window: u64,
+    pub(super) acked: u64,
+    pub(super) duplicates: u64,
+    pub(super) errors: Vec<String>,
+    pub(super) error_count: u64,
+    pub(super) latency: Histogram<u64>,
 }
 
 /// Runs `durable`.
@@ -70,6 +70,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Resu
         senders: args.senders as usize,
         conversations_per_team: args.conversations as usize,
         history: 0,
+        archive: 0,
     };
     let target = Target::prepare(server, &plan).await?;
     let conversations: Arc<[ConversationId]> = target
@@ -204,7 +205,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Resu
     Ok(section)
 }
 
-async fn connect(
+pub(super) async fn connect(
     endpoint: &Endpoint,
     token: String,
     source: Option<IpAddr>,
@@ -213,17 +214,17 @@ async fn connect(
 }
 
 /// One closed-loop sender.
-struct Job {
-    index: usize,
-    run: u64,
-    conversations: Arc<[ConversationId]>,
-    in_flight: usize,
-    body: String,
-    window_end: Instant,
+pub(super) struct Job {
+    pub(super) index: usize,
+    pub(super) run: u64,
+    pub(super) conversations: Arc<[ConversationId]>,
+    pub(super) in_flight: usize,
+    pub(super) body: String,
+    pub(super) window_end: Instant,
 }
 
 impl Job {
-    async fn run(self, mut socket: wire::Socket) -> anyhow::Result<SenderTally> {
+    pub(super) async fn run(self, mut socket: wire::Socket) -> anyhow::Result<SenderTally> {
         let mut tally = SenderTally {
             acked_in_window: 0,
             acked: 0,

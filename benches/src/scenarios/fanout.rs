@@ -241,6 +241,7 @@ async fn run_switchboard(
         senders: args.senders as usize,
         conversations_per_team: 1,
         history: 0,
+        archive: 0,
     };
     let target = Target::prepare(server, &plan).await?;
     let shape: Vec<String> = groups

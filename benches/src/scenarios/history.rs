@@ -51,6 +51,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &HistoryArgs) -> anyhow::Resu
         senders: 1,
         conversations_per_team: 1,
         history: args.messages,
+        archive: 0,
     };
     let seeding = Instant::now();
     let target = Target::prepare(server, &plan).await?;

@@ -16,6 +16,7 @@ mod fanout_steps;
 pub(crate) mod history;
 pub(crate) mod idle;
 pub(crate) mod ramp;
+pub(crate) mod reports;
 pub(crate) mod storm;
 mod storm_client;
 mod storm_report;
@@ -63,6 +64,7 @@ pub(crate) async fn crowd_target(
         senders: 1,
         conversations_per_team: 1,
         history: 0,
+        archive: 0,
     };
     let target = Target::prepare(server, &plan).await?;
     let teams = target.layout.teams.len();

@@ -73,6 +73,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &StormArgs) -> anyhow::Result
         senders,
         conversations_per_team: 1,
         history: 0,
+        archive: 0,
     };
     let target = Target::prepare(server, &plan).await?;
     let teams = target.layout.teams.len();

@@ -17,11 +17,12 @@
 //!   pending, and stops when idle only once that state is empty too.
 
 use super::board::Board;
+use super::catch_up::Behind;
 use super::presence::Presence;
 use super::recent::Recent;
 use super::{HubCommand, Registry};
 use crate::access::Principal;
-use crate::outlet::{ConnId, Outlet, SharedFrame};
+use crate::outlet::{Batch, ConnId, Outlet, SharedFrame};
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,6 +65,9 @@ pub(super) struct Subscriber {
     /// a `presence` request while subscribed); older clients never do, and
     /// so never receive a frame type they do not know.
     pub(super) signals: bool,
+    /// Set while it catches up from the log after a batch too large for
+    /// its outbox (see `catch_up`): live events skip it meanwhile.
+    pub(super) behind: Option<Behind>,
 }
 
 /// An answer and an event waiting for their flush.
@@ -125,7 +129,10 @@ pub(super) async fn run(
         hub.complete(generation);
     }
     let stopping = loop {
-        let idle = hub.subscribers.is_empty() && hub.pending.is_empty() && hub.presence.is_empty();
+        let idle = hub.subscribers.is_empty()
+            && hub.pending.is_empty()
+            && hub.presence.is_empty()
+            && !hub.board.is_loading();
         let deadline = hub.presence.next_deadline();
         tokio::select! {
             biased;
@@ -155,6 +162,7 @@ pub(super) async fn run(
     // Leave the registry first so that new commands go to a successor, which
     // waits for our lease, then settle what is already ours.
     registry.retire(team, id);
+    hub.abandon_board();
     commands.close();
     let mut leftover = Vec::new();
     while let Ok(command) = commands.try_recv() {
@@ -233,6 +241,10 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         } => (outlet, request),
         // Left pending in the store: the next hub of the team imports it.
         HubCommand::ImportHandoffs => return,
+        // The connection is closing with the server.
+        HubCommand::CatchUp { .. } => return,
+        // The requests waiting for the board are refused by the hub.
+        HubCommand::BoardPage { .. } => return,
     };
     if let Some(id) = request {
         outlet.send(&error_frame(id, code, message));
@@ -317,7 +329,7 @@ impl Hub<'_> {
                 outlet,
                 request,
                 query,
-            } => self.dashboard(outlet, request, &query),
+            } => self.dashboard(outlet, request, query),
             HubCommand::Next {
                 outlet,
                 request,
@@ -372,6 +384,12 @@ impl Hub<'_> {
                 key,
             } => self.deliver(outlet, request, conversation, delivery, key),
             HubCommand::ImportHandoffs => self.import_handoffs(),
+            HubCommand::BoardPage { token, page, done } => self.board_page(token, page, done),
+            HubCommand::CatchUp {
+                outlet,
+                token,
+                drained,
+            } => self.catch_up(outlet.conn, token, drained),
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");
@@ -409,6 +427,8 @@ impl Hub<'_> {
 
     /// Answers and delivers everything the flush of `generation` covered.
     fn complete(&mut self, generation: u64) {
+        // What every live subscriber has been sent so far.
+        let before = self.durable;
         let mut events = Vec::new();
         while self
             .pending
@@ -433,40 +453,54 @@ impl Hub<'_> {
             }
         }
         if !events.is_empty() {
-            self.fan_out(&events);
+            self.fan_out(before, &events);
         }
         self.durable_shared.store(self.durable.0, Ordering::Release);
     }
 
     /// Delivers a flush's events to every subscriber: each event encoded
     /// once per encoding in use, each outlet handed the whole batch at once
-    /// (one lock, one wake-up of its writer, one write call).
-    fn fan_out(&mut self, events: &[(ConversationId, Arc<SharedFrame>)]) {
+    /// (one lock, one wake-up of its writer, one write call). A subscriber
+    /// whose outbox cannot take the batch though it kept up falls behind
+    /// (from `before`, the last offset it was sent) and catches up from the
+    /// log; a closed one, or a slow one, drops out.
+    fn fan_out(&mut self, before: Offset, events: &[(ConversationId, Arc<SharedFrame>)]) {
         let mut batches: [Option<Vec<Bytes>>; 2] = [None, None];
         let team = self.team;
         let mut dropped = Vec::new();
-        // A full or closed outlet drops out here.
+        let mut behind = Vec::new();
         self.subscribers.retain(|conn, subscriber| {
-            let kept = deliver(team, subscriber, events, &mut batches);
-            if !kept {
-                dropped.push(*conn);
+            if subscriber.behind.is_some() {
+                return true;
             }
-            kept
+            match deliver(team, subscriber, events, &mut batches) {
+                Batch::Queued => true,
+                Batch::NoRoom => {
+                    behind.push(*conn);
+                    true
+                }
+                Batch::Closed => {
+                    dropped.push(*conn);
+                    false
+                }
+            }
         });
+        for conn in behind {
+            self.fall_behind(conn, before);
+        }
         for conn in dropped {
             self.gone(conn);
         }
     }
 }
 
-/// Hands a flush's events to one subscriber, those it may read; false if
-/// its outlet is full or closed.
+/// Hands a flush's events to one subscriber, those it may read.
 fn deliver(
     team: TeamId,
     subscriber: &Subscriber,
     events: &[(ConversationId, Arc<SharedFrame>)],
     batches: &mut [Option<Vec<Bytes>>; 2],
-) -> bool {
+) -> Batch {
     let outlet = &subscriber.outlet;
     let encoding = outlet.encoding;
     if let Some(principal) = &subscriber.restricted {
@@ -476,7 +510,10 @@ fn deliver(
             .filter(|(conversation, _)| principal.reads(team, *conversation))
             .map(|(_, frame)| frame.bytes(encoding))
             .collect();
-        return batch.is_empty() || delivered(outlet.push_all(&batch), batch.len());
+        if batch.is_empty() {
+            return Batch::Queued;
+        }
+        return delivered(outlet.push_batch(&batch), batch.len());
     }
     // A Manager or Member: entitled to every event of the team.
     let slot = match encoding {
@@ -485,12 +522,12 @@ fn deliver(
     };
     let batch = batches[slot]
         .get_or_insert_with(|| events.iter().map(|(_, e)| e.bytes(encoding)).collect());
-    delivered(outlet.push_all(batch), batch.len())
+    delivered(outlet.push_batch(batch), batch.len())
 }
 
-/// Counts `n` event deliveries if `pushed`; returns `pushed`.
-fn delivered(pushed: bool, n: usize) -> bool {
-    if pushed {
+/// Counts `n` event deliveries if `pushed` was queued; returns `pushed`.
+fn delivered(pushed: Batch, n: usize) -> Batch {
+    if pushed == Batch::Queued {
         crate::metrics::get().deliveries.inc_by(n as u64);
     }
     pushed

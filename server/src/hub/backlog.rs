@@ -58,6 +58,9 @@ fn bounded(command: &HubCommand) -> bool {
         | HubCommand::Typing { .. }
         | HubCommand::View { .. }
         | HubCommand::Presence { .. } => false,
+        // The hub's own work, sent to itself: refusing a board page would
+        // lose it, and a catch-up chunk reads what is already durable.
+        HubCommand::BoardPage { .. } | HubCommand::CatchUp { .. } => false,
     }
 }
 

@@ -12,8 +12,9 @@
 //!   `(waiting_since, conversation)`: nobody's in `unassigned`, each
 //!   assignee's in theirs. `next` reads the first entry of two sets, never
 //!   the whole board.
-//! - Rows are loaded one by one as messages arrive, and all at once
-//!   (`complete`) on the first `dashboard` or `next`.
+//! - Rows are loaded one by one as messages arrive, and all of them
+//!   (`complete`) for the first `dashboard` or `next`: by the hub, a page
+//!   at a time off its task (see `loader`), or at once by `load_all`.
 
 use crate::store::{ConversationRecord, Store, StoreError};
 use std::collections::{BTreeSet, HashMap};
@@ -81,9 +82,15 @@ pub(crate) struct BoardQuery {
     pub(crate) limit: usize,
 }
 
+mod loader;
+
+pub(crate) use loader::{BoardRows, BoardWaiter};
+
 #[derive(Default)]
 pub(super) struct Board {
     complete: bool,
+    /// The load under way, if one is.
+    loading: Option<loader::Loading>,
     rows: HashMap<ConversationId, Row>,
     unassigned: BTreeSet<(Millis, ConversationId)>,
     assigned: HashMap<UserId, BTreeSet<(Millis, ConversationId)>>,
@@ -114,6 +121,9 @@ impl Board {
 
     /// Takes in an event the hub has just committed.
     pub(super) fn observe(&mut self, event: &Event) {
+        if let Some(loading) = &mut self.loading {
+            loading.touched(event.conversation());
+        }
         match event {
             Event::ConversationStarted(info) => {
                 let row = Row {

@@ -2,9 +2,14 @@
 //! but served by the hub so that they see exactly the state its writes
 //! have made, behind the flush of whatever they show.
 //!
+//! Both need every conversation on the board. Until it is, they wait for
+//! the board's load (a page at a time, off the hub's task), and the hub
+//! goes on serving its team meanwhile.
+//!
 //! [`Board`]: super::board::Board
 
 use super::actor::{error_frame, result_frame, Hub};
+use super::board::{BoardRows, BoardWaiter};
 use super::BoardQuery;
 use crate::outlet::Outlet;
 use crate::store::StoreError;
@@ -19,10 +24,19 @@ impl Hub<'_> {
         &mut self,
         outlet: Outlet,
         request: RequestId,
-        query: &BoardQuery,
+        query: BoardQuery,
     ) -> Result<(), StoreError> {
+        if !self.board.is_complete() {
+            let waiter = BoardWaiter::Dashboard {
+                outlet,
+                request,
+                query,
+            };
+            self.wait_for_board(waiter);
+            return Ok(());
+        }
         let store = self.registry.context.store.as_ref();
-        match self.board.dashboard(store, self.team, query, now()) {
+        match self.board.dashboard(store, self.team, &query, now()) {
             Ok(page) => {
                 let reply = result_frame(request, Reply::Dashboard(page));
                 self.wait_for_flush(Some((outlet, reply)), None);
@@ -41,6 +55,15 @@ impl Hub<'_> {
         request: RequestId,
         user: UserId,
     ) -> Result<(), StoreError> {
+        if !self.board.is_complete() {
+            let waiter = BoardWaiter::Next {
+                outlet,
+                request,
+                user,
+            };
+            self.wait_for_board(waiter);
+            return Ok(());
+        }
         let store = self.registry.context.store.as_ref();
         match self.board.next(store, self.team, user, now()) {
             Ok(chosen) => {
@@ -60,4 +83,68 @@ impl Hub<'_> {
             }
         }
     }
+
+    /// Takes a page of the board's load; once it is over, answers the
+    /// requests that waited for it (refused if the load failed).
+    pub(super) fn board_page(
+        &mut self,
+        token: u64,
+        page: Result<BoardRows, StoreError>,
+        done: bool,
+    ) -> Result<(), StoreError> {
+        let store = self.registry.context.store.as_ref();
+        let Some(waiters) = self.board.take(store, token, page, done)? else {
+            return Ok(());
+        };
+        let complete = self.board.is_complete();
+        for waiter in waiters {
+            match waiter {
+                BoardWaiter::Dashboard {
+                    outlet,
+                    request,
+                    query,
+                } if complete => self.dashboard(outlet, request, query)?,
+                BoardWaiter::Next {
+                    outlet,
+                    request,
+                    user,
+                } if complete => self.next(outlet, request, user)?,
+                waiter => refuse(waiter, ErrorCode::Internal, "internal error"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses the requests still waiting for the board (the hub stops).
+    pub(super) fn abandon_board(&mut self) {
+        for waiter in self.board.abandon() {
+            refuse(
+                waiter,
+                ErrorCode::Unavailable,
+                "the server is shutting down",
+            );
+        }
+    }
+
+    /// Queues a request until the board is whole.
+    fn wait_for_board(&mut self, waiter: BoardWaiter) {
+        if let Err(waiter) = self.board.wait(waiter, self.registry, self.team) {
+            refuse(
+                waiter,
+                ErrorCode::Unavailable,
+                "the dashboard is still loading: retry shortly",
+            );
+        }
+    }
+}
+
+/// Answers a waiting request with an error.
+fn refuse(waiter: BoardWaiter, code: ErrorCode, message: &str) {
+    let (BoardWaiter::Dashboard {
+        outlet, request, ..
+    }
+    | BoardWaiter::Next {
+        outlet, request, ..
+    }) = waiter;
+    outlet.send(&error_frame(request, code, message));
 }

@@ -19,6 +19,7 @@ mod actor;
 mod assign;
 mod backlog;
 mod board;
+mod catch_up;
 mod contacts;
 mod dashboard;
 mod deliver;
@@ -43,6 +44,7 @@ use switchboard_protocol::model::{NewContact, Position, Sender};
 use switchboard_protocol::server::Reply;
 
 pub(crate) use board::BoardQuery;
+use board::BoardRows;
 use tokio::sync::{mpsc, watch};
 
 /// What a session asks of a hub. Every command that carries a request id is
@@ -165,6 +167,19 @@ pub(crate) enum HubCommand {
     /// Import the handoffs other teams' deliveries left for this team
     /// (sent by the delivering hub; answered to nobody).
     ImportHandoffs,
+    /// A page of the board's load (sent by its loader; see `board`).
+    BoardPage {
+        token: u64,
+        page: Result<BoardRows, crate::store::StoreError>,
+        done: bool,
+    },
+    /// Send the next chunk to a subscriber that fell behind (sent by its
+    /// waiter once its outbox `drained`, or not in time; see `catch_up`).
+    CatchUp {
+        outlet: Outlet,
+        token: u64,
+        drained: bool,
+    },
 }
 
 /// A delivery, as the session resolved it.
@@ -228,9 +243,10 @@ impl HubCommand {
             | HubCommand::Typing { outlet, .. }
             | HubCommand::View { outlet, .. }
             | HubCommand::Presence { outlet, .. }
-            | HubCommand::Deliver { outlet, .. } => outlet.conn,
+            | HubCommand::Deliver { outlet, .. }
+            | HubCommand::CatchUp { outlet, .. } => outlet.conn,
             // Not from a connection.
-            HubCommand::ImportHandoffs => 0,
+            HubCommand::ImportHandoffs | HubCommand::BoardPage { .. } => 0,
         }
     }
 }
@@ -340,10 +356,16 @@ impl Registry {
                 outlet,
                 request: None,
             };
-            // A full inbox must not block the closing connection; the hub
-            // also drops subscribers whose outlet is closed when it next
-            // delivers to them.
-            let _ = handle.inbox.try_send(command);
+            // A full inbox must not block the closing connection, nor lose
+            // its departure (a ghost device and view, and a hub that never
+            // goes idle): the departure waits for room on a task of its own.
+            // At most one per connection and team, so they are as bounded as
+            // the connections. A hub that has stopped took its state along.
+            if let Err(mpsc::error::TrySendError::Full(command)) = handle.inbox.try_send(command) {
+                tokio::spawn(async move {
+                    let _ = handle.inbox.send(command).await;
+                });
+            }
         }
     }
 

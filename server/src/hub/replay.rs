@@ -8,17 +8,39 @@
 //! A Restricted Member's replay is filtered like its live events: the
 //! reply's `offset` is how far the replay read (so a resume continues from
 //! there), `replayed` counts only the events it was sent.
+//!
+//! A chunk is bounded in events (`replay_chunk`) and in bytes and frames:
+//! it fills the connection's outbox up to half its bounds at most (see
+//! `Outlet::room`), so a replay never closes a connection as a slow
+//! consumer and live events still find room behind it. When even that half
+//! is taken, a chunk holds one event if it fits in the outbox at all, and
+//! none otherwise (the reply says `live: false` and the client asks again).
 
 use super::actor::{error_frame, result_frame, Hub, Subscriber};
 use super::recent::Remembered;
 use crate::access::{Action, Principal, Resource};
-use crate::outlet::{Outlet, SharedFrame};
+use crate::outlet::{Load, Outlet, Room, SharedFrame};
 use crate::store::{LogRecord, StoreError};
+use bytes::Bytes;
 use std::sync::Arc;
 use switchboard_protocol::ids::{Offset, RequestId};
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{Event, EventFrame, Reply, Resume, Subscribed};
 use switchboard_protocol::{ErrorCode, ServerFrame};
+
+/// Events read per store (or memory) call while building a chunk.
+const PAGE: usize = 128;
+/// Bytes kept free for a `subscribed` reply (a few dozen bytes encoded).
+const REPLY_ROOM: usize = 512;
+
+/// Replayed events, encoded for one connection.
+pub(super) struct Chunk {
+    /// The frames to push, in offset order.
+    pub(super) frames: Vec<Bytes>,
+    /// The offset of the last event read (sent, or skipped as not the
+    /// reader's): where the next chunk starts.
+    pub(super) last: Offset,
+}
 
 impl Hub<'_> {
     /// Replays what the subscriber missed, then registers it for live events.
@@ -39,25 +61,17 @@ impl Hub<'_> {
             Some(p) if p.offset > self.durable => (self.durable, Resume::OffsetAhead),
             Some(p) => (p.offset, Resume::Recovered),
         };
-        let limit = self.registry.context.config.limits.replay_chunk;
-        let events = match self.recent.after(from, self.durable, limit) {
-            Some(events) => events,
-            None => match self.stored_events(from, limit) {
-                Ok(events) => events,
-                Err(e) => {
-                    outlet.send(&error_frame(request, ErrorCode::Internal, "replay failed"));
-                    return Err(e);
-                }
-            },
-        };
-        let offset = events.last().map_or(from, |(offset, _, _)| *offset);
-        let live = offset == self.durable;
         let restricted = principal.is_restricted_in(self.team);
-        let frames: Vec<_> = events
-            .iter()
-            .filter(|(_, conversation, _)| !restricted || principal.reads(self.team, *conversation))
-            .map(|(_, _, frame)| frame.bytes(outlet.encoding))
-            .collect();
+        let reader = restricted.then_some(principal.as_ref());
+        let chunk = match self.chunk(&outlet, reader, from) {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                outlet.send(&error_frame(request, ErrorCode::Internal, "replay failed"));
+                return Err(e);
+            }
+        };
+        let (offset, frames) = (chunk.last, chunk.frames);
+        let live = offset == self.durable;
         let reply = Reply::Subscribed(Subscribed {
             team: self.team,
             epoch: self.epoch,
@@ -67,10 +81,13 @@ impl Hub<'_> {
             live,
             resume,
         });
-        if !outlet.send(&result_frame(request, reply)) {
-            return Ok(());
-        }
-        if !frames.is_empty() && !outlet.push_all(&frames) {
+        // The reply and its events go together, all or none. The chunk was
+        // sized to the outbox's room (less the reply's): only frames pushed
+        // by others since can make them overflow, and then the connection
+        // closes as a slow consumer and resumes.
+        let reply = SharedFrame::new(result_frame(request, reply)).bytes(outlet.encoding);
+        let frames: Vec<Bytes> = std::iter::once(reply).chain(frames).collect();
+        if !outlet.push_all(&frames) {
             return Ok(());
         }
         let conn = outlet.conn;
@@ -82,6 +99,7 @@ impl Hub<'_> {
                 outlet,
                 restricted: restricted.then(|| Arc::clone(principal)),
                 signals,
+                behind: None,
             };
             self.subscribers.insert(conn, subscriber);
             // The team's people count as online; Restricted Members do not.
@@ -93,6 +111,59 @@ impl Hub<'_> {
             self.left(conn);
         }
         Ok(())
+    }
+
+    /// The next chunk of events after `after` for `outlet`: read from the
+    /// hub's memory or the store, those `reader` may read (every event when
+    /// None), within `replay_chunk` events read and the outbox's room.
+    pub(super) fn chunk(
+        &self,
+        outlet: &Outlet,
+        reader: Option<&Principal>,
+        after: Offset,
+    ) -> Result<Chunk, StoreError> {
+        let limit = self.registry.context.config.limits.replay_chunk;
+        let room = outlet.room();
+        // Leave room for the reply that precedes a client's chunk.
+        let room = Room {
+            soft: room.soft,
+            hard: Load {
+                frames: room.hard.frames.saturating_sub(1),
+                bytes: room.hard.bytes.saturating_sub(REPLY_ROOM),
+            },
+        };
+        let mut chunk = Chunk {
+            frames: Vec::new(),
+            last: after,
+        };
+        let (mut bytes, mut read) = (0usize, 0usize);
+        while chunk.last < self.durable && read < limit {
+            let page = (limit - read).min(PAGE);
+            let events = match self.recent.after(chunk.last, self.durable, page) {
+                Some(events) => events,
+                None => self.stored_events(chunk.last, page)?,
+            };
+            if events.is_empty() {
+                break;
+            }
+            for (offset, conversation, frame) in events {
+                if reader.is_none_or(|p| p.reads(self.team, conversation)) {
+                    let frame = frame.bytes(outlet.encoding);
+                    let n = chunk.frames.len();
+                    let within = |room: Load| {
+                        n < room.frames && bytes.saturating_add(frame.len()) <= room.bytes
+                    };
+                    if !(within(room.soft) || (n == 0 && within(room.hard))) {
+                        return Ok(chunk);
+                    }
+                    bytes += frame.len();
+                    chunk.frames.push(frame);
+                }
+                chunk.last = offset;
+                read += 1;
+            }
+        }
+        Ok(chunk)
     }
 
     /// Up to `limit` events after `after`, read from the store (for

@@ -30,6 +30,10 @@ fn fixture() -> Fixture {
 }
 
 fn fixture_with(hub_idle: Duration) -> Fixture {
+    fixture_tuned(|config| config.hub_idle = hub_idle)
+}
+
+fn fixture_tuned(tune: impl FnOnce(&mut Config)) -> Fixture {
     let gate = FlushGate::new();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
     let (committer, flusher) = Committer::start(Arc::clone(&store)).unwrap();
@@ -38,7 +42,7 @@ fn fixture_with(hub_idle: Duration) -> Fixture {
     let (stop, stop_rx) = watch::channel(false);
     let (alive_tx, alive) = mpsc::channel(1);
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), "unused");
-    config.hub_idle = hub_idle;
+    tune(&mut config);
     let registry = Registry::new(HubContext {
         store,
         committer,
@@ -414,4 +418,100 @@ async fn a_signal_for_a_full_outbox_is_dropped_and_the_connection_stays_open() {
         }
         other => panic!("expected the next signal, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_departure_on_a_full_inbox_still_reaches_the_hub_which_then_goes_idle() {
+    let f = fixture_tuned(|config| {
+        config.hub_inbox = 1;
+        config.hub_idle = Duration::from_millis(20);
+        config.presence_grace = Duration::from_millis(20);
+    });
+    let (leaving, mut leaving_rx) = outlet(1, 64);
+    f.subscribe(&leaving, 1, None).await;
+    assert!(matches!(
+        result(next(&mut leaving_rx).await),
+        Reply::Subscribed(_)
+    ));
+    // The hub's one-command inbox is full (this test's single thread does
+    // not let the hub run in between) when the connection goes.
+    let (other, _other_rx) = outlet(2, 64);
+    let presence = HubCommand::Presence {
+        outlet: other,
+        principal: Arc::clone(&f.principal),
+        request: RequestId(2),
+    };
+    f.registry.dispatch(TEAM, presence).await.unwrap();
+    f.registry.disconnect(TEAM, leaving.clone());
+
+    // The departure is not lost: no ghost subscriber or device keeps the
+    // hub alive, and it stops once idle.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while f.registry.durable(TEAM).is_some() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the hub goes idle");
+}
+
+#[tokio::test]
+async fn the_first_dashboard_of_a_large_team_has_every_conversation_and_the_writes_made_while_it_loads(
+) {
+    use crate::store::{ContactRecord, ConversationRecord, Entry};
+    use switchboard_protocol::dashboard::View;
+    use switchboard_protocol::ids::ContactId;
+    const CONVERSATIONS: u64 = 1_200;
+    let f = fixture();
+    // Conversations the hub has never seen: in the store before it starts.
+    let store = &f.registry.context.store;
+    for i in 1..=CONVERSATIONS {
+        let contact = ContactRecord {
+            id: ContactId(i),
+            team: TEAM,
+            name: format!("contact {i}"),
+            email: None,
+            phone: None,
+            created_at: Millis(i),
+        };
+        let conversation = ConversationRecord::new(ConversationId(i), TEAM, contact.id, Millis(i));
+        let entry = Entry::ConversationStarted {
+            contact: &contact,
+            conversation: &conversation,
+        };
+        store.commit(TEAM, Offset(i), entry).unwrap();
+    }
+    let (asker, mut asker_rx) = outlet(1, 64);
+    let dashboard = HubCommand::Dashboard {
+        outlet: asker.clone(),
+        request: RequestId(7),
+        query: BoardQuery {
+            user: f.principal.user.id,
+            view: View::All,
+            status: None,
+            after: None,
+            limit: 5_000,
+        },
+    };
+    f.registry.dispatch(TEAM, dashboard).await.unwrap();
+    // A write while the board loads.
+    let (writer, mut writer_rx) = outlet(2, 64);
+    f.send(&writer, &mut writer_rx, ConversationId(5), "m")
+        .await;
+
+    let Reply::Dashboard(page) = result(next(&mut asker_rx).await) else {
+        panic!("expected the dashboard");
+    };
+    let counts = page.counts;
+    assert_eq!(
+        counts.open + counts.waiting + counts.delivered,
+        CONVERSATIONS
+    );
+    assert_eq!(page.rows.len() as u64, CONVERSATIONS);
+    let written = page
+        .rows
+        .iter()
+        .find(|row| row.conversation == ConversationId(5))
+        .expect("the conversation written to");
+    assert_eq!(written.last_seq, Seq(1), "its row has the write");
 }

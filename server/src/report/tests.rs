@@ -353,3 +353,52 @@ fn percentiles_are_nearest_rank() {
     );
     assert_eq!(durations(&[]), Durations::default());
 }
+
+#[test]
+fn a_period_reads_only_its_part_of_the_log_and_gives_the_whole_logs_figures() {
+    use SenderKind::*;
+    // Fifty conversations a second apart, in time order; each is answered
+    // while the next one is going, some are delivered.
+    let mut w = Writer::new();
+    let mut at = 0;
+    for id in 1..=50 {
+        let record = w.start(id, at);
+        w.say(id, Contact, at);
+        at += 500;
+        if id > 1 {
+            w.say(id - 1, Agent, at);
+        }
+        w.say(id, Contact, at + 100);
+        at += 500;
+        if id % 5 == 0 {
+            w.deliver(&record, ALICE, to_bob(), Some("Hired"), at);
+            at += 10;
+        }
+    }
+    let total = w.head.0;
+    for (from, to) in [
+        (10_000, 20_000),
+        (10_250, 30_700),
+        (0, 5_000),
+        (45_000, 99_000),
+    ] {
+        let period = Period {
+            from: Some(Millis(from)),
+            to: Some(Millis(to)),
+        };
+        let whole = w.tally(period);
+        let mut part = Tally::default();
+        let read = period::scan_team(&w.store, TEAM, w.head, period, &mut part).unwrap();
+        assert_eq!(part.first_response(), whole.first_response(), "{period:?}");
+        assert_eq!(part.wait(), whole.wait(), "{period:?}");
+        assert_eq!(part.outcomes(), whole.outcomes(), "{period:?}");
+        assert!(
+            whole.first_response().count > 0,
+            "{period:?} counts something"
+        );
+        assert!(
+            read * 2 < total,
+            "{period:?} read {read} of {total} records"
+        );
+    }
+}

@@ -440,10 +440,19 @@ impl Session {
         Ok(())
     }
 
-    pub(super) fn usage(&self, request: Usage) -> Result<Reply, Refusal> {
+    pub(super) async fn usage(&self, request: Usage) -> Result<Reply, Refusal> {
         self.account_to(Action::ReadUsage, request.account)?;
-        let store = self.state.store.as_ref();
-        match usage::account_usage(store, &self.state.registry, request.account)? {
+        // Counting scans the logs written since the last count: on the
+        // blocking pool, as reports do.
+        let store = Arc::clone(&self.state.store);
+        let registry = Arc::clone(&self.state.registry);
+        let account = request.account;
+        let counted = self
+            .state
+            .scans
+            .run(move || usage::account_usage(store.as_ref(), &registry, account))
+            .await?;
+        match counted? {
             Some(usage) => Ok(Reply::Usage(usage)),
             None => Err(Refusal::new(
                 ErrorCode::NotFound,

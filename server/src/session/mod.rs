@@ -112,7 +112,7 @@ impl Session {
             ClientFrame::AddMember(a) => self.add_member(id, a).await,
             ClientFrame::RemoveMember(r) => self.remove_member(r).await.map(Some),
             ClientFrame::SetRole(r) => self.set_role(r).await.map(Some),
-            ClientFrame::Usage(u) => self.usage(u).map(Some),
+            ClientFrame::Usage(u) => self.usage(u).await.map(Some),
             ClientFrame::CreateBot(c) => self.create_bot(id, c).await,
             ClientFrame::RevokeBot(r) => self.revoke_bot(r).await.map(Some),
             ClientFrame::Bots(b) => self.bots(b).map(Some),

@@ -1,5 +1,6 @@
 //! `report`: figures over a period for one team or every team the caller
-//! manages, computed by [`crate::report`] from the teams' logs.
+//! manages, computed by [`crate::report`] from the teams' logs: of each,
+//! only the period asked for (see [`crate::report::period`]).
 //!
 //! Managers and the account's owner only (`Action::ReadReport`): a Member
 //! is `forbidden` (the figures rate colleagues), an outsider gets
@@ -10,7 +11,8 @@
 
 use super::{forbidden, Refusal, Session};
 use crate::access::{Action, Resource};
-use crate::report::{count_statuses, Period, Scan, Tally};
+use crate::report::{count_statuses, period, Period, Tally};
+use crate::scans::ScanError;
 use crate::store::{Store, StoreError};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -21,8 +23,18 @@ use switchboard_protocol::model::Role;
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::ErrorCode;
 
-/// Log records read per store call.
-const CHUNK: usize = 1000;
+impl From<ScanError> for Refusal {
+    fn from(e: ScanError) -> Refusal {
+        match e {
+            ScanError::Busy => Refusal::new(ErrorCode::Unavailable, e.to_string()),
+            ScanError::Failed(_) => {
+                tracing::error!(error = %e, "a scan of the logs failed");
+                Refusal::new(ErrorCode::Internal, "internal error")
+            }
+        }
+    }
+}
+
 /// Conversation records read per store call.
 const CONVERSATION_PAGE: usize = 1000;
 
@@ -56,15 +68,14 @@ impl Session {
             from: request.from,
             to: request.to,
         };
-        // A scan of whole logs: on the blocking pool, not on a thread that
-        // serves connections.
+        // A scan of logs: on the blocking pool, not on a thread that serves
+        // connections, and only a few at once.
         let store = Arc::clone(&self.state.store);
-        let figures = tokio::task::spawn_blocking(move || scan(store.as_ref(), &scans, period))
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "the report scan failed");
-                Refusal::new(ErrorCode::Internal, "internal error")
-            })??;
+        let figures = self
+            .state
+            .scans
+            .run(move || scan(store.as_ref(), &scans, period))
+            .await??;
         let (tally, statuses) = figures;
         Ok(Reply::Report(ReportInfo {
             teams,
@@ -134,21 +145,11 @@ fn scan(
     let mut tally = Tally::default();
     let mut statuses = Vec::new();
     for &(team, upto) in teams {
-        let mut scan = Scan::new(period);
-        let mut after = Offset(0);
-        loop {
-            let records = store.log_range(team, after, upto, CHUNK)?;
-            let Some((last, _)) = records.last() else {
-                break;
-            };
-            after = *last;
-            scan.feed(&mut tally, records.iter().map(|(_, r)| r));
-            if records.len() < CHUNK {
-                break;
-            }
-        }
+        period::scan_team(store, team, upto, period, &mut tally)?;
         let mut before: Option<ConversationId> = None;
+        let mut pacer = crate::scans::Pacer::new();
         loop {
+            pacer.step();
             let page = store.team_conversations(team, before, CONVERSATION_PAGE)?;
             statuses.extend(page.iter().map(|c| c.status));
             match page.last() {

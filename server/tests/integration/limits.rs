@@ -12,18 +12,7 @@ use switchboard_protocol::ids::{ConversationId, RequestId};
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{Event, Reply, ServerFrame};
 use switchboard_protocol::{close, ErrorCode, PROTOCOL_VERSION};
-use switchboard_server::Config;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-
-/// A seeded server with the limits `tune` sets.
-async fn server_with(tune: impl FnOnce(&mut Config)) -> (tempfile::TempDir, TestServer, World) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.path());
-    tune(&mut config);
-    let server = TestServer::start_with(config).await;
-    let world = seed(server.server.store().as_ref());
-    (dir, server, world)
-}
 
 fn ping(id: u64) -> ClientFrame {
     ClientFrame::Ping(Ping { id: RequestId(id) })
@@ -87,7 +76,7 @@ async fn welcome_advertises_the_limits_and_a_frame_over_64_kib_closes_with_1009(
 
 #[tokio::test]
 async fn a_flood_is_refused_with_rate_limited_and_nothing_refused_is_stored() {
-    let (_dir, server, world) = server_with(|c| {
+    let (_dir, server, world) = seeded_with(|c| {
         c.limits.rate_per_connection = 1;
         c.limits.burst_per_connection = 10;
         c.limits.rate_refusals_to_close = 1000;
@@ -127,7 +116,7 @@ async fn a_flood_is_refused_with_rate_limited_and_nothing_refused_is_stored() {
 
 #[tokio::test]
 async fn a_connection_that_keeps_flooding_is_closed_with_4029_and_others_keep_working() {
-    let (_dir, server, world) = server_with(|c| {
+    let (_dir, server, world) = seeded_with(|c| {
         c.limits.rate_per_connection = 1;
         c.limits.burst_per_connection = 5;
         c.limits.rate_refusals_to_close = 10;
@@ -178,7 +167,7 @@ async fn a_connection_that_keeps_flooding_is_closed_with_4029_and_others_keep_wo
 
 #[tokio::test]
 async fn the_rate_per_user_applies_across_the_users_connections() {
-    let (_dir, server, world) = server_with(|c| {
+    let (_dir, server, world) = seeded_with(|c| {
         // No limit per connection: only the user's bucket can refuse.
         c.limits.rate_per_connection = 0;
         c.limits.rate_per_user = 1;
@@ -208,7 +197,7 @@ async fn the_rate_per_user_applies_across_the_users_connections() {
 
 #[tokio::test]
 async fn connections_past_the_limits_are_refused_at_hello_with_4030() {
-    let (_dir, server, world) = server_with(|c| {
+    let (_dir, server, world) = seeded_with(|c| {
         c.limits.max_connections_per_user = 2;
         c.limits.max_connections = 3;
     })
@@ -293,7 +282,7 @@ async fn drain(raw: &mut Raw, from: Position) -> Drained {
 #[tokio::test]
 async fn a_reader_that_stops_is_closed_with_4008_within_bounded_memory_and_resumes_without_loss() {
     const QUEUE_BYTES: usize = 256 * 1024;
-    let (_dir, server, world) = server_with(|c| {
+    let (_dir, server, world) = seeded_with(|c| {
         c.limits.outbound_queue_bytes = QUEUE_BYTES;
         c.limits.max_body_bytes = 32 * 1024;
     })
@@ -374,7 +363,7 @@ async fn a_reader_that_stops_is_closed_with_4008_within_bounded_memory_and_resum
 
 #[tokio::test]
 async fn messages_of_the_wrong_kind_count_against_the_rate() {
-    let (_dir, server, world) = server_with(|c| {
+    let (_dir, server, world) = seeded_with(|c| {
         c.limits.rate_per_connection = 1;
         c.limits.burst_per_connection = 5;
         c.limits.rate_refusals_to_close = 1000;

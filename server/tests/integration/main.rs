@@ -5,6 +5,7 @@
 mod api_client;
 mod auth;
 mod bots;
+mod catch_up;
 mod chat;
 mod cli;
 mod commands;

@@ -132,6 +132,16 @@ pub async fn seeded() -> (tempfile::TempDir, TestServer, World) {
     (dir, server, world)
 }
 
+/// [`seeded`], with the configuration `tune` sets (short limits, say).
+pub async fn seeded_with(tune: impl FnOnce(&mut Config)) -> (tempfile::TempDir, TestServer, World) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.path());
+    tune(&mut config);
+    let server = TestServer::start_with(config).await;
+    let world = seed(server.server.store().as_ref());
+    (dir, server, world)
+}
+
 impl TestServer {
     pub async fn start(dir: &Path) -> TestServer {
         TestServer::start_with(Config::new("127.0.0.1:0".parse().unwrap(), dir)).await
