@@ -52,6 +52,17 @@ pub fn create_user_with_password(
     new: &NewUser,
     password_hash: Option<String>,
 ) -> Result<UserRecord, AdminError> {
+    let user = user_record(store, new, password_hash)?;
+    store.put_user(&user)?;
+    Ok(user)
+}
+
+/// A new user's record, checked and given an id, not yet stored.
+pub(crate) fn user_record(
+    store: &dyn Store,
+    new: &NewUser,
+    password_hash: Option<String>,
+) -> Result<UserRecord, AdminError> {
     if !is_email(&new.email) {
         return Err(AdminError::Invalid(format!(
             "{:?} is not an email address",
@@ -70,16 +81,14 @@ pub fn create_user_with_password(
     if new.name.trim().is_empty() {
         return Err(AdminError::Invalid("a user needs a name".into()));
     }
-    let user = UserRecord {
+    Ok(UserRecord {
         id: UserId(store.next_id()?),
         email: new.email.clone(),
         name: new.name.trim().to_string(),
         handle,
         created_at: now(),
         password_hash,
-    };
-    store.put_user(&user)?;
-    Ok(user)
+    })
 }
 
 /// A handle made of the email's local part: characters a handle may not
@@ -125,14 +134,26 @@ pub fn create_account_with_password(
         return Err(AdminError::Invalid("an account needs a name".into()));
     }
     let owner = create_user_with_password(store, owner, password_hash)?;
-    let account = AccountRecord {
-        id: AccountId(store.next_id()?),
-        name: name.trim().to_string(),
-        owner: owner.id,
-        created_at: now(),
-    };
+    let account = account_record(store, name, owner.id)?;
     store.put_account(&account)?;
     Ok((account, owner))
+}
+
+/// A new account's record, given an id, not yet stored.
+pub(crate) fn account_record(
+    store: &dyn Store,
+    name: &str,
+    owner: UserId,
+) -> Result<AccountRecord, AdminError> {
+    if name.trim().is_empty() {
+        return Err(AdminError::Invalid("an account needs a name".into()));
+    }
+    Ok(AccountRecord {
+        id: AccountId(store.next_id()?),
+        name: name.trim().to_string(),
+        owner,
+        created_at: now(),
+    })
 }
 
 /// Sets (or replaces) the password of the user with this email, given the

@@ -1,8 +1,8 @@
 //! The sweep: a background task that deletes what can no longer be used
 //! or read: expired session tokens, expired invitations (used, revoked and
-//! replaced ones are deleted when that happens), and outbox mail older
-//! than `mail_retention`. It also lets the HTTP edge forget idle throttle
-//! keys and expired sign-ups.
+//! replaced ones are deleted when that happens), expired sign-ups
+//! (pending or confirmed), and outbox mail older than `mail_retention`.
+//! It also lets the HTTP edge forget idle throttle keys.
 //!
 //! Invariants:
 //! - Each pass reads at most [`PAGE`] records of each kind, continuing
@@ -10,7 +10,8 @@
 //!   pass takes bounded time however large the store; it runs on the
 //!   blocking pool.
 //! - Only what already works no more is deleted (an expired token
-//!   authenticates nothing, an expired invitation accepts nothing), so a
+//!   authenticates nothing, an expired invitation or sign-up confirms
+//!   nothing), so a
 //!   sweep never changes what a user can do.
 //! - The task ends when the server stops.
 
@@ -29,6 +30,7 @@ pub(crate) const PAGE: usize = 1000;
 pub(crate) struct Cursors {
     token: Option<[u8; 32]>,
     invitation: Option<[u8; 32]>,
+    signup: Option<[u8; 32]>,
     mail: Option<u64>,
 }
 
@@ -37,6 +39,7 @@ pub(crate) struct Cursors {
 pub(crate) struct Swept {
     pub(crate) tokens: usize,
     pub(crate) invitations: usize,
+    pub(crate) signups: usize,
     pub(crate) mails: usize,
 }
 
@@ -68,6 +71,14 @@ pub(crate) fn pass(
                     swept.invitations += 1;
                 }
             }
+        }
+    }
+    let signups = store.signups_after(cursors.signup.as_ref(), PAGE)?;
+    cursors.signup = next_cursor(&signups, PAGE, |(hash, _)| *hash);
+    for (hash, signup) in signups {
+        // Only expired ones cost a transaction; it checks the expiry again.
+        if signup.expired(now) && store.delete_expired_signup(&hash, now)? {
+            swept.signups += 1;
         }
     }
     let retention = u64::try_from(mail_retention.as_millis()).unwrap_or(u64::MAX);
@@ -116,7 +127,10 @@ pub(crate) fn spawn(state: Arc<ServerState>) {
                 Ok((Ok(swept), next)) => {
                     cursors = next;
                     if swept != Swept::default() {
-                        tracing::info!(?swept, "swept expired tokens, invitations and mail");
+                        tracing::info!(
+                            ?swept,
+                            "swept expired tokens, invitations, sign-ups and mail"
+                        );
                     }
                 }
                 Ok((Err(e), next)) => {
@@ -133,7 +147,7 @@ pub(crate) fn spawn(state: Arc<ServerState>) {
 mod tests {
     use super::*;
     use crate::auth::issue_token;
-    use crate::store::{Directory, MemoryStore, TokenKind};
+    use crate::store::{Directory, MemoryStore, SignupRecord, Signups, TokenKind};
     use switchboard_protocol::ids::UserId;
 
     #[test]
@@ -155,6 +169,40 @@ mod tests {
         assert!(
             store.token(&live).unwrap().is_some(),
             "an unexpired token stays"
+        );
+    }
+
+    #[test]
+    fn expired_sign_ups_go_a_page_at_a_time_and_live_ones_stay() {
+        let store = MemoryStore::new();
+        let signup = |i: usize, expires_at| SignupRecord {
+            email: format!("u{i}@acme.test"),
+            name: "U".into(),
+            account_name: "A".into(),
+            password_hash: Some("$argon2id$stand-in".into()),
+            created_at: Millis(0),
+            expires_at,
+            confirmed: None,
+        };
+        let hash = |i: usize| crate::auth::hash(&i.to_string());
+        for i in 0..PAGE + 10 {
+            store.put_signup(&hash(i), &signup(i, Millis(1))).unwrap();
+        }
+        let live = hash(PAGE + 10);
+        let far = Millis(u64::MAX);
+        store.put_signup(&live, &signup(PAGE + 10, far)).unwrap();
+        let mut cursors = Cursors::default();
+        let first = pass(&store, &mut cursors, Duration::from_secs(60)).unwrap();
+        assert!(
+            first.signups >= PAGE - 1 && first.signups <= PAGE,
+            "one page at most"
+        );
+        let second = pass(&store, &mut cursors, Duration::from_secs(60)).unwrap();
+        assert_eq!(first.signups + second.signups, PAGE + 10);
+        assert_eq!(store.signup_count().unwrap(), 1);
+        assert!(
+            store.signup(&live).unwrap().is_some(),
+            "an unexpired one stays"
         );
     }
 }

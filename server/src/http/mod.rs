@@ -32,12 +32,11 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 /// What the HTTP endpoints keep between requests: the password endpoints'
-/// throttles and hasher, pending sign-ups, the backup slot and the
-/// operator credential.
+/// throttles and hasher, the backup slot and the operator credential
+/// (pending sign-ups are in the store).
 pub(crate) struct Edge {
     pub(crate) throttle: throttle::Throttle,
     pub(crate) hasher: Hasher,
-    pub(crate) signups: signup::Pending,
     /// One permit: one backup at a time.
     pub(crate) backups: Arc<Semaphore>,
     /// The secret of `operator.secret`; `None` while backups are off.
@@ -55,16 +54,14 @@ impl Edge {
         Ok(Edge {
             throttle: throttle::Throttle::new(&config.auth),
             hasher: Hasher::new(config.auth.hash_concurrency, config.auth.hash_queue),
-            signups: signup::Pending::default(),
             backups: Arc::new(Semaphore::new(1)),
             operator_secret,
         })
     }
 
-    /// Forgets what has run out: idle throttle keys, expired sign-ups.
+    /// Forgets what has run out: idle throttle keys.
     pub(crate) fn sweep(&self) {
         self.throttle.forget_idle();
-        self.signups.sweep();
     }
 }
 

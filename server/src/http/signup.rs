@@ -12,13 +12,19 @@
 //! address they cannot read.
 //!
 //! Invariants:
-//! - Nothing is created before the confirmation; a pending sign-up is kept
-//!   in memory only, with its password already hashed, for [`PENDING_TTL`],
-//!   at most [`MAX_PENDING`] at once (past that, every sign-up gets 503,
-//!   registered address or not). A restart forgets them: the link then
-//!   answers like an expired one and the user signs up again.
+//! - Nothing is created before the confirmation. A pending sign-up, its
+//!   password already hashed, is kept in the store ([`Signups`]) for
+//!   [`PENDING_TTL`], on disk before its token is mailed, so a restart
+//!   keeps the link working; the sweep deletes expired ones. At most
+//!   [`MAX_PENDING`] are kept at once (past that, every sign-up gets 503,
+//!   registered address or not), and one per address: a newer sign-up
+//!   replaces the older, whose token then confirms nothing.
 //! - A confirmation token is random, mailed once, kept only as its
-//!   SHA-256, and works once.
+//!   SHA-256, and creates at most one account: the user, the account and
+//!   the sign-up marked confirmed are one atomic write. A second confirm
+//!   of the token (a retry whose answer was lost, a link clicked twice)
+//!   creates nothing and gets 409 "already confirmed: log in", until the
+//!   token would have expired.
 
 use super::api::{attempt, start_session, user_info, JsonBody, MAX_EMAIL_BYTES, MAX_NAME_BYTES};
 use super::error::ApiError;
@@ -28,81 +34,32 @@ use crate::auth;
 use crate::mail::{self, Mail};
 use crate::password::{self, Password};
 use crate::server::ServerState;
+use crate::store::{Confirmation, SignupRecord, StoreError};
+use crate::time::now;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use switchboard_protocol::command::is_email;
-use switchboard_protocol::ids::AccountId;
+use switchboard_protocol::ids::{AccountId, Millis};
 use switchboard_protocol::model::UserInfo;
 
 /// How long a confirmation token works.
 pub(crate) const PENDING_TTL: Duration = Duration::from_secs(24 * 3600);
-/// The most sign-ups awaiting confirmation at once.
+/// The most sign-ups kept at once, pending or confirmed.
 pub(crate) const MAX_PENDING: usize = 10_000;
 /// The prefix of a confirmation token.
 const PREFIX: &str = "sbs_";
 /// The one answer to a sign-up, whoever the email belongs to.
 const CHECK_YOUR_MAIL: &str = "check_your_mail";
-/// The answer to a confirmation token that is unknown, used or expired.
+/// The answer to a confirmation token that is unknown, replaced or expired.
 const BAD_CONFIRMATION: &str = "unknown, used or expired confirmation";
-
-/// A sign-up waiting for its confirmation.
-struct Signup {
-    email: String,
-    name: String,
-    account_name: String,
-    password_hash: String,
-    expires: Instant,
-}
-
-/// The sign-ups awaiting confirmation, by the SHA-256 of their token.
-#[derive(Default)]
-pub(crate) struct Pending {
-    signups: Mutex<HashMap<[u8; 32], Signup>>,
-}
-
-impl Pending {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Signup>> {
-        // The map is left consistent by every holder: a poisoned lock
-        // still holds valid data.
-        self.signups
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn has_room(&self) -> bool {
-        self.lock().len() < MAX_PENDING
-    }
-
-    /// Keeps `signup`; returns its token, or `None` when full.
-    fn insert(&self, signup: Signup) -> Option<String> {
-        let mut signups = self.lock();
-        if signups.len() >= MAX_PENDING {
-            return None;
-        }
-        let secret: [u8; 32] = rand::random();
-        let token = format!("{PREFIX}{}", hex::encode(secret));
-        signups.insert(auth::hash(&token), signup);
-        Some(token)
-    }
-
-    /// Uses up a token: its sign-up, if known and unexpired.
-    fn take(&self, token: &str) -> Option<Signup> {
-        self.lock()
-            .remove(&auth::hash(token))
-            .filter(|signup| signup.expires > Instant::now())
-    }
-
-    /// Forgets the expired sign-ups.
-    pub(crate) fn sweep(&self) {
-        let now = Instant::now();
-        self.lock().retain(|_, signup| signup.expires > now);
-    }
-}
+/// The answer to a confirmation token that already created its account.
+const ALREADY_CONFIRMED: &str = "this sign-up is already confirmed: log in with your password";
+/// The answer to a sign-up full of pending ones.
+const FULL: &str = "too many sign-ups awaiting confirmation: try again later";
 
 /// `POST /api/signup`.
 #[derive(Debug, Deserialize)]
@@ -143,10 +100,8 @@ pub(super) async fn signup(
     }
     password::check(&request.password)?;
     attempt(&state, peer.ip(), email)?;
-    if !state.edge.signups.has_room() {
-        return Err(ApiError::Busy(
-            "too many sign-ups awaiting confirmation: try again later",
-        ));
+    if state.store.signup_count()? >= MAX_PENDING {
+        return Err(ApiError::Busy(FULL));
     }
     // Hashed whether or not the email is registered: the time taken does
     // not tell.
@@ -156,18 +111,25 @@ pub(super) async fn signup(
         tracing::info!(user = %owner.id, "sign-up asked for a registered address: its owner is told");
         already_registered_mail(&owner.email)
     } else {
-        let signup = Signup {
+        let secret: [u8; 32] = rand::random();
+        let token = format!("{PREFIX}{}", hex::encode(secret));
+        let created_at = now();
+        let ttl = u64::try_from(PENDING_TTL.as_millis()).unwrap_or(u64::MAX);
+        let signup = SignupRecord {
             email: email.to_string(),
             name: name.to_string(),
             account_name: account_name.to_string(),
-            password_hash,
-            expires: Instant::now() + PENDING_TTL,
+            password_hash: Some(password_hash),
+            created_at,
+            expires_at: Millis(created_at.0.saturating_add(ttl)),
+            confirmed: None,
         };
-        let token = state.edge.signups.insert(signup).ok_or(ApiError::Busy(
-            "too many sign-ups awaiting confirmation: try again later",
-        ))?;
+        state.store.put_signup(&auth::hash(&token), &signup)?;
         confirmation_mail(email, &token)
     };
+    // The sign-up is on disk before its token is mailed. Both paths wait
+    // for the flush: the time taken does not tell.
+    state.committer.flushed().await;
     mail::deliver(&state.mailer, mail)
         .await
         .map_err(|e| ApiError::Internal(format!("cannot send the sign-up mail: {e}")))?;
@@ -203,31 +165,41 @@ pub(super) async fn confirm(
     JsonBody(request): JsonBody<Confirm>,
 ) -> Result<(StatusCode, Json<SignedUp>), ApiError> {
     state.edge.throttle.address(peer.ip())?;
-    let signup = state
-        .edge
-        .signups
-        .take(request.token.trim())
+    let store = state.store.as_ref();
+    let hash = auth::hash(request.token.trim());
+    let now = now();
+    let signup = (store.signup(&hash)?)
+        .filter(|signup| !signup.expired(now))
         .ok_or(ApiError::Unauthorized(BAD_CONFIRMATION))?;
+    let Some(password_hash) = signup.password_hash.filter(|_| signup.confirmed.is_none()) else {
+        return Err(ApiError::Conflict(ALREADY_CONFIRMED.into()));
+    };
     let owner = NewUser {
         email: signup.email.clone(),
         name: signup.name,
         handle: None,
     };
-    // Two confirmed sign-ups of one address: the second loses here, in the
-    // store's uniqueness check. Its signer proved the mailbox is theirs,
-    // so saying so tells nothing to anyone else.
-    let created = admin::create_account_with_password(
-        state.store.as_ref(),
-        &signup.account_name,
-        &owner,
-        Some(signup.password_hash),
-    );
-    let (account, user) = created.map_err(|e| match e {
-        admin::AdminError::Store(crate::store::StoreError::Taken(_)) => {
-            ApiError::Conflict(format!("{} is already registered", signup.email))
+    let user = admin::user_record(store, &owner, Some(password_hash))?;
+    let account = admin::account_record(store, &signup.account_name, user.id)?;
+    // Checked again in the store, atomically with the creation: of two
+    // confirms racing, one creates and the other is told it is done.
+    match store.confirm_signup(&hash, &user, &account, now) {
+        Ok(Confirmation::Created) => {}
+        Ok(Confirmation::AlreadyConfirmed(_)) => {
+            return Err(ApiError::Conflict(ALREADY_CONFIRMED.into()));
         }
-        other => other.into(),
-    })?;
+        Ok(Confirmation::Unknown) => return Err(ApiError::Unauthorized(BAD_CONFIRMATION)),
+        // The address was registered another way meanwhile (an invitation).
+        // The signer proved the mailbox is theirs, so saying so tells
+        // nothing to anyone else.
+        Err(StoreError::Taken(_)) => {
+            return Err(ApiError::Conflict(format!(
+                "{} is already registered: log in with your password",
+                signup.email
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
     let token = start_session(&state, user.id).await?;
     tracing::info!(user = %user.id, account = %account.id, "signed up");
     let body = SignedUp {

@@ -16,6 +16,7 @@ use switchboard_protocol::ids::ContactId;
 mod bots;
 mod directory;
 mod grants;
+mod signups;
 mod timeline;
 
 /// A [`Store`] that lives in memory.
@@ -48,6 +49,9 @@ struct Inner {
     grants: BTreeMap<(ConversationId, UserId), GrantRecord>,
     bots: BTreeMap<UserId, BotRecord>,
     handoffs: BTreeMap<(TeamId, ConversationId), HandoffRecord>,
+    signups: BTreeMap<[u8; 32], SignupRecord>,
+    /// Lowercase email to the hash of its sign-up's token.
+    signup_emails: HashMap<String, [u8; 32]>,
 }
 
 impl MemoryStore {

@@ -15,6 +15,7 @@ mod gate;
 mod keys;
 mod memory;
 mod records;
+mod signups;
 mod sled_store;
 
 pub use gate::FlushGate;
@@ -24,6 +25,7 @@ pub use records::{
     HandoffRecord, InvitationRecord, LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind,
     TokenRecord, UsageCheckpoint, UserRecord,
 };
+pub use signups::{Confirmation, SignupConfirmed, SignupRecord, Signups};
 pub use sled_store::{BackupReport, CheckReport, SledStore};
 
 use switchboard_protocol::assign::Assignees;
@@ -201,9 +203,10 @@ pub enum Page {
 
 /// The storage contract. Object safe: the server holds an `Arc<dyn Store>`.
 /// Its parts are [`Directory`] (who is who), [`Grants`] (who was let into
-/// which conversation), [`Bots`] (teams' automated clients) and
-/// [`Timeline`] (what was said); bring them into scope to call their methods.
-pub trait Store: Directory + Grants + Bots + Timeline + Send + Sync + 'static {
+/// which conversation), [`Bots`] (teams' automated clients),
+/// [`Timeline`] (what was said) and [`Signups`] (sign-ups awaiting their
+/// confirmation); bring them into scope to call their methods.
+pub trait Store: Directory + Grants + Bots + Timeline + Signups + Send + Sync + 'static {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
     /// Makes every write so far durable, down to the medium (synced, not
@@ -422,3 +425,5 @@ mod grant_tests;
 mod marker_tests;
 #[cfg(test)]
 mod receipt_tests;
+#[cfg(test)]
+mod signup_tests;

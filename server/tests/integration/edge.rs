@@ -7,6 +7,7 @@
 
 mod account;
 mod backup;
+mod confirm;
 mod connections;
 mod signup;
 mod throttle;

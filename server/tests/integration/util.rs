@@ -134,12 +134,19 @@ pub async fn seeded() -> (tempfile::TempDir, TestServer, World) {
 
 /// [`seeded`], with the configuration `tune` sets (short limits, say).
 pub async fn seeded_with(tune: impl FnOnce(&mut Config)) -> (tempfile::TempDir, TestServer, World) {
+    let (dir, server) = started_with(tune).await;
+    let world = seed(server.server.store().as_ref());
+    (dir, server, world)
+}
+
+/// A server on a fresh temporary folder, unseeded, with the configuration
+/// `tune` sets. Keep the folder alive as long as the server.
+pub async fn started_with(tune: impl FnOnce(&mut Config)) -> (tempfile::TempDir, TestServer) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.path());
     tune(&mut config);
     let server = TestServer::start_with(config).await;
-    let world = seed(server.server.store().as_ref());
-    (dir, server, world)
+    (dir, server)
 }
 
 impl TestServer {

@@ -22,6 +22,8 @@
 //! | `tokens` | SHA-256 of the secret | `TokenRecord` |
 //! | `invitations` | SHA-256 of the one-time token | `InvitationRecord` |
 //! | `mail_outbox` | mail id | `MailRecord` |
+//! | `signup_tokens` | SHA-256 of the confirmation token | `SignupRecord` |
+//! | `signup_emails` | lowercase email | SHA-256 of its sign-up's token |
 //! | `team_usage` | team | `UsageCheckpoint` |
 //! | `contacts` | contact | `ContactRecord` |
 //! | `conversations` | conversation | `ConversationRecord` |
@@ -61,6 +63,7 @@ pub use backup::BackupReport;
 pub use check::CheckReport;
 mod directory;
 mod grants;
+mod signups;
 mod timeline;
 use sled::transaction::TransactionError;
 use sled::{Db, Tree};
@@ -101,6 +104,8 @@ pub struct SledStore {
     conversation_assignees: Tree,
     handoffs: Tree,
     meta: Tree,
+    /// `signup_tokens` and `signup_emails`.
+    signups: signups::SignupTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -145,6 +150,7 @@ impl SledStore {
             conversation_assignees: tree("conversation_assignees")?,
             handoffs: tree("handoffs")?,
             meta: tree("meta")?,
+            signups: signups::SignupTrees::open(&db)?,
             db,
             files,
         };

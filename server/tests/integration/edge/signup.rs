@@ -64,7 +64,7 @@ async fn a_sign_up_answers_the_same_whether_or_not_the_email_is_registered() {
     let again = post_json(server.addr, "/api/signup/confirm", &confirm).await;
     assert_eq!(
         (again.status, again.error_code().as_str()),
-        (401, "unauthorized"),
+        (409, "conflict"),
         "a confirmation works once"
     );
 }
