@@ -266,16 +266,9 @@ async fn an_expired_token_is_refused_at_hello_and_at_logout_and_ends_live_sessio
     // A token that expires while its connection is open ends it.
     let short = issue(Duration::from_millis(1500)).unwrap();
     let (_client, mut events) = connect(&server.url(), &short).await;
-    let closed = tokio::time::timeout(PATIENCE, async {
-        loop {
-            match events.next().await {
-                Some(ClientEvent::Closed { code, .. }) => return code,
-                Some(_) => continue,
-                None => return None,
-            }
-        }
-    })
-    .await
-    .expect("closed when the token expires");
-    assert_eq!(closed, Some(close::UNAUTHORIZED));
+    assert_eq!(
+        close_code(&mut events).await,
+        Some(close::UNAUTHORIZED),
+        "closed when the token expires"
+    );
 }

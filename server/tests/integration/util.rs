@@ -315,6 +315,22 @@ pub async fn next_message(events: &mut Events) -> Message {
     }
 }
 
+/// The code the next close of the client's connection carries, skipping
+/// every other event; `None` if the stream ends first. Panics after
+/// `PATIENCE`.
+pub async fn close_code(events: &mut Events) -> Option<u16> {
+    let closed = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match events.next().await {
+                Some(ClientEvent::Closed { code, .. }) => return code,
+                Some(_) => continue,
+                None => return None,
+            }
+        }
+    });
+    closed.await.expect("the connection is closed in time")
+}
+
 /// The next `n` message events.
 pub async fn next_messages(events: &mut Events, n: usize) -> Vec<Message> {
     let mut out = Vec::with_capacity(n);

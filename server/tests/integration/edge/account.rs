@@ -6,7 +6,6 @@ use super::{start_with, PASSWORD};
 use crate::api_client::*;
 use crate::util::*;
 use std::time::Duration;
-use switchboard_client::ClientEvent;
 use switchboard_protocol::close;
 use switchboard_protocol::ids::Millis;
 use switchboard_server::auth::{self, issue_token};
@@ -57,18 +56,11 @@ async fn a_password_change_ends_the_users_other_sessions_at_once() {
     // The sign-up's token and the other login's.
     assert_eq!(changed.json(), serde_json::json!({"revoked": 2}));
 
-    let closed = tokio::time::timeout(PATIENCE, async {
-        loop {
-            match events.next().await {
-                Some(ClientEvent::Closed { code, .. }) => return code,
-                Some(_) => continue,
-                None => return None,
-            }
-        }
-    })
-    .await
-    .expect("the other session's connection is closed");
-    assert_eq!(closed, Some(close::UNAUTHORIZED));
+    assert_eq!(
+        close_code(&mut events).await,
+        Some(close::UNAUTHORIZED),
+        "the other session's connection is closed"
+    );
     assert_eq!(log_out(server.addr, &other).await.status, 401, "revoked");
     let (client, _events) = connect(&server.url(), &kept).await;
     client.ping().await.unwrap();

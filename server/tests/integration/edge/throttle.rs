@@ -1,17 +1,24 @@
 //! Password attempts past their rate get 429 with `Retry-After`, before
 //! any hashing; a flood past the hashing queue gets 503 at once.
 
-use super::{start_with, PASSWORD};
+use super::PASSWORD;
 use crate::api_client::*;
+use crate::util::{started_with, TestServer};
+use switchboard_server::config::AuthLimits;
+
+/// A server on a fresh folder whose password attempts `limits` bound.
+async fn with_limits(limits: AuthLimits) -> (tempfile::TempDir, TestServer) {
+    started_with(|config| config.auth = limits).await
+}
 
 #[tokio::test]
 async fn attempts_past_the_rate_of_an_email_or_an_address_get_429_with_retry_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start_with(dir.path(), |config| {
-        config.auth.per_email_burst = 4;
-        config.auth.per_email_per_minute = 1;
-        config.auth.per_address_burst = 8;
-        config.auth.per_address_per_minute = 1;
+    let (_dir, server) = with_limits(AuthLimits {
+        per_email_burst: 4,
+        per_email_per_minute: 1,
+        per_address_burst: 8,
+        per_address_per_minute: 1,
+        ..AuthLimits::default()
     })
     .await;
     sign_up(&server, "ana@acme.test", PASSWORD, "Ana", "Acme").await;
@@ -53,12 +60,13 @@ async fn attempts_past_the_rate_of_an_email_or_an_address_get_429_with_retry_aft
 
 #[tokio::test]
 async fn a_login_flood_past_the_hashing_queue_is_refused_at_once_with_503() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start_with(dir.path(), |config| {
-        config.auth.per_address_per_minute = 0;
-        config.auth.per_email_per_minute = 0;
-        config.auth.hash_concurrency = 1;
-        config.auth.hash_queue = 1;
+    // No throttle: only the hashing queue refuses.
+    let (_dir, server) = with_limits(AuthLimits {
+        per_address_per_minute: 0,
+        per_email_per_minute: 0,
+        hash_concurrency: 1,
+        hash_queue: 1,
+        ..AuthLimits::default()
     })
     .await;
     let addr = server.addr;
