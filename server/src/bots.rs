@@ -18,12 +18,21 @@ use switchboard_protocol::server::{BotCreated, Reply};
 
 /// Creates a bot of `team` and its token (which never expires); returns the
 /// record and the token, which is kept nowhere.
-///
-/// With `key` (the idempotency key `created_by` sent the request with), the
-/// bot is written with the key's receipt in one atomic write. The receipt
-/// holds the bot without its token (never stored): a retry gets the bot
-/// back with an empty `token`.
 pub fn create(
+    store: &dyn Store,
+    team: TeamId,
+    name: &str,
+    scope: BotScope,
+    created_by: UserId,
+) -> Result<(BotRecord, String), AdminError> {
+    create_with_key(store, team, name, scope, created_by, None)
+}
+
+/// [`create`], with the idempotency key `created_by` sent the request
+/// with, if any: the bot is written with the key's receipt in one atomic
+/// write. The receipt holds the bot without its token (never stored): a
+/// retry gets the bot back with an empty `token`.
+pub(crate) fn create_with_key(
     store: &dyn Store,
     team: TeamId,
     name: &str,

@@ -35,7 +35,7 @@ impl Session {
         // back without it (revoke it and create another if the first
         // answer was lost).
         let me = self.principal.user.id;
-        let (bot, token) = bots::create(store, team.id, name, request.scope, me, key)?;
+        let (bot, token) = bots::create_with_key(store, team.id, name, request.scope, me, key)?;
         self.state.committer.flushed().await;
         tracing::info!(team = %team.id, bot = %bot.id, scope = ?bot.scope, "bot created");
         Ok(Some(Reply::Bot(BotCreated {
