@@ -66,6 +66,10 @@ impl Client {
     /// system message saying so. Refused with `bad_command` for an invalid
     /// email, a member of the team (assign them instead) or someone already
     /// in the conversation; with `forbidden` for a Restricted Member or a bot.
+    ///
+    /// Invited once: if the connection drops (or the server restarts)
+    /// before the answer, the resend carries the same key and gets the
+    /// original result; the invitee gets one mail, whose link keeps working.
     pub async fn invite(
         &self,
         conversation: ConversationId,

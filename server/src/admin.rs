@@ -171,7 +171,8 @@ pub fn set_password(
     Ok(user)
 }
 
-/// Creates a team in an account; the account's owner becomes its Manager.
+/// Creates a team in an account; the account's owner becomes its Manager
+/// (both in one atomic write).
 pub fn create_team(
     store: &dyn Store,
     account: AccountId,
@@ -179,6 +180,23 @@ pub fn create_team(
     handle: &str,
     identity: &str,
 ) -> Result<TeamRecord, AdminError> {
+    let (team, owner) = new_team(store, account, name, handle, identity)?;
+    store.create_team(&team, owner, None)?;
+    Ok(team)
+}
+
+/// A new team of an account, with a fresh id, and the account's owner,
+/// its Manager-to-be; nothing is written yet (see
+/// [`KeyedWrites::create_team`]).
+///
+/// [`KeyedWrites::create_team`]: crate::store::KeyedWrites::create_team
+pub fn new_team(
+    store: &dyn Store,
+    account: AccountId,
+    name: &str,
+    handle: &str,
+    identity: &str,
+) -> Result<(TeamRecord, UserId), AdminError> {
     let account = store
         .account(account)?
         .ok_or_else(|| AdminError::NotFound(format!("account {account}")))?;
@@ -197,9 +215,7 @@ pub fn create_team(
         max_members: None,
         created_at: now(),
     };
-    store.put_team(&team)?;
-    store.put_membership(team.id, account.owner, Role::Manager)?;
-    Ok(team)
+    Ok((team, account.owner))
 }
 
 /// Gives a user a role in a team.

@@ -10,10 +10,11 @@
 
 use crate::admin::AdminError;
 use crate::auth::{self, issue_token};
-use crate::store::{BotRecord, Store, TokenKind};
+use crate::store::{BotRecord, Receipt, Store, TokenKind};
 use crate::time::now;
 use switchboard_protocol::ids::{TeamId, UserId};
 use switchboard_protocol::manage::BotScope;
+use switchboard_protocol::server::{BotCreated, Reply};
 
 /// Creates a bot of `team` and its token (which never expires); returns the
 /// record and the token, which is kept nowhere.
@@ -23,6 +24,21 @@ pub fn create(
     name: &str,
     scope: BotScope,
     created_by: UserId,
+) -> Result<(BotRecord, String), AdminError> {
+    create_with_key(store, team, name, scope, created_by, None)
+}
+
+/// [`create`], with the idempotency key `created_by` sent the request
+/// with, if any: the bot is written with the key's receipt in one atomic
+/// write. The receipt holds the bot without its token (never stored): a
+/// retry gets the bot back with an empty `token`.
+pub(crate) fn create_with_key(
+    store: &dyn Store,
+    team: TeamId,
+    name: &str,
+    scope: BotScope,
+    created_by: UserId,
+    key: Option<&str>,
 ) -> Result<(BotRecord, String), AdminError> {
     store
         .team(team)?
@@ -41,7 +57,16 @@ pub fn create(
         revoked: false,
         token_hash: auth::hash(&token),
     };
-    store.put_bot(&bot)?;
+    let kept = Reply::Bot(BotCreated {
+        bot: bot.info(),
+        token: String::new(),
+    });
+    let receipt = key.map(|key| Receipt {
+        user: created_by,
+        key,
+        reply: &kept,
+    });
+    store.create_bot(&bot, receipt)?;
     Ok((bot, token))
 }
 

@@ -47,6 +47,7 @@ pub fn set(
         resent_by: Vec::new(),
         at: now(),
         invitation: None,
+        mailed_for: None,
     };
     store.put_grant(&grant)?;
     Ok(grant)

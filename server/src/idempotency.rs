@@ -11,7 +11,9 @@
 //!
 //! A message's key points at the message, whose acknowledgement is rebuilt
 //! from it. A command's key keeps the command's reply (a [`Receipt`]),
-//! written with the system message that records the command. A request
+//! written with the system message that records the command; a request
+//! that creates something keeps it in the write that makes the team,
+//! membership or bot (see [`KeyedWrites`]). A request
 //! that is refused, or that changes nothing (assigning an assignee), keeps
 //! no key: a retry is judged afresh.
 //!
@@ -21,6 +23,7 @@
 //! was mailing an invitation, say) waits for it, then finds its receipt.
 //!
 //! [`Receipt`]: crate::store::Receipt
+//! [`KeyedWrites`]: crate::store::KeyedWrites
 
 use crate::store::{KeyUse, Store, StoreError};
 use std::collections::HashMap;

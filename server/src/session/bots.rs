@@ -31,16 +31,11 @@ impl Session {
         let name = request.name.trim();
         check_field("name", name, false)?;
         let store = self.state.store.as_ref();
-        let (bot, token) =
-            bots::create(store, team.id, name, request.scope, self.principal.user.id)?;
         // The token is shown once and never stored: a retry gets the bot
         // back without it (revoke it and create another if the first
         // answer was lost).
-        let kept = Reply::Bot(BotCreated {
-            bot: bot.info(),
-            token: String::new(),
-        });
-        self.keep(team.id, key, &kept)?;
+        let me = self.principal.user.id;
+        let (bot, token) = bots::create_with_key(store, team.id, name, request.scope, me, key)?;
         self.state.committer.flushed().await;
         tracing::info!(team = %team.id, bot = %bot.id, scope = ?bot.scope, "bot created");
         Ok(Some(Reply::Bot(BotCreated {

@@ -15,6 +15,12 @@
 //! - The grant, the invitation token (only its hash) and any new user are
 //!   on disk before the mail leaves, so a token in a mail always works;
 //!   the system message and the reply follow through the team's hub.
+//! - Once the mail of an invitation sent with a key has left, the grant
+//!   records that key (`mailed_for`), on disk before the system message:
+//!   a retry after a crash in between finds it and writes the system
+//!   message and receipt without mailing again, so the mailed link keeps
+//!   working. Only a crash in the instant between the mail leaving and
+//!   that record reaching the disk makes a retry mail a new link.
 //! - At most one token accepts a pending grant: inviting again deletes the
 //!   previous one, and so does revoking. A retry of the same invitation
 //!   (the same key) is no new invitation: it gets the original answer, and
@@ -84,8 +90,20 @@ impl Session {
         let existing = store.user_by_email(email)?;
         let pending = match &existing {
             Some(user) => {
-                self.refuse_team_member(&conversation, user)?;
                 let grant = store.grant(conversation.id, user.id)?;
+                if let (Some(held), Some(grant)) = (&claim, &grant) {
+                    if mailed_for(grant, held) {
+                        // This invitation's mail went out, but a crash kept
+                        // its system message from being written: complete
+                        // it, without a second mail that would break the
+                        // first one's link.
+                        let (body, reply) = self.invited(conversation.id, user, note.as_deref());
+                        return self
+                            .record(request, &conversation, body, reply, claim)
+                            .await;
+                    }
+                }
+                self.refuse_team_member(&conversation, user)?;
                 if grant
                     .as_ref()
                     .is_some_and(|g| g.state == GrantState::Accepted)
@@ -130,7 +148,7 @@ impl Session {
             }
             None => (me.id, Vec::new(), None),
         };
-        store.put_grant(&GrantRecord {
+        let grant = GrantRecord {
             conversation: conversation.id,
             team: conversation.team,
             user: user.id,
@@ -139,7 +157,9 @@ impl Session {
             resent_by,
             at: now(),
             invitation: Some(hash),
-        })?;
+            mailed_for: None,
+        };
+        store.put_grant(&grant)?;
         if let Some(previous) = previous {
             // The earlier mail's token stops working: only the newest does.
             store.take_invitation(&previous)?;
@@ -162,17 +182,43 @@ impl Session {
             ));
         }
         tracing::info!(conversation = %conversation.id, user = %user.id, by = %me.id, "invited");
-        let body = match &note {
+        if let Some(claim) = &claim {
+            // On disk before the system message: a retry after a crash
+            // from here on completes this invitation without mailing again.
+            // Unless the grant changed meanwhile (accepted or revoked).
+            let current = store.grant(conversation.id, user.id)?;
+            if current.as_ref() == Some(&grant) {
+                store.put_grant(&GrantRecord {
+                    mailed_for: Some((claim.user(), claim.key().to_string())),
+                    ..grant
+                })?;
+                self.state.committer.flushed().await;
+            }
+        }
+        let (body, reply) = self.invited(conversation.id, &user, note.as_deref());
+        self.record(request, &conversation, body, reply, claim)
+            .await
+    }
+
+    /// The system message recording an invitation of `user` by this
+    /// connection's user, and the invitation's reply.
+    fn invited(
+        &self,
+        conversation: ConversationId,
+        user: &UserRecord,
+        note: Option<&str>,
+    ) -> (String, Reply) {
+        let me = &self.principal.user;
+        let body = match note {
             Some(note) => format!("{} invited {}: {note}", me.name, user.email),
             None => format!("{} invited {}", me.name, user.email),
         };
         let reply = Reply::Invited(Invited {
-            conversation: conversation.id,
+            conversation,
             email: user.email.clone(),
             user: user.id,
         });
-        self.record(request, &conversation, body, reply, claim)
-            .await
+        (body, reply)
     }
 
     /// Revokes `user`'s invitation into `conversation`, pending or
@@ -220,6 +266,7 @@ impl Session {
             state: GrantState::Revoked,
             at: now(),
             invitation: None,
+            mailed_for: None,
             ..grant
         })?;
         // Stored first, closed second: a reconnect loads the revoked grant.
@@ -305,6 +352,15 @@ fn create_invitee(session: &Session, email: &str) -> Result<UserRecord, Refusal>
         ),
         other => other.into(),
     })
+}
+
+/// Whether `grant`'s invitation was mailed for the request holding `claim`
+/// (the same user's same key).
+fn mailed_for(grant: &GrantRecord, claim: &Claim) -> bool {
+    grant
+        .mailed_for
+        .as_ref()
+        .is_some_and(|(user, key)| *user == claim.user() && key == claim.key())
 }
 
 fn bad_command(message: String) -> Refusal {

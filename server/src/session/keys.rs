@@ -46,24 +46,18 @@ impl Session {
         }
     }
 
-    /// Keeps the result of a request made outside any stream (a team
-    /// created, a member added, a bot created) under its key, if it had
-    /// one: written right after the request's records and before the flush
-    /// that acknowledges them, while the key is still claimed.
-    pub(super) fn keep(
+    /// The receipt that keeps `reply` under this user's `key`, if the
+    /// request had one: written with what the request makes, in one
+    /// atomic write (see `KeyedWrites`), while the key is still claimed.
+    pub(super) fn receipt<'a>(
         &self,
-        scope: TeamId,
-        key: Option<&str>,
-        reply: &Reply,
-    ) -> Result<(), Refusal> {
-        if let Some(key) = key {
-            let receipt = Receipt {
-                user: self.principal.user.id,
-                key,
-                reply,
-            };
-            self.state.store.put_receipt(scope.0, receipt)?;
-        }
-        Ok(())
+        key: Option<&'a str>,
+        reply: &'a Reply,
+    ) -> Option<Receipt<'a>> {
+        key.map(|key| Receipt {
+            user: self.principal.user.id,
+            key,
+            reply,
+        })
     }
 }

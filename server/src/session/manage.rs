@@ -212,19 +212,18 @@ impl Session {
             ));
         }
         let store = self.state.store.as_ref();
-        let team = admin::create_team(
+        let (team, owner) = admin::new_team(
             store,
             request.account,
             name,
             &request.handle,
             request.identity.trim(),
-        )
-        .map_err(|e| match e {
-            AdminError::Store(e) => taken(e),
-            other => other.into(),
-        })?;
+        )?;
         let reply = Reply::Team(team.info(Role::Manager));
-        self.keep(scope, key, &reply)?;
+        // The team, its Manager and the key's receipt, all or nothing.
+        store
+            .create_team(&team, owner, self.receipt(key, &reply))
+            .map_err(taken)?;
         self.access_changed(&[self.principal.user.id], "a team was created")
             .await?;
         tracing::info!(team = %team.id, account = %team.account, "team created");
@@ -346,12 +345,16 @@ impl Session {
                 (user, true)
             }
         };
-        store.put_membership(team.id, user.id, request.role)?;
         if invited {
+            // The membership and its receipt are written after the mail:
+            // a retry after a crash before them finds the user, adds them
+            // without mailing again, and the mailed link still works.
             let token = invitation::issue(store, user.id, team.id)?;
             let mail = invitation::mail(&user.email, &team.name, &token);
             if let Err(e) = crate::mail::deliver(&self.state.mailer, mail).await {
                 tracing::error!(error = %e, user = %user.id, "cannot send an invitation");
+                store.add_member(team.id, user.id, request.role, None)?;
+                self.state.committer.flushed().await;
                 return Err(Refusal::new(
                     ErrorCode::Internal,
                     "the member was added but the invitation could not be sent",
@@ -366,7 +369,7 @@ impl Session {
             },
             invited,
         });
-        self.keep(team.id, key, &reply)?;
+        store.add_member(team.id, user.id, request.role, self.receipt(key, &reply))?;
         self.access_changed(&[user.id], "you were added to a team")
             .await?;
         Ok(Some(reply))

@@ -16,6 +16,7 @@ fn grant(conversation: u64, user: u64, state: GrantState) -> GrantRecord {
         resent_by: Vec::new(),
         at: Millis(5),
         invitation: None,
+        mailed_for: None,
     }
 }
 

@@ -16,6 +16,7 @@ use switchboard_protocol::ids::ContactId;
 mod bots;
 mod directory;
 mod grants;
+mod keyed;
 mod signups;
 mod timeline;
 

@@ -68,8 +68,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A command's result, kept under the idempotency key it was sent with (a
 /// `send`'s `client_msg_id`, a frame's `key`) so that a retry gets it back.
-/// Written in the same atomic entry as the command's effect: a command is
-/// either done and keyed, or neither.
+/// Written in the same atomic write as the command's effect (an [`Entry`],
+/// or one of [`KeyedWrites`]): a command is either done and keyed, or
+/// neither.
 #[derive(Debug, Clone, Copy)]
 pub struct Receipt<'a> {
     /// Who sent the command.
@@ -204,9 +205,12 @@ pub enum Page {
 /// The storage contract. Object safe: the server holds an `Arc<dyn Store>`.
 /// Its parts are [`Directory`] (who is who), [`Grants`] (who was let into
 /// which conversation), [`Bots`] (teams' automated clients),
+/// [`KeyedWrites`] (creations written with their idempotency receipt),
 /// [`Timeline`] (what was said) and [`Signups`] (sign-ups awaiting their
 /// confirmation); bring them into scope to call their methods.
-pub trait Store: Directory + Grants + Bots + Timeline + Signups + Send + Sync + 'static {
+pub trait Store:
+    Directory + Grants + Bots + KeyedWrites + Timeline + Signups + Send + Sync + 'static
+{
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
     /// Makes every write so far durable, down to the medium (synced, not
@@ -327,6 +331,38 @@ pub trait Bots {
     fn team_bots(&self, team: TeamId) -> StoreResult<Vec<BotRecord>>;
 }
 
+/// The requests made outside any team's stream that a client may retry
+/// (`create_team`, `add_member`, `create_bot`): each writes what it makes
+/// and the [`Receipt`] of the key it was sent with, if any, in one atomic
+/// write, so that a crash never leaves the effect without its receipt (a
+/// retry would act again) nor a receipt without its effect. The receipt
+/// is found by [`Timeline::client_msg`] in the request's scope: the team,
+/// or for a team created, its account (`TeamId(account)`; ids of every
+/// kind come from one counter, so they never clash).
+pub trait KeyedWrites {
+    /// Stores a new team as [`Directory::put_team`] does (failing with
+    /// `Taken` if the handle is another team's), gives `owner` the Manager
+    /// role in it, and keeps `receipt` in the team's account's scope.
+    fn create_team(
+        &self,
+        team: &TeamRecord,
+        owner: UserId,
+        receipt: Option<Receipt<'_>>,
+    ) -> StoreResult<()>;
+    /// Gives a user a role in a team as [`Directory::put_membership`]
+    /// does, and keeps `receipt` in the team's scope.
+    fn add_member(
+        &self,
+        team: TeamId,
+        user: UserId,
+        role: Role,
+        receipt: Option<Receipt<'_>>,
+    ) -> StoreResult<()>;
+    /// Stores a new bot as [`Bots::put_bot`] does, and keeps `receipt` in
+    /// its team's scope.
+    fn create_bot(&self, bot: &BotRecord, receipt: Option<Receipt<'_>>) -> StoreResult<()>;
+}
+
 /// Contacts, conversations, and each team's stream of events.
 pub trait Timeline {
     /// A contact by id.
@@ -375,12 +411,6 @@ pub trait Timeline {
         user: UserId,
         client_msg_id: &str,
     ) -> StoreResult<Option<KeyUse>>;
-    /// Keeps the result of a request made outside any team's stream (a
-    /// team created, a member added, a bot created) under its key; `scope`
-    /// is the team (or, for a team created, the account) it was made in.
-    /// Written right after the request's own records, before the flush
-    /// that acknowledges them.
-    fn put_receipt(&self, scope: u64, receipt: Receipt<'_>) -> StoreResult<()>;
     /// A user's read marker in a conversation (0 when unread). A user's
     /// own message moves it too (see [`reader`]).
     fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq>;

@@ -273,6 +273,14 @@ pub struct GrantRecord {
     /// grants made without an invitation (records from before `^invite`).
     #[serde(default)]
     pub invitation: Option<[u8; 32]>,
+    /// Who sent the invitation whose mail carries the current token, and
+    /// the idempotency key they sent it with, written once that mail has
+    /// gone out: a retry of that `^invite` (same user, same key) finds it
+    /// and completes the invitation without mailing again, so the mailed
+    /// link keeps working. Kept when accepted; `None` for an invitation
+    /// sent without a key or not yet mailed, and once revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailed_for: Option<(UserId, String)>,
 }
 
 /// A contact of a team.

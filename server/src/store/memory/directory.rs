@@ -26,17 +26,7 @@ impl Directory for MemoryStore {
     }
 
     fn put_team(&self, team: &TeamRecord) -> StoreResult<()> {
-        let mut inner = self.lock();
-        let taken = inner
-            .teams
-            .values()
-            .any(|t| t.id != team.id && t.handle.eq_ignore_ascii_case(&team.handle));
-        if taken {
-            return Err(StoreError::Taken(format!("team handle {}", team.handle)));
-        }
-        inner.teams.insert(team.id, team.clone());
-        inner.streams.entry(team.id).or_insert_with(new_epoch);
-        Ok(())
+        write_team(&mut self.lock(), team)
     }
 
     fn team(&self, id: TeamId) -> StoreResult<Option<TeamRecord>> {
@@ -203,4 +193,19 @@ fn page<T: Clone>(
     entries.sort_by_key(|entry| entry.0);
     entries.truncate(limit);
     entries
+}
+
+/// Stores a team under the lock already held, unless its handle is
+/// another team's.
+pub(super) fn write_team(inner: &mut super::Inner, team: &TeamRecord) -> StoreResult<()> {
+    let taken = inner
+        .teams
+        .values()
+        .any(|t| t.id != team.id && t.handle.eq_ignore_ascii_case(&team.handle));
+    if taken {
+        return Err(StoreError::Taken(format!("team handle {}", team.handle)));
+    }
+    inner.teams.insert(team.id, team.clone());
+    inner.streams.entry(team.id).or_insert_with(new_epoch);
+    Ok(())
 }

@@ -293,11 +293,6 @@ impl Timeline for MemoryStore {
             .cloned())
     }
 
-    fn put_receipt(&self, scope: u64, receipt: Receipt<'_>) -> StoreResult<()> {
-        keep(&mut self.lock(), TeamId(scope), Some(receipt));
-        Ok(())
-    }
-
     fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq> {
         Ok(self
             .lock()
@@ -333,7 +328,7 @@ impl Timeline for MemoryStore {
 }
 
 /// Keeps a command's receipt under its key.
-fn keep(inner: &mut super::Inner, team: TeamId, receipt: Option<Receipt<'_>>) {
+pub(super) fn keep(inner: &mut super::Inner, team: TeamId, receipt: Option<Receipt<'_>>) {
     if let Some(receipt) = receipt {
         inner.client_ids.insert(
             (team, receipt.user, receipt.key.to_string()),

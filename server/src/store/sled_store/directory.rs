@@ -4,7 +4,9 @@ use super::{tx_error, SledStore};
 use crate::store::keys;
 use crate::store::records::{from_bytes, to_bytes};
 use crate::store::*;
-use sled::transaction::{ConflictableTransactionError, Transactional};
+use sled::transaction::{
+    ConflictableTransactionError, ConflictableTransactionResult, Transactional, TransactionalTree,
+};
 
 impl Directory for SledStore {
     fn put_account(&self, account: &AccountRecord) -> StoreResult<()> {
@@ -49,26 +51,7 @@ impl Directory for SledStore {
         );
         trees
             .transaction(|(teams, handles, streams, accounts)| {
-                if let Some(owner) = handles.get(handle.as_bytes())? {
-                    if keys::read_u64(&owner) != Some(team.id.0) {
-                        return Err(ConflictableTransactionError::Abort(StoreError::Taken(
-                            format!("team handle {}", team.handle),
-                        )));
-                    }
-                }
-                if let Some(old) = teams.get(keys::one(team.id.0))? {
-                    let old: TeamRecord =
-                        from_bytes("team", &old).map_err(ConflictableTransactionError::Abort)?;
-                    handles.remove(old.handle.to_lowercase().as_bytes())?;
-                    accounts.remove(&keys::two(old.account.0, old.id.0))?;
-                }
-                handles.insert(handle.as_bytes(), &keys::one(team.id.0))?;
-                accounts.insert(&keys::two(team.account.0, team.id.0), &[])?;
-                teams.insert(&keys::one(team.id.0), to_bytes(team))?;
-                if streams.get(keys::one(team.id.0))?.is_none() {
-                    streams.insert(&keys::one(team.id.0), &keys::one(epoch.0))?;
-                }
-                Ok(())
+                write_team([teams, handles, streams, accounts], team, &handle, epoch)
             })
             .map_err(tx_error)
     }
@@ -158,9 +141,7 @@ impl Directory for SledStore {
         let role = to_bytes(&role);
         (&self.user_teams, &self.team_users)
             .transaction(|(user_teams, team_users)| {
-                user_teams.insert(&keys::two(user.0, team.0), role.as_slice())?;
-                team_users.insert(&keys::two(team.0, user.0), role.as_slice())?;
-                Ok(())
+                write_membership([user_teams, team_users], team, user, &role)
             })
             .map_err(tx_error)
     }
@@ -290,6 +271,51 @@ impl Directory for SledStore {
             .insert(keys::one(team.0), to_bytes(checkpoint))?;
         Ok(())
     }
+}
+
+/// Writes a team inside a transaction over `teams`, `team_handles`,
+/// `team_streams` and `account_teams` (in that order): its record, handle
+/// (`handle`, lowercased) and account index, and `epoch` as its stream's
+/// if it has none yet. Aborts with `Taken` if the handle is another's.
+pub(super) fn write_team(
+    [teams, handles, streams, accounts]: [&TransactionalTree; 4],
+    team: &TeamRecord,
+    handle: &str,
+    epoch: Epoch,
+) -> ConflictableTransactionResult<(), StoreError> {
+    if let Some(owner) = handles.get(handle.as_bytes())? {
+        if keys::read_u64(&owner) != Some(team.id.0) {
+            return Err(ConflictableTransactionError::Abort(StoreError::Taken(
+                format!("team handle {}", team.handle),
+            )));
+        }
+    }
+    if let Some(old) = teams.get(keys::one(team.id.0))? {
+        let old: TeamRecord =
+            from_bytes("team", &old).map_err(ConflictableTransactionError::Abort)?;
+        handles.remove(old.handle.to_lowercase().as_bytes())?;
+        accounts.remove(&keys::two(old.account.0, old.id.0))?;
+    }
+    handles.insert(handle.as_bytes(), &keys::one(team.id.0))?;
+    accounts.insert(&keys::two(team.account.0, team.id.0), &[])?;
+    teams.insert(&keys::one(team.id.0), to_bytes(team))?;
+    if streams.get(keys::one(team.id.0))?.is_none() {
+        streams.insert(&keys::one(team.id.0), &keys::one(epoch.0))?;
+    }
+    Ok(())
+}
+
+/// Writes a membership inside a transaction over `user_teams` and
+/// `team_users` (in that order), in both indexes.
+pub(super) fn write_membership(
+    [user_teams, team_users]: [&TransactionalTree; 2],
+    team: TeamId,
+    user: UserId,
+    role: &[u8],
+) -> ConflictableTransactionResult<(), StoreError> {
+    user_teams.insert(&keys::two(user.0, team.0), role)?;
+    team_users.insert(&keys::two(team.0, user.0), role)?;
+    Ok(())
 }
 
 /// Up to `limit` entries of `tree` with a key after `after`, decoded.

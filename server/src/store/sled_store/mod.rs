@@ -30,7 +30,7 @@
 //! | `team_conversations` | team ++ conversation | empty |
 //! | `team_log` | team ++ offset | `LogRecord` (messages whole) |
 //! | `conversation_messages` | conversation ++ seq | team ++ offset |
-//! | `client_msg_ids` | team ++ user ++ key | conversation ++ seq (a message); its recording message's position ++ `Reply` (a command, see `Receipt`) |
+//! | `client_msg_ids` | team ++ user ++ key | conversation ++ seq (a message); its recording message's position (zero for a request outside any stream) ++ `Reply` (a command or request, see `Receipt`) |
 //! | `read_markers` | conversation ++ user | seq |
 //! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
 //! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |
@@ -59,6 +59,7 @@ mod bots;
 mod check;
 mod disk;
 mod identity;
+mod keyed;
 pub use backup::BackupReport;
 pub use check::CheckReport;
 mod directory;

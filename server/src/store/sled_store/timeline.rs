@@ -414,13 +414,6 @@ impl Timeline for SledStore {
         }
     }
 
-    fn put_receipt(&self, scope: u64, receipt: Receipt<'_>) -> StoreResult<()> {
-        // No message records a request outside a stream: position zero.
-        let (key, value) = receipt_entry(TeamId(scope), &keys::two(0, 0), receipt);
-        self.client_msg_ids.insert(key, value)?;
-        Ok(())
-    }
-
     fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq> {
         Ok(self
             .read_markers
@@ -461,7 +454,11 @@ impl Timeline for SledStore {
 /// A receipt as `client_msg_ids` holds it: under the key a message's id
 /// would take, the recording message's position followed by the reply,
 /// so that its value is always longer than a message's 16 bytes.
-fn receipt_entry(team: TeamId, position: &[u8; 16], receipt: Receipt<'_>) -> (Vec<u8>, Vec<u8>) {
+pub(super) fn receipt_entry(
+    team: TeamId,
+    position: &[u8; 16],
+    receipt: Receipt<'_>,
+) -> (Vec<u8>, Vec<u8>) {
     let key = keys::two_and_str(team.0, receipt.user.0, receipt.key);
     let mut value = position.to_vec();
     value.extend_from_slice(&to_bytes(receipt.reply));
