@@ -20,7 +20,7 @@ use super::board::Board;
 use super::catch_up::Behind;
 use super::presence::Presence;
 use super::recent::Recent;
-use super::{HubCommand, Registry};
+use super::{HubCommand, Registry, RemovalError};
 use crate::access::Principal;
 use crate::outlet::{Batch, ConnId, Outlet, SharedFrame};
 use bytes::Bytes;
@@ -53,6 +53,9 @@ pub(super) struct Hub<'r> {
     pub(super) board: Board,
     /// Who is online, typing, viewing: ephemeral, never stored.
     pub(super) presence: Presence,
+    /// Set once the team is removed: every later command is refused as for
+    /// an unknown team (see `removal`).
+    pub(super) removed: bool,
 }
 
 /// A live subscription.
@@ -86,15 +89,23 @@ pub(super) async fn run(
     durable_shared: Arc<AtomicU64>,
 ) {
     let context = &registry.context;
-    let head = match context.store.stream_head(team) {
-        Ok(head) => head,
+    // A team removed while a command for it was on its way: the command is
+    // answered as for any unknown team (see `removal`).
+    let loaded = context.store.team(team).and_then(|record| {
+        let head = context.store.stream_head(team)?;
+        Ok(record.map(|_| head))
+    });
+    let head = match loaded {
+        Ok(Some(head)) => head,
+        Ok(None) => {
+            let unknown = format!("no team {team}");
+            refuse_all(registry, team, id, commands, ErrorCode::NotFound, &unknown).await;
+            return;
+        }
         Err(e) => {
             tracing::error!(%team, error = %e, "cannot load the team's stream");
-            registry.retire(team, id);
-            commands.close();
-            while let Some(command) = commands.recv().await {
-                refuse(command, ErrorCode::Internal, "the team is unavailable");
-            }
+            let why = "the team is unavailable";
+            refuse_all(registry, team, id, commands, ErrorCode::Internal, why).await;
             return;
         }
     };
@@ -113,6 +124,7 @@ pub(super) async fn run(
         recent: Recent::default(),
         board: Board::default(),
         presence: Presence::new(context.config.presence_grace, context.config.typing_expiry),
+        removed: false,
     };
     let mut flushed = context.committer.watch();
     let mut stop = context.stop.clone();
@@ -128,7 +140,7 @@ pub(super) async fn run(
         };
         hub.complete(generation);
     }
-    let stopping = loop {
+    let exit = loop {
         let idle = hub.subscribers.is_empty()
             && hub.pending.is_empty()
             && hub.presence.is_empty()
@@ -145,17 +157,23 @@ pub(super) async fn run(
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
                 if deadline.is_some() => hub.expire(),
             command = commands.recv() => {
-                let Some(command) = command else { break false };
+                let Some(command) = command else { break Exit::Idle };
                 hub.handle(command);
                 for _ in 1..BATCH {
+                    if hub.removed {
+                        break;
+                    }
                     match commands.try_recv() {
                         Ok(command) => hub.handle(command),
                         Err(_) => break,
                     }
                 }
+                if hub.removed {
+                    break Exit::Removed;
+                }
             }
-            _ = tokio::time::sleep(context.config.hub_idle), if idle => break false,
-            _ = stop.wait_for(|stopped| *stopped) => break true,
+            _ = tokio::time::sleep(context.config.hub_idle), if idle => break Exit::Idle,
+            _ = stop.wait_for(|stopped| *stopped) => break Exit::Stopping,
         }
     };
 
@@ -168,13 +186,18 @@ pub(super) async fn run(
     while let Ok(command) = commands.try_recv() {
         leftover.push(command);
     }
-    if stopping {
+    if exit == Exit::Stopping {
         for command in leftover {
             refuse(
                 command,
                 ErrorCode::Unavailable,
                 "the server is shutting down",
             );
+        }
+    } else if exit == Exit::Removed {
+        let unknown = hub.unknown_team();
+        for command in leftover {
+            refuse(command, ErrorCode::NotFound, &unknown);
         }
     } else if !leftover.is_empty() {
         let registry = Arc::clone(registry);
@@ -194,6 +217,34 @@ pub(super) async fn run(
         hub.complete(generation);
     }
     tracing::debug!(%team, "hub stopped");
+}
+
+/// Why a hub's loop ended.
+#[derive(PartialEq, Eq)]
+enum Exit {
+    /// Nothing to do for `hub_idle`: a successor takes what arrives next.
+    Idle,
+    /// The server is stopping.
+    Stopping,
+    /// The team was removed.
+    Removed,
+}
+
+/// Leaves the registry and refuses every command sent to a hub that cannot
+/// serve its team.
+async fn refuse_all(
+    registry: &Registry,
+    team: TeamId,
+    id: u64,
+    mut commands: mpsc::Receiver<HubCommand>,
+    code: ErrorCode,
+    message: &str,
+) {
+    registry.retire(team, id);
+    commands.close();
+    while let Some(command) = commands.recv().await {
+        refuse(command, code, message);
+    }
 }
 
 /// Answers a command that will not be carried out.
@@ -245,6 +296,14 @@ fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         HubCommand::CatchUp { .. } => return,
         // The requests waiting for the board are refused by the hub.
         HubCommand::BoardPage { .. } => return,
+        HubCommand::RemoveTeam { done } => {
+            let why = match code {
+                ErrorCode::NotFound => RemovalError::NotFound,
+                _ => RemovalError::Unavailable,
+            };
+            let _ = done.send(Err(why));
+            return;
+        }
     };
     if let Some(id) = request {
         outlet.send(&error_frame(id, code, message));
@@ -265,6 +324,10 @@ pub(super) fn result_frame(id: RequestId, result: Reply) -> ServerFrame {
 
 impl Hub<'_> {
     fn handle(&mut self, command: HubCommand) {
+        if self.removed {
+            refuse(command, ErrorCode::NotFound, &self.unknown_team());
+            return;
+        }
         if let Some(why) = self.backlogged(&command) {
             refuse(command, ErrorCode::Unavailable, why);
             return;
@@ -390,6 +453,10 @@ impl Hub<'_> {
                 token,
                 drained,
             } => self.catch_up(outlet.conn, token, drained),
+            HubCommand::RemoveTeam { done } => {
+                self.remove_team(done);
+                Ok(())
+            }
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");
@@ -418,6 +485,26 @@ impl Hub<'_> {
                 event,
             }),
         });
+    }
+
+    /// Answers every entry waiting for the flush with an error instead of
+    /// its reply, and drops their events: what they wrote will never be
+    /// acknowledged.
+    pub(super) fn refuse_pending(&mut self, code: ErrorCode, message: &str) {
+        for pending in self.pending.drain(..) {
+            let Some((outlet, reply)) = pending.reply else {
+                continue;
+            };
+            let request = match reply {
+                ServerFrame::Result(result) => Some(result.id),
+                ServerFrame::Error(error) => error.id,
+                _ => None,
+            };
+            if let Some(id) = request {
+                outlet.send(&error_frame(id, code, message));
+            }
+        }
+        self.pending_bytes = 0;
     }
 
     /// The entries waiting for the flush, and the bytes they count for.

@@ -3,16 +3,16 @@
 
 use super::*;
 use crate::outlet::{Outbox, Work};
-use crate::store::{FlushGate, MemoryStore, TokenKind, UserRecord};
+use crate::store::{FlushGate, MemoryStore, TeamRecord, TokenKind, UserRecord};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::time::Duration;
 use switchboard_protocol::codec::{decode, Encoding};
-use switchboard_protocol::ids::{Millis, UserId};
+use switchboard_protocol::ids::{AccountId, Millis, UserId};
 use switchboard_protocol::model::{Role, SenderKind};
 use switchboard_protocol::server::{Event, Reply, Resume};
-use switchboard_protocol::ServerFrame;
+use switchboard_protocol::{ErrorCode, ServerFrame};
 
 const TEAM: TeamId = TeamId(1);
 
@@ -36,6 +36,19 @@ fn fixture_with(hub_idle: Duration) -> Fixture {
 fn fixture_tuned(tune: impl FnOnce(&mut Config)) -> Fixture {
     let gate = FlushGate::new();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
+    // A hub serves only a team the store holds.
+    store
+        .put_team(&TeamRecord {
+            id: TEAM,
+            account: AccountId(1),
+            name: "Team".into(),
+            handle: "team".into(),
+            identity: "+1 555 0100".into(),
+            statuses: Vec::new(),
+            max_members: None,
+            created_at: Millis(0),
+        })
+        .unwrap();
     let (committer, flusher) = Committer::start(Arc::clone(&store)).unwrap();
     // The flusher runs until the test ends.
     std::mem::forget(flusher);
@@ -514,4 +527,59 @@ async fn the_first_dashboard_of_a_large_team_has_every_conversation_and_the_writ
         .find(|row| row.conversation == ConversationId(5))
         .expect("the conversation written to");
     assert_eq!(written.last_seq, Seq(1), "its row has the write");
+}
+
+#[tokio::test]
+async fn a_write_in_flight_when_its_team_is_removed_is_refused_and_later_ones_store_nothing() {
+    let f = fixture();
+    let (a, mut rx) = outlet(1, 64);
+    let conversation = f.conversation(&a, &mut rx).await;
+    let store = &f.registry.context.store;
+    let before = store.stream_head(TEAM).unwrap().last;
+
+    // Taken by the hub, written, waiting for its flush.
+    f.gate.hold();
+    let command = |id: &str| HubCommand::Send {
+        outlet: a.clone(),
+        principal: Arc::clone(&f.principal),
+        request: RequestId(7),
+        conversation,
+        client_msg_id: id.into(),
+        body: "hello".into(),
+        as_contact: None,
+    };
+    f.registry
+        .dispatch(TEAM, command("in-flight"))
+        .await
+        .unwrap();
+    f.registry.remove_team(TEAM).await.unwrap();
+    // Checked before the removal, handed over after it: to the removed
+    // team's hub, then to whatever would serve the team next.
+    f.registry.dispatch(TEAM, command("queued")).await.unwrap();
+    let not_found = |frame: ServerFrame| match frame {
+        ServerFrame::Error(e) => {
+            assert_eq!((e.id, e.code), (Some(RequestId(7)), ErrorCode::NotFound));
+            assert_eq!(e.message, "no team 1");
+        }
+        other => panic!("expected not_found, got {other:?}"),
+    };
+    not_found(next(&mut rx).await);
+    not_found(next(&mut rx).await);
+    f.gate.open();
+    // Once the removed team's hub has stopped, a command starts no hub
+    // that would write for it.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while f.registry.hubs.contains_key(&TEAM) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the removed team's hub stops");
+    f.registry.dispatch(TEAM, command("later")).await.unwrap();
+    not_found(next(&mut rx).await);
+    nothing_within(&rx, Duration::from_millis(100)).await;
+
+    // The write taken before the removal is all the stream holds.
+    assert_eq!(store.stream_head(TEAM).unwrap().last, before.next());
+    assert!(store.team(TEAM).unwrap().is_none());
 }
