@@ -94,8 +94,8 @@ async fn a_deliver_sent_as_text_whose_answer_is_cut_is_done_once_and_reported_do
         .await
         .expect("a delivery that happened is reported as done");
     assert_eq!(proxy.cuts(), 1, "the first answer never arrived");
-    assert_eq!(outcomes(&alice, cut.world.team_a).await, 1, "one outcome");
-    assert_eq!(system_messages(&alice, conversation).await, 1);
+    assert_eq!(outcomes(alice, cut.world.team_a).await, 1, "one outcome");
+    assert_eq!(system_messages(alice, conversation).await, 1);
     assert!(ack.duplicate, "the resend got the original result back");
 }
 
@@ -114,7 +114,7 @@ async fn an_invite_sent_as_text_whose_answer_is_cut_mails_once() {
 
     let store = cut.server.server.store();
     assert_eq!(mails_to(store.as_ref(), "sam@guest.test"), 1, "one mail");
-    assert_eq!(system_messages(&alice, conversation).await, 1);
+    assert_eq!(system_messages(alice, conversation).await, 1);
 }
 
 #[tokio::test]
@@ -129,7 +129,7 @@ async fn an_assign_sent_as_text_whose_answer_is_cut_is_answered_as_a_duplicate()
         .expect("the assignment is reported as done");
     assert_eq!(proxy.cuts(), 1);
     assert!(ack.duplicate, "the resend got the original result back");
-    assert_eq!(system_messages(&alice, conversation).await, 1);
+    assert_eq!(system_messages(alice, conversation).await, 1);
     let page = alice
         .conversations(cut.world.team_a, None, None)
         .await
@@ -149,8 +149,8 @@ async fn keyed_frames_whose_answers_are_cut_are_done_once() {
         .await
         .expect("the SDK resends a keyed frame and reports it done");
     assert_eq!(proxy.cuts(), 1);
-    assert_eq!(outcomes(&alice, cut.world.team_a).await, 1, "one outcome");
-    assert_eq!(system_messages(&alice, conversation).await, 1);
+    assert_eq!(outcomes(alice, cut.world.team_a).await, 1, "one outcome");
+    assert_eq!(system_messages(alice, conversation).await, 1);
     assert_eq!(outcome.conversation, conversation);
 
     // `assign` and a request that creates: once each, too.
@@ -158,7 +158,7 @@ async fn keyed_frames_whose_answers_are_cut_are_done_once() {
     let assignees = alice.assign(conversation, Assignee::Me).await.unwrap();
     assert_eq!(proxy.cuts(), 2);
     assert_eq!(assignees, [cut.world.bob.user, cut.world.alice.user]);
-    assert_eq!(system_messages(&alice, conversation).await, 2);
+    assert_eq!(system_messages(alice, conversation).await, 2);
 
     let teams_before = cut.server.server.store().account_teams(cut.world.account_1);
     proxy.arm();
