@@ -144,6 +144,7 @@ impl Committer {
             // on disk: a failed flush is retried until it succeeds.
             while let Err(e) = store.flush() {
                 tracing::error!(error = %e, "store flush failed; acknowledgements wait for a retry");
+                crate::metrics::get().flush_failures.inc();
                 self.lock().failure = Some(e.to_string());
                 std::thread::sleep(RETRY);
             }

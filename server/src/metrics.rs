@@ -39,6 +39,8 @@ pub(crate) struct Metrics {
     pub(crate) slow_consumer_closes: IntCounter,
     /// Duration of the group committer's flushes.
     pub(crate) flush_seconds: Histogram,
+    /// Flush attempts of the store that failed (each is retried).
+    pub(crate) flush_failures: IntCounter,
     /// Error frames sent, by error code.
     errors: IntCounterVec,
     /// Hubs (one per active team) running now.
@@ -96,6 +98,10 @@ fn build() -> Result<Metrics, prometheus::Error> {
             "Connections closed as slow consumers",
         )?,
         hubs_alive: gauge("switchboard_hubs_alive", "Team hubs running now")?,
+        flush_failures: counter(
+            "switchboard_flush_failures_total",
+            "Store flushes that failed (each is retried until one succeeds)",
+        )?,
         flush_seconds,
         errors,
         registry,
@@ -152,9 +158,14 @@ mod tests {
     fn definitions_build_and_render() {
         let metrics = super::build().expect("valid definitions");
         metrics.frames_in.inc();
+        metrics.flush_failures.inc();
         metrics.error(switchboard_protocol::codes::ErrorCode::BadFrame);
         let text = metrics.render();
         assert!(text.contains("switchboard_frames_in_total 1"), "{text}");
+        assert!(
+            text.contains("switchboard_flush_failures_total 1"),
+            "{text}"
+        );
         assert!(
             text.contains("switchboard_errors_total{code=\"bad_frame\"} 1"),
             "{text}"

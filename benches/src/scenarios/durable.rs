@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_protocol::client::{ClientFrame, SendMessage};
 use switchboard_protocol::ids::{ConversationId, RequestId};
+use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 /// How long the sends in flight at the end may take to be answered.
@@ -51,7 +52,7 @@ pub(crate) struct DurableArgs {
     pub(crate) body_bytes: u32,
 }
 
-/// What one sender did.
+/// What one sender did, or all of a run's together.
 pub(super) struct SenderTally {
     pub(super) acked_in_window: u64,
     pub(super) acked: u64,
@@ -91,48 +92,32 @@ pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Resu
         target.describe()
     );
     let window = Duration::from_secs(args.duration);
-    let run = crate::traffic::Clock::new().run;
-    let mut sockets = Vec::new();
-    for i in 0..args.senders as usize {
-        let token = target.layout.sender_token(i).to_string();
-        sockets.push(connect(&target.endpoint, token, target.sources.pick()).await?);
-    }
+    let sockets = connect_senders(&target, args.senders).await?;
     let before = target.sample();
     let start = Instant::now();
     let bar = crate::progress::timed(window, "durable");
-    let tasks: Vec<_> = sockets
-        .into_iter()
-        .enumerate()
-        .map(|(i, socket)| {
-            let job = Job {
-                index: i,
-                run,
-                conversations: Arc::clone(&conversations),
-                in_flight: args.in_flight as usize,
-                body: "d".repeat(args.body_bytes as usize),
-                window_end: start + window,
-            };
-            tokio::spawn(job.run(socket))
-        })
-        .collect();
+    let load = Load {
+        run: crate::traffic::Clock::new().run,
+        conversations: Arc::clone(&conversations),
+        in_flight: args.in_flight as usize,
+        body: "d".repeat(args.body_bytes as usize),
+        window_end: start + window,
+    };
+    let senders = load.start(sockets);
     while start.elapsed() < window {
         tokio::time::sleep(Duration::from_millis(100)).await;
         bar.set_position(u64::try_from(start.elapsed().as_millis()).unwrap_or(0));
     }
     let after = target.sample();
     bar.finish_and_clear();
-    let mut latency = report::histogram();
-    let (mut in_window, mut acked, mut duplicates, mut errors) = (0, 0, 0, 0);
-    let mut samples = Vec::new();
-    for task in tasks {
-        let tally = task.await.context("a sender task failed")??;
-        in_window += tally.acked_in_window;
-        acked += tally.acked;
-        duplicates += tally.duplicates;
-        errors += tally.error_count;
-        samples.extend(tally.errors);
-        report::merge(&mut latency, &tally.latency);
-    }
+    let SenderTally {
+        acked_in_window: in_window,
+        acked,
+        duplicates,
+        errors: mut samples,
+        error_count: errors,
+        latency,
+    } = SenderTally::of(senders).await?;
     let rate = report::per_second(in_window, window);
     let ack = Latency::of(&latency);
     let disk_per_ack = match (
@@ -205,6 +190,87 @@ pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Resu
     Ok(section)
 }
 
+impl SenderTally {
+    fn new() -> SenderTally {
+        SenderTally {
+            acked_in_window: 0,
+            acked: 0,
+            duplicates: 0,
+            errors: Vec::new(),
+            error_count: 0,
+            latency: report::histogram(),
+        }
+    }
+
+    /// What the senders of a run did together, once each has finished.
+    pub(super) async fn of(
+        senders: Vec<JoinHandle<anyhow::Result<SenderTally>>>,
+    ) -> anyhow::Result<SenderTally> {
+        let mut total = SenderTally::new();
+        for task in senders {
+            let tally = task.await.context("a sender task failed")??;
+            total.acked_in_window += tally.acked_in_window;
+            total.acked += tally.acked;
+            total.duplicates += tally.duplicates;
+            total.error_count += tally.error_count;
+            total.errors.extend(tally.errors);
+            report::merge(&mut total.latency, &tally.latency);
+        }
+        Ok(total)
+    }
+}
+
+/// Connects `count` senders to the target, each with its own token.
+pub(super) async fn connect_senders(
+    target: &Target,
+    count: u32,
+) -> anyhow::Result<Vec<wire::Socket>> {
+    let mut sockets = Vec::new();
+    for i in 0..count as usize {
+        let token = target.layout.sender_token(i).to_string();
+        sockets.push(connect(&target.endpoint, token, target.sources.pick()).await?);
+    }
+    Ok(sockets)
+}
+
+/// What every closed-loop sender of a run shares.
+pub(super) struct Load {
+    /// The run's id, which makes its `client_msg_id`s its own.
+    pub(super) run: u64,
+    /// Where the messages go, round robin.
+    pub(super) conversations: Arc<[ConversationId]>,
+    /// Sends in flight per sender.
+    pub(super) in_flight: usize,
+    /// Every message's body.
+    pub(super) body: String,
+    /// When sending stops (what is in flight is then drained).
+    pub(super) window_end: Instant,
+}
+
+impl Load {
+    /// Starts a closed-loop sender on each socket.
+    pub(super) fn start(
+        &self,
+        sockets: Vec<wire::Socket>,
+    ) -> Vec<JoinHandle<anyhow::Result<SenderTally>>> {
+        sockets
+            .into_iter()
+            .enumerate()
+            .map(|(index, socket)| {
+                let job = Job {
+                    index,
+                    run: self.run,
+                    conversations: Arc::clone(&self.conversations),
+                    in_flight: self.in_flight,
+                    body: self.body.clone(),
+                    window_end: self.window_end,
+                };
+                tokio::spawn(job.run(socket))
+            })
+            .collect()
+    }
+}
+
 pub(super) async fn connect(
     endpoint: &Endpoint,
     token: String,
@@ -214,25 +280,18 @@ pub(super) async fn connect(
 }
 
 /// One closed-loop sender.
-pub(super) struct Job {
-    pub(super) index: usize,
-    pub(super) run: u64,
-    pub(super) conversations: Arc<[ConversationId]>,
-    pub(super) in_flight: usize,
-    pub(super) body: String,
-    pub(super) window_end: Instant,
+struct Job {
+    index: usize,
+    run: u64,
+    conversations: Arc<[ConversationId]>,
+    in_flight: usize,
+    body: String,
+    window_end: Instant,
 }
 
 impl Job {
-    pub(super) async fn run(self, mut socket: wire::Socket) -> anyhow::Result<SenderTally> {
-        let mut tally = SenderTally {
-            acked_in_window: 0,
-            acked: 0,
-            duplicates: 0,
-            errors: Vec::new(),
-            error_count: 0,
-            latency: report::histogram(),
-        };
+    async fn run(self, mut socket: wire::Socket) -> anyhow::Result<SenderTally> {
+        let mut tally = SenderTally::new();
         let mut pending: HashMap<u64, Instant> = HashMap::with_capacity(self.in_flight);
         let mut next = 0u64;
         for _ in 0..self.in_flight {

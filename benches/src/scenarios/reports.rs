@@ -11,14 +11,13 @@
 //! Reports run on the server's blocking pool, a few at a time, so the
 //! threads that serve the other teams should not notice them.
 
-use super::durable::{connect, Job, SenderTally};
+use super::durable::{connect, connect_senders, Load, SenderTally};
 use crate::report::{self, Latency, Section, Table};
 use crate::seed::SeedPlan;
 use crate::target::{ServerArgs, Target};
 use crate::wire;
 use anyhow::Context;
 use futures::SinkExt;
-use hdrhistogram::Histogram;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -243,12 +242,7 @@ async fn phase(
     asked: Asked,
 ) -> anyhow::Result<Phase> {
     let window = Duration::from_secs(args.duration);
-    let run = crate::traffic::Clock::new().run;
-    let mut sockets = Vec::new();
-    for i in 0..args.senders as usize {
-        let token = target.layout.sender_token(i).to_string();
-        sockets.push(connect(&target.endpoint, token, target.sources.pick()).await?);
-    }
+    let sockets = connect_senders(target, args.senders).await?;
     let mut reporting = Vec::new();
     for _ in 0..reporters {
         let owner = asked.owner.clone();
@@ -260,30 +254,16 @@ async fn phase(
         .into_iter()
         .map(|socket| tokio::spawn(report_loop(socket, asked.clone(), window_end)))
         .collect();
-    let senders: Vec<_> = sockets
-        .into_iter()
-        .enumerate()
-        .map(|(index, socket)| {
-            let job = Job {
-                index,
-                run,
-                conversations: Arc::clone(conversations),
-                in_flight: args.in_flight as usize,
-                body: "r".repeat(200),
-                window_end,
-            };
-            tokio::spawn(job.run(socket))
-        })
-        .collect();
+    let load = Load {
+        run: crate::traffic::Clock::new().run,
+        conversations: Arc::clone(conversations),
+        in_flight: args.in_flight as usize,
+        body: "r".repeat(200),
+        window_end,
+    };
+    let senders = load.start(sockets);
     crate::progress::wait(window, name).await;
-    let mut latency: Histogram<u64> = report::histogram();
-    let (mut sends, mut refused) = (0, 0);
-    for task in senders {
-        let tally: SenderTally = task.await.context("a sender task failed")??;
-        sends += tally.acked_in_window;
-        refused += tally.error_count;
-        report::merge(&mut latency, &tally.latency);
-    }
+    let senders = SenderTally::of(senders).await?;
     let mut reports = Reports::default();
     for task in reporters {
         let r = task.await.context("a reporter task failed")??;
@@ -294,9 +274,9 @@ async fn phase(
     }
     Ok(Phase {
         name,
-        sends,
-        refused,
-        latency: Latency::of(&latency),
+        sends: senders.acked_in_window,
+        refused: senders.error_count,
+        latency: Latency::of(&senders.latency),
         reports,
     })
 }

@@ -61,6 +61,8 @@ fn bounded(command: &HubCommand) -> bool {
         // The hub's own work, sent to itself: refusing a board page would
         // lose it, and a catch-up chunk reads what is already durable.
         HubCommand::BoardPage { .. } | HubCommand::CatchUp { .. } => false,
+        // Ends the team's writes, so it never waits behind them.
+        HubCommand::RemoveTeam { .. } => false,
     }
 }
 

@@ -5,6 +5,9 @@
 //! subscribers and no work for `hub_idle` removes itself from the registry
 //! and stops; a per-team lease makes a new hub for that team wait until the
 //! old one has finished its last write, so two writers never overlap.
+//! A team is removed through its hub, which then refuses every command as
+//! for an unknown team and stops; a hub started for a team the store does
+//! not hold does the same, so no write reaches a removed team.
 //!
 //! The hub's inputs are commands from sessions ([`HubCommand`]), flush
 //! completions from the group committer and the expiry of its ephemeral
@@ -23,8 +26,12 @@ mod catch_up;
 mod contacts;
 mod dashboard;
 mod deliver;
+mod dispatch;
+mod fan_out;
+mod pending;
 mod presence;
 mod recent;
+mod removal;
 mod replay;
 mod signals;
 mod system;
@@ -45,7 +52,8 @@ use switchboard_protocol::server::Reply;
 
 pub(crate) use board::BoardQuery;
 use board::BoardRows;
-use tokio::sync::{mpsc, watch};
+pub(crate) use removal::RemovalError;
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// What a session asks of a hub. Every command that carries a request id is
 /// answered on its outlet exactly once.
@@ -180,6 +188,12 @@ pub(crate) enum HubCommand {
         token: u64,
         drained: bool,
     },
+    /// Remove the team from the store, then refuse everything as for an
+    /// unknown team and stop (the session has checked access; see
+    /// `removal`).
+    RemoveTeam {
+        done: oneshot::Sender<Result<(), RemovalError>>,
+    },
 }
 
 /// A delivery, as the session resolved it.
@@ -246,7 +260,9 @@ impl HubCommand {
             | HubCommand::Deliver { outlet, .. }
             | HubCommand::CatchUp { outlet, .. } => outlet.conn,
             // Not from a connection.
-            HubCommand::ImportHandoffs | HubCommand::BoardPage { .. } => 0,
+            HubCommand::ImportHandoffs
+            | HubCommand::BoardPage { .. }
+            | HubCommand::RemoveTeam { .. } => 0,
         }
     }
 }
@@ -347,6 +363,18 @@ impl Registry {
             }
         }
         Err(Unavailable)
+    }
+
+    /// Removes a team through its hub, in order with the team's writes: a
+    /// write the hub takes after the removal is refused with `not_found`
+    /// and stores nothing, whoever checked access for it before.
+    pub(crate) async fn remove_team(self: &Arc<Self>, team: TeamId) -> Result<(), RemovalError> {
+        let (done, removed) = oneshot::channel();
+        self.dispatch(team, HubCommand::RemoveTeam { done })
+            .await
+            .map_err(|Unavailable| RemovalError::Unavailable)?;
+        // A hub drops `done` unanswered only when the server stops.
+        removed.await.unwrap_or(Err(RemovalError::Unavailable))
     }
 
     /// Tells a team's hub, if it runs, that a connection went away.

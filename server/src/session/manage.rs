@@ -17,6 +17,7 @@ use super::keys::Retry;
 use super::{Refusal, Session};
 use crate::access::{self, Action, Principal, Resource};
 use crate::admin::{self, AdminError, NewUser};
+use crate::hub::RemovalError;
 use crate::invitation;
 use crate::store::{StoreError, TeamRecord, UserRecord};
 use crate::usage;
@@ -270,7 +271,8 @@ impl Session {
 
     pub(super) async fn remove_team(&mut self, request: RemoveTeam) -> Result<Reply, Refusal> {
         let team = self.team_to(Action::RemoveTeam, request.team)?;
-        self.state.store.remove_team(team.id)?;
+        // Through the team's hub: no write it takes after this lands.
+        self.state.registry.remove_team(team.id).await?;
         // Every connection whose access reached the team, however it held
         // it: a role, the account's ownership, a bot, a grant.
         let closed = self.state.live.close_team_except(
@@ -461,6 +463,16 @@ impl Session {
                 ErrorCode::NotFound,
                 format!("no account {}", request.account),
             )),
+        }
+    }
+}
+
+impl From<RemovalError> for Refusal {
+    fn from(e: RemovalError) -> Refusal {
+        match e {
+            RemovalError::NotFound => Refusal::new(ErrorCode::NotFound, "no such team"),
+            RemovalError::Unavailable => Refusal::new(ErrorCode::Unavailable, e.to_string()),
+            RemovalError::Store(e) => e.into(),
         }
     }
 }

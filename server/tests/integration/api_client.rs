@@ -226,3 +226,22 @@ pub async fn log_out(addr: SocketAddr, token: &str) -> HttpAnswer {
     )
     .await
 }
+
+/// The server's `/metrics`, as text.
+pub async fn scrape(addr: SocketAddr) -> String {
+    let answer = http(addr, "GET", "/metrics", &[], b"").await;
+    assert_eq!(answer.status, 200);
+    String::from_utf8(answer.body).expect("the exposition is UTF-8")
+}
+
+/// The value of the sample `name` (exact, labels included) in a scrape.
+pub fn sample(scrape: &str, name: &str) -> f64 {
+    scrape
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| {
+            let (key, value) = line.rsplit_once(' ')?;
+            (key == name).then(|| value.parse().ok())?
+        })
+        .unwrap_or(0.0)
+}

@@ -1,10 +1,11 @@
 //! The flush gates every answer: on a store whose flush the test holds
 //! back, no `sent`, no event and no command result leaves before the flush
 //! completes; on a store whose flush fails, writes past the pending bound
-//! are refused with `unavailable`, `/readyz` answers 503, and everything
-//! waiting is answered once the store flushes again.
+//! are refused with `unavailable`, `/readyz` answers 503, the failures are
+//! counted in `/metrics`, and everything waiting is answered once the store
+//! flushes again.
 
-use crate::api_client::http;
+use crate::api_client::{http, sample, scrape};
 use crate::util::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -121,6 +122,8 @@ async fn a_store_that_cannot_flush_refuses_writes_past_the_bound_and_is_not_read
         200
     );
 
+    let failures = "switchboard_flush_failures_total";
+    let before = sample(&scrape(server.addr).await, failures);
     gate.fail();
     let sends = (0..BOUND).map(|i| alice.send(conversation, format!("m{i}")));
     let mut waiting = Box::pin(futures::future::join_all(sends));
@@ -153,6 +156,8 @@ async fn a_store_that_cannot_flush_refuses_writes_past_the_bound_and_is_not_read
     );
     let why = String::from_utf8_lossy(&unready.body).into_owned();
     assert!(why.contains("cannot flush"), "{why}");
+    let counted = sample(&scrape(server.addr).await, failures);
+    assert!(counted > before, "{failures} did not grow: {counted}");
     assert!(
         futures::poll!(&mut waiting).is_pending(),
         "nothing acknowledged"

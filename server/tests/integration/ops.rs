@@ -13,24 +13,6 @@ use switchboard_protocol::model::{Message, Sender, SenderKind};
 use switchboard_server::store::{ContactRecord, ConversationRecord, Entry, Page, SledStore, Store};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-/// The value of the sample `name` (exact, labels included) in a scrape.
-fn sample(scrape: &str, name: &str) -> f64 {
-    scrape
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .find_map(|line| {
-            let (key, value) = line.rsplit_once(' ')?;
-            (key == name).then(|| value.parse().ok())?
-        })
-        .unwrap_or(0.0)
-}
-
-async fn scrape(addr: std::net::SocketAddr) -> String {
-    let answer = http(addr, "GET", "/metrics", &[], b"").await;
-    assert_eq!(answer.status, 200);
-    String::from_utf8(answer.body).expect("the exposition is UTF-8")
-}
-
 #[tokio::test]
 async fn metrics_move_with_traffic_and_errors_are_counted_by_code() {
     let (_dir, server, world) = seeded().await;

@@ -28,6 +28,38 @@ async fn through(proxy: &CuttingProxy, token: &str) -> (Client, Events) {
     Client::connect(config).await.expect("the SDK connects")
 }
 
+/// A seeded server behind a cutting proxy, with alice connected through
+/// it and a conversation of hers to retry commands in.
+struct Cut {
+    /// The server's data folder, kept for as long as the test runs.
+    _dir: tempfile::TempDir,
+    server: TestServer,
+    world: World,
+    proxy: CuttingProxy,
+    alice: Client,
+    /// Alice's events, kept so that her connection stays subscribed.
+    _events: Events,
+    conversation: ConversationId,
+}
+
+impl Cut {
+    async fn start() -> Cut {
+        let (_dir, server, world) = seeded().await;
+        let proxy = CuttingProxy::start(server.addr).await;
+        let (alice, _events) = through(&proxy, &world.alice.token).await;
+        let conversation = start_conversation(&alice, world.team_a, "Dana").await;
+        Cut {
+            _dir,
+            server,
+            world,
+            proxy,
+            alice,
+            _events,
+            conversation,
+        }
+    }
+}
+
 /// How many system messages (records of commands) a conversation holds.
 async fn system_messages(client: &Client, conversation: ConversationId) -> usize {
     all_messages(client, conversation)
@@ -53,10 +85,8 @@ fn mails_to(store: &dyn Store, to: &str) -> usize {
 
 #[tokio::test]
 async fn a_deliver_sent_as_text_whose_answer_is_cut_is_done_once_and_reported_done() {
-    let (_dir, server, world) = seeded().await;
-    let proxy = CuttingProxy::start(server.addr).await;
-    let (alice, _events) = through(&proxy, &world.alice.token).await;
-    let conversation = start_conversation(&alice, world.team_a, "Dana").await;
+    let cut = Cut::start().await;
+    let (proxy, alice, conversation) = (&cut.proxy, &cut.alice, cut.conversation);
 
     proxy.arm();
     let ack = alice
@@ -64,17 +94,15 @@ async fn a_deliver_sent_as_text_whose_answer_is_cut_is_done_once_and_reported_do
         .await
         .expect("a delivery that happened is reported as done");
     assert_eq!(proxy.cuts(), 1, "the first answer never arrived");
-    assert_eq!(outcomes(&alice, world.team_a).await, 1, "one outcome");
-    assert_eq!(system_messages(&alice, conversation).await, 1);
+    assert_eq!(outcomes(alice, cut.world.team_a).await, 1, "one outcome");
+    assert_eq!(system_messages(alice, conversation).await, 1);
     assert!(ack.duplicate, "the resend got the original result back");
 }
 
 #[tokio::test]
 async fn an_invite_sent_as_text_whose_answer_is_cut_mails_once() {
-    let (_dir, server, world) = seeded().await;
-    let proxy = CuttingProxy::start(server.addr).await;
-    let (alice, _events) = through(&proxy, &world.alice.token).await;
-    let conversation = start_conversation(&alice, world.team_a, "Dana").await;
+    let cut = Cut::start().await;
+    let (proxy, alice, conversation) = (&cut.proxy, &cut.alice, cut.conversation);
 
     proxy.arm();
     let invited = alice
@@ -84,17 +112,15 @@ async fn an_invite_sent_as_text_whose_answer_is_cut_mails_once() {
     assert_eq!(proxy.cuts(), 1);
     assert_eq!(invited.email, "sam@guest.test");
 
-    let store = server.server.store();
+    let store = cut.server.server.store();
     assert_eq!(mails_to(store.as_ref(), "sam@guest.test"), 1, "one mail");
-    assert_eq!(system_messages(&alice, conversation).await, 1);
+    assert_eq!(system_messages(alice, conversation).await, 1);
 }
 
 #[tokio::test]
 async fn an_assign_sent_as_text_whose_answer_is_cut_is_answered_as_a_duplicate() {
-    let (_dir, server, world) = seeded().await;
-    let proxy = CuttingProxy::start(server.addr).await;
-    let (alice, _events) = through(&proxy, &world.alice.token).await;
-    let conversation = start_conversation(&alice, world.team_a, "Dana").await;
+    let cut = Cut::start().await;
+    let (proxy, alice, conversation) = (&cut.proxy, &cut.alice, cut.conversation);
 
     proxy.arm();
     let ack = alice
@@ -103,18 +129,19 @@ async fn an_assign_sent_as_text_whose_answer_is_cut_is_answered_as_a_duplicate()
         .expect("the assignment is reported as done");
     assert_eq!(proxy.cuts(), 1);
     assert!(ack.duplicate, "the resend got the original result back");
-    assert_eq!(system_messages(&alice, conversation).await, 1);
-    let page = alice.conversations(world.team_a, None, None).await.unwrap();
+    assert_eq!(system_messages(alice, conversation).await, 1);
+    let page = alice
+        .conversations(cut.world.team_a, None, None)
+        .await
+        .unwrap();
     let info = page.conversations.iter().find(|c| c.id == conversation);
-    assert_eq!(info.unwrap().assignees, [world.bob.user]);
+    assert_eq!(info.unwrap().assignees, [cut.world.bob.user]);
 }
 
 #[tokio::test]
 async fn keyed_frames_whose_answers_are_cut_are_done_once() {
-    let (_dir, server, world) = seeded().await;
-    let proxy = CuttingProxy::start(server.addr).await;
-    let (alice, _events) = through(&proxy, &world.alice.token).await;
-    let conversation = start_conversation(&alice, world.team_a, "Dana").await;
+    let cut = Cut::start().await;
+    let (proxy, alice, conversation) = (&cut.proxy, &cut.alice, cut.conversation);
 
     proxy.arm();
     let outcome = alice
@@ -122,25 +149,25 @@ async fn keyed_frames_whose_answers_are_cut_are_done_once() {
         .await
         .expect("the SDK resends a keyed frame and reports it done");
     assert_eq!(proxy.cuts(), 1);
-    assert_eq!(outcomes(&alice, world.team_a).await, 1, "one outcome");
-    assert_eq!(system_messages(&alice, conversation).await, 1);
+    assert_eq!(outcomes(alice, cut.world.team_a).await, 1, "one outcome");
+    assert_eq!(system_messages(alice, conversation).await, 1);
     assert_eq!(outcome.conversation, conversation);
 
     // `assign` and a request that creates: once each, too.
     proxy.arm();
     let assignees = alice.assign(conversation, Assignee::Me).await.unwrap();
     assert_eq!(proxy.cuts(), 2);
-    assert_eq!(assignees, [world.bob.user, world.alice.user]);
-    assert_eq!(system_messages(&alice, conversation).await, 2);
+    assert_eq!(assignees, [cut.world.bob.user, cut.world.alice.user]);
+    assert_eq!(system_messages(alice, conversation).await, 2);
 
-    let teams_before = server.server.store().account_teams(world.account_1);
+    let teams_before = cut.server.server.store().account_teams(cut.world.account_1);
     proxy.arm();
     let team = alice
-        .create_team(world.account_1, "Support", "support", "")
+        .create_team(cut.world.account_1, "Support", "support", "")
         .await
         .expect("a team created once, not refused as taken on the resend");
     assert_eq!(proxy.cuts(), 3);
-    let teams = server.server.store().account_teams(world.account_1);
+    let teams = cut.server.server.store().account_teams(cut.world.account_1);
     assert_eq!(teams.unwrap().len(), teams_before.unwrap().len() + 1);
     assert_eq!(team.handle, "support");
 
@@ -148,22 +175,22 @@ async fn keyed_frames_whose_answers_are_cut_are_done_once() {
     // answers the original (`invited`), not a plain join.
     proxy.arm();
     let added = alice
-        .add_member(world.team_a, "newbie@one.test", Role::Member, None)
+        .add_member(cut.world.team_a, "newbie@one.test", Role::Member, None)
         .await
         .expect("a member added once");
     assert_eq!(proxy.cuts(), 4);
     assert!(added.invited, "the original answer");
-    let store = server.server.store();
+    let store = cut.server.server.store();
     assert_eq!(mails_to(store.as_ref(), "newbie@one.test"), 1);
 
     // A bot: one, and its token, never stored, is not shown again.
     proxy.arm();
     let created = alice
-        .create_bot(world.team_a, "Relay", BotScope::ReadWrite)
+        .create_bot(cut.world.team_a, "Relay", BotScope::ReadWrite)
         .await
         .expect("a bot created once");
     assert_eq!(proxy.cuts(), 5);
-    assert_eq!(alice.bots(world.team_a).await.unwrap(), [created.bot]);
+    assert_eq!(alice.bots(cut.world.team_a).await.unwrap(), [created.bot]);
     assert_eq!(created.token, "", "the retry does not show the token");
 }
 

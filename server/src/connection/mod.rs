@@ -1,0 +1,91 @@
+//! One WebSocket connection: a reader (this task) and a writer task joined
+//! by the connection's bounded outbound queue.
+//!
+//! The reader waits for the hello (`hello`), then decodes each frame and
+//! hands it to the session (`reader`). The writer (`writer`) feeds every
+//! queued message to the socket and flushes once per batch, so a burst of
+//! fan-out costs one write call, not one per frame. Either side ending ends
+//! the other: the reader asks the writer to close through the outlet's
+//! control, and the reader stops when the writer has been asked to close
+//! (slow consumer, shutdown, logout). How a WebSocket message is read as a
+//! frame, or refused, is `payload`'s.
+//!
+//! An accepted connection is listed in the live registry (`live`) under its
+//! token, its user and the teams its access reaches until it ends, and is
+//! closed with 4001 when its token expires.
+//!
+//! Shutdown: when the server stops, the reader stops reading (no new
+//! request is taken), waits until every hub has settled (each write a hub
+//! took is flushed and its ack queued on this connection, or refused), and
+//! only then closes with 1012; the writer sends what is queued before the
+//! close frame, so every write taken before the stop is answered.
+
+mod hello;
+mod payload;
+mod reader;
+mod writer;
+
+use crate::outlet::{Bounds, Outlet};
+use crate::server::ServerState;
+use crate::session::Session;
+use axum::extract::ws::WebSocket;
+use futures::StreamExt;
+use hello::{hello, Accepted};
+pub(crate) use payload::is_too_big;
+use reader::read_loop;
+use std::sync::Arc;
+use switchboard_protocol::close;
+use switchboard_protocol::codec::Encoding;
+use writer::write_loop;
+
+/// Serves one upgraded connection until it closes.
+pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: Encoding) {
+    crate::metrics::get().connections_accepted.inc();
+    let _open = crate::metrics::GaugeGuard::new(&crate::metrics::get().connections_open);
+    let conn = state.next_connection_id();
+    let bounds = Bounds {
+        frames: state.config.limits.outbound_queue_frames,
+        bytes: state.config.limits.outbound_queue_bytes,
+    };
+    let high_water = Arc::clone(&state.outbound_high_water);
+    let (outlet, outbox) = Outlet::bounded(conn, encoding, bounds, high_water);
+    let (sink, mut stream) = socket.split();
+    let ping_interval = state.config.ping_interval;
+    let writer = tokio::spawn(write_loop(
+        sink,
+        Arc::clone(&outbox),
+        encoding,
+        ping_interval,
+    ));
+
+    if let Some(accepted) = hello(&mut stream, &state, &outlet).await {
+        let Accepted {
+            principal,
+            expires,
+            registration,
+            mut rate,
+        } = accepted;
+        let mut session = Session::new(Arc::clone(&state), principal, outlet.clone());
+        read_loop(
+            &mut stream,
+            &state,
+            &outlet,
+            &outbox,
+            &mut session,
+            &mut rate,
+            expires,
+        )
+        .await;
+        session.close();
+        drop(registration);
+    }
+    // Normal closure unless something already chose a code.
+    outlet.close(close::NORMAL, "");
+    drop(outlet);
+    if let Err(e) = writer.await {
+        if e.is_panic() {
+            tracing::error!(conn, error = %e, "connection writer panicked");
+        }
+    }
+    tracing::debug!(conn, "connection closed");
+}

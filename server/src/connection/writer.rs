@@ -1,0 +1,105 @@
+//! The writer: feeds the connection's queued frames to the socket, a batch
+//! per flush, pings every `ping_interval`, and says goodbye (what is still
+//! queued, then the close frame) when a close is asked for, within
+//! `CLOSE_GRACE`.
+//!
+//! A close always wins over a write blocked on a peer that does not read,
+//! so a slow consumer or a shutdown is never held up by its socket.
+
+use crate::outlet::{Outbox, Work};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use futures::stream::SplitSink;
+use futures::SinkExt;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_protocol::codec::Encoding;
+use tokio::time::Instant;
+
+/// How long the goodbye (last frames and the close frame) may take.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Writes queued frames, a batch per flush, and a ping every
+/// `ping_interval`, until a close is asked for; then says goodbye.
+pub(super) async fn write_loop(
+    mut sink: SplitSink<WebSocket, WsMessage>,
+    outbox: Arc<Outbox>,
+    encoding: Encoding,
+    ping_interval: Duration,
+) {
+    // A zero period would make `interval` panic.
+    let ping_interval = ping_interval.max(Duration::from_millis(1));
+    let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        // `work` takes nothing until it returns, so losing the race to the
+        // ping loses no frame.
+        let work = tokio::select! {
+            work = outbox.work() => work,
+            _ = ping.tick() => {
+                let sent = tokio::select! {
+                    biased;
+                    _ = outbox.closed() => continue,
+                    sent = sink.send(WsMessage::Ping(bytes::Bytes::new())) => sent,
+                };
+                if sent.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        match work {
+            Work::Write(frames) => {
+                let bytes: usize = frames.iter().map(bytes::Bytes::len).sum();
+                // A write blocked on a peer that does not read must not keep
+                // a close (slow consumer, shutdown) from happening: the close
+                // wins the race, and the next turn of the loop says goodbye.
+                let written = tokio::select! {
+                    biased;
+                    _ = outbox.closed() => continue,
+                    written = write(&mut sink, frames, encoding) => written,
+                };
+                if written.is_err() {
+                    return;
+                }
+                outbox.written(bytes);
+            }
+            Work::Close(frames, code, reason) => {
+                let goodbye = async {
+                    write(&mut sink, frames, encoding).await?;
+                    let frame = CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    };
+                    sink.send(WsMessage::Close(Some(frame))).await?;
+                    sink.close().await
+                };
+                let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
+                return;
+            }
+        }
+    }
+}
+
+/// Feeds frames to the socket and flushes once.
+async fn write(
+    sink: &mut SplitSink<WebSocket, WsMessage>,
+    frames: std::collections::VecDeque<bytes::Bytes>,
+    encoding: Encoding,
+) -> Result<(), axum::Error> {
+    for frame in frames {
+        let message = match encoding {
+            Encoding::MsgPack => WsMessage::Binary(frame),
+            // JSON frames come from serde_json, which writes UTF-8 only; a
+            // failure here would be a bug worth dropping the frame for.
+            Encoding::Json => match Utf8Bytes::try_from(frame) {
+                Ok(text) => WsMessage::Text(text),
+                Err(e) => {
+                    tracing::error!(error = %e, "a json frame was not utf-8");
+                    continue;
+                }
+            },
+        };
+        sink.feed(message).await?;
+    }
+    sink.flush().await
+}

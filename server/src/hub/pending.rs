@@ -1,0 +1,111 @@
+//! What waits for the group commit: each write's answer and event, held
+//! until the flush that covers it, then answered and fanned out in offset
+//! order.
+//!
+//! Invariants:
+//! - Nothing is acknowledged or delivered before the flush that covers it:
+//!   an entry leaves `pending` only once the committer reports its
+//!   generation flushed (or, for a removed team, refused; see `removal`).
+//! - Once the hub has loaded its stream, `durable` moves only here, to the
+//!   offset of the newest event answered, and is published to the registry
+//!   after each completed flush.
+//! - `pending_bytes` is the sum of the entries' `bytes` (see `backlog`).
+
+use super::actor::{error_frame, Hub};
+use crate::outlet::{Outlet, SharedFrame};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use switchboard_protocol::server::{Event, EventFrame};
+use switchboard_protocol::{ErrorCode, ServerFrame};
+
+/// An answer and an event waiting for their flush.
+pub(super) struct Pending {
+    generation: u64,
+    bytes: usize,
+    reply: Option<(Outlet, ServerFrame)>,
+    event: Option<EventFrame>,
+}
+
+impl Hub<'_> {
+    /// Queues an answer and an event (at `head`) behind the next flush.
+    pub(super) fn wait_for_flush(
+        &mut self,
+        reply: Option<(Outlet, ServerFrame)>,
+        event: Option<Event>,
+    ) {
+        if let Some(event) = &event {
+            self.board.observe(event);
+        }
+        let generation = self.registry.context.committer.request();
+        let bytes = super::backlog::entry_bytes(&reply, &event);
+        self.pending_bytes += bytes;
+        self.pending.push_back(Pending {
+            generation,
+            bytes,
+            reply,
+            event: event.map(|event| EventFrame {
+                team: self.team,
+                offset: self.head,
+                event,
+            }),
+        });
+    }
+
+    /// Answers every entry waiting for the flush with an error instead of
+    /// its reply, and drops their events: what they wrote will never be
+    /// acknowledged.
+    pub(super) fn refuse_pending(&mut self, code: ErrorCode, message: &str) {
+        for pending in self.pending.drain(..) {
+            let Some((outlet, reply)) = pending.reply else {
+                continue;
+            };
+            let request = match reply {
+                ServerFrame::Result(result) => Some(result.id),
+                ServerFrame::Error(error) => error.id,
+                _ => None,
+            };
+            if let Some(id) = request {
+                outlet.send(&error_frame(id, code, message));
+            }
+        }
+        self.pending_bytes = 0;
+    }
+
+    /// The entries waiting for the flush, and the bytes they count for.
+    pub(super) fn pending_load(&self) -> (usize, usize) {
+        (self.pending.len(), self.pending_bytes)
+    }
+
+    /// Answers and delivers everything the flush of `generation` covered.
+    pub(super) fn complete(&mut self, generation: u64) {
+        // What every live subscriber has been sent so far.
+        let before = self.durable;
+        let mut events = Vec::new();
+        while self
+            .pending
+            .front()
+            .is_some_and(|p| p.generation <= generation)
+        {
+            // The loop condition saw a front element.
+            let Some(done) = self.pending.pop_front() else {
+                break;
+            };
+            self.pending_bytes -= done.bytes;
+            if let Some((outlet, reply)) = done.reply {
+                outlet.send(&reply);
+            }
+            if let Some(event) = done.event {
+                self.durable = event.offset;
+                let conversation = event.event.conversation();
+                let frame = Arc::new(SharedFrame::new(ServerFrame::Event(event)));
+                self.recent
+                    .push(self.durable, conversation, Arc::clone(&frame));
+                events.push((conversation, frame));
+            }
+        }
+        if !events.is_empty() {
+            self.fan_out(before, &events);
+        }
+        self.durable_shared.store(self.durable.0, Ordering::Release);
+    }
+}

@@ -1,0 +1,117 @@
+//! Delivery under pressure: a full outlet, a full outbox for signals, and
+//! a departure that meets a full inbox.
+
+use super::*;
+
+#[tokio::test]
+async fn a_full_outlet_is_closed_as_a_slow_consumer_and_dropped_from_fan_out() {
+    let f = fixture();
+    let (writer, mut writer_rx) = outlet(1, 64);
+    let conversation = f.conversation(&writer, &mut writer_rx).await;
+    // Room for the subscribe reply and two events, never read.
+    let (slow, slow_frames) = outlet(2, 3);
+    f.subscribe(&slow, 3, None).await;
+    for i in 0..4 {
+        f.send(&writer, &mut writer_rx, conversation, &format!("m{i}"))
+            .await;
+    }
+    let code = tokio::time::timeout(Duration::from_secs(5), slow_frames.outbox.closed())
+        .await
+        .expect("closed in time");
+    assert_eq!(code, switchboard_protocol::close::SLOW_CONSUMER);
+}
+
+#[tokio::test]
+async fn a_signal_for_a_full_outbox_is_dropped_and_the_connection_stays_open() {
+    let f = fixture();
+    // Room for the two replies and one signal.
+    let (watcher, mut watcher_rx) = outlet(1, 3);
+    f.subscribe(&watcher, 1, None).await;
+    let presence = HubCommand::Presence {
+        outlet: watcher.clone(),
+        principal: Arc::clone(&f.principal),
+        request: RequestId(2),
+    };
+    f.registry.dispatch(TEAM, presence).await.unwrap();
+
+    // Five typing signals while the watcher reads nothing.
+    let (typist, mut typist_rx) = outlet(2, 64);
+    for n in 0..5 {
+        let typing = HubCommand::Typing {
+            outlet: typist.clone(),
+            principal: Arc::clone(&f.principal),
+            request: RequestId(10 + n),
+            conversation: ConversationId(100 + n),
+        };
+        f.registry.dispatch(TEAM, typing).await.unwrap();
+        assert!(matches!(
+            result(next(&mut typist_rx).await),
+            Reply::Typing { .. }
+        ));
+    }
+
+    assert!(matches!(
+        result(next(&mut watcher_rx).await),
+        Reply::Subscribed(_)
+    ));
+    match result(next(&mut watcher_rx).await) {
+        Reply::Presence(state) => assert!(state.signals, "subscribed: opted in"),
+        other => panic!("unexpected {other:?}"),
+    }
+    match next(&mut watcher_rx).await {
+        ServerFrame::Signal(frame) => {
+            assert_eq!(frame.signal.conversation(), Some(ConversationId(100)));
+        }
+        other => panic!("expected the first signal, got {other:?}"),
+    }
+    // The other four were dropped, not queued, and the connection is open:
+    // the next signal arrives.
+    let typing = HubCommand::Typing {
+        outlet: typist.clone(),
+        principal: Arc::clone(&f.principal),
+        request: RequestId(20),
+        conversation: ConversationId(200),
+    };
+    f.registry.dispatch(TEAM, typing).await.unwrap();
+    match next(&mut watcher_rx).await {
+        ServerFrame::Signal(frame) => {
+            assert_eq!(frame.signal.conversation(), Some(ConversationId(200)));
+        }
+        other => panic!("expected the next signal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_departure_on_a_full_inbox_still_reaches_the_hub_which_then_goes_idle() {
+    let f = fixture_tuned(|config| {
+        config.hub_inbox = 1;
+        config.hub_idle = Duration::from_millis(20);
+        config.presence_grace = Duration::from_millis(20);
+    });
+    let (leaving, mut leaving_rx) = outlet(1, 64);
+    f.subscribe(&leaving, 1, None).await;
+    assert!(matches!(
+        result(next(&mut leaving_rx).await),
+        Reply::Subscribed(_)
+    ));
+    // The hub's one-command inbox is full (this test's single thread does
+    // not let the hub run in between) when the connection goes.
+    let (other, _other_rx) = outlet(2, 64);
+    let presence = HubCommand::Presence {
+        outlet: other,
+        principal: Arc::clone(&f.principal),
+        request: RequestId(2),
+    };
+    f.registry.dispatch(TEAM, presence).await.unwrap();
+    f.registry.disconnect(TEAM, leaving.clone());
+
+    // The departure is not lost: no ghost subscriber or device keeps the
+    // hub alive, and it stops once idle.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while f.registry.durable(TEAM).is_some() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the hub goes idle");
+}
