@@ -71,6 +71,14 @@ pub struct Config {
     pub sweep_interval: Duration,
     /// How long a mail stays in the outbox before the sweep removes it.
     pub mail_retention: Duration,
+    /// The address people reach the server at (`https://chat.example.com`,
+    /// without a trailing slash; see [`check_public_url`]): the links in
+    /// mail start with it, and an `https` one makes the session cookie
+    /// `Secure`. `None`: `http://` and the address the server listens on.
+    pub public_url: Option<String>,
+    /// How long a WebSocket ticket (`POST /api/ws-ticket`) may wait for
+    /// the hello that uses it.
+    pub ws_ticket_ttl: Duration,
 }
 
 /// The throttles of the password endpoints. A rate of 0 turns that
@@ -148,8 +156,28 @@ impl Config {
             auth: AuthLimits::default(),
             sweep_interval: Duration::from_secs(60),
             mail_retention: crate::invitation::INVITATION_TTL,
+            public_url: None,
+            ws_ticket_ttl: Duration::from_secs(30),
         }
     }
+}
+
+/// Checks a public URL: `http://` or `https://`, a host, an optional port
+/// and path, no query or fragment. Returns it without a trailing slash.
+pub fn check_public_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("{url:?} must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    let bad = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '@' | '"');
+    if host.is_empty() || url.contains(bad) {
+        return Err(format!(
+            "{url:?} is not a URL like https://chat.example.com (a host, no query, fragment or credentials)"
+        ));
+    }
+    Ok(url.to_string())
 }
 
 /// The limits in force; see [`Limits`] for their meaning.
@@ -249,6 +277,35 @@ impl LimitsConfig {
             // `Config::advertised_limits`.
             ping_interval_ms: 0,
             ping_timeout_ms: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_public_url;
+
+    #[test]
+    fn a_public_url_is_http_or_https_with_a_host_and_loses_its_trailing_slash() {
+        assert_eq!(
+            check_public_url(" https://chat.example.test/app/ ").as_deref(),
+            Ok("https://chat.example.test/app")
+        );
+        assert_eq!(
+            check_public_url("http://[::1]:8080").as_deref(),
+            Ok("http://[::1]:8080")
+        );
+        for bad in [
+            "chat.example.test",
+            "ftp://chat.example.test",
+            "https://",
+            "https:///app",
+            "https://chat.example.test/?a=1",
+            "https://chat.example.test/#x",
+            "https://user@chat.example.test",
+            "https://chat example.test",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
         }
     }
 }

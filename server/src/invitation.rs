@@ -94,21 +94,22 @@ pub(crate) fn put_back(
     store.put_invitation(&auth::hash(token), invitation)
 }
 
-/// The mail that carries a team invitation.
-pub(crate) fn mail(to: &str, team_name: &str, token: &str) -> crate::mail::Mail {
+/// The mail that carries a team invitation, with the link to the app's
+/// page that accepts it (`{public_url}/invite#token=...`).
+pub(crate) fn mail(to: &str, team_name: &str, link: &str) -> crate::mail::Mail {
     crate::mail::Mail {
         to: to.to_string(),
         subject: format!("You are invited to {team_name} on Switchboard"),
         body: format!(
             "You were added to the team {team_name} on Switchboard.\n\
              \n\
-             To choose your password and log in, send\n\
+             To choose your password and log in, open\n\
              \n\
-             POST /api/invitations/accept\n\
-             {{\"token\": \"{token}\", \"password\": \"<your new password>\"}}\n\
+             {link}\n\
              \n\
-             to the server (the app does this for you). The invitation works \
-             once and expires in 7 days.\n"
+             The invitation works once and expires in 7 days.\n\
+             \n\
+             {PROGRAMS}\n"
         ),
     }
 }
@@ -128,8 +129,13 @@ pub(crate) struct InviteMail<'a> {
     pub(crate) has_password: bool,
 }
 
-/// The mail that carries a conversation invitation.
-pub(crate) fn conversation_mail(invite: &InviteMail<'_>, token: &str) -> crate::mail::Mail {
+/// What a mail tells programs that accept without the app.
+const PROGRAMS: &str = "(Programs: POST /api/invitations/accept with \
+     {\"token\": \"...\", \"password\": \"...\"}, the token after #token= in the link.)";
+
+/// The mail that carries a conversation invitation, with the link to the
+/// app's page that accepts it.
+pub(crate) fn conversation_mail(invite: &InviteMail<'_>, link: &str) -> crate::mail::Mail {
     let InviteMail {
         to,
         team_name,
@@ -138,11 +144,6 @@ pub(crate) fn conversation_mail(invite: &InviteMail<'_>, token: &str) -> crate::
         has_password,
     } = invite;
     let note = note.map_or(String::new(), |n| format!("{inviter} wrote: {n}\n\n"));
-    let password = if *has_password {
-        "<your password>"
-    } else {
-        "<the password you choose>"
-    };
     let how = if *has_password {
         "You already have a Switchboard login: accept with its password."
     } else {
@@ -157,13 +158,13 @@ pub(crate) fn conversation_mail(invite: &InviteMail<'_>, token: &str) -> crate::
              and new messages, and you can write in it.\n\
              \n\
              {note}\
-             To accept, send\n\
+             To accept, open\n\
              \n\
-             POST /api/invitations/accept\n\
-             {{\"token\": \"{token}\", \"password\": \"{password}\"}}\n\
+             {link}\n\
              \n\
-             to the server (the app does this for you). {how} The invitation \
-             works once and expires in 7 days.\n"
+             {how} The invitation works once and expires in 7 days.\n\
+             \n\
+             {PROGRAMS}\n"
         ),
     }
 }

@@ -27,7 +27,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     logging::init_logs(cli.log_format);
     match cli.command {
-        Command::Serve(args) => serve::run(args).await,
+        Command::Serve(args) => serve::run(*args).await,
         Command::AutobahnEcho { listen } => serve::autobahn_echo(listen).await,
         Command::Admin { data, command } => admin::run(&data, command).await,
     }

@@ -169,11 +169,17 @@ impl Server {
             tracing::error!(error = %e, "cannot read pending handoffs");
         }
         let admission = Admission::new(config.limits.clone());
-        let origins = crate::http::Origins::new(&config.allowed_origins);
-        let edge = crate::http::Edge::new(&config).map_err(|source| ServerError::Operator {
-            dir: config.data_dir.display().to_string(),
-            source,
-        })?;
+        let site = crate::http::Site::new(config.public_url.as_deref(), local_addr);
+        // The public URL's pages may be served under another `Host` (a
+        // proxy's): their origin is the server's own too.
+        let mut allowed = config.allowed_origins.clone();
+        allowed.push(site.origin().to_string());
+        let origins = crate::http::Origins::new(&allowed);
+        let edge =
+            crate::http::Edge::new(&config, site).map_err(|source| ServerError::Operator {
+                dir: config.data_dir.display().to_string(),
+                source,
+            })?;
         let scans = crate::scans::Scans::new(config.scans_running, config.scans_waiting);
         let state = Arc::new(ServerState {
             store: Arc::clone(&store),

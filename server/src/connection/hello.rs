@@ -9,7 +9,7 @@
 
 use super::payload::{is_too_big, payload, refuse_too_big, wrong_kind, Payload};
 use crate::access::{self, Access, Principal};
-use crate::auth::{self, authenticate_hash};
+use crate::auth::authenticate_hash;
 use crate::limits::RateLimiter;
 use crate::live::Registration;
 use crate::outlet::Outlet;
@@ -98,7 +98,11 @@ pub(super) async fn hello(
         return None;
     }
     let store = state.store.as_ref();
-    let token_hash = auth::hash(&hello.token);
+    // A WebSocket ticket stands for its session token (and is used up).
+    let Some(token_hash) = state.edge.hello_token(&hello.token) else {
+        outlet.close(close::UNAUTHORIZED, "unknown, used or expired ticket");
+        return None;
+    };
     let (user, token) = match authenticate_hash(store, &token_hash) {
         Ok(Some(found)) => found,
         Ok(None) => {

@@ -1,4 +1,5 @@
-//! `POST /api/password`: a logged-in user changes their password.
+//! `POST /api/password`: a logged-in user changes their password, with
+//! their bearer token or their session cookie (see [`super::session`]).
 //!
 //! Invariants:
 //! - The current password is required (a stolen token alone cannot lock
@@ -8,9 +9,10 @@
 //!   logout closes them; the token that made the change keeps working.
 //! - The answer comes once the new hash and the deletions are on disk.
 
-use super::api::{attempt, bearer, JsonBody, BAD_TOKEN};
+use super::api::{attempt, JsonBody, BAD_TOKEN};
 use super::error::ApiError;
 use super::handshake::Peer;
+use super::session::credential;
 use crate::auth;
 use crate::password::{self, Password};
 use crate::server::ServerState;
@@ -43,9 +45,8 @@ pub(super) async fn change_password(
     headers: HeaderMap,
     JsonBody(request): JsonBody<ChangePassword>,
 ) -> Result<Json<Changed>, ApiError> {
-    let token = bearer(&headers).ok_or(ApiError::Unauthorized(
-        "an Authorization: Bearer <token> header is required",
-    ))?;
+    let credential = credential(&state, &headers, true)?;
+    let token = credential.token();
     let store = Arc::clone(&state.store);
     let Some((mut user, record)) = auth::authenticate(store.as_ref(), token)? else {
         return Err(ApiError::Unauthorized(BAD_TOKEN));

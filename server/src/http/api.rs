@@ -3,8 +3,9 @@
 //! user chooses a password, or an existing one logs in, and a conversation
 //! invitation's grant is accepted); the router of everything under `/api`
 //! (sign-up is in [`super::signup`], password change in
-//! [`super::account`]). PROTOCOL.md ("HTTP: sign-up, login, logout") is
-//! their contract.
+//! [`super::account`], the browser's cookie session, `GET /api/session`
+//! and `POST /api/ws-ticket` in [`super::session`]). PROTOCOL.md ("HTTP:
+//! sign-up, login, logout") is their contract.
 //!
 //! Invariants:
 //! - A password lives only in a [`Password`] (whose `Debug` hides it), is
@@ -16,19 +17,22 @@
 //! - A wrong password and an unknown email get the same status and the same
 //!   bytes, after the same Argon2 work (a dummy hash stands in for a
 //!   missing one).
-//! - A token is answered only once its record is on disk; a logout answers
+//! - A token is answered only once its record is on disk, in the body or,
+//!   asked with `"cookie": true`, in the HttpOnly cookie alone; a logout answers
 //!   only once the deletion is, and after every live connection of the
 //!   token has been asked to close with 4001 (dropping what was queued).
 
 use super::error::ApiError;
 use super::handshake::Peer;
+use super::session::{self, credential};
 use crate::auth::{self, issue_token};
 use crate::password::{self, Password};
 use crate::server::ServerState;
 use crate::store::{GrantRecord, GrantState, TokenKind, UserRecord};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -56,6 +60,13 @@ pub(super) fn router() -> Router<Arc<ServerState>> {
         .route("/login", post(login))
         .route("/password", post(super::account::change_password))
         .route("/logout", post(logout))
+        .route(
+            "/session",
+            get(session::current).fallback(|| async {
+                ApiError::MethodNotAllowed("this endpoint takes GET".into())
+            }),
+        )
+        .route("/ws-ticket", post(session::ws_ticket))
         .route("/invitations/accept", post(accept_invitation))
         .route("/admin/backup", post(super::ops::backup))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
@@ -82,11 +93,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 struct Login {
     email: String,
     password: Password,
+    /// Hold the session in the HttpOnly cookie, not in the answer.
+    #[serde(default)]
+    cookie: bool,
 }
 
 #[derive(Debug, Serialize)]
 struct LoggedIn {
-    token: String,
+    /// Absent when the session is in the cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
     user: UserInfo,
 }
 
@@ -100,8 +116,12 @@ pub(super) fn attempt(state: &ServerState, address: IpAddr, email: &str) -> Resu
 async fn login(
     State(state): State<Arc<ServerState>>,
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<Login>,
-) -> Result<Json<LoggedIn>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
+    if request.cookie {
+        session::same_origin(&state, &headers)?;
+    }
     let email = request.email.trim();
     attempt(&state, peer.ip(), email)?;
     let store = state.store.as_ref();
@@ -119,19 +139,31 @@ async fn login(
     };
     let token = start_session(&state, user.id).await?;
     tracing::debug!(user = %user.id, "logged in");
-    Ok(Json(LoggedIn {
+    let (cookie, token) = session::hand_out(&state, request.cookie, token);
+    let body = LoggedIn {
         token,
         user: user_info(&user),
-    }))
+    };
+    Ok((cookie, Json(body)))
 }
 
-async fn logout(
-    State(state): State<Arc<ServerState>>,
-    headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
-    let token = bearer(&headers).ok_or(ApiError::Unauthorized(
-        "an Authorization: Bearer <token> header is required",
-    ))?;
+/// `POST /api/logout`: with a bearer token, or with the session cookie,
+/// which the answer then clears, whether or not its token still worked.
+async fn logout(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> Response {
+    let credential = match credential(&state, &headers, true) {
+        Ok(credential) => credential,
+        Err(refused) => return refused.into_response(),
+    };
+    let clear = matches!(credential, session::Credential::Cookie(_))
+        .then(|| session::clear_cookie(&state.edge.site));
+    match revoke(&state, credential.token()).await {
+        Ok(()) => (clear, StatusCode::NO_CONTENT).into_response(),
+        Err(refused) => (clear, refused).into_response(),
+    }
+}
+
+/// Revokes a session token and closes its live connections.
+async fn revoke(state: &ServerState, token: &str) -> Result<(), ApiError> {
     let Some(record) = auth::revoke(state.store.as_ref(), token)? else {
         return Err(ApiError::Unauthorized(BAD_TOKEN));
     };
@@ -142,7 +174,7 @@ async fn logout(
         .close_token(&auth::hash(token), close::UNAUTHORIZED, "logged out");
     state.committer.flushed().await;
     tracing::debug!(user = %record.user, closed, "logged out");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// `POST /api/invitations/accept`: the one-time token of an invitation
@@ -152,6 +184,9 @@ async fn logout(
 struct AcceptInvitation {
     token: String,
     password: Password,
+    /// Hold the session in the HttpOnly cookie, not in the answer.
+    #[serde(default)]
+    cookie: bool,
 }
 
 /// The answer to an invitation that is unknown, used, revoked or expired.
@@ -160,8 +195,12 @@ const BAD_INVITATION: &str = "unknown, used or expired invitation";
 async fn accept_invitation(
     State(state): State<Arc<ServerState>>,
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<AcceptInvitation>,
-) -> Result<Json<LoggedIn>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
+    if request.cookie {
+        session::same_origin(&state, &headers)?;
+    }
     state.edge.throttle.address(peer.ip())?;
     let store = state.store.as_ref();
     let token = request.token.trim();
@@ -236,10 +275,12 @@ async fn accept_invitation(
         tracing::info!(user = %user.id, "invitation accepted");
     }
     let token = start_session(&state, user.id).await?;
-    Ok(Json(LoggedIn {
+    let (cookie, token) = session::hand_out(&state, request.cookie, token);
+    let body = LoggedIn {
         token,
         user: user_info(&user),
-    }))
+    };
+    Ok((cookie, Json(body)))
 }
 
 /// Issues a session token for `user`, answering once it is on disk so that

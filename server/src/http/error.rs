@@ -23,6 +23,10 @@ pub(crate) enum ApiError {
     /// Wrong credentials, or no valid token.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// A browser request from a page that may not make it (no `Origin`,
+    /// or a foreign one, on a request authenticated by the cookie).
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// The request conflicts with the state: an address registered
     /// meanwhile, a backup already running.
     #[error("{0}")]
@@ -65,6 +69,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),

@@ -1,9 +1,11 @@
 //! HTTP on the listening port: the WebSocket endpoint (`/ws`, see [`ws`]),
 //! the JSON account endpoints under `/api` ([`api`]: login, logout,
-//! invitations; [`signup`]; [`account`]: password change), health
+//! invitations; [`signup`]; [`account`]: password change; [`session`]:
+//! the browser's cookie session and WebSocket tickets), health
 //! (`/healthz`, `/readyz`), metrics (`/metrics`) and the online backup
 //! (`POST /api/admin/backup`, see [`ops`]). [`serve`] runs the listener
-//! ([`handshake`]) with its timeouts and connection cap.
+//! ([`handshake`]) with its timeouts and connection cap. Every answer
+//! carries the security headers of [`headers`].
 //!
 //! Every answer under `/api` is JSON, errors included (see [`error`]), so
 //! that a browser app can branch on a stable code.
@@ -13,15 +15,20 @@ mod api;
 pub mod echo;
 mod error;
 pub(crate) mod handshake;
+mod headers;
 pub(crate) mod linger;
 mod ops;
 mod origin;
 pub(crate) mod serve;
+mod session;
 mod signup;
+pub(crate) mod site;
 mod throttle;
+mod ticket;
 mod ws;
 
 pub(crate) use origin::Origins;
+pub(crate) use site::Site;
 
 use crate::config::Config;
 use crate::password::Hasher;
@@ -32,7 +39,8 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 /// What the HTTP endpoints keep between requests: the password endpoints'
-/// throttles and hasher, the backup slot and the operator credential
+/// throttles and hasher, the backup slot, the operator credential, the
+/// WebSocket tickets waiting for their hello, and the public address
 /// (pending sign-ups are in the store).
 pub(crate) struct Edge {
     pub(crate) throttle: throttle::Throttle,
@@ -41,12 +49,17 @@ pub(crate) struct Edge {
     pub(crate) backups: Arc<Semaphore>,
     /// The secret of `operator.secret`; `None` while backups are off.
     pub(crate) operator_secret: Option<String>,
+    /// Tickets issued by `POST /api/ws-ticket`, waiting for their hello.
+    pub(crate) tickets: ticket::Tickets,
+    /// Where people reach the server: mail links, the cookie's `Secure`.
+    pub(crate) site: Site,
 }
 
 impl Edge {
-    /// The edge of a server with `config`; writes the operator credential
-    /// into the data folder when the backup endpoint is on.
-    pub(crate) fn new(config: &Config) -> std::io::Result<Edge> {
+    /// The edge of a server with `config`, reached at `site`; writes the
+    /// operator credential into the data folder when the backup endpoint
+    /// is on.
+    pub(crate) fn new(config: &Config, site: Site) -> std::io::Result<Edge> {
         let operator_secret = match config.backup_dir {
             Some(_) => Some(crate::auth::write_operator_secret(&config.data_dir)?),
             None => None,
@@ -56,12 +69,26 @@ impl Edge {
             hasher: Hasher::new(config.auth.hash_concurrency, config.auth.hash_queue),
             backups: Arc::new(Semaphore::new(1)),
             operator_secret,
+            tickets: ticket::Tickets::new(config.ws_ticket_ttl),
+            site,
         })
     }
 
-    /// Forgets what has run out: idle throttle keys.
+    /// Forgets what has run out: idle throttle keys, expired tickets.
     pub(crate) fn sweep(&self) {
         self.throttle.forget_idle();
+        self.tickets.forget_expired();
+    }
+
+    /// The hash of the session token a hello's `token` stands for: the
+    /// token's own, or for a WebSocket ticket (used up here) its session's;
+    /// None for a ticket that is unknown, used or expired.
+    pub(crate) fn hello_token(&self, token: &str) -> Option<[u8; 32]> {
+        if token.starts_with(ticket::PREFIX) {
+            self.tickets.redeem(token)
+        } else {
+            Some(crate::auth::hash(token))
+        }
     }
 }
 
@@ -72,5 +99,6 @@ pub(crate) fn router(state: Arc<ServerState>) -> Router {
         .route("/readyz", get(ops::ready))
         .route("/metrics", get(ops::metrics))
         .nest("/api", api::router())
+        .layer(axum::middleware::from_fn(headers::secure))
         .with_state(state)
 }

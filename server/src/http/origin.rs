@@ -1,10 +1,13 @@
-//! The origin allow-list of the WebSocket endpoint.
+//! The origin allow-list of the WebSocket endpoint, which also guards
+//! the requests a browser makes with its session cookie (see
+//! [`super::session`]: there an `Origin` is required).
 //!
 //! Browsers send an `Origin` header with every WebSocket handshake and let
 //! any page open a socket to any server, so a page elsewhere could ride on
 //! a user's session. A handshake with an `Origin` is accepted only from the
 //! server's own origin (`http://` or `https://` plus the `Host` the request
-//! came to) or from an origin in the configured list (`*` allows all).
+//! came to) or from an origin in the configured list (`*` allows all; the
+//! server adds its public URL's origin).
 //! A handshake without `Origin` comes from a program, not a browser page,
 //! and is accepted: it still needs a valid token in its hello.
 //!

@@ -29,6 +29,7 @@
 use super::api::{attempt, start_session, user_info, JsonBody, MAX_EMAIL_BYTES, MAX_NAME_BYTES};
 use super::error::ApiError;
 use super::handshake::Peer;
+use super::session;
 use crate::admin::{self, NewUser};
 use crate::auth;
 use crate::mail::{self, Mail};
@@ -37,7 +38,8 @@ use crate::server::ServerState;
 use crate::store::{Confirmation, SignupRecord, StoreError};
 use crate::time::now;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -125,7 +127,7 @@ pub(super) async fn signup(
             confirmed: None,
         };
         state.store.put_signup(&auth::hash(&token), &signup)?;
-        confirmation_mail(email, &token)
+        confirmation_mail(email, &state.edge.site.confirmation_link(&token))
     };
     // The sign-up is on disk before its token is mailed. Both paths wait
     // for the flush: the time taken does not tell.
@@ -143,6 +145,9 @@ pub(super) async fn signup(
 #[derive(Debug, Deserialize)]
 pub(super) struct Confirm {
     token: String,
+    /// Hold the session in the HttpOnly cookie, not in the answer.
+    #[serde(default)]
+    cookie: bool,
 }
 
 /// The account as a sign-up shows it.
@@ -154,7 +159,9 @@ pub(super) struct AccountInfo {
 
 #[derive(Debug, Serialize)]
 pub(super) struct SignedUp {
-    token: String,
+    /// Absent when the session is in the cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
     user: UserInfo,
     account: AccountInfo,
 }
@@ -162,8 +169,12 @@ pub(super) struct SignedUp {
 pub(super) async fn confirm(
     State(state): State<Arc<ServerState>>,
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<Confirm>,
-) -> Result<(StatusCode, Json<SignedUp>), ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
+    if request.cookie {
+        session::same_origin(&state, &headers)?;
+    }
     state.edge.throttle.address(peer.ip())?;
     let store = state.store.as_ref();
     let hash = auth::hash(request.token.trim());
@@ -202,6 +213,7 @@ pub(super) async fn confirm(
     }
     let token = start_session(&state, user.id).await?;
     tracing::info!(user = %user.id, account = %account.id, "signed up");
+    let (cookie, token) = session::hand_out(&state, request.cookie, token);
     let body = SignedUp {
         token,
         user: user_info(&user),
@@ -210,23 +222,26 @@ pub(super) async fn confirm(
             name: account.name,
         },
     };
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok((StatusCode::CREATED, cookie, Json(body)))
 }
 
-fn confirmation_mail(to: &str, token: &str) -> Mail {
+/// The mail with the link (`{public_url}/signup/confirm#token=...`) that
+/// confirms a sign-up.
+fn confirmation_mail(to: &str, link: &str) -> Mail {
     Mail {
         to: to.to_string(),
         subject: "Confirm your Switchboard sign-up".into(),
         body: format!(
             "Someone, probably you, asked to sign up on Switchboard with this \
-             address. To confirm and log in, send\n\
+             address. To confirm and log in, open\n\
              \n\
-             POST /api/signup/confirm\n\
-             {{\"token\": \"{token}\"}}\n\
+             {link}\n\
              \n\
-             to the server (the app does this for you). The confirmation \
-             works once and expires in 24 hours. If it was not you, ignore \
-             this mail: nothing is created without it.\n"
+             The confirmation works once and expires in 24 hours. If it was \
+             not you, ignore this mail: nothing is created without it.\n\
+             \n\
+             (Programs: POST /api/signup/confirm with {{\"token\": \"...\"}}, \
+             the token after #token= in the link.)\n"
         ),
     }
 }

@@ -41,7 +41,7 @@ pub(crate) enum LogFormat {
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Runs the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serves a bare WebSocket echo with `/ws`'s configuration, for the
     /// Autobahn conformance run (`scripts/autobahn.sh`). Not for production.
     #[command(hide = true)]
@@ -197,6 +197,12 @@ pub(crate) struct ServeArgs {
     /// `Origin` (programs, not browsers) are never refused for it.
     #[arg(long, env = "SWITCHBOARD_ALLOW_ORIGIN", value_delimiter = ',')]
     pub(crate) allow_origin: Vec<String>,
+    /// The address people reach the server at (`https://chat.example.com`):
+    /// links in mail (invitations, sign-up confirmations) start with it,
+    /// and an https one makes the session cookie Secure. Default:
+    /// `http://` and the listening address.
+    #[arg(long, env = "SWITCHBOARD_PUBLIC_URL", value_parser = parse_public_url)]
+    pub(crate) public_url: Option<String>,
     /// Drop a TCP connection that has not sent its HTTP request
     /// (WebSocket handshake) within this long (`10s`, `500ms`).
     #[arg(long, env = "SWITCHBOARD_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
@@ -245,6 +251,11 @@ pub(crate) struct ServeArgs {
     /// Limits (rates, connections, queues); unset ones keep their defaults.
     #[command(flatten)]
     pub(crate) limits: Box<LimitFlags>,
+}
+
+/// Checks a `--public-url`.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    switchboard_server::config::check_public_url(text)
 }
 
 /// Parses `10s`, `500ms`, `2m`, `12h`, `7d` or a bare number of seconds;

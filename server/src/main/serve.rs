@@ -26,6 +26,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         mail_from,
         backup_dir,
         allow_origin,
+        public_url,
         handshake_timeout,
         hello_timeout,
         ping_interval,
@@ -46,6 +47,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .transpose()?;
     config.backup_dir = backup_dir;
     config.allowed_origins = allow_origin;
+    config.public_url = public_url;
     config.handshake_timeout = handshake_timeout;
     config.hello_timeout = hello_timeout;
     config.ping_interval = ping_interval;

@@ -173,7 +173,8 @@ impl Session {
             note: note.as_deref(),
             has_password: user.password_hash.is_some(),
         };
-        let mail = invitation::conversation_mail(&letter, &token);
+        let mail =
+            invitation::conversation_mail(&letter, &self.state.edge.site.invitation_link(&token));
         if let Err(e) = mail::deliver(&self.state.mailer, mail).await {
             tracing::error!(error = %e, user = %user.id, "cannot send a conversation invitation");
             return Err(Refusal::new(

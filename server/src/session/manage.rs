@@ -352,7 +352,11 @@ impl Session {
             // a retry after a crash before them finds the user, adds them
             // without mailing again, and the mailed link still works.
             let token = invitation::issue(store, user.id, team.id)?;
-            let mail = invitation::mail(&user.email, &team.name, &token);
+            let mail = invitation::mail(
+                &user.email,
+                &team.name,
+                &self.state.edge.site.invitation_link(&token),
+            );
             if let Err(e) = crate::mail::deliver(&self.state.mailer, mail).await {
                 tracing::error!(error = %e, user = %user.id, "cannot send an invitation");
                 store.add_member(team.id, user.id, request.role, None)?;

@@ -245,3 +245,23 @@ pub fn sample(scrape: &str, name: &str) -> f64 {
         })
         .unwrap_or(0.0)
 }
+
+/// POSTs a JSON value with extra headers (`Origin`, `Cookie`).
+pub async fn post_json_with(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &serde_json::Value,
+) -> HttpAnswer {
+    let body = serde_json::to_vec(body).unwrap();
+    let mut all = vec![("Content-Type", "application/json")];
+    all.extend_from_slice(headers);
+    http(addr, "POST", path, &all, &body).await
+}
+
+/// The `name=value` pair of an answer's `Set-Cookie`, for a `Cookie`
+/// header; panics if there is none.
+pub fn cookie_pair(answer: &HttpAnswer) -> String {
+    let set = answer.header("set-cookie").expect("a Set-Cookie header");
+    set.split(';').next().unwrap().trim().to_string()
+}

@@ -17,7 +17,7 @@ use switchboard_server::store::TokenKind;
 const PASSWORD: &str = "tr0ub4dor&3-staple";
 
 /// Says hello with `token` on a raw connection; the close code, if closed.
-async fn hello_close_code(url: &str, token: &str) -> Option<u16> {
+pub(crate) async fn hello_close_code(url: &str, token: &str) -> Option<u16> {
     let mut raw = Raw::connect(url, Encoding::Json).await;
     raw.send(&ClientFrame::Hello(Hello {
         version: PROTOCOL_VERSION,

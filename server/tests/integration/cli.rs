@@ -233,3 +233,37 @@ async fn admin_outbox_prints_the_invitation_mails() {
     );
     assert!(printed.contains("sbi_"), "{printed}");
 }
+
+#[tokio::test]
+async fn serve_public_url_starts_the_mail_links_and_a_bad_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .args(["--public-url", "chat.example.test"])
+        .output()
+        .expect("the binary runs");
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("http:// or https://"), "{stderr}");
+
+    let server = ChildServer::start(dir.path(), &["--public-url", "https://chat.example.test"]);
+    let asked = ask_sign_up(
+        server.addr(),
+        "ana@acme.test",
+        "correct horse battery",
+        "Ana",
+        "Acme",
+    )
+    .await;
+    assert_eq!(asked.status, 202);
+    server.terminate();
+    assert!(server
+        .wait_exit(Duration::from_secs(10))
+        .is_some_and(|s| s.success()));
+    let printed = admin(dir.path(), &["outbox"]);
+    assert!(
+        printed.contains("https://chat.example.test/signup/confirm#token=sbs_"),
+        "{printed}"
+    );
+}

@@ -30,3 +30,4 @@ mod secrets;
 mod strict;
 mod teams;
 mod util;
+mod websession;
