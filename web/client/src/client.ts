@@ -244,7 +244,10 @@ export class SwitchboardClient {
 
   private settledOf(entry: OutboxEntry): Promise<OutboxEntry> {
     return new Promise<OutboxEntry>((resolve) => {
-      this.addOutboxWaiter(entry.key, { resolve: () => resolve(entry), reject: () => resolve(entry) });
+      this.addOutboxWaiter(entry.key, {
+        resolve: () => resolve(entry),
+        reject: () => resolve(entry),
+      });
     });
   }
 
@@ -401,7 +404,8 @@ export class SwitchboardClient {
   }
 
   private writeSubscribe(team: Id, after: Position | null): void {
-    const request: Request = after === null ? { type: "subscribe", team } : { type: "subscribe", team, after };
+    const request: Request =
+      after === null ? { type: "subscribe", team } : { type: "subscribe", team, after };
     this.write(request, {});
   }
 

@@ -252,7 +252,13 @@ export type Request =
       body: string;
       as_contact?: boolean;
     }
-  | { type: "history"; conversation: Id; before?: Id | null; after?: Id | null; limit?: number | null }
+  | {
+      type: "history";
+      conversation: Id;
+      before?: Id | null;
+      after?: Id | null;
+      limit?: number | null;
+    }
   | { type: "conversations"; team: Id; before?: Id | null; limit?: number | null }
   | { type: "start_conversation"; team: Id; contact: NewContact }
   | { type: "mark_read"; conversation: Id; seq: Id }
@@ -284,7 +290,13 @@ export type Request =
       note?: string | null;
       key?: string | null;
     }
-  | { type: "report"; team?: Id | null; account?: Id | null; from?: Millis | null; to?: Millis | null }
+  | {
+      type: "report";
+      team?: Id | null;
+      account?: Id | null;
+      from?: Millis | null;
+      to?: Millis | null;
+    }
   | { type: "ping" }
   | { type: "typing"; conversation: Id }
   | { type: "view"; conversation?: Id | null }
@@ -307,11 +319,24 @@ export type Request =
     }
   | { type: "remove_team"; team: Id }
   | { type: "members"; team: Id }
-  | { type: "add_member"; team: Id; email: string; role: Role; name?: string | null; key?: string | null }
+  | {
+      type: "add_member";
+      team: Id;
+      email: string;
+      role: Role;
+      name?: string | null;
+      key?: string | null;
+    }
   | { type: "remove_member"; team: Id; user: Id }
   | { type: "set_role"; team: Id; user: Id; role: Role }
   | { type: "usage"; account: Id }
-  | { type: "create_bot"; team: Id; name: string; scope: "read" | "read_write"; key?: string | null }
+  | {
+      type: "create_bot";
+      team: Id;
+      name: string;
+      scope: "read" | "read_write";
+      key?: string | null;
+    }
   | { type: "revoke_bot"; team: Id; bot: Id }
   | { type: "bots"; team: Id };
 
@@ -460,7 +485,8 @@ export interface ResultFrame {
 export interface ErrorFrame {
   type: "error";
   id: Id | null;
-  code: ErrorCode | string;
+  /** One of ERROR_CODES; a code this client does not know is read like `internal`. */
+  code: string;
   message: string;
 }
 export interface EventFrame {

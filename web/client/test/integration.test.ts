@@ -26,7 +26,11 @@ after(async () => {
 });
 
 /** A `ws` constructor the test can cut off: while blocked, connecting fails at once. */
-function gatedSocket(): { Ctor: WebSocketConstructor; gate: { blocked: boolean }; sockets: WebSocket[] } {
+function gatedSocket(): {
+  Ctor: WebSocketConstructor;
+  gate: { blocked: boolean };
+  sockets: WebSocket[];
+} {
   const gate = { blocked: false };
   const sockets: WebSocket[] = [];
   const Ctor = function (url: string, protocols: string[]): WebSocketLike {
@@ -38,7 +42,10 @@ function gatedSocket(): { Ctor: WebSocketConstructor; gate: { blocked: boolean }
   return { Ctor, gate, sockets };
 }
 
-function client(email: string, Ctor: WebSocketConstructor = WebSocket as unknown as WebSocketConstructor) {
+function client(
+  email: string,
+  Ctor: WebSocketConstructor = WebSocket as unknown as WebSocketConstructor,
+) {
   return new SwitchboardClient({
     url: server.url,
     token: server.token(email),
@@ -57,14 +64,21 @@ async function until(what: string, check: () => boolean, ms = 15_000): Promise<v
 }
 
 /** Connects, subscribes to the first team, and starts a conversation in it. */
-async function ready(c: SwitchboardClient, events: EventFrame[] = []): Promise<{ team: Id; conversation: Id }> {
+async function ready(
+  c: SwitchboardClient,
+  events: EventFrame[] = [],
+): Promise<{ team: Id; conversation: Id }> {
   c.connect();
   await until("welcome", () => c.state === "open");
   const team = c.welcome!.teams[0]!.id;
   let live = false;
   c.subscribe(team, { onEvent: (e) => events.push(e), onSubscribed: (r) => (live = r.live) });
   await until("subscribed", () => live);
-  const started = await c.request({ type: "start_conversation", team, contact: { name: `Contact ${Date.now()}` } });
+  const started = await c.request({
+    type: "start_conversation",
+    team,
+    contact: { name: `Contact ${Date.now()}` },
+  });
   return { team, conversation: started.id };
 }
 
@@ -84,7 +98,9 @@ test("hello, subscribe, send, and the own message comes back as an event", async
   await until("own message event", () =>
     events.some((e) => e.event.type === "message" && e.event.client_msg_id === "ts-own-1"),
   );
-  const own = events.filter((e) => e.event.type === "message" && e.event.client_msg_id === "ts-own-1");
+  const own = events.filter(
+    (e) => e.event.type === "message" && e.event.client_msg_id === "ts-own-1",
+  );
   assert.equal(own.length, 1);
   c.close();
 });
@@ -94,7 +110,11 @@ test("a send while the server is down stays pending, then is stored once after t
   const { conversation } = await ready(c);
   await server.stop("SIGTERM");
   await until("disconnected", () => c.state !== "open");
-  const { entry, settled } = c.send(conversation, "Written while the server was down", "ts-offline-1");
+  const { entry, settled } = c.send(
+    conversation,
+    "Written while the server was down",
+    "ts-offline-1",
+  );
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(entry.state, "pending");
   await server.run();
@@ -115,25 +135,48 @@ test("resume after missed events replays them in order, none doubled", async () 
   writer.connect();
   await until("writer open", () => writer.state === "open");
   await writer.send(conversation, "before the drop", "ts-resume-0").settled;
-  await until("first event", () => events.some((e) => e.event.type === "message" && e.event.body === "before the drop"));
+  await until("first event", () =>
+    events.some((e) => e.event.type === "message" && e.event.body === "before the drop"),
+  );
 
   gate.blocked = true;
   sockets.at(-1)!.terminate();
   await until("reader down", () => reader.state !== "open");
   for (let i = 1; i <= 5; i++) {
-    assert.equal((await writer.send(conversation, `missed ${i}`, `ts-resume-${i}`).settled).state, "sent");
+    assert.equal(
+      (await writer.send(conversation, `missed ${i}`, `ts-resume-${i}`).settled).state,
+      "sent",
+    );
   }
   gate.blocked = false;
-  await until("replayed", () => events.filter((e) => e.event.type === "message" && e.event.body.startsWith("missed")).length >= 5);
+  await until(
+    "replayed",
+    () =>
+      events.filter((e) => e.event.type === "message" && e.event.body.startsWith("missed"))
+        .length >= 5,
+  );
   await writer.send(conversation, "after the resume", "ts-resume-6").settled;
-  await until("live again", () => events.some((e) => e.event.type === "message" && e.event.body === "after the resume"));
+  await until("live again", () =>
+    events.some((e) => e.event.type === "message" && e.event.body === "after the resume"),
+  );
 
   const bodies = events
     .filter((e) => e.event.type === "message" && e.event.conversation === conversation)
     .map((e) => (e.event as Message).body);
-  assert.deepEqual(bodies, ["before the drop", "missed 1", "missed 2", "missed 3", "missed 4", "missed 5", "after the resume"]);
+  assert.deepEqual(bodies, [
+    "before the drop",
+    "missed 1",
+    "missed 2",
+    "missed 3",
+    "missed 4",
+    "missed 5",
+    "after the resume",
+  ]);
   const offsets = events.map((e) => e.offset);
-  assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b));
+  assert.deepEqual(
+    offsets,
+    [...offsets].sort((a, b) => a - b),
+  );
   assert.equal(new Set(offsets).size, offsets.length);
   reader.close();
   writer.close();
@@ -148,6 +191,9 @@ test("a definitive error marks the message failed; retry resends the same client
   assert.equal(entry.error?.code, "too_large");
   const again = await c.retry("ts-failed-1");
   assert.equal(again?.state, "failed");
-  assert.equal((await history(c, conversation)).filter((m) => m.client_msg_id === "ts-failed-1").length, 0);
+  assert.equal(
+    (await history(c, conversation)).filter((m) => m.client_msg_id === "ts-failed-1").length,
+    0,
+  );
   c.close();
 });

@@ -56,7 +56,15 @@ test("streams: recovered replays from the position, skipping what was applied", 
   const s = new Streams();
   s.track(1, { epoch: 7, offset: 42 });
   assert.deepEqual(s.subscribeAfter(1), { epoch: 7, offset: 42 });
-  const step = s.subscribed({ team: 1, epoch: 7, offset: 45, head: 45, replayed: 3, live: true, resume: "recovered" });
+  const step = s.subscribed({
+    team: 1,
+    epoch: 7,
+    offset: 45,
+    head: 45,
+    replayed: 3,
+    live: true,
+    resume: "recovered",
+  });
   assert.deepEqual(step, {});
   assert.equal(s.event(1, 42).apply, false);
   assert.equal(s.event(1, 43).apply, true);
@@ -69,7 +77,15 @@ test("streams: epoch_changed and offset_ahead reset and restart from the head", 
   for (const resume of ["epoch_changed", "offset_ahead"] as const) {
     const s = new Streams();
     s.track(1, { epoch: 7, offset: 99 });
-    const step = s.subscribed({ team: 1, epoch: 8, offset: 10, head: 10, replayed: 0, live: true, resume });
+    const step = s.subscribed({
+      team: 1,
+      epoch: 8,
+      offset: 10,
+      head: 10,
+      replayed: 0,
+      live: true,
+      resume,
+    });
     assert.equal(step.reset, true);
     assert.deepEqual(s.position(1), { epoch: 8, offset: 10 });
     assert.equal(s.event(1, 11).apply, true);
@@ -81,10 +97,29 @@ test("streams: a partial replay continues after its replayed events, and at once
   const s = new Streams();
   s.track(1, { epoch: 7, offset: 0 });
   s.subscribeAfter(1);
-  assert.deepEqual(s.subscribed({ team: 1, epoch: 7, offset: 2, head: 9, replayed: 2, live: false, resume: "recovered" }), {});
+  assert.deepEqual(
+    s.subscribed({
+      team: 1,
+      epoch: 7,
+      offset: 2,
+      head: 9,
+      replayed: 2,
+      live: false,
+      resume: "recovered",
+    }),
+    {},
+  );
   assert.equal(s.event(1, 1).resubscribe, undefined);
   assert.deepEqual(s.event(1, 2).resubscribe, { epoch: 7, offset: 2 });
-  const empty = s.subscribed({ team: 1, epoch: 7, offset: 2, head: 9, replayed: 0, live: false, resume: "recovered" });
+  const empty = s.subscribed({
+    team: 1,
+    epoch: 7,
+    offset: 2,
+    head: 9,
+    replayed: 0,
+    live: false,
+    resume: "recovered",
+  });
   assert.deepEqual(empty.resubscribe, { epoch: 7, offset: 2 });
 });
 
@@ -93,7 +128,10 @@ test("outbox: bounded in entries and bytes, one entry per key, failed then retri
   const a = o.add("a", { type: "send", conversation: 1, client_msg_id: "a", body: "x" });
   assert.equal(o.add("a", { type: "send", conversation: 1, client_msg_id: "a", body: "other" }), a);
   o.add("b", { type: "send", conversation: 1, client_msg_id: "b", body: "y" });
-  assert.throws(() => o.add("c", { type: "send", conversation: 1, client_msg_id: "c", body: "z" }), OutboxFullError);
+  assert.throws(
+    () => o.add("c", { type: "send", conversation: 1, client_msg_id: "c", body: "z" }),
+    OutboxFullError,
+  );
   o.remove("b");
   assert.throws(
     () => o.add("d", { type: "send", conversation: 1, client_msg_id: "d", body: "z".repeat(300) }),
@@ -142,7 +180,15 @@ class FakeSocket implements WebSocketLike {
 }
 
 const limits = { ping_interval_ms: 0, ping_timeout_ms: 0 };
-const welcome = { type: "welcome", version: 1, connection: 1, user: { id: 3 }, teams: [], accounts: [], limits };
+const welcome = {
+  type: "welcome",
+  version: 1,
+  connection: 1,
+  user: { id: 3 },
+  teams: [],
+  accounts: [],
+  limits,
+};
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 test("client: a send while down stays pending, is written after the welcome, sent once", async () => {
@@ -174,7 +220,11 @@ test("client: a send while down stays pending, is written after the welcome, sen
   second.receive(welcome);
   const send = second.sent.find((f) => f.type === "send")!;
   assert.equal(send.client_msg_id, "m-1");
-  second.receive({ type: "result", id: send.id, result: { type: "sent", conversation: 5, seq: 1, offset: 1, at: 1, duplicate: false } });
+  second.receive({
+    type: "result",
+    id: send.id,
+    result: { type: "sent", conversation: 5, seq: 1, offset: 1, at: 1, duplicate: false },
+  });
   assert.equal((await settled).state, "sent");
   assert.deepEqual(states, ["pending", "sent"]);
   assert.equal(second.sent.filter((f) => f.type === "send").length, 1);
@@ -183,7 +233,12 @@ test("client: a send while down stays pending, is written after the welcome, sen
 
 test("client: 4001 stops without reconnecting; in-flight plain requests are rejected", async () => {
   FakeSocket.all = [];
-  const client = new SwitchboardClient({ url: "ws://x/ws", token: "t", WebSocket: FakeSocket, backoff: { initialMs: 1 } });
+  const client = new SwitchboardClient({
+    url: "ws://x/ws",
+    token: "t",
+    WebSocket: FakeSocket,
+    backoff: { initialMs: 1 },
+  });
   client.connect();
   const socket = FakeSocket.all[0]!;
   socket.open();
@@ -199,7 +254,12 @@ test("client: 4001 stops without reconnecting; in-flight plain requests are reje
 
 test("client: a definitive error fails the message; a retryable one keeps it pending", async () => {
   FakeSocket.all = [];
-  const client = new SwitchboardClient({ url: "ws://x/ws", token: "t", WebSocket: FakeSocket, retryDelayMs: 1 });
+  const client = new SwitchboardClient({
+    url: "ws://x/ws",
+    token: "t",
+    WebSocket: FakeSocket,
+    retryDelayMs: 1,
+  });
   client.connect();
   const socket = FakeSocket.all[0]!;
   socket.open();

@@ -12,10 +12,14 @@ const workspace = resolve(process.cwd(), "../..");
 export function serverBinary(): string {
   const fromEnv = process.env.SWITCHBOARD_BIN;
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  const build = spawnSync("cargo", ["build", "-q", "-p", "switchboard-server", "--bin", "switchboard"], {
-    cwd: workspace,
-    stdio: "inherit",
-  });
+  const build = spawnSync(
+    "cargo",
+    ["build", "-q", "-p", "switchboard-server", "--bin", "switchboard"],
+    {
+      cwd: workspace,
+      stdio: "inherit",
+    },
+  );
   if (build.status !== 0) throw new Error("cargo build of the switchboard binary failed");
   const targetDir = process.env.CARGO_TARGET_DIR ?? join(workspace, "target");
   const binary = join(targetDir, "debug", "switchboard");
@@ -51,7 +55,7 @@ export class TestServer {
     });
     this.child = child;
     child.stderr?.resume();
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     await new Promise<void>((done, fail) => {
       const timer = setTimeout(() => fail(new Error("server did not start within 20 s")), 20_000);
       child.once("exit", (code) => fail(new Error(`server exited with ${String(code)}`)));
