@@ -10,14 +10,20 @@
  * drops is rejected with DisconnectedError (never silently resent); an
  * outbox write is answered to its caller exactly once per state change.
  */
-import { Outbox, type OutboxEntry, type OutboxLimits } from "./outbox.js";
+import {
+  DisconnectedError,
+  RequestError,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./socket.js";
+import type { ClientEvents, ClientOptions, TeamHandlers } from "./options.js";
+import { Outbox, type OutboxEntry } from "./outbox.js";
 import {
   JSON_SUBPROTOCOL,
   PROTOCOL_VERSION,
   isRetryableCode,
   parseServerFrame,
   type ErrorFrame,
-  type EventFrame,
   type Id,
   type Position,
   type Reply,
@@ -25,77 +31,14 @@ import {
   type Request,
   type RequestType,
   type ServerFrame,
-  type SignalFrame,
-  type Subscribed,
   type WelcomeFrame,
 } from "./protocol.js";
-import { ReconnectMachine, type BackoffOptions, type ConnectionState } from "./reconnect.js";
+import { ReconnectMachine, type ConnectionState } from "./reconnect.js";
 import { Streams } from "./streams.js";
 
-/** The part of the WebSocket API the client uses (the browser's, or the `ws` package's). */
-export interface WebSocketLike {
-  readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason?: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-export type WebSocketConstructor = new (url: string, protocols: string[]) => WebSocketLike;
-
-export interface ClientOptions {
-  /** The WebSocket endpoint, `ws://HOST:PORT/ws`. */
-  url: string;
-  /** The hello's token, or a function fetching one for each connection (a short-lived ticket). */
-  token: string | (() => string | Promise<string>);
-  /** The WebSocket constructor (default: the global `WebSocket`). */
-  WebSocket?: WebSocketConstructor;
-  backoff?: BackoffOptions;
-  outbox?: OutboxLimits;
-  /** Overrides the keepalive advertised in `welcome.limits` (ms). */
-  keepalive?: { intervalMs: number; timeoutMs: number };
-  /** Delay before retrying an outbox write refused with a retryable code (default 1000 ms). */
-  retryDelayMs?: number;
-}
-
-/** A request refused by the server with an `error` frame. */
-export class RequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = "RequestError";
-  }
-}
-
-/** A request that was in flight (or made) while the connection was down. */
-export class DisconnectedError extends Error {
-  constructor() {
-    super("not connected");
-    this.name = "DisconnectedError";
-  }
-}
-
-export interface TeamHandlers {
-  /** A new event of the team, in offset order, each once. */
-  onEvent?: (frame: EventFrame) => void;
-  onSignal?: (frame: SignalFrame) => void;
-  /** Each `subscribed` reply; `reset` means what is cached for the team is stale. */
-  onSubscribed?: (reply: Subscribed, reset: boolean) => void;
-}
-
-export interface ClientEvents {
-  state: (state: ConnectionState, detail: { code?: number; delayMs?: number }) => void;
-  welcome: (welcome: WelcomeFrame) => void;
-  /** An outbox write changed state (pending, sent or failed). */
-  message: (entry: OutboxEntry) => void;
-  /** An `error` frame that answers no request of ours. */
-  error: (frame: ErrorFrame) => void;
-}
-
 type Waiter = { resolve: (reply: Reply) => void; reject: (error: Error) => void };
+
+const encoder = new TextEncoder();
 
 const KEYED: ReadonlySet<RequestType> = new Set<RequestType>([
   "deliver",
@@ -135,6 +78,10 @@ export class SwitchboardClient {
   private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
   private lastReceived = 0;
   private welcomeFrame: WelcomeFrame | null = null;
+  /** Teams whose signals were asked for, to ask again on each new connection. */
+  private readonly presenceTeams = new Set<Id>();
+  /** The conversation open on this client (`view`), set again after a reconnect. */
+  private viewing: Id | null = null;
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -183,6 +130,7 @@ export class SwitchboardClient {
   unsubscribe(team: Id): void {
     this.handlers.delete(team);
     this.streams.untrack(team);
+    this.presenceTeams.delete(team);
     if (this.machine.state === "open") this.write({ type: "unsubscribe", team }, {});
   }
 
@@ -233,6 +181,11 @@ export class SwitchboardClient {
       });
       this.flushOutbox();
       return promise as Promise<ReplyFor<R["type"]>>;
+    }
+    // Ephemeral state the server forgets with the connection, restored on reconnect.
+    if (request.type === "view") this.viewing = request.conversation ?? null;
+    if (request.type === "presence" && this.handlers.has(request.team)) {
+      this.presenceTeams.add(request.team);
     }
     if (this.machine.state !== "open") return Promise.reject(new DisconnectedError());
     return new Promise<Reply>((resolve, reject) => {
@@ -309,8 +262,15 @@ export class SwitchboardClient {
   }
 
   private async sayHello(socket: WebSocketLike): Promise<void> {
-    const token =
-      typeof this.options.token === "string" ? this.options.token : await this.options.token();
+    let token: string;
+    try {
+      token =
+        typeof this.options.token === "string" ? this.options.token : await this.options.token();
+    } catch {
+      // No token to say hello with (the ticket endpoint is down, say): a drop.
+      if (this.socket === socket) this.onClose(1006);
+      return;
+    }
     if (this.socket !== socket) return;
     this.lastReceived = Date.now();
     socket.send(JSON.stringify({ type: "hello", version: PROTOCOL_VERSION, token }));
@@ -384,6 +344,15 @@ export class SwitchboardClient {
     for (const team of this.streams.tracked()) {
       this.writeSubscribe(team, this.streams.subscribeAfter(team));
     }
+    if (this.viewing !== null) this.write({ type: "view", conversation: this.viewing }, {});
+  }
+
+  private restorePresence(team: Id): void {
+    const handlers = this.handlers.get(team);
+    const done = (reply: Reply) => {
+      if (reply.type === "presence") handlers?.onPresence?.(reply);
+    };
+    this.write({ type: "presence", team }, { waiter: { resolve: done, reject: () => undefined } });
   }
 
   private startKeepalive(welcome: WelcomeFrame): void {
@@ -406,7 +375,10 @@ export class SwitchboardClient {
   private writeSubscribe(team: Id, after: Position | null): void {
     const request: Request =
       after === null ? { type: "subscribe", team } : { type: "subscribe", team, after };
-    this.write(request, {});
+    const refused = (error: Error) => {
+      if (error instanceof RequestError) this.handlers.get(team)?.onError?.(error);
+    };
+    this.write(request, { waiter: { resolve: () => undefined, reject: refused } });
   }
 
   private write(request: Request, meta: { waiter?: Waiter; outboxKey?: string }): void {
@@ -416,8 +388,19 @@ export class SwitchboardClient {
       return;
     }
     const id = this.nextId++;
+    const text = JSON.stringify({ ...request, id });
+    const max = this.welcomeFrame?.limits.max_frame_bytes ?? 0;
+    if (max > 0 && encoder.encode(text).length > max) {
+      // The server would close the connection (1009), and a resend would do
+      // it again after every reconnect: refuse it here, as the server would.
+      this.refuse(meta, {
+        code: "too_large",
+        message: `a frame of ${encoder.encode(text).length} bytes exceeds the server's limit of ${max} bytes`,
+      });
+      return;
+    }
     this.inFlight.set(id, meta);
-    socket.send(JSON.stringify({ ...request, id }));
+    socket.send(text);
   }
 
   private flushOutbox(): void {
@@ -433,6 +416,9 @@ export class SwitchboardClient {
     this.inFlight.delete(id);
     if (reply.type === "subscribed") {
       const step = this.streams.subscribed(reply);
+      if (meta !== undefined && this.presenceTeams.has(reply.team) && reply.live) {
+        this.restorePresence(reply.team);
+      }
       this.handlers.get(reply.team)?.onSubscribed?.(reply, step.reset === true);
       if (step.resubscribe !== undefined) this.writeSubscribe(reply.team, step.resubscribe);
     }
@@ -452,6 +438,13 @@ export class SwitchboardClient {
       return;
     }
     this.inFlight.delete(frame.id as Id);
+    this.refuse(meta, frame);
+  }
+
+  private refuse(
+    meta: { waiter?: Waiter; outboxKey?: string },
+    frame: { code: string; message: string },
+  ): void {
     if (meta.outboxKey === undefined) {
       meta.waiter?.reject(new RequestError(frame.code, frame.message));
       return;
@@ -466,6 +459,8 @@ export class SwitchboardClient {
       return;
     }
     this.outbox.failed(key, frame);
+    // A keyed request's caller gets the refusal; only messages wait for retry().
+    if (entry.request.type !== "send") this.outbox.remove(key);
     this.settle(entry, undefined, new RequestError(frame.code, frame.message));
   }
 

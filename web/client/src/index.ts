@@ -4,3 +4,5 @@ export * from "./reconnect.js";
 export * from "./streams.js";
 export * from "./outbox.js";
 export * from "./client.js";
+export * from "./socket.js";
+export type * from "./options.js";

@@ -126,6 +126,19 @@ test("a send while the server is down stays pending, then is stored once after t
   c.close();
 });
 
+test("a send in flight when the server crashes is stored once after the restart", async () => {
+  const c = client(MAYA);
+  const { conversation } = await ready(c);
+  const { settled } = c.send(conversation, "Written as the server crashed", "ts-crash-1");
+  // Killed with the send written or not yet answered: either way it is resent.
+  await server.stop("SIGKILL");
+  await server.run();
+  assert.equal((await settled).state, "sent");
+  const stored = (await history(c, conversation)).filter((m) => m.client_msg_id === "ts-crash-1");
+  assert.equal(stored.length, 1);
+  c.close();
+});
+
 test("resume after missed events replays them in order, none doubled", async () => {
   const { Ctor, gate, sockets } = gatedSocket();
   const reader = client(SAM, Ctor);

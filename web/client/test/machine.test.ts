@@ -279,3 +279,59 @@ test("client: a definitive error fails the message; a retryable one keeps it pen
   assert.equal(socket.sent.filter((f) => f.client_msg_id === "k-a").length, 2);
   client.close();
 });
+
+test("client: a frame over max_frame_bytes fails locally, never written (no 1009 loop)", async () => {
+  FakeSocket.all = [];
+  const client = new SwitchboardClient({ url: "ws://x/ws", token: "t", WebSocket: FakeSocket });
+  client.connect();
+  const socket = FakeSocket.all[0]!;
+  socket.open();
+  await tick();
+  socket.receive({ ...welcome, limits: { ...limits, max_frame_bytes: 100 } });
+  const big = client.send(5, "x".repeat(200), "k-big");
+  const done = await big.settled;
+  assert.equal(done.state, "failed");
+  assert.equal(done.error?.code, "too_large");
+  assert.equal(socket.sent.filter((f) => f.type === "send").length, 0);
+  client.close();
+});
+
+test("client: a refused keyed request rejects and leaves the outbox; the view is restored on reconnect", async () => {
+  FakeSocket.all = [];
+  const client = new SwitchboardClient({
+    url: "ws://x/ws",
+    token: "t",
+    WebSocket: FakeSocket,
+    backoff: { initialMs: 2, random: () => 0 },
+  });
+  client.connect();
+  const first = FakeSocket.all[0]!;
+  first.open();
+  await tick();
+  first.receive(welcome);
+  const assign = client.request({
+    type: "assign",
+    conversation: 5,
+    who: { type: "me" },
+    key: "k-as",
+  });
+  const frame = first.sent.find((f) => f.type === "assign")!;
+  assert.equal(frame.key, "k-as");
+  first.receive({ type: "error", id: frame.id, code: "forbidden", message: "no" });
+  await assert.rejects(assign, { name: "RequestError", code: "forbidden" });
+  assert.equal(client.outbox.size, 0);
+
+  void client.request({ type: "view", conversation: 5 }).catch(() => undefined);
+  first.drop(1006);
+  await tick();
+  await tick();
+  const second = FakeSocket.all[1]!;
+  second.open();
+  await tick();
+  second.receive(welcome);
+  assert.deepEqual(
+    second.sent.filter((f) => f.type === "view").map((f) => f.conversation),
+    [5],
+  );
+  client.close();
+});
