@@ -21,7 +21,13 @@ let server: TestServer;
 before(async () => {
   server = await TestServer.start();
 });
+/** No test may hang the run: each fails past this. */
+const LIMIT = { timeout: 60_000 };
+
+/** Every client a test made, closed at the end even when the test failed (or the run would hang on their reconnect timers). */
+const clients: SwitchboardClient[] = [];
 after(async () => {
+  for (const c of clients) c.close();
   await server.dispose();
 });
 
@@ -46,13 +52,15 @@ function client(
   email: string,
   Ctor: WebSocketConstructor = WebSocket as unknown as WebSocketConstructor,
 ) {
-  return new SwitchboardClient({
+  const c = new SwitchboardClient({
     url: server.url,
     token: server.token(email),
     WebSocket: Ctor,
     backoff: { initialMs: 100, maxMs: 400 },
     retryDelayMs: 100,
   });
+  clients.push(c);
+  return c;
 }
 
 async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
@@ -87,7 +95,7 @@ async function history(c: SwitchboardClient, conversation: Id): Promise<Message[
   return page.messages;
 }
 
-test("hello, subscribe, send, and the own message comes back as an event", async () => {
+test("hello, subscribe, send, and the own message comes back as an event", LIMIT, async () => {
   const c = client(MAYA);
   const events: EventFrame[] = [];
   const { conversation } = await ready(c, events);
@@ -105,41 +113,51 @@ test("hello, subscribe, send, and the own message comes back as an event", async
   c.close();
 });
 
-test("a send while the server is down stays pending, then is stored once after the restart", async () => {
-  const c = client(MAYA);
-  const { conversation } = await ready(c);
-  await server.stop("SIGTERM");
-  await until("disconnected", () => c.state !== "open");
-  const { entry, settled } = c.send(
-    conversation,
-    "Written while the server was down",
-    "ts-offline-1",
-  );
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(entry.state, "pending");
-  await server.run();
-  assert.equal((await settled).state, "sent");
-  await until("open again", () => c.state === "open");
-  const stored = (await history(c, conversation)).filter((m) => m.client_msg_id === "ts-offline-1");
-  assert.equal(stored.length, 1);
-  assert.equal(stored[0]!.body, "Written while the server was down");
-  c.close();
-});
+test(
+  "a send while the server is down stays pending, then is stored once after the restart",
+  LIMIT,
+  async () => {
+    const c = client(MAYA);
+    const { conversation } = await ready(c);
+    await server.stop("SIGTERM");
+    await until("disconnected", () => c.state !== "open");
+    const { entry, settled } = c.send(
+      conversation,
+      "Written while the server was down",
+      "ts-offline-1",
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(entry.state, "pending");
+    await server.run();
+    assert.equal((await settled).state, "sent");
+    await until("open again", () => c.state === "open");
+    const stored = (await history(c, conversation)).filter(
+      (m) => m.client_msg_id === "ts-offline-1",
+    );
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]!.body, "Written while the server was down");
+    c.close();
+  },
+);
 
-test("a send in flight when the server crashes is stored once after the restart", async () => {
-  const c = client(MAYA);
-  const { conversation } = await ready(c);
-  const { settled } = c.send(conversation, "Written as the server crashed", "ts-crash-1");
-  // Killed with the send written or not yet answered: either way it is resent.
-  await server.stop("SIGKILL");
-  await server.run();
-  assert.equal((await settled).state, "sent");
-  const stored = (await history(c, conversation)).filter((m) => m.client_msg_id === "ts-crash-1");
-  assert.equal(stored.length, 1);
-  c.close();
-});
+test(
+  "a send in flight when the server crashes is stored once after the restart",
+  LIMIT,
+  async () => {
+    const c = client(MAYA);
+    const { conversation } = await ready(c);
+    const { settled } = c.send(conversation, "Written as the server crashed", "ts-crash-1");
+    // Killed with the send written or not yet answered: either way it is resent.
+    await server.stop("SIGKILL");
+    await server.run();
+    assert.equal((await settled).state, "sent");
+    const stored = (await history(c, conversation)).filter((m) => m.client_msg_id === "ts-crash-1");
+    assert.equal(stored.length, 1);
+    c.close();
+  },
+);
 
-test("resume after missed events replays them in order, none doubled", async () => {
+test("resume after missed events replays them in order, none doubled", LIMIT, async () => {
   const { Ctor, gate, sockets } = gatedSocket();
   const reader = client(SAM, Ctor);
   const events: EventFrame[] = [];
@@ -195,18 +213,22 @@ test("resume after missed events replays them in order, none doubled", async () 
   writer.close();
 });
 
-test("a definitive error marks the message failed; retry resends the same client_msg_id", async () => {
-  const c = client(MAYA);
-  const { conversation } = await ready(c);
-  const tooLong = "x".repeat(c.welcome!.limits.max_body_bytes + 1);
-  const { entry, settled } = c.send(conversation, tooLong, "ts-failed-1");
-  assert.equal((await settled).state, "failed");
-  assert.equal(entry.error?.code, "too_large");
-  const again = await c.retry("ts-failed-1");
-  assert.equal(again?.state, "failed");
-  assert.equal(
-    (await history(c, conversation)).filter((m) => m.client_msg_id === "ts-failed-1").length,
-    0,
-  );
-  c.close();
-});
+test(
+  "a definitive error marks the message failed; retry resends the same client_msg_id",
+  LIMIT,
+  async () => {
+    const c = client(MAYA);
+    const { conversation } = await ready(c);
+    const tooLong = "x".repeat(c.welcome!.limits.max_body_bytes + 1);
+    const { entry, settled } = c.send(conversation, tooLong, "ts-failed-1");
+    assert.equal((await settled).state, "failed");
+    assert.equal(entry.error?.code, "too_large");
+    const again = await c.retry("ts-failed-1");
+    assert.equal(again?.state, "failed");
+    assert.equal(
+      (await history(c, conversation)).filter((m) => m.client_msg_id === "ts-failed-1").length,
+      0,
+    );
+    c.close();
+  },
+);
