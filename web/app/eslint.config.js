@@ -19,7 +19,8 @@ export default tseslint.config(
     },
   },
   {
+    // The tests run in Node, and pass functions to run in the page.
     files: ["test/**/*.js", "eslint.config.js"],
-    languageOptions: { globals: globals.node },
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );

@@ -14,11 +14,12 @@ export function Shell({ session, team }: Props) {
   const heading = useRef<HTMLHeadingElement>(null);
   const [error, setError] = useState<string | null>(null);
 
-  // Focus follows the screen: after login or a team switch, the inbox's
-  // heading, so a keyboard or screen-reader user lands where work is.
+  // After login, focus goes to the inbox's heading, so a keyboard or
+  // screen-reader user lands where work is. A team switch leaves it on the
+  // switcher, to go on choosing.
   useEffect(() => {
     heading.current?.focus();
-  }, [team]);
+  }, []);
 
   async function leave() {
     try {
