@@ -41,6 +41,7 @@ test("log in, switch team, reload, log out", async (t) => {
   const context = await chromium.browser.newContext({
     viewport: { width: 1100, height: 700 },
   });
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const problems = await watchProblems(page, EXPECTED);
 
