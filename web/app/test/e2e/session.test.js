@@ -2,7 +2,9 @@
 // server: the login screen, a wrong password, a keyboard-only login into
 // the signed-in shell with the demo Manager's teams, a team switch, a
 // reload that stays signed in (the cookie), and a logout back to the
-// login screen. No console error, no CSP violation on the way.
+// login screen. No console error, no CSP violation on the way. Then a
+// guessing streak on one email, which the server throttles: the login
+// screen says to wait.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -33,6 +35,7 @@ after(async () => {
 const EXPECTED = [
   { status: 401, path: "/api/session" },
   { status: 401, path: "/api/login" },
+  { status: 429, path: "/api/login" },
 ];
 
 test("log in, switch team, reload, log out", async (t) => {
@@ -129,6 +132,39 @@ test("log in, switch team, reload, log out", async (t) => {
   await page.getByLabel("Email").waitFor();
   assert.equal(await page.getByTestId("user-name").count(), 0);
 
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("too many wrong passwords: the login screen says to wait", async (t) => {
+  if (!needsBrowser(t) || server === undefined) return;
+  chromium ??= await launchBrowser();
+  const context = await chromium.browser.newContext();
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const problems = await watchProblems(page, EXPECTED);
+  await page.goto(`${server.url}/`);
+  await page.getByLabel("Email").fill("sam@demo.switchboard.test");
+  await page.getByLabel("Password").fill("not-the-demo-password");
+  const alert = page.getByRole("alert");
+  const submit = page.getByRole("button", { name: "Log in" });
+  // The server allows a burst of 10 attempts per email (README): the
+  // 11th is refused, at the latest.
+  let refused = false;
+  for (let attempt = 0; attempt < 15 && !refused; attempt += 1) {
+    await submit.click();
+    await alert.waitFor();
+    await page
+      .getByRole("button", { name: "Log in", disabled: false })
+      .waitFor();
+    refused = (await alert.innerText()).startsWith("Too many attempts");
+  }
+  assert.ok(refused, "the server throttled the guessing");
+  assert.match(
+    await alert.innerText(),
+    /^Too many attempts\. Try again in \d+ s\.$/,
+  );
+  await screenshot(page, "login-throttled");
   assert.deepEqual(problems, []);
   await context.close();
 });
