@@ -3,7 +3,8 @@
 //! invitations; [`signup`]; [`account`]: password change; [`session`]:
 //! the browser's cookie session and WebSocket tickets), health
 //! (`/healthz`, `/readyz`), metrics (`/metrics`) and the online backup
-//! (`POST /api/admin/backup`, see [`ops`]). [`serve`] runs the listener
+//! (`POST /api/admin/backup`, see [`ops`]), and at every other path the
+//! browser app, embedded in the binary ([`app`]). [`serve`] runs the listener
 //! ([`handshake`]) with its timeouts and connection cap. Every answer
 //! carries the security headers of [`headers`].
 //!
@@ -12,6 +13,7 @@
 
 mod account;
 mod api;
+mod app;
 pub mod echo;
 mod error;
 pub(crate) mod handshake;
@@ -99,6 +101,7 @@ pub(crate) fn router(state: Arc<ServerState>) -> Router {
         .route("/readyz", get(ops::ready))
         .route("/metrics", get(ops::metrics))
         .nest("/api", api::router())
+        .fallback(app::fallback)
         .layer(axum::middleware::from_fn(headers::secure))
         .with_state(state)
 }

@@ -90,7 +90,7 @@ async fn serve(config: Config, with_demo: bool, shutdown_timeout: Duration) -> a
     let _ = writeln!(out, "listening on {addr}");
     let _ = writeln!(
         out,
-        "WebSocket endpoint: ws://{addr}/ws   data: {}",
+        "app: http://{addr}/   WebSocket endpoint: ws://{addr}/ws   data: {}",
         data.display()
     );
     for login in &logins {
@@ -103,8 +103,9 @@ async fn serve(config: Config, with_demo: bool, shutdown_timeout: Duration) -> a
     if !logins.is_empty() {
         let _ = writeln!(
             out,
-            "demo password (DEMO DATA ONLY, public, never for real users): {}   log in at POST http://{addr}/api/login",
-            demo::DEMO_PASSWORD
+            "demo password (DEMO DATA ONLY, public, never for real users): {}   open the app at http://{addr}/ and log in as {}",
+            demo::DEMO_PASSWORD,
+            logins[0].email,
         );
     }
     if let Some(login) = logins.first() {

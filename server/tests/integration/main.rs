@@ -3,6 +3,7 @@
 //! compile into one binary and share `util`.
 
 mod api_client;
+mod app;
 mod auth;
 mod bots;
 mod catch_up;

@@ -1,0 +1,90 @@
+//! The browser app served by the binary: its page at `/` and at the app's
+//! own routes, its hashed files with a long cache and their types, the
+//! security headers on all of it, and the server's other endpoints never
+//! shadowed by the page.
+
+use crate::api_client::*;
+use crate::util::*;
+
+/// The path of the page's script (`/assets/...js`), read from the page.
+fn script_path(page: &str) -> String {
+    let start = page
+        .find("/assets/")
+        .expect("the page loads a script from /assets/");
+    let end = start + page[start..].find('"').expect("a quoted path");
+    let path = &page[start..end];
+    assert!(path.ends_with(".js"), "{path}");
+    path.to_string()
+}
+
+#[tokio::test]
+async fn the_app_page_is_served_at_the_root_and_at_its_own_routes() {
+    let (_dir, server) = started_with(|_| {}).await;
+    let root = http(server.addr, "GET", "/", &[], b"").await;
+    assert_eq!(root.status, 200);
+    assert_eq!(
+        root.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(root.header("cache-control"), Some("no-cache"));
+    let policy = root.header("content-security-policy").expect("a CSP");
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    let page = String::from_utf8(root.body.clone()).unwrap();
+    assert!(page.contains("<div id=\"app\">"), "{page}");
+    assert!(!page.contains("<script>"), "no inline script: {page}");
+
+    for route in ["/invite", "/signup/confirm", "/some/deep/route"] {
+        let answer = http(server.addr, "GET", route, &[], b"").await;
+        assert_eq!(answer.status, 200, "{route}");
+        assert_eq!(answer.body, root.body, "{route}");
+    }
+
+    // Unchanged since the browser's copy: 304, no body.
+    let etag = root.header("etag").expect("an ETag").to_string();
+    let again = http(server.addr, "GET", "/", &[("If-None-Match", &etag)], b"").await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+}
+
+#[tokio::test]
+async fn hashed_files_are_cached_for_long_with_their_type_and_missing_ones_are_404() {
+    let (_dir, server) = started_with(|_| {}).await;
+    let root = http(server.addr, "GET", "/", &[], b"").await;
+    let script = script_path(&String::from_utf8(root.body).unwrap());
+    let answer = http(server.addr, "GET", &script, &[], b"").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        answer.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert!(answer.header("content-security-policy").is_some());
+
+    for missing in ["/assets/gone-123.js", "/favicon.ico", "/deep/style.css"] {
+        let answer = http(server.addr, "GET", missing, &[], b"").await;
+        assert_eq!(answer.status, 404, "{missing}");
+        assert!(answer.header("content-security-policy").is_some());
+    }
+}
+
+#[tokio::test]
+async fn the_page_never_shadows_the_servers_own_endpoints() {
+    let (_dir, server) = started_with(|_| {}).await;
+    let health = http(server.addr, "GET", "/healthz", &[], b"").await;
+    assert_eq!((health.status, health.body.as_slice()), (200, &b"ok"[..]));
+    let api = http(server.addr, "GET", "/api/nope", &[], b"").await;
+    assert_eq!(
+        (api.status, api.error_code()),
+        (404, "not_found".to_string())
+    );
+    for path in ["/ws/x", "/healthz/x", "/metrics/x", "/readyz/x"] {
+        let answer = http(server.addr, "GET", path, &[], b"").await;
+        assert_eq!(answer.status, 404, "{path}");
+    }
+    let post = http(server.addr, "POST", "/", &[], b"").await;
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
+}

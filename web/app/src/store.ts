@@ -1,0 +1,92 @@
+// The app's one store: what every screen reads, changed only through the
+// actions below. Screens subscribe with `useStore`; nothing else holds
+// state that another screen needs.
+//
+// Invariant: `team` is the id of one of `session.teams`, or null when the
+// user belongs to no team.
+
+import { useEffect, useState } from "preact/hooks";
+import { currentSession, login, logout, type Session } from "./api";
+
+export type State =
+  | { kind: "loading" }
+  /** The session could not be read (not a 401: the server is down, say). */
+  | { kind: "failed"; message: string }
+  | { kind: "signed_out" }
+  | { kind: "signed_in"; session: Session; team: number | null };
+
+type Listener = (state: State) => void;
+
+let state: State = { kind: "loading" };
+const listeners = new Set<Listener>();
+
+function set(next: State): void {
+  state = next;
+  for (const listener of listeners) listener(state);
+}
+
+/** The current state. */
+export function getState(): State {
+  return state;
+}
+
+/** The current state, re-rendering the calling component on each change. */
+export function useStore(): State {
+  const [current, setCurrent] = useState(state);
+  useEffect(() => {
+    listeners.add(setCurrent);
+    setCurrent(state);
+    return () => {
+      listeners.delete(setCurrent);
+    };
+  }, []);
+  return current;
+}
+
+/** Reads the session from the server: signed in, or the login screen. */
+export async function load(): Promise<void> {
+  try {
+    const session = await currentSession();
+    set(session === null ? { kind: "signed_out" } : signedIn(session));
+  } catch (error) {
+    set({
+      kind: "failed",
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+/**
+ * Logs in, then reads the session (the teams come with it). Throws the
+ * login's ApiError, for the login screen to show; the state is unchanged.
+ */
+export async function signIn(email: string, password: string): Promise<void> {
+  await login(email, password);
+  await load();
+}
+
+/** Logs out and shows the login screen. */
+export async function signOut(): Promise<void> {
+  await logout();
+  set({ kind: "signed_out" });
+}
+
+/** Switches to one of the user's teams. */
+export function selectTeam(team: number): void {
+  if (
+    state.kind !== "signed_in" ||
+    !state.session.teams.some((t) => t.id === team)
+  )
+    return;
+  set({ ...state, team });
+}
+
+function signedIn(session: Session): State {
+  const previous = state.kind === "signed_in" ? state.team : null;
+  const kept = session.teams.find((t) => t.id === previous);
+  return {
+    kind: "signed_in",
+    session,
+    team: (kept ?? session.teams[0])?.id ?? null,
+  };
+}

@@ -1,0 +1,188 @@
+// What the browser tests stand on: the real `switchboard` binary, started
+// on a free loopback port with the demo seed in a fresh data folder, and
+// a real headless Chromium (Debian's) driven by playwright-core. Nothing
+// is downloaded: the browser is the system's.
+//
+// When Chromium is missing the tests skip, except under CI=true, where
+// they fail: a CI run must never pass without running them.
+
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../../../..");
+
+/** Where screenshots go (gitignored). */
+export const ARTIFACTS = resolve(here, "../../test-artifacts");
+
+/** The demo Manager's login (README, "Run it"). */
+export const DEMO = {
+  email: "maya@demo.switchboard.test",
+  password: "switchboard-demo",
+  name: "Maya Manager",
+  teams: ["Recruiting", "Candidate Support"],
+};
+
+const BINARY =
+  process.env.SWITCHBOARD_BIN ?? join(repo, "target/debug/switchboard");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const START_TIMEOUT_MS = 30_000;
+
+/**
+ * Skips the calling test when Chromium is missing, or throws under CI.
+ * Returns whether the test may go on.
+ * @param {import("node:test").TestContext} t
+ */
+export function needsBrowser(t) {
+  if (existsSync(CHROMIUM)) return true;
+  const message = `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (process.env.CI === "true") throw new Error(message);
+  t.skip(message);
+  return false;
+}
+
+/**
+ * Starts `switchboard serve --demo` on a free loopback port.
+ * @returns {Promise<{url: string, stop: () => Promise<void>}>}
+ */
+export async function startServer() {
+  if (!existsSync(BINARY)) {
+    throw new Error(
+      `no server binary at ${BINARY}: build it with \`cargo build -p switchboard-server\` (or set SWITCHBOARD_BIN)`,
+    );
+  }
+  const data = await mkdtemp(join(tmpdir(), "switchboard-e2e-"));
+  const child = spawn(
+    BINARY,
+    ["serve", "--demo", "--listen", "127.0.0.1:0", "--data", data],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+    },
+  );
+  /** @type {string[]} */
+  const stderr = [];
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk) => {
+    if (stderr.length < 200) stderr.push(String(chunk));
+  });
+  const exited = new Promise((done) => child.once("exit", done));
+
+  const address = await new Promise((found, failed) => {
+    const timer = setTimeout(() => {
+      failed(
+        new Error(
+          `the server printed no address in ${START_TIMEOUT_MS} ms\n${stderr.join("")}`,
+        ),
+      );
+    }, START_TIMEOUT_MS);
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      const match = /^listening on (\S+)$/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        found(match[1]);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      failed(
+        new Error(
+          `the server exited (${String(code)}) before listening\n${stderr.join("")}`,
+        ),
+      );
+    });
+  });
+
+  return {
+    url: `http://${String(address)}`,
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+      await rm(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Launches headless Chromium. Each launch gets a fresh profile: Playwright
+ * passes Chromium a `--user-data-dir` of its own, new and temporary.
+ * @returns {Promise<{browser: import("playwright-core").Browser, close: () => Promise<void>}>}
+ */
+export async function launchBrowser() {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    timeout: START_TIMEOUT_MS,
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+/**
+ * Records what a page reports as wrong: console errors, uncaught
+ * exceptions and Content-Security-Policy violations. `expected` lists the
+ * failed requests the test causes on purpose (a 401 of the session check
+ * when logged out, of a wrong password), which Chromium logs as errors.
+ * @param {import("playwright-core").Page} page
+ * @param {{status: number, path: string}[]} expected
+ */
+export async function watchProblems(page, expected) {
+  /** @type {string[]} */
+  const problems = [];
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(
+        `CSP violation: ${event.violatedDirective} ${event.blockedURI}`,
+      );
+    });
+  });
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const text = message.text();
+    const url = message.location().url;
+    const allowed = expected.some(
+      ({ status, path }) =>
+        text.includes(`status of ${String(status)}`) &&
+        new URL(url).pathname === path,
+    );
+    if (!allowed) problems.push(`console error: ${text} (${url})`);
+  });
+  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+  return problems;
+}
+
+/**
+ * Saves a screenshot of the page as test-artifacts/NAME.png.
+ * @param {import("playwright-core").Page} page
+ * @param {string} name
+ */
+export async function screenshot(page, name) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({
+    path: join(ARTIFACTS, `${name}.png`),
+    fullPage: true,
+  });
+}
