@@ -11,6 +11,7 @@ import {
   type EventFrame,
   type Id,
   type OutboxEntry,
+  type SignalFrame,
 } from "switchboard-client";
 import { wsTicket } from "../api";
 import { Observable } from "./observable";
@@ -22,8 +23,14 @@ export interface Link {
   retryAt: number | null;
 }
 
-/** A team's news for a screen: an event, or "reload" after a gap. */
-export type TeamNews = { kind: "event"; frame: EventFrame } | { kind: "reset" };
+/**
+ * A team's news for a screen: an event, a signal (once `presence` opted
+ * the connection in), or "reload" after a gap.
+ */
+export type TeamNews =
+  | { kind: "event"; frame: EventFrame }
+  | { kind: "signal"; frame: SignalFrame }
+  | { kind: "reset" };
 
 type TeamListener = (news: TeamNews) => void;
 
@@ -107,6 +114,9 @@ export function listenTeam(team: Id, listener: TeamListener): () => void {
     c.subscribe(team, {
       onEvent: (frame) => {
         for (const l of created) l({ kind: "event", frame });
+      },
+      onSignal: (frame) => {
+        for (const l of created) l({ kind: "signal", frame });
       },
       onSubscribed: (_reply, reset) => {
         if (reset) for (const l of created) l({ kind: "reset" });

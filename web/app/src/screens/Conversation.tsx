@@ -6,6 +6,10 @@
 // by seq; a message of ours still in the outbox, or acknowledged before
 // its event arrived, shows after them only while no server message carries
 // its `client_msg_id`.
+//
+// Reading marks the conversation read up to its last message; typing in
+// the composer tells the others (a `typing` every few seconds), and who
+// else is typing shows under the timeline.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Id, Message, OutboxState } from "switchboard-client";
 import {
@@ -19,6 +23,8 @@ import {
 import { useValue } from "../live/observable";
 
 const PAGE = 50;
+/** How often a `typing` is sent again while typing goes on. */
+const TYPING_EVERY_MS = 3000;
 
 interface Props {
   team: Id;
@@ -39,6 +45,9 @@ export function Conversation({ team, conversation, me }: Props) {
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState("");
+  const [typing, setTyping] = useState<Map<Id, string>>(new Map());
+  const lastTyping = useRef(0);
+  const markedRead = useRef(0);
   const connected = useValue(link).state === "open";
   useValue(outboxVersion);
   const list = useRef<HTMLOListElement>(null);
@@ -57,18 +66,36 @@ export function Conversation({ team, conversation, me }: Props) {
         setStale((n) => n + 1);
         return;
       }
+      if (news.kind === "signal") {
+        const signal = news.frame.signal;
+        if (
+          signal.type === "typing" &&
+          signal.conversation === conversation &&
+          signal.user !== me
+        ) {
+          setTyping((current) => {
+            const next = new Map(current);
+            if (signal.typing) next.set(signal.user, signal.name);
+            else next.delete(signal.user);
+            return next;
+          });
+        }
+        return;
+      }
       const event = news.frame.event;
       if (event.type === "message" && event.conversation === conversation) {
         setMessages((current) => merge(current, [event]));
       }
     });
-  }, [team, conversation]);
+  }, [team, conversation, me]);
 
   useEffect(() => {
     if (!connected) return;
     let current = true;
     const client = live();
     void client.request({ type: "view", conversation }).catch(() => undefined);
+    // Opts the connection into the team's signals (typing among them).
+    void client.request({ type: "presence", team }).catch(() => undefined);
     client
       .request({ type: "history", conversation, limit: PAGE })
       .then((reply) => {
@@ -85,7 +112,19 @@ export function Conversation({ team, conversation, me }: Props) {
     return () => {
       current = false;
     };
-  }, [conversation, connected, stale]);
+  }, [team, conversation, connected, stale]);
+
+  // Shown to the reader: read up to the last message.
+  const lastSeq = messages.at(-1)?.seq ?? 0;
+  useEffect(() => {
+    if (!connected || lastSeq <= markedRead.current) return;
+    markedRead.current = lastSeq;
+    live()
+      .request({ type: "mark_read", conversation, seq: lastSeq })
+      .catch(() => {
+        markedRead.current = 0;
+      });
+  }, [conversation, connected, lastSeq]);
 
   useEffect(() => {
     composer.current?.focus();
@@ -134,6 +173,7 @@ export function Conversation({ team, conversation, me }: Props) {
     try {
       live().send(conversation, body);
       setDraft("");
+      lastTyping.current = 0;
       pinned.current = true;
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : "not sent");
@@ -162,6 +202,10 @@ export function Conversation({ team, conversation, me }: Props) {
           <EchoItem key={`e${e.key}`} echo={e} />
         ))}
       </ol>
+      <p class="typing muted" aria-live="polite" data-testid="typing">
+        {typing.size > 0 &&
+          `${[...typing.values()].join(", ")} ${typing.size > 1 ? "are" : "is"} typing…`}
+      </p>
       <form class="composer" onSubmit={send}>
         <label for="composer-body" class="visually-hidden">
           Message
@@ -174,6 +218,12 @@ export function Conversation({ team, conversation, me }: Props) {
           placeholder="Write a message; Enter sends, Shift+Enter breaks the line"
           onInput={(e) => {
             setDraft(e.currentTarget.value);
+            const now = Date.now();
+            if (now - lastTyping.current < TYPING_EVERY_MS) return;
+            lastTyping.current = now;
+            live()
+              .request({ type: "typing", conversation })
+              .catch(() => undefined);
           }}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.shiftKey) send(e);

@@ -42,8 +42,8 @@ export function Dashboard({ team, selected, onOpen }: Props) {
   // Any event of the team may move a row: read the page again.
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const stop = listenTeam(team, () => {
-      if (timer !== null) return;
+    const stop = listenTeam(team, (news) => {
+      if (news.kind === "signal" || timer !== null) return;
       timer = setTimeout(() => {
         timer = null;
         setStale((n) => n + 1);

@@ -1,6 +1,7 @@
 // The inbox end to end: two agents, the demo Manager and a demo Member,
 // each in a browser context of their own, open the same conversation from
-// the dashboard. One sends: the message shows at once as pending, then
+// the dashboard (reading it clears its unread count), and see each other
+// typing. One sends: the message shows at once as pending, then
 // sent; the other sees it arrive live. After a reload it shows once. The
 // Member hops to the next conversation with the keyboard.
 
@@ -87,6 +88,18 @@ test("two agents chat live; pending then sent; no doubles after a reload", async
 
   await openConversation(maya.page);
   await openConversation(sam.page);
+
+  // Opened, it is read: the unread count leaves Maya's row.
+  await row.locator(".unread").waitFor({ state: "detached" });
+
+  // Sam types; Maya sees it.
+  await sam.page
+    .getByRole("textbox", { name: "Message" })
+    .pressSequentially("Le");
+  await maya.page
+    .getByTestId("typing")
+    .filter({ hasText: "Sam Member is typing…" })
+    .waitFor();
 
   // Every state each of Maya's messages shows, in order, from now on.
   await maya.page.evaluate(() => {
