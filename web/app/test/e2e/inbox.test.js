@@ -3,7 +3,9 @@
 // the dashboard (reading it clears its unread count), and see each other
 // typing. One sends: the message shows at once as pending, then
 // sent; the other sees it arrive live. After a reload it shows once. The
-// Member hops to the next conversation with the keyboard.
+// Member hops to the next conversation with the keyboard. Then the server
+// goes away while a message is pending: a banner says so, and once it is
+// back the message is sent, once.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -58,11 +60,11 @@ async function signedIn(browser, url, who) {
 }
 
 /**
- * Opens the conversation with CONTACT from the dashboard.
+ * Opens the conversation with `contact` from the dashboard.
  * @param {import("playwright-core").Page} page
  */
-async function openConversation(page) {
-  await page.getByTestId("dashboard-row").filter({ hasText: CONTACT }).click();
+async function openConversation(page, contact = CONTACT) {
+  await page.getByTestId("dashboard-row").filter({ hasText: contact }).click();
   await page
     .getByRole("region", { name: "Conversation" })
     .getByTestId("message")
@@ -175,4 +177,36 @@ test("two agents chat live; pending then sent; no doubles after a reload", async
   assert.deepEqual(sam.problems, []);
   await maya.context.close();
   await sam.context.close();
+});
+
+test("the server restarts with a message pending: a banner, then sent once", async (t) => {
+  if (!needsBrowser(t) || server === undefined) return;
+  chromium ??= await launchBrowser();
+  const maya = await signedIn(chromium.browser, server.url, DEMO);
+  await openConversation(maya.page, "Priya Raman");
+
+  const restarted = server.restart(2_000);
+  const banner = maya.page.getByTestId("link-banner");
+  await banner.filter({ hasText: "Disconnected" }).waitFor();
+  await screenshot(maya.page, "reconnecting");
+
+  const text = "Sent while the server was away";
+  await maya.page.getByRole("textbox", { name: "Message" }).fill(text);
+  await maya.page.keyboard.press("Enter");
+  const mine = maya.page.getByTestId("message").filter({ hasText: text });
+  assert.equal(await mine.getAttribute("data-state"), "pending");
+
+  await restarted;
+  await maya.page
+    .locator('[data-testid=message][data-state="sent"]')
+    .filter({ hasText: text })
+    .waitFor({ timeout: 30_000 });
+  await banner.waitFor({ state: "detached" });
+  assert.equal(await mine.count(), 1);
+
+  await maya.page.reload();
+  await openConversation(maya.page, "Priya Raman");
+  await mine.waitFor();
+  assert.equal(await mine.count(), 1);
+  await maya.context.close();
 });
