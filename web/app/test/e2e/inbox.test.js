@@ -5,7 +5,8 @@
 // sent; the other sees it arrive live. After a reload it shows once. The
 // Member hops to the next conversation with the keyboard. Then the server
 // goes away while a message is pending: a banner says so, and once it is
-// back the message is sent, once.
+// back the message is sent, once. A refused command shows failed, with a
+// retry.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -208,5 +209,22 @@ test("the server restarts with a message pending: a banner, then sent once", asy
   await openConversation(maya.page, "Priya Raman");
   await mine.waitFor();
   assert.equal(await mine.count(), 1);
+
+  // A command the server refuses: failed, with the reason and a retry.
+  const command = "^assign @nobody-by-that-handle";
+  await maya.page.getByRole("textbox", { name: "Message" }).fill(command);
+  await maya.page.keyboard.press("Enter");
+  const refused = maya.page
+    .locator('[data-testid=message][data-state="failed"]')
+    .filter({ hasText: command });
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /Not sent: /);
+  await screenshot(maya.page, "message-failed");
+  await refused.getByRole("button", { name: "Retry" }).click();
+  await refused.waitFor();
+  assert.equal(
+    await maya.page.getByTestId("message").filter({ hasText: command }).count(),
+    1,
+  );
   await maya.context.close();
 });
