@@ -2,11 +2,15 @@
 // filter, one row per conversation with its contact, status, unread count
 // and how long the contact has waited. Kept live: a team event, or a gap
 // in the stream, reads the page again (debounced, so a burst is one read).
-import { useEffect, useState } from "preact/hooks";
+// "Show more" appends the next page; a live read then reads as many rows
+// as are shown, so the list does not jump back to one page.
+import { useEffect, useRef, useState } from "preact/hooks";
 import type {
   ConversationStatus,
+  DashboardCursor,
   DashboardRow,
   Id,
+  ReplyFor,
   StatusCounts,
 } from "switchboard-client";
 import { link, listenTeam, live } from "../live/connection";
@@ -22,6 +26,8 @@ const VIEWS: { id: View; label: string }[] = [
 const STATUSES: ConversationStatus[] = ["open", "waiting", "delivered"];
 const PAGE = 50;
 const DEBOUNCE_MS = 250;
+/** The most pages a live read follows to keep what is shown. */
+const MAX_PAGES = 20;
 
 interface Props {
   team: Id;
@@ -36,6 +42,10 @@ export function Dashboard({ team, selected, onOpen }: Props) {
   const [counts, setCounts] = useState<StatusCounts | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [stale, setStale] = useState(0);
+  const [next, setNext] = useState<DashboardCursor | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  /** How many rows the user has asked to see. */
+  const wanted = useRef(PAGE);
   const now = useNow();
   const connected = useValue(link).state === "open";
 
@@ -56,14 +66,18 @@ export function Dashboard({ team, selected, onOpen }: Props) {
   }, [team]);
 
   useEffect(() => {
+    wanted.current = PAGE;
+  }, [team, view, status]);
+
+  useEffect(() => {
     if (!connected) return;
     let current = true;
-    live()
-      .request({ type: "dashboard", team, view, status, limit: PAGE })
-      .then((reply) => {
+    readRows(team, view, status, wanted.current)
+      .then((page) => {
         if (!current) return;
-        setRows(reply.rows);
-        setCounts(reply.counts);
+        setRows(page.rows);
+        setNext(page.next);
+        setCounts(page.counts);
         setError(null);
       })
       .catch((failure: unknown) => {
@@ -74,6 +88,34 @@ export function Dashboard({ team, selected, onOpen }: Props) {
       current = false;
     };
   }, [team, view, status, stale, connected]);
+
+  function showMore() {
+    if (next === null || rows === null) return;
+    setLoadingMore(true);
+    live()
+      .request({
+        type: "dashboard",
+        team,
+        view,
+        status,
+        after: next,
+        limit: PAGE,
+      })
+      .then((reply) => {
+        const shown = new Set(rows.map((r) => r.conversation));
+        const added = reply.rows.filter((r) => !shown.has(r.conversation));
+        wanted.current = rows.length + added.length;
+        setRows([...rows, ...added]);
+        setNext(reply.next);
+        setCounts(reply.counts);
+      })
+      .catch((failure: unknown) => {
+        setError(failure instanceof Error ? failure.message : "failed");
+      })
+      .finally(() => {
+        setLoadingMore(false);
+      });
+  }
 
   return (
     <section class="dashboard" aria-label="Dashboard">
@@ -140,6 +182,16 @@ export function Dashboard({ team, selected, onOpen }: Props) {
           ))}
         </ul>
       )}
+      {next !== null && (
+        <button
+          type="button"
+          class="secondary"
+          disabled={loadingMore}
+          onClick={showMore}
+        >
+          {loadingMore ? "Loading…" : "Show more"}
+        </button>
+      )}
     </section>
   );
 }
@@ -185,6 +237,37 @@ function Row({
       </button>
     </li>
   );
+}
+
+/** The first `wanted` rows (at least one page), following the cursor. */
+async function readRows(
+  team: Id,
+  view: View,
+  status: ConversationStatus | null,
+  wanted: number,
+): Promise<{
+  rows: DashboardRow[];
+  next: DashboardCursor | null;
+  counts: StatusCounts;
+}> {
+  const rows: DashboardRow[] = [];
+  let after: DashboardCursor | null = null;
+  for (let page = 0; ; page++) {
+    const reply: ReplyFor<"dashboard"> = await live().request({
+      type: "dashboard",
+      team,
+      view,
+      status,
+      after,
+      limit: PAGE,
+    });
+    const shown = new Set(rows.map((r) => r.conversation));
+    rows.push(...reply.rows.filter((r) => !shown.has(r.conversation)));
+    after = reply.next;
+    if (after === null || rows.length >= wanted || page + 1 >= MAX_PAGES) {
+      return { rows, next: after, counts: reply.counts };
+    }
+  }
 }
 
 /** The time now, ticking every second while mounted. */
