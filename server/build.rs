@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The inputs of the app's build: a change to any reruns this script.
-const INPUTS: [&str; 7] = [
+const INPUTS: [&str; 8] = [
     "src",
     "public",
     "index.html",
@@ -22,6 +22,8 @@ const INPUTS: [&str; 7] = [
     "package-lock.json",
     "vite.config.ts",
     "tsconfig.json",
+    // The protocol client, compiled into the app from its source.
+    "../client/src",
 ];
 
 /// The copy of the lockfile `node_modules` was installed from.

@@ -165,3 +165,13 @@ function errorOf(response: Response, body: unknown): ApiError {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
+
+/**
+ * A one-time ticket for a WebSocket hello (PROTOCOL.md section 20): asked
+ * for before every connection, reconnections included, as a ticket works
+ * once and for 30 seconds.
+ */
+export async function wsTicket(): Promise<string> {
+  const answer = await call<{ ticket: string }>("POST", "/api/ws-ticket");
+  return answer.ticket;
+}

@@ -7,6 +7,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { currentSession, login, logout, type Session } from "./api";
+import { closeLive, live } from "./live/connection";
 
 export type State =
   | { kind: "loading" }
@@ -67,7 +68,16 @@ export async function signIn(email: string, password: string): Promise<void> {
 
 /** Logs out and shows the login screen. */
 export async function signOut(): Promise<void> {
-  await logout();
+  // Closed first: the server closes the session's connections on logout,
+  // and the client would otherwise ask for a ticket the session no longer
+  // gets.
+  closeLive();
+  try {
+    await logout();
+  } catch (error) {
+    live();
+    throw error;
+  }
   set({ kind: "signed_out" });
 }
 

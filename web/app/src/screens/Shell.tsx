@@ -1,8 +1,14 @@
 // The signed-in frame: who is logged in, their teams (a switcher), logout,
-// and the team's inbox region that the conversation screens fill.
+// and the team's inbox: its dashboard and the open conversation. `j` (or
+// Alt+N anywhere) opens the conversation that most needs the user (`next`).
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { Id } from "switchboard-client";
 import type { Session, TeamInfo } from "../api";
+import { live } from "../live/connection";
 import { selectTeam, signOut } from "../store";
+import { Conversation } from "./Conversation";
+import { Dashboard } from "./Dashboard";
+import { LinkBanner } from "./LinkBanner";
 
 interface Props {
   session: Session;
@@ -13,6 +19,50 @@ export function Shell({ session, team }: Props) {
   const current = session.teams.find((t) => t.id === team) ?? null;
   const heading = useRef<HTMLHeadingElement>(null);
   const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState<Id | null>(null);
+  const [hint, setHint] = useState<string | null>(null);
+
+  // Connect once signed in (the client asks for a ticket per connection).
+  useEffect(() => {
+    live();
+  }, []);
+
+  useEffect(() => {
+    setOpen(null);
+  }, [team]);
+
+  useEffect(() => {
+    if (team === null) return;
+    const current = team;
+    function onKey(event: KeyboardEvent) {
+      const typing =
+        event.target instanceof HTMLElement &&
+        event.target.closest("input, textarea, select, [contenteditable]") !==
+          null;
+      const hop =
+        (event.altKey && event.code === "KeyN") ||
+        (event.key === "j" && !typing && !event.ctrlKey && !event.metaKey);
+      if (!hop) return;
+      event.preventDefault();
+      live()
+        .request({ type: "next", team: current })
+        .then((reply) => {
+          if (reply.row === null) {
+            setHint("Nothing needs you right now.");
+          } else {
+            setHint(null);
+            setOpen(reply.row.conversation);
+          }
+        })
+        .catch((failure: unknown) => {
+          setHint(failure instanceof Error ? failure.message : "failed");
+        });
+    }
+    window.addEventListener("keydown", onKey);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+    };
+  }, [team]);
 
   // After login, focus goes to the inbox's heading, so a keyboard or
   // screen-reader user lands where work is. A team switch leaves it on the
@@ -40,6 +90,7 @@ export function Shell({ session, team }: Props) {
           Log out
         </button>
       </header>
+      <LinkBanner />
       {error !== null && (
         <p class="error banner" role="alert">
           Logging out failed: {error}
@@ -61,21 +112,43 @@ export function Shell({ session, team }: Props) {
         <h1 id="inbox-title" ref={heading} tabIndex={-1}>
           {current?.name ?? "Conversations"}
         </h1>
-        <section id="inbox" aria-label="Inbox" class="placeholder">
-          {current !== null ? (
-            <p>
-              The inbox of {current.name} ({current.identity}) shows here: its
-              conversations, live.
-            </p>
-          ) : session.grants.length > 0 ? (
-            <p>
-              You have been let into {session.grants.length} conversation(s);
-              they show here.
-            </p>
-          ) : (
-            <p>When a team adds you, its conversations show here.</p>
-          )}
-        </section>
+        <p class="muted help" id="keys-help">
+          Keys: <kbd>j</kbd> or <kbd>Alt</kbd>+<kbd>N</kbd> opens the next
+          conversation that needs you.
+        </p>
+        {hint !== null && (
+          <p class="muted" role="status">
+            {hint}
+          </p>
+        )}
+        {current !== null ? (
+          <section id="inbox" aria-label="Inbox" class="panes">
+            <Dashboard team={current.id} selected={open} onOpen={setOpen} />
+            {open !== null ? (
+              <Conversation
+                key={open}
+                team={current.id}
+                conversation={open}
+                me={session.user.id}
+              />
+            ) : (
+              <p class="muted placeholder">
+                Open a conversation from the list, or press <kbd>j</kbd>.
+              </p>
+            )}
+          </section>
+        ) : (
+          <section id="inbox" aria-label="Inbox" class="placeholder">
+            {session.grants.length > 0 ? (
+              <p>
+                You have been let into {session.grants.length} conversation(s);
+                they show here.
+              </p>
+            ) : (
+              <p>When a team adds you, its conversations show here.</p>
+            )}
+          </section>
+        )}
       </main>
     </div>
   );

@@ -48,8 +48,10 @@ export function needsBrowser(t) {
 }
 
 /**
- * Starts `switchboard serve --demo` on a free loopback port.
- * @returns {Promise<{url: string, stop: () => Promise<void>}>}
+ * Starts `switchboard serve --demo` on a free loopback port. `restart`
+ * stops it and starts it again on the same port and data folder (what a
+ * browser sees as the server going away and coming back).
+ * @returns {Promise<{url: string, stop: () => Promise<void>, restart: (downMs?: number) => Promise<void>}>}
  */
 export async function startServer() {
   if (!existsSync(BINARY)) {
@@ -58,9 +60,33 @@ export async function startServer() {
     );
   }
   const data = await mkdtemp(join(tmpdir(), "switchboard-e2e-"));
+  let running = await spawnServer(data, "127.0.0.1:0");
+  const address = running.address;
+
+  return {
+    url: `http://${address}`,
+    async stop() {
+      await running.stop();
+      await rm(data, { recursive: true, force: true });
+    },
+    async restart(downMs = 0) {
+      await running.stop();
+      await new Promise((done) => setTimeout(done, downMs));
+      running = await spawnServer(data, address);
+    },
+  };
+}
+
+/**
+ * Runs the binary on `listen` over `data` until it prints its address.
+ * @param {string} data
+ * @param {string} listen
+ * @returns {Promise<{address: string, stop: () => Promise<void>}>}
+ */
+async function spawnServer(data, listen) {
   const child = spawn(
     BINARY,
-    ["serve", "--demo", "--listen", "127.0.0.1:0", "--data", data],
+    ["serve", "--demo", "--listen", listen, "--data", data],
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
@@ -74,6 +100,7 @@ export async function startServer() {
   });
   const exited = new Promise((done) => child.once("exit", done));
 
+  /** @type {string} */
   const address = await new Promise((found, failed) => {
     const timer = setTimeout(() => {
       failed(
@@ -87,7 +114,7 @@ export async function startServer() {
       const match = /^listening on (\S+)$/.exec(line);
       if (match) {
         clearTimeout(timer);
-        found(match[1]);
+        found(String(match[1]));
       }
     });
     void exited.then((code) => {
@@ -101,13 +128,12 @@ export async function startServer() {
   });
 
   return {
-    url: `http://${String(address)}`,
+    address,
     async stop() {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(timer);
-      await rm(data, { recursive: true, force: true });
     },
   };
 }

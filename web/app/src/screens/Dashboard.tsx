@@ -1,0 +1,296 @@
+// The team's dashboard: a view (mine / unassigned / all) and a status
+// filter, one row per conversation with its contact, status, unread count
+// and how long the contact has waited. Kept live: a team event, or a gap
+// in the stream, reads the page again (debounced, so a burst is one read).
+// "Show more" appends the next page; a live read then reads as many rows
+// as are shown, so the list does not jump back to one page.
+import { useEffect, useRef, useState } from "preact/hooks";
+import type {
+  ConversationStatus,
+  DashboardCursor,
+  DashboardRow,
+  Id,
+  ReplyFor,
+  StatusCounts,
+} from "switchboard-client";
+import { link, listenTeam, live } from "../live/connection";
+import { useValue } from "../live/observable";
+
+type View = "mine" | "unassigned" | "all";
+
+const VIEWS: { id: View; label: string }[] = [
+  { id: "mine", label: "Mine" },
+  { id: "unassigned", label: "Unassigned" },
+  { id: "all", label: "All" },
+];
+const STATUSES: ConversationStatus[] = ["open", "waiting", "delivered"];
+const PAGE = 50;
+const DEBOUNCE_MS = 250;
+/** The most pages a live read follows to keep what is shown. */
+const MAX_PAGES = 20;
+
+interface Props {
+  team: Id;
+  selected: Id | null;
+  onOpen: (conversation: Id) => void;
+}
+
+export function Dashboard({ team, selected, onOpen }: Props) {
+  const [view, setView] = useState<View>("all");
+  const [status, setStatus] = useState<ConversationStatus | null>(null);
+  const [rows, setRows] = useState<DashboardRow[] | null>(null);
+  const [counts, setCounts] = useState<StatusCounts | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [stale, setStale] = useState(0);
+  const [next, setNext] = useState<DashboardCursor | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  /** How many rows the user has asked to see. */
+  const wanted = useRef(PAGE);
+  const now = useNow();
+  const connected = useValue(link).state === "open";
+
+  // Any event of the team may move a row: read the page again.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const stop = listenTeam(team, (news) => {
+      if (news.kind === "signal" || timer !== null) return;
+      timer = setTimeout(() => {
+        timer = null;
+        setStale((n) => n + 1);
+      }, DEBOUNCE_MS);
+    });
+    return () => {
+      if (timer !== null) clearTimeout(timer);
+      stop();
+    };
+  }, [team]);
+
+  useEffect(() => {
+    wanted.current = PAGE;
+  }, [team, view, status]);
+
+  useEffect(() => {
+    if (!connected) return;
+    let current = true;
+    readRows(team, view, status, wanted.current)
+      .then((page) => {
+        if (!current) return;
+        setRows(page.rows);
+        setNext(page.next);
+        setCounts(page.counts);
+        setError(null);
+      })
+      .catch((failure: unknown) => {
+        if (current)
+          setError(failure instanceof Error ? failure.message : "failed");
+      });
+    return () => {
+      current = false;
+    };
+  }, [team, view, status, stale, connected]);
+
+  function showMore() {
+    if (next === null || rows === null) return;
+    setLoadingMore(true);
+    live()
+      .request({
+        type: "dashboard",
+        team,
+        view,
+        status,
+        after: next,
+        limit: PAGE,
+      })
+      .then((reply) => {
+        const shown = new Set(rows.map((r) => r.conversation));
+        const added = reply.rows.filter((r) => !shown.has(r.conversation));
+        wanted.current = rows.length + added.length;
+        setRows([...rows, ...added]);
+        setNext(reply.next);
+        setCounts(reply.counts);
+      })
+      .catch((failure: unknown) => {
+        setError(failure instanceof Error ? failure.message : "failed");
+      })
+      .finally(() => {
+        setLoadingMore(false);
+      });
+  }
+
+  return (
+    <section class="dashboard" aria-label="Dashboard">
+      <div class="views" role="group" aria-label="View">
+        {VIEWS.map((v) => (
+          <button
+            key={v.id}
+            type="button"
+            class="chip"
+            aria-pressed={view === v.id}
+            onClick={() => {
+              setView(v.id);
+            }}
+          >
+            {v.label}
+          </button>
+        ))}
+      </div>
+      <div class="views" role="group" aria-label="Status">
+        <button
+          type="button"
+          class="chip"
+          aria-pressed={status === null}
+          onClick={() => {
+            setStatus(null);
+          }}
+        >
+          Any status
+        </button>
+        {STATUSES.map((s) => (
+          <button
+            key={s}
+            type="button"
+            class="chip"
+            aria-pressed={status === s}
+            onClick={() => {
+              setStatus(s);
+            }}
+          >
+            {s}
+            {counts !== null && ` (${String(counts[s])})`}
+          </button>
+        ))}
+      </div>
+      {error !== null && (
+        <p class="error" role="alert">
+          The dashboard could not load: {error}
+        </p>
+      )}
+      {rows === null ? (
+        <p class="muted">Loading…</p>
+      ) : rows.length === 0 ? (
+        <p class="muted">No conversations here.</p>
+      ) : (
+        <ul class="rows" aria-label="Conversations">
+          {rows.map((row) => (
+            <Row
+              key={row.conversation}
+              row={row}
+              now={now}
+              selected={row.conversation === selected}
+              onOpen={onOpen}
+            />
+          ))}
+        </ul>
+      )}
+      {next !== null && (
+        <button
+          type="button"
+          class="secondary"
+          disabled={loadingMore}
+          onClick={showMore}
+        >
+          {loadingMore ? "Loading…" : "Show more"}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function Row({
+  row,
+  now,
+  selected,
+  onOpen,
+}: {
+  row: DashboardRow;
+  now: number;
+  selected: boolean;
+  onOpen: (conversation: Id) => void;
+}) {
+  return (
+    <li>
+      <button
+        type="button"
+        class="row"
+        data-testid="dashboard-row"
+        aria-current={selected ? "true" : undefined}
+        onClick={() => {
+          onOpen(row.conversation);
+        }}
+      >
+        <span class="row-name">{row.contact.name}</span>
+        <span class={`status status-${row.status}`}>{row.status}</span>
+        {row.unread > 0 && (
+          <span class="unread" aria-label={`${String(row.unread)} unread`}>
+            {row.unread}
+          </span>
+        )}
+        {row.waiting_since !== null ? (
+          <span class="waited" title="Waiting for an answer">
+            waiting {duration(now - row.waiting_since)}
+          </span>
+        ) : (
+          <span class="waited">
+            last message {duration(now - row.last_at)} ago
+          </span>
+        )}
+      </button>
+    </li>
+  );
+}
+
+/** The first `wanted` rows (at least one page), following the cursor. */
+async function readRows(
+  team: Id,
+  view: View,
+  status: ConversationStatus | null,
+  wanted: number,
+): Promise<{
+  rows: DashboardRow[];
+  next: DashboardCursor | null;
+  counts: StatusCounts;
+}> {
+  const rows: DashboardRow[] = [];
+  let after: DashboardCursor | null = null;
+  for (let page = 0; ; page++) {
+    const reply: ReplyFor<"dashboard"> = await live().request({
+      type: "dashboard",
+      team,
+      view,
+      status,
+      after,
+      limit: PAGE,
+    });
+    const shown = new Set(rows.map((r) => r.conversation));
+    rows.push(...reply.rows.filter((r) => !shown.has(r.conversation)));
+    after = reply.next;
+    if (after === null || rows.length >= wanted || page + 1 >= MAX_PAGES) {
+      return { rows, next: after, counts: reply.counts };
+    }
+  }
+}
+
+/** The time now, ticking every second while mounted. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => {
+      setNow(Date.now());
+    }, 1000);
+    return () => {
+      clearInterval(timer);
+    };
+  }, []);
+  return now;
+}
+
+/** "42 s", "5 min", "3 h 12 min", "2 d 4 h". */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${String(s)} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${String(min)} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return `${String(h)} h ${String(min % 60)} min`;
+  return `${String(Math.floor(h / 24))} d ${String(h % 24)} h`;
+}
