@@ -91,16 +91,16 @@ pub(super) async fn backup(
             "a backup is already running: try again when it is done".into(),
         ));
     };
-    let file = dir.join(format!("switchboard-{}.backup", crate::time::now().0));
     let store = Arc::clone(&state.store);
-    let target = file.clone();
-    let report = tokio::task::spawn_blocking(move || {
+    let (file, report) = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         std::fs::create_dir_all(&dir)
             .map_err(|e| ApiError::Internal(format!("cannot create {}: {e}", dir.display())))?;
-        store
-            .backup(&target)
-            .map_err(|e| ApiError::Internal(e.to_string()))
+        let file = fresh_name(&dir, crate::time::now().0);
+        let report = store
+            .backup(&file)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok::<_, ApiError>((file, report))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("backup task failed: {e}")))??;
@@ -112,6 +112,22 @@ pub(super) async fn backup(
     }))
 }
 
+/// A backup file's name in `dir` that no file has yet: the time in
+/// milliseconds, and a counter after it when backups follow each other
+/// within one. Called with the backup slot held, so no other backup of
+/// this server can take the name before it is written.
+fn fresh_name(dir: &std::path::Path, millis: u64) -> std::path::PathBuf {
+    let first = dir.join(format!("switchboard-{millis}.backup"));
+    if !first.exists() {
+        return first;
+    }
+    (1u32..)
+        .map(|n| dir.join(format!("switchboard-{millis}-{n}.backup")))
+        .find(|file| !file.exists())
+        // An endless range: `find` returns only once a name is free.
+        .unwrap_or(first)
+}
+
 /// Whether `ip` is a loopback address, an IPv4-mapped IPv6 one included
 /// (`::ffff:127.0.0.1`, what a dual-stack socket shows an IPv4 client).
 fn is_loopback(ip: std::net::IpAddr) -> bool {
@@ -120,6 +136,18 @@ fn is_loopback(ip: std::net::IpAddr) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn backups_within_one_millisecond_get_names_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = super::fresh_name(dir.path(), 7);
+        std::fs::write(&first, b"one").unwrap();
+        let second = super::fresh_name(dir.path(), 7);
+        assert_ne!(first, second);
+        std::fs::write(&second, b"two").unwrap();
+        let third = super::fresh_name(dir.path(), 7);
+        assert!(third != first && third != second);
+    }
+
     #[test]
     fn a_v4_mapped_loopback_is_loopback() {
         for ip in ["127.0.0.1", "::1", "::ffff:127.0.0.1", "::ffff:127.1.2.3"] {
