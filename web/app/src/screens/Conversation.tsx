@@ -21,6 +21,7 @@ import {
   sendsOf,
 } from "../live/connection";
 import { useValue } from "../live/observable";
+import { useCommands } from "./commands";
 
 const PAGE = 50;
 /** How often a `typing` is sent again while typing goes on. */
@@ -168,7 +169,11 @@ export function Conversation({ team, conversation, me }: Props) {
 
   function send(event: Event) {
     event.preventDefault();
-    const body = draft.trim();
+    sendBody(draft);
+  }
+
+  function sendBody(text: string) {
+    const body = text.trim();
     if (body === "") return;
     try {
       live().send(conversation, body);
@@ -179,6 +184,15 @@ export function Conversation({ team, conversation, me }: Props) {
       setError(failure instanceof Error ? failure.message : "not sent");
     }
   }
+
+  const commands = useCommands({
+    team,
+    me,
+    draft,
+    setDraft,
+    send: sendBody,
+    composer,
+  });
 
   return (
     <section class="conversation" aria-label="Conversation">
@@ -206,31 +220,36 @@ export function Conversation({ team, conversation, me }: Props) {
         {typing.size > 0 &&
           `${[...typing.values()].join(", ")} ${typing.size > 1 ? "are" : "is"} typing…`}
       </p>
-      <form class="composer" onSubmit={send}>
-        <label for="composer-body" class="visually-hidden">
-          Message
-        </label>
-        <textarea
-          id="composer-body"
-          ref={composer}
-          rows={2}
-          value={draft}
-          placeholder="Write a message; Enter sends, Shift+Enter breaks the line"
-          onInput={(e) => {
-            setDraft(e.currentTarget.value);
-            const now = Date.now();
-            if (now - lastTyping.current < TYPING_EVERY_MS) return;
-            lastTyping.current = now;
-            live()
-              .request({ type: "typing", conversation })
-              .catch(() => undefined);
-          }}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && !e.shiftKey) send(e);
-          }}
-        />
-        <button type="submit">Send</button>
-      </form>
+      <div class="composer-area">
+        {commands.popup}
+        <form class="composer" onSubmit={send}>
+          <label for="composer-body" class="visually-hidden">
+            Message
+          </label>
+          <textarea
+            id="composer-body"
+            ref={composer}
+            rows={2}
+            value={draft}
+            placeholder="Write a message; Enter sends, Shift+Enter breaks the line"
+            onInput={(e) => {
+              setDraft(e.currentTarget.value);
+              const now = Date.now();
+              if (now - lastTyping.current < TYPING_EVERY_MS) return;
+              lastTyping.current = now;
+              live()
+                .request({ type: "typing", conversation })
+                .catch(() => undefined);
+            }}
+            {...commands.aria}
+            onKeyDown={(e) => {
+              if (commands.onKeyDown(e)) return;
+              if (e.key === "Enter" && !e.shiftKey) send(e);
+            }}
+          />
+          <button type="submit">Send</button>
+        </form>
+      </div>
     </section>
   );
 }
