@@ -1,6 +1,8 @@
 // Commands through the composer's helpers, end to end: the demo Manager
 // opens a conversation, `^invite ` opens the invite window and Escape
-// closes it, leaving the text; `^assign ` opens a member picker, from
+// closes it, leaving the text (as it does a picker); filled in, it
+// invites, and both agents see it; a command typed in
+// full is refused with the server's reason; `^assign ` opens a member picker, from
 // which she chooses the demo Member with the keyboard: both see the
 // system message, and the Member's "Mine" view lists the conversation.
 // Then `^deliver #` offers the other demo team, then its statuses: the
@@ -95,14 +97,46 @@ test("^assign and ^deliver through their pickers, for both agents", async (t) =>
     name: "Invite into this conversation",
   });
   await invite.getByLabel("Email").waitFor();
-  await screenshot(maya.page, "command-invite-window");
   await maya.page.keyboard.press("Escape");
   await invite.waitFor({ state: "detached" });
   assert.equal(await box.inputValue(), "^invite ");
+
+  // Opened again and filled in, it invites: both see the system message.
+  await box.fill("");
+  await box.pressSequentially("^invite ");
+  await invite.getByLabel("Email").fill("guest@example.com");
+  await invite.getByLabel("Note (optional)").fill("the hiring manager");
+  await screenshot(maya.page, "command-invite-window");
+  await invite.getByLabel("Email").press("Enter");
+  await invite.waitFor({ state: "detached" });
+  for (const who of [maya, sam]) {
+    await who.page
+      .locator("[data-testid=message].system")
+      .filter({ hasText: "invited guest@example.com: the hiring manager" })
+      .waitFor();
+  }
+  assert.equal(await box.inputValue(), "");
+
+  // The picker closes on Escape too, keeping the text.
+  await box.focus();
+  await box.pressSequentially("^assign ");
+  await maya.page.getByRole("listbox").waitFor();
+  await maya.page.keyboard.press("Escape");
+  await maya.page.getByRole("listbox").waitFor({ state: "detached" });
+  assert.equal(await box.inputValue(), "^assign ");
   await box.fill("");
 
+  // Typed in full, a command is a plain send: refused, it shows failed
+  // with the server's reason.
+  await box.pressSequentially("^deliver #nosuch");
+  await maya.page.keyboard.press("Enter");
+  const refused = maya.page
+    .locator('[data-testid=message][data-state="failed"]')
+    .filter({ hasText: "^deliver #nosuch" });
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /no team #nosuch in this account/);
+
   // ^assign: a member picker; Sam chosen with the keyboard.
-  await box.focus();
   await box.pressSequentially("^assign ");
   await maya.page.getByRole("option", { name: /^me/ }).waitFor();
   await selectWithKeys(maya.page, MEMBER.name);
