@@ -2,7 +2,8 @@
 // team's members (and `me`); `^deliver ` a picker of members and the
 // account's other teams, then of the team's statuses, then leaves the
 // line for an optional note; `^invite ` a small window asking for an
-// email and a note.
+// email and a note. The teams offered are the account's other teams the
+// user belongs to (the ones the session lists); any other is typed.
 //
 // Invariants: a helper only ever writes the composer's text and sends it
 // as typed (the server parses typed commands), so a command typed in full
@@ -98,6 +99,10 @@ export function useCommands({
   useEffect(() => {
     setActive(0);
   }, [stage?.kind, picking ? stage.query : ""]);
+
+  useEffect(() => {
+    setMembers(null);
+  }, [team]);
 
   useEffect(() => {
     if (!wantsMembers || members !== null) return;
@@ -312,7 +317,6 @@ function InviteWindow({
     <div
       class="command-popup invite"
       role="dialog"
-      aria-modal="true"
       aria-labelledby="invite-title"
       onKeyDown={(e) => {
         if (e.key === "Escape") {
