@@ -3,7 +3,8 @@
 // link to the app's invitation page. A new user opens it in a browser of
 // their own, chooses a password and lands in that conversation alone, with
 // no dashboard, and chats in it live. The Manager revokes the invitation:
-// the conversation leaves the newcomer's screen without a reload.
+// the conversation leaves the newcomer's screen without a reload. Invited
+// again, they log in on the page with their password and are back.
 
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
@@ -79,13 +80,14 @@ function smtpSink() {
       return address.port;
     },
     /**
-     * The first mail matching `pattern`, waited for.
+     * The `nth` mail (from 0) matching `pattern`, waited for.
      * @param {RegExp} pattern
+     * @param {number} [nth]
      */
-    async find(pattern) {
+    async find(pattern, nth = 0) {
       const until = Date.now() + MAIL_TIMEOUT_MS;
       while (Date.now() < until) {
-        const found = mails.find((m) => pattern.test(m));
+        const found = mails.filter((m) => pattern.test(m))[nth];
         if (found !== undefined) return found;
         await new Promise((done) => setTimeout(done, 50));
       }
@@ -288,6 +290,28 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
   await newbie.getByTestId("no-grants").waitFor();
   assert.equal(await timeline.count(), 0);
   await screenshot(newbie, "restricted-revoked");
+
+  // Invited again, the newcomer now has an account: the page takes their
+  // password, refuses a wrong one, and lands them back in the conversation.
+  await maya
+    .getByRole("textbox", { name: "Message" })
+    .fill(`^invite ${NEWBIE} Come back`);
+  await maya.keyboard.press("Enter");
+  const again = await sink.find(/To: newbie@example\.test/, 1);
+  const second = /http:\/\/\S+\/invite#token=sbi_[0-9a-f]{64}/.exec(again);
+  assert.ok(second !== null, `no invitation link in: ${again}`);
+  await newbie.goto(second[0]);
+  await newbie.getByLabel("I have an account").check();
+  await newbie.getByLabel("Your password").fill("not the password at all");
+  await newbie.getByRole("button", { name: "Join the conversation" }).click();
+  await newbie
+    .getByRole("alert")
+    .filter({ hasText: "Wrong password" })
+    .waitFor();
+  await newbie.getByLabel("Your password").fill("newbie's own password");
+  await newbie.getByRole("button", { name: "Join the conversation" }).click();
+  await newbie.getByTestId("grant").waitFor();
+  await timeline.getByTestId("message").filter({ hasText: hello }).waitFor();
 
   assert.deepEqual(mayaProblems, []);
   assert.deepEqual(newbieProblems, []);
