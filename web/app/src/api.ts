@@ -90,6 +90,23 @@ export async function login(
 }
 
 /**
+ * Accepts an invitation with the token of its mail and a password: the one
+ * a new user chooses, or an existing user's own. The session goes into the
+ * cookie (PROTOCOL.md section 20, `POST /api/invitations/accept`).
+ */
+export async function acceptInvitation(
+  token: string,
+  password: string,
+): Promise<UserInfo> {
+  const answer = await call<{ user: UserInfo }>(
+    "POST",
+    "/api/invitations/accept",
+    { token, password, cookie: true },
+  );
+  return answer.user;
+}
+
+/**
  * Logs out: the server deletes the session, clears the cookie and closes
  * the session's live connections. A session already gone (401) is as good
  * as logged out.

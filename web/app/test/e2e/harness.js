@@ -50,17 +50,19 @@ export function needsBrowser(t) {
 /**
  * Starts `switchboard serve --demo` on a free loopback port. `restart`
  * stops it and starts it again on the same port and data folder (what a
- * browser sees as the server going away and coming back).
+ * browser sees as the server going away and coming back). `extra` are
+ * more arguments for `serve` (an `--smtp-url`, say).
+ * @param {string[]} [extra]
  * @returns {Promise<{url: string, stop: () => Promise<void>, restart: (downMs?: number) => Promise<void>}>}
  */
-export async function startServer() {
+export async function startServer(extra = []) {
   if (!existsSync(BINARY)) {
     throw new Error(
       `no server binary at ${BINARY}: build it with \`cargo build -p switchboard-server\` (or set SWITCHBOARD_BIN)`,
     );
   }
   const data = await mkdtemp(join(tmpdir(), "switchboard-e2e-"));
-  let running = await spawnServer(data, "127.0.0.1:0");
+  let running = await spawnServer(data, "127.0.0.1:0", extra);
   const address = running.address;
 
   return {
@@ -72,7 +74,7 @@ export async function startServer() {
     async restart(downMs = 0) {
       await running.stop();
       await new Promise((done) => setTimeout(done, downMs));
-      running = await spawnServer(data, address);
+      running = await spawnServer(data, address, extra);
     },
   };
 }
@@ -81,12 +83,13 @@ export async function startServer() {
  * Runs the binary on `listen` over `data` until it prints its address.
  * @param {string} data
  * @param {string} listen
+ * @param {string[]} extra
  * @returns {Promise<{address: string, stop: () => Promise<void>}>}
  */
-async function spawnServer(data, listen) {
+async function spawnServer(data, listen, extra) {
   const child = spawn(
     BINARY,
-    ["serve", "--demo", "--listen", listen, "--data", data],
+    ["serve", "--demo", "--listen", listen, "--data", data, ...extra],
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },

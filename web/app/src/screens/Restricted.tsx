@@ -1,0 +1,110 @@
+// A Restricted Member's frame: no teams, so no dashboard; only the
+// conversations they were let into (the session's grants), each opened in
+// the conversation view agents use. The newest grant is open at first: it
+// is the one an invitation just let them into.
+//
+// Grants change behind the page's back (accepted elsewhere, revoked): the
+// server then closes the connection with 4009 and the client reconnects;
+// when the new welcome lists other grants than the session, the session is
+// read again, so a revoked conversation leaves the screen at once.
+import { useEffect, useState } from "preact/hooks";
+import type { Id } from "switchboard-client";
+import type { GrantInfo, Session } from "../api";
+import { live } from "../live/connection";
+import { load, signOut } from "../store";
+import { Conversation } from "./Conversation";
+import { LinkBanner } from "./LinkBanner";
+
+export function Restricted({ session }: { session: Session }) {
+  const grants = session.grants;
+  const [open, setOpen] = useState<Id | null>(
+    grants[grants.length - 1]?.conversation ?? null,
+  );
+  const [error, setError] = useState<string | null>(null);
+  const shown = grants.find((g) => g.conversation === open) ?? null;
+
+  useEffect(() => {
+    const client = live();
+    return client.on("welcome", (welcome) => {
+      if (!sameGrants(welcome.grants ?? [], session.grants)) void load();
+    });
+  }, [session]);
+
+  async function leave() {
+    try {
+      await signOut();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    }
+  }
+
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <span class="brand">Switchboard</span>
+        <span class="who" data-testid="user-name">
+          {session.user.name}
+        </span>
+        <button type="button" class="secondary" onClick={() => void leave()}>
+          Log out
+        </button>
+      </header>
+      <LinkBanner />
+      {error !== null && (
+        <p class="error banner" role="alert">
+          Logging out failed: {error}
+        </p>
+      )}
+      <nav class="teams" aria-label="Your conversations">
+        <h2 class="label">Your conversations</h2>
+        {grants.length === 0 ? (
+          <p class="muted" data-testid="no-grants">
+            You have no conversation open to you now.
+          </p>
+        ) : (
+          <ul>
+            {grants.map((g) => (
+              <li key={g.conversation}>
+                <button
+                  type="button"
+                  class="team"
+                  data-testid="grant"
+                  aria-current={g.conversation === open ? "true" : undefined}
+                  onClick={() => {
+                    setOpen(g.conversation);
+                  }}
+                >
+                  Conversation {String(g.conversation)}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </nav>
+      <main class="inbox" aria-label="Granted conversation">
+        {shown !== null ? (
+          <section class="panes single">
+            <Conversation
+              key={shown.conversation}
+              team={shown.team}
+              conversation={shown.conversation}
+              me={session.user.id}
+            />
+          </section>
+        ) : (
+          <p class="muted placeholder">
+            {grants.length === 0
+              ? "When someone invites you into a conversation, it shows here."
+              : "Open a conversation from the list."}
+          </p>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function sameGrants(a: readonly GrantInfo[], b: readonly GrantInfo[]): boolean {
+  const key = (g: GrantInfo) => `${String(g.team)}:${String(g.conversation)}`;
+  const left = new Set(a.map(key));
+  return left.size === b.length && b.every((g) => left.has(key(g)));
+}

@@ -1,0 +1,318 @@
+// An invitation end to end: the demo Manager types `^invite` into a
+// conversation; the mail, caught by an SMTP sink of this test, carries a
+// link to the app's invitation page. A new user opens it in a browser of
+// their own, chooses a password and lands in that conversation alone, with
+// no dashboard, and chats in it live. The Manager revokes the invitation:
+// the conversation leaves the newcomer's screen without a reload. Invited
+// again, they log in on the page with their password and are back.
+
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { after, before, test } from "node:test";
+import {
+  DEMO,
+  launchBrowser,
+  needsBrowser,
+  screenshot,
+  startServer,
+  watchProblems,
+} from "./harness.js";
+
+const CONTACT = "Jordan Lee";
+const NEWBIE = "newbie@example.test";
+const MAIL_TIMEOUT_MS = 10_000;
+
+/**
+ * A plain SMTP sink on a loopback port: it takes every mail (220, 250,
+ * 354, 221) and keeps its text, at most 20 mails of 1 MiB.
+ */
+function smtpSink() {
+  /** @type {string[]} */
+  const mails = [];
+  const server = createServer((socket) => {
+    socket.setEncoding("utf8");
+    let buffer = "";
+    let data = false;
+    let mail = "";
+    socket.write("220 sink ESMTP\r\n");
+    socket.on("data", (chunk) => {
+      buffer += String(chunk);
+      if (buffer.length > 1 << 20) socket.destroy();
+      for (;;) {
+        if (data) {
+          const end = buffer.indexOf("\r\n.\r\n");
+          const start = buffer.startsWith(".\r\n") ? 0 : -1;
+          if (end === -1 && start === -1) return;
+          const cut = start === 0 ? 0 : end;
+          mail += buffer.slice(0, cut);
+          buffer = buffer.slice(cut + (start === 0 ? 3 : 5));
+          if (mails.length < 20) mails.push(unquote(mail));
+          mail = "";
+          data = false;
+          socket.write("250 queued\r\n");
+          continue;
+        }
+        const line = buffer.indexOf("\r\n");
+        if (line === -1) return;
+        const command = buffer.slice(0, line).toUpperCase();
+        buffer = buffer.slice(line + 2);
+        if (command.startsWith("DATA")) {
+          data = true;
+          socket.write("354 go on\r\n");
+        } else if (command.startsWith("QUIT")) {
+          socket.end("221 bye\r\n");
+          return;
+        } else {
+          socket.write("250 ok\r\n");
+        }
+      }
+    });
+    socket.on("error", () => undefined);
+  });
+  return {
+    /** @returns {Promise<number>} */
+    async listen() {
+      await new Promise((done) =>
+        server.listen(0, "127.0.0.1", () => done(null)),
+      );
+      const address = server.address();
+      assert.ok(address !== null && typeof address === "object");
+      return address.port;
+    },
+    /**
+     * The `nth` mail (from 0) matching `pattern`, waited for.
+     * @param {RegExp} pattern
+     * @param {number} [nth]
+     */
+    async find(pattern, nth = 0) {
+      const until = Date.now() + MAIL_TIMEOUT_MS;
+      while (Date.now() < until) {
+        const found = mails.filter((m) => pattern.test(m))[nth];
+        if (found !== undefined) return found;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      throw new Error(
+        `no mail matching ${String(pattern)} in ${String(MAIL_TIMEOUT_MS)} ms; got ${String(mails.length)}: ${mails.join("\n---\n").slice(0, 3000)}`,
+      );
+    },
+    close() {
+      server.close();
+    },
+  };
+}
+
+/**
+ * A mail's text with its quoted-printable encoding undone (soft line
+ * breaks joined, `=XX` bytes decoded), as a mail program shows it.
+ * @param {string} mail
+ */
+function unquote(mail) {
+  const bytes = mail
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex) =>
+      String.fromCharCode(Number.parseInt(String(hex), 16)),
+    );
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
+const sink = smtpSink();
+/** @type {Awaited<ReturnType<typeof startServer>> | undefined} */
+let server;
+/** @type {Awaited<ReturnType<typeof launchBrowser>> | undefined} */
+let chromium;
+
+before(async () => {
+  const port = await sink.listen();
+  server = await startServer([
+    "--smtp-url",
+    `smtp://127.0.0.1:${String(port)}`,
+  ]);
+});
+
+after(async () => {
+  await chromium?.close();
+  await server?.stop();
+  sink.close();
+});
+
+test("an invited newcomer accepts on the page, chats, and loses the conversation when revoked", async (t) => {
+  if (!needsBrowser(t) || server === undefined) return;
+  const url = server.url;
+  chromium = await launchBrowser();
+  const browser = chromium.browser;
+
+  // Maya invites from the conversation's composer.
+  const mayaContext = await browser.newContext({
+    viewport: { width: 1200, height: 760 },
+  });
+  mayaContext.setDefaultTimeout(10_000);
+  const maya = await mayaContext.newPage();
+  const mayaProblems = await watchProblems(maya, [
+    { status: 401, path: "/api/session" },
+  ]);
+  await maya.goto(`${url}/`);
+  await maya.getByLabel("Email").fill(DEMO.email);
+  await maya.getByLabel("Password").fill(DEMO.password);
+  await maya.keyboard.press("Enter");
+  await maya.getByTestId("dashboard-row").filter({ hasText: CONTACT }).click();
+  const mayaTimeline = maya.getByRole("region", { name: "Conversation" });
+  await mayaTimeline.getByTestId("message").first().waitFor();
+  await maya
+    .getByRole("textbox", { name: "Message" })
+    .fill(`^invite ${NEWBIE} Welcome aboard`);
+  await maya.keyboard.press("Enter");
+  await mayaTimeline
+    .getByTestId("message")
+    .filter({ hasText: NEWBIE })
+    .first()
+    .waitFor();
+
+  // The mail's link is to this server's invitation page.
+  const mail = await sink.find(/To: newbie@example\.test/);
+  const link = /http:\/\/\S+\/invite#token=(sbi_[0-9a-f]{64})/.exec(mail);
+  assert.ok(link !== null, `no invitation link in: ${mail}`);
+  assert.ok(link[0].startsWith(url), link[0]);
+
+  const newContext = await browser.newContext({
+    viewport: { width: 1200, height: 760 },
+  });
+  newContext.setDefaultTimeout(10_000);
+  const newbie = await newContext.newPage();
+  const newbieProblems = await watchProblems(newbie, [
+    { status: 401, path: "/api/session" },
+    { status: 401, path: "/api/invitations/accept" },
+  ]);
+
+  // A spent or unknown link says so.
+  await newbie.goto(`${url}/invite#token=sbi_${"0".repeat(64)}`);
+  await newbie.getByLabel("Your new password").fill("a fine new password");
+  await newbie.getByLabel("Password again").fill("a fine new password");
+  await newbie.getByRole("button", { name: "Join the conversation" }).click();
+  await newbie
+    .getByRole("alert")
+    .filter({ hasText: "expired, used or revoked" })
+    .waitFor();
+
+  // The real link: the token leaves the address bar, then the page asks.
+  await newbie.goto(link[0]);
+  await newbie
+    .getByRole("heading", { name: "You are invited to a conversation" })
+    .waitFor();
+  await newbie.waitForURL((address) => !address.href.includes("sbi_"));
+  await screenshot(newbie, "invite");
+  await newbie.getByLabel("Your new password").fill("newbie's own password");
+  await newbie.getByLabel("Password again").fill("newbie's own password");
+  await newbie.getByRole("button", { name: "Join the conversation" }).click();
+
+  // Landed in the conversation, and only there: no dashboard, no teams.
+  await newbie.getByTestId("user-name").filter({ hasText: "newbie" }).waitFor();
+  const timeline = newbie.getByRole("region", { name: "Conversation" });
+  await timeline
+    .getByTestId("message")
+    .filter({ hasText: NEWBIE })
+    .first()
+    .waitFor();
+  assert.equal(await newbie.getByTestId("grant").count(), 1);
+  assert.equal(await newbie.getByTestId("dashboard-row").count(), 0);
+  assert.equal(
+    await newbie.getByRole("navigation", { name: "Teams" }).count(),
+    0,
+  );
+
+  // They chat; Maya sees it live.
+  const hello = "Hello, thanks for having me";
+  await newbie.getByRole("textbox", { name: "Message" }).fill(hello);
+  await newbie.keyboard.press("Enter");
+  await mayaTimeline
+    .getByTestId("message")
+    .filter({ hasText: hello })
+    .waitFor();
+  await newbie
+    .locator('[data-testid=message][data-state="sent"]')
+    .filter({ hasText: hello })
+    .waitFor();
+  await screenshot(newbie, "restricted");
+
+  // Maya revokes (a protocol request on a connection of her own session).
+  /** @type {{user: {id: number}, grants: {conversation: number}[]}} */
+  const session = await newbie.evaluate(async () => {
+    const answer = await fetch("/api/session", { credentials: "same-origin" });
+    return /** @type {{user: {id: number}, grants: {conversation: number}[]}} */ (
+      await answer.json()
+    );
+  });
+  const conversation = session.grants[0]?.conversation;
+  assert.ok(conversation !== undefined);
+  const reply = await maya.evaluate(
+    async ({ conversation, user }) => {
+      const answer = await fetch("/api/ws-ticket", {
+        method: "POST",
+        credentials: "same-origin",
+      });
+      const { ticket } = /** @type {{ticket: string}} */ (await answer.json());
+      const socket = new WebSocket(
+        `ws://${location.host}/ws`,
+        "switchboard.v1.json",
+      );
+      return await new Promise((done, failed) => {
+        setTimeout(
+          () => failed(new Error("no reply to revoke_invitation")),
+          8000,
+        );
+        socket.onopen = () =>
+          socket.send(
+            JSON.stringify({ type: "hello", version: 1, token: ticket }),
+          );
+        socket.onmessage = (event) => {
+          const frame = JSON.parse(String(event.data));
+          if (frame.type === "welcome") {
+            socket.send(
+              JSON.stringify({
+                type: "revoke_invitation",
+                id: 1,
+                conversation,
+                user,
+              }),
+            );
+          } else if (frame.id === 1) {
+            socket.close();
+            done(JSON.stringify(frame));
+          }
+        };
+      });
+    },
+    { conversation, user: session.user.id },
+  );
+  assert.match(reply, /invitation_revoked/);
+
+  // The conversation leaves the newcomer's screen, without a reload.
+  await newbie.getByTestId("grant").waitFor({ state: "detached" });
+  await newbie.getByTestId("no-grants").waitFor();
+  assert.equal(await timeline.count(), 0);
+  await screenshot(newbie, "restricted-revoked");
+
+  // Invited again, the newcomer now has an account: the page takes their
+  // password, refuses a wrong one, and lands them back in the conversation.
+  await maya
+    .getByRole("textbox", { name: "Message" })
+    .fill(`^invite ${NEWBIE} Come back`);
+  await maya.keyboard.press("Enter");
+  const again = await sink.find(/To: newbie@example\.test/, 1);
+  const second = /http:\/\/\S+\/invite#token=sbi_[0-9a-f]{64}/.exec(again);
+  assert.ok(second !== null, `no invitation link in: ${again}`);
+  await newbie.goto(second[0]);
+  await newbie.getByLabel("I have an account").check();
+  await newbie.getByLabel("Your password").fill("not the password at all");
+  await newbie.getByRole("button", { name: "Join the conversation" }).click();
+  await newbie
+    .getByRole("alert")
+    .filter({ hasText: "Wrong password" })
+    .waitFor();
+  await newbie.getByLabel("Your password").fill("newbie's own password");
+  await newbie.getByRole("button", { name: "Join the conversation" }).click();
+  await newbie.getByTestId("grant").waitFor();
+  await timeline.getByTestId("message").filter({ hasText: hello }).waitFor();
+
+  assert.deepEqual(mayaProblems, []);
+  assert.deepEqual(newbieProblems, []);
+});
