@@ -152,6 +152,13 @@ export function useCommands({
   }
 
   function onKeyDown(event: KeyboardEvent): boolean {
+    // The invite window takes the focus once it has rendered; an Escape
+    // typed before that still lands here, and must close it too.
+    if (event.key === "Escape" && stage?.kind === "invite" && !dismissed) {
+      setDismissed(true);
+      event.preventDefault();
+      return true;
+    }
     if (!open) return false;
     if (event.key === "Escape") {
       setDismissed(true);
