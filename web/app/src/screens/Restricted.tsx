@@ -11,16 +11,15 @@ import { useEffect, useState } from "preact/hooks";
 import type { Id } from "switchboard-client";
 import type { GrantInfo, Session } from "../api";
 import { live } from "../live/connection";
-import { load, signOut } from "../store";
+import { load } from "../store";
 import { Conversation } from "./Conversation";
-import { LinkBanner } from "./LinkBanner";
+import { TopBar } from "./TopBar";
 
 export function Restricted({ session }: { session: Session }) {
   const grants = session.grants;
   const [open, setOpen] = useState<Id | null>(
     grants[grants.length - 1]?.conversation ?? null,
   );
-  const [error, setError] = useState<string | null>(null);
   const shown = grants.find((g) => g.conversation === open) ?? null;
 
   useEffect(() => {
@@ -30,31 +29,9 @@ export function Restricted({ session }: { session: Session }) {
     });
   }, [session]);
 
-  async function leave() {
-    try {
-      await signOut();
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-    }
-  }
-
   return (
     <div class="shell">
-      <header class="topbar">
-        <span class="brand">Switchboard</span>
-        <span class="who" data-testid="user-name">
-          {session.user.name}
-        </span>
-        <button type="button" class="secondary" onClick={() => void leave()}>
-          Log out
-        </button>
-      </header>
-      <LinkBanner />
-      {error !== null && (
-        <p class="error banner" role="alert">
-          Logging out failed: {error}
-        </p>
-      )}
+      <TopBar session={session} />
       <nav class="teams" aria-label="Your conversations">
         <h2 class="label">Your conversations</h2>
         {grants.length === 0 ? (

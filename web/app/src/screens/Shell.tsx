@@ -5,10 +5,10 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Id } from "switchboard-client";
 import type { Session, TeamInfo } from "../api";
 import { live } from "../live/connection";
-import { selectTeam, signOut } from "../store";
+import { selectTeam } from "../store";
 import { Conversation } from "./Conversation";
 import { Dashboard } from "./Dashboard";
-import { LinkBanner } from "./LinkBanner";
+import { TopBar } from "./TopBar";
 
 interface Props {
   session: Session;
@@ -18,7 +18,6 @@ interface Props {
 export function Shell({ session, team }: Props) {
   const current = session.teams.find((t) => t.id === team) ?? null;
   const heading = useRef<HTMLHeadingElement>(null);
-  const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<Id | null>(null);
   const [hint, setHint] = useState<string | null>(null);
 
@@ -71,31 +70,9 @@ export function Shell({ session, team }: Props) {
     heading.current?.focus();
   }, []);
 
-  async function leave() {
-    try {
-      await signOut();
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-    }
-  }
-
   return (
     <div class="shell">
-      <header class="topbar">
-        <span class="brand">Switchboard</span>
-        <span class="who" data-testid="user-name">
-          {session.user.name}
-        </span>
-        <button type="button" class="secondary" onClick={() => void leave()}>
-          Log out
-        </button>
-      </header>
-      <LinkBanner />
-      {error !== null && (
-        <p class="error banner" role="alert">
-          Logging out failed: {error}
-        </p>
-      )}
+      <TopBar session={session} />
       <nav class="teams" aria-label="Teams">
         <h2 class="label">Teams</h2>
         {session.teams.length === 0 ? (
