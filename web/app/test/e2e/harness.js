@@ -171,6 +171,31 @@ export async function launchBrowser() {
 }
 
 /**
+ * A fresh browser context of its own, signed in as `who` through the
+ * login screen, with the page's problems watched (the logged-out session
+ * check's 401 expected). Tests of the login itself drive it by hand.
+ * @param {import("playwright-core").Browser} browser
+ * @param {string} url
+ * @param {{email: string, name: string}} who
+ */
+export async function signIn(browser, url, who) {
+  const context = await browser.newContext({
+    viewport: { width: 1200, height: 760 },
+  });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const problems = await watchProblems(page, [
+    { status: 401, path: "/api/session" },
+  ]);
+  await page.goto(`${url}/`);
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(DEMO.password);
+  await page.keyboard.press("Enter");
+  await page.getByTestId("user-name").filter({ hasText: who.name }).waitFor();
+  return { context, page, problems };
+}
+
+/**
  * Records what a page reports as wrong: console errors, uncaught
  * exceptions and Content-Security-Policy violations. `expected` lists the
  * failed requests the test causes on purpose (a 401 of the session check

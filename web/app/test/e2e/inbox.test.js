@@ -14,9 +14,9 @@ import {
   DEMO,
   launchBrowser,
   needsBrowser,
+  signIn,
   screenshot,
   startServer,
-  watchProblems,
 } from "./harness.js";
 
 /** @type {Awaited<ReturnType<typeof startServer>> | undefined} */
@@ -43,19 +43,7 @@ const CONTACT = "Jordan Lee";
  * @param {{email: string, name: string}} who
  */
 async function signedIn(browser, url, who) {
-  const context = await browser.newContext({
-    viewport: { width: 1200, height: 760 },
-  });
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  const problems = await watchProblems(page, [
-    { status: 401, path: "/api/session" },
-  ]);
-  await page.goto(`${url}/`);
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(DEMO.password);
-  await page.keyboard.press("Enter");
-  await page.getByTestId("user-name").filter({ hasText: who.name }).waitFor();
+  const { context, page, problems } = await signIn(browser, url, who);
   await page.getByTestId("dashboard-row").first().waitFor();
   return { context, page, problems };
 }

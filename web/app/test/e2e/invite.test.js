@@ -13,6 +13,7 @@ import {
   DEMO,
   launchBrowser,
   needsBrowser,
+  signIn,
   screenshot,
   startServer,
   watchProblems,
@@ -142,18 +143,11 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
   const browser = chromium.browser;
 
   // Maya invites from the conversation's composer.
-  const mayaContext = await browser.newContext({
-    viewport: { width: 1200, height: 760 },
-  });
-  mayaContext.setDefaultTimeout(10_000);
-  const maya = await mayaContext.newPage();
-  const mayaProblems = await watchProblems(maya, [
-    { status: 401, path: "/api/session" },
-  ]);
-  await maya.goto(`${url}/`);
-  await maya.getByLabel("Email").fill(DEMO.email);
-  await maya.getByLabel("Password").fill(DEMO.password);
-  await maya.keyboard.press("Enter");
+  const { page: maya, problems: mayaProblems } = await signIn(
+    browser,
+    url,
+    DEMO,
+  );
   await maya.getByTestId("dashboard-row").filter({ hasText: CONTACT }).click();
   const mayaTimeline = maya.getByRole("region", { name: "Conversation" });
   await mayaTimeline.getByTestId("message").first().waitFor();
