@@ -10,6 +10,7 @@
 // Reading marks the conversation read up to its last message; typing in
 // the composer tells the others (a `typing` every few seconds), and who
 // else is typing shows under the timeline.
+import { Fragment } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Id, Message, OutboxState } from "switchboard-client";
 import {
@@ -22,6 +23,7 @@ import {
 } from "../live/connection";
 import { useValue } from "../live/observable";
 import { useCommands } from "./commands";
+import { SeenBy, useSeenBy, Viewers } from "./Presence";
 
 const PAGE = 50;
 /** How often a `typing` is sent again while typing goes on. */
@@ -133,6 +135,7 @@ export function Conversation({ team, conversation, me }: Props) {
 
   // Stay at the bottom while the reader is there.
   const timeline = timelineOf(messages, conversation);
+  const seenBy = useSeenBy(team, conversation, me, messages);
   useLayoutEffect(() => {
     const el = list.current;
     if (el !== null && pinned.current) el.scrollTop = el.scrollHeight;
@@ -196,6 +199,9 @@ export function Conversation({ team, conversation, me }: Props) {
 
   return (
     <section class="conversation" aria-label="Conversation">
+      <header class="conversation-header">
+        <Viewers team={team} conversation={conversation} me={me} />
+      </header>
       {error !== null && (
         <p class="error" role="alert">
           {error}
@@ -209,9 +215,15 @@ export function Conversation({ team, conversation, me }: Props) {
         aria-busy={!loaded}
       >
         {more && <li class="muted older">Scroll up for older messages</li>}
-        {timeline.messages.map((m) => (
-          <MessageItem key={`s${String(m.seq)}`} message={m} me={me} />
-        ))}
+        {timeline.messages.map((m) => {
+          const readers = seenBy.get(m.seq);
+          return (
+            <Fragment key={`s${String(m.seq)}`}>
+              <MessageItem message={m} me={me} />
+              {readers !== undefined && <SeenBy readers={readers} />}
+            </Fragment>
+          );
+        })}
         {timeline.echoes.map((e) => (
           <EchoItem key={`e${e.key}`} echo={e} />
         ))}

@@ -6,8 +6,10 @@ import type { Id } from "switchboard-client";
 import type { Session, TeamInfo } from "../api";
 import { live } from "../live/connection";
 import { selectTeam } from "../store";
+import { ContactPanel } from "./ContactPanel";
 import { Conversation } from "./Conversation";
 import { Dashboard } from "./Dashboard";
+import { OnlineList } from "./Presence";
 import { TopBar } from "./TopBar";
 
 interface Props {
@@ -84,6 +86,9 @@ export function Shell({ session, team }: Props) {
             ))}
           </ul>
         )}
+        {current !== null && (
+          <OnlineList team={current.id} me={session.user.id} />
+        )}
       </nav>
       <main class="inbox" aria-labelledby="inbox-title">
         <h1 id="inbox-title" ref={heading} tabIndex={-1}>
@@ -99,7 +104,11 @@ export function Shell({ session, team }: Props) {
           </p>
         )}
         {current !== null ? (
-          <section id="inbox" aria-label="Inbox" class="panes">
+          <section
+            id="inbox"
+            aria-label="Inbox"
+            class={open !== null ? "panes with-panel" : "panes"}
+          >
             <Dashboard team={current.id} selected={open} onOpen={setOpen} />
             {open !== null ? (
               <Conversation
@@ -112,6 +121,9 @@ export function Shell({ session, team }: Props) {
               <p class="muted placeholder">
                 Open a conversation from the list, or press <kbd>j</kbd>.
               </p>
+            )}
+            {open !== null && (
+              <ContactPanel key={open} team={current.id} conversation={open} />
             )}
           </section>
         ) : (
