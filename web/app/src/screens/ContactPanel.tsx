@@ -42,6 +42,12 @@ export function ContactPanel({ team, conversation }: Props) {
   const [readOnly, setReadOnly] = useState<string | null>(null);
   const [stale, setStale] = useState(0);
   const connected = useValue(link).state === "open";
+  const readOnlyNote = useRef<HTMLParagraphElement>(null);
+
+  // The Edit button that had the focus is gone: the reason takes it.
+  useEffect(() => {
+    if (readOnly !== null) readOnlyNote.current?.focus();
+  }, [readOnly]);
 
   useEffect(() => {
     return listenTeam(team, (news) => {
@@ -109,7 +115,13 @@ export function ContactPanel({ team, conversation }: Props) {
         </p>
       )}
       {readOnly !== null && (
-        <p class="muted" role="status" data-testid="contact-read-only">
+        <p
+          class="muted"
+          role="status"
+          tabIndex={-1}
+          ref={readOnlyNote}
+          data-testid="contact-read-only"
+        >
           You may not edit this contact: {readOnly}
         </p>
       )}
