@@ -1,8 +1,10 @@
 //! `invitations`: a conversation's pending and accepted invitations as the
 //! team's people see them, each with whether the caller may revoke it; a
-//! revoked one leaves the list.
+//! revoked one leaves the list. And the other side: the invitee's session
+//! names each conversation let into by its contact.
 
 use super::{accepted, invitation_token, mails_to, PASSWORD};
+use crate::api_client::http;
 use crate::util::*;
 use switchboard_client::{Client, InvitationInfo, InvitationState};
 use switchboard_protocol::ids::{ConversationId, UserId};
@@ -93,4 +95,38 @@ async fn the_list_shows_pending_then_accepted_and_who_may_revoke_each() {
     let (carol, _carol_events) = connect(&server.url(), &world.carol.token).await;
     let (code, _) = refusal(carol.invitations(conversation).await);
     assert_eq!(code, ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn a_restricted_members_session_names_each_conversation_by_its_contact() {
+    let (_dir, server, world) = seeded().await;
+    let store = server.server.store();
+    let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
+    let conversation = start_conversation(&alice, world.team_a, "Jordan Lee").await;
+    alice
+        .invite(conversation, "sam@guest.test", None)
+        .await
+        .unwrap();
+    let token = invitation_token(&mails_to(store.as_ref(), "sam@guest.test")[0].body);
+    let session = accepted(&server, &token, PASSWORD).await;
+
+    let bearer = format!("Bearer {session}");
+    let answer = http(
+        server.addr,
+        "GET",
+        "/api/session",
+        &[("Authorization", &bearer)],
+        b"",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    let grants = answer.json()["grants"].clone();
+    assert_eq!(
+        grants,
+        serde_json::json!([{
+            "conversation": conversation.0,
+            "team": world.team_a.0,
+            "contact": "Jordan Lee",
+        }])
+    );
 }
