@@ -22,6 +22,7 @@ import {
 } from "../live/connection";
 import { useValue } from "../live/observable";
 import { useCommands } from "./commands";
+import { People } from "./People";
 
 const PAGE = 50;
 /** How often a `typing` is sent again while typing goes on. */
@@ -196,6 +197,7 @@ export function Conversation({ team, conversation, me }: Props) {
 
   return (
     <section class="conversation" aria-label="Conversation">
+      <People team={team} conversation={conversation} />
       {error !== null && (
         <p class="error" role="alert">
           {error}
