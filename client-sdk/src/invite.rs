@@ -1,5 +1,5 @@
-//! Typed requests for inviting someone into one conversation (`^invite`)
-//! and revoking the invitation.
+//! Typed requests for inviting someone into one conversation (`^invite`),
+//! listing those invited, and revoking an invitation.
 //!
 //! The invitee accepts over HTTP (`POST /api/invitations/accept` with the
 //! mailed token and a password, see PROTOCOL.md); from then on they
@@ -10,7 +10,7 @@ use crate::client::{unexpected, Client};
 use crate::error::Error;
 use crate::request::{new_key, Call, Outgoing};
 use switchboard_protocol::client::ClientFrame;
-use switchboard_protocol::invite::{self, InvitationRevoked, Invited};
+use switchboard_protocol::invite::{self, InvitationList, InvitationRevoked, Invited};
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::{ConversationId, RequestId, UserId};
 
@@ -26,6 +26,9 @@ pub(crate) enum InviteRequest {
     Revoke {
         conversation: ConversationId,
         user: UserId,
+    },
+    List {
+        conversation: ConversationId,
     },
 }
 
@@ -51,6 +54,9 @@ impl InviteRequest {
                     conversation,
                     user,
                 })
+            }
+            InviteRequest::List { conversation } => {
+                ClientFrame::Invitations(invite::Invitations { id, conversation })
             }
         }
     }
@@ -129,6 +135,22 @@ impl Client {
         match self.call(Call::Invite(request)).await? {
             Reply::InvitationRevoked(revoked) => Ok(revoked),
             other => Err(unexpected("invitation_revoked", &other)),
+        }
+    }
+
+    /// The conversation's pending and accepted invitations, by user id:
+    /// each invitee's id, email and name, who invited them (first, and who
+    /// sent it again while pending), when it last changed, and whether
+    /// this caller may [revoke](Client::revoke_invitation) it. Revoked
+    /// invitations are not listed. For the team's Managers, Members and
+    /// the account's owner; refused with `forbidden` for a Restricted
+    /// Member or a bot, `not_found` for anyone who cannot see the
+    /// conversation.
+    pub async fn invitations(&self, conversation: ConversationId) -> Result<InvitationList, Error> {
+        let request = InviteRequest::List { conversation };
+        match self.call(Call::Invite(request)).await? {
+            Reply::Invitations(list) => Ok(list),
+            other => Err(unexpected("invitations", &other)),
         }
     }
 }

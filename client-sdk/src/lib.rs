@@ -95,7 +95,9 @@ pub use switchboard_protocol as protocol;
 pub use switchboard_protocol::assign::Assignees;
 pub use switchboard_protocol::command::{Assignee, Target};
 pub use switchboard_protocol::deliver::{DeliveredTo, Outcome, ReportInfo};
-pub use switchboard_protocol::invite::{InvitationRevoked, Invited};
+pub use switchboard_protocol::invite::{
+    InvitationInfo, InvitationList, InvitationRevoked, InvitationState, Invited,
+};
 pub use switchboard_protocol::manage::{
     AccountInfo, BotInfo, BotScope, ContactUpdated, MemberInfo, UsageInfo,
 };

@@ -8,7 +8,7 @@ use crate::assign::{Assign, Unassign};
 use crate::dashboard::{Dashboard, Next};
 use crate::deliver::{Deliver, Report};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
-use crate::invite::{Invite, RevokeInvitation};
+use crate::invite::{Invitations, Invite, RevokeInvitation};
 use crate::manage::{
     AddMember, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole,
     UpdateContact, UpdateTeam, Usage,
@@ -75,6 +75,8 @@ pub enum ClientFrame {
     Invite(Invite),
     /// Takes an invitation back (the inviter, or a Manager of the team).
     RevokeInvitation(RevokeInvitation),
+    /// Lists a conversation's invitations (the team's people).
+    Invitations(Invitations),
     /// The caller is typing in a conversation (an ephemeral signal).
     Typing(Typing),
     /// This connection has a conversation open, or none.
@@ -118,6 +120,7 @@ impl ClientFrame {
             ClientFrame::Next(f) => Some(f.id),
             ClientFrame::Invite(f) => Some(f.id),
             ClientFrame::RevokeInvitation(f) => Some(f.id),
+            ClientFrame::Invitations(f) => Some(f.id),
             ClientFrame::Typing(f) => Some(f.id),
             ClientFrame::View(f) => Some(f.id),
             ClientFrame::Presence(f) => Some(f.id),

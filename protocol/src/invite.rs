@@ -5,9 +5,11 @@
 //! invitation and the system message recording it are durable. The invitee
 //! accepts over HTTP (`POST /api/invitations/accept`), never on a socket.
 //! `revoke_invitation` takes a pending or accepted invitation back and
-//! answers `invitation_revoked`.
+//! answers `invitation_revoked`. `invitations` lists a conversation's
+//! pending and accepted invitations, each saying whether the caller may
+//! revoke it.
 
-use crate::ids::{ConversationId, RequestId, UserId};
+use crate::ids::{ConversationId, Millis, RequestId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Invites someone by email into one conversation (`^invite EMAIL [note]`).
@@ -42,6 +44,15 @@ pub struct RevokeInvitation {
     pub user: UserId,
 }
 
+/// Lists the invitations into a conversation (the team's people only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitations {
+    /// The request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conversation: ConversationId,
+}
+
 /// The answer to `invite` (or `^invite` typed into a `send`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invited {
@@ -61,4 +72,46 @@ pub struct InvitationRevoked {
     pub conversation: ConversationId,
     /// The user whose invitation was revoked.
     pub user: UserId,
+}
+
+/// Where an invitation stands; a revoked one is no longer listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    /// Mailed, not yet accepted: the invitee sees nothing yet.
+    Pending,
+    /// Accepted: the invitee is a Restricted Member of the conversation.
+    Accepted,
+}
+
+/// One invitation into a conversation, as `invitations` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    /// The invitee.
+    pub user: UserId,
+    /// The invitee's email address.
+    pub email: String,
+    /// The invitee's name as shown to others (for a user the invitation
+    /// created, the part of the email before `@`).
+    pub name: String,
+    /// Pending or accepted.
+    pub state: InvitationState,
+    /// Who invited them first (the inviter of record).
+    pub invited_by: UserId,
+    /// Who else sent the invitation again while it was pending.
+    pub resent_by: Vec<UserId>,
+    /// When it last changed: sent (or sent again) or accepted.
+    pub at: Millis,
+    /// Whether the caller may revoke it: they sent it, or they are a
+    /// Manager of the team (so the account's owner).
+    pub may_revoke: bool,
+}
+
+/// The answer to `invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationList {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Its pending and accepted invitations, by user id.
+    pub invitations: Vec<InvitationInfo>,
 }

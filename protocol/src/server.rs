@@ -9,7 +9,7 @@ use crate::codes::ErrorCode;
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
-use crate::invite::{InvitationRevoked, Invited};
+use crate::invite::{InvitationList, InvitationRevoked, Invited};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
 use crate::model::{ConversationInfo, GrantInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
 use crate::presence::{PresenceState, SignalFrame};
@@ -159,6 +159,8 @@ pub enum Reply {
     Invited(Invited),
     /// An invitation was revoked.
     InvitationRevoked(InvitationRevoked),
+    /// A conversation's invitations.
+    Invitations(InvitationList),
     /// A `typing` was noted.
     Typing {
         /// The conversation.

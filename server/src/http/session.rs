@@ -27,6 +27,7 @@ use super::ticket::Refused;
 use crate::access::{self, Access};
 use crate::auth;
 use crate::server::ServerState;
+use crate::store::{Store, StoreError};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::Json;
@@ -155,7 +156,7 @@ pub(super) struct Current {
     user: UserInfo,
     teams: Vec<TeamInfo>,
     accounts: Vec<AccountInfo>,
-    grants: Vec<GrantInfo>,
+    grants: Vec<SessionGrant>,
     /// When the session ends, if it does.
     expires_at: Option<Millis>,
 }
@@ -174,6 +175,10 @@ pub(super) async fn current(
         accounts,
         grants,
     } = access::load(store, user, record.kind)?;
+    let grants = grants
+        .into_iter()
+        .map(|grant| SessionGrant::named(store, grant))
+        .collect::<Result<_, _>>()?;
     Ok(Json(Current {
         user: principal.info(),
         teams,
@@ -181,6 +186,30 @@ pub(super) async fn current(
         grants,
         expires_at: record.expires_at,
     }))
+}
+
+/// A grant as the session lists it: `welcome`'s, with the name of the
+/// conversation's contact, so that a Restricted Member's page can name
+/// the conversation without a request they may not make
+/// (`conversations` is the team's people's alone). The name is the one
+/// the Restricted Member may read anyway (`history`, `contact_updated`).
+#[derive(Debug, Serialize)]
+pub(super) struct SessionGrant {
+    #[serde(flatten)]
+    grant: GrantInfo,
+    /// The contact's name when the session was read; `None` if the
+    /// conversation or its contact could not be found.
+    contact: Option<String>,
+}
+
+impl SessionGrant {
+    fn named(store: &dyn Store, grant: GrantInfo) -> Result<SessionGrant, StoreError> {
+        let contact = match store.conversation(grant.conversation)? {
+            Some(conversation) => store.contact(conversation.contact)?.map(|c| c.name),
+            None => None,
+        };
+        Ok(SessionGrant { grant, contact })
+    }
 }
 
 /// `POST /api/ws-ticket`.

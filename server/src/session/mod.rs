@@ -31,6 +31,7 @@ mod bots;
 mod contacts;
 mod dashboard;
 mod deliver;
+mod invitations;
 mod invite;
 mod keys;
 mod manage;
@@ -136,6 +137,7 @@ impl Session {
             ClientFrame::RevokeInvitation(r) => {
                 self.revoke_invitation(id, r.conversation, r.user).await
             }
+            ClientFrame::Invitations(i) => self.invitations(i.conversation).map(Some),
             ClientFrame::Typing(t) => self.typing(id, t.conversation).await,
             ClientFrame::View(v) => self.view(id, v.conversation).await,
             ClientFrame::Presence(p) => self.presence(id, p.team).await,

@@ -36,6 +36,8 @@ export interface AccountInfo {
 export interface GrantInfo {
   conversation: number;
   team: number;
+  /** Its contact's name (`GET /api/session` only; absent in `welcome`). */
+  contact?: string | null;
 }
 
 /** The answer of `GET /api/session`. */

@@ -24,6 +24,7 @@ import type {
   StatusCounts,
   Who,
   Assignees,
+  InvitationInfo,
   DeliverTo,
   Outcome,
   ReportInfo,
@@ -92,6 +93,7 @@ export type Request =
   | { type: "next"; team: Id }
   | { type: "invite"; conversation: Id; email: string; note?: string | null; key?: string | null }
   | { type: "revoke_invitation"; conversation: Id; user: Id }
+  | { type: "invitations"; conversation: Id }
   | {
       type: "deliver";
       conversation: Id;
@@ -187,6 +189,7 @@ export type Reply =
   | { type: "next"; team: Id; row: DashboardRow | null; reason: "assigned" | "unassigned" | null }
   | { type: "invited"; conversation: Id; email: string; user: Id }
   | { type: "invitation_revoked"; conversation: Id; user: Id }
+  | { type: "invitations"; conversation: Id; invitations: InvitationInfo[] }
   | { type: "typing"; conversation: Id }
   | { type: "view"; conversation: Id | null }
   | ({ type: "presence" } & PresenceState)
@@ -209,6 +212,7 @@ export interface ReplyOf {
   next: "next";
   invite: "invited";
   revoke_invitation: "invitation_revoked";
+  invitations: "invitations";
   deliver: "delivered";
   report: "report";
   ping: "pong";

@@ -133,6 +133,21 @@ export interface Assignees {
   conversation: Id;
   assignees: Id[];
 }
+/** Someone let into one conversation by `^invite` (`invitations`). */
+export interface InvitationInfo {
+  user: Id;
+  email: string;
+  /** As shown to others; for a user the invitation created, the email's local part. */
+  name: string;
+  state: "pending" | "accepted";
+  /** The inviter of record (who invited first). */
+  invited_by: Id;
+  /** Who else sent it again while it was pending. */
+  resent_by: Id[];
+  at: Millis;
+  /** Whether this caller may `revoke_invitation` it. */
+  may_revoke: boolean;
+}
 export type DeliverTo = { type: "user"; handle: string } | { type: "team"; handle: string };
 export type DeliveredTo =
   | { type: "user"; user: Id; name: string }

@@ -218,15 +218,15 @@ pub fn deliver_frame() -> BoxedStrategy<ClientFrame> {
     .boxed()
 }
 
-/// The frames of `^unassign`, `^invite` and of revoking an invitation, as
-/// one arm of [`client_frame`] (its first) choosing among them by a drawn
-/// number. The deterministic runner of `the_strategies_generate_every_variant`
+/// The frames of `^unassign`, `^invite`, of revoking an invitation and of
+/// listing them, as one arm of [`client_frame`] (its first) choosing among
+/// them by a drawn number. The deterministic runner of `the_strategies_generate_every_variant`
 /// correlates a `prop_oneof!` arm's pick with what is drawn inside it: with
 /// more than 23 arms at the top level, a nested `prop_oneof!` here, or this
 /// arm placed last, one frame is never drawn in its 2000 tries.
 pub fn command_frame() -> BoxedStrategy<ClientFrame> {
     (
-        0..3u8,
+        0..4u8,
         (request_id(), conversation_id(), who()),
         (text(), option::of(text()), user_id(), option::of(text())),
     )
@@ -245,11 +245,12 @@ pub fn command_frame() -> BoxedStrategy<ClientFrame> {
                     note,
                     key,
                 }),
-                _ => ClientFrame::RevokeInvitation(RevokeInvitation {
+                2 => ClientFrame::RevokeInvitation(RevokeInvitation {
                     id,
                     conversation,
                     user,
                 }),
+                _ => ClientFrame::Invitations(Invitations { id, conversation }),
             },
         )
         .boxed()
@@ -285,6 +286,7 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Next(_) => "next",
         ClientFrame::Invite(_) => "invite",
         ClientFrame::RevokeInvitation(_) => "revoke_invitation",
+        ClientFrame::Invitations(_) => "invitations",
         ClientFrame::Typing(_) => "typing",
         ClientFrame::View(_) => "view",
         ClientFrame::Presence(_) => "presence",

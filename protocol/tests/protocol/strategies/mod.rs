@@ -16,7 +16,10 @@ use switchboard_protocol::deliver::{
     ByDestination, ByStatus, ByTeam, ByUser, Deliver, DeliverTo, DeliveredTo, Destination,
     Durations, Outcome, OutcomeCounts, Report, ReportInfo, StatusCount,
 };
-use switchboard_protocol::invite::{InvitationRevoked, Invite, Invited, RevokeInvitation};
+use switchboard_protocol::invite::{
+    InvitationInfo, InvitationList, InvitationRevoked, InvitationState, Invitations, Invite,
+    Invited, RevokeInvitation,
+};
 use switchboard_protocol::manage::{
     AccountInfo, AddMember, BotInfo, BotScope, Bots, ContactUpdated, CreateBot, CreateTeam,
     MemberInfo, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole, UpdateContact, UpdateTeam,
@@ -149,6 +152,18 @@ prop_compose! {
 prop_compose! {
     pub fn member_info()(user in user_info(), role in role()) -> MemberInfo {
         MemberInfo { user, role }
+    }
+}
+
+prop_compose! {
+    pub fn invitation_info()(
+        (user, email, name) in (user_id(), text(), text()),
+        pending in any::<bool>(),
+        (invited_by, resent_by, at) in (user_id(), small_vec(user_id()), millis()),
+        may_revoke in any::<bool>(),
+    ) -> InvitationInfo {
+        let state = if pending { InvitationState::Pending } else { InvitationState::Accepted };
+        InvitationInfo { user, email, name, state, invited_by, resent_by, at, may_revoke }
     }
 }
 

@@ -153,6 +153,14 @@ pub fn command_reply() -> BoxedStrategy<Reply> {
         (conversation_id(), user_id()).prop_map(|(conversation, user)| {
             Reply::InvitationRevoked(InvitationRevoked { conversation, user })
         }),
+        (conversation_id(), small_vec(invitation_info())).prop_map(
+            |(conversation, invitations)| {
+                Reply::Invitations(InvitationList {
+                    conversation,
+                    invitations,
+                })
+            }
+        ),
         outcome().prop_map(Reply::Delivered),
         report_info().prop_map(Reply::Report),
     ]
@@ -185,6 +193,7 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Next(_) => "next",
         Reply::Invited(_) => "invited",
         Reply::InvitationRevoked(_) => "invitation_revoked",
+        Reply::Invitations(_) => "invitations",
         Reply::Typing { .. } => "typing",
         Reply::View { .. } => "view",
         Reply::Presence(_) => "presence",

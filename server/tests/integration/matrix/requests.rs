@@ -15,7 +15,7 @@ use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::dashboard::{Dashboard, Next};
 use switchboard_protocol::deliver::{Deliver, DeliverTo, Report};
 use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
-use switchboard_protocol::invite::Invite;
+use switchboard_protocol::invite::{Invitations, Invite};
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
     SetRole, UpdateContact, UpdateTeam, Usage,
@@ -90,6 +90,7 @@ fn target(
         | Request::Assign
         | Request::Unassign
         | Request::Invite
+        | Request::Invitations
         | Request::Typing
         | Request::View
         | Request::Deliver => Target::Conversation(world.c),
@@ -243,6 +244,10 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             email: format!("invitee-{n}@guest.test"),
             note: None,
             key: None,
+        }),
+        Request::Invitations => ClientFrame::Invitations(Invitations {
+            id,
+            conversation: conversation(target),
         }),
         Request::Typing => ClientFrame::Typing(Typing {
             id,

@@ -105,6 +105,8 @@ pub enum Request {
     Next,
     /// `invite` of a throwaway email into C.
     Invite,
+    /// `invitations` of C.
+    Invitations,
     /// `typing` in C.
     Typing,
     /// `view` of C.
@@ -137,7 +139,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 28] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 29] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -162,6 +164,7 @@ pub const REQUESTS: [(Request, [Expect; 12]); 28] = [
     (Request::Dashboard,         [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Next,              [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Invite,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Invitations,       [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Typing,            [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::View,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Presence,          [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),

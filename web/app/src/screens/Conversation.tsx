@@ -24,6 +24,7 @@ import {
 import { useValue } from "../live/observable";
 import { useCommands } from "./commands";
 import { SeenBy, useSeenBy, Viewers } from "./Presence";
+import { People } from "./People";
 
 const PAGE = 50;
 /** How often a `typing` is sent again while typing goes on. */
@@ -202,6 +203,7 @@ export function Conversation({ team, conversation, me }: Props) {
       <header class="conversation-header">
         <Viewers team={team} conversation={conversation} me={me} />
       </header>
+      <People team={team} conversation={conversation} />
       {error !== null && (
         <p class="error" role="alert">
           {error}

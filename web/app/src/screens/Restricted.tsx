@@ -51,7 +51,7 @@ export function Restricted({ session }: { session: Session }) {
                     setOpen(g.conversation);
                   }}
                 >
-                  Conversation {String(g.conversation)}
+                  {g.contact ?? `Conversation ${String(g.conversation)}`}
                 </button>
               </li>
             ))}

@@ -2,8 +2,10 @@
 // conversation; the mail, caught by an SMTP sink of this test, carries a
 // link to the app's invitation page. A new user opens it in a browser of
 // their own, chooses a password and lands in that conversation alone, with
-// no dashboard, and chats in it live. The Manager revokes the invitation:
-// the conversation leaves the newcomer's screen without a reload. Invited
+// no dashboard, and chats in it live. The Manager's list of the
+// conversation's people shows the newcomer pending, then accepted; she
+// revokes them there (Revoke, then the confirmation): the conversation
+// leaves the newcomer's screen without a reload. Invited
 // again, they log in on the page with their password and are back.
 
 import assert from "node:assert/strict";
@@ -160,6 +162,12 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
     .filter({ hasText: NEWBIE })
     .first()
     .waitFor();
+  // The conversation's people list the invitee, pending.
+  const people = maya.getByRole("region", {
+    name: "People in this conversation",
+  });
+  const invitee = people.getByTestId("invitee").filter({ hasText: NEWBIE });
+  await invitee.filter({ hasText: "Pending" }).waitFor();
 
   // The mail's link is to this server's invitation page.
   const mail = await sink.find(/To: newbie@example\.test/);
@@ -207,6 +215,14 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
     .first()
     .waitFor();
   assert.equal(await newbie.getByTestId("grant").count(), 1);
+  // Named after the contact, and without the team's list of people.
+  await newbie.getByTestId("grant").filter({ hasText: CONTACT }).waitFor();
+  assert.equal(
+    await newbie
+      .getByRole("region", { name: "People in this conversation" })
+      .count(),
+    0,
+  );
   assert.equal(await newbie.getByTestId("dashboard-row").count(), 0);
   assert.equal(
     await newbie.getByRole("navigation", { name: "Teams" }).count(),
@@ -227,57 +243,45 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
     .waitFor();
   await screenshot(newbie, "restricted");
 
-  // Maya revokes (a protocol request on a connection of her own session).
-  /** @type {{user: {id: number}, grants: {conversation: number}[]}} */
-  const session = await newbie.evaluate(async () => {
-    const answer = await fetch("/api/session", { credentials: "same-origin" });
-    return /** @type {{user: {id: number}, grants: {conversation: number}[]}} */ (
-      await answer.json()
-    );
+  // Maya's list of people saw the newcomer accept (their message says so).
+  await invitee.filter({ hasText: "Accepted" }).waitFor();
+  await screenshot(maya, "conversation-people");
+
+  // Maya revokes through the page, from the keyboard: the Revoke button
+  // asks first; Escape backs out and gives the focus back.
+  const revoke = people.getByRole("button", {
+    name: `Revoke the invitation of ${NEWBIE}`,
   });
-  const conversation = session.grants[0]?.conversation;
-  assert.ok(conversation !== undefined);
-  const reply = await maya.evaluate(
-    async ({ conversation, user }) => {
-      const answer = await fetch("/api/ws-ticket", {
-        method: "POST",
-        credentials: "same-origin",
-      });
-      const { ticket } = /** @type {{ticket: string}} */ (await answer.json());
-      const socket = new WebSocket(
-        `ws://${location.host}/ws`,
-        "switchboard.v1.json",
-      );
-      return await new Promise((done, failed) => {
-        setTimeout(
-          () => failed(new Error("no reply to revoke_invitation")),
-          8000,
-        );
-        socket.onopen = () =>
-          socket.send(
-            JSON.stringify({ type: "hello", version: 1, token: ticket }),
-          );
-        socket.onmessage = (event) => {
-          const frame = JSON.parse(String(event.data));
-          if (frame.type === "welcome") {
-            socket.send(
-              JSON.stringify({
-                type: "revoke_invitation",
-                id: 1,
-                conversation,
-                user,
-              }),
-            );
-          } else if (frame.id === 1) {
-            socket.close();
-            done(JSON.stringify(frame));
-          }
-        };
-      });
-    },
-    { conversation, user: session.user.id },
+  await revoke.focus();
+  await maya.keyboard.press("Enter");
+  const confirm = maya.getByRole("dialog", {
+    name: `Revoke the invitation of ${NEWBIE}?`,
+  });
+  await confirm.waitFor();
+  await screenshot(maya, "conversation-revoke-confirm");
+  await maya.keyboard.press("Escape");
+  await confirm.waitFor({ state: "detached" });
+  assert.equal(
+    await revoke.evaluate((button) => button === document.activeElement),
+    true,
   );
-  assert.match(reply, /invitation_revoked/);
+  await invitee.filter({ hasText: "Accepted" }).waitFor();
+  await maya.keyboard.press("Enter");
+  await confirm.waitFor();
+  // Cancel has the focus (the safe choice); one step back is the revoke.
+  await maya.keyboard.press("Shift+Tab");
+  const confirmButton = confirm.getByRole("button", { name: "Revoke access" });
+  assert.equal(
+    await confirmButton.evaluate((button) => button === document.activeElement),
+    true,
+  );
+  await maya.keyboard.press("Enter");
+  await confirm.waitFor({ state: "detached" });
+  await invitee.waitFor({ state: "detached" });
+  await mayaTimeline
+    .getByTestId("message")
+    .filter({ hasText: `revoked the invitation of ${NEWBIE}` })
+    .waitFor();
 
   // The conversation leaves the newcomer's screen, without a reload.
   await newbie.getByTestId("grant").waitFor({ state: "detached" });
