@@ -4,10 +4,11 @@
 // demo Manager uses no mouse: `j` opens the one waiting longest with the
 // focus in the composer; she answers (Enter sends), leaves the composer
 // with Escape, and `j` opens the next, through all three; then `j` says
-// nothing needs her, and `k` goes back to the conversation before. Ctrl+K
-// opens the palette: part of a name and Enter open that conversation;
-// Escape closes it, the focus back where it was. `?` shows every
-// shortcut; Escape closes it, the focus back where it was.
+// nothing needs her; `k` goes back to the conversation before, and Alt+P
+// (from the composer) to the one before that. Ctrl+K opens the palette:
+// Escape closes it, the focus back where it was; part of a name and
+// Enter open that conversation. `?` shows every shortcut; Tab stays
+// inside; Escape closes it, the focus back where it was.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -199,6 +200,10 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
   await page.keyboard.press("k");
   await showing(WAITING[1] ?? assert.fail());
   await focused(composer);
+  // Alt+P does the same, from inside the composer, and again.
+  await page.keyboard.press("Alt+p");
+  await showing(WAITING[0] ?? assert.fail());
+  await focused(composer);
 
   // The palette, from the composer: Escape gives the focus back.
   await page.keyboard.press("Control+k");
@@ -212,9 +217,9 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
   // Part of a name, Enter: that conversation opens, ready to type.
   await page.keyboard.press("Control+k");
   await focused(search);
-  await page.keyboard.type("quin");
+  await page.keyboard.type("nakam");
   const options = palette.getByRole("option");
-  await options.filter({ hasText: "Quinn Baxter" }).waitFor();
+  await options.filter({ hasText: "Theo Nakamura" }).waitFor();
   assert.equal(await options.count(), 1);
   const active = await search.getAttribute("aria-activedescendant");
   assert.equal(
@@ -224,7 +229,7 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
   await screenshot(page, "palette");
   await page.keyboard.press("Enter");
   await palette.waitFor({ state: "detached" });
-  await showing(WAITING[0] ?? assert.fail());
+  await showing(WAITING[2] ?? assert.fail());
   await focused(composer);
 
   // Help: every shortcut listed; Escape closes it, the focus back.
