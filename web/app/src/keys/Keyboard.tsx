@@ -6,14 +6,16 @@
 // it was when the first dialog opened (the palette's "Help" passes it on
 // to the help overlay). A choice that opens a conversation leaves it to
 // the composer instead. Escape in the composer moves the focus to the
-// open conversation's row, from where the single-letter keys work.
+// conversation's message list, where the arrows scroll and the
+// single-letter keys work. (Not to the dashboard's row: a live update
+// that reorders the rows moves that element, and the focus falls off it.)
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Id } from "switchboard-client";
 import type { TeamInfo } from "../api";
 import { selectTeam } from "../store";
 import { HelpOverlay } from "./HelpOverlay";
 import type { Hopping } from "./hopping";
-import { useShortcuts } from "./keymap";
+import { TIMELINE_ID, useShortcuts } from "./keymap";
 import { type Choice, Palette } from "./Palette";
 
 interface Props {
@@ -125,10 +127,7 @@ export function Keyboard({ team, teams, hopping, fallback }: Props) {
   return null;
 }
 
-/** Out of the composer, to the open conversation's row in the dashboard. */
+/** Out of the composer, to the conversation's messages. */
 function leaveComposer(fallback: HTMLElement | null) {
-  const row = document.querySelector<HTMLElement>(
-    '#inbox [data-testid="dashboard-row"][aria-current="true"]',
-  );
-  (row ?? fallback)?.focus();
+  (document.getElementById(TIMELINE_ID) ?? fallback)?.focus();
 }

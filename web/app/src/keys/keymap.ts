@@ -11,6 +11,8 @@ import { useEffect, useRef } from "preact/hooks";
 
 /** The composer's textarea id (Conversation.tsx). */
 export const COMPOSER_ID = "composer-body";
+/** The open conversation's message list (Conversation.tsx). */
+export const TIMELINE_ID = "timeline";
 
 export type Action = "next" | "previous" | "palette" | "help" | "leave";
 
@@ -68,7 +70,7 @@ export const KEYMAP: Shortcut[] = [
     action: "leave",
     keys: [["Esc"]],
     description:
-      "Leave the message box (then j, k and ? work again); close a window",
+      "Leave the message box for the messages (arrows scroll them; j, k and ? work again); close a window",
     // Only from the composer: elsewhere Escape belongs to whatever has it.
     matches: (e) =>
       e.key === "Escape" &&

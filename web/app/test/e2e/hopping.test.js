@@ -154,6 +154,7 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
 
   const conversation = page.getByRole("region", { name: "Conversation" });
   const composer = page.getByRole("textbox", { name: "Message" });
+  const messages = conversation.getByRole("list", { name: "Messages" });
   const selected = page.locator(
     '[data-testid=dashboard-row][aria-current="true"]',
   );
@@ -183,9 +184,14 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
       .locator('[data-testid=message][data-state="sent"]')
       .filter({ hasText: reply })
       .waitFor();
-    // Escape leaves the composer, for the single-letter keys.
+    // Escape leaves the composer for the messages, and the focus stays
+    // there while the dashboard reorders (the row answered moves).
     await page.keyboard.press("Escape");
-    await focused(selected);
+    await rows
+      .filter({ hasText: contact.name })
+      .locator(".status-open")
+      .waitFor();
+    await focused(messages);
   }
 
   // All three answered: nothing waits.
@@ -234,7 +240,7 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
 
   // Help: every shortcut listed; Escape closes it, the focus back.
   await page.keyboard.press("Escape");
-  await focused(selected);
+  await focused(messages);
   await page.keyboard.press("?");
   const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
   await help.waitFor();
@@ -257,7 +263,7 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
   await focused(close);
   await page.keyboard.press("Escape");
   await help.waitFor({ state: "detached" });
-  await focused(selected);
+  await focused(messages);
 
   assert.deepEqual(problems, []);
   await context.close();
