@@ -29,37 +29,51 @@ export interface Hopping {
   canGoBack: boolean;
 }
 
+/** The hopping state of one team. */
+interface Hops {
+  team: Id | null;
+  open: Id | null;
+  history: Id[];
+  hint: string | null;
+}
+
 export function useHopping(team: Id | null): Hopping {
-  const [open, setOpen] = useState<Id | null>(null);
-  const [hint, setHint] = useState<string | null>(null);
-  const [history, setHistory] = useState<Id[]>([]);
+  const [stored, setStored] = useState<Hops>(empty(team));
+  // Another team's state is no state: read as empty from the very render
+  // that switches, so the old team's conversation never shows in the new.
+  const hops = stored.team === team ? stored : empty(team);
+  const { open, history, hint } = hops;
   // Bumped on each opening, to focus the composer once it has rendered
   // (the same conversation opened again does not render anew).
   const [opened, setOpened] = useState(0);
-  const openRef = useRef(open);
-  openRef.current = open;
   const teamRef = useRef(team);
   teamRef.current = team;
-
-  useEffect(() => {
-    setOpen(null);
-    setHint(null);
-    setHistory([]);
-  }, [team]);
 
   useEffect(() => {
     if (opened > 0) document.getElementById(COMPOSER_ID)?.focus();
   }, [opened]);
 
+  /** Changes this team's state (dropping another team's). */
+  function update(change: (h: Hops) => Partial<Hops>) {
+    setStored((s) => {
+      const h = s.team === teamRef.current ? s : empty(teamRef.current);
+      return { ...h, ...change(h) };
+    });
+  }
+
+  function setHint(text: string) {
+    update(() => ({ hint: text }));
+  }
+
   function show(conversation: Id) {
-    const before = openRef.current;
-    if (before !== null && before !== conversation) {
-      setHistory((h) =>
-        [...h.filter((c) => c !== before), before].slice(-HISTORY),
-      );
-    }
-    setOpen(conversation);
-    setHint(null);
+    update((h) => ({
+      open: conversation,
+      hint: null,
+      history:
+        h.open === null || h.open === conversation
+          ? h.history
+          : [...h.history.filter((c) => c !== h.open), h.open].slice(-HISTORY),
+    }));
     setOpened((n) => n + 1);
   }
 
@@ -80,16 +94,13 @@ export function useHopping(team: Id | null): Hopping {
   }
 
   function previous() {
-    const current = openRef.current;
-    const back = history.filter((c) => c !== current);
+    const back = history.filter((c) => c !== open);
     const target = back.at(-1);
     if (target === undefined) {
       setHint("No conversation to go back to.");
       return;
     }
-    setHistory(back.slice(0, -1));
-    setOpen(target);
-    setHint(null);
+    update(() => ({ open: target, hint: null, history: back.slice(0, -1) }));
     setOpened((n) => n + 1);
   }
 
@@ -101,4 +112,8 @@ export function useHopping(team: Id | null): Hopping {
     previous,
     canGoBack: history.some((c) => c !== open),
   };
+}
+
+function empty(team: Id | null): Hops {
+  return { team, open: null, history: [], hint: null };
 }

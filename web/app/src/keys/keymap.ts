@@ -125,25 +125,27 @@ export function actionOf(event: KeyboardEvent): Action | null {
  * Runs `handle` for each shortcut pressed anywhere in the page while
  * `enabled` (false while a dialog holds the keyboard). The listener sits
  * on the window, so an element's own handler (the composer's, a helper's)
- * runs first and takes a key by preventing its default.
+ * runs first and takes a key by preventing its default. It stays
+ * installed, reading `enabled` as of the last render: a key pressed just
+ * as a dialog closes (before effects run) is not lost.
  */
 export function useShortcuts(
   enabled: boolean,
   handle: (action: Action, event: KeyboardEvent) => void,
 ): void {
-  const latest = useRef(handle);
-  latest.current = handle;
+  const latest = useRef({ enabled, handle });
+  latest.current = { enabled, handle };
   useEffect(() => {
-    if (!enabled) return;
     function onKey(event: KeyboardEvent) {
+      if (!latest.current.enabled) return;
       const action = actionOf(event);
       if (action === null) return;
       event.preventDefault();
-      latest.current(action, event);
+      latest.current.handle(action, event);
     }
     window.addEventListener("keydown", onKey);
     return () => {
       window.removeEventListener("keydown", onKey);
     };
-  }, [enabled]);
+  }, []);
 }

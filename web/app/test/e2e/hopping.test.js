@@ -8,7 +8,8 @@
 // (from the composer) to the one before that. Ctrl+K opens the palette:
 // Escape closes it, the focus back where it was; part of a name and
 // Enter open that conversation. `?` shows every shortcut; Tab stays
-// inside; Escape closes it, the focus back where it was.
+// inside; Escape closes it, the focus back where it was. Last, the
+// palette switches to the other team.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -264,6 +265,19 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
   await page.keyboard.press("Escape");
   await help.waitFor({ state: "detached" });
   await focused(messages);
+
+  // The palette's actions: another team, by part of its name.
+  await page.keyboard.press("Control+k");
+  await focused(search);
+  await page.keyboard.type("candidate");
+  await options
+    .filter({ hasText: "Switch to team Candidate Support" })
+    .waitFor();
+  await page.keyboard.press("Enter");
+  await palette.waitFor({ state: "detached" });
+  const heading = page.getByRole("heading", { level: 1 });
+  await heading.filter({ hasText: "Candidate Support" }).waitFor();
+  await focused(heading);
 
   assert.deepEqual(problems, []);
   await context.close();
