@@ -210,8 +210,12 @@ export function Conversation({ team, conversation, me }: Props) {
         </p>
       )}
       <ol
+        id="timeline"
         class="timeline"
         ref={list}
+        // Focusable, so the keyboard scrolls it (Escape from the composer
+        // lands here).
+        tabIndex={0}
         onScroll={onScroll}
         aria-label="Messages"
         aria-busy={!loaded}

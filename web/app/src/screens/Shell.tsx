@@ -1,9 +1,10 @@
 // The signed-in frame: who is logged in, their teams (a switcher), logout,
-// and the team's inbox: its dashboard and the open conversation. `j` (or
-// Alt+N anywhere) opens the conversation that most needs the user (`next`).
-import { useEffect, useRef, useState } from "preact/hooks";
-import type { Id } from "switchboard-client";
+// and the team's inbox: its dashboard and the open conversation. The
+// keyboard (next, previous, the palette, help) is keys/Keyboard.tsx's.
+import { useEffect, useRef } from "preact/hooks";
 import type { Session, TeamInfo } from "../api";
+import { useHopping } from "../keys/hopping";
+import { Keyboard } from "../keys/Keyboard";
 import { live } from "../live/connection";
 import { selectTeam } from "../store";
 import { ContactPanel } from "./ContactPanel";
@@ -20,50 +21,13 @@ interface Props {
 export function Shell({ session, team }: Props) {
   const current = session.teams.find((t) => t.id === team) ?? null;
   const heading = useRef<HTMLHeadingElement>(null);
-  const [open, setOpen] = useState<Id | null>(null);
-  const [hint, setHint] = useState<string | null>(null);
+  const hopping = useHopping(team);
+  const { open, hint } = hopping;
 
   // Connect once signed in (the client asks for a ticket per connection).
   useEffect(() => {
     live();
   }, []);
-
-  useEffect(() => {
-    setOpen(null);
-  }, [team]);
-
-  useEffect(() => {
-    if (team === null) return;
-    const current = team;
-    function onKey(event: KeyboardEvent) {
-      const typing =
-        event.target instanceof HTMLElement &&
-        event.target.closest("input, textarea, select, [contenteditable]") !==
-          null;
-      const hop =
-        (event.altKey && event.code === "KeyN") ||
-        (event.key === "j" && !typing && !event.ctrlKey && !event.metaKey);
-      if (!hop) return;
-      event.preventDefault();
-      live()
-        .request({ type: "next", team: current })
-        .then((reply) => {
-          if (reply.row === null) {
-            setHint("Nothing needs you right now.");
-          } else {
-            setHint(null);
-            setOpen(reply.row.conversation);
-          }
-        })
-        .catch((failure: unknown) => {
-          setHint(failure instanceof Error ? failure.message : "failed");
-        });
-    }
-    window.addEventListener("keydown", onKey);
-    return () => {
-      window.removeEventListener("keydown", onKey);
-    };
-  }, [team]);
 
   // After login, focus goes to the inbox's heading, so a keyboard or
   // screen-reader user lands where work is. A team switch leaves it on the
@@ -95,9 +59,14 @@ export function Shell({ session, team }: Props) {
           {current?.name ?? "Conversations"}
         </h1>
         <p class="muted help" id="keys-help">
-          Keys: <kbd>j</kbd> or <kbd>Alt</kbd>+<kbd>N</kbd> opens the next
-          conversation that needs you.
+          Press <kbd>?</kbd> for keyboard shortcuts.
         </p>
+        <Keyboard
+          team={current?.id ?? null}
+          teams={session.teams}
+          hopping={hopping}
+          fallback={heading}
+        />
         {hint !== null && (
           <p class="muted" role="status">
             {hint}
@@ -109,7 +78,11 @@ export function Shell({ session, team }: Props) {
             aria-label="Inbox"
             class={open !== null ? "panes with-panel" : "panes"}
           >
-            <Dashboard team={current.id} selected={open} onOpen={setOpen} />
+            <Dashboard
+              team={current.id}
+              selected={open}
+              onOpen={hopping.show}
+            />
             {open !== null ? (
               <Conversation
                 key={open}
