@@ -35,6 +35,8 @@ export function App() {
       // A Restricted Member (no team, only grants) gets no dashboard.
       if (state.session.teams.length === 0)
         return <Restricted session={state.session} />;
-      return <Shell session={state.session} team={state.team} />;
+      return (
+        <Shell session={state.session} team={state.team} page={state.page} />
+      );
   }
 }

@@ -2,29 +2,51 @@
 // actions below. Screens subscribe with `useStore`; nothing else holds
 // state that another screen needs.
 //
-// Invariant: `team` is the id of one of `session.teams`, or null when the
-// user belongs to no team.
+// Invariants: `team` is the id of one of `session.teams`, or null when the
+// user belongs to no team; `page` is one the session may see (route.ts),
+// else the inbox. The address bar shows the page (pages/route.ts): a
+// change of page or team pushes an entry, Back returns to it.
 
 import { useEffect, useState } from "preact/hooks";
 import { currentSession, login, logout, type Session } from "./api";
 import { closeLive, live } from "./live/connection";
+import { allowed, format, LINK_PATHS, parse, type Page } from "./pages/route";
 
 export type State =
   | { kind: "loading" }
   /** The session could not be read (not a 401: the server is down, say). */
   | { kind: "failed"; message: string }
   | { kind: "signed_out" }
-  | { kind: "signed_in"; session: Session; team: number | null };
+  | { kind: "signed_in"; session: Session; team: number | null; page: Page };
 
 type Listener = (state: State) => void;
 
 let state: State = { kind: "loading" };
 const listeners = new Set<Listener>();
 
-function set(next: State): void {
+function set(next: State, history: "push" | "replace" = "push"): void {
   state = next;
+  if (state.kind === "signed_in") showAddress(state, history);
   for (const listener of listeners) listener(state);
 }
+
+/** Puts the page's address in the address bar, unless it is there. */
+function showAddress(
+  current: { team: number | null; page: Page },
+  how: "push" | "replace",
+): void {
+  const address = format(current);
+  if (location.pathname === address || LINK_PATHS.includes(location.pathname))
+    return;
+  if (how === "push") history.pushState(null, "", address);
+  else history.replaceState(null, "", address);
+}
+
+// Back and Forward: the page of the address, if the session may see it.
+window.addEventListener("popstate", () => {
+  if (state.kind !== "signed_in") return;
+  set(routed(state.session, state.team), "replace");
+});
 
 /** The current state. */
 export function getState(): State {
@@ -48,7 +70,12 @@ export function useStore(): State {
 export async function load(): Promise<void> {
   try {
     const session = await currentSession();
-    set(session === null ? { kind: "signed_out" } : signedIn(session));
+    set(
+      session === null
+        ? { kind: "signed_out" }
+        : routed(session, state.kind === "signed_in" ? state.team : null),
+      "replace",
+    );
   } catch (error) {
     set({
       kind: "failed",
@@ -81,22 +108,42 @@ export async function signOut(): Promise<void> {
   set({ kind: "signed_out" });
 }
 
-/** Switches to one of the user's teams. */
+/**
+ * Switches to one of the user's teams, on the same page if the user may
+ * see it there (a team's members, say), else on its inbox.
+ */
 export function selectTeam(team: number): void {
   if (
     state.kind !== "signed_in" ||
     !state.session.teams.some((t) => t.id === team)
   )
     return;
-  set({ ...state, team });
+  const page = allowed(state.page, state.session, team) ? state.page : "inbox";
+  set({ ...state, team, page });
 }
 
-function signedIn(session: Session): State {
-  const previous = state.kind === "signed_in" ? state.team : null;
-  const kept = session.teams.find((t) => t.id === previous);
+/** Shows a page (of the current team, for a team's page). */
+export function selectPage(page: Page): void {
+  if (state.kind !== "signed_in" || !allowed(page, state.session, state.team))
+    return;
+  set({ ...state, page });
+}
+
+/**
+ * The signed-in state the address asks for, within what the session may
+ * see: the address's team, else the one shown before, else the first.
+ */
+function routed(session: Session, previous: number | null): State {
+  const route = parse(location.pathname);
+  const team =
+    session.teams.find((t) => t.id === route.team) ??
+    session.teams.find((t) => t.id === previous) ??
+    session.teams[0];
+  const id = team?.id ?? null;
   return {
     kind: "signed_in",
     session,
-    team: (kept ?? session.teams[0])?.id ?? null,
+    team: id,
+    page: allowed(route.page, session, id) ? route.page : "inbox",
   };
 }

@@ -1,12 +1,17 @@
 // The signed-in frame: who is logged in, their teams (a switcher), logout,
 // and the team's inbox: its dashboard and the open conversation. The
 // keyboard (next, previous, the palette, help) is keys/Keyboard.tsx's.
+// Other pages (a team's management, the account's, preferences) take the
+// inbox's place when chosen in the page navigation (pages/).
 import { useEffect, useRef } from "preact/hooks";
 import type { Session, TeamInfo } from "../api";
 import { useHopping } from "../keys/hopping";
 import { Keyboard } from "../keys/Keyboard";
 import { live } from "../live/connection";
-import { selectTeam } from "../store";
+import { PageNav } from "../pages/PageNav";
+import { SCREENS } from "../pages/registry";
+import { PAGES, type Page } from "../pages/route";
+import { selectPage, selectTeam } from "../store";
 import { ContactPanel } from "./ContactPanel";
 import { Conversation } from "./Conversation";
 import { Dashboard } from "./Dashboard";
@@ -16,13 +21,23 @@ import { TopBar } from "./TopBar";
 interface Props {
   session: Session;
   team: number | null;
+  page: Page;
 }
 
-export function Shell({ session, team }: Props) {
+export function Shell({ session, team, page }: Props) {
   const current = session.teams.find((t) => t.id === team) ?? null;
   const heading = useRef<HTMLHeadingElement>(null);
   const hopping = useHopping(team);
   const { open, hint } = hopping;
+  const Screen = page === "inbox" ? undefined : SCREENS[page];
+
+  // A conversation opened from another page (`j`, the palette) shows in
+  // the inbox.
+  const pageRef = useRef(page);
+  pageRef.current = page;
+  useEffect(() => {
+    if (open !== null && pageRef.current !== "inbox") selectPage("inbox");
+  }, [open]);
 
   // Connect once signed in (the client asks for a ticket per connection).
   useEffect(() => {
@@ -39,79 +54,105 @@ export function Shell({ session, team }: Props) {
   return (
     <div class="shell">
       <TopBar session={session} />
-      <nav class="teams" aria-label="Teams">
-        <h2 class="label">Teams</h2>
-        {session.teams.length === 0 ? (
-          <p class="muted">You belong to no team yet.</p>
-        ) : (
-          <ul>
-            {session.teams.map((t) => (
-              <TeamButton key={t.id} team={t} selected={t.id === team} />
-            ))}
-          </ul>
-        )}
+      <div class="teams sidebar">
+        <nav aria-label="Teams">
+          <h2 class="label">Teams</h2>
+          {session.teams.length === 0 ? (
+            <p class="muted">You belong to no team yet.</p>
+          ) : (
+            <ul>
+              {session.teams.map((t) => (
+                <TeamButton key={t.id} team={t} selected={t.id === team} />
+              ))}
+            </ul>
+          )}
+        </nav>
+        <PageNav session={session} team={team} page={page} />
         {current !== null && (
           <OnlineList team={current.id} me={session.user.id} />
         )}
-      </nav>
-      <main class="inbox" aria-labelledby="inbox-title">
-        <h1 id="inbox-title" ref={heading} tabIndex={-1}>
-          {current?.name ?? "Conversations"}
-        </h1>
-        <p class="muted help" id="keys-help">
-          Press <kbd>?</kbd> for keyboard shortcuts.
-        </p>
-        <Keyboard
-          team={current?.id ?? null}
-          teams={session.teams}
-          hopping={hopping}
-          fallback={heading}
-        />
-        {hint !== null && (
-          <p class="muted" role="status">
-            {hint}
+      </div>
+      {Screen !== undefined ? (
+        <main class="page" aria-labelledby="page-title">
+          <h1 id="page-title" tabIndex={-1}>
+            {PAGES.find((p) => p.page === page)?.label}
+            {current !== null &&
+              PAGES.find((p) => p.page === page)?.scope === "team" && (
+                <span class="muted page-team"> · {current.name}</span>
+              )}
+          </h1>
+          <Keyboard
+            team={current?.id ?? null}
+            teams={session.teams}
+            hopping={hopping}
+            fallback={heading}
+          />
+          <Screen session={session} team={current} />
+        </main>
+      ) : (
+        <main class="inbox" aria-labelledby="inbox-title">
+          <h1 id="inbox-title" ref={heading} tabIndex={-1}>
+            {current?.name ?? "Conversations"}
+          </h1>
+          <p class="muted help" id="keys-help">
+            Press <kbd>?</kbd> for keyboard shortcuts.
           </p>
-        )}
-        {current !== null ? (
-          <section
-            id="inbox"
-            aria-label="Inbox"
-            class={open !== null ? "panes with-panel" : "panes"}
-          >
-            <Dashboard
-              team={current.id}
-              selected={open}
-              onOpen={hopping.show}
-            />
-            {open !== null ? (
-              <Conversation
-                key={open}
+          <Keyboard
+            team={current?.id ?? null}
+            teams={session.teams}
+            hopping={hopping}
+            fallback={heading}
+          />
+          {hint !== null && (
+            <p class="muted" role="status">
+              {hint}
+            </p>
+          )}
+          {current !== null ? (
+            <section
+              id="inbox"
+              aria-label="Inbox"
+              class={open !== null ? "panes with-panel" : "panes"}
+            >
+              <Dashboard
                 team={current.id}
-                conversation={open}
-                me={session.user.id}
+                selected={open}
+                onOpen={hopping.show}
               />
-            ) : (
-              <p class="muted placeholder">
-                Open a conversation from the list, or press <kbd>j</kbd>.
-              </p>
-            )}
-            {open !== null && (
-              <ContactPanel key={open} team={current.id} conversation={open} />
-            )}
-          </section>
-        ) : (
-          <section id="inbox" aria-label="Inbox" class="placeholder">
-            {session.grants.length > 0 ? (
-              <p>
-                You have been let into {session.grants.length} conversation(s);
-                they show here.
-              </p>
-            ) : (
-              <p>When a team adds you, its conversations show here.</p>
-            )}
-          </section>
-        )}
-      </main>
+              {open !== null ? (
+                <Conversation
+                  key={open}
+                  team={current.id}
+                  conversation={open}
+                  me={session.user.id}
+                />
+              ) : (
+                <p class="muted placeholder">
+                  Open a conversation from the list, or press <kbd>j</kbd>.
+                </p>
+              )}
+              {open !== null && (
+                <ContactPanel
+                  key={open}
+                  team={current.id}
+                  conversation={open}
+                />
+              )}
+            </section>
+          ) : (
+            <section id="inbox" aria-label="Inbox" class="placeholder">
+              {session.grants.length > 0 ? (
+                <p>
+                  You have been let into {session.grants.length}{" "}
+                  conversation(s); they show here.
+                </p>
+              ) : (
+                <p>When a team adds you, its conversations show here.</p>
+              )}
+            </section>
+          )}
+        </main>
+      )}
     </div>
   );
 }

@@ -1,0 +1,17 @@
+// The screen of each page but the inbox (the shell draws that one):
+// a page shows in the navigation once it has a screen here.
+import type { ComponentType } from "preact";
+import type { Session, TeamInfo } from "../api";
+import type { Page } from "./route";
+
+/** What every page's screen is given. */
+export interface PageProps {
+  session: Session;
+  /** The current team, for a team's page; null otherwise. */
+  team: TeamInfo | null;
+}
+
+/** The pages built so far, by page. */
+export const SCREENS: Partial<
+  Record<Exclude<Page, "inbox">, ComponentType<PageProps>>
+> = {};
