@@ -7,10 +7,11 @@
 // they fail: a CI run must never pass without running them.
 
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -239,4 +240,57 @@ export async function screenshot(page, name) {
     path: join(ARTIFACTS, `${name}.png`),
     fullPage: true,
   });
+}
+
+/** axe-core's source, evaluated in the page by `checkA11y`. */
+const AXE = readFileSync(
+  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+  "utf8",
+);
+
+/**
+ * Runs axe-core on the page as it is now and throws when it finds a
+ * serious or critical violation, naming each rule and the elements it
+ * found. Every violation (minor and moderate too) is saved as
+ * test-artifacts/a11y-NAME.json. axe is evaluated through the DevTools
+ * protocol, so the page's Content-Security-Policy stays as strict as
+ * ever.
+ * @param {import("playwright-core").Page} page
+ * @param {string} name
+ */
+export async function checkA11y(page, name) {
+  const loaded = await page.evaluate(
+    () => /** @type {{axe?: unknown}} */ (window).axe !== undefined,
+  );
+  if (!loaded) await page.evaluate(AXE);
+  /** @type {{id: string, impact: string | null, help: string, nodes: {target: string[]}[]}[]} */
+  const violations = await page.evaluate(async () => {
+    const axe = /** @type {any} */ (window).axe;
+    const results = await axe.run(document, { resultTypes: ["violations"] });
+    return results.violations.map((/** @type {any} */ v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((/** @type {any} */ n) => ({ target: n.target })),
+    }));
+  });
+  await mkdir(ARTIFACTS, { recursive: true });
+  await writeFile(
+    join(ARTIFACTS, `a11y-${name}.json`),
+    JSON.stringify(violations, null, 2),
+  );
+  const grave = violations.filter(
+    (v) => v.impact === "serious" || v.impact === "critical",
+  );
+  if (grave.length > 0) {
+    const found = grave
+      .map(
+        (v) =>
+          `${v.id} (${String(v.impact)}): ${v.help} at ${v.nodes
+            .map((n) => n.target.join(" "))
+            .join(", ")}`,
+      )
+      .join("\n");
+    throw new Error(`accessibility violations on ${name}:\n${found}`);
+  }
 }

@@ -12,6 +12,7 @@ import {
   DEMO,
   launchBrowser,
   needsBrowser,
+  checkA11y,
   screenshot,
   startServer,
   watchProblems,
@@ -65,6 +66,7 @@ test("log in, switch team, reload, log out", async (t) => {
     "email is focused",
   );
   await screenshot(page, "login");
+  await checkA11y(page, "login");
 
   // A wrong password: an alert, still on the login form.
   await email.fill(DEMO.email);
@@ -116,6 +118,7 @@ test("log in, switch team, reload, log out", async (t) => {
   assert.equal(await teams.nth(1).getAttribute("aria-current"), "true");
   assert.equal(await teams.nth(0).getAttribute("aria-current"), null);
   await screenshot(page, "shell");
+  await checkA11y(page, "shell");
 
   // A reload keeps the session.
   await page.reload();
