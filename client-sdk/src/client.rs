@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_protocol::model::{ConversationInfo, NewContact, Position, ReadMarker};
 use switchboard_protocol::server::{
-    ConversationPage, HistoryPage, Reply, SendAck, Subscribed, Welcome,
+    ConversationDetails, ConversationPage, HistoryPage, Reply, SendAck, Subscribed, Welcome,
 };
 use switchboard_protocol::{ConversationId, Seq, TeamId};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -269,6 +269,21 @@ impl Client {
         {
             Reply::Conversations(page) => Ok(page),
             other => Err(unexpected("conversations", &other)),
+        }
+    }
+
+    /// One conversation's details (its contact, status, assignees and
+    /// `last_seq`, as [`conversations`](Client::conversations) lists them)
+    /// and every user's read marker in it, with their names, by user id.
+    /// For whoever may read its [`history`](Client::history), a Restricted
+    /// Member with it accepted included; `not_found` for anyone else.
+    pub async fn conversation(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<ConversationDetails, Error> {
+        match self.call(Call::Conversation { conversation }).await? {
+            Reply::ConversationDetails(details) => Ok(details),
+            other => Err(unexpected("conversation_details", &other)),
         }
     }
 

@@ -103,13 +103,13 @@ pub use switchboard_protocol::manage::{
 };
 pub use switchboard_protocol::model::Role;
 pub use switchboard_protocol::model::{
-    ConversationInfo, Message, NewContact, Position, ReadMarker, Sender, SenderKind,
+    ConversationInfo, Message, NewContact, Position, ReadMarker, Reader, Sender, SenderKind,
 };
 pub use switchboard_protocol::presence::{
     OnlineUser, PresenceChange, PresenceState, Signal, SignalFrame, TypingChange, Viewer, Viewers,
 };
 pub use switchboard_protocol::server::{
-    BotCreated, ConversationPage, Event, EventFrame, HistoryPage, MemberAdded, MemberList, Resume,
-    SendAck, Subscribed, Welcome,
+    BotCreated, ConversationDetails, ConversationPage, Event, EventFrame, HistoryPage, MemberAdded,
+    MemberList, Resume, SendAck, Subscribed, Welcome,
 };
 pub use switchboard_protocol::{ConversationId, Encoding, ErrorCode, Offset, Seq, TeamId};

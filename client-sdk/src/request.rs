@@ -145,6 +145,10 @@ pub(crate) enum Call {
         team: TeamId,
         contact: NewContact,
     },
+    /// One conversation's details and read markers.
+    Conversation {
+        conversation: ConversationId,
+    },
     MarkRead {
         conversation: ConversationId,
         seq: Seq,
@@ -194,6 +198,9 @@ impl Call {
                 before,
                 limit,
             }),
+            Call::Conversation { conversation } => {
+                ClientFrame::Conversation(client::ConversationRequest { id, conversation })
+            }
             Call::StartConversation { team, contact } => {
                 ClientFrame::StartConversation(client::StartConversation { id, team, contact })
             }

@@ -87,6 +87,8 @@ pub enum ClientFrame {
     Deliver(Deliver),
     /// Reads outcome counts and response times (owner or Manager).
     Report(Report),
+    /// Reads one conversation's details and everyone's read markers in it.
+    Conversation(ConversationRequest),
 }
 
 impl ClientFrame {
@@ -98,6 +100,7 @@ impl ClientFrame {
             ClientFrame::Unsubscribe(f) => Some(f.id),
             ClientFrame::Send(f) => Some(f.id),
             ClientFrame::History(f) => Some(f.id),
+            ClientFrame::Conversation(f) => Some(f.id),
             ClientFrame::Conversations(f) => Some(f.id),
             ClientFrame::StartConversation(f) => Some(f.id),
             ClientFrame::MarkRead(f) => Some(f.id),
@@ -221,6 +224,17 @@ pub struct Conversations {
     /// The most conversations to return (default and cap: 100).
     #[serde(default)]
     pub limit: Option<u32>,
+}
+
+/// Reads one conversation: its details (as `conversations` lists them)
+/// and every user's read marker in it. Allowed to whoever may read its
+/// `history`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationRequest {
+    /// The request id.
+    pub id: RequestId,
+    /// The conversation.
+    pub conversation: ConversationId,
 }
 
 /// Starts a conversation with a new contact.

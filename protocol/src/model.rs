@@ -268,6 +268,18 @@ pub struct ReadMarker {
     pub seq: Seq,
 }
 
+/// A user's read marker in one conversation, with the user's name (as
+/// `conversation` lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reader {
+    /// The reader: a person or a bot.
+    pub user: UserId,
+    /// Their name as shown to others.
+    pub name: String,
+    /// The highest seq they have read.
+    pub seq: Seq,
+}
+
 /// A place in a team's stream: what a client last saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Position {

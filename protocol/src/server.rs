@@ -11,7 +11,9 @@ use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
 use crate::invite::{InvitationList, InvitationRevoked, Invited};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
-use crate::model::{ConversationInfo, GrantInfo, Limits, Message, ReadMarker, TeamInfo, UserInfo};
+use crate::model::{
+    ConversationInfo, GrantInfo, Limits, Message, ReadMarker, Reader, TeamInfo, UserInfo,
+};
 use crate::presence::{PresenceState, SignalFrame};
 use serde::{Deserialize, Serialize};
 
@@ -111,6 +113,8 @@ pub enum Reply {
     Conversations(ConversationPage),
     /// A conversation, as started.
     Conversation(ConversationInfo),
+    /// One conversation's details and read markers (`conversation`).
+    ConversationDetails(ConversationDetails),
     /// A read marker, as stored.
     Read(ReadMarker),
     /// The answer to `ping`.
@@ -296,6 +300,16 @@ pub struct ConversationPage {
     pub conversations: Vec<ConversationInfo>,
     /// Pass as `before` to get the next page; absent on the last page.
     pub next: Option<ConversationId>,
+}
+
+/// The answer to a `conversation` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationDetails {
+    /// The conversation, as `conversations` lists it.
+    pub conversation: ConversationInfo,
+    /// Every user's read marker in it (those who have read nothing have
+    /// none), by user id.
+    pub reads: Vec<Reader>,
 }
 
 /// Something that happened in a team, at a place in its stream.

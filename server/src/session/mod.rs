@@ -29,6 +29,7 @@ use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 mod assign;
 mod bots;
 mod contacts;
+mod conversation;
 mod dashboard;
 mod deliver;
 mod invitations;
@@ -104,6 +105,7 @@ impl Session {
             ClientFrame::Send(s) => self.send(id, s).await,
             ClientFrame::History(h) => self.history(h).map(Some),
             ClientFrame::Conversations(c) => self.conversations(c).map(Some),
+            ClientFrame::Conversation(c) => self.conversation(c.conversation).map(Some),
             ClientFrame::StartConversation(s) => self.start_conversation(id, s).await,
             ClientFrame::MarkRead(m) => self.mark_read(id, m).await,
             ClientFrame::CreateTeam(c) => self.create_team(id, c).await,

@@ -58,3 +58,44 @@ fn a_senders_own_message_moves_their_marker_and_no_one_elses() {
         assert_eq!(marker(3), Seq(4), "markers never move back");
     }
 }
+
+#[test]
+fn a_conversations_markers_are_listed_by_user_and_no_other_conversations() {
+    for (store, _dir) in stores() {
+        let mark = |offset: u64, conversation: u64, user: u64, seq: u64| {
+            let read = ReadMarker {
+                conversation: ConversationId(conversation),
+                user: UserId(user),
+                seq: Seq(seq),
+            };
+            store
+                .commit(TeamId(7), Offset(offset), Entry::Read(&read))
+                .unwrap();
+        };
+        assert_eq!(store.read_markers(ConversationId(10)).unwrap(), vec![]);
+        mark(1, 10, 9, 2);
+        mark(2, 10, 3, 5);
+        mark(3, 11, 4, 1);
+        mark(4, 9, 5, 1);
+        let mut reply = message(6, SenderKind::Agent, 4);
+        reply.offset = Offset(5);
+        let entry = Entry::Message {
+            message: &reply,
+            idempotency: None,
+        };
+        store.commit(TeamId(7), reply.offset, entry).unwrap();
+        assert_eq!(
+            store.read_markers(ConversationId(10)).unwrap(),
+            vec![
+                (UserId(3), Seq(5)),
+                (UserId(4), Seq(6)),
+                (UserId(9), Seq(2)),
+            ],
+            "conversation 10's markers, a sender's own message included, by user"
+        );
+        assert_eq!(
+            store.read_markers(ConversationId(11)).unwrap(),
+            vec![(UserId(4), Seq(1))]
+        );
+    }
+}

@@ -414,6 +414,9 @@ pub trait Timeline {
     /// A user's read marker in a conversation (0 when unread). A user's
     /// own message moves it too (see [`reader`]).
     fn read_marker(&self, conversation: ConversationId, user: UserId) -> StoreResult<Seq>;
+    /// Every read marker in a conversation, by user id: those who have
+    /// read nothing have none.
+    fn read_markers(&self, conversation: ConversationId) -> StoreResult<Vec<(UserId, Seq)>>;
     /// A conversation's assignees, in the order they were assigned (none
     /// until an `Entry::Assignees` is committed).
     fn assignees(&self, conversation: ConversationId) -> StoreResult<Vec<UserId>>;

@@ -13,6 +13,7 @@ mod commands;
 mod concurrency;
 mod dashboard;
 mod deliver;
+mod details;
 mod durability;
 mod edge;
 mod flush;

@@ -31,6 +31,7 @@ import type {
   ContactUpdated,
   NewContact,
   ReadMarker,
+  Reader,
   Position,
   Viewer,
   TypingChange,
@@ -71,6 +72,7 @@ export type Request =
       limit?: number | null;
     }
   | { type: "conversations"; team: Id; before?: Id | null; limit?: number | null }
+  | { type: "conversation"; conversation: Id }
   | { type: "start_conversation"; team: Id; contact: NewContact }
   | { type: "mark_read"; conversation: Id; seq: Id }
   | {
@@ -166,6 +168,7 @@ export type Reply =
   | { type: "history"; conversation: Id; messages: Message[]; more: boolean }
   | { type: "conversations"; team: Id; conversations: ConversationInfo[]; next: Id | null }
   | ({ type: "conversation" } & ConversationInfo)
+  | { type: "conversation_details"; conversation: ConversationInfo; reads: Reader[] }
   | ({ type: "read" } & ReadMarker)
   | { type: "pong" }
   | ({ type: "team" } & TeamInfo)
@@ -203,6 +206,7 @@ export interface ReplyOf {
   send: "sent" | "assignees" | "invited" | "delivered";
   history: "history";
   conversations: "conversations";
+  conversation: "conversation_details";
   start_conversation: "conversation";
   mark_read: "read";
   update_contact: "contact";

@@ -204,6 +204,13 @@ export interface ReadMarker {
   user: Id;
   seq: Id;
 }
+/** A user's read marker in one conversation, with their name (`conversation`). */
+export interface Reader {
+  user: Id;
+  /** As shown to others; "Unknown user" if the user is gone. */
+  name: string;
+  seq: Id;
+}
 /** A place in a team's stream: the last event a client applied. */
 export interface Position {
   epoch: Id;

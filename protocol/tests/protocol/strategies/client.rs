@@ -287,6 +287,7 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Invite(_) => "invite",
         ClientFrame::RevokeInvitation(_) => "revoke_invitation",
         ClientFrame::Invitations(_) => "invitations",
+        ClientFrame::Conversation(_) => "conversation",
         ClientFrame::Typing(_) => "typing",
         ClientFrame::View(_) => "view",
         ClientFrame::Presence(_) => "presence",

@@ -9,8 +9,8 @@ use proptest::option;
 use proptest::prelude::*;
 use switchboard_protocol::assign::{Assign, Assignees, Unassign, Who};
 use switchboard_protocol::client::{
-    Conversations, Hello, History, MarkRead, Ping, SendMessage, StartConversation, Subscribe,
-    Unsubscribe,
+    ConversationRequest, Conversations, Hello, History, MarkRead, Ping, SendMessage,
+    StartConversation, Subscribe, Unsubscribe,
 };
 use switchboard_protocol::deliver::{
     ByDestination, ByStatus, ByTeam, ByUser, Deliver, DeliverTo, DeliveredTo, Destination,
@@ -27,11 +27,11 @@ use switchboard_protocol::manage::{
 };
 use switchboard_protocol::model::{
     ContactInfo, ConversationInfo, ConversationStatus, GrantInfo, Limits, Message, NewContact,
-    Position, ReadMarker, Role, Sender, SenderKind, TeamInfo, UserInfo,
+    Position, ReadMarker, Reader, Role, Sender, SenderKind, TeamInfo, UserInfo,
 };
 use switchboard_protocol::server::{
-    BotCreated, BotList, ConversationPage, ErrorFrame, Event, EventFrame, HistoryPage, MemberAdded,
-    MemberList, Reply, ResultFrame, Resume, SendAck, Subscribed, Welcome,
+    BotCreated, BotList, ConversationDetails, ConversationPage, ErrorFrame, Event, EventFrame,
+    HistoryPage, MemberAdded, MemberList, Reply, ResultFrame, Resume, SendAck, Subscribed, Welcome,
 };
 use switchboard_protocol::{
     AccountId, ClientFrame, ContactId, ConversationId, Epoch, ErrorCode, Millis, Offset, RequestId,

@@ -6,9 +6,13 @@ use switchboard_protocol::presence::{
     TypingChange, View, Viewer, Viewers,
 };
 
-/// The `typing`, `view` and `presence` requests.
+/// The `typing`, `view` and `presence` requests, and `conversation`
+/// (the other request reading who has read what).
 pub fn presence_frame() -> BoxedStrategy<ClientFrame> {
     prop_oneof![
+        (request_id(), conversation_id()).prop_map(|(id, conversation)| {
+            ClientFrame::Conversation(ConversationRequest { id, conversation })
+        }),
         (request_id(), conversation_id())
             .prop_map(|(id, conversation)| ClientFrame::Typing(Typing { id, conversation })),
         (request_id(), option::of(conversation_id()))
@@ -87,9 +91,21 @@ prop_compose! {
     }
 }
 
-/// The replies of the signal requests.
+prop_compose! {
+    pub fn reader()(user in user_id(), name in text(), seq in seq()) -> Reader {
+        Reader { user, name, seq }
+    }
+}
+
+/// The replies of the signal requests, and `conversation_details`.
 pub fn presence_reply() -> BoxedStrategy<Reply> {
     prop_oneof![
+        (conversation_info(), small_vec(reader())).prop_map(|(conversation, reads)| {
+            Reply::ConversationDetails(ConversationDetails {
+                conversation,
+                reads,
+            })
+        }),
         conversation_id().prop_map(|conversation| Reply::Typing { conversation }),
         option::of(conversation_id()).prop_map(|conversation| Reply::View { conversation }),
         presence_state().prop_map(Reply::Presence),

@@ -194,6 +194,7 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Invited(_) => "invited",
         Reply::InvitationRevoked(_) => "invitation_revoked",
         Reply::Invitations(_) => "invitations",
+        Reply::ConversationDetails(_) => "conversation_details",
         Reply::Typing { .. } => "typing",
         Reply::View { .. } => "view",
         Reply::Presence(_) => "presence",

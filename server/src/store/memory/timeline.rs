@@ -302,6 +302,18 @@ impl Timeline for MemoryStore {
             .unwrap_or(Seq(0)))
     }
 
+    fn read_markers(&self, conversation: ConversationId) -> StoreResult<Vec<(UserId, Seq)>> {
+        let mut markers: Vec<(UserId, Seq)> = self
+            .lock()
+            .markers
+            .iter()
+            .filter(|((c, _), _)| *c == conversation)
+            .map(|(&(_, user), &seq)| (user, seq))
+            .collect();
+        markers.sort_unstable_by_key(|&(user, _)| user);
+        Ok(markers)
+    }
+
     fn assignees(&self, conversation: ConversationId) -> StoreResult<Vec<UserId>> {
         Ok(self
             .lock()

@@ -422,6 +422,22 @@ impl Timeline for SledStore {
             .map_or(Seq(0), Seq))
     }
 
+    fn read_markers(&self, conversation: ConversationId) -> StoreResult<Vec<(UserId, Seq)>> {
+        // Keyed conversation ++ user (big-endian): a prefix scan yields
+        // them by user id.
+        self.read_markers
+            .scan_prefix(keys::one(conversation.0))
+            .map(|item| {
+                let (key, raw) = item?;
+                let seq = keys::read_u64(&raw).ok_or_else(|| StoreError::Corrupt {
+                    what: "read marker",
+                    detail: format!("value of {} bytes", raw.len()),
+                })?;
+                Ok((UserId(keys::second(&key)), Seq(seq)))
+            })
+            .collect()
+    }
+
     fn assignees(&self, conversation: ConversationId) -> StoreResult<Vec<UserId>> {
         Ok(Self::get(
             &self.conversation_assignees,

@@ -9,7 +9,8 @@ use crate::util::*;
 use futures::StreamExt;
 use switchboard_protocol::assign::{Assign, Unassign, Who};
 use switchboard_protocol::client::{
-    ClientFrame, Conversations, Hello, History, MarkRead, SendMessage, StartConversation, Subscribe,
+    ClientFrame, ConversationRequest, Conversations, Hello, History, MarkRead, SendMessage,
+    StartConversation, Subscribe,
 };
 use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::dashboard::{Dashboard, Next};
@@ -91,6 +92,7 @@ fn target(
         | Request::Unassign
         | Request::Invite
         | Request::Invitations
+        | Request::Conversation
         | Request::Typing
         | Request::View
         | Request::Deliver => Target::Conversation(world.c),
@@ -246,6 +248,10 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             key: None,
         }),
         Request::Invitations => ClientFrame::Invitations(Invitations {
+            id,
+            conversation: conversation(target),
+        }),
+        Request::Conversation => ClientFrame::Conversation(ConversationRequest {
             id,
             conversation: conversation(target),
         }),

@@ -1,8 +1,11 @@
 // Who is here, per team: who is online, who views which conversation, and
 // how far each user has read each conversation. Fed by the team's
-// `presence` result (read when the connection opens and after a gap) and
-// by its `signal` frames and `read`/`message` events; shared by every
-// screen that watches the team, and dropped when the last one stops.
+// `presence` result (read when the connection opens and after a gap), by
+// the `reads` of a `conversation` result for each conversation a screen
+// has open (read when it opens, when the connection opens and after a
+// gap, so markers set before the page opened show too), and by its
+// `signal` frames and `read`/`message` events; shared by every screen
+// that watches the team, and dropped when the last one stops.
 //
 // Invariants: the state is replaced, never mutated, so a screen can
 // compare it by reference; a read marker never moves back; at most
@@ -13,6 +16,7 @@ import type {
   Event,
   Id,
   PresenceState,
+  Reader,
   SignalFrame,
   Viewer,
 } from "switchboard-client";
@@ -25,7 +29,7 @@ export interface TeamPresence {
   online: ReadonlyMap<Id, { name: string; devices: number }>;
   /** Who views each conversation somebody has open. */
   viewing: ReadonlyMap<Id, readonly Viewer[]>;
-  /** Each conversation's read markers seen since the page opened: user → seq. */
+  /** Each open conversation's read markers, as read and since: user → seq. */
   reads: ReadonlyMap<Id, ReadonlyMap<Id, Id>>;
   /** Names of the users seen so far, for markers that carry only an id. */
   names: ReadonlyMap<Id, string>;
@@ -43,6 +47,10 @@ const MAX_NAMES = 1000;
 interface Watched {
   value: Observable<TeamPresence>;
   watchers: number;
+  /** The conversations screens have open, with how many screens each. */
+  open: Map<Id, number>;
+  /** Reads a conversation's markers from the server into `value`. */
+  seed: (conversation: Id) => void;
   stop: () => void;
 }
 
@@ -63,6 +71,24 @@ export function usePresence(team: Id): TeamPresence {
     };
   }, [team]);
   return value;
+}
+
+/**
+ * While mounted, keeps the conversation's read markers seeded from the
+ * server: those set before the page opened show, not only later ones.
+ */
+export function useConversationReads(team: Id, conversation: Id): void {
+  useEffect(() => {
+    const watched = watch(team);
+    watched.open.set(conversation, (watched.open.get(conversation) ?? 0) + 1);
+    watched.seed(conversation);
+    return () => {
+      const left = (watched.open.get(conversation) ?? 1) - 1;
+      if (left > 0) watched.open.set(conversation, left);
+      else watched.open.delete(conversation);
+      release(team, watched);
+    };
+  }, [team, conversation]);
 }
 
 function watch(team: Id): Watched {
@@ -86,20 +112,38 @@ function watch(team: Id): Watched {
       })
       .catch(() => undefined);
   };
+  const open = new Map<Id, number>();
+  const seed = (conversation: Id) => {
+    if (link.get().state !== "open") return;
+    live()
+      .request({ type: "conversation", conversation })
+      .then((details) => {
+        update((p) => withReads(p, conversation, details.reads));
+      })
+      // Refused (access taken away) or cut off: the markers already
+      // shown stay, and the next open or reset reads them again.
+      .catch(() => undefined);
+  };
+  const readAll = () => {
+    read();
+    for (const conversation of open.keys()) seed(conversation);
+  };
   const stopNews = listenTeam(team, (news) => {
-    if (news.kind === "reset") read();
+    if (news.kind === "reset") readAll();
     else if (news.kind === "signal") update((p) => onSignal(p, news.frame));
     else update((p) => onEvent(p, news.frame.event));
   });
   // The link opens before the client writes its subscribes again: read
   // once they are written, so the request also opts the connection in.
   const stopLink = link.watch((l) => {
-    if (l.state === "open") queueMicrotask(read);
+    if (l.state === "open") queueMicrotask(readAll);
   });
   read();
   const watched: Watched = {
     value,
     watchers: 1,
+    open,
+    seed,
     stop: () => {
       stopLink();
       stopNews();
@@ -170,6 +214,20 @@ function onEvent(p: TeamPresence, event: Event): TeamPresence {
     };
   }
   return p;
+}
+
+function withReads(
+  p: TeamPresence,
+  conversation: Id,
+  readers: readonly Reader[],
+): TeamPresence {
+  let reads = p.reads;
+  let names = p.names;
+  for (const r of readers) {
+    reads = marked(reads, conversation, r.user, r.seq);
+    names = named(names, r.user, r.name);
+  }
+  return reads === p.reads && names === p.names ? p : { ...p, reads, names };
 }
 
 function marked(

@@ -6,16 +6,17 @@
 // buttons; a `forbidden` answer shows its reason and turns the panel
 // read-only, and a refused value (`bad_request`) stays in its field with
 // the server's reason beside it, so nothing typed is lost and nothing
-// changes. What is shown is the contact as stored: read from the team's
-// `conversations` pages, then kept live by `contact_updated` events (an
-// edit by anyone, this panel's included) and read again after a gap.
+// changes. What is shown is the contact as stored: read with the
+// `conversation` request (allowed to whoever may read the conversation, a
+// Restricted Member let into it included), then kept live by
+// `contact_updated` events (an edit by anyone, this panel's included) and
+// read again after a gap.
 import { useEffect, useRef, useState } from "preact/hooks";
 import {
   RequestError,
   type ContactInfo,
   type ContactUpdated,
   type Id,
-  type ReplyFor,
 } from "switchboard-client";
 import { link, listenTeam, live } from "../live/connection";
 import { useValue } from "../live/observable";
@@ -27,8 +28,6 @@ const FIELDS: { field: Field; label: string; type: string }[] = [
   { field: "email", label: "Email", type: "email" },
   { field: "phone", label: "Phone", type: "tel" },
 ];
-/** The most `conversations` pages read to find the conversation's contact. */
-const MAX_PAGES = 20;
 
 interface Props {
   team: Id;
@@ -68,13 +67,12 @@ export function ContactPanel({ team, conversation }: Props) {
   useEffect(() => {
     if (!connected) return;
     let current = true;
-    findContact(team, conversation)
-      .then((found) => {
+    live()
+      .request({ type: "conversation", conversation })
+      .then((details) => {
         if (!current) return;
-        setContact(found);
-        setProblem(
-          found === null ? "This conversation's contact is not listed." : null,
-        );
+        setContact(details.conversation.contact);
+        setProblem(null);
       })
       .catch((failure: unknown) => {
         if (current) setProblem(reasonOf(failure));
@@ -265,26 +263,6 @@ function EditableField({
       </dd>
     </div>
   );
-}
-
-/** The conversation's contact, from the team's conversation pages. */
-async function findContact(
-  team: Id,
-  conversation: Id,
-): Promise<ContactInfo | null> {
-  let before: Id | null = null;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const reply: ReplyFor<"conversations"> = await live().request({
-      type: "conversations",
-      team,
-      before,
-    });
-    const found = reply.conversations.find((c) => c.id === conversation);
-    if (found !== undefined) return found.contact;
-    if (reply.next === null) return null;
-    before = reply.next;
-  }
-  return null;
 }
 
 function contactOf(updated: ContactUpdated): ContactInfo {

@@ -4,7 +4,7 @@
 // message each has read). All read the team's presence store, so they
 // stay live. The user is never listed to themselves.
 import type { Id, Message, Viewer } from "switchboard-client";
-import { usePresence } from "../live/presence";
+import { useConversationReads, usePresence } from "../live/presence";
 
 /** "Sam Member is viewing", with an avatar per viewer. */
 export function Viewers({
@@ -69,7 +69,9 @@ export function OnlineList({ team, me }: { team: Id; me: Id }) {
 
 /**
  * For each shown message, the others whose read marker stops there: a
- * marker is placed on the newest shown message at or below it.
+ * marker is placed on the newest shown message at or below it. The
+ * conversation's markers are read when it opens, so those set before the
+ * page opened count too.
  */
 export function useSeenBy(
   team: Id,
@@ -78,6 +80,7 @@ export function useSeenBy(
   messages: readonly Message[],
 ): Map<Id, string[]> {
   const presence = usePresence(team);
+  useConversationReads(team, conversation);
   const seen = new Map<Id, string[]>();
   const markers = presence.reads.get(conversation);
   if (markers === undefined || messages.length === 0) return seen;

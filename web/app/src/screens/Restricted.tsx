@@ -1,7 +1,9 @@
 // A Restricted Member's frame: no teams, so no dashboard; only the
 // conversations they were let into (the session's grants), each opened in
-// the conversation view agents use. The newest grant is open at first: it
-// is the one an invitation just let them into.
+// the conversation view agents use, with the contact panel beside it (a
+// Restricted Member may edit the contact of a conversation they accepted).
+// The newest grant is open at first: it is the one an invitation just let
+// them into.
 //
 // Grants change behind the page's back (accepted elsewhere, revoked): the
 // server then closes the connection with 4009 and the client reconnects;
@@ -12,6 +14,7 @@ import type { Id } from "switchboard-client";
 import type { GrantInfo, Session } from "../api";
 import { live } from "../live/connection";
 import { load } from "../store";
+import { ContactPanel } from "./ContactPanel";
 import { Conversation } from "./Conversation";
 import { TopBar } from "./TopBar";
 
@@ -60,12 +63,17 @@ export function Restricted({ session }: { session: Session }) {
       </nav>
       <main class="inbox" aria-label="Granted conversation">
         {shown !== null ? (
-          <section class="panes single">
+          <section class="panes single with-panel">
             <Conversation
               key={shown.conversation}
               team={shown.team}
               conversation={shown.conversation}
               me={session.user.id}
+            />
+            <ContactPanel
+              key={`contact-${String(shown.conversation)}`}
+              team={shown.team}
+              conversation={shown.conversation}
             />
           </section>
         ) : (

@@ -2,7 +2,8 @@
 // conversation; the mail, caught by an SMTP sink of this test, carries a
 // link to the app's invitation page. A new user opens it in a browser of
 // their own, chooses a password and lands in that conversation alone, with
-// no dashboard, and chats in it live. The Manager's list of the
+// no dashboard, and chats in it live; beside it, the contact panel, where
+// they edit the phone and the Manager sees it live. The Manager's list of the
 // conversation's people shows the newcomer pending, then accepted; she
 // revokes them there (Revoke, then the confirmation): the conversation
 // leaves the newcomer's screen without a reload. Invited
@@ -242,6 +243,29 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
     .filter({ hasText: hello })
     .waitFor();
   await screenshot(newbie, "restricted");
+
+  // The newcomer has the contact panel too, and may edit it: the phone,
+  // by keyboard; Maya's panel shows it live.
+  const newbiePanel = newbie.getByRole("complementary", { name: "Contact" });
+  await newbiePanel
+    .getByTestId("contact-name-value")
+    .filter({ hasText: CONTACT })
+    .waitFor();
+  await newbiePanel.getByRole("button", { name: "Edit phone" }).click();
+  const phone = newbiePanel.locator("#contact-phone");
+  await phone.fill("+1 555 0177");
+  await phone.press("Enter");
+  await newbiePanel
+    .getByTestId("contact-phone-value")
+    .filter({ hasText: "+1 555 0177" })
+    .waitFor();
+  assert.equal(await newbie.getByTestId("contact-read-only").count(), 0);
+  await maya
+    .getByRole("complementary", { name: "Contact" })
+    .getByTestId("contact-phone-value")
+    .filter({ hasText: "+1 555 0177" })
+    .waitFor();
+  await screenshot(newbie, "restricted-contact");
 
   // Maya's list of people saw the newcomer accept (their message says so).
   await invitee.filter({ hasText: "Accepted" }).waitFor();
