@@ -8,7 +8,8 @@
 //!   generation flushed (or, for a removed team, refused; see `removal`).
 //! - Once the hub has loaded its stream, `durable` moves only here, to the
 //!   offset of the newest event answered, and is published to the registry
-//!   after each completed flush.
+//!   before any answer of the flush leaves: whoever holds a `sent` reads
+//!   what it acknowledged.
 //! - `pending_bytes` is the sum of the entries' `bytes` (see `backlog`).
 
 use super::actor::{error_frame, Hub};
@@ -77,9 +78,14 @@ impl Hub<'_> {
     }
 
     /// Answers and delivers everything the flush of `generation` covered.
+    ///
+    /// The shared durable offset moves first, before any answer leaves:
+    /// a client that reads (`history`) right after its `sent` must find
+    /// what was acknowledged, and reads show only what is durable.
     pub(super) fn complete(&mut self, generation: u64) {
         // What every live subscriber has been sent so far.
         let before = self.durable;
+        let mut replies = Vec::new();
         let mut events = Vec::new();
         while self
             .pending
@@ -91,8 +97,8 @@ impl Hub<'_> {
                 break;
             };
             self.pending_bytes -= done.bytes;
-            if let Some((outlet, reply)) = done.reply {
-                outlet.send(&reply);
+            if let Some(reply) = done.reply {
+                replies.push(reply);
             }
             if let Some(event) = done.event {
                 self.durable = event.offset;
@@ -103,9 +109,12 @@ impl Hub<'_> {
                 events.push((conversation, frame));
             }
         }
+        self.durable_shared.store(self.durable.0, Ordering::Release);
+        for (outlet, reply) in replies {
+            outlet.send(&reply);
+        }
         if !events.is_empty() {
             self.fan_out(before, &events);
         }
-        self.durable_shared.store(self.durable.0, Ordering::Release);
     }
 }

@@ -186,3 +186,82 @@ async fn a_store_that_cannot_flush_refuses_writes_past_the_bound_and_is_not_read
     assert_eq!(bodies.len(), 5);
     server.server.shutdown().await;
 }
+
+/// Read-your-writes: once a `sent` has arrived, a `history` asked on the
+/// same connection holds the message, even while the flush that covered
+/// it is still being answered and delivered: hundreds of other writes to
+/// a hundred subscribers. On several threads, as a server runs: the hub
+/// finishing a flush and the session answering the `history` run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_message_acknowledged_is_in_the_history_asked_right_after_the_ack() {
+    const OTHERS: usize = 600;
+    const SUBSCRIBERS: usize = 100;
+    let (_dir, server, world, gate) = gated(|_| {}).await;
+    let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
+    let (bob, _bob_events) = connect(&server.url(), &world.bob.token).await;
+    let conversation = start_conversation(&alice, world.team_a, "Jordan").await;
+    let mut subscribers = Vec::with_capacity(SUBSCRIBERS);
+    for _ in 0..SUBSCRIBERS {
+        let (client, events) = connect(&server.url(), &world.bob.token).await;
+        client.subscribe(world.team_a).await.unwrap();
+        subscribers.push((client, events));
+    }
+
+    // A first write holds the flusher at the gate, so that Alice's and the
+    // others' writes wait for the next flush together, hers first.
+    gate.hold();
+    let seen = gate.attempts();
+    let blocker = tokio::spawn({
+        let bob = bob.clone();
+        async move { bob.send(conversation, "first").await }
+    });
+    flush_reaches_gate(&gate, seen).await;
+    let mine = tokio::spawn({
+        let alice = alice.clone();
+        async move { alice.send(conversation, "mine").await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let others: Vec<_> = (0..OTHERS)
+        .map(|i| {
+            let bob = bob.clone();
+            tokio::spawn(async move { bob.send(conversation, format!("other {i}")).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    gate.open();
+    tokio::time::timeout(PATIENCE, blocker)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    let ack = tokio::time::timeout(PATIENCE, mine)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let page = alice
+        .history(
+            conversation,
+            switchboard_client::HistoryQuery::after(switchboard_protocol::Seq(ack.seq.0 - 1))
+                .limit(5),
+        )
+        .await
+        .unwrap();
+    assert!(
+        page.messages
+            .iter()
+            .any(|m| m.seq == ack.seq && m.body == "mine"),
+        "acknowledged as seq {}, but the history asked next has seqs {:?}",
+        ack.seq,
+        page.messages.iter().map(|m| m.seq).collect::<Vec<_>>()
+    );
+    for other in others {
+        tokio::time::timeout(PATIENCE, other)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+    server.server.shutdown().await;
+}
