@@ -171,3 +171,52 @@ test("a newcomer signs up, confirms by mail, creates their first team, and logs 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("too many sign-ups for one address: the page says to wait", async (t) => {
+  if (!needsBrowser(t) || server === undefined) return;
+  chromium ??= await launchBrowser();
+  const context = await chromium.browser.newContext();
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const problems = await watchProblems(page, [
+    { status: 401, path: "/api/session" },
+    { status: 429, path: "/api/signup" },
+  ]);
+  await page.goto(`${server.url}/signup`);
+  await page.getByLabel("Your name").fill("Flo Od");
+  await page.getByLabel("Email").fill("flood@acme.test");
+  await page.getByLabel("Password").fill(OWNER.password);
+  await page.getByLabel("Account name").fill("Flood");
+  // The server allows a burst of 10 attempts per email (README): the
+  // 11th is refused, at the latest. Each other one is "check your mail",
+  // and "Sign up again" brings the form back as it was.
+  const alert = page.getByRole("alert");
+  let refused = false;
+  for (let attempt = 0; attempt < 15 && !refused; attempt += 1) {
+    await page.getByRole("button", { name: "Sign up" }).click();
+    const outcome = await Promise.race([
+      alert.waitFor().then(() => "alert"),
+      page
+        .getByRole("heading", { name: "Check your mail" })
+        .waitFor()
+        .then(() => "mail"),
+    ]);
+    if (outcome === "mail") {
+      await page.getByRole("button", { name: "Sign up again" }).click();
+      assert.equal(
+        await page.getByLabel("Email").inputValue(),
+        "flood@acme.test",
+      );
+      continue;
+    }
+    refused = true;
+  }
+  assert.ok(refused, "the server throttled the sign-ups");
+  assert.match(
+    await alert.innerText(),
+    /^Too many attempts\. Try again in \d+ s\.$/,
+  );
+  await screenshot(page, "signup-throttled");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
