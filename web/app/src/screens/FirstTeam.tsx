@@ -61,6 +61,9 @@ export function FirstTeam(props: { account: number }) {
         key: key.current,
       });
       await load();
+      // The form is gone with the team made: the keyboard goes on from
+      // the new team's inbox, whose heading the shell renders.
+      document.getElementById("inbox-title")?.focus();
     } catch (failure) {
       // A refused request stays in the outbox, failed: drop it, and let
       // the corrected form go with a key of its own.

@@ -150,6 +150,10 @@ test("a newcomer signs up, confirms by mail, creates their first team, and logs 
   await page.getByRole("heading", { level: 1, name: TEAM }).waitFor();
   await page.getByText("No conversations here.").waitFor();
   assert.equal(await firstTeam.count(), 0);
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.id),
+    "inbox-title",
+  );
   assert.equal(await teams.getByRole("button").count(), 1);
 
   // Logged out, the same link again: already confirmed, log in.
