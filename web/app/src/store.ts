@@ -80,10 +80,12 @@ export async function signIn(email: string, password: string): Promise<void> {
 
 /**
  * Shows the login form with a notice (a sign-up already confirmed). A read
- * of the session still on its way no longer counts.
+ * of the session still on its way no longer counts, and a live connection
+ * of a session open before is closed: whoever logs in next opens their own.
  */
 export function askLogin(notice: string): void {
   loads += 1;
+  closeLive();
   set({ kind: "signed_out", notice });
 }
 
