@@ -3,15 +3,23 @@ import { Invite, invitationToken } from "./screens/Invite";
 import { Login } from "./screens/Login";
 import { Restricted } from "./screens/Restricted";
 import { Shell } from "./screens/Shell";
+import { Signup } from "./screens/Signup";
+import { SignupConfirm, signupToken } from "./screens/SignupConfirm";
+import { usePath } from "./route";
 import { load, useStore } from "./store";
 
-// Read once: the invitation page takes the token out of the address bar.
+// Read once: the mail's pages take the token out of the address bar.
 const invitation = invitationToken();
+const confirmation = signupToken();
 
 export function App() {
   const state = useStore();
-  if (invitation !== null && location.pathname === "/invite") {
+  const path = usePath();
+  if (invitation !== null && path === "/invite") {
     return <Invite token={invitation} />;
+  }
+  if (confirmation !== null && path === "/signup/confirm") {
+    return <SignupConfirm token={confirmation} />;
   }
   switch (state.kind) {
     case "loading":
@@ -30,10 +38,14 @@ export function App() {
         </div>
       );
     case "signed_out":
-      return <Login />;
+      return path === "/signup" ? <Signup /> : <Login notice={state.notice} />;
     case "signed_in":
-      // A Restricted Member (no team, only grants) gets no dashboard.
-      if (state.session.teams.length === 0)
+      // A Restricted Member (no team, only grants) gets no dashboard; an
+      // account's owner without a team gets the shell, to create one.
+      if (
+        state.session.teams.length === 0 &&
+        state.session.accounts.length === 0
+      )
         return <Restricted session={state.session} />;
       return (
         <Shell session={state.session} team={state.team} page={state.page} />

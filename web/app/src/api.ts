@@ -1,6 +1,6 @@
 // The HTTP half of a browser session (PROTOCOL.md section 20, "Browser
-// sessions"): log in into an HttpOnly cookie, ask who is logged in, log
-// out. The session token never reaches page scripts: the server keeps it
+// sessions"): sign up, log in into an HttpOnly cookie, ask who is logged
+// in, log out. The session token never reaches page scripts: the server keeps it
 // in the cookie, and every call here sends that cookie (same origin).
 //
 // Every failure is an ApiError carrying the server's stable error code, so
@@ -105,6 +105,34 @@ export async function acceptInvitation(
     "/api/invitations/accept",
     { token, password, cookie: true },
   );
+  return answer.user;
+}
+
+/** What a sign-up asks for (PROTOCOL.md section 20, `POST /api/signup`). */
+export interface SignupRequest {
+  email: string;
+  password: string;
+  name: string;
+  account_name: string;
+}
+
+/**
+ * Asks for an account. The answer is the same whether or not the address
+ * is registered: the difference goes by mail, to the address alone.
+ */
+export async function signup(request: SignupRequest): Promise<void> {
+  await call<{ status: string }>("POST", "/api/signup", request);
+}
+
+/**
+ * Confirms a sign-up with the token of its mail: creates the user and
+ * their account, and the session goes into the cookie.
+ */
+export async function confirmSignup(token: string): Promise<UserInfo> {
+  const answer = await call<{ user: UserInfo }>("POST", "/api/signup/confirm", {
+    token,
+    cookie: true,
+  });
   return answer.user;
 }
 

@@ -16,7 +16,8 @@ export type State =
   | { kind: "loading" }
   /** The session could not be read (not a 401: the server is down, say). */
   | { kind: "failed"; message: string }
-  | { kind: "signed_out" }
+  /** `notice` says why the login form shows, when not just signed out. */
+  | { kind: "signed_out"; notice?: string }
   | { kind: "signed_in"; session: Session; team: number | null; page: Page };
 
 type Listener = (state: State) => void;
@@ -66,10 +67,20 @@ export function useStore(): State {
   return current;
 }
 
-/** Reads the session from the server: signed in, or the login screen. */
+/** How many reads of the session were started: only the newest one counts. */
+let loads = 0;
+
+/**
+ * Reads the session from the server: signed in, or the login screen. When
+ * reads overlap (the page's first, and one after a sign-up confirmed), an
+ * older answer never overwrites a newer one.
+ */
 export async function load(): Promise<void> {
+  loads += 1;
+  const mine = loads;
   try {
     const session = await currentSession();
+    if (mine !== loads) return;
     set(
       session === null
         ? { kind: "signed_out" }
@@ -77,6 +88,7 @@ export async function load(): Promise<void> {
       "replace",
     );
   } catch (error) {
+    if (mine !== loads) return;
     set({
       kind: "failed",
       message: error instanceof Error ? error.message : String(error),
@@ -91,6 +103,17 @@ export async function load(): Promise<void> {
 export async function signIn(email: string, password: string): Promise<void> {
   await login(email, password);
   await load();
+}
+
+/**
+ * Shows the login form with a notice (a sign-up already confirmed). A read
+ * of the session still on its way no longer counts, and a live connection
+ * of a session open before is closed: whoever logs in next opens their own.
+ */
+export function askLogin(notice: string): void {
+  loads += 1;
+  closeLive();
+  set({ kind: "signed_out", notice });
 }
 
 /** Logs out and shows the login screen. */

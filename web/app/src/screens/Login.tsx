@@ -1,11 +1,14 @@
 // The login screen: email and password into a cookie session. A wrong
 // password, a throttled attempt or an unreachable server is shown in an
-// alert next to the form, and the form keeps what was typed.
+// alert next to the form, and the form keeps what was typed. A `notice`
+// says why the form shows (a sign-up already confirmed, say); a link leads
+// to the sign-up page.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
+import { AppLink } from "../route";
 import { signIn } from "../store";
 
-export function Login() {
+export function Login(props: { notice?: string | undefined }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -36,6 +39,11 @@ export function Login() {
         aria-labelledby="login-title"
       >
         <h1 id="login-title">Log in to Switchboard</h1>
+        {props.notice !== undefined && (
+          <p class="notice" role="status">
+            {props.notice}
+          </p>
+        )}
         <label for="login-email">Email</label>
         <input
           id="login-email"
@@ -69,6 +77,9 @@ export function Login() {
         <button type="submit" disabled={busy}>
           {busy ? "Logging in…" : "Log in"}
         </button>
+        <p class="muted">
+          New here? <AppLink path="/signup">Create an account</AppLink>
+        </p>
       </form>
     </main>
   );

@@ -15,6 +15,7 @@ import { selectPage, selectTeam } from "../store";
 import { ContactPanel } from "./ContactPanel";
 import { Conversation } from "./Conversation";
 import { Dashboard } from "./Dashboard";
+import { FirstTeam } from "./FirstTeam";
 import { OnlineList } from "./Presence";
 import { TopBar } from "./TopBar";
 
@@ -139,6 +140,9 @@ export function Shell({ session, team, page }: Props) {
                 />
               )}
             </section>
+          ) : session.accounts[0] !== undefined ? (
+            // An account's owner without a team (a new sign-up) makes one.
+            <FirstTeam account={session.accounts[0].id} />
           ) : (
             <section id="inbox" aria-label="Inbox" class="placeholder">
               {session.grants.length > 0 ? (

@@ -1,7 +1,8 @@
 // What the browser tests stand on: the real `switchboard` binary, started
 // on a free loopback port with the demo seed in a fresh data folder, and
-// a real headless Chromium (Debian's) driven by playwright-core. Nothing
-// is downloaded: the browser is the system's.
+// a real headless Chromium (Debian's) driven by playwright-core, and an
+// SMTP sink that keeps the mail the server sends. Nothing is downloaded:
+// the browser is the system's.
 //
 // When Chromium is missing the tests skip, except under CI=true, where
 // they fail: a CI run must never pass without running them.
@@ -12,6 +13,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -34,6 +36,7 @@ const BINARY =
   process.env.SWITCHBOARD_BIN ?? join(repo, "target/debug/switchboard");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const START_TIMEOUT_MS = 30_000;
+const MAIL_TIMEOUT_MS = 10_000;
 
 /**
  * Skips the calling test when Chromium is missing, or throws under CI.
@@ -293,4 +296,98 @@ export async function checkA11y(page, name) {
       .join("\n");
     throw new Error(`accessibility violations on ${name}:\n${found}`);
   }
+}
+
+/**
+ * A plain SMTP sink on a loopback port: it takes every mail (220, 250,
+ * 354, 221) and keeps its text, at most 20 mails of 1 MiB.
+ */
+export function smtpSink() {
+  /** @type {string[]} */
+  const mails = [];
+  const server = createServer((socket) => {
+    socket.setEncoding("utf8");
+    let buffer = "";
+    let data = false;
+    let mail = "";
+    socket.write("220 sink ESMTP\r\n");
+    socket.on("data", (chunk) => {
+      buffer += String(chunk);
+      if (buffer.length > 1 << 20) socket.destroy();
+      for (;;) {
+        if (data) {
+          const end = buffer.indexOf("\r\n.\r\n");
+          const start = buffer.startsWith(".\r\n") ? 0 : -1;
+          if (end === -1 && start === -1) return;
+          const cut = start === 0 ? 0 : end;
+          mail += buffer.slice(0, cut);
+          buffer = buffer.slice(cut + (start === 0 ? 3 : 5));
+          if (mails.length < 20) mails.push(unquote(mail));
+          mail = "";
+          data = false;
+          socket.write("250 queued\r\n");
+          continue;
+        }
+        const line = buffer.indexOf("\r\n");
+        if (line === -1) return;
+        const command = buffer.slice(0, line).toUpperCase();
+        buffer = buffer.slice(line + 2);
+        if (command.startsWith("DATA")) {
+          data = true;
+          socket.write("354 go on\r\n");
+        } else if (command.startsWith("QUIT")) {
+          socket.end("221 bye\r\n");
+          return;
+        } else {
+          socket.write("250 ok\r\n");
+        }
+      }
+    });
+    socket.on("error", () => undefined);
+  });
+  return {
+    /** @returns {Promise<number>} */
+    async listen() {
+      await new Promise((done) =>
+        server.listen(0, "127.0.0.1", () => done(null)),
+      );
+      const address = server.address();
+      if (address === null || typeof address !== "object")
+        throw new Error("the SMTP sink has no port");
+      return address.port;
+    },
+    /**
+     * The `nth` mail (from 0) matching `pattern`, waited for.
+     * @param {RegExp} pattern
+     * @param {number} [nth]
+     */
+    async find(pattern, nth = 0) {
+      const until = Date.now() + MAIL_TIMEOUT_MS;
+      while (Date.now() < until) {
+        const found = mails.filter((m) => pattern.test(m))[nth];
+        if (found !== undefined) return found;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      throw new Error(
+        `no mail matching ${String(pattern)} in ${String(MAIL_TIMEOUT_MS)} ms; got ${String(mails.length)}: ${mails.join("\n---\n").slice(0, 3000)}`,
+      );
+    },
+    close() {
+      server.close();
+    },
+  };
+}
+
+/**
+ * A mail's text with its quoted-printable encoding undone (soft line
+ * breaks joined, `=XX` bytes decoded), as a mail program shows it.
+ * @param {string} mail
+ */
+function unquote(mail) {
+  const bytes = mail
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex) =>
+      String.fromCharCode(Number.parseInt(String(hex), 16)),
+    );
+  return Buffer.from(bytes, "latin1").toString("utf8");
 }

@@ -1,5 +1,5 @@
 // An invitation end to end: the demo Manager types `^invite` into a
-// conversation; the mail, caught by an SMTP sink of this test, carries a
+// conversation; the mail, caught by an SMTP sink (harness), carries a
 // link to the app's invitation page. A new user opens it in a browser of
 // their own, chooses a password and lands in that conversation alone, with
 // no dashboard, and chats in it live; beside it, the contact panel, where
@@ -10,7 +10,6 @@
 // again, they log in on the page with their password and are back.
 
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, test } from "node:test";
 import {
   DEMO,
@@ -18,106 +17,13 @@ import {
   needsBrowser,
   signIn,
   screenshot,
+  smtpSink,
   startServer,
   watchProblems,
 } from "./harness.js";
 
 const CONTACT = "Jordan Lee";
 const NEWBIE = "newbie@example.test";
-const MAIL_TIMEOUT_MS = 10_000;
-
-/**
- * A plain SMTP sink on a loopback port: it takes every mail (220, 250,
- * 354, 221) and keeps its text, at most 20 mails of 1 MiB.
- */
-function smtpSink() {
-  /** @type {string[]} */
-  const mails = [];
-  const server = createServer((socket) => {
-    socket.setEncoding("utf8");
-    let buffer = "";
-    let data = false;
-    let mail = "";
-    socket.write("220 sink ESMTP\r\n");
-    socket.on("data", (chunk) => {
-      buffer += String(chunk);
-      if (buffer.length > 1 << 20) socket.destroy();
-      for (;;) {
-        if (data) {
-          const end = buffer.indexOf("\r\n.\r\n");
-          const start = buffer.startsWith(".\r\n") ? 0 : -1;
-          if (end === -1 && start === -1) return;
-          const cut = start === 0 ? 0 : end;
-          mail += buffer.slice(0, cut);
-          buffer = buffer.slice(cut + (start === 0 ? 3 : 5));
-          if (mails.length < 20) mails.push(unquote(mail));
-          mail = "";
-          data = false;
-          socket.write("250 queued\r\n");
-          continue;
-        }
-        const line = buffer.indexOf("\r\n");
-        if (line === -1) return;
-        const command = buffer.slice(0, line).toUpperCase();
-        buffer = buffer.slice(line + 2);
-        if (command.startsWith("DATA")) {
-          data = true;
-          socket.write("354 go on\r\n");
-        } else if (command.startsWith("QUIT")) {
-          socket.end("221 bye\r\n");
-          return;
-        } else {
-          socket.write("250 ok\r\n");
-        }
-      }
-    });
-    socket.on("error", () => undefined);
-  });
-  return {
-    /** @returns {Promise<number>} */
-    async listen() {
-      await new Promise((done) =>
-        server.listen(0, "127.0.0.1", () => done(null)),
-      );
-      const address = server.address();
-      assert.ok(address !== null && typeof address === "object");
-      return address.port;
-    },
-    /**
-     * The `nth` mail (from 0) matching `pattern`, waited for.
-     * @param {RegExp} pattern
-     * @param {number} [nth]
-     */
-    async find(pattern, nth = 0) {
-      const until = Date.now() + MAIL_TIMEOUT_MS;
-      while (Date.now() < until) {
-        const found = mails.filter((m) => pattern.test(m))[nth];
-        if (found !== undefined) return found;
-        await new Promise((done) => setTimeout(done, 50));
-      }
-      throw new Error(
-        `no mail matching ${String(pattern)} in ${String(MAIL_TIMEOUT_MS)} ms; got ${String(mails.length)}: ${mails.join("\n---\n").slice(0, 3000)}`,
-      );
-    },
-    close() {
-      server.close();
-    },
-  };
-}
-
-/**
- * A mail's text with its quoted-printable encoding undone (soft line
- * breaks joined, `=XX` bytes decoded), as a mail program shows it.
- * @param {string} mail
- */
-function unquote(mail) {
-  const bytes = mail
-    .replace(/=\r?\n/g, "")
-    .replace(/=([0-9A-F]{2})/g, (_, hex) =>
-      String.fromCharCode(Number.parseInt(String(hex), 16)),
-    );
-  return Buffer.from(bytes, "latin1").toString("utf8");
-}
 
 const sink = smtpSink();
 /** @type {Awaited<ReturnType<typeof startServer>> | undefined} */
