@@ -37,6 +37,8 @@ export function Reports({ session, team }: PageProps) {
   const [report, setReport] = useState<ReportInfo | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [asked, setAsked] = useState(0);
+  /** When the report shown was answered: figures age, Refresh renews. */
+  const [answeredAt, setAnsweredAt] = useState<Date | null>(null);
   const [users, setUsers] = useState<ReadonlyMap<number, string>>(new Map());
   const connected = useValue(link).state === "open";
   const teamId = team?.id ?? null;
@@ -61,6 +63,7 @@ export function Reports({ session, team }: PageProps) {
       .then((reply) => {
         if (!current) return;
         setReport(reply);
+        setAnsweredAt(new Date());
         setProblem(null);
       })
       .catch((failure: unknown) => {
@@ -169,6 +172,11 @@ export function Reports({ session, team }: PageProps) {
         )
       ) : (
         <>
+          {answeredAt !== null && (
+            <p class="muted report-asof">
+              Figures as of {answeredAt.toLocaleTimeString("en-GB")}.
+            </p>
+          )}
           <dl class="report-totals" data-testid="report-totals">
             <Total label="Outcomes" value={formatCount(shown.outcomes.total)} />
             <Total
