@@ -2,6 +2,7 @@
 // a page shows in the navigation once it has a screen here.
 import type { ComponentType } from "preact";
 import type { Session, TeamInfo } from "../api";
+import { Preferences } from "./Preferences";
 import type { Page } from "./route";
 
 /** What every page's screen is given. */
@@ -14,4 +15,6 @@ export interface PageProps {
 /** The pages built so far, by page. */
 export const SCREENS: Partial<
   Record<Exclude<Page, "inbox">, ComponentType<PageProps>>
-> = {};
+> = {
+  preferences: Preferences,
+};
