@@ -3,6 +3,7 @@
 import type { ComponentType } from "preact";
 import type { Session, TeamInfo } from "../api";
 import { Reports } from "./Reports";
+import { Preferences } from "./Preferences";
 import type { Page } from "./route";
 
 /** What every page's screen is given. */
@@ -17,4 +18,5 @@ export const SCREENS: Partial<
   Record<Exclude<Page, "inbox">, ComponentType<PageProps>>
 > = {
   reports: Reports,
+  preferences: Preferences,
 };
