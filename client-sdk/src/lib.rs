@@ -106,7 +106,8 @@ pub use switchboard_protocol::model::{
     ConversationInfo, Message, NewContact, Position, ReadMarker, Sender, SenderKind,
 };
 pub use switchboard_protocol::presence::{
-    OnlineUser, PresenceChange, PresenceState, Signal, SignalFrame, TypingChange, Viewer, Viewers,
+    MembersChange, OnlineUser, PresenceChange, PresenceState, Signal, SignalFrame, TeamChange,
+    TypingChange, Viewer, Viewers,
 };
 pub use switchboard_protocol::server::{
     BotCreated, ConversationPage, Event, EventFrame, HistoryPage, MemberAdded, MemberList, Resume,
