@@ -2,7 +2,9 @@
 // a page shows in the navigation once it has a screen here.
 import type { ComponentType } from "preact";
 import type { Session, TeamInfo } from "../api";
+import { Members } from "./Members";
 import type { Page } from "./route";
+import { Settings } from "./Settings";
 
 /** What every page's screen is given. */
 export interface PageProps {
@@ -14,4 +16,7 @@ export interface PageProps {
 /** The pages built so far, by page. */
 export const SCREENS: Partial<
   Record<Exclude<Page, "inbox">, ComponentType<PageProps>>
-> = {};
+> = {
+  settings: Settings,
+  members: Members,
+};

@@ -8,6 +8,7 @@ import type { Session, TeamInfo } from "../api";
 import { useHopping } from "../keys/hopping";
 import { Keyboard } from "../keys/Keyboard";
 import { live } from "../live/connection";
+import { useTeamsFollowed } from "../live/teams";
 import { PageNav } from "../pages/PageNav";
 import { SCREENS } from "../pages/registry";
 import { PAGES, type Page } from "../pages/route";
@@ -30,6 +31,8 @@ export function Shell({ session, team, page }: Props) {
   const hopping = useHopping(team);
   const { open, hint } = hopping;
   const Screen = page === "inbox" ? undefined : SCREENS[page];
+  // Settings and roles changed elsewhere show without a reload.
+  useTeamsFollowed(session, team);
 
   // A conversation opened from another page (`j`, the palette) shows in
   // the inbox.
