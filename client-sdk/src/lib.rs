@@ -47,6 +47,9 @@
 //!   again (until `view(None)`); signals missed meanwhile are not
 //!   replayed, so after [`ClientEvent::Reconnected`] call
 //!   [`Client::presence`] to refresh what you show of the state.
+//!   The same opt-in brings the team's `team_changed` (its new settings)
+//!   and `members_changed` (read [`Client::members`] again) signals;
+//!   after a reconnect read those again too.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_client::Error> {
