@@ -109,9 +109,16 @@ function SettingsForm({ team }: { team: TeamInfo }) {
         max_members: max,
       })
       .then((reply) => {
-        teamChanged(team.id, reply);
-        setForm(formOf(reply));
-        setBase({ ...team, ...reply });
+        const settings = {
+          name: reply.name,
+          identity: reply.identity,
+          statuses: reply.statuses,
+          max_members: reply.max_members ?? null,
+        };
+        teamChanged(team.id, settings);
+        const now = { ...team, ...settings };
+        setForm(formOf(now));
+        setBase(now);
         setSaved(true);
       })
       .catch((failure: unknown) => {

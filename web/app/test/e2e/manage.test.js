@@ -2,13 +2,13 @@
 // Manager (Maya) adds a new address as a Member (the page says an
 // invitation was mailed), makes the newcomer a Manager, then edits the
 // team's statuses (adds "interview", moves it first by keyboard, removes
-// one) and renames the team. The demo Member (Sam), on his inbox all the
-// while, sees the new name in his team switcher and the new statuses in
-// the `^deliver` picker, without a reload. Maya then promotes Sam: his
-// connection is closed (4009) and reconnects, and his navigation shows
-// the management pages, still without a reload. Finally Maya removes the
-// newcomer through the confirmation dialog. Both pages pass axe at
-// desktop and phone sizes.
+// one) and renames the team (a blank name is refused by its field). The
+// demo Member (Sam), on his inbox all the while, sees the new name in his
+// team switcher and the new statuses in the `^deliver` picker, without a
+// reload. Maya then promotes Sam: his connection is closed (4009) and
+// reconnects, and his navigation shows the management pages, still
+// without a reload. Finally Maya removes the newcomer through the
+// confirmation dialog. Both pages pass axe at desktop and phone sizes.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -129,7 +129,20 @@ test("a Manager changes members, roles and settings; an agent sees each live", a
     "no-response",
   ]);
   await maya.page.getByRole("button", { name: "Remove no-response" }).click();
-  await maya.page.getByLabel("Name", { exact: true }).fill(RENAMED);
+  // A blank name: the server's refusal shows by the field, nothing saved.
+  const nameField = maya.page.getByLabel("Name", { exact: true });
+  await nameField.fill("  ");
+  await maya.page.getByRole("button", { name: "Save" }).click();
+  await maya.page
+    .getByRole("alert")
+    .filter({ hasText: "name must be 1 to 200 bytes" })
+    .waitFor();
+  assert.equal(await nameField.getAttribute("aria-invalid"), "true");
+  assert.equal(
+    await nameField.evaluate((el) => el.getAttribute("aria-describedby")),
+    "name-error",
+  );
+  await nameField.fill(RENAMED);
   await maya.page
     .getByTestId("settings-state")
     .filter({ hasText: "Unsaved changes" })
