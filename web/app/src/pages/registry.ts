@@ -4,7 +4,9 @@ import type { ComponentType } from "preact";
 import type { Session, TeamInfo } from "../api";
 import { Reports } from "./Reports";
 import { Preferences } from "./Preferences";
+import { Members } from "./Members";
 import type { Page } from "./route";
+import { Settings } from "./Settings";
 
 /** What every page's screen is given. */
 export interface PageProps {
@@ -19,4 +21,6 @@ export const SCREENS: Partial<
 > = {
   reports: Reports,
   preferences: Preferences,
+  settings: Settings,
+  members: Members,
 };

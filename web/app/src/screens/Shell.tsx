@@ -11,6 +11,7 @@ import { useHopping } from "../keys/hopping";
 import { Keyboard } from "../keys/Keyboard";
 import { live } from "../live/connection";
 import { useAlerts } from "../live/useAlerts";
+import { useTeamsFollowed } from "../live/teams";
 import { PageNav } from "../pages/PageNav";
 import { SCREENS } from "../pages/registry";
 import { PAGES, type Page } from "../pages/route";
@@ -37,6 +38,8 @@ export function Shell({ session, team, page }: Props) {
   const Screen = page === "inbox" ? undefined : SCREENS[page];
   useAlerts(session, team, hopping.show);
   const menu = useMenu(team, page);
+  // Settings and roles changed elsewhere show without a reload.
+  useTeamsFollowed(session, team);
 
   // A conversation opened from another page (`j`, the palette) shows in
   // the inbox.
