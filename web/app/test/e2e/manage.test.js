@@ -214,6 +214,8 @@ test("a Manager changes members, roles and settings; an agent sees each live", a
   // Both pages at a phone's size.
   await maya.page.setViewportSize({ width: 390, height: 844 });
   await checkA11y(maya.page, "members-phone");
+  // At a phone's size the navigation sits behind the Menu button.
+  await maya.page.getByRole("button", { name: "Menu" }).click();
   await pageLink(maya.page, "Team settings").click();
   await maya.page.getByLabel("New status").waitFor();
   await checkA11y(maya.page, "settings-phone");
