@@ -66,7 +66,12 @@ export function Restricted({ session }: { session: Session }) {
           </ul>
         )}
       </nav>
-      <main class="inbox" aria-label="Granted conversation">
+      <main class="inbox" aria-labelledby="granted-title">
+        <h1 id="granted-title" class="visually-hidden">
+          {shown !== null
+            ? `Conversation with ${shown.contact ?? `contact of conversation ${String(shown.conversation)}`}`
+            : "Your conversations"}
+        </h1>
         {shown !== null ? (
           <section class="panes single with-panel">
             <Conversation

@@ -12,10 +12,11 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   DEMO,
+  checkA11y,
   launchBrowser,
   needsBrowser,
-  signIn,
   screenshot,
+  signIn,
   startServer,
 } from "./harness.js";
 
@@ -95,6 +96,7 @@ test("^assign and ^deliver through their pickers, for both agents", async (t) =>
   await invite.getByLabel("Email").fill("guest@example.com");
   await invite.getByLabel("Note (optional)").fill("the hiring manager");
   await screenshot(maya.page, "command-invite-window");
+  await checkA11y(maya.page, "command-invite-window");
   await invite.getByLabel("Email").press("Enter");
   await invite.waitFor({ state: "detached" });
   for (const who of [maya, sam]) {
@@ -129,6 +131,7 @@ test("^assign and ^deliver through their pickers, for both agents", async (t) =>
   await maya.page.getByRole("option", { name: /^me/ }).waitFor();
   await selectWithKeys(maya.page, MEMBER.name);
   await screenshot(maya.page, "command-assign-picker");
+  await checkA11y(maya.page, "command-assign-picker");
   await maya.page.keyboard.press("Enter");
 
   const assigned = /assigned Sam/;
@@ -156,6 +159,7 @@ test("^assign and ^deliver through their pickers, for both agents", async (t) =>
   await maya.page.getByRole("option", { name: "hired" }).waitFor();
   await selectWithKeys(maya.page, "qualified");
   await screenshot(maya.page, "command-deliver-status");
+  await checkA11y(maya.page, "command-deliver-status");
   await maya.page.keyboard.press("Enter");
   assert.match(await box.inputValue(), /^\^deliver #\S+ qualified $/);
   await box.pressSequentially("ready for onboarding");

@@ -391,3 +391,39 @@ function unquote(mail) {
     );
   return Buffer.from(bytes, "latin1").toString("utf8");
 }
+
+/** A phone's viewport, for the checks of every screen at that size. */
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * `checkA11y` at the page's size, then at a phone's (as NAME-phone), then
+ * back at its size: a screen passes at both, as its users see it.
+ * @param {import("playwright-core").Page} page
+ * @param {string} name
+ */
+export async function checkA11yBothSizes(page, name) {
+  await checkA11y(page, name);
+  const size = page.viewportSize();
+  if (size === null || size.width <= PHONE.width) return;
+  await page.setViewportSize(PHONE);
+  await settle(page);
+  try {
+    await checkA11y(page, `${name}-phone`);
+  } finally {
+    await page.setViewportSize(size);
+    await settle(page);
+  }
+}
+
+/**
+ * Waits for two animation frames: a resize's layout and styles applied.
+ * @param {import("playwright-core").Page} page
+ */
+async function settle(page) {
+  await page.evaluate(
+    () =>
+      new Promise((done) => {
+        requestAnimationFrame(() => requestAnimationFrame(() => done(null)));
+      }),
+  );
+}

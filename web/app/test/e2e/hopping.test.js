@@ -15,10 +15,11 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   DEMO,
+  checkA11y,
   launchBrowser,
   needsBrowser,
-  signIn,
   screenshot,
+  signIn,
   startServer,
 } from "./harness.js";
 
@@ -234,6 +235,7 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
     await options.first().innerText(),
   );
   await screenshot(page, "palette");
+  await checkA11y(page, "palette");
   await page.keyboard.press("Enter");
   await palette.waitFor({ state: "detached" });
   await showing(WAITING[2] ?? assert.fail());
@@ -257,6 +259,7 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
     assert.match(listed, expected);
   }
   await screenshot(page, "help");
+  await checkA11y(page, "help");
   // The focus stays inside while it shows: Tab wraps round to Close.
   const close = help.getByRole("button", { name: "Close" });
   await focused(close);

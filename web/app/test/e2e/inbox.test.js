@@ -12,10 +12,12 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   DEMO,
+  checkA11y,
+  checkA11yBothSizes,
   launchBrowser,
   needsBrowser,
-  signIn,
   screenshot,
+  signIn,
   startServer,
 } from "./harness.js";
 
@@ -76,6 +78,7 @@ test("two agents chat live; pending then sent; no doubles after a reload", async
   assert.match(shown, /last message \d+ s ago/);
   assert.equal(await row.locator(".unread").innerText(), "2");
   await screenshot(maya.page, "dashboard");
+  await checkA11yBothSizes(maya.page, "dashboard");
 
   await openConversation(maya.page);
   await openConversation(sam.page);
@@ -133,6 +136,7 @@ test("two agents chat live; pending then sent; no doubles after a reload", async
   assert.equal(await theirs.count(), 1);
   assert.match(await theirs.innerText(), /Maya Manager/);
   await screenshot(maya.page, "conversation");
+  await checkA11yBothSizes(maya.page, "conversation");
   await screenshot(sam.page, "conversation-other-agent");
 
   // A reload: still there, once.
@@ -178,6 +182,7 @@ test("the server restarts with a message pending: a banner, then sent once", asy
   const banner = maya.page.getByTestId("link-banner");
   await banner.filter({ hasText: "Disconnected" }).waitFor();
   await screenshot(maya.page, "reconnecting");
+  await checkA11y(maya.page, "reconnecting");
 
   const text = "Sent while the server was away";
   await maya.page.getByRole("textbox", { name: "Message" }).fill(text);

@@ -13,10 +13,12 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   DEMO,
+  checkA11y,
+  checkA11yBothSizes,
   launchBrowser,
   needsBrowser,
-  signIn,
   screenshot,
+  signIn,
   smtpSink,
   startServer,
   watchProblems,
@@ -109,6 +111,7 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
     .waitFor();
   await newbie.waitForURL((address) => !address.href.includes("sbi_"));
   await screenshot(newbie, "invite");
+  await checkA11yBothSizes(newbie, "invite");
   await newbie.getByLabel("Your new password").fill("newbie's own password");
   await newbie.getByLabel("Password again").fill("newbie's own password");
   await newbie.getByRole("button", { name: "Join the conversation" }).click();
@@ -149,6 +152,7 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
     .filter({ hasText: hello })
     .waitFor();
   await screenshot(newbie, "restricted");
+  await checkA11yBothSizes(newbie, "restricted");
 
   // The newcomer has the contact panel too, and may edit it: the phone,
   // by keyboard; Maya's panel shows it live.
@@ -189,6 +193,7 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
   });
   await confirm.waitFor();
   await screenshot(maya, "conversation-revoke-confirm");
+  await checkA11y(maya, "conversation-revoke-confirm");
   await maya.keyboard.press("Escape");
   await confirm.waitFor({ state: "detached" });
   assert.equal(

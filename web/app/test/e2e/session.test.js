@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   DEMO,
+  checkA11yBothSizes,
   launchBrowser,
   needsBrowser,
-  checkA11y,
   screenshot,
   startServer,
   watchProblems,
@@ -66,7 +66,7 @@ test("log in, switch team, reload, log out", async (t) => {
     "email is focused",
   );
   await screenshot(page, "login");
-  await checkA11y(page, "login");
+  await checkA11yBothSizes(page, "login");
 
   // A wrong password: an alert, still on the login form.
   await email.fill(DEMO.email);
@@ -118,7 +118,7 @@ test("log in, switch team, reload, log out", async (t) => {
   assert.equal(await teams.nth(1).getAttribute("aria-current"), "true");
   assert.equal(await teams.nth(0).getAttribute("aria-current"), null);
   await screenshot(page, "shell");
-  await checkA11y(page, "shell");
+  await checkA11yBothSizes(page, "shell");
 
   // A reload keeps the session.
   await page.reload();

@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
+  checkA11yBothSizes,
   launchBrowser,
   needsBrowser,
   screenshot,
@@ -91,6 +92,7 @@ test("a newcomer signs up, confirms by mail, creates their first team, and logs 
   assert.equal(await page.getByLabel("Your name").inputValue(), OWNER.name);
   assert.equal(await page.getByLabel("Account name").inputValue(), "Acme");
   await screenshot(page, "signup");
+  await checkA11yBothSizes(page, "signup");
 
   await page.getByLabel("Password").fill(OWNER.password);
   await page.getByRole("button", { name: "Sign up" }).click();
@@ -101,6 +103,7 @@ test("a newcomer signs up, confirms by mail, creates their first team, and logs 
     )
     .waitFor();
   await screenshot(page, "signup-check-mail");
+  await checkA11yBothSizes(page, "signup-check-mail");
 
   // The mail's link is to this server's confirmation page.
   const mail = await sink.find(/To: ana@acme\.test/);
@@ -167,6 +170,7 @@ test("a newcomer signs up, confirms by mail, creates their first team, and logs 
   await handle.fill("acme-recruiting");
   await firstTeam.getByLabel("Chat identity (optional)").fill("+1 555 0199");
   await screenshot(page, "first-team");
+  await checkA11yBothSizes(page, "first-team");
   await firstTeam.getByRole("button", { name: "Create the team" }).click();
   const teams = page.getByRole("navigation", { name: "Teams" });
   await teams.getByRole("button", { name: TEAM }).waitFor();
