@@ -21,21 +21,17 @@
 use super::keys::Retry;
 use super::{Refusal, Session};
 use crate::access::{self, Action, Principal, Resource};
-use crate::admin::{self, AdminError, NewUser};
+use crate::admin::{self, AdminError};
 use crate::hub::RemovalError;
-use crate::invitation;
 use crate::store::{StoreError, TeamRecord, UserRecord};
 use crate::usage;
 use std::sync::Arc;
-use switchboard_protocol::command::{is_email, is_handle};
+use switchboard_protocol::command::is_handle;
 use switchboard_protocol::ids::{AccountId, RequestId, TeamId, UserId};
-use switchboard_protocol::manage::{
-    AddMember, CreateTeam, MemberInfo, Members, RemoveMember, RemoveTeam, SetRole, UpdateTeam,
-    Usage,
-};
+use switchboard_protocol::manage::{CreateTeam, RemoveTeam, UpdateTeam, Usage};
 use switchboard_protocol::model::{Role, UserInfo};
-use switchboard_protocol::presence::{MembersChange, Signal, TeamChange};
-use switchboard_protocol::server::{MemberAdded, MemberList, Reply};
+use switchboard_protocol::presence::{Signal, TeamChange};
+use switchboard_protocol::server::Reply;
 use switchboard_protocol::{close, ErrorCode};
 
 /// Longest team name, identity, status or user name, in bytes.
@@ -43,7 +39,7 @@ const MAX_FIELD: usize = 200;
 /// Most outcome statuses a team may offer.
 const MAX_STATUSES: usize = 32;
 /// Longest email accepted (RFC 5321's path limit).
-const MAX_EMAIL: usize = 254;
+pub(super) const MAX_EMAIL: usize = 254;
 
 impl From<AdminError> for Refusal {
     fn from(e: AdminError) -> Refusal {
@@ -56,7 +52,7 @@ impl From<AdminError> for Refusal {
 }
 
 /// `Taken` from the store is the caller's conflict, not an internal error.
-fn taken(e: StoreError) -> Refusal {
+pub(super) fn taken(e: StoreError) -> Refusal {
     match e {
         StoreError::Taken(what) => {
             Refusal::new(ErrorCode::Conflict, format!("{what} is already taken"))
@@ -76,7 +72,7 @@ pub(super) fn check_field(field: &str, value: &str, may_be_empty: bool) -> Resul
     Ok(())
 }
 
-fn user_info(user: &UserRecord) -> UserInfo {
+pub(super) fn user_info(user: &UserRecord) -> UserInfo {
     UserInfo {
         id: user.id,
         name: user.name.clone(),
@@ -124,29 +120,14 @@ impl Session {
         }
     }
 
-    /// A member of a team, or `not_found`.
-    fn member(&self, team: TeamId, user: UserId) -> Result<(UserRecord, Role), Refusal> {
-        let not_found = || {
-            Refusal::new(
-                ErrorCode::NotFound,
-                format!("no member {user} in team {team}"),
-            )
-        };
-        let role = self
-            .state
-            .store
-            .team_members(team)?
-            .into_iter()
-            .find_map(|(u, role)| (u == user).then_some(role))
-            .ok_or_else(not_found)?;
-        let record = self.state.store.user(user)?.ok_or_else(not_found)?;
-        Ok((record, role))
-    }
-
     /// Applies an access change made to `users` (already in the store):
     /// closes their connections with 4009, refreshes this connection's own
     /// access if it is among them, and waits for the change to be durable.
-    async fn access_changed(&mut self, users: &[UserId], reason: &str) -> Result<(), Refusal> {
+    pub(super) async fn access_changed(
+        &mut self,
+        users: &[UserId],
+        reason: &str,
+    ) -> Result<(), Refusal> {
         let me = self.principal.user.id;
         for &user in users {
             if user == me {
@@ -167,13 +148,6 @@ impl Session {
         }
         self.state.committer.flushed().await;
         Ok(())
-    }
-
-    /// Tells the team's people that its members changed (the change is
-    /// durable by now).
-    fn members_changed(&self, team: TeamId) {
-        let signal = Signal::MembersChanged(MembersChange { team });
-        self.state.registry.signal(team, signal);
     }
 
     /// Reloads this connection's access and leaves the teams it lost.
@@ -307,172 +281,6 @@ impl Session {
         self.state.committer.flushed().await;
         tracing::info!(team = %team.id, closed, "team removed");
         Ok(Reply::TeamRemoved { team: team.id })
-    }
-
-    pub(super) fn members(&self, request: Members) -> Result<Reply, Refusal> {
-        let team = self.team_to(Action::ReadTeam, request.team)?;
-        let store = self.state.store.as_ref();
-        let mut members = Vec::new();
-        for (user, role) in store.team_members(team.id)? {
-            if let Some(record) = store.user(user)? {
-                members.push(MemberInfo {
-                    user: user_info(&record),
-                    role,
-                });
-            }
-        }
-        Ok(Reply::Members(MemberList {
-            team: team.id,
-            members,
-        }))
-    }
-
-    pub(super) async fn add_member(
-        &mut self,
-        id: RequestId,
-        request: AddMember,
-    ) -> Result<Option<Reply>, Refusal> {
-        let team = self.team_to(Action::ManageTeam, request.team)?;
-        // Held until the receipt is written: a retry meanwhile waits, and
-        // never mails a second invitation.
-        let key = request.key.as_deref();
-        let Retry::New(_claim) = self.retry(id, team.id, "key", key).await? else {
-            return Ok(None);
-        };
-        let email = request.email.trim();
-        if email.len() > MAX_EMAIL || !is_email(email) {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                format!("{email:?} is not an email address"),
-            ));
-        }
-        let store = self.state.store.as_ref();
-        let existing = store.user_by_email(email)?;
-        // Checked before an invited user is created, so that a refusal
-        // leaves nothing behind.
-        self.refuse_past_limit(&team, existing.as_ref().map(|u| u.id))?;
-        let (user, invited) = match existing {
-            Some(user) => (user, false),
-            None => {
-                let local = email.split('@').next().unwrap_or(email);
-                let name = request.name.as_deref().map_or(local, str::trim);
-                check_field("name", name, false)?;
-                let new = NewUser {
-                    email: email.to_string(),
-                    name: name.to_string(),
-                    handle: None,
-                };
-                let user = admin::create_user(store, &new).map_err(|e| match e {
-                    AdminError::Store(e) => taken(e),
-                    other => other.into(),
-                })?;
-                (user, true)
-            }
-        };
-        if invited {
-            // The membership and its receipt are written after the mail:
-            // a retry after a crash before them finds the user, adds them
-            // without mailing again, and the mailed link still works.
-            let token = invitation::issue(store, user.id, team.id)?;
-            let mail = invitation::mail(
-                &user.email,
-                &team.name,
-                &self.state.edge.site.invitation_link(&token),
-            );
-            if let Err(e) = crate::mail::deliver(&self.state.mailer, mail).await {
-                tracing::error!(error = %e, user = %user.id, "cannot send an invitation");
-                store.add_member(team.id, user.id, request.role, None)?;
-                self.state.committer.flushed().await;
-                self.members_changed(team.id);
-                return Err(Refusal::new(
-                    ErrorCode::Internal,
-                    "the member was added but the invitation could not be sent",
-                ));
-            }
-        }
-        let reply = Reply::Member(MemberAdded {
-            team: team.id,
-            member: MemberInfo {
-                user: user_info(&user),
-                role: request.role,
-            },
-            invited,
-        });
-        store.add_member(team.id, user.id, request.role, self.receipt(key, &reply))?;
-        self.access_changed(&[user.id], "you were added to a team")
-            .await?;
-        self.members_changed(team.id);
-        Ok(Some(reply))
-    }
-
-    pub(super) async fn remove_member(&mut self, request: RemoveMember) -> Result<Reply, Refusal> {
-        let team = self.team_to(Action::ManageTeam, request.team)?;
-        self.refuse_owner(&team, request.user)?;
-        self.member(team.id, request.user)?;
-        self.state.store.remove_membership(team.id, request.user)?;
-        self.access_changed(&[request.user], "you were removed from a team")
-            .await?;
-        self.members_changed(team.id);
-        Ok(Reply::MemberRemoved {
-            team: team.id,
-            user: request.user,
-        })
-    }
-
-    pub(super) async fn set_role(&mut self, request: SetRole) -> Result<Reply, Refusal> {
-        let team = self.team_to(Action::ManageTeam, request.team)?;
-        self.refuse_owner(&team, request.user)?;
-        let (user, _) = self.member(team.id, request.user)?;
-        self.state
-            .store
-            .put_membership(team.id, user.id, request.role)?;
-        self.access_changed(&[user.id], "your role changed").await?;
-        self.members_changed(team.id);
-        Ok(Reply::Member(MemberAdded {
-            team: team.id,
-            member: MemberInfo {
-                user: user_info(&user),
-                role: request.role,
-            },
-            invited: false,
-        }))
-    }
-
-    /// Refuses to seat `user` (`None`: someone not yet a user) in a team
-    /// already holding `max_members` membership rows. Someone who holds a
-    /// row already takes no new seat: `add_member` only changes their role.
-    ///
-    /// Two concurrent `add_member`s of one team may both pass this check;
-    /// the limit is a product quota, not a safety invariant, so a brief
-    /// overshoot by one is accepted rather than serialising the team.
-    fn refuse_past_limit(&self, team: &TeamRecord, user: Option<UserId>) -> Result<(), Refusal> {
-        let Some(limit) = team.max_members else {
-            return Ok(());
-        };
-        let members = self.state.store.team_members(team.id)?;
-        if user.is_some_and(|user| members.iter().any(|(u, _)| *u == user)) {
-            return Ok(());
-        }
-        if members.len() >= limit as usize {
-            return Err(Refusal::new(
-                ErrorCode::Forbidden,
-                format!("team {} is at its limit of {limit} members", team.id),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The account's owner manages every team of the account whatever rows
-    /// say: removing them or changing their role would change nothing.
-    fn refuse_owner(&self, team: &TeamRecord, user: UserId) -> Result<(), Refusal> {
-        let owner = self.state.store.account(team.account)?.map(|a| a.owner);
-        if owner == Some(user) {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                "the account's owner manages every team of the account; their role cannot change",
-            ));
-        }
-        Ok(())
     }
 
     pub(super) async fn usage(&self, request: Usage) -> Result<Reply, Refusal> {

@@ -36,6 +36,7 @@ mod invitations;
 mod invite;
 mod keys;
 mod manage;
+mod members;
 mod presence;
 mod report;
 
