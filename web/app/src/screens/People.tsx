@@ -15,6 +15,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Id, InvitationInfo } from "switchboard-client";
 import { link, listenTeam, live } from "../live/connection";
 import { useValue } from "../live/observable";
+import { Confirm } from "../pages/Confirm";
 import { useStore } from "../store";
 
 /** How often the list is asked again while an invitation is pending. */
@@ -149,99 +150,22 @@ function PeopleList({ team, conversation }: Props) {
         </ul>
       )}
       {confirming !== null && (
-        <ConfirmRevoke
-          person={confirming}
-          onRevoke={() => revoke(confirming)}
+        <Confirm
+          title={`Revoke the invitation of ${confirming.email}?`}
+          action="Revoke access"
+          onConfirm={() => revoke(confirming)}
           onClose={() => {
             setConfirming(null);
           }}
-        />
+          // The Revoke button is gone with a revoked invitee: the list's
+          // heading takes the focus instead.
+          fallback="people-title"
+        >
+          {confirming.state === "accepted"
+            ? `${confirming.name} leaves this conversation at once.`
+            : "The link in their mail stops working."}
+        </Confirm>
       )}
     </section>
-  );
-}
-
-/**
- * A modal confirmation: the page behind it is inert (the focus stays
- * inside), Escape or Cancel closes it, and the focus returns to what had
- * it, the Revoke button.
- */
-function ConfirmRevoke({
-  person,
-  onRevoke,
-  onClose,
-}: {
-  person: InvitationInfo;
-  onRevoke: () => Promise<void>;
-  onClose: () => void;
-}) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const opener =
-      document.activeElement instanceof HTMLElement
-        ? document.activeElement
-        : null;
-    const element = dialog.current;
-    element?.showModal();
-    return () => {
-      element?.close();
-      // The Revoke button is gone with a revoked invitee: the list's
-      // heading takes the focus instead.
-      if (opener?.isConnected === true) opener.focus();
-      else document.getElementById("people-title")?.focus();
-    };
-  }, []);
-
-  const accepted = person.state === "accepted";
-  return (
-    <dialog
-      ref={dialog}
-      class="confirm"
-      aria-labelledby="revoke-title"
-      aria-describedby="revoke-detail"
-      onCancel={(e) => {
-        // Escape: closed by unmounting, so that focus goes back.
-        e.preventDefault();
-        onClose();
-      }}
-    >
-      <h2 id="revoke-title">Revoke the invitation of {person.email}?</h2>
-      <p id="revoke-detail">
-        {accepted
-          ? `${person.name} leaves this conversation at once.`
-          : "The link in their mail stops working."}
-      </p>
-      {error !== null && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button
-          type="button"
-          class="danger"
-          disabled={busy}
-          onClick={() => {
-            setBusy(true);
-            onRevoke()
-              .then(onClose)
-              .catch((failure: unknown) => {
-                setBusy(false);
-                setError(
-                  failure instanceof Error ? failure.message : "not revoked",
-                );
-              });
-          }}
-        >
-          Revoke access
-        </button>
-        <button type="button" class="secondary" autofocus onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </dialog>
   );
 }

@@ -22,6 +22,7 @@ import {
   signIn,
   startServer,
 } from "./harness.js";
+import { contactWrites } from "./contacts.js";
 
 /** @type {Awaited<ReturnType<typeof startServer>> | undefined} */
 let server;
@@ -45,91 +46,6 @@ const WAITING = [
 ];
 
 /**
- * Makes each contact's conversation wait, in order: a bot of the team
- * (created by the signed-in Manager on a connection of her session)
- * starts it and posts the contact's message as the contact.
- * @param {import("playwright-core").Page} page
- * @param {string} teamName
- * @param {{name: string, says: string}[]} contacts
- */
-async function makeWaiting(page, teamName, contacts) {
-  await page.evaluate(
-    async ({ teamName, contacts }) => {
-      /**
-       * Opens a JSON connection with `token` and returns a `call` that
-       * sends one request and resolves with its reply's result.
-       * @param {string} token
-       */
-      async function connect(token) {
-        const socket = new WebSocket(
-          `ws://${location.host}/ws`,
-          "switchboard.v1.json",
-        );
-        /** @type {Map<number, (frame: any) => void>} */
-        const waiting = new Map();
-        let ids = 0;
-        await new Promise((done, failed) => {
-          socket.onopen = () =>
-            socket.send(JSON.stringify({ type: "hello", version: 1, token }));
-          socket.onclose = (event) =>
-            failed(new Error(`closed ${String(event.code)}`));
-          socket.onmessage = (event) => {
-            const frame = JSON.parse(String(event.data));
-            if (frame.type === "welcome") done(undefined);
-            else waiting.get(frame.id)?.(frame);
-          };
-        });
-        /** @param {Record<string, unknown>} request */
-        function call(request) {
-          const id = ++ids;
-          return new Promise((done, failed) => {
-            waiting.set(id, (frame) => {
-              if (frame.type === "result") done(frame.result);
-              else failed(new Error(JSON.stringify(frame)));
-            });
-            socket.send(JSON.stringify({ ...request, id }));
-          });
-        }
-        return { call, close: () => socket.close() };
-      }
-
-      const session = await (await fetch("/api/session")).json();
-      const team = session.teams.find(
-        (/** @type {{name: string}} */ t) => t.name === teamName,
-      ).id;
-      const ticket = await (
-        await fetch("/api/ws-ticket", { method: "POST" })
-      ).json();
-      const manager = await connect(ticket.ticket);
-      const bot = await manager.call({
-        type: "create_bot",
-        team,
-        name: "SMS gateway",
-        scope: "read_write",
-      });
-      manager.close();
-      const gateway = await connect(bot.token);
-      for (const [i, contact] of contacts.entries()) {
-        const started = await gateway.call({
-          type: "start_conversation",
-          team,
-          contact: { name: contact.name },
-        });
-        await gateway.call({
-          type: "send",
-          conversation: started.id,
-          client_msg_id: `hopping-${String(i)}`,
-          body: contact.says,
-          as_contact: true,
-        });
-      }
-      gateway.close();
-    },
-    { teamName, contacts },
-  );
-}
-
-/**
  * Waits until the element with focus is the one `locator` finds.
  * @param {import("playwright-core").Locator} locator
  */
@@ -148,7 +64,10 @@ test("keyboard-only hopping: next through three waiting, previous, palette, help
     server.url,
     DEMO,
   );
-  await makeWaiting(page, "Recruiting", WAITING);
+  // One after another: the first written waits longest.
+  for (const contact of WAITING) {
+    await contactWrites(page, "Recruiting", contact);
+  }
   const rows = page.getByTestId("dashboard-row");
   for (const contact of WAITING) {
     await rows.filter({ hasText: contact.name }).waitFor();
