@@ -11,9 +11,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  DEMO,
   checkA11y,
+  DEMO,
+  DEMO_CONTACT,
   launchBrowser,
+  MEMBER,
   needsBrowser,
   screenshot,
   signIn,
@@ -34,8 +36,7 @@ after(async () => {
   await server?.stop();
 });
 
-const MEMBER = { email: "sam@demo.switchboard.test", name: "Sam Member" };
-const CONTACT = "Jordan Lee";
+const CONTACT = DEMO_CONTACT;
 const OTHER_TEAM = DEMO.teams[1];
 
 /**

@@ -24,6 +24,15 @@ const repo = resolve(here, "../../../..");
 /** Where screenshots go (gitignored). */
 export const ARTIFACTS = resolve(here, "../../test-artifacts");
 
+/** The demo Member (the demo seed): same password as the Manager. */
+export const MEMBER = {
+  email: "sam@demo.switchboard.test",
+  name: "Sam Member",
+};
+
+/** The contact of the demo's first Recruiting conversation. */
+export const DEMO_CONTACT = "Jordan Lee";
+
 /** The demo Manager's login (README, "Run it"). */
 export const DEMO = {
   email: "maya@demo.switchboard.test",
@@ -426,4 +435,31 @@ async function settle(page) {
         requestAnimationFrame(() => requestAnimationFrame(() => done(null)));
       }),
   );
+}
+
+/**
+ * A fresh context, logged in, on the dashboard of the first team.
+ * @param {import("playwright-core").Browser} browser
+ * @param {string} url
+ * @param {{email: string, name: string}} who
+ */
+export async function signedInOnDashboard(browser, url, who) {
+  const signedIn = await signIn(browser, url, who);
+  await signedIn.page.getByTestId("dashboard-row").first().waitFor();
+  return signedIn;
+}
+
+/**
+ * Opens the conversation with `contact` from the dashboard, and waits for
+ * its first message.
+ * @param {import("playwright-core").Page} page
+ * @param {string} [contact]
+ */
+export async function openConversation(page, contact = DEMO_CONTACT) {
+  await page.getByTestId("dashboard-row").filter({ hasText: contact }).click();
+  await page
+    .getByRole("region", { name: "Conversation" })
+    .getByTestId("message")
+    .first()
+    .waitFor();
 }

@@ -11,13 +11,16 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  DEMO,
   checkA11y,
   checkA11yBothSizes,
+  DEMO,
+  DEMO_CONTACT,
   launchBrowser,
+  MEMBER,
   needsBrowser,
+  openConversation,
   screenshot,
-  signIn,
+  signedInOnDashboard,
   startServer,
 } from "./harness.js";
 
@@ -35,39 +38,13 @@ after(async () => {
   await server?.stop();
 });
 
-const MEMBER = { email: "sam@demo.switchboard.test", name: "Sam Member" };
-const CONTACT = "Jordan Lee";
-
-/**
- * A fresh context, logged in, on the Recruiting dashboard.
- * @param {import("playwright-core").Browser} browser
- * @param {string} url
- * @param {{email: string, name: string}} who
- */
-async function signedIn(browser, url, who) {
-  const { context, page, problems } = await signIn(browser, url, who);
-  await page.getByTestId("dashboard-row").first().waitFor();
-  return { context, page, problems };
-}
-
-/**
- * Opens the conversation with `contact` from the dashboard.
- * @param {import("playwright-core").Page} page
- */
-async function openConversation(page, contact = CONTACT) {
-  await page.getByTestId("dashboard-row").filter({ hasText: contact }).click();
-  await page
-    .getByRole("region", { name: "Conversation" })
-    .getByTestId("message")
-    .first()
-    .waitFor();
-}
+const CONTACT = DEMO_CONTACT;
 
 test("two agents chat live; pending then sent; no doubles after a reload", async (t) => {
   if (!needsBrowser(t) || server === undefined) return;
   chromium = await launchBrowser();
-  const maya = await signedIn(chromium.browser, server.url, DEMO);
-  const sam = await signedIn(chromium.browser, server.url, MEMBER);
+  const maya = await signedInOnDashboard(chromium.browser, server.url, DEMO);
+  const sam = await signedInOnDashboard(chromium.browser, server.url, MEMBER);
 
   // The dashboard: the demo conversations, waiting, with unread counts.
   const row = maya.page
@@ -175,7 +152,7 @@ test("two agents chat live; pending then sent; no doubles after a reload", async
 test("the server restarts with a message pending: a banner, then sent once", async (t) => {
   if (!needsBrowser(t) || server === undefined) return;
   chromium ??= await launchBrowser();
-  const maya = await signedIn(chromium.browser, server.url, DEMO);
+  const maya = await signedInOnDashboard(chromium.browser, server.url, DEMO);
   await openConversation(maya.page, "Priya Raman");
 
   const restarted = server.restart(2_000);

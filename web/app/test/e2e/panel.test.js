@@ -11,10 +11,13 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   DEMO,
+  DEMO_CONTACT,
   launchBrowser,
+  MEMBER,
   needsBrowser,
-  signIn,
+  openConversation,
   screenshot,
+  signedInOnDashboard,
   startServer,
 } from "./harness.js";
 
@@ -32,34 +35,7 @@ after(async () => {
   await server?.stop();
 });
 
-const MEMBER = { email: "sam@demo.switchboard.test", name: "Sam Member" };
-const CONTACT = "Jordan Lee";
-
-/**
- * A fresh context, logged in, on the Recruiting dashboard.
- * @param {import("playwright-core").Browser} browser
- * @param {string} url
- * @param {{email: string, name: string}} who
- */
-async function signedIn(browser, url, who) {
-  const { context, page, problems } = await signIn(browser, url, who);
-  await page.getByTestId("dashboard-row").first().waitFor();
-  return { context, page, problems };
-}
-
-/**
- * Opens the conversation with `contact` from the dashboard.
- * @param {import("playwright-core").Page} page
- * @param {string} contact
- */
-async function openConversation(page, contact) {
-  await page.getByTestId("dashboard-row").filter({ hasText: contact }).click();
-  await page
-    .getByRole("region", { name: "Conversation" })
-    .getByTestId("message")
-    .first()
-    .waitFor();
-}
+const CONTACT = DEMO_CONTACT;
 
 /**
  * Edits one field of the contact panel by keyboard: Edit, type, Enter.
@@ -78,8 +54,8 @@ async function editContact(page, field, value) {
 test("two agents: viewing, typing, online, a live contact edit, a refused one, seen by", async (t) => {
   if (!needsBrowser(t) || server === undefined) return;
   chromium = await launchBrowser();
-  const maya = await signedIn(chromium.browser, server.url, DEMO);
-  const sam = await signedIn(chromium.browser, server.url, MEMBER);
+  const maya = await signedInOnDashboard(chromium.browser, server.url, DEMO);
+  const sam = await signedInOnDashboard(chromium.browser, server.url, MEMBER);
 
   // Each sees the other online in the side nav.
   await maya.page
@@ -227,7 +203,7 @@ function pagedBody(/** @type {number} */ n) {
 test("history pages as it is scrolled up, without jumps, each message once", async (t) => {
   if (!needsBrowser(t) || server === undefined) return;
   chromium ??= await launchBrowser();
-  const maya = await signedIn(chromium.browser, server.url, DEMO);
+  const maya = await signedInOnDashboard(chromium.browser, server.url, DEMO);
 
   // A conversation of three pages, posted over a WebSocket of Maya's session.
   const posted = await maya.page.evaluate(

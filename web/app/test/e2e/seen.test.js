@@ -9,9 +9,11 @@ import { after, before, test } from "node:test";
 import {
   DEMO,
   launchBrowser,
+  MEMBER,
   needsBrowser,
-  signIn,
+  openConversation,
   screenshot,
+  signIn,
   startServer,
 } from "./harness.js";
 
@@ -29,9 +31,6 @@ after(async () => {
   await server?.stop();
 });
 
-const MEMBER = { email: "sam@demo.switchboard.test", name: "Sam Member" };
-const CONTACT = "Jordan Lee";
-
 /**
  * Signs in and opens the conversation with CONTACT from the dashboard.
  * @param {import("playwright-core").Browser} browser
@@ -42,16 +41,6 @@ async function opened(browser, url, who) {
   const signedIn = await signIn(browser, url, who);
   await openConversation(signedIn.page);
   return signedIn;
-}
-
-/** @param {import("playwright-core").Page} page */
-async function openConversation(page) {
-  await page.getByTestId("dashboard-row").filter({ hasText: CONTACT }).click();
-  await page
-    .getByRole("region", { name: "Conversation" })
-    .getByTestId("message")
-    .first()
-    .waitFor();
 }
 
 test("a read marker set before the page opened shows as Seen by on open", async (t) => {
