@@ -2,8 +2,11 @@
 // a page shows in the navigation once it has a screen here.
 import type { ComponentType } from "preact";
 import type { Session, TeamInfo } from "../api";
+import { Bots } from "./Bots";
 import { Reports } from "./Reports";
 import type { Page } from "./route";
+import { Teams } from "./Teams";
+import { Usage } from "./Usage";
 
 /** What every page's screen is given. */
 export interface PageProps {
@@ -17,4 +20,7 @@ export const SCREENS: Partial<
   Record<Exclude<Page, "inbox">, ComponentType<PageProps>>
 > = {
   reports: Reports,
+  bots: Bots,
+  teams: Teams,
+  usage: Usage,
 };
