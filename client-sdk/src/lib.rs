@@ -47,6 +47,9 @@
 //!   again (until `view(None)`); signals missed meanwhile are not
 //!   replayed, so after [`ClientEvent::Reconnected`] call
 //!   [`Client::presence`] to refresh what you show of the state.
+//!   The same opt-in brings the team's `team_changed` (its new settings)
+//!   and `members_changed` (read [`Client::members`] again) signals;
+//!   after a reconnect read those again too.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_client::Error> {
@@ -106,7 +109,8 @@ pub use switchboard_protocol::model::{
     ConversationInfo, Message, NewContact, Position, ReadMarker, Reader, Sender, SenderKind,
 };
 pub use switchboard_protocol::presence::{
-    OnlineUser, PresenceChange, PresenceState, Signal, SignalFrame, TypingChange, Viewer, Viewers,
+    MembersChange, OnlineUser, PresenceChange, PresenceState, Signal, SignalFrame, TeamChange,
+    TypingChange, Viewer, Viewers,
 };
 pub use switchboard_protocol::server::{
     BotCreated, ConversationDetails, ConversationPage, Event, EventFrame, HistoryPage, MemberAdded,

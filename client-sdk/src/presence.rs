@@ -2,8 +2,9 @@
 //! a team's presence.
 //!
 //! What the server sends back arrives as [`ClientEvent::Signal`]: a
-//! user's presence (online, device count), typing, and the viewers of a
-//! conversation. Signals carry no offset and are never replayed: after a
+//! user's presence (online, device count), typing, the viewers of a
+//! conversation, and changes of the team's settings (`team_changed`) or
+//! members (`members_changed`). Signals carry no offset and are never replayed: after a
 //! [`ClientEvent::Reconnected`] (or whenever in doubt) read the current
 //! state with [`Client::presence`]. The server may drop a signal for a
 //! client that is behind. The timing rules (presence grace window, typing

@@ -70,13 +70,19 @@ pub enum Signal {
     Typing(TypingChange),
     /// The set of users viewing a conversation changed.
     Viewing(Viewers),
+    /// The team's settings changed (`update_team`): they as they now are.
+    TeamChanged(TeamChange),
+    /// Someone joined or left the team, or their role changed: read
+    /// `members` again.
+    MembersChanged(MembersChange),
 }
 
 impl Signal {
-    /// The conversation the signal concerns; none for `presence`.
+    /// The conversation the signal concerns; none for the team-level ones
+    /// (`presence`, `team_changed`, `members_changed`).
     pub fn conversation(&self) -> Option<ConversationId> {
         match self {
-            Signal::Presence(_) => None,
+            Signal::Presence(_) | Signal::TeamChanged(_) | Signal::MembersChanged(_) => None,
             Signal::Typing(t) => Some(t.conversation),
             Signal::Viewing(v) => Some(v.conversation),
         }
@@ -95,6 +101,27 @@ pub struct PresenceChange {
     /// How many of their connections are subscribed to the team (0 when
     /// offline).
     pub devices: u32,
+}
+
+/// A team's settings, as `update_team` left them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamChange {
+    /// The team's display name.
+    pub name: String,
+    /// The team's chat identity.
+    pub identity: String,
+    /// The outcome statuses `^deliver` offers, in order.
+    pub statuses: Vec<String>,
+    /// The member limit; `None` is unlimited.
+    #[serde(default)]
+    pub max_members: Option<u32>,
+}
+
+/// A team's members or roles changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersChange {
+    /// The team.
+    pub team: TeamId,
 }
 
 /// A user started or stopped typing.

@@ -19,6 +19,17 @@ export default tseslint.config(
     },
   },
   {
+    // The service worker's source: the build fills in the two names.
+    files: ["sw/**/*.js"],
+    languageOptions: {
+      globals: {
+        ...globals.serviceworker,
+        __SHELL__: "readonly",
+        __VERSION__: "readonly",
+      },
+    },
+  },
+  {
     // The tests run in Node, and pass functions to run in the page.
     files: ["test/**/*.js", "eslint.config.js"],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },

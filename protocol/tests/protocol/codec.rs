@@ -236,7 +236,13 @@ fn the_strategies_generate_every_variant() {
     );
     assert_eq!(
         variants_seen(signal(), signal_variant),
-        set(&["presence", "typing", "viewing"])
+        set(&[
+            "presence",
+            "typing",
+            "viewing",
+            "team_changed",
+            "members_changed"
+        ])
     );
     assert_eq!(
         variants_seen(error_code(), |c| error_code_name(*c)).len(),

@@ -7,7 +7,10 @@
 //! Files under `assets/` have content-hashed names (a change makes a new
 //! name): cached for a year and never revalidated. Everything else,
 //! `index.html` above all, is revalidated on each use (`no-cache`, with an
-//! `ETag`), so a new server's app is picked up on the next load.
+//! `ETag`), so a new server's app is picked up on the next load. That
+//! includes the service worker, `sw.js` (a JavaScript type, at the root so
+//! its scope is the whole app), which the browser checks for a new build,
+//! and the manifest (`manifest.webmanifest`, `application/manifest+json`).
 //!
 //! Invariants: paths of the server's other endpoints (`/ws`, `/healthz`,
 //! `/readyz`, `/metrics`, with anything below them) and missing files

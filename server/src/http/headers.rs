@@ -1,8 +1,9 @@
 //! The security headers of every answer on the port, the app's pages and
 //! the API alike, set in this one layer:
 //!
-//! - `Content-Security-Policy`: scripts, styles, fonts, images and frames
-//!   only from the server itself (`'self'`), no inline script or style, no
+//! - `Content-Security-Policy`: scripts, styles, fonts, images, frames,
+//!   the app's service worker and its manifest only from the server
+//!   itself (`'self'`), no inline script or style, no
 //!   `eval`, no plugins; connections only to the server itself, its
 //!   WebSocket (`ws://` and `wss://` of the `Host` the page was loaded
 //!   from: older browsers do not count those as `'self'`) included; no
@@ -24,8 +25,8 @@ use axum::response::Response;
 
 /// The policy without its `connect-src`, which depends on the host.
 const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
+     img-src 'self' data:; font-src 'self'; worker-src 'self'; manifest-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// The longest `Host` written into the policy.
 const MAX_HOST: usize = 255;

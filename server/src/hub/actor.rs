@@ -292,6 +292,8 @@ pub(super) fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
         } => (outlet, request),
         // Left pending in the store: the next hub of the team imports it.
         HubCommand::ImportHandoffs => return,
+        // A signal is ephemeral: nobody waits for it.
+        HubCommand::Signal(_) => return,
         // The connection is closing with the server.
         HubCommand::CatchUp { .. } => return,
         // The requests waiting for the board are refused by the hub.

@@ -52,6 +52,8 @@ fn bounded(command: &HubCommand) -> bool {
         | HubCommand::Next { .. } => true,
         // Finishing changes already made: see the module docs.
         HubCommand::SystemMessage { .. } | HubCommand::ImportHandoffs => false,
+        // Ephemeral, never written.
+        HubCommand::Signal(_) => false,
         // Answered at once, never queued behind a flush.
         HubCommand::Subscribe { .. }
         | HubCommand::Unsubscribe { .. }

@@ -136,6 +136,10 @@ impl Hub<'_> {
                 key,
             } => self.deliver(outlet, request, conversation, delivery, key),
             HubCommand::ImportHandoffs => self.import_handoffs(),
+            HubCommand::Signal(signal) => {
+                self.signal([signal]);
+                Ok(())
+            }
             HubCommand::BoardPage { token, page, done } => self.board_page(token, page, done),
             HubCommand::CatchUp {
                 outlet,

@@ -48,6 +48,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Position, Sender};
+use switchboard_protocol::presence::Signal;
 use switchboard_protocol::server::Reply;
 
 pub(crate) use board::BoardQuery;
@@ -188,6 +189,10 @@ pub(crate) enum HubCommand {
         token: u64,
         drained: bool,
     },
+    /// Send a team-level signal (`team_changed`, `members_changed`) to the
+    /// subscribers that asked for signals (sent by a session once the
+    /// change is durable; answered to nobody).
+    Signal(Signal),
     /// Remove the team from the store, then refuse everything as for an
     /// unknown team and stop (the session has checked access; see
     /// `removal`).
@@ -261,6 +266,7 @@ impl HubCommand {
             | HubCommand::CatchUp { outlet, .. } => outlet.conn,
             // Not from a connection.
             HubCommand::ImportHandoffs
+            | HubCommand::Signal(_)
             | HubCommand::BoardPage { .. }
             | HubCommand::RemoveTeam { .. } => 0,
         }
@@ -393,6 +399,18 @@ impl Registry {
                 tokio::spawn(async move {
                     let _ = handle.inbox.send(command).await;
                 });
+            }
+        }
+    }
+
+    /// Hands a team-level signal to the team's hub, if it runs (if not,
+    /// nobody is subscribed to hear it). Never waits: a signal may be
+    /// dropped, and one that finds the hub's inbox full is (clients re-read
+    /// on reconnect, PROTOCOL.md section 21).
+    pub(crate) fn signal(&self, team: TeamId, signal: Signal) {
+        if let Some(handle) = self.hubs.get(&team).map(|h| h.clone()) {
+            if handle.inbox.try_send(HubCommand::Signal(signal)).is_err() {
+                tracing::debug!(%team, "team signal dropped: hub inbox full or hub stopped");
             }
         }
     }

@@ -1,5 +1,7 @@
 //! The hub's ephemeral signals: `typing`, `view` and `presence` requests,
-//! the expiry of typing and of presence grace windows, and delivery.
+//! the expiry of typing and of presence grace windows, the team-level
+//! signals sessions hand over (`team_changed`, `members_changed`, once
+//! their change is durable), and delivery.
 //!
 //! Signals bypass the store, the offsets and the group commit: they are
 //! answered and delivered at once, and never replayed. Delivery follows the

@@ -12,6 +12,11 @@
 //! The connection that made the change is spared: it must carry the reply.
 //! It reloads its own access instead and leaves the hubs of teams it can no
 //! longer read. Replies go out once the change is on disk.
+//!
+//! Once a change to a team is on disk, the team's hub tells the team's
+//! people who asked for signals (`team_changed`, `members_changed`), so
+//! that open screens follow it; a signal may be dropped, so clients also
+//! read again after a reconnect.
 
 use super::keys::Retry;
 use super::{Refusal, Session};
@@ -29,6 +34,7 @@ use switchboard_protocol::manage::{
     Usage,
 };
 use switchboard_protocol::model::{Role, UserInfo};
+use switchboard_protocol::presence::{MembersChange, Signal, TeamChange};
 use switchboard_protocol::server::{MemberAdded, MemberList, Reply};
 use switchboard_protocol::{close, ErrorCode};
 
@@ -163,6 +169,13 @@ impl Session {
         Ok(())
     }
 
+    /// Tells the team's people that its members changed (the change is
+    /// durable by now).
+    fn members_changed(&self, team: TeamId) {
+        let signal = Signal::MembersChanged(MembersChange { team });
+        self.state.registry.signal(team, signal);
+    }
+
     /// Reloads this connection's access and leaves the teams it lost.
     fn refresh(&mut self) -> Result<(), Refusal> {
         let store = self.state.store.as_ref();
@@ -265,6 +278,15 @@ impl Session {
         }
         self.state.store.put_team(&team).map_err(taken)?;
         self.state.committer.flushed().await;
+        let change = TeamChange {
+            name: team.name.clone(),
+            identity: team.identity.clone(),
+            statuses: team.statuses.clone(),
+            max_members: team.max_members,
+        };
+        self.state
+            .registry
+            .signal(team.id, Signal::TeamChanged(change));
         let role = self.principal.role(team.id).unwrap_or(Role::Manager);
         Ok(Reply::Team(team.info(role)))
     }
@@ -361,6 +383,7 @@ impl Session {
                 tracing::error!(error = %e, user = %user.id, "cannot send an invitation");
                 store.add_member(team.id, user.id, request.role, None)?;
                 self.state.committer.flushed().await;
+                self.members_changed(team.id);
                 return Err(Refusal::new(
                     ErrorCode::Internal,
                     "the member was added but the invitation could not be sent",
@@ -378,6 +401,7 @@ impl Session {
         store.add_member(team.id, user.id, request.role, self.receipt(key, &reply))?;
         self.access_changed(&[user.id], "you were added to a team")
             .await?;
+        self.members_changed(team.id);
         Ok(Some(reply))
     }
 
@@ -388,6 +412,7 @@ impl Session {
         self.state.store.remove_membership(team.id, request.user)?;
         self.access_changed(&[request.user], "you were removed from a team")
             .await?;
+        self.members_changed(team.id);
         Ok(Reply::MemberRemoved {
             team: team.id,
             user: request.user,
@@ -402,6 +427,7 @@ impl Session {
             .store
             .put_membership(team.id, user.id, request.role)?;
         self.access_changed(&[user.id], "your role changed").await?;
+        self.members_changed(team.id);
         Ok(Reply::Member(MemberAdded {
             team: team.id,
             member: MemberInfo {

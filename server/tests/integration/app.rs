@@ -88,3 +88,45 @@ async fn the_page_never_shadows_the_servers_own_endpoints() {
     assert_eq!(post.status, 405);
     assert_eq!(post.header("allow"), Some("GET, HEAD"));
 }
+
+#[tokio::test]
+async fn the_service_worker_and_the_manifest_make_the_app_installable() {
+    let (_dir, server) = started_with(|_| {}).await;
+    // The worker: JavaScript from the root (its scope is the whole app),
+    // revalidated on each use so a new server's worker replaces the old.
+    let worker = http(server.addr, "GET", "/sw.js", &[], b"").await;
+    assert_eq!(worker.status, 200);
+    assert_eq!(
+        worker.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(worker.header("cache-control"), Some("no-cache"));
+    let policy = worker.header("content-security-policy").expect("a CSP");
+    for directive in ["worker-src 'self'", "manifest-src 'self'"] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
+    let code = String::from_utf8(worker.body).unwrap();
+    assert!(code.contains("\"/manifest.webmanifest\""), "{code}");
+    assert!(!code.contains("__SHELL__"), "the build filled in the shell");
+
+    let manifest = http(server.addr, "GET", "/manifest.webmanifest", &[], b"").await;
+    assert_eq!(manifest.status, 200);
+    assert_eq!(
+        manifest.header("content-type"),
+        Some("application/manifest+json")
+    );
+    assert_eq!(manifest.header("cache-control"), Some("no-cache"));
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest.body).unwrap();
+    assert_eq!(manifest["name"], "Switchboard");
+    assert_eq!(manifest["display"], "standalone");
+    let icons = manifest["icons"].as_array().expect("icons");
+    assert!(!icons.is_empty());
+    for icon in icons {
+        let src = icon["src"].as_str().expect("an icon's src");
+        let answer = http(server.addr, "GET", src, &[], b"").await;
+        assert_eq!(answer.status, 200, "{src}");
+        let kind = icon["type"].as_str().expect("an icon's type");
+        let served = answer.header("content-type").unwrap_or_default();
+        assert!(served.starts_with(kind), "{src}: {served}");
+    }
+}

@@ -30,6 +30,7 @@ mod resume;
 mod retry;
 mod secrets;
 mod strict;
+mod team_signals;
 mod teams;
 mod util;
 mod websession;

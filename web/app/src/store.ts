@@ -8,7 +8,13 @@
 // change of page or team pushes an entry, Back returns to it.
 
 import { useEffect, useState } from "preact/hooks";
-import { currentSession, login, logout, type Session } from "./api";
+import {
+  currentSession,
+  login,
+  logout,
+  type Session,
+  type TeamInfo,
+} from "./api";
 import { closeLive, live } from "./live/connection";
 import { allowed, format, LINK_PATHS, parse, type Page } from "./pages/route";
 
@@ -143,6 +149,19 @@ export function selectTeam(team: number): void {
     return;
   const page = allowed(state.page, state.session, team) ? state.page : "inbox";
   set({ ...state, team, page });
+}
+
+/**
+ * Applies a team's new settings (a `team_changed` signal, or the reply
+ * to this user's own `update_team`) to the session, without reading it
+ * again: the team switcher and the `^deliver` statuses follow at once.
+ */
+export function teamChanged(team: number, change: Partial<TeamInfo>): void {
+  if (state.kind !== "signed_in") return;
+  const teams = state.session.teams.map((t) =>
+    t.id === team ? { ...t, ...change, id: t.id, role: t.role } : t,
+  );
+  set({ ...state, session: { ...state.session, teams } }, "replace");
 }
 
 /** Shows a page (of the current team, for a team's page). */

@@ -251,7 +251,18 @@ export type Event =
 export type Signal =
   | { type: "presence"; user: Id; name: string; online: boolean; devices: number }
   | ({ type: "typing" } & TypingChange)
-  | { type: "viewing"; conversation: Id; users: Viewer[] };
+  | { type: "viewing"; conversation: Id; users: Viewer[] }
+  | ({ type: "team_changed" } & TeamChange)
+  | { type: "members_changed"; team: Id };
+
+/** A team's settings as an `update_team` left them (the `team_changed` signal). */
+export interface TeamChange {
+  name: string;
+  identity: string;
+  statuses: string[];
+  /** The member limit; null: none. */
+  max_members: number | null;
+}
 
 // ---- Errors (section 14) ----
 

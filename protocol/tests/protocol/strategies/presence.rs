@@ -2,8 +2,8 @@
 
 use super::*;
 use switchboard_protocol::presence::{
-    OnlineUser, PresenceChange, PresenceRequest, PresenceState, Signal, SignalFrame, Typing,
-    TypingChange, View, Viewer, Viewers,
+    MembersChange, OnlineUser, PresenceChange, PresenceRequest, PresenceState, Signal, SignalFrame,
+    TeamChange, Typing, TypingChange, View, Viewer, Viewers,
 };
 
 /// The `typing`, `view` and `presence` requests, and `conversation`
@@ -54,11 +54,24 @@ prop_compose! {
     }
 }
 
+prop_compose! {
+    pub fn team_change()(
+        name in text(),
+        identity in text(),
+        statuses in small_vec(text()),
+        max_members in option::of(any::<u32>()),
+    ) -> TeamChange {
+        TeamChange { name, identity, statuses, max_members }
+    }
+}
+
 pub fn signal() -> BoxedStrategy<Signal> {
     prop_oneof![
         presence_change().prop_map(Signal::Presence),
         typing_change().prop_map(Signal::Typing),
         viewers().prop_map(Signal::Viewing),
+        team_change().prop_map(Signal::TeamChanged),
+        team_id().prop_map(|team| Signal::MembersChanged(MembersChange { team })),
     ]
     .boxed()
 }
@@ -69,6 +82,8 @@ pub fn signal_variant(signal: &Signal) -> &'static str {
         Signal::Presence(_) => "presence",
         Signal::Typing(_) => "typing",
         Signal::Viewing(_) => "viewing",
+        Signal::TeamChanged(_) => "team_changed",
+        Signal::MembersChanged(_) => "members_changed",
     }
 }
 

@@ -21,6 +21,8 @@ export interface Hopping {
   hint: string | null;
   /** Opens a conversation, remembering the one open before. */
   show: (conversation: Id) => void;
+  /** Closes the open conversation (a phone's Back), keeping it for `previous`. */
+  close: () => void;
   /** Opens the conversation that most needs the user, if any. */
   next: () => void;
   /** Goes back to the conversation open before, if any. */
@@ -77,6 +79,17 @@ export function useHopping(team: Id | null): Hopping {
     setOpened((n) => n + 1);
   }
 
+  function close() {
+    update((h) => ({
+      open: null,
+      hint: null,
+      history:
+        h.open === null
+          ? h.history
+          : [...h.history.filter((c) => c !== h.open), h.open].slice(-HISTORY),
+    }));
+  }
+
   function next() {
     const asked = teamRef.current;
     if (asked === null) return;
@@ -108,6 +121,7 @@ export function useHopping(team: Id | null): Hopping {
     open,
     hint,
     show,
+    close,
     next,
     previous,
     canGoBack: history.some((c) => c !== open),

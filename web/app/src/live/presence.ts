@@ -195,6 +195,10 @@ function onSignal(p: TeamPresence, frame: SignalFrame): TeamPresence {
     }
     case "typing":
       return { ...p, names: named(p.names, signal.user, signal.name) };
+    // The team's settings and members: live/teams.ts follows those.
+    case "team_changed":
+    case "members_changed":
+      return p;
   }
 }
 

@@ -4,7 +4,10 @@ import type { ComponentType } from "preact";
 import type { Session, TeamInfo } from "../api";
 import { Bots } from "./Bots";
 import { Reports } from "./Reports";
+import { Preferences } from "./Preferences";
+import { Members } from "./Members";
 import type { Page } from "./route";
+import { Settings } from "./Settings";
 import { Teams } from "./Teams";
 import { Usage } from "./Usage";
 
@@ -20,6 +23,9 @@ export const SCREENS: Partial<
   Record<Exclude<Page, "inbox">, ComponentType<PageProps>>
 > = {
   reports: Reports,
+  preferences: Preferences,
+  settings: Settings,
+  members: Members,
   bots: Bots,
   teams: Teams,
   usage: Usage,

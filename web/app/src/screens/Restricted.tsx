@@ -28,7 +28,12 @@ export function Restricted({ session }: { session: Session }) {
   useEffect(() => {
     const client = live();
     return client.on("welcome", (welcome) => {
-      if (!sameGrants(welcome.grants ?? [], session.grants)) void load();
+      // Added to a team meanwhile: the shell takes over.
+      if (
+        welcome.teams.length > 0 ||
+        !sameGrants(welcome.grants ?? [], session.grants)
+      )
+        void load();
     });
   }, [session]);
 

@@ -2,12 +2,16 @@
 // and the team's inbox: its dashboard and the open conversation. The
 // keyboard (next, previous, the palette, help) is keys/Keyboard.tsx's.
 // Other pages (a team's management, the account's, preferences) take the
-// inbox's place when chosen in the page navigation (pages/).
+// inbox's place when chosen in the page navigation (pages/). On a
+// phone-sized screen the navigation hides behind a menu button and the
+// inbox shows the list or the open conversation, with a Back button.
 import { useEffect, useRef } from "preact/hooks";
 import type { Session, TeamInfo } from "../api";
 import { useHopping } from "../keys/hopping";
 import { Keyboard } from "../keys/Keyboard";
 import { live } from "../live/connection";
+import { useAlerts } from "../live/useAlerts";
+import { useTeamsFollowed } from "../live/teams";
 import { PageNav } from "../pages/PageNav";
 import { SCREENS } from "../pages/registry";
 import { PAGES, type Page } from "../pages/route";
@@ -16,6 +20,7 @@ import { ContactPanel } from "./ContactPanel";
 import { Conversation } from "./Conversation";
 import { Dashboard } from "./Dashboard";
 import { FirstTeam } from "./FirstTeam";
+import { BackButton, MenuButton, SIDEBAR_ID, useMenu } from "./Menu";
 import { OnlineList } from "./Presence";
 import { TopBar } from "./TopBar";
 
@@ -31,6 +36,10 @@ export function Shell({ session, team, page }: Props) {
   const hopping = useHopping(team);
   const { open, hint } = hopping;
   const Screen = page === "inbox" ? undefined : SCREENS[page];
+  useAlerts(session, team, hopping.show);
+  const menu = useMenu(team, page);
+  // Settings and roles changed elsewhere show without a reload.
+  useTeamsFollowed(session, team);
 
   // A conversation opened from another page (`j`, the palette) shows in
   // the inbox.
@@ -54,8 +63,14 @@ export function Shell({ session, team, page }: Props) {
 
   return (
     <div class="shell">
-      <TopBar session={session} />
-      <div class="teams sidebar">
+      <TopBar
+        session={session}
+        menu={<MenuButton open={menu.open} onToggle={menu.toggle} />}
+      />
+      <div
+        id={SIDEBAR_ID}
+        class={menu.open ? "teams sidebar menu-open" : "teams sidebar"}
+      >
         <nav aria-label="Teams">
           <h2 class="label">Teams</h2>
           {session.teams.length === 0 ? (
@@ -120,6 +135,14 @@ export function Shell({ session, team, page }: Props) {
                 selected={open}
                 onOpen={hopping.show}
               />
+              {open !== null && (
+                <BackButton
+                  onBack={() => {
+                    hopping.close();
+                    heading.current?.focus();
+                  }}
+                />
+              )}
               {open !== null ? (
                 <Conversation
                   key={open}

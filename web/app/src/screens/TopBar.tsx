@@ -1,11 +1,19 @@
 // The bar above every signed-in screen: the user's name, the logout
 // button (with its failure, if any), and the connection's banner.
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { Session } from "../api";
 import { signOut } from "../store";
 import { LinkBanner } from "./LinkBanner";
 
-export function TopBar({ session }: { session: Session }) {
+export function TopBar({
+  session,
+  menu,
+}: {
+  session: Session;
+  /** The phone's menu button, first in the bar. */
+  menu?: ComponentChildren;
+}) {
   const [error, setError] = useState<string | null>(null);
 
   async function leave() {
@@ -19,6 +27,7 @@ export function TopBar({ session }: { session: Session }) {
   return (
     <>
       <header class="topbar">
+        {menu}
         <span class="brand">Switchboard</span>
         <span class="who" data-testid="user-name">
           {session.user.name}
