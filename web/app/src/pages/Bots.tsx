@@ -11,8 +11,8 @@ import { link, live } from "../live/connection";
 import { useValue } from "../live/observable";
 import { BotForm, type Created } from "./admin/BotForm";
 import { formatWhen, reasonOf } from "./admin/common";
-import { Modal } from "./admin/Modal";
 import { TokenPanel } from "./admin/TokenPanel";
+import { Confirm } from "./Confirm";
 import type { PageProps } from "./registry";
 import "./admin/admin.css";
 
@@ -130,9 +130,11 @@ export function Bots({ team }: PageProps) {
         )}
       </section>
       {revoking !== null && (
-        <ConfirmRevoke
-          bot={revoking}
-          onRevoke={async () => {
+        <Confirm
+          title={`Revoke ${revoking.name}?`}
+          action="Revoke bot"
+          fallback="bots-title"
+          onConfirm={async () => {
             await live().request({
               type: "revoke_bot",
               team: revoking.team,
@@ -143,61 +145,11 @@ export function Bots({ team }: PageProps) {
           onClose={() => {
             setRevoking(null);
           }}
-        />
+        >
+          Its connections close at once and its token stops working for good. To
+          run it again, create a new bot.
+        </Confirm>
       )}
     </div>
-  );
-}
-
-function ConfirmRevoke({
-  bot,
-  onRevoke,
-  onClose,
-}: {
-  bot: BotInfo;
-  onRevoke: () => Promise<void>;
-  onClose: () => void;
-}) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  return (
-    <Modal
-      titleId="revoke-bot-title"
-      detailId="revoke-bot-detail"
-      onClose={onClose}
-      fallback={() => document.getElementById("bots-title")}
-    >
-      <h2 id="revoke-bot-title">Revoke {bot.name}?</h2>
-      <p id="revoke-bot-detail">
-        Its connections close at once and its token stops working for good. To
-        run it again, create a new bot.
-      </p>
-      {error !== null && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button
-          type="button"
-          class="danger"
-          disabled={busy}
-          onClick={() => {
-            setBusy(true);
-            onRevoke()
-              .then(onClose)
-              .catch((failure: unknown) => {
-                setBusy(false);
-                setError(reasonOf(failure));
-              });
-          }}
-        >
-          Revoke bot
-        </button>
-        <button type="button" class="secondary" autofocus onClick={onClose}>
-          Cancel
-        </button>
-      </div>
-    </Modal>
   );
 }
