@@ -21,6 +21,7 @@ import {
   screenshot,
   signIn,
   startServer,
+  watchProblems,
 } from "./harness.js";
 import { connect } from "./raw.js";
 
@@ -246,10 +247,17 @@ test("Teams and Usage: the owner creates, renames and removes a team; the accoun
   await list.filter({ hasText: "Candidate Support" }).waitFor();
   assert.equal(await list.count(), DEMO.teams.length);
 
-  // Created: listed here and in the switcher.
+  // A handle already taken: refused, and nothing typed is lost.
   await page.getByLabel("Team name").fill("Night shift");
-  await page.getByLabel("Handle").fill("night-shift");
+  await page.getByLabel("Handle").fill("recruiting");
   await page.getByLabel("Identity (optional)").fill("+1 555 0199");
+  await page.getByRole("button", { name: "Create team" }).click();
+  await page.getByRole("alert").filter({ hasText: /taken/ }).waitFor();
+  assert.equal(await page.getByLabel("Team name").inputValue(), "Night shift");
+  assert.equal(await list.count(), DEMO.teams.length);
+
+  // Created: listed here and in the switcher.
+  await page.getByLabel("Handle").fill("night-shift");
   await page.getByRole("button", { name: "Create team" }).click();
   await page.getByText("Night shift was created.").waitFor();
   await switcher.getByRole("button", { name: /Night shift/ }).waitFor();
@@ -277,6 +285,18 @@ test("Teams and Usage: the owner creates, renames and removes a team; the accoun
     true,
   );
 
+  // A second tab of hers shows the team too: the removal closes its
+  // connection (4009), and it follows once reconnected, without a reload.
+  const tab = await maya.context.newPage();
+  const tabProblems = await watchProblems(tab, []);
+  await tab.goto(`${server.url}/account/teams`);
+  const tabSwitcher = tab.getByRole("navigation", { name: "Teams" });
+  await tabSwitcher.getByRole("button", { name: /Late shift/ }).click();
+  await tabSwitcher
+    .locator("button[aria-current=true]")
+    .filter({ hasText: "Late shift" })
+    .waitFor();
+
   // Removed while it is the team shown: only its handle typed enables it.
   await switcher.getByRole("button", { name: /Late shift/ }).click();
   await page.getByRole("button", { name: "Remove Late shift" }).click();
@@ -296,8 +316,18 @@ test("Teams and Usage: the owner creates, renames and removes a team; the accoun
     .getByRole("button", { name: /Late shift/ })
     .waitFor({ state: "detached" });
   assert.equal(await list.count(), DEMO.teams.length);
-  // The page lives on, on a team that still exists.
+  // The page lives on, on a team that still exists; the other tab too.
   await switcher.locator("button[aria-current=true]").waitFor();
+  await tabSwitcher
+    .getByRole("button", { name: /Late shift/ })
+    .waitFor({ state: "detached" });
+  await tab
+    .getByTestId("account-team")
+    .filter({ hasText: "Late shift" })
+    .waitFor({ state: "detached" });
+  await tabSwitcher.locator("button[aria-current=true]").waitFor();
+  assert.deepEqual(tabProblems, []);
+  await tab.close();
 
   // Usage: the page's figures are the server's.
   await page.getByRole("link", { name: "Usage" }).click();
