@@ -90,30 +90,32 @@ export function Teams({ session }: PageProps) {
                         {team.identity !== "" && ` · ${team.identity}`}
                       </span>
                     </div>
-                    <button
-                      type="button"
-                      class="secondary"
-                      id={`rename-${String(team.id)}`}
-                      aria-label={`Rename ${team.name}`}
-                      onClick={() => {
-                        setNews(null);
-                        setRenaming(team.id);
-                      }}
-                    >
-                      Rename
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary"
-                      aria-label={`Remove ${team.name}`}
-                      disabled={!connected}
-                      onClick={() => {
-                        setNews(null);
-                        setRemoving(team);
-                      }}
-                    >
-                      Remove
-                    </button>
+                    <div class="row-actions">
+                      <button
+                        type="button"
+                        class="secondary"
+                        id={`rename-${String(team.id)}`}
+                        aria-label={`Rename ${team.name}`}
+                        onClick={() => {
+                          setNews(null);
+                          setRenaming(team.id);
+                        }}
+                      >
+                        Rename
+                      </button>
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-label={`Remove ${team.name}`}
+                        disabled={!connected}
+                        onClick={() => {
+                          setNews(null);
+                          setRemoving(team);
+                        }}
+                      >
+                        Remove
+                      </button>
+                    </div>
                   </>
                 )}
               </li>
