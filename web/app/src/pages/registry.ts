@@ -2,11 +2,14 @@
 // a page shows in the navigation once it has a screen here.
 import type { ComponentType } from "preact";
 import type { Session, TeamInfo } from "../api";
+import { Bots } from "./Bots";
 import { Reports } from "./Reports";
 import { Preferences } from "./Preferences";
 import { Members } from "./Members";
 import type { Page } from "./route";
 import { Settings } from "./Settings";
+import { Teams } from "./Teams";
+import { Usage } from "./Usage";
 
 /** What every page's screen is given. */
 export interface PageProps {
@@ -23,4 +26,7 @@ export const SCREENS: Partial<
   preferences: Preferences,
   settings: Settings,
   members: Members,
+  bots: Bots,
+  teams: Teams,
+  usage: Usage,
 };
