@@ -6,7 +6,8 @@
 //!
 //! `team_grants` came after the other two: a store written before it is
 //! indexed once at open ([`SledStore::index_team_grants`]), and the `meta`
-//! key `team_grants` records that it was, so later opens skip the scan.
+//! key `team_grants` records that it was, so later opens skip the scan. A
+//! restored backup is indexed afresh the same way ([`forget_team_grants`]).
 
 use super::{tx_error, SledStore};
 use crate::store::keys;
@@ -23,13 +24,15 @@ fn team_key(grant: &GrantRecord) -> [u8; 24] {
 }
 
 impl SledStore {
-    /// Indexes every grant not revoked in `team_grants`, unless a previous
-    /// open did. Idempotent: a crash midway leaves the marker unwritten
-    /// (it is written last), and the next open indexes again.
+    /// Indexes every grant not revoked in `team_grants`, from scratch,
+    /// unless a previous open did. Idempotent: a crash midway leaves the
+    /// marker unwritten (it is written last), and the next open indexes
+    /// again.
     pub(super) fn index_team_grants(&self) -> StoreResult<()> {
         if self.meta.contains_key(TEAM_GRANTS_BUILT)? {
             return Ok(());
         }
+        self.team_grants.clear()?;
         let mut indexed = 0usize;
         for item in self.conversation_grants.iter() {
             let grant: GrantRecord = from_bytes("grant", &item?.1)?;
@@ -42,6 +45,12 @@ impl SledStore {
         tracing::info!(indexed, "indexed the grants by team");
         Ok(())
     }
+}
+
+/// Makes the next open of `db` rebuild `team_grants` from the grants.
+pub(super) fn forget_team_grants(db: &sled::Db) -> StoreResult<()> {
+    db.open_tree("meta")?.remove(TEAM_GRANTS_BUILT)?;
+    Ok(())
 }
 
 impl Grants for SledStore {
