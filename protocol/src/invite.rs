@@ -129,7 +129,7 @@ pub struct TeamInvitations {
     /// Where the previous page ended (its `next`); from the start without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<InvitationCursor>,
-    /// The most invitations to answer (default 50, at most 200).
+    /// The most invitations to answer (default 50; taken into 1 to 200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }

@@ -7,7 +7,8 @@
 // a reload: the newcomer accepted, Sam's invitee pending. Maya revokes
 // Sam's invitee through the confirmation (Escape backs out first); the
 // row leaves. The page passes axe at desktop and phone sizes, and with
-// the confirmation open.
+// the confirmation open. With more invitations than a page holds, "Show
+// more" brings the rest.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -49,6 +50,17 @@ after(async () => {
 });
 
 /**
+ * The page's link in the page navigation.
+ * @param {import("playwright-core").Page} page
+ * @param {string} name
+ */
+function pageLink(page, name) {
+  return page
+    .getByRole("navigation", { name: "Pages" })
+    .getByRole("link", { name, exact: true });
+}
+
+/**
  * Opens the contact's conversation and types `^invite EMAIL` into it.
  * @param {import("playwright-core").Page} page
  * @param {string} email
@@ -74,10 +86,7 @@ test("a Manager sees the team's Restricted Members live and revokes one", async 
 
   const maya = await signIn(browser, url, DEMO);
   await invite(maya.page, NEWBIE);
-  await maya.page
-    .getByRole("navigation", { name: "Pages" })
-    .getByRole("link", { name: "Members", exact: true })
-    .click();
+  await pageLink(maya.page, "Members").click();
   const section = maya.page.getByRole("region", { name: /Restricted Members/ });
   const rows = section.getByTestId("restricted-member");
   const newbie = rows.filter({ hasText: NEWBIE });
@@ -137,6 +146,25 @@ test("a Manager sees the team's Restricted Members live and revokes one", async 
     .waitFor();
   await newbie.filter({ hasText: "Accepted" }).waitFor();
   assert.equal(await rows.count(), 1);
+
+  // Past a page (25 rows): the rest come with "Show more".
+  await pageLink(maya.page, "Inbox").click();
+  for (let n = 1; n <= 25; n += 1)
+    await invite(maya.page, `many${String(n)}@example.test`);
+  await pageLink(maya.page, "Members").click();
+  await section
+    .getByRole("heading", { name: "Restricted Members (25+)" })
+    .waitFor();
+  assert.equal(await rows.count(), 25);
+  await section.getByRole("button", { name: "Show more" }).click();
+  await section
+    .getByRole("heading", { name: "Restricted Members (26)" })
+    .waitFor();
+  assert.equal(await rows.count(), 26);
+  assert.equal(
+    await section.getByRole("button", { name: "Show more" }).count(),
+    0,
+  );
 
   assert.deepEqual(maya.problems, []);
   assert.deepEqual(sam.problems, []);
