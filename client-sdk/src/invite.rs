@@ -1,5 +1,6 @@
 //! Typed requests for inviting someone into one conversation (`^invite`),
-//! listing those invited, and revoking an invitation.
+//! listing those invited (in one conversation, or across a team for its
+//! Managers), and revoking an invitation.
 //!
 //! The invitee accepts over HTTP (`POST /api/invitations/accept` with the
 //! mailed token and a password, see PROTOCOL.md); from then on they
@@ -10,9 +11,11 @@ use crate::client::{unexpected, Client};
 use crate::error::Error;
 use crate::request::{new_key, Call, Outgoing};
 use switchboard_protocol::client::ClientFrame;
-use switchboard_protocol::invite::{self, InvitationList, InvitationRevoked, Invited};
+use switchboard_protocol::invite::{
+    self, InvitationCursor, InvitationList, InvitationRevoked, Invited, TeamInvitationList,
+};
 use switchboard_protocol::server::Reply;
-use switchboard_protocol::{ConversationId, RequestId, UserId};
+use switchboard_protocol::{ConversationId, RequestId, TeamId, UserId};
 
 /// An invitation request, without its id.
 #[derive(Debug, Clone)]
@@ -29,6 +32,11 @@ pub(crate) enum InviteRequest {
     },
     List {
         conversation: ConversationId,
+    },
+    ListTeam {
+        team: TeamId,
+        after: Option<InvitationCursor>,
+        limit: Option<u32>,
     },
 }
 
@@ -57,6 +65,14 @@ impl InviteRequest {
             }
             InviteRequest::List { conversation } => {
                 ClientFrame::Invitations(invite::Invitations { id, conversation })
+            }
+            InviteRequest::ListTeam { team, after, limit } => {
+                ClientFrame::TeamInvitations(invite::TeamInvitations {
+                    id,
+                    team,
+                    after,
+                    limit,
+                })
             }
         }
     }
@@ -151,6 +167,28 @@ impl Client {
         match self.call(Call::Invite(request)).await? {
             Reply::Invitations(list) => Ok(list),
             other => Err(unexpected("invitations", &other)),
+        }
+    }
+
+    /// A page of the team's pending and accepted invitations across its
+    /// conversations, by conversation id then user id: each with its
+    /// conversation and that conversation's contact's name, the invitee,
+    /// where it stands, who invited them and when it last changed. Pass
+    /// the page's `next` as `after` for the following one (up to `limit`,
+    /// default 50, at most 200). For the team's Managers and the account's
+    /// owner, each of whom may [revoke](Client::revoke_invitation) every
+    /// one listed; refused with `forbidden` for a Member or a bot,
+    /// `not_found` for anyone outside the team.
+    pub async fn team_invitations(
+        &self,
+        team: TeamId,
+        after: Option<InvitationCursor>,
+        limit: Option<u32>,
+    ) -> Result<TeamInvitationList, Error> {
+        let request = InviteRequest::ListTeam { team, after, limit };
+        match self.call(Call::Invite(request)).await? {
+            Reply::TeamInvitations(list) => Ok(list),
+            other => Err(unexpected("team_invitations", &other)),
         }
     }
 }

@@ -99,7 +99,8 @@ pub use switchboard_protocol::assign::Assignees;
 pub use switchboard_protocol::command::{Assignee, Target};
 pub use switchboard_protocol::deliver::{DeliveredTo, Outcome, ReportInfo};
 pub use switchboard_protocol::invite::{
-    InvitationInfo, InvitationList, InvitationRevoked, InvitationState, Invited,
+    InvitationCursor, InvitationInfo, InvitationList, InvitationRevoked, InvitationState, Invited,
+    TeamInvitation, TeamInvitationList,
 };
 pub use switchboard_protocol::manage::{
     AccountInfo, BotInfo, BotScope, ContactUpdated, MemberInfo, UsageInfo,

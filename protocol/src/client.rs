@@ -8,7 +8,7 @@ use crate::assign::{Assign, Unassign};
 use crate::dashboard::{Dashboard, Next};
 use crate::deliver::{Deliver, Report};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
-use crate::invite::{Invitations, Invite, RevokeInvitation};
+use crate::invite::{Invitations, Invite, RevokeInvitation, TeamInvitations};
 use crate::manage::{
     AddMember, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot, SetRole,
     UpdateContact, UpdateTeam, Usage,
@@ -77,6 +77,8 @@ pub enum ClientFrame {
     RevokeInvitation(RevokeInvitation),
     /// Lists a conversation's invitations (the team's people).
     Invitations(Invitations),
+    /// Lists a team's invitations across its conversations (Managers).
+    TeamInvitations(TeamInvitations),
     /// The caller is typing in a conversation (an ephemeral signal).
     Typing(Typing),
     /// This connection has a conversation open, or none.
@@ -124,6 +126,7 @@ impl ClientFrame {
             ClientFrame::Invite(f) => Some(f.id),
             ClientFrame::RevokeInvitation(f) => Some(f.id),
             ClientFrame::Invitations(f) => Some(f.id),
+            ClientFrame::TeamInvitations(f) => Some(f.id),
             ClientFrame::Typing(f) => Some(f.id),
             ClientFrame::View(f) => Some(f.id),
             ClientFrame::Presence(f) => Some(f.id),

@@ -7,9 +7,10 @@
 //! `revoke_invitation` takes a pending or accepted invitation back and
 //! answers `invitation_revoked`. `invitations` lists a conversation's
 //! pending and accepted invitations, each saying whether the caller may
-//! revoke it.
+//! revoke it. `team_invitations` lists a whole team's, a page at a time,
+//! for its Managers: its Restricted Members and who is still invited.
 
-use crate::ids::{ConversationId, Millis, RequestId, UserId};
+use crate::ids::{ConversationId, Millis, RequestId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Invites someone by email into one conversation (`^invite EMAIL [note]`).
@@ -114,4 +115,69 @@ pub struct InvitationList {
     pub conversation: ConversationId,
     /// Its pending and accepted invitations, by user id.
     pub invitations: Vec<InvitationInfo>,
+}
+
+/// Lists a team's pending and accepted invitations across its
+/// conversations, a page at a time (the team's Managers and the account's
+/// owner only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamInvitations {
+    /// The request id.
+    pub id: RequestId,
+    /// The team.
+    pub team: TeamId,
+    /// Where the previous page ended (its `next`); from the start without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<InvitationCursor>,
+    /// The most invitations to answer (default 50; taken into 1 to 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// A place in a team's invitations, which are ordered by conversation id
+/// then user id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationCursor {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The invited user.
+    pub user: UserId,
+}
+
+/// One invitation into one of a team's conversations, as
+/// `team_invitations` lists it. Every one listed is revocable by the
+/// caller: only Managers (and the account's owner) may list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamInvitation {
+    /// The conversation the invitee was let into.
+    pub conversation: ConversationId,
+    /// The name of that conversation's contact.
+    pub contact: String,
+    /// The invitee.
+    pub user: UserId,
+    /// The invitee's email address.
+    pub email: String,
+    /// The invitee's name as shown to others.
+    pub name: String,
+    /// Pending or accepted.
+    pub state: InvitationState,
+    /// Who invited them first (the inviter of record).
+    pub invited_by: UserId,
+    /// That inviter's name, as shown to others.
+    pub invited_by_name: String,
+    /// When it last changed: sent (or sent again) or accepted.
+    pub at: Millis,
+}
+
+/// The answer to `team_invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamInvitationList {
+    /// The team.
+    pub team: TeamId,
+    /// A page of its pending and accepted invitations, by conversation id
+    /// then user id.
+    pub invitations: Vec<TeamInvitation>,
+    /// Where the next page starts (send it as `after`); absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<InvitationCursor>,
 }

@@ -9,7 +9,7 @@ use crate::codes::ErrorCode;
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
-use crate::invite::{InvitationList, InvitationRevoked, Invited};
+use crate::invite::{InvitationList, InvitationRevoked, Invited, TeamInvitationList};
 use crate::manage::{AccountInfo, BotInfo, ContactUpdated, MemberInfo, UsageInfo};
 use crate::model::{
     ConversationInfo, GrantInfo, Limits, Message, ReadMarker, Reader, TeamInfo, UserInfo,
@@ -165,6 +165,8 @@ pub enum Reply {
     InvitationRevoked(InvitationRevoked),
     /// A conversation's invitations.
     Invitations(InvitationList),
+    /// A page of a team's invitations.
+    TeamInvitations(TeamInvitationList),
     /// A `typing` was noted.
     Typing {
         /// The conversation.

@@ -141,6 +141,7 @@ impl Session {
                 self.revoke_invitation(id, r.conversation, r.user).await
             }
             ClientFrame::Invitations(i) => self.invitations(i.conversation).map(Some),
+            ClientFrame::TeamInvitations(t) => self.team_invitations(t).map(Some),
             ClientFrame::Typing(t) => self.typing(id, t.conversation).await,
             ClientFrame::View(v) => self.view(id, v.conversation).await,
             ClientFrame::Presence(p) => self.presence(id, p.team).await,

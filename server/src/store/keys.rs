@@ -15,6 +15,15 @@ pub(crate) fn two(a: u64, b: u64) -> [u8; 16] {
     key
 }
 
+/// Three ids as a key: `a ++ b ++ c`.
+pub(crate) fn three(a: u64, b: u64, c: u64) -> [u8; 24] {
+    let mut key = [0u8; 24];
+    key[..8].copy_from_slice(&a.to_be_bytes());
+    key[8..16].copy_from_slice(&b.to_be_bytes());
+    key[16..].copy_from_slice(&c.to_be_bytes());
+    key
+}
+
 /// Two ids and a string: `a ++ b ++ s`.
 pub(crate) fn two_and_str(a: u64, b: u64, s: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(16 + s.len());
@@ -28,6 +37,13 @@ pub(crate) fn two_and_str(a: u64, b: u64, s: &str) -> Vec<u8> {
 pub(crate) fn second(key: &[u8]) -> u64 {
     let mut raw = [0u8; 8];
     raw.copy_from_slice(&key[8..16]);
+    u64::from_be_bytes(raw)
+}
+
+/// The third id of a three-id key.
+pub(crate) fn third(key: &[u8]) -> u64 {
+    let mut raw = [0u8; 8];
+    raw.copy_from_slice(&key[16..24]);
     u64::from_be_bytes(raw)
 }
 

@@ -8,7 +8,7 @@
 //! sled store's transactions are.
 
 use super::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use switchboard_protocol::ids::ContactId;
@@ -48,6 +48,8 @@ struct Inner {
     markers: HashMap<(ConversationId, UserId), Seq>,
     assignees: HashMap<ConversationId, Vec<UserId>>,
     grants: BTreeMap<(ConversationId, UserId), GrantRecord>,
+    /// The grants not revoked, by team (the sled store's `team_grants`).
+    team_grants: BTreeSet<(TeamId, ConversationId, UserId)>,
     bots: BTreeMap<UserId, BotRecord>,
     handoffs: BTreeMap<(TeamId, ConversationId), HandoffRecord>,
     signups: BTreeMap<[u8; 32], SignupRecord>,

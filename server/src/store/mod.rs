@@ -305,7 +305,10 @@ pub trait Directory {
 
 /// Restricted Members' per-conversation grants, in `conversation_grants`
 /// (conversation ++ user, the record) and its index `user_grants`
-/// (user ++ conversation); both always list the same grants.
+/// (user ++ conversation); both always list the same grants. A third
+/// index, `team_grants` (team ++ conversation ++ user), lists the grants
+/// that are not revoked, so that a team's invitations are read a page at
+/// a time without visiting its conversations.
 pub trait Grants {
     /// Stores a grant (replacing the previous one of that conversation and
     /// user) in both trees at once.
@@ -317,6 +320,14 @@ pub trait Grants {
     fn user_grants(&self, user: UserId) -> StoreResult<Vec<GrantRecord>>;
     /// Every grant of a conversation, whatever its state, by user id.
     fn conversation_grants(&self, conversation: ConversationId) -> StoreResult<Vec<GrantRecord>>;
+    /// Up to `limit` of a team's pending and accepted grants, ordered by
+    /// conversation then user, from the first after `after`.
+    fn team_grants(
+        &self,
+        team: TeamId,
+        after: Option<(ConversationId, UserId)>,
+        limit: usize,
+    ) -> StoreResult<Vec<GrantRecord>>;
 }
 
 /// Teams' bots, in `bots` (bot, the record) and its index `team_bots`
@@ -460,3 +471,5 @@ mod marker_tests;
 mod receipt_tests;
 #[cfg(test)]
 mod signup_tests;
+#[cfg(test)]
+mod team_grant_tests;

@@ -2,14 +2,16 @@
 //! server: the invitation mail (outbox or SMTP, [`smtp`]), accepting it as
 //! a new or an existing user and what the Restricted Member then may and
 //! may not do ([`accept`]), revocation cutting access live
-//! ([`revocation`]), the list of invitations ([`listing`]), and refusals
-//! that change nothing ([`refusals`]).
+//! ([`revocation`]), the list of invitations ([`listing`]; across a
+//! team, [`team_listing`]), and refusals that change nothing
+//! ([`refusals`]).
 
 mod accept;
 mod listing;
 mod refusals;
 mod revocation;
 mod smtp;
+mod team_listing;
 
 use crate::api_client::{post_json, HttpAnswer};
 use crate::util::*;

@@ -25,6 +25,8 @@ import type {
   Who,
   Assignees,
   InvitationInfo,
+  TeamInvitation,
+  InvitationCursor,
   DeliverTo,
   Outcome,
   ReportInfo,
@@ -96,6 +98,7 @@ export type Request =
   | { type: "invite"; conversation: Id; email: string; note?: string | null; key?: string | null }
   | { type: "revoke_invitation"; conversation: Id; user: Id }
   | { type: "invitations"; conversation: Id }
+  | { type: "team_invitations"; team: Id; after?: InvitationCursor | null; limit?: number | null }
   | {
       type: "deliver";
       conversation: Id;
@@ -193,6 +196,12 @@ export type Reply =
   | { type: "invited"; conversation: Id; email: string; user: Id }
   | { type: "invitation_revoked"; conversation: Id; user: Id }
   | { type: "invitations"; conversation: Id; invitations: InvitationInfo[] }
+  | {
+      type: "team_invitations";
+      team: Id;
+      invitations: TeamInvitation[];
+      next?: InvitationCursor | null;
+    }
   | { type: "typing"; conversation: Id }
   | { type: "view"; conversation: Id | null }
   | ({ type: "presence" } & PresenceState)
@@ -217,6 +226,7 @@ export interface ReplyOf {
   invite: "invited";
   revoke_invitation: "invitation_revoked";
   invitations: "invitations";
+  team_invitations: "team_invitations";
   deliver: "delivered";
   report: "report";
   ping: "pong";

@@ -148,6 +148,25 @@ export interface InvitationInfo {
   /** Whether this caller may `revoke_invitation` it. */
   may_revoke: boolean;
 }
+/** Someone let into one of a team's conversations (`team_invitations`). */
+export interface TeamInvitation {
+  conversation: Id;
+  /** The name of that conversation's contact. */
+  contact: string;
+  user: Id;
+  email: string;
+  name: string;
+  state: "pending" | "accepted";
+  /** The inviter of record, and their name. */
+  invited_by: Id;
+  invited_by_name: string;
+  at: Millis;
+}
+/** A place in a team's invitations: where the next page starts. */
+export interface InvitationCursor {
+  conversation: Id;
+  user: Id;
+}
 export type DeliverTo = { type: "user"; handle: string } | { type: "team"; handle: string };
 export type DeliveredTo =
   | { type: "user"; user: Id; name: string }

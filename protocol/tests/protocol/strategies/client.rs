@@ -156,7 +156,7 @@ pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
     .boxed()
 }
 
-/// The bot-token requests.
+/// The bot-token requests, and the Managers' list of invitations.
 pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
     prop_oneof![
         (
@@ -178,6 +178,20 @@ pub fn bot_frame() -> BoxedStrategy<ClientFrame> {
         (request_id(), team_id(), user_id())
             .prop_map(|(id, team, bot)| ClientFrame::RevokeBot(RevokeBot { id, team, bot })),
         (request_id(), team_id()).prop_map(|(id, team)| ClientFrame::Bots(Bots { id, team })),
+        (
+            request_id(),
+            team_id(),
+            option::of(invitation_cursor()),
+            option::of(any::<u32>())
+        )
+            .prop_map(|(id, team, after, limit)| {
+                ClientFrame::TeamInvitations(TeamInvitations {
+                    id,
+                    team,
+                    after,
+                    limit,
+                })
+            }),
         (
             request_id(),
             conversation_id(),
@@ -287,6 +301,7 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Invite(_) => "invite",
         ClientFrame::RevokeInvitation(_) => "revoke_invitation",
         ClientFrame::Invitations(_) => "invitations",
+        ClientFrame::TeamInvitations(_) => "team_invitations",
         ClientFrame::Conversation(_) => "conversation",
         ClientFrame::Typing(_) => "typing",
         ClientFrame::View(_) => "view",

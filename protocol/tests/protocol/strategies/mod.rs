@@ -17,8 +17,9 @@ use switchboard_protocol::deliver::{
     Durations, Outcome, OutcomeCounts, Report, ReportInfo, StatusCount,
 };
 use switchboard_protocol::invite::{
-    InvitationInfo, InvitationList, InvitationRevoked, InvitationState, Invitations, Invite,
-    Invited, RevokeInvitation,
+    InvitationCursor, InvitationInfo, InvitationList, InvitationRevoked, InvitationState,
+    Invitations, Invite, Invited, RevokeInvitation, TeamInvitation, TeamInvitationList,
+    TeamInvitations,
 };
 use switchboard_protocol::manage::{
     AccountInfo, AddMember, BotInfo, BotScope, Bots, ContactUpdated, CreateBot, CreateTeam,
@@ -164,6 +165,23 @@ prop_compose! {
     ) -> InvitationInfo {
         let state = if pending { InvitationState::Pending } else { InvitationState::Accepted };
         InvitationInfo { user, email, name, state, invited_by, resent_by, at, may_revoke }
+    }
+}
+
+pub fn invitation_cursor() -> impl Strategy<Value = InvitationCursor> {
+    (conversation_id(), user_id())
+        .prop_map(|(conversation, user)| InvitationCursor { conversation, user })
+}
+
+prop_compose! {
+    pub fn team_invitation()(
+        (conversation, contact) in (conversation_id(), text()),
+        (user, email, name) in (user_id(), text(), text()),
+        pending in any::<bool>(),
+        (invited_by, invited_by_name, at) in (user_id(), text(), millis()),
+    ) -> TeamInvitation {
+        let state = if pending { InvitationState::Pending } else { InvitationState::Accepted };
+        TeamInvitation { conversation, contact, user, email, name, state, invited_by, invited_by_name, at }
     }
 }
 

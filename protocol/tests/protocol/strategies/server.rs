@@ -161,6 +161,18 @@ pub fn command_reply() -> BoxedStrategy<Reply> {
                 })
             }
         ),
+        (
+            team_id(),
+            small_vec(team_invitation()),
+            option::of(invitation_cursor())
+        )
+            .prop_map(|(team, invitations, next)| {
+                Reply::TeamInvitations(TeamInvitationList {
+                    team,
+                    invitations,
+                    next,
+                })
+            }),
         outcome().prop_map(Reply::Delivered),
         report_info().prop_map(Reply::Report),
     ]
@@ -194,6 +206,7 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Invited(_) => "invited",
         Reply::InvitationRevoked(_) => "invitation_revoked",
         Reply::Invitations(_) => "invitations",
+        Reply::TeamInvitations(_) => "team_invitations",
         Reply::ConversationDetails(_) => "conversation_details",
         Reply::Typing { .. } => "typing",
         Reply::View { .. } => "view",

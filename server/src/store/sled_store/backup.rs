@@ -24,6 +24,10 @@
 //!   copied message.
 //! - The id counter (`meta`) comes last, so it is at least every id any
 //!   copied record uses: a restored server never hands out a used id.
+//! - `team_grants` is not restored as copied: it is copied after
+//!   `conversation_grants` and may name grants the copy missed, or miss
+//!   grants it holds. The restored store rebuilds it from the grants at
+//!   its first open.
 //!
 //! [`SledStore::restore`] writes into a fresh folder beside the target,
 //! gives every team's stream a new epoch, opens it (repair and check) and
@@ -255,6 +259,7 @@ impl SledStore {
                 }
             }
             renew_epochs(&db)?;
+            super::grants::forget_team_grants(&db)?;
             db.flush()?;
         }
         // Repairs the indexes the copy missed, and checks the result.

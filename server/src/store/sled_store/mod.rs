@@ -17,6 +17,7 @@
 //! | `team_users` | team ++ user | `Role` |
 //! | `conversation_grants` | conversation ++ user | `GrantRecord` |
 //! | `user_grants` | user ++ conversation | empty |
+//! | `team_grants` | team ++ conversation ++ user, for grants not revoked | empty |
 //! | `bots` | bot | `BotRecord` |
 //! | `team_bots` | team ++ bot | empty |
 //! | `tokens` | SHA-256 of the secret | `TokenRecord` |
@@ -36,6 +37,7 @@
 //! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
+//! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
 //!
 //! A removed team leaves the directory (`teams`, `team_handles`,
 //! `account_teams`, both membership indexes) but its `team_streams`,
@@ -89,6 +91,7 @@ pub struct SledStore {
     team_users: Tree,
     conversation_grants: Tree,
     user_grants: Tree,
+    team_grants: Tree,
     bots: Tree,
     team_bots: Tree,
     tokens: Tree,
@@ -135,6 +138,7 @@ impl SledStore {
             team_users: tree("team_users")?,
             conversation_grants: tree("conversation_grants")?,
             user_grants: tree("user_grants")?,
+            team_grants: tree("team_grants")?,
             bots: tree("bots")?,
             team_bots: tree("team_bots")?,
             tokens: tree("tokens")?,
@@ -157,6 +161,7 @@ impl SledStore {
         };
         store.check_identity(dir)?;
         store.repair()?;
+        store.index_team_grants()?;
         // The identity file and the repairs, durable before anything reads
         // them.
         store.flush()?;

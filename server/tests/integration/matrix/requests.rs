@@ -16,7 +16,7 @@ use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::dashboard::{Dashboard, Next};
 use switchboard_protocol::deliver::{Deliver, DeliverTo, Report};
 use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
-use switchboard_protocol::invite::{Invitations, Invite};
+use switchboard_protocol::invite::{Invitations, Invite, TeamInvitations};
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
     SetRole, UpdateContact, UpdateTeam, Usage,
@@ -250,6 +250,12 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
         Request::Invitations => ClientFrame::Invitations(Invitations {
             id,
             conversation: conversation(target),
+        }),
+        Request::TeamInvitations => ClientFrame::TeamInvitations(TeamInvitations {
+            id,
+            team: team(target),
+            after: None,
+            limit: None,
         }),
         Request::Conversation => ClientFrame::Conversation(ConversationRequest {
             id,

@@ -107,6 +107,8 @@ pub enum Request {
     Invite,
     /// `invitations` of C.
     Invitations,
+    /// `team_invitations` of team A.
+    TeamInvitations,
     /// `conversation` C: its details and read markers.
     Conversation,
     /// `typing` in C.
@@ -141,7 +143,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 30] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 31] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -167,6 +169,7 @@ pub const REQUESTS: [(Request, [Expect; 12]); 30] = [
     (Request::Next,              [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Invite,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Invitations,       [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::TeamInvitations,   [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Conversation,      [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::Typing,            [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::View,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),

@@ -1,6 +1,7 @@
 // A team's members (a Manager's page): each one's name, email, role and
 // whether they are online; add by email (AddMember.tsx), change a role,
-// remove (behind a confirmation).
+// remove (behind a confirmation). Below them, the team's Restricted
+// Members (RestrictedMembers.tsx).
 //
 // The list is read again whenever it may have changed: after this page's
 // own changes, on a `members_changed` signal (another Manager's), after a
@@ -19,6 +20,7 @@ import { AddMember, type MemberAdded } from "./AddMember";
 import { Confirm } from "./Confirm";
 import { reason } from "./errors";
 import type { PageProps } from "./registry";
+import { RestrictedMembers } from "./RestrictedMembers";
 import "./manage.css";
 
 const ROLE_NAMES: Record<Role, string> = {
@@ -194,6 +196,7 @@ function MemberList({ session, team }: { session: Session; team: TeamInfo }) {
           })}
         </tbody>
       </table>
+      <RestrictedMembers team={team} />
       {removing !== null && (
         <Confirm
           title={`Remove ${removing.user.name} from ${team.name}?`}
