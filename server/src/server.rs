@@ -15,7 +15,7 @@ use crate::hub::{HubContext, Registry};
 use crate::limits::Admission;
 use crate::live::LiveConnections;
 use crate::mail::{MailError, Mailer, Outbox, SmtpMailer};
-use crate::store::{GrantRecord, GrantState, SledStore, Store, StoreError};
+use crate::store::{GrantRecord, GrantState, Store, StoreError};
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -126,13 +126,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the sled store in `config.data_dir` and starts serving.
+    /// Opens the store in `config.data_dir` (see [`crate::store::open`])
+    /// and starts serving.
     pub async fn start(config: Config) -> Result<Server, ServerError> {
-        let store = SledStore::open(&config.data_dir).map_err(|source| ServerError::Store {
+        let store = crate::store::open(&config.data_dir).map_err(|source| ServerError::Store {
             dir: config.data_dir.display().to_string(),
             source,
         })?;
-        Server::start_with_store(config, Arc::new(store)).await
+        Server::start_with_store(config, store).await
     }
 
     /// Starts serving on an already opened store.
