@@ -158,9 +158,10 @@ impl Server {
         let (alive_tx, alive) = mpsc::channel(1);
         let (committer, flusher) =
             Committer::start(Arc::clone(&store)).map_err(ServerError::Flusher)?;
+        let log = crate::team_log::LocalLog::new(Arc::clone(&store), Arc::clone(&committer));
         let registry = Registry::new(HubContext {
             store: Arc::clone(&store),
-            committer: Arc::clone(&committer),
+            log: Arc::new(log),
             config: Arc::clone(&config),
             stop: stop_rx.clone(),
             alive: alive_tx.clone(),

@@ -1,10 +1,11 @@
-//! The hub task of one team: assigns offsets and seqs, writes through the
-//! store, waits for the group commit, then answers and fans out.
+//! The hub task of one team: assigns seqs, appends to the team's log,
+//! waits for the commit, then answers and fans out.
 //!
-//! This file holds the hub's state and its loop (commands, flushes,
+//! This file holds the hub's state and its loop (commands, commits,
 //! expiries, idleness, the server's stop) and how it ends; `dispatch`
-//! hands each command to the module that carries it out, `pending` holds
-//! what waits for the flush, and `fan_out` delivers what was flushed.
+//! hands each command to the module that carries it out, `append` is the
+//! one write path (the only place offsets are assigned), `pending` holds
+//! what waits for the commit, and `fan_out` delivers what was committed.
 //!
 //! Invariants:
 //! - `head` is the newest offset written; `durable` the newest flushed and
@@ -92,7 +93,7 @@ pub(super) async fn run(
     // A team removed while a command for it was on its way: the command is
     // answered as for any unknown team (see `removal`).
     let loaded = context.store.team(team).and_then(|record| {
-        let head = context.store.stream_head(team)?;
+        let head = context.log.head(team)?;
         Ok(record.map(|_| head))
     });
     let head = match loaded {
@@ -126,7 +127,7 @@ pub(super) async fn run(
         presence: Presence::new(context.config.presence_grace, context.config.typing_expiry),
         removed: false,
     };
-    let mut flushed = context.committer.watch();
+    let mut flushed = context.log.committed();
     let mut stop = context.stop.clone();
     // Handoffs left for this team come first (see `deliver`), durable
     // before any command is handled.

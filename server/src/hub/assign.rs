@@ -9,7 +9,8 @@
 //! change sent with an idempotency key keeps its receipt in the same
 //! entry; a retry gets the original list back (see `idempotency`).
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::{result_frame, Hub};
+use super::append::Answer;
 use super::AssigneeChange;
 use crate::outlet::Outlet;
 use crate::store::{Entry, Receipt, StoreError};
@@ -18,7 +19,6 @@ use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::ids::{ConversationId, RequestId};
 use switchboard_protocol::model::{Message, Sender, SenderKind};
 use switchboard_protocol::server::{Event, Reply};
-use switchboard_protocol::ErrorCode;
 
 /// The name system messages are shown under.
 const SYSTEM_NAME: &str = "Switchboard";
@@ -47,7 +47,7 @@ impl Hub<'_> {
                 assignees,
             };
             let reply = result_frame(request, Reply::Assignees(current));
-            self.wait_for_flush(Some((outlet, reply)), None);
+            self.answer_when_durable(outlet, reply);
             return Ok(());
         }
         if change.add {
@@ -56,7 +56,7 @@ impl Hub<'_> {
             assignees.retain(|u| *u != change.user);
         }
         let seq = self.last_seq(conversation)?.next();
-        let offset = self.head.next();
+        let offset = self.next_offset();
         let message = Message {
             conversation,
             seq,
@@ -85,23 +85,23 @@ impl Hub<'_> {
                 reply: &reply,
             }),
         };
-        let last = entry.last_offset(offset);
-        if let Err(e) = self.registry.context.store.commit(self.team, offset, entry) {
-            let what = if change.add { "assign" } else { "unassign" };
-            outlet.send(&error_frame(
-                request,
-                ErrorCode::Internal,
-                &format!("could not {what}"),
-            ));
-            return Err(e);
-        }
+        // Each event at its own offset, in order, after one commit.
+        let events = vec![
+            Event::Message(message.clone()),
+            Event::Assignees(update.clone()),
+        ];
+        let answer = Answer {
+            outlet,
+            request,
+            reply: reply.clone(),
+            failure: if change.add {
+                "could not assign"
+            } else {
+                "could not unassign"
+            },
+        };
+        self.append(entry, events, Some(answer))?;
         self.seqs.insert(conversation, seq);
-        // Each event goes out at its own offset, in order, after one flush.
-        self.head = offset;
-        self.wait_for_flush(None, Some(Event::Message(message)));
-        self.head = last;
-        let reply = result_frame(request, reply);
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Assignees(update)));
         Ok(())
     }
 }

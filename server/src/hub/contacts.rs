@@ -1,11 +1,13 @@
 //! The hub's contact edits: like every write of the team, one atomic log
-//! entry at the next offset (the contact as it now is, and the event), then
-//! the answer and the `contact_updated` event behind the group commit.
+//! entry appended through the hub's write path (`append`): the contact as
+//! it now is, and the event; then the answer and the `contact_updated`
+//! event behind the commit.
 //! The event names the conversation it was made through, so the fan-out
 //! and replays filter it like that conversation's other events: a
 //! Restricted Member of another conversation never sees it.
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::{error_frame, Hub};
+use super::append::Answer;
 use super::ContactChanges;
 use crate::outlet::Outlet;
 use crate::store::{Entry, StoreError};
@@ -52,19 +54,17 @@ impl Hub<'_> {
             email: contact.email.clone(),
             phone: contact.phone.clone(),
         };
-        let offset = self.head.next();
         let entry = Entry::ContactUpdated {
             contact: &contact,
             update: &update,
         };
-        if let Err(e) = store.commit(self.team, offset, entry) {
-            let message = "could not update the contact";
-            outlet.send(&error_frame(request, ErrorCode::Internal, message));
-            return Err(e);
-        }
-        self.head = offset;
-        let reply = result_frame(request, Reply::Contact(update.clone()));
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::ContactUpdated(update)));
-        Ok(())
+        let answer = Answer {
+            outlet,
+            request,
+            reply: Reply::Contact(update.clone()),
+            failure: "could not update the contact",
+        };
+        let events = vec![Event::ContactUpdated(update.clone())];
+        self.append(entry, events, Some(answer))
     }
 }

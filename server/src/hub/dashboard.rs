@@ -39,7 +39,7 @@ impl Hub<'_> {
         match self.board.dashboard(store, self.team, &query, now()) {
             Ok(page) => {
                 let reply = result_frame(request, Reply::Dashboard(page));
-                self.wait_for_flush(Some((outlet, reply)), None);
+                self.answer_when_durable(outlet, reply);
                 Ok(())
             }
             Err(e) => {
@@ -74,7 +74,7 @@ impl Hub<'_> {
                     reason,
                 };
                 let reply = result_frame(request, Reply::Next(next));
-                self.wait_for_flush(Some((outlet, reply)), None);
+                self.answer_when_durable(outlet, reply);
                 Ok(())
             }
             Err(e) => {

@@ -39,7 +39,8 @@
 //! prefix of its writes after a crash, so an import that survived implies
 //! the delivery (written before it) did too.
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::{error_frame, Hub};
+use super::append::Answer;
 use super::{Delivery, DeliveryTarget, HubCommand};
 use crate::outlet::Outlet;
 use crate::store::{
@@ -86,7 +87,7 @@ impl Hub<'_> {
             return Ok(());
         };
         let seq = self.last_seq(conversation)?.next();
-        let offset = self.head.next();
+        let offset = self.next_offset();
         let at = now();
         let to = match &delivery.target {
             DeliveryTarget::User { user, name } => DeliveredTo::User {
@@ -172,26 +173,18 @@ impl Hub<'_> {
                 reply: &reply,
             }),
         };
-        let last = entry.last_offset(offset);
-        if let Err(e) = store.commit(self.team, offset, entry) {
-            outlet.send(&error_frame(
-                request,
-                ErrorCode::Internal,
-                "could not deliver",
-            ));
-            return Err(e);
-        }
+        // Each event at its own offset, in order, after one commit.
+        let mut events = vec![Event::Message(message.clone())];
+        events.extend(assignees.clone().map(Event::Assignees));
+        events.push(Event::Delivered(outcome.clone()));
+        let answer = Answer {
+            outlet,
+            request,
+            reply: reply.clone(),
+            failure: "could not deliver",
+        };
+        self.append(entry, events, Some(answer))?;
         self.seqs.insert(conversation, seq);
-        // Each event at its own offset, in order, after one flush.
-        self.head = offset;
-        self.wait_for_flush(None, Some(Event::Message(message)));
-        if let Some(update) = assignees {
-            self.head = self.head.next();
-            self.wait_for_flush(None, Some(Event::Assignees(update)));
-        }
-        self.head = last;
-        let reply = result_frame(request, reply);
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Delivered(outcome)));
         if let Some(handoff) = handoff {
             // The receiving hub imports it (see the module docs); it reads
             // what this hub just wrote, and its own flush covers both.
@@ -230,7 +223,7 @@ impl Hub<'_> {
         };
         let mut conversation =
             ConversationRecord::new(handoff.conversation, self.team, contact.id, at);
-        let start = self.head.next();
+        let start = self.next_offset();
         let mut messages = Vec::new();
         let mut after = Seq(0);
         'copy: loop {
@@ -275,17 +268,11 @@ impl Hub<'_> {
             conversation: &conversation,
             messages: &messages,
         };
-        let last = entry.last_offset(start);
-        store.commit(self.team, start, entry)?;
-        self.seqs.insert(conversation.id, seq);
-        self.head = start;
         let info = conversation.info(&contact, Seq(0));
-        self.wait_for_flush(None, Some(Event::ConversationStarted(info)));
-        for message in messages {
-            self.head = message.offset;
-            self.wait_for_flush(None, Some(Event::Message(message)));
-        }
-        debug_assert_eq!(self.head, last);
+        let mut events = vec![Event::ConversationStarted(info)];
+        events.extend(messages.iter().cloned().map(Event::Message));
+        self.append(entry, events, None)?;
+        self.seqs.insert(conversation.id, seq);
         Ok(())
     }
 }

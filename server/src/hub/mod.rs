@@ -9,16 +9,21 @@
 //! for an unknown team and stops; a hub started for a team the store does
 //! not hold does the same, so no write reaches a removed team.
 //!
-//! The hub's inputs are commands from sessions ([`HubCommand`]), flush
-//! completions from the group committer and the expiry of its ephemeral
+//! The hub's inputs are commands from sessions ([`HubCommand`]), commit
+//! notifications from the team's log and the expiry of its ephemeral
 //! state (presence grace, typing); its outputs go to connections' outlets.
 //! Ephemeral signals (presence, typing, viewing) never touch the store nor
 //! the stream's offsets: see `presence` and `signals`.
 //!
-//! That seam is where a second backend (a broker carrying events
-//! between servers) would attach without touching sessions or the protocol.
+//! Every write goes through one path, `append`, onto the
+//! [`TeamLog`](crate::team_log::TeamLog) trait (append after an expected
+//! offset, read a range, follow what was committed); the embedded
+//! implementation is the store plus the group commit. That trait is where
+//! a second engine (a broker shared between servers) attaches without
+//! touching sessions or the protocol.
 
 mod actor;
+mod append;
 mod assign;
 mod backlog;
 mod board;
@@ -38,11 +43,11 @@ mod system;
 mod writes;
 
 use crate::access::Principal;
-use crate::commit::Committer;
 use crate::config::Config;
 use crate::idempotency::Claim;
 use crate::outlet::{ConnId, Outlet};
 use crate::store::Store;
+use crate::team_log::TeamLog;
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -287,7 +292,8 @@ struct HubHandle {
 /// What every hub shares.
 pub(crate) struct HubContext {
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) committer: Arc<Committer>,
+    /// The teams' logs: every hub's writes go through it (see `append`).
+    pub(crate) log: Arc<dyn TeamLog>,
     pub(crate) config: Arc<Config>,
     /// Fires once when the server stops.
     pub(crate) stop: watch::Receiver<bool>,

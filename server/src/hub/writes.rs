@@ -1,8 +1,11 @@
-//! The hub's writes: each assigns the next offset (and, for messages, the
-//! next seq), commits one atomic entry, and queues its answer and event
-//! behind the group commit. A failed commit advances nothing.
+//! The hub's plain writes (a message, a new conversation, a read marker):
+//! each takes the conversation's next seq where it has one, and appends
+//! one atomic entry through the hub's one write path (`append`), which
+//! assigns its offset and queues its answer and event behind the commit.
+//! A failed append advances nothing.
 
 use super::actor::{error_frame, result_frame, Hub};
+use super::append::Answer;
 use crate::access::Principal;
 use crate::idempotency;
 use crate::outlet::Outlet;
@@ -33,7 +36,7 @@ impl Hub<'_> {
             return Ok(());
         }
         let seq = self.last_seq(conversation)?.next();
-        let offset = self.head.next();
+        let offset = self.next_offset();
         let status = self
             .board
             .status_after(store.as_ref(), conversation, sender.kind)?;
@@ -48,21 +51,18 @@ impl Hub<'_> {
             status,
         };
         let idempotency = message.client_msg_id.as_deref().map(|id| (user, id));
-        if let Err(e) = store.commit(
-            self.team,
-            offset,
-            Entry::Message {
-                message: &message,
-                idempotency,
-            },
-        ) {
-            outlet.send(&error_frame(request, ErrorCode::Internal, "send failed"));
-            return Err(e);
-        }
-        self.head = offset;
+        let entry = Entry::Message {
+            message: &message,
+            idempotency,
+        };
+        let answer = Answer {
+            outlet,
+            request,
+            reply: Reply::Sent(ack(&message, false)),
+            failure: "send failed",
+        };
+        self.append(entry, vec![Event::Message(message.clone())], Some(answer))?;
         self.seqs.insert(conversation, seq);
-        let reply = result_frame(request, Reply::Sent(ack(&message, false)));
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Message(message)));
         Ok(())
     }
 
@@ -84,30 +84,19 @@ impl Hub<'_> {
         };
         let conversation =
             ConversationRecord::new(store.next_id()?.into(), self.team, contact.id, at);
-        let offset = self.head.next();
-        if let Err(e) = store.commit(
-            self.team,
-            offset,
-            Entry::ConversationStarted {
-                contact: &contact,
-                conversation: &conversation,
-            },
-        ) {
-            outlet.send(&error_frame(
-                request,
-                ErrorCode::Internal,
-                "could not start the conversation",
-            ));
-            return Err(e);
-        }
-        self.head = offset;
-        self.seqs.insert(conversation.id, Seq(0));
         let info = conversation.info(&contact, Seq(0));
-        let reply = result_frame(request, Reply::Conversation(info.clone()));
-        self.wait_for_flush(
-            Some((outlet, reply)),
-            Some(Event::ConversationStarted(info)),
-        );
+        let entry = Entry::ConversationStarted {
+            contact: &contact,
+            conversation: &conversation,
+        };
+        let answer = Answer {
+            outlet,
+            request,
+            reply: Reply::Conversation(info.clone()),
+            failure: "could not start the conversation",
+        };
+        self.append(entry, vec![Event::ConversationStarted(info)], Some(answer))?;
+        self.seqs.insert(conversation.id, Seq(0));
         Ok(())
     }
 
@@ -138,10 +127,7 @@ impl Hub<'_> {
                 user,
                 seq: current,
             };
-            self.wait_for_flush(
-                Some((outlet, result_frame(request, Reply::Read(marker)))),
-                None,
-            );
+            self.answer_when_durable(outlet, result_frame(request, Reply::Read(marker)));
             return Ok(());
         }
         let marker = ReadMarker {
@@ -149,24 +135,17 @@ impl Hub<'_> {
             user,
             seq,
         };
-        let offset = self.head.next();
-        if let Err(e) = self
-            .registry
-            .context
-            .store
-            .commit(self.team, offset, Entry::Read(&marker))
-        {
-            outlet.send(&error_frame(
-                request,
-                ErrorCode::Internal,
-                "could not mark as read",
-            ));
-            return Err(e);
-        }
-        self.head = offset;
-        let reply = result_frame(request, Reply::Read(marker.clone()));
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Read(marker)));
-        Ok(())
+        let answer = Answer {
+            outlet,
+            request,
+            reply: Reply::Read(marker.clone()),
+            failure: "could not mark as read",
+        };
+        self.append(
+            Entry::Read(&marker),
+            vec![Event::Read(marker.clone())],
+            Some(answer),
+        )
     }
 
     /// Answers a retry: if `user` used `key` in this team before, with the
@@ -186,7 +165,7 @@ impl Hub<'_> {
         match idempotency::original(store, self.team, user, key) {
             Ok(Some(original)) => {
                 let reply = idempotency::duplicate(request, original);
-                self.wait_for_flush(Some((outlet.clone(), reply)), None);
+                self.answer_when_durable(outlet.clone(), reply);
                 Ok(true)
             }
             Ok(None) => Ok(false),

@@ -56,16 +56,17 @@ fn fixture_tuned(tune: impl FnOnce(&mut Config)) -> Fixture {
             created_at: Millis(0),
         })
         .unwrap();
-    let (committer, flusher) = Committer::start(Arc::clone(&store)).unwrap();
+    let (committer, flusher) = crate::commit::Committer::start(Arc::clone(&store)).unwrap();
     // The flusher runs until the test ends.
     std::mem::forget(flusher);
     let (stop, stop_rx) = watch::channel(false);
     let (alive_tx, alive) = mpsc::channel(1);
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), "unused");
     tune(&mut config);
+    let log = crate::team_log::LocalLog::new(Arc::clone(&store), committer);
     let registry = Registry::new(HubContext {
         store,
-        committer,
+        log: Arc::new(log),
         config: Arc::new(config),
         stop: stop_rx,
         alive: alive_tx,
