@@ -27,7 +27,7 @@ use super::catch_up::Behind;
 use super::pending::Pending;
 use super::presence::Presence;
 use super::recent::Recent;
-use super::{HubCommand, Registry, RemovalError};
+use super::{HubCommand, HubRequest, Registry, RemovalError};
 use crate::access::Principal;
 use crate::outlet::{ConnId, Outlet};
 use std::collections::{HashMap, VecDeque};
@@ -86,7 +86,7 @@ pub(super) async fn run(
     registry: &Arc<Registry>,
     team: TeamId,
     id: u64,
-    mut commands: mpsc::Receiver<HubCommand>,
+    mut commands: mpsc::Receiver<HubRequest>,
     durable_shared: Arc<AtomicU64>,
 ) {
     let context = &registry.context;
@@ -237,7 +237,7 @@ async fn refuse_all(
     registry: &Registry,
     team: TeamId,
     id: u64,
-    mut commands: mpsc::Receiver<HubCommand>,
+    mut commands: mpsc::Receiver<HubRequest>,
     code: ErrorCode,
     message: &str,
 ) {
@@ -248,68 +248,21 @@ async fn refuse_all(
     }
 }
 
-/// Answers a command that will not be carried out.
-pub(super) fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
-    let (outlet, request) = match command {
-        HubCommand::Subscribe {
-            outlet, request, ..
-        }
-        | HubCommand::Send {
-            outlet, request, ..
-        }
-        | HubCommand::StartConversation {
-            outlet, request, ..
-        }
-        | HubCommand::MarkRead {
-            outlet, request, ..
-        }
-        | HubCommand::UpdateContact {
-            outlet, request, ..
-        }
-        | HubCommand::Assign {
-            outlet, request, ..
-        }
-        | HubCommand::Dashboard {
-            outlet, request, ..
-        }
-        | HubCommand::Next {
-            outlet, request, ..
-        }
-        | HubCommand::SystemMessage {
-            outlet, request, ..
-        }
-        | HubCommand::Typing {
-            outlet, request, ..
-        }
-        | HubCommand::Presence {
-            outlet, request, ..
-        }
-        | HubCommand::Deliver {
-            outlet, request, ..
-        } => (outlet, Some(request)),
-        HubCommand::Unsubscribe { outlet, request }
-        | HubCommand::View {
-            outlet, request, ..
-        } => (outlet, request),
+/// Answers a request that will not be carried out.
+pub(super) fn refuse(request: HubRequest, code: ErrorCode, message: &str) {
+    match request.op {
         // Left pending in the store: the next hub of the team imports it.
-        HubCommand::ImportHandoffs => return,
-        // A signal is ephemeral: nobody waits for it.
-        HubCommand::Signal(_) => return,
-        // The connection is closing with the server.
-        HubCommand::CatchUp { .. } => return,
-        // The requests waiting for the board are refused by the hub.
-        HubCommand::BoardPage { .. } => return,
+        HubCommand::ImportHandoffs => {}
         HubCommand::RemoveTeam { done } => {
             let why = match code {
                 ErrorCode::NotFound => RemovalError::NotFound,
                 _ => RemovalError::Unavailable,
             };
             let _ = done.send(Err(why));
-            return;
         }
-    };
-    if let Some(id) = request {
-        outlet.send(&error_frame(id, code, message));
+        // Whoever waits for an answer gets the refusal; a signal, a board
+        // page or a catch-up chunk waits for none.
+        _ => request.reply.refuse(code, message),
     }
 }
 

@@ -17,8 +17,8 @@
 //!   (a retry's original, a no-op, a read of the board) waits behind the
 //!   commit of everything appended so far ([`Hub::answer_when_durable`]).
 
-use super::actor::{error_frame, result_frame, Hub};
-use crate::outlet::Outlet;
+use super::actor::{result_frame, Hub};
+use super::ReplyTo;
 use crate::store::{Entry, StoreError};
 use crate::team_log::AppendError;
 use switchboard_protocol::ids::{Offset, RequestId};
@@ -27,8 +27,7 @@ use switchboard_protocol::{ErrorCode, ServerFrame};
 
 /// Who to answer once an append is committed, and with what.
 pub(super) struct Answer {
-    pub(super) outlet: Outlet,
-    pub(super) request: RequestId,
+    pub(super) to: ReplyTo,
     pub(super) reply: Reply,
     /// What the request is answered with (as an internal error) if the
     /// append fails.
@@ -54,8 +53,7 @@ impl Hub<'_> {
             Ok(appended) => appended,
             Err(e) => {
                 if let Some(answer) = answer {
-                    let refusal = error_frame(answer.request, ErrorCode::Internal, answer.failure);
-                    answer.outlet.send(&refusal);
+                    answer.to.refuse(ErrorCode::Internal, answer.failure);
                 }
                 return Err(match e {
                     AppendError::Store(e) => e,
@@ -75,7 +73,7 @@ impl Hub<'_> {
         self.head = appended.last;
         // The answer goes with the last event: it leaves once all of them
         // are committed.
-        let mut reply = answer.map(|a| (a.outlet, result_frame(a.request, a.reply)));
+        let mut reply = answer.and_then(|a| a.to.frame(|id| result_frame(id, a.reply)));
         let count = events.len();
         let mut offset = appended.first;
         for (index, event) in events.into_iter().enumerate() {
@@ -93,9 +91,16 @@ impl Hub<'_> {
         Ok(())
     }
 
-    /// Answers `frame` once everything appended so far is committed.
-    pub(super) fn answer_when_durable(&mut self, outlet: Outlet, frame: ServerFrame) {
-        let ticket = self.registry.context.log.barrier();
-        self.queue(ticket, Some((outlet, frame)), None);
+    /// Answers with `frame` (built from the request id) once everything
+    /// appended so far is committed.
+    pub(super) fn answer_when_durable(
+        &mut self,
+        to: ReplyTo,
+        frame: impl FnOnce(RequestId) -> ServerFrame,
+    ) {
+        if let Some(reply) = to.frame(frame) {
+            let ticket = self.registry.context.log.barrier();
+            self.queue(ticket, Some(reply), None);
+        }
     }
 }

@@ -12,11 +12,11 @@
 use super::actor::{result_frame, Hub};
 use super::append::Answer;
 use super::AssigneeChange;
-use crate::outlet::Outlet;
+use super::ReplyTo;
 use crate::store::{Entry, Receipt, StoreError};
 use crate::time::now;
 use switchboard_protocol::assign::Assignees;
-use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::ids::ConversationId;
 use switchboard_protocol::model::{Message, Sender, SenderKind};
 use switchboard_protocol::server::{Event, Reply};
 
@@ -26,13 +26,12 @@ const SYSTEM_NAME: &str = "Switchboard";
 impl Hub<'_> {
     pub(super) fn assign(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         conversation: ConversationId,
         change: AssigneeChange,
         key: Option<String>,
     ) -> Result<(), StoreError> {
-        if self.answer_retry(&outlet, request, change.by, key.as_deref())? {
+        if self.answer_retry(&to, change.by, key.as_deref())? {
             return Ok(());
         }
         let store = &self.registry.context.store;
@@ -46,8 +45,7 @@ impl Hub<'_> {
                 conversation,
                 assignees,
             };
-            let reply = result_frame(request, Reply::Assignees(current));
-            self.answer_when_durable(outlet, reply);
+            self.answer_when_durable(to, |id| result_frame(id, Reply::Assignees(current)));
             return Ok(());
         }
         if change.add {
@@ -91,8 +89,7 @@ impl Hub<'_> {
             Event::Assignees(update.clone()),
         ];
         let answer = Answer {
-            outlet,
-            request,
+            to,
             reply: reply.clone(),
             failure: if change.add {
                 "could not assign"

@@ -56,7 +56,7 @@ fn bounded(command: &HubCommand) -> bool {
         HubCommand::Signal(_) => false,
         // Answered at once, never queued behind a flush.
         HubCommand::Subscribe { .. }
-        | HubCommand::Unsubscribe { .. }
+        | HubCommand::Unsubscribe
         | HubCommand::Typing { .. }
         | HubCommand::View { .. }
         | HubCommand::Presence { .. } => false,

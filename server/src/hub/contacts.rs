@@ -6,12 +6,12 @@
 //! and replays filter it like that conversation's other events: a
 //! Restricted Member of another conversation never sees it.
 
-use super::actor::{error_frame, Hub};
+use super::actor::Hub;
 use super::append::Answer;
 use super::ContactChanges;
-use crate::outlet::Outlet;
+use super::ReplyTo;
 use crate::store::{Entry, StoreError};
-use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::ids::ConversationId;
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::server::{Event, Reply};
 use switchboard_protocol::ErrorCode;
@@ -19,8 +19,7 @@ use switchboard_protocol::ErrorCode;
 impl Hub<'_> {
     pub(super) fn update_contact(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         conversation: ConversationId,
         changes: ContactChanges,
     ) -> Result<(), StoreError> {
@@ -32,7 +31,7 @@ impl Hub<'_> {
         let Some(mut contact) = found else {
             // The session found the conversation in this team: a missing
             // contact is a broken store, not the caller's doing.
-            outlet.send(&error_frame(request, ErrorCode::Internal, "internal error"));
+            to.refuse(ErrorCode::Internal, "internal error");
             return Err(StoreError::Corrupt {
                 what: "conversation",
                 detail: format!("conversation {conversation} has no contact"),
@@ -59,8 +58,7 @@ impl Hub<'_> {
             update: &update,
         };
         let answer = Answer {
-            outlet,
-            request,
+            to,
             reply: Reply::Contact(update.clone()),
             failure: "could not update the contact",
         };

@@ -39,10 +39,10 @@
 //! prefix of its writes after a crash, so an import that survived implies
 //! the delivery (written before it) did too.
 
-use super::actor::{error_frame, Hub};
+use super::actor::Hub;
 use super::append::Answer;
-use super::{Delivery, DeliveryTarget, HubCommand};
-use crate::outlet::Outlet;
+use super::ReplyTo;
+use super::{Delivery, DeliveryTarget, HubCommand, HubRequest};
 use crate::store::{
     ContactRecord, ConversationRecord, Entry, HandoffRecord, Page, Receipt, StoreError,
 };
@@ -50,7 +50,7 @@ use crate::time::now;
 use std::sync::Arc;
 use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::deliver::{DeliveredTo, Outcome};
-use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq};
+use switchboard_protocol::ids::{ConversationId, Offset, Seq};
 use switchboard_protocol::model::{ConversationStatus, Message, Sender, SenderKind};
 use switchboard_protocol::server::{Event, Reply};
 use switchboard_protocol::ErrorCode;
@@ -63,27 +63,25 @@ const COPY_PAGE: usize = 500;
 impl Hub<'_> {
     pub(super) fn deliver(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        caller: ReplyTo,
         conversation: ConversationId,
         delivery: Delivery,
         key: Option<String>,
     ) -> Result<(), StoreError> {
         // A retry is answered with the original outcome: never a second one.
-        if self.answer_retry(&outlet, request, delivery.by, key.as_deref())? {
+        if self.answer_retry(&caller, delivery.by, key.as_deref())? {
             return Ok(());
         }
         let store = Arc::clone(&self.registry.context.store);
         let Some(mut record) = store.conversation(conversation)? else {
-            outlet.send(&error_frame(
-                request,
+            caller.refuse(
                 ErrorCode::NotFound,
                 &format!("no conversation {conversation}"),
-            ));
+            );
             return Ok(());
         };
         let Some(team) = store.team(self.team)? else {
-            outlet.send(&error_frame(request, ErrorCode::NotFound, "no such team"));
+            caller.refuse(ErrorCode::NotFound, "no such team");
             return Ok(());
         };
         let seq = self.last_seq(conversation)?.next();
@@ -129,11 +127,7 @@ impl Hub<'_> {
                 ..
             } => {
                 let Some(contact) = store.contact(record.contact)? else {
-                    outlet.send(&error_frame(
-                        request,
-                        ErrorCode::Internal,
-                        "could not deliver",
-                    ));
+                    caller.refuse(ErrorCode::Internal, "could not deliver");
                     return Err(StoreError::Corrupt {
                         what: "conversation",
                         detail: format!("{conversation} has no contact"),
@@ -178,8 +172,7 @@ impl Hub<'_> {
         events.extend(assignees.clone().map(Event::Assignees));
         events.push(Event::Delivered(outcome.clone()));
         let answer = Answer {
-            outlet,
-            request,
+            to: caller,
             reply: reply.clone(),
             failure: "could not deliver",
         };
@@ -191,11 +184,8 @@ impl Hub<'_> {
             let registry = Arc::clone(self.registry);
             tokio::spawn(async move {
                 let team = handoff.to_team;
-                if registry
-                    .dispatch(team, HubCommand::ImportHandoffs)
-                    .await
-                    .is_err()
-                {
+                let import = HubRequest::internal(HubCommand::ImportHandoffs);
+                if registry.dispatch(team, import).await.is_err() {
                     tracing::info!(%team, "handoff left pending: the server is stopping");
                 }
             });

@@ -13,11 +13,11 @@
 
 use super::actor::Hub;
 use super::append::Answer;
+use super::ReplyTo;
 use crate::idempotency::Claim;
-use crate::outlet::Outlet;
 use crate::store::{Entry, Receipt, StoreError};
 use crate::time::now;
-use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::ids::ConversationId;
 use switchboard_protocol::model::{Message, Sender, SenderKind};
 use switchboard_protocol::server::{Event, Reply};
 
@@ -35,14 +35,13 @@ pub(super) fn system_sender() -> Sender {
 
 impl Hub<'_> {
     /// Appends a system message saying `body` to `conversation` (of this
-    /// team, as the session checked), then answers `request` with `reply`
+    /// team, as the session checked), then answers `to` with `reply`
     /// behind the flush that covers the message. With the `claim` on the
     /// command's idempotency key, `reply` is kept under that key in the
     /// same entry.
     pub(super) fn system_message(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         conversation: ConversationId,
         body: String,
         reply: Reply,
@@ -76,8 +75,7 @@ impl Hub<'_> {
         };
         let events = vec![Event::Message(message.clone())];
         let answer = Answer {
-            outlet,
-            request,
+            to,
             reply: reply.clone(),
             failure: "could not record the change in the conversation",
         };

@@ -4,14 +4,14 @@
 //! assigns its offset and queues its answer and event behind the commit.
 //! A failed append advances nothing.
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::{result_frame, Hub};
 use super::append::Answer;
+use super::ReplyTo;
 use crate::access::Principal;
 use crate::idempotency;
-use crate::outlet::Outlet;
 use crate::store::{ContactRecord, ConversationRecord, Entry, StoreError};
 use crate::time::now;
-use switchboard_protocol::ids::{ConversationId, RequestId, Seq, UserId};
+use switchboard_protocol::ids::{ConversationId, Seq, UserId};
 use switchboard_protocol::model::{Message, NewContact, ReadMarker, Sender};
 use switchboard_protocol::server::{Event, Reply, SendAck};
 use switchboard_protocol::ErrorCode;
@@ -19,8 +19,7 @@ use switchboard_protocol::ErrorCode;
 impl Hub<'_> {
     pub(super) fn send(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         conversation: ConversationId,
         client_msg_id: String,
         body: String,
@@ -32,7 +31,7 @@ impl Hub<'_> {
         let user = UserId(sender.id);
         // A retry of a stored send gets the original acknowledgement, once the
         // flush that covers the original has happened.
-        if self.answer_retry(&outlet, request, user, Some(&client_msg_id))? {
+        if self.answer_retry(&to, user, Some(&client_msg_id))? {
             return Ok(());
         }
         let seq = self.last_seq(conversation)?.next();
@@ -56,8 +55,7 @@ impl Hub<'_> {
             idempotency,
         };
         let answer = Answer {
-            outlet,
-            request,
+            to,
             reply: Reply::Sent(ack(&message, false)),
             failure: "send failed",
         };
@@ -68,8 +66,7 @@ impl Hub<'_> {
 
     pub(super) fn start_conversation(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         contact: NewContact,
     ) -> Result<(), StoreError> {
         let store = &self.registry.context.store;
@@ -90,8 +87,7 @@ impl Hub<'_> {
             conversation: &conversation,
         };
         let answer = Answer {
-            outlet,
-            request,
+            to,
             reply: Reply::Conversation(info.clone()),
             failure: "could not start the conversation",
         };
@@ -102,16 +98,15 @@ impl Hub<'_> {
 
     pub(super) fn mark_read(
         &mut self,
-        outlet: Outlet,
+        to: ReplyTo,
         principal: &Principal,
-        request: RequestId,
         conversation: ConversationId,
         seq: Seq,
     ) -> Result<(), StoreError> {
         let last = self.last_seq(conversation)?;
         if seq > last {
             let message = format!("seq {seq} is beyond the conversation's last message ({last})");
-            outlet.send(&error_frame(request, ErrorCode::BadRequest, &message));
+            to.refuse(ErrorCode::BadRequest, &message);
             return Ok(());
         }
         let user = principal.user.id;
@@ -127,7 +122,7 @@ impl Hub<'_> {
                 user,
                 seq: current,
             };
-            self.answer_when_durable(outlet, result_frame(request, Reply::Read(marker)));
+            self.answer_when_durable(to, |id| result_frame(id, Reply::Read(marker)));
             return Ok(());
         }
         let marker = ReadMarker {
@@ -136,8 +131,7 @@ impl Hub<'_> {
             seq,
         };
         let answer = Answer {
-            outlet,
-            request,
+            to,
             reply: Reply::Read(marker.clone()),
             failure: "could not mark as read",
         };
@@ -153,8 +147,7 @@ impl Hub<'_> {
     /// the original. Says whether it did.
     pub(super) fn answer_retry(
         &mut self,
-        outlet: &Outlet,
-        request: RequestId,
+        to: &ReplyTo,
         user: UserId,
         key: Option<&str>,
     ) -> Result<bool, StoreError> {
@@ -164,13 +157,12 @@ impl Hub<'_> {
         let store = self.registry.context.store.as_ref();
         match idempotency::original(store, self.team, user, key) {
             Ok(Some(original)) => {
-                let reply = idempotency::duplicate(request, original);
-                self.answer_when_durable(outlet.clone(), reply);
+                self.answer_when_durable(to.clone(), |id| idempotency::duplicate(id, original));
                 Ok(true)
             }
             Ok(None) => Ok(false),
             Err(e) => {
-                outlet.send(&error_frame(request, ErrorCode::Internal, "internal error"));
+                to.refuse(ErrorCode::Internal, "internal error");
                 Err(e)
             }
         }

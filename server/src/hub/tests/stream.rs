@@ -125,14 +125,16 @@ async fn a_system_message_takes_the_next_seq_and_is_answered_and_fanned_out_afte
     ));
     f.send(&writer, &mut writer_rx, conversation, "m0").await;
 
-    let command = HubCommand::SystemMessage {
-        outlet: writer.clone(),
-        request: RequestId(3),
-        conversation,
-        body: "Maya invited sam@example.com".into(),
-        reply: Reply::Pong,
-        claim: None,
-    };
+    let command = HubRequest::from(
+        writer.clone(),
+        Some(RequestId(3)),
+        HubCommand::SystemMessage {
+            conversation,
+            body: "Maya invited sam@example.com".into(),
+            reply: Reply::Pong,
+            claim: None,
+        },
+    );
     // The flush that covers the system message is held back: neither its
     // answer nor its event may leave the hub until the flush completes.
     f.gate.hold();
