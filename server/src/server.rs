@@ -1,4 +1,6 @@
-//! The server as a whole: opens the store, starts the group committer and
+//! The server as a whole: opens the store (through `store::open`, the one
+//! place that picks the engine), starts the group committer, the teams'
+//! log over both (`team_log::LocalLog`, which the hubs write through) and
 //! the HTTP listener, and stops them in order.
 //!
 //! Shutdown order matters for durability: connections are told to go
