@@ -9,7 +9,7 @@
 //! head plus one, in order): the bench is the only writer while the server
 //! is down, and the server reads its heads back from the log on start.
 //!
-//! Many connections share a user: seeding a user costs a few sled writes,
+//! Many connections share a user: seeding a user costs a few store writes,
 //! and tens of thousands would dominate a short run. The store is flushed
 //! and closed before the server starts (sled allows one process per folder).
 
@@ -20,7 +20,7 @@ use switchboard_protocol::model::{Message, Role, Sender, SenderKind};
 use switchboard_server::admin::{self, NewUser};
 use switchboard_server::auth::issue_token;
 use switchboard_server::store::{
-    ContactRecord, ConversationRecord, Entry, SledStore, Store, Timeline, TokenKind,
+    self as store, ContactRecord, ConversationRecord, Entry, Store, TokenKind,
 };
 use switchboard_server::time::now;
 
@@ -93,18 +93,19 @@ impl Layout {
 /// Seeds `dir` as `plan` says, calling `progress` with a short status now
 /// and then, then closes the store.
 pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyhow::Result<Layout> {
-    let store = SledStore::open(dir)
-        .with_context(|| format!("cannot open a store in {}", dir.display()))?;
+    let opened =
+        store::open(dir).with_context(|| format!("cannot open a store in {}", dir.display()))?;
+    let store = opened.as_ref();
     let owner = NewUser {
         email: format!("owner@{DOMAIN}"),
         name: "Bench Owner".into(),
         handle: Some("bench-owner".into()),
     };
-    let (account, owner) = admin::create_account(&store, "Bench Co", &owner)?;
+    let (account, owner) = admin::create_account(store, "Bench Co", &owner)?;
     let mut teams = Vec::with_capacity(plan.teams);
     for t in 0..plan.teams.max(1) {
         let team = admin::create_team(
-            &store,
+            store,
             account.id,
             &format!("Bench {t}"),
             &format!("bench-{t}"),
@@ -112,12 +113,12 @@ pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyh
         )?;
         let mut tokens = Vec::with_capacity(plan.users_per_team);
         for u in 0..plan.users_per_team.max(1) {
-            let user = user(&store, &format!("member-{t}-{u}"))?;
-            admin::add_member(&store, team.id, user, Role::Member)?;
-            tokens.push(token(&store, user)?);
+            let user = user(store, &format!("member-{t}-{u}"))?;
+            admin::add_member(store, team.id, user, Role::Member)?;
+            tokens.push(token(store, user)?);
         }
         let conversations = (0..plan.conversations_per_team.max(1))
-            .map(|c| start_conversation(&store, team.id, t, c))
+            .map(|c| start_conversation(store, team.id, t, c))
             .collect::<anyhow::Result<Vec<_>>>()?;
         teams.push(TeamSeat {
             id: team.id,
@@ -130,25 +131,25 @@ pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyh
     }
     let mut sender_tokens = Vec::with_capacity(plan.senders);
     for s in 0..plan.senders.max(1) {
-        let user = user(&store, &format!("sender-{s}"))?;
+        let user = user(store, &format!("sender-{s}"))?;
         for team in &teams {
-            admin::add_member(&store, team.id, user, Role::Member)?;
+            admin::add_member(store, team.id, user, Role::Member)?;
         }
-        sender_tokens.push(token(&store, user)?);
+        sender_tokens.push(token(store, user)?);
     }
     if plan.archive > 0 {
-        write_archive(&store, teams[0].id, owner.id, plan.archive, progress)?;
+        write_archive(store, teams[0].id, owner.id, plan.archive, progress)?;
     }
-    let owner_token = Some(token(&store, owner.id)?);
+    let owner_token = Some(token(store, owner.id)?);
     if plan.history > 0 {
         let team = teams[0].id;
         let conversation = teams[0].conversations[0];
-        write_history(&store, team, conversation, owner.id, plan.history, progress)?;
+        write_history(store, team, conversation, owner.id, plan.history, progress)?;
     }
     progress("flushing");
     store.flush().context("flushing the seeded store")?;
     // Dropping the store closes it and releases the folder's lock.
-    drop(store);
+    drop(opened);
     Ok(Layout {
         teams,
         sender_tokens,
@@ -156,7 +157,7 @@ pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyh
     })
 }
 
-fn user(store: &SledStore, name: &str) -> anyhow::Result<UserId> {
+fn user(store: &dyn Store, name: &str) -> anyhow::Result<UserId> {
     let user = admin::create_user(
         store,
         &NewUser {
@@ -168,14 +169,14 @@ fn user(store: &SledStore, name: &str) -> anyhow::Result<UserId> {
     Ok(user.id)
 }
 
-fn token(store: &SledStore, user: UserId) -> anyhow::Result<String> {
+fn token(store: &dyn Store, user: UserId) -> anyhow::Result<String> {
     // The folder is deleted after the run: the token need not expire.
     Ok(issue_token(store, user, TokenKind::Session, None)?)
 }
 
 /// Starts a conversation with a new contact at the team's next offset.
 fn start_conversation(
-    store: &SledStore,
+    store: &dyn Store,
     team: TeamId,
     t: usize,
     c: usize,
@@ -207,7 +208,7 @@ fn start_conversation(
 /// Starts `count` conversations in `team`, each with a contact's message
 /// and `author`'s answer a second later, in time order.
 fn write_archive(
-    store: &SledStore,
+    store: &dyn Store,
     team: TeamId,
     author: UserId,
     count: usize,
@@ -268,7 +269,7 @@ fn write_archive(
 
 /// Appends `count` messages of about 200 bytes to `conversation`.
 fn write_history(
-    store: &SledStore,
+    store: &dyn Store,
     team: TeamId,
     conversation: ConversationId,
     author: UserId,

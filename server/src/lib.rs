@@ -4,9 +4,10 @@
 //! sign-up, login and logout as JSON, with [`password`] and [`auth`]);
 //! `connection` runs a reader and a writer per socket, listed in `live` by
 //! token and user so that a revocation reaches them; `session` checks
-//! every request against [`access`]; the team's `hub` assigns offsets and
-//! seqs, writes through the [`store`], waits for the group commit
-//! (`commit`), then acknowledges and fans out, encoding each event once.
+//! every request against [`access`]; the team's `hub` assigns seqs and
+//! appends to the team's log (`team_log`: the [`store`] plus the group
+//! commit, `commit`), waits for the commit, then acknowledges and fans
+//! out, encoding each event once.
 //! Beside that path, `sweep` deletes expired tokens, invitations and old
 //! mail in the background.
 //!
@@ -38,6 +39,7 @@ mod server;
 mod session;
 pub mod store;
 mod sweep;
+mod team_log;
 pub mod time;
 mod usage;
 

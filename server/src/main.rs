@@ -20,7 +20,8 @@ mod serve;
 use clap::Parser;
 use cli::{Cli, Command};
 use std::path::Path;
-use switchboard_server::store::SledStore;
+use std::sync::Arc;
+use switchboard_server::store::{self, Store};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -35,9 +36,9 @@ async fn main() -> anyhow::Result<()> {
 
 /// Opens the store in `data`, for serving or administering it; a refusal
 /// says which folder and hints at a running server holding its lock.
-pub(crate) fn open(data: &Path) -> anyhow::Result<SledStore> {
-    SledStore::open(data).map_err(|e| {
-        // sled reports a held lock as an I/O error naming the lock.
+pub(crate) fn open(data: &Path) -> anyhow::Result<Arc<dyn Store>> {
+    store::open(data).map_err(|e| {
+        // The engine reports a held lock as an I/O error naming the lock.
         let hint = if e.to_string().contains("lock") {
             " (is a server running on it?)"
         } else {

@@ -1,4 +1,6 @@
-//! The server as a whole: opens the store, starts the group committer and
+//! The server as a whole: opens the store (through `store::open`, the one
+//! place that picks the engine), starts the group committer, the teams'
+//! log over both (`team_log::LocalLog`, which the hubs write through) and
 //! the HTTP listener, and stops them in order.
 //!
 //! Shutdown order matters for durability: connections are told to go
@@ -15,7 +17,7 @@ use crate::hub::{HubContext, Registry};
 use crate::limits::Admission;
 use crate::live::LiveConnections;
 use crate::mail::{MailError, Mailer, Outbox, SmtpMailer};
-use crate::store::{GrantRecord, GrantState, SledStore, Store, StoreError};
+use crate::store::{GrantRecord, GrantState, Store, StoreError};
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -126,13 +128,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the sled store in `config.data_dir` and starts serving.
+    /// Opens the store in `config.data_dir` (see [`crate::store::open`])
+    /// and starts serving.
     pub async fn start(config: Config) -> Result<Server, ServerError> {
-        let store = SledStore::open(&config.data_dir).map_err(|source| ServerError::Store {
+        let store = crate::store::open(&config.data_dir).map_err(|source| ServerError::Store {
             dir: config.data_dir.display().to_string(),
             source,
         })?;
-        Server::start_with_store(config, Arc::new(store)).await
+        Server::start_with_store(config, store).await
     }
 
     /// Starts serving on an already opened store.
@@ -157,9 +160,10 @@ impl Server {
         let (alive_tx, alive) = mpsc::channel(1);
         let (committer, flusher) =
             Committer::start(Arc::clone(&store)).map_err(ServerError::Flusher)?;
+        let log = crate::team_log::LocalLog::new(Arc::clone(&store), Arc::clone(&committer));
         let registry = Registry::new(HubContext {
             store: Arc::clone(&store),
-            committer: Arc::clone(&committer),
+            log: Arc::new(log),
             config: Arc::clone(&config),
             stop: stop_rx.clone(),
             alive: alive_tx.clone(),

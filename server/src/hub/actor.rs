@@ -1,10 +1,11 @@
-//! The hub task of one team: assigns offsets and seqs, writes through the
-//! store, waits for the group commit, then answers and fans out.
+//! The hub task of one team: assigns seqs, appends to the team's log,
+//! waits for the commit, then answers and fans out.
 //!
-//! This file holds the hub's state and its loop (commands, flushes,
+//! This file holds the hub's state and its loop (commands, commits,
 //! expiries, idleness, the server's stop) and how it ends; `dispatch`
-//! hands each command to the module that carries it out, `pending` holds
-//! what waits for the flush, and `fan_out` delivers what was flushed.
+//! hands each command to the module that carries it out, `append` is the
+//! one write path (the only place offsets are assigned), `pending` holds
+//! what waits for the commit, and `fan_out` delivers what was committed.
 //!
 //! Invariants:
 //! - `head` is the newest offset written; `durable` the newest flushed and
@@ -26,7 +27,7 @@ use super::catch_up::Behind;
 use super::pending::Pending;
 use super::presence::Presence;
 use super::recent::Recent;
-use super::{HubCommand, Registry, RemovalError};
+use super::{HubCommand, HubRequest, Registry, RemovalError};
 use crate::access::Principal;
 use crate::outlet::{ConnId, Outlet};
 use std::collections::{HashMap, VecDeque};
@@ -85,14 +86,14 @@ pub(super) async fn run(
     registry: &Arc<Registry>,
     team: TeamId,
     id: u64,
-    mut commands: mpsc::Receiver<HubCommand>,
+    mut commands: mpsc::Receiver<HubRequest>,
     durable_shared: Arc<AtomicU64>,
 ) {
     let context = &registry.context;
     // A team removed while a command for it was on its way: the command is
     // answered as for any unknown team (see `removal`).
     let loaded = context.store.team(team).and_then(|record| {
-        let head = context.store.stream_head(team)?;
+        let head = context.log.head(team)?;
         Ok(record.map(|_| head))
     });
     let head = match loaded {
@@ -126,7 +127,7 @@ pub(super) async fn run(
         presence: Presence::new(context.config.presence_grace, context.config.typing_expiry),
         removed: false,
     };
-    let mut flushed = context.committer.watch();
+    let mut flushed = context.log.committed();
     let mut stop = context.stop.clone();
     // Handoffs left for this team come first (see `deliver`), durable
     // before any command is handled.
@@ -236,7 +237,7 @@ async fn refuse_all(
     registry: &Registry,
     team: TeamId,
     id: u64,
-    mut commands: mpsc::Receiver<HubCommand>,
+    mut commands: mpsc::Receiver<HubRequest>,
     code: ErrorCode,
     message: &str,
 ) {
@@ -247,68 +248,21 @@ async fn refuse_all(
     }
 }
 
-/// Answers a command that will not be carried out.
-pub(super) fn refuse(command: HubCommand, code: ErrorCode, message: &str) {
-    let (outlet, request) = match command {
-        HubCommand::Subscribe {
-            outlet, request, ..
-        }
-        | HubCommand::Send {
-            outlet, request, ..
-        }
-        | HubCommand::StartConversation {
-            outlet, request, ..
-        }
-        | HubCommand::MarkRead {
-            outlet, request, ..
-        }
-        | HubCommand::UpdateContact {
-            outlet, request, ..
-        }
-        | HubCommand::Assign {
-            outlet, request, ..
-        }
-        | HubCommand::Dashboard {
-            outlet, request, ..
-        }
-        | HubCommand::Next {
-            outlet, request, ..
-        }
-        | HubCommand::SystemMessage {
-            outlet, request, ..
-        }
-        | HubCommand::Typing {
-            outlet, request, ..
-        }
-        | HubCommand::Presence {
-            outlet, request, ..
-        }
-        | HubCommand::Deliver {
-            outlet, request, ..
-        } => (outlet, Some(request)),
-        HubCommand::Unsubscribe { outlet, request }
-        | HubCommand::View {
-            outlet, request, ..
-        } => (outlet, request),
+/// Answers a request that will not be carried out.
+pub(super) fn refuse(request: HubRequest, code: ErrorCode, message: &str) {
+    match request.op {
         // Left pending in the store: the next hub of the team imports it.
-        HubCommand::ImportHandoffs => return,
-        // A signal is ephemeral: nobody waits for it.
-        HubCommand::Signal(_) => return,
-        // The connection is closing with the server.
-        HubCommand::CatchUp { .. } => return,
-        // The requests waiting for the board are refused by the hub.
-        HubCommand::BoardPage { .. } => return,
+        HubCommand::ImportHandoffs => {}
         HubCommand::RemoveTeam { done } => {
             let why = match code {
                 ErrorCode::NotFound => RemovalError::NotFound,
                 _ => RemovalError::Unavailable,
             };
             let _ = done.send(Err(why));
-            return;
         }
-    };
-    if let Some(id) = request {
-        outlet.send(&error_frame(id, code, message));
+        // Whoever waits for an answer gets the refusal; a signal, a board
+        // page or a catch-up chunk waits for none.
+        _ => request.reply.refuse(code, message),
     }
 }
 

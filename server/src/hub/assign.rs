@@ -9,16 +9,16 @@
 //! change sent with an idempotency key keeps its receipt in the same
 //! entry; a retry gets the original list back (see `idempotency`).
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::{result_frame, Hub};
+use super::append::Answer;
 use super::AssigneeChange;
-use crate::outlet::Outlet;
+use super::ReplyTo;
 use crate::store::{Entry, Receipt, StoreError};
 use crate::time::now;
 use switchboard_protocol::assign::Assignees;
-use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::ids::ConversationId;
 use switchboard_protocol::model::{Message, Sender, SenderKind};
 use switchboard_protocol::server::{Event, Reply};
-use switchboard_protocol::ErrorCode;
 
 /// The name system messages are shown under.
 const SYSTEM_NAME: &str = "Switchboard";
@@ -26,13 +26,12 @@ const SYSTEM_NAME: &str = "Switchboard";
 impl Hub<'_> {
     pub(super) fn assign(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         conversation: ConversationId,
         change: AssigneeChange,
         key: Option<String>,
     ) -> Result<(), StoreError> {
-        if self.answer_retry(&outlet, request, change.by, key.as_deref())? {
+        if self.answer_retry(&to, change.by, key.as_deref())? {
             return Ok(());
         }
         let store = &self.registry.context.store;
@@ -46,8 +45,7 @@ impl Hub<'_> {
                 conversation,
                 assignees,
             };
-            let reply = result_frame(request, Reply::Assignees(current));
-            self.wait_for_flush(Some((outlet, reply)), None);
+            self.answer_when_durable(to, |id| result_frame(id, Reply::Assignees(current)));
             return Ok(());
         }
         if change.add {
@@ -56,7 +54,7 @@ impl Hub<'_> {
             assignees.retain(|u| *u != change.user);
         }
         let seq = self.last_seq(conversation)?.next();
-        let offset = self.head.next();
+        let offset = self.next_offset();
         let message = Message {
             conversation,
             seq,
@@ -85,23 +83,22 @@ impl Hub<'_> {
                 reply: &reply,
             }),
         };
-        let last = entry.last_offset(offset);
-        if let Err(e) = self.registry.context.store.commit(self.team, offset, entry) {
-            let what = if change.add { "assign" } else { "unassign" };
-            outlet.send(&error_frame(
-                request,
-                ErrorCode::Internal,
-                &format!("could not {what}"),
-            ));
-            return Err(e);
-        }
+        // Each event at its own offset, in order, after one commit.
+        let events = vec![
+            Event::Message(message.clone()),
+            Event::Assignees(update.clone()),
+        ];
+        let answer = Answer {
+            to,
+            reply: reply.clone(),
+            failure: if change.add {
+                "could not assign"
+            } else {
+                "could not unassign"
+            },
+        };
+        self.append(entry, events, Some(answer))?;
         self.seqs.insert(conversation, seq);
-        // Each event goes out at its own offset, in order, after one flush.
-        self.head = offset;
-        self.wait_for_flush(None, Some(Event::Message(message)));
-        self.head = last;
-        let reply = result_frame(request, reply);
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Assignees(update)));
         Ok(())
     }
 }

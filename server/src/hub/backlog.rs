@@ -29,7 +29,7 @@ use switchboard_protocol::ServerFrame;
 pub(super) const ENTRY_OVERHEAD: usize = 256;
 
 /// The bytes an answer and an event waiting for the flush count for.
-pub(super) fn entry_bytes(reply: &Option<(Outlet, ServerFrame)>, event: &Option<Event>) -> usize {
+pub(super) fn entry_bytes(reply: &Option<(Outlet, ServerFrame)>, event: Option<&Event>) -> usize {
     let body = match event {
         Some(Event::Message(message)) => message.body.len(),
         _ => 0,
@@ -56,7 +56,7 @@ fn bounded(command: &HubCommand) -> bool {
         HubCommand::Signal(_) => false,
         // Answered at once, never queued behind a flush.
         HubCommand::Subscribe { .. }
-        | HubCommand::Unsubscribe { .. }
+        | HubCommand::Unsubscribe
         | HubCommand::Typing { .. }
         | HubCommand::View { .. }
         | HubCommand::Presence { .. } => false,

@@ -22,7 +22,7 @@
 //!   reader that stopped reading is let go as it would be without a burst.
 
 use super::actor::Hub;
-use super::{HubCommand, Registry};
+use super::{HubCommand, HubRequest, Registry};
 use crate::outlet::{Batch, ConnId, Outlet};
 use crate::store::StoreError;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -130,11 +130,7 @@ fn wait_for_room(registry: Arc<Registry>, team: TeamId, outlet: Outlet, token: u
         let drained = tokio::time::timeout(patience, outlet.drained())
             .await
             .unwrap_or(false);
-        let command = HubCommand::CatchUp {
-            outlet,
-            token,
-            drained,
-        };
+        let command = HubRequest::from(outlet, None, HubCommand::CatchUp { token, drained });
         // A server that stops closes every connection anyway.
         let _ = registry.dispatch(team, command).await;
     });

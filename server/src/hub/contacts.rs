@@ -1,15 +1,17 @@
 //! The hub's contact edits: like every write of the team, one atomic log
-//! entry at the next offset (the contact as it now is, and the event), then
-//! the answer and the `contact_updated` event behind the group commit.
+//! entry appended through the hub's write path (`append`): the contact as
+//! it now is, and the event; then the answer and the `contact_updated`
+//! event behind the commit.
 //! The event names the conversation it was made through, so the fan-out
 //! and replays filter it like that conversation's other events: a
 //! Restricted Member of another conversation never sees it.
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::Hub;
+use super::append::Answer;
 use super::ContactChanges;
-use crate::outlet::Outlet;
+use super::ReplyTo;
 use crate::store::{Entry, StoreError};
-use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::ids::ConversationId;
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::server::{Event, Reply};
 use switchboard_protocol::ErrorCode;
@@ -17,8 +19,7 @@ use switchboard_protocol::ErrorCode;
 impl Hub<'_> {
     pub(super) fn update_contact(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         conversation: ConversationId,
         changes: ContactChanges,
     ) -> Result<(), StoreError> {
@@ -30,7 +31,7 @@ impl Hub<'_> {
         let Some(mut contact) = found else {
             // The session found the conversation in this team: a missing
             // contact is a broken store, not the caller's doing.
-            outlet.send(&error_frame(request, ErrorCode::Internal, "internal error"));
+            to.refuse(ErrorCode::Internal, "internal error");
             return Err(StoreError::Corrupt {
                 what: "conversation",
                 detail: format!("conversation {conversation} has no contact"),
@@ -52,19 +53,16 @@ impl Hub<'_> {
             email: contact.email.clone(),
             phone: contact.phone.clone(),
         };
-        let offset = self.head.next();
         let entry = Entry::ContactUpdated {
             contact: &contact,
             update: &update,
         };
-        if let Err(e) = store.commit(self.team, offset, entry) {
-            let message = "could not update the contact";
-            outlet.send(&error_frame(request, ErrorCode::Internal, message));
-            return Err(e);
-        }
-        self.head = offset;
-        let reply = result_frame(request, Reply::Contact(update.clone()));
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::ContactUpdated(update)));
-        Ok(())
+        let answer = Answer {
+            to,
+            reply: Reply::Contact(update.clone()),
+            failure: "could not update the contact",
+        };
+        let events = vec![Event::ContactUpdated(update.clone())];
+        self.append(entry, events, Some(answer))
     }
 }

@@ -8,59 +8,39 @@
 //!
 //! [`Board`]: super::board::Board
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::{result_frame, Hub};
 use super::board::{BoardRows, BoardWaiter};
-use super::BoardQuery;
-use crate::outlet::Outlet;
+use super::{BoardQuery, ReplyTo};
 use crate::store::StoreError;
 use crate::time::now;
 use switchboard_protocol::dashboard::NextConversation;
-use switchboard_protocol::ids::{RequestId, UserId};
+use switchboard_protocol::ids::UserId;
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::ErrorCode;
 
 impl Hub<'_> {
-    pub(super) fn dashboard(
-        &mut self,
-        outlet: Outlet,
-        request: RequestId,
-        query: BoardQuery,
-    ) -> Result<(), StoreError> {
+    pub(super) fn dashboard(&mut self, to: ReplyTo, query: BoardQuery) -> Result<(), StoreError> {
         if !self.board.is_complete() {
-            let waiter = BoardWaiter::Dashboard {
-                outlet,
-                request,
-                query,
-            };
+            let waiter = BoardWaiter::Dashboard { to, query };
             self.wait_for_board(waiter);
             return Ok(());
         }
         let store = self.registry.context.store.as_ref();
         match self.board.dashboard(store, self.team, &query, now()) {
             Ok(page) => {
-                let reply = result_frame(request, Reply::Dashboard(page));
-                self.wait_for_flush(Some((outlet, reply)), None);
+                self.answer_when_durable(to, |id| result_frame(id, Reply::Dashboard(page)));
                 Ok(())
             }
             Err(e) => {
-                outlet.send(&error_frame(request, ErrorCode::Internal, "internal error"));
+                to.refuse(ErrorCode::Internal, "internal error");
                 Err(e)
             }
         }
     }
 
-    pub(super) fn next(
-        &mut self,
-        outlet: Outlet,
-        request: RequestId,
-        user: UserId,
-    ) -> Result<(), StoreError> {
+    pub(super) fn next(&mut self, to: ReplyTo, user: UserId) -> Result<(), StoreError> {
         if !self.board.is_complete() {
-            let waiter = BoardWaiter::Next {
-                outlet,
-                request,
-                user,
-            };
+            let waiter = BoardWaiter::Next { to, user };
             self.wait_for_board(waiter);
             return Ok(());
         }
@@ -73,12 +53,11 @@ impl Hub<'_> {
                     row,
                     reason,
                 };
-                let reply = result_frame(request, Reply::Next(next));
-                self.wait_for_flush(Some((outlet, reply)), None);
+                self.answer_when_durable(to, |id| result_frame(id, Reply::Next(next)));
                 Ok(())
             }
             Err(e) => {
-                outlet.send(&error_frame(request, ErrorCode::Internal, "internal error"));
+                to.refuse(ErrorCode::Internal, "internal error");
                 Err(e)
             }
         }
@@ -99,16 +78,8 @@ impl Hub<'_> {
         let complete = self.board.is_complete();
         for waiter in waiters {
             match waiter {
-                BoardWaiter::Dashboard {
-                    outlet,
-                    request,
-                    query,
-                } if complete => self.dashboard(outlet, request, query)?,
-                BoardWaiter::Next {
-                    outlet,
-                    request,
-                    user,
-                } if complete => self.next(outlet, request, user)?,
+                BoardWaiter::Dashboard { to, query } if complete => self.dashboard(to, query)?,
+                BoardWaiter::Next { to, user } if complete => self.next(to, user)?,
                 waiter => refuse(waiter, ErrorCode::Internal, "internal error"),
             }
         }
@@ -140,11 +111,6 @@ impl Hub<'_> {
 
 /// Answers a waiting request with an error.
 fn refuse(waiter: BoardWaiter, code: ErrorCode, message: &str) {
-    let (BoardWaiter::Dashboard {
-        outlet, request, ..
-    }
-    | BoardWaiter::Next {
-        outlet, request, ..
-    }) = waiter;
-    outlet.send(&error_frame(request, code, message));
+    let (BoardWaiter::Dashboard { to, .. } | BoardWaiter::Next { to, .. }) = waiter;
+    to.refuse(code, message);
 }

@@ -39,9 +39,10 @@
 //! prefix of its writes after a crash, so an import that survived implies
 //! the delivery (written before it) did too.
 
-use super::actor::{error_frame, result_frame, Hub};
-use super::{Delivery, DeliveryTarget, HubCommand};
-use crate::outlet::Outlet;
+use super::actor::Hub;
+use super::append::Answer;
+use super::ReplyTo;
+use super::{Delivery, DeliveryTarget, HubCommand, HubRequest};
 use crate::store::{
     ContactRecord, ConversationRecord, Entry, HandoffRecord, Page, Receipt, StoreError,
 };
@@ -49,7 +50,7 @@ use crate::time::now;
 use std::sync::Arc;
 use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::deliver::{DeliveredTo, Outcome};
-use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq};
+use switchboard_protocol::ids::{ConversationId, Offset, Seq};
 use switchboard_protocol::model::{ConversationStatus, Message, Sender, SenderKind};
 use switchboard_protocol::server::{Event, Reply};
 use switchboard_protocol::ErrorCode;
@@ -62,31 +63,29 @@ const COPY_PAGE: usize = 500;
 impl Hub<'_> {
     pub(super) fn deliver(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        caller: ReplyTo,
         conversation: ConversationId,
         delivery: Delivery,
         key: Option<String>,
     ) -> Result<(), StoreError> {
         // A retry is answered with the original outcome: never a second one.
-        if self.answer_retry(&outlet, request, delivery.by, key.as_deref())? {
+        if self.answer_retry(&caller, delivery.by, key.as_deref())? {
             return Ok(());
         }
         let store = Arc::clone(&self.registry.context.store);
         let Some(mut record) = store.conversation(conversation)? else {
-            outlet.send(&error_frame(
-                request,
+            caller.refuse(
                 ErrorCode::NotFound,
                 &format!("no conversation {conversation}"),
-            ));
+            );
             return Ok(());
         };
         let Some(team) = store.team(self.team)? else {
-            outlet.send(&error_frame(request, ErrorCode::NotFound, "no such team"));
+            caller.refuse(ErrorCode::NotFound, "no such team");
             return Ok(());
         };
         let seq = self.last_seq(conversation)?.next();
-        let offset = self.head.next();
+        let offset = self.next_offset();
         let at = now();
         let to = match &delivery.target {
             DeliveryTarget::User { user, name } => DeliveredTo::User {
@@ -128,11 +127,7 @@ impl Hub<'_> {
                 ..
             } => {
                 let Some(contact) = store.contact(record.contact)? else {
-                    outlet.send(&error_frame(
-                        request,
-                        ErrorCode::Internal,
-                        "could not deliver",
-                    ));
+                    caller.refuse(ErrorCode::Internal, "could not deliver");
                     return Err(StoreError::Corrupt {
                         what: "conversation",
                         detail: format!("{conversation} has no contact"),
@@ -172,37 +167,25 @@ impl Hub<'_> {
                 reply: &reply,
             }),
         };
-        let last = entry.last_offset(offset);
-        if let Err(e) = store.commit(self.team, offset, entry) {
-            outlet.send(&error_frame(
-                request,
-                ErrorCode::Internal,
-                "could not deliver",
-            ));
-            return Err(e);
-        }
+        // Each event at its own offset, in order, after one commit.
+        let mut events = vec![Event::Message(message.clone())];
+        events.extend(assignees.clone().map(Event::Assignees));
+        events.push(Event::Delivered(outcome.clone()));
+        let answer = Answer {
+            to: caller,
+            reply: reply.clone(),
+            failure: "could not deliver",
+        };
+        self.append(entry, events, Some(answer))?;
         self.seqs.insert(conversation, seq);
-        // Each event at its own offset, in order, after one flush.
-        self.head = offset;
-        self.wait_for_flush(None, Some(Event::Message(message)));
-        if let Some(update) = assignees {
-            self.head = self.head.next();
-            self.wait_for_flush(None, Some(Event::Assignees(update)));
-        }
-        self.head = last;
-        let reply = result_frame(request, reply);
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Delivered(outcome)));
         if let Some(handoff) = handoff {
             // The receiving hub imports it (see the module docs); it reads
             // what this hub just wrote, and its own flush covers both.
             let registry = Arc::clone(self.registry);
             tokio::spawn(async move {
                 let team = handoff.to_team;
-                if registry
-                    .dispatch(team, HubCommand::ImportHandoffs)
-                    .await
-                    .is_err()
-                {
+                let import = HubRequest::internal(HubCommand::ImportHandoffs);
+                if registry.dispatch(team, import).await.is_err() {
                     tracing::info!(%team, "handoff left pending: the server is stopping");
                 }
             });
@@ -230,7 +213,7 @@ impl Hub<'_> {
         };
         let mut conversation =
             ConversationRecord::new(handoff.conversation, self.team, contact.id, at);
-        let start = self.head.next();
+        let start = self.next_offset();
         let mut messages = Vec::new();
         let mut after = Seq(0);
         'copy: loop {
@@ -275,17 +258,11 @@ impl Hub<'_> {
             conversation: &conversation,
             messages: &messages,
         };
-        let last = entry.last_offset(start);
-        store.commit(self.team, start, entry)?;
-        self.seqs.insert(conversation.id, seq);
-        self.head = start;
         let info = conversation.info(&contact, Seq(0));
-        self.wait_for_flush(None, Some(Event::ConversationStarted(info)));
-        for message in messages {
-            self.head = message.offset;
-            self.wait_for_flush(None, Some(Event::Message(message)));
-        }
-        debug_assert_eq!(self.head, last);
+        let mut events = vec![Event::ConversationStarted(info)];
+        events.extend(messages.iter().cloned().map(Event::Message));
+        self.append(entry, events, None)?;
+        self.seqs.insert(conversation.id, seq);
         Ok(())
     }
 }

@@ -1,46 +1,45 @@
-//! The hub's dispatch: each command, once past the removal and the
-//! backlog checks, to the module that carries it out.
+//! The hub's dispatch: each request, once past the removal and the
+//! backlog checks, to the module that carries it out, with its `reply`.
 //!
-//! Every command that carries a request id is answered exactly once: by
+//! Every request that carries a request id is answered exactly once: by
 //! the module that carries it out, or here with the refusal. A command that
 //! fails inside the hub is logged; its request has been answered already.
 
-use super::actor::{refuse, result_frame, Hub};
-use super::HubCommand;
+use super::actor::{refuse, Hub};
+use super::{HubCommand, HubRequest, ReplyTo};
+use crate::outlet::Outlet;
+use switchboard_protocol::ids::RequestId;
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::ErrorCode;
 
 impl Hub<'_> {
-    /// Carries out one command.
-    pub(super) fn handle(&mut self, command: HubCommand) {
+    /// Carries out one request.
+    pub(super) fn handle(&mut self, request: HubRequest) {
         if self.removed {
-            refuse(command, ErrorCode::NotFound, &self.unknown_team());
+            refuse(request, ErrorCode::NotFound, &self.unknown_team());
             return;
         }
-        if let Some(why) = self.backlogged(&command) {
-            refuse(command, ErrorCode::Unavailable, why);
+        if let Some(why) = self.backlogged(&request.op) {
+            refuse(request, ErrorCode::Unavailable, why);
             return;
         }
-        let conn = command.conn();
-        let outcome = match command {
-            HubCommand::Subscribe {
-                outlet,
-                principal,
-                request,
-                after,
-            } => self.subscribe(outlet, &principal, request, after),
-            HubCommand::Unsubscribe { outlet, request } => {
-                self.subscribers.remove(&outlet.conn);
-                self.gone(outlet.conn);
-                if let Some(id) = request {
-                    outlet.send(&result_frame(id, Reply::Unsubscribed { team: self.team }));
+        let HubRequest { reply, op } = request;
+        let conn = reply.conn();
+        let outcome = match op {
+            HubCommand::Subscribe { principal, after } => match connection(&reply) {
+                Some((outlet, request)) => self.subscribe(outlet, &principal, request, after),
+                None => Ok(()),
+            },
+            HubCommand::Unsubscribe => {
+                if let Some(outlet) = reply.outlet() {
+                    self.subscribers.remove(&outlet.conn);
+                    self.gone(outlet.conn);
                 }
+                reply.answer(Reply::Unsubscribed { team: self.team });
                 Ok(())
             }
             HubCommand::Send {
-                outlet,
                 principal,
-                request,
                 conversation,
                 client_msg_id,
                 body,
@@ -48,104 +47,79 @@ impl Hub<'_> {
             } => {
                 // A bot relaying the contact's words writes as the contact.
                 let sender = as_contact.unwrap_or_else(|| principal.sender());
-                let sent = self.send(outlet, request, conversation, client_msg_id, body, sender);
+                let sent = self.send(reply, conversation, client_msg_id, body, sender);
                 self.message_sent(conversation, principal.user.id);
                 sent
             }
-            HubCommand::StartConversation {
-                outlet,
-                request,
-                contact,
-            } => self.start_conversation(outlet, request, contact),
+            HubCommand::StartConversation { contact } => self.start_conversation(reply, contact),
             HubCommand::MarkRead {
-                outlet,
                 principal,
-                request,
                 conversation,
                 seq,
-            } => self.mark_read(outlet, &principal, request, conversation, seq),
+            } => self.mark_read(reply, &principal, conversation, seq),
             HubCommand::UpdateContact {
-                outlet,
-                request,
                 conversation,
                 changes,
-            } => self.update_contact(outlet, request, conversation, changes),
+            } => self.update_contact(reply, conversation, changes),
             HubCommand::Assign {
-                outlet,
-                request,
                 conversation,
                 change,
                 key,
-            } => self.assign(outlet, request, conversation, change, key),
-            HubCommand::Dashboard {
-                outlet,
-                request,
-                query,
-            } => self.dashboard(outlet, request, query),
-            HubCommand::Next {
-                outlet,
-                request,
-                user,
-            } => self.next(outlet, request, user),
+            } => self.assign(reply, conversation, change, key),
+            HubCommand::Dashboard { query } => self.dashboard(reply, query),
+            HubCommand::Next { user } => self.next(reply, user),
             HubCommand::SystemMessage {
-                outlet,
-                request,
                 conversation,
                 body,
-                reply,
+                reply: result,
                 claim,
             } => {
                 let key = claim.as_deref();
-                let written = self.system_message(outlet, request, conversation, body, reply, key);
+                let written = self.system_message(reply, conversation, body, result, key);
                 // The receipt is written (or the command failed): a retry
                 // waiting for the key may look it up now.
                 drop(claim);
                 written
             }
             HubCommand::Typing {
-                outlet,
                 principal,
-                request,
                 conversation,
             } => {
-                self.typing(outlet, &principal, request, conversation);
+                if let Some((outlet, request)) = connection(&reply) {
+                    self.typing(outlet, &principal, request, conversation);
+                }
                 Ok(())
             }
             HubCommand::View {
-                outlet,
                 principal,
-                request,
                 conversation,
             } => {
-                self.view(outlet, &principal, request, conversation);
+                if let ReplyTo::Connection { outlet, request } = reply {
+                    self.view(outlet, &principal, request, conversation);
+                }
                 Ok(())
             }
-            HubCommand::Presence {
-                outlet,
-                principal,
-                request,
-            } => {
-                self.presence(outlet, &principal, request);
+            HubCommand::Presence { principal } => {
+                if let Some((outlet, request)) = connection(&reply) {
+                    self.presence(outlet, &principal, request);
+                }
                 Ok(())
             }
             HubCommand::Deliver {
-                outlet,
-                request,
                 conversation,
                 delivery,
                 key,
-            } => self.deliver(outlet, request, conversation, delivery, key),
+            } => self.deliver(reply, conversation, delivery, key),
             HubCommand::ImportHandoffs => self.import_handoffs(),
             HubCommand::Signal(signal) => {
                 self.signal([signal]);
                 Ok(())
             }
             HubCommand::BoardPage { token, page, done } => self.board_page(token, page, done),
-            HubCommand::CatchUp {
-                outlet,
-                token,
-                drained,
-            } => self.catch_up(outlet.conn, token, drained),
+            HubCommand::CatchUp { token, drained } => match reply.outlet() {
+                Some(outlet) => self.catch_up(outlet.conn, token, drained),
+                None => Ok(()),
+            },
             HubCommand::RemoveTeam { done } => {
                 self.remove_team(done);
                 Ok(())
@@ -154,5 +128,18 @@ impl Hub<'_> {
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");
         }
+    }
+}
+
+/// The connection and request id of a connection-bound command that
+/// answers: none (and the command is dropped) if the request came from
+/// no connection or expects no answer, which no caller sends.
+fn connection(reply: &ReplyTo) -> Option<(Outlet, RequestId)> {
+    match reply {
+        ReplyTo::Connection {
+            outlet,
+            request: Some(request),
+        } => Some((outlet.clone(), *request)),
+        _ => None,
     }
 }

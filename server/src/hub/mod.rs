@@ -9,16 +9,22 @@
 //! for an unknown team and stops; a hub started for a team the store does
 //! not hold does the same, so no write reaches a removed team.
 //!
-//! The hub's inputs are commands from sessions ([`HubCommand`]), flush
-//! completions from the group committer and the expiry of its ephemeral
+//! The hub's inputs are requests ([`HubRequest`]: who to answer, and the
+//! [`HubCommand`] to carry out) from sessions and internal producers, commit
+//! notifications from the team's log and the expiry of its ephemeral
 //! state (presence grace, typing); its outputs go to connections' outlets.
 //! Ephemeral signals (presence, typing, viewing) never touch the store nor
 //! the stream's offsets: see `presence` and `signals`.
 //!
-//! That seam is where a second backend (a broker carrying events
-//! between servers) would attach without touching sessions or the protocol.
+//! Every write goes through one path, `append`, onto the
+//! [`TeamLog`](crate::team_log::TeamLog) trait (append after an expected
+//! offset, read a range, follow what was committed); the embedded
+//! implementation is the store plus the group commit. That trait is where
+//! a second engine (a broker shared between servers) attaches without
+//! touching sessions or the protocol.
 
 mod actor;
+mod append;
 mod assign;
 mod backlog;
 mod board;
@@ -33,20 +39,21 @@ mod presence;
 mod recent;
 mod removal;
 mod replay;
+mod request;
 mod signals;
 mod system;
 mod writes;
 
 use crate::access::Principal;
-use crate::commit::Committer;
 use crate::config::Config;
 use crate::idempotency::Claim;
-use crate::outlet::{ConnId, Outlet};
+use crate::outlet::Outlet;
 use crate::store::Store;
+use crate::team_log::TeamLog;
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId, UserId};
+use switchboard_protocol::ids::{ConversationId, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Position, Sender};
 use switchboard_protocol::presence::Signal;
 use switchboard_protocol::server::Reply;
@@ -54,28 +61,24 @@ use switchboard_protocol::server::Reply;
 pub(crate) use board::BoardQuery;
 use board::BoardRows;
 pub(crate) use removal::RemovalError;
+pub(crate) use request::{HubRequest, ReplyTo};
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// What a session asks of a hub. Every command that carries a request id is
-/// answered on its outlet exactly once.
+/// What a hub is asked to do (the `op` of a [`HubRequest`], whose `reply`
+/// says who to answer). The commands marked connection-bound concern the
+/// connection the request came from and are ignored without one.
 pub(crate) enum HubCommand {
-    /// Replay what was missed after `after`, then deliver live events.
+    /// Replay what was missed after `after`, then deliver live events
+    /// (connection-bound).
     Subscribe {
-        outlet: Outlet,
         principal: Arc<Principal>,
-        request: RequestId,
         after: Option<Position>,
     },
-    /// Stop delivering to this connection; answer `request` if given.
-    Unsubscribe {
-        outlet: Outlet,
-        request: Option<RequestId>,
-    },
+    /// Stop delivering to this connection (connection-bound).
+    Unsubscribe,
     /// Append a message (the session has checked access and sizes).
     Send {
-        outlet: Outlet,
         principal: Arc<Principal>,
-        request: RequestId,
         conversation: ConversationId,
         client_msg_id: String,
         body: String,
@@ -84,55 +87,35 @@ pub(crate) enum HubCommand {
         as_contact: Option<Sender>,
     },
     /// Start a conversation with a new contact.
-    StartConversation {
-        outlet: Outlet,
-        request: RequestId,
-        contact: NewContact,
-    },
+    StartConversation { contact: NewContact },
     /// Move a user's read marker.
     MarkRead {
-        outlet: Outlet,
         principal: Arc<Principal>,
-        request: RequestId,
         conversation: ConversationId,
         seq: Seq,
     },
     /// Change a conversation's contact (the session has checked access and
     /// sizes, and trimmed the name).
     UpdateContact {
-        outlet: Outlet,
-        request: RequestId,
         conversation: ConversationId,
         changes: ContactChanges,
     },
     /// Add or remove an assignee (the session has checked access and
     /// resolved the user to a member of the team).
     Assign {
-        outlet: Outlet,
-        request: RequestId,
         conversation: ConversationId,
         change: AssigneeChange,
         /// The idempotency key it was sent with, if any (the caller's).
         key: Option<String>,
     },
     /// A page of the team's dashboard (the session has checked access).
-    Dashboard {
-        outlet: Outlet,
-        request: RequestId,
-        query: BoardQuery,
-    },
+    Dashboard { query: BoardQuery },
     /// The conversation that most needs `user`.
-    Next {
-        outlet: Outlet,
-        request: RequestId,
-        user: UserId,
-    },
+    Next { user: UserId },
     /// Append a system message recording an accepted command and answer
-    /// `request` with `reply` once it is durable (the session has checked
+    /// the caller with `reply` once it is durable (the session has checked
     /// access and stored whatever else the command changed).
     SystemMessage {
-        outlet: Outlet,
-        request: RequestId,
         conversation: ConversationId,
         body: String,
         reply: Reply,
@@ -142,32 +125,23 @@ pub(crate) enum HubCommand {
         claim: Option<Box<Claim>>,
     },
     /// Note that the user is typing in a conversation (the session has
-    /// checked they may read it).
+    /// checked they may read it; connection-bound).
     Typing {
-        outlet: Outlet,
         principal: Arc<Principal>,
-        request: RequestId,
         conversation: ConversationId,
     },
     /// Set the conversation this connection has open, or none (the session
-    /// has checked they may read it); answer `request` if given.
+    /// has checked they may read it; connection-bound).
     View {
-        outlet: Outlet,
         principal: Arc<Principal>,
-        request: Option<RequestId>,
         conversation: Option<ConversationId>,
     },
-    /// Answer with the team's presence, as this principal may see it.
-    Presence {
-        outlet: Outlet,
-        principal: Arc<Principal>,
-        request: RequestId,
-    },
+    /// Answer with the team's presence, as this principal may see it
+    /// (connection-bound).
+    Presence { principal: Arc<Principal> },
     /// Deliver a conversation (the session has checked access, the status
     /// and resolved the target).
     Deliver {
-        outlet: Outlet,
-        request: RequestId,
         conversation: ConversationId,
         delivery: Delivery,
         /// The idempotency key it was sent with, if any (the caller's).
@@ -183,12 +157,9 @@ pub(crate) enum HubCommand {
         done: bool,
     },
     /// Send the next chunk to a subscriber that fell behind (sent by its
-    /// waiter once its outbox `drained`, or not in time; see `catch_up`).
-    CatchUp {
-        outlet: Outlet,
-        token: u64,
-        drained: bool,
-    },
+    /// waiter once its outbox `drained`, or not in time; see `catch_up`;
+    /// connection-bound, answered to nobody).
+    CatchUp { token: u64, drained: bool },
     /// Send a team-level signal (`team_changed`, `members_changed`) to the
     /// subscribers that asked for signals (sent by a session once the
     /// change is durable; answered to nobody).
@@ -245,40 +216,12 @@ pub(crate) struct ContactChanges {
     pub(crate) phone: Option<String>,
 }
 
-impl HubCommand {
-    /// The connection the command came from.
-    fn conn(&self) -> ConnId {
-        match self {
-            HubCommand::Subscribe { outlet, .. }
-            | HubCommand::Unsubscribe { outlet, .. }
-            | HubCommand::Send { outlet, .. }
-            | HubCommand::StartConversation { outlet, .. }
-            | HubCommand::MarkRead { outlet, .. }
-            | HubCommand::UpdateContact { outlet, .. }
-            | HubCommand::Assign { outlet, .. }
-            | HubCommand::Dashboard { outlet, .. }
-            | HubCommand::Next { outlet, .. }
-            | HubCommand::SystemMessage { outlet, .. }
-            | HubCommand::Typing { outlet, .. }
-            | HubCommand::View { outlet, .. }
-            | HubCommand::Presence { outlet, .. }
-            | HubCommand::Deliver { outlet, .. }
-            | HubCommand::CatchUp { outlet, .. } => outlet.conn,
-            // Not from a connection.
-            HubCommand::ImportHandoffs
-            | HubCommand::Signal(_)
-            | HubCommand::BoardPage { .. }
-            | HubCommand::RemoveTeam { .. } => 0,
-        }
-    }
-}
-
 /// The way into a running hub.
 #[derive(Clone)]
 struct HubHandle {
     /// Distinguishes this hub from a later one of the same team.
     id: u64,
-    inbox: mpsc::Sender<HubCommand>,
+    inbox: mpsc::Sender<HubRequest>,
     /// The newest offset known to be on disk (`u64::MAX` until loaded: all
     /// that is in the store then was flushed by an earlier hub).
     durable: Arc<AtomicU64>,
@@ -287,7 +230,8 @@ struct HubHandle {
 /// What every hub shares.
 pub(crate) struct HubContext {
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) committer: Arc<Committer>,
+    /// The teams' logs: every hub's writes go through it (see `append`).
+    pub(crate) log: Arc<dyn TeamLog>,
     pub(crate) config: Arc<Config>,
     /// Fires once when the server stops.
     pub(crate) stop: watch::Receiver<bool>,
@@ -345,11 +289,11 @@ impl Registry {
         let _ = running.wait_for(|n| *n == 0).await;
     }
 
-    /// Hands a command to the team's hub, starting it if needed.
+    /// Hands a request to the team's hub, starting it if needed.
     pub(crate) async fn dispatch(
         self: &Arc<Self>,
         team: TeamId,
-        mut command: HubCommand,
+        mut command: HubRequest,
     ) -> Result<(), Unavailable> {
         // A hub that stopped between lookup and send hands the command back;
         // the retry finds (or starts) its successor. Two tries are enough
@@ -376,7 +320,7 @@ impl Registry {
     /// and stores nothing, whoever checked access for it before.
     pub(crate) async fn remove_team(self: &Arc<Self>, team: TeamId) -> Result<(), RemovalError> {
         let (done, removed) = oneshot::channel();
-        self.dispatch(team, HubCommand::RemoveTeam { done })
+        self.dispatch(team, HubRequest::internal(HubCommand::RemoveTeam { done }))
             .await
             .map_err(|Unavailable| RemovalError::Unavailable)?;
         // A hub drops `done` unanswered only when the server stops.
@@ -386,10 +330,7 @@ impl Registry {
     /// Tells a team's hub, if it runs, that a connection went away.
     pub(crate) fn disconnect(self: &Arc<Self>, team: TeamId, outlet: Outlet) {
         if let Some(handle) = self.hubs.get(&team).map(|h| h.clone()) {
-            let command = HubCommand::Unsubscribe {
-                outlet,
-                request: None,
-            };
+            let command = HubRequest::from(outlet, None, HubCommand::Unsubscribe);
             // A full inbox must not block the closing connection, nor lose
             // its departure (a ghost device and view, and a hub that never
             // goes idle): the departure waits for room on a task of its own.
@@ -409,7 +350,11 @@ impl Registry {
     /// on reconnect, PROTOCOL.md section 21).
     pub(crate) fn signal(&self, team: TeamId, signal: Signal) {
         if let Some(handle) = self.hubs.get(&team).map(|h| h.clone()) {
-            if handle.inbox.try_send(HubCommand::Signal(signal)).is_err() {
+            if handle
+                .inbox
+                .try_send(HubRequest::internal(HubCommand::Signal(signal)))
+                .is_err()
+            {
                 tracing::debug!(%team, "team signal dropped: hub inbox full or hub stopped");
             }
         }
@@ -459,7 +404,8 @@ impl Registry {
         for team in self.context.store.handoff_teams()? {
             let registry = Arc::clone(self);
             tokio::spawn(async move {
-                let _ = registry.dispatch(team, HubCommand::ImportHandoffs).await;
+                let import = HubRequest::internal(HubCommand::ImportHandoffs);
+                let _ = registry.dispatch(team, import).await;
             });
         }
         Ok(())

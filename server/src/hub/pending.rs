@@ -1,11 +1,12 @@
-//! What waits for the group commit: each write's answer and event, held
-//! until the flush that covers it, then answered and fanned out in offset
-//! order.
+//! What waits for the commit: each append's answer and events (see
+//! `append`), held until the team's log reports the append committed (for
+//! the embedded log, the group commit's flush that covers it), then
+//! answered and fanned out in offset order.
 //!
 //! Invariants:
-//! - Nothing is acknowledged or delivered before the flush that covers it:
-//!   an entry leaves `pending` only once the committer reports its
-//!   generation flushed (or, for a removed team, refused; see `removal`).
+//! - Nothing is acknowledged or delivered before the commit that covers it:
+//!   an entry leaves `pending` only once the log reports its ticket
+//!   committed (or, for a removed team, refused; see `removal`).
 //! - Once the hub has loaded its stream, `durable` moves only here, to the
 //!   offset of the newest event answered, and is published to the registry
 //!   before any answer of the flush leaves: whoever holds a `sent` reads
@@ -16,37 +17,40 @@ use super::actor::{error_frame, Hub};
 use crate::outlet::{Outlet, SharedFrame};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use switchboard_protocol::ids::Offset;
 use switchboard_protocol::server::{Event, EventFrame};
 use switchboard_protocol::{ErrorCode, ServerFrame};
 
-/// An answer and an event waiting for their flush.
+/// An answer and an event waiting for their commit.
 pub(super) struct Pending {
-    generation: u64,
+    ticket: u64,
     bytes: usize,
     reply: Option<(Outlet, ServerFrame)>,
     event: Option<EventFrame>,
 }
 
 impl Hub<'_> {
-    /// Queues an answer and an event (at `head`) behind the next flush.
-    pub(super) fn wait_for_flush(
+    /// Queues an answer and an event (at its offset) behind the commit of
+    /// `ticket` (see `append`, the only caller with an event). Tickets
+    /// are queued in the order they were taken, so they only grow.
+    pub(super) fn queue(
         &mut self,
+        ticket: u64,
         reply: Option<(Outlet, ServerFrame)>,
-        event: Option<Event>,
+        event: Option<(Offset, Event)>,
     ) {
-        if let Some(event) = &event {
+        if let Some((_, event)) = &event {
             self.board.observe(event);
         }
-        let generation = self.registry.context.committer.request();
-        let bytes = super::backlog::entry_bytes(&reply, &event);
+        let bytes = super::backlog::entry_bytes(&reply, event.as_ref().map(|(_, e)| e));
         self.pending_bytes += bytes;
         self.pending.push_back(Pending {
-            generation,
+            ticket,
             bytes,
             reply,
-            event: event.map(|event| EventFrame {
+            event: event.map(|(offset, event)| EventFrame {
                 team: self.team,
-                offset: self.head,
+                offset,
                 event,
             }),
         });
@@ -77,21 +81,18 @@ impl Hub<'_> {
         (self.pending.len(), self.pending_bytes)
     }
 
-    /// Answers and delivers everything the flush of `generation` covered.
+    /// Answers and delivers everything up to the committed ticket
+    /// `committed`.
     ///
     /// The shared durable offset moves first, before any answer leaves:
     /// a client that reads (`history`) right after its `sent` must find
     /// what was acknowledged, and reads show only what is durable.
-    pub(super) fn complete(&mut self, generation: u64) {
+    pub(super) fn complete(&mut self, committed: u64) {
         // What every live subscriber has been sent so far.
         let before = self.durable;
         let mut replies = Vec::new();
         let mut events = Vec::new();
-        while self
-            .pending
-            .front()
-            .is_some_and(|p| p.generation <= generation)
-        {
+        while self.pending.front().is_some_and(|p| p.ticket <= committed) {
             // The loop condition saw a front element.
             let Some(done) = self.pending.pop_front() else {
                 break;

@@ -169,11 +169,11 @@ impl Hub<'_> {
     /// Up to `limit` events after `after`, read from the store (for
     /// positions older than the hub's memory).
     fn stored_events(&self, after: Offset, limit: usize) -> Result<Vec<Remembered>, StoreError> {
-        let records =
-            self.registry
-                .context
-                .store
-                .log_range(self.team, after, self.durable, limit)?;
+        let records = self
+            .registry
+            .context
+            .log
+            .read(self.team, after, self.durable, limit)?;
         Ok(records
             .into_iter()
             .map(|(offset, record)| {

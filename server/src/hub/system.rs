@@ -11,15 +11,15 @@
 //! session has written before it hands the message over: the reply never
 //! announces a change that is not stored.
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::Hub;
+use super::append::Answer;
+use super::ReplyTo;
 use crate::idempotency::Claim;
-use crate::outlet::Outlet;
 use crate::store::{Entry, Receipt, StoreError};
 use crate::time::now;
-use switchboard_protocol::ids::{ConversationId, RequestId};
+use switchboard_protocol::ids::ConversationId;
 use switchboard_protocol::model::{Message, Sender, SenderKind};
 use switchboard_protocol::server::{Event, Reply};
-use switchboard_protocol::ErrorCode;
 
 /// The name system messages are shown under.
 pub(super) const SYSTEM_NAME: &str = "Switchboard";
@@ -35,21 +35,20 @@ pub(super) fn system_sender() -> Sender {
 
 impl Hub<'_> {
     /// Appends a system message saying `body` to `conversation` (of this
-    /// team, as the session checked), then answers `request` with `reply`
+    /// team, as the session checked), then answers `to` with `reply`
     /// behind the flush that covers the message. With the `claim` on the
     /// command's idempotency key, `reply` is kept under that key in the
     /// same entry.
     pub(super) fn system_message(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         conversation: ConversationId,
         body: String,
         reply: Reply,
         claim: Option<&Claim>,
     ) -> Result<(), StoreError> {
         let seq = self.last_seq(conversation)?.next();
-        let offset = self.head.next();
+        let offset = self.next_offset();
         let message = Message {
             conversation,
             seq,
@@ -74,20 +73,14 @@ impl Hub<'_> {
                 idempotency: None,
             },
         };
-        if let Err(e) = self.registry.context.store.commit(self.team, offset, entry) {
-            outlet.send(&error_frame(
-                request,
-                ErrorCode::Internal,
-                "could not record the change in the conversation",
-            ));
-            return Err(e);
-        }
-        self.head = offset;
+        let events = vec![Event::Message(message.clone())];
+        let answer = Answer {
+            to,
+            reply: reply.clone(),
+            failure: "could not record the change in the conversation",
+        };
+        self.append(entry, events, Some(answer))?;
         self.seqs.insert(conversation, seq);
-        self.wait_for_flush(
-            Some((outlet, result_frame(request, reply))),
-            Some(Event::Message(message)),
-        );
         Ok(())
     }
 }

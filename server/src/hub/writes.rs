@@ -1,14 +1,17 @@
-//! The hub's writes: each assigns the next offset (and, for messages, the
-//! next seq), commits one atomic entry, and queues its answer and event
-//! behind the group commit. A failed commit advances nothing.
+//! The hub's plain writes (a message, a new conversation, a read marker):
+//! each takes the conversation's next seq where it has one, and appends
+//! one atomic entry through the hub's one write path (`append`), which
+//! assigns its offset and queues its answer and event behind the commit.
+//! A failed append advances nothing.
 
-use super::actor::{error_frame, result_frame, Hub};
+use super::actor::{result_frame, Hub};
+use super::append::Answer;
+use super::ReplyTo;
 use crate::access::Principal;
 use crate::idempotency;
-use crate::outlet::Outlet;
 use crate::store::{ContactRecord, ConversationRecord, Entry, StoreError};
 use crate::time::now;
-use switchboard_protocol::ids::{ConversationId, RequestId, Seq, UserId};
+use switchboard_protocol::ids::{ConversationId, Seq, UserId};
 use switchboard_protocol::model::{Message, NewContact, ReadMarker, Sender};
 use switchboard_protocol::server::{Event, Reply, SendAck};
 use switchboard_protocol::ErrorCode;
@@ -16,8 +19,7 @@ use switchboard_protocol::ErrorCode;
 impl Hub<'_> {
     pub(super) fn send(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         conversation: ConversationId,
         client_msg_id: String,
         body: String,
@@ -29,11 +31,11 @@ impl Hub<'_> {
         let user = UserId(sender.id);
         // A retry of a stored send gets the original acknowledgement, once the
         // flush that covers the original has happened.
-        if self.answer_retry(&outlet, request, user, Some(&client_msg_id))? {
+        if self.answer_retry(&to, user, Some(&client_msg_id))? {
             return Ok(());
         }
         let seq = self.last_seq(conversation)?.next();
-        let offset = self.head.next();
+        let offset = self.next_offset();
         let status = self
             .board
             .status_after(store.as_ref(), conversation, sender.kind)?;
@@ -48,28 +50,23 @@ impl Hub<'_> {
             status,
         };
         let idempotency = message.client_msg_id.as_deref().map(|id| (user, id));
-        if let Err(e) = store.commit(
-            self.team,
-            offset,
-            Entry::Message {
-                message: &message,
-                idempotency,
-            },
-        ) {
-            outlet.send(&error_frame(request, ErrorCode::Internal, "send failed"));
-            return Err(e);
-        }
-        self.head = offset;
+        let entry = Entry::Message {
+            message: &message,
+            idempotency,
+        };
+        let answer = Answer {
+            to,
+            reply: Reply::Sent(ack(&message, false)),
+            failure: "send failed",
+        };
+        self.append(entry, vec![Event::Message(message.clone())], Some(answer))?;
         self.seqs.insert(conversation, seq);
-        let reply = result_frame(request, Reply::Sent(ack(&message, false)));
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Message(message)));
         Ok(())
     }
 
     pub(super) fn start_conversation(
         &mut self,
-        outlet: Outlet,
-        request: RequestId,
+        to: ReplyTo,
         contact: NewContact,
     ) -> Result<(), StoreError> {
         let store = &self.registry.context.store;
@@ -84,45 +81,32 @@ impl Hub<'_> {
         };
         let conversation =
             ConversationRecord::new(store.next_id()?.into(), self.team, contact.id, at);
-        let offset = self.head.next();
-        if let Err(e) = store.commit(
-            self.team,
-            offset,
-            Entry::ConversationStarted {
-                contact: &contact,
-                conversation: &conversation,
-            },
-        ) {
-            outlet.send(&error_frame(
-                request,
-                ErrorCode::Internal,
-                "could not start the conversation",
-            ));
-            return Err(e);
-        }
-        self.head = offset;
-        self.seqs.insert(conversation.id, Seq(0));
         let info = conversation.info(&contact, Seq(0));
-        let reply = result_frame(request, Reply::Conversation(info.clone()));
-        self.wait_for_flush(
-            Some((outlet, reply)),
-            Some(Event::ConversationStarted(info)),
-        );
+        let entry = Entry::ConversationStarted {
+            contact: &contact,
+            conversation: &conversation,
+        };
+        let answer = Answer {
+            to,
+            reply: Reply::Conversation(info.clone()),
+            failure: "could not start the conversation",
+        };
+        self.append(entry, vec![Event::ConversationStarted(info)], Some(answer))?;
+        self.seqs.insert(conversation.id, Seq(0));
         Ok(())
     }
 
     pub(super) fn mark_read(
         &mut self,
-        outlet: Outlet,
+        to: ReplyTo,
         principal: &Principal,
-        request: RequestId,
         conversation: ConversationId,
         seq: Seq,
     ) -> Result<(), StoreError> {
         let last = self.last_seq(conversation)?;
         if seq > last {
             let message = format!("seq {seq} is beyond the conversation's last message ({last})");
-            outlet.send(&error_frame(request, ErrorCode::BadRequest, &message));
+            to.refuse(ErrorCode::BadRequest, &message);
             return Ok(());
         }
         let user = principal.user.id;
@@ -138,10 +122,7 @@ impl Hub<'_> {
                 user,
                 seq: current,
             };
-            self.wait_for_flush(
-                Some((outlet, result_frame(request, Reply::Read(marker)))),
-                None,
-            );
+            self.answer_when_durable(to, |id| result_frame(id, Reply::Read(marker)));
             return Ok(());
         }
         let marker = ReadMarker {
@@ -149,24 +130,16 @@ impl Hub<'_> {
             user,
             seq,
         };
-        let offset = self.head.next();
-        if let Err(e) = self
-            .registry
-            .context
-            .store
-            .commit(self.team, offset, Entry::Read(&marker))
-        {
-            outlet.send(&error_frame(
-                request,
-                ErrorCode::Internal,
-                "could not mark as read",
-            ));
-            return Err(e);
-        }
-        self.head = offset;
-        let reply = result_frame(request, Reply::Read(marker.clone()));
-        self.wait_for_flush(Some((outlet, reply)), Some(Event::Read(marker)));
-        Ok(())
+        let answer = Answer {
+            to,
+            reply: Reply::Read(marker.clone()),
+            failure: "could not mark as read",
+        };
+        self.append(
+            Entry::Read(&marker),
+            vec![Event::Read(marker.clone())],
+            Some(answer),
+        )
     }
 
     /// Answers a retry: if `user` used `key` in this team before, with the
@@ -174,8 +147,7 @@ impl Hub<'_> {
     /// the original. Says whether it did.
     pub(super) fn answer_retry(
         &mut self,
-        outlet: &Outlet,
-        request: RequestId,
+        to: &ReplyTo,
         user: UserId,
         key: Option<&str>,
     ) -> Result<bool, StoreError> {
@@ -185,13 +157,12 @@ impl Hub<'_> {
         let store = self.registry.context.store.as_ref();
         match idempotency::original(store, self.team, user, key) {
             Ok(Some(original)) => {
-                let reply = idempotency::duplicate(request, original);
-                self.wait_for_flush(Some((outlet.clone(), reply)), None);
+                self.answer_when_durable(to.clone(), |id| idempotency::duplicate(id, original));
                 Ok(true)
             }
             Ok(None) => Ok(false),
             Err(e) => {
-                outlet.send(&error_frame(request, ErrorCode::Internal, "internal error"));
+                to.refuse(ErrorCode::Internal, "internal error");
                 Err(e)
             }
         }

@@ -31,7 +31,7 @@ pub(crate) async fn run(data: &Path, command: AdminCommand) -> anyhow::Result<()
         }
         command => {
             let store = crate::open(data)?;
-            let result = run_admin(&store, command);
+            let result = run_admin(store.as_ref(), command);
             store.flush().context("flushing the store")?;
             result
         }

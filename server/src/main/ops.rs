@@ -12,7 +12,6 @@ use anyhow::{bail, Context};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use switchboard_server::store::SledStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// How long the running server may take to answer a backup request.
@@ -50,7 +49,7 @@ pub(crate) async fn backup(
 
 /// Restores the backup `from` into `data`.
 pub(crate) fn restore(data: &Path, from: &Path, force: bool) -> anyhow::Result<()> {
-    let report = SledStore::restore(from, data, force)
+    let report = switchboard_server::store::restore(from, data, force)
         .with_context(|| format!("cannot restore {} into {}", from.display(), data.display()))?;
     println!("restored {report} into {}", data.display());
     Ok(())

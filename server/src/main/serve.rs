@@ -11,7 +11,6 @@ use crate::cli::ServeArgs;
 use anyhow::Context;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use switchboard_server::mail::SmtpConfig;
 use switchboard_server::{demo, Config, Server};
@@ -78,11 +77,11 @@ async fn serve(config: Config, with_demo: bool, shutdown_timeout: Duration) -> a
     let data = config.data_dir.clone();
     let store = crate::open(&data)?;
     let logins = if with_demo {
-        demo::seed(&store).context("seeding the demo data")?
+        demo::seed(store.as_ref()).context("seeding the demo data")?
     } else {
         Vec::new()
     };
-    let server = Server::start_with_store(config, Arc::new(store)).await?;
+    let server = Server::start_with_store(config, store).await?;
     let addr = server.local_addr();
     // The first line on stdout is for scripts and tests to find the port.
     // A closed stdout must not stop the server, so write errors are ignored.

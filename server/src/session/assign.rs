@@ -54,13 +54,11 @@ impl Session {
             by_name: self.principal.user.name.clone(),
         };
         let command = HubCommand::Assign {
-            outlet: self.outlet.clone(),
-            request,
             conversation: conversation.id,
             change,
             key,
         };
-        self.dispatch(conversation.team, command).await
+        self.dispatch(conversation.team, request, command).await
     }
 
     /// The one member of the conversation's team holding `handle`.

@@ -31,8 +31,6 @@ impl Session {
             ));
         }
         let command = HubCommand::UpdateContact {
-            outlet: self.outlet.clone(),
-            request,
             conversation: conversation.id,
             changes: ContactChanges {
                 name,
@@ -40,6 +38,6 @@ impl Session {
                 phone: update.phone,
             },
         };
-        self.dispatch(conversation.team, command).await
+        self.dispatch(conversation.team, request, command).await
     }
 }

@@ -39,12 +39,8 @@ impl Session {
             after: dashboard.after,
             limit,
         };
-        let command = HubCommand::Dashboard {
-            outlet: self.outlet.clone(),
-            request,
-            query,
-        };
-        self.dispatch(dashboard.team, command).await
+        let command = HubCommand::Dashboard { query };
+        self.dispatch(dashboard.team, request, command).await
     }
 
     pub(super) async fn next(
@@ -54,10 +50,8 @@ impl Session {
     ) -> Result<Option<Reply>, Refusal> {
         self.team_for(Action::ReadTeam, team)?;
         let command = HubCommand::Next {
-            outlet: self.outlet.clone(),
-            request,
             user: self.principal.user.id,
         };
-        self.dispatch(team, command).await
+        self.dispatch(team, request, command).await
     }
 }

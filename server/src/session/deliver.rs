@@ -79,8 +79,6 @@ impl Session {
             Target::Team(handle) => self.sibling_team(&conversation, &team, &handle)?,
         };
         let command = HubCommand::Deliver {
-            outlet: self.outlet.clone(),
-            request,
             conversation: conversation.id,
             delivery: Delivery {
                 target,
@@ -91,7 +89,7 @@ impl Session {
             },
             key,
         };
-        self.dispatch(conversation.team, command).await
+        self.dispatch(conversation.team, request, command).await
     }
 
     /// The team of the conversation's account holding `handle`, other than

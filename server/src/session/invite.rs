@@ -325,14 +325,12 @@ impl Session {
         claim: Option<Claim>,
     ) -> Result<Option<Reply>, Refusal> {
         let command = HubCommand::SystemMessage {
-            outlet: self.outlet.clone(),
-            request,
             conversation: conversation.id,
             body,
             reply,
             claim: claim.map(Box::new),
         };
-        self.dispatch(conversation.team, command).await
+        self.dispatch(conversation.team, request, command).await
     }
 }
 

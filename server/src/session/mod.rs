@@ -11,7 +11,7 @@
 //! idempotency keys of commands and creating requests in [`keys`].
 
 use crate::access::{Action, Principal, Resource};
-use crate::hub::HubCommand;
+use crate::hub::{HubCommand, HubRequest};
 use crate::outlet::Outlet;
 use crate::server::ServerState;
 use crate::store::{ConversationRecord, Page, StoreError};
@@ -178,7 +178,14 @@ impl Session {
             .send(&ServerFrame::Error(ErrorFrame { id, code, message }));
     }
 
-    async fn dispatch(&self, team: TeamId, command: HubCommand) -> Result<Option<Reply>, Refusal> {
+    /// Hands `command` to the team's hub, answered there under `request`.
+    async fn dispatch(
+        &self,
+        team: TeamId,
+        request: impl Into<Option<RequestId>>,
+        command: HubCommand,
+    ) -> Result<Option<Reply>, Refusal> {
+        let command = HubRequest::from(self.outlet.clone(), request.into(), command);
         self.state
             .registry
             .dispatch(team, command)
@@ -231,12 +238,10 @@ impl Session {
         self.team_for(Action::Subscribe, team)?;
         self.subscribed.insert(team);
         let command = HubCommand::Subscribe {
-            outlet: self.outlet.clone(),
             principal: Arc::clone(&self.principal),
-            request,
             after,
         };
-        self.dispatch(team, command).await
+        self.dispatch(team, request, command).await
     }
 
     async fn unsubscribe(
@@ -250,11 +255,8 @@ impl Session {
         if self.viewing.is_some_and(|(viewed, _)| viewed == team) {
             self.viewing = None;
         }
-        let command = HubCommand::Unsubscribe {
-            outlet: self.outlet.clone(),
-            request: Some(request),
-        };
-        self.dispatch(team, command).await
+        let command = HubCommand::Unsubscribe;
+        self.dispatch(team, request, command).await
     }
 
     async fn send(&self, request: RequestId, send: SendMessage) -> Result<Option<Reply>, Refusal> {
@@ -315,15 +317,13 @@ impl Session {
             }
         };
         let command = HubCommand::Send {
-            outlet: self.outlet.clone(),
             principal: Arc::clone(&self.principal),
-            request,
             conversation: conversation.id,
             client_msg_id: send.client_msg_id,
             body,
             as_contact: None,
         };
-        self.dispatch(conversation.team, command).await
+        self.dispatch(conversation.team, request, command).await
     }
 
     /// A bot relaying the contact's words: stored as the contact's message,
@@ -338,9 +338,7 @@ impl Session {
             return Err(Refusal::new(ErrorCode::Internal, "internal error"));
         };
         let command = HubCommand::Send {
-            outlet: self.outlet.clone(),
             principal: Arc::clone(&self.principal),
-            request,
             conversation: conversation.id,
             client_msg_id: send.client_msg_id,
             body: send.body,
@@ -350,7 +348,7 @@ impl Session {
                 name: contact.name,
             }),
         };
-        self.dispatch(conversation.team, command).await
+        self.dispatch(conversation.team, request, command).await
     }
 
     fn history(&self, history: History) -> Result<Reply, Refusal> {
@@ -437,12 +435,8 @@ impl Session {
                 ),
             ));
         }
-        let command = HubCommand::StartConversation {
-            outlet: self.outlet.clone(),
-            request,
-            contact,
-        };
-        self.dispatch(start.team, command).await
+        let command = HubCommand::StartConversation { contact };
+        self.dispatch(start.team, request, command).await
     }
 
     async fn mark_read(
@@ -452,12 +446,10 @@ impl Session {
     ) -> Result<Option<Reply>, Refusal> {
         let conversation = self.conversation_for(Action::MarkRead, mark.conversation)?;
         let command = HubCommand::MarkRead {
-            outlet: self.outlet.clone(),
             principal: Arc::clone(&self.principal),
-            request,
             conversation: conversation.id,
             seq: mark.seq,
         };
-        self.dispatch(conversation.team, command).await
+        self.dispatch(conversation.team, request, command).await
     }
 }

@@ -28,12 +28,10 @@ impl Session {
     ) -> Result<Option<Reply>, Refusal> {
         let conversation = self.conversation_for(Action::ReadConversation, conversation)?;
         let command = HubCommand::Typing {
-            outlet: self.outlet.clone(),
             principal: Arc::clone(&self.principal),
-            request,
             conversation: conversation.id,
         };
-        self.dispatch(conversation.team, command).await
+        self.dispatch(conversation.team, request, command).await
     }
 
     /// This connection now has `conversation` open, or none.
@@ -58,13 +56,13 @@ impl Session {
         };
         if let Some((old_team, _)) = previous.filter(|(old, _)| *old != team) {
             // The view moves to another team: clear it in the first one.
-            let clear = self.view_command(None, None);
+            let clear = self.view_command(None);
             // A stopping server clears everything anyway.
-            let _ = self.state.registry.dispatch(old_team, clear).await;
+            let _ = self.dispatch(old_team, None, clear).await;
         }
         self.viewing = target;
-        let command = self.view_command(Some(request), conversation);
-        self.dispatch(team, command).await
+        let command = self.view_command(conversation);
+        self.dispatch(team, request, command).await
     }
 
     /// Who is online, viewing and typing in a team; answered by its hub.
@@ -75,22 +73,14 @@ impl Session {
     ) -> Result<Option<Reply>, Refusal> {
         self.team_for(Action::Subscribe, team)?;
         let command = HubCommand::Presence {
-            outlet: self.outlet.clone(),
             principal: Arc::clone(&self.principal),
-            request,
         };
-        self.dispatch(team, command).await
+        self.dispatch(team, request, command).await
     }
 
-    fn view_command(
-        &self,
-        request: Option<RequestId>,
-        conversation: Option<ConversationId>,
-    ) -> HubCommand {
+    fn view_command(&self, conversation: Option<ConversationId>) -> HubCommand {
         HubCommand::View {
-            outlet: self.outlet.clone(),
             principal: Arc::clone(&self.principal),
-            request,
             conversation,
         }
     }

@@ -1,6 +1,13 @@
 //! Storage: the narrow contract the rest of the server needs, with a sled
 //! implementation for production and an in-memory one for unit tests.
 //!
+//! The engine is chosen in one place, [`open`]; everything else holds an
+//! `Arc<dyn Store>` and sees engine failures only as
+//! [`StoreError::Backend`], which names the engine but not its types.
+//! What only one engine can do (sled's offline backup and restore, its
+//! deep check) is reached through this module's API, never by naming the
+//! engine's type.
+//!
 //! Invariants every implementation keeps:
 //! - [`Timeline::commit`] is atomic: after a crash, an entry is either wholly
 //!   present (log record, message, idempotency key) or wholly absent.
@@ -39,9 +46,14 @@ use switchboard_protocol::server::Reply;
 /// caller logs it and answers the user generically.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The underlying database failed (I/O, corruption, lock).
-    #[error("database error: {0}")]
-    Db(#[from] sled::Error),
+    /// The storage engine failed (I/O, corruption, a lock held).
+    #[error("{engine} failed: {source}")]
+    Backend {
+        /// Which engine (`sled`, ...).
+        engine: &'static str,
+        /// The engine's own error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A stored value could not be decoded: the store is corrupt or was
     /// written by an incompatible version.
     #[error("stored {what} could not be decoded: {detail}")]
@@ -224,6 +236,27 @@ pub trait Store:
             file.display()
         )))
     }
+    /// Reads every record and index and checks that they agree, without
+    /// changing anything. Stores that cannot refuse.
+    fn check(&self) -> StoreResult<CheckReport> {
+        Err(StoreError::Io("this store cannot be checked".into()))
+    }
+}
+
+/// Opens the store of a data folder: the one place that chooses the
+/// storage engine (today sled, repaired and verified on open).
+pub fn open(data_dir: &std::path::Path) -> StoreResult<std::sync::Arc<dyn Store>> {
+    Ok(std::sync::Arc::new(SledStore::open(data_dir)?))
+}
+
+/// Restores the backup `file` into the data folder `dir` (see
+/// [`Store::backup`]); `force` replaces a store already there.
+pub fn restore(
+    file: &std::path::Path,
+    dir: &std::path::Path,
+    force: bool,
+) -> StoreResult<BackupReport> {
+    SledStore::restore(file, dir, force)
 }
 
 /// Accounts, teams, users, their roles and tokens.

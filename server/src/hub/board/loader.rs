@@ -15,13 +15,12 @@
 //!   of an earlier hub of the team, or of a failed load, is dropped.
 
 use super::{load, Board, Row, LOAD_PAGE};
-use crate::hub::{BoardQuery, HubCommand, Registry};
-use crate::outlet::Outlet;
+use crate::hub::{BoardQuery, HubCommand, HubRequest, Registry, ReplyTo};
 use crate::store::{Store, StoreError};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use switchboard_protocol::ids::{ConversationId, RequestId, TeamId, UserId};
+use switchboard_protocol::ids::{ConversationId, TeamId, UserId};
 
 /// Most requests that may wait for the board to load.
 const MAX_WAITING: usize = 256;
@@ -34,16 +33,8 @@ pub(crate) struct BoardRows(Vec<(ConversationId, Row)>);
 
 /// A request waiting for the whole board.
 pub(crate) enum BoardWaiter {
-    Dashboard {
-        outlet: Outlet,
-        request: RequestId,
-        query: BoardQuery,
-    },
-    Next {
-        outlet: Outlet,
-        request: RequestId,
-        user: UserId,
-    },
+    Dashboard { to: ReplyTo, query: BoardQuery },
+    Next { to: ReplyTo, user: UserId },
 }
 
 /// A load under way.
@@ -163,7 +154,7 @@ fn start(registry: Arc<Registry>, team: TeamId, token: u64) {
                 }
                 Err(e) => (Err(e), true),
             };
-            let command = HubCommand::BoardPage { token, page, done };
+            let command = HubRequest::internal(HubCommand::BoardPage { token, page, done });
             if registry.dispatch(team, command).await.is_err() || done {
                 return;
             }

@@ -30,17 +30,19 @@ async fn the_first_dashboard_of_a_large_team_has_every_conversation_and_the_writ
         store.commit(TEAM, Offset(i), entry).unwrap();
     }
     let (asker, mut asker_rx) = outlet(1, 64);
-    let dashboard = HubCommand::Dashboard {
-        outlet: asker.clone(),
-        request: RequestId(7),
-        query: BoardQuery {
-            user: f.principal.user.id,
-            view: View::All,
-            status: None,
-            after: None,
-            limit: 5_000,
+    let dashboard = HubRequest::from(
+        asker.clone(),
+        Some(RequestId(7)),
+        HubCommand::Dashboard {
+            query: BoardQuery {
+                user: f.principal.user.id,
+                view: View::All,
+                status: None,
+                after: None,
+                limit: 5_000,
+            },
         },
-    };
+    );
     f.registry.dispatch(TEAM, dashboard).await.unwrap();
     // A write while the board loads.
     let (writer, mut writer_rx) = outlet(2, 64);

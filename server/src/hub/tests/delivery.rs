@@ -27,22 +27,26 @@ async fn a_signal_for_a_full_outbox_is_dropped_and_the_connection_stays_open() {
     // Room for the two replies and one signal.
     let (watcher, mut watcher_rx) = outlet(1, 3);
     f.subscribe(&watcher, 1, None).await;
-    let presence = HubCommand::Presence {
-        outlet: watcher.clone(),
-        principal: Arc::clone(&f.principal),
-        request: RequestId(2),
-    };
+    let presence = HubRequest::from(
+        watcher.clone(),
+        Some(RequestId(2)),
+        HubCommand::Presence {
+            principal: Arc::clone(&f.principal),
+        },
+    );
     f.registry.dispatch(TEAM, presence).await.unwrap();
 
     // Five typing signals while the watcher reads nothing.
     let (typist, mut typist_rx) = outlet(2, 64);
     for n in 0..5 {
-        let typing = HubCommand::Typing {
-            outlet: typist.clone(),
-            principal: Arc::clone(&f.principal),
-            request: RequestId(10 + n),
-            conversation: ConversationId(100 + n),
-        };
+        let typing = HubRequest::from(
+            typist.clone(),
+            Some(RequestId(10 + n)),
+            HubCommand::Typing {
+                principal: Arc::clone(&f.principal),
+                conversation: ConversationId(100 + n),
+            },
+        );
         f.registry.dispatch(TEAM, typing).await.unwrap();
         assert!(matches!(
             result(next(&mut typist_rx).await),
@@ -66,12 +70,14 @@ async fn a_signal_for_a_full_outbox_is_dropped_and_the_connection_stays_open() {
     }
     // The other four were dropped, not queued, and the connection is open:
     // the next signal arrives.
-    let typing = HubCommand::Typing {
-        outlet: typist.clone(),
-        principal: Arc::clone(&f.principal),
-        request: RequestId(20),
-        conversation: ConversationId(200),
-    };
+    let typing = HubRequest::from(
+        typist.clone(),
+        Some(RequestId(20)),
+        HubCommand::Typing {
+            principal: Arc::clone(&f.principal),
+            conversation: ConversationId(200),
+        },
+    );
     f.registry.dispatch(TEAM, typing).await.unwrap();
     match next(&mut watcher_rx).await {
         ServerFrame::Signal(frame) => {
@@ -97,11 +103,13 @@ async fn a_departure_on_a_full_inbox_still_reaches_the_hub_which_then_goes_idle(
     // The hub's one-command inbox is full (this test's single thread does
     // not let the hub run in between) when the connection goes.
     let (other, _other_rx) = outlet(2, 64);
-    let presence = HubCommand::Presence {
-        outlet: other,
-        principal: Arc::clone(&f.principal),
-        request: RequestId(2),
-    };
+    let presence = HubRequest::from(
+        other,
+        Some(RequestId(2)),
+        HubCommand::Presence {
+            principal: Arc::clone(&f.principal),
+        },
+    );
     f.registry.dispatch(TEAM, presence).await.unwrap();
     f.registry.disconnect(TEAM, leaving.clone());
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::time::Duration;
 use switchboard_protocol::codec::{decode, Encoding};
-use switchboard_protocol::ids::{AccountId, Millis, UserId};
+use switchboard_protocol::ids::{AccountId, Millis, RequestId, UserId};
 use switchboard_protocol::model::{Role, SenderKind};
 use switchboard_protocol::server::{Event, Reply, Resume};
 use switchboard_protocol::{ErrorCode, ServerFrame};
@@ -56,16 +56,17 @@ fn fixture_tuned(tune: impl FnOnce(&mut Config)) -> Fixture {
             created_at: Millis(0),
         })
         .unwrap();
-    let (committer, flusher) = Committer::start(Arc::clone(&store)).unwrap();
+    let (committer, flusher) = crate::commit::Committer::start(Arc::clone(&store)).unwrap();
     // The flusher runs until the test ends.
     std::mem::forget(flusher);
     let (stop, stop_rx) = watch::channel(false);
     let (alive_tx, alive) = mpsc::channel(1);
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), "unused");
     tune(&mut config);
+    let log = crate::team_log::LocalLog::new(Arc::clone(&store), committer);
     let registry = Registry::new(HubContext {
         store,
-        committer,
+        log: Arc::new(log),
         config: Arc::new(config),
         stop: stop_rx,
         alive: alive_tx,
@@ -144,12 +145,14 @@ fn result(frame: ServerFrame) -> Reply {
 impl Fixture {
     /// Hands the hub a subscription (answered on the outlet) from `after`.
     async fn subscribe(&self, outlet: &Outlet, request: u64, after: Option<Position>) {
-        let command = HubCommand::Subscribe {
-            outlet: outlet.clone(),
-            principal: Arc::clone(&self.principal),
-            request: RequestId(request),
-            after,
-        };
+        let command = HubRequest::from(
+            outlet.clone(),
+            Some(RequestId(request)),
+            HubCommand::Subscribe {
+                principal: Arc::clone(&self.principal),
+                after,
+            },
+        );
         self.registry.dispatch(TEAM, command).await.unwrap();
     }
 
@@ -160,15 +163,17 @@ impl Fixture {
         conversation: ConversationId,
         id: &str,
     ) -> Reply {
-        let command = HubCommand::Send {
-            outlet: outlet.clone(),
-            principal: Arc::clone(&self.principal),
-            request: RequestId(1),
-            conversation,
-            client_msg_id: id.into(),
-            body: format!("body {id}"),
-            as_contact: None,
-        };
+        let command = HubRequest::from(
+            outlet.clone(),
+            Some(RequestId(1)),
+            HubCommand::Send {
+                principal: Arc::clone(&self.principal),
+                conversation,
+                client_msg_id: id.into(),
+                body: format!("body {id}"),
+                as_contact: None,
+            },
+        );
         self.registry.dispatch(TEAM, command).await.unwrap();
         loop {
             if let ServerFrame::Result(r) = next(rx).await {
@@ -178,15 +183,17 @@ impl Fixture {
     }
 
     async fn conversation(&self, outlet: &Outlet, rx: &mut Frames) -> ConversationId {
-        let command = HubCommand::StartConversation {
-            outlet: outlet.clone(),
-            request: RequestId(2),
-            contact: NewContact {
-                name: "Jo".into(),
-                email: None,
-                phone: None,
+        let command = HubRequest::from(
+            outlet.clone(),
+            Some(RequestId(2)),
+            HubCommand::StartConversation {
+                contact: NewContact {
+                    name: "Jo".into(),
+                    email: None,
+                    phone: None,
+                },
             },
-        };
+        );
         self.registry.dispatch(TEAM, command).await.unwrap();
         match result(next(rx).await) {
             Reply::Conversation(info) => info.id,

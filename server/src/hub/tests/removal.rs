@@ -12,14 +12,18 @@ async fn a_write_in_flight_when_its_team_is_removed_is_refused_and_later_ones_st
 
     // Taken by the hub, written, waiting for its flush.
     f.gate.hold();
-    let command = |id: &str| HubCommand::Send {
-        outlet: a.clone(),
-        principal: Arc::clone(&f.principal),
-        request: RequestId(7),
-        conversation,
-        client_msg_id: id.into(),
-        body: "hello".into(),
-        as_contact: None,
+    let command = |id: &str| {
+        HubRequest::from(
+            a.clone(),
+            Some(RequestId(7)),
+            HubCommand::Send {
+                principal: Arc::clone(&f.principal),
+                conversation,
+                client_msg_id: id.into(),
+                body: "hello".into(),
+                as_contact: None,
+            },
+        )
     };
     f.registry
         .dispatch(TEAM, command("in-flight"))

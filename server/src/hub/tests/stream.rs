@@ -1,6 +1,7 @@
 //! The team's stream through its hub: replays that meet live events with
 //! no gap or double, idempotent sends, system messages taking the next
-//! seq, and a successor hub continuing where an idle one stopped.
+//! seq, a successor hub continuing where an idle one stopped, and
+//! requests from inside the server written like a session's.
 
 use super::*;
 
@@ -125,14 +126,16 @@ async fn a_system_message_takes_the_next_seq_and_is_answered_and_fanned_out_afte
     ));
     f.send(&writer, &mut writer_rx, conversation, "m0").await;
 
-    let command = HubCommand::SystemMessage {
-        outlet: writer.clone(),
-        request: RequestId(3),
-        conversation,
-        body: "Maya invited sam@example.com".into(),
-        reply: Reply::Pong,
-        claim: None,
-    };
+    let command = HubRequest::from(
+        writer.clone(),
+        Some(RequestId(3)),
+        HubCommand::SystemMessage {
+            conversation,
+            body: "Maya invited sam@example.com".into(),
+            reply: Reply::Pong,
+            claim: None,
+        },
+    );
     // The flush that covers the system message is held back: neither its
     // answer nor its event may leave the hub until the flush completes.
     f.gate.hold();
@@ -169,4 +172,46 @@ async fn a_system_message_takes_the_next_seq_and_is_answered_and_fanned_out_afte
     assert_eq!(system.body, "Maya invited sam@example.com");
     let stored = f.registry.context.store.message(conversation, Seq(2));
     assert_eq!(stored.unwrap().as_ref(), Some(system));
+}
+
+#[tokio::test]
+async fn a_request_from_inside_the_server_is_written_and_fanned_out_like_a_session_s() {
+    let f = fixture();
+    let (writer, mut writer_rx) = outlet(1, 64);
+    let conversation = f.conversation(&writer, &mut writer_rx).await;
+    let (reader, mut reader_rx) = outlet(2, 64);
+    f.subscribe(&reader, 9, None).await;
+    let Reply::Subscribed(_) = result(next(&mut reader_rx).await) else {
+        panic!()
+    };
+
+    // A producer with no connection waiting for the answer.
+    let send = HubRequest::internal(HubCommand::Send {
+        principal: Arc::clone(&f.principal),
+        conversation,
+        client_msg_id: "inside-1".into(),
+        body: "from inside".into(),
+        as_contact: None,
+    });
+    f.registry.dispatch(TEAM, send).await.unwrap();
+    let ServerFrame::Event(inside) = next(&mut reader_rx).await else {
+        panic!()
+    };
+    let Event::Message(message) = inside.event else {
+        panic!()
+    };
+    assert_eq!(
+        (inside.offset.0, message.seq, message.body.as_str()),
+        (2, Seq(1), "from inside")
+    );
+
+    // A session's send after it takes the next offset and seq.
+    let Reply::Sent(ack) = f.send(&writer, &mut writer_rx, conversation, "after").await else {
+        panic!()
+    };
+    assert_eq!((ack.offset.0, ack.seq), (3, Seq(2)));
+    let ServerFrame::Event(after) = next(&mut reader_rx).await else {
+        panic!()
+    };
+    assert_eq!(after.offset.0, 3);
 }

@@ -269,7 +269,10 @@ impl SledStore {
         let store = loop {
             match SledStore::open(staging) {
                 Ok(store) => break store,
-                Err(StoreError::Db(sled::Error::Io(e))) if attempts < 50 => {
+                Err(StoreError::Backend { source, .. })
+                    if attempts < 50 && lock_held(source.as_ref()) =>
+                {
+                    let e = source;
                     tracing::debug!(error = %e, "waiting for the staging store's lock");
                     attempts += 1;
                     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -280,6 +283,15 @@ impl SledStore {
         store.flush()?;
         Ok(report)
     }
+}
+
+/// Whether sled failed to open because of an I/O error (its folder's
+/// lock held by a sled thread not yet gone).
+fn lock_held(source: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    matches!(
+        source.downcast_ref::<sled::Error>(),
+        Some(sled::Error::Io(_))
+    )
 }
 
 /// Gives every team's stream (`team_streams`: team, epoch) a new epoch

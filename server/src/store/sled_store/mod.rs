@@ -313,10 +313,21 @@ fn sync_error(dir: &Path, e: std::io::Error) -> StoreError {
     ))
 }
 
+/// sled's errors, as the engine-neutral [`StoreError::Backend`]: the only
+/// place that converts them.
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> StoreError {
+        StoreError::Backend {
+            engine: "sled",
+            source: Box::new(e),
+        }
+    }
+}
+
 pub(super) fn tx_error(e: TransactionError<StoreError>) -> StoreError {
     match e {
         TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => StoreError::Db(e),
+        TransactionError::Storage(e) => e.into(),
     }
 }
 
@@ -351,5 +362,9 @@ impl Store for SledStore {
 
     fn backup(&self, file: &Path) -> StoreResult<BackupReport> {
         SledStore::backup(self, file)
+    }
+
+    fn check(&self) -> StoreResult<CheckReport> {
+        SledStore::check(self)
     }
 }
