@@ -5,6 +5,7 @@
 use super::contract_tests::stores;
 use super::*;
 use switchboard_protocol::ids::{ContactId, Millis};
+use switchboard_protocol::manage::ContactUpdated;
 
 #[test]
 fn a_contact_update_replaces_the_contact_and_logs_the_event() {

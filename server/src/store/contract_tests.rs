@@ -5,6 +5,7 @@ use super::keys;
 use super::*;
 use crate::time::now;
 use switchboard_protocol::ids::{ContactId, Millis};
+use switchboard_protocol::model::ReadMarker;
 use switchboard_protocol::model::{Sender, SenderKind};
 
 pub(super) fn stores() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {

@@ -8,6 +8,7 @@ use super::*;
 use switchboard_protocol::deliver::{DeliveredTo, Outcome};
 use switchboard_protocol::ids::{ContactId, Millis};
 use switchboard_protocol::model::{ConversationStatus, Sender, SenderKind};
+use switchboard_protocol::server::Reply;
 
 const FROM: TeamId = TeamId(1);
 const TO: TeamId = TeamId(2);

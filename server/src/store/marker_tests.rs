@@ -5,6 +5,7 @@
 use super::contract_tests::stores;
 use super::*;
 use crate::time::now;
+use switchboard_protocol::model::ReadMarker;
 use switchboard_protocol::model::Sender;
 
 fn message(seq: u64, kind: SenderKind, sender: u64) -> Message {

@@ -18,6 +18,7 @@
 //!   team's hub, the only writer of both, so the store never has to
 //!   arbitrate between writers.
 
+mod entry;
 mod gate;
 mod keys;
 mod memory;
@@ -25,6 +26,7 @@ mod records;
 mod signups;
 mod sled_store;
 
+pub use entry::{Entry, KeyUse, Page, Receipt};
 pub use gate::FlushGate;
 pub use memory::MemoryStore;
 pub use records::{
@@ -35,12 +37,8 @@ pub use records::{
 pub use signups::{Confirmation, SignupConfirmed, SignupRecord, Signups};
 pub use sled_store::{BackupReport, CheckReport, SledStore};
 
-use switchboard_protocol::assign::Assignees;
-use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
-use switchboard_protocol::manage::ContactUpdated;
-use switchboard_protocol::model::{Message, ReadMarker, Role, SenderKind};
-use switchboard_protocol::server::Reply;
+use switchboard_protocol::model::{Message, Role, SenderKind};
 
 /// What went wrong in the store. Every variant is an internal failure: the
 /// caller logs it and answers the user generically.
@@ -77,142 +75,6 @@ pub enum StoreError {
 
 /// The result type of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
-
-/// A command's result, kept under the idempotency key it was sent with (a
-/// `send`'s `client_msg_id`, a frame's `key`) so that a retry gets it back.
-/// Written in the same atomic write as the command's effect (an [`Entry`],
-/// or one of [`KeyedWrites`]): a command is either done and keyed, or
-/// neither.
-#[derive(Debug, Clone, Copy)]
-pub struct Receipt<'a> {
-    /// Who sent the command.
-    pub user: UserId,
-    /// The key it was sent under.
-    pub key: &'a str,
-    /// Its result, as first answered.
-    pub reply: &'a Reply,
-}
-
-/// What an idempotency key of a user in a team was first used for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyUse {
-    /// A message, stored at this seq of this conversation.
-    Message {
-        /// The conversation.
-        conversation: ConversationId,
-        /// The message's seq.
-        seq: Seq,
-    },
-    /// A command or request, first answered with this result.
-    Reply(Box<Reply>),
-}
-
-/// One atomic write to a team's stream, at an offset chosen by its hub.
-#[derive(Debug, Clone)]
-pub enum Entry<'a> {
-    /// A message, with the idempotency key it was sent under.
-    Message {
-        /// The message (its `offset` and `seq` are the ones assigned).
-        message: &'a Message,
-        /// The sending user and their `client_msg_id`, if sent by a client.
-        idempotency: Option<(UserId, &'a str)>,
-    },
-    /// A system message recording a command sent with an idempotency key,
-    /// and the command's receipt (see [`Receipt`]).
-    Command {
-        /// The system message (its `offset` and `seq` are the ones assigned).
-        message: &'a Message,
-        /// The key and result of the command it records.
-        receipt: Receipt<'a>,
-    },
-    /// A new conversation with a new contact.
-    ConversationStarted {
-        /// The contact.
-        contact: &'a ContactRecord,
-        /// The conversation.
-        conversation: &'a ConversationRecord,
-    },
-    /// A read marker moved.
-    Read(&'a ReadMarker),
-    /// A contact's details changed: the contact as it now is, and the event
-    /// (logged whole, for replays).
-    ContactUpdated {
-        /// The contact, replacing the stored one.
-        contact: &'a ContactRecord,
-        /// What changed, through which conversation.
-        update: &'a ContactUpdated,
-    },
-    /// A conversation's assignees changed: the only entry that takes two
-    /// offsets, the system message's (`message.offset`, the one committed
-    /// at) and the `assignees` record's, the next one. Written atomically
-    /// with the conversation's new assignee list.
-    Assignees {
-        /// The system message recording the change.
-        message: &'a Message,
-        /// The event (logged whole, for replays).
-        update: &'a Assignees,
-        /// The key and result of the command, if sent with a key.
-        receipt: Option<Receipt<'a>>,
-    },
-    /// A conversation was delivered: the system message at `offset`, for a
-    /// delivery to a user the `assignees` record at the next offset, then
-    /// the `delivered` record; with the conversation record (status
-    /// delivered, the outcome) and, for a delivery to another team, the
-    /// pending handoff, all in one atomic write.
-    Delivered {
-        /// The system message recording the delivery.
-        message: &'a Message,
-        /// The conversation's new assignees (a delivery to a user).
-        assignees: Option<&'a Assignees>,
-        /// The outcome (logged whole, for replays).
-        outcome: &'a Outcome,
-        /// The conversation as it now is, replacing the stored one.
-        conversation: &'a ConversationRecord,
-        /// The handoff the receiving team will import (a delivery to a team).
-        handoff: Option<&'a HandoffRecord>,
-        /// The key and result of the command, if sent with a key.
-        receipt: Option<Receipt<'a>>,
-    },
-    /// A handoff imported into the receiving team, in one atomic write: the
-    /// new contact and conversation (`conversation_started` at `offset`),
-    /// then `messages` at the offsets after it (the copied history and the
-    /// handoff message, by seq from 1), and the handoff record deleted.
-    HandoffImported {
-        /// The handoff, deleted from the pending ones.
-        handoff: &'a HandoffRecord,
-        /// The receiving team's copy of the contact.
-        contact: &'a ContactRecord,
-        /// The receiving team's new conversation.
-        conversation: &'a ConversationRecord,
-        /// Its messages, seqs 1..=n, offsets `offset + 1..=offset + n`.
-        messages: &'a [Message],
-    },
-}
-
-impl Entry<'_> {
-    /// The newest offset the entry takes when committed at `offset`.
-    pub fn last_offset(&self, offset: Offset) -> Offset {
-        match self {
-            Entry::Assignees { .. } => offset.next(),
-            Entry::Delivered { assignees, .. } => {
-                Offset(offset.0 + 1 + u64::from(assignees.is_some()))
-            }
-            Entry::HandoffImported { messages, .. } => Offset(offset.0 + messages.len() as u64),
-            _ => offset,
-        }
-    }
-}
-
-/// Which page of a conversation to read.
-#[derive(Debug, Clone, Copy)]
-pub enum Page {
-    /// The newest messages.
-    Latest,
-    /// Messages with a seq below this one, the nearest first.
-    Before(Seq),
-    /// Messages with a seq above this one, the nearest first.
-    After(Seq),
-}
 
 /// The storage contract. Object safe: the server holds an `Arc<dyn Store>`.
 /// Its parts are [`Directory`] (who is who), [`Grants`] (who was let into

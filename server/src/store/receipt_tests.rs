@@ -11,6 +11,7 @@ use switchboard_protocol::ids::Millis;
 use switchboard_protocol::invite::Invited;
 use switchboard_protocol::manage::BotScope;
 use switchboard_protocol::model::{Sender, SenderKind};
+use switchboard_protocol::server::Reply;
 
 fn system_message(seq: u64, offset: u64) -> Message {
     Message {
