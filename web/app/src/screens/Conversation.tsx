@@ -35,7 +35,7 @@ import { useValue } from "../live/observable";
 import { useCommands } from "./commands";
 import { SeenBy, useSeenBy, Viewers } from "./Presence";
 import { People } from "./People";
-import { useWindow } from "./virtual";
+import { Spacer, useWindow } from "./virtual";
 
 const PAGE = 50;
 /** Older messages load once the view is this close to the top, in px. */
@@ -272,7 +272,6 @@ export function Conversation({ team, conversation, me }: Props) {
         id="timeline"
         class="timeline"
         ref={win.scroller}
-        style={win.padding}
         // Focusable, so the keyboard scrolls it (Escape from the composer
         // lands here).
         tabIndex={0}
@@ -280,6 +279,7 @@ export function Conversation({ team, conversation, me }: Props) {
         aria-label="Messages"
         aria-busy={!loaded}
       >
+        <Spacer height={win.before} />
         {win.items.map((item) => {
           const entry = entries[item.index];
           if (entry === undefined) return null;
@@ -313,6 +313,7 @@ export function Conversation({ team, conversation, me }: Props) {
               return <EchoItem key={keyOf(entry)} at={at} echo={entry.echo} />;
           }
         })}
+        <Spacer height={win.after} />
       </ol>
       <p class="typing muted" aria-live="polite" data-testid="typing">
         {typing.size > 0 &&

@@ -20,7 +20,7 @@ import type {
 } from "switchboard-client";
 import { link, listenTeam, live } from "../live/connection";
 import { useValue } from "../live/observable";
-import { useWindow } from "./virtual";
+import { Spacer, useWindow } from "./virtual";
 
 type View = "mine" | "unassigned" | "all";
 
@@ -233,9 +233,9 @@ export function Dashboard({ team, selected, onOpen }: Props) {
           class="rows"
           aria-label="Conversations"
           ref={win.scroller}
-          style={win.padding}
           onKeyDown={onKeyDown}
         >
+          <Spacer height={win.before} />
           {win.items.map((item) => {
             const row = shown[item.index];
             if (row === undefined) return null;
@@ -251,6 +251,7 @@ export function Dashboard({ team, selected, onOpen }: Props) {
               />
             );
           })}
+          <Spacer height={win.after} />
         </ul>
       )}
       {next !== null && (

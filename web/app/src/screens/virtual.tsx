@@ -4,8 +4,9 @@
 // preact/compat), the same few lines its adapter is made of.
 //
 // The list element is its own scroller and stays in normal flow: the
-// items drawn sit between a top and a bottom padding standing for the
-// items not drawn (`padding()`), so CSS gaps and variable heights work as
+// items drawn sit between two spacers standing for the items not drawn
+// (`<Spacer>`, an empty hidden item; not padding, which a scroller's
+// height cannot shrink below), so CSS gaps and variable heights work as
 // before. Each drawn item carries `data-index` and `ref={measure}`: its
 // real height replaces the estimate once it is drawn.
 //
@@ -40,8 +41,9 @@ export interface Window<E extends HTMLElement> {
   virtualizer: Virtualizer<E, Element>;
   /** The items to draw, in order. */
   items: VirtualItem[];
-  /** The list's padding standing for the items not drawn. */
-  padding: { paddingTop: string; paddingBottom: string };
+  /** Heights of the spacers before and after the items drawn (0: none). */
+  before: number;
+  after: number;
   /** The ref each drawn item takes, so its height is measured. */
   measure: (element: Element | null) => void;
 }
@@ -104,18 +106,34 @@ export function useWindow<E extends HTMLElement>(
   const first = items[0];
   const last = items.at(-1);
   const total = virtualizer.getTotalSize();
-  const padding =
-    first === undefined || last === undefined || box === null
-      ? { paddingTop: "", paddingBottom: "" }
-      : {
-          paddingTop: `${String(first.start)}px`,
-          paddingBottom: `${String(Math.max(box.bottom, total - last.end))}px`,
-        };
+  // Each spacer takes a gap of the list's own beside it.
+  const gap = box?.gap ?? 0;
+  const before =
+    first === undefined || first.index === 0
+      ? 0
+      : first.start - (box?.top ?? 0) - gap;
+  const after =
+    last === undefined || last.index === options.count - 1
+      ? 0
+      : total - last.end - (box?.bottom ?? 0) - gap;
   return {
     scroller,
     virtualizer,
     items,
-    padding,
+    before: Math.max(0, before),
+    after: Math.max(0, after),
     measure: virtualizer.measureElement,
   };
+}
+
+/** An empty, hidden item standing for `height` pixels of items not drawn. */
+export function Spacer({ height }: { height: number }) {
+  if (height <= 0) return null;
+  return (
+    <li
+      aria-hidden="true"
+      class="spacer"
+      style={{ height: `${String(height)}px` }}
+    />
+  );
 }
