@@ -166,14 +166,14 @@ export function Conversation({ team, conversation, me }: Props) {
   );
   const seenBy = useSeenBy(team, conversation, me, messages);
   const seenKey = JSON.stringify([...seenBy]);
-  const entries = useMemo(
+  const { entries, keys } = useMemo(
     () => entriesOf(timeline, seenBy, more),
     // seenBy is new on each render; its content is seenKey.
     [timeline, seenKey, more],
   );
   const win = useWindow<HTMLOListElement>({
     count: entries.length,
-    key: (i) => keyOf(entries[i]),
+    key: (i) => keys[i] ?? String(i),
     estimate: 64,
     chat: true,
     whole: DRAWN_WHOLE,
@@ -184,7 +184,7 @@ export function Conversation({ team, conversation, me }: Props) {
   useLayoutEffect(() => {
     const held = anchor.current;
     if (held === null || held.from === entries.length) return;
-    const index = entries.findIndex((e) => keyOf(e) === held.key);
+    const index = keys.indexOf(held.key);
     const start = win.virtualizer.measurementsCache[index]?.start;
     anchor.current = null;
     if (start === undefined) return;
@@ -422,18 +422,25 @@ function timelineOf(
   messages: Message[],
   conversation: Id,
 ): { messages: Message[]; echoes: Echo[] } {
-  const carried = new Set(
-    messages.flatMap((m) =>
-      m.client_msg_id === null ? [] : [m.client_msg_id],
-    ),
-  );
+  const sends = sendsOf(conversation);
+  const ours = [...acked.values()].some((a) => a.conversation === conversation);
+  // Built only when some message of ours may need it: on a long history
+  // it is the costliest step of a page.
+  const carried =
+    !ours && sends.length === 0
+      ? new Set<string>()
+      : new Set(
+          messages.flatMap((m) =>
+            m.client_msg_id === null ? [] : [m.client_msg_id],
+          ),
+        );
   const echoes: Echo[] = [];
   for (const [key, a] of acked) {
     if (a.conversation !== conversation) continue;
     if (carried.has(key)) acked.delete(key);
     else echoes.push({ key, body: a.body, state: "sent", error: null });
   }
-  for (const entry of sendsOf(conversation)) {
+  for (const entry of sends) {
     if (carried.has(entry.key) || entry.request.type !== "send") continue;
     echoes.push({
       key: entry.key,
@@ -451,7 +458,7 @@ function entriesOf(
   timeline: { messages: Message[]; echoes: Echo[] },
   seenBy: Map<Id, string[]>,
   more: boolean,
-): Entry[] {
+): { entries: Entry[]; keys: string[] } {
   const entries: Entry[] = more ? [{ kind: "older" }] : [];
   for (const message of timeline.messages) {
     entries.push({ kind: "message", message });
@@ -460,7 +467,8 @@ function entriesOf(
       entries.push({ kind: "seen", seq: message.seq, readers });
   }
   for (const echo of timeline.echoes) entries.push({ kind: "echo", echo });
-  return entries;
+  // Made once here: the window asks for every key on each change.
+  return { entries, keys: entries.map(keyOf) };
 }
 
 /** A line's key: stable while the line shows, whatever comes around it. */
