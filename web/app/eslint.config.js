@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // The tests run in Node, and pass functions to run in the page.
-    files: ["test/**/*.js", "eslint.config.js"],
+    files: ["test/**/*.js", "bench/**/*.js", "eslint.config.js"],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );

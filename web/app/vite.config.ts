@@ -5,9 +5,17 @@
 // (web/client) is compiled from its TypeScript source, so a fresh clone
 // builds without building the client first. The service worker (/sw.js)
 // is written from sw/service-worker.js with the build's app shell.
+//
+// Each text file is also written compressed beside itself (`.br`, `.gz`),
+// at the highest levels, once at build time: the server answers with the
+// one the browser accepts (server/src/http/app.rs) and compresses nothing
+// while serving.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { defineConfig, type Plugin } from "vite";
 
 /** Files of public/ that belong to the app shell (the service worker's). */
@@ -50,6 +58,34 @@ function serviceWorker(): Plugin {
   };
 }
 
+/** Files worth compressing: text. */
+const COMPRESSIBLE = /\.(js|css|html|svg|json|txt)$/;
+
+function precompress(): Plugin {
+  return {
+    name: "switchboard-precompress",
+    apply: "build",
+    async writeBundle(options, bundle) {
+      const dir = options.dir ?? "dist";
+      for (const name of Object.keys(bundle)) {
+        if (!COMPRESSIBLE.test(name)) continue;
+        const path = join(dir, name);
+        const data = await readFile(path);
+        const br = brotliCompressSync(data, {
+          params: {
+            [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+            [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+          },
+        });
+        const gz = gzipSync(data, { level: 9 });
+        // A compressed copy no smaller than the file is not worth sending.
+        if (br.length < data.length) await writeFile(`${path}.br`, br);
+        if (gz.length < data.length) await writeFile(`${path}.gz`, gz);
+      }
+    },
+  };
+}
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -59,7 +95,7 @@ export default defineConfig({
     },
   },
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
-  plugins: [serviceWorker()],
+  plugins: [serviceWorker(), precompress()],
   build: {
     assetsDir: "assets",
     assetsInlineLimit: 0,

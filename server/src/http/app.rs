@@ -12,6 +12,12 @@
 //! its scope is the whole app), which the browser checks for a new build,
 //! and the manifest (`manifest.webmanifest`, `application/manifest+json`).
 //!
+//! Text files were compressed at build time (`NAME.br`, `NAME.gz` beside
+//! `NAME`, written by the app's build): a request that accepts brotli or
+//! gzip gets that copy with `Content-Encoding`, its own `ETag`, and
+//! `Vary: Accept-Encoding` on every answer for such a file, so a cache
+//! never hands one encoding to a browser that asked for another.
+//!
 //! Invariants: paths of the server's other endpoints (`/ws`, `/healthz`,
 //! `/readyz`, `/metrics`, with anything below them) and missing files
 //! (a last segment with a dot) are `404`, never the app's page, so a
@@ -70,7 +76,21 @@ pub(super) async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Re
     }
 }
 
+/// The encodings the build writes, best first: (suffix, `Content-Encoding`).
+const ENCODINGS: [(&str, &str); 2] = [(".br", "br"), (".gz", "gzip")];
+
 fn serve(name: &str, file: rust_embed::EmbeddedFile, request: &HeaderMap) -> Response {
+    let mime = file.metadata.mimetype().to_string();
+    let compressed = ENCODINGS
+        .iter()
+        .any(|(suffix, _)| Files::get(&format!("{name}{suffix}")).is_some());
+    let (file, encoding) = ENCODINGS
+        .iter()
+        .filter(|(_, coding)| accepts(request, coding))
+        .find_map(|(suffix, coding)| {
+            Files::get(&format!("{name}{suffix}")).map(|copy| (copy, Some(*coding)))
+        })
+        .unwrap_or((file, None));
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
     let cache = if name.starts_with("assets/") {
         IMMUTABLE
@@ -88,7 +108,13 @@ fn serve(name: &str, file: rust_embed::EmbeddedFile, request: &HeaderMap) -> Res
     };
     let headers = response.headers_mut();
     if !fresh {
-        headers.insert(header::CONTENT_TYPE, content_type(file.metadata.mimetype()));
+        headers.insert(header::CONTENT_TYPE, content_type(&mime));
+        if let Some(coding) = encoding {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+    }
+    if compressed {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     // Hex digits in quotes: always a valid header value.
@@ -96,6 +122,27 @@ fn serve(name: &str, file: rust_embed::EmbeddedFile, request: &HeaderMap) -> Res
         headers.insert(header::ETAG, etag);
     }
     response
+}
+
+/// Whether the request's `Accept-Encoding` takes `coding` (named, or `*`,
+/// with a weight above zero).
+fn accepts(request: &HeaderMap, coding: &str) -> bool {
+    request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
+        })
 }
 
 /// The file's type, text ones in UTF-8 (what Vite writes).

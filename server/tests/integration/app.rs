@@ -1,7 +1,7 @@
 //! The browser app served by the binary: its page at `/` and at the app's
 //! own routes, its hashed files with a long cache and their types, the
-//! security headers on all of it, and the server's other endpoints never
-//! shadowed by the page.
+//! security headers on all of it, its files compressed for browsers that
+//! accept it, and the server's other endpoints never shadowed by the page.
 
 use crate::api_client::*;
 use crate::util::*;
@@ -68,6 +68,76 @@ async fn hashed_files_are_cached_for_long_with_their_type_and_missing_ones_are_4
         assert_eq!(answer.status, 404, "{missing}");
         assert!(answer.header("content-security-policy").is_some());
     }
+}
+
+#[tokio::test]
+async fn files_come_compressed_as_the_browser_accepts_and_decode_to_the_same_bytes() {
+    use std::io::Read;
+
+    let (_dir, server) = started_with(|_| {}).await;
+    let root = http(server.addr, "GET", "/", &[], b"").await;
+    let script = script_path(&String::from_utf8(root.body).unwrap());
+    let plain = http(server.addr, "GET", &script, &[], b"").await;
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.header("vary"), Some("accept-encoding"));
+
+    let gzip = http(
+        server.addr,
+        "GET",
+        &script,
+        &[("Accept-Encoding", "gzip")],
+        b"",
+    )
+    .await;
+    assert_eq!(gzip.status, 200);
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzip.header("vary"), Some("accept-encoding"));
+    assert_eq!(
+        gzip.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(gzip.body.as_slice())
+        .read_to_end(&mut decoded)
+        .expect("a gzip body");
+    assert_eq!(decoded, plain.body);
+    assert!(gzip.body.len() * 2 < plain.body.len(), "compressed well");
+
+    // Brotli first when both are taken; what the browser refuses, never.
+    let br = http(
+        server.addr,
+        "GET",
+        &script,
+        &[("Accept-Encoding", "gzip, deflate, br, zstd")],
+        b"",
+    )
+    .await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert!(br.body.len() < gzip.body.len(), "brotli beats gzip");
+    let refused = http(
+        server.addr,
+        "GET",
+        &script,
+        &[("Accept-Encoding", "br;q=0, gzip;q=0")],
+        b"",
+    )
+    .await;
+    assert_eq!(refused.header("content-encoding"), None);
+    assert_eq!(refused.body, plain.body);
+
+    // Each encoding is its own version for caches.
+    let etag = br.header("etag").expect("an ETag").to_string();
+    assert_ne!(Some(etag.as_str()), plain.header("etag"));
+    let again = http(
+        server.addr,
+        "GET",
+        &script,
+        &[("Accept-Encoding", "br"), ("If-None-Match", &etag)],
+        b"",
+    )
+    .await;
+    assert_eq!(again.status, 304);
 }
 
 #[tokio::test]

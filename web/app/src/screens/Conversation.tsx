@@ -10,8 +10,18 @@
 // Reading marks the conversation read up to its last message; typing in
 // the composer tells the others (a `typing` every few seconds), and who
 // else is typing shows under the timeline.
-import { Fragment } from "preact";
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+//
+// The timeline is windowed (./virtual.ts): only the messages near the view
+// are in the page, so a long history scrolls as lightly as a short one. It
+// keeps the view on its end: older pages load above without moving what
+// is in view, and new messages follow while the reader is at the bottom.
+import {
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "preact/hooks";
 import type { Id, Message, OutboxState } from "switchboard-client";
 import {
   acked,
@@ -25,8 +35,13 @@ import { useValue } from "../live/observable";
 import { useCommands } from "./commands";
 import { SeenBy, useSeenBy, Viewers } from "./Presence";
 import { People } from "./People";
+import { Spacer, useWindow } from "./virtual";
 
 const PAGE = 50;
+/** Older messages load once the view is this close to the top, in px. */
+const NEAR_TOP_PX = 600;
+/** Timelines at most this long are drawn whole. */
+const DRAWN_WHOLE = 300;
 /** How often a `typing` is sent again while typing goes on. */
 const TYPING_EVERY_MS = 3000;
 
@@ -43,6 +58,13 @@ interface Echo {
   error: string | null;
 }
 
+/** One line of the timeline, as drawn. */
+type Entry =
+  | { kind: "older" }
+  | { kind: "message"; message: Message }
+  | { kind: "seen"; seq: Id; readers: string[] }
+  | { kind: "echo"; echo: Echo };
+
 export function Conversation({ team, conversation, me }: Props) {
   const [messages, setMessages] = useState<Message[]>([]);
   const [more, setMore] = useState(false);
@@ -53,9 +75,13 @@ export function Conversation({ team, conversation, me }: Props) {
   const lastTyping = useRef(0);
   const markedRead = useRef(0);
   const connected = useValue(link).state === "open";
-  useValue(outboxVersion);
-  const list = useRef<HTMLOListElement>(null);
-  const pinned = useRef(true);
+  const version = useValue(outboxVersion);
+  const toEnd = useRef(false);
+  /** The line to hold in place while an older page comes in above it:
+   * its key and how far the view's top was below its top. */
+  const anchor = useRef<{ key: string; below: number; from: number } | null>(
+    null,
+  );
   const loadingOlder = useRef(false);
   const composer = useRef<HTMLTextAreaElement>(null);
 
@@ -64,7 +90,6 @@ export function Conversation({ team, conversation, me }: Props) {
   useEffect(() => {
     setMessages([]);
     setLoaded(false);
-    pinned.current = true;
     return listenTeam(team, (news) => {
       if (news.kind === "reset") {
         setStale((n) => n + 1);
@@ -134,22 +159,52 @@ export function Conversation({ team, conversation, me }: Props) {
     composer.current?.focus();
   }, [conversation]);
 
-  // Stay at the bottom while the reader is there.
-  const timeline = timelineOf(messages, conversation);
+  const timeline = useMemo(
+    () => timelineOf(messages, conversation),
+    // The outbox's version: an echo came, changed or went.
+    [messages, conversation, version],
+  );
   const seenBy = useSeenBy(team, conversation, me, messages);
+  const seenKey = JSON.stringify([...seenBy]);
+  const { entries, keys } = useMemo(
+    () => entriesOf(timeline, seenBy, more),
+    // seenBy is new on each render; its content is seenKey.
+    [timeline, seenKey, more],
+  );
+  const win = useWindow<HTMLOListElement>({
+    count: entries.length,
+    key: (i) => keys[i] ?? String(i),
+    estimate: 64,
+    chat: true,
+    whole: DRAWN_WHOLE,
+  });
+  // An older page came in above: the line that was in view stays put.
+  // (The window anchors by the line at the top, which here is the "older"
+  // hint, itself always on top: so it is done here, by the message.)
   useLayoutEffect(() => {
-    const el = list.current;
-    if (el !== null && pinned.current) el.scrollTop = el.scrollHeight;
+    const held = anchor.current;
+    if (held === null || held.from === entries.length) return;
+    const index = keys.indexOf(held.key);
+    const start = win.virtualizer.measurementsCache[index]?.start;
+    anchor.current = null;
+    if (start === undefined) return;
+    win.virtualizer.scrollToOffset(start + held.below);
+  });
+
+  // A message sent shows at the bottom, wherever the reader was.
+  useLayoutEffect(() => {
+    if (!toEnd.current || entries.length === 0) return;
+    toEnd.current = false;
+    win.virtualizer.scrollToIndex(entries.length - 1, { align: "end" });
   });
 
   function onScroll() {
-    const el = list.current;
+    const el = win.scroller.current;
     if (el === null) return;
-    pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
     const first = messages[0];
-    if (el.scrollTop > 0 || !more || loadingOlder.current || !first) return;
+    if (el.scrollTop > NEAR_TOP_PX || !more || loadingOlder.current || !first)
+      return;
     loadingOlder.current = true;
-    const height = el.scrollHeight;
     live()
       .request({
         type: "history",
@@ -158,12 +213,16 @@ export function Conversation({ team, conversation, me }: Props) {
         limit: PAGE,
       })
       .then((reply) => {
+        const index = entries.findIndex((e) => e.kind === "message");
+        const held = win.virtualizer.measurementsCache[index];
+        if (held !== undefined && reply.messages.length > 0)
+          anchor.current = {
+            key: String(held.key),
+            below: el.scrollTop - held.start,
+            from: entries.length,
+          };
         setMessages((existing) => merge(existing, reply.messages));
         setMore(reply.more);
-        // Keep the message that was at the top where it was.
-        requestAnimationFrame(() => {
-          el.scrollTop = el.scrollHeight - height;
-        });
       })
       .catch(() => undefined)
       .finally(() => {
@@ -183,7 +242,7 @@ export function Conversation({ team, conversation, me }: Props) {
       live().send(conversation, body);
       setDraft("");
       lastTyping.current = 0;
-      pinned.current = true;
+      toEnd.current = true;
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : "not sent");
     }
@@ -212,7 +271,7 @@ export function Conversation({ team, conversation, me }: Props) {
       <ol
         id="timeline"
         class="timeline"
-        ref={list}
+        ref={win.scroller}
         // Focusable, so the keyboard scrolls it (Escape from the composer
         // lands here).
         tabIndex={0}
@@ -220,19 +279,41 @@ export function Conversation({ team, conversation, me }: Props) {
         aria-label="Messages"
         aria-busy={!loaded}
       >
-        {more && <li class="muted older">Scroll up for older messages</li>}
-        {timeline.messages.map((m) => {
-          const readers = seenBy.get(m.seq);
-          return (
-            <Fragment key={`s${String(m.seq)}`}>
-              <MessageItem message={m} me={me} />
-              {readers !== undefined && <SeenBy readers={readers} />}
-            </Fragment>
-          );
+        <Spacer height={win.before} />
+        {win.items.map((item) => {
+          const entry = entries[item.index];
+          if (entry === undefined) return null;
+          const at = { index: item.index, measure: win.measure };
+          switch (entry.kind) {
+            case "older":
+              return (
+                <li
+                  key={keyOf(entry)}
+                  data-index={item.index}
+                  ref={win.measure}
+                  class="muted older"
+                >
+                  Scroll up for older messages
+                </li>
+              );
+            case "message":
+              return (
+                <MessageItem
+                  key={keyOf(entry)}
+                  at={at}
+                  message={entry.message}
+                  me={me}
+                />
+              );
+            case "seen":
+              return (
+                <SeenBy key={keyOf(entry)} at={at} readers={entry.readers} />
+              );
+            case "echo":
+              return <EchoItem key={keyOf(entry)} at={at} echo={entry.echo} />;
+          }
         })}
-        {timeline.echoes.map((e) => (
-          <EchoItem key={`e${e.key}`} echo={e} />
-        ))}
+        <Spacer height={win.after} />
       </ol>
       <p class="typing muted" aria-live="polite" data-testid="typing">
         {typing.size > 0 &&
@@ -272,7 +353,15 @@ export function Conversation({ team, conversation, me }: Props) {
   );
 }
 
-function MessageItem({ message, me }: { message: Message; me: Id }) {
+function MessageItem({
+  message,
+  me,
+  at,
+}: {
+  message: Message;
+  me: Id;
+  at: Slot;
+}) {
   const kind =
     message.sender.kind === "system"
       ? "system"
@@ -281,6 +370,8 @@ function MessageItem({ message, me }: { message: Message; me: Id }) {
         : message.sender.kind;
   return (
     <li
+      data-index={at.index}
+      ref={at.measure}
       class={`message ${kind}`}
       data-testid="message"
       data-state="sent"
@@ -295,9 +386,11 @@ function MessageItem({ message, me }: { message: Message; me: Id }) {
   );
 }
 
-function EchoItem({ echo }: { echo: Echo }) {
+function EchoItem({ echo, at }: { echo: Echo; at: Slot }) {
   return (
     <li
+      data-index={at.index}
+      ref={at.measure}
       class={`message mine ${echo.state}`}
       data-testid="message"
       data-state={echo.state}
@@ -329,18 +422,25 @@ function timelineOf(
   messages: Message[],
   conversation: Id,
 ): { messages: Message[]; echoes: Echo[] } {
-  const carried = new Set(
-    messages.flatMap((m) =>
-      m.client_msg_id === null ? [] : [m.client_msg_id],
-    ),
-  );
+  const sends = sendsOf(conversation);
+  const ours = [...acked.values()].some((a) => a.conversation === conversation);
+  // Built only when some message of ours may need it: on a long history
+  // it is the costliest step of a page.
+  const carried =
+    !ours && sends.length === 0
+      ? new Set<string>()
+      : new Set(
+          messages.flatMap((m) =>
+            m.client_msg_id === null ? [] : [m.client_msg_id],
+          ),
+        );
   const echoes: Echo[] = [];
   for (const [key, a] of acked) {
     if (a.conversation !== conversation) continue;
     if (carried.has(key)) acked.delete(key);
     else echoes.push({ key, body: a.body, state: "sent", error: null });
   }
-  for (const entry of sendsOf(conversation)) {
+  for (const entry of sends) {
     if (carried.has(entry.key) || entry.request.type !== "send") continue;
     echoes.push({
       key: entry.key,
@@ -352,10 +452,69 @@ function timelineOf(
   return { messages, echoes };
 }
 
-/** Messages by seq, each once. */
+/** The timeline's lines: the hint that more is above, each message with
+ * who has read up to it under it, then our messages not yet carried. */
+function entriesOf(
+  timeline: { messages: Message[]; echoes: Echo[] },
+  seenBy: Map<Id, string[]>,
+  more: boolean,
+): { entries: Entry[]; keys: string[] } {
+  const entries: Entry[] = more ? [{ kind: "older" }] : [];
+  for (const message of timeline.messages) {
+    entries.push({ kind: "message", message });
+    const readers = seenBy.get(message.seq);
+    if (readers !== undefined)
+      entries.push({ kind: "seen", seq: message.seq, readers });
+  }
+  for (const echo of timeline.echoes) entries.push({ kind: "echo", echo });
+  // Made once here: the window asks for every key on each change.
+  return { entries, keys: entries.map(keyOf) };
+}
+
+/** A line's key: stable while the line shows, whatever comes around it. */
+function keyOf(entry: Entry | undefined): string {
+  switch (entry?.kind) {
+    case "message":
+      return `s${String(entry.message.seq)}`;
+    case "seen":
+      return `r${String(entry.seq)}`;
+    case "echo":
+      return `e${entry.echo.key}`;
+    default:
+      return "older";
+  }
+}
+
+/** Messages by seq, each once. A page wholly before or after the ones
+ * held (the usual case) is joined on without sorting them all again. */
 function merge(current: Message[], added: Message[]): Message[] {
+  const sorted = [...added].sort((a, b) => a.seq - b.seq);
+  const first = current[0];
+  const last = current.at(-1);
+  const head = sorted[0];
+  const tail = sorted.at(-1);
+  if (first === undefined || head === undefined || tail === undefined)
+    return current.length === 0 ? dedupe(sorted) : current;
+  if (tail.seq < first.seq) return [...dedupe(sorted), ...current];
+  if (last !== undefined && head.seq > last.seq)
+    return [...current, ...dedupe(sorted)];
+  return mergeAll(current, sorted);
+}
+
+/** Sorted messages, each seq once (the last copy kept). */
+function dedupe(sorted: Message[]): Message[] {
+  return sorted.filter((m, i) => sorted[i + 1]?.seq !== m.seq);
+}
+
+function mergeAll(current: Message[], added: Message[]): Message[] {
   const bySeq = new Map<Id, Message>();
   for (const m of current) bySeq.set(m.seq, m);
   for (const m of added) bySeq.set(m.seq, m);
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** Where a line sits in the window: its index, and the ref that measures it. */
+interface Slot {
+  index: number;
+  measure: (element: Element | null) => void;
 }

@@ -4,7 +4,12 @@
 // in the stream, reads the page again (debounced, so a burst is one read).
 // "Show more" appends the next page; a live read then reads as many rows
 // as are shown, so the list does not jump back to one page.
-import { useEffect, useRef, useState } from "preact/hooks";
+//
+// The rows are a windowed list (./virtual.ts) scrolling on its own: only
+// the rows near the view are in the page, and the next page loads as the
+// view nears the end. The arrow keys (and Home, End) move the focus from
+// row to row, bringing rows not yet drawn into view.
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type {
   ConversationStatus,
   DashboardCursor,
@@ -15,6 +20,7 @@ import type {
 } from "switchboard-client";
 import { link, listenTeam, live } from "../live/connection";
 import { useValue } from "../live/observable";
+import { Spacer, useWindow } from "./virtual";
 
 type View = "mine" | "unassigned" | "all";
 
@@ -28,6 +34,10 @@ const PAGE = 50;
 const DEBOUNCE_MS = 250;
 /** The most pages a live read follows to keep what is shown. */
 const MAX_PAGES = 20;
+/** The next page loads when the view is this many rows from the end. */
+const NEAR_END_ROWS = 20;
+/** Lists at most this long are drawn whole. */
+const DRAWN_WHOLE = 200;
 
 interface Props {
   team: Id;
@@ -48,6 +58,15 @@ export function Dashboard({ team, selected, onOpen }: Props) {
   const wanted = useRef(PAGE);
   const now = useNow();
   const connected = useValue(link).state === "open";
+  const shown = rows ?? [];
+  const win = useWindow<HTMLUListElement>({
+    count: shown.length,
+    key: (i) => String(shown[i]?.conversation ?? i),
+    estimate: 64,
+    whole: DRAWN_WHOLE,
+  });
+  /** The row the arrow keys move the focus to, once it is drawn. */
+  const [focusing, setFocusing] = useState<number | null>(null);
 
   // Any event of the team may move a row: read the page again.
   useEffect(() => {
@@ -89,7 +108,47 @@ export function Dashboard({ team, selected, onOpen }: Props) {
     };
   }, [team, view, status, stale, connected]);
 
+  // Near the end of what is loaded: the next page.
+  const endIndex = win.virtualizer.range?.endIndex ?? 0;
+  useEffect(() => {
+    if (shown.length > 0 && endIndex >= shown.length - NEAR_END_ROWS)
+      showMore();
+  });
+
+  useLayoutEffect(() => {
+    if (focusing === null) return;
+    const row = win.scroller.current?.querySelector<HTMLElement>(
+      `[data-index="${String(focusing)}"] button`,
+    );
+    if (row) {
+      row.focus();
+      setFocusing(null);
+    }
+  });
+
+  function onKeyDown(event: KeyboardEvent) {
+    const from = (event.target as HTMLElement).closest("[data-index]");
+    if (from === null || shown.length === 0) return;
+    const at = Number(from.getAttribute("data-index"));
+    const to =
+      event.key === "ArrowDown"
+        ? at + 1
+        : event.key === "ArrowUp"
+          ? at - 1
+          : event.key === "Home"
+            ? 0
+            : event.key === "End"
+              ? shown.length - 1
+              : null;
+    if (to === null) return;
+    event.preventDefault();
+    const index = Math.max(0, Math.min(shown.length - 1, to));
+    win.virtualizer.scrollToIndex(index, { align: "auto" });
+    setFocusing(index);
+  }
+
   function showMore() {
+    if (loadingMore) return;
     if (next === null || rows === null) return;
     setLoadingMore(true);
     live()
@@ -170,16 +229,29 @@ export function Dashboard({ team, selected, onOpen }: Props) {
       ) : rows.length === 0 ? (
         <p class="muted">No conversations here.</p>
       ) : (
-        <ul class="rows" aria-label="Conversations">
-          {rows.map((row) => (
-            <Row
-              key={row.conversation}
-              row={row}
-              now={now}
-              selected={row.conversation === selected}
-              onOpen={onOpen}
-            />
-          ))}
+        <ul
+          class="rows"
+          aria-label="Conversations"
+          ref={win.scroller}
+          onKeyDown={onKeyDown}
+        >
+          <Spacer height={win.before} />
+          {win.items.map((item) => {
+            const row = shown[item.index];
+            if (row === undefined) return null;
+            return (
+              <Row
+                key={row.conversation}
+                index={item.index}
+                measure={win.measure}
+                row={row}
+                now={now}
+                selected={row.conversation === selected}
+                onOpen={onOpen}
+              />
+            );
+          })}
+          <Spacer height={win.after} />
         </ul>
       )}
       {next !== null && (
@@ -197,18 +269,22 @@ export function Dashboard({ team, selected, onOpen }: Props) {
 }
 
 function Row({
+  index,
+  measure,
   row,
   now,
   selected,
   onOpen,
 }: {
+  index: number;
+  measure: (element: Element | null) => void;
   row: DashboardRow;
   now: number;
   selected: boolean;
   onOpen: (conversation: Id) => void;
 }) {
   return (
-    <li>
+    <li data-index={index} ref={measure}>
       <button
         type="button"
         class="row"

@@ -95,9 +95,21 @@ export function useSeenBy(
 }
 
 /** The line under a message: who has read up to it. */
-export function SeenBy({ readers }: { readers: string[] }) {
+export function SeenBy({
+  readers,
+  at,
+}: {
+  readers: string[];
+  /** Its place in a windowed list (../screens/virtual.ts). */
+  at?: { index: number; measure: (element: Element | null) => void };
+}) {
   return (
-    <li class="seen-by muted" data-testid="seen-by">
+    <li
+      data-index={at?.index}
+      ref={at?.measure ?? null}
+      class="seen-by muted"
+      data-testid="seen-by"
+    >
       Seen by {readers.join(", ")}
     </li>
   );
