@@ -3,7 +3,10 @@
 // and how long the contact has waited. Kept live: a team event, or a gap
 // in the stream, reads the page again (debounced, so a burst is one read).
 // "Show more" appends the next page; a live read then reads as many rows
-// as are shown, so the list does not jump back to one page.
+// as are shown (up to MAX_PAGES pages, keeping the rows loaded beyond
+// them), so the list never jumps back or shrinks under the reader. Each
+// row tells its place in the list (aria-posinset, aria-setsize: -1 while
+// more is to load), since only the rows near the view are drawn.
 //
 // The rows are a windowed list (./virtual.ts) scrolling on its own: only
 // the rows near the view are in the page, and the next page loads as the
@@ -88,14 +91,22 @@ export function Dashboard({ team, selected, onOpen }: Props) {
     wanted.current = PAGE;
   }, [team, view, status]);
 
+  // What is loaded, and of which list: a live read of the same list keeps
+  // what it did not reach (see `keepTail`).
+  const loaded = useRef<Loaded | null>(null);
+
   useEffect(() => {
     if (!connected) return;
     let current = true;
+    const list = listOf(team, view, status);
     readRows(team, view, status, wanted.current)
       .then((page) => {
         if (!current) return;
-        setRows(page.rows);
-        setNext(page.next);
+        const before = loaded.current?.list === list ? loaded.current : null;
+        const kept = keepTail(before, page);
+        loaded.current = { list, ...kept };
+        setRows(kept.rows);
+        setNext(kept.next);
         setCounts(page.counts);
         setError(null);
       })
@@ -164,7 +175,13 @@ export function Dashboard({ team, selected, onOpen }: Props) {
         const shown = new Set(rows.map((r) => r.conversation));
         const added = reply.rows.filter((r) => !shown.has(r.conversation));
         wanted.current = rows.length + added.length;
-        setRows([...rows, ...added]);
+        const more = [...rows, ...added];
+        loaded.current = {
+          list: listOf(team, view, status),
+          rows: more,
+          next: reply.next,
+        };
+        setRows(more);
         setNext(reply.next);
         setCounts(reply.counts);
       })
@@ -243,6 +260,7 @@ export function Dashboard({ team, selected, onOpen }: Props) {
               <Row
                 key={row.conversation}
                 index={item.index}
+                setSize={next === null ? shown.length : -1}
                 measure={win.measure}
                 row={row}
                 now={now}
@@ -270,6 +288,7 @@ export function Dashboard({ team, selected, onOpen }: Props) {
 
 function Row({
   index,
+  setSize,
   measure,
   row,
   now,
@@ -277,6 +296,8 @@ function Row({
   onOpen,
 }: {
   index: number;
+  /** How many rows the list has; -1 while more is to load. */
+  setSize: number;
   measure: (element: Element | null) => void;
   row: DashboardRow;
   now: number;
@@ -284,7 +305,12 @@ function Row({
   onOpen: (conversation: Id) => void;
 }) {
   return (
-    <li data-index={index} ref={measure}>
+    <li
+      data-index={index}
+      aria-posinset={index + 1}
+      aria-setsize={setSize}
+      ref={measure}
+    >
       <button
         type="button"
         class="row"
@@ -344,6 +370,46 @@ async function readRows(
       return { rows, next: after, counts: reply.counts };
     }
   }
+}
+
+/** Which list rows belong to: their team, view and status filter. */
+function listOf(team: Id, view: View, status: ConversationStatus | null) {
+  return `${String(team)}/${view}/${status ?? ""}`;
+}
+
+/** The rows of one list (team, view, status) and where it goes on. */
+interface Loaded {
+  list: string;
+  rows: DashboardRow[];
+  next: DashboardCursor | null;
+}
+
+/**
+ * A live read follows at most MAX_PAGES pages. Rows the user had loaded
+ * beyond them stay, after the rows read (less those the read found again,
+ * moved up; with those that rows new to the list pushed past the read),
+ * with the cursor that went on after them: the list never shrinks under
+ * someone scrolled far down. Those rows are as fresh as
+ * when they were loaded until the user scrolls back up to the top pages.
+ */
+function keepTail(
+  before: Loaded | null,
+  read: { rows: DashboardRow[]; next: DashboardCursor | null },
+): { rows: DashboardRow[]; next: DashboardCursor | null } {
+  if (
+    before === null ||
+    read.next === null ||
+    before.rows.length <= read.rows.length
+  )
+    return read;
+  const found = new Set(read.rows.map((r) => r.conversation));
+  // Rows new to the list pushed as many old ones past what was read.
+  const known = new Set(before.rows.map((r) => r.conversation));
+  const newcomers = read.rows.filter((r) => !known.has(r.conversation));
+  const tail = before.rows
+    .slice(Math.max(0, read.rows.length - newcomers.length))
+    .filter((r) => !found.has(r.conversation));
+  return { rows: [...read.rows, ...tail], next: before.next };
 }
 
 /** The time now, ticking every second while mounted. */
