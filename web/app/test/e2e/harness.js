@@ -308,6 +308,21 @@ export async function checkA11y(page, name) {
 }
 
 /**
+ * Starts the server (`startServer`) with its mail going to `sink` (an
+ * `smtpSink()`), listening first.
+ * @param {ReturnType<typeof smtpSink>} sink
+ * @param {string[]} [extra]
+ */
+export async function startServerWithMail(sink, extra = []) {
+  const port = await sink.listen();
+  return startServer([
+    "--smtp-url",
+    `smtp://127.0.0.1:${String(port)}`,
+    ...extra,
+  ]);
+}
+
+/**
  * A plain SMTP sink on a loopback port: it takes every mail (220, 250,
  * 354, 221) and keeps its text, at most 20 mails of 1 MiB.
  */

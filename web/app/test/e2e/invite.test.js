@@ -20,7 +20,7 @@ import {
   screenshot,
   signIn,
   smtpSink,
-  startServer,
+  startServerWithMail,
   watchProblems,
 } from "./harness.js";
 
@@ -34,11 +34,7 @@ let server;
 let chromium;
 
 before(async () => {
-  const port = await sink.listen();
-  server = await startServer([
-    "--smtp-url",
-    `smtp://127.0.0.1:${String(port)}`,
-  ]);
+  server = await startServerWithMail(sink);
 });
 
 after(async () => {

@@ -17,17 +17,17 @@ import {
   checkA11y,
   checkA11yBothSizes,
   launchBrowser,
+  MEMBER,
   needsBrowser,
   screenshot,
   signIn,
   smtpSink,
-  startServer,
+  startServerWithMail,
 } from "./harness.js";
 
 const CONTACT = "Jordan Lee";
 const NEWBIE = "newbie@example.test";
 const GUEST = "guest@example.test";
-const MEMBER = { email: "sam@demo.switchboard.test", name: "Sam Member" };
 
 const sink = smtpSink();
 /** @type {Awaited<ReturnType<typeof startServer>> | undefined} */
@@ -36,11 +36,7 @@ let server;
 let chromium;
 
 before(async () => {
-  const port = await sink.listen();
-  server = await startServer([
-    "--smtp-url",
-    `smtp://127.0.0.1:${String(port)}`,
-  ]);
+  server = await startServerWithMail(sink);
 });
 
 after(async () => {

@@ -18,7 +18,7 @@ import {
   needsBrowser,
   screenshot,
   smtpSink,
-  startServer,
+  startServerWithMail,
   watchProblems,
 } from "./harness.js";
 
@@ -37,11 +37,7 @@ let server;
 let chromium;
 
 before(async () => {
-  const port = await sink.listen();
-  server = await startServer([
-    "--smtp-url",
-    `smtp://127.0.0.1:${String(port)}`,
-  ]);
+  server = await startServerWithMail(sink);
 });
 
 after(async () => {
