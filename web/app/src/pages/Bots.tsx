@@ -10,6 +10,7 @@ import type { BotInfo } from "switchboard-client";
 import { link, live } from "../live/connection";
 import { useValue } from "../live/observable";
 import { BotForm, type Created } from "./admin/BotForm";
+import { useLiveRead } from "../live/read";
 import { formatWhen, reasonOf } from "./admin/common";
 import { TokenPanel } from "./admin/TokenPanel";
 import { Confirm } from "./Confirm";
@@ -23,32 +24,20 @@ const SCOPES: Record<BotInfo["scope"], string> = {
 
 export function Bots({ team }: PageProps) {
   const connected = useValue(link).state === "open";
-  const [bots, setBots] = useState<{ team: number; list: BotInfo[] } | null>(
-    null,
-  );
-  const [problem, setProblem] = useState<string | null>(null);
   const [asked, setAsked] = useState(0);
   const [created, setCreated] = useState<Created | null>(null);
   const [revoking, setRevoking] = useState<BotInfo | null>(null);
   const teamId = team?.id ?? null;
-
-  useEffect(() => {
-    if (teamId === null || !connected) return;
-    let current = true;
-    live()
-      .request({ type: "bots", team: teamId })
-      .then((reply) => {
-        if (!current) return;
-        setBots({ team: teamId, list: reply.bots });
-        setProblem(null);
-      })
-      .catch((failure: unknown) => {
-        if (current) setProblem(reasonOf(failure));
-      });
-    return () => {
-      current = false;
-    };
-  }, [teamId, connected, asked]);
+  const { value: bots, error: problem } = useLiveRead(
+    teamId === null
+      ? null
+      : () =>
+          live()
+            .request({ type: "bots", team: teamId })
+            .then((reply) => ({ team: teamId, list: reply.bots })),
+    [teamId, asked],
+    reasonOf,
+  );
 
   // A token belongs to the team it was made in: gone with a team switch.
   useEffect(() => {

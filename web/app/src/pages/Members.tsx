@@ -8,11 +8,11 @@
 // gap and after every reconnect (signals may be dropped). A stale answer
 // never overwrites a newer one. A change to this user's own role or
 // membership reads the session again, so pages and navigation follow.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { MemberInfo, Role } from "switchboard-client";
 import type { Session, TeamInfo } from "../api";
-import { link, live } from "../live/connection";
-import { useValue } from "../live/observable";
+import { live } from "../live/connection";
+import { useLiveRead } from "../live/read";
 import { usePresence } from "../live/presence";
 import { useMembersChanged } from "../live/teams";
 import { load } from "../store";
@@ -34,12 +34,22 @@ export function Members({ session, team }: PageProps) {
 }
 
 function MemberList({ session, team }: { session: Session; team: TeamInfo }) {
-  const [members, setMembers] = useState<MemberInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState("");
   const [asked, setAsked] = useState(0);
+  const {
+    value: members,
+    setValue: setMembers,
+    error,
+    setError,
+  } = useLiveRead(
+    () =>
+      live()
+        .request({ type: "members", team: team.id })
+        .then((reply) => reply.members),
+    [team.id, asked],
+    reason,
+  );
   const [removing, setRemoving] = useState<MemberInfo | null>(null);
-  const connected = useValue(link).state === "open";
   const online = usePresence(team.id).online;
   const me = session.user.id;
   // The account's owner manages every team whatever the rows say: the
@@ -49,25 +59,6 @@ function MemberList({ session, team }: { session: Session; team: TeamInfo }) {
     setAsked((n) => n + 1);
   };
   useMembersChanged(team.id, reread);
-
-  useEffect(() => {
-    if (!connected) return;
-    let current = true;
-    live()
-      .request({ type: "members", team: team.id })
-      .then((reply) => {
-        if (!current) return;
-        setMembers(reply.members);
-        setError(null);
-      })
-      .catch((failure: unknown) => {
-        if (current) setError(reason(failure));
-      });
-    // A later request supersedes this one's answer.
-    return () => {
-      current = false;
-    };
-  }, [team.id, connected, asked]);
 
   function changed(user: number) {
     reread();

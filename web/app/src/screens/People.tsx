@@ -15,6 +15,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Id, InvitationInfo } from "switchboard-client";
 import { link, listenTeam, live } from "../live/connection";
 import { useValue } from "../live/observable";
+import { useLiveRead } from "../live/read";
 import { Confirm } from "../pages/Confirm";
 import { useStore } from "../store";
 
@@ -36,9 +37,19 @@ export function People({ team, conversation }: Props) {
 }
 
 function PeopleList({ team, conversation }: Props) {
-  const [people, setPeople] = useState<InvitationInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [asked, setAsked] = useState(0);
+  const {
+    value: people,
+    setValue: setPeople,
+    error,
+  } = useLiveRead(
+    () =>
+      live()
+        .request({ type: "invitations", conversation })
+        .then((reply) => reply.invitations),
+    [conversation, asked],
+    (failure) => (failure instanceof Error ? failure.message : "failed"),
+  );
   const [confirming, setConfirming] = useState<InvitationInfo | null>(null);
   const connected = useValue(link).state === "open";
   const pending = useRef(new Set<Id>());
@@ -72,26 +83,6 @@ function PeopleList({ team, conversation }: Props) {
       clearInterval(timer);
     };
   }, [connected, anyPending]);
-
-  useEffect(() => {
-    if (!connected) return;
-    let current = true;
-    live()
-      .request({ type: "invitations", conversation })
-      .then((reply) => {
-        if (!current) return;
-        setPeople(reply.invitations);
-        setError(null);
-      })
-      .catch((failure: unknown) => {
-        if (current)
-          setError(failure instanceof Error ? failure.message : "failed");
-      });
-    // A later request supersedes this one's answer.
-    return () => {
-      current = false;
-    };
-  }, [conversation, connected, asked]);
 
   function revoke(person: InvitationInfo): Promise<void> {
     return live()

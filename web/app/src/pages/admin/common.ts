@@ -1,17 +1,15 @@
 // What the management pages (bots, teams, usage) share: the words a
 // refusal reads as, idempotency keys for their forms, and dates.
 import { DisconnectedError, RequestError } from "switchboard-client";
+import { reason } from "../errors";
 
 /** What the user reads when a request fails. */
 export function reasonOf(failure: unknown): string {
-  if (failure instanceof RequestError) {
-    if (failure.code === "forbidden")
-      return "Only the team's Managers and the account's owner may do this.";
-    return failure.message.replace(`${failure.code}: `, "");
-  }
+  if (failure instanceof RequestError && failure.code === "forbidden")
+    return "Only the team's Managers and the account's owner may do this.";
   if (failure instanceof DisconnectedError)
     return "The connection dropped before the server answered: check the list, then try again.";
-  return failure instanceof Error ? failure.message : String(failure);
+  return reason(failure);
 }
 
 /**
