@@ -18,6 +18,7 @@ pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod bots;
+pub mod cluster;
 mod commit;
 pub mod config;
 mod connection;
