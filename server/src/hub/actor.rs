@@ -127,7 +127,7 @@ pub(super) async fn run(
         presence: Presence::new(context.config.presence_grace, context.config.typing_expiry),
         removed: false,
     };
-    let mut flushed = context.log.committed();
+    let mut flushed = context.log.committed(team);
     let mut stop = context.stop.clone();
     // Handoffs left for this team come first (see `deliver`), durable
     // before any command is handled.
