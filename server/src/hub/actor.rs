@@ -30,13 +30,14 @@ use super::recent::Recent;
 use super::{HubCommand, HubRequest, Registry, RemovalError};
 use crate::access::Principal;
 use crate::outlet::{ConnId, Outlet};
+use crate::team_log::Writer;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use switchboard_protocol::ids::{Epoch, Offset, RequestId, Seq, TeamId};
 use switchboard_protocol::server::{ErrorFrame, Reply, ResultFrame};
 use switchboard_protocol::{ErrorCode, ServerFrame};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// Most commands handled in one wake-up before the hub checks for flushes.
 const BATCH: usize = 256;
@@ -65,6 +66,12 @@ pub(super) struct Hub<'r> {
     /// Set once the team is removed: every later command is refused as for
     /// an unknown team (see `removal`).
     pub(super) removed: bool,
+    /// Which server writes the team (see `follow`).
+    pub(super) writer: Writer,
+    /// The newest offset of the team the log holds here, live.
+    pub(super) applied: watch::Receiver<Offset>,
+    /// Write commands waiting for a writer to be known, bounded.
+    pub(super) parked: VecDeque<HubRequest>,
 }
 
 /// A live subscription.
@@ -111,6 +118,10 @@ pub(super) async fn run(
         }
     };
     durable_shared.store(head.last.0, Ordering::Release);
+    let attachment = context.log.attach(team);
+    let mut writers = attachment.writer;
+    let mut applied = attachment.applied;
+    let writer = writers.borrow_and_update().clone();
     let mut hub = Hub {
         registry,
         team,
@@ -126,14 +137,15 @@ pub(super) async fn run(
         board: Board::default(),
         presence: Presence::new(context.config.presence_grace, context.config.typing_expiry),
         removed: false,
+        writer,
+        applied: applied.clone(),
+        parked: VecDeque::new(),
     };
     let mut flushed = context.log.committed(team);
     let mut stop = context.stop.clone();
     // Handoffs left for this team come first (see `deliver`), durable
-    // before any command is handled.
-    if let Err(e) = hub.import_handoffs() {
-        tracing::error!(%team, error = %e, "could not import pending handoffs");
-    }
+    // before any command is handled; by the writer, whenever one is known.
+    hub.handle(HubRequest::internal(HubCommand::ImportHandoffs));
     while !hub.pending.is_empty() {
         let generation = match flushed.changed().await {
             Ok(()) => *flushed.borrow_and_update(),
@@ -144,6 +156,7 @@ pub(super) async fn run(
     let exit = loop {
         let idle = hub.subscribers.is_empty()
             && hub.pending.is_empty()
+            && hub.parked.is_empty()
             && hub.presence.is_empty()
             && !hub.board.is_loading();
         let deadline = hub.presence.next_deadline();
@@ -152,6 +165,18 @@ pub(super) async fn run(
             _ = flushed.changed(), if !hub.pending.is_empty() => {
                 let generation = *flushed.borrow_and_update();
                 hub.complete(generation);
+            }
+            Ok(()) = writers.changed() => {
+                let writer = writers.borrow_and_update().clone();
+                if let Err(e) = hub.writer_changed(writer) {
+                    tracing::error!(%team, error = %e, "cannot take the team's log over");
+                }
+            }
+            Ok(()) = applied.changed(), if hub.writer != Writer::Me => {
+                let upto = *applied.borrow_and_update();
+                if let Err(e) = hub.follow(upto) {
+                    tracing::error!(%team, error = %e, "cannot follow the team's log");
+                }
             }
             // Before the commands, so that a busy inbox cannot hold an
             // expiry back; an expiry is a bounded amount of work.
@@ -183,7 +208,7 @@ pub(super) async fn run(
     registry.retire(team, id);
     hub.abandon_board();
     commands.close();
-    let mut leftover = Vec::new();
+    let mut leftover: Vec<HubRequest> = hub.parked.drain(..).collect();
     while let Ok(command) = commands.try_recv() {
         leftover.push(command);
     }
@@ -217,6 +242,7 @@ pub(super) async fn run(
         };
         hub.complete(generation);
     }
+    context.log.detach(team);
     tracing::debug!(%team, "hub stopped");
 }
 

@@ -34,6 +34,8 @@ mod dashboard;
 mod deliver;
 mod dispatch;
 mod fan_out;
+mod follow;
+mod forward;
 mod pending;
 mod presence;
 mod recent;
@@ -60,6 +62,7 @@ use switchboard_protocol::server::Reply;
 
 pub(crate) use board::BoardQuery;
 use board::BoardRows;
+pub(crate) use forward::Peers;
 pub(crate) use removal::RemovalError;
 pub(crate) use request::{HubRequest, ReplyTo};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -173,6 +176,7 @@ pub(crate) enum HubCommand {
 }
 
 /// A delivery, as the session resolved it.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Delivery {
     /// Where the conversation goes.
     pub(crate) target: DeliveryTarget,
@@ -187,6 +191,7 @@ pub(crate) struct Delivery {
 }
 
 /// Where a delivery goes, resolved.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) enum DeliveryTarget {
     /// A member of the conversation's team.
     User { user: UserId, name: String },
@@ -195,6 +200,7 @@ pub(crate) enum DeliveryTarget {
 }
 
 /// One change to a conversation's assignees, as the session resolved it.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct AssigneeChange {
     /// True to assign, false to unassign.
     pub(crate) add: bool,
@@ -210,6 +216,7 @@ pub(crate) struct AssigneeChange {
 
 /// The fields of a contact to change; `None` leaves one as it is, and an
 /// empty email or phone clears it.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct ContactChanges {
     pub(crate) name: Option<String>,
     pub(crate) email: Option<String>,
@@ -237,6 +244,9 @@ pub(crate) struct HubContext {
     pub(crate) stop: watch::Receiver<bool>,
     /// Held by every hub task; the server waits for all of them to drop it.
     pub(crate) alive: mpsc::Sender<()>,
+    /// The other servers sharing the teams' logs, if any: where write
+    /// commands go when another server writes the team (see `forward`).
+    pub(crate) peers: Option<Arc<Peers>>,
 }
 
 /// Finds or starts the hub of a team.
@@ -358,6 +368,12 @@ impl Registry {
                 tracing::debug!(%team, "team signal dropped: hub inbox full or hub stopped");
             }
         }
+    }
+
+    /// The shared durable offset of a team's hub, starting the hub if it
+    /// is not running (a forwarded request's answer reports it).
+    fn durable_handle(self: &Arc<Self>, team: TeamId) -> Arc<AtomicU64> {
+        self.handle(team).durable
     }
 
     /// The newest durable offset of a team, if its hub has told.
