@@ -34,6 +34,7 @@ pub mod mail;
 mod metrics;
 mod outlet;
 pub mod password;
+mod relay;
 pub mod report;
 mod scans;
 mod server;
