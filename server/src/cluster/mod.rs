@@ -18,25 +18,28 @@
 //! - A node's id is drawn at each start: a restarted node is a new node,
 //!   and nothing it published before is mistaken for its own.
 
-#[allow(dead_code)] // parts used by the team log, next
 mod applier;
-#[allow(dead_code)]
+mod lease;
+mod log;
 mod node;
 mod ops;
 mod store;
 mod timeline;
 
 #[cfg(test)]
+mod log_tests;
+#[cfg(test)]
 pub(crate) mod nats_server;
 #[cfg(test)]
 mod tests;
 
 use crate::store::{SledStore, Store, StoreError};
+use crate::team_log::TeamLog;
 use applier::Applier;
 use async_nats::jetstream::{self, kv, stream};
 use node::{Node, DIRECTORY, LEASES, STREAM};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -83,6 +86,8 @@ pub struct Cluster {
     node: Arc<Node>,
     stop: watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The team logs, made at the first call of [`Cluster::log`].
+    log: OnceLock<Arc<log::NatsLog>>,
 }
 
 impl Cluster {
@@ -143,6 +148,7 @@ impl Cluster {
             node,
             stop,
             tasks: Mutex::new(vec![applying]),
+            log: OnceLock::new(),
         });
         cluster.node.catch_up().await?;
         tracing::info!(node = %cluster.node.id, "joined the cluster");
@@ -160,13 +166,32 @@ impl Cluster {
         Arc::new(store::NatsStore::new(Arc::clone(&self.node)))
     }
 
+    /// The team logs of this node: the hubs append through it, each team's
+    /// writer being the node holding its lease.
+    // Reached by the server's start when it joins a cluster.
+    #[allow(dead_code)]
+    pub(crate) fn log(self: &Arc<Self>) -> Arc<dyn TeamLog> {
+        self.nats_log()
+    }
+
+    fn nats_log(&self) -> Arc<log::NatsLog> {
+        Arc::clone(
+            self.log
+                .get_or_init(|| Arc::new(log::NatsLog::new(Arc::clone(&self.node)))),
+        )
+    }
+
     /// The NATS connection, for the hub's own subjects.
     pub fn client(&self) -> async_nats::Client {
         self.node.client.clone()
     }
 
-    /// Stops the node's tasks and flushes the projection.
+    /// Stops the node's tasks, releases the leases it holds and flushes
+    /// the projection.
     pub async fn shutdown(&self) {
+        if let Some(log) = self.log.get() {
+            log.shutdown().await;
+        }
         self.stop.send_replace(true);
         let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
         for task in tasks {
