@@ -106,12 +106,22 @@ impl Applier {
         if let Some(sender) = self.teams.get(&team) {
             return Ok(sender.subscribe());
         }
-        let last = self.team_last(team)?;
-        Ok(self
+        // Listed before the projection is read: a batch applied meanwhile
+        // moves the watch itself, one applied before is in the projection.
+        let applied = self
             .teams
             .entry(team)
-            .or_insert_with(|| watch::Sender::new(last))
-            .subscribe())
+            .or_insert_with(|| watch::Sender::new(Offset(0)))
+            .subscribe();
+        let last = self.team_last(team)?;
+        if let Some(sender) = self.teams.get(&team) {
+            sender.send_if_modified(|o| {
+                let moved = *o < last;
+                *o = (*o).max(last);
+                moved
+            });
+        }
+        Ok(applied)
     }
 
     fn team_last(&self, team: TeamId) -> StoreResult<Offset> {
@@ -218,13 +228,12 @@ impl Applier {
         match mine.and_then(|n| lock(&self.waiters).remove(&n)) {
             // A caller that gave up dropped its receiver: nothing to tell.
             Some(waiter) => drop(waiter.send(result)),
-            None => {
-                if let Err(e) = result {
-                    // Another node's op: it told its caller; a failure is
-                    // the same here (a handle taken), or this node's disk.
-                    tracing::debug!(seq, error = %e, "an op of the stream failed to apply");
-                }
-            }
+            // Another node's op: it told its caller. A refusal is the same
+            // here; anything else is this node's disk failing.
+            None => match result {
+                Ok(_) | Err(StoreError::Taken(_)) => {}
+                Err(e) => tracing::error!(seq, error = %e, "an op of the stream failed to apply"),
+            },
         }
         self.applied.send_replace(seq);
     }

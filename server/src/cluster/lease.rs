@@ -13,16 +13,19 @@
 //! - The writer renews every TTL/3; a failed renewal, or none that
 //!   succeeded within 2/3 of the TTL, stops its writing at once, before
 //!   the entry can expire and another node claim it.
-//! - A node that is not the writer looks again every TTL/3: the team
-//!   changes hands within the TTL and a third after its writer stopped.
+//! - A node that is not the writer looks again every TTL/3, and at once
+//!   when the writer releases the lease (a hub stopping, a node shutting
+//!   down): the team changes hands within the TTL and a third after its
+//!   writer died, at once after it let go.
 
 use super::log::Team;
 use super::node::{Node, PublishFailure};
 use super::ops::Op;
 use crate::store::{new_epoch, StoreResult, Timeline};
 use crate::team_log::Writer;
-use async_nats::jetstream::kv::{CreateErrorKind, Operation};
+use async_nats::jetstream::kv::{CreateErrorKind, Operation, Watch};
 use async_nats::jetstream::stream::LastRawMessageErrorKind;
+use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_protocol::ids::{Epoch, Offset};
@@ -49,6 +52,9 @@ pub(super) async fn hold(node: Arc<Node>, team: Arc<Team>, mut stop: watch::Rece
     let ttl = node.lease_ttl;
     let grace = ttl * 2 / 3;
     let mut held: Option<(u64, Instant)> = None;
+    // While another node holds the lease: its key's changes, to claim it
+    // as soon as it is released.
+    let mut watcher: Option<Watch> = None;
     while !*stop.borrow() {
         held = match held {
             None => match claim(&node, &key).await {
@@ -66,15 +72,27 @@ pub(super) async fn hold(node: Arc<Node>, team: Arc<Team>, mut stop: watch::Rece
                 },
                 Claim::Other(writer) => {
                     team.depose(None, Writer::Node(writer));
+                    if watcher.is_none() {
+                        watcher = node.leases.watch(&key).await.ok();
+                    }
                     None
                 }
                 Claim::Retry => None,
             },
             Some((revision, renewed)) => renew(&node, &team, &key, revision, renewed, grace).await,
         };
+        if held.is_some() {
+            watcher = None;
+        }
         tokio::select! {
             _ = tokio::time::sleep(ttl / 3) => {}
-            _ = stop.changed() => {}
+            watching = released(watcher.as_mut()), if watcher.is_some() => {
+                if !watching {
+                    watcher = None;
+                }
+            }
+            // Told to stop, or its teller gone: stop either way.
+            _ = stop.changed() => break,
         }
     }
     team.depose(None, Writer::Unknown);
@@ -88,6 +106,22 @@ pub(super) async fn hold(node: Arc<Node>, team: Arc<Team>, mut stop: watch::Rece
             tracing::debug!(team = %team.id, error = %e, "the lease was not released");
         }
     }
+}
+
+/// Waits until the watched lease is deleted; false if the watch broke.
+async fn released(watcher: Option<&mut Watch>) -> bool {
+    let Some(watcher) = watcher else {
+        return false;
+    };
+    while let Some(event) = watcher.next().await {
+        match event {
+            // The holder renewing: nothing to do.
+            Ok(entry) if entry.operation == Operation::Put => continue,
+            Ok(_) => return true,
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// Renews a held lease; `None` (and the writing stopped) if it failed or

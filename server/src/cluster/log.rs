@@ -153,6 +153,15 @@ impl NatsLog {
         Arc::clone(&self.teams.entry(team).or_insert_with(|| Arc::new(made)))
     }
 
+    /// Tells every team's tasks to stop (their leases released as they
+    /// go), without waiting for them.
+    pub(crate) fn stop(&self) {
+        for team in self.teams.iter() {
+            // The wait is dropped: the tasks end on their own.
+            drop(halt(&team));
+        }
+    }
+
     /// Stops every team's tasks, releasing the leases held.
     pub(crate) async fn shutdown(&self) {
         let teams: Vec<Arc<Team>> = self.teams.iter().map(|t| Arc::clone(&t)).collect();
@@ -256,9 +265,11 @@ fn next_batch(team: &Team) -> Option<(Op, u64, u64, u64)> {
 fn halt(team: &Team) -> impl std::future::Future<Output = ()> {
     let tasks = lock(&team.tasks).take();
     team.depose(None, Writer::Unknown);
+    if let Some((stop, _)) = &tasks {
+        stop.send_replace(true);
+    }
     async move {
-        if let Some((stop, tasks)) = tasks {
-            stop.send_replace(true);
+        if let Some((_stop, tasks)) = tasks {
             for task in tasks {
                 // An aborted (frozen) task ends with an error: nothing to do.
                 let _ = task.await;

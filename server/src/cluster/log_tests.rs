@@ -153,3 +153,49 @@ async fn a_writer_whose_lease_was_taken_cannot_append() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_sees_the_writer_s_commits_and_takes_over_when_it_lets_go() {
+    let Some(server) = NatsServer::start() else {
+        return;
+    };
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let ttl = Duration::from_secs(30);
+    let a = Cluster::connect(server.options(a_dir.path(), ttl))
+        .await
+        .unwrap();
+    let b = Cluster::connect(server.options(b_dir.path(), ttl))
+        .await
+        .unwrap();
+    let (a_log, b_log) = (a.log(), b.log());
+    let mut a_writer = a_log.attach(TEAM).writer;
+    writer_becomes(&mut a_writer, Writer::Me).await;
+    let following = b_log.attach(TEAM);
+    let (mut b_writer, mut b_applied) = (following.writer, following.applied);
+    writer_becomes(&mut b_writer, Writer::Node(a.node().to_owned())).await;
+
+    let head = a_log.head(TEAM).unwrap();
+    let m = message(head.last.0 + 1, "from A");
+    let appended = a_log.append(TEAM, head.last, entry(&m)).unwrap();
+    tokio::time::timeout(WITHIN, b_applied.wait_for(|o| *o >= appended.last))
+        .await
+        .expect("B's applied offset reaches A's append")
+        .unwrap();
+    let read = b_log.read(TEAM, head.last, appended.last, 10).unwrap();
+    assert_eq!(read.len(), 1, "and B reads it from its own projection");
+
+    // A's hub stops: its lease is released, and B takes over at once,
+    // long before the lease's 30 s (or B's next look, 10 s) would.
+    a_log.detach(TEAM);
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        b_writer.wait_for(|w| *w == Writer::Me),
+    )
+    .await
+    .expect("B takes over as soon as A lets go")
+    .unwrap();
+    let b_head = b_log.head(TEAM).unwrap();
+    assert_eq!(b_head.last, appended.last, "B writes after A's last append");
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -86,6 +86,8 @@ pub struct Cluster {
     node: Arc<Node>,
     stop: watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The store, made at the first call of [`Cluster::store`].
+    store: OnceLock<Arc<store::NatsStore>>,
     /// The team logs, made at the first call of [`Cluster::log`].
     log: OnceLock<Arc<log::NatsLog>>,
 }
@@ -130,6 +132,14 @@ impl Cluster {
                 .await
                 .map_err(|e| setup("lease bucket", e))?,
         };
+        // The bucket keeps the TTL of the node that created it; a node
+        // configured longer renews as often as the bucket needs.
+        let lease_ttl = match leases.status().await {
+            Ok(status) if status.max_age() > Duration::ZERO => {
+                options.lease_ttl.min(status.max_age())
+            }
+            _ => options.lease_ttl,
+        };
         let projection = Arc::new(open_projection(&options.data_dir)?);
         let applier = Arc::new(Applier::new(projection, id.clone()));
         let node = Arc::new(Node::new(
@@ -139,7 +149,7 @@ impl Cluster {
             stream.clone(),
             leases,
             Arc::clone(&applier),
-            options.lease_ttl,
+            lease_ttl,
             tokio::runtime::Handle::current(),
         ));
         let (stop, stopped) = watch::channel(false);
@@ -148,6 +158,7 @@ impl Cluster {
             node,
             stop,
             tasks: Mutex::new(vec![applying]),
+            store: OnceLock::new(),
             log: OnceLock::new(),
         });
         cluster.node.catch_up().await?;
@@ -163,7 +174,11 @@ impl Cluster {
     /// The store of this node: writes through the stream, reads from the
     /// projection.
     pub fn store(self: &Arc<Self>) -> Arc<dyn Store> {
-        Arc::new(store::NatsStore::new(Arc::clone(&self.node)))
+        // One store, so that one block of ids is reserved at a time.
+        let store = self
+            .store
+            .get_or_init(|| Arc::new(store::NatsStore::new(Arc::clone(&self.node))));
+        Arc::clone(store) as Arc<dyn Store>
     }
 
     /// The team logs of this node: the hubs append through it, each team's
@@ -210,8 +225,12 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        // Tasks left running would keep the node alive in the cluster.
+        // Tasks left running would keep the node alive in the cluster:
+        // stopped, the lease tasks release their leases on their way out.
         self.stop.send_replace(true);
+        if let Some(log) = self.log.get() {
+            log.stop();
+        }
     }
 }
 
