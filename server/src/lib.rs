@@ -10,6 +10,8 @@
 //! out, encoding each event once.
 //! Beside that path, `sweep` deletes expired tokens, invitations and old
 //! mail in the background.
+//! Joining a cluster ([`cluster`]), a server keeps its store and its team
+//! logs in NATS JetStream instead, with a local projection for reads.
 //!
 //! The binary (`main.rs`) is glue: configuration, the admin commands and
 //! signal handling.

@@ -7,7 +7,7 @@
 //! (`Nats-Expected-Last-Subject-Sequence`). Each node keeps a projection
 //! of the stream (a sled store in `<data>/projection`, rebuilt from the
 //! stream at every start) fed by its applier (`applier.rs`) and serving
-//! its reads ([`NatsStore`](store::NatsStore)). A team's writer is the
+//! its reads (`NatsStore`). A team's writer is the
 //! node holding its lease in the KV bucket `sb_leases` (`lease.rs`); it
 //! appends through the team log (`log.rs`).
 //!
@@ -95,7 +95,9 @@ pub struct Cluster {
 impl Cluster {
     /// Connects to NATS, creates the stream and the lease bucket if they
     /// are missing, rebuilds the projection from the stream and starts the
-    /// applier; returns once the projection has caught up.
+    /// applier; returns once the projection has caught up. Call it on a
+    /// multi-thread runtime: the store's synchronous methods lend their
+    /// worker to the client while they wait (see `node::Node::block`).
     pub async fn connect(options: ClusterOptions) -> Result<Arc<Cluster>, ClusterError> {
         let id = format!("{:016x}", rand::random::<u64>());
         let client = async_nats::ConnectOptions::new()
@@ -161,7 +163,7 @@ impl Cluster {
             store: OnceLock::new(),
             log: OnceLock::new(),
         });
-        cluster.node.catch_up().await?;
+        cluster.node.catch_up_from_start().await?;
         tracing::info!(node = %cluster.node.id, "joined the cluster");
         Ok(cluster)
     }

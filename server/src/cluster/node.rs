@@ -170,6 +170,21 @@ impl Node {
             .await
     }
 
+    /// Waits until the projection holds the whole stream as it is now,
+    /// however long the replay at start takes, as long as it moves.
+    pub(crate) async fn catch_up_from_start(&self) -> StoreResult<()> {
+        let info = self.stream.get_info().await.map_err(nats_error)?;
+        let target = info.state.last_sequence;
+        loop {
+            let before = *self.applier.applied().borrow();
+            match self.applier.reach(target, APPLY_WITHIN).await {
+                Ok(()) => return Ok(()),
+                Err(e) if *self.applier.applied().borrow() == before => return Err(e),
+                Err(_) => tracing::info!(applied = before, target, "replaying the stream"),
+            }
+        }
+    }
+
     /// Runs `future` to its end from synchronous code: the store's methods
     /// are synchronous, the client is not.
     pub(crate) fn block<F: Future>(&self, future: F) -> F::Output {
