@@ -24,7 +24,7 @@ use super::ops::{Op, OwnedEntry};
 use super::store::NatsStore;
 use crate::store::{Entry, LogRecord, StoreResult, StreamHead, Timeline};
 use crate::team_log::{AppendError, Appended, Attachment, TeamLog, Writer};
-use dashmap::DashMap;
+use dashmap::{DashMap, DashSet};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -53,6 +53,8 @@ pub(super) struct Team {
     committed: watch::Sender<u64>,
     pub(super) book: Mutex<Book>,
     wake: Notify,
+    /// The teams this node writes (the node's), kept with `writer`.
+    writing: Arc<DashSet<TeamId>>,
     /// The lease and publisher tasks while a hub is attached.
     tasks: Mutex<Option<Tasks>>,
 }
@@ -96,6 +98,7 @@ impl Team {
         book.epoch = epoch;
         book.queue.clear();
         book.promised = book.acked;
+        self.writing.insert(self.id);
         self.writer.send_replace(Writer::Me);
     }
 
@@ -111,6 +114,9 @@ impl Team {
         }
         book.queue.clear();
         book.promised = book.acked;
+        if now != Writer::Me {
+            self.writing.remove(&self.id);
+        }
         self.writer.send_if_modified(|w| {
             let changed = *w != now;
             *w = now;
@@ -148,6 +154,7 @@ impl NatsLog {
                 reign: 0,
             }),
             wake: Notify::new(),
+            writing: Arc::clone(&self.node.writing),
             tasks: Mutex::new(None),
         };
         Arc::clone(&self.teams.entry(team).or_insert_with(|| Arc::new(made)))

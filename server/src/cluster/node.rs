@@ -50,6 +50,9 @@ pub(crate) struct Node {
     pub(crate) leases: kv::Store,
     pub(crate) applier: Arc<Applier>,
     pub(crate) lease_ttl: Duration,
+    /// The teams whose lease this node holds and has fenced: their logs
+    /// hold nothing this node has not applied but its own appends.
+    pub(crate) writing: Arc<dashmap::DashSet<TeamId>>,
     /// The runtime the client runs on, for callers outside any runtime.
     handle: Handle,
     counter: AtomicU64,
@@ -86,6 +89,7 @@ impl Node {
             leases,
             applier,
             lease_ttl,
+            writing: Arc::default(),
             handle,
             counter: AtomicU64::new(1),
         }

@@ -147,7 +147,12 @@ impl Timeline for NatsStore {
         user: UserId,
         client_msg_id: &str,
     ) -> StoreResult<Option<KeyUse>> {
-        // A retry reaching another node finds the first attempt's receipt.
+        // A retry reaching another node finds the first attempt's receipt;
+        // the team's writer has every receipt of its team already (its
+        // takeover waited for them), and looks up every key it is sent.
+        if self.node.writing.contains(&team) {
+            return self.projection().client_msg(team, user, client_msg_id);
+        }
         self.found(|p| p.client_msg(team, user, client_msg_id))
     }
 
