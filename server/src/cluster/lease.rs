@@ -56,6 +56,10 @@ pub(super) async fn hold(node: Arc<Node>, team: Arc<Team>, mut stop: watch::Rece
     // as soon as it is released.
     let mut watcher: Option<Watch> = None;
     while !*stop.borrow() {
+        if held.is_none() && watcher.is_none() {
+            // Watching before looking: a release after the look is seen.
+            watcher = node.leases.watch(&key).await.ok();
+        }
         held = match held {
             None => match claim(&node, &key).await {
                 Claim::Won(revision, at) => match fence(&node, &team).await {
@@ -72,9 +76,6 @@ pub(super) async fn hold(node: Arc<Node>, team: Arc<Team>, mut stop: watch::Rece
                 },
                 Claim::Other(writer) => {
                     team.depose(None, Writer::Node(writer));
-                    if watcher.is_none() {
-                        watcher = node.leases.watch(&key).await.ok();
-                    }
                     None
                 }
                 Claim::Retry => None,
