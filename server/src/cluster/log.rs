@@ -18,6 +18,7 @@
 //!   takeover starting a new reign: a batch of an older reign cannot
 //!   depose a newer one.
 
+use super::applier::nats_error;
 use super::lease;
 use super::node::{team_subject, Node, PublishFailure};
 use super::ops::{Op, OwnedEntry};
@@ -32,9 +33,11 @@ use switchboard_protocol::ids::{Epoch, Offset, TeamId};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
-/// The most encoded bytes of entries a batch carries (NATS refuses
-/// messages over 1 MiB by default); a larger entry goes alone.
+/// The most encoded bytes of entries a batch carries; a larger entry goes
+/// alone.
 const BATCH_BYTES: usize = 512 * 1024;
+/// Room left in a message for its headers and the batch's own fields.
+const FRAMING: usize = 4 * 1024;
 /// How long a batch acknowledged may take to be applied here.
 const APPLY_WITHIN: Duration = Duration::from_secs(30);
 
@@ -319,6 +322,14 @@ impl TeamLog for NatsLog {
         let last = entry.last_offset(first);
         let entry = OwnedEntry::from_entry(&entry);
         let bytes = rmp_serde::to_vec_named(&entry).map_or(0, |b| b.len());
+        let largest = self.node.client.server_info().max_payload;
+        if largest > 0 && bytes + FRAMING > largest {
+            // Refused here, once: published, it would be refused by NATS
+            // at every attempt.
+            return Err(AppendError::Store(nats_error(format!(
+                "an entry of {bytes} bytes is larger than NATS takes ({largest})"
+            ))));
+        }
         book.tickets += 1;
         let ticket = book.tickets;
         book.promised = ticket;

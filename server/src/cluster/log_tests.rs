@@ -82,6 +82,19 @@ async fn an_acknowledged_batch_is_readable_when_its_ticket_is_committed() {
         assert_eq!(stored.as_ref(), Some(m), "and its message is readable");
     }
     assert_eq!(log.head(TEAM).unwrap().last, Offset(50));
+
+    // An entry larger than NATS takes is refused at once, and the log
+    // goes on after it.
+    let huge = message(51, &"x".repeat(2 << 20));
+    let refused = log.append(TEAM, Offset(50), entry(&huge));
+    assert!(matches!(refused, Err(AppendError::Store(_))), "{refused:?}");
+    let next = message(51, "after the refusal");
+    let appended = log.append(TEAM, Offset(50), entry(&next)).unwrap();
+    tokio::time::timeout(WITHIN, committed.wait_for(|c| *c >= appended.ticket))
+        .await
+        .expect("the next append is committed")
+        .unwrap();
+    assert_eq!(*writer.borrow(), Writer::Me, "still the writer");
     node.shutdown().await;
 }
 
