@@ -2,6 +2,8 @@
 //! about ids, resume, reconnects and closing.
 
 mod closing;
+mod failover;
 mod fake;
+mod refusals;
 mod requests;
 mod resume;
