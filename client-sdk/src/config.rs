@@ -67,7 +67,8 @@ impl Backoff {
 ///   round the list. It waits the jittered `reconnect` backoff before each
 ///   full round, not between the servers of a round, so a node that died
 ///   is replaced by the next one at once; a round that found none up makes
-///   the next wait longer.
+///   the next wait longer. A server that refuses connections is passed
+///   at once; one that does not answer at all costs `request_timeout`.
 ///
 /// Positions belong to a team's log, which every node serves, so a
 /// client resumes its subscriptions on another node as on the same one,

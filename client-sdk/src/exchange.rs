@@ -20,7 +20,10 @@
 //!   the caller gets the last `unavailable` refusal rather than a
 //!   `Timeout`, so it knows the server was up and refusing;
 //! - the caller dropping its future stops the retries: nothing more is
-//!   queued.
+//!   queued;
+//! - a send asked again goes behind the sends queued meanwhile: sends
+//!   made one after the other (each awaited) keep their order, sends made
+//!   at once may not.
 
 use crate::config::Backoff;
 use crate::error::Error;
