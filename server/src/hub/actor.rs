@@ -27,6 +27,7 @@ use super::catch_up::Behind;
 use super::pending::Pending;
 use super::presence::Presence;
 use super::recent::Recent;
+use super::shared_presence::{Ephemeral, Remote, HEARTBEAT, REMOTE};
 use super::{HubCommand, HubRequest, Registry, RemovalError};
 use crate::access::Principal;
 use crate::outlet::{ConnId, Outlet};
@@ -72,6 +73,8 @@ pub(super) struct Hub<'r> {
     pub(super) applied: watch::Receiver<Offset>,
     /// Write commands waiting for a writer to be known, bounded.
     pub(super) parked: VecDeque<HubRequest>,
+    /// The other servers' connections (see `shared_presence`).
+    pub(super) remote: Remote,
 }
 
 /// A live subscription.
@@ -140,7 +143,16 @@ pub(super) async fn run(
         writer,
         applied: applied.clone(),
         parked: VecDeque::new(),
+        remote: Remote::default(),
     };
+    let shared = context.peers.is_some();
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    if shared {
+        // The other servers' connections, told at once rather than at
+        // their next heartbeat.
+        hub.tell(Ephemeral::Ask);
+    }
     let mut flushed = context.log.committed(team);
     let mut stop = context.stop.clone();
     // Handoffs left for this team come first (see `deliver`), durable
@@ -157,7 +169,7 @@ pub(super) async fn run(
         let idle = hub.subscribers.is_empty()
             && hub.pending.is_empty()
             && hub.parked.is_empty()
-            && hub.presence.is_empty()
+            && hub.presence.is_empty_below(REMOTE)
             && !hub.board.is_loading();
         let deadline = hub.presence.next_deadline();
         tokio::select! {
@@ -198,6 +210,7 @@ pub(super) async fn run(
                     break Exit::Removed;
                 }
             }
+            _ = heartbeat.tick(), if shared && !idle => hub.heartbeat(),
             _ = tokio::time::sleep(context.config.hub_idle), if idle => break Exit::Idle,
             _ = stop.wait_for(|stopped| *stopped) => break Exit::Stopping,
         }

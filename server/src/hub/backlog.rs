@@ -53,7 +53,7 @@ fn bounded(command: &HubCommand) -> bool {
         // Finishing changes already made: see the module docs.
         HubCommand::SystemMessage { .. } | HubCommand::ImportHandoffs => false,
         // Ephemeral, never written.
-        HubCommand::Signal(_) => false,
+        HubCommand::Signal(_) | HubCommand::Told { .. } => false,
         // Answered at once, never queued behind a flush.
         HubCommand::Subscribe { .. }
         | HubCommand::Unsubscribe

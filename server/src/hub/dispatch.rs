@@ -129,6 +129,10 @@ impl Hub<'_> {
                 Some(outlet) => self.catch_up(outlet.conn, token, drained),
                 None => Ok(()),
             },
+            HubCommand::Told { node, what } => {
+                self.told(node, what);
+                Ok(())
+            }
             HubCommand::RemoveTeam { done } => {
                 self.remove_team(done);
                 Ok(())

@@ -16,6 +16,7 @@
 //! - Only commands that write are forwarded; reads, subscriptions and
 //!   ephemeral signals are served by the server the connection is on.
 
+use super::peers::Peers;
 use super::request::ReplyTo;
 use super::{AssigneeChange, ContactChanges, Delivery, HubCommand, HubRequest, Registry};
 use crate::access::Principal;
@@ -33,15 +34,6 @@ use tokio::sync::watch;
 /// How long a forwarded request waits for the writer's answer, and then
 /// for this server's copy of the log to hold what it covers.
 const PATIENCE: Duration = Duration::from_secs(10);
-
-/// This server's way to the others.
-pub(crate) struct Peers {
-    client: async_nats::Client,
-    node: String,
-    /// The server's idempotency claims: a forwarded command holds its key
-    /// here as a local one does.
-    claims: Arc<Claims>,
-}
 
 /// A write command as it travels to the team's writer.
 #[derive(Serialize, Deserialize)]
@@ -144,14 +136,6 @@ impl RemoteReply {
 }
 
 impl Peers {
-    pub(crate) fn new(client: async_nats::Client, node: String, claims: Arc<Claims>) -> Peers {
-        Peers {
-            client,
-            node,
-            claims,
-        }
-    }
-
     fn subject(node: &str) -> String {
         format!("sb.node.{node}.hub")
     }

@@ -36,12 +36,14 @@ mod dispatch;
 mod fan_out;
 mod follow;
 mod forward;
+mod peers;
 mod pending;
 mod presence;
 mod recent;
 mod removal;
 mod replay;
 mod request;
+mod shared_presence;
 mod signals;
 mod system;
 mod writes;
@@ -62,7 +64,7 @@ use switchboard_protocol::server::Reply;
 
 pub(crate) use board::BoardQuery;
 use board::BoardRows;
-pub(crate) use forward::Peers;
+pub(crate) use peers::Peers;
 pub(crate) use removal::RemovalError;
 pub(crate) use request::{HubRequest, ReplyTo};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -167,6 +169,12 @@ pub(crate) enum HubCommand {
     /// subscribers that asked for signals (sent by a session once the
     /// change is durable; answered to nobody).
     Signal(Signal),
+    /// Apply a change another server's connections made to the team's
+    /// ephemeral state (answered to nobody; see `shared_presence`).
+    Told {
+        node: String,
+        what: shared_presence::Ephemeral,
+    },
     /// Remove the team from the store, then refuse everything as for an
     /// unknown team and stop (the session has checked access; see
     /// `removal`).
@@ -374,6 +382,18 @@ impl Registry {
     /// is not running (a forwarded request's answer reports it).
     fn durable_handle(self: &Arc<Self>, team: TeamId) -> Arc<AtomicU64> {
         self.handle(team).durable
+    }
+
+    /// Hands a change another server told to the team's hub, if it runs
+    /// here (if not, nobody here listens). Never waits: a change that finds
+    /// the inbox full is dropped, and the next snapshot mends it.
+    pub(crate) fn told(&self, team: TeamId, node: String, what: shared_presence::Ephemeral) {
+        if let Some(handle) = self.hubs.get(&team).map(|h| h.clone()) {
+            let told = HubRequest::internal(HubCommand::Told { node, what });
+            if handle.inbox.try_send(told).is_err() {
+                tracing::debug!(%team, "a change told by another server was dropped");
+            }
+        }
     }
 
     /// The newest durable offset of a team, if its hub has told.
