@@ -218,3 +218,52 @@ async fn a_send_refused_while_the_team_is_backlogged_is_stored_once_when_it_clea
     assert_eq!(history(&alice, conversation).await, ["first", "second"]);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_keep_flowing_while_the_server_stops_each_acknowledged_and_stored_once() {
+    const SENDS: usize = 40;
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(Config::new("127.0.0.1:0".parse().unwrap(), dir.path())).await;
+    let team = seed(first.store().as_ref());
+    let second_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let servers = [url(&first), format!("ws://{second_addr}/ws")];
+    let (alice, _alice_events) = connect(ClientConfig::with_servers(&servers, &team.alice)).await;
+    let (bob, mut bob_events) = connect(ClientConfig::with_servers(&servers, &team.bob)).await;
+    bob.subscribe(team.team).await.expect("subscribed");
+    let conversation = conversation(&alice, team.team).await;
+
+    // One send after the other, without pause, through the stop: the one
+    // the stopping server leaves unanswered, and those made while no
+    // server is up, go to the next server with their ids.
+    let (acked, mut acks) = tokio::sync::mpsc::channel(SENDS);
+    let sender = tokio::spawn({
+        let alice = alice.clone();
+        async move {
+            for i in 0..SENDS {
+                let ack = alice.send(conversation, format!("m{i}")).await;
+                let _ = acked.send(ack).await;
+            }
+        }
+    });
+    for _ in 0..SENDS / 4 {
+        acks.recv().await.expect("an ack").expect("sent");
+    }
+    first.shutdown().await;
+    let second = start(Config::new(second_addr, dir.path())).await;
+    tokio::time::timeout(STEP, sender)
+        .await
+        .expect("every send answered in time")
+        .unwrap();
+    while let Some(ack) = acks.recv().await {
+        ack.expect("every send acknowledged");
+    }
+
+    let expected: Vec<String> = (0..SENDS).map(|i| format!("m{i}")).collect();
+    let last = format!("m{}", SENDS - 1);
+    assert_eq!(bodies_until(&mut bob_events, &last).await, expected);
+    assert_eq!(history(&bob, conversation).await, expected);
+    second.shutdown().await;
+}
