@@ -3,9 +3,10 @@
 //! from the same positions, resending what was not acknowledged.
 
 use crate::fake::{self, FakeServer};
+use std::time::Duration;
 use switchboard_client::protocol::client::ClientFrame;
 use switchboard_client::protocol::server::Reply;
-use switchboard_client::protocol::{Epoch, ErrorCode, Millis};
+use switchboard_client::protocol::{close, Epoch, ErrorCode, Millis};
 use switchboard_client::{
     Client, ClientConfig, ClientEvent, ConversationId, Encoding, Error, Offset, Position, Resume,
     SendAck, Seq, TeamId,
@@ -160,4 +161,23 @@ async fn a_resubscribe_refused_for_now_moves_to_the_next_server_keeping_the_team
     }
     assert_eq!(offsets, vec![6]);
     assert_eq!(client.server_url(), a.url());
+}
+
+#[tokio::test]
+async fn a_refused_token_is_not_tried_on_the_other_servers() {
+    let mut a = FakeServer::start().await;
+    let mut b = FakeServer::start().await;
+    let connecting = tokio::spawn(Client::connect(servers(&[a.url(), b.url()])));
+    let mut conn = a.accept().await;
+    assert!(matches!(conn.recv().await, ClientFrame::Hello(_)));
+    conn.close(close::UNAUTHORIZED, "unknown token").await;
+    assert!(matches!(
+        connecting.await.unwrap(),
+        Err(Error::Closed {
+            code: Some(close::UNAUTHORIZED),
+            ..
+        })
+    ));
+    // Every server answers for the same tokens: asking the next is useless.
+    b.expect_no_connection(Duration::from_millis(200)).await;
 }
