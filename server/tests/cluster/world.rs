@@ -13,26 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use switchboard_server::cluster::{Cluster, ClusterOptions};
 use switchboard_server::store::Store;
-    pub struct ClusterOptions {
-        pub urls: Vec<String>,
-        pub data_dir: PathBuf,
-        pub replicas: usize,
-        pub lease_ttl: Duration,
-    }
-    pub struct Cluster;
-    impl Cluster {
-        pub async fn connect(_o: ClusterOptions) -> Result<Arc<Cluster>, String> {
-            todo!()
-        }
-        pub fn store(self: &Arc<Self>) -> Arc<dyn Store> {
-            todo!()
-        }
-        pub fn client(&self) -> async_nats::Client {
-            todo!()
-        }
-    }
-}
-use switchboard_server::store::Store;
 use switchboard_server::GrantState;
 
 /// The KV bucket of the teams' ownership leases, and a team's key in it.
