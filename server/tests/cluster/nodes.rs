@@ -80,6 +80,12 @@ impl Node {
         }
     }
 
+    /// The node's address, for HTTP.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        let addr = self.url.trim_start_matches("ws://").trim_end_matches("/ws");
+        addr.parse().expect("the node's address")
+    }
+
     /// Whether the node printed `text` (its node id, say) after its first
     /// line.
     pub fn printed(&self, text: &str) -> bool {

@@ -11,6 +11,8 @@ use crate::nodes::{Node, LEASE_TTL};
 use crate::util::{Login, World, PATIENCE};
 use std::sync::Arc;
 use std::time::Duration;
+use switchboard_client::{Client, ClientConfig, Events};
+use switchboard_protocol::ids::{ConversationId, TeamId};
 use switchboard_server::cluster::{Cluster, ClusterOptions};
 use switchboard_server::store::Store;
 use switchboard_server::GrantState;
@@ -18,9 +20,10 @@ use switchboard_server::GrantState;
 /// The KV bucket of the teams' ownership leases, and a team's key in it.
 const LEASES: &str = "sb_leases";
 
-/// NATS, the seeded world and nodes A, B, C (`nodes[0..3]`).
-pub struct ClusterWorld {
-    pub world: World,
+/// NATS, nodes A, B, C (`nodes[0..3]`) and the world seeded into them
+/// (by default the integration tests' [`World`]).
+pub struct ClusterWorld<W = World> {
+    pub world: W,
     pub nodes: Vec<Node>,
     /// The test's own member of the cluster, holding the seeded store.
     pub cluster: Arc<Cluster>,
@@ -29,9 +32,10 @@ pub struct ClusterWorld {
     _projection: tempfile::TempDir,
 }
 
-impl ClusterWorld {
-    /// Starts everything; `None` when `nats-server` is missing outside CI.
-    pub async fn start() -> Option<ClusterWorld> {
+impl ClusterWorld<()> {
+    /// Starts NATS, the test's own member and the three nodes, with
+    /// nothing seeded; `None` when `nats-server` is missing outside CI.
+    pub async fn start_unseeded() -> Option<ClusterWorld<()>> {
         let nats = NatsCluster::start().await?;
         let projection = tempfile::tempdir().expect("a temporary folder");
         let options = ClusterOptions {
@@ -45,12 +49,11 @@ impl ClusterWorld {
             .expect("the test joins the cluster in time")
             .expect("the test joins the cluster");
         let store = cluster.store();
-        let world = crate::util::seed(store.as_ref());
         let urls = nats.urls().join(",");
         // One at a time: each waits for its projection to catch up.
         let nodes = (0..3).map(|_| Node::start(&urls)).collect();
         Some(ClusterWorld {
-            world,
+            world: (),
             nodes,
             cluster,
             store,
@@ -58,10 +61,16 @@ impl ClusterWorld {
             _projection: projection,
         })
     }
+}
 
-    /// Node `i`'s WebSocket URL.
-    pub fn url(&self, i: usize) -> String {
-        self.nodes[i].url.clone()
+impl ClusterWorld {
+    /// Starts everything and seeds the integration tests' [`World`]
+    /// through the test's own member (the nodes find it on their first
+    /// lookup); `None` when `nats-server` is missing outside CI.
+    pub async fn start() -> Option<ClusterWorld> {
+        let bare = ClusterWorld::start_unseeded().await?;
+        let world = crate::util::seed(bare.store.as_ref());
+        Some(bare.with(world))
     }
 
     /// A new user with no team, let into `conversation` alone by an
@@ -73,6 +82,26 @@ impl ClusterWorld {
         switchboard_server::grants::set(store, conversation, login.user, GrantState::Accepted, by)
             .expect("the grant is set");
         login
+    }
+
+}
+
+impl<W> ClusterWorld<W> {
+    /// The same cluster with `world` seeded into it.
+    pub fn with<V>(self, world: V) -> ClusterWorld<V> {
+        ClusterWorld {
+            world,
+            nodes: self.nodes,
+            cluster: self.cluster,
+            store: self.store,
+            nats: self.nats,
+            _projection: self._projection,
+        }
+    }
+
+    /// Node `i`'s WebSocket URL.
+    pub fn url(&self, i: usize) -> String {
+        self.nodes[i].url.clone()
     }
 
     /// The node id holding `team`'s ownership lease now, if any.
