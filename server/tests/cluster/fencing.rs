@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use switchboard_protocol::ids::{Seq, TeamId};
 
 /// How long the ownership may take to move: the lease's TTL after its last
-/// renewal (renewals come every TTL/3) plus a second for NATS to expire it.
-const MOVE_BOUND: Duration = Duration::from_millis(LEASE_TTL.as_millis() as u64 * 4 / 3 + 1000);
+/// renewal (renewals come every TTL/3), plus two seconds for NATS to expire
+/// it and a node to notice on a machine busy running the whole cluster.
+const MOVE_BOUND: Duration = Duration::from_millis(LEASE_TTL.as_millis() as u64 * 4 / 3 + 2000);
 /// How long a send queued on the paused node may wait for its answer.
 const QUEUED: Duration = Duration::from_secs(45);
 /// Sends queued on the paused node.

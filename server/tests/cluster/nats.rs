@@ -4,7 +4,8 @@
 //!
 //! Invariants: every process is killed (SIGKILL) and reaped when the
 //! [`NatsCluster`] drops, so a failing test leaves no server behind; every
-//! wait is bounded by [`READY`].
+//! wait is bounded by [`READY`]; one cluster runs at a time (the tests
+//! time failovers, which a second cluster on the same cores would skew).
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -19,6 +20,9 @@ pub const READY: Duration = Duration::from_secs(30);
 /// The cluster's name, as `--cluster_name` gives it to every server.
 const CLUSTER: &str = "switchboard-test";
 
+/// Held by the running cluster: the next test's waits for it to drop.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// One `nats-server` process and where it listens.
 struct NatsNode {
     child: Option<Child>,
@@ -31,6 +35,7 @@ pub struct NatsCluster {
     nodes: Vec<NatsNode>,
     /// Holds each server's store folder and log file.
     dir: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 /// Whether `nats-server` can be run. When it cannot: with `CI=true` the
@@ -71,6 +76,7 @@ impl NatsCluster {
         if !nats_server_present() {
             return None;
         }
+        let turn = ONE_AT_A_TIME.lock().await;
         let dir = tempfile::tempdir().expect("a temporary folder");
         let ports = free_ports(6);
         let (clients, routes) = ports.split_at(3);
@@ -93,7 +99,11 @@ impl NatsCluster {
                 url: format!("nats://127.0.0.1:{}", clients[i]),
             });
         }
-        let cluster = NatsCluster { nodes, dir };
+        let cluster = NatsCluster {
+            nodes,
+            dir,
+            _turn: turn,
+        };
         cluster.wait_ready().await;
         Some(cluster)
     }
