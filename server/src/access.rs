@@ -39,7 +39,9 @@ use switchboard_protocol::manage::{AccountInfo, BotScope};
 use switchboard_protocol::model::{GrantInfo, Role, Sender, SenderKind, TeamInfo, UserInfo};
 
 /// An authenticated user on one connection, with their roles as of login.
-#[derive(Debug, Clone)]
+/// Serializable: a write forwarded to the server that writes its team
+/// carries the principal it was checked for.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Principal {
     /// The user.
     pub user: UserRecord,

@@ -132,6 +132,11 @@ impl Claims {
 }
 
 impl Claim {
+    /// The scope the key is unique in.
+    pub(crate) fn scope(&self) -> TeamId {
+        self.key.0
+    }
+
     /// Whose key it is.
     pub(crate) fn user(&self) -> UserId {
         self.key.1

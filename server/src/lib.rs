@@ -33,6 +33,7 @@ pub mod mail;
 mod metrics;
 mod outlet;
 pub mod password;
+mod relay;
 pub mod report;
 mod scans;
 mod server;

@@ -20,11 +20,15 @@
 //!   connection open: the revoker deletes the token before it closes the
 //!   listed connections, and a hello registers before it checks once more
 //!   that its token still exists (see `connection::hello`).
+//! - Where servers share the store, every close is told to the others
+//!   too (see `relay`), which close the connections it concerns on their
+//!   side.
 
 use crate::outlet::{ConnId, Outlet};
+use crate::relay::{Relay, Whose};
 use dashmap::DashMap;
 use std::hash::Hash;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use switchboard_protocol::ids::{TeamId, UserId};
 
 /// A token's identity in the registry: the SHA-256 the store keeps.
@@ -38,6 +42,8 @@ pub(crate) struct LiveConnections {
     by_team: DashMap<TeamId, Vec<Outlet>>,
     /// The teams each connection is listed under in `by_team`.
     reached: DashMap<ConnId, Vec<TeamId>>,
+    /// The other servers, told of every close (set once, in a cluster).
+    relay: OnceLock<Arc<Relay>>,
 }
 
 /// A connection's place in the registry; dropping it removes the connection.
@@ -52,6 +58,30 @@ impl LiveConnections {
     /// An empty registry.
     pub(crate) fn new() -> Arc<LiveConnections> {
         Arc::new(LiveConnections::default())
+    }
+
+    /// Tells every later close to the other servers through `relay`.
+    pub(crate) fn relay_to(&self, relay: Arc<Relay>) {
+        if self.relay.set(relay).is_err() {
+            tracing::warn!("the connections' relay was set twice");
+        }
+    }
+
+    /// Closes this server's connections of `whose` (a change another
+    /// server told); returns how many were asked.
+    pub(crate) fn close_here(&self, whose: Whose, code: u16, reason: &str) -> usize {
+        match whose {
+            Whose::Token(token) => close_all(listed(&self.by_token, &token), code, reason),
+            Whose::User(user) => close_all(listed(&self.by_user, &user), code, reason),
+            Whose::Team(team) => close_all(listed(&self.by_team, &team), code, reason),
+        }
+    }
+
+    /// Tells the other servers, if any, to close `whose` connections.
+    fn tell(&self, whose: Whose, code: u16, reason: &str) {
+        if let Some(relay) = self.relay.get() {
+            relay.tell(whose, code, reason);
+        }
     }
 
     /// Lists a connection that said hello with `token` as `user`.
@@ -102,17 +132,20 @@ impl LiveConnections {
     ) -> usize {
         let mut outlets = listed(&self.by_team, &team);
         outlets.retain(|outlet| outlet.conn != spared);
+        self.tell(Whose::Team(team), code, reason);
         close_all(outlets, code, reason)
     }
 
     /// Asks every connection of a token to close; returns how many there were.
     pub(crate) fn close_token(&self, token: &TokenHash, code: u16, reason: &str) -> usize {
-        close_all(listed(&self.by_token, token), code, reason)
+        self.tell(Whose::Token(*token), code, reason);
+        self.close_here(Whose::Token(*token), code, reason)
     }
 
     /// Asks every connection of a user to close; returns how many there were.
     pub(crate) fn close_user(&self, user: UserId, code: u16, reason: &str) -> usize {
-        close_all(listed(&self.by_user, &user), code, reason)
+        self.tell(Whose::User(user), code, reason);
+        self.close_here(Whose::User(user), code, reason)
     }
 
     /// Asks every connection of a user but one to close; returns how many
@@ -127,6 +160,7 @@ impl LiveConnections {
     ) -> usize {
         let mut outlets = listed(&self.by_user, &user);
         outlets.retain(|outlet| outlet.conn != spared);
+        self.tell(Whose::User(user), code, reason);
         close_all(outlets, code, reason)
     }
 

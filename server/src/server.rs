@@ -167,6 +167,7 @@ impl Server {
             config: Arc::clone(&config),
             stop: stop_rx.clone(),
             alive: alive_tx.clone(),
+            peers: None,
         });
         // Deliveries to other teams that a crash left half done finish now.
         if let Err(e) = registry.import_pending_handoffs() {

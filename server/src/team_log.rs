@@ -8,8 +8,14 @@
 //! [`AppendError::Conflict`] if another append came first. Each append
 //! returns a ticket; the entry is committed (durable, safe to acknowledge
 //! and fan out) once [`TeamLog::committed`] shows that ticket or a later
-//! one. Tickets only grow, and a ticket covers every append made before
-//! it on any team.
+//! one for its team. A team's tickets only grow, and a ticket covers
+//! every append made to that team before it.
+//!
+//! Where several servers share the log, one of them at a time writes a
+//! team (its [`Writer`]); a hub learns who from [`TeamLog::attach`], and
+//! follows what the others commit through the `applied` offset it gives.
+//! An append on a server that is not the writer is refused
+//! ([`AppendError::NotWriter`]) and writes nothing.
 //!
 //! [`LocalLog`] is the embedded implementation: the [`Store`] plus the
 //! group commit (`commit`), tickets being the flush generations. Within
@@ -43,9 +49,33 @@ pub(crate) enum AppendError {
     /// writer appended meanwhile, and this one must not.
     #[error("the team's log ends at {last}, not at {expected} as its writer expected")]
     Conflict { expected: Offset, last: Offset },
+    /// This server does not hold the team's writer lease (any more).
+    #[error("this server is not the team's writer")]
+    NotWriter,
     /// The engine failed; nothing was appended.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Which server writes a team's log now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Writer {
+    /// This one: its hub appends.
+    Me,
+    /// Another, by node id: write commands are forwarded to it.
+    Node(String),
+    /// Nobody known yet, or the lease is changing hands: write commands
+    /// wait.
+    Unknown,
+}
+
+/// A hub's view of its team's log while it runs (see [`TeamLog::attach`]).
+pub(crate) struct Attachment {
+    /// Who writes the team, live.
+    pub(crate) writer: watch::Receiver<Writer>,
+    /// The newest offset committed to the team's log by any server and
+    /// readable here, live: what a hub that is not the writer follows.
+    pub(crate) applied: watch::Receiver<Offset>,
 }
 
 /// The log of every team's events, as a hub uses it.
@@ -68,11 +98,17 @@ pub(crate) trait TeamLog: Send + Sync + 'static {
         upto: Offset,
         limit: usize,
     ) -> StoreResult<Vec<(Offset, LogRecord)>>;
-    /// A ticket committed once everything appended so far is: for an
-    /// answer that must reflect only durable state but appends nothing.
-    fn barrier(&self) -> u64;
-    /// The newest committed ticket, live.
-    fn committed(&self) -> watch::Receiver<u64>;
+    /// A ticket committed once everything appended to the team so far
+    /// is: for an answer that must reflect only durable state but appends
+    /// nothing.
+    fn barrier(&self, team: TeamId) -> u64;
+    /// The team's newest committed ticket, live.
+    fn committed(&self, team: TeamId) -> watch::Receiver<u64>;
+    /// Joins the team's log for a hub of this server, until
+    /// [`TeamLog::detach`]: who writes it, and what is committed.
+    fn attach(&self, team: TeamId) -> Attachment;
+    /// Leaves the team's log: its hub stopped (a writer lets the team go).
+    fn detach(&self, team: TeamId);
 }
 
 /// The embedded log: the store, flushed by the group commit.
@@ -84,6 +120,9 @@ pub(crate) struct LocalLog {
     /// append cannot interleave with another's. One entry per team ever
     /// written, like the registry's leases.
     lasts: DashMap<TeamId, Arc<Mutex<Offset>>>,
+    /// Always `Me`, and an `applied` that never moves (see `attach`).
+    writer: watch::Sender<Writer>,
+    applied: watch::Sender<Offset>,
 }
 
 impl LocalLog {
@@ -92,6 +131,8 @@ impl LocalLog {
             store,
             committer,
             lasts: DashMap::new(),
+            writer: watch::channel(Writer::Me).0,
+            applied: watch::channel(Offset(0)).0,
         }
     }
 
@@ -160,13 +201,25 @@ impl TeamLog for LocalLog {
         self.store.log_range(team, after, upto, limit)
     }
 
-    fn barrier(&self) -> u64 {
+    // One process, one group commit: a ticket covers every team's appends.
+    fn barrier(&self, _team: TeamId) -> u64 {
         self.committer.request()
     }
 
-    fn committed(&self) -> watch::Receiver<u64> {
+    fn committed(&self, _team: TeamId) -> watch::Receiver<u64> {
         self.committer.watch()
     }
+
+    /// This server is the only writer; what it commits is its own hub's,
+    /// so `applied` never moves.
+    fn attach(&self, _team: TeamId) -> Attachment {
+        Attachment {
+            writer: self.writer.subscribe(),
+            applied: self.applied.subscribe(),
+        }
+    }
+
+    fn detach(&self, _team: TeamId) {}
 }
 
 fn lock(last: &Mutex<Offset>) -> std::sync::MutexGuard<'_, Offset> {
@@ -221,7 +274,7 @@ mod tests {
         };
         let appended = log.append(TEAM, head.last, entry).unwrap();
         assert_eq!((appended.first, appended.last), (Offset(1), Offset(1)));
-        log.committed()
+        log.committed(TEAM)
             .wait_for(|t| *t >= appended.ticket)
             .await
             .unwrap();

@@ -27,16 +27,18 @@ use super::catch_up::Behind;
 use super::pending::Pending;
 use super::presence::Presence;
 use super::recent::Recent;
+use super::shared_presence::{Ephemeral, Remote, HEARTBEAT, REMOTE};
 use super::{HubCommand, HubRequest, Registry, RemovalError};
 use crate::access::Principal;
 use crate::outlet::{ConnId, Outlet};
+use crate::team_log::Writer;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use switchboard_protocol::ids::{Epoch, Offset, RequestId, Seq, TeamId};
 use switchboard_protocol::server::{ErrorFrame, Reply, ResultFrame};
 use switchboard_protocol::{ErrorCode, ServerFrame};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// Most commands handled in one wake-up before the hub checks for flushes.
 const BATCH: usize = 256;
@@ -65,6 +67,14 @@ pub(super) struct Hub<'r> {
     /// Set once the team is removed: every later command is refused as for
     /// an unknown team (see `removal`).
     pub(super) removed: bool,
+    /// Which server writes the team (see `follow`).
+    pub(super) writer: Writer,
+    /// The newest offset of the team the log holds here, live.
+    pub(super) applied: watch::Receiver<Offset>,
+    /// Write commands waiting for a writer to be known, bounded.
+    pub(super) parked: VecDeque<HubRequest>,
+    /// The other servers' connections (see `shared_presence`).
+    pub(super) remote: Remote,
 }
 
 /// A live subscription.
@@ -111,6 +121,10 @@ pub(super) async fn run(
         }
     };
     durable_shared.store(head.last.0, Ordering::Release);
+    let attachment = context.log.attach(team);
+    let mut writers = attachment.writer;
+    let mut applied = attachment.applied;
+    let writer = writers.borrow_and_update().clone();
     let mut hub = Hub {
         registry,
         team,
@@ -126,14 +140,24 @@ pub(super) async fn run(
         board: Board::default(),
         presence: Presence::new(context.config.presence_grace, context.config.typing_expiry),
         removed: false,
+        writer,
+        applied: applied.clone(),
+        parked: VecDeque::new(),
+        remote: Remote::default(),
     };
-    let mut flushed = context.log.committed();
+    let shared = context.peers.is_some();
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    if shared {
+        // The other servers' connections, told at once rather than at
+        // their next heartbeat.
+        hub.tell(Ephemeral::Ask);
+    }
+    let mut flushed = context.log.committed(team);
     let mut stop = context.stop.clone();
     // Handoffs left for this team come first (see `deliver`), durable
-    // before any command is handled.
-    if let Err(e) = hub.import_handoffs() {
-        tracing::error!(%team, error = %e, "could not import pending handoffs");
-    }
+    // before any command is handled; by the writer, whenever one is known.
+    hub.handle(HubRequest::internal(HubCommand::ImportHandoffs));
     while !hub.pending.is_empty() {
         let generation = match flushed.changed().await {
             Ok(()) => *flushed.borrow_and_update(),
@@ -144,7 +168,8 @@ pub(super) async fn run(
     let exit = loop {
         let idle = hub.subscribers.is_empty()
             && hub.pending.is_empty()
-            && hub.presence.is_empty()
+            && hub.parked.is_empty()
+            && hub.presence.is_empty_below(REMOTE)
             && !hub.board.is_loading();
         let deadline = hub.presence.next_deadline();
         tokio::select! {
@@ -152,6 +177,18 @@ pub(super) async fn run(
             _ = flushed.changed(), if !hub.pending.is_empty() => {
                 let generation = *flushed.borrow_and_update();
                 hub.complete(generation);
+            }
+            Ok(()) = writers.changed() => {
+                let writer = writers.borrow_and_update().clone();
+                if let Err(e) = hub.writer_changed(writer) {
+                    tracing::error!(%team, error = %e, "cannot take the team's log over");
+                }
+            }
+            Ok(()) = applied.changed(), if hub.writer != Writer::Me => {
+                let upto = *applied.borrow_and_update();
+                if let Err(e) = hub.follow(upto) {
+                    tracing::error!(%team, error = %e, "cannot follow the team's log");
+                }
             }
             // Before the commands, so that a busy inbox cannot hold an
             // expiry back; an expiry is a bounded amount of work.
@@ -173,6 +210,7 @@ pub(super) async fn run(
                     break Exit::Removed;
                 }
             }
+            _ = heartbeat.tick(), if shared && !idle => hub.heartbeat(),
             _ = tokio::time::sleep(context.config.hub_idle), if idle => break Exit::Idle,
             _ = stop.wait_for(|stopped| *stopped) => break Exit::Stopping,
         }
@@ -183,7 +221,7 @@ pub(super) async fn run(
     registry.retire(team, id);
     hub.abandon_board();
     commands.close();
-    let mut leftover = Vec::new();
+    let mut leftover: Vec<HubRequest> = hub.parked.drain(..).collect();
     while let Ok(command) = commands.try_recv() {
         leftover.push(command);
     }
@@ -217,6 +255,7 @@ pub(super) async fn run(
         };
         hub.complete(generation);
     }
+    context.log.detach(team);
     tracing::debug!(%team, "hub stopped");
 }
 

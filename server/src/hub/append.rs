@@ -53,7 +53,14 @@ impl Hub<'_> {
             Ok(appended) => appended,
             Err(e) => {
                 if let Some(answer) = answer {
-                    answer.to.refuse(ErrorCode::Internal, answer.failure);
+                    match e {
+                        // The writer lease moved between the hub's check and
+                        // the append: a retry reaches the new writer.
+                        AppendError::NotWriter => answer
+                            .to
+                            .refuse(ErrorCode::Unavailable, "the team's writer changed; retry"),
+                        _ => answer.to.refuse(ErrorCode::Internal, answer.failure),
+                    }
                 }
                 return Err(match e {
                     AppendError::Store(e) => e,
@@ -62,6 +69,10 @@ impl Hub<'_> {
                     conflict @ AppendError::Conflict { .. } => {
                         StoreError::Inconsistent(conflict.to_string())
                     }
+                    not_writer @ AppendError::NotWriter => StoreError::Backend {
+                        engine: "team log",
+                        source: Box::new(not_writer),
+                    },
                 });
             }
         };
@@ -99,7 +110,7 @@ impl Hub<'_> {
         frame: impl FnOnce(RequestId) -> ServerFrame,
     ) {
         if let Some(reply) = to.frame(frame) {
-            let ticket = self.registry.context.log.barrier();
+            let ticket = self.registry.context.log.barrier(self.team);
             self.queue(ticket, Some(reply), None);
         }
     }

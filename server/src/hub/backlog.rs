@@ -19,8 +19,8 @@
 //! team; they stay in the store until imported).
 
 use super::actor::Hub;
+use super::request::Answerer;
 use super::HubCommand;
-use crate::outlet::Outlet;
 use switchboard_protocol::server::Event;
 use switchboard_protocol::ServerFrame;
 
@@ -29,7 +29,7 @@ use switchboard_protocol::ServerFrame;
 pub(super) const ENTRY_OVERHEAD: usize = 256;
 
 /// The bytes an answer and an event waiting for the flush count for.
-pub(super) fn entry_bytes(reply: &Option<(Outlet, ServerFrame)>, event: Option<&Event>) -> usize {
+pub(super) fn entry_bytes(reply: &Option<(Answerer, ServerFrame)>, event: Option<&Event>) -> usize {
     let body = match event {
         Some(Event::Message(message)) => message.body.len(),
         _ => 0,
@@ -53,7 +53,7 @@ fn bounded(command: &HubCommand) -> bool {
         // Finishing changes already made: see the module docs.
         HubCommand::SystemMessage { .. } | HubCommand::ImportHandoffs => false,
         // Ephemeral, never written.
-        HubCommand::Signal(_) => false,
+        HubCommand::Signal(_) | HubCommand::Told { .. } => false,
         // Answered at once, never queued behind a flush.
         HubCommand::Subscribe { .. }
         | HubCommand::Unsubscribe

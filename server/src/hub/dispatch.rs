@@ -19,11 +19,20 @@ impl Hub<'_> {
             refuse(request, ErrorCode::NotFound, &self.unknown_team());
             return;
         }
+        // Only the team's writer carries out a write (see `follow`).
+        let request = if request.op.writes() {
+            match self.route(request) {
+                Some(request) => request,
+                None => return,
+            }
+        } else {
+            request
+        };
         if let Some(why) = self.backlogged(&request.op) {
             refuse(request, ErrorCode::Unavailable, why);
             return;
         }
-        let HubRequest { reply, op } = request;
+        let HubRequest { reply, op, .. } = request;
         let conn = reply.conn();
         let outcome = match op {
             HubCommand::Subscribe { principal, after } => match connection(&reply) {
@@ -120,6 +129,10 @@ impl Hub<'_> {
                 Some(outlet) => self.catch_up(outlet.conn, token, drained),
                 None => Ok(()),
             },
+            HubCommand::Told { node, what } => {
+                self.told(node, what);
+                Ok(())
+            }
             HubCommand::RemoveTeam { done } => {
                 self.remove_team(done);
                 Ok(())

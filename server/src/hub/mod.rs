@@ -34,12 +34,16 @@ mod dashboard;
 mod deliver;
 mod dispatch;
 mod fan_out;
+mod follow;
+mod forward;
+mod peers;
 mod pending;
 mod presence;
 mod recent;
 mod removal;
 mod replay;
 mod request;
+mod shared_presence;
 mod signals;
 mod system;
 mod writes;
@@ -60,6 +64,7 @@ use switchboard_protocol::server::Reply;
 
 pub(crate) use board::BoardQuery;
 use board::BoardRows;
+pub(crate) use peers::Peers;
 pub(crate) use removal::RemovalError;
 pub(crate) use request::{HubRequest, ReplyTo};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -164,6 +169,12 @@ pub(crate) enum HubCommand {
     /// subscribers that asked for signals (sent by a session once the
     /// change is durable; answered to nobody).
     Signal(Signal),
+    /// Apply a change another server's connections made to the team's
+    /// ephemeral state (answered to nobody; see `shared_presence`).
+    Told {
+        node: String,
+        what: shared_presence::Ephemeral,
+    },
     /// Remove the team from the store, then refuse everything as for an
     /// unknown team and stop (the session has checked access; see
     /// `removal`).
@@ -173,6 +184,7 @@ pub(crate) enum HubCommand {
 }
 
 /// A delivery, as the session resolved it.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Delivery {
     /// Where the conversation goes.
     pub(crate) target: DeliveryTarget,
@@ -187,6 +199,7 @@ pub(crate) struct Delivery {
 }
 
 /// Where a delivery goes, resolved.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) enum DeliveryTarget {
     /// A member of the conversation's team.
     User { user: UserId, name: String },
@@ -195,6 +208,7 @@ pub(crate) enum DeliveryTarget {
 }
 
 /// One change to a conversation's assignees, as the session resolved it.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct AssigneeChange {
     /// True to assign, false to unassign.
     pub(crate) add: bool,
@@ -210,6 +224,7 @@ pub(crate) struct AssigneeChange {
 
 /// The fields of a contact to change; `None` leaves one as it is, and an
 /// empty email or phone clears it.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct ContactChanges {
     pub(crate) name: Option<String>,
     pub(crate) email: Option<String>,
@@ -237,6 +252,9 @@ pub(crate) struct HubContext {
     pub(crate) stop: watch::Receiver<bool>,
     /// Held by every hub task; the server waits for all of them to drop it.
     pub(crate) alive: mpsc::Sender<()>,
+    /// The other servers sharing the teams' logs, if any: where write
+    /// commands go when another server writes the team (see `forward`).
+    pub(crate) peers: Option<Arc<Peers>>,
 }
 
 /// Finds or starts the hub of a team.
@@ -356,6 +374,24 @@ impl Registry {
                 .is_err()
             {
                 tracing::debug!(%team, "team signal dropped: hub inbox full or hub stopped");
+            }
+        }
+    }
+
+    /// The shared durable offset of a team's hub, starting the hub if it
+    /// is not running (a forwarded request's answer reports it).
+    fn durable_handle(self: &Arc<Self>, team: TeamId) -> Arc<AtomicU64> {
+        self.handle(team).durable
+    }
+
+    /// Hands a change another server told to the team's hub, if it runs
+    /// here (if not, nobody here listens). Never waits: a change that finds
+    /// the inbox full is dropped, and the next snapshot mends it.
+    pub(crate) fn told(&self, team: TeamId, node: String, what: shared_presence::Ephemeral) {
+        if let Some(handle) = self.hubs.get(&team).map(|h| h.clone()) {
+            let told = HubRequest::internal(HubCommand::Told { node, what });
+            if handle.inbox.try_send(told).is_err() {
+                tracing::debug!(%team, "a change told by another server was dropped");
             }
         }
     }

@@ -14,7 +14,8 @@
 //! - `pending_bytes` is the sum of the entries' `bytes` (see `backlog`).
 
 use super::actor::{error_frame, Hub};
-use crate::outlet::{Outlet, SharedFrame};
+use super::request::Answerer;
+use crate::outlet::SharedFrame;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use switchboard_protocol::ids::Offset;
@@ -25,7 +26,7 @@ use switchboard_protocol::{ErrorCode, ServerFrame};
 pub(super) struct Pending {
     ticket: u64,
     bytes: usize,
-    reply: Option<(Outlet, ServerFrame)>,
+    reply: Option<(Answerer, ServerFrame)>,
     event: Option<EventFrame>,
 }
 
@@ -36,7 +37,7 @@ impl Hub<'_> {
     pub(super) fn queue(
         &mut self,
         ticket: u64,
-        reply: Option<(Outlet, ServerFrame)>,
+        reply: Option<(Answerer, ServerFrame)>,
         event: Option<(Offset, Event)>,
     ) {
         if let Some((_, event)) = &event {

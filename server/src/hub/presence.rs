@@ -81,6 +81,51 @@ impl Presence {
         self.users.is_empty() && self.typing.is_empty() && self.views.is_empty()
     }
 
+    /// Whether nothing is tracked of this server's own connections (those
+    /// below `remote`, see `told`): no device, no view, no grace window
+    /// nor typing of anyone.
+    pub(super) fn is_empty_below(&self, remote: ConnId) -> bool {
+        self.devices.keys().all(|conn| *conn >= remote)
+            && self.views.keys().all(|conn| *conn >= remote)
+            && self.typing.is_empty()
+            && self.users.values().all(|online| online.leaves_at.is_none())
+    }
+
+    /// Whether a connection counts as a device or views a conversation.
+    pub(super) fn holds(&self, conn: ConnId) -> bool {
+        self.devices.contains_key(&conn) || self.views.contains_key(&conn)
+    }
+
+    /// The devices and views of the connections below `remote` (this
+    /// server's own), with their users' names.
+    pub(super) fn own_below(
+        &self,
+        remote: ConnId,
+    ) -> (
+        Vec<(ConnId, UserId, String)>,
+        Vec<(ConnId, ConversationId, UserId, String)>,
+    ) {
+        let name = |user: &UserId| {
+            self.users
+                .get(user)
+                .map(|online| online.name.clone())
+                .unwrap_or_default()
+        };
+        let devices = self
+            .devices
+            .iter()
+            .filter(|(conn, _)| **conn < remote)
+            .map(|(conn, user)| (*conn, *user, name(user)))
+            .collect();
+        let views = self
+            .views
+            .iter()
+            .filter(|(conn, _)| **conn < remote)
+            .map(|(conn, look)| (*conn, look.conversation, look.user, look.name.clone()))
+            .collect();
+        (devices, views)
+    }
+
     /// A subscribed connection of `user` counts as one of their devices.
     /// Counting the same connection twice changes nothing.
     pub(super) fn join(&mut self, conn: ConnId, user: UserId, name: &str) -> Option<Signal> {

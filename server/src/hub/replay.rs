@@ -177,15 +177,7 @@ impl Hub<'_> {
         Ok(records
             .into_iter()
             .map(|(offset, record)| {
-                // The log holds every event whole: replay needs no other lookup.
-                let event = match record {
-                    LogRecord::Message(message) => Event::Message(message),
-                    LogRecord::ConversationStarted(info) => Event::ConversationStarted(info),
-                    LogRecord::Read(marker) => Event::Read(marker),
-                    LogRecord::ContactUpdated(update) => Event::ContactUpdated(update),
-                    LogRecord::Assignees(update) => Event::Assignees(update),
-                    LogRecord::Delivered(outcome) => Event::Delivered(outcome),
-                };
+                let event = event_of(record);
                 let conversation = event.conversation();
                 let frame = ServerFrame::Event(EventFrame {
                     team: self.team,
@@ -195,5 +187,18 @@ impl Hub<'_> {
                 (offset, conversation, Arc::new(SharedFrame::new(frame)))
             })
             .collect())
+    }
+}
+
+/// The event a log record holds: the log holds every event whole, so a
+/// replay (or a server following another's writes) needs no other lookup.
+pub(super) fn event_of(record: LogRecord) -> Event {
+    match record {
+        LogRecord::Message(message) => Event::Message(message),
+        LogRecord::ConversationStarted(info) => Event::ConversationStarted(info),
+        LogRecord::Read(marker) => Event::Read(marker),
+        LogRecord::ContactUpdated(update) => Event::ContactUpdated(update),
+        LogRecord::Assignees(update) => Event::Assignees(update),
+        LogRecord::Delivered(outcome) => Event::Delivered(outcome),
     }
 }

@@ -4,13 +4,18 @@
 //! producers (the handoff import) are all ordinary callers, and every
 //! answer and refusal is built here, in one place.
 //!
+//! A request forwarded by another server (see `forward`) is an ordinary
+//! caller too: its answer goes back to that server ([`ReplyTo::Remote`]).
+//!
 //! Invariant: a request whose `reply` names a request id is answered
 //! exactly once, with a result or an error; one with `ReplyTo::Nobody`
 //! (or no request id) is answered to nobody.
 
 use super::actor::{error_frame, result_frame};
+use super::forward::RemoteReply;
 use super::HubCommand;
 use crate::outlet::{ConnId, Outlet};
+use std::sync::Arc;
 use switchboard_protocol::ids::RequestId;
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::{ErrorCode, ServerFrame};
@@ -21,6 +26,8 @@ pub(crate) struct HubRequest {
     pub(crate) reply: ReplyTo,
     /// What to do.
     pub(crate) op: HubCommand,
+    /// How many servers forwarded it to reach this one (see `forward`).
+    pub(crate) hops: u8,
 }
 
 /// Who a hub request's answer goes to.
@@ -33,8 +40,32 @@ pub(crate) enum ReplyTo {
         outlet: Outlet,
         request: Option<RequestId>,
     },
+    /// Another server, which forwarded the request of one of its
+    /// connections to this one, the team's writer.
+    Remote(Arc<RemoteReply>),
     /// Nobody: the hub's own work and internal producers.
     Nobody,
+}
+
+/// Where a built answer goes.
+#[derive(Clone)]
+pub(crate) enum Answerer {
+    /// A connection of this server.
+    Outlet(Outlet),
+    /// The server that forwarded the request.
+    Remote(Arc<RemoteReply>),
+}
+
+impl Answerer {
+    /// Sends the answer.
+    pub(super) fn send(&self, frame: &ServerFrame) {
+        match self {
+            Answerer::Outlet(outlet) => {
+                outlet.send(frame);
+            }
+            Answerer::Remote(remote) => remote.send(frame),
+        }
+    }
 }
 
 impl HubRequest {
@@ -43,6 +74,7 @@ impl HubRequest {
         HubRequest {
             reply: ReplyTo::Nobody,
             op,
+            hops: 0,
         }
     }
 
@@ -52,6 +84,7 @@ impl HubRequest {
         HubRequest {
             reply: ReplyTo::Connection { outlet, request },
             op,
+            hops: 0,
         }
     }
 }
@@ -61,7 +94,7 @@ impl ReplyTo {
     pub(super) fn conn(&self) -> ConnId {
         match self {
             ReplyTo::Connection { outlet, .. } => outlet.conn,
-            ReplyTo::Nobody => 0,
+            ReplyTo::Remote(_) | ReplyTo::Nobody => 0,
         }
     }
 
@@ -69,29 +102,21 @@ impl ReplyTo {
     pub(super) fn outlet(&self) -> Option<&Outlet> {
         match self {
             ReplyTo::Connection { outlet, .. } => Some(outlet),
-            ReplyTo::Nobody => None,
+            ReplyTo::Remote(_) | ReplyTo::Nobody => None,
         }
     }
 
     /// Answers `reply` now.
     pub(super) fn answer(&self, reply: Reply) {
-        if let ReplyTo::Connection {
-            outlet,
-            request: Some(id),
-        } = self
-        {
-            outlet.send(&result_frame(*id, reply));
+        if let Some((to, frame)) = self.clone().frame(|id| result_frame(id, reply)) {
+            to.send(&frame);
         }
     }
 
     /// Refuses the request now.
     pub(super) fn refuse(&self, code: ErrorCode, message: &str) {
-        if let ReplyTo::Connection {
-            outlet,
-            request: Some(id),
-        } = self
-        {
-            outlet.send(&error_frame(*id, code, message));
+        if let Some((to, frame)) = self.clone().frame(|id| error_frame(id, code, message)) {
+            to.send(&frame);
         }
     }
 
@@ -100,12 +125,22 @@ impl ReplyTo {
     pub(super) fn frame(
         self,
         frame: impl FnOnce(RequestId) -> ServerFrame,
-    ) -> Option<(Outlet, ServerFrame)> {
+    ) -> Option<(Answerer, ServerFrame)> {
+        self.answerer().map(|(to, id)| (to, frame(id)))
+    }
+
+    /// Where the answer goes and the request id it answers; none if nobody
+    /// waits for an answer.
+    pub(super) fn answerer(self) -> Option<(Answerer, RequestId)> {
         match self {
             ReplyTo::Connection {
                 outlet,
                 request: Some(id),
-            } => Some((outlet, frame(id))),
+            } => Some((Answerer::Outlet(outlet), id)),
+            ReplyTo::Remote(remote) => {
+                let id = remote.request()?;
+                Some((Answerer::Remote(remote), id))
+            }
             _ => None,
         }
     }

@@ -16,9 +16,12 @@
 //! lasts as long as the subscription.
 //!
 //! Presence counts the subscribed connections of the team's people
-//! (Managers, Members, bots), not those of Restricted Members.
+//! (Managers, Members, bots), not those of Restricted Members. Where
+//! servers share the team, each change is told to the others too (see
+//! `shared_presence`).
 
 use super::actor::{result_frame, Hub};
+use super::shared_presence::Ephemeral;
 use crate::access::Principal;
 use crate::outlet::{ConnId, Outlet, SharedFrame};
 use switchboard_protocol::ids::{ConversationId, RequestId, UserId};
@@ -42,6 +45,11 @@ impl Hub<'_> {
             .typing(conversation, user.id, &user.name, Instant::now());
         outlet.send(&result_frame(request, Reply::Typing { conversation }));
         self.signal(signal);
+        self.tell(Ephemeral::Typing {
+            conversation,
+            user: user.id,
+            name: user.name.clone(),
+        });
     }
 
     /// Sets the conversation the connection has open, and answers.
@@ -60,6 +68,12 @@ impl Hub<'_> {
             outlet.send(&result_frame(id, Reply::View { conversation }));
         }
         self.signal(signals);
+        self.tell(Ephemeral::View {
+            conn: outlet.conn,
+            conversation,
+            user: user.id,
+            name: user.name.clone(),
+        });
     }
 
     /// Answers with the team's presence, filtered like its signals, and
@@ -96,6 +110,7 @@ impl Hub<'_> {
     pub(super) fn message_sent(&mut self, conversation: ConversationId, user: UserId) {
         let signal = self.presence.sent(conversation, user);
         self.signal(signal);
+        self.tell(Ephemeral::Sent { conversation, user });
     }
 
     /// A live subscription of the team's people counts as a device.
@@ -104,12 +119,18 @@ impl Hub<'_> {
             .presence
             .join(conn, principal.user.id, &principal.user.name);
         self.signal(signal);
+        self.tell(Ephemeral::Join {
+            conn,
+            user: principal.user.id,
+            name: principal.user.name.clone(),
+        });
     }
 
     /// A connection stopped being subscribed: it is no device any more.
     pub(super) fn left(&mut self, conn: ConnId) {
         let signal = self.presence.leave(conn, Instant::now());
         self.signal(signal);
+        self.tell(Ephemeral::Leave { conn });
     }
 
     /// A connection is gone from the team: no device, no view.
@@ -117,6 +138,7 @@ impl Hub<'_> {
         self.left(conn);
         let signals = self.presence.unview(conn);
         self.signal(signals);
+        self.tell(Ephemeral::Unview { conn });
     }
 
     /// Ends the grace windows and typing that have expired.

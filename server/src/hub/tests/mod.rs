@@ -70,6 +70,7 @@ fn fixture_tuned(tune: impl FnOnce(&mut Config)) -> Fixture {
         config: Arc::new(config),
         stop: stop_rx,
         alive: alive_tx,
+        peers: None,
     });
     let user = UserRecord {
         id: UserId(5),

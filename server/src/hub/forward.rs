@@ -1,0 +1,452 @@
+//! Forwarding between servers: a write command reaching the hub of a
+//! server that is not its team's writer goes, by NATS request, to the
+//! writer's hub (subject `sb.node.<node>.hub`), which carries it out as an
+//! ordinary caller and answers back ([`ReplyTo::Remote`]).
+//!
+//! Invariants:
+//! - A forwarded request is answered exactly once: with the writer's
+//!   answer, or with `unavailable` when the writer cannot be reached in
+//!   time. The client retries then; its key makes the retry exactly-once.
+//! - The writer's answer reaches the connection only once this server's
+//!   copy of the log holds what the answer covers (the writer's durable
+//!   offset when it answered): a `history` asked here right after a `sent`
+//!   finds the message.
+//! - A request is forwarded at most once more (`hops`): a writer that lost
+//!   the team meanwhile refuses it rather than passing it on in a loop.
+//! - Only commands that write are forwarded; reads, subscriptions and
+//!   ephemeral signals are served by the server the connection is on.
+
+use super::peers::Peers;
+use super::request::ReplyTo;
+use super::{AssigneeChange, ContactChanges, Delivery, HubCommand, HubRequest, Registry};
+use crate::access::Principal;
+use crate::idempotency::{Claim, Claims};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId, UserId};
+use switchboard_protocol::model::{NewContact, Sender};
+use switchboard_protocol::server::Reply;
+use switchboard_protocol::{ErrorCode, ServerFrame};
+use tokio::sync::watch;
+
+/// How long a forwarded request waits for the writer's answer, and then
+/// for this server's copy of the log to hold what it covers.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A write command as it travels to the team's writer.
+#[derive(Serialize, Deserialize)]
+struct Forwarded {
+    team: TeamId,
+    request: Option<RequestId>,
+    hops: u8,
+    op: RemoteOp,
+}
+
+/// The writer's answer: the frame, and its durable offset then.
+#[derive(Serialize, Deserialize)]
+struct RemoteAnswer {
+    frame: ServerFrame,
+    durable: Offset,
+}
+
+/// The commands that write, in a form that crosses servers.
+#[derive(Serialize, Deserialize)]
+enum RemoteOp {
+    Send {
+        principal: Principal,
+        conversation: ConversationId,
+        client_msg_id: String,
+        body: String,
+        as_contact: Option<Sender>,
+    },
+    StartConversation {
+        contact: NewContact,
+    },
+    MarkRead {
+        principal: Principal,
+        conversation: ConversationId,
+        seq: Seq,
+    },
+    UpdateContact {
+        conversation: ConversationId,
+        changes: ContactChanges,
+    },
+    Assign {
+        conversation: ConversationId,
+        change: AssigneeChange,
+        key: Option<String>,
+    },
+    SystemMessage {
+        conversation: ConversationId,
+        body: String,
+        reply: Reply,
+        /// The idempotency key: its scope, user and key.
+        claim: Option<(TeamId, UserId, String)>,
+    },
+    Deliver {
+        conversation: ConversationId,
+        delivery: Delivery,
+        key: Option<String>,
+    },
+    ImportHandoffs,
+}
+
+/// Where a forwarded request's answer goes: back to the server that sent
+/// it, under the NATS reply subject it asked on.
+pub(crate) struct RemoteReply {
+    client: async_nats::Client,
+    subject: Option<async_nats::Subject>,
+    request: Option<RequestId>,
+    /// The hub's durable offset, read when the answer leaves.
+    durable: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RemoteReply {
+    /// The request id the origin's client waits on, if any.
+    pub(super) fn request(&self) -> Option<RequestId> {
+        self.request
+    }
+
+    /// Sends the answer back (on a task: publishing never blocks the hub).
+    pub(super) fn send(&self, frame: &ServerFrame) {
+        let Some(subject) = self.subject.clone() else {
+            return;
+        };
+        let durable = Offset(self.durable.load(std::sync::atomic::Ordering::Acquire));
+        let answer = RemoteAnswer {
+            frame: frame.clone(),
+            durable,
+        };
+        let payload = match rmp_serde::to_vec_named(&answer) {
+            Ok(payload) => payload,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode a forwarded request's answer");
+                return;
+            }
+        };
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            if let Err(e) = client.publish(subject, payload.into()).await {
+                tracing::warn!(error = %e, "a forwarded request's answer was not sent");
+            }
+        });
+    }
+}
+
+impl Peers {
+    fn subject(node: &str) -> String {
+        format!("sb.node.{node}.hub")
+    }
+
+    /// Takes the requests other servers forward to this one's hubs, until
+    /// the server stops.
+    pub(crate) async fn serve(self: Arc<Self>, registry: Arc<Registry>) {
+        let mut requests = match self.client.subscribe(Peers::subject(&self.node)).await {
+            Ok(requests) => requests,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot take forwarded requests");
+                return;
+            }
+        };
+        let mut stop = registry.context.stop.clone();
+        loop {
+            let message = tokio::select! {
+                message = requests.next() => message,
+                _ = stop.wait_for(|stopped| *stopped) => None,
+            };
+            let Some(message) = message else { break };
+            let forwarded: Forwarded = match rmp_serde::from_slice(&message.payload) {
+                Ok(forwarded) => forwarded,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a forwarded request could not be decoded");
+                    continue;
+                }
+            };
+            let peers = Arc::clone(&self);
+            let registry = Arc::clone(&registry);
+            // A key's claim may wait for an earlier request of that key.
+            tokio::spawn(async move {
+                peers.take(&registry, forwarded, message.reply).await;
+            });
+        }
+    }
+
+    async fn take(
+        &self,
+        registry: &Arc<Registry>,
+        forwarded: Forwarded,
+        subject: Option<async_nats::Subject>,
+    ) {
+        let Forwarded {
+            team,
+            request,
+            hops,
+            op,
+        } = forwarded;
+        let durable = registry.durable_handle(team);
+        let reply = match request {
+            Some(_) => ReplyTo::Remote(Arc::new(RemoteReply {
+                client: self.client.clone(),
+                subject,
+                request,
+                durable,
+            })),
+            None => ReplyTo::Nobody,
+        };
+        let op = match op.into_command(&self.claims).await {
+            Some(op) => op,
+            None => return,
+        };
+        let request = HubRequest { reply, op, hops };
+        if registry.dispatch(team, request).await.is_err() {
+            tracing::debug!(%team, "a forwarded request arrived while stopping");
+        }
+    }
+
+    /// Sends `request` (a write command) to the team's writer `node`, and
+    /// its answer, once this server's log holds what it covers, to where
+    /// the request wants it. `applied` follows this server's log of the
+    /// team.
+    pub(super) fn forward(
+        self: &Arc<Self>,
+        team: TeamId,
+        node: &str,
+        request: HubRequest,
+        applied: watch::Receiver<Offset>,
+    ) {
+        let HubRequest { reply, op, hops } = request;
+        if hops >= 1 {
+            reply.refuse(ErrorCode::Unavailable, "the team's writer changed; retry");
+            return;
+        }
+        let (op, held) = match RemoteOp::from_command(op) {
+            Some(pair) => pair,
+            None => return,
+        };
+        let request_id = reply.clone().answerer().map(|(_, id)| id);
+        let wanted = request_id.is_some();
+        let forwarded = Forwarded {
+            team,
+            request: request_id,
+            hops: hops + 1,
+            op,
+        };
+        let payload = match rmp_serde::to_vec_named(&forwarded) {
+            Ok(payload) => payload,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode a request to forward");
+                reply.refuse(ErrorCode::Internal, "internal error");
+                return;
+            }
+        };
+        let subject = Peers::subject(node);
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            // Held until the writer answered: a retry of the same key on
+            // this server waits rather than racing it.
+            let _held = held;
+            if !wanted {
+                if let Err(e) = client.publish(subject, payload.into()).await {
+                    tracing::warn!(%team, error = %e, "a request was not forwarded");
+                }
+                return;
+            }
+            let asked = tokio::time::timeout(PATIENCE, client.request(subject, payload.into()));
+            let answer = match asked.await {
+                Ok(Ok(message)) => rmp_serde::from_slice::<RemoteAnswer>(&message.payload).ok(),
+                Ok(Err(e)) => {
+                    tracing::debug!(%team, error = %e, "the team's writer did not answer");
+                    None
+                }
+                Err(_) => None,
+            };
+            let Some(answer) = answer else {
+                reply.refuse(
+                    ErrorCode::Unavailable,
+                    "the team's writer cannot be reached; retry",
+                );
+                return;
+            };
+            let mut applied = applied;
+            let caught_up = applied.wait_for(|offset| *offset >= answer.durable);
+            if tokio::time::timeout(PATIENCE, caught_up).await.is_err() {
+                tracing::warn!(%team, "answering before this server's log caught up");
+            }
+            if let Some((to, _)) = reply.answerer() {
+                to.send(&answer.frame);
+            }
+        });
+    }
+}
+
+impl RemoteOp {
+    /// The travelling form of a write command, and what the origin holds
+    /// until the answer (the command's idempotency claim); none for a
+    /// command that does not write.
+    fn from_command(op: HubCommand) -> Option<(RemoteOp, Option<Box<Claim>>)> {
+        Some(match op {
+            HubCommand::Send {
+                principal,
+                conversation,
+                client_msg_id,
+                body,
+                as_contact,
+            } => (
+                RemoteOp::Send {
+                    principal: (*principal).clone(),
+                    conversation,
+                    client_msg_id,
+                    body,
+                    as_contact,
+                },
+                None,
+            ),
+            HubCommand::StartConversation { contact } => {
+                (RemoteOp::StartConversation { contact }, None)
+            }
+            HubCommand::MarkRead {
+                principal,
+                conversation,
+                seq,
+            } => (
+                RemoteOp::MarkRead {
+                    principal: (*principal).clone(),
+                    conversation,
+                    seq,
+                },
+                None,
+            ),
+            HubCommand::UpdateContact {
+                conversation,
+                changes,
+            } => (
+                RemoteOp::UpdateContact {
+                    conversation,
+                    changes,
+                },
+                None,
+            ),
+            HubCommand::Assign {
+                conversation,
+                change,
+                key,
+            } => (
+                RemoteOp::Assign {
+                    conversation,
+                    change,
+                    key,
+                },
+                None,
+            ),
+            HubCommand::SystemMessage {
+                conversation,
+                body,
+                reply,
+                claim,
+            } => {
+                let key = claim
+                    .as_deref()
+                    .map(|c| (c.scope(), c.user(), c.key().to_string()));
+                (
+                    RemoteOp::SystemMessage {
+                        conversation,
+                        body,
+                        reply,
+                        claim: key,
+                    },
+                    claim,
+                )
+            }
+            HubCommand::Deliver {
+                conversation,
+                delivery,
+                key,
+            } => (
+                RemoteOp::Deliver {
+                    conversation,
+                    delivery,
+                    key,
+                },
+                None,
+            ),
+            HubCommand::ImportHandoffs => (RemoteOp::ImportHandoffs, None),
+            _ => return None,
+        })
+    }
+
+    /// The command again, on the writer's side (claiming its key here).
+    async fn into_command(self, claims: &Arc<Claims>) -> Option<HubCommand> {
+        Some(match self {
+            RemoteOp::Send {
+                principal,
+                conversation,
+                client_msg_id,
+                body,
+                as_contact,
+            } => HubCommand::Send {
+                principal: Arc::new(principal),
+                conversation,
+                client_msg_id,
+                body,
+                as_contact,
+            },
+            RemoteOp::StartConversation { contact } => HubCommand::StartConversation { contact },
+            RemoteOp::MarkRead {
+                principal,
+                conversation,
+                seq,
+            } => HubCommand::MarkRead {
+                principal: Arc::new(principal),
+                conversation,
+                seq,
+            },
+            RemoteOp::UpdateContact {
+                conversation,
+                changes,
+            } => HubCommand::UpdateContact {
+                conversation,
+                changes,
+            },
+            RemoteOp::Assign {
+                conversation,
+                change,
+                key,
+            } => HubCommand::Assign {
+                conversation,
+                change,
+                key,
+            },
+            RemoteOp::SystemMessage {
+                conversation,
+                body,
+                reply,
+                claim,
+            } => {
+                let claim = match claim {
+                    Some((scope, user, key)) => {
+                        Some(Box::new(claims.claim(scope, user, &key).await))
+                    }
+                    None => None,
+                };
+                HubCommand::SystemMessage {
+                    conversation,
+                    body,
+                    reply,
+                    claim,
+                }
+            }
+            RemoteOp::Deliver {
+                conversation,
+                delivery,
+                key,
+            } => HubCommand::Deliver {
+                conversation,
+                delivery,
+                key,
+            },
+            RemoteOp::ImportHandoffs => HubCommand::ImportHandoffs,
+        })
+    }
+}
