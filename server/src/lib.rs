@@ -10,6 +10,8 @@
 //! out, encoding each event once.
 //! Beside that path, `sweep` deletes expired tokens, invitations and old
 //! mail in the background.
+//! Joining a cluster ([`cluster`]), a server keeps its store and its team
+//! logs in NATS JetStream instead, with a local projection for reads.
 //!
 //! The binary (`main.rs`) is glue: configuration, the admin commands and
 //! signal handling.
@@ -18,6 +20,7 @@ pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod bots;
+pub mod cluster;
 mod commit;
 pub mod config;
 mod connection;

@@ -1,5 +1,7 @@
-//! The storage contract, checked against both implementations: whatever the
-//! hub and sessions rely on must hold for sled and for memory alike.
+//! The storage contract, checked against every implementation: whatever
+//! the hub and sessions rely on must hold for sled, for memory and for a
+//! cluster node over NATS alike (the last when `nats-server` is on the
+//! PATH; see `cluster::nats_server`).
 
 use super::keys;
 use super::*;
@@ -11,10 +13,16 @@ use switchboard_protocol::model::{Sender, SenderKind};
 pub(super) fn stores() -> Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let sled = SledStore::open(dir.path()).unwrap();
-    vec![
+    let mut stores: Vec<(Box<dyn Store>, Option<tempfile::TempDir>)> = vec![
         (Box::new(MemoryStore::new()), None),
         (Box::new(sled), Some(dir)),
-    ]
+    ];
+    if let Some(node) = crate::cluster::nats_server::Fixture::start() {
+        // Called from the test's own thread: the node runs on a
+        // multi-thread runtime of its own, which the store's calls drive.
+        stores.push((node.into_store(), None));
+    }
+    stores
 }
 
 /// Opens a sled store that was just dropped: sled's background flusher can

@@ -67,6 +67,7 @@ pub use check::CheckReport;
 mod directory;
 mod grants;
 mod signups;
+mod streams;
 mod timeline;
 use sled::transaction::TransactionError;
 use sled::{Db, Tree};

@@ -1,0 +1,261 @@
+//! Several Switchboard nodes over NATS JetStream.
+//!
+//! One stream, `SWITCHBOARD`, is the truth: directory ops on `sb.dir`,
+//! each team's log on `sb.team.<team>`. One stream rather than one per
+//! team keeps one Raft group instead of thousands, and its per-subject
+//! sequences still give each team its own fence
+//! (`Nats-Expected-Last-Subject-Sequence`). Each node keeps a projection
+//! of the stream (a sled store in `<data>/projection`, rebuilt from the
+//! stream at every start) fed by its applier (`applier.rs`) and serving
+//! its reads (`NatsStore`). A team's writer is the
+//! node holding its lease in the KV bucket `sb_leases` (`lease.rs`); it
+//! appends through the team log (`log.rs`).
+//!
+//! Invariants:
+//! - Every node applies the same ops in the same order to the same start
+//!   (an empty projection), so every node computes the same state and the
+//!   same result for each write.
+//! - A node's id is drawn at each start: a restarted node is a new node,
+//!   and nothing it published before is mistaken for its own.
+
+mod applier;
+mod lease;
+mod log;
+mod node;
+mod ops;
+mod store;
+mod timeline;
+
+#[cfg(test)]
+mod log_tests;
+#[cfg(test)]
+pub(crate) mod nats_server;
+#[cfg(test)]
+mod tests;
+
+use crate::store::{SledStore, Store, StoreError};
+use crate::team_log::TeamLog;
+use applier::Applier;
+use async_nats::jetstream::{self, kv, stream};
+use node::{Node, DIRECTORY, LEASES, STREAM};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How a node joins the cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// The NATS servers to connect to (`nats://host:port`), any of them.
+    pub urls: Vec<String>,
+    /// The node's data folder; its projection lives in `projection/`.
+    pub data_dir: PathBuf,
+    /// How many NATS servers keep each message (1 for a single server).
+    pub replicas: usize,
+    /// How long a team's lease lasts without renewal.
+    pub lease_ttl: Duration,
+}
+
+/// Why a node could not join the cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// No NATS server of the list answered.
+    #[error("cannot connect to NATS at {urls}: {source}")]
+    Connect {
+        /// The servers tried.
+        urls: String,
+        /// The client's complaint.
+        source: async_nats::ConnectError,
+    },
+    /// JetStream refused to set up or show the stream or the bucket.
+    #[error("cannot set up JetStream's {what}: {detail}")]
+    JetStream {
+        /// Which part (the stream, the lease bucket, ...).
+        what: &'static str,
+        /// The server's or client's complaint.
+        detail: String,
+    },
+    /// The projection could not be opened or caught up.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// This process's membership of the cluster.
+pub struct Cluster {
+    node: Arc<Node>,
+    stop: watch::Sender<bool>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The store, made at the first call of [`Cluster::store`].
+    store: OnceLock<Arc<store::NatsStore>>,
+    /// The team logs, made at the first call of [`Cluster::log`].
+    log: OnceLock<Arc<log::NatsLog>>,
+}
+
+impl Cluster {
+    /// Connects to NATS, creates the stream and the lease bucket if they
+    /// are missing, rebuilds the projection from the stream and starts the
+    /// applier; returns once the projection has caught up. Call it on a
+    /// multi-thread runtime: the store's synchronous methods lend their
+    /// worker to the client while they wait (see `node::Node::block`).
+    pub async fn connect(options: ClusterOptions) -> Result<Arc<Cluster>, ClusterError> {
+        let id = format!("{:016x}", rand::random::<u64>());
+        let client = async_nats::ConnectOptions::new()
+            .name(format!("switchboard-{id}"))
+            .connect(options.urls.as_slice())
+            .await
+            .map_err(|source| ClusterError::Connect {
+                urls: options.urls.join(","),
+                source,
+            })?;
+        let jetstream = jetstream::new(client.clone());
+        let replicas = options.replicas.max(1);
+        let stream = jetstream
+            .get_or_create_stream(stream::Config {
+                name: STREAM.into(),
+                subjects: vec![DIRECTORY.into(), "sb.team.>".into()],
+                num_replicas: replicas,
+                storage: stream::StorageType::File,
+                allow_direct: true,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| setup("stream", e))?;
+        let leases = match jetstream.get_key_value(LEASES).await {
+            Ok(leases) => leases,
+            Err(_) => jetstream
+                .create_key_value(kv::Config {
+                    bucket: LEASES.into(),
+                    history: 1,
+                    max_age: options.lease_ttl,
+                    num_replicas: replicas,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| setup("lease bucket", e))?,
+        };
+        // The bucket keeps the TTL of the node that created it; a node
+        // configured longer renews as often as the bucket needs.
+        let lease_ttl = match leases.status().await {
+            Ok(status) if status.max_age() > Duration::ZERO => {
+                options.lease_ttl.min(status.max_age())
+            }
+            _ => options.lease_ttl,
+        };
+        let projection = Arc::new(open_projection(&options.data_dir)?);
+        let applier = Arc::new(Applier::new(projection, id.clone()));
+        let node = Arc::new(Node::new(
+            id,
+            client,
+            jetstream,
+            stream.clone(),
+            leases,
+            Arc::clone(&applier),
+            lease_ttl,
+            tokio::runtime::Handle::current(),
+        ));
+        let (stop, stopped) = watch::channel(false);
+        let applying = tokio::spawn(Arc::clone(&applier).run(stream, stopped));
+        let cluster = Arc::new(Cluster {
+            node,
+            stop,
+            tasks: Mutex::new(vec![applying]),
+            store: OnceLock::new(),
+            log: OnceLock::new(),
+        });
+        cluster.node.catch_up_from_start().await?;
+        tracing::info!(node = %cluster.node.id, "joined the cluster");
+        Ok(cluster)
+    }
+
+    /// This node's id, drawn at start.
+    pub fn node(&self) -> &str {
+        &self.node.id
+    }
+
+    /// The store of this node: writes through the stream, reads from the
+    /// projection.
+    pub fn store(self: &Arc<Self>) -> Arc<dyn Store> {
+        // One store, so that one block of ids is reserved at a time.
+        let store = self
+            .store
+            .get_or_init(|| Arc::new(store::NatsStore::new(Arc::clone(&self.node))));
+        Arc::clone(store) as Arc<dyn Store>
+    }
+
+    /// The team logs of this node: the hubs append through it, each team's
+    /// writer being the node holding its lease.
+    // Reached by the server's start when it joins a cluster.
+    #[allow(dead_code)]
+    pub(crate) fn log(self: &Arc<Self>) -> Arc<dyn TeamLog> {
+        self.nats_log()
+    }
+
+    fn nats_log(&self) -> Arc<log::NatsLog> {
+        Arc::clone(
+            self.log
+                .get_or_init(|| Arc::new(log::NatsLog::new(Arc::clone(&self.node)))),
+        )
+    }
+
+    /// The NATS connection, for the hub's own subjects.
+    pub fn client(&self) -> async_nats::Client {
+        self.node.client.clone()
+    }
+
+    /// Stops the node's tasks, releases the leases it holds and flushes
+    /// the projection.
+    pub async fn shutdown(&self) {
+        if let Some(log) = self.log.get() {
+            log.shutdown().await;
+        }
+        self.stop.send_replace(true);
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for task in tasks {
+            let _ = task.await;
+        }
+        if let Err(e) = self.node.client.flush().await {
+            tracing::warn!(error = %e, "NATS did not take the last messages");
+        }
+        let projection = Arc::clone(&self.node.applier.projection);
+        let flushed = tokio::task::spawn_blocking(move || projection.flush()).await;
+        if let Ok(Err(e)) = flushed {
+            tracing::warn!(error = %e, "the projection could not be flushed");
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        // Tasks left running would keep the node alive in the cluster:
+        // stopped, the lease tasks release their leases on their way out.
+        self.stop.send_replace(true);
+        if let Some(log) = self.log.get() {
+            log.stop();
+        }
+    }
+}
+
+/// Opens an empty projection: it is rebuilt from the stream at each start,
+/// so that every node starts from the same state.
+fn open_projection(data_dir: &std::path::Path) -> Result<SledStore, ClusterError> {
+    let dir = data_dir.join("projection");
+    let io = |e: std::io::Error| {
+        StoreError::Io(format!(
+            "cannot reset the projection in {}: {e}",
+            dir.display()
+        ))
+    };
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(io)?;
+    }
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    Ok(SledStore::open(&dir)?)
+}
+
+fn setup(what: &'static str, e: impl std::fmt::Display) -> ClusterError {
+    ClusterError::JetStream {
+        what,
+        detail: e.to_string(),
+    }
+}
