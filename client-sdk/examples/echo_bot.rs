@@ -5,6 +5,10 @@
 //! SWITCHBOARD_URL=ws://127.0.0.1:8080/ws SWITCHBOARD_TOKEN=... cargo run -p switchboard-client --example echo_bot
 //! ```
 //!
+//! For a deployment of several servers, give them all, separated by
+//! commas (`ws://a:8080/ws,ws://b:8080/ws`): the bot connects to the
+//! first that answers and moves on to the next when its server goes away.
+//!
 //! It never answers itself (its own messages come back as events too), nor
 //! system messages, nor another bot's echo, so two echo bots in one team do
 //! not talk to each other forever. Replies are sent from spawned tasks so
@@ -28,17 +32,23 @@ async fn main() -> anyhow::Result<()> {
     let url = args
         .next()
         .or_else(|| std::env::var("SWITCHBOARD_URL").ok())
-        .context("pass the server URL as the first argument or in SWITCHBOARD_URL")?;
+        .context("pass the server URL(s) as the first argument or in SWITCHBOARD_URL")?;
     let token = args
         .next()
         .or_else(|| std::env::var("SWITCHBOARD_TOKEN").ok())
         .context("pass the bot token as the second argument or in SWITCHBOARD_TOKEN")?;
 
-    let (client, mut events) = Client::connect(ClientConfig::new(&url, token))
+    let servers = url.split(',').map(str::trim).filter(|url| !url.is_empty());
+    let (client, mut events) = Client::connect(ClientConfig::with_servers(servers, token))
         .await
         .with_context(|| format!("connecting to {url}"))?;
     let me = client.welcome();
-    println!("connected to {url} as {} ({})", me.user.name, me.user.id);
+    println!(
+        "connected to {} as {} ({})",
+        client.server_url(),
+        me.user.name,
+        me.user.id
+    );
     for team in &me.teams {
         let subscribed = client
             .subscribe(team.id)
@@ -74,7 +84,9 @@ async fn main() -> anyhow::Result<()> {
             ClientEvent::Disconnected { code, reason } => {
                 eprintln!("disconnected ({code:?}: {reason}); reconnecting");
             }
-            ClientEvent::Reconnected { .. } => eprintln!("reconnected"),
+            ClientEvent::Reconnected { .. } => {
+                eprintln!("reconnected to {}", client.server_url());
+            }
             ClientEvent::ResumeFailed { team, resume } => {
                 eprintln!("missed events of team {team} ({resume:?}); echoing from now on");
             }

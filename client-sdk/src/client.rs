@@ -6,11 +6,12 @@
 //! reply, including any time spent waiting for a reconnect.
 
 use crate::config::ClientConfig;
-use crate::connection;
 use crate::driver::Driver;
 use crate::error::Error;
 use crate::events::Events;
+use crate::exchange::{exchange, Patience};
 use crate::request::{new_key, Call, Command, HistoryQuery, Outgoing, ReplyTx};
+use crate::servers::Servers;
 use crate::shared::Shared;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,7 +20,7 @@ use switchboard_protocol::server::{
     ConversationDetails, ConversationPage, HistoryPage, Reply, SendAck, Subscribed, Welcome,
 };
 use switchboard_protocol::{ConversationId, Seq, TeamId};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 /// How many requests may queue for the driver before callers wait.
 const COMMAND_QUEUE: usize = 256;
@@ -34,7 +35,7 @@ pub struct Client {
     commands: mpsc::Sender<Command>,
     stop: watch::Sender<bool>,
     shared: Arc<Shared>,
-    request_timeout: Duration,
+    patience: Patience,
 }
 
 impl std::fmt::Debug for Client {
@@ -49,23 +50,29 @@ impl Client {
     /// Connects, authenticates and starts the driver task (on the current
     /// tokio runtime).
     ///
-    /// This first attempt is not retried: a server that is down, a bad URL,
-    /// or a refused token (close 4001) is reported here. Once connected, the
+    /// Each configured server is tried once, in order (see
+    /// [Several servers](ClientConfig#several-servers)); there is no wait
+    /// and no second round: servers that are all down, a bad URL, or a
+    /// refused token (close 4001) are reported here. Once connected, the
     /// client reconnects by itself.
     pub async fn connect(config: ClientConfig) -> Result<(Client, Events), Error> {
         let config = config.normalized();
-        let (socket, welcome) = connection::open(&config).await?;
+        let mut servers = Servers::new(&config);
+        let (socket, welcome) = servers.dial_round(&config).await?;
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (event_tx, event_rx) = mpsc::channel(config.event_buffer);
         let (stop, stop_rx) = watch::channel(false);
-        let shared = Arc::new(Shared::new(welcome));
+        let shared = Arc::new(Shared::new(welcome, servers.current().to_owned()));
         let client = Client {
             commands,
             stop,
             shared: shared.clone(),
-            request_timeout: config.request_timeout,
+            patience: Patience {
+                timeout: config.request_timeout,
+                backoff: config.reconnect,
+            },
         };
-        let driver = Driver::new(config, command_rx, event_tx, stop_rx, shared);
+        let driver = Driver::new(config, servers, command_rx, event_tx, stop_rx, shared);
         tokio::spawn(driver.run(socket));
         Ok((client, Events::new(event_rx)))
     }
@@ -74,6 +81,13 @@ impl Client {
     /// reconnect.
     pub fn welcome(&self) -> Welcome {
         self.shared.welcome()
+    }
+
+    /// The server this client is connected to: one of the configured
+    /// servers, the one of the latest welcome (while reconnecting, the one
+    /// that went away).
+    pub fn server_url(&self) -> String {
+        self.shared.server_url()
     }
 
     /// Subscribes to a team's events and returns once they flow live.
@@ -230,7 +244,11 @@ impl Client {
 
     /// One `send` frame, answered by whatever the server made of it.
     pub(crate) async fn send_frame(&self, message: Outgoing) -> Result<Reply, Error> {
-        self.request(|reply| Command::Send { message, reply }).await
+        self.request(|reply| Command::Send {
+            message: message.clone(),
+            reply,
+        })
+        .await
     }
 
     /// Reads a page of a conversation, oldest message first.
@@ -341,29 +359,29 @@ impl Client {
     }
 
     pub(crate) async fn call(&self, call: Call) -> Result<Reply, Error> {
-        self.request(|reply| Command::Call { call, reply }).await
+        self.request(|reply| Command::Call {
+            call: call.clone(),
+            reply,
+        })
+        .await
     }
 
     /// A request whose frame carries an idempotency key: kept and resent
     /// with that key after a reconnect until answered, so it is carried out
     /// once (a resend gets the original result).
     pub(crate) async fn keyed(&self, call: Call) -> Result<Reply, Error> {
-        self.request(|reply| Command::Keyed { call, reply }).await
+        self.request(|reply| Command::Keyed {
+            call: call.clone(),
+            reply,
+        })
+        .await
     }
 
-    /// Queues a command and waits for its reply, within the request timeout.
-    async fn request(&self, command: impl FnOnce(ReplyTx) -> Command) -> Result<Reply, Error> {
-        let (reply, answer) = oneshot::channel();
-        let exchange = async {
-            if self.commands.send(command(reply)).await.is_err() {
-                return Err(self.shared.ending());
-            }
-            // A dropped sender means the driver ended without answering.
-            answer.await.unwrap_or_else(|_| Err(self.shared.ending()))
-        };
-        tokio::time::timeout(self.request_timeout, exchange)
-            .await
-            .unwrap_or(Err(Error::Timeout))
+    /// Queues a command and waits for its reply, within the request
+    /// timeout, asking again after `unavailable` when that is safe (see
+    /// `exchange`). `command` builds the command of each attempt.
+    async fn request(&self, command: impl Fn(ReplyTx) -> Command) -> Result<Reply, Error> {
+        exchange(&self.commands, &self.shared, self.patience, command).await
     }
 }
 

@@ -1,7 +1,8 @@
 //! How a [`Client`](crate::Client) connects, reconnects and bounds its work.
 //!
 //! Every field has a default suited to a long-running bot; [`ClientConfig::new`]
-//! fills them in. Durations of zero and buffers of zero are not useful and are
+//! (one server) and [`ClientConfig::with_servers`] (the nodes of a cluster)
+//! fill them in. Durations of zero and buffers of zero are not useful and are
 //! raised to the smallest workable value when the client starts.
 
 use std::time::Duration;
@@ -52,10 +53,38 @@ impl Backoff {
 }
 
 /// Everything a [`Client`](crate::Client) needs to know to connect.
+///
+/// # Several servers
+///
+/// A deployment of several Switchboard nodes is reached through any of
+/// them: give them all, in the order to try them, with
+/// [`ClientConfig::with_servers`] (or push onto `fallback_urls`). The
+/// client tries them in turn, round robin:
+/// - [`Client::connect`](crate::Client::connect) tries each once, from the
+///   first, and fails only if none welcomes it;
+/// - after a lost connection it starts with the server *after* the one it
+///   was connected to (the one that went away is tried last), and goes
+///   round the list. It waits the jittered `reconnect` backoff before each
+///   full round, not between the servers of a round, so a node that died
+///   is replaced by the next one at once; a round that found none up makes
+///   the next wait longer. A server that refuses connections is passed
+///   at once; one that does not answer at all costs `request_timeout`.
+///
+/// Positions belong to a team's log, which every node serves, so a
+/// client resumes its subscriptions on another node as on the same one,
+/// and resends what was not acknowledged with the same `client_msg_id` or
+/// `key`: nothing is lost or doubled.
+/// [`Client::server_url`](crate::Client::server_url) says which server
+/// the client is connected to.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// The server's WebSocket endpoint, e.g. `ws://127.0.0.1:8080/ws`.
+    /// The server's WebSocket endpoint, e.g. `ws://127.0.0.1:8080/ws`: the
+    /// first one tried.
     pub url: String,
+    /// Other servers of the same deployment, tried in this order after
+    /// `url` (see [Several servers](ClientConfig#several-servers)). Empty
+    /// by default.
+    pub fallback_urls: Vec<String>,
     /// A session or bot token, sent in the `hello` frame.
     pub token: String,
     /// The frame encoding to ask for (default: MessagePack).
@@ -63,7 +92,9 @@ pub struct ClientConfig {
     /// The waits between reconnect attempts.
     pub reconnect: Backoff,
     /// How long a request may wait for its reply, counting any time spent
-    /// waiting for a reconnect. Also bounds the connect + hello handshake, a
+    /// waiting for a reconnect, and the retries of a request that can be
+    /// repeated safely after an `unavailable` refusal (see
+    /// [`Error::Server`](crate::Error::Server)). Also bounds the connect + hello handshake, a
     /// socket write, and the wait for a keepalive reply. Default 30 s.
     pub request_timeout: Duration,
     /// How many events may wait in [`Events`](crate::Events) before the
@@ -83,6 +114,7 @@ impl ClientConfig {
     pub fn new(url: impl Into<String>, token: impl Into<String>) -> Self {
         ClientConfig {
             url: url.into(),
+            fallback_urls: Vec::new(),
             token: token.into(),
             encoding: Encoding::MsgPack,
             reconnect: Backoff::default(),
@@ -91,6 +123,41 @@ impl ClientConfig {
             max_frame_bytes: 1 << 20,
             keepalive: Some(Duration::from_secs(15)),
         }
+    }
+
+    /// A configuration for a deployment of several servers, tried in this
+    /// order (see [Several servers](ClientConfig#several-servers)), with
+    /// the defaults for everything else. The first is `url`, the others
+    /// `fallback_urls`; an empty list leaves `url` empty, which
+    /// [`Client::connect`](crate::Client::connect) refuses as a bad URL.
+    ///
+    /// ```
+    /// use switchboard_client::ClientConfig;
+    ///
+    /// let config = ClientConfig::with_servers(
+    ///     ["ws://node-a:8080/ws", "ws://node-b:8080/ws", "ws://node-c:8080/ws"],
+    ///     "bot-token",
+    /// );
+    /// assert_eq!(config.url, "ws://node-a:8080/ws");
+    /// assert_eq!(config.servers().count(), 3);
+    /// ```
+    pub fn with_servers<I, S>(servers: I, token: impl Into<String>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut servers = servers.into_iter().map(Into::into);
+        let url = servers.next().unwrap_or_default();
+        ClientConfig {
+            fallback_urls: servers.collect(),
+            ..ClientConfig::new(url, token)
+        }
+    }
+
+    /// Every server, in the order they are tried: `url`, then
+    /// `fallback_urls`.
+    pub fn servers(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.url.as_str()).chain(self.fallback_urls.iter().map(String::as_str))
     }
 
     /// The same configuration with unusable values raised to workable ones.

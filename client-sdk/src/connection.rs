@@ -27,20 +27,18 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// An open WebSocket to the server.
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Connects, says hello and waits for the welcome, all within
-/// `request_timeout`.
-pub(crate) async fn open(config: &ClientConfig) -> Result<(Socket, Welcome), Error> {
-    tokio::time::timeout(config.request_timeout, handshake(config))
+/// Connects to `url` (one of the configured servers), says hello and
+/// waits for the welcome, all within `request_timeout`.
+pub(crate) async fn open(config: &ClientConfig, url: &str) -> Result<(Socket, Welcome), Error> {
+    tokio::time::timeout(config.request_timeout, handshake(config, url))
         .await
         .map_err(|_| Error::Timeout)?
 }
 
-async fn handshake(config: &ClientConfig) -> Result<(Socket, Welcome), Error> {
-    let mut request = config
-        .url
-        .as_str()
+async fn handshake(config: &ClientConfig, url: &str) -> Result<(Socket, Welcome), Error> {
+    let mut request = url
         .into_client_request()
-        .map_err(|e| Error::Connect(format!("bad url {:?}: {e}", config.url)))?;
+        .map_err(|e| Error::Connect(format!("bad url {url:?}: {e}")))?;
     request.headers_mut().insert(
         SEC_WEBSOCKET_PROTOCOL,
         HeaderValue::from_static(config.encoding.subprotocol()),

@@ -17,9 +17,12 @@ pub enum Error {
     /// `too_large` when the client refused locally to write a frame over the
     /// server's advertised `max_frame_bytes` (the server would have closed
     /// the connection over it). `unavailable` (the server is shutting down,
-    /// or the team has `limits.pending_writes` writes waiting for its disk)
-    /// stored nothing: retry later, a send with
-    /// [`Client::send_with_id`](crate::Client::send_with_id) and its id.
+    /// the team's writer changed or cannot be reached, or the team has
+    /// `limits.pending_writes` writes waiting for its disk) stored nothing.
+    /// The client asks again by itself, with backoff, for sends, requests
+    /// carrying a key and subscribes, and reports `unavailable` only when
+    /// `request_timeout` would not leave room for another try; other
+    /// requests get it at once: retry later if that is safe.
     #[error("server refused the request ({code}): {message}")]
     Server {
         /// The stable, machine-readable reason.

@@ -36,7 +36,9 @@ pub enum ClientEvent {
         /// The close reason, or what went wrong with the socket.
         reason: String,
     },
-    /// A new connection is up and authenticated. The client now
+    /// A new connection is up and authenticated, to the server
+    /// [`Client::server_url`](crate::Client::server_url) names (another
+    /// one when several are configured and this one went away). The client now
     /// re-subscribes its teams, resends its unacknowledged messages, and
     /// restores its opt-in to signals and its view (see
     /// [`Client::presence`](crate::Client::presence)); signals sent

@@ -19,6 +19,16 @@
 //!   exponential backoff, re-subscribes every subscribed team from the last
 //!   position it delivered, and reports a gap it could not close as
 //!   [`ClientEvent::ResumeFailed`].
+//! - **Several servers.** Given the nodes of a deployment
+//!   ([`ClientConfig::with_servers`]), the client connects to the first
+//!   that answers and, when its server goes away, moves on to the next in
+//!   turn, resuming there from the same positions and resending what was
+//!   not acknowledged: nothing lost, nothing doubled.
+//!   [`Client::server_url`] says which server it is on.
+//! - **Temporary refusals.** A request the server refuses with
+//!   `unavailable` (shutting down, the team's writer changing) is asked
+//!   again with backoff within `request_timeout` when that is safe: sends,
+//!   requests carrying a key, subscribes. Other requests get the refusal.
 //! - **No duplicates, in order.** Per team, event offsets handed to the
 //!   application strictly increase.
 //! - **Writes are done once.** A send is resent after a reconnect with the
@@ -77,11 +87,13 @@ mod dashboard;
 mod driver;
 mod error;
 mod events;
+mod exchange;
 mod inflight;
 mod invite;
 mod manage;
 mod presence;
 mod request;
+mod servers;
 mod shared;
 mod subscriptions;
 

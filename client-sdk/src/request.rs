@@ -82,6 +82,16 @@ pub(crate) enum Command {
 }
 
 impl Command {
+    /// Whether asking again after an `unavailable` refusal is safe: the
+    /// frame carries what makes a repeat do nothing (a `client_msg_id`, a
+    /// `key`), or the request changes nothing (a subscribe).
+    pub(crate) fn repeatable(&self) -> bool {
+        match self {
+            Command::Subscribe { .. } | Command::Send { .. } | Command::Keyed { .. } => true,
+            Command::Call { .. } => false,
+        }
+    }
+
     /// Whether the caller stopped waiting (timed out or dropped the future),
     /// so the request need not be sent at all.
     pub(crate) fn abandoned(&self) -> bool {

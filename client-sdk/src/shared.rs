@@ -10,6 +10,8 @@ use switchboard_protocol::server::Welcome;
 
 pub(crate) struct Shared {
     welcome: Mutex<Welcome>,
+    /// The server of the latest welcome.
+    server_url: Mutex<String>,
     /// Why the client ended, once it has.
     ending: Mutex<Option<Error>>,
     /// The last position delivered per subscribed team.
@@ -17,9 +19,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(welcome: Welcome) -> Self {
+    pub(crate) fn new(welcome: Welcome, server_url: String) -> Self {
         Shared {
             welcome: Mutex::new(welcome),
+            server_url: Mutex::new(server_url),
             ending: Mutex::new(None),
             positions: PositionBoard::default(),
         }
@@ -29,8 +32,14 @@ impl Shared {
         lock(&self.welcome).clone()
     }
 
-    pub(crate) fn set_welcome(&self, welcome: Welcome) {
+    /// A new connection: its server's welcome, and which server it is.
+    pub(crate) fn set_welcome(&self, welcome: Welcome, server_url: &str) {
         *lock(&self.welcome) = welcome;
+        server_url.clone_into(&mut lock(&self.server_url));
+    }
+
+    pub(crate) fn server_url(&self) -> String {
+        lock(&self.server_url).clone()
     }
 
     /// The error for a request made after the client ended.

@@ -10,6 +10,9 @@
 //! - a subscribe whose reply says `live == false` is followed at once by the
 //!   next subscribe from the reply's `{epoch, offset}`: the server sends the
 //!   announced replayed events before answering it, so order is kept;
+//! - a re-subscribe of the driver's own refused with `unavailable` keeps
+//!   the team and ends the connection, so that the next one (on the next
+//!   server) subscribes it again; any other refusal forgets the team;
 //! - the application's confirmed `presence` opt-ins and `view` are noted
 //!   from their replies, so that a reconnect can restore them; the replies
 //!   to the driver's own restoring requests go nowhere but the log.
@@ -26,8 +29,19 @@ use crate::request::{Call, Command};
 use switchboard_protocol::client::ClientFrame;
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{EventFrame, Reply, ServerFrame};
-use switchboard_protocol::{DecodeError, RequestId, TeamId};
+use switchboard_protocol::{DecodeError, ErrorCode, RequestId, TeamId};
 use tokio_tungstenite::tungstenite::{self, Message};
+
+/// Whether a refusal says "not now" rather than "never".
+fn is_unavailable(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Server {
+            code: ErrorCode::Unavailable,
+            ..
+        }
+    )
+}
 
 impl Driver {
     /// Turns an application request into a frame to write.
@@ -229,6 +243,16 @@ impl Driver {
         match request.caller {
             Some(reply) => {
                 let _ = reply.send(Err(error));
+            }
+            None if is_unavailable(&error) => {
+                // Refused for now (the server is shutting down, say): the
+                // team stays remembered, and a new connection, to the next
+                // server if there are several, subscribes it again.
+                tracing::info!(team = %request.team, %error, "re-subscribe refused for now; reconnecting");
+                self.redial = Some(format!(
+                    "re-subscribing team {} was refused: {error}",
+                    request.team
+                ));
             }
             None => {
                 // A re-subscribe after reconnect was refused (the user left

@@ -20,14 +20,16 @@
 //! - `Closed` is emitted once, last; then the event channel is dropped.
 
 mod dispatch;
+mod reconnect;
 
 use crate::config::ClientConfig;
 use crate::connection::{self, Socket};
 use crate::error::Error;
 use crate::events::ClientEvent;
-use crate::inflight::{InFlight, SubscribeRequest};
-use crate::presence::{OpenView, SignalRequest};
+use crate::inflight::InFlight;
+use crate::presence::OpenView;
 use crate::request::Command;
+use crate::servers::Servers;
 use crate::shared::Shared;
 use crate::subscriptions::Subscriptions;
 use futures::stream::{SplitSink, SplitStream};
@@ -63,6 +65,7 @@ struct Stopped;
 
 pub(crate) struct Driver {
     config: ClientConfig,
+    servers: Servers,
     commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<ClientEvent>,
     stop: watch::Receiver<bool>,
@@ -75,11 +78,15 @@ pub(crate) struct Driver {
     server_max_frame: usize,
     /// The conversation the application has open, restored on reconnect.
     view: OpenView,
+    /// Why this connection must be given up for another, once the step
+    /// under way is done (see `dispatch`).
+    redial: Option<String>,
 }
 
 impl Driver {
     pub(crate) fn new(
         config: ClientConfig,
+        servers: Servers,
         commands: mpsc::Receiver<Command>,
         events: mpsc::Sender<ClientEvent>,
         stop: watch::Receiver<bool>,
@@ -89,6 +96,7 @@ impl Driver {
         let server_max_frame = advertised_max(&shared.welcome());
         Driver {
             config,
+            servers,
             commands,
             events,
             stop,
@@ -98,6 +106,7 @@ impl Driver {
             keepalive_deadline: None,
             server_max_frame,
             view: OpenView::default(),
+            redial: None,
         }
     }
 
@@ -196,6 +205,10 @@ impl Driver {
                 }
                 return end;
             }
+            if let Some(reason) = self.redial.take() {
+                say_goodbye((sink, stream)).await;
+                return End::Dropped { code: None, reason };
+            }
         }
     }
 
@@ -237,74 +250,6 @@ impl Driver {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(format!("write failed: {e}")),
             Err(_) => Err("write timed out: the server stopped reading".into()),
-        }
-    }
-
-    /// Waits (with backoff) for a new authenticated connection.
-    async fn reconnect(&mut self, attempt: &mut u32) -> Result<(Socket, Welcome), Error> {
-        loop {
-            let delay = self.config.reconnect.delay(*attempt);
-            *attempt = attempt.saturating_add(1);
-            tokio::select! {
-                _ = stopped(&mut self.stop) => return Err(Error::closed_by_client()),
-                _ = tokio::time::sleep(delay) => {}
-            }
-            let opened = tokio::select! {
-                _ = stopped(&mut self.stop) => return Err(Error::closed_by_client()),
-                opened = connection::open(&self.config) => opened,
-            };
-            match opened {
-                Ok(connected) => return Ok(connected),
-                Err(Error::Closed {
-                    code: Some(code),
-                    reason,
-                }) if !close::should_reconnect(code) => {
-                    return Err(Error::Closed {
-                        code: Some(code),
-                        reason,
-                    });
-                }
-                Err(error) => tracing::debug!(attempt = *attempt, %error, "reconnect failed"),
-            }
-        }
-    }
-
-    /// After a reconnect: announce it, and list the frames that restore the
-    /// session (re-subscribes, the view when no team needs re-subscribing,
-    /// then resends).
-    async fn resume(&mut self, welcome: Welcome) -> Result<Vec<ClientFrame>, Stopped> {
-        self.server_max_frame = advertised_max(&welcome);
-        self.shared.set_welcome(welcome.clone());
-        self.emit(ClientEvent::Reconnected { welcome }).await?;
-        let mut frames = Vec::new();
-        for (team, position) in self.subscriptions.remembered() {
-            frames.push(self.inflight.subscribe(SubscribeRequest {
-                team,
-                after: Some(position),
-                explicit: false,
-                caller: None,
-                replayed: 0,
-                first_resume: None,
-            }));
-        }
-        self.view.reconnected();
-        self.restore_view(&mut frames);
-        frames.extend(self.inflight.resend());
-        Ok(frames)
-    }
-
-    /// Sets the application's view on the new connection, once no
-    /// re-subscribe of the driver's own is pending any more: the driver does
-    /// not know the conversation's team, so it waits for all of them.
-    fn restore_view(&mut self, out: &mut Vec<ClientFrame>) {
-        if self.inflight.resubscribing() {
-            return;
-        }
-        if let Some(conversation) = self.view.take_restore() {
-            let view = SignalRequest::View {
-                conversation: Some(conversation),
-            };
-            out.push(self.inflight.restore(view));
         }
     }
 

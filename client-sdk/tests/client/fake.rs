@@ -55,19 +55,30 @@ impl FakeServer {
         }
     }
 
-    /// A client configuration for this server with quick reconnects.
-    pub fn config(&self, encoding: Encoding) -> ClientConfig {
-        let mut config = ClientConfig::new(self.url.clone(), "test-token");
-        config.encoding = encoding;
-        config.reconnect = Backoff {
-            initial: Duration::from_millis(10),
-            max: Duration::from_millis(50),
-        };
-        config.request_timeout = STEP;
-        config.keepalive = None;
-        config
+    /// This server's WebSocket URL.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
+    /// A client configuration for this server with quick reconnects.
+    pub fn config(&self, encoding: Encoding) -> ClientConfig {
+        quick(ClientConfig::new(self.url.clone(), "test-token"), encoding)
+    }
+}
+
+/// `config` with quick reconnects, the test's patience, no keepalive.
+pub fn quick(mut config: ClientConfig, encoding: Encoding) -> ClientConfig {
+    config.encoding = encoding;
+    config.reconnect = Backoff {
+        initial: Duration::from_millis(10),
+        max: Duration::from_millis(50),
+    };
+    config.request_timeout = STEP;
+    config.keepalive = None;
+    config
+}
+
+impl FakeServer {
     /// The next connection the client opens.
     pub async fn accept(&mut self) -> FakeConn {
         tokio::time::timeout(STEP, self.connections.recv())
@@ -132,6 +143,13 @@ impl FakeConn {
             if !matches!(message, WsMessage::Ping(_) | WsMessage::Pong(_)) {
                 return Some(message);
             }
+        }
+    }
+
+    /// Asserts that the client writes nothing for `wait`.
+    pub async fn expect_silence(&mut self, wait: Duration) {
+        if let Ok(Some(Ok(message))) = tokio::time::timeout(wait, self.ws.next()).await {
+            panic!("expected silence, the client wrote {message:?}");
         }
     }
 

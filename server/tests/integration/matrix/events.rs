@@ -89,10 +89,16 @@ async fn collect(world: &MatrixWorld, events: &mut Events, awaited: &[Place]) ->
 
 /// Runs harness 2 on a freshly seeded world.
 pub async fn run(server: &TestServer, world: &MatrixWorld) {
-    let url = server.url();
+    run_on(&[server.url()], world).await
+}
+
+/// Runs harness 2 with its subjects spread over the servers at `urls` in
+/// turn (the nodes of a cluster); the actors act on the first.
+pub async fn run_on(urls: &[String], world: &MatrixWorld) {
+    let url = &urls[0];
     // Actors: the owner acts in account 1's conversations, Owen in B.
-    let (alice, _alice_events) = connect(&url, &world.owner.token).await;
-    let (owen, _owen_events) = connect(&url, &world.owen.token).await;
+    let (alice, _alice_events) = connect(url, &world.owner.token).await;
+    let (owen, _owen_events) = connect(url, &world.owen.token).await;
     let mut epochs = BTreeMap::new();
     for (team, actor) in [(world.team_a, &alice), (world.team_s, &alice)] {
         epochs.insert(team, actor.subscribe(team).await.unwrap().epoch);
@@ -103,8 +109,9 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
     );
 
     let mut listeners = Vec::new();
-    for subject in &SUBJECTS[..CONNECTED] {
-        let (client, events) = connect(&url, world.token(*subject)).await;
+    for (n, subject) in SUBJECTS[..CONNECTED].iter().enumerate() {
+        let url = &urls[n % urls.len()];
+        let (client, events) = connect(url, world.token(*subject)).await;
         for team in subscriptions(*subject) {
             let team = world.team(*team);
             let from = Position {

@@ -58,11 +58,32 @@ fn member_of(store: &dyn Store, team: TeamId, email: &str, role: Role) -> Login 
     login
 }
 
+/// Sets a grant the way the server under test does (closing the
+/// grantee's connections), or straight in the store where none are open.
+pub type Grant<'a> = &'a dyn Fn(ConversationId, UserId, GrantState, UserId);
+
 impl MatrixWorld {
     /// Seeds the world into a running server.
     pub async fn seed(server: &TestServer) -> MatrixWorld {
+        let grant = |conversation, user, state, by| {
+            server
+                .server
+                .set_grant(conversation, user, state, by)
+                .unwrap();
+        };
         let store = server.server.store();
-        let store = store.as_ref();
+        Self::seed_on(store.as_ref(), &server.url(), server.addr, &grant).await
+    }
+
+    /// Seeds the world into `store`, read by the server at `url` (its
+    /// WebSocket) and `addr` (its HTTP): the cluster tests seed a cluster
+    /// this way and spread the subjects over its nodes.
+    pub async fn seed_on(
+        store: &dyn Store,
+        url: &str,
+        addr: std::net::SocketAddr,
+        grant: Grant<'_>,
+    ) -> MatrixWorld {
         let (account_1, alice) =
             admin::create_account(store, "One", &new_user("alice@one.test", "Alice")).unwrap();
         let team_a = admin::create_team(store, account_1.id, "Team A", "team-a", "").unwrap();
@@ -98,28 +119,22 @@ impl MatrixWorld {
         };
         let expired = session("bob@one.test", Some(Duration::from_millis(1)));
         let revoked = session("bob@one.test", None);
-        assert_eq!(log_out(server.addr, &revoked).await.status, 204);
+        assert_eq!(log_out(addr, &revoked).await.status, 204);
         store.flush().unwrap();
 
-        let (alice_client, _alice_events) = connect(&server.url(), &owner.token).await;
+        let (alice_client, _alice_events) = connect(url, &owner.token).await;
         let c = start_conversation(&alice_client, team_a.id, "Casey").await;
         let d = start_conversation(&alice_client, team_a.id, "Dana").await;
         let s1 = start_conversation(&alice_client, team_s.id, "Sasha").await;
         alice_client.send(c, "first in C").await.unwrap();
         alice_client.close().await;
-        let (owen_client, _owen_events) = connect(&server.url(), &owen.token).await;
+        let (owen_client, _owen_events) = connect(url, &owen.token).await;
         let b1 = start_conversation(&owen_client, team_b.id, "Blair").await;
         owen_client.close().await;
 
-        let grant = |conversation, user: UserId, state| {
-            server
-                .server
-                .set_grant(conversation, user, state, alice.id)
-                .unwrap();
-        };
-        grant(c, restricted_c.user, GrantState::Accepted);
-        grant(c, pending_c.user, GrantState::Pending);
-        grant(d, restricted_other.user, GrantState::Accepted);
+        grant(c, restricted_c.user, GrantState::Accepted, alice.id);
+        grant(c, pending_c.user, GrantState::Pending, alice.id);
+        grant(d, restricted_other.user, GrantState::Accepted, alice.id);
         MatrixWorld {
             account_1: account_1.id,
             team_a: team_a.id,

@@ -1,0 +1,129 @@
+//! Switchboard nodes of a cluster as child processes of the debug binary,
+//! each on its own data folder and joined to the test's NATS cluster, so
+//! that a test can kill one (`kill -9`) or pause it (SIGSTOP, SIGCONT).
+//!
+//! Invariants: a node's stdout is read to its end on a thread of its own
+//! (the node never blocks on a full pipe) and kept, so a test can find the
+//! node id it printed; every node is killed and reaped on drop, a paused
+//! one included (SIGKILL reaches a stopped process).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long a node may take to join the cluster and print its address.
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// The ownership lease the nodes are started with: short, so that the
+/// failover tests wait seconds, not the default 5 s plus.
+pub const LEASE_TTL: Duration = Duration::from_secs(2);
+
+/// One `switchboard serve` process in the cluster.
+pub struct Node {
+    child: Child,
+    /// Its WebSocket endpoint, `ws://ADDR/ws`.
+    pub url: String,
+    /// Everything it printed after its first line.
+    output: Arc<Mutex<Vec<String>>>,
+    /// Its data folder (the local projection).
+    _data: tempfile::TempDir,
+}
+
+impl Node {
+    /// Starts a node joined to the NATS servers `nats` (comma-separated
+    /// URLs) with 3 replicas and [`LEASE_TTL`]; returns once it listens.
+    pub fn start(nats: &str) -> Node {
+        let data = tempfile::tempdir().expect("a temporary folder");
+        let ttl = format!("{}s", LEASE_TTL.as_secs());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data.path())
+            .args(["--nats", nats, "--nats-replicas", "3", "--lease-ttl", &ttl])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let (first_tx, first) = std::sync::mpsc::sync_channel(1);
+        let kept = Arc::clone(&output);
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+            let _ = first_tx.send(lines.next());
+            for line in lines {
+                // A poisoned lock means a test thread panicked: stop keeping.
+                let Ok(mut kept) = kept.lock() else { return };
+                kept.push(line);
+            }
+        });
+        let line = match first.recv_timeout(STARTUP) {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!("the node exited before listening: {:?}", child.try_wait()),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the node did not listen within {STARTUP:?}")
+            }
+        };
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        Node {
+            child,
+            url: format!("ws://{addr}/ws"),
+            output,
+            _data: data,
+        }
+    }
+
+    /// The node's address, for HTTP.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        let addr = self.url.trim_start_matches("ws://").trim_end_matches("/ws");
+        addr.parse().expect("the node's address")
+    }
+
+    /// Whether the node printed `text` (its node id, say) after its first
+    /// line.
+    pub fn printed(&self, text: &str) -> bool {
+        let output = self.output.lock().expect("the output lock");
+        output.iter().any(|line| line.contains(text))
+    }
+
+    /// Kills the node with SIGKILL: no handler, no flush, no lease released.
+    pub fn kill_9(&mut self) {
+        // Child::kill sends SIGKILL on Unix.
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+
+    /// Pauses the node (SIGSTOP): it holds its sockets and its state but
+    /// runs nothing, as a machine stalled by the hypervisor or a GC would.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Resumes a paused node (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    /// Sends a signal with the `kill` command (no extra crate for two).
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("the kill command runs");
+        assert!(status.success(), "kill {signal} failed: {status}");
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
