@@ -164,7 +164,7 @@ impl Cluster {
             log: OnceLock::new(),
         });
         cluster.node.catch_up_from_start().await?;
-        tracing::info!(node = %cluster.node.id, "joined the cluster");
+        tracing::debug!(node = %cluster.node.id, "the projection caught up");
         Ok(cluster)
     }
 
@@ -185,8 +185,6 @@ impl Cluster {
 
     /// The team logs of this node: the hubs append through it, each team's
     /// writer being the node holding its lease.
-    // Reached by the server's start when it joins a cluster.
-    #[allow(dead_code)]
     pub(crate) fn log(self: &Arc<Self>) -> Arc<dyn TeamLog> {
         self.nats_log()
     }
