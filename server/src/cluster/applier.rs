@@ -31,6 +31,10 @@ use tokio::sync::{oneshot, watch};
 /// JetStream's deduplication key (`Nats-Msg-Id`).
 const MSG_ID: async_nats::header::HeaderName = async_nats::header::NATS_MESSAGE_ID;
 
+/// How long the applier waits for its next message before it asks
+/// whether the stream holds more than it was given.
+const STALL: Duration = Duration::from_secs(2);
+
 /// What applying an op gave, as the store method it stands for returns it.
 #[derive(Debug)]
 pub(crate) enum Applied {
@@ -168,6 +172,18 @@ impl Applier {
                 let next = tokio::select! {
                     next = messages.next() => next,
                     _ = stop.changed() => return,
+                    // The client notices a consumer lost with its NATS
+                    // server only after 30 s without heartbeats: a quiet
+                    // spell while the stream holds more is noticed sooner.
+                    _ = tokio::time::sleep(STALL) => {
+                        match stream.get_info().await {
+                            Ok(info) if info.state.last_sequence > *self.applied.borrow() => {
+                                tracing::warn!("the stream's consumer stalled; following again");
+                                break;
+                            }
+                            _ => continue,
+                        }
+                    }
                 };
                 match next {
                     Some(Ok(message)) => {
@@ -178,8 +194,16 @@ impl Applier {
                                 break;
                             }
                         };
-                        if seq <= *self.applied.borrow() {
+                        let applied = *self.applied.borrow();
+                        if seq <= applied {
                             continue;
+                        }
+                        if seq != applied + 1 {
+                            // Nothing is ever deleted from the stream: a gap
+                            // is the consumer's, and it is followed again
+                            // from the first sequence not applied.
+                            tracing::warn!(seq, applied, "the stream skipped; following again");
+                            break;
                         }
                         let id = message
                             .headers

@@ -15,10 +15,11 @@
 //!   the entry can expire and another node claim it.
 //! - A node that is not the writer looks again every TTL/3, and at once
 //!   when the writer releases the lease (a hub stopping, a node shutting
-//!   down): the team changes hands within the TTL and a third after its
-//!   writer died, at once after it let go.
+//!   down; one watch of the bucket per node, [`watch_releases`], tells):
+//!   the team changes hands within the TTL and a third after its writer
+//!   died, at once after it let go.
 
-use super::log::Team;
+use super::log::{NatsLog, Team};
 use super::node::{Node, PublishFailure};
 use super::ops::Op;
 use crate::store::{new_epoch, StoreResult, Timeline};
@@ -28,7 +29,7 @@ use async_nats::jetstream::stream::LastRawMessageErrorKind;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_protocol::ids::{Epoch, Offset};
+use switchboard_protocol::ids::{Epoch, Offset, TeamId};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -52,15 +53,9 @@ pub(super) async fn hold(node: Arc<Node>, team: Arc<Team>, mut stop: watch::Rece
     let ttl = node.lease_ttl;
     let grace = ttl * 2 / 3;
     let mut held: Option<(u64, Instant)> = None;
-    // While another node holds the lease: its key's changes, to claim it
-    // as soon as it is released.
-    let mut watcher: Option<Watch> = None;
     while !*stop.borrow() {
-        if held.is_none() && watcher.is_none() {
-            // Watching before looking: a release after the look is seen.
-            watcher = node.leases.watch(&key).await.ok();
-        }
         held = match held {
+            None if team.deposed_within(dwell(&node)) => None,
             None => match claim(&node, &key).await {
                 Claim::Won(revision, at) => match fence(&node, &team).await {
                     // Too slow a takeover may have let the entry expire.
@@ -82,16 +77,11 @@ pub(super) async fn hold(node: Arc<Node>, team: Arc<Team>, mut stop: watch::Rece
             },
             Some((revision, renewed)) => renew(&node, &team, &key, revision, renewed, grace).await,
         };
-        if held.is_some() {
-            watcher = None;
-        }
         tokio::select! {
             _ = tokio::time::sleep(ttl / 3) => {}
-            watching = released(watcher.as_mut()), if watcher.is_some() => {
-                if !watching {
-                    watcher = None;
-                }
-            }
+            // Told by `watch_releases`, which watched before this task
+            // first looked: no release is missed between look and wait.
+            _ = team.released.notified(), if held.is_none() => {}
             // Told to stop, or its teller gone: stop either way.
             _ = stop.changed() => break,
         }
@@ -109,20 +99,61 @@ pub(super) async fn hold(node: Arc<Node>, team: Arc<Team>, mut stop: watch::Rece
     }
 }
 
-/// Waits until the watched lease is deleted; false if the watch broke.
-async fn released(watcher: Option<&mut Watch>) -> bool {
-    let Some(watcher) = watcher else {
-        return false;
-    };
-    while let Some(event) = watcher.next().await {
-        match event {
-            // The holder renewing: nothing to do.
-            Ok(entry) if entry.operation == Operation::Put => continue,
-            Ok(_) => return true,
-            Err(_) => return false,
+/// Tells each team's lease task when its lease is released (deleted by a
+/// writer letting go), until `stop`: one watch of the bucket for the whole
+/// node, started before any lease task looks at its lease.
+pub(super) async fn watch_releases(
+    log: Arc<NatsLog>,
+    first: Option<Watch>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut first = first;
+    while !*stop.borrow() {
+        let watching = match first.take() {
+            Some(releases) => Ok(releases),
+            None => log.node.leases.watch_all().await,
+        };
+        let mut releases = match watching {
+            Ok(releases) => releases,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the leases; looking every third of the TTL");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = stop.changed() => return,
+                }
+            }
+        };
+        loop {
+            let event = tokio::select! {
+                event = releases.next() => event,
+                _ = stop.changed() => return,
+            };
+            match event {
+                // A holder renewing or claiming: nothing to do.
+                Some(Ok(entry)) if entry.operation == Operation::Put => {}
+                Some(Ok(entry)) => {
+                    let team = entry
+                        .key
+                        .strip_prefix("team.")
+                        .and_then(|id| id.parse().ok());
+                    if let Some(team) = team.and_then(|id| log.attached(TeamId(id))) {
+                        team.released.notify_one();
+                    }
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "the watch of the leases broke; watching again");
+                    break;
+                }
+                None => break,
+            }
         }
     }
-    false
+}
+
+/// The least time between this node's stopping to write a team and its
+/// writing again.
+fn dwell(node: &Node) -> Duration {
+    (node.lease_ttl / 3).max(Duration::from_secs(1))
 }
 
 /// Renews a held lease; `None` (and the writing stopped) if it failed or
@@ -139,7 +170,7 @@ async fn renew(
     let update = node.leases.update(key, node.id.clone().into(), revision);
     match tokio::time::timeout_at(renewed + grace, update).await {
         Ok(Ok(revision)) => {
-            if *team.writer.borrow() != Writer::Me {
+            if *team.writer.borrow() != Writer::Me && !team.deposed_within(dwell(node)) {
                 // A batch was refused or lost while the lease is ours:
                 // fenced anew, the log then says what landed.
                 match fence(node, team).await {

@@ -14,6 +14,8 @@
 //! - A ticket is committed once its batch is acknowledged (durable on the
 //!   stream's replicas) and applied to this node's projection, so a read
 //!   right after the acknowledgement finds it.
+//! - The queue holds what the team's hub appended and has not seen
+//!   committed: bounded by the hub's own bound on what it keeps pending.
 //! - Writer changes and the queue change under one lock (`Book`), each
 //!   takeover starting a new reign: a batch of an older reign cannot
 //!   depose a newer one.
@@ -22,6 +24,7 @@ use super::applier::nats_error;
 use super::lease;
 use super::node::{team_subject, Node, PublishFailure};
 use super::ops::{Op, OwnedEntry};
+use super::pending::Pending;
 use super::store::NatsStore;
 use crate::store::{Entry, LogRecord, StoreResult, StreamHead, Timeline};
 use crate::team_log::{AppendError, Appended, Attachment, TeamLog, Writer};
@@ -56,8 +59,12 @@ pub(super) struct Team {
     committed: watch::Sender<u64>,
     pub(super) book: Mutex<Book>,
     wake: Notify,
+    /// Told when the team's lease is released (see `lease::watch_releases`).
+    pub(super) released: Notify,
     /// The teams this node writes (the node's), kept with `writer`.
     writing: Arc<DashSet<TeamId>>,
+    /// The node's entries not yet applied, kept with the queue.
+    pending: Arc<Pending>,
     /// The lease and publisher tasks while a hub is attached.
     tasks: Mutex<Option<Tasks>>,
 }
@@ -81,6 +88,8 @@ pub(super) struct Book {
     pub(super) subject_seq: u64,
     /// Moves at each takeover and each deposition.
     pub(super) reign: u64,
+    /// When this node last stopped writing the team.
+    deposed: Option<std::time::Instant>,
 }
 
 struct Queued {
@@ -91,6 +100,16 @@ struct Queued {
 }
 
 impl Team {
+    /// Whether this node stopped writing the team less than `dwell` ago:
+    /// its hub must see it stopped before it sees it write again (a hub
+    /// that saw only "writer: me" throughout would take the entries it
+    /// appended before as still on their way).
+    pub(super) fn deposed_within(&self, dwell: std::time::Duration) -> bool {
+        lock(&self.book)
+            .deposed
+            .is_some_and(|at| at.elapsed() < dwell)
+    }
+
     /// Makes this node the writer, fenced at `subject_seq`, the log ending
     /// at `last`: a new reign, nothing queued from the last.
     pub(super) fn take_over(&self, subject_seq: u64, last: Offset, epoch: Epoch) {
@@ -101,6 +120,7 @@ impl Team {
         book.epoch = epoch;
         book.queue.clear();
         book.promised = book.acked;
+        self.pending.forget(self.id, book.acked);
         self.writing.insert(self.id);
         self.writer.send_replace(Writer::Me);
     }
@@ -114,9 +134,11 @@ impl Team {
         }
         if *self.writer.borrow() == Writer::Me {
             book.reign += 1;
+            book.deposed = Some(std::time::Instant::now());
         }
         book.queue.clear();
         book.promised = book.acked;
+        self.pending.forget(self.id, book.acked);
         if now != Writer::Me {
             self.writing.remove(&self.id);
         }
@@ -155,12 +177,22 @@ impl NatsLog {
                 queue: VecDeque::new(),
                 subject_seq: 0,
                 reign: 0,
+                deposed: None,
             }),
             wake: Notify::new(),
+            released: Notify::new(),
             writing: Arc::clone(&self.node.writing),
+            pending: Arc::clone(&self.node.pending),
             tasks: Mutex::new(None),
         };
         Arc::clone(&self.teams.entry(team).or_insert_with(|| Arc::new(made)))
+    }
+
+    /// A team a hub of this node is attached to, if any.
+    pub(super) fn attached(&self, team: TeamId) -> Option<Arc<Team>> {
+        let team = Arc::clone(&*self.teams.get(&team)?);
+        let attached = lock(&team.tasks).is_some();
+        attached.then_some(team)
     }
 
     /// Tells every team's tasks to stop (their leases released as they
@@ -218,6 +250,7 @@ impl NatsLog {
                                         *c = (*c).max(ticket);
                                         moved
                                     });
+                                    team.pending.settle(team.id, ticket);
                                 }
                                 Err(e) => tracing::error!(error = %e, "a batch not applied"),
                             }
@@ -320,7 +353,8 @@ impl TeamLog for NatsLog {
         }
         let first = expected.next();
         let last = entry.last_offset(first);
-        let entry = OwnedEntry::from_entry(&entry);
+        let borrowed = entry;
+        let entry = OwnedEntry::from_entry(&borrowed);
         let bytes = rmp_serde::to_vec_named(&entry).map_or(0, |b| b.len());
         let largest = self.node.client.server_info().max_payload;
         if largest > 0 && bytes + FRAMING > largest {
@@ -332,6 +366,8 @@ impl TeamLog for NatsLog {
         }
         book.tickets += 1;
         let ticket = book.tickets;
+        // Listed before the publisher can take it: see `pending`.
+        self.node.pending.add(team, ticket, &borrowed);
         book.promised = ticket;
         book.last = last;
         book.queue.push_back(Queued {

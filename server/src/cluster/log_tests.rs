@@ -3,9 +3,9 @@
 
 use super::nats_server::NatsServer;
 use super::*;
-use crate::store::Entry;
+use crate::store::{Entry, KeyUse};
 use crate::team_log::{AppendError, Writer};
-use switchboard_protocol::ids::{ConversationId, Millis, Offset, Seq, TeamId};
+use switchboard_protocol::ids::{ConversationId, Millis, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, Sender, SenderKind};
 
 const TEAM: TeamId = TeamId(41);
@@ -95,6 +95,37 @@ async fn an_acknowledged_batch_is_readable_when_its_ticket_is_committed() {
         .expect("the next append is committed")
         .unwrap();
     assert_eq!(*writer.borrow(), Writer::Me, "still the writer");
+
+    // A retry arriving before the original is applied finds its key, and
+    // the message the key points at, as the embedded store would.
+    let mut keyed = message(52, "keyed");
+    keyed.sender = Sender {
+        kind: SenderKind::Agent,
+        id: 9,
+        name: "A".into(),
+    };
+    keyed.client_msg_id = Some("k-52".into());
+    let sent = Entry::Message {
+        message: &keyed,
+        idempotency: Some((UserId(9), "k-52")),
+    };
+    let appended = log.append(TEAM, Offset(51), sent).unwrap();
+    let used = store.client_msg(TEAM, UserId(9), "k-52").unwrap();
+    let pointed = KeyUse::Message {
+        conversation: keyed.conversation,
+        seq: keyed.seq,
+    };
+    assert_eq!(used, Some(pointed.clone()), "found before it is committed");
+    assert_eq!(
+        store.message(keyed.conversation, keyed.seq).unwrap(),
+        Some(keyed.clone())
+    );
+    tokio::time::timeout(WITHIN, committed.wait_for(|c| *c >= appended.ticket))
+        .await
+        .unwrap()
+        .unwrap();
+    let used = store.client_msg(TEAM, UserId(9), "k-52").unwrap();
+    assert_eq!(used, Some(pointed), "and after, from the projection");
     node.shutdown().await;
 }
 
@@ -111,7 +142,7 @@ async fn a_writer_whose_lease_was_taken_cannot_append() {
     let b = Cluster::connect(server.options(b_dir.path(), ttl))
         .await
         .unwrap();
-    let (a_log, b_log) = (a.nats_log(), b.log());
+    let (a_log, b_log) = (Arc::clone(&a.log), b.log());
     let mut a_writer = a_log.attach(TEAM).writer;
     writer_becomes(&mut a_writer, Writer::Me).await;
     let head = a_log.head(TEAM).unwrap();

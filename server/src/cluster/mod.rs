@@ -23,6 +23,7 @@ mod lease;
 mod log;
 mod node;
 mod ops;
+mod pending;
 mod store;
 mod timeline;
 
@@ -88,8 +89,8 @@ pub struct Cluster {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// The store, made at the first call of [`Cluster::store`].
     store: OnceLock<Arc<store::NatsStore>>,
-    /// The team logs, made at the first call of [`Cluster::log`].
-    log: OnceLock<Arc<log::NatsLog>>,
+    /// The team logs.
+    log: Arc<log::NatsLog>,
 }
 
 impl Cluster {
@@ -155,13 +156,17 @@ impl Cluster {
             tokio::runtime::Handle::current(),
         ));
         let (stop, stopped) = watch::channel(false);
-        let applying = tokio::spawn(Arc::clone(&applier).run(stream, stopped));
+        let applying = tokio::spawn(Arc::clone(&applier).run(stream, stopped.clone()));
+        let log = Arc::new(log::NatsLog::new(Arc::clone(&node)));
+        // Watching before any hub attaches: no release is missed.
+        let first = leases_watch(&node).await;
+        let releases = tokio::spawn(lease::watch_releases(Arc::clone(&log), first, stopped));
         let cluster = Arc::new(Cluster {
             node,
             stop,
-            tasks: Mutex::new(vec![applying]),
+            tasks: Mutex::new(vec![applying, releases]),
             store: OnceLock::new(),
-            log: OnceLock::new(),
+            log,
         });
         cluster.node.catch_up_from_start().await?;
         tracing::debug!(node = %cluster.node.id, "the projection caught up");
@@ -186,14 +191,7 @@ impl Cluster {
     /// The team logs of this node: the hubs append through it, each team's
     /// writer being the node holding its lease.
     pub(crate) fn log(self: &Arc<Self>) -> Arc<dyn TeamLog> {
-        self.nats_log()
-    }
-
-    fn nats_log(&self) -> Arc<log::NatsLog> {
-        Arc::clone(
-            self.log
-                .get_or_init(|| Arc::new(log::NatsLog::new(Arc::clone(&self.node)))),
-        )
+        Arc::clone(&self.log) as Arc<dyn TeamLog>
     }
 
     /// The NATS connection, for the hub's own subjects.
@@ -204,9 +202,7 @@ impl Cluster {
     /// Stops the node's tasks, releases the leases it holds and flushes
     /// the projection.
     pub async fn shutdown(&self) {
-        if let Some(log) = self.log.get() {
-            log.shutdown().await;
-        }
+        self.log.shutdown().await;
         self.stop.send_replace(true);
         let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
         for task in tasks {
@@ -228,9 +224,7 @@ impl Drop for Cluster {
         // Tasks left running would keep the node alive in the cluster:
         // stopped, the lease tasks release their leases on their way out.
         self.stop.send_replace(true);
-        if let Some(log) = self.log.get() {
-            log.stop();
-        }
+        self.log.stop();
     }
 }
 
@@ -249,6 +243,16 @@ fn open_projection(data_dir: &std::path::Path) -> Result<SledStore, ClusterError
     }
     std::fs::create_dir_all(&dir).map_err(io)?;
     Ok(SledStore::open(&dir)?)
+}
+
+async fn leases_watch(node: &Node) -> Option<async_nats::jetstream::kv::Watch> {
+    match node.leases.watch_all().await {
+        Ok(watch) => Some(watch),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch the leases yet");
+            None
+        }
+    }
 }
 
 fn setup(what: &'static str, e: impl std::fmt::Display) -> ClusterError {

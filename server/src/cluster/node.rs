@@ -53,6 +53,8 @@ pub(crate) struct Node {
     /// The teams whose lease this node holds and has fenced: their logs
     /// hold nothing this node has not applied but its own appends.
     pub(crate) writing: Arc<dashmap::DashSet<TeamId>>,
+    /// What this node appended that its projection does not hold yet.
+    pub(crate) pending: Arc<super::pending::Pending>,
     /// The runtime the client runs on, for callers outside any runtime.
     handle: Handle,
     counter: AtomicU64,
@@ -90,6 +92,7 @@ impl Node {
             applier,
             lease_ttl,
             writing: Arc::default(),
+            pending: Arc::default(),
             handle,
             counter: AtomicU64::new(1),
         }
@@ -168,17 +171,27 @@ impl Node {
     /// called: how a read that found nothing makes sure it is not merely
     /// behind another node's write.
     pub(crate) async fn catch_up(&self) -> StoreResult<()> {
-        let info = self.stream.get_info().await.map_err(nats_error)?;
-        self.applier
-            .reach(info.state.last_sequence, APPLY_WITHIN)
-            .await
+        let last = self.last_sequence().await?;
+        self.applier.reach(last, APPLY_WITHIN).await
+    }
+
+    /// The stream's last sequence, asked again while the stream has no
+    /// leader (its election after a NATS server died) for a while.
+    async fn last_sequence(&self) -> StoreResult<u64> {
+        let deadline = tokio::time::Instant::now() + APPLY_WITHIN;
+        loop {
+            match self.stream.get_info().await {
+                Ok(info) => return Ok(info.state.last_sequence),
+                Err(e) if tokio::time::Instant::now() >= deadline => return Err(nats_error(e)),
+                Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+            }
+        }
     }
 
     /// Waits until the projection holds the whole stream as it is now,
     /// however long the replay at start takes, as long as it moves.
     pub(crate) async fn catch_up_from_start(&self) -> StoreResult<()> {
-        let info = self.stream.get_info().await.map_err(nats_error)?;
-        let target = info.state.last_sequence;
+        let target = self.last_sequence().await?;
         loop {
             let before = *self.applier.applied().borrow();
             match self.applier.reach(target, APPLY_WITHIN).await {

@@ -125,6 +125,10 @@ impl Timeline for NatsStore {
     }
 
     fn message(&self, conversation: ConversationId, seq: Seq) -> StoreResult<Option<Message>> {
+        // Appended here, not yet applied: what a retry's answer is made of.
+        if let Some(message) = self.node.pending.message(conversation, seq) {
+            return Ok(Some(message));
+        }
         self.found(|p| p.message(conversation, seq))
     }
 
@@ -134,6 +138,11 @@ impl Timeline for NatsStore {
         page: Page,
         limit: usize,
     ) -> StoreResult<(Vec<Message>, bool)> {
+        // A history asked here right after a message was acknowledged on
+        // another node holds it, as it would on that node.
+        if !matches!(page, Page::Before(_)) {
+            self.node.block(self.node.catch_up())?;
+        }
         self.projection().messages(conversation, page, limit)
     }
 
@@ -150,6 +159,9 @@ impl Timeline for NatsStore {
         // A retry reaching another node finds the first attempt's receipt;
         // the team's writer has every receipt of its team already (its
         // takeover waited for them), and looks up every key it is sent.
+        if let Some(used) = self.node.pending.key(team, user, client_msg_id) {
+            return Ok(Some(used));
+        }
         if self.node.writing.contains(&team) {
             return self.projection().client_msg(team, user, client_msg_id);
         }
