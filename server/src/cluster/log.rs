@@ -22,27 +22,25 @@
 
 use super::applier::nats_error;
 use super::lease;
-use super::node::{team_subject, Node, PublishFailure};
-use super::ops::{Op, OwnedEntry};
+use super::node::{team_subject, Node};
+use super::ops::OwnedEntry;
 use super::pending::Pending;
+use super::publisher;
 use super::store::NatsStore;
 use crate::store::{Entry, LogRecord, StoreResult, StreamHead, Timeline};
 use crate::team_log::{AppendError, Appended, Attachment, TeamLog, Writer};
 use dashmap::{DashMap, DashSet};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use switchboard_protocol::ids::{Epoch, Offset, TeamId};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 /// The most encoded bytes of entries a batch carries; a larger entry goes
 /// alone.
-const BATCH_BYTES: usize = 512 * 1024;
+pub(super) const BATCH_BYTES: usize = 512 * 1024;
 /// Room left in a message for its headers and the batch's own fields.
 const FRAMING: usize = 4 * 1024;
-/// How long a batch acknowledged may take to be applied here.
-const APPLY_WITHIN: Duration = Duration::from_secs(30);
 
 /// The team logs of a cluster node.
 pub(crate) struct NatsLog {
@@ -56,15 +54,15 @@ pub(super) struct Team {
     pub(super) id: TeamId,
     pub(super) subject: String,
     pub(super) writer: watch::Sender<Writer>,
-    committed: watch::Sender<u64>,
+    pub(super) committed: watch::Sender<u64>,
     pub(super) book: Mutex<Book>,
-    wake: Notify,
+    pub(super) wake: Notify,
     /// Told when the team's lease is released (see `lease::watch_releases`).
     pub(super) released: Notify,
     /// The teams this node writes (the node's), kept with `writer`.
     writing: Arc<DashSet<TeamId>>,
     /// The node's entries not yet applied, kept with the queue.
-    pending: Arc<Pending>,
+    pub(super) pending: Arc<Pending>,
     /// The lease and publisher tasks while a hub is attached.
     tasks: Mutex<Option<Tasks>>,
 }
@@ -78,12 +76,12 @@ pub(super) struct Book {
     pub(super) last: Offset,
     pub(super) epoch: Epoch,
     /// The last ticket handed out.
-    tickets: u64,
+    pub(super) tickets: u64,
     /// The newest ticket not refused: what a barrier waits for.
-    promised: u64,
+    pub(super) promised: u64,
     /// The newest ticket acknowledged (committed once applied here).
-    acked: u64,
-    queue: VecDeque<Queued>,
+    pub(super) acked: u64,
+    pub(super) queue: VecDeque<Queued>,
     /// The subject's last sequence as this writer published or fenced it.
     pub(super) subject_seq: u64,
     /// Moves at each takeover and each deposition.
@@ -92,11 +90,11 @@ pub(super) struct Book {
     deposed: Option<std::time::Instant>,
 }
 
-struct Queued {
-    offset: Offset,
-    entry: OwnedEntry,
-    ticket: u64,
-    bytes: usize,
+pub(super) struct Queued {
+    pub(super) offset: Offset,
+    pub(super) entry: OwnedEntry,
+    pub(super) ticket: u64,
+    pub(super) bytes: usize,
 }
 
 impl Team {
@@ -220,87 +218,6 @@ impl NatsLog {
             tasks[0].abort();
         }
     }
-
-    /// Publishes a team's queue, one batch at a time, until `stop`.
-    async fn publish(node: Arc<Node>, team: Arc<Team>, mut stop: watch::Receiver<bool>) {
-        loop {
-            tokio::select! {
-                _ = team.wake.notified() => {}
-                _ = stop.changed() => return,
-            }
-            while let Some((op, ticket, expected, reign)) = next_batch(&team) {
-                let n = node.next_number();
-                match node.publish(n, &team.subject, &op, Some(expected)).await {
-                    Ok(seq) => {
-                        {
-                            let mut book = lock(&team.book);
-                            if book.reign == reign {
-                                book.subject_seq = seq;
-                            }
-                            book.acked = book.acked.max(ticket);
-                        }
-                        // Committed once applied here; the next batch
-                        // goes meanwhile, and the applier keeps the order.
-                        let (node, team) = (Arc::clone(&node), Arc::clone(&team));
-                        tokio::spawn(async move {
-                            match node.applier.reach(seq, APPLY_WITHIN).await {
-                                Ok(()) => {
-                                    team.committed.send_if_modified(|c| {
-                                        let moved = *c < ticket;
-                                        *c = (*c).max(ticket);
-                                        moved
-                                    });
-                                    team.pending.settle(team.id, ticket);
-                                }
-                                Err(e) => tracing::error!(error = %e, "a batch not applied"),
-                            }
-                        });
-                    }
-                    Err(PublishFailure::WrongLastSequence) => {
-                        tracing::warn!(team = %team.id, "another node took the team over");
-                        team.depose(Some(reign), Writer::Unknown);
-                    }
-                    Err(PublishFailure::Other(e)) => {
-                        // Landed or not, unknown: the lease task fences
-                        // anew, after which the log says which.
-                        tracing::error!(team = %team.id, error = %e, "a batch was not acknowledged");
-                        team.depose(Some(reign), Writer::Unknown);
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The next batch of a team's queue, if this node writes it: the op, its
-/// last ticket, the subject sequence it expects, and its reign.
-fn next_batch(team: &Team) -> Option<(Op, u64, u64, u64)> {
-    let mut book = lock(&team.book);
-    if *team.writer.borrow() != Writer::Me {
-        book.queue.clear();
-        return None;
-    }
-    let mut entries = Vec::new();
-    let mut bytes = 0;
-    let mut ticket = 0;
-    while let Some(next) = book.queue.front() {
-        if !entries.is_empty() && bytes + next.bytes > BATCH_BYTES {
-            break;
-        }
-        let queued = book.queue.pop_front()?;
-        bytes += queued.bytes;
-        ticket = queued.ticket;
-        entries.push((queued.offset, queued.entry));
-    }
-    if entries.is_empty() {
-        return None;
-    }
-    let op = Op::Batch {
-        team: team.id,
-        epoch: book.epoch,
-        entries,
-    };
-    Some((op, ticket, book.subject_seq, book.reign))
 }
 
 /// Stops a team's tasks (the lease task releases the lease) and the
@@ -420,7 +337,7 @@ impl TeamLog for NatsLog {
                 Arc::clone(&state),
                 stopped.clone(),
             ));
-            let publisher = tokio::spawn(NatsLog::publish(
+            let publisher = tokio::spawn(publisher::publish(
                 Arc::clone(&self.node),
                 Arc::clone(&state),
                 stopped,

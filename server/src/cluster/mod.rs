@@ -7,9 +7,12 @@
 //! (`Nats-Expected-Last-Subject-Sequence`). Each node keeps a projection
 //! of the stream (a sled store in `<data>/projection`, rebuilt from the
 //! stream at every start) fed by its applier (`applier.rs`) and serving
-//! its reads (`NatsStore`). A team's writer is the
-//! node holding its lease in the KV bucket `sb_leases` (`lease.rs`); it
-//! appends through the team log (`log.rs`).
+//! its reads (`NatsStore`, `store.rs` and `timeline.rs`); its writes are
+//! ops (`ops.rs`) published and awaited by `node.rs`. A team's writer is
+//! the node holding its lease in the KV bucket `sb_leases` (`lease.rs`);
+//! it appends through the team log (`log.rs`, batches sent by
+//! `publisher.rs`), and what it appended is found before it is applied
+//! (`pending.rs`).
 //!
 //! Invariants:
 //! - Every node applies the same ops in the same order to the same start
@@ -24,6 +27,7 @@ mod log;
 mod node;
 mod ops;
 mod pending;
+mod publisher;
 mod store;
 mod timeline;
 
