@@ -39,6 +39,9 @@ pub(crate) fn team_subject(team: TeamId) -> String {
 /// How long a write waits for its op to be applied after its
 /// acknowledgement: beyond it the node is unwell (its applier stuck).
 const APPLY_WITHIN: Duration = Duration::from_secs(30);
+/// How long a read that catches up asks for the stream's last sequence
+/// while the stream has no leader: an election takes a few seconds.
+const ASK_WITHIN: Duration = Duration::from_secs(10);
 /// How many times a publish whose acknowledgement was lost is sent again.
 const PUBLISH_ATTEMPTS: usize = 3;
 
@@ -171,14 +174,14 @@ impl Node {
     /// called: how a read that found nothing makes sure it is not merely
     /// behind another node's write.
     pub(crate) async fn catch_up(&self) -> StoreResult<()> {
-        let last = self.last_sequence().await?;
+        let last = self.last_sequence(ASK_WITHIN).await?;
         self.applier.reach(last, APPLY_WITHIN).await
     }
 
     /// The stream's last sequence, asked again while the stream has no
-    /// leader (its election after a NATS server died) for a while.
-    async fn last_sequence(&self) -> StoreResult<u64> {
-        let deadline = tokio::time::Instant::now() + APPLY_WITHIN;
+    /// leader (its election after a NATS server died), up to `within`.
+    async fn last_sequence(&self, within: Duration) -> StoreResult<u64> {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             match self.stream.get_info().await {
                 Ok(info) => return Ok(info.state.last_sequence),
@@ -191,7 +194,7 @@ impl Node {
     /// Waits until the projection holds the whole stream as it is now,
     /// however long the replay at start takes, as long as it moves.
     pub(crate) async fn catch_up_from_start(&self) -> StoreResult<()> {
-        let target = self.last_sequence().await?;
+        let target = self.last_sequence(APPLY_WITHIN).await?;
         loop {
             let before = *self.applier.applied().borrow();
             match self.applier.reach(target, APPLY_WITHIN).await {
