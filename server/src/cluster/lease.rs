@@ -25,7 +25,7 @@ use super::ops::Op;
 use crate::store::{new_epoch, StoreResult, Timeline};
 use crate::team_log::Writer;
 use async_nats::jetstream::kv::{CreateErrorKind, Operation, Watch};
-use async_nats::jetstream::stream::LastRawMessageErrorKind;
+use async_nats::jetstream::stream::{DirectGetErrorKind, LastRawMessageErrorKind};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -237,14 +237,20 @@ async fn claim(node: &Node, key: &str) -> Claim {
 /// Returns the fence's sequence and the log's last offset and epoch.
 async fn fence(node: &Node, team: &Team) -> StoreResult<(u64, Offset, Epoch)> {
     use super::applier::nats_error;
-    let last_seq = match node
-        .stream
-        .get_last_raw_message_by_subject(&team.subject)
-        .await
-    {
+    // Asked of any replica (the stream's leader may be in election): one
+    // behind makes the fence below fail, and the takeover is tried again.
+    let last_seq = match node.stream.direct_get_last_for_subject(&team.subject).await {
         Ok(message) => message.sequence,
-        Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => 0,
-        Err(e) => return Err(nats_error(e)),
+        Err(e) if e.kind() == DirectGetErrorKind::NotFound => 0,
+        Err(_) => match node
+            .stream
+            .get_last_raw_message_by_subject(&team.subject)
+            .await
+        {
+            Ok(message) => message.sequence,
+            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => 0,
+            Err(e) => return Err(nats_error(e)),
+        },
     };
     node.applier.reach(last_seq, CATCH_UP_WITHIN).await?;
     let projection = &node.applier.projection;
