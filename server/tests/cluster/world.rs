@@ -83,7 +83,6 @@ impl ClusterWorld {
             .expect("the grant is set");
         login
     }
-
 }
 
 impl<W> ClusterWorld<W> {
