@@ -13,11 +13,13 @@ use crate::commit::{Committer, Flusher};
 use crate::config::Config;
 use crate::grants;
 use crate::http;
-use crate::hub::{HubContext, Registry};
+use crate::hub::{HubContext, Peers, Registry};
 use crate::limits::Admission;
 use crate::live::LiveConnections;
 use crate::mail::{MailError, Mailer, Outbox, SmtpMailer};
+use crate::relay::Relay;
 use crate::store::{GrantRecord, GrantState, Store, StoreError};
+use crate::team_log::{LocalLog, TeamLog};
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -116,6 +118,13 @@ impl ServerState {
     }
 }
 
+/// What a node of a cluster shares with the others.
+struct Shared {
+    log: Arc<dyn TeamLog>,
+    client: async_nats::Client,
+    node: String,
+}
+
 /// A running server.
 pub struct Server {
     local_addr: SocketAddr,
@@ -143,6 +152,30 @@ impl Server {
         config: Config,
         store: Arc<dyn Store>,
     ) -> Result<Server, ServerError> {
+        Server::start_on(config, store, None).await
+    }
+
+    /// Starts serving as one node of a cluster (see [`crate::cluster`]):
+    /// its store and team logs are the cluster's, write commands go to each
+    /// team's writer, and presence and access changes reach the other
+    /// nodes.
+    pub async fn start_in_cluster(
+        config: Config,
+        cluster: Arc<crate::cluster::Cluster>,
+    ) -> Result<Server, ServerError> {
+        let shared = Shared {
+            log: cluster.log(),
+            client: cluster.client(),
+            node: cluster.node().to_string(),
+        };
+        Server::start_on(config, cluster.store(), Some(shared)).await
+    }
+
+    async fn start_on(
+        config: Config,
+        store: Arc<dyn Store>,
+        shared: Option<Shared>,
+    ) -> Result<Server, ServerError> {
         let listener = listen(config.listen).map_err(|source| ServerError::Bind {
             addr: config.listen,
             source,
@@ -160,15 +193,33 @@ impl Server {
         let (alive_tx, alive) = mpsc::channel(1);
         let (committer, flusher) =
             Committer::start(Arc::clone(&store)).map_err(ServerError::Flusher)?;
-        let log = crate::team_log::LocalLog::new(Arc::clone(&store), Arc::clone(&committer));
+        let claims = Arc::new(crate::idempotency::Claims::default());
+        let live = LiveConnections::new();
+        let (log, peers): (Arc<dyn TeamLog>, _) = match shared {
+            Some(Shared { log, client, node }) => {
+                let relay = Arc::new(Relay::new(client.clone(), node.clone()));
+                live.relay_to(Arc::clone(&relay));
+                tokio::spawn(relay.serve(Arc::clone(&live), stop_rx.clone()));
+                let peers = Peers::new(client, node, Arc::clone(&claims));
+                (log, Some(Arc::new(peers)))
+            }
+            None => {
+                let log = LocalLog::new(Arc::clone(&store), Arc::clone(&committer));
+                (Arc::new(log), None)
+            }
+        };
         let registry = Registry::new(HubContext {
             store: Arc::clone(&store),
-            log: Arc::new(log),
+            log,
             config: Arc::clone(&config),
             stop: stop_rx.clone(),
             alive: alive_tx.clone(),
-            peers: None,
+            peers: peers.clone(),
         });
+        if let Some(peers) = peers {
+            tokio::spawn(Arc::clone(&peers).serve(Arc::clone(&registry)));
+            tokio::spawn(peers.hear(Arc::clone(&registry)));
+        }
         // Deliveries to other teams that a crash left half done finish now.
         if let Err(e) = registry.import_pending_handoffs() {
             tracing::error!(error = %e, "cannot read pending handoffs");
@@ -191,14 +242,14 @@ impl Server {
             registry,
             config,
             committer,
-            live: LiveConnections::new(),
+            live,
             mailer,
             stop: stop_rx.clone(),
             admission,
             outbound_high_water: Arc::default(),
             origins,
             edge,
-            claims: Arc::default(),
+            claims,
             scans,
             _alive: alive_tx,
             connections: AtomicU64::new(0),

@@ -77,6 +77,7 @@ impl Presence {
 
     /// Whether nothing is tracked: no device, no grace window, no typing,
     /// no view. Only then may the hub stop.
+    #[cfg(test)]
     pub(super) fn is_empty(&self) -> bool {
         self.users.is_empty() && self.typing.is_empty() && self.views.is_empty()
     }

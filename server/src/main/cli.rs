@@ -169,6 +169,22 @@ pub(crate) struct ServeArgs {
     /// Folder of the embedded database.
     #[arg(long, env = "SWITCHBOARD_DATA", default_value = "./switchboard-data")]
     pub(crate) data: PathBuf,
+    /// Join a cluster of Switchboard nodes on these NATS servers
+    /// (`nats://host:port`, comma-separated; JetStream enabled). The
+    /// cluster's streams hold the data; `--data` then keeps only this
+    /// node's copy of them. Without it, the node stands alone on its
+    /// embedded database.
+    #[arg(long, env = "SWITCHBOARD_NATS", value_delimiter = ',')]
+    pub(crate) nats: Vec<String>,
+    /// How many NATS servers keep each copy of the cluster's data (the
+    /// stream's and buckets' replicas, when this node creates them).
+    #[arg(long, env = "SWITCHBOARD_NATS_REPLICAS", default_value_t = 3)]
+    pub(crate) nats_replicas: usize,
+    /// How long a node's hold on a team's log lasts without renewal: a
+    /// node that stops (or is cut off) loses its teams to the others
+    /// within this, plus one renewal.
+    #[arg(long, env = "SWITCHBOARD_LEASE_TTL", default_value = "5s", value_parser = parse_duration)]
+    pub(crate) lease_ttl: Duration,
     /// Seed a demo account on first start and print tokens to log in with.
     #[arg(long, env = "SWITCHBOARD_DEMO")]
     pub(crate) demo: bool,

@@ -11,7 +11,9 @@ use crate::cli::ServeArgs;
 use anyhow::Context;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+use switchboard_server::cluster::{Cluster, ClusterOptions};
 use switchboard_server::mail::SmtpConfig;
 use switchboard_server::{demo, Config, Server};
 
@@ -20,6 +22,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let ServeArgs {
         listen,
         data,
+        nats,
+        nats_replicas,
+        lease_ttl,
         demo,
         smtp_url,
         mail_from,
@@ -57,7 +62,22 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.sweep_interval = sweep_interval;
     config.mail_retention = mail_retention;
     auth.apply(&mut config.auth);
-    serve(config, demo, shutdown_timeout).await
+    let cluster = if nats.is_empty() {
+        None
+    } else {
+        let options = ClusterOptions {
+            urls: nats,
+            data_dir: data,
+            replicas: nats_replicas,
+            lease_ttl,
+        };
+        let cluster = Cluster::connect(options)
+            .await
+            .context("joining the cluster")?;
+        tracing::info!(node = cluster.node(), "joined the cluster");
+        Some(cluster)
+    };
+    serve(config, cluster, demo, shutdown_timeout).await
 }
 
 /// Serves the bare WebSocket echo for the Autobahn conformance run.
@@ -73,15 +93,26 @@ pub(crate) async fn autobahn_echo(listen: SocketAddr) -> anyhow::Result<()> {
 
 /// Starts the server on `config`'s store, prints its address (and the demo
 /// logins when seeded), then waits for a signal and shuts down.
-async fn serve(config: Config, with_demo: bool, shutdown_timeout: Duration) -> anyhow::Result<()> {
+async fn serve(
+    config: Config,
+    cluster: Option<Arc<Cluster>>,
+    with_demo: bool,
+    shutdown_timeout: Duration,
+) -> anyhow::Result<()> {
     let data = config.data_dir.clone();
-    let store = crate::open(&data)?;
+    let store = match &cluster {
+        Some(cluster) => cluster.store(),
+        None => crate::open(&data)?,
+    };
     let logins = if with_demo {
         demo::seed(store.as_ref()).context("seeding the demo data")?
     } else {
         Vec::new()
     };
-    let server = Server::start_with_store(config, store).await?;
+    let server = match &cluster {
+        Some(cluster) => Server::start_in_cluster(config, Arc::clone(cluster)).await?,
+        None => Server::start_with_store(config, store).await?,
+    };
     let addr = server.local_addr();
     // The first line on stdout is for scripts and tests to find the port.
     // A closed stdout must not stop the server, so write errors are ignored.
@@ -126,6 +157,10 @@ async fn serve(config: Config, with_demo: bool, shutdown_timeout: Duration) -> a
     let store = server.store();
     match tokio::time::timeout(shutdown_timeout, server.shutdown()).await {
         Ok(()) => {
+            if let Some(cluster) = cluster {
+                // Its teams' leases go at once rather than at their expiry.
+                cluster.shutdown().await;
+            }
             tracing::info!(elapsed = ?started.elapsed(), "shut down cleanly: every acknowledged write is on disk");
             Ok(())
         }
