@@ -41,7 +41,8 @@ impl Node {
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data.path())
             .args(["--nats", nats, "--nats-replicas", "3", "--lease-ttl", &ttl])
-            .env("RUST_LOG", "warn")
+            // Warnings, and the line naming the node's id.
+            .env("SWITCHBOARD_LOG", "warn,switchboard::serve=info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
