@@ -83,6 +83,7 @@ async fn a_paused_writer_whose_lease_expired_cannot_append_when_it_resumes() {
 
     let holder = new_holder(&cluster, team, &old).await;
     let moved_after = paused_at.elapsed();
+    eprintln!("the team's lease moved {moved_after:?} after the pause");
     assert!(
         moved_after < MOVE_BOUND,
         "the team's lease moved after {moved_after:?}"
@@ -104,6 +105,7 @@ async fn a_paused_writer_whose_lease_expired_cannot_append_when_it_resumes() {
         let (id, outcome) = task.await.expect("the queued send's task ends");
         match outcome {
             Ok(Ok(ack)) => {
+                eprintln!("{id} was acknowledged at seq {}", ack.seq);
                 acks.insert(id, ack.seq);
             }
             Ok(Err(e)) => eprintln!("{id} was refused: {e}"),
