@@ -22,6 +22,7 @@ mod nodes;
 mod ordering;
 mod restricted;
 mod sender;
+mod signals;
 mod world;
 
 // Not every fixture of theirs is used here.
