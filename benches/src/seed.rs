@@ -95,7 +95,18 @@ impl Layout {
 pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyhow::Result<Layout> {
     let opened =
         store::open(dir).with_context(|| format!("cannot open a store in {}", dir.display()))?;
-    let store = opened.as_ref();
+    let layout = seed_store(opened.as_ref(), plan, progress)?;
+    // Dropping the store closes it and releases the folder's lock.
+    drop(opened);
+    Ok(layout)
+}
+
+/// Seeds `store` (a folder's, or a cluster's) as `plan` says, then flushes it.
+pub(crate) fn seed_store(
+    store: &dyn Store,
+    plan: &SeedPlan,
+    progress: &dyn Fn(&str),
+) -> anyhow::Result<Layout> {
     let owner = NewUser {
         email: format!("owner@{DOMAIN}"),
         name: "Bench Owner".into(),
@@ -148,8 +159,6 @@ pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyh
     }
     progress("flushing");
     store.flush().context("flushing the seeded store")?;
-    // Dropping the store closes it and releases the folder's lock.
-    drop(opened);
     Ok(Layout {
         teams,
         sender_tokens,

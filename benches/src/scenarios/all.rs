@@ -66,6 +66,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &AllArgs) -> Report {
         svg: args.svg.clone(),
         peers: args.peers.clone(),
         peer_bin: args.peer_bin.clone(),
+        nodes: None,
     };
     push(&mut report, "fanout", fanout::run(server, &step).await);
     let mixed = fanout::FanoutArgs {

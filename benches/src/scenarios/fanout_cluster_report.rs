@@ -1,0 +1,324 @@
+//! The report of `fanout --nodes N`: a table per step and deployment
+//! (totals, latency, CPU, NATS's messages per event), a table per node,
+//! the targets, and the JSON figures.
+//!
+//! The per-node comparison: at a given rate a node of N serves 1/N of the
+//! agents, so its deliveries/s are 1/N of the single node's by
+//! construction, whatever its capacity. What says whether a node keeps
+//! its speed in a cluster is its deliveries per second of its own CPU
+//! (deliveries/s divided by the node's cores busy), set against the
+//! single node's: on a machine where the nodes and NATS share the cores
+//! that is the figure that would carry over to one machine per node.
+
+use super::subscriber::Board;
+use crate::report::{self, Latency, Section, Table};
+use crate::sender::PhaseOutcome;
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Of the single node's deliveries per CPU-second, what a node of a
+/// cluster must keep.
+const PER_NODE_GOAL: f64 = 0.8;
+
+/// One node in one step.
+pub(super) struct NodeStep {
+    pub(super) subscribers: u64,
+    pub(super) expected: u64,
+    pub(super) delivered: u64,
+    pub(super) per_second: f64,
+    pub(super) latency: Latency,
+    pub(super) histogram: hdrhistogram::Histogram<u64>,
+    /// The node's CPU over the step, in percent of one core.
+    pub(super) cpu: Option<f64>,
+}
+
+impl NodeStep {
+    /// Deliveries per second of the node's own CPU time.
+    fn per_cpu_second(&self) -> Option<f64> {
+        let cpu = self.cpu?;
+        (cpu > 0.0).then(|| self.per_second / (cpu / 100.0))
+    }
+}
+
+/// One step of one deployment.
+pub(super) struct Step {
+    pub(super) offered: f64,
+    pub(super) sent: PhaseOutcome,
+    pub(super) nodes: Vec<NodeStep>,
+    /// Messages NATS delivered to the nodes' connections (none without NATS).
+    pub(super) broker_to_nodes: Option<u64>,
+    /// Messages in plus out over all NATS servers.
+    pub(super) broker_total: Option<u64>,
+    /// Messages the stream gained: on `sb.dir`, on the team's subject.
+    pub(super) stored: Option<[u64; 2]>,
+    /// The NATS servers' CPU, summed, in percent of one core.
+    pub(super) nats_cpu: Option<f64>,
+}
+
+impl Step {
+    fn events(&self) -> u64 {
+        self.sent.sent.iter().sum()
+    }
+
+    fn per_event(&self, count: Option<u64>) -> Option<f64> {
+        let events = self.events();
+        Some(count? as f64 / events.max(1) as f64)
+    }
+
+    fn latency(&self) -> Latency {
+        let mut all = report::histogram();
+        for node in &self.nodes {
+            report::merge(&mut all, &node.histogram);
+        }
+        Latency::of(&all)
+    }
+
+    /// The mean over the nodes of their deliveries per CPU-second.
+    fn per_cpu_second(&self) -> Option<f64> {
+        let each: Option<Vec<f64>> = self.nodes.iter().map(NodeStep::per_cpu_second).collect();
+        let each = each?;
+        Some(each.iter().sum::<f64>() / each.len().max(1) as f64)
+    }
+
+    fn missing(&self) -> u64 {
+        self.nodes
+            .iter()
+            .map(|n| n.expected.saturating_sub(n.delivered))
+            .sum()
+    }
+}
+
+/// What one deployment did over the steps.
+pub(super) struct Deployed {
+    pub(super) name: String,
+    pub(super) nodes: usize,
+    pub(super) steps: Vec<Step>,
+    pub(super) board: Arc<Board>,
+}
+
+/// Fills the section; the first deployment is the single node the others
+/// are set against.
+pub(super) fn describe(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
+    let baseline = &deployed[0];
+    let mut steps = Table::new(&[
+        "deployment",
+        "msg/s offered",
+        "sent / acked",
+        "deliveries/s (all nodes)",
+        "per node (mean)",
+        "p50 (ms)",
+        "p99 (ms)",
+        "nodes CPU %",
+        "NATS CPU %",
+        "per node per CPU-s",
+        "vs 1 node embedded",
+        "NATS to nodes per event",
+        "NATS msgs per event (all)",
+        "stream msgs per event (dir + team)",
+    ]);
+    let mut per_node = Table::new(&[
+        "deployment",
+        "msg/s offered",
+        "node",
+        "agents",
+        "delivered / expected",
+        "deliveries/s",
+        "p50 (ms)",
+        "p99 (ms)",
+        "CPU %",
+    ]);
+    for d in deployed {
+        for (i, step) in d.steps.iter().enumerate() {
+            let latency = step.latency();
+            let total: f64 = step.nodes.iter().map(|n| n.per_second).sum();
+            let cpu: Option<f64> = step.nodes.iter().map(|n| n.cpu).sum();
+            let ratio = match (step.per_cpu_second(), baseline.steps[i].per_cpu_second()) {
+                (Some(a), Some(b)) if b > 0.0 => format!("{:.0}%", 100.0 * a / b),
+                _ => "-".into(),
+            };
+            steps.row(vec![
+                d.name.clone(),
+                format!("{:.0}", step.offered),
+                format!("{} / {}", step.events(), step.sent.acked),
+                format!("{total:.0}"),
+                format!("{:.0}", total / d.nodes as f64),
+                report::ms(latency.p50_ms),
+                report::ms(latency.p99_ms),
+                report::opt(cpu, 0),
+                report::opt(step.nats_cpu, 0),
+                report::opt(step.per_cpu_second(), 0),
+                ratio,
+                report::opt(step.per_event(step.broker_to_nodes), 2),
+                report::opt(step.per_event(step.broker_total), 1),
+                step.stored.map_or("-".into(), |[dir, team]| {
+                    let events = step.events().max(1) as f64;
+                    format!("{:.2} + {:.2}", dir as f64 / events, team as f64 / events)
+                }),
+            ]);
+            for (n, node) in step.nodes.iter().enumerate() {
+                per_node.row(vec![
+                    d.name.clone(),
+                    format!("{:.0}", step.offered),
+                    n.to_string(),
+                    node.subscribers.to_string(),
+                    format!("{} / {}", node.delivered, node.expected),
+                    format!("{:.0}", node.per_second),
+                    report::ms(node.latency.p50_ms),
+                    report::ms(node.latency.p99_ms),
+                    report::opt(node.cpu, 0),
+                ]);
+            }
+        }
+    }
+    section.tables.push(steps);
+    section.tables.push(per_node);
+    section.notes.push(
+        "per node per CPU-s: a node's deliveries/s divided by the cores it kept busy, \
+         averaged over the nodes; at one rate a node of N serves 1/N of the agents, so its \
+         raw deliveries/s are 1/N of the single node's by construction"
+            .into(),
+    );
+    section.notes.push(
+        "NATS to nodes per event: messages NATS delivered to the nodes' connections \
+         (/connz out_msgs of each switchboard-<id> connection, every server, before and after \
+         the step) per message sent; each node's applier consuming each event once makes N, \
+         and the writer's publish acknowledgements, a write forwarded to the writer (request \
+         and reply) and lease renewals add to it. NATS msgs per event (all): /varz in_msgs + \
+         out_msgs over the 3 servers, replication and routes included. Stream msgs per event: \
+         what the stream gained on sb.dir and on the team's subject (its subject counts) per \
+         message sent"
+            .into(),
+    );
+    judge(section, deployed, threshold_ms);
+    section.data = json!({
+        "threshold_ms": threshold_ms,
+        "deployments": deployed.iter().map(deployment_json).collect::<Vec<Value>>(),
+    });
+}
+
+/// Failures (missing, doubled, disordered, dropped) and targets.
+fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
+    for d in deployed {
+        let missing: u64 = d.steps.iter().map(Step::missing).sum();
+        if missing > 0 {
+            section
+                .failures
+                .push(format!("{}: {missing} deliveries missing", d.name));
+        }
+        for step in &d.steps {
+            for e in &step.sent.error_samples {
+                section.failures.push(format!("{}: send refused: {e}", d.name));
+            }
+            for s in &step.sent.dropped {
+                section.failures.push(format!("{}: sender dropped: {s}", d.name));
+            }
+            if step.sent.duplicates > 0 {
+                section.failures.push(format!(
+                    "{}: {} sends acknowledged as duplicates",
+                    d.name, step.sent.duplicates
+                ));
+            }
+        }
+        let out_of_order = d.board.out_of_order.load(Ordering::Relaxed);
+        if out_of_order > 0 {
+            section
+                .failures
+                .push(format!("{}: {out_of_order} events out of order", d.name));
+        }
+        let dropped = d.board.dropped.load(Ordering::Relaxed);
+        if dropped > 0 {
+            let samples = d.board.drop_samples.lock().unwrap_or_else(|e| e.into_inner());
+            section.failures.push(format!(
+                "{}: {dropped} agents disconnected: {}",
+                d.name,
+                samples.join("; ")
+            ));
+        }
+    }
+    let (Some(baseline), Some(cluster)) = (deployed.first(), deployed.last()) else {
+        return;
+    };
+    if cluster.nodes < 2 {
+        return;
+    }
+    let ratios: Vec<String> = cluster
+        .steps
+        .iter()
+        .zip(&baseline.steps)
+        .filter_map(|(c, b)| {
+            let ratio = c.per_cpu_second()? / b.per_cpu_second()?;
+            Some((c.offered, ratio))
+        })
+        .map(|(rate, ratio)| format!("{:.0}% at {rate:.0} msg/s", 100.0 * ratio))
+        .collect();
+    let worst = cluster
+        .steps
+        .iter()
+        .zip(&baseline.steps)
+        .filter_map(|(c, b)| Some(c.per_cpu_second()? / b.per_cpu_second()?))
+        .fold(f64::INFINITY, f64::min);
+    section.target(
+        &format!(
+            "a node of {} delivers >= {:.0}% of the single node's deliveries per CPU-second",
+            cluster.nodes,
+            100.0 * PER_NODE_GOAL
+        ),
+        ratios.join(", "),
+        worst.is_finite() && worst >= PER_NODE_GOAL,
+    );
+    let per_event: Vec<String> = cluster
+        .steps
+        .iter()
+        .filter_map(|s| Some(format!("{:.2}", s.per_event(s.broker_to_nodes)?)))
+        .collect();
+    section.notes.push(format!(
+        "{}: NATS delivered {} messages to the nodes per event (one per node would be {})",
+        cluster.name,
+        per_event.join(", "),
+        cluster.nodes
+    ));
+    let p99: Vec<String> = cluster
+        .steps
+        .iter()
+        .map(|s| report::ms(s.latency().p99_ms))
+        .collect();
+    let passed = cluster
+        .steps
+        .iter()
+        .all(|s| s.latency().p99_ms <= threshold_ms && s.missing() == 0);
+    section.target(
+        &format!("{}: p99 under {threshold_ms} ms, none missing", cluster.name),
+        format!("p99 {} ms", p99.join(", ")),
+        passed,
+    );
+}
+
+fn deployment_json(d: &Deployed) -> Value {
+    json!({
+        "name": d.name,
+        "nodes": d.nodes,
+        "steps": d.steps.iter().map(|s| json!({
+            "offered_per_second": s.offered,
+            "sent": s.events(),
+            "acked": s.sent.acked,
+            "ack_latency": Latency::of(&s.sent.ack),
+            "latency": s.latency(),
+            "nats_to_nodes": s.broker_to_nodes,
+            "nats_to_nodes_per_event": s.per_event(s.broker_to_nodes),
+            "nats_msgs_total": s.broker_total,
+            "nats_cpu_percent": s.nats_cpu,
+            "stream_directory_ops": s.stored.map(|[dir, _]| dir),
+            "stream_team_batches": s.stored.map(|[_, team]| team),
+            "per_node_deliveries_per_cpu_second": s.per_cpu_second(),
+            "nodes": s.nodes.iter().map(|n| json!({
+                "agents": n.subscribers,
+                "expected": n.expected,
+                "delivered": n.delivered,
+                "deliveries_per_second": n.per_second,
+                "latency": n.latency,
+                "cpu_percent": n.cpu,
+            })).collect::<Vec<Value>>(),
+        })).collect::<Vec<Value>>(),
+    })
+}
