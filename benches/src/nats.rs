@@ -58,6 +58,36 @@ pub(crate) struct Counters {
     /// Per client connection (`cid@server`): its name and the messages
     /// the server delivered to it (`/connz` `out_msgs`).
     pub(crate) delivered: Vec<(String, String, u64)>,
+    /// Per subscription of a client connection (`cid@server#sid`): the
+    /// connection's name, the subject and the messages delivered to it.
+    pub(crate) subscriptions: Vec<(String, String, String, u64)>,
+}
+
+/// What a message delivered to a node was, told by the subscription
+/// that took it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A JetStream consumer's delivery (the applier reading the stream):
+    /// an inbox subscribed on its own.
+    Stream,
+    /// A reply (publish acknowledgement, an answer to a request): the
+    /// client's shared reply inbox `_INBOX.<id>.*`.
+    Reply,
+    /// A plain subject of the nodes' (`sb.signal.*`, `sb.node.*`, ...).
+    Plain,
+}
+
+impl Kind {
+    /// Every kind, in report order.
+    pub(crate) const ALL: [Kind; 3] = [Kind::Stream, Kind::Reply, Kind::Plain];
+
+    fn of(subject: &str) -> Kind {
+        match subject.strip_prefix("_INBOX.") {
+            Some(rest) if rest.ends_with(".*") || rest.ends_with(".>") => Kind::Reply,
+            Some(_) => Kind::Stream,
+            None => Kind::Plain,
+        }
+    }
 }
 
 impl Counters {
@@ -73,6 +103,37 @@ impl Counters {
                 Some(after.saturating_sub(before.2))
             })
             .sum()
+    }
+
+    /// As [`Counters::delivered_since`], by kind (in [`Kind::ALL`]'s order),
+    /// and the plain subjects' counts by subject with the team's id and the
+    /// node's id left out (`sb.signal.*`).
+    pub(crate) fn kinds_since(
+        &self,
+        later: &Counters,
+        wanted: impl Fn(&str) -> bool,
+    ) -> ([u64; 3], Vec<(String, u64)>) {
+        let mut kinds = [0u64; 3];
+        let mut plain: Vec<(String, u64)> = Vec::new();
+        for (id, name, subject, after) in &later.subscriptions {
+            if !wanted(name) {
+                continue;
+            }
+            let Some(before) = self.subscriptions.iter().find(|(i, ..)| i == id) else {
+                continue;
+            };
+            let count = after.saturating_sub(before.3);
+            let kind = Kind::of(subject);
+            kinds[Kind::ALL.iter().position(|k| *k == kind).unwrap_or(2)] += count;
+            if kind == Kind::Plain {
+                let family: String = subject.split('.').take(2).collect::<Vec<_>>().join(".") + ".*";
+                match plain.iter_mut().find(|(f, _)| *f == family) {
+                    Some((_, n)) => *n += count,
+                    None => plain.push((family, count)),
+                }
+            }
+        }
+        (kinds, plain)
     }
 }
 
@@ -94,6 +155,16 @@ struct Connection {
     #[serde(default)]
     name: String,
     out_msgs: u64,
+    #[serde(default)]
+    subscriptions_list_detail: Vec<Subscription>,
+}
+
+#[derive(Deserialize)]
+struct Subscription {
+    subject: String,
+    sid: String,
+    #[serde(default)]
+    msgs: u64,
 }
 
 impl NatsCluster {
@@ -182,13 +253,19 @@ impl NatsCluster {
             let varz: Varz = monitor(server.monitor, "/varz").await?;
             counters.in_msgs += varz.in_msgs;
             counters.out_msgs += varz.out_msgs;
-            let connz: Connz = monitor(server.monitor, "/connz?limit=4096").await?;
-            counters.delivered.extend(
-                connz
-                    .connections
-                    .into_iter()
-                    .map(|c| (format!("{}@{i}", c.cid), c.name, c.out_msgs)),
-            );
+            let connz: Connz = monitor(server.monitor, "/connz?limit=4096&subs=detail").await?;
+            for c in connz.connections {
+                let id = format!("{}@{i}", c.cid);
+                for sub in c.subscriptions_list_detail {
+                    counters.subscriptions.push((
+                        format!("{id}#{}", sub.sid),
+                        c.name.clone(),
+                        sub.subject,
+                        sub.msgs,
+                    ));
+                }
+                counters.delivered.push((id, c.name, c.out_msgs));
+            }
         }
         Ok(counters)
     }

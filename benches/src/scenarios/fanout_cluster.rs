@@ -237,6 +237,7 @@ async fn measure(
         let broker = match (&before.broker, &after.broker) {
             (Some(b), Some(a)) => Some(Broker {
                 to_nodes: b.delivered_since(a, cluster::is_node_connection),
+                kinds: b.kinds_since(a, cluster::is_node_connection),
                 total: (a.in_msgs + a.out_msgs).saturating_sub(b.in_msgs + b.out_msgs),
                 stored: [
                     a.directory_ops.saturating_sub(b.directory_ops),
@@ -258,6 +259,7 @@ async fn measure(
             broker_to_nodes: broker.as_ref().map(|b| b.to_nodes),
             broker_total: broker.as_ref().map(|b| b.total),
             stored: broker.as_ref().map(|b| b.stored),
+            kinds: broker.map(|b| b.kinds),
             nats_cpu,
         });
     }
@@ -281,6 +283,8 @@ struct Broker {
     total: u64,
     /// Messages added to the stream: on `sb.dir`, on the team's subject.
     stored: [u64; 2],
+    /// `to_nodes` by kind of subscription, and the plain subjects' counts.
+    kinds: ([u64; 3], Vec<(String, u64)>),
 }
 
 /// What is read before and after a step.

@@ -52,6 +52,9 @@ pub(super) struct Step {
     pub(super) broker_total: Option<u64>,
     /// Messages the stream gained: on `sb.dir`, on the team's subject.
     pub(super) stored: Option<[u64; 2]>,
+    /// `broker_to_nodes` by [`Kind`](crate::nats::Kind) (stream deliveries, replies, plain
+    /// subjects), and the plain subjects' counts by family.
+    pub(super) kinds: Option<([u64; 3], Vec<(String, u64)>)>,
     /// The NATS servers' CPU, summed, in percent of one core.
     pub(super) nats_cpu: Option<f64>,
 }
@@ -114,6 +117,7 @@ pub(super) fn describe(section: &mut Section, deployed: &[Deployed], threshold_m
         "per node per CPU-s",
         "vs 1 node embedded",
         "NATS to nodes per event",
+        "of which stream / replies / plain",
         "NATS msgs per event (all)",
         "stream msgs per event (dir + team)",
     ]);
@@ -150,6 +154,13 @@ pub(super) fn describe(section: &mut Section, deployed: &[Deployed], threshold_m
                 report::opt(step.per_cpu_second(), 0),
                 ratio,
                 report::opt(step.per_event(step.broker_to_nodes), 2),
+                step.kinds.as_ref().map_or("-".into(), |(kinds, _)| {
+                    let each: Vec<String> = kinds
+                        .iter()
+                        .map(|k| report::opt(step.per_event(Some(*k)), 2))
+                        .collect();
+                    each.join(" / ")
+                }),
                 report::opt(step.per_event(step.broker_total), 1),
                 step.stored.map_or("-".into(), |[dir, team]| {
                     let events = step.events().max(1) as f64;
@@ -267,17 +278,27 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
         ratios.join(", "),
         worst.is_finite() && worst >= PER_NODE_GOAL,
     );
-    let per_event: Vec<String> = cluster
-        .steps
-        .iter()
-        .filter_map(|s| Some(format!("{:.2}", s.per_event(s.broker_to_nodes)?)))
-        .collect();
-    section.notes.push(format!(
-        "{}: NATS delivered {} messages to the nodes per event (one per node would be {})",
-        cluster.name,
-        per_event.join(", "),
-        cluster.nodes
-    ));
+    for d in &deployed[1..] {
+        for s in &d.steps {
+            let Some(((_, plain), total)) = s.kinds.as_ref().zip(s.broker_to_nodes) else {
+                continue;
+            };
+            let plain: Vec<String> = plain
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(family, n)| format!("{family} {}", report::opt(s.per_event(Some(*n)), 2)))
+                .collect();
+            section.notes.push(format!(
+                "{} at {:.0} msg/s: NATS delivered {} messages per event to the nodes \
+                 (one stream delivery per node would be {}); plain subjects per event: {}",
+                d.name,
+                s.offered,
+                report::opt(s.per_event(Some(total)), 2),
+                d.nodes,
+                if plain.is_empty() { "none".into() } else { plain.join(", ") }
+            ));
+        }
+    }
     let p99: Vec<String> = cluster
         .steps
         .iter()
@@ -310,6 +331,10 @@ fn deployment_json(d: &Deployed) -> Value {
             "nats_cpu_percent": s.nats_cpu,
             "stream_directory_ops": s.stored.map(|[dir, _]| dir),
             "stream_team_batches": s.stored.map(|[_, team]| team),
+            "nats_to_nodes_by_kind": s.kinds.as_ref().map(|(k, _)| json!({
+                "stream": k[0], "replies": k[1], "plain": k[2],
+            })),
+            "nats_to_nodes_plain_subjects": s.kinds.as_ref().map(|(_, p)| p.clone()),
             "per_node_deliveries_per_cpu_second": s.per_cpu_second(),
             "nodes": s.nodes.iter().map(|n| json!({
                 "agents": n.subscribers,
