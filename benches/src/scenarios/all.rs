@@ -67,6 +67,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &AllArgs) -> Report {
         peers: args.peers.clone(),
         peer_bin: args.peer_bin.clone(),
         nodes: None,
+        same_load_per_node: false,
     };
     push(&mut report, "fanout", fanout::run(server, &step).await);
     let mixed = fanout::FanoutArgs {

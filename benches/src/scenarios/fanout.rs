@@ -102,6 +102,10 @@ pub(crate) struct FanoutArgs {
     /// `fanout_cluster`).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
     pub(crate) nodes: Option<u32>,
+    /// With --nodes N: the N nodes also run each rate times N, where each
+    /// node delivers as much as the single node did at the rate.
+    #[arg(long, requires = "nodes")]
+    pub(crate) same_load_per_node: bool,
 }
 
 /// Teams reported together.

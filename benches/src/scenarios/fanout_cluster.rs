@@ -20,6 +20,11 @@
 //! messages the stream gained on `sb.dir` and on the team's subject (its
 //! subject counts), per event.
 //!
+//! With `--same-load-per-node` the N nodes also run each rate times N:
+//! each node then delivers what the single node did at the rate, which is
+//! how the per-node figures compare (at one rate, a node of N serves 1/N
+//! of the agents).
+//!
 //! Every step runs (none stops the others), each bounded by `--duration`
 //! and `--grace`; every join has its timeout.
 
@@ -104,6 +109,10 @@ pub(crate) async fn run(
     }
     let sizes = if nodes == 1 { vec![1] } else { vec![1, nodes] };
     for n in sizes {
+        let mut rates = rates.clone();
+        if args.same_load_per_node && n > 1 {
+            rates.extend(scaled(&rates, n));
+        }
         let cluster = SwitchboardCluster::start(&bin, n, &plan).await?;
         let deployment = Deployment {
             name: format!("{n} node{} on NATS (R3)", if n == 1 { "" } else { "s" }),
@@ -129,6 +138,12 @@ pub(crate) async fn run(
     );
     fanout_cluster_report::describe(&mut section, &deployed, args.threshold_ms);
     Ok(section)
+}
+
+/// Each rate times `n`: the rates at which each of `n` nodes delivers as
+/// much as a single node at the rate.
+fn scaled(rates: &[f64], n: usize) -> Vec<f64> {
+    rates.iter().map(|r| r * n as f64).collect()
 }
 
 /// Joins the agents to `deployment` and runs every rate against it.
@@ -261,6 +276,7 @@ async fn measure(
             stored: broker.as_ref().map(|b| b.stored),
             kinds: broker.map(|b| b.kinds),
             nats_cpu,
+            bench_cpu: cpu(before.bench, after.bench),
         });
     }
     let _ = stop.send(true);
@@ -289,6 +305,7 @@ struct Broker {
 
 /// What is read before and after a step.
 struct Readings {
+    bench: Option<ProcSample>,
     nodes: Vec<Option<ProcSample>>,
     nats: Vec<Option<ProcSample>>,
     broker: Option<Counters>,
@@ -302,6 +319,7 @@ impl Readings {
         };
         let nats = deployment.nats.map_or(Vec::new(), |n| n.pids());
         Ok(Readings {
+            bench: proc_stats::sample_self(),
             nodes: deployment
                 .nodes
                 .iter()
