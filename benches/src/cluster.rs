@@ -125,3 +125,16 @@ async fn seed_cluster(urls: &[String], plan: &SeedPlan) -> anyhow::Result<Layout
     drop(member);
     seeding.context("the seeding task failed")?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_nodes_connection_counts_as_one() {
+        assert!(is_node_connection("switchboard-0123456789abcdef"));
+        assert!(!is_node_connection("switchboard-bench"));
+        assert!(!is_node_connection("switchboard-0123456789abcdeg"));
+        assert!(!is_node_connection("other-0123456789abcdef"));
+    }
+}

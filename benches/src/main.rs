@@ -21,10 +21,10 @@
 
 mod cluster;
 mod crowd;
+mod nats;
 mod peers;
 mod plot;
 mod proc_stats;
-mod nats;
 mod progress;
 mod report;
 mod scenarios;

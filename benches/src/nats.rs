@@ -105,14 +105,8 @@ impl Counters {
             .sum()
     }
 
-    /// As [`Counters::delivered_since`], by kind (in [`Kind::ALL`]'s order),
-    /// and the plain subjects' counts by subject with the team's id and the
-    /// node's id left out (`sb.signal.*`).
-    pub(crate) fn kinds_since(
-        &self,
-        later: &Counters,
-        wanted: impl Fn(&str) -> bool,
-    ) -> ([u64; 3], Vec<(String, u64)>) {
+    /// As [`Counters::delivered_since`], by kind of subscription.
+    pub(crate) fn kinds_since(&self, later: &Counters, wanted: impl Fn(&str) -> bool) -> Breakdown {
         let mut kinds = [0u64; 3];
         let mut plain: Vec<(String, u64)> = Vec::new();
         for (id, name, subject, after) in &later.subscriptions {
@@ -126,15 +120,26 @@ impl Counters {
             let kind = Kind::of(subject);
             kinds[Kind::ALL.iter().position(|k| *k == kind).unwrap_or(2)] += count;
             if kind == Kind::Plain {
-                let family: String = subject.split('.').take(2).collect::<Vec<_>>().join(".") + ".*";
+                let family: String =
+                    subject.split('.').take(2).collect::<Vec<_>>().join(".") + ".*";
                 match plain.iter_mut().find(|(f, _)| *f == family) {
                     Some((_, n)) => *n += count,
                     None => plain.push((family, count)),
                 }
             }
         }
-        (kinds, plain)
+        Breakdown { kinds, plain }
     }
+}
+
+/// Messages delivered, by [`Kind`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Breakdown {
+    /// In [`Kind::ALL`]'s order.
+    pub(crate) kinds: [u64; 3],
+    /// The plain subjects' counts by family: the subject's first two
+    /// tokens and `*` (`sb.signal.*`), the team's or node's id left out.
+    pub(crate) plain: Vec<(String, u64)>,
 }
 
 #[derive(Deserialize)]
@@ -320,7 +325,13 @@ impl Drop for NatsCluster {
 }
 
 /// Starts server `i` listening for clients and monitoring on `ports`.
-fn spawn(dir: &Path, i: usize, ports: [u16; 2], cluster: &str, routes: &str) -> anyhow::Result<Child> {
+fn spawn(
+    dir: &Path,
+    i: usize,
+    ports: [u16; 2],
+    cluster: &str,
+    routes: &str,
+) -> anyhow::Result<Child> {
     let [client, monitor] = ports;
     Command::new("nats-server")
         .args(["-a", "127.0.0.1", "-p", &client.to_string()])
@@ -377,4 +388,55 @@ async fn monitor<T: serde::de::DeserializeOwned>(port: u16, path: &str) -> anyho
         .with_context(|| format!("no HTTP body from NATS monitoring {path}"))?;
     serde_json::from_slice(&answer[start + 4..])
         .with_context(|| format!("NATS monitoring {path} answered no JSON of the known shape"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(out: u64, subs: &[(&str, &str, u64)]) -> Counters {
+        Counters {
+            delivered: vec![("1@0".into(), "switchboard-node".into(), out)],
+            subscriptions: subs
+                .iter()
+                .map(|(sid, subject, msgs)| {
+                    (
+                        format!("1@0#{sid}"),
+                        "switchboard-node".into(),
+                        subject.to_string(),
+                        *msgs,
+                    )
+                })
+                .collect(),
+            ..Counters::default()
+        }
+    }
+
+    #[test]
+    fn a_subscription_is_told_by_its_subject() {
+        assert_eq!(Kind::of("_INBOX.abc"), Kind::Stream);
+        assert_eq!(Kind::of("_INBOX.abc.*"), Kind::Reply);
+        assert_eq!(Kind::of("sb.signal.7"), Kind::Plain);
+    }
+
+    #[test]
+    fn deliveries_are_counted_between_readings_by_kind() {
+        let before = reading(10, &[("1", "_INBOX.a", 4), ("2", "sb.signal.7", 1)]);
+        let after = reading(
+            25,
+            &[
+                ("1", "_INBOX.a", 9),
+                ("2", "sb.signal.7", 6),
+                ("3", "_INBOX.b.*", 5),
+            ],
+        );
+        let wanted = |name: &str| name.starts_with("switchboard-");
+        assert_eq!(before.delivered_since(&after, wanted), 15);
+        let breakdown = before.kinds_since(&after, wanted);
+        // The subscription made after the first reading is not counted:
+        // what it took before is unknown.
+        assert_eq!(breakdown.kinds, [5, 0, 5]);
+        assert_eq!(breakdown.plain, vec![("sb.signal.*".to_string(), 5)]);
+        assert_eq!(before.delivered_since(&after, |_| false), 0);
+    }
 }

@@ -28,13 +28,13 @@
 //! Every step runs (none stops the others), each bounded by `--duration`
 //! and `--grace`; every join has its timeout.
 
-use super::{capped, cpu};
 use super::fanout::FanoutArgs;
 use super::fanout_cluster_report::{self, Deployed, NodeStep, Step};
 use super::subscriber::{self, Board, Inbound};
+use super::{capped, cpu};
 use crate::cluster::{self, SwitchboardCluster};
 use crate::crowd::{self, Plan};
-use crate::nats::{Counters, NatsCluster};
+use crate::nats::{Breakdown, Counters, NatsCluster};
 use crate::proc_stats::{self, ProcSample};
 use crate::report::{self, Latency, Section};
 use crate::seed::{Layout, SeedPlan};
@@ -299,8 +299,8 @@ struct Broker {
     total: u64,
     /// Messages added to the stream: on `sb.dir`, on the team's subject.
     stored: [u64; 2],
-    /// `to_nodes` by kind of subscription, and the plain subjects' counts.
-    kinds: ([u64; 3], Vec<(String, u64)>),
+    /// `to_nodes` by kind of subscription.
+    kinds: Breakdown,
 }
 
 /// What is read before and after a step.

@@ -11,6 +11,7 @@
 //! that is the figure that would carry over to one machine per node.
 
 use super::subscriber::Board;
+use crate::nats::Breakdown;
 use crate::report::{self, Latency, Section, Table};
 use crate::sender::PhaseOutcome;
 use serde_json::{json, Value};
@@ -52,9 +53,8 @@ pub(super) struct Step {
     pub(super) broker_total: Option<u64>,
     /// Messages the stream gained: on `sb.dir`, on the team's subject.
     pub(super) stored: Option<[u64; 2]>,
-    /// `broker_to_nodes` by [`Kind`](crate::nats::Kind) (stream deliveries, replies, plain
-    /// subjects), and the plain subjects' counts by family.
-    pub(super) kinds: Option<([u64; 3], Vec<(String, u64)>)>,
+    /// `broker_to_nodes` by kind (stream deliveries, replies, plain subjects).
+    pub(super) kinds: Option<Breakdown>,
     /// The NATS servers' CPU, summed, in percent of one core.
     pub(super) nats_cpu: Option<f64>,
     /// The bench's own CPU, in percent of one core.
@@ -166,8 +166,10 @@ pub(super) fn describe(section: &mut Section, deployed: &[Deployed], threshold_m
             let per_node = total / d.nodes as f64;
             let cpu: Option<f64> = step.nodes.iter().map(|n| n.cpu).sum();
             let same_rate = baseline.at(step.offered);
-            let percent = |ratio: Option<f64>| ratio.map_or("-".into(), |r| format!("{:.0}%", 100.0 * r));
-            let cpu_ratio = same_rate.and_then(|b| Some(step.per_cpu_second()? / b.per_cpu_second()?));
+            let percent =
+                |ratio: Option<f64>| ratio.map_or("-".into(), |r| format!("{:.0}%", 100.0 * r));
+            let cpu_ratio =
+                same_rate.and_then(|b| Some(step.per_cpu_second()? / b.per_cpu_second()?));
             let rate_ratio = same_rate
                 .map(Step::per_second)
                 .filter(|b| *b > 0.0)
@@ -188,8 +190,9 @@ pub(super) fn describe(section: &mut Section, deployed: &[Deployed], threshold_m
                 report::opt(step.per_cpu_second(), 0),
                 percent(cpu_ratio),
                 report::opt(step.per_event(step.broker_to_nodes), 2),
-                step.kinds.as_ref().map_or("-".into(), |(kinds, _)| {
-                    let each: Vec<String> = kinds
+                step.kinds.as_ref().map_or("-".into(), |b| {
+                    let each: Vec<String> = b
+                        .kinds
                         .iter()
                         .map(|k| report::opt(step.per_event(Some(*k)), 2))
                         .collect();
@@ -253,10 +256,14 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
         }
         for step in &d.steps {
             for e in &step.sent.error_samples {
-                section.failures.push(format!("{}: send refused: {e}", d.name));
+                section
+                    .failures
+                    .push(format!("{}: send refused: {e}", d.name));
             }
             for s in &step.sent.dropped {
-                section.failures.push(format!("{}: sender dropped: {s}", d.name));
+                section
+                    .failures
+                    .push(format!("{}: sender dropped: {s}", d.name));
             }
             if step.sent.duplicates > 0 {
                 section.failures.push(format!(
@@ -273,7 +280,11 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
         }
         let dropped = d.board.dropped.load(Ordering::Relaxed);
         if dropped > 0 {
-            let samples = d.board.drop_samples.lock().unwrap_or_else(|e| e.into_inner());
+            let samples = d
+                .board
+                .drop_samples
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             section.failures.push(format!(
                 "{}: {dropped} agents disconnected: {}",
                 d.name,
@@ -292,7 +303,13 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
     let same_load: Vec<(f64, f64, bool)> = cluster
         .steps
         .iter()
-        .filter_map(|s| Some((s.offered, cluster.same_load_ratio(s, baseline)?, s.missing() == 0)))
+        .filter_map(|s| {
+            Some((
+                s.offered,
+                cluster.same_load_ratio(s, baseline)?,
+                s.missing() == 0,
+            ))
+        })
         .collect();
     let (goal, observed, met) = if same_load.is_empty() {
         let ratios: Vec<(f64, f64)> = cluster
@@ -321,7 +338,9 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
                     format!("{:.0}% at {rate:.0} msg/s{missing}", 100.0 * r)
                 })
                 .collect(),
-            same_load.iter().all(|(_, r, whole)| *r >= PER_NODE_GOAL && *whole),
+            same_load
+                .iter()
+                .all(|(_, r, whole)| *r >= PER_NODE_GOAL && *whole),
         )
     };
     section.target(
@@ -335,10 +354,11 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
     );
     for d in &deployed[1..] {
         for s in &d.steps {
-            let Some(((_, plain), total)) = s.kinds.as_ref().zip(s.broker_to_nodes) else {
+            let Some((breakdown, total)) = s.kinds.as_ref().zip(s.broker_to_nodes) else {
                 continue;
             };
-            let plain: Vec<String> = plain
+            let plain: Vec<String> = breakdown
+                .plain
                 .iter()
                 .filter(|(_, n)| *n > 0)
                 .map(|(family, n)| format!("{family} {}", report::opt(s.per_event(Some(*n)), 2)))
@@ -350,7 +370,11 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
                 s.offered,
                 report::opt(s.per_event(Some(total)), 2),
                 d.nodes,
-                if plain.is_empty() { "none".into() } else { plain.join(", ") }
+                if plain.is_empty() {
+                    "none".into()
+                } else {
+                    plain.join(", ")
+                }
             ));
         }
     }
@@ -364,7 +388,10 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
         .iter()
         .all(|s| s.latency().p99_ms <= threshold_ms && s.missing() == 0);
     section.target(
-        &format!("{}: p99 under {threshold_ms} ms, none missing", cluster.name),
+        &format!(
+            "{}: p99 under {threshold_ms} ms, none missing",
+            cluster.name
+        ),
         format!("p99 {} ms", p99.join(", ")),
         passed,
     );
@@ -387,10 +414,10 @@ fn deployment_json(d: &Deployed) -> Value {
             "bench_cpu_percent": s.bench_cpu,
             "stream_directory_ops": s.stored.map(|[dir, _]| dir),
             "stream_team_batches": s.stored.map(|[_, team]| team),
-            "nats_to_nodes_by_kind": s.kinds.as_ref().map(|(k, _)| json!({
+            "nats_to_nodes_by_kind": s.kinds.as_ref().map(|b| b.kinds).map(|k| json!({
                 "stream": k[0], "replies": k[1], "plain": k[2],
             })),
-            "nats_to_nodes_plain_subjects": s.kinds.as_ref().map(|(_, p)| p.clone()),
+            "nats_to_nodes_plain_subjects": s.kinds.as_ref().map(|b| b.plain.clone()),
             "per_node_deliveries_per_cpu_second": s.per_cpu_second(),
             "nodes": s.nodes.iter().map(|n| json!({
                 "agents": n.subscribers,
