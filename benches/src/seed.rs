@@ -12,6 +12,9 @@
 //! Many connections share a user: seeding a user costs a few store writes,
 //! and tens of thousands would dominate a short run. The store is flushed
 //! and closed before the server starts (sled allows one process per folder).
+//! A cluster is seeded the same way through a member of the bench's own
+//! ([`seed_store`] on its store, see `crate::cluster`): its writes go
+//! through the stream like any node's.
 
 use anyhow::Context;
 use std::path::Path;
