@@ -25,6 +25,10 @@
 //! how the per-node figures compare (at one rate, a node of N serves 1/N
 //! of the agents).
 //!
+//! A node's expected deliveries are the messages acknowledged times its
+//! agents; a send the cluster refused (its writer changing, say) is
+//! reported as refused.
+//!
 //! Every step runs (none stops the others), each bounded by `--duration`
 //! and `--grace`; every join has its timeout.
 
@@ -227,7 +231,9 @@ async fn measure(
         let (_keep, never) = watch::channel(false);
         let sent = fleet.run(phase, never).await?;
         bar.finish_and_clear();
-        let count = sent.sent[0];
+        // What the writer took: a refused send ("the team's writer changed;
+        // retry") is reported as refused, not as deliveries missing.
+        let count = sent.acked;
         let expected: Vec<u64> = per_node.iter().map(|n| count * n).collect();
         wait_for(&board, step, &expected, Duration::from_secs(args.grace)).await;
         let after = Readings::take(deployment).await?;

@@ -91,6 +91,11 @@ impl Step {
         self.nodes.iter().map(|n| n.per_second).sum()
     }
 
+    /// Whether every send was taken and every delivery of it arrived.
+    fn whole(&self) -> bool {
+        self.sent.errors == 0 && self.missing() == 0
+    }
+
     fn missing(&self) -> u64 {
         self.nodes
             .iter()
@@ -131,7 +136,7 @@ pub(super) fn describe(section: &mut Section, deployed: &[Deployed], threshold_m
     let mut steps = Table::new(&[
         "deployment",
         "msg/s offered",
-        "sent / acked",
+        "sent / acked / refused",
         "deliveries/s (all nodes)",
         "per node (mean)",
         "per node vs 1 node at the same rate",
@@ -177,7 +182,12 @@ pub(super) fn describe(section: &mut Section, deployed: &[Deployed], threshold_m
             steps.row(vec![
                 d.name.clone(),
                 format!("{:.0}", step.offered),
-                format!("{} / {}", step.events(), step.sent.acked),
+                format!(
+                    "{} / {} / {}",
+                    step.events(),
+                    step.sent.acked,
+                    step.sent.errors
+                ),
                 format!("{total:.0}"),
                 format!("{per_node:.0}"),
                 percent(rate_ratio),
@@ -256,10 +266,14 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
                 .push(format!("{}: {missing} deliveries missing", d.name));
         }
         for step in &d.steps {
-            for e in &step.sent.error_samples {
-                section
-                    .failures
-                    .push(format!("{}: send refused: {e}", d.name));
+            if step.sent.errors > 0 {
+                section.failures.push(format!(
+                    "{} at {:.0} msg/s: {} sends refused, e.g. {}",
+                    d.name,
+                    step.offered,
+                    step.sent.errors,
+                    step.sent.error_samples.join("; ")
+                ));
             }
             for s in &step.sent.dropped {
                 section
@@ -307,7 +321,7 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
         .iter()
         .filter_map(|s| {
             let ratio = cluster.same_load_ratio(s, baseline)?;
-            Some((s.offered, ratio, s.missing() == 0))
+            Some((s.offered, ratio, s.whole()))
         })
         .collect();
     if same_load.is_empty() {
@@ -320,14 +334,18 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
         let observed: Vec<String> = same_load
             .iter()
             .map(|(rate, r, whole)| {
-                let missing = if *whole { "" } else { ", some missing" };
+                let missing = if *whole {
+                    ""
+                } else {
+                    ", some refused or missing"
+                };
                 format!("{:.0}% at {rate:.0} msg/s{missing}", 100.0 * r)
             })
             .collect();
         section.target(
             &format!(
                 "a node of {} delivers >= {:.0}% of the single node's deliveries/s at the same \
-                 load per node, none missing",
+                 load per node, none refused or missing",
                 cluster.nodes,
                 100.0 * PER_NODE_GOAL
             ),
@@ -371,10 +389,10 @@ fn judge(section: &mut Section, deployed: &[Deployed], threshold_ms: f64) {
     let passed = cluster
         .steps
         .iter()
-        .all(|s| s.latency().p99_ms <= threshold_ms && s.missing() == 0);
+        .all(|s| s.latency().p99_ms <= threshold_ms && s.whole());
     section.target(
         &format!(
-            "{}: p99 under {threshold_ms} ms, none missing",
+            "{}: p99 under {threshold_ms} ms, none refused or missing",
             cluster.name
         ),
         format!("p99 {} ms", p99.join(", ")),
@@ -390,6 +408,8 @@ fn deployment_json(d: &Deployed) -> Value {
             "offered_per_second": s.offered,
             "sent": s.events(),
             "acked": s.sent.acked,
+            "refused": s.sent.errors,
+            "refused_samples": s.sent.error_samples,
             "ack_latency": Latency::of(&s.sent.ack),
             "latency": s.latency(),
             "nats_to_nodes": s.broker_to_nodes,
