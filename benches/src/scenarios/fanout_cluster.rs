@@ -33,7 +33,8 @@
 //! and `--grace`; every join has its timeout.
 
 use super::fanout::FanoutArgs;
-use super::fanout_cluster_report::{self, Deployed, NodeStep, Step};
+use super::fanout_cluster_figures::{Deployed, NodeStep, Step};
+use super::fanout_cluster_report;
 use super::subscriber::{self, Board, Inbound};
 use super::{capped, cpu};
 use crate::cluster::{self, SwitchboardCluster};

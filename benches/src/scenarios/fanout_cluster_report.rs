@@ -10,124 +10,14 @@
 //! are shown too, but they rise with load as writes batch: a starved node
 //! looks efficient, so they judge nothing.
 
-use super::subscriber::Board;
-use crate::nats::Breakdown;
+use super::fanout_cluster_figures::{Deployed, Step};
 use crate::report::{self, Latency, Section, Table};
-use crate::sender::PhaseOutcome;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
-/// Of the single node's deliveries per CPU-second, what a node of a
-/// cluster must keep.
+/// Of the single node's deliveries/s at the same load per node, what a
+/// node of a cluster must keep.
 const PER_NODE_GOAL: f64 = 0.8;
-
-/// One node in one step.
-pub(super) struct NodeStep {
-    pub(super) subscribers: u64,
-    pub(super) expected: u64,
-    pub(super) delivered: u64,
-    pub(super) per_second: f64,
-    pub(super) latency: Latency,
-    pub(super) histogram: hdrhistogram::Histogram<u64>,
-    /// The node's CPU over the step, in percent of one core.
-    pub(super) cpu: Option<f64>,
-}
-
-impl NodeStep {
-    /// Deliveries per second of the node's own CPU time.
-    fn per_cpu_second(&self) -> Option<f64> {
-        let cpu = self.cpu?;
-        (cpu > 0.0).then(|| self.per_second / (cpu / 100.0))
-    }
-}
-
-/// One step of one deployment.
-pub(super) struct Step {
-    pub(super) offered: f64,
-    pub(super) sent: PhaseOutcome,
-    pub(super) nodes: Vec<NodeStep>,
-    /// Messages NATS delivered to the nodes' connections (none without NATS).
-    pub(super) broker_to_nodes: Option<u64>,
-    /// Messages in plus out over all NATS servers.
-    pub(super) broker_total: Option<u64>,
-    /// Messages the stream gained: on `sb.dir`, on the team's subject.
-    pub(super) stored: Option<[u64; 2]>,
-    /// `broker_to_nodes` by kind (stream deliveries, replies, plain subjects).
-    pub(super) kinds: Option<Breakdown>,
-    /// The NATS servers' CPU, summed, in percent of one core.
-    pub(super) nats_cpu: Option<f64>,
-    /// The bench's own CPU, in percent of one core.
-    pub(super) bench_cpu: Option<f64>,
-}
-
-impl Step {
-    fn events(&self) -> u64 {
-        self.sent.sent.iter().sum()
-    }
-
-    fn per_event(&self, count: Option<u64>) -> Option<f64> {
-        let events = self.events();
-        Some(count? as f64 / events.max(1) as f64)
-    }
-
-    fn latency(&self) -> Latency {
-        let mut all = report::histogram();
-        for node in &self.nodes {
-            report::merge(&mut all, &node.histogram);
-        }
-        Latency::of(&all)
-    }
-
-    /// The mean over the nodes of their deliveries per CPU-second.
-    fn per_cpu_second(&self) -> Option<f64> {
-        let each: Option<Vec<f64>> = self.nodes.iter().map(NodeStep::per_cpu_second).collect();
-        let each = each?;
-        Some(each.iter().sum::<f64>() / each.len().max(1) as f64)
-    }
-
-    /// Deliveries per second, over the nodes.
-    fn per_second(&self) -> f64 {
-        self.nodes.iter().map(|n| n.per_second).sum()
-    }
-
-    /// Whether every send was taken and every delivery of it arrived.
-    fn whole(&self) -> bool {
-        self.sent.errors == 0 && self.missing() == 0
-    }
-
-    fn missing(&self) -> u64 {
-        self.nodes
-            .iter()
-            .map(|n| n.expected.saturating_sub(n.delivered))
-            .sum()
-    }
-}
-
-/// What one deployment did over the steps.
-pub(super) struct Deployed {
-    pub(super) name: String,
-    pub(super) nodes: usize,
-    pub(super) steps: Vec<Step>,
-    pub(super) board: Arc<Board>,
-}
-
-impl Deployed {
-    /// The step at `offered` msg/s, if one ran.
-    fn at(&self, offered: f64) -> Option<&Step> {
-        self.steps
-            .iter()
-            .find(|s| (s.offered - offered).abs() < 1e-6 * offered.max(1.0))
-    }
-
-    /// The mean deliveries/s of a node at `step`, against the single
-    /// node's at the rate where it delivered as much per node (the same
-    /// rate divided by the node count).
-    fn same_load_ratio(&self, step: &Step, baseline: &Deployed) -> Option<f64> {
-        let single = baseline.at(step.offered / self.nodes as f64)?.per_second();
-        (single > 0.0).then(|| step.per_second() / self.nodes as f64 / single)
-    }
-}
 
 /// Fills the section; the first deployment is the single node the others
 /// are set against.

@@ -10,6 +10,7 @@ pub(crate) mod all;
 pub(crate) mod durable;
 pub(crate) mod fanout;
 mod fanout_cluster;
+mod fanout_cluster_figures;
 mod fanout_cluster_report;
 mod fanout_compare;
 mod fanout_peers;
