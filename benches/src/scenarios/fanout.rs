@@ -97,9 +97,9 @@ pub(crate) struct FanoutArgs {
     /// The `switchboard-peer` binary [default: next to this executable].
     #[arg(long)]
     pub(crate) peer_bin: Option<PathBuf>,
-    /// Run one team on N nodes over a 3-server NATS cluster, beside one
-    /// node on the same kind of cluster and the embedded single node (see
-    /// `fanout_cluster`).
+    /// Run one team on N nodes over a 3-server NATS JetStream cluster
+    /// (`nats-server` on PATH), beside one node on such a cluster and the
+    /// embedded single node, each deployment fresh.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
     pub(crate) nodes: Option<u32>,
     /// With --nodes N: the N nodes also run each rate times N, where each
