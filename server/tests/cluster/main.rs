@@ -16,6 +16,7 @@ mod broker;
 mod failover;
 mod fencing;
 mod follower;
+mod limits;
 mod matrix;
 mod nats;
 mod nodes;

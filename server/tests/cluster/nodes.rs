@@ -34,13 +34,15 @@ pub struct Node {
 impl Node {
     /// Starts a node joined to the NATS servers `nats` (comma-separated
     /// URLs) with 3 replicas and [`LEASE_TTL`]; returns once it listens.
-    pub fn start(nats: &str) -> Node {
+    /// `flags` are added to its command line.
+    pub fn start_with(nats: &str, flags: &[&str]) -> Node {
         let data = tempfile::tempdir().expect("a temporary folder");
         let ttl = format!("{}s", LEASE_TTL.as_secs());
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data.path())
             .args(["--nats", nats, "--nats-replicas", "3", "--lease-ttl", &ttl])
+            .args(flags)
             // Warnings, and the line naming the node's id.
             .env("SWITCHBOARD_LOG", "warn,switchboard::serve=info")
             .stdin(Stdio::null())

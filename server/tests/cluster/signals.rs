@@ -85,6 +85,26 @@ async fn presence_and_typing_on_some_nodes_reach_a_watcher_on_another() {
         "A shows bob typing"
     );
 
+    laptop
+        .view(Some(conversation))
+        .await
+        .expect("bob opens the conversation on C");
+    let viewing = tokio::time::timeout(PATIENCE, async {
+        loop {
+            if let Signal::Viewing(viewers) = next_signal(&mut alice_events).await {
+                return viewers;
+            }
+        }
+    })
+    .await
+    .expect("a viewing signal on A in time");
+    assert_eq!(viewing.conversation, conversation);
+    assert_eq!(
+        viewing.users.iter().map(|v| v.user).collect::<Vec<_>>(),
+        vec![bob.user],
+        "A shows bob viewing"
+    );
+
     phone.close().await;
     let seen = presence_of(&mut alice_events, bob.user).await;
     assert_eq!(
