@@ -171,7 +171,7 @@ where
 }
 
 /// One client: connect, hello, subscribe from the head.
-async fn connect(
+pub(crate) async fn connect(
     endpoint: &wire::Endpoint,
     token: &str,
     team: TeamId,

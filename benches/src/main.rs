@@ -9,7 +9,8 @@
 //! and `fanout --svg PATH` (or `all --svg PATH`) draws the latency plot.
 //! `fanout --peers naive,batched,socketio` (and `all`, by default) runs the
 //! same fan-out steps against the peer servers of [`peers`] afterwards and
-//! reports Switchboard/peer ratios.
+//! reports Switchboard/peer ratios. `fanout --nodes N` starts a 3-server
+//! NATS cluster and N nodes instead, beside a single node.
 //!
 //! Everything is bounded (connections, messages, waits) and aimed at
 //! loopback only. Exit status: 0 when the run saw nothing wrong; 1 when it
@@ -18,7 +19,9 @@
 //! could not take place. What a peer does (saturate, drop clients, fail to
 //! start) is reported, and never makes the run fail by itself.
 
+mod cluster;
 mod crowd;
+mod nats;
 mod peers;
 mod plot;
 mod proc_stats;

@@ -12,6 +12,9 @@
 //! Many connections share a user: seeding a user costs a few store writes,
 //! and tens of thousands would dominate a short run. The store is flushed
 //! and closed before the server starts (sled allows one process per folder).
+//! A cluster is seeded the same way through a member of the bench's own
+//! ([`seed_store`] on its store, see `crate::cluster`): its writes go
+//! through the stream like any node's.
 
 use anyhow::Context;
 use std::path::Path;
@@ -95,7 +98,18 @@ impl Layout {
 pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyhow::Result<Layout> {
     let opened =
         store::open(dir).with_context(|| format!("cannot open a store in {}", dir.display()))?;
-    let store = opened.as_ref();
+    let layout = seed_store(opened.as_ref(), plan, progress)?;
+    // Dropping the store closes it and releases the folder's lock.
+    drop(opened);
+    Ok(layout)
+}
+
+/// Seeds `store` (a folder's, or a cluster's) as `plan` says, then flushes it.
+pub(crate) fn seed_store(
+    store: &dyn Store,
+    plan: &SeedPlan,
+    progress: &dyn Fn(&str),
+) -> anyhow::Result<Layout> {
     let owner = NewUser {
         email: format!("owner@{DOMAIN}"),
         name: "Bench Owner".into(),
@@ -148,8 +162,6 @@ pub(crate) fn seed(dir: &Path, plan: &SeedPlan, progress: &dyn Fn(&str)) -> anyh
     }
     progress("flushing");
     store.flush().context("flushing the seeded store")?;
-    // Dropping the store closes it and releases the folder's lock.
-    drop(opened);
     Ok(Layout {
         teams,
         sender_tokens,

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 /// How long the server may take to print its address.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a cluster node may take: it replays the stream before it listens.
+const CLUSTER_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A running `switchboard serve`; killed when dropped.
 pub(crate) struct ServerProcess {
@@ -27,10 +29,39 @@ impl ServerProcess {
     /// Starts `bin serve --listen 127.0.0.1:0 --data data` and waits for its
     /// `listening on ADDR` line.
     pub(crate) fn start(bin: &Path, data: &Path) -> anyhow::Result<ServerProcess> {
+        ServerProcess::spawn(bin, data, &[], STARTUP_TIMEOUT)
+    }
+
+    /// Starts a node of a cluster: as [`ServerProcess::start`], joined to
+    /// the NATS servers `nats` with 3 replicas and a `lease_ttl` lease.
+    pub(crate) fn start_in_cluster(
+        bin: &Path,
+        data: &Path,
+        nats: &[String],
+        lease_ttl: Duration,
+    ) -> anyhow::Result<ServerProcess> {
+        let flags = [
+            "--nats".to_string(),
+            nats.join(","),
+            "--nats-replicas".into(),
+            "3".into(),
+            "--lease-ttl".into(),
+            format!("{}ms", lease_ttl.as_millis()),
+        ];
+        ServerProcess::spawn(bin, data, &flags, CLUSTER_STARTUP_TIMEOUT)
+    }
+
+    fn spawn(
+        bin: &Path,
+        data: &Path,
+        flags: &[String],
+        startup: Duration,
+    ) -> anyhow::Result<ServerProcess> {
         let mut command = Command::new(bin);
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
+            .args(flags)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
@@ -75,12 +106,12 @@ impl ServerProcess {
                 })
             })
             .context("cannot start the stdout thread")?;
-        let line = match line.recv_timeout(STARTUP_TIMEOUT) {
+        let line = match line.recv_timeout(startup) {
             Ok(line) => line.context("reading the server's stdout")?,
             Err(_) => {
                 let status = process.child.try_wait().ok().flatten();
                 bail!(
-                    "the server printed no address within {STARTUP_TIMEOUT:?} (exit status: {})",
+                    "the server printed no address within {startup:?} (exit status: {})",
                     status.map_or("still running".to_string(), |s| s.to_string())
                 );
             }

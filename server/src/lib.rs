@@ -41,6 +41,7 @@ pub mod report;
 mod scans;
 mod server;
 mod session;
+mod shared_limits;
 pub mod store;
 mod sweep;
 mod team_log;

@@ -10,24 +10,30 @@
 //! - The overall count equals the number of live slots.
 //! - A request refused for rate does nothing else: the caller answers it
 //!   with `rate_limited` and does not hand it to the session.
+//! - Where servers share the teams, a user's connections on the others
+//!   count against `max_connections_per_user` too, and their rate is
+//!   shared out between the servers they are on (see `shared_limits`).
 
 use crate::config::LimitsConfig;
+use crate::shared_limits::{Elsewhere, SharedLimits};
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use switchboard_protocol::ids::UserId;
 use tokio::time::Instant;
 
-/// A token bucket: `rate` tokens a second, holding at most `burst`.
+/// A token bucket: `rate` tokens a second, holding at most `burst`, or
+/// their `1/share` where `share` servers share them.
 #[derive(Debug)]
 pub(crate) struct TokenBucket {
     rate: f64,
     burst: f64,
     tokens: f64,
     last: Instant,
+    share: f64,
 }
 
 impl TokenBucket {
@@ -39,7 +45,14 @@ impl TokenBucket {
             burst,
             tokens: burst,
             last: Instant::now(),
+            share: 1.0,
         }
+    }
+
+    /// Shares the bucket out between `servers` (at least one).
+    pub(crate) fn share(&mut self, servers: usize) {
+        self.share = servers.max(1) as f64;
+        self.tokens = self.tokens.min(self.burst / self.share);
     }
 
     /// Takes one token if there is one.
@@ -49,7 +62,7 @@ impl TokenBucket {
         }
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.tokens = (self.tokens + elapsed * self.rate / self.share).min(self.burst / self.share);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             true
@@ -57,6 +70,12 @@ impl TokenBucket {
             false
         }
     }
+}
+
+fn lock(bucket: &Mutex<TokenBucket>) -> std::sync::MutexGuard<'_, TokenBucket> {
+    // The bucket is a few numbers updated at once: a panic elsewhere
+    // cannot leave it half-written.
+    bucket.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Why a hello was refused.
@@ -88,6 +107,10 @@ pub(crate) struct Admission {
     limits: LimitsConfig,
     users: DashMap<UserId, UserEntry>,
     total: AtomicUsize,
+    /// The users' connections on the other servers, if any share the teams.
+    elsewhere: Elsewhere,
+    /// Where this server's counts are told, if others share the teams.
+    shared: OnceLock<Arc<SharedLimits>>,
 }
 
 /// A connection's admission; dropping it gives the place back.
@@ -104,7 +127,46 @@ impl Admission {
             limits,
             users: DashMap::new(),
             total: AtomicUsize::new(0),
+            elsewhere: Elsewhere::default(),
+            shared: OnceLock::new(),
         })
+    }
+
+    /// Tells every later change of a user's count through `shared`.
+    pub(crate) fn share_with(&self, shared: Arc<SharedLimits>) {
+        if self.shared.set(shared).is_err() {
+            tracing::warn!("the admission's counts were shared twice");
+        }
+    }
+
+    /// The users' connections on the other servers.
+    pub(crate) fn elsewhere(&self) -> &Elsewhere {
+        &self.elsewhere
+    }
+
+    /// Every user with connections here, and how many.
+    pub(crate) fn counts(&self) -> Vec<(UserId, usize)> {
+        self.users
+            .iter()
+            .map(|entry| (*entry.key(), entry.connections))
+            .collect()
+    }
+
+    /// Shares out the rate of `users` (those connected here) again, after
+    /// their counts elsewhere changed.
+    pub(crate) fn reshare(&self, users: impl IntoIterator<Item = UserId>) {
+        for user in users {
+            if let Some(entry) = self.users.get(&user) {
+                let servers = 1 + self.elsewhere.of(user).1;
+                lock(&entry.bucket).share(servers);
+            }
+        }
+    }
+
+    fn told(&self, user: UserId, connections: usize) {
+        if let Some(shared) = self.shared.get() {
+            shared.changed(user, connections);
+        }
     }
 
     /// Admits one more connection of `user`, or says why not.
@@ -119,14 +181,17 @@ impl Admission {
             return Err(Refused::Overall(max_total));
         }
         let max_user = self.limits.max_connections_per_user;
-        let mut entry = self.users.entry(user).or_insert_with(|| UserEntry {
-            connections: 0,
-            bucket: Arc::new(Mutex::new(TokenBucket::new(
-                self.limits.rate_per_user,
-                self.limits.burst_per_user,
-            ))),
+        let (others, servers) = self.elsewhere.of(user);
+        let mut entry = self.users.entry(user).or_insert_with(|| {
+            let mut bucket =
+                TokenBucket::new(self.limits.rate_per_user, self.limits.burst_per_user);
+            bucket.share(1 + servers);
+            UserEntry {
+                connections: 0,
+                bucket: Arc::new(Mutex::new(bucket)),
+            }
         });
-        if entry.connections >= max_user {
+        if entry.connections + others >= max_user {
             let empty = entry.connections == 0;
             drop(entry);
             if empty {
@@ -137,6 +202,9 @@ impl Admission {
         }
         entry.connections += 1;
         let bucket = Arc::clone(&entry.bucket);
+        let connections = entry.connections;
+        drop(entry);
+        self.told(user, connections);
         Ok(Slot {
             admission: Arc::clone(self),
             user,
@@ -154,9 +222,11 @@ impl Drop for Slot {
     fn drop(&mut self) {
         if let Entry::Occupied(mut entry) = self.admission.users.entry(self.user) {
             entry.get_mut().connections -= 1;
-            if entry.get().connections == 0 {
+            let connections = entry.get().connections;
+            if connections == 0 {
                 entry.remove();
             }
+            self.admission.told(self.user, connections);
         }
         self.admission.total.fetch_sub(1, Ordering::AcqRel);
     }
@@ -198,12 +268,7 @@ impl RateLimiter {
     /// Counts one request and judges it.
     pub(crate) fn check(&mut self) -> Verdict {
         let now = Instant::now();
-        let allowed = self.own.take(now) && {
-            // The bucket is two numbers updated at once: a panic elsewhere
-            // cannot leave it half-written.
-            let mut user = self.slot.bucket.lock().unwrap_or_else(|e| e.into_inner());
-            user.take(now)
-        };
+        let allowed = self.own.take(now) && { lock(&self.slot.bucket).take(now) };
         if allowed {
             return Verdict::Allow;
         }
@@ -247,6 +312,32 @@ mod tests {
         assert!((0..3).all(|_| bucket.take(now)));
         assert!(!bucket.take(now));
         assert!(bucket.take(now + Duration::from_millis(1100)));
+    }
+
+    #[test]
+    fn a_bucket_shared_by_two_servers_allows_half_its_burst_and_rate_on_each() {
+        let mut bucket = TokenBucket::new(2, 4);
+        bucket.share(2);
+        let now = Instant::now();
+        assert!((0..2).all(|_| bucket.take(now)));
+        assert!(!bucket.take(now), "half the burst");
+        assert!(
+            !bucket.take(now + Duration::from_millis(900)),
+            "half the rate"
+        );
+        assert!(bucket.take(now + Duration::from_millis(1100)));
+    }
+
+    #[tokio::test]
+    async fn connections_elsewhere_count_against_the_user_s_limit() {
+        let admission = Admission::new(limits());
+        admission.elsewhere().apply_for_test("other", UserId(1), 1);
+        let _a1 = admission.admit(UserId(1)).unwrap();
+        assert_eq!(admission.admit(UserId(1)).err(), Some(Refused::PerUser(2)));
+        assert!(
+            admission.admit(UserId(2)).is_ok(),
+            "another user is not held"
+        );
     }
 
     #[tokio::test]

@@ -18,6 +18,7 @@ use crate::limits::Admission;
 use crate::live::LiveConnections;
 use crate::mail::{MailError, Mailer, Outbox, SmtpMailer};
 use crate::relay::Relay;
+use crate::shared_limits::SharedLimits;
 use crate::store::{GrantRecord, GrantState, Store, StoreError};
 use crate::team_log::{LocalLog, TeamLog};
 use axum::serve::ListenerExt;
@@ -216,15 +217,20 @@ impl Server {
             alive: alive_tx.clone(),
             peers: peers.clone(),
         });
-        if let Some(peers) = peers {
-            tokio::spawn(Arc::clone(&peers).serve(Arc::clone(&registry)));
-            tokio::spawn(peers.hear(Arc::clone(&registry)));
+        if let Some(peers) = &peers {
+            tokio::spawn(Arc::clone(peers).serve(Arc::clone(&registry)));
+            tokio::spawn(Arc::clone(peers).hear(Arc::clone(&registry)));
         }
         // Deliveries to other teams that a crash left half done finish now.
         if let Err(e) = registry.import_pending_handoffs() {
             tracing::error!(error = %e, "cannot read pending handoffs");
         }
         let admission = Admission::new(config.limits.clone());
+        if let Some(peers) = &peers {
+            let (client, node) = peers.connection();
+            let shared = SharedLimits::start(client, node, &admission, stop_rx.clone());
+            admission.share_with(shared);
+        }
         let site = crate::http::Site::new(config.public_url.as_deref(), local_addr);
         // The public URL's pages may be served under another `Host` (a
         // proxy's): their origin is the server's own too.

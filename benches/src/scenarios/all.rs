@@ -66,6 +66,8 @@ pub(crate) async fn run(server: &ServerArgs, args: &AllArgs) -> Report {
         svg: args.svg.clone(),
         peers: args.peers.clone(),
         peer_bin: args.peer_bin.clone(),
+        nodes: None,
+        same_load_per_node: false,
     };
     push(&mut report, "fanout", fanout::run(server, &step).await);
     let mixed = fanout::FanoutArgs {

@@ -14,6 +14,9 @@
 //! Rates are messages per second into all teams together, split evenly
 //! among a group's teams; deliveries are messages times subscribers.
 //!
+//! `--nodes N` runs one team on a cluster of N nodes instead, beside a
+//! single node (see [`super::fanout_cluster`]).
+//!
 //! `--peers naive,batched,socketio` (or `all`) then runs the same steps
 //! against each peer (see [`crate::peers`]), one after the other, each on
 //! a fresh child process once Switchboard's server has stopped: a team is
@@ -94,6 +97,15 @@ pub(crate) struct FanoutArgs {
     /// The `switchboard-peer` binary [default: next to this executable].
     #[arg(long)]
     pub(crate) peer_bin: Option<PathBuf>,
+    /// Run one team on N nodes over a 3-server NATS JetStream cluster
+    /// (`nats-server` on PATH), beside one node on such a cluster and the
+    /// embedded single node, each deployment fresh.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub(crate) nodes: Option<u32>,
+    /// With --nodes N: the N nodes also run each rate times N, where each
+    /// node delivers as much as the single node did at the rate.
+    #[arg(long, requires = "nodes")]
+    pub(crate) same_load_per_node: bool,
 }
 
 /// Teams reported together.
@@ -183,6 +195,12 @@ impl Workload<'_> {
 
 /// Runs `fanout`.
 pub(crate) async fn run(server: &ServerArgs, args: &FanoutArgs) -> anyhow::Result<Section> {
+    if let Some(nodes) = args.nodes {
+        if !PeerChoice::expand(&args.peers).is_empty() {
+            anyhow::bail!("fanout --nodes runs no peers: drop --peers");
+        }
+        return super::fanout_cluster::run(server, args, nodes as usize).await;
+    }
     let name = if args.mixed { "mixed" } else { "fanout" };
     let mut section = Section::new(name, String::new());
     let workload = Workload::new(args);

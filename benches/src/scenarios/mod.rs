@@ -9,6 +9,9 @@
 pub(crate) mod all;
 pub(crate) mod durable;
 pub(crate) mod fanout;
+mod fanout_cluster;
+mod fanout_cluster_figures;
+mod fanout_cluster_report;
 mod fanout_compare;
 mod fanout_peers;
 mod fanout_report;

@@ -55,6 +55,12 @@ impl Peers {
         }
     }
 
+    /// The NATS connection and this server's node id, for the other parts
+    /// that talk to the other servers.
+    pub(crate) fn connection(&self) -> (async_nats::Client, String) {
+        (self.client.clone(), self.node.clone())
+    }
+
     /// Tells the other servers a change of a team's ephemeral state, in
     /// order with the others; dropped if too many wait.
     pub(super) fn tell(&self, team: TeamId, what: Ephemeral) {

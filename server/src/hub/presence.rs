@@ -28,6 +28,13 @@ use switchboard_protocol::presence::{
 };
 use tokio::time::Instant;
 
+/// A connection counted as a device: its id, its user and their name.
+pub(super) type Device = (ConnId, UserId, String);
+
+/// A connection's open conversation: its id, the conversation, its user
+/// and their name.
+pub(super) type View = (ConnId, ConversationId, UserId, String);
+
 /// The presence, typing and viewing state of one team.
 pub(super) struct Presence {
     grace: Duration,
@@ -99,13 +106,7 @@ impl Presence {
 
     /// The devices and views of the connections below `remote` (this
     /// server's own), with their users' names.
-    pub(super) fn own_below(
-        &self,
-        remote: ConnId,
-    ) -> (
-        Vec<(ConnId, UserId, String)>,
-        Vec<(ConnId, ConversationId, UserId, String)>,
-    ) {
+    pub(super) fn own_below(&self, remote: ConnId) -> (Vec<Device>, Vec<View>) {
         let name = |user: &UserId| {
             self.users
                 .get(user)

@@ -18,6 +18,7 @@
 //! - Nothing here is stored, takes an offset, or waits for the log.
 
 use super::actor::Hub;
+use super::presence::{Device, View};
 use crate::outlet::ConnId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -65,8 +66,8 @@ pub(crate) enum Ephemeral {
     },
     /// Every device and view of the telling server's connections, now.
     Snapshot {
-        devices: Vec<(ConnId, UserId, String)>,
-        views: Vec<(ConnId, ConversationId, UserId, String)>,
+        devices: Vec<Device>,
+        views: Vec<View>,
     },
     /// A hub started: the others tell their snapshots.
     Ask,

@@ -108,9 +108,12 @@ impl Hub<'_> {
 
     /// A message of `user` in `conversation` ends their typing there.
     pub(super) fn message_sent(&mut self, conversation: ConversationId, user: UserId) {
-        let signal = self.presence.sent(conversation, user);
-        self.signal(signal);
-        self.tell(Ephemeral::Sent { conversation, user });
+        // Told only when it ended something: every server's presence
+        // holds the same typists, so none holds one this one does not.
+        if let Some(signal) = self.presence.sent(conversation, user) {
+            self.signal([signal]);
+            self.tell(Ephemeral::Sent { conversation, user });
+        }
     }
 
     /// A live subscription of the team's people counts as a device.

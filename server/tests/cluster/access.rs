@@ -4,15 +4,17 @@
 //! between nodes are checked with subscribers spread over them. Events
 //! happen on node A; a Restricted Member on C receives exactly their
 //! conversation's, a Member on B all of the team's, and someone of another
-//! account on C is told the team does not exist.
+//! account on C is told the team does not exist. And a logout on one node
+//! closes the token's connections on the others (4001).
 
-use crate::util::{code, connect, start_conversation, PATIENCE};
+use crate::api_client::log_out;
+use crate::util::{close_code, code, connect, start_conversation, PATIENCE};
 use crate::world::ClusterWorld;
 use std::time::Duration;
 use switchboard_client::{ClientEvent, ContactChanges, Events, HistoryQuery};
 use switchboard_protocol::ids::ConversationId;
 use switchboard_protocol::server::{Event, EventFrame};
-use switchboard_protocol::ErrorCode;
+use switchboard_protocol::{close, ErrorCode};
 
 /// How long a listener keeps listening after its sentinel.
 const DRAIN: Duration = Duration::from_millis(300);
@@ -136,4 +138,33 @@ async fn a_restricted_member_on_one_node_gets_only_their_conversation_of_events_
         ErrorCode::NotFound,
         "D does not exist for the Restricted Member"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_logout_on_one_node_closes_the_tokens_connections_on_the_others_with_4001() {
+    let Some(cluster) = ClusterWorld::start().await else {
+        return;
+    };
+    let (team, bob) = (cluster.world.team_a, cluster.world.bob.token.clone());
+    let (on_b, mut events_b) = connect(&cluster.url(1), &bob).await;
+    let (on_c, mut events_c) = connect(&cluster.url(2), &bob).await;
+    on_b.subscribe(team).await.expect("subscribed on B");
+    on_c.subscribe(team).await.expect("subscribed on C");
+    // Another user's connection on the same node is not concerned.
+    let (alice, _alice_events) = connect(&cluster.url(1), &cluster.world.alice.token).await;
+
+    let answer = log_out(cluster.nodes[0].addr(), &bob).await;
+    assert_eq!(answer.status, 204, "the logout on A is accepted");
+    for (node, events) in [("B", &mut events_b), ("C", &mut events_c)] {
+        let closed = close_code(events).await;
+        assert_eq!(
+            closed,
+            Some(close::UNAUTHORIZED),
+            "the connection on {node} is closed"
+        );
+    }
+    alice
+        .ping()
+        .await
+        .expect("alice's connection on B stays open");
 }

@@ -1,7 +1,8 @@
 //! A node lost under load: `kill -9` of the Switchboard node holding a
 //! team's writer and some of its clients, and `kill -9` of a NATS server,
 //! while messages keep coming. Nothing acknowledged is lost, nothing is
-//! stored or delivered twice, and the clients carry on on other nodes.
+//! stored or delivered twice, and the clients (SDK clients given every
+//! node) carry on on other nodes by themselves.
 
 use crate::follower::Follower;
 use crate::sender::Sender;
@@ -129,7 +130,7 @@ async fn kill_9_of_a_node_under_sends_loses_nothing_acknowledged_and_doubles_not
     follower_a.follow_until(conversation, &ids, deadline).await;
     follower_c.follow_until(conversation, &ids, deadline).await;
     assert!(
-        follower_a.moves >= 1,
+        follower_a.moves >= 1 && follower_a.server_url() != urls[0],
         "the follower on the killed node resumed elsewhere"
     );
     for (name, follower) in [("moved", &follower_a), ("stayed", &follower_c)] {
@@ -193,8 +194,9 @@ async fn kill_9_of_a_nats_server_keeps_the_service_and_everything_acknowledged()
         sender.send(conversation, &id, "after", deadline).await;
     }
     // A send waiting out the election may have moved the sender to another
-    // Switchboard node: the service still continued.
-    eprintln!("the sender moved {} times", sender.moves);
+    // Switchboard node (the SDK does when its node stops answering): the
+    // service still continued.
+    eprintln!("the sender ended on node {}", sender.node());
 
     let ids: Vec<String> = sender.acks.keys().cloned().collect();
     follower.follow_until(conversation, &ids, deadline).await;

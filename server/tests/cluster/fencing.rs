@@ -1,5 +1,5 @@
 //! A deposed writer cannot append. The node holding a team's lease is
-//! paused (SIGSTOP) with sends queued on its sockets; its lease expires
+//! paused (SIGSTOP) under load, with sends queued on its sockets; its lease expires
 //! and another node takes the team over; then it runs again (SIGCONT),
 //! still believing for a moment that it is the writer.
 //!
@@ -12,6 +12,8 @@ use crate::sender::Sender;
 use crate::util::{all_messages, connect, start_conversation, PATIENCE};
 use crate::world::{connect_with, ClusterWorld};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard_protocol::ids::{Seq, TeamId};
 
@@ -23,6 +25,9 @@ const MOVE_BOUND: Duration = Duration::from_millis(LEASE_TTL.as_millis() as u64 
 const QUEUED: Duration = Duration::from_secs(45);
 /// Sends queued on the paused node.
 const QUEUED_SENDS: usize = 5;
+/// Senders loading A before and while it is paused, and their bound.
+const LOAD_WORKERS: usize = 3;
+const LOAD_EACH: usize = 40;
 
 /// Waits until `team`'s lease is held by a node other than `old`.
 async fn new_holder(cluster: &ClusterWorld, team: TeamId, old: &str) -> String {
@@ -64,9 +69,29 @@ async fn a_paused_writer_whose_lease_expired_cannot_append_when_it_resumes() {
     on_b.send(conversation, "b-first", "through A", deadline)
         .await;
 
-    // Pause A, then queue sends on its socket: it reads them only when it
-    // runs again, after it has been deposed.
+    // Load on A, so that it is likely paused with a batch in flight; then,
+    // paused, sends queued on its socket: it reads them only when it runs
+    // again, after it has been deposed.
     let (queued_client, _queued_events) = connect_with(&urls[0], &alice, QUEUED).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let load: Vec<_> = (0..LOAD_WORKERS)
+        .map(|w| {
+            let (client, stop) = (queued_client.clone(), Arc::clone(&stop));
+            tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                for i in 0..LOAD_EACH {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let id = format!("load-{w}-{i}");
+                    let sent = client.send_with_id(conversation, id.clone(), "load on A");
+                    outcomes.push((id, tokio::time::timeout(QUEUED, sent).await));
+                }
+                outcomes
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
     cluster.nodes[0].pause();
     let paused_at = Instant::now();
     let queued: Vec<_> = (0..QUEUED_SENDS)
@@ -76,13 +101,14 @@ async fn a_paused_writer_whose_lease_expired_cannot_append_when_it_resumes() {
                 let id = format!("queued-{i}");
                 let sent =
                     client.send_with_id(conversation, id.clone(), "queued on the paused node");
-                (id, tokio::time::timeout(QUEUED, sent).await)
+                vec![(id, tokio::time::timeout(QUEUED, sent).await)]
             })
         })
         .collect();
 
     let holder = new_holder(&cluster, team, &old).await;
     let moved_after = paused_at.elapsed();
+    eprintln!("the team's lease moved {moved_after:?} after the pause");
     assert!(
         moved_after < MOVE_BOUND,
         "the team's lease moved after {moved_after:?}"
@@ -99,17 +125,25 @@ async fn a_paused_writer_whose_lease_expired_cannot_append_when_it_resumes() {
     }
 
     cluster.nodes[0].resume();
+    stop.store(true, Ordering::Relaxed);
     let mut acks: BTreeMap<String, Seq> = BTreeMap::new();
-    for task in queued {
-        let (id, outcome) = task.await.expect("the queued send's task ends");
-        match outcome {
-            Ok(Ok(ack)) => {
-                acks.insert(id, ack.seq);
+    let (mut acknowledged, mut refused) = (0, 0);
+    for task in load.into_iter().chain(queued) {
+        for (id, outcome) in task.await.expect("a sending task ends") {
+            match outcome {
+                Ok(Ok(ack)) => {
+                    acknowledged += 1;
+                    acks.insert(id, ack.seq);
+                }
+                Ok(Err(e)) => {
+                    refused += 1;
+                    eprintln!("{id} was refused: {e}");
+                }
+                Err(_) => panic!("{id} got no answer within {QUEUED:?} of being sent"),
             }
-            Ok(Err(e)) => eprintln!("{id} was refused: {e}"),
-            Err(_) => panic!("{id} got no answer within {QUEUED:?} of being sent"),
         }
     }
+    eprintln!("sends on A: {acknowledged} acknowledged, {refused} refused");
     // A serves again, through the new writer.
     on_a.send(conversation, "a-after", "after the pause", deadline)
         .await;

@@ -4,7 +4,8 @@
 //!
 //! Invariants: a node's stdout is read to its end on a thread of its own
 //! (the node never blocks on a full pipe) and kept, so a test can find the
-//! node id it printed; every node is killed and reaped on drop, a paused
+//! node id it printed; its address is taken from its `listening on ADDR`
+//! line; every node is killed and reaped on drop, a paused
 //! one included (SIGKILL reaches a stopped process).
 
 use std::io::{BufRead, BufReader};
@@ -24,7 +25,7 @@ pub struct Node {
     child: Child,
     /// Its WebSocket endpoint, `ws://ADDR/ws`.
     pub url: String,
-    /// Everything it printed after its first line.
+    /// Everything it printed, stdout and stderr.
     output: Arc<Mutex<Vec<String>>>,
     /// Its data folder (the local projection).
     _data: tempfile::TempDir,
@@ -33,45 +34,37 @@ pub struct Node {
 impl Node {
     /// Starts a node joined to the NATS servers `nats` (comma-separated
     /// URLs) with 3 replicas and [`LEASE_TTL`]; returns once it listens.
-    pub fn start(nats: &str) -> Node {
+    /// `flags` are added to its command line.
+    pub fn start_with(nats: &str, flags: &[&str]) -> Node {
         let data = tempfile::tempdir().expect("a temporary folder");
         let ttl = format!("{}s", LEASE_TTL.as_secs());
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data.path())
             .args(["--nats", nats, "--nats-replicas", "3", "--lease-ttl", &ttl])
-            .env("RUST_LOG", "warn")
+            .args(flags)
+            // Warnings, and the line naming the node's id.
+            .env("SWITCHBOARD_LOG", "warn,switchboard::serve=info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the server binary starts");
-        let stdout = child.stdout.take().expect("piped stdout");
         let output = Arc::new(Mutex::new(Vec::new()));
-        let (first_tx, first) = std::sync::mpsc::sync_channel(1);
-        let kept = Arc::clone(&output);
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-            let _ = first_tx.send(lines.next());
-            for line in lines {
-                // A poisoned lock means a test thread panicked: stop keeping.
-                let Ok(mut kept) = kept.lock() else { return };
-                kept.push(line);
-            }
-        });
-        let line = match first.recv_timeout(STARTUP) {
-            Ok(Some(line)) => line,
-            Ok(None) => panic!("the node exited before listening: {:?}", child.try_wait()),
-            Err(_) => {
+        let (listening_tx, listening) = std::sync::mpsc::sync_channel(1);
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let pid = child.id();
+        keep(pid, stdout, Arc::clone(&output), Some(listening_tx));
+        keep(pid, stderr, Arc::clone(&output), None);
+        let addr = match listening.recv_timeout(STARTUP) {
+            Ok(addr) => addr,
+            Err(e) => {
                 let _ = child.kill();
-                panic!("the node did not listen within {STARTUP:?}")
+                let printed = output.lock().map(|o| o.join("\n")).unwrap_or_default();
+                panic!("the node did not listen within {STARTUP:?} ({e}); it printed:\n{printed}")
             }
         };
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
         Node {
             child,
             url: format!("ws://{addr}/ws"),
@@ -86,8 +79,7 @@ impl Node {
         addr.parse().expect("the node's address")
     }
 
-    /// Whether the node printed `text` (its node id, say) after its first
-    /// line.
+    /// Whether the node printed `text` (its node id, say).
     pub fn printed(&self, text: &str) -> bool {
         let output = self.output.lock().expect("the output lock");
         output.iter().any(|line| line.contains(text))
@@ -119,6 +111,35 @@ impl Node {
             .expect("the kill command runs");
         assert!(status.success(), "kill {signal} failed: {status}");
     }
+}
+
+/// Reads a node's `stream` to its end on a thread of its own, keeping each
+/// line in `output`; the stdout reader sends the address of the
+/// `listening on ADDR` line through `listening`, the stderr reader echoes
+/// the log to the test's, marked with the node's process id.
+fn keep(
+    pid: u32,
+    stream: impl std::io::Read + Send + 'static,
+    output: Arc<Mutex<Vec<String>>>,
+    listening: Option<std::sync::mpsc::SyncSender<String>>,
+) {
+    let echo = listening.is_none();
+    let mut listening = listening;
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if let Some(addr) = line.trim().strip_prefix("listening on ") {
+                if let Some(tx) = listening.take() {
+                    let _ = tx.send(addr.to_string());
+                }
+            }
+            if echo {
+                eprintln!("[node {pid}] {line}");
+            }
+            // A poisoned lock means a test thread panicked: stop keeping.
+            let Ok(mut kept) = output.lock() else { return };
+            kept.push(line);
+        }
+    });
 }
 
 impl Drop for Node {

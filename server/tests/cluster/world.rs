@@ -36,6 +36,12 @@ impl ClusterWorld<()> {
     /// Starts NATS, the test's own member and the three nodes, with
     /// nothing seeded; `None` when `nats-server` is missing outside CI.
     pub async fn start_unseeded() -> Option<ClusterWorld<()>> {
+        ClusterWorld::start_unseeded_with(&[]).await
+    }
+
+    /// As [`ClusterWorld::start_unseeded`], each node started with `flags`
+    /// added to its command line.
+    pub async fn start_unseeded_with(flags: &[&str]) -> Option<ClusterWorld<()>> {
         let nats = NatsCluster::start().await?;
         let projection = tempfile::tempdir().expect("a temporary folder");
         let options = ClusterOptions {
@@ -51,7 +57,7 @@ impl ClusterWorld<()> {
         let store = cluster.store();
         let urls = nats.urls().join(",");
         // One at a time: each waits for its projection to catch up.
-        let nodes = (0..3).map(|_| Node::start(&urls)).collect();
+        let nodes = (0..3).map(|_| Node::start_with(&urls, flags)).collect();
         Some(ClusterWorld {
             world: (),
             nodes,
@@ -68,7 +74,13 @@ impl ClusterWorld {
     /// through the test's own member (the nodes find it on their first
     /// lookup); `None` when `nats-server` is missing outside CI.
     pub async fn start() -> Option<ClusterWorld> {
-        let bare = ClusterWorld::start_unseeded().await?;
+        ClusterWorld::start_with(&[]).await
+    }
+
+    /// As [`ClusterWorld::start`], each node started with `flags` added to
+    /// its command line.
+    pub async fn start_with(flags: &[&str]) -> Option<ClusterWorld> {
+        let bare = ClusterWorld::start_unseeded_with(flags).await?;
         let world = crate::util::seed(bare.store.as_ref());
         Some(bare.with(world))
     }
@@ -83,7 +95,6 @@ impl ClusterWorld {
             .expect("the grant is set");
         login
     }
-
 }
 
 impl<W> ClusterWorld<W> {

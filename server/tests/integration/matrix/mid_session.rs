@@ -28,7 +28,7 @@ use switchboard_protocol::model::Role;
 use switchboard_protocol::presence::Typing;
 use switchboard_protocol::server::{Reply, ResultFrame, ServerFrame, Welcome};
 use switchboard_protocol::{close, PROTOCOL_VERSION};
-use switchboard_server::store::Page;
+use switchboard_server::store::{Page, Store};
 use switchboard_server::{admin, GrantState};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -119,11 +119,12 @@ async fn welcome(url: &str, token: &str) -> Welcome {
     }
 }
 
-/// Every subject that can say hello, connected and subscribed to every
-/// team it may.
-async fn connect_all(url: &str, world: &MatrixWorld) -> Vec<(Subject, Raw)> {
+/// Every subject that can say hello, connected to the servers at `urls`
+/// in turn and subscribed to every team it may.
+async fn connect_all(urls: &[String], world: &MatrixWorld) -> Vec<(Subject, Raw)> {
     let mut connections = Vec::new();
-    for subject in &SUBJECTS[..CONNECTED] {
+    for (n, subject) in SUBJECTS[..CONNECTED].iter().enumerate() {
+        let url = &urls[n % urls.len()];
         let mut raw = Raw::login(url, world.token(*subject)).await;
         for (n, team) in subscriptions(*subject).iter().enumerate() {
             let frame = ClientFrame::Subscribe(Subscribe {
@@ -183,18 +184,19 @@ async fn assert_still_open(raw: &mut Raw, subject: Subject) {
 
 /// Runs harness 3 on a freshly seeded world: team A is removed.
 pub async fn run(server: &TestServer, world: &MatrixWorld) {
-    let url = server.url();
     let store = server.server.store();
-    admin::add_member(
-        store.as_ref(),
-        world.team_s,
-        world.member.user,
-        Role::Member,
-    )
-    .unwrap();
-    let connections = connect_all(&url, world).await;
+    run_on(&[server.url()], store.as_ref(), world).await
+}
 
-    let mut owner = Raw::login(&url, &world.owner.token).await;
+/// Runs harness 3 with its subjects spread over the servers at `urls` in
+/// turn (the nodes of a cluster, `store` theirs); the owner removes the
+/// team on the first.
+pub async fn run_on(urls: &[String], store: &dyn Store, world: &MatrixWorld) {
+    admin::add_member(store, world.team_s, world.member.user, Role::Member).unwrap();
+    let connections = connect_all(urls, world).await;
+
+    let url = &urls[0];
+    let mut owner = Raw::login(url, &world.owner.token).await;
     let removal = ClientFrame::RemoveTeam(RemoveTeam {
         id: RequestId(1),
         team: world.team_a,
@@ -213,7 +215,7 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
         } else {
             assert_still_open(&mut raw, subject).await;
         }
-        let welcome = welcome(&url, world.token(subject)).await;
+        let welcome = welcome(url, world.token(subject)).await;
         let teams: Vec<TeamId> = welcome.teams.iter().map(|t| t.id).collect();
         assert_eq!(teams, teams_after(world, subject), "{subject:?}'s teams");
         assert!(
@@ -221,12 +223,11 @@ pub async fn run(server: &TestServer, world: &MatrixWorld) {
             "{subject:?} keeps no grant in the removed team"
         );
     }
-    assert_nothing_stored(server, world);
+    assert_nothing_stored(store, world);
 }
 
 /// Asserts that no `send` of [`attempts`] was stored in C.
-fn assert_nothing_stored(server: &TestServer, world: &MatrixWorld) {
-    let store = server.server.store();
+fn assert_nothing_stored(store: &dyn Store, world: &MatrixWorld) {
     let (messages, _) = store.messages(world.c, Page::Latest, 100).unwrap();
     assert!(
         messages.iter().all(|m| m.body != "still here?"),
@@ -241,7 +242,7 @@ fn assert_nothing_stored(server: &TestServer, world: &MatrixWorld) {
 /// revoked bot's token, 4001); everyone else's stays open.
 pub async fn run_changes(server: &TestServer, world: &MatrixWorld) {
     let url = server.url();
-    let connections = connect_all(&url, world).await;
+    let connections = connect_all(std::slice::from_ref(&url), world).await;
     let mut owner = Raw::login(&url, &world.owner.token).await;
     let team = world.team_a;
     let changes = [
@@ -284,5 +285,5 @@ pub async fn run_changes(server: &TestServer, world: &MatrixWorld) {
             _ => assert_still_open(&mut raw, subject).await,
         }
     }
-    assert_nothing_stored(server, world);
+    assert_nothing_stored(server.server.store().as_ref(), world);
 }
