@@ -71,6 +71,9 @@ pub(super) struct Hub<'r> {
     pub(super) writer: Writer,
     /// The newest offset of the team the log holds here, live.
     pub(super) applied: watch::Receiver<Offset>,
+    /// Who writes the team, live (for forwarded requests to give up on a
+    /// writer that went).
+    pub(super) writers: watch::Receiver<Writer>,
     /// Write commands waiting for a writer to be known, bounded.
     pub(super) parked: VecDeque<HubRequest>,
     /// The other servers' connections (see `shared_presence`).
@@ -142,6 +145,7 @@ pub(super) async fn run(
         removed: false,
         writer,
         applied: applied.clone(),
+        writers: writers.clone(),
         parked: VecDeque::new(),
         remote: Remote::default(),
     };

@@ -58,7 +58,8 @@ impl Hub<'_> {
             Writer::Node(node) => {
                 match &self.registry.context.peers {
                     Some(peers) => {
-                        peers.forward(self.team, &node, request, self.applied.clone());
+                        let watch = (self.applied.clone(), self.writers.clone());
+                        peers.forward(self.team, &node, request, watch);
                     }
                     None => refuse(request, ErrorCode::Internal, "internal error"),
                 }
@@ -79,13 +80,17 @@ impl Hub<'_> {
         }
     }
 
-    /// The team's writer changed to `now`.
+    /// The team's log says who writes the team now: `now`. Told `Me` while
+    /// this hub was writing, the log says it lost the team and took it
+    /// back meanwhile (a new reign): what the hub appended before may
+    /// never be committed, as when it loses the team.
     pub(super) fn writer_changed(&mut self, now: Writer) -> Result<(), StoreError> {
         let was = std::mem::replace(&mut self.writer, now);
-        if was == self.writer {
+        let retaken = was == Writer::Me && self.writer == Writer::Me;
+        if was == self.writer && !retaken {
             return Ok(());
         }
-        tracing::info!(team = %self.team, writer = ?self.writer, "the team's writer changed");
+        tracing::info!(team = %self.team, writer = ?self.writer, retaken, "the team's writer changed");
         if was == Writer::Me {
             // What this hub appended and was not reported committed may
             // never be: refused, and delivered by following if it was.

@@ -7,6 +7,9 @@
 //! - A forwarded request is answered exactly once: with the writer's
 //!   answer, or with `unavailable` when the writer cannot be reached in
 //!   time. The client retries then; its key makes the retry exactly-once.
+//! - A request waits for the writer it was sent to only while that server
+//!   is still the writer: once the log names another (the writer went),
+//!   it is refused with `unavailable` at once, for the client to retry.
 //! - The writer's answer reaches the connection only once this server's
 //!   copy of the log holds what the answer covers (the writer's durable
 //!   offset when it answered): a `history` asked here right after a `sent`
@@ -21,6 +24,7 @@ use super::request::ReplyTo;
 use super::{AssigneeChange, ContactChanges, Delivery, HubCommand, HubRequest, Registry};
 use crate::access::Principal;
 use crate::idempotency::{Claim, Claims};
+use crate::team_log::Writer;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -207,15 +211,17 @@ impl Peers {
 
     /// Sends `request` (a write command) to the team's writer `node`, and
     /// its answer, once this server's log holds what it covers, to where
-    /// the request wants it. `applied` follows this server's log of the
-    /// team.
+    /// the request wants it. `watch` follows this server's log of the team:
+    /// what it holds, and who writes it.
     pub(super) fn forward(
         self: &Arc<Self>,
         team: TeamId,
         node: &str,
         request: HubRequest,
-        applied: watch::Receiver<Offset>,
+        watch: (watch::Receiver<Offset>, watch::Receiver<Writer>),
     ) {
+        let (applied, mut writers) = watch;
+        let writer = Writer::Node(node.to_string());
         let HubRequest { reply, op, hops } = request;
         if hops >= 1 {
             reply.refuse(ErrorCode::Unavailable, "the team's writer changed; retry");
@@ -254,13 +260,18 @@ impl Peers {
                 return;
             }
             let asked = tokio::time::timeout(PATIENCE, client.request(subject, payload.into()));
-            let answer = match asked.await {
-                Ok(Ok(message)) => rmp_serde::from_slice::<RemoteAnswer>(&message.payload).ok(),
-                Ok(Err(e)) => {
-                    tracing::debug!(%team, error = %e, "the team's writer did not answer");
-                    None
-                }
-                Err(_) => None,
+            let answer = tokio::select! {
+                asked = asked => match asked {
+                    Ok(Ok(message)) => rmp_serde::from_slice::<RemoteAnswer>(&message.payload).ok(),
+                    Ok(Err(e)) => {
+                        tracing::debug!(%team, error = %e, "the team's writer did not answer");
+                        None
+                    }
+                    Err(_) => None,
+                },
+                // The writer went (its lease moved): whatever it did of the
+                // request, the retry's key finds it at the next writer.
+                _ = writers.wait_for(|now| *now != writer) => None,
             };
             let Some(answer) = answer else {
                 reply.refuse(
