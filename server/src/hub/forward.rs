@@ -20,18 +20,15 @@
 //!   ephemeral signals are served by the server the connection is on.
 
 use super::peers::Peers;
+use super::remote_op::RemoteOp;
 use super::request::ReplyTo;
-use super::{AssigneeChange, ContactChanges, Delivery, HubCommand, HubRequest, Registry};
-use crate::access::Principal;
-use crate::idempotency::{Claim, Claims};
+use super::{HubRequest, Registry};
 use crate::team_log::Writer;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_protocol::ids::{ConversationId, Offset, RequestId, Seq, TeamId, UserId};
-use switchboard_protocol::model::{NewContact, Sender};
-use switchboard_protocol::server::Reply;
+use switchboard_protocol::ids::{Offset, RequestId, TeamId};
 use switchboard_protocol::{ErrorCode, ServerFrame};
 use tokio::sync::watch;
 
@@ -53,48 +50,6 @@ struct Forwarded {
 struct RemoteAnswer {
     frame: ServerFrame,
     durable: Offset,
-}
-
-/// The commands that write, in a form that crosses servers.
-#[derive(Serialize, Deserialize)]
-enum RemoteOp {
-    Send {
-        principal: Principal,
-        conversation: ConversationId,
-        client_msg_id: String,
-        body: String,
-        as_contact: Option<Sender>,
-    },
-    StartConversation {
-        contact: NewContact,
-    },
-    MarkRead {
-        principal: Principal,
-        conversation: ConversationId,
-        seq: Seq,
-    },
-    UpdateContact {
-        conversation: ConversationId,
-        changes: ContactChanges,
-    },
-    Assign {
-        conversation: ConversationId,
-        change: AssigneeChange,
-        key: Option<String>,
-    },
-    SystemMessage {
-        conversation: ConversationId,
-        body: String,
-        reply: Reply,
-        /// The idempotency key: its scope, user and key.
-        claim: Option<(TeamId, UserId, String)>,
-    },
-    Deliver {
-        conversation: ConversationId,
-        delivery: Delivery,
-        key: Option<String>,
-    },
-    ImportHandoffs,
 }
 
 /// Where a forwarded request's answer goes: back to the server that sent
@@ -289,175 +244,5 @@ impl Peers {
                 to.send(&answer.frame);
             }
         });
-    }
-}
-
-impl RemoteOp {
-    /// The travelling form of a write command, and what the origin holds
-    /// until the answer (the command's idempotency claim); none for a
-    /// command that does not write.
-    fn from_command(op: HubCommand) -> Option<(RemoteOp, Option<Box<Claim>>)> {
-        Some(match op {
-            HubCommand::Send {
-                principal,
-                conversation,
-                client_msg_id,
-                body,
-                as_contact,
-            } => (
-                RemoteOp::Send {
-                    principal: (*principal).clone(),
-                    conversation,
-                    client_msg_id,
-                    body,
-                    as_contact,
-                },
-                None,
-            ),
-            HubCommand::StartConversation { contact } => {
-                (RemoteOp::StartConversation { contact }, None)
-            }
-            HubCommand::MarkRead {
-                principal,
-                conversation,
-                seq,
-            } => (
-                RemoteOp::MarkRead {
-                    principal: (*principal).clone(),
-                    conversation,
-                    seq,
-                },
-                None,
-            ),
-            HubCommand::UpdateContact {
-                conversation,
-                changes,
-            } => (
-                RemoteOp::UpdateContact {
-                    conversation,
-                    changes,
-                },
-                None,
-            ),
-            HubCommand::Assign {
-                conversation,
-                change,
-                key,
-            } => (
-                RemoteOp::Assign {
-                    conversation,
-                    change,
-                    key,
-                },
-                None,
-            ),
-            HubCommand::SystemMessage {
-                conversation,
-                body,
-                reply,
-                claim,
-            } => {
-                let key = claim
-                    .as_deref()
-                    .map(|c| (c.scope(), c.user(), c.key().to_string()));
-                (
-                    RemoteOp::SystemMessage {
-                        conversation,
-                        body,
-                        reply,
-                        claim: key,
-                    },
-                    claim,
-                )
-            }
-            HubCommand::Deliver {
-                conversation,
-                delivery,
-                key,
-            } => (
-                RemoteOp::Deliver {
-                    conversation,
-                    delivery,
-                    key,
-                },
-                None,
-            ),
-            HubCommand::ImportHandoffs => (RemoteOp::ImportHandoffs, None),
-            _ => return None,
-        })
-    }
-
-    /// The command again, on the writer's side (claiming its key here).
-    async fn into_command(self, claims: &Arc<Claims>) -> Option<HubCommand> {
-        Some(match self {
-            RemoteOp::Send {
-                principal,
-                conversation,
-                client_msg_id,
-                body,
-                as_contact,
-            } => HubCommand::Send {
-                principal: Arc::new(principal),
-                conversation,
-                client_msg_id,
-                body,
-                as_contact,
-            },
-            RemoteOp::StartConversation { contact } => HubCommand::StartConversation { contact },
-            RemoteOp::MarkRead {
-                principal,
-                conversation,
-                seq,
-            } => HubCommand::MarkRead {
-                principal: Arc::new(principal),
-                conversation,
-                seq,
-            },
-            RemoteOp::UpdateContact {
-                conversation,
-                changes,
-            } => HubCommand::UpdateContact {
-                conversation,
-                changes,
-            },
-            RemoteOp::Assign {
-                conversation,
-                change,
-                key,
-            } => HubCommand::Assign {
-                conversation,
-                change,
-                key,
-            },
-            RemoteOp::SystemMessage {
-                conversation,
-                body,
-                reply,
-                claim,
-            } => {
-                let claim = match claim {
-                    Some((scope, user, key)) => {
-                        Some(Box::new(claims.claim(scope, user, &key).await))
-                    }
-                    None => None,
-                };
-                HubCommand::SystemMessage {
-                    conversation,
-                    body,
-                    reply,
-                    claim,
-                }
-            }
-            RemoteOp::Deliver {
-                conversation,
-                delivery,
-                key,
-            } => HubCommand::Deliver {
-                conversation,
-                delivery,
-                key,
-            },
-            RemoteOp::ImportHandoffs => HubCommand::ImportHandoffs,
-        })
     }
 }

@@ -40,6 +40,7 @@ mod peers;
 mod pending;
 mod presence;
 mod recent;
+mod remote_op;
 mod removal;
 mod replay;
 mod request;
