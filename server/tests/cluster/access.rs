@@ -5,7 +5,8 @@
 //! happen on node A; a Restricted Member on C receives exactly their
 //! conversation's, a Member on B all of the team's, and someone of another
 //! account on C is told the team does not exist. And a logout on one node
-//! closes the token's connections on the others (4001).
+//! closes the token's connections on the others (4001), and a role changed
+//! on one node closes the user's connections on another (4009).
 
 use crate::api_client::log_out;
 use crate::util::{close_code, code, connect, start_conversation, PATIENCE};
@@ -13,6 +14,7 @@ use crate::world::ClusterWorld;
 use std::time::Duration;
 use switchboard_client::{ClientEvent, ContactChanges, Events, HistoryQuery};
 use switchboard_protocol::ids::ConversationId;
+use switchboard_protocol::model::Role;
 use switchboard_protocol::server::{Event, EventFrame};
 use switchboard_protocol::{close, ErrorCode};
 
@@ -167,4 +169,50 @@ async fn a_logout_on_one_node_closes_the_tokens_connections_on_the_others_with_4
         .ping()
         .await
         .expect("alice's connection on B stays open");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_changed_on_one_node_closes_the_user_s_connections_on_another_with_4009() {
+    let Some(cluster) = ClusterWorld::start().await else {
+        return;
+    };
+    let (team, bob) = (cluster.world.team_a, cluster.world.bob.clone());
+    let (on_c, mut events_c) = connect(&cluster.url(2), &bob.token).await;
+    on_c.subscribe(team).await.expect("subscribed on C");
+    let (alice, _alice_events) = connect(&cluster.url(0), &cluster.world.alice.token).await;
+
+    let promoted = alice
+        .set_role(team, bob.user, Role::Manager)
+        .await
+        .expect("alice promotes bob on A");
+    assert_eq!(promoted.member.role, Role::Manager);
+    // C closes bob's connection with 4009; the SDK comes back with his
+    // new access, which C reads from the cluster.
+    let welcome = tokio::time::timeout(PATIENCE, async {
+        let mut closed = None;
+        loop {
+            match events_c.next().await.expect("the event stream is open") {
+                ClientEvent::Disconnected { code, .. } if closed.is_none() => closed = Some(code),
+                ClientEvent::Reconnected { welcome } => return (closed, welcome),
+                ClientEvent::Closed { code, reason } => {
+                    panic!("closed for good: {code:?} {reason}")
+                }
+                _ => continue,
+            }
+        }
+    })
+    .await
+    .expect("C closed and welcomed bob again in time");
+    assert_eq!(
+        welcome.0,
+        Some(Some(close::ACCESS_CHANGED)),
+        "closed with 4009 on C"
+    );
+    let role = welcome
+        .1
+        .teams
+        .iter()
+        .find(|t| t.id == team)
+        .map(|t| t.role);
+    assert_eq!(role, Some(Role::Manager), "his new role, on C");
 }
