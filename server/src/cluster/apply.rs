@@ -16,8 +16,9 @@
 //!   second time and change nothing; `ConfirmSignup` finds its sign-up
 //!   confirmed and changes nothing;
 //! - `ReserveIds` alone would move the counter again: it records its
-//!   sequence in the same transaction as the counter, and is never applied
-//!   twice.
+//!   sequence in the same transaction as the counter, so a crash never
+//!   leaves it to apply again, and applied again at the sequence recorded
+//!   it gives the same block and moves nothing (`apply_tests.rs`).
 //!
 //! A result given the second time may differ (`None` for a take), but no
 //! one waits for it: a restarted node has a new id, and the ops it applies

@@ -36,6 +36,8 @@ mod store;
 mod timeline;
 
 #[cfg(test)]
+mod apply_tests;
+#[cfg(test)]
 mod log_tests;
 #[cfg(test)]
 pub(crate) mod nats_server;

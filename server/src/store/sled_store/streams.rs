@@ -18,6 +18,10 @@ use crate::store::{keys, StoreError, StoreResult};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use switchboard_protocol::ids::{Epoch, TeamId};
 
+/// A tree's records, keys and values, in order.
+#[cfg(test)]
+pub(crate) type Records = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// The `meta` key of the log position applied.
 const APPLIED: &[u8] = b"applied";
 /// The `meta` key naming the log the projection was made from.
@@ -102,10 +106,33 @@ impl SledStore {
                     })?,
                     None => 0,
                 };
+                if meta.get(APPLIED)?.as_deref() == Some(&keys::one(position)[..]) {
+                    // Applied already, and the newest op applied: the block
+                    // ends at the counter.
+                    return Ok(last + 1 - count);
+                }
                 meta.insert(NEXT_ID, &keys::one(last + count))?;
                 meta.insert(APPLIED, &keys::one(position))?;
                 Ok(last + 1)
             })
             .map_err(|e: TransactionError<StoreError>| super::tx_error(e))
+    }
+
+    /// Every tree's records but the store's identity, for tests comparing
+    /// two projections.
+    #[cfg(test)]
+    pub(crate) fn contents(&self) -> Vec<(Vec<u8>, Records)> {
+        let mut trees = Vec::new();
+        for name in self.db.tree_names() {
+            let tree = self.db.open_tree(&name).expect("a listed tree opens");
+            let records = tree
+                .iter()
+                .map(|item| item.expect("a record reads"))
+                .filter(|(key, _)| !(&*name == b"meta" && &**key == b"store_id"))
+                .map(|(key, value)| (key.to_vec(), value.to_vec()))
+                .collect();
+            trees.push((name.to_vec(), records));
+        }
+        trees
     }
 }
