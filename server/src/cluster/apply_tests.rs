@@ -6,7 +6,8 @@ use super::applier::Applied;
 use super::apply::apply;
 use super::ops::{Op, OwnedEntry};
 use crate::store::{
-    Entry, InvitationRecord, SledStore, TeamRecord, TokenKind, TokenRecord, UserRecord,
+    AccountRecord, Entry, GrantRecord, GrantState, InvitationRecord, MailRecord, SignupRecord,
+    SledStore, TeamRecord, TokenKind, TokenRecord, UserRecord,
 };
 use switchboard_protocol::ids::{
     AccountId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
@@ -118,7 +119,59 @@ fn ops() -> Vec<Op> {
             team: TeamId(7),
             user: UserId(6),
         },
+        Op::PutMail(MailRecord {
+            id: 4,
+            to: "a@example.com".into(),
+            subject: "S".into(),
+            body: "B".into(),
+            queued_at: Millis(1),
+        }),
         Op::DeleteMail(4),
+        Op::PutGrant(GrantRecord {
+            conversation: ConversationId(3),
+            team: TeamId(7),
+            user: UserId(8),
+            state: GrantState::Revoked,
+            invited_by: UserId(5),
+            resent_by: vec![],
+            at: Millis(2),
+            invitation: None,
+            mailed_for: None,
+        }),
+        Op::PutSignup {
+            hash: [3; 32],
+            signup: SignupRecord {
+                email: "b@example.com".into(),
+                name: "B".into(),
+                account_name: "B's".into(),
+                password_hash: None,
+                created_at: Millis(1),
+                expires_at: Millis(1_000),
+                confirmed: None,
+            },
+        },
+        Op::ConfirmSignup {
+            hash: [3; 32],
+            user: UserRecord {
+                id: UserId(9),
+                email: "b@example.com".into(),
+                name: "B".into(),
+                handle: "b".into(),
+                created_at: Millis(2),
+                password_hash: None,
+            },
+            account: AccountRecord {
+                id: AccountId(2),
+                name: "B's".into(),
+                owner: UserId(9),
+                created_at: Millis(2),
+            },
+            now: Millis(2),
+        },
+        Op::DeleteExpiredSignup {
+            hash: [3; 32],
+            now: Millis(5_000),
+        },
         Op::ReserveIds { count: 100 },
         batch(4..=5),
         Op::RemoveTeam(TeamId(7)),
