@@ -3,10 +3,13 @@
 //! serving every read), through the store's own methods.
 //!
 //! Invariants:
-//! - Ops are applied in stream order, each once per run; the projection is
-//!   rebuilt from the first message at every start (see `Cluster::connect`),
-//!   so applying is deterministic: every node reaches the same state and
-//!   the same result for each op.
+//! - Ops are applied in stream order, each once per run, from the
+//!   sequence after the one the projection recorded as applied (see
+//!   `Cluster::connect`); applying is deterministic: every node reaches the
+//!   same state and the same result for each op. An op applied again after
+//!   a crash changes nothing (see `apply.rs`).
+//! - The projection records each op's sequence after the op's writes
+//!   ([`SledStore::keep_applied`]), so a restart resumes after it.
 //! - [`Applier::applied`] moves only after the op at that sequence was
 //!   applied: a waiter that saw it may read the op's effect.
 //! - The result of an op this node published reaches the caller waiting
@@ -15,12 +18,13 @@
 
 use super::ops::Op;
 use crate::store::{
-    Bots, Confirmation, Directory, Grants, InvitationRecord, KeyedWrites, Signups, SledStore,
-    Store, StoreError, StoreResult, TeamRecord, Timeline, TokenRecord,
+    Confirmation, InvitationRecord, SledStore, StoreError, StoreResult, TeamRecord, Timeline,
+    TokenRecord,
 };
 use dashmap::DashMap;
 use futures::StreamExt;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_protocol::ids::{Offset, TeamId};
@@ -60,16 +64,24 @@ pub(crate) struct Applier {
     waiters: Mutex<HashMap<u64, Waiter>>,
     /// Each team's newest offset in the projection, for those watched.
     teams: DashMap<TeamId, watch::Sender<Offset>>,
+    /// The sequence the projection held at start, and the ops applied
+    /// since: what a restart saved and cost.
+    pub(crate) resumed_from: u64,
+    pub(crate) applied_here: AtomicU64,
 }
 
 impl Applier {
-    pub(crate) fn new(projection: Arc<SledStore>, node: String) -> Applier {
+    /// An applier going on from `applied`, the sequence of the newest op
+    /// the projection holds (0 for an empty one).
+    pub(crate) fn new(projection: Arc<SledStore>, node: String, applied: u64) -> Applier {
         Applier {
             projection,
             node,
-            applied: watch::Sender::new(0),
+            applied: watch::Sender::new(applied),
             waiters: Mutex::new(HashMap::new()),
             teams: DashMap::new(),
+            resumed_from: applied,
+            applied_here: AtomicU64::new(0),
         }
     }
 
@@ -137,7 +149,8 @@ impl Applier {
         })
     }
 
-    /// Consumes the stream from its first message until `stop` is set.
+    /// Consumes the stream from the first message not applied until `stop`
+    /// is set.
     pub(crate) async fn run(
         self: Arc<Self>,
         stream: async_nats::jetstream::stream::Stream,
@@ -233,7 +246,7 @@ impl Applier {
                     .map(|(offset, entry)| (*team, entry.as_entry().last_offset(*offset))),
                 _ => None,
             };
-            let applied = apply(&self.projection, op)?;
+            let applied = super::apply::apply(&self.projection, seq, op)?;
             if let Some((team, last)) = team {
                 if let Some(sender) = self.teams.get(&team) {
                     sender.send_if_modified(|o| {
@@ -259,95 +272,13 @@ impl Applier {
                 Err(e) => tracing::error!(seq, error = %e, "an op of the stream failed to apply"),
             },
         }
+        if let Err(e) = self.projection.keep_applied(seq) {
+            // The next start replays from an earlier sequence: harmless.
+            tracing::error!(seq, error = %e, "the applied sequence could not be recorded");
+        }
+        self.applied_here.fetch_add(1, Ordering::Relaxed);
         self.applied.send_replace(seq);
     }
-}
-
-/// Applies one op to the projection: what the store method it stands for
-/// does and returns.
-fn apply(store: &SledStore, op: Op) -> StoreResult<Applied> {
-    Ok(match op {
-        Op::PutAccount(account) => done(store.put_account(&account))?,
-        Op::PutTeam { team, epoch } => {
-            store.keep_epoch(team.id, epoch)?;
-            done(store.put_team(&team))?
-        }
-        Op::RemoveTeam(team) => Applied::Team(store.remove_team(team)?),
-        Op::PutUser(user) => done(store.put_user(&user))?,
-        Op::PutMembership { team, user, role } => done(store.put_membership(team, user, role))?,
-        Op::RemoveMembership { team, user } => Applied::Role(store.remove_membership(team, user)?),
-        Op::PutToken { hash, token } => done(store.put_token(&hash, &token))?,
-        Op::DeleteToken(hash) => Applied::Token(store.delete_token(&hash)?),
-        Op::PutInvitation { hash, invitation } => done(store.put_invitation(&hash, &invitation))?,
-        Op::TakeInvitation(hash) => Applied::Invitation(store.take_invitation(&hash)?),
-        Op::PutMail(mail) => done(store.put_mail(&mail))?,
-        Op::DeleteMail(id) => Applied::Deleted(store.delete_mail(id)?),
-        Op::PutUsageCheckpoint { team, checkpoint } => {
-            done(store.put_usage_checkpoint(team, &checkpoint))?
-        }
-        Op::PutGrant(grant) => done(store.put_grant(&grant))?,
-        Op::PutBot(bot) => done(store.put_bot(&bot))?,
-        Op::CreateTeam {
-            team,
-            epoch,
-            owner,
-            receipt,
-        } => {
-            store.keep_epoch(team.id, epoch)?;
-            let receipt = receipt.as_ref().map(|r| r.as_receipt());
-            done(store.create_team(&team, owner, receipt))?
-        }
-        Op::AddMember {
-            team,
-            user,
-            role,
-            receipt,
-        } => {
-            let receipt = receipt.as_ref().map(|r| r.as_receipt());
-            done(store.add_member(team, user, role, receipt))?
-        }
-        Op::CreateBot { bot, receipt } => {
-            let receipt = receipt.as_ref().map(|r| r.as_receipt());
-            done(store.create_bot(&bot, receipt))?
-        }
-        Op::PutSignup { hash, signup } => done(store.put_signup(&hash, &signup))?,
-        Op::ConfirmSignup {
-            hash,
-            user,
-            account,
-            now,
-        } => Applied::Confirmation(store.confirm_signup(&hash, &user, &account, now)?),
-        Op::DeleteExpiredSignup { hash, now } => {
-            Applied::Deleted(store.delete_expired_signup(&hash, now)?)
-        }
-        Op::ReserveIds { count } => {
-            let first = store.next_id()?;
-            for _ in 1..count {
-                store.next_id()?;
-            }
-            Applied::Ids(first)
-        }
-        Op::StartStream { team, epoch } => {
-            store.keep_epoch(team, epoch)?;
-            Applied::Done
-        }
-        Op::Batch {
-            team,
-            epoch,
-            entries,
-        } => {
-            store.keep_epoch(team, epoch)?;
-            for (offset, entry) in &entries {
-                store.commit(team, *offset, entry.as_entry())?;
-            }
-            Applied::Done
-        }
-        Op::Fence { .. } => Applied::Done,
-    })
-}
-
-fn done(result: StoreResult<()>) -> StoreResult<Applied> {
-    result.map(|()| Applied::Done)
 }
 
 /// A failure of the cluster's engine, as the store reports it.

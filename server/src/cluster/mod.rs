@@ -5,8 +5,10 @@
 //! team keeps one Raft group instead of thousands, and its per-subject
 //! sequences still give each team its own fence
 //! (`Nats-Expected-Last-Subject-Sequence`). Each node keeps a projection
-//! of the stream (a sled store in `<data>/projection`, rebuilt from the
-//! stream at every start) fed by its applier (`applier.rs`) and serving
+//! of the stream (a sled store in `<data>/projection`, which a restarted
+//! node takes up from the sequence it had applied, and rebuilds from the
+//! stream's start if it was made from another stream) fed by its applier
+//! (`applier.rs`, each op applied by `apply.rs`) and serving
 //! its reads (`NatsStore`, `store.rs` and `timeline.rs`); its writes are
 //! ops (`ops.rs`) published and awaited by `node.rs`. A team's writer is
 //! the node holding its lease in the KV bucket `sb_leases` (`lease.rs`);
@@ -16,12 +18,14 @@
 //!
 //! Invariants:
 //! - Every node applies the same ops in the same order to the same start
-//!   (an empty projection), so every node computes the same state and the
-//!   same result for each write.
+//!   (an empty projection, or its own projection of the same stream up to
+//!   the sequence it recorded), so every node computes the same state and
+//!   the same result for each write.
 //! - A node's id is drawn at each start: a restarted node is a new node,
 //!   and nothing it published before is mistaken for its own.
 
 mod applier;
+mod apply;
 mod lease;
 mod log;
 mod node;
@@ -32,9 +36,13 @@ mod store;
 mod timeline;
 
 #[cfg(test)]
+mod apply_tests;
+#[cfg(test)]
 mod log_tests;
 #[cfg(test)]
 pub(crate) mod nats_server;
+#[cfg(test)]
+mod resume_tests;
 #[cfg(test)]
 mod tests;
 
@@ -99,8 +107,9 @@ pub struct Cluster {
 
 impl Cluster {
     /// Connects to NATS, creates the stream and the lease bucket if they
-    /// are missing, rebuilds the projection from the stream and starts the
-    /// applier; returns once the projection has caught up. Call it on a
+    /// are missing, opens the projection (resumed where it got to, or
+    /// rebuilt) and starts the applier; returns once the projection has
+    /// caught up. Call it on a
     /// multi-thread runtime: the store's synchronous methods lend their
     /// worker to the client while they wait (see `node::Node::block`).
     pub async fn connect(options: ClusterOptions) -> Result<Arc<Cluster>, ClusterError> {
@@ -147,8 +156,8 @@ impl Cluster {
             }
             _ => options.lease_ttl,
         };
-        let projection = Arc::new(open_projection(&options.data_dir)?);
-        let applier = Arc::new(Applier::new(projection, id.clone()));
+        let (projection, applied) = open_projection(&options.data_dir, stream.cached_info())?;
+        let applier = Arc::new(Applier::new(Arc::new(projection), id.clone(), applied));
         let node = Arc::new(Node::new(
             id,
             client,
@@ -173,7 +182,13 @@ impl Cluster {
             log,
         });
         cluster.node.catch_up_from_start().await?;
-        tracing::debug!(node = %cluster.node.id, "the projection caught up");
+        let applier = &cluster.node.applier;
+        tracing::info!(
+            node = %cluster.node.id,
+            resumed_from = applier.resumed_from,
+            replayed = applier.applied_here.load(std::sync::atomic::Ordering::Relaxed),
+            "the projection caught up"
+        );
         Ok(cluster)
     }
 
@@ -232,10 +247,40 @@ impl Drop for Cluster {
     }
 }
 
-/// Opens an empty projection: it is rebuilt from the stream at each start,
-/// so that every node starts from the same state.
-fn open_projection(data_dir: &std::path::Path) -> Result<SledStore, ClusterError> {
+/// Opens the projection and says the stream sequence it holds: the
+/// node's own projection of this stream is taken up where it got to; one
+/// of another stream (the stream deleted and made again, the NATS servers'
+/// storage lost), or one that never recorded a sequence, is wiped and
+/// rebuilt from the stream's first message, never mixed with it.
+fn open_projection(
+    data_dir: &std::path::Path,
+    stream: &stream::Info,
+) -> Result<(SledStore, u64), ClusterError> {
     let dir = data_dir.join("projection");
+    // A stream is known by its name and its creation: a stream made again
+    // under the same name starts over at sequence 1 with other ops.
+    let source = format!(
+        "{}@{}",
+        stream.config.name,
+        stream.created.unix_timestamp_nanos()
+    );
+    if dir.exists() {
+        let projection = SledStore::open(&dir)?;
+        let applied = projection.applied_position()?;
+        match applied {
+            Some(applied)
+                if projection.source()?.as_deref() == Some(source.as_bytes())
+                    && applied <= stream.state.last_sequence =>
+            {
+                tracing::info!(applied, "the projection resumes from the stream");
+                return Ok((projection, applied));
+            }
+            _ => tracing::info!(
+                applied,
+                "the projection was not made from this stream; rebuilding it"
+            ),
+        }
+    }
     let io = |e: std::io::Error| {
         StoreError::Io(format!(
             "cannot reset the projection in {}: {e}",
@@ -246,7 +291,11 @@ fn open_projection(data_dir: &std::path::Path) -> Result<SledStore, ClusterError
         std::fs::remove_dir_all(&dir).map_err(io)?;
     }
     std::fs::create_dir_all(&dir).map_err(io)?;
-    Ok(SledStore::open(&dir)?)
+    let projection = SledStore::open(&dir)?;
+    // Named before any op is applied: sled keeps the order of writes, so
+    // a projection holding ops also holds their stream's name.
+    projection.keep_source(source.as_bytes())?;
+    Ok((projection, 0))
 }
 
 async fn leases_watch(node: &Node) -> Option<async_nats::jetstream::kv::Watch> {

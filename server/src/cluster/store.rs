@@ -9,8 +9,8 @@
 //!   and looks again, so a record another node wrote a moment ago (a
 //!   token just issued, a user just invited) is found wherever it is asked.
 //! - `flush` waits for nothing: every write was durable on the stream's
-//!   replicas when it returned, and the projection is rebuilt from the
-//!   stream at start.
+//!   replicas when it returned, and a projection that lost its newest
+//!   writes in a crash applies them again from the stream at start.
 //! - Ids come from blocks reserved through the stream, so no two nodes
 //!   hand out the same id.
 

@@ -38,6 +38,7 @@
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
+//! | `meta` | `applied`, `source` | a projection's log position and log (see `streams`) |
 //!
 //! A removed team leaves the directory (`teams`, `team_handles`,
 //! `account_teams`, both membership indexes) but its `team_streams`,
