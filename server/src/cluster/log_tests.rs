@@ -134,14 +134,8 @@ async fn a_writer_whose_lease_was_taken_cannot_append() {
     let Some(server) = NatsServer::start() else {
         return;
     };
-    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let ttl = Duration::from_secs(1);
-    let a = Cluster::connect(server.options(a_dir.path(), ttl))
-        .await
-        .unwrap();
-    let b = Cluster::connect(server.options(b_dir.path(), ttl))
-        .await
-        .unwrap();
+    let nodes = server.two_nodes(Duration::from_secs(1)).await;
+    let (a, b) = (&nodes.a, &nodes.b);
     let (a_log, b_log) = (Arc::clone(&a.log), b.log());
     let mut a_writer = a_log.attach(TEAM).writer;
     writer_becomes(&mut a_writer, Writer::Me).await;
@@ -203,14 +197,8 @@ async fn a_follower_sees_the_writer_s_commits_and_takes_over_when_it_lets_go() {
     let Some(server) = NatsServer::start() else {
         return;
     };
-    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let ttl = Duration::from_secs(30);
-    let a = Cluster::connect(server.options(a_dir.path(), ttl))
-        .await
-        .unwrap();
-    let b = Cluster::connect(server.options(b_dir.path(), ttl))
-        .await
-        .unwrap();
+    let nodes = server.two_nodes(Duration::from_secs(30)).await;
+    let (a, b) = (&nodes.a, &nodes.b);
     let (a_log, b_log) = (a.log(), b.log());
     let mut a_writer = a_log.attach(TEAM).writer;
     writer_becomes(&mut a_writer, Writer::Me).await;

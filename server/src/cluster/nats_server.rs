@@ -69,6 +69,28 @@ impl NatsServer {
     }
 }
 
+/// Two nodes of one cluster on a [`NatsServer`], each on a data folder of
+/// its own (kept as long as the nodes are).
+pub(crate) struct TwoNodes {
+    pub(crate) a: Arc<Cluster>,
+    pub(crate) b: Arc<Cluster>,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl NatsServer {
+    /// Joins two nodes, A then B, with leases of `ttl`.
+    pub(crate) async fn two_nodes(&self, ttl: Duration) -> TwoNodes {
+        let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = Cluster::connect(self.options(dirs.0.path(), ttl))
+            .await
+            .unwrap();
+        let b = Cluster::connect(self.options(dirs.1.path(), ttl))
+            .await
+            .unwrap();
+        TwoNodes { a, b, _dirs: dirs }
+    }
+}
+
 impl Drop for NatsServer {
     fn drop(&mut self) {
         // Already gone is fine: the test is over either way.

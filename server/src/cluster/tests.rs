@@ -12,14 +12,8 @@ async fn a_token_written_on_one_node_is_found_on_the_other_at_once() {
     let Some(server) = NatsServer::start() else {
         return;
     };
-    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let ttl = Duration::from_secs(5);
-    let a = Cluster::connect(server.options(a_dir.path(), ttl))
-        .await
-        .unwrap();
-    let b = Cluster::connect(server.options(b_dir.path(), ttl))
-        .await
-        .unwrap();
+    let nodes = server.two_nodes(Duration::from_secs(5)).await;
+    let (a, b) = (&nodes.a, &nodes.b);
     assert_ne!(a.node(), b.node());
     let (a_store, b_store) = (a.store(), b.store());
     let token = token_of_3();
