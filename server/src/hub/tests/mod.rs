@@ -18,6 +18,7 @@ use switchboard_protocol::{ErrorCode, ServerFrame};
 
 mod board;
 mod delivery;
+mod reign;
 mod removal;
 mod stream;
 
@@ -41,6 +42,15 @@ fn fixture_with(hub_idle: Duration) -> Fixture {
 }
 
 fn fixture_tuned(tune: impl FnOnce(&mut Config)) -> Fixture {
+    fixture_on(tune, |log| Arc::new(log))
+}
+
+/// The fixture with the embedded log as `wrap` makes it over (a test's
+/// stand-in for a log shared between servers).
+fn fixture_on(
+    tune: impl FnOnce(&mut Config),
+    wrap: impl FnOnce(crate::team_log::LocalLog) -> Arc<dyn TeamLog>,
+) -> Fixture {
     let gate = FlushGate::new();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
     // A hub serves only a team the store holds.
@@ -66,7 +76,7 @@ fn fixture_tuned(tune: impl FnOnce(&mut Config)) -> Fixture {
     let log = crate::team_log::LocalLog::new(Arc::clone(&store), committer);
     let registry = Registry::new(HubContext {
         store,
-        log: Arc::new(log),
+        log: wrap(log),
         config: Arc::new(config),
         stop: stop_rx,
         alive: alive_tx,
