@@ -6,6 +6,10 @@
 
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
+use crate::contacts::{
+    ContactChanged, ContactDeleted, ContactFields, ContactList, ContactPage, ContactSaved,
+    ContactsMerged,
+};
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
@@ -183,6 +187,18 @@ pub enum Reply {
     Delivered(Outcome),
     /// The figures a `report` asked for.
     Report(ReportInfo),
+    /// A page of the contact book (`contacts`).
+    Contacts(ContactList),
+    /// A contact and its conversations (`contact`).
+    ContactPage(ContactPage),
+    /// A contact as saved (`create_contact`, `edit_contact`,
+    /// `merge_contacts`).
+    ContactSaved(ContactSaved),
+    /// A contact deleted (`delete_contact`).
+    ContactDeleted(ContactDeleted),
+    /// The team's custom contact fields (`contact_fields`,
+    /// `define_contact_fields`).
+    ContactFields(ContactFields),
 }
 
 /// The answer to `create_bot`.
@@ -346,6 +362,18 @@ pub enum Event {
     /// system message that records it (and, for a user, the `assignees`
     /// event).
     Delivered(Outcome),
+    /// A contact of the book was created or changed.
+    ContactChanged(ContactChanged),
+    /// A contact of the book was deleted.
+    ContactDeleted(ContactDeleted),
+    /// A contact of the book was merged into another.
+    ContactsMerged(ContactsMerged),
+    /// The team's custom contact fields were redefined.
+    ContactFields(ContactFields),
+}
+
+fn first(conversations: &[ConversationId]) -> ConversationId {
+    conversations.first().copied().unwrap_or(ConversationId(0))
 }
 
 impl Event {
@@ -358,6 +386,11 @@ impl Event {
             Event::ContactUpdated(c) => c.conversation,
             Event::Assignees(a) => a.conversation,
             Event::Delivered(o) => o.conversation,
+            // Not about one conversation: see `audience`.
+            Event::ContactChanged(c) => first(&c.conversations),
+            Event::ContactDeleted(c) => first(&c.conversations),
+            Event::ContactsMerged(c) => first(&c.conversations),
+            Event::ContactFields(_) => ConversationId(0),
         }
     }
 

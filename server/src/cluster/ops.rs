@@ -12,9 +12,9 @@
 //!   from ([`OwnedEntry::from_entry`]).
 
 use crate::store::{
-    AccountRecord, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord, HandoffRecord,
-    InvitationRecord, MailRecord, Receipt, SignupRecord, StoreError, StoreResult, TeamRecord,
-    TokenRecord, UsageCheckpoint, UserRecord,
+    AccountRecord, BookChange, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord,
+    HandoffRecord, InvitationRecord, MailRecord, Receipt, SignupRecord, StoreError, StoreResult,
+    TeamRecord, TokenRecord, UsageCheckpoint, UserRecord,
 };
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
@@ -205,6 +205,10 @@ pub(crate) enum OwnedEntry {
         conversation: ConversationRecord,
         messages: Vec<Message>,
     },
+    ContactBook {
+        change: BookChange,
+        receipt: Option<OwnedReceipt>,
+    },
 }
 
 impl OwnedEntry {
@@ -269,6 +273,10 @@ impl OwnedEntry {
                 conversation: (*conversation).clone(),
                 messages: messages.to_vec(),
             },
+            Entry::ContactBook { change, receipt } => OwnedEntry::ContactBook {
+                change: (*change).clone(),
+                receipt: owned(receipt),
+            },
         }
     }
 
@@ -332,6 +340,10 @@ impl OwnedEntry {
                 contact,
                 conversation,
                 messages,
+            },
+            OwnedEntry::ContactBook { change, receipt } => Entry::ContactBook {
+                change,
+                receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
             },
         }
     }

@@ -200,5 +200,9 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::ContactUpdated(update) => Event::ContactUpdated(update),
         LogRecord::Assignees(update) => Event::Assignees(update),
         LogRecord::Delivered(outcome) => Event::Delivered(outcome),
+        LogRecord::ContactChanged(change) => Event::ContactChanged(change),
+        LogRecord::ContactDeleted(deleted) => Event::ContactDeleted(deleted),
+        LogRecord::ContactsMerged(merged) => Event::ContactsMerged(merged),
+        LogRecord::ContactFields(fields) => Event::ContactFields(fields),
     }
 }

@@ -139,9 +139,13 @@ fn time_from(
                     let created = store.conversation(message.conversation)?;
                     created.map_or(message.at, |c| c.created_at.max(message.at))
                 }
-                LogRecord::Read(_) | LogRecord::ContactUpdated(_) | LogRecord::Assignees(_) => {
-                    continue
-                }
+                LogRecord::Read(_)
+                | LogRecord::ContactUpdated(_)
+                | LogRecord::Assignees(_)
+                | LogRecord::ContactChanged(_)
+                | LogRecord::ContactDeleted(_)
+                | LogRecord::ContactsMerged(_)
+                | LogRecord::ContactFields(_) => continue,
             };
             return Ok(Some(time));
         }

@@ -3,6 +3,7 @@
 //! [`KeyUse`]), and which page of a conversation a read asks for
 //! ([`Page`]).
 
+use super::book::BookChange;
 use super::records::*;
 use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::deliver::Outcome;
@@ -120,6 +121,15 @@ pub enum Entry<'a> {
         /// Its messages, seqs 1..=n, offsets `offset + 1..=offset + n`.
         messages: &'a [Message],
     },
+    /// A write to the team's contact book (see [`BookChange`]), with the
+    /// request's receipt if it was sent with a key; its log records take
+    /// the offsets from `offset` on.
+    ContactBook {
+        /// What changes.
+        change: &'a BookChange,
+        /// The key and result of the request, if sent with a key.
+        receipt: Option<Receipt<'a>>,
+    },
 }
 
 impl Entry<'_> {
@@ -131,6 +141,9 @@ impl Entry<'_> {
                 Offset(offset.0 + 1 + u64::from(assignees.is_some()))
             }
             Entry::HandoffImported { messages, .. } => Offset(offset.0 + messages.len() as u64),
+            Entry::ContactBook { change, .. } => {
+                Offset(offset.0 + (change.log.len() as u64).saturating_sub(1))
+            }
             _ => offset,
         }
     }

@@ -18,6 +18,7 @@
 //!   team's hub, the only writer of both, so the store never has to
 //!   arbitrate between writers.
 
+mod book;
 mod entry;
 mod gate;
 mod keys;
@@ -26,6 +27,7 @@ mod records;
 mod signups;
 mod sled_store;
 
+pub use book::{name_words, BookChange, ContactSearch, Contacts};
 pub use entry::{Entry, KeyUse, Page, Receipt};
 pub use gate::FlushGate;
 pub use memory::MemoryStore;
@@ -80,10 +82,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Its parts are [`Directory`] (who is who), [`Grants`] (who was let into
 /// which conversation), [`Bots`] (teams' automated clients),
 /// [`KeyedWrites`] (creations written with their idempotency receipt),
-/// [`Timeline`] (what was said) and [`Signups`] (sign-ups awaiting their
-/// confirmation); bring them into scope to call their methods.
+/// [`Timeline`] (what was said), [`Contacts`] (the teams' contact books)
+/// and [`Signups`] (sign-ups awaiting their confirmation); bring them into
+/// scope to call their methods.
 pub trait Store:
-    Directory + Grants + Bots + KeyedWrites + Timeline + Signups + Send + Sync + 'static
+    Directory + Grants + Bots + KeyedWrites + Timeline + Contacts + Signups + Send + Sync + 'static
 {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
@@ -350,6 +353,8 @@ pub(crate) fn new_epoch() -> Epoch {
     Epoch(rand::random::<u64>() >> 12 | 1)
 }
 
+#[cfg(test)]
+mod book_tests;
 #[cfg(test)]
 mod bot_tests;
 #[cfg(test)]

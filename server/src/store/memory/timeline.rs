@@ -99,7 +99,7 @@ impl Timeline for MemoryStore {
                 contact,
                 conversation,
             } => {
-                inner.contacts.insert(contact.id, contact.clone());
+                super::book::put(&mut inner, contact);
                 inner
                     .conversations
                     .insert((team, conversation.id), conversation.clone());
@@ -112,8 +112,13 @@ impl Timeline for MemoryStore {
                 LogRecord::Read(marker.clone())
             }
             Entry::ContactUpdated { contact, update } => {
-                inner.contacts.insert(contact.id, contact.clone());
+                super::book::put(&mut inner, contact);
                 LogRecord::ContactUpdated(update.clone())
+            }
+            Entry::ContactBook { change, receipt } => {
+                keep(&mut inner, team, receipt);
+                super::book::apply(&mut inner, team, offset, change);
+                return Ok(());
             }
             Entry::Assignees {
                 message,
@@ -180,7 +185,7 @@ impl Timeline for MemoryStore {
                 conversation,
                 messages,
             } => {
-                inner.contacts.insert(contact.id, contact.clone());
+                super::book::put(&mut inner, contact);
                 inner
                     .conversations
                     .insert((team, conversation.id), conversation.clone());

@@ -35,6 +35,7 @@
 //! | `read_markers` | conversation ++ user | seq |
 //! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
 //! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |
+//! | `contact_*`, `team_contacts` | the contact book's indexes, see `book` | |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
@@ -58,6 +59,7 @@ use crate::store::records::{from_bytes, to_bytes};
 use crate::store::*;
 
 mod backup;
+mod book;
 mod bots;
 mod check;
 mod disk;
@@ -112,6 +114,8 @@ pub struct SledStore {
     meta: Tree,
     /// `signup_tokens` and `signup_emails`.
     signups: signups::SignupTrees,
+    /// The contact book's indexes (see `book`).
+    book: book::BookTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -158,6 +162,7 @@ impl SledStore {
             handoffs: tree("handoffs")?,
             meta: tree("meta")?,
             signups: signups::SignupTrees::open(&db)?,
+            book: book::BookTrees::open(&db)?,
             db,
             files,
         };

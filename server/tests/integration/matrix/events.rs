@@ -56,6 +56,7 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::ContactUpdated(_) => Kind::ContactUpdated,
         Event::Assignees(_) => Kind::Assignees,
         Event::Delivered(_) => Kind::Delivered,
+        other => panic!("an event this harness does not make: {other:?}"),
     };
     (kind, place_of(world, event.conversation()))
 }
