@@ -3,6 +3,7 @@
 //! each other (a removed team closes its members' connections with 4009).
 //! Mutating cells act on fresh targets: a throwaway email, member or team.
 
+use super::book_requests::{book_frame, throwaway_contact};
 use super::table::{Expect, Request, Subject, REQUESTS, SUBJECTS};
 use super::world::MatrixWorld;
 use crate::util::*;
@@ -13,7 +14,6 @@ use switchboard_protocol::client::{
     StartConversation, Subscribe,
 };
 use switchboard_protocol::codec::{decode, Encoding};
-use switchboard_protocol::contacts as book;
 use switchboard_protocol::dashboard::{Dashboard, Next};
 use switchboard_protocol::deliver::{Deliver, DeliverTo, Report};
 use switchboard_protocol::ids::{AccountId, ContactId, ConversationId, RequestId, Seq, TeamId};
@@ -24,7 +24,7 @@ use switchboard_protocol::manage::{
 };
 use switchboard_protocol::model::{NewContact, Role};
 use switchboard_protocol::presence::{PresenceRequest, Typing, View};
-use switchboard_protocol::server::{Reply, ServerFrame};
+use switchboard_protocol::server::ServerFrame;
 use switchboard_protocol::{close, ErrorCode, PROTOCOL_VERSION};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -36,7 +36,7 @@ const NO_CONTACT: ContactId = ContactId(9_000_004);
 
 /// What a request is done to; the harness swaps it for a nonexistent one.
 #[derive(Clone, Copy)]
-enum Target {
+pub(super) enum Target {
     Team(TeamId),
     Conversation(ConversationId),
     Account(AccountId),
@@ -55,7 +55,7 @@ impl Target {
     }
 }
 
-fn team(target: Target) -> TeamId {
+pub(super) fn team(target: Target) -> TeamId {
     match target {
         Target::Team(t) => t,
         _ => unreachable!("a team-level request"),
@@ -69,7 +69,7 @@ fn conversation(target: Target) -> ConversationId {
     }
 }
 
-fn contact(target: Target) -> (TeamId, ContactId) {
+pub(super) fn contact(target: Target) -> (TeamId, ContactId) {
     match target {
         Target::Contact(team, contact) => (team, contact),
         _ => unreachable!("a contact-level request"),
@@ -311,101 +311,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             from: None,
             to: None,
         }),
-        Request::Contacts => ClientFrame::Contacts(book::Contacts {
-            id,
-            team: team(target),
-            query: book::ContactQuery::default(),
-        }),
-        Request::Contact => {
-            let (team, contact) = contact(target);
-            ClientFrame::Contact(book::ContactRequest { id, team, contact })
-        }
-        Request::CreateContact => ClientFrame::CreateContact(book::CreateContact {
-            id,
-            team: team(target),
-            key: None,
-            contact: book::ContactDraft {
-                name: format!("Created {n}"),
-                phones: vec![],
-                emails: vec![],
-                tags: vec![],
-                fields: Default::default(),
-                notes: String::new(),
-            },
-        }),
-        Request::EditContact => {
-            let (team, contact) = contact(target);
-            ClientFrame::EditContact(book::EditContact {
-                id,
-                team,
-                contact,
-                key: None,
-                changes: book::ContactPatch {
-                    notes: Some(format!("cell {n}")),
-                    ..Default::default()
-                },
-            })
-        }
-        Request::DeleteContact => {
-            // The throwaway contact, in team A or a team that does not
-            // exist.
-            ClientFrame::DeleteContact(book::DeleteContact {
-                id,
-                team: team(target),
-                contact: ContactId(extra),
-            })
-        }
-        Request::MergeContacts => {
-            let (team, into) = contact(target);
-            ClientFrame::MergeContacts(book::MergeContacts {
-                id,
-                team,
-                into,
-                from: ContactId(extra),
-                key: None,
-            })
-        }
-        Request::ContactFields => ClientFrame::ContactFields(book::ContactFieldsRequest {
-            id,
-            team: team(target),
-        }),
-        Request::DefineContactFields => {
-            ClientFrame::DefineContactFields(book::DefineContactFields {
-                id,
-                team: team(target),
-                fields: vec![book::FieldDef {
-                    key: "stage".into(),
-                    label: "Stage".into(),
-                    kind: book::FieldKind::Text,
-                    options: vec![],
-                }],
-            })
-        }
-    }
-}
-
-/// A contact of team A without conversations, created by the owner.
-async fn throwaway_contact(url: &str, world: &MatrixWorld, n: usize) -> u64 {
-    let mut raw = Raw::login(url, &world.owner.token).await;
-    let create = ClientFrame::CreateContact(book::CreateContact {
-        id: RequestId(1),
-        team: world.team_a,
-        key: None,
-        contact: book::ContactDraft {
-            name: format!("Throwaway {n}"),
-            phones: vec![],
-            emails: vec![],
-            tags: vec![],
-            fields: Default::default(),
-            notes: String::new(),
-        },
-    });
-    match raw.request(create).await {
-        ServerFrame::Result(r) => match r.result {
-            Reply::ContactSaved(saved) => saved.contact.id.0,
-            other => panic!("expected contact_saved, got {other:?}"),
-        },
-        other => panic!("a throwaway contact: {other:?}"),
+        _ => book_frame(request, target, id, n, extra),
     }
 }
 
