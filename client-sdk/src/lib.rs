@@ -91,6 +91,7 @@ mod exchange;
 mod inflight;
 mod invite;
 mod manage;
+mod posts;
 mod presence;
 mod request;
 mod servers;
@@ -103,12 +104,16 @@ pub use dashboard::DashboardQuery;
 pub use error::Error;
 pub use events::{ClientEvent, Events};
 pub use manage::{ContactChanges, ReportQuery, TeamChanges};
+pub use posts::PostQuery;
 pub use request::HistoryQuery;
 
 /// The wire protocol crate, for the types requests and events carry.
 pub use switchboard_protocol as protocol;
 pub use switchboard_protocol::assign::Assignees;
 pub use switchboard_protocol::command::{Assignee, Target};
+pub use switchboard_protocol::content::{
+    PostCard, PostDraft, PostInfo, PostPage, PostPatch, PostStatus,
+};
 pub use switchboard_protocol::deliver::{DeliveredTo, Outcome, ReportInfo};
 pub use switchboard_protocol::invite::{
     InvitationCursor, InvitationInfo, InvitationList, InvitationRevoked, InvitationState, Invited,
@@ -129,4 +134,4 @@ pub use switchboard_protocol::server::{
     BotCreated, ConversationDetails, ConversationPage, Event, EventFrame, HistoryPage, MemberAdded,
     MemberList, Resume, SendAck, Subscribed, Welcome,
 };
-pub use switchboard_protocol::{ConversationId, Encoding, ErrorCode, Offset, Seq, TeamId};
+pub use switchboard_protocol::{ConversationId, Encoding, ErrorCode, Offset, PostId, Seq, TeamId};

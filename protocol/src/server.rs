@@ -6,6 +6,7 @@
 
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
+use crate::content::{PostInfo, PostPage};
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
@@ -183,6 +184,10 @@ pub enum Reply {
     Delivered(Outcome),
     /// The figures a `report` asked for.
     Report(ReportInfo),
+    /// A page of a team's posts.
+    Posts(PostPage),
+    /// A post, as created or changed.
+    Post(PostInfo),
 }
 
 /// The answer to `create_bot`.
@@ -346,6 +351,9 @@ pub enum Event {
     /// system message that records it (and, for a user, the `assignees`
     /// event).
     Delivered(Outcome),
+    /// A post was created or changed: the post as it now is. Only the
+    /// team's Managers, Members and bots receive it.
+    PostChanged(PostInfo),
 }
 
 impl Event {
@@ -358,6 +366,8 @@ impl Event {
             Event::ContactUpdated(c) => c.conversation,
             Event::Assignees(a) => a.conversation,
             Event::Delivered(o) => o.conversation,
+            // No conversation: 0 is none, so no Restricted Member reads it.
+            Event::PostChanged(_) => ConversationId(0),
         }
     }
 

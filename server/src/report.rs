@@ -198,6 +198,7 @@ impl Tally {
                 .into_iter()
                 .map(|(to, count)| ByDestination { to, count })
                 .collect(),
+            by_post: Vec::new(),
         }
     }
 

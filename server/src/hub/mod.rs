@@ -38,6 +38,7 @@ mod follow;
 mod forward;
 mod peers;
 mod pending;
+mod posts;
 mod presence;
 mod recent;
 mod remote_op;
@@ -58,6 +59,7 @@ use crate::team_log::TeamLog;
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use switchboard_protocol::content::PostCard;
 use switchboard_protocol::ids::{ConversationId, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Position, Sender};
 use switchboard_protocol::presence::Signal;
@@ -91,6 +93,9 @@ pub(crate) enum HubCommand {
         /// Set when a bot relays the contact's words: the contact as the
         /// sender, and the key its `client_msg_id` is unique under.
         as_contact: Option<Sender>,
+        /// The card of the post the message carries (the session found
+        /// the post in the conversation's team).
+        post: Option<PostCard>,
     },
     /// Start a conversation with a new contact.
     StartConversation { contact: NewContact },
@@ -150,6 +155,15 @@ pub(crate) enum HubCommand {
     Deliver {
         conversation: ConversationId,
         delivery: Delivery,
+        /// The idempotency key it was sent with, if any (the caller's).
+        key: Option<String>,
+    },
+    /// Create or edit a post (the session has checked access and
+    /// validated the fields).
+    SavePost {
+        save: PostSave,
+        /// Who asks (the post's `created_by` when it is new).
+        by: UserId,
         /// The idempotency key it was sent with, if any (the caller's).
         key: Option<String>,
     },
@@ -230,6 +244,18 @@ pub(crate) struct ContactChanges {
     pub(crate) name: Option<String>,
     pub(crate) email: Option<String>,
     pub(crate) phone: Option<String>,
+}
+
+/// A post to write, as the session validated it.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) enum PostSave {
+    /// A new post.
+    Create(switchboard_protocol::content::PostDraft),
+    /// Changes to a post of the team.
+    Edit {
+        post: switchboard_protocol::ids::PostId,
+        changes: switchboard_protocol::content::PostPatch,
+    },
 }
 
 /// The way into a running hub.

@@ -66,6 +66,7 @@ impl Writer {
             client_msg_id: None,
             at: Millis(at),
             status: None,
+            post: None,
         };
         let entry = Entry::Message {
             message: &message,
@@ -109,6 +110,7 @@ impl Writer {
             client_msg_id: None,
             at: Millis(at),
             status: None,
+            post: None,
         };
         let mut delivered = record.clone();
         delivered.status = ConversationStatus::Delivered;

@@ -22,6 +22,7 @@ mod entry;
 mod gate;
 mod keys;
 mod memory;
+mod posts;
 mod records;
 mod signups;
 mod sled_store;
@@ -29,6 +30,7 @@ mod sled_store;
 pub use entry::{Entry, KeyUse, Page, Receipt};
 pub use gate::FlushGate;
 pub use memory::MemoryStore;
+pub use posts::Posts;
 pub use records::{
     AccountRecord, BotRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState,
     HandoffRecord, InvitationRecord, LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind,
@@ -83,7 +85,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// [`Timeline`] (what was said) and [`Signups`] (sign-ups awaiting their
 /// confirmation); bring them into scope to call their methods.
 pub trait Store:
-    Directory + Grants + Bots + KeyedWrites + Timeline + Signups + Send + Sync + 'static
+    Directory + Grants + Bots + KeyedWrites + Timeline + Signups + Posts + Send + Sync + 'static
 {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
@@ -362,6 +364,8 @@ mod deliver_tests;
 mod grant_tests;
 #[cfg(test)]
 mod marker_tests;
+#[cfg(test)]
+mod post_tests;
 #[cfg(test)]
 mod receipt_tests;
 #[cfg(test)]

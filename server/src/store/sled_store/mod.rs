@@ -35,6 +35,8 @@
 //! | `read_markers` | conversation ++ user | seq |
 //! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
 //! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |
+//! | `posts` | post | `PostInfo` |
+//! | `team_posts` | team ++ post | the post's status (0 open, 1 closed) |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
@@ -67,6 +69,7 @@ pub use backup::BackupReport;
 pub use check::CheckReport;
 mod directory;
 mod grants;
+mod posts;
 mod signups;
 mod streams;
 mod timeline;
@@ -112,6 +115,8 @@ pub struct SledStore {
     meta: Tree,
     /// `signup_tokens` and `signup_emails`.
     signups: signups::SignupTrees,
+    /// `posts` and `team_posts`.
+    posts: posts::PostTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -158,6 +163,7 @@ impl SledStore {
             handoffs: tree("handoffs")?,
             meta: tree("meta")?,
             signups: signups::SignupTrees::open(&db)?,
+            posts: posts::PostTrees::open(&db)?,
             db,
             files,
         };
