@@ -6,7 +6,8 @@
 //! team's Managers, Members and bots), `WritePosts` to write (Managers,
 //! Members, `read_write` bots). A Restricted Member is answered
 //! `not_found` for the team, as an outsider is: a message's card is all
-//! they see of a post. A post of another team reads as missing.
+//! they see of a post, and they may not attach one to a message. A post
+//! of another team reads as missing.
 //!
 //! Fields are checked before anything is written, each refusal naming the
 //! field and the rule: a title of 1 to 200 bytes (trimmed), a body of at
@@ -17,7 +18,7 @@
 
 use super::keys::Retry;
 use super::{Refusal, Session};
-use crate::access::Action;
+use crate::access::{Action, Resource};
 use crate::hub::{HubCommand, PostSave};
 use switchboard_protocol::content::{CreatePost, EditPost, PostCard, PostPage, Posts};
 use switchboard_protocol::ids::{PostId, RequestId, TeamId};
@@ -145,8 +146,16 @@ impl Session {
     }
 
     /// The card of a post of `team`, for a message that carries it. A
-    /// closed post may still be sent (its card says closed).
+    /// closed post may still be sent (its card says closed). Only who may
+    /// list the team's posts may send one: to a Restricted Member every
+    /// post id reads as missing, as the posts list does.
     pub(super) fn post_card(&self, team: TeamId, post: PostId) -> Result<PostCard, Refusal> {
+        if !self
+            .principal
+            .allows(Action::ReadPosts, Resource::Team(team))
+        {
+            return Err(no_post(post));
+        }
         match self.state.store.post(post)? {
             Some(found) if found.team == team => Ok(found.card()),
             _ => Err(no_post(post)),
