@@ -70,7 +70,10 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
             return (Kind::PostChanged, Place::Team(team));
         }
     };
-    (kind, place_of(world, event.conversation()))
+    let conversation = event
+        .conversation()
+        .unwrap_or_else(|| panic!("an event of no conversation: {event:?}"));
+    (kind, place_of(world, conversation))
 }
 
 /// Collects a subject's events until it has seen the sentinel of every
