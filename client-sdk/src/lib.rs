@@ -38,7 +38,8 @@
 //!   ([`Client::deliver`], [`Client::invite`], [`Client::assign`],
 //!   [`Client::unassign`]) and the requests that create something
 //!   ([`Client::create_team`], [`Client::add_member`],
-//!   [`Client::create_bot`]) carry a `key` the client draws for each
+//!   [`Client::create_bot`], [`Client::create_post`],
+//!   [`Client::edit_post`]) carry a `key` the client draws for each
 //!   call and are resent with it the same way, so a reply lost in a drop
 //!   never makes a second delivery, mail or team: the resend gets the
 //!   original result. Other requests in flight at a drop fail with
@@ -60,6 +61,11 @@
 //!   The same opt-in brings the team's `team_changed` (its new settings)
 //!   and `members_changed` (read [`Client::members`] again) signals;
 //!   after a reconnect read those again too.
+//! - **Content.** [`Client::posts`], [`Client::create_post`] and
+//!   [`Client::edit_post`] read and write a team's posts (job posts);
+//!   [`Client::send_post`] sends a message carrying one, whose `post`
+//!   field holds the post's card as it was then (PROTOCOL.md, section 23).
+//!   Each change is a `post_changed` event for the team's people and bots.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_client::Error> {
