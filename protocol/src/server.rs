@@ -10,6 +10,7 @@ use crate::contacts::{
     ContactChanged, ContactDeleted, ContactFields, ContactList, ContactPage, ContactSaved,
     ContactsMerged,
 };
+use crate::content::{PostInfo, PostPage};
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
@@ -199,6 +200,10 @@ pub enum Reply {
     /// The team's custom contact fields (`contact_fields`,
     /// `define_contact_fields`).
     ContactFields(ContactFields),
+    /// A page of a team's posts.
+    Posts(PostPage),
+    /// A post, as created or changed.
+    Post(PostInfo),
 }
 
 /// The answer to `create_bot`.
@@ -370,6 +375,9 @@ pub enum Event {
     ContactsMerged(ContactsMerged),
     /// The team's custom contact fields were redefined.
     ContactFields(ContactFields),
+    /// A post was created or changed: the post as it now is. Only the
+    /// team's Managers, Members and bots receive it.
+    PostChanged(PostInfo),
 }
 
 /// Who may receive an event: the filter the server applies to each
@@ -409,6 +417,7 @@ impl Event {
             Event::ContactDeleted(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactsMerged(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactFields(_) => Audience::Team,
+            Event::PostChanged(_) => Audience::Team,
         }
     }
 

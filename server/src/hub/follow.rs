@@ -46,6 +46,7 @@ impl HubCommand {
                 | HubCommand::SystemMessage { .. }
                 | HubCommand::Deliver { .. }
                 | HubCommand::ImportHandoffs
+                | HubCommand::SavePost { .. }
         )
     }
 }

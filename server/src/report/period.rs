@@ -145,7 +145,8 @@ fn time_from(
                 | LogRecord::ContactChanged(_)
                 | LogRecord::ContactDeleted(_)
                 | LogRecord::ContactsMerged(_)
-                | LogRecord::ContactFields(_) => continue,
+                | LogRecord::ContactFields(_)
+                | LogRecord::PostChanged { .. } => continue,
             };
             return Ok(Some(time));
         }

@@ -23,6 +23,7 @@ mod entry;
 mod gate;
 mod keys;
 mod memory;
+mod posts;
 mod records;
 mod signups;
 mod sled_store;
@@ -31,6 +32,7 @@ pub use book::{name_words, BookChange, ContactSearch, Contacts};
 pub use entry::{Entry, KeyUse, Page, Receipt};
 pub use gate::FlushGate;
 pub use memory::MemoryStore;
+pub use posts::Posts;
 pub use records::{
     AccountRecord, BotRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState,
     HandoffRecord, InvitationRecord, LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind,
@@ -86,7 +88,17 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// and [`Signups`] (sign-ups awaiting their confirmation); bring them into
 /// scope to call their methods.
 pub trait Store:
-    Directory + Grants + Bots + KeyedWrites + Timeline + Contacts + Signups + Send + Sync + 'static
+    Directory
+    + Grants
+    + Bots
+    + KeyedWrites
+    + Timeline
+    + Contacts
+    + Signups
+    + Posts
+    + Send
+    + Sync
+    + 'static
 {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
@@ -367,6 +379,8 @@ mod deliver_tests;
 mod grant_tests;
 #[cfg(test)]
 mod marker_tests;
+#[cfg(test)]
+mod post_tests;
 #[cfg(test)]
 mod receipt_tests;
 #[cfg(test)]

@@ -176,6 +176,7 @@ pub fn command_reply() -> BoxedStrategy<Reply> {
             }),
         outcome().prop_map(Reply::Delivered),
         report_info().prop_map(Reply::Report),
+        post_reply(),
     ]
     .boxed()
 }
@@ -219,6 +220,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::ContactSaved(_) => "contact_saved",
         Reply::ContactDeleted(_) => "contact_deleted",
         Reply::ContactFields(_) => "contact_fields",
+        Reply::Posts(_) => "posts",
+        Reply::Post(_) => "post",
     }
 }
 
@@ -231,6 +234,7 @@ pub fn event() -> BoxedStrategy<Event> {
         assignees().prop_map(Event::Assignees),
         outcome().prop_map(Event::Delivered),
         contact_event(),
+        post_info().prop_map(Event::PostChanged),
     ]
     .boxed()
 }
@@ -248,6 +252,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactDeleted(_) => "contact_deleted",
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
+        Event::PostChanged(_) => "post_changed",
     }
 }
 

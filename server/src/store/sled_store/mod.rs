@@ -36,6 +36,8 @@
 //! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
 //! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |
 //! | `contact_*`, `team_contacts` | the contact book's indexes, see `book` | |
+//! | `posts` | post | `PostInfo` |
+//! | `team_posts` | team ++ post | the post's status (0 open, 1 closed) |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
@@ -70,6 +72,7 @@ pub use backup::BackupReport;
 pub use check::CheckReport;
 mod directory;
 mod grants;
+mod posts;
 mod signups;
 mod streams;
 mod timeline;
@@ -117,6 +120,8 @@ pub struct SledStore {
     signups: signups::SignupTrees,
     /// The contact book's indexes (see `book`).
     book: book::BookTrees,
+    /// `posts` and `team_posts`.
+    posts: posts::PostTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -164,6 +169,7 @@ impl SledStore {
             meta: tree("meta")?,
             signups: signups::SignupTrees::open(&db)?,
             book: book::BookTrees::open(&db)?,
+            posts: posts::PostTrees::open(&db)?,
             db,
             files,
         };
