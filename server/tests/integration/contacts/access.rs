@@ -49,6 +49,14 @@ async fn a_restricted_member_edits_only_their_conversations_contact() {
     };
     let saved = dana.edit_contact(team, jordan, note.clone()).await.unwrap();
     assert_eq!(saved.contact.notes, "called back");
+    // Sam's phone is another contact's: refused, without naming Sam.
+    let taken = ContactPatch {
+        phones: Some(vec!["+14155550302".into()]),
+        ..ContactPatch::default()
+    };
+    let (why, message) = refusal(dana.edit_contact(team, jordan, taken).await);
+    assert_eq!(why, ErrorCode::Conflict);
+    assert_eq!(message, "+14155550302 belongs to another contact");
 
     // Another contact, or one that does not exist: the same not_found.
     let missing = ContactId(999_999);
