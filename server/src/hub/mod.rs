@@ -50,6 +50,7 @@ mod request;
 mod shared_presence;
 mod signals;
 mod system;
+mod unapplied;
 mod writes;
 
 use crate::access::Principal;

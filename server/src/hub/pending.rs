@@ -76,6 +76,7 @@ impl Hub<'_> {
             }
         }
         self.pending_bytes = 0;
+        self.unapplied.abandoned();
     }
 
     /// The entries waiting for the flush, and the bytes they count for.
@@ -90,6 +91,7 @@ impl Hub<'_> {
     /// a client that reads (`history`) right after its `sent` must find
     /// what was acknowledged, and reads show only what is durable.
     pub(super) fn complete(&mut self, committed: u64) {
+        self.unapplied.committed(committed);
         // What every live subscriber has been sent so far.
         let before = self.durable;
         let mut replies = Vec::new();

@@ -139,9 +139,6 @@ impl Hub<'_> {
         )
     }
 
-    /// Answers a retry: if `user` used `key` in this team before, with the
-    /// original result marked `duplicate`, behind the flush that covers
-    /// the original. Says whether it did.
     /// The book's contact a new conversation is with: the one already
     /// holding its normalised phone or email (so that a contact's
     /// conversations gather under it, one per channel), else a new one.
@@ -176,6 +173,9 @@ impl Hub<'_> {
         ))
     }
 
+    /// Answers a retry: if `user` used `key` in this team before, with the
+    /// original result marked `duplicate`, behind the flush that covers
+    /// the original. Says whether it did.
     pub(super) fn answer_retry(
         &mut self,
         to: &ReplyTo,

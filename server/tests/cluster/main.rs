@@ -12,6 +12,7 @@
 //! included from `tests/integration` as they are.
 
 mod access;
+mod book;
 mod broker;
 mod failover;
 mod fencing;
