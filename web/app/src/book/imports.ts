@@ -1,0 +1,207 @@
+// The HTTP half of import and export (PROTOCOL.md, "Import and export"):
+// the team's saved column mapping, a CSV sent for a dry run or a run, an
+// import's status with its rejected rows, and the export addresses. The
+// session's cookie authenticates every call (same origin), as api.ts's.
+//
+// Reading a CSV's header happens here too, from the file's first bytes:
+// the file itself is streamed to the server as it is, never parsed whole.
+import type { Id } from "switchboard-client";
+import { ApiError } from "../api";
+
+/** Where a CSV column goes: a contact's member, a custom field, or nowhere. */
+export type Target =
+  | "name"
+  | "phone"
+  | "email"
+  | "tag"
+  | "tags"
+  | "notes"
+  | "ignore"
+  | `field:${string}`;
+
+/** The team's mapping: CSV header -> target. */
+export interface Mapping {
+  columns: Record<string, Target>;
+}
+
+/** A row the import refused, with its line in the file (1: the header). */
+export interface Rejected {
+  line: number;
+  reason: string;
+}
+
+/** What a dry run would do, or what a run did so far. */
+export interface ImportReport {
+  job: Id;
+  lines: number;
+  created: number;
+  merged: number;
+  rejected: number;
+  done: boolean;
+  rejects: Rejected[];
+}
+
+const base = (team: Id) => `/api/teams/${String(team)}`;
+
+/** The export downloads' addresses. */
+export const exportPaths = (team: Id) => ({
+  contacts: `${base(team)}/export/contacts.csv`,
+  conversations: `${base(team)}/export/conversations.jsonl`,
+});
+
+/** The team's saved mapping, or null when none was saved. */
+export async function savedMapping(team: Id): Promise<Mapping | null> {
+  try {
+    return await call<Mapping>("GET", `${base(team)}/import-mapping`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** Saves the team's mapping, for this import and the next ones. */
+export async function saveMapping(team: Id, mapping: Mapping): Promise<void> {
+  await call<unknown>("PUT", `${base(team)}/import-mapping`, {
+    body: JSON.stringify(mapping),
+    type: "application/json",
+  });
+}
+
+/**
+ * Sends the CSV with the saved mapping: a dry run (nothing changes, the
+ * report says what would) or the run (answered once the job started).
+ */
+export async function sendImport(
+  team: Id,
+  file: Blob,
+  dryRun: boolean,
+): Promise<ImportReport> {
+  const query = dryRun ? "?dry_run=1&mapping=saved" : "?mapping=saved";
+  const raw = await call<Record<string, unknown>>(
+    "POST",
+    `${base(team)}/imports${query}`,
+    { body: file, type: "text/csv" },
+  );
+  return reportOf(raw);
+}
+
+/** An import's status and its rejected rows. */
+export async function importStatus(team: Id, job: Id): Promise<ImportReport> {
+  const raw = await call<Record<string, unknown>>(
+    "GET",
+    `${base(team)}/imports/${String(job)}`,
+  );
+  return reportOf(raw);
+}
+
+/** A report as the server words it (a dry run's "would" counts included). */
+export function reportOf(raw: Record<string, unknown>): ImportReport {
+  const num = (...names: string[]) => {
+    for (const name of names) {
+      const value = raw[name];
+      if (typeof value === "number") return value;
+    }
+    return 0;
+  };
+  const rows = [raw.rejects, raw.rejected_rows, raw.errors].find(Array.isArray);
+  return {
+    job: num("job", "id"),
+    lines: num("lines", "rows"),
+    created: num("created", "would_create"),
+    merged: num("merged", "would_merge"),
+    rejected: num("rejected", "would_reject"),
+    done: raw.done === true || raw.state === "done" || raw.status === "done",
+    rejects: ((rows ?? []) as unknown[]).flatMap((row) => {
+      if (typeof row !== "object" || row === null) return [];
+      const r = row as Record<string, unknown>;
+      return typeof r.line === "number"
+        ? [
+            {
+              line: r.line,
+              reason: typeof r.reason === "string" ? r.reason : "",
+            },
+          ]
+        : [];
+    }),
+  };
+}
+
+/** The cells of a CSV's first record (its header), quotes undone. */
+export function headerOf(text: string): string[] {
+  const cells: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      cells.push(cell.trim());
+      cell = "";
+    } else if (c === "\n" || c === "\r") break;
+    else cell += c;
+  }
+  cells.push(cell.trim());
+  return cells.map((h) => h.replace(/^\uFEFF/, ""));
+}
+
+/** How many data lines a CSV holds (its newlines, less the header's). */
+export async function dataLines(file: Blob): Promise<number> {
+  const reader = file.stream().getReader();
+  let newlines = 0;
+  let last = 10;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    for (const byte of value) if (byte === 10) newlines++;
+    last = value.at(-1) ?? last;
+  }
+  // A last line without its newline counts too.
+  return Math.max(0, newlines - 1 + (last === 10 ? 0 : 1));
+}
+
+async function call<T>(
+  method: "GET" | "PUT" | "POST",
+  path: string,
+  send?: { body: BodyInit; type: string },
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (send !== undefined) headers["Content-Type"] = send.type;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: send?.body ?? null,
+    });
+  } catch {
+    throw new ApiError(0, "unreachable", "The server cannot be reached.");
+  }
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text === "" ? null : (JSON.parse(text) as unknown);
+  } catch {
+    parsed = null;
+  }
+  if (response.ok) return parsed as T;
+  const error =
+    typeof parsed === "object" && parsed !== null && "error" in parsed
+      ? (parsed as { error: { code?: unknown; message?: unknown } }).error
+      : {};
+  throw new ApiError(
+    response.status,
+    typeof error.code === "string"
+      ? error.code
+      : `http_${String(response.status)}`,
+    typeof error.message === "string"
+      ? error.message
+      : `The server answered ${String(response.status)}.`,
+  );
+}
