@@ -49,14 +49,13 @@ export const exportPaths = (team: Id) => ({
   conversations: `${base(team)}/export/conversations.jsonl`,
 });
 
-/** The team's saved mapping, or null when none was saved. */
-export async function savedMapping(team: Id): Promise<Mapping | null> {
-  try {
-    return await call<Mapping>("GET", `${base(team)}/import-mapping`);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null;
-    throw error;
-  }
+/** The team's saved mapping (empty when none was saved). */
+export async function savedMapping(team: Id): Promise<Mapping> {
+  const saved = await call<Partial<Mapping> | null>(
+    "GET",
+    `${base(team)}/import-mapping`,
+  );
+  return { columns: saved?.columns ?? {} };
 }
 
 /** Saves the team's mapping, for this import and the next ones. */
@@ -94,26 +93,25 @@ export async function importStatus(team: Id, job: Id): Promise<ImportReport> {
   return reportOf(raw);
 }
 
-/** A report as the server words it (a dry run's "would" counts included). */
+/**
+ * A report from the server's answer: `{job, rejected, next}`, where `job`
+ * is the transfer (its `id`, and its `import` counts) and `rejected` the
+ * first page of refused rows.
+ */
 export function reportOf(raw: Record<string, unknown>): ImportReport {
-  const num = (...names: string[]) => {
-    for (const name of names) {
-      const value = raw[name];
-      if (typeof value === "number") return value;
-    }
-    return 0;
-  };
-  const rows = [raw.rejects, raw.rejected_rows, raw.errors].find(Array.isArray);
+  const job = record(raw.job);
+  const counts = record(job.import);
+  const num = (value: unknown) => (typeof value === "number" ? value : 0);
+  const rows = Array.isArray(raw.rejected) ? (raw.rejected as unknown[]) : [];
   return {
-    job: num("job", "id"),
-    lines: num("lines", "rows"),
-    created: num("created", "would_create"),
-    merged: num("merged", "would_merge"),
-    rejected: num("rejected", "would_reject"),
-    done: raw.done === true || raw.state === "done" || raw.status === "done",
-    rejects: ((rows ?? []) as unknown[]).flatMap((row) => {
-      if (typeof row !== "object" || row === null) return [];
-      const r = row as Record<string, unknown>;
+    job: num(job.id),
+    lines: num(counts.lines),
+    created: num(counts.created),
+    merged: num(counts.merged),
+    rejected: num(counts.rejected),
+    done: counts.done === true,
+    rejects: rows.flatMap((row) => {
+      const r = record(row);
       return typeof r.line === "number"
         ? [
             {
@@ -124,6 +122,12 @@ export function reportOf(raw: Record<string, unknown>): ImportReport {
         : [];
     }),
   };
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 /** The cells of a CSV's first record (its header), quotes undone. */
