@@ -346,6 +346,9 @@ pub enum Event {
     /// system message that records it (and, for a user, the `assignees`
     /// event).
     Delivered(Outcome),
+    /// An import wrote a batch of contacts, or finished (see
+    /// [`crate::transfer`]).
+    ImportProgress(crate::transfer::ImportProgress),
 }
 
 /// Who may receive an event: the filter the server applies to each
@@ -381,6 +384,7 @@ impl Event {
             Event::ContactUpdated(c) => Audience::Conversation(c.conversation),
             Event::Assignees(a) => Audience::Conversation(a.conversation),
             Event::Delivered(o) => Audience::Conversation(o.conversation),
+            Event::ImportProgress(_) => Audience::Team,
         }
     }
 

@@ -172,6 +172,8 @@ impl Board {
             // The delivery's system message, just before, carried the
             // status; the outcome itself changes nothing on the board.
             Event::Read(_) | Event::Delivered(_) => {}
+            // Contacts, not conversations.
+            Event::ImportProgress(_) => {}
         }
     }
 

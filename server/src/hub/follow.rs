@@ -45,6 +45,7 @@ impl HubCommand {
                 | HubCommand::SystemMessage { .. }
                 | HubCommand::Deliver { .. }
                 | HubCommand::ImportHandoffs
+                | HubCommand::ImportBatch { .. }
         )
     }
 }

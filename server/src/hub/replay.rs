@@ -200,5 +200,6 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::ContactUpdated(update) => Event::ContactUpdated(update),
         LogRecord::Assignees(update) => Event::Assignees(update),
         LogRecord::Delivered(outcome) => Event::Delivered(outcome),
+        LogRecord::ImportProgress(progress) => Event::ImportProgress(progress),
     }
 }
