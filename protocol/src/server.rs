@@ -346,18 +346,45 @@ pub enum Event {
     /// system message that records it (and, for a user, the `assignees`
     /// event).
     Delivered(Outcome),
+    /// An import wrote a batch of contacts, or finished (see
+    /// [`crate::transfer`]).
+    ImportProgress(crate::transfer::ImportProgress),
+}
+
+/// Who may receive an event: the filter the server applies to each
+/// Restricted Member's subscription (a team's Managers, Members and bots
+/// receive every event of the team). An event says its audience itself, so
+/// a replay from the log needs no other lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Whoever reads this conversation.
+    Conversation(ConversationId),
+    /// A contact-book event: whoever reads any of the contact's
+    /// conversations, listed here (none: the team's people alone).
+    Contact(Vec<ConversationId>),
+    /// The team's people and bots alone, never a Restricted Member.
+    Team,
 }
 
 impl Event {
-    /// The conversation the event concerns.
-    pub fn conversation(&self) -> ConversationId {
+    /// The conversation the event concerns, if it concerns one.
+    pub fn conversation(&self) -> Option<ConversationId> {
+        match self.audience() {
+            Audience::Conversation(conversation) => Some(conversation),
+            Audience::Contact(_) | Audience::Team => None,
+        }
+    }
+
+    /// Who may receive the event (see [`Audience`]).
+    pub fn audience(&self) -> Audience {
         match self {
-            Event::Message(m) => m.conversation,
-            Event::ConversationStarted(c) => c.id,
-            Event::Read(r) => r.conversation,
-            Event::ContactUpdated(c) => c.conversation,
-            Event::Assignees(a) => a.conversation,
-            Event::Delivered(o) => o.conversation,
+            Event::Message(m) => Audience::Conversation(m.conversation),
+            Event::ConversationStarted(c) => Audience::Conversation(c.id),
+            Event::Read(r) => Audience::Conversation(r.conversation),
+            Event::ContactUpdated(c) => Audience::Conversation(c.conversation),
+            Event::Assignees(a) => Audience::Conversation(a.conversation),
+            Event::Delivered(o) => Audience::Conversation(o.conversation),
+            Event::ImportProgress(_) => Audience::Team,
         }
     }
 

@@ -37,6 +37,7 @@ use std::collections::{HashMap, HashSet};
 use switchboard_protocol::ids::{AccountId, ConversationId, TeamId};
 use switchboard_protocol::manage::{AccountInfo, BotScope};
 use switchboard_protocol::model::{GrantInfo, Role, Sender, SenderKind, TeamInfo, UserInfo};
+use switchboard_protocol::server::Audience;
 
 /// An authenticated user on one connection, with their roles as of login.
 /// Serializable: a write forwarded to the server that writes its team
@@ -169,6 +170,19 @@ impl Principal {
     pub fn reads(&self, team: TeamId, conversation: ConversationId) -> bool {
         matches!(self.role(team), Some(Role::Manager | Role::Member))
             || self.grants.get(&conversation) == Some(&team)
+    }
+
+    /// Whether the principal may receive an event of `team` for `audience`:
+    /// the hub's per-subscriber filter (see [`Audience`]).
+    pub fn receives(&self, team: TeamId, audience: &Audience) -> bool {
+        match audience {
+            Audience::Conversation(conversation) => self.reads(team, *conversation),
+            Audience::Contact(conversations) => {
+                matches!(self.role(team), Some(Role::Manager | Role::Member))
+                    || conversations.iter().any(|c| self.reads(team, *c))
+            }
+            Audience::Team => matches!(self.role(team), Some(Role::Manager | Role::Member)),
+        }
     }
 
     /// The same principal, owning `owned` accounts, with the account of
@@ -423,4 +437,50 @@ fn load_bot(store: &dyn Store, user: UserRecord) -> StoreResult<Access> {
         accounts: Vec::new(),
         grants: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_protocol::ids::{Millis, UserId};
+
+    fn principal(roles: HashMap<TeamId, Role>) -> Principal {
+        let user = UserRecord {
+            id: UserId(7),
+            email: "someone@example.com".into(),
+            name: "Someone".into(),
+            handle: "someone".into(),
+            created_at: Millis(0),
+            password_hash: None,
+        };
+        Principal::new(user, TokenKind::Session, roles)
+    }
+
+    #[test]
+    fn a_restricted_member_receives_its_conversations_and_contacts_events_and_no_team_event() {
+        let (team, mine, other) = (TeamId(1), ConversationId(10), ConversationId(11));
+        let restricted = principal(HashMap::new()).with_grants(HashMap::from([(mine, team)]));
+        assert!(restricted.receives(team, &Audience::Conversation(mine)));
+        assert!(!restricted.receives(team, &Audience::Conversation(other)));
+        assert!(restricted.receives(team, &Audience::Contact(vec![other, mine])));
+        assert!(!restricted.receives(team, &Audience::Contact(vec![other])));
+        assert!(!restricted.receives(team, &Audience::Contact(Vec::new())));
+        assert!(!restricted.receives(team, &Audience::Team));
+        // The same grant says nothing about another team.
+        assert!(!restricted.receives(TeamId(2), &Audience::Contact(vec![mine])));
+    }
+
+    #[test]
+    fn a_member_receives_every_audience_of_its_team_and_none_of_another() {
+        let (team, c) = (TeamId(1), ConversationId(10));
+        let member = principal(HashMap::from([(team, Role::Member)]));
+        for audience in [
+            Audience::Conversation(c),
+            Audience::Contact(Vec::new()),
+            Audience::Team,
+        ] {
+            assert!(member.receives(team, &audience));
+            assert!(!member.receives(TeamId(2), &audience));
+        }
+    }
 }

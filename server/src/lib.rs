@@ -29,6 +29,7 @@ pub mod grants;
 mod http;
 mod hub;
 mod idempotency;
+mod imports;
 pub mod invitation;
 mod limits;
 mod live;

@@ -34,6 +34,7 @@ mod pending;
 mod publisher;
 mod store;
 mod timeline;
+mod transfers;
 
 #[cfg(test)]
 mod apply_tests;

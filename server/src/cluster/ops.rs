@@ -13,8 +13,8 @@
 
 use crate::store::{
     AccountRecord, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord, HandoffRecord,
-    InvitationRecord, MailRecord, Receipt, SignupRecord, StoreError, StoreResult, TeamRecord,
-    TokenRecord, UsageCheckpoint, UserRecord,
+    ImportMapping, InvitationRecord, MailRecord, Receipt, Rejection, SignupRecord, StoreError,
+    StoreResult, TeamRecord, TokenRecord, TransferRecord, UsageCheckpoint, UserRecord,
 };
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
@@ -23,6 +23,7 @@ use switchboard_protocol::ids::{Epoch, Millis, Offset, TeamId, UserId};
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker, Role};
 use switchboard_protocol::server::Reply;
+use switchboard_protocol::transfer::ImportProgress;
 
 /// A token, invitation or sign-up hash: the key of its record.
 pub(crate) type Hash = [u8; 32];
@@ -94,6 +95,16 @@ pub(crate) enum Op {
     DeleteExpiredSignup {
         hash: Hash,
         now: Millis,
+    },
+    PutTransfer(TransferRecord),
+    PutImportRejects {
+        team: TeamId,
+        job: u64,
+        rows: Vec<Rejection>,
+    },
+    PutImportMapping {
+        team: TeamId,
+        mapping: ImportMapping,
     },
     /// Reserves `count` ids: the result is the first of the block.
     ReserveIds {
@@ -186,6 +197,12 @@ pub(crate) enum OwnedEntry {
         contact: ContactRecord,
         update: ContactUpdated,
     },
+    ContactsImported {
+        contacts: Vec<ContactRecord>,
+        record: TransferRecord,
+        rejects: Vec<Rejection>,
+        progress: ImportProgress,
+    },
     Assignees {
         message: Message,
         update: Assignees,
@@ -233,6 +250,17 @@ impl OwnedEntry {
             Entry::ContactUpdated { contact, update } => OwnedEntry::ContactUpdated {
                 contact: (*contact).clone(),
                 update: (*update).clone(),
+            },
+            Entry::ContactsImported {
+                contacts,
+                record,
+                rejects,
+                progress,
+            } => OwnedEntry::ContactsImported {
+                contacts: contacts.to_vec(),
+                record: (*record).clone(),
+                rejects: rejects.to_vec(),
+                progress: (*progress).clone(),
             },
             Entry::Assignees {
                 message,
@@ -298,6 +326,17 @@ impl OwnedEntry {
             OwnedEntry::ContactUpdated { contact, update } => {
                 Entry::ContactUpdated { contact, update }
             }
+            OwnedEntry::ContactsImported {
+                contacts,
+                record,
+                rejects,
+                progress,
+            } => Entry::ContactsImported {
+                contacts,
+                record,
+                rejects,
+                progress,
+            },
             OwnedEntry::Assignees {
                 message,
                 update,

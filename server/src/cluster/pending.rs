@@ -74,7 +74,10 @@ impl Pending {
                 receipt = *r;
             }
             Entry::HandoffImported { messages, .. } => messages.iter().for_each(message),
-            Entry::ConversationStarted { .. } | Entry::Read(_) | Entry::ContactUpdated { .. } => {}
+            Entry::ConversationStarted { .. }
+            | Entry::Read(_)
+            | Entry::ContactUpdated { .. }
+            | Entry::ContactsImported { .. } => {}
         }
         if let Some(r) = receipt {
             let used = KeyUse::Reply(Box::new(r.reply.clone()));

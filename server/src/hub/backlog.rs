@@ -49,7 +49,8 @@ fn bounded(command: &HubCommand) -> bool {
         | HubCommand::Assign { .. }
         | HubCommand::Deliver { .. }
         | HubCommand::Dashboard { .. }
-        | HubCommand::Next { .. } => true,
+        | HubCommand::Next { .. }
+        | HubCommand::ImportBatch { .. } => true,
         // Finishing changes already made: see the module docs.
         HubCommand::SystemMessage { .. } | HubCommand::ImportHandoffs => false,
         // Ephemeral, never written.

@@ -23,7 +23,7 @@ use switchboard_protocol::dashboard::{
 };
 use switchboard_protocol::ids::{ConversationId, Millis, Seq, TeamId, UserId};
 use switchboard_protocol::model::{ContactInfo, ConversationStatus, SenderKind};
-use switchboard_protocol::server::Event;
+use switchboard_protocol::server::{Audience, Event};
 
 /// How many conversations one store read loads when filling the board.
 const LOAD_PAGE: usize = 512;
@@ -122,7 +122,14 @@ impl Board {
     /// Takes in an event the hub has just committed.
     pub(super) fn observe(&mut self, event: &Event) {
         if let Some(loading) = &mut self.loading {
-            loading.touched(event.conversation());
+            // A row loaded from the store before this event would miss it.
+            match event.audience() {
+                Audience::Conversation(conversation) => loading.touched(conversation),
+                Audience::Contact(conversations) => {
+                    conversations.into_iter().for_each(|c| loading.touched(c));
+                }
+                Audience::Team => {}
+            }
         }
         match event {
             Event::ConversationStarted(info) => {
@@ -165,6 +172,8 @@ impl Board {
             // The delivery's system message, just before, carried the
             // status; the outcome itself changes nothing on the board.
             Event::Read(_) | Event::Delivered(_) => {}
+            // Contacts, not conversations.
+            Event::ImportProgress(_) => {}
         }
     }
 

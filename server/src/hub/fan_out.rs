@@ -4,7 +4,8 @@
 //! Invariants:
 //! - A Manager's or Member's subscription receives every event of the team,
 //!   encoded once per encoding in use and shared; a Restricted Member's
-//!   receives only the events of conversations its principal `reads`.
+//!   receives only the events whose audience its principal `receives`
+//!   (its conversations' events, and its contacts' book events).
 //! - A subscriber catching up from the log (`behind`) is skipped: it reads
 //!   these events from the log in turn. One whose outbox cannot take the
 //!   batch falls behind from the last offset it was sent; a closed one
@@ -15,7 +16,8 @@ use crate::outlet::{Batch, SharedFrame};
 use bytes::Bytes;
 use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
-use switchboard_protocol::ids::{ConversationId, Offset, TeamId};
+use switchboard_protocol::ids::{Offset, TeamId};
+use switchboard_protocol::server::Audience;
 
 impl Hub<'_> {
     /// Delivers a flush's events to every subscriber: each event encoded
@@ -24,11 +26,7 @@ impl Hub<'_> {
     /// whose outbox cannot take the batch though it kept up falls behind
     /// (from `before`, the last offset it was sent) and catches up from the
     /// log; a closed one, or a slow one, drops out.
-    pub(super) fn fan_out(
-        &mut self,
-        before: Offset,
-        events: &[(ConversationId, Arc<SharedFrame>)],
-    ) {
+    pub(super) fn fan_out(&mut self, before: Offset, events: &[(Audience, Arc<SharedFrame>)]) {
         let mut batches: [Option<Vec<Bytes>>; 2] = [None, None];
         let team = self.team;
         let mut dropped = Vec::new();
@@ -62,7 +60,7 @@ impl Hub<'_> {
 fn deliver(
     team: TeamId,
     subscriber: &Subscriber,
-    events: &[(ConversationId, Arc<SharedFrame>)],
+    events: &[(Audience, Arc<SharedFrame>)],
     batches: &mut [Option<Vec<Bytes>>; 2],
 ) -> Batch {
     let outlet = &subscriber.outlet;
@@ -71,7 +69,7 @@ fn deliver(
         // A Restricted Member: its own batch, of its conversations.
         let batch: Vec<Bytes> = events
             .iter()
-            .filter(|(conversation, _)| principal.reads(team, *conversation))
+            .filter(|(audience, _)| principal.receives(team, audience))
             .map(|(_, frame)| frame.bytes(encoding))
             .collect();
         if batch.is_empty() {

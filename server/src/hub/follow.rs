@@ -45,6 +45,7 @@ impl HubCommand {
                 | HubCommand::SystemMessage { .. }
                 | HubCommand::Deliver { .. }
                 | HubCommand::ImportHandoffs
+                | HubCommand::ImportBatch { .. }
         )
     }
 }
@@ -133,15 +134,16 @@ impl Hub<'_> {
             for (offset, record) in records {
                 let event = event_of(record);
                 self.board.observe(&event);
-                let conversation = event.conversation();
+                let audience = event.audience();
                 let frame = ServerFrame::Event(EventFrame {
                     team,
                     offset,
                     event,
                 });
                 let frame = Arc::new(SharedFrame::new(frame));
-                self.recent.push(offset, conversation, Arc::clone(&frame));
-                events.push((conversation, frame));
+                self.recent
+                    .push(offset, audience.clone(), Arc::clone(&frame));
+                events.push((audience, frame));
             }
             self.durable = last;
             self.head = self.head.max(last);

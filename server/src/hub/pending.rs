@@ -104,11 +104,11 @@ impl Hub<'_> {
             }
             if let Some(event) = done.event {
                 self.durable = event.offset;
-                let conversation = event.event.conversation();
+                let audience = event.event.audience();
                 let frame = Arc::new(SharedFrame::new(ServerFrame::Event(event)));
                 self.recent
-                    .push(self.durable, conversation, Arc::clone(&frame));
-                events.push((conversation, frame));
+                    .push(self.durable, audience.clone(), Arc::clone(&frame));
+                events.push((audience, frame));
             }
         }
         self.durable_shared.store(self.durable.0, Ordering::Release);

@@ -10,11 +10,12 @@ use crate::outlet::SharedFrame;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
-use switchboard_protocol::ids::{ConversationId, Offset};
+use switchboard_protocol::ids::Offset;
+use switchboard_protocol::server::Audience;
 
-/// A remembered event: its offset, the conversation it concerns (for the
-/// per-subscriber filter of Restricted Members) and its encoded frame.
-pub(super) type Remembered = (Offset, ConversationId, Arc<SharedFrame>);
+/// A remembered event: its offset, its audience (for the per-subscriber
+/// filter of Restricted Members) and its encoded frame.
+pub(super) type Remembered = (Offset, Audience, Arc<SharedFrame>);
 
 /// Most events kept.
 const MAX_EVENTS: usize = 4096;
@@ -30,18 +31,13 @@ pub(super) struct Recent {
 
 impl Recent {
     /// Remembers the next durable event, forgetting the oldest beyond the bounds.
-    pub(super) fn push(
-        &mut self,
-        offset: Offset,
-        conversation: ConversationId,
-        frame: Arc<SharedFrame>,
-    ) {
+    pub(super) fn push(&mut self, offset: Offset, audience: Audience, frame: Arc<SharedFrame>) {
         debug_assert!(self
             .events
             .back()
             .is_none_or(|(last, _, _)| last.next() == offset));
         self.bytes += frame.bytes(Encoding::MsgPack).len();
-        self.events.push_back((offset, conversation, frame));
+        self.events.push_back((offset, audience, frame));
         while self.events.len() > MAX_EVENTS || self.bytes > MAX_BYTES {
             let Some((_, _, old)) = self.events.pop_front() else {
                 break;
@@ -71,7 +67,7 @@ impl Recent {
                 .iter()
                 .skip(skip)
                 .take(limit)
-                .map(|(offset, conversation, frame)| (*offset, *conversation, Arc::clone(frame)))
+                .map(|(offset, audience, frame)| (*offset, audience.clone(), Arc::clone(frame)))
                 .collect(),
         )
     }
@@ -80,6 +76,7 @@ impl Recent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use switchboard_protocol::ids::ConversationId;
     use switchboard_protocol::server::Reply;
     use switchboard_protocol::ServerFrame;
 
@@ -106,7 +103,11 @@ mod tests {
         );
         assert_eq!(offsets(recent.after(Offset(0), Offset(3), 10)), None);
         for offset in 11..=15 {
-            recent.push(Offset(offset), ConversationId(1), frame());
+            recent.push(
+                Offset(offset),
+                Audience::Conversation(ConversationId(1)),
+                frame(),
+            );
         }
         assert_eq!(
             offsets(recent.after(Offset(12), Offset(15), 10)),
@@ -131,7 +132,11 @@ mod tests {
     fn forgets_the_oldest_beyond_its_bounds() {
         let mut recent = Recent::default();
         for offset in 1..=(MAX_EVENTS as u64 + 10) {
-            recent.push(Offset(offset), ConversationId(1), frame());
+            recent.push(
+                Offset(offset),
+                Audience::Conversation(ConversationId(1)),
+                frame(),
+            );
         }
         assert_eq!(recent.events.len(), MAX_EVENTS);
         assert_eq!(recent.events.front().unwrap().0, Offset(11));

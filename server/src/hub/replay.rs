@@ -146,8 +146,8 @@ impl Hub<'_> {
             if events.is_empty() {
                 break;
             }
-            for (offset, conversation, frame) in events {
-                if reader.is_none_or(|p| p.reads(self.team, conversation)) {
+            for (offset, audience, frame) in events {
+                if reader.is_none_or(|p| p.receives(self.team, &audience)) {
                     let frame = frame.bytes(outlet.encoding);
                     let n = chunk.frames.len();
                     let within = |room: Load| {
@@ -178,13 +178,13 @@ impl Hub<'_> {
             .into_iter()
             .map(|(offset, record)| {
                 let event = event_of(record);
-                let conversation = event.conversation();
+                let audience = event.audience();
                 let frame = ServerFrame::Event(EventFrame {
                     team: self.team,
                     offset,
                     event,
                 });
-                (offset, conversation, Arc::new(SharedFrame::new(frame)))
+                (offset, audience, Arc::new(SharedFrame::new(frame)))
             })
             .collect())
     }
@@ -200,5 +200,6 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::ContactUpdated(update) => Event::ContactUpdated(update),
         LogRecord::Assignees(update) => Event::Assignees(update),
         LogRecord::Delivered(outcome) => Event::Delivered(outcome),
+        LogRecord::ImportProgress(progress) => Event::ImportProgress(progress),
     }
 }

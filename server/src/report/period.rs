@@ -139,9 +139,10 @@ fn time_from(
                     let created = store.conversation(message.conversation)?;
                     created.map_or(message.at, |c| c.created_at.max(message.at))
                 }
-                LogRecord::Read(_) | LogRecord::ContactUpdated(_) | LogRecord::Assignees(_) => {
-                    continue
-                }
+                LogRecord::Read(_)
+                | LogRecord::ContactUpdated(_)
+                | LogRecord::Assignees(_)
+                | LogRecord::ImportProgress(_) => continue,
             };
             return Ok(Some(time));
         }

@@ -10,6 +10,9 @@ use switchboard_protocol::ids::{ConversationId, Offset, Seq, UserId};
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker};
 use switchboard_protocol::server::Reply;
+use switchboard_protocol::transfer::ImportProgress;
+
+use super::transfers::{Rejection, TransferRecord};
 
 /// A command's result, kept under the idempotency key it was sent with (a
 /// `send`'s `client_msg_id`, a frame's `key`) so that a retry gets it back.
@@ -119,6 +122,20 @@ pub enum Entry<'a> {
         conversation: &'a ConversationRecord,
         /// Its messages, seqs 1..=n, offsets `offset + 1..=offset + n`.
         messages: &'a [Message],
+    },
+    /// A batch of an import, in one atomic write: the contacts it created
+    /// or merged (as they now are), the job's record with its new cursor
+    /// and counts, the rows it refused, and the progress (logged, for
+    /// replays).
+    ContactsImported {
+        /// The contacts written, replacing the stored ones.
+        contacts: &'a [ContactRecord],
+        /// The job, with the cursor after the batch.
+        record: &'a TransferRecord,
+        /// The batch's rejected rows.
+        rejects: &'a [Rejection],
+        /// The counts so far.
+        progress: &'a ImportProgress,
     },
 }
 

@@ -25,6 +25,7 @@ mod memory;
 mod records;
 mod signups;
 mod sled_store;
+mod transfers;
 
 pub use entry::{Entry, KeyUse, Page, Receipt};
 pub use gate::FlushGate;
@@ -36,6 +37,10 @@ pub use records::{
 };
 pub use signups::{Confirmation, SignupConfirmed, SignupRecord, Signups};
 pub use sled_store::{BackupReport, CheckReport, SledStore};
+pub use transfers::{
+    ImportCursor, ImportMapping, ImportState, Rejection, TransferKind, TransferRecord,
+    TransferStatus, Transfers,
+};
 
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, Role, SenderKind};
@@ -80,10 +85,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Its parts are [`Directory`] (who is who), [`Grants`] (who was let into
 /// which conversation), [`Bots`] (teams' automated clients),
 /// [`KeyedWrites`] (creations written with their idempotency receipt),
-/// [`Timeline`] (what was said) and [`Signups`] (sign-ups awaiting their
-/// confirmation); bring them into scope to call their methods.
+/// [`Timeline`] (what was said), [`Signups`] (sign-ups awaiting their
+/// confirmation) and [`Transfers`] (imports and exports); bring them into scope to call their methods.
 pub trait Store:
-    Directory + Grants + Bots + KeyedWrites + Timeline + Signups + Send + Sync + 'static
+    Directory + Grants + Bots + KeyedWrites + Timeline + Signups + Transfers + Send + Sync + 'static
 {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;

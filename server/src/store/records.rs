@@ -403,6 +403,9 @@ pub enum LogRecord {
     /// a delivery to a user the `Assignees` record, are at the offsets just
     /// before).
     Delivered(Outcome),
+    /// An import wrote a batch of contacts (they are in the book, not
+    /// here), or finished.
+    ImportProgress(switchboard_protocol::transfer::ImportProgress),
 }
 
 /// A delivery to another team waiting for that team's hub to import it

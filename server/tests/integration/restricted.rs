@@ -78,7 +78,7 @@ async fn a_restricted_member_sees_only_the_accepted_conversation_live_in_replay_
     alice.send(granted, "hello Dave").await.unwrap();
     let seen = events_until(&mut dave_events, "hello Dave").await;
     assert_eq!(seen.len(), 1, "nothing of other conversations: {seen:?}");
-    assert_eq!(seen[0].event.conversation(), granted);
+    assert_eq!(seen[0].event.conversation(), Some(granted));
     assert!(
         seen[0].offset.0 > subscribed.offset.0 + 1,
         "offsets skip what Dave may not read"

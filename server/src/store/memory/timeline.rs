@@ -115,6 +115,20 @@ impl Timeline for MemoryStore {
                 inner.contacts.insert(contact.id, contact.clone());
                 LogRecord::ContactUpdated(update.clone())
             }
+            Entry::ContactsImported {
+                contacts,
+                record,
+                rejects,
+                progress,
+            } => {
+                for contact in contacts {
+                    inner.contacts.insert(contact.id, contact.clone());
+                }
+                // The transfers' lock after the main one, as everywhere.
+                self.put_transfer(record)?;
+                self.put_import_rejects(team, record.id, rejects)?;
+                LogRecord::ImportProgress(progress.clone())
+            }
             Entry::Assignees {
                 message,
                 update,

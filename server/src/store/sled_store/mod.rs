@@ -35,6 +35,9 @@
 //! | `read_markers` | conversation ++ user | seq |
 //! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
 //! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |
+//! | `transfers` | team ++ transfer | `TransferRecord` (imports, exports) |
+//! | `import_rejects` | team ++ job ++ line | the reason, UTF-8 |
+//! | `import_mappings` | team | `ImportMapping` |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
@@ -70,6 +73,7 @@ mod grants;
 mod signups;
 mod streams;
 mod timeline;
+mod transfers;
 use sled::transaction::TransactionError;
 use sled::{Db, Tree};
 use std::path::Path;
@@ -112,6 +116,8 @@ pub struct SledStore {
     meta: Tree,
     /// `signup_tokens` and `signup_emails`.
     signups: signups::SignupTrees,
+    /// `transfers`, `import_rejects` and `import_mappings`.
+    transfers: transfers::TransferTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -158,6 +164,7 @@ impl SledStore {
             handoffs: tree("handoffs")?,
             meta: tree("meta")?,
             signups: signups::SignupTrees::open(&db)?,
+            transfers: transfers::TransferTrees::open(&db)?,
             db,
             files,
         };

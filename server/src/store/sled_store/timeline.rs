@@ -143,6 +143,43 @@ impl Timeline for SledStore {
                     })
                     .map_err(tx_error)
             }
+            Entry::ContactsImported {
+                contacts,
+                record,
+                rejects,
+                progress,
+            } => {
+                // One transaction: the contacts, the job's cursor and counts,
+                // its rejected rows and the log record, all or nothing, so
+                // that a resumed import starts exactly after what is here.
+                let log_record = to_bytes(&LogRecord::ImportProgress(progress.clone()));
+                let job_key = keys::two(team.0, record.id);
+                let job = to_bytes(record);
+                let contacts: Vec<_> = (contacts.iter())
+                    .map(|c| (keys::one(c.id.0), to_bytes(c)))
+                    .collect();
+                let rejects: Vec<_> = (rejects.iter())
+                    .map(|row| super::transfers::reject_entry(team, record.id, row))
+                    .collect();
+                (
+                    &self.contacts,
+                    &self.transfers.records,
+                    &self.transfers.rejects,
+                    &self.team_log,
+                )
+                    .transaction(|(book, jobs, refused, log)| {
+                        for (key, value) in &contacts {
+                            book.insert(key, value.as_slice())?;
+                        }
+                        jobs.insert(&job_key, job.as_slice())?;
+                        for (key, reason) in &rejects {
+                            refused.insert(key, reason.as_slice())?;
+                        }
+                        log.insert(&log_key, log_record.as_slice())?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
             Entry::Assignees {
                 message,
                 update,

@@ -57,7 +57,10 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::Assignees(_) => Kind::Assignees,
         Event::Delivered(_) => Kind::Delivered,
     };
-    (kind, place_of(world, event.conversation()))
+    let conversation = event
+        .conversation()
+        .unwrap_or_else(|| panic!("an event of no conversation: {event:?}"));
+    (kind, place_of(world, conversation))
 }
 
 /// Collects a subject's events until it has seen the sentinel of every
