@@ -180,8 +180,9 @@ function changesOf(
   const patch: PostPatch = {};
   if (fields.title !== post.title) patch.title = fields.title;
   if (fields.body !== post.body) patch.body = fields.body;
-  if (fields.link !== post.link) patch.link = fields.link;
-  if (fields.location !== post.location) patch.location = fields.location;
+  // An empty link or location clears it.
+  if (fields.link !== post.link) patch.link = fields.link ?? "";
+  if (fields.location !== post.location) patch.location = fields.location ?? "";
   if (fields.status !== post.status) patch.status = fields.status;
   return patch;
 }
