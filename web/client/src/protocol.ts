@@ -243,7 +243,7 @@ export type Reply =
   | { type: "contacts"; contacts: ContactCard[]; next: Id | null }
   | { type: "contact_page"; contact: ContactCard; conversations: ConversationInfo[] }
   | { type: "contact_saved"; contact: ContactCard; merged: boolean }
-  | { type: "contact_deleted"; team?: Id; contact: Id }
+  | { type: "contact_deleted"; contact: Id; conversations: Id[] }
   | { type: "contact_fields"; fields: FieldDef[] }
   | { type: "posts"; posts: PostInfo[]; next: Id | null }
   | ({ type: "post" } & PostInfo);
