@@ -18,6 +18,7 @@ mod durability;
 mod edge;
 mod flush;
 mod hostile_session;
+mod imports;
 mod invite;
 mod lifecycle;
 mod limits;
