@@ -5,7 +5,8 @@
 // the open post with the composer's picker (a dialog: Escape closes it
 // and gives the focus back) and sends: the message shows as a card
 // (title, location, link, status) for her and for Sam. A closed post is
-// not offered by the picker.
+// not offered by the picker, nor by the `^post ` command's helper, whose
+// command sent carries the card as well.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -162,6 +163,31 @@ test("posts: created and closed live in another agent's list; a picked post show
     .waitFor();
   assert.equal(await maya.page.getByTestId("attached-post").count(), 0);
   await screenshot(sam.page, "post-card");
+
+  // ^post: the command's helper offers the open posts; the command sent
+  // carries the card too.
+  await box.pressSequentially("^post ");
+  await maya.page
+    .getByRole("option", { name: new RegExp(BACKEND.title) })
+    .waitFor();
+  assert.equal(
+    await maya.page
+      .getByRole("option", { name: new RegExp(DESIGNER.title) })
+      .count(),
+    0,
+  );
+  await maya.page.keyboard.press("Enter");
+  assert.match(await box.inputValue(), /^\^post \d+ $/);
+  await box.pressSequentially("Still open, apply today");
+  await box.press("Enter");
+  for (const who of [maya, sam]) {
+    await who.page
+      .locator('[data-testid=message][data-state="sent"]')
+      .filter({ hasText: "Still open, apply today" })
+      .getByTestId("post-card")
+      .filter({ hasText: BACKEND.title })
+      .waitFor();
+  }
 
   assert.deepEqual(maya.problems, []);
   assert.deepEqual(sam.problems, []);
