@@ -25,12 +25,18 @@ import {
   type Mapping,
 } from "./imports";
 import { ImportMapping, guessMapping } from "./ImportMapping";
+import { ImportLog } from "./ImportLog";
 import { Counts, Rejects } from "./ImportReport";
 import "./book.css";
 
 export function ImportExport({ team }: PageProps) {
+  // Bumped when an import ends here: the record shows it.
+  const [runs, setRuns] = useState(0);
   if (team === null) return null;
   const paths = exportPaths(team.id);
+  const bump = () => {
+    setRuns((n) => n + 1);
+  };
   return (
     <div class="book">
       <section class="book-panel" aria-labelledby="export-title">
@@ -48,7 +54,14 @@ export function ImportExport({ team }: PageProps) {
           </a>
         </div>
       </section>
-      <Import key={team.id} team={team.id} />
+      <Import key={team.id} team={team.id} onRun={bump} />
+      {team.role === "manager" && (
+        <ImportLog
+          key={`log-${String(team.id)}`}
+          team={team.id}
+          version={runs}
+        />
+      )}
     </div>
   );
 }
@@ -65,7 +78,7 @@ type Step =
     }
   | { kind: "summary"; report: ImportReport };
 
-function Import({ team }: { team: Id }) {
+function Import({ team, onRun }: { team: Id; onRun: () => void }) {
   const fields = useContactFields(team);
   const [step, setStep] = useState<Step>({ kind: "choose" });
   const [busy, setBusy] = useState(false);
@@ -104,6 +117,7 @@ function Import({ team }: { team: Id }) {
     importStatus(team, finished)
       .then((report) => {
         setStep({ kind: "summary", report });
+        onRun();
       })
       .catch((failure: unknown) => {
         setError(reason(failure));

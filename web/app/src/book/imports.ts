@@ -130,6 +130,40 @@ function record(value: unknown): Record<string, unknown> {
     : {};
 }
 
+/** One import or export of the team, as its record shows it. */
+export interface Transfer {
+  id: Id;
+  kind: string;
+  status: string;
+  by_name: string;
+  at: number;
+  count: number;
+  failure: string | null;
+  dry_run: boolean;
+}
+
+/** The team's latest imports and exports, newest first (Managers). */
+export async function transfers(team: Id): Promise<Transfer[]> {
+  const raw = await call<{ transfers?: unknown[] } | null>(
+    "GET",
+    `${base(team)}/imports?limit=20`,
+  );
+  return (raw?.transfers ?? []).map((item) => {
+    const r = record(item);
+    const text = (value: unknown) => (typeof value === "string" ? value : "");
+    return {
+      id: typeof r.id === "number" ? r.id : 0,
+      kind: text(r.kind),
+      status: text(r.status),
+      by_name: text(r.by_name),
+      at: typeof r.at === "number" ? r.at : 0,
+      count: typeof r.count === "number" ? r.count : 0,
+      failure: typeof r.failure === "string" ? r.failure : null,
+      dry_run: record(r.import).dry_run === true,
+    };
+  });
+}
+
 /** The cells of a CSV's first record (its header), quotes undone. */
 export function headerOf(text: string): string[] {
   const cells: string[] = [];

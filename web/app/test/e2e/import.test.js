@@ -6,7 +6,8 @@
 // what would happen with the rejected lines and their reasons, and
 // changes nothing; the run's progress bar moves with the server's
 // `import_progress` events to the end, and the summary gives the same
-// counts. The book then finds the imported people by the custom field,
+// counts; the record of imports shows the run and the dry run. The book
+// then finds the imported people by the custom field,
 // and the contacts export downloads a CSV holding them.
 
 import assert from "node:assert/strict";
@@ -153,6 +154,16 @@ test("import: mapping, dry run, progress and summary; then the export downloads 
     `the bar reached the last line: saw ${JSON.stringify(seen.slice(-5))}`,
   );
   await screenshot(page, "import-summary");
+  // The record, for Managers: the dry run and the run, by Maya.
+  const log = page.getByTestId("import-log");
+  await log
+    .getByRole("row")
+    .filter({ hasText: DEMO.name })
+    .filter({ hasText: String(PEOPLE + 1) })
+    .filter({ hasText: "done" })
+    .first()
+    .waitFor();
+  await log.getByRole("row").filter({ hasText: "(dry run)" }).waitFor();
 
   // In the book: found by the custom field; the repeat merged in.
   await pageLink(page, "Contacts").click();
