@@ -38,7 +38,8 @@
 //!   ([`Client::deliver`], [`Client::invite`], [`Client::assign`],
 //!   [`Client::unassign`]) and the requests that create something
 //!   ([`Client::create_team`], [`Client::add_member`],
-//!   [`Client::create_bot`]) carry a `key` the client draws for each
+//!   [`Client::create_bot`], [`Client::create_post`],
+//!   [`Client::edit_post`]) carry a `key` the client draws for each
 //!   call and are resent with it the same way, so a reply lost in a drop
 //!   never makes a second delivery, mail or team: the resend gets the
 //!   original result. Other requests in flight at a drop fail with
@@ -60,6 +61,11 @@
 //!   The same opt-in brings the team's `team_changed` (its new settings)
 //!   and `members_changed` (read [`Client::members`] again) signals;
 //!   after a reconnect read those again too.
+//! - **Content.** [`Client::posts`], [`Client::create_post`] and
+//!   [`Client::edit_post`] read and write a team's posts (job posts);
+//!   [`Client::send_post`] sends a message carrying one, whose `post`
+//!   field holds the post's card as it was then (PROTOCOL.md, section 23).
+//!   Each change is a `post_changed` event for the team's people and bots.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_client::Error> {
@@ -91,6 +97,7 @@ mod exchange;
 mod inflight;
 mod invite;
 mod manage;
+mod posts;
 mod presence;
 mod request;
 mod servers;
@@ -103,12 +110,16 @@ pub use dashboard::DashboardQuery;
 pub use error::Error;
 pub use events::{ClientEvent, Events};
 pub use manage::{ContactChanges, ReportQuery, TeamChanges};
+pub use posts::PostQuery;
 pub use request::HistoryQuery;
 
 /// The wire protocol crate, for the types requests and events carry.
 pub use switchboard_protocol as protocol;
 pub use switchboard_protocol::assign::Assignees;
 pub use switchboard_protocol::command::{Assignee, Target};
+pub use switchboard_protocol::content::{
+    PostCard, PostDraft, PostInfo, PostPage, PostPatch, PostStatus,
+};
 pub use switchboard_protocol::deliver::{DeliveredTo, Outcome, ReportInfo};
 pub use switchboard_protocol::invite::{
     InvitationCursor, InvitationInfo, InvitationList, InvitationRevoked, InvitationState, Invited,
@@ -129,4 +140,4 @@ pub use switchboard_protocol::server::{
     BotCreated, ConversationDetails, ConversationPage, Event, EventFrame, HistoryPage, MemberAdded,
     MemberList, Resume, SendAck, Subscribed, Welcome,
 };
-pub use switchboard_protocol::{ConversationId, Encoding, ErrorCode, Offset, Seq, TeamId};
+pub use switchboard_protocol::{ConversationId, Encoding, ErrorCode, Offset, PostId, Seq, TeamId};

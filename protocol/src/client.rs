@@ -5,6 +5,7 @@
 //! reply (`result` or `error`) echoes.
 
 use crate::assign::{Assign, Unassign};
+use crate::content::{CreatePost, EditPost, Posts};
 use crate::dashboard::{Dashboard, Next};
 use crate::deliver::{Deliver, Report};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
@@ -91,6 +92,12 @@ pub enum ClientFrame {
     Report(Report),
     /// Reads one conversation's details and everyone's read markers in it.
     Conversation(ConversationRequest),
+    /// Lists a team's posts (its people and bots).
+    Posts(Posts),
+    /// Creates a post (Managers, Members, `read_write` bots).
+    CreatePost(CreatePost),
+    /// Changes a post (Managers, Members, `read_write` bots).
+    EditPost(EditPost),
 }
 
 impl ClientFrame {
@@ -132,6 +139,9 @@ impl ClientFrame {
             ClientFrame::Presence(f) => Some(f.id),
             ClientFrame::Deliver(f) => Some(f.id),
             ClientFrame::Report(f) => Some(f.id),
+            ClientFrame::Posts(f) => Some(f.id),
+            ClientFrame::CreatePost(f) => Some(f.id),
+            ClientFrame::EditPost(f) => Some(f.id),
         }
     }
 }
@@ -190,6 +200,10 @@ pub struct SendMessage {
     /// read in a contact's message: its body is stored as it is.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub as_contact: bool,
+    /// A post of the conversation's team to attach: the message carries
+    /// its card (see [`crate::content`]). The body may then be empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<crate::ids::PostId>,
 }
 
 /// Reads a page of a conversation, oldest first within the page.

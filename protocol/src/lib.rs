@@ -25,6 +25,7 @@ pub mod client;
 pub mod codec;
 pub mod codes;
 pub mod command;
+pub mod content;
 pub mod dashboard;
 pub mod deliver;
 pub mod ids;

@@ -6,6 +6,7 @@
 
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
+use crate::content::{PostInfo, PostPage};
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
@@ -183,6 +184,10 @@ pub enum Reply {
     Delivered(Outcome),
     /// The figures a `report` asked for.
     Report(ReportInfo),
+    /// A page of a team's posts.
+    Posts(PostPage),
+    /// A post, as created or changed.
+    Post(PostInfo),
 }
 
 /// The answer to `create_bot`.
@@ -349,6 +354,9 @@ pub enum Event {
     /// An import wrote a batch of contacts, or finished (see
     /// [`crate::transfer`]).
     ImportProgress(crate::transfer::ImportProgress),
+    /// A post was created or changed: the post as it now is. Only the
+    /// team's Managers, Members and bots receive it.
+    PostChanged(PostInfo),
 }
 
 /// Who may receive an event: the filter the server applies to each
@@ -385,6 +393,7 @@ impl Event {
             Event::Assignees(a) => Audience::Conversation(a.conversation),
             Event::Delivered(o) => Audience::Conversation(o.conversation),
             Event::ImportProgress(_) => Audience::Team,
+            Event::PostChanged(_) => Audience::Team,
         }
     }
 

@@ -97,6 +97,12 @@ pub enum Action {
     /// Read a team's report (outcome counts, response times): its
     /// Managers and the account's owner; not Members, not bots.
     ReadReport,
+    /// List a team's posts: its Managers, Members and bots; never a
+    /// Restricted Member (a message's card is all they see of a post).
+    ReadPosts,
+    /// Create and edit a team's posts: its Managers and Members and its
+    /// `read_write` bots (a bot may keep posts in step with a job board).
+    WritePosts,
 }
 
 /// What an action is done to.
@@ -137,14 +143,18 @@ impl Principal {
     fn scope_allows(&self, action: Action) -> bool {
         match (self.bot, action) {
             (None, _) => true,
-            (Some(_), Action::Subscribe | Action::ReadTeam | Action::ReadConversation) => true,
+            (
+                Some(_),
+                Action::Subscribe | Action::ReadTeam | Action::ReadConversation | Action::ReadPosts,
+            ) => true,
             (
                 Some(BotScope::ReadWrite),
                 Action::StartConversation
                 | Action::Send
                 | Action::MarkRead
                 | Action::UpdateContact
-                | Action::RelayContact,
+                | Action::RelayContact
+                | Action::WritePosts,
             ) => true,
             // Management of any kind, and writes for a read-only bot.
             (Some(_), _) => false,
@@ -280,6 +290,8 @@ impl Principal {
                 | Action::Command,
                 Some(Role::Manager | Role::Member),
             ) => true,
+            // A team's posts: its people (and bots, as their scope says).
+            (Action::ReadPosts | Action::WritePosts, Some(Role::Manager | Role::Member)) => true,
             // Settings, members and roles: Managers (and so the owner).
             (Action::ManageTeam | Action::ReadReport, Some(Role::Manager)) => true,
             (Action::RemoveTeam, Some(_)) => self.owns_account_of(team),

@@ -190,6 +190,7 @@ fn seed_conversation(
             client_msg_id: None,
             at,
             status: None,
+            post: None,
         };
         store.commit(
             team,

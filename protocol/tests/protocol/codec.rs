@@ -183,6 +183,9 @@ fn the_strategies_generate_every_variant() {
             "presence",
             "deliver",
             "report",
+            "posts",
+            "create_post",
+            "edit_post",
         ])
     );
     assert_eq!(
@@ -223,6 +226,8 @@ fn the_strategies_generate_every_variant() {
             "presence",
             "delivered",
             "report",
+            "posts",
+            "post",
         ])
     );
     assert_eq!(
@@ -233,7 +238,8 @@ fn the_strategies_generate_every_variant() {
             "read",
             "contact_updated",
             "assignees",
-            "delivered"
+            "delivered",
+            "post_changed"
         ])
     );
     assert_eq!(

@@ -6,11 +6,13 @@ use proptest::prelude::*;
 use switchboard_protocol::command::{
     classify, is_email, is_handle, is_status, parse, Assignee, Command, CommandError, Input, Target,
 };
+use switchboard_protocol::ids::PostId;
 
 const USAGE_INVITE: &str = "^invite EMAIL [note]";
 const USAGE_ASSIGN: &str = "^assign @user | ^assign me";
 const USAGE_UNASSIGN: &str = "^unassign @user | ^unassign me";
 const USAGE_DELIVER: &str = "^deliver @user|#team [status] [note]";
+const USAGE_POST: &str = "^post ID [text]";
 
 // ---- strategies ----
 
@@ -71,6 +73,11 @@ fn command() -> impl Strategy<Value = Command> {
                 note,
             }
         }),
+        // Any post id but 0; the text is anything, as a note is.
+        (1..=u64::MAX, option::of(note())).prop_map(|(id, text)| Command::Post {
+            post: PostId(id),
+            text,
+        }),
     ]
 }
 
@@ -115,6 +122,9 @@ proptest! {
                 status.as_deref().unwrap_or(""),
                 note.as_deref().unwrap_or("")
             ),
+            Command::Post { post, text } => {
+                format!("^post{gap}{post}{gap}{}{gap}", text.as_deref().unwrap_or(""))
+            }
         };
         prop_assert_eq!(parse(&widened), Ok(cmd));
     }
@@ -186,7 +196,7 @@ fn an_unknown_command_lists_the_real_ones_and_the_escape() {
     assert_eq!(error, CommandError::Unknown("foo".into()));
     let message = error.to_string();
     assert!(message.contains("^foo"), "{message}");
-    for name in ["^invite", "^assign", "^unassign", "^deliver", "^^"] {
+    for name in ["^invite", "^assign", "^unassign", "^deliver", "^post", "^^"] {
         assert!(message.contains(name), "{message} should mention {name}");
     }
 }
@@ -441,4 +451,66 @@ fn word_validators_match_the_grammar() {
     ] {
         assert_eq!(is_email(email), ok, "email {email:?}");
     }
+}
+
+// ---- ^post ----
+
+proptest! {
+    #[test]
+    fn a_post_id_that_is_not_a_positive_number_is_refused(word in "[^0-9\\s][^\\s]{0,12}") {
+        let error = error_of(&format!("^post {word} hello"));
+        prop_assert_eq!(
+            error,
+            CommandError::Invalid {
+                command: "post",
+                found: word,
+                expected: "a post id (a number)",
+                usage: USAGE_POST,
+            }
+        );
+    }
+}
+
+#[test]
+fn post_without_an_id() {
+    let error = error_of("^post");
+    assert_eq!(
+        error,
+        CommandError::Missing {
+            command: "post",
+            expected: "a post id",
+            usage: USAGE_POST,
+        }
+    );
+    assert_names_usage(&error, USAGE_POST);
+}
+
+#[test]
+fn post_ids_are_plain_positive_numbers() {
+    for word in ["0", "+5", "-5", "5a", "99999999999999999999", "0x10"] {
+        let error = error_of(&format!("^post {word}"));
+        assert!(
+            matches!(&error, CommandError::Invalid { command: "post", found, .. } if found == word),
+            "{word}: {error:?}"
+        );
+        assert_names_usage(&error, USAGE_POST);
+    }
+}
+
+#[test]
+fn post_with_and_without_text() {
+    assert_eq!(
+        parse("^post 42"),
+        Ok(Command::Post {
+            post: PostId(42),
+            text: None,
+        })
+    );
+    assert_eq!(
+        parse("^POST 7   Here is the job\nApply today  "),
+        Ok(Command::Post {
+            post: PostId(7),
+            text: Some("Here is the job\nApply today".into()),
+        })
+    );
 }

@@ -18,6 +18,7 @@ use crate::store::{
 };
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
+use switchboard_protocol::content::PostInfo;
 use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{Epoch, Millis, Offset, TeamId, UserId};
 use switchboard_protocol::manage::ContactUpdated;
@@ -222,6 +223,10 @@ pub(crate) enum OwnedEntry {
         conversation: ConversationRecord,
         messages: Vec<Message>,
     },
+    PostSaved {
+        post: PostInfo,
+        receipt: Option<OwnedReceipt>,
+    },
 }
 
 impl OwnedEntry {
@@ -296,6 +301,10 @@ impl OwnedEntry {
                 contact: (*contact).clone(),
                 conversation: (*conversation).clone(),
                 messages: messages.to_vec(),
+            },
+            Entry::PostSaved { post, receipt } => OwnedEntry::PostSaved {
+                post: (*post).clone(),
+                receipt: owned(receipt),
             },
         }
     }
@@ -372,6 +381,10 @@ impl OwnedEntry {
                 conversation,
                 messages,
             },
+            OwnedEntry::PostSaved { post, receipt } => Entry::PostSaved {
+                post,
+                receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
+            },
         }
     }
 }
@@ -397,6 +410,7 @@ mod tests {
             client_msg_id: Some("c1".into()),
             at: Millis(9),
             status: None,
+            post: None,
         };
         let entry = Entry::Message {
             message: &message,

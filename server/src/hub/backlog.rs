@@ -48,6 +48,7 @@ fn bounded(command: &HubCommand) -> bool {
         | HubCommand::UpdateContact { .. }
         | HubCommand::Assign { .. }
         | HubCommand::Deliver { .. }
+        | HubCommand::SavePost { .. }
         | HubCommand::Dashboard { .. }
         | HubCommand::Next { .. }
         | HubCommand::ImportBatch { .. } => true,

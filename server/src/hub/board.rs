@@ -171,7 +171,7 @@ impl Board {
             }
             // The delivery's system message, just before, carried the
             // status; the outcome itself changes nothing on the board.
-            Event::Read(_) | Event::Delivered(_) => {}
+            Event::Read(_) | Event::Delivered(_) | Event::PostChanged(_) => {}
             // Contacts, not conversations.
             Event::ImportProgress(_) => {}
         }

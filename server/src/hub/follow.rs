@@ -46,6 +46,7 @@ impl HubCommand {
                 | HubCommand::Deliver { .. }
                 | HubCommand::ImportHandoffs
                 | HubCommand::ImportBatch { .. }
+                | HubCommand::SavePost { .. }
         )
     }
 }

@@ -39,6 +39,7 @@ mod forward;
 mod imports;
 mod peers;
 mod pending;
+mod posts;
 mod presence;
 mod recent;
 mod remote_op;
@@ -59,6 +60,7 @@ use crate::team_log::TeamLog;
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use switchboard_protocol::content::PostCard;
 use switchboard_protocol::ids::{ConversationId, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Position, Sender};
 use switchboard_protocol::presence::Signal;
@@ -92,6 +94,9 @@ pub(crate) enum HubCommand {
         /// Set when a bot relays the contact's words: the contact as the
         /// sender, and the key its `client_msg_id` is unique under.
         as_contact: Option<Sender>,
+        /// The card of the post the message carries (the session found
+        /// the post in the conversation's team).
+        post: Option<PostCard>,
     },
     /// Start a conversation with a new contact.
     StartConversation { contact: NewContact },
@@ -151,6 +156,15 @@ pub(crate) enum HubCommand {
     Deliver {
         conversation: ConversationId,
         delivery: Delivery,
+        /// The idempotency key it was sent with, if any (the caller's).
+        key: Option<String>,
+    },
+    /// Create or edit a post (the session has checked access and
+    /// validated the fields).
+    SavePost {
+        save: PostSave,
+        /// Who asks (the post's `created_by` when it is new).
+        by: UserId,
         /// The idempotency key it was sent with, if any (the caller's).
         key: Option<String>,
     },
@@ -238,6 +252,18 @@ pub(crate) struct ContactChanges {
     pub(crate) name: Option<String>,
     pub(crate) email: Option<String>,
     pub(crate) phone: Option<String>,
+}
+
+/// A post to write, as the session validated it.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) enum PostSave {
+    /// A new post.
+    Create(switchboard_protocol::content::PostDraft),
+    /// Changes to a post of the team.
+    Edit {
+        post: switchboard_protocol::ids::PostId,
+        changes: switchboard_protocol::content::PostPatch,
+    },
 }
 
 /// The way into a running hub.

@@ -6,11 +6,12 @@
 //! claim it holds until the answer), and the writer claims the key again
 //! on its side.
 
-use super::{AssigneeChange, ContactChanges, Delivery, HubCommand};
+use super::{AssigneeChange, ContactChanges, Delivery, HubCommand, PostSave};
 use crate::access::Principal;
 use crate::idempotency::{Claim, Claims};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use switchboard_protocol::content::PostCard;
 use switchboard_protocol::ids::{ConversationId, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Sender};
 use switchboard_protocol::server::Reply;
@@ -24,6 +25,7 @@ pub(super) enum RemoteOp {
         client_msg_id: String,
         body: String,
         as_contact: Option<Sender>,
+        post: Option<PostCard>,
     },
     StartConversation {
         contact: NewContact,
@@ -55,6 +57,11 @@ pub(super) enum RemoteOp {
         key: Option<String>,
     },
     ImportHandoffs,
+    SavePost {
+        save: PostSave,
+        by: UserId,
+        key: Option<String>,
+    },
 }
 
 impl RemoteOp {
@@ -69,6 +76,7 @@ impl RemoteOp {
                 client_msg_id,
                 body,
                 as_contact,
+                post,
             } => (
                 RemoteOp::Send {
                     principal: (*principal).clone(),
@@ -76,6 +84,7 @@ impl RemoteOp {
                     client_msg_id,
                     body,
                     as_contact,
+                    post,
                 },
                 None,
             ),
@@ -148,6 +157,7 @@ impl RemoteOp {
                 None,
             ),
             HubCommand::ImportHandoffs => (RemoteOp::ImportHandoffs, None),
+            HubCommand::SavePost { save, by, key } => (RemoteOp::SavePost { save, by, key }, None),
             _ => return None,
         })
     }
@@ -161,12 +171,14 @@ impl RemoteOp {
                 client_msg_id,
                 body,
                 as_contact,
+                post,
             } => HubCommand::Send {
                 principal: Arc::new(principal),
                 conversation,
                 client_msg_id,
                 body,
                 as_contact,
+                post,
             },
             RemoteOp::StartConversation { contact } => HubCommand::StartConversation { contact },
             RemoteOp::MarkRead {
@@ -223,6 +235,7 @@ impl RemoteOp {
                 key,
             },
             RemoteOp::ImportHandoffs => HubCommand::ImportHandoffs,
+            RemoteOp::SavePost { save, by, key } => HubCommand::SavePost { save, by, key },
         })
     }
 }

@@ -201,5 +201,6 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::Assignees(update) => Event::Assignees(update),
         LogRecord::Delivered(outcome) => Event::Delivered(outcome),
         LogRecord::ImportProgress(progress) => Event::ImportProgress(progress),
+        LogRecord::PostChanged { post } => Event::PostChanged(post),
     }
 }

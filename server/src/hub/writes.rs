@@ -11,6 +11,7 @@ use crate::access::Principal;
 use crate::idempotency;
 use crate::store::{ContactRecord, ConversationRecord, Entry, StoreError};
 use crate::time::now;
+use switchboard_protocol::content::PostCard;
 use switchboard_protocol::ids::{ConversationId, Seq, UserId};
 use switchboard_protocol::model::{Message, NewContact, ReadMarker, Sender};
 use switchboard_protocol::server::{Event, Reply, SendAck};
@@ -24,6 +25,7 @@ impl Hub<'_> {
         client_msg_id: String,
         body: String,
         sender: Sender,
+        post: Option<PostCard>,
     ) -> Result<(), StoreError> {
         let store = &self.registry.context.store;
         // The key a client_msg_id is unique under: the user's, or the
@@ -48,6 +50,7 @@ impl Hub<'_> {
             client_msg_id: Some(client_msg_id),
             at: now(),
             status,
+            post,
         };
         let idempotency = message.client_msg_id.as_deref().map(|id| (user, id));
         let entry = Entry::Message {

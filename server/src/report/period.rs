@@ -143,6 +143,7 @@ fn time_from(
                 | LogRecord::ContactUpdated(_)
                 | LogRecord::Assignees(_)
                 | LogRecord::ImportProgress(_) => continue,
+                | LogRecord::PostChanged { .. } => continue,
             };
             return Ok(Some(time));
         }

@@ -37,6 +37,7 @@ mod invite;
 mod keys;
 mod manage;
 mod members;
+mod posts;
 mod presence;
 mod report;
 
@@ -150,6 +151,9 @@ impl Session {
                     .await
             }
             ClientFrame::Report(r) => self.report(r).await.map(Some),
+            ClientFrame::Posts(p) => self.posts(p).map(Some),
+            ClientFrame::CreatePost(c) => self.create_post(id, c).await,
+            ClientFrame::EditPost(e) => self.edit_post(id, e).await,
         };
         match outcome {
             Ok(Some(result)) => {
@@ -281,12 +285,23 @@ impl Session {
             return self.relay(request, send).await;
         }
         let conversation = self.conversation_for(Action::Send, send.conversation)?;
-        let body = match classify(&send.body) {
-            Input::Text(text) if text.trim().is_empty() => {
+        let (body, post) = match classify(&send.body) {
+            // A message carrying a post may have no text.
+            Input::Text(text) if text.trim().is_empty() && send.post.is_none() => {
                 return Err(Refusal::new(ErrorCode::BadRequest, "the body is empty"));
             }
-            Input::Text(text) if text.len() == send.body.len() => send.body,
-            Input::Text(text) => text.to_string(),
+            Input::Text(text) if text.len() == send.body.len() => (send.body, send.post),
+            Input::Text(text) => (text.to_string(), send.post),
+            // A message like any other, carrying the post named.
+            Input::Command(Ok(Command::Post { post, text })) => {
+                if send.post.is_some_and(|p| p != post) {
+                    return Err(Refusal::new(
+                        ErrorCode::BadRequest,
+                        format!("^post {post} names another post than the frame's post field"),
+                    ));
+                }
+                (text.unwrap_or_default(), Some(post))
+            }
             Input::Command(Err(e)) => {
                 return Err(Refusal::new(ErrorCode::BadCommand, e.to_string()))
             }
@@ -316,12 +331,17 @@ impl Session {
                     .await;
             }
         };
+        let post = match post {
+            Some(post) => Some(self.post_card(conversation.team, post)?),
+            None => None,
+        };
         let command = HubCommand::Send {
             principal: Arc::clone(&self.principal),
             conversation: conversation.id,
             client_msg_id: send.client_msg_id,
             body,
             as_contact: None,
+            post,
         };
         self.dispatch(conversation.team, request, command).await
     }
@@ -332,6 +352,12 @@ impl Session {
         let conversation = self.conversation_for(Action::RelayContact, send.conversation)?;
         if send.body.trim().is_empty() {
             return Err(Refusal::new(ErrorCode::BadRequest, "the body is empty"));
+        }
+        if send.post.is_some() {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                "a contact's message carries no post",
+            ));
         }
         let Some(contact) = self.state.store.contact(conversation.contact)? else {
             tracing::error!(conversation = %conversation.id, "conversation without its contact");
@@ -347,6 +373,7 @@ impl Session {
                 id: contact.id.0,
                 name: contact.name,
             }),
+            post: None,
         };
         self.dispatch(conversation.team, request, command).await
     }

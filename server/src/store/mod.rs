@@ -22,6 +22,7 @@ mod entry;
 mod gate;
 mod keys;
 mod memory;
+mod posts;
 mod records;
 mod signups;
 mod sled_store;
@@ -30,6 +31,7 @@ mod transfers;
 pub use entry::{Entry, KeyUse, Page, Receipt};
 pub use gate::FlushGate;
 pub use memory::MemoryStore;
+pub use posts::Posts;
 pub use records::{
     AccountRecord, BotRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState,
     HandoffRecord, InvitationRecord, LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind,
@@ -88,7 +90,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// [`Timeline`] (what was said), [`Signups`] (sign-ups awaiting their
 /// confirmation) and [`Transfers`] (imports and exports); bring them into scope to call their methods.
 pub trait Store:
-    Directory + Grants + Bots + KeyedWrites + Timeline + Signups + Transfers + Send + Sync + 'static
+    Directory + Grants + Bots + KeyedWrites + Timeline + Signups + Transfers + Posts + Send + Sync + 'static
 {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
@@ -367,6 +369,8 @@ mod deliver_tests;
 mod grant_tests;
 #[cfg(test)]
 mod marker_tests;
+#[cfg(test)]
+mod post_tests;
 #[cfg(test)]
 mod receipt_tests;
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::{StoreError, StoreResult};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
+use switchboard_protocol::content::PostInfo;
 use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{
     AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
@@ -406,6 +407,12 @@ pub enum LogRecord {
     /// An import wrote a batch of contacts (they are in the book, not
     /// here), or finished.
     ImportProgress(switchboard_protocol::transfer::ImportProgress),
+    /// A post was created or changed: the post as it then was (a field of
+    /// its own: the post has a `kind` of its own too).
+    PostChanged {
+        /// The post.
+        post: PostInfo,
+    },
 }
 
 /// A delivery to another team waiting for that team's hub to import it

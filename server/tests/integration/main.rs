@@ -25,6 +25,7 @@ mod limits;
 mod malformed;
 mod matrix;
 mod ops;
+mod posts;
 mod presence;
 mod restricted;
 mod resume;

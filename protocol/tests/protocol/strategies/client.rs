@@ -17,17 +17,21 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
             conversation_id(),
             text(),
             text(),
-            any::<bool>()
+            any::<bool>(),
+            option::of(post_id())
         )
-            .prop_map(|(id, conversation, client_msg_id, body, as_contact)| {
-                ClientFrame::Send(SendMessage {
-                    id,
-                    conversation,
-                    client_msg_id,
-                    body,
-                    as_contact,
-                })
-            }),
+            .prop_map(
+                |(id, conversation, client_msg_id, body, as_contact, post)| {
+                    ClientFrame::Send(SendMessage {
+                        id,
+                        conversation,
+                        client_msg_id,
+                        body,
+                        as_contact,
+                        post,
+                    })
+                }
+            ),
         (
             request_id(),
             conversation_id(),
@@ -228,6 +232,7 @@ pub fn deliver_frame() -> BoxedStrategy<ClientFrame> {
         ),
         deliver().prop_map(ClientFrame::Deliver),
         report().prop_map(ClientFrame::Report),
+        post_frame(),
     ]
     .boxed()
 }
@@ -308,5 +313,8 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Presence(_) => "presence",
         ClientFrame::Deliver(_) => "deliver",
         ClientFrame::Report(_) => "report",
+        ClientFrame::Posts(_) => "posts",
+        ClientFrame::CreatePost(_) => "create_post",
+        ClientFrame::EditPost(_) => "edit_post",
     }
 }

@@ -175,6 +175,7 @@ pub fn command_reply() -> BoxedStrategy<Reply> {
             }),
         outcome().prop_map(Reply::Delivered),
         report_info().prop_map(Reply::Report),
+        post_reply(),
     ]
     .boxed()
 }
@@ -213,6 +214,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Presence(_) => "presence",
         Reply::Delivered(_) => "delivered",
         Reply::Report(_) => "report",
+        Reply::Posts(_) => "posts",
+        Reply::Post(_) => "post",
     }
 }
 
@@ -224,6 +227,7 @@ pub fn event() -> BoxedStrategy<Event> {
         contact_updated().prop_map(Event::ContactUpdated),
         assignees().prop_map(Event::Assignees),
         outcome().prop_map(Event::Delivered),
+        post_info().prop_map(Event::PostChanged),
     ]
     .boxed()
 }
@@ -237,6 +241,8 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactUpdated(_) => "contact_updated",
         Event::Assignees(_) => "assignees",
         Event::Delivered(_) => "delivered",
+        Event::PostChanged(_) => "post_changed",
+        Event::ImportProgress(_) => "import_progress",
     }
 }
 

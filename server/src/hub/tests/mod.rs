@@ -183,6 +183,7 @@ impl Fixture {
                 client_msg_id: id.into(),
                 body: format!("body {id}"),
                 as_contact: None,
+                post: None,
             },
         );
         self.registry.dispatch(TEAM, command).await.unwrap();

@@ -38,6 +38,8 @@
 //! | `transfers` | team ++ transfer | `TransferRecord` (imports, exports) |
 //! | `import_rejects` | team ++ job ++ line | the reason, UTF-8 |
 //! | `import_mappings` | team | `ImportMapping` |
+//! | `posts` | post | `PostInfo` |
+//! | `team_posts` | team ++ post | the post's status (0 open, 1 closed) |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
@@ -70,6 +72,7 @@ pub use backup::BackupReport;
 pub use check::CheckReport;
 mod directory;
 mod grants;
+mod posts;
 mod signups;
 mod streams;
 mod timeline;
@@ -118,6 +121,8 @@ pub struct SledStore {
     signups: signups::SignupTrees,
     /// `transfers`, `import_rejects` and `import_mappings`.
     transfers: transfers::TransferTrees,
+    /// `posts` and `team_posts`.
+    posts: posts::PostTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -165,6 +170,7 @@ impl SledStore {
             meta: tree("meta")?,
             signups: signups::SignupTrees::open(&db)?,
             transfers: transfers::TransferTrees::open(&db)?,
+            posts: posts::PostTrees::open(&db)?,
             db,
             files,
         };

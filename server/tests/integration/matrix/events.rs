@@ -2,17 +2,18 @@
 //! team it may, replaying each stream from its start so that the
 //! `conversation_started` of conversations created before its grants count
 //! too; then a message, a read, a contact update and a sentinel message
-//! happen in each place.
+//! happen in each place, and a post is created in each team (a team-wide
+//! `post_changed`, checked against [`TEAM_EVENTS`]).
 //! The set of subjects that received each event must equal [`EVENTS`]'s row
 //! exactly. A subject stops listening after the sentinels of every place it
 //! may read (a hub delivers a team's events in order), then drains briefly.
 
-use super::table::{subscriptions, Place, Subject, CONNECTED, EVENTS, SUBJECTS};
+use super::table::{subscriptions, Place, Subject, Team, CONNECTED, EVENTS, SUBJECTS, TEAM_EVENTS};
 use super::world::MatrixWorld;
 use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use switchboard_client::{Assignee, ClientEvent, ContactChanges, Events};
+use switchboard_client::{Assignee, ClientEvent, ContactChanges, Events, PostDraft, PostStatus};
 use switchboard_protocol::ids::{ConversationId, Offset, Seq};
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{Event, EventFrame};
@@ -30,6 +31,7 @@ enum Kind {
     Assignees,
     Sentinel,
     Delivered,
+    PostChanged,
 }
 
 /// An event, named by its kind and place (each happens once per place).
@@ -58,6 +60,17 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::Delivered(_) => Kind::Delivered,
         // No import runs in the matrix; `imports` checks who hears them.
         Event::ImportProgress(_) => panic!("an import's progress in the matrix: {event:?}"),
+        Event::PostChanged(post) => {
+            let team = [
+                (world.team_a, Team::A),
+                (world.team_s, Team::S),
+                (world.team_b, Team::B),
+            ]
+            .into_iter()
+            .find_map(|(t, name)| (t == post.team).then_some(name))
+            .unwrap_or_else(|| panic!("a post of an unknown team {}", post.team));
+            return (Kind::PostChanged, Place::Team(team));
+        }
     };
     let conversation = event
         .conversation()
@@ -150,6 +163,23 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
             .await
             .unwrap();
     }
+    // A post in each team (a `post_changed` event), before the sentinels:
+    // a hub delivers a team's events in order.
+    for (team, actor) in [
+        (world.team_a, &alice),
+        (world.team_s, &alice),
+        (world.team_b, &owen),
+    ] {
+        let draft = PostDraft {
+            kind: "job".into(),
+            title: format!("A post of team {team}"),
+            body: String::new(),
+            link: None,
+            location: None,
+            status: PostStatus::Open,
+        };
+        actor.create_post(team, draft).await.unwrap();
+    }
     for (conversation, actor) in places {
         actor.send(conversation, "sentinel").await.unwrap();
     }
@@ -189,6 +219,21 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
                     "{kind:?} in {place:?}: expected {expected:?}, got {got:?}"
                 ));
             }
+        }
+    }
+    for (team, row) in TEAM_EVENTS {
+        let expected: BTreeSet<Subject> = SUBJECTS[..CONNECTED]
+            .iter()
+            .zip(row)
+            .filter_map(|(s, allowed)| allowed.then_some(*s))
+            .collect();
+        let got = received
+            .remove(&(Kind::PostChanged, Place::Team(team)))
+            .unwrap_or_default();
+        if got != expected {
+            failures.push(format!(
+                "PostChanged in {team:?}: expected {expected:?}, got {got:?}"
+            ));
         }
     }
     assert!(received.is_empty(), "unexpected events: {received:?}");

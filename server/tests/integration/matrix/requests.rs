@@ -13,9 +13,12 @@ use switchboard_protocol::client::{
     StartConversation, Subscribe,
 };
 use switchboard_protocol::codec::{decode, Encoding};
+use switchboard_protocol::content::{
+    CreatePost, EditPost, PostDraft, PostPatch, PostStatus, Posts,
+};
 use switchboard_protocol::dashboard::{Dashboard, Next};
 use switchboard_protocol::deliver::{Deliver, DeliverTo, Report};
-use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
+use switchboard_protocol::ids::{AccountId, ConversationId, PostId, RequestId, Seq, TeamId};
 use switchboard_protocol::invite::{Invitations, Invite, TeamInvitations};
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
@@ -103,7 +106,8 @@ fn target(
 }
 
 /// The frame for `request` to `target`. `extra` is the throwaway member of
-/// `remove_member` and `set_role`, or the throwaway bot of `revoke_bot`.
+/// `remove_member` and `set_role`, the throwaway bot of `revoke_bot`, or
+/// the post of `edit_post`.
 fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame {
     let id = RequestId(n as u64 + 1);
     match request {
@@ -131,6 +135,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             client_msg_id: format!("matrix-{n}"),
             body: format!("cell {n}"),
             as_contact: false,
+            post: None,
         }),
         Request::StartConversation => ClientFrame::StartConversation(StartConversation {
             id,
@@ -290,6 +295,36 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             from: None,
             to: None,
         }),
+        Request::Posts => ClientFrame::Posts(Posts {
+            id,
+            team: team(target),
+            status: None,
+            after: None,
+            limit: None,
+        }),
+        Request::CreatePost => ClientFrame::CreatePost(CreatePost {
+            id,
+            team: team(target),
+            key: None,
+            post: PostDraft {
+                kind: "job".into(),
+                title: format!("Post {n}"),
+                body: String::new(),
+                link: None,
+                location: None,
+                status: PostStatus::Open,
+            },
+        }),
+        Request::EditPost => ClientFrame::EditPost(EditPost {
+            id,
+            team: team(target),
+            post: PostId(extra),
+            key: None,
+            changes: PostPatch {
+                body: Some(format!("edited by cell {n}")),
+                ..PostPatch::default()
+            },
+        }),
     }
 }
 
@@ -373,6 +408,7 @@ async fn cell(
     let extra = match request {
         Request::RemoveMember | Request::SetRole => world.throwaway_member(store.as_ref(), n).0,
         Request::RevokeBot => world.throwaway_bot(store.as_ref(), n).0,
+        Request::EditPost => world.post.0,
         _ => 0,
     };
     let target = target(world, server, request, subject, n);

@@ -121,6 +121,12 @@ pub enum Request {
     Deliver,
     /// `report` of team A.
     Report,
+    /// `posts` of team A.
+    Posts,
+    /// `create_post` in team A.
+    CreatePost,
+    /// `edit_post` of a post of team A.
+    EditPost,
 }
 
 /// What a request must get.
@@ -143,7 +149,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 31] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 34] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -176,6 +182,9 @@ pub const REQUESTS: [(Request, [Expect; 12]); 31] = [
     (Request::Presence,          [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::Deliver,           [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Report,            [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Posts,             [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::CreatePost,        [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::EditPost,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
 ];
 
 /// Where an event happens.
@@ -189,6 +198,8 @@ pub enum Place {
     Sibling,
     /// A conversation of team B, in account 2.
     OtherAccount,
+    /// A team itself, for its team-wide events (`post_changed`).
+    Team(Team),
 }
 
 /// The teams each connected subject subscribes to in harness 2: every team
@@ -208,7 +219,7 @@ pub fn subscriptions(subject: Subject) -> &'static [Team] {
 }
 
 /// The three teams of the world.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Team {
     /// Team A, account 1.
     A,
@@ -231,4 +242,15 @@ pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
     (Place::D,            [T,   T,  T,  O, O, T, O,  O,   T]),
     (Place::Sibling,      [T,   O,  O,  O, O, O, T,  O,   O]),
     (Place::OtherAccount, [O,   O,  O,  O, O, O, O,  T,   O]),
+];
+
+/// Harness 2: which connected subjects receive each team's team-wide
+/// events (`post_changed`): its Managers (the owner too), Members and
+/// bots, never a Restricted Member, whatever conversation it reads.
+#[rustfmt::skip]
+pub const TEAM_EVENTS: [(Team, [bool; CONNECTED]); 3] = [
+    //         owner mgr mbr rC pC rD sib acc2 bot
+    (Team::A,  [T,   T,  T,  O, O, O, O,  O,   T]),
+    (Team::S,  [T,   O,  O,  O, O, O, T,  O,   O]),
+    (Team::B,  [O,   O,  O,  O, O, O, O,  T,   O]),
 ];
