@@ -25,6 +25,7 @@ pub mod client;
 pub mod codec;
 pub mod codes;
 pub mod command;
+pub mod contacts;
 pub mod dashboard;
 pub mod deliver;
 pub mod ids;

@@ -183,6 +183,14 @@ fn the_strategies_generate_every_variant() {
             "presence",
             "deliver",
             "report",
+            "contacts",
+            "contact",
+            "create_contact",
+            "edit_contact",
+            "delete_contact",
+            "merge_contacts",
+            "contact_fields",
+            "define_contact_fields",
         ])
     );
     assert_eq!(
@@ -223,6 +231,11 @@ fn the_strategies_generate_every_variant() {
             "presence",
             "delivered",
             "report",
+            "contacts",
+            "contact_page",
+            "contact_saved",
+            "contact_deleted",
+            "contact_fields",
         ])
     );
     assert_eq!(
@@ -233,7 +246,11 @@ fn the_strategies_generate_every_variant() {
             "read",
             "contact_updated",
             "assignees",
-            "delivered"
+            "delivered",
+            "contact_changed",
+            "contact_deleted",
+            "contacts_merged",
+            "contact_fields",
         ])
     );
     assert_eq!(

@@ -12,9 +12,9 @@
 //!   from ([`OwnedEntry::from_entry`]).
 
 use crate::store::{
-    AccountRecord, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord, HandoffRecord,
-    ImportMapping, InvitationRecord, MailRecord, Receipt, Rejection, SignupRecord, StoreError,
-    StoreResult, TeamRecord, TokenRecord, TransferRecord, UsageCheckpoint, UserRecord,
+    AccountRecord, BookChange, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord,
+    HandoffRecord, ImportMapping, InvitationRecord, MailRecord, Receipt, Rejection, SignupRecord,
+    StoreError, StoreResult, TeamRecord, TokenRecord, TransferRecord, UsageCheckpoint, UserRecord,
 };
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
@@ -23,7 +23,6 @@ use switchboard_protocol::ids::{Epoch, Millis, Offset, TeamId, UserId};
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker, Role};
 use switchboard_protocol::server::Reply;
-use switchboard_protocol::transfer::ImportProgress;
 
 /// A token, invitation or sign-up hash: the key of its record.
 pub(crate) type Hash = [u8; 32];
@@ -198,10 +197,9 @@ pub(crate) enum OwnedEntry {
         update: ContactUpdated,
     },
     ContactsImported {
-        contacts: Vec<ContactRecord>,
+        change: BookChange,
         record: TransferRecord,
         rejects: Vec<Rejection>,
-        progress: ImportProgress,
     },
     Assignees {
         message: Message,
@@ -221,6 +219,10 @@ pub(crate) enum OwnedEntry {
         contact: ContactRecord,
         conversation: ConversationRecord,
         messages: Vec<Message>,
+    },
+    ContactBook {
+        change: BookChange,
+        receipt: Option<OwnedReceipt>,
     },
 }
 
@@ -252,15 +254,13 @@ impl OwnedEntry {
                 update: (*update).clone(),
             },
             Entry::ContactsImported {
-                contacts,
+                change,
                 record,
                 rejects,
-                progress,
             } => OwnedEntry::ContactsImported {
-                contacts: contacts.to_vec(),
+                change: (*change).clone(),
                 record: (*record).clone(),
                 rejects: rejects.to_vec(),
-                progress: (*progress).clone(),
             },
             Entry::Assignees {
                 message,
@@ -297,6 +297,10 @@ impl OwnedEntry {
                 conversation: (*conversation).clone(),
                 messages: messages.to_vec(),
             },
+            Entry::ContactBook { change, receipt } => OwnedEntry::ContactBook {
+                change: (*change).clone(),
+                receipt: owned(receipt),
+            },
         }
     }
 
@@ -327,15 +331,13 @@ impl OwnedEntry {
                 Entry::ContactUpdated { contact, update }
             }
             OwnedEntry::ContactsImported {
-                contacts,
+                change,
                 record,
                 rejects,
-                progress,
             } => Entry::ContactsImported {
-                contacts,
+                change,
                 record,
                 rejects,
-                progress,
             },
             OwnedEntry::Assignees {
                 message,
@@ -371,6 +373,10 @@ impl OwnedEntry {
                 contact,
                 conversation,
                 messages,
+            },
+            OwnedEntry::ContactBook { change, receipt } => Entry::ContactBook {
+                change,
+                receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
             },
         }
     }

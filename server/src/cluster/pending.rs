@@ -74,6 +74,7 @@ impl Pending {
                 receipt = *r;
             }
             Entry::HandoffImported { messages, .. } => messages.iter().for_each(message),
+            Entry::ContactBook { receipt: r, .. } => receipt = *r,
             Entry::ConversationStarted { .. }
             | Entry::Read(_)
             | Entry::ContactUpdated { .. }

@@ -201,5 +201,9 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::Assignees(update) => Event::Assignees(update),
         LogRecord::Delivered(outcome) => Event::Delivered(outcome),
         LogRecord::ImportProgress(progress) => Event::ImportProgress(progress),
+        LogRecord::ContactChanged(change) => Event::ContactChanged(change),
+        LogRecord::ContactDeleted(deleted) => Event::ContactDeleted(deleted),
+        LogRecord::ContactsMerged(merged) => Event::ContactsMerged(merged),
+        LogRecord::ContactFields(fields) => Event::ContactFields(fields),
     }
 }

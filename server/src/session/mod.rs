@@ -27,6 +27,7 @@ use switchboard_protocol::server::{ConversationPage, ErrorFrame, HistoryPage, Re
 use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 mod assign;
+mod book;
 mod bots;
 mod contacts;
 mod conversation;
@@ -150,6 +151,14 @@ impl Session {
                     .await
             }
             ClientFrame::Report(r) => self.report(r).await.map(Some),
+            frame @ (ClientFrame::Contacts(_)
+            | ClientFrame::Contact(_)
+            | ClientFrame::CreateContact(_)
+            | ClientFrame::EditContact(_)
+            | ClientFrame::DeleteContact(_)
+            | ClientFrame::MergeContacts(_)
+            | ClientFrame::ContactFields(_)
+            | ClientFrame::DefineContactFields(_)) => self.contact_book(id, frame).await,
         };
         match outcome {
             Ok(Some(result)) => {

@@ -323,11 +323,13 @@ prop_compose! {
 }
 
 mod client;
+mod contacts;
 mod dashboard;
 mod presence;
 mod server;
 
 pub use client::*;
+pub use contacts::*;
 pub use dashboard::*;
 pub use presence::*;
 pub use server::*;

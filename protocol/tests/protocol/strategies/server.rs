@@ -107,6 +107,7 @@ pub fn reply() -> BoxedStrategy<Reply> {
         Just(Reply::Pong),
         manage_reply(),
         presence_reply(),
+        contact_reply(),
     ]
     .boxed()
 }
@@ -213,6 +214,11 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Presence(_) => "presence",
         Reply::Delivered(_) => "delivered",
         Reply::Report(_) => "report",
+        Reply::Contacts(_) => "contacts",
+        Reply::ContactPage(_) => "contact_page",
+        Reply::ContactSaved(_) => "contact_saved",
+        Reply::ContactDeleted(_) => "contact_deleted",
+        Reply::ContactFields(_) => "contact_fields",
     }
 }
 
@@ -224,6 +230,7 @@ pub fn event() -> BoxedStrategy<Event> {
         contact_updated().prop_map(Event::ContactUpdated),
         assignees().prop_map(Event::Assignees),
         outcome().prop_map(Event::Delivered),
+        contact_event(),
     ]
     .boxed()
 }
@@ -237,6 +244,10 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactUpdated(_) => "contact_updated",
         Event::Assignees(_) => "assignees",
         Event::Delivered(_) => "delivered",
+        Event::ContactChanged(_) => "contact_changed",
+        Event::ContactDeleted(_) => "contact_deleted",
+        Event::ContactsMerged(_) => "contacts_merged",
+        Event::ContactFields(_) => "contact_fields",
     }
 }
 

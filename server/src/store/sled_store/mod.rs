@@ -38,6 +38,7 @@
 //! | `transfers` | team ++ transfer | `TransferRecord` (imports, exports) |
 //! | `import_rejects` | team ++ job ++ line | the reason, UTF-8 |
 //! | `import_mappings` | team | `ImportMapping` |
+//! | `contact_*`, `team_contacts` | the contact book's indexes, see `book` | |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
@@ -61,6 +62,7 @@ use crate::store::records::{from_bytes, to_bytes};
 use crate::store::*;
 
 mod backup;
+mod book;
 mod bots;
 mod check;
 mod disk;
@@ -118,6 +120,8 @@ pub struct SledStore {
     signups: signups::SignupTrees,
     /// `transfers`, `import_rejects` and `import_mappings`.
     transfers: transfers::TransferTrees,
+    /// The contact book's indexes (see `book`).
+    book: book::BookTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -165,6 +169,7 @@ impl SledStore {
             meta: tree("meta")?,
             signups: signups::SignupTrees::open(&db)?,
             transfers: transfers::TransferTrees::open(&db)?,
+            book: book::BookTrees::open(&db)?,
             db,
             files,
         };

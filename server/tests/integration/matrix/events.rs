@@ -56,8 +56,7 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::ContactUpdated(_) => Kind::ContactUpdated,
         Event::Assignees(_) => Kind::Assignees,
         Event::Delivered(_) => Kind::Delivered,
-        // No import runs in the matrix; `imports` checks who hears them.
-        Event::ImportProgress(_) => panic!("an import's progress in the matrix: {event:?}"),
+        other => panic!("an event this harness does not make: {other:?}"),
     };
     let conversation = event
         .conversation()
