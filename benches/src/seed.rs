@@ -195,14 +195,14 @@ fn start_conversation(
 ) -> anyhow::Result<ConversationId> {
     let head = store.stream_head(team)?;
     let created_at = now();
-    let contact = ContactRecord {
-        id: ContactId(store.next_id()?),
+    let contact = ContactRecord::new(
+        ContactId(store.next_id()?),
         team,
-        name: format!("Contact {t}-{c}"),
-        email: Some(format!("contact-{t}-{c}@{DOMAIN}")),
-        phone: None,
+        format!("Contact {t}-{c}"),
+        Some(format!("contact-{t}-{c}@{DOMAIN}")),
+        None,
         created_at,
-    };
+    );
     let conversation = ConversationRecord::new(
         ConversationId(store.next_id()?),
         team,
@@ -230,14 +230,14 @@ fn write_archive(
     let start = now().0.saturating_sub(2_000 * count as u64);
     for i in 0..count as u64 {
         let at = Millis(start + 2_000 * i);
-        let contact = ContactRecord {
-            id: ContactId(store.next_id()?),
+        let contact = ContactRecord::new(
+            ContactId(store.next_id()?),
             team,
-            name: format!("Archived {i}"),
-            email: None,
-            phone: None,
-            created_at: at,
-        };
+            format!("Archived {i}"),
+            None,
+            None,
+            at,
+        );
         let conversation =
             ConversationRecord::new(ConversationId(store.next_id()?), team, contact.id, at);
         offset = offset.next();

@@ -6,6 +6,10 @@
 
 use crate::assign::{Assign, Unassign};
 use crate::content::{CreatePost, EditPost, Posts};
+use crate::contacts::{
+    ContactFieldsRequest, ContactRequest, Contacts, CreateContact, DefineContactFields,
+    DeleteContact, EditContact, MergeContacts,
+};
 use crate::dashboard::{Dashboard, Next};
 use crate::deliver::{Deliver, Report};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
@@ -98,6 +102,22 @@ pub enum ClientFrame {
     CreatePost(CreatePost),
     /// Changes a post (Managers, Members, `read_write` bots).
     EditPost(EditPost),
+    /// Searches the team's contact book.
+    Contacts(Contacts),
+    /// Reads one contact of the book and its conversations.
+    Contact(ContactRequest),
+    /// Adds a contact to the book (or merges it into its duplicate).
+    CreateContact(CreateContact),
+    /// Changes a contact of the book.
+    EditContact(EditContact),
+    /// Deletes a contact without conversations.
+    DeleteContact(DeleteContact),
+    /// Merges one contact into another.
+    MergeContacts(MergeContacts),
+    /// Reads the team's custom contact fields.
+    ContactFields(ContactFieldsRequest),
+    /// Replaces the team's custom contact fields (Managers).
+    DefineContactFields(DefineContactFields),
 }
 
 impl ClientFrame {
@@ -142,6 +162,14 @@ impl ClientFrame {
             ClientFrame::Posts(f) => Some(f.id),
             ClientFrame::CreatePost(f) => Some(f.id),
             ClientFrame::EditPost(f) => Some(f.id),
+            ClientFrame::Contacts(f) => Some(f.id),
+            ClientFrame::Contact(f) => Some(f.id),
+            ClientFrame::CreateContact(f) => Some(f.id),
+            ClientFrame::EditContact(f) => Some(f.id),
+            ClientFrame::DeleteContact(f) => Some(f.id),
+            ClientFrame::MergeContacts(f) => Some(f.id),
+            ClientFrame::ContactFields(f) => Some(f.id),
+            ClientFrame::DefineContactFields(f) => Some(f.id),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod codec;
 pub mod codes;
 pub mod command;
 pub mod content;
+pub mod contacts;
 pub mod dashboard;
 pub mod deliver;
 pub mod ids;

@@ -7,6 +7,10 @@
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
 use crate::content::{PostInfo, PostPage};
+use crate::contacts::{
+    ContactChanged, ContactDeleted, ContactFields, ContactList, ContactPage, ContactSaved,
+    ContactsMerged,
+};
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
@@ -188,6 +192,18 @@ pub enum Reply {
     Posts(PostPage),
     /// A post, as created or changed.
     Post(PostInfo),
+    /// A page of the contact book (`contacts`).
+    Contacts(ContactList),
+    /// A contact and its conversations (`contact`).
+    ContactPage(ContactPage),
+    /// A contact as saved (`create_contact`, `edit_contact`,
+    /// `merge_contacts`).
+    ContactSaved(ContactSaved),
+    /// A contact deleted (`delete_contact`).
+    ContactDeleted(ContactDeleted),
+    /// The team's custom contact fields (`contact_fields`,
+    /// `define_contact_fields`).
+    ContactFields(ContactFields),
 }
 
 /// The answer to `create_bot`.
@@ -357,6 +373,14 @@ pub enum Event {
     /// A post was created or changed: the post as it now is. Only the
     /// team's Managers, Members and bots receive it.
     PostChanged(PostInfo),
+    /// A contact of the book was created or changed.
+    ContactChanged(ContactChanged),
+    /// A contact of the book was deleted.
+    ContactDeleted(ContactDeleted),
+    /// A contact of the book was merged into another.
+    ContactsMerged(ContactsMerged),
+    /// The team's custom contact fields were redefined.
+    ContactFields(ContactFields),
 }
 
 /// Who may receive an event: the filter the server applies to each
@@ -394,6 +418,10 @@ impl Event {
             Event::Delivered(o) => Audience::Conversation(o.conversation),
             Event::ImportProgress(_) => Audience::Team,
             Event::PostChanged(_) => Audience::Team,
+            Event::ContactChanged(c) => Audience::Contact(c.conversations.clone()),
+            Event::ContactDeleted(c) => Audience::Contact(c.conversations.clone()),
+            Event::ContactsMerged(c) => Audience::Contact(c.conversations.clone()),
+            Event::ContactFields(_) => Audience::Team,
         }
     }
 

@@ -156,14 +156,14 @@ fn seed_conversation(
     lines: &[&str],
 ) -> Result<(), AdminError> {
     let at = now();
-    let contact = ContactRecord {
-        id: ContactId(store.next_id()?),
+    let contact = ContactRecord::new(
+        ContactId(store.next_id()?),
         team,
-        name: name.to_string(),
-        email: None,
-        phone: Some(phone.to_string()),
-        created_at: at,
-    };
+        name.to_string(),
+        None,
+        Some(phone.to_string()),
+        at,
+    );
     let conversation =
         ConversationRecord::new(ConversationId(store.next_id()?), team, contact.id, at);
     let mut offset = store.stream_head(team)?.last.next();

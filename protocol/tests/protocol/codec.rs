@@ -186,6 +186,14 @@ fn the_strategies_generate_every_variant() {
             "posts",
             "create_post",
             "edit_post",
+            "contacts",
+            "contact",
+            "create_contact",
+            "edit_contact",
+            "delete_contact",
+            "merge_contacts",
+            "contact_fields",
+            "define_contact_fields",
         ])
     );
     assert_eq!(
@@ -228,6 +236,11 @@ fn the_strategies_generate_every_variant() {
             "report",
             "posts",
             "post",
+            "contacts",
+            "contact_page",
+            "contact_saved",
+            "contact_deleted",
+            "contact_fields",
         ])
     );
     assert_eq!(
@@ -239,7 +252,11 @@ fn the_strategies_generate_every_variant() {
             "contact_updated",
             "assignees",
             "delivered",
-            "post_changed"
+            "post_changed",
+            "contact_changed",
+            "contact_deleted",
+            "contacts_merged",
+            "contact_fields",
         ])
     );
     assert_eq!(

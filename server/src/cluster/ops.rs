@@ -12,9 +12,9 @@
 //!   from ([`OwnedEntry::from_entry`]).
 
 use crate::store::{
-    AccountRecord, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord, HandoffRecord,
-    ImportMapping, InvitationRecord, MailRecord, Receipt, Rejection, SignupRecord, StoreError,
-    StoreResult, TeamRecord, TokenRecord, TransferRecord, UsageCheckpoint, UserRecord,
+    AccountRecord, BookChange, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord,
+    HandoffRecord, ImportMapping, InvitationRecord, MailRecord, Receipt, Rejection, SignupRecord,
+    StoreError, StoreResult, TeamRecord, TokenRecord, TransferRecord, UsageCheckpoint, UserRecord,
 };
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
@@ -24,7 +24,6 @@ use switchboard_protocol::ids::{Epoch, Millis, Offset, TeamId, UserId};
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker, Role};
 use switchboard_protocol::server::Reply;
-use switchboard_protocol::transfer::ImportProgress;
 
 /// A token, invitation or sign-up hash: the key of its record.
 pub(crate) type Hash = [u8; 32];
@@ -199,10 +198,9 @@ pub(crate) enum OwnedEntry {
         update: ContactUpdated,
     },
     ContactsImported {
-        contacts: Vec<ContactRecord>,
+        change: BookChange,
         record: TransferRecord,
         rejects: Vec<Rejection>,
-        progress: ImportProgress,
     },
     Assignees {
         message: Message,
@@ -225,6 +223,10 @@ pub(crate) enum OwnedEntry {
     },
     PostSaved {
         post: PostInfo,
+        receipt: Option<OwnedReceipt>,
+    },
+    ContactBook {
+        change: BookChange,
         receipt: Option<OwnedReceipt>,
     },
 }
@@ -257,15 +259,13 @@ impl OwnedEntry {
                 update: (*update).clone(),
             },
             Entry::ContactsImported {
-                contacts,
+                change,
                 record,
                 rejects,
-                progress,
             } => OwnedEntry::ContactsImported {
-                contacts: contacts.to_vec(),
+                change: (*change).clone(),
                 record: (*record).clone(),
                 rejects: rejects.to_vec(),
-                progress: (*progress).clone(),
             },
             Entry::Assignees {
                 message,
@@ -306,6 +306,10 @@ impl OwnedEntry {
                 post: (*post).clone(),
                 receipt: owned(receipt),
             },
+            Entry::ContactBook { change, receipt } => OwnedEntry::ContactBook {
+                change: (*change).clone(),
+                receipt: owned(receipt),
+            },
         }
     }
 
@@ -336,15 +340,13 @@ impl OwnedEntry {
                 Entry::ContactUpdated { contact, update }
             }
             OwnedEntry::ContactsImported {
-                contacts,
+                change,
                 record,
                 rejects,
-                progress,
             } => Entry::ContactsImported {
-                contacts,
+                change,
                 record,
                 rejects,
-                progress,
             },
             OwnedEntry::Assignees {
                 message,
@@ -383,6 +385,10 @@ impl OwnedEntry {
             },
             OwnedEntry::PostSaved { post, receipt } => Entry::PostSaved {
                 post,
+                receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
+            },
+            OwnedEntry::ContactBook { change, receipt } => Entry::ContactBook {
+                change,
                 receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
             },
         }

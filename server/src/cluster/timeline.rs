@@ -193,6 +193,37 @@ impl Timeline for NatsStore {
     }
 }
 
+impl Contacts for NatsStore {
+    fn contact_by_phone(&self, team: TeamId, phone: &str) -> StoreResult<Option<ContactId>> {
+        // Read by the team's writer, which holds every write of its team.
+        self.projection().contact_by_phone(team, phone)
+    }
+
+    fn contact_by_email(&self, team: TeamId, email: &str) -> StoreResult<Option<ContactId>> {
+        self.projection().contact_by_email(team, email)
+    }
+
+    fn search_contacts(
+        &self,
+        team: TeamId,
+        search: &ContactSearch,
+        limit: usize,
+    ) -> StoreResult<Vec<ContactRecord>> {
+        self.projection().search_contacts(team, search, limit)
+    }
+
+    fn contact_conversations(&self, contact: ContactId) -> StoreResult<Vec<ConversationId>> {
+        self.projection().contact_conversations(contact)
+    }
+
+    fn contact_fields(
+        &self,
+        team: TeamId,
+    ) -> StoreResult<Vec<switchboard_protocol::contacts::FieldDef>> {
+        self.projection().contact_fields(team)
+    }
+}
+
 impl Signups for NatsStore {
     fn put_signup(&self, hash: &[u8; 32], signup: &SignupRecord) -> StoreResult<()> {
         self.done(Op::PutSignup {

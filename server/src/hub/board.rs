@@ -169,10 +169,25 @@ impl Board {
                     };
                 });
             }
+            Event::ContactChanged(change) => {
+                for conversation in &change.conversations {
+                    self.update(*conversation, |row| row.contact = change.contact.info());
+                }
+            }
+            Event::ContactsMerged(merged) => {
+                for conversation in &merged.conversations {
+                    self.update(*conversation, |row| row.contact = merged.into.info());
+                }
+            }
             // The delivery's system message, just before, carried the
             // status; the outcome itself changes nothing on the board.
-            Event::Read(_) | Event::Delivered(_) | Event::PostChanged(_) => {}
-            // Contacts, not conversations.
+            Event::Read(_)
+            | Event::Delivered(_)
+            | Event::PostChanged(_)
+            | Event::ContactDeleted(_)
+            | Event::ContactFields(_) => {}
+            // Contacts, not conversations: an import writes new contacts,
+            // which have none yet.
             Event::ImportProgress(_) => {}
         }
     }

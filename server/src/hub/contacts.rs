@@ -41,17 +41,17 @@ impl Hub<'_> {
             contact.name = name;
         }
         if let Some(email) = changes.email {
-            contact.email = (!email.is_empty()).then_some(email);
+            replace_first(&mut contact.emails, email);
         }
         if let Some(phone) = changes.phone {
-            contact.phone = (!phone.is_empty()).then_some(phone);
+            replace_first(&mut contact.phones, phone);
         }
         let update = ContactUpdated {
             conversation,
             contact: contact.id,
             name: contact.name.clone(),
-            email: contact.email.clone(),
-            phone: contact.phone.clone(),
+            email: contact.emails.first().cloned(),
+            phone: contact.phones.first().cloned(),
         };
         let entry = Entry::ContactUpdated {
             contact: &contact,
@@ -64,5 +64,18 @@ impl Hub<'_> {
         };
         let events = vec![Event::ContactUpdated(update.clone())];
         self.append(entry, events, Some(answer))
+    }
+}
+
+/// Replaces the first value of a list (the one conversations show), or
+/// removes it when `value` is empty.
+fn replace_first(list: &mut Vec<String>, value: String) {
+    match (list.is_empty(), value.is_empty()) {
+        (_, true) if !list.is_empty() => {
+            list.remove(0);
+        }
+        (_, true) => {}
+        (true, false) => list.push(value),
+        (false, false) => list[0] = value,
     }
 }

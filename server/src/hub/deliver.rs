@@ -209,6 +209,7 @@ impl Hub<'_> {
             id: store.next_id()?.into(),
             team: self.team,
             created_at: at,
+            updated_at: at,
             ..handoff.contact.clone()
         };
         let mut conversation =

@@ -19,7 +19,10 @@
 use super::actor::Hub;
 use crate::imports::book;
 use crate::imports::job::{BatchRefused, BatchResult, ImportBatch};
-use crate::store::{ContactRecord, Entry, Rejection, StoreError, TransferStatus};
+use crate::store::{
+    BookChange, ContactRecord, Entry, LogRecord, Rejection, StoreError, TransferStatus,
+};
+use switchboard_protocol::contacts::ContactChanged;
 use std::collections::HashMap;
 use switchboard_protocol::ids::ContactId;
 use switchboard_protocol::server::Event;
@@ -58,6 +61,8 @@ impl Hub<'_> {
         let mut rejects = batch.rejects;
         let mut written: Vec<ContactRecord> = Vec::new();
         let mut at: HashMap<ContactId, usize> = HashMap::new();
+        // The contacts of the book this batch merges into, as loaded.
+        let mut loaded: Vec<ContactId> = Vec::new();
         let mut holders: HashMap<String, usize> = HashMap::new();
         let (mut created, mut merged) = (0, 0);
         let now = crate::time::now();
@@ -77,6 +82,7 @@ impl Hub<'_> {
                                     )));
                                 };
                                 written.push(record);
+                                loaded.push(contact);
                                 at.insert(contact, written.len() - 1);
                                 written.len() - 1
                             }
@@ -99,7 +105,7 @@ impl Hub<'_> {
             }
             let index = match target {
                 Some(index) => {
-                    book::merge(&mut written[index], &draft);
+                    book::merge(&mut written[index], &draft, now);
                     merged += 1;
                     index
                 }
@@ -129,13 +135,33 @@ impl Hub<'_> {
             record.status = TransferStatus::Done;
             record.finished_at = Some(now);
         }
+        // A merged contact with conversations is shown in them: its
+        // viewers hear the change as for an edit. New contacts have none.
+        let mut log = Vec::new();
+        let mut events = Vec::new();
+        for contact in &loaded {
+            let conversations = store.contact_conversations(*contact)?;
+            if !conversations.is_empty() {
+                let change = ContactChanged {
+                    contact: written[at[contact]].card(),
+                    conversations,
+                };
+                log.push(LogRecord::ContactChanged(change.clone()));
+                events.push(Event::ContactChanged(change));
+            }
+        }
+        log.push(LogRecord::ImportProgress(progress.clone()));
+        events.push(Event::ImportProgress(progress.clone()));
+        let change = BookChange {
+            put: written,
+            log,
+            ..BookChange::default()
+        };
         let entry = Entry::ContactsImported {
-            contacts: &written,
+            change: &change,
             record: &record,
             rejects: &rejects,
-            progress: &progress,
         };
-        let events = vec![Event::ImportProgress(progress.clone())];
         match self.append(entry, events, None) {
             Ok(()) => {
                 let _ = done.send(Ok(progress));

@@ -74,14 +74,14 @@ impl Hub<'_> {
     ) -> Result<(), StoreError> {
         let store = &self.registry.context.store;
         let at = now();
-        let contact = ContactRecord {
-            id: store.next_id()?.into(),
-            team: self.team,
-            name: contact.name,
-            email: contact.email,
-            phone: contact.phone,
-            created_at: at,
-        };
+        let contact = ContactRecord::new(
+            store.next_id()?.into(),
+            self.team,
+            contact.name,
+            contact.email,
+            contact.phone,
+            at,
+        );
         let conversation =
             ConversationRecord::new(store.next_id()?.into(), self.team, contact.id, at);
         let info = conversation.info(&contact, Seq(0));

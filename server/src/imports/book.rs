@@ -1,40 +1,57 @@
 //! The importer's view of the contact book: the team's custom fields as
 //! rules, who holds a phone or email, how a row becomes a contact or is
-//! merged into one, and a contact as an export row. Everything here
-//! defers to the book's own rules, so imported contacts obey them.
+//! merged into one (the book's rule: phones, emails and tags united,
+//! fields filled where empty, notes appended), and a contact as an export
+//! row in the columns an import takes.
 
 use super::mapping::RowDraft;
 use super::normal::FieldRule;
-use crate::store::{ContactRecord, Store, StoreResult};
+use crate::store::{ContactRecord, ContactSearch, Store, StoreResult};
 use std::collections::BTreeMap;
 use switchboard_protocol::ids::{ContactId, Millis, TeamId};
 
+/// The separator of several values in one exported cell.
+const SEPARATOR: &str = "; ";
+
 /// The team's custom fields, by key.
 pub(crate) fn field_rules(
-    _store: &dyn Store,
-    _team: TeamId,
+    store: &dyn Store,
+    team: TeamId,
 ) -> Result<BTreeMap<String, FieldRule>, String> {
-    Ok(BTreeMap::new())
+    let fields = store.contact_fields(team).map_err(|e| e.to_string())?;
+    Ok(fields
+        .into_iter()
+        .map(|def| (def.key.clone(), FieldRule::new(def)))
+        .collect())
 }
 
-/// The keys of the team's custom fields, in their order.
+/// The keys of the team's custom fields, in their order of definition.
 pub(crate) fn field_keys(store: &dyn Store, team: TeamId) -> Result<Vec<String>, String> {
-    Ok(field_rules(store, team)?.into_keys().collect())
+    let fields = store.contact_fields(team).map_err(|e| e.to_string())?;
+    Ok(fields.into_iter().map(|def| def.key).collect())
 }
 
 /// The contact of the team holding a normalised phone or email, if any.
-pub(crate) fn holder(_store: &dyn Store, _team: TeamId, _id: &str) -> StoreResult<Option<ContactId>> {
-    Ok(None)
+pub(crate) fn holder(store: &dyn Store, team: TeamId, id: &str) -> StoreResult<Option<ContactId>> {
+    if id.starts_with('+') {
+        store.contact_by_phone(team, id)
+    } else {
+        store.contact_by_email(team, id)
+    }
 }
 
 /// Up to `limit` of the team's contacts with ids above `after`, by id.
 pub(crate) fn page(
-    _store: &dyn Store,
-    _team: TeamId,
-    _after: Option<ContactId>,
-    _limit: usize,
+    store: &dyn Store,
+    team: TeamId,
+    after: Option<ContactId>,
+    limit: usize,
 ) -> Result<Vec<ContactRecord>, String> {
-    Ok(Vec::new())
+    let search = ContactSearch {
+        after,
+        ..ContactSearch::default()
+    };
+    (store.search_contacts(team, &search, limit)).map_err(|e| e.to_string())
 }
 
 /// A contact's id.
@@ -52,12 +69,12 @@ pub(crate) fn csv_headers(keys: &[String]) -> Vec<String> {
 pub(crate) fn csv_row(contact: &ContactRecord, keys: &[String]) -> Vec<String> {
     let mut row = vec![
         contact.name.clone(),
-        contact.phone.clone().unwrap_or_default(),
-        contact.email.clone().unwrap_or_default(),
-        String::new(),
-        String::new(),
+        contact.phones.join(SEPARATOR),
+        contact.emails.join(SEPARATOR),
+        contact.tags.join(SEPARATOR),
+        contact.notes.clone(),
     ];
-    row.extend(keys.iter().map(|_| String::new()));
+    row.extend(keys.iter().map(|k| contact.fields.get(k).cloned().unwrap_or_default()));
     row
 }
 
@@ -67,24 +84,43 @@ pub(crate) fn create(id: ContactId, team: TeamId, draft: &RowDraft, now: Millis)
         id,
         team,
         name: draft.name.clone(),
-        email: draft.emails.first().cloned(),
-        phone: draft.phones.first().cloned(),
+        phones: draft.phones.clone(),
+        emails: draft.emails.clone(),
+        tags: draft.tags.clone(),
+        fields: draft.fields.clone(),
+        notes: draft.notes.clone(),
         created_at: now,
+        updated_at: now,
     }
 }
 
 /// A row merged into the contact already holding one of its phones or
-/// emails.
-pub(crate) fn merge(contact: &mut ContactRecord, draft: &RowDraft) {
-    if contact.email.is_none() {
-        contact.email = draft.emails.first().cloned();
+/// emails: its name stays, the rest is united.
+pub(crate) fn merge(contact: &mut ContactRecord, draft: &RowDraft, now: Millis) {
+    unite(&mut contact.phones, &draft.phones);
+    unite(&mut contact.emails, &draft.emails);
+    unite(&mut contact.tags, &draft.tags);
+    for (key, value) in &draft.fields {
+        contact.fields.entry(key.clone()).or_insert_with(|| value.clone());
     }
-    if contact.phone.is_none() {
-        contact.phone = draft.phones.first().cloned();
+    if !draft.notes.is_empty() && !contact.notes.contains(&draft.notes) {
+        if !contact.notes.is_empty() {
+            contact.notes.push('\n');
+        }
+        contact.notes.push_str(&draft.notes);
+    }
+    contact.updated_at = now;
+}
+
+fn unite(into: &mut Vec<String>, from: &[String]) {
+    for value in from {
+        if !into.contains(value) {
+            into.push(value.clone());
+        }
     }
 }
 
 /// The normalised phones and emails of a contact.
 pub(crate) fn identifiers(contact: &ContactRecord) -> Vec<String> {
-    contact.phone.iter().chain(contact.email.iter()).cloned().collect()
+    contact.phones.iter().chain(&contact.emails).cloned().collect()
 }

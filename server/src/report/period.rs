@@ -142,6 +142,10 @@ fn time_from(
                 LogRecord::Read(_)
                 | LogRecord::ContactUpdated(_)
                 | LogRecord::Assignees(_)
+                | LogRecord::ContactChanged(_)
+                | LogRecord::ContactDeleted(_)
+                | LogRecord::ContactsMerged(_)
+                | LogRecord::ContactFields(_)
                 | LogRecord::ImportProgress(_) => continue,
                 | LogRecord::PostChanged { .. } => continue,
             };

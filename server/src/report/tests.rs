@@ -29,14 +29,14 @@ impl Writer {
     }
 
     pub(super) fn start(&mut self, id: u64, at: u64) -> ConversationRecord {
-        let contact = ContactRecord {
-            id: ContactId(100 + id),
-            team: TEAM,
-            name: format!("Contact {id}"),
-            email: None,
-            phone: None,
-            created_at: Millis(at),
-        };
+        let contact = ContactRecord::new(
+            ContactId(100 + id),
+            TEAM,
+            format!("Contact {id}"),
+            None,
+            None,
+            Millis(at),
+        );
         let conversation =
             ConversationRecord::new(ConversationId(id), TEAM, contact.id, Millis(at));
         self.head = self.head.next();

@@ -27,6 +27,7 @@ use switchboard_protocol::server::{ConversationPage, ErrorFrame, HistoryPage, Re
 use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 mod assign;
+mod book;
 mod bots;
 mod contacts;
 mod conversation;
@@ -154,6 +155,14 @@ impl Session {
             ClientFrame::Posts(p) => self.posts(p).map(Some),
             ClientFrame::CreatePost(c) => self.create_post(id, c).await,
             ClientFrame::EditPost(e) => self.edit_post(id, e).await,
+            frame @ (ClientFrame::Contacts(_)
+            | ClientFrame::Contact(_)
+            | ClientFrame::CreateContact(_)
+            | ClientFrame::EditContact(_)
+            | ClientFrame::DeleteContact(_)
+            | ClientFrame::MergeContacts(_)
+            | ClientFrame::ContactFields(_)
+            | ClientFrame::DefineContactFields(_)) => self.contact_book(id, frame).await,
         };
         match outcome {
             Ok(Some(result)) => {

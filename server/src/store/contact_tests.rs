@@ -10,14 +10,14 @@ use switchboard_protocol::manage::ContactUpdated;
 #[test]
 fn a_contact_update_replaces_the_contact_and_logs_the_event() {
     for (store, _dir) in stores() {
-        let mut contact = ContactRecord {
-            id: ContactId(5),
-            team: TeamId(1),
-            name: "Casey".into(),
-            email: None,
-            phone: Some("+1 555 0100".into()),
-            created_at: Millis(1),
-        };
+        let mut contact = ContactRecord::new(
+            ContactId(5),
+            TeamId(1),
+            "Casey".into(),
+            None,
+            Some("+1 555 0100".into()),
+            Millis(1),
+        );
         let conversation =
             ConversationRecord::new(ConversationId(6), TeamId(1), contact.id, Millis(1));
         let started = Entry::ConversationStarted {
@@ -25,13 +25,13 @@ fn a_contact_update_replaces_the_contact_and_logs_the_event() {
             conversation: &conversation,
         };
         store.commit(TeamId(1), Offset(1), started).unwrap();
-        contact.email = Some("casey@new.test".into());
-        contact.phone = None;
+        contact.emails = vec!["casey@new.test".into()];
+        contact.phones.clear();
         let update = ContactUpdated {
             conversation: conversation.id,
             contact: contact.id,
             name: contact.name.clone(),
-            email: contact.email.clone(),
+            email: contact.emails.first().cloned(),
             phone: None,
         };
         let entry = Entry::ContactUpdated {

@@ -192,14 +192,14 @@ fn history_pages_walk_both_ways_and_say_when_more_remain() {
 fn conversations_list_newest_first_and_read_markers_are_stored() {
     for (store, _dir) in stores() {
         for id in [10u64, 20, 30] {
-            let contact = ContactRecord {
-                id: ContactId(id + 1),
-                team: TeamId(1),
-                name: format!("c{id}"),
-                email: None,
-                phone: None,
-                created_at: Millis(0),
-            };
+            let contact = ContactRecord::new(
+                ContactId(id + 1),
+                TeamId(1),
+                format!("c{id}"),
+                None,
+                None,
+                Millis(0),
+            );
             let conversation =
                 ConversationRecord::new(ConversationId(id), TeamId(1), contact.id, Millis(0));
             let entry = Entry::ConversationStarted {

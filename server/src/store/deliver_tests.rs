@@ -14,14 +14,7 @@ const FROM: TeamId = TeamId(1);
 const TO: TeamId = TeamId(2);
 
 fn contact(id: u64, team: TeamId) -> ContactRecord {
-    ContactRecord {
-        id: ContactId(id),
-        team,
-        name: "Casey".into(),
-        email: None,
-        phone: None,
-        created_at: Millis(1),
-    }
+    ContactRecord::new(ContactId(id), team, "Casey".into(), None, None, Millis(1))
 }
 
 fn conversation(id: u64, team: TeamId, contact: ContactId) -> ConversationRecord {

@@ -3,6 +3,7 @@
 //! [`KeyUse`]), and which page of a conversation a read asks for
 //! ([`Page`]).
 
+use super::book::BookChange;
 use super::records::*;
 use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::content::PostInfo;
@@ -11,7 +12,6 @@ use switchboard_protocol::ids::{ConversationId, Offset, Seq, UserId};
 use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker};
 use switchboard_protocol::server::Reply;
-use switchboard_protocol::transfer::ImportProgress;
 
 use super::transfers::{Rejection, TransferRecord};
 
@@ -124,19 +124,26 @@ pub enum Entry<'a> {
         /// Its messages, seqs 1..=n, offsets `offset + 1..=offset + n`.
         messages: &'a [Message],
     },
-    /// A batch of an import, in one atomic write: the contacts it created
-    /// or merged (as they now are), the job's record with its new cursor
-    /// and counts, the rows it refused, and the progress (logged, for
-    /// replays).
+    /// A write to the team's contact book (see [`BookChange`]), with the
+    /// request's receipt if it was sent with a key; its log records take
+    /// the offsets from `offset` on.
+    ContactBook {
+        /// What changes.
+        change: &'a BookChange,
+        /// The key and result of the request, if sent with a key.
+        receipt: Option<Receipt<'a>>,
+    },
+    /// A batch of an import, in one atomic write: the book write of the
+    /// contacts it created or merged (as they now are; its one log record
+    /// the `ImportProgress`), the job's record with its new cursor and
+    /// counts, and the rows it refused.
     ContactsImported {
-        /// The contacts written, replacing the stored ones.
-        contacts: &'a [ContactRecord],
+        /// The contacts written, and the progress logged.
+        change: &'a BookChange,
         /// The job, with the cursor after the batch.
         record: &'a TransferRecord,
         /// The batch's rejected rows.
         rejects: &'a [Rejection],
-        /// The counts so far.
-        progress: &'a ImportProgress,
     },
     /// A post created or changed: the post as it now is (replacing the
     /// stored one, and logged whole as `post_changed` for replays), with
@@ -158,6 +165,9 @@ impl Entry<'_> {
                 Offset(offset.0 + 1 + u64::from(assignees.is_some()))
             }
             Entry::HandoffImported { messages, .. } => Offset(offset.0 + messages.len() as u64),
+            Entry::ContactBook { change, .. } | Entry::ContactsImported { change, .. } => {
+                Offset(offset.0 + (change.log.len() as u64).saturating_sub(1))
+            }
             _ => offset,
         }
     }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use switchboard_protocol::ids::ContactId;
 
+mod book;
 mod bots;
 mod directory;
 mod grants;
@@ -45,6 +46,11 @@ struct Inner {
     mails: BTreeMap<u64, MailRecord>,
     usage: HashMap<TeamId, UsageCheckpoint>,
     contacts: HashMap<ContactId, ContactRecord>,
+    /// The contact book's phone and email indexes: (team, value) to the
+    /// contact written last with it, as the sled store's.
+    contact_keys: HashMap<(TeamId, String), ContactId>,
+    /// Teams' custom contact fields.
+    contact_fields: HashMap<TeamId, Vec<switchboard_protocol::contacts::FieldDef>>,
     conversations: BTreeMap<(TeamId, ConversationId), ConversationRecord>,
     messages: BTreeMap<(ConversationId, Seq), Message>,
     log: BTreeMap<(TeamId, Offset), LogRecord>,

@@ -18,6 +18,7 @@
 //!   team's hub, the only writer of both, so the store never has to
 //!   arbitrate between writers.
 
+mod book;
 mod entry;
 mod gate;
 mod keys;
@@ -28,6 +29,7 @@ mod signups;
 mod sled_store;
 mod transfers;
 
+pub use book::{name_words, BookChange, ContactSearch, Contacts};
 pub use entry::{Entry, KeyUse, Page, Receipt};
 pub use gate::FlushGate;
 pub use memory::MemoryStore;
@@ -87,10 +89,22 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Its parts are [`Directory`] (who is who), [`Grants`] (who was let into
 /// which conversation), [`Bots`] (teams' automated clients),
 /// [`KeyedWrites`] (creations written with their idempotency receipt),
-/// [`Timeline`] (what was said), [`Signups`] (sign-ups awaiting their
-/// confirmation) and [`Transfers`] (imports and exports); bring them into scope to call their methods.
+/// [`Timeline`] (what was said), [`Contacts`] (the teams' contact books),
+/// [`Signups`] (sign-ups awaiting their confirmation) and [`Transfers`]
+/// (imports and exports); bring them into scope to call their methods.
 pub trait Store:
-    Directory + Grants + Bots + KeyedWrites + Timeline + Signups + Transfers + Posts + Send + Sync + 'static
+    Directory
+    + Grants
+    + Bots
+    + KeyedWrites
+    + Timeline
+    + Contacts
+    + Signups
+    + Transfers
+    + Posts
+    + Send
+    + Sync
+    + 'static
 {
     /// A fresh id, unique within this store across restarts.
     fn next_id(&self) -> StoreResult<u64>;
@@ -357,6 +371,8 @@ pub(crate) fn new_epoch() -> Epoch {
     Epoch(rand::random::<u64>() >> 12 | 1)
 }
 
+#[cfg(test)]
+mod book_tests;
 #[cfg(test)]
 mod bot_tests;
 #[cfg(test)]

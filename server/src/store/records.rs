@@ -6,8 +6,12 @@
 use super::{StoreError, StoreResult};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::content::PostInfo;
+use switchboard_protocol::contacts::{
+    ContactCard, ContactChanged, ContactDeleted, ContactFields, ContactsMerged,
+};
 use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{
     AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
@@ -284,8 +288,13 @@ pub struct GrantRecord {
     pub mailed_for: Option<(UserId, String)>,
 }
 
-/// A contact of a team.
+/// A contact of a team's book.
+///
+/// `phones` and `emails` are normalised by whoever writes the record (the
+/// hub: see `contacts::normal`); records written before the book held one
+/// `phone` and one `email`, which read as the first of each list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredContact")]
 pub struct ContactRecord {
     /// Its id.
     pub id: ContactId,
@@ -293,22 +302,123 @@ pub struct ContactRecord {
     pub team: TeamId,
     /// The name to show.
     pub name: String,
-    /// Email, if known.
-    pub email: Option<String>,
-    /// Phone, if known.
-    pub phone: Option<String>,
+    /// Phone numbers (E.164 once normalised), the first shown in
+    /// conversations.
+    pub phones: Vec<String>,
+    /// Emails (lowercased once normalised), the first shown in
+    /// conversations.
+    pub emails: Vec<String>,
+    /// Tags, lowercased, each once.
+    pub tags: Vec<String>,
+    /// Custom field values by key.
+    pub fields: BTreeMap<String, String>,
+    /// Free notes.
+    pub notes: String,
     /// When it was created.
     pub created_at: Millis,
+    /// When it last changed.
+    pub updated_at: Millis,
+}
+
+/// A contact record as stored, old or new: the single `email` and `phone`
+/// of records from before the book become the first of their lists.
+#[derive(Deserialize)]
+struct StoredContact {
+    id: ContactId,
+    team: TeamId,
+    name: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    phones: Vec<String>,
+    #[serde(default)]
+    emails: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    #[serde(default)]
+    notes: String,
+    created_at: Millis,
+    #[serde(default)]
+    updated_at: Millis,
+}
+
+impl From<StoredContact> for ContactRecord {
+    fn from(s: StoredContact) -> ContactRecord {
+        let mut phones = s.phones;
+        if phones.is_empty() {
+            phones.extend(s.phone);
+        }
+        let mut emails = s.emails;
+        if emails.is_empty() {
+            emails.extend(s.email);
+        }
+        ContactRecord {
+            id: s.id,
+            team: s.team,
+            name: s.name,
+            phones,
+            emails,
+            tags: s.tags,
+            fields: s.fields,
+            notes: s.notes,
+            created_at: s.created_at,
+            updated_at: s.updated_at.max(s.created_at),
+        }
+    }
 }
 
 impl ContactRecord {
-    /// The contact as shown to clients.
+    /// A contact with a name and at most one email and phone, as a
+    /// conversation starts with.
+    pub fn new(
+        id: ContactId,
+        team: TeamId,
+        name: String,
+        email: Option<String>,
+        phone: Option<String>,
+        at: Millis,
+    ) -> ContactRecord {
+        ContactRecord {
+            id,
+            team,
+            name,
+            phones: phone.into_iter().collect(),
+            emails: email.into_iter().collect(),
+            tags: Vec::new(),
+            fields: BTreeMap::new(),
+            notes: String::new(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    /// The contact as conversations show it: its first email and phone.
     pub fn info(&self) -> ContactInfo {
         ContactInfo {
             id: self.id,
             name: self.name.clone(),
-            email: self.email.clone(),
-            phone: self.phone.clone(),
+            email: self.emails.first().cloned(),
+            phone: self.phones.first().cloned(),
+        }
+    }
+
+    /// The contact as the book shows it.
+    pub fn card(&self) -> ContactCard {
+        ContactCard {
+            id: self.id,
+            team: self.team,
+            name: self.name.clone(),
+            phones: self.phones.clone(),
+            emails: self.emails.clone(),
+            tags: self.tags.clone(),
+            fields: self.fields.clone(),
+            notes: self.notes.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         }
     }
 }
@@ -413,6 +523,14 @@ pub enum LogRecord {
         /// The post.
         post: PostInfo,
     },
+    /// A contact of the book was created or changed.
+    ContactChanged(ContactChanged),
+    /// A contact of the book was deleted.
+    ContactDeleted(ContactDeleted),
+    /// A contact of the book was merged into another.
+    ContactsMerged(ContactsMerged),
+    /// The team's custom contact fields were redefined.
+    ContactFields(ContactFields),
 }
 
 /// A delivery to another team waiting for that team's hub to import it

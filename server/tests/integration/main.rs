@@ -16,6 +16,7 @@ mod deliver;
 mod details;
 mod durability;
 mod edge;
+mod exports;
 mod flush;
 mod hostile_session;
 mod imports;

@@ -81,14 +81,14 @@ fn seed_conversations(
     let mut offset = store.stream_head(team).unwrap().last.0;
     let mut made = Vec::with_capacity(count);
     for n in 0..count {
-        let contact = ContactRecord {
-            id: ContactId(store.next_id().unwrap()),
+        let contact = ContactRecord::new(
+            ContactId(store.next_id().unwrap()),
             team,
-            name: format!("contact {n}"),
-            email: None,
-            phone: None,
-            created_at: Millis(1),
-        };
+            format!("contact {n}"),
+            None,
+            None,
+            Millis(1),
+        );
         let id = ConversationId(store.next_id().unwrap());
         let conversation = ConversationRecord::new(id, team, contact.id, Millis(1));
         offset += 1;

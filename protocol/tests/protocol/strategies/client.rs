@@ -77,6 +77,7 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
         dashboard_request(),
         presence_frame(),
         deliver_frame(),
+        contact_frame(),
     ]
     .boxed()
 }
@@ -316,5 +317,13 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Posts(_) => "posts",
         ClientFrame::CreatePost(_) => "create_post",
         ClientFrame::EditPost(_) => "edit_post",
+        ClientFrame::Contacts(_) => "contacts",
+        ClientFrame::Contact(_) => "contact",
+        ClientFrame::CreateContact(_) => "create_contact",
+        ClientFrame::EditContact(_) => "edit_contact",
+        ClientFrame::DeleteContact(_) => "delete_contact",
+        ClientFrame::MergeContacts(_) => "merge_contacts",
+        ClientFrame::ContactFields(_) => "contact_fields",
+        ClientFrame::DefineContactFields(_) => "define_contact_fields",
     }
 }

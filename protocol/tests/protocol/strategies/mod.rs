@@ -325,12 +325,14 @@ prop_compose! {
 
 mod client;
 mod content;
+mod contacts;
 mod dashboard;
 mod presence;
 mod server;
 
 pub use client::*;
 pub use content::*;
+pub use contacts::*;
 pub use dashboard::*;
 pub use presence::*;
 pub use server::*;

@@ -107,6 +107,7 @@ pub fn reply() -> BoxedStrategy<Reply> {
         Just(Reply::Pong),
         manage_reply(),
         presence_reply(),
+        contact_reply(),
     ]
     .boxed()
 }
@@ -216,6 +217,11 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Report(_) => "report",
         Reply::Posts(_) => "posts",
         Reply::Post(_) => "post",
+        Reply::Contacts(_) => "contacts",
+        Reply::ContactPage(_) => "contact_page",
+        Reply::ContactSaved(_) => "contact_saved",
+        Reply::ContactDeleted(_) => "contact_deleted",
+        Reply::ContactFields(_) => "contact_fields",
     }
 }
 
@@ -228,6 +234,7 @@ pub fn event() -> BoxedStrategy<Event> {
         assignees().prop_map(Event::Assignees),
         outcome().prop_map(Event::Delivered),
         post_info().prop_map(Event::PostChanged),
+        contact_event(),
     ]
     .boxed()
 }
@@ -243,6 +250,10 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::Delivered(_) => "delivered",
         Event::PostChanged(_) => "post_changed",
         Event::ImportProgress(_) => "import_progress",
+        Event::ContactChanged(_) => "contact_changed",
+        Event::ContactDeleted(_) => "contact_deleted",
+        Event::ContactsMerged(_) => "contacts_merged",
+        Event::ContactFields(_) => "contact_fields",
     }
 }
 

@@ -15,14 +15,14 @@ const MAYA: UserId = UserId(101);
 fn store_with(conversations: u64) -> MemoryStore {
     let store = MemoryStore::default();
     for i in 0..conversations {
-        let contact = ContactRecord {
-            id: ContactId(1000 + i),
-            team: TEAM,
-            name: format!("contact {i}"),
-            email: None,
-            phone: None,
-            created_at: Millis(i + 1),
-        };
+        let contact = ContactRecord::new(
+            ContactId(1000 + i),
+            TEAM,
+            format!("contact {i}"),
+            None,
+            None,
+            Millis(i + 1),
+        );
         let conversation =
             ConversationRecord::new(ConversationId(10 + i), TEAM, contact.id, Millis(i + 1));
         let entry = Entry::ConversationStarted {

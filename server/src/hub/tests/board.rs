@@ -14,14 +14,14 @@ async fn the_first_dashboard_of_a_large_team_has_every_conversation_and_the_writ
     // Conversations the hub has never seen: in the store before it starts.
     let store = &f.registry.context.store;
     for i in 1..=CONVERSATIONS {
-        let contact = ContactRecord {
-            id: ContactId(i),
-            team: TEAM,
-            name: format!("contact {i}"),
-            email: None,
-            phone: None,
-            created_at: Millis(i),
-        };
+        let contact = ContactRecord::new(
+            ContactId(i),
+            TEAM,
+            format!("contact {i}"),
+            None,
+            None,
+            Millis(i),
+        );
         let conversation = ConversationRecord::new(ConversationId(i), TEAM, contact.id, Millis(i));
         let entry = Entry::ConversationStarted {
             contact: &contact,

@@ -99,7 +99,7 @@ impl Timeline for MemoryStore {
                 contact,
                 conversation,
             } => {
-                inner.contacts.insert(contact.id, contact.clone());
+                super::book::put(&mut inner, contact);
                 inner
                     .conversations
                     .insert((team, conversation.id), conversation.clone());
@@ -112,22 +112,24 @@ impl Timeline for MemoryStore {
                 LogRecord::Read(marker.clone())
             }
             Entry::ContactUpdated { contact, update } => {
-                inner.contacts.insert(contact.id, contact.clone());
+                super::book::put(&mut inner, contact);
                 LogRecord::ContactUpdated(update.clone())
             }
+            Entry::ContactBook { change, receipt } => {
+                keep(&mut inner, team, receipt);
+                super::book::apply(&mut inner, team, offset, change);
+                return Ok(());
+            }
             Entry::ContactsImported {
-                contacts,
+                change,
                 record,
                 rejects,
-                progress,
             } => {
-                for contact in contacts {
-                    inner.contacts.insert(contact.id, contact.clone());
-                }
+                super::book::apply(&mut inner, team, offset, change);
                 // The transfers' lock after the main one, as everywhere.
                 self.put_transfer(record)?;
                 self.put_import_rejects(team, record.id, rejects)?;
-                LogRecord::ImportProgress(progress.clone())
+                return Ok(());
             }
             Entry::Assignees {
                 message,
@@ -194,7 +196,7 @@ impl Timeline for MemoryStore {
                 conversation,
                 messages,
             } => {
-                inner.contacts.insert(contact.id, contact.clone());
+                super::book::put(&mut inner, contact);
                 inner
                     .conversations
                     .insert((team, conversation.id), conversation.clone());

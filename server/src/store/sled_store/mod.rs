@@ -40,6 +40,7 @@
 //! | `import_mappings` | team | `ImportMapping` |
 //! | `posts` | post | `PostInfo` |
 //! | `team_posts` | team ++ post | the post's status (0 open, 1 closed) |
+//! | `contact_*`, `team_contacts` | the contact book's indexes, see `book` | |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
@@ -63,6 +64,7 @@ use crate::store::records::{from_bytes, to_bytes};
 use crate::store::*;
 
 mod backup;
+mod book;
 mod bots;
 mod check;
 mod disk;
@@ -123,6 +125,8 @@ pub struct SledStore {
     transfers: transfers::TransferTrees,
     /// `posts` and `team_posts`.
     posts: posts::PostTrees,
+    /// The contact book's indexes (see `book`).
+    book: book::BookTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -171,6 +175,7 @@ impl SledStore {
             signups: signups::SignupTrees::open(&db)?,
             transfers: transfers::TransferTrees::open(&db)?,
             posts: posts::PostTrees::open(&db)?,
+            book: book::BookTrees::open(&db)?,
             db,
             files,
         };

@@ -1,7 +1,7 @@
 //! The timeline half of the sled store: contacts, conversations, the team
 //! logs and their indexes.
 
-use super::{tx_error, SledStore};
+use super::{book, tx_error, SledStore};
 use crate::store::keys;
 use crate::store::records::{from_bytes, to_bytes};
 use crate::store::*;
@@ -106,18 +106,22 @@ impl Timeline for SledStore {
             } => {
                 let info = conversation.info(contact, Seq(0));
                 let record = to_bytes(&LogRecord::ConversationStarted(info));
-                (
+                let mut trees = vec![
                     &self.contacts,
                     &self.conversations,
                     &self.team_conversations,
                     &self.team_log,
-                )
-                    .transaction(|(contacts, conversations, listing, log)| {
-                        contacts.insert(&keys::one(contact.id.0), to_bytes(contact))?;
-                        conversations
-                            .insert(&keys::one(conversation.id.0), to_bytes(conversation))?;
-                        listing.insert(&keys::two(team.0, conversation.id.0), &[])?;
-                        log.insert(&log_key, record.as_slice())?;
+                ];
+                trees.extend(self.book.all());
+                trees
+                    .as_slice()
+                    .transaction(|v| {
+                        // The book's indexes first: they read the old record.
+                        Self::index_started(&v[0], &v[4..], contact, conversation.id)?;
+                        v[0].insert(&keys::one(contact.id.0), to_bytes(contact))?;
+                        v[1].insert(&keys::one(conversation.id.0), to_bytes(conversation))?;
+                        v[2].insert(&keys::two(team.0, conversation.id.0), &[])?;
+                        v[3].insert(&log_key, record.as_slice())?;
                         Ok(())
                     })
                     .map_err(tx_error)
@@ -135,50 +139,26 @@ impl Timeline for SledStore {
             }
             Entry::ContactUpdated { contact, update } => {
                 let record = to_bytes(&LogRecord::ContactUpdated(update.clone()));
-                (&self.contacts, &self.team_log)
-                    .transaction(|(contacts, log)| {
-                        contacts.insert(&keys::one(contact.id.0), to_bytes(contact))?;
-                        log.insert(&log_key, record.as_slice())?;
+                let mut trees = vec![&self.contacts, &self.team_log];
+                trees.extend(self.book.all());
+                trees
+                    .as_slice()
+                    .transaction(|v| {
+                        let old = book::read_contact(&v[0], contact.id)?;
+                        book::BookTx::new(&v[2..]).reindex(old.as_ref(), Some(contact))?;
+                        v[0].insert(&keys::one(contact.id.0), to_bytes(contact))?;
+                        v[1].insert(&log_key, record.as_slice())?;
                         Ok(())
                     })
                     .map_err(tx_error)
             }
             Entry::ContactsImported {
-                contacts,
+                change,
                 record,
                 rejects,
-                progress,
-            } => {
-                // One transaction: the contacts, the job's cursor and counts,
-                // its rejected rows and the log record, all or nothing, so
-                // that a resumed import starts exactly after what is here.
-                let log_record = to_bytes(&LogRecord::ImportProgress(progress.clone()));
-                let job_key = keys::two(team.0, record.id);
-                let job = to_bytes(record);
-                let contacts: Vec<_> = (contacts.iter())
-                    .map(|c| (keys::one(c.id.0), to_bytes(c)))
-                    .collect();
-                let rejects: Vec<_> = (rejects.iter())
-                    .map(|row| super::transfers::reject_entry(team, record.id, row))
-                    .collect();
-                (
-                    &self.contacts,
-                    &self.transfers.records,
-                    &self.transfers.rejects,
-                    &self.team_log,
-                )
-                    .transaction(|(book, jobs, refused, log)| {
-                        for (key, value) in &contacts {
-                            book.insert(key, value.as_slice())?;
-                        }
-                        jobs.insert(&job_key, job.as_slice())?;
-                        for (key, reason) in &rejects {
-                            refused.insert(key, reason.as_slice())?;
-                        }
-                        log.insert(&log_key, log_record.as_slice())?;
-                        Ok(())
-                    })
-                    .map_err(tx_error)
+            } => self.commit_import(team, offset, change, record, rejects),
+            Entry::ContactBook { change, receipt } => {
+                self.commit_book(team, offset, change, receipt)
             }
             Entry::Assignees {
                 message,
@@ -295,15 +275,21 @@ impl Timeline for SledStore {
                     })
                     .collect();
                 let pending = keys::two(handoff.to_team.0, handoff.conversation.0);
-                (
+                let mut trees = vec![
                     &self.contacts,
                     &self.conversations,
                     &self.team_conversations,
                     &self.team_log,
                     &self.conversation_messages,
                     &self.handoffs,
-                )
-                    .transaction(|(contacts, conversations, listing, log, index, handoffs)| {
+                ];
+                trees.extend(self.book.all());
+                trees
+                    .as_slice()
+                    .transaction(|v| {
+                        let [contacts, conversations, listing, log, index, handoffs] =
+                            [&v[0], &v[1], &v[2], &v[3], &v[4], &v[5]];
+                        Self::index_started(contacts, &v[6..], contact, conversation.id)?;
                         contacts.insert(&keys::one(contact.id.0), to_bytes(contact))?;
                         conversations
                             .insert(&keys::one(conversation.id.0), to_bytes(conversation))?;

@@ -116,3 +116,56 @@ impl Transfers for SledStore {
         Self::get(&self.transfers.mappings, "import mapping", &keys::one(team.0))
     }
 }
+
+impl SledStore {
+    /// Commits a batch of an import: the book write (contacts with their
+    /// indexes, the log record), the job's record and its rejected rows,
+    /// in one transaction.
+    pub(super) fn commit_import(
+        &self,
+        team: TeamId,
+        offset: switchboard_protocol::ids::Offset,
+        change: &BookChange,
+        record: &TransferRecord,
+        rejects: &[Rejection],
+    ) -> StoreResult<()> {
+        use super::book::{read_contact, BookTx};
+        use sled::transaction::Transactional;
+        let puts: Vec<_> = change.put.iter().map(|c| (c, to_bytes(c))).collect();
+        let log: Vec<_> = (0..)
+            .zip(&change.log)
+            .map(|(i, r)| (keys::two(team.0, offset.0 + i), to_bytes(r)))
+            .collect();
+        let job = (keys::two(team.0, record.id), to_bytes(record));
+        let rejects: Vec<_> = rejects
+            .iter()
+            .map(|row| reject_entry(team, record.id, row))
+            .collect();
+        let mut trees = vec![
+            &self.contacts,
+            &self.team_log,
+            &self.transfers.records,
+            &self.transfers.rejects,
+        ];
+        trees.extend(self.book.all());
+        trees
+            .as_slice()
+            .transaction(|v| {
+                let book = BookTx::new(&v[4..]);
+                for (contact, bytes) in &puts {
+                    let old = read_contact(&v[0], contact.id)?;
+                    book.reindex(old.as_ref(), Some(contact))?;
+                    v[0].insert(&keys::one(contact.id.0), bytes.as_slice())?;
+                }
+                for (key, bytes) in &log {
+                    v[1].insert(key, bytes.as_slice())?;
+                }
+                v[2].insert(&job.0, job.1.as_slice())?;
+                for (key, reason) in &rejects {
+                    v[3].insert(key, reason.as_slice())?;
+                }
+                Ok(())
+            })
+            .map_err(super::tx_error)
+    }
+}

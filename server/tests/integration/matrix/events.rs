@@ -58,8 +58,6 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::ContactUpdated(_) => Kind::ContactUpdated,
         Event::Assignees(_) => Kind::Assignees,
         Event::Delivered(_) => Kind::Delivered,
-        // No import runs in the matrix; `imports` checks who hears them.
-        Event::ImportProgress(_) => panic!("an import's progress in the matrix: {event:?}"),
         Event::PostChanged(post) => {
             let team = [
                 (world.team_a, Team::A),
@@ -71,6 +69,7 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
             .unwrap_or_else(|| panic!("a post of an unknown team {}", post.team));
             return (Kind::PostChanged, Place::Team(team));
         }
+        other => panic!("an event this harness does not make: {other:?}"),
     };
     let conversation = event
         .conversation()
