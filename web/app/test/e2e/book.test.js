@@ -138,7 +138,7 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
   assert.equal(await rows.count(), 1);
   // The tag filter: both python contacts, nothing else.
   await page.getByLabel("Search contacts").fill("");
-  await page.getByLabel("Tag").fill("python");
+  await page.getByLabel("Tag", { exact: true }).fill("python");
   await page
     .getByTestId("contacts-state")
     .filter({ hasText: "2 contact" })
@@ -178,7 +178,7 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
     .waitFor();
   await screenshot(page, "contact-page");
   await page.getByRole("link", { name: "All contacts" }).click();
-  await page.getByLabel("Tag").fill("python");
+  await page.getByLabel("Tag", { exact: true }).fill("python");
   await page
     .getByTestId("contacts-state")
     .filter({ hasText: "1 contact" })
@@ -193,7 +193,7 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
     .getByTestId("contact-name-value")
     .filter({ hasText: DEMO_CONTACT })
     .waitFor();
-  await page.getByLabel("Tag").fill("");
+  await page.getByLabel("Tag", { exact: true }).fill("");
   await page.getByLabel("Search contacts").fill(DEMO_CONTACT);
   await rows.filter({ hasText: DEMO_CONTACT }).getByRole("link").click();
   await page.getByRole("heading", { name: DEMO_CONTACT }).waitFor();
