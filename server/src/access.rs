@@ -18,6 +18,8 @@
 //! a Restricted Member may carry one out (`forbidden`, they see the
 //! conversation). Reports (`Action::ReadReport`) are for Managers and the
 //! owner: they rate colleagues, so a Member gets `forbidden`.
+//! A team's posts (`ReadPosts`, `WritePosts`) are its people's and its
+//! bots' (a `read` bot lists them only), never a Restricted Member's.
 //!
 //! A principal is a snapshot of the user's access, read once when the
 //! connection says hello ([`load`]). Whoever takes access away writes the

@@ -12,7 +12,6 @@ const USAGE_INVITE: &str = "^invite EMAIL [note]";
 const USAGE_ASSIGN: &str = "^assign @user | ^assign me";
 const USAGE_UNASSIGN: &str = "^unassign @user | ^unassign me";
 const USAGE_DELIVER: &str = "^deliver @user|#team [status] [note]";
-const USAGE_POST: &str = "^post ID [text]";
 
 // ---- strategies ----
 
@@ -167,14 +166,14 @@ fn capitalize(word: &str) -> String {
 // ---- precise errors ----
 
 /// Parses `input`, expecting an error whose message names `usage`.
-fn error_of(input: &str) -> CommandError {
+pub(crate) fn error_of(input: &str) -> CommandError {
     match classify(input) {
         Input::Command(Err(error)) => error,
         other => panic!("{input:?} should be a bad command, got {other:?}"),
     }
 }
 
-fn assert_names_usage(error: &CommandError, usage: &str) {
+pub(crate) fn assert_names_usage(error: &CommandError, usage: &str) {
     let message = error.to_string();
     assert!(
         message.ends_with(usage),
@@ -451,66 +450,4 @@ fn word_validators_match_the_grammar() {
     ] {
         assert_eq!(is_email(email), ok, "email {email:?}");
     }
-}
-
-// ---- ^post ----
-
-proptest! {
-    #[test]
-    fn a_post_id_that_is_not_a_positive_number_is_refused(word in "[^0-9\\s][^\\s]{0,12}") {
-        let error = error_of(&format!("^post {word} hello"));
-        prop_assert_eq!(
-            error,
-            CommandError::Invalid {
-                command: "post",
-                found: word,
-                expected: "a post id (a number)",
-                usage: USAGE_POST,
-            }
-        );
-    }
-}
-
-#[test]
-fn post_without_an_id() {
-    let error = error_of("^post");
-    assert_eq!(
-        error,
-        CommandError::Missing {
-            command: "post",
-            expected: "a post id",
-            usage: USAGE_POST,
-        }
-    );
-    assert_names_usage(&error, USAGE_POST);
-}
-
-#[test]
-fn post_ids_are_plain_positive_numbers() {
-    for word in ["0", "+5", "-5", "5a", "99999999999999999999", "0x10"] {
-        let error = error_of(&format!("^post {word}"));
-        assert!(
-            matches!(&error, CommandError::Invalid { command: "post", found, .. } if found == word),
-            "{word}: {error:?}"
-        );
-        assert_names_usage(&error, USAGE_POST);
-    }
-}
-
-#[test]
-fn post_with_and_without_text() {
-    assert_eq!(
-        parse("^post 42"),
-        Ok(Command::Post {
-            post: PostId(42),
-            text: None,
-        })
-    );
-    assert_eq!(
-        parse("^POST 7   Here is the job\nApply today  "),
-        Ok(Command::Post {
-            post: PostId(7),
-            text: Some("Here is the job\nApply today".into()),
-        })
-    );
 }

@@ -2,7 +2,8 @@
 //! batch (through the team log, like every team write), read from this
 //! node's projection. A post looked up by id and not found here first
 //! catches up with the stream (a post another node's hub created a moment
-//! ago is then found); a listing reads the projection as it stands.
+//! ago is then found); a listing catches up first, as a history read
+//! does, so that a post acknowledged on another node is listed here.
 
 use super::store::NatsStore;
 use crate::store::*;
@@ -21,6 +22,11 @@ impl Posts for NatsStore {
         after: Option<PostId>,
         limit: usize,
     ) -> StoreResult<Vec<PostInfo>> {
+        if let Err(e) = self.node.block(self.node.catch_up()) {
+            // What this node holds, rather than nothing, while NATS cannot
+            // say what it holds.
+            tracing::warn!(error = %e, "a posts listing without catching up");
+        }
         self.projection().team_posts(team, status, after, limit)
     }
 }

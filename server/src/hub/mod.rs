@@ -69,6 +69,7 @@ use switchboard_protocol::server::Reply;
 pub(crate) use board::BoardQuery;
 use board::BoardRows;
 pub(crate) use peers::Peers;
+pub(crate) use posts::PostSave;
 pub(crate) use removal::RemovalError;
 pub(crate) use request::{HubRequest, ReplyTo};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -252,18 +253,6 @@ pub(crate) struct ContactChanges {
     pub(crate) name: Option<String>,
     pub(crate) email: Option<String>,
     pub(crate) phone: Option<String>,
-}
-
-/// A post to write, as the session validated it.
-#[derive(serde::Serialize, serde::Deserialize)]
-pub(crate) enum PostSave {
-    /// A new post.
-    Create(switchboard_protocol::content::PostDraft),
-    /// Changes to a post of the team.
-    Edit {
-        post: switchboard_protocol::ids::PostId,
-        changes: switchboard_protocol::content::PostPatch,
-    },
 }
 
 /// The way into a running hub.

@@ -11,13 +11,22 @@
 
 use super::actor::Hub;
 use super::append::Answer;
-use super::{PostSave, ReplyTo};
+use super::ReplyTo;
 use crate::store::{Entry, Receipt, StoreError};
 use crate::time::now;
-use switchboard_protocol::content::{PostInfo, PostPatch};
+use switchboard_protocol::content::{PostDraft, PostInfo, PostPatch};
 use switchboard_protocol::ids::{PostId, UserId};
 use switchboard_protocol::server::{Event, Reply};
 use switchboard_protocol::ErrorCode;
+
+/// A post to write, as the session validated it.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) enum PostSave {
+    /// A new post.
+    Create(PostDraft),
+    /// Changes to a post of the team.
+    Edit { post: PostId, changes: PostPatch },
+}
 
 impl Hub<'_> {
     pub(super) fn save_post(

@@ -15,6 +15,7 @@ use crate::hub::{HubCommand, HubRequest};
 use crate::outlet::Outlet;
 use crate::server::ServerState;
 use crate::store::{ConversationRecord, Page, StoreError};
+use posts::typed_post;
 use std::collections::HashSet;
 use std::sync::Arc;
 use switchboard_protocol::client::{
@@ -302,15 +303,7 @@ impl Session {
             Input::Text(text) if text.len() == send.body.len() => (send.body, send.post),
             Input::Text(text) => (text.to_string(), send.post),
             // A message like any other, carrying the post named.
-            Input::Command(Ok(Command::Post { post, text })) => {
-                if send.post.is_some_and(|p| p != post) {
-                    return Err(Refusal::new(
-                        ErrorCode::BadRequest,
-                        format!("^post {post} names another post than the frame's post field"),
-                    ));
-                }
-                (text.unwrap_or_default(), Some(post))
-            }
+            Input::Command(Ok(Command::Post { post, text })) => typed_post(send.post, post, text)?,
             Input::Command(Err(e)) => {
                 return Err(Refusal::new(ErrorCode::BadCommand, e.to_string()))
             }
@@ -340,10 +333,7 @@ impl Session {
                     .await;
             }
         };
-        let post = match post {
-            Some(post) => Some(self.post_card(conversation.team, post)?),
-            None => None,
-        };
+        let post = self.card_for(conversation.team, post)?;
         let command = HubCommand::Send {
             principal: Arc::clone(&self.principal),
             conversation: conversation.id,

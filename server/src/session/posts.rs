@@ -145,11 +145,20 @@ impl Session {
         self.dispatch(team, request, command).await
     }
 
+    /// The card of the post a message carries, if any (see `post_card`).
+    pub(super) fn card_for(
+        &self,
+        team: TeamId,
+        post: Option<PostId>,
+    ) -> Result<Option<PostCard>, Refusal> {
+        post.map(|post| self.post_card(team, post)).transpose()
+    }
+
     /// The card of a post of `team`, for a message that carries it. A
     /// closed post may still be sent (its card says closed). Only who may
     /// list the team's posts may send one: to a Restricted Member every
     /// post id reads as missing, as the posts list does.
-    pub(super) fn post_card(&self, team: TeamId, post: PostId) -> Result<PostCard, Refusal> {
+    fn post_card(&self, team: TeamId, post: PostId) -> Result<PostCard, Refusal> {
         if !self
             .principal
             .allows(Action::ReadPosts, Resource::Team(team))
@@ -161,6 +170,21 @@ impl Session {
             _ => Err(no_post(post)),
         }
     }
+}
+
+/// The body and post of a `^post ID [text]` typed into a `send`, whose
+/// frame may name the same post (not another).
+pub(super) fn typed_post(
+    frame: Option<PostId>,
+    post: PostId,
+    text: Option<String>,
+) -> Result<(String, Option<PostId>), Refusal> {
+    if frame.is_some_and(|p| p != post) {
+        return Err(bad(format!(
+            "^post {post} names another post than the frame's post field"
+        )));
+    }
+    Ok((text.unwrap_or_default(), Some(post)))
 }
 
 fn no_post(post: PostId) -> Refusal {

@@ -123,3 +123,41 @@ fn listings_page_by_id_and_filter_by_the_current_status() {
         );
     }
 }
+
+#[test]
+fn a_backup_restored_keeps_every_post_with_its_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = SledStore::open(&data).unwrap();
+    for (offset, saved) in [
+        post(1, 1, PostStatus::Open),
+        post(2, 1, PostStatus::Open),
+        post(2, 1, PostStatus::Closed),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let entry = Entry::PostSaved {
+            post: saved,
+            receipt: None,
+        };
+        store
+            .commit(TeamId(1), Offset(offset as u64 + 1), entry)
+            .unwrap();
+    }
+    store.flush().unwrap();
+    let file = dir.path().join("backup");
+    store.backup(&file).unwrap();
+    drop(store);
+    let restored = dir.path().join("restored");
+    SledStore::restore(&file, &restored, false).unwrap();
+    let store = reopen(&restored);
+    let open = store
+        .team_posts(TeamId(1), Some(PostStatus::Open), None, 10)
+        .unwrap();
+    assert_eq!(ids(&open), [1]);
+    assert_eq!(
+        store.post(PostId(2)).unwrap().map(|p| p.status),
+        Some(PostStatus::Closed)
+    );
+}

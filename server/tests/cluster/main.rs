@@ -21,6 +21,7 @@ mod matrix;
 mod nats;
 mod nodes;
 mod ordering;
+mod posts;
 mod restricted;
 mod sender;
 mod signals;

@@ -18,6 +18,7 @@ use switchboard_protocol::{ErrorCode, ServerFrame};
 
 mod board;
 mod delivery;
+mod posts;
 mod reign;
 mod removal;
 mod stream;

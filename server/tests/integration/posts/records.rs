@@ -229,3 +229,48 @@ async fn a_create_or_edit_retried_with_its_key_is_carried_out_once() {
     assert_eq!(page.posts.len(), 1, "one post: {page:?}");
     assert_eq!(page.posts[0].title, "Night driver");
 }
+
+#[tokio::test]
+async fn a_read_bot_lists_posts_and_may_not_write_them_a_read_write_bot_may() {
+    let (_dir, server, world) = seeded().await;
+    let store = server.server.store();
+    let (_, read_token) = switchboard_server::bots::create(
+        store.as_ref(),
+        world.team_a,
+        "Reader",
+        switchboard_protocol::manage::BotScope::Read,
+        world.alice.user,
+    )
+    .unwrap();
+    let (_, write_token) = switchboard_server::bots::create(
+        store.as_ref(),
+        world.team_a,
+        "Job board sync",
+        switchboard_protocol::manage::BotScope::ReadWrite,
+        world.alice.user,
+    )
+    .unwrap();
+    let (writer, _writer_events) = connect(&server.url(), &write_token).await;
+    let post = writer
+        .create_post(world.team_a, draft("Synced from the job board"))
+        .await
+        .unwrap();
+    let (reader, _reader_events) = connect(&server.url(), &read_token).await;
+    let page = reader
+        .posts(world.team_a, PostQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.posts, vec![post.clone()]);
+    assert_eq!(
+        code(reader.create_post(world.team_a, draft("Mine")).await),
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        code(
+            reader
+                .edit_post(world.team_a, post.id, PostPatch::default())
+                .await
+        ),
+        ErrorCode::Forbidden
+    );
+}
