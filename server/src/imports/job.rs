@@ -115,11 +115,9 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
         }
         let read = {
             let (path, columns) = (path.clone(), columns.clone());
-            tokio::task::spawn_blocking(move || {
-                reader::batch(&path, cursor, &columns, BATCH_ROWS)
-            })
-            .await
-            .map_err(|e| e.to_string())?
+            tokio::task::spawn_blocking(move || reader::batch(&path, cursor, &columns, BATCH_ROWS))
+                .await
+                .map_err(|e| e.to_string())?
         };
         let batch = match read {
             Ok(batch) => batch,
@@ -203,7 +201,10 @@ async fn fail(
     record.status = TransferStatus::Failed;
     record.failure = Some(why.clone());
     record.finished_at = Some(crate::time::now());
-    state.store.put_transfer(&record).map_err(|e| e.to_string())?;
+    state
+        .store
+        .put_transfer(&record)
+        .map_err(|e| e.to_string())?;
     let _ = tokio::fs::remove_file(path).await;
     Err(why)
 }
