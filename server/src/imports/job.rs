@@ -67,8 +67,15 @@ pub(crate) fn start(state: &Arc<ServerState>, team: TeamId, job: u64) {
         if !imports.claim(job) {
             return; // Already running here.
         }
-        // A slot, or the server stops first.
-        let Ok(_slot) = imports.slots.clone().acquire_owned().await else {
+        // A slot, or the server stops first: a job waiting here must not
+        // hold the server's state past its stop (it resumes at the next
+        // start).
+        let mut stop = state.stop.clone();
+        let slot = tokio::select! {
+            slot = imports.slots.clone().acquire_owned() => slot.ok(),
+            _ = stop.wait_for(|stopped| *stopped) => None,
+        };
+        let Some(_slot) = slot else {
             imports.release(job);
             return;
         };
