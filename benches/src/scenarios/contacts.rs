@@ -59,7 +59,10 @@ pub(crate) fn generated_csv(rows: u64) -> Vec<u8> {
     for i in 0..rows {
         let phone = format!("+1 212 {:03} {:04}", 200 + i / 10_000 % 800, i % 10_000);
         let tag = ["lead", "vip", "cold", "hired"][(i % 4) as usize];
-        let line = format!("Person{i} Surname{},{phone},person{i}@example.com,{tag}\n", i % 997);
+        let line = format!(
+            "Person{i} Surname{},{phone},person{i}@example.com,{tag}\n",
+            i % 997
+        );
         csv.extend_from_slice(line.as_bytes());
     }
     csv
@@ -105,20 +108,47 @@ pub(crate) async fn run(server: &ServerArgs, args: &ContactsArgs) -> anyhow::Res
     let again = phase(&target, args, &conversations, "sends alone, again").await?;
     let searched = super::contacts_search::run(&target, &owner, book, args).await?;
 
-    let mut table = Table::new(&["phase", "acked sends", "sends/s", "p50 (ms)", "p99 (ms)", "p99.9 (ms)", "max (ms)"]);
+    let mut table = Table::new(&[
+        "phase",
+        "acked sends",
+        "sends/s",
+        "p50 (ms)",
+        "p99 (ms)",
+        "p99.9 (ms)",
+        "max (ms)",
+    ]);
     let window = Duration::from_secs(args.duration);
     let phases = [&quiet, &loaded, &again];
     for p in phases {
         let [p50, p99, p999, max] = p.latency.cells();
         let rate = format!("{:.0}", report::per_second(p.sends, window));
-        table.row(vec![p.name.to_string(), p.sends.to_string(), rate, p50, p99, p999, max]);
+        table.row(vec![
+            p.name.to_string(),
+            p.sends.to_string(),
+            rate,
+            p50,
+            p99,
+            p999,
+            max,
+        ]);
         if p.refused > 0 {
-            section.failures.push(format!("{}: {} sends refused", p.name, p.refused));
+            section
+                .failures
+                .push(format!("{}: {} sends refused", p.name, p.refused));
         }
     }
     section.tables.push(table);
     let rows_per_second = args.rows as f64 / import.seconds;
-    let mut figures = Table::new(&["import rows", "import (s)", "rows/s", "created", "searches", "search p50 (ms)", "search p99 (ms)", "search max (ms)"]);
+    let mut figures = Table::new(&[
+        "import rows",
+        "import (s)",
+        "rows/s",
+        "created",
+        "searches",
+        "search p50 (ms)",
+        "search p99 (ms)",
+        "search max (ms)",
+    ]);
     let [s50, s99, _, smax] = searched.latency.cells();
     figures.row(vec![
         args.rows.to_string(),
@@ -132,11 +162,20 @@ pub(crate) async fn run(server: &ServerArgs, args: &ContactsArgs) -> anyhow::Res
     ]);
     section.tables.push(figures);
     if import.created != args.rows {
-        section.failures.push(format!("the import created {} of {} contacts", import.created, args.rows));
+        section.failures.push(format!(
+            "the import created {} of {} contacts",
+            import.created, args.rows
+        ));
     }
-    section.failures.extend(searched.failures.iter().take(3).cloned());
+    section
+        .failures
+        .extend(searched.failures.iter().take(3).cloned());
     let calm = (quiet.latency.p99_ms + again.latency.p99_ms) / 2.0;
-    let ratio = if calm > 0.0 { loaded.latency.p99_ms / calm } else { 0.0 };
+    let ratio = if calm > 0.0 {
+        loaded.latency.p99_ms / calm
+    } else {
+        0.0
+    };
     section.notes.push(format!(
         "the other teams' send p99 while importing / without (mean of the quiet phases): x{ratio:.2}"
     ));
@@ -191,7 +230,10 @@ async fn wait_for(
             }
             other => anyhow::bail!("the import ended {other:?}: {answer}"),
         }
-        anyhow::ensure!(started.elapsed() < IMPORT_PATIENCE, "the import took too long");
+        anyhow::ensure!(
+            started.elapsed() < IMPORT_PATIENCE,
+            "the import took too long"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

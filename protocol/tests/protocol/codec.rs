@@ -257,6 +257,7 @@ fn the_strategies_generate_every_variant() {
             "contact_deleted",
             "contacts_merged",
             "contact_fields",
+            "import_progress",
         ])
     );
     assert_eq!(

@@ -36,7 +36,11 @@ pub(super) async fn conversations(
 ) -> Result<Response, ApiError> {
     let (record, rx) = start(&state, &team, &headers, TransferKind::ExportConversations)?;
     export::conversations(Arc::clone(&state.store), record, rx.1);
-    Ok(download(rx.0, "application/x-ndjson", "conversations.jsonl"))
+    Ok(download(
+        rx.0,
+        "application/x-ndjson",
+        "conversations.jsonl",
+    ))
 }
 
 type Channel = (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>);

@@ -70,7 +70,10 @@ pub(super) fn pairs(uri: &Uri) -> Result<Vec<(String, String)>, ApiError> {
 }
 
 fn find<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn flag(pairs: &[(String, String)], name: &str) -> bool {
@@ -286,7 +289,10 @@ async fn saved_mapping(
     let team = number(&team)?;
     authorize(&state, &headers, team, false)?;
     Ok(Json(
-        state.store.import_mapping(TeamId(team))?.unwrap_or_default(),
+        state
+            .store
+            .import_mapping(TeamId(team))?
+            .unwrap_or_default(),
     ))
 }
 

@@ -22,8 +22,8 @@ use crate::imports::job::{BatchRefused, BatchResult, ImportBatch};
 use crate::store::{
     BookChange, ContactRecord, Entry, LogRecord, Rejection, StoreError, TransferStatus,
 };
-use switchboard_protocol::contacts::ContactChanged;
 use std::collections::HashMap;
+use switchboard_protocol::contacts::ContactChanged;
 use switchboard_protocol::ids::ContactId;
 use switchboard_protocol::server::Event;
 use tokio::sync::oneshot;

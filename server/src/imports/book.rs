@@ -74,7 +74,10 @@ pub(crate) fn csv_row(contact: &ContactRecord, keys: &[String]) -> Vec<String> {
         contact.tags.join(SEPARATOR),
         contact.notes.clone(),
     ];
-    row.extend(keys.iter().map(|k| contact.fields.get(k).cloned().unwrap_or_default()));
+    row.extend(
+        keys.iter()
+            .map(|k| contact.fields.get(k).cloned().unwrap_or_default()),
+    );
     row
 }
 
@@ -101,7 +104,10 @@ pub(crate) fn merge(contact: &mut ContactRecord, draft: &RowDraft, now: Millis) 
     unite(&mut contact.emails, &draft.emails);
     unite(&mut contact.tags, &draft.tags);
     for (key, value) in &draft.fields {
-        contact.fields.entry(key.clone()).or_insert_with(|| value.clone());
+        contact
+            .fields
+            .entry(key.clone())
+            .or_insert_with(|| value.clone());
     }
     if !draft.notes.is_empty() && !contact.notes.contains(&draft.notes) {
         if !contact.notes.is_empty() {
@@ -122,5 +128,10 @@ fn unite(into: &mut Vec<String>, from: &[String]) {
 
 /// The normalised phones and emails of a contact.
 pub(crate) fn identifiers(contact: &ContactRecord) -> Vec<String> {
-    contact.phones.iter().chain(&contact.emails).cloned().collect()
+    contact
+        .phones
+        .iter()
+        .chain(&contact.emails)
+        .cloned()
+        .collect()
 }

@@ -60,7 +60,9 @@ pub(crate) fn run(
             let mut known = false;
             for id in identifiers {
                 known |= seen.contains(id.as_str())
-                    || book::holder(store, team, id).map_err(|e| e.to_string())?.is_some();
+                    || book::holder(store, team, id)
+                        .map_err(|e| e.to_string())?
+                        .is_some();
                 seen.insert(id.clone());
             }
             if known {

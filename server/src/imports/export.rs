@@ -103,7 +103,11 @@ fn spawn(store: Arc<dyn Store>, mut record: TransferRecord, to: mpsc::Sender<Byt
     });
 }
 
-fn write_contacts(store: &dyn Store, team: TeamId, out: &mut Out) -> Result<Result<u64, String>, Gone> {
+fn write_contacts(
+    store: &dyn Store,
+    team: TeamId,
+    out: &mut Out,
+) -> Result<Result<u64, String>, Gone> {
     let keys = match book::field_keys(store, team) {
         Ok(keys) => keys,
         Err(why) => return Ok(Err(why)),
@@ -180,7 +184,10 @@ fn write_conversation(
         Err(e) => return Ok(Err(e.to_string())),
     };
     let Some(contact) = contact else {
-        return Ok(Err(format!("conversation {} has no contact", conversation.id)));
+        return Ok(Err(format!(
+            "conversation {} has no contact",
+            conversation.id
+        )));
     };
     let mut info = conversation.info(&contact, last);
     info.assignees = assignees;

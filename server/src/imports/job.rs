@@ -67,8 +67,15 @@ pub(crate) fn start(state: &Arc<ServerState>, team: TeamId, job: u64) {
         if !imports.claim(job) {
             return; // Already running here.
         }
-        // A slot, or the server stops first.
-        let Ok(_slot) = imports.slots.clone().acquire_owned().await else {
+        // A slot, or the server stops first: a job waiting here must not
+        // hold the server's state past its stop (it resumes at the next
+        // start).
+        let mut stop = state.stop.clone();
+        let slot = tokio::select! {
+            slot = imports.slots.clone().acquire_owned() => slot.ok(),
+            _ = stop.wait_for(|stopped| *stopped) => None,
+        };
+        let Some(_slot) = slot else {
             imports.release(job);
             return;
         };
@@ -115,11 +122,9 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
         }
         let read = {
             let (path, columns) = (path.clone(), columns.clone());
-            tokio::task::spawn_blocking(move || {
-                reader::batch(&path, cursor, &columns, BATCH_ROWS)
-            })
-            .await
-            .map_err(|e| e.to_string())?
+            tokio::task::spawn_blocking(move || reader::batch(&path, cursor, &columns, BATCH_ROWS))
+                .await
+                .map_err(|e| e.to_string())?
         };
         let batch = match read {
             Ok(batch) => batch,
@@ -203,7 +208,10 @@ async fn fail(
     record.status = TransferStatus::Failed;
     record.failure = Some(why.clone());
     record.finished_at = Some(crate::time::now());
-    state.store.put_transfer(&record).map_err(|e| e.to_string())?;
+    state
+        .store
+        .put_transfer(&record)
+        .map_err(|e| e.to_string())?;
     let _ = tokio::fs::remove_file(path).await;
     Err(why)
 }

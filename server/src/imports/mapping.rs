@@ -222,7 +222,10 @@ impl Columns {
 
 /// The parts of a multi-valued cell (`;` as export writes, or `,`).
 fn split(value: &str) -> impl Iterator<Item = &str> {
-    value.split([';', ',']).map(str::trim).filter(|s| !s.is_empty())
+    value
+        .split([';', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 fn join(to: &mut String, value: &str, separator: &str) {

@@ -23,6 +23,14 @@
 //!   Members, not bots (a bot's token is meant for a channel's traffic,
 //!   not for taking the whole book out). Someone outside the team is
 //!   answered as for a team that does not exist.
+//!
+//! On several nodes, the spooled file lives on the node that took the
+//! upload, and its job runs there: its batches are written by the team's
+//! hub on that node when that node writes the team. A batch is not
+//! forwarded to another node (it would carry the rows, not the file); one
+//! that reaches a hub which does not write the team is dropped and sent
+//! again, and after a minute of that the job waits, still `running`,
+//! for the node's next start.
 
 pub(crate) mod book;
 pub(crate) mod dry;
@@ -32,6 +40,9 @@ pub(crate) mod mapping;
 mod normal;
 pub(crate) mod reader;
 pub(crate) mod spool;
+
+#[cfg(test)]
+mod reader_tests;
 
 pub(crate) use job::resume;
 

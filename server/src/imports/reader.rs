@@ -52,7 +52,12 @@ pub(crate) fn headers(path: &Path) -> Result<(Vec<String>, ImportCursor), String
         return Err("the file is empty: a header line is needed".into());
     }
     let headers = (record.iter())
-        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string())
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_string()
+        })
         .collect::<Vec<_>>();
     let position = csv.position();
     let cursor = ImportCursor {

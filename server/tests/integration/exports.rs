@@ -68,7 +68,12 @@ async fn an_export_imports_into_an_empty_team_as_the_same_book() {
         "Where": "field:source"
     }}));
     let answer = upload(addr, world.team_a, token, &mapping, RICH.as_bytes()).await;
-    assert_eq!(answer.status, 202, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(
+        answer.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
     let job = answer.json()["job"]["id"].as_u64().unwrap();
     let done = finished(addr, world.team_a, token, job, Duration::from_secs(30)).await;
     assert_eq!(done["job"]["import"]["created"], 3, "{done}");
@@ -82,19 +87,34 @@ async fn an_export_imports_into_an_empty_team_as_the_same_book() {
     let path = |team: TeamId| format!("/api/teams/{}/export/contacts.csv", team.0);
     let first = call(addr, "GET", &path(world.team_a), token, b"").await;
     assert_eq!(first.status, 200);
-    assert_eq!(first.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        first.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
     let text = String::from_utf8(first.body.clone()).unwrap();
-    assert!(text.starts_with("name,phones,emails,tags,notes,stage,salary,start,source\n"), "{text}");
+    assert!(
+        text.starts_with("name,phones,emails,tags,notes,stage,salary,start,source\n"),
+        "{text}"
+    );
     assert!(text.contains("+442079460018; +12125550100"), "{text}");
     // Into the empty team, with no mapping at all: the export's own columns.
     let answer = upload(addr, world.team_sales, token, "", &first.body).await;
-    assert_eq!(answer.status, 202, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(
+        answer.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
     let job = answer.json()["job"]["id"].as_u64().unwrap();
     let done = finished(addr, world.team_sales, token, job, Duration::from_secs(30)).await;
     assert_eq!(done["job"]["import"]["created"], 3, "{done}");
     assert_eq!(done["job"]["import"]["rejected"], 0, "{done}");
     let second = call(addr, "GET", &path(world.team_sales), token, b"").await;
-    assert_eq!(String::from_utf8(second.body).unwrap(), text, "the same book");
+    assert_eq!(
+        String::from_utf8(second.body).unwrap(),
+        text,
+        "the same book"
+    );
 
     // Each export is in the record, with how many rows it wrote.
     let list = format!("/api/teams/{}/imports", world.team_a.0);

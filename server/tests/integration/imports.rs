@@ -26,23 +26,43 @@ pub async fn call(
 }
 
 /// POSTs a CSV as an import of `team` (`query` after `?`).
-pub async fn upload(addr: SocketAddr, team: TeamId, token: &str, query: &str, csv: &[u8]) -> HttpAnswer {
+pub async fn upload(
+    addr: SocketAddr,
+    team: TeamId,
+    token: &str,
+    query: &str,
+    csv: &[u8],
+) -> HttpAnswer {
     let path = format!("/api/teams/{}/imports?{query}", team.0);
     call(addr, "POST", &path, token, csv).await
 }
 
 /// Waits until the import `job` is done; its answer.
-pub async fn finished(addr: SocketAddr, team: TeamId, token: &str, job: u64, bound: Duration) -> serde_json::Value {
+pub async fn finished(
+    addr: SocketAddr,
+    team: TeamId,
+    token: &str,
+    job: u64,
+    bound: Duration,
+) -> serde_json::Value {
     let deadline = Instant::now() + bound;
     loop {
         let path = format!("/api/teams/{}/imports/{job}", team.0);
         let answer = call(addr, "GET", &path, token, b"").await;
-        assert_eq!(answer.status, 200, "{:?}", String::from_utf8_lossy(&answer.body));
+        assert_eq!(
+            answer.status,
+            200,
+            "{:?}",
+            String::from_utf8_lossy(&answer.body)
+        );
         let json = answer.json();
         if json["job"]["status"] != "running" {
             return json;
         }
-        assert!(Instant::now() < deadline, "the import did not finish in {bound:?}: {json}");
+        assert!(
+            Instant::now() < deadline,
+            "the import did not finish in {bound:?}: {json}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -91,16 +111,27 @@ pub fn generate(rows: u64, pad: usize) -> Generated {
             }
             77 => {
                 merged += 1;
-                format!("Same Phone {i},{},other{i}@example.com,,{padding}\n", phone(i - 75))
+                format!(
+                    "Same Phone {i},{},other{i}@example.com,,{padding}\n",
+                    phone(i - 75)
+                )
             }
             _ => {
                 created += 1;
-                format!("Person {i},{},person{i}@example.com,lead;vip,{padding}\n", phone(i))
+                format!(
+                    "Person {i},{},person{i}@example.com,lead;vip,{padding}\n",
+                    phone(i)
+                )
             }
         };
         csv.extend_from_slice(line.as_bytes());
     }
-    Generated { csv, created, merged, rejected }
+    Generated {
+        csv,
+        created,
+        merged,
+        rejected,
+    }
 }
 
 /// `mapping=` and a mapping, percent-encoded for a query.
@@ -134,16 +165,43 @@ async fn a_dry_run_reports_every_row_and_changes_nothing() {
     let (_dir, server, world) = seeded().await;
     let file = generate(300, 0);
     let query = format!("dry_run=1&{}", generated_mapping());
-    let answer = upload(server.addr, world.team_a, &world.bob.token, &query, &file.csv).await;
-    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    let answer = upload(
+        server.addr,
+        world.team_a,
+        &world.bob.token,
+        &query,
+        &file.csv,
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
     let json = answer.json();
-    assert_eq!(counts(&json["job"]), (300, file.created, file.merged, file.rejected));
+    assert_eq!(
+        counts(&json["job"]),
+        (300, file.created, file.merged, file.rejected)
+    );
     let rejected = json["rejected"].as_array().unwrap();
     assert_eq!(rejected.len() as u64, file.rejected);
     // Line 1 is the header: row i is on line i + 2.
     assert_eq!(rejected[0]["line"], 9);
-    assert!(rejected[0]["reason"].as_str().unwrap().contains("bad phone \"12\""), "{json}");
-    assert!(rejected[1]["reason"].as_str().unwrap().contains("bad email"), "{json}");
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("bad phone \"12\""),
+        "{json}"
+    );
+    assert!(
+        rejected[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("bad email"),
+        "{json}"
+    );
     assert_eq!(rejected[2]["reason"], "missing name");
     // Nothing reached the book.
     let path = format!("/api/teams/{}/export/contacts.csv", world.team_a.0);
@@ -159,14 +217,23 @@ async fn a_column_without_a_mapping_refuses_the_file_and_leaves_nothing() {
     let csv = b"name,shoe size\nAda,38\n";
     let answer = upload(server.addr, world.team_a, &world.alice.token, "", csv).await;
     assert_eq!(answer.status, 400);
-    assert!(answer.error_message().contains("\"shoe size\""), "{}", answer.error_message());
+    assert!(
+        answer.error_message().contains("\"shoe size\""),
+        "{}",
+        answer.error_message()
+    );
     let spool = dir.path().join("imports");
     let left = std::fs::read_dir(&spool).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "no spooled file left behind");
     // The same file with the column ignored goes through.
     let query = mapping_query(serde_json::json!({"columns": {"shoe size": "ignore"}}));
     let answer = upload(server.addr, world.team_a, &world.alice.token, &query, csv).await;
-    assert_eq!(answer.status, 202, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(
+        answer.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
 }
 
 #[tokio::test]
@@ -176,7 +243,14 @@ async fn only_the_teams_managers_and_members_may_import_and_export() {
     let team = world.team_a;
     // An outsider is told exactly what a team that does not exist tells.
     let outsider = upload(server.addr, team, &world.carol.token, "dry_run=1", csv).await;
-    let missing = upload(server.addr, TeamId(999_999), &world.carol.token, "dry_run=1", csv).await;
+    let missing = upload(
+        server.addr,
+        TeamId(999_999),
+        &world.carol.token,
+        "dry_run=1",
+        csv,
+    )
+    .await;
     assert_eq!(outsider.status, 404);
     assert_eq!(outsider.body, missing.body);
     let export = format!("/api/teams/{}/export/contacts.csv", team.0);
@@ -187,16 +261,32 @@ async fn only_the_teams_managers_and_members_may_import_and_export() {
         .await
         .unwrap();
     let conversation = start_conversation(&alice, team, "Dana").await;
-    let guest = restricted_member(&server, conversation, "guest@x.test", "Guest", world.alice.user);
+    let guest = restricted_member(
+        &server,
+        conversation,
+        "guest@x.test",
+        "Guest",
+        world.alice.user,
+    );
     let refused = upload(server.addr, team, &guest.token, "dry_run=1", csv).await;
-    assert_eq!(refused.status, 403, "{}", String::from_utf8_lossy(&refused.body));
+    assert_eq!(
+        refused.status,
+        403,
+        "{}",
+        String::from_utf8_lossy(&refused.body)
+    );
     let refused = call(server.addr, "GET", &export, &guest.token, b"").await;
     assert_eq!(refused.status, 403);
     // A Member imports and exports, but the record is for Managers.
     let answer = upload(server.addr, team, &world.bob.token, "dry_run=1", csv).await;
     assert_eq!(answer.status, 200);
     let list = format!("/api/teams/{}/imports", team.0);
-    assert_eq!(call(server.addr, "GET", &list, &world.bob.token, b"").await.status, 403);
+    assert_eq!(
+        call(server.addr, "GET", &list, &world.bob.token, b"")
+            .await
+            .status,
+        403
+    );
     let record = call(server.addr, "GET", &list, &world.alice.token, b"").await;
     assert_eq!(record.status, 200);
     let transfers = record.json()["transfers"].as_array().unwrap().clone();
@@ -209,12 +299,34 @@ async fn only_the_teams_managers_and_members_may_import_and_export() {
 }
 
 /// A dry run of `file` (as `token`) and its counts, once read whole.
-async fn dry_run(addr: SocketAddr, team: TeamId, token: &str, file: &Generated) -> serde_json::Value {
-    let path = format!("/api/teams/{}/imports?dry_run=1&{}", team.0, generated_mapping());
+async fn dry_run(
+    addr: SocketAddr,
+    team: TeamId,
+    token: &str,
+    file: &Generated,
+) -> serde_json::Value {
+    let path = format!(
+        "/api/teams/{}/imports?dry_run=1&{}",
+        team.0,
+        generated_mapping()
+    );
     let auth = format!("Bearer {token}");
     let headers = [("Authorization", auth.as_str())];
-    let answer = http_within(addr, "POST", &path, &headers, &file.csv, Duration::from_secs(300)).await;
-    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    let answer = http_within(
+        addr,
+        "POST",
+        &path,
+        &headers,
+        &file.csv,
+        Duration::from_secs(300),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
     answer.json()
 }
 
@@ -236,10 +348,16 @@ async fn an_import_of_200000_rows_is_exact_and_memory_stays_flat() {
     // size; reading it a batch at a time costs the same for both.
     let before = memory_kib(server.pid(), "VmRSS");
     let json = dry_run(addr, team, token, &small).await;
-    assert_eq!(counts(&json["job"]), (rows, small.created, small.merged, small.rejected));
+    assert_eq!(
+        counts(&json["job"]),
+        (rows, small.created, small.merged, small.rejected)
+    );
     let after_small = memory_kib(server.pid(), "VmHWM");
     let json = dry_run(addr, team, token, &large).await;
-    assert_eq!(counts(&json["job"]), (rows, large.created, large.merged, large.rejected));
+    assert_eq!(
+        counts(&json["job"]),
+        (rows, large.created, large.merged, large.rejected)
+    );
     let after_large = memory_kib(server.pid(), "VmHWM");
     eprintln!(
         "dry runs: RSS {before} KiB before, peak {after_small} KiB after {} KiB, \
@@ -255,12 +373,20 @@ async fn an_import_of_200000_rows_is_exact_and_memory_stays_flat() {
     // The real run: exact counts, every rejected row with its line, each
     // contact once.
     let answer = upload(addr, team, token, &generated_mapping(), &small.csv).await;
-    assert_eq!(answer.status, 202, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(
+        answer.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
     let job = answer.json()["job"]["id"].as_u64().unwrap();
     let started = Instant::now();
     let done = finished(addr, team, token, job, Duration::from_secs(900)).await;
     assert_eq!(done["job"]["status"], "done", "{done}");
-    assert_eq!(counts(&done["job"]), (rows, small.created, small.merged, small.rejected));
+    assert_eq!(
+        counts(&done["job"]),
+        (rows, small.created, small.merged, small.rejected)
+    );
     eprintln!(
         "imported {rows} rows in {:?}; peak RSS {} KiB",
         started.elapsed(),
@@ -270,12 +396,23 @@ async fn an_import_of_200000_rows_is_exact_and_memory_stays_flat() {
     let page = call(addr, "GET", &path, token, b"").await.json();
     assert_eq!(page["rejected"].as_array().unwrap().len(), 500);
     assert_eq!(page["rejected"][0]["line"], 9);
-    assert_eq!(page["rejected"][0]["reason"], "bad phone \"12\": not a phone number");
+    assert_eq!(
+        page["rejected"][0]["reason"],
+        "bad phone \"12\": not a phone number"
+    );
     let export = format!("/api/teams/{}/export/contacts.csv", team.0);
     let csv = call(addr, "GET", &export, token, b"").await;
     assert_eq!(csv.status, 200);
-    let lines = csv.body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64;
-    assert_eq!(lines, small.created + 1, "one row per contact, and the header");
+    let lines = csv
+        .body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count() as u64;
+    assert_eq!(
+        lines,
+        small.created + 1,
+        "one row per contact, and the header"
+    );
 }
 
 #[tokio::test]
@@ -285,8 +422,20 @@ async fn an_import_killed_midway_resumes_at_its_cursor_and_imports_no_row_twice(
     let server = ChildServer::start(dir.path(), &[]);
     let file = generate(100_000, 0);
     let token = &world.alice.token;
-    let answer = upload(server.addr(), world.team_a, token, &generated_mapping(), &file.csv).await;
-    assert_eq!(answer.status, 202, "{}", String::from_utf8_lossy(&answer.body));
+    let answer = upload(
+        server.addr(),
+        world.team_a,
+        token,
+        &generated_mapping(),
+        &file.csv,
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
     let job = answer.json()["job"]["id"].as_u64().unwrap();
     // Killed once some batches are written and before the last.
     let path = format!("/api/teams/{}/imports/{job}", world.team_a.0);
@@ -295,7 +444,10 @@ async fn an_import_killed_midway_resumes_at_its_cursor_and_imports_no_row_twice(
         let json = call(server.addr(), "GET", &path, token, b"").await.json();
         let lines = json["job"]["import"]["lines"].as_u64().unwrap();
         if lines > 0 {
-            assert_eq!(json["job"]["status"], "running", "too quick to be killed midway");
+            assert_eq!(
+                json["job"]["status"], "running",
+                "too quick to be killed midway"
+            );
             break lines;
         }
         assert!(Instant::now() < deadline, "no batch written in time");
@@ -304,13 +456,27 @@ async fn an_import_killed_midway_resumes_at_its_cursor_and_imports_no_row_twice(
     server.kill_9();
     // Started again on the same folder, the job goes on by itself.
     let server = ChildServer::start(dir.path(), &[]);
-    let done = finished(server.addr(), world.team_a, token, job, Duration::from_secs(300)).await;
+    let done = finished(
+        server.addr(),
+        world.team_a,
+        token,
+        job,
+        Duration::from_secs(300),
+    )
+    .await;
     assert_eq!(done["job"]["status"], "done", "{done}");
-    assert_eq!(counts(&done["job"]), (100_000, file.created, file.merged, file.rejected));
+    assert_eq!(
+        counts(&done["job"]),
+        (100_000, file.created, file.merged, file.rejected)
+    );
     eprintln!("killed after {seen} lines; resumed to the end");
     let export = format!("/api/teams/{}/export/contacts.csv", world.team_a.0);
     let csv = call(server.addr(), "GET", &export, token, b"").await;
-    let rows = csv.body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+    let rows = csv
+        .body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count() as u64;
     assert_eq!(rows, file.created + 1, "each contact once, and the header");
     // Its rejected rows are each reported once, in order.
     let mut after = 0;
@@ -336,11 +502,18 @@ async fn an_import_killed_midway_resumes_at_its_cursor_and_imports_no_row_twice(
 async fn import_progress_reaches_the_team_and_never_a_restricted_member() {
     let (_dir, server, world) = seeded().await;
     let team = world.team_a;
-    let (alice, _alice_events) = Client::connect(ClientConfig::new(server.url(), &world.alice.token))
-        .await
-        .unwrap();
+    let (alice, _alice_events) =
+        Client::connect(ClientConfig::new(server.url(), &world.alice.token))
+            .await
+            .unwrap();
     let conversation = start_conversation(&alice, team, "Dana").await;
-    let guest = restricted_member(&server, conversation, "guest@x.test", "Guest", world.alice.user);
+    let guest = restricted_member(
+        &server,
+        conversation,
+        "guest@x.test",
+        "Guest",
+        world.alice.user,
+    );
     let (bob, mut bob_events) = Client::connect(ClientConfig::new(server.url(), &world.bob.token))
         .await
         .unwrap();
@@ -350,7 +523,14 @@ async fn import_progress_reaches_the_team_and_never_a_restricted_member() {
         .unwrap();
     guest.subscribe(team).await.unwrap();
     let file = generate(1_200, 0);
-    let answer = upload(server.addr, team, &world.bob.token, &generated_mapping(), &file.csv).await;
+    let answer = upload(
+        server.addr,
+        team,
+        &world.bob.token,
+        &generated_mapping(),
+        &file.csv,
+    )
+    .await;
     assert_eq!(answer.status, 202);
     // Bob sees each batch, the last one done, with the final counts.
     let last = loop {

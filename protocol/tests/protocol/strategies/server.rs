@@ -235,8 +235,22 @@ pub fn event() -> BoxedStrategy<Event> {
         outcome().prop_map(Event::Delivered),
         post_info().prop_map(Event::PostChanged),
         contact_event(),
+        import_progress().prop_map(Event::ImportProgress),
     ]
     .boxed()
+}
+
+prop_compose! {
+    pub fn import_progress()(
+        job in any::<u64>(),
+        lines in any::<u64>(),
+        created in any::<u64>(),
+        merged in any::<u64>(),
+        rejected in any::<u64>(),
+        done in any::<bool>(),
+    ) -> switchboard_protocol::transfer::ImportProgress {
+        switchboard_protocol::transfer::ImportProgress { job, lines, created, merged, rejected, done }
+    }
 }
 
 /// The `type` of an event, by exhaustive match.
@@ -254,6 +268,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactDeleted(_) => "contact_deleted",
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
+        Event::ImportProgress(_) => "import_progress",
     }
 }
 

@@ -24,7 +24,8 @@ impl MemoryStore {
 impl Transfers for MemoryStore {
     fn put_transfer(&self, record: &TransferRecord) -> StoreResult<()> {
         let mut maps = self.transfer_maps();
-        maps.records.insert((record.team, record.id), record.clone());
+        maps.records
+            .insert((record.team, record.id), record.clone());
         Ok(())
     }
 
@@ -40,7 +41,13 @@ impl Transfers for MemoryStore {
     ) -> StoreResult<Vec<TransferRecord>> {
         let maps = self.transfer_maps();
         let range = (team, 0)..(team, before.unwrap_or(u64::MAX));
-        Ok(maps.records.range(range).rev().take(limit).map(|(_, r)| r.clone()).collect())
+        Ok(maps
+            .records
+            .range(range)
+            .rev()
+            .take(limit)
+            .map(|(_, r)| r.clone())
+            .collect())
     }
 
     fn running_imports(&self) -> StoreResult<Vec<TransferRecord>> {
@@ -53,7 +60,8 @@ impl Transfers for MemoryStore {
     fn put_import_rejects(&self, team: TeamId, job: u64, rows: &[Rejection]) -> StoreResult<()> {
         let mut maps = self.transfer_maps();
         for row in rows {
-            maps.rejects.insert((team, job, row.line), row.reason.clone());
+            maps.rejects
+                .insert((team, job, row.line), row.reason.clone());
         }
         Ok(())
     }

@@ -113,7 +113,11 @@ impl Transfers for SledStore {
     }
 
     fn import_mapping(&self, team: TeamId) -> StoreResult<Option<ImportMapping>> {
-        Self::get(&self.transfers.mappings, "import mapping", &keys::one(team.0))
+        Self::get(
+            &self.transfers.mappings,
+            "import mapping",
+            &keys::one(team.0),
+        )
     }
 }
 
