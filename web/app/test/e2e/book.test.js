@@ -6,7 +6,8 @@
 // the focus back), is merged in after its confirmation, and the list
 // loses it live. Then, with the demo Member (Sam) on the demo contact's
 // conversation in another browser, Maya renames that contact on its
-// book page and Sam's contact panel shows the new name without a reload.
+// book page and Sam's contact panel and dashboard row show the new name
+// without a reload.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -177,6 +178,7 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
     .filter({ hasText: "+442079460958" })
     .waitFor();
   await screenshot(page, "contact-page");
+  await checkA11y(page, "contact-page");
   await page.getByRole("link", { name: "All contacts" }).click();
   await page.getByLabel("Tag", { exact: true }).fill("python");
   await page
@@ -204,6 +206,10 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
   await page.getByRole("heading", { name: "Jordan Lee-Park" }).waitFor();
   await samPanel
     .getByTestId("contact-name-value")
+    .filter({ hasText: "Jordan Lee-Park" })
+    .waitFor();
+  await sam.page
+    .getByTestId("dashboard-row")
     .filter({ hasText: "Jordan Lee-Park" })
     .waitFor();
 
