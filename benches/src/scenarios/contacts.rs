@@ -103,8 +103,20 @@ pub(crate) async fn run(server: &ServerArgs, args: &ContactsArgs) -> anyhow::Res
     let started = Instant::now();
     let answer = crate::http::json(addr, "POST", &path, &owner, &csv, 202).await?;
     let job = answer["job"]["id"].as_u64().context("an import job id")?;
+    // Watched on a task of its own, so that the import's time is its own
+    // and not the phase's.
+    let watch = {
+        let owner = owner.clone();
+        tokio::spawn(async move { wait_for(addr, book, job, &owner, started).await })
+    };
     let loaded = phase(&target, args, &conversations, "sends while importing").await?;
-    let import = wait_for(addr, book, job, &owner, started).await?;
+    let import = watch.await.context("the import watcher failed")??;
+    if import.seconds > args.duration as f64 {
+        section.notes.push(format!(
+            "the import outlasted the loaded phase ({:.1} s against {} s)",
+            import.seconds, args.duration
+        ));
+    }
     let again = phase(&target, args, &conversations, "sends alone, again").await?;
     let searched = super::contacts_search::run(&target, &owner, book, args).await?;
 
@@ -187,7 +199,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &ContactsArgs) -> anyhow::Res
     section.target(
         "search p99 over the imported book under 50 ms",
         format!("{:.1} ms", searched.latency.p99_ms),
-        searched.latency.p99_ms < 50.0,
+        searched.done > 0 && searched.latency.p99_ms < 50.0,
     );
     section.data = json!({
         "rows": args.rows,

@@ -24,8 +24,9 @@ use switchboard_protocol::ids::TeamId;
 use switchboard_protocol::transfer::ImportProgress;
 use tokio::sync::oneshot;
 
-/// Rows per batch: one hub write each.
-pub(crate) const BATCH_ROWS: usize = 500;
+/// Rows per batch: one hub write each. Small enough that a batch holds
+/// the team's hub (and the runtime thread it runs on) a few milliseconds.
+pub(crate) const BATCH_ROWS: usize = 200;
 /// Imports reading at once on one server.
 pub(crate) const RUNNING: usize = 2;
 /// How long a batch the hub refused (busy, writer changing) waits.
@@ -146,6 +147,7 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
             }),
             done,
         };
+        let sent = std::time::Instant::now();
         if state
             .registry
             .dispatch(team, HubRequest::internal(command))
@@ -162,6 +164,10 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
                     let _ = tokio::fs::remove_file(&path).await;
                     return Ok(());
                 }
+                // As long again as the hub took: an import takes at most
+                // half of what a hub can do, and the other teams' writes
+                // (and this team's people) get the rest.
+                tokio::time::sleep(sent.elapsed()).await;
             }
             Ok(Err(BatchRefused::Stopped(why))) => return Err(why),
             // Refused, or dropped unanswered (the hub stopped): the same
