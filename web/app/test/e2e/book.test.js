@@ -151,6 +151,15 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
   await checkA11y(page, "contacts");
   await screenshot(page, "contacts");
 
+  // Sam watches the python contacts in his own book.
+  await sam.page
+    .getByRole("navigation", { name: "Pages" })
+    .getByRole("link", { name: "Contacts", exact: true })
+    .click();
+  await sam.page.getByLabel("Tag", { exact: true }).fill("python");
+  const samRows = sam.page.getByTestId("contact-row");
+  await samRows.filter({ hasText: "Augusta King" }).waitFor();
+
   // Merge by hand: Augusta into Ada, after Escape once.
   await rows.filter({ hasText: "Ada Lovelace" }).getByRole("link").click();
   await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
@@ -186,6 +195,19 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
     .filter({ hasText: "1 contact" })
     .waitFor();
   assert.equal(await rows.filter({ hasText: "Augusta King" }).count(), 0);
+
+  // Sam's list followed the merge live: Augusta gone, her phone on Ada.
+  await samRows
+    .filter({ hasText: "Augusta King" })
+    .waitFor({ state: "detached" });
+  await samRows
+    .filter({ hasText: "Ada Lovelace" })
+    .filter({ hasText: "+442079460958" })
+    .waitFor();
+  await sam.page
+    .getByRole("navigation", { name: "Pages" })
+    .getByRole("link", { name: "Inbox", exact: true })
+    .click();
 
   // Live: Sam has the demo contact's conversation open; Maya renames the
   // contact in the book and Sam's panel follows.
