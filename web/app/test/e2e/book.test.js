@@ -3,8 +3,8 @@
 // the server after a pause), opens it, edits it (a tag added); a second
 // contact with the same email is merged into the first, never doubled.
 // A third, found by "Merge with…" (a dialog: Escape closes it and gives
-// the focus back), is merged in after its confirmation, and the list
-// loses it live. Then, with the demo Member (Sam) on the demo contact's
+// the focus back), is merged in after its confirmation, and the demo
+// Member's list (Sam, in another browser) loses it live. Then, with the demo Member (Sam) on the demo contact's
 // conversation in another browser, Maya renames that contact on its
 // book page and Sam's contact panel and dashboard row show the new name
 // without a reload.
