@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   checkA11y,
+  checkA11yBothSizes,
   DEMO,
   DEMO_CONTACT,
   launchBrowser,
@@ -148,7 +149,7 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
     "Ada Lovelace",
     "Augusta King",
   ]);
-  await checkA11y(page, "contacts");
+  await checkA11yBothSizes(page, "contacts");
   await screenshot(page, "contacts");
 
   // Sam watches the python contacts in his own book.

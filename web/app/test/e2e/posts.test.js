@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   checkA11y,
+  checkA11yBothSizes,
   DEMO,
   DEMO_CONTACT,
   launchBrowser,
@@ -94,7 +95,7 @@ test("posts: created and closed live in another agent's list; a picked post show
   await samRows.filter({ hasText: BACKEND.title }).waitFor();
   await samRows.filter({ hasText: DESIGNER.title }).waitFor();
   await screenshot(maya.page, "posts");
-  await checkA11y(maya.page, "posts");
+  await checkA11yBothSizes(maya.page, "posts");
 
   // Closed by Maya: it leaves Sam's open posts, and shows under closed.
   await maya.page
