@@ -407,6 +407,21 @@ impl Event {
         }
     }
 
+    /// The protocol version that brought the event's type: a connection
+    /// that said hello with an older one is never sent it, since clients
+    /// refuse an event type they do not know.
+    pub fn since(&self) -> u32 {
+        match self {
+            Event::Message(_)
+            | Event::ConversationStarted(_)
+            | Event::Read(_)
+            | Event::ContactUpdated(_)
+            | Event::Assignees(_)
+            | Event::Delivered(_) => 1,
+            Event::PostChanged(_) => 2,
+        }
+    }
+
     /// Who may receive the event (see [`Audience`]).
     pub fn audience(&self) -> Audience {
         match self {

@@ -41,6 +41,7 @@ mod peers;
 mod pending;
 mod posts;
 mod presence;
+mod reach;
 mod recent;
 mod remote_op;
 mod removal;

@@ -14,6 +14,7 @@
 //! - `pending_bytes` is the sum of the entries' `bytes` (see `backlog`).
 
 use super::actor::{error_frame, Hub};
+use super::reach::Reach;
 use super::request::Answerer;
 use crate::outlet::SharedFrame;
 use std::sync::atomic::Ordering;
@@ -104,11 +105,11 @@ impl Hub<'_> {
             }
             if let Some(event) = done.event {
                 self.durable = event.offset;
-                let audience = event.event.audience();
+                let reach = Reach::of(&event.event);
                 let frame = Arc::new(SharedFrame::new(ServerFrame::Event(event)));
                 self.recent
-                    .push(self.durable, audience.clone(), Arc::clone(&frame));
-                events.push((audience, frame));
+                    .push(self.durable, reach.clone(), Arc::clone(&frame));
+                events.push((reach, frame));
             }
         }
         self.durable_shared.store(self.durable.0, Ordering::Release);

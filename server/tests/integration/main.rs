@@ -36,4 +36,5 @@ mod strict;
 mod team_signals;
 mod teams;
 mod util;
+mod versions;
 mod websession;

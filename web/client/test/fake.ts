@@ -38,7 +38,7 @@ export class FakeSocket implements WebSocketLike {
 export const limits = { ping_interval_ms: 0, ping_timeout_ms: 0 };
 export const welcome = {
   type: "welcome",
-  version: 1,
+  version: 2,
   connection: 1,
   user: { id: 3 },
   teams: [],
