@@ -182,6 +182,8 @@ pub(crate) enum Call {
     Invite(crate::invite::InviteRequest),
     /// A typing, view or presence request (see `presence`).
     Signal(crate::presence::SignalRequest),
+    /// A contact-book request (see `book`).
+    Book(crate::book::BookRequest),
     /// A request about posts (see `posts`).
     Posts(crate::posts::PostRequest),
 }
@@ -226,6 +228,7 @@ impl Call {
             }),
             Call::Ping => ClientFrame::Ping(client::Ping { id }),
             Call::Manage(request) => request.into_frame(id),
+            Call::Book(request) => request.into_frame(id),
             Call::Dashboard { team, query } => ClientFrame::Dashboard(dashboard::Dashboard {
                 id,
                 team,

@@ -418,7 +418,12 @@ impl Event {
             | Event::ContactUpdated(_)
             | Event::Assignees(_)
             | Event::Delivered(_) => 1,
-            Event::PostChanged(_) => 2,
+            Event::PostChanged(_)
+            | Event::ImportProgress(_)
+            | Event::ContactChanged(_)
+            | Event::ContactDeleted(_)
+            | Event::ContactsMerged(_)
+            | Event::ContactFields(_) => 2,
         }
     }
 

@@ -6,7 +6,7 @@
 //! claim it holds until the answer), and the writer claims the key again
 //! on its side.
 
-use super::{AssigneeChange, ContactChanges, Delivery, HubCommand, PostSave};
+use super::{AssigneeChange, BookOp, ContactChanges, Delivery, HubCommand, PostSave};
 use crate::access::Principal;
 use crate::idempotency::{Claim, Claims};
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,7 @@ pub(super) enum RemoteOp {
         conversation: ConversationId,
         changes: ContactChanges,
     },
+    Book(BookOp),
     Assign {
         conversation: ConversationId,
         change: AssigneeChange,
@@ -157,6 +158,7 @@ impl RemoteOp {
                 None,
             ),
             HubCommand::ImportHandoffs => (RemoteOp::ImportHandoffs, None),
+            HubCommand::Book(op) => (RemoteOp::Book(op), None),
             HubCommand::SavePost { save, by, key } => (RemoteOp::SavePost { save, by, key }, None),
             _ => return None,
         })
@@ -235,6 +237,7 @@ impl RemoteOp {
                 key,
             },
             RemoteOp::ImportHandoffs => HubCommand::ImportHandoffs,
+            RemoteOp::Book(op) => HubCommand::Book(op),
             RemoteOp::SavePost { save, by, key } => HubCommand::SavePost { save, by, key },
         })
     }

@@ -268,7 +268,6 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactDeleted(_) => "contact_deleted",
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
-        Event::ImportProgress(_) => "import_progress",
     }
 }
 

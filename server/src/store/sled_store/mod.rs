@@ -44,6 +44,7 @@
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
+//! | `meta` | `contact_book` | present once the book's indexes hold every contact |
 //! | `meta` | `applied`, `source` | a projection's log position and log (see `streams`) |
 //!
 //! A removed team leaves the directory (`teams`, `team_handles`,
@@ -182,6 +183,7 @@ impl SledStore {
         store.check_identity(dir)?;
         store.repair()?;
         store.index_team_grants()?;
+        store.index_contact_book()?;
         // The identity file and the repairs, durable before anything reads
         // them.
         store.flush()?;

@@ -1,9 +1,11 @@
 //! Harness 2: every connected subject subscribes (through the SDK) to every
 //! team it may, replaying each stream from its start so that the
 //! `conversation_started` of conversations created before its grants count
-//! too; then a message, a read, a contact update and a sentinel message
-//! happen in each place, and a post is created in each team (a team-wide
-//! `post_changed`, checked against [`TEAM_EVENTS`]).
+//! too; then a message, a read, a contact update, a contact-book edit and
+//! merge and a sentinel message happen in each place, and in each team a
+//! post is created, a contact is created and deleted without a
+//! conversation and the contact fields are defined (team-wide events,
+//! checked against [`TEAM_EVENTS`]).
 //! The set of subjects that received each event must equal [`EVENTS`]'s row
 //! exactly. A subject stops listening after the sentinels of every place it
 //! may read (a hub delivers a team's events in order), then drains briefly.
@@ -13,13 +15,28 @@ use super::world::MatrixWorld;
 use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use switchboard_client::{Assignee, ClientEvent, ContactChanges, Events, PostDraft, PostStatus};
-use switchboard_protocol::ids::{ConversationId, Offset, Seq};
+use switchboard_client::{
+    Assignee, ClientEvent, ContactChanges, ContactDraft, ContactPatch, Events, PostDraft,
+    PostStatus,
+};
+use switchboard_protocol::ids::{ConversationId, Offset, Seq, TeamId};
 use switchboard_protocol::model::Position;
-use switchboard_protocol::server::{Event, EventFrame};
+use switchboard_protocol::server::{Audience, Event, EventFrame};
 
 /// How long a subject keeps listening after its last sentinel.
 const DRAIN: Duration = Duration::from_millis(200);
+
+/// A contact of the book with a name alone.
+fn book_draft(name: &str) -> ContactDraft {
+    ContactDraft {
+        name: name.into(),
+        phones: Vec::new(),
+        emails: Vec::new(),
+        tags: Vec::new(),
+        fields: Default::default(),
+        notes: String::new(),
+    }
+}
 
 /// What kind of event it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,6 +49,10 @@ enum Kind {
     Sentinel,
     Delivered,
     PostChanged,
+    ContactChanged,
+    ContactsMerged,
+    ContactDeleted,
+    ContactFields,
 }
 
 /// An event, named by its kind and place (each happens once per place).
@@ -49,7 +70,19 @@ fn place_of(world: &MatrixWorld, conversation: ConversationId) -> Place {
     .unwrap_or_else(|| panic!("an event of an unknown conversation {conversation}"))
 }
 
-fn label(world: &MatrixWorld, event: &Event) -> Label {
+/// The world's name of a team.
+fn team_of(world: &MatrixWorld, team: TeamId) -> Team {
+    [
+        (world.team_a, Team::A),
+        (world.team_s, Team::S),
+        (world.team_b, Team::B),
+    ]
+    .into_iter()
+    .find_map(|(t, name)| (t == team).then_some(name))
+    .unwrap_or_else(|| panic!("an event of an unknown team {team}"))
+}
+
+fn label(world: &MatrixWorld, team: TeamId, event: &Event) -> Label {
     let kind = match event {
         Event::ConversationStarted(_) => Kind::Started,
         Event::Message(m) if m.body == "sentinel" => Kind::Sentinel,
@@ -58,23 +91,24 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::ContactUpdated(_) => Kind::ContactUpdated,
         Event::Assignees(_) => Kind::Assignees,
         Event::Delivered(_) => Kind::Delivered,
-        Event::PostChanged(post) => {
-            let team = [
-                (world.team_a, Team::A),
-                (world.team_s, Team::S),
-                (world.team_b, Team::B),
-            ]
-            .into_iter()
-            .find_map(|(t, name)| (t == post.team).then_some(name))
-            .unwrap_or_else(|| panic!("a post of an unknown team {}", post.team));
-            return (Kind::PostChanged, Place::Team(team));
-        }
-        other => panic!("an event this harness does not make: {other:?}"),
+        Event::PostChanged(_) => Kind::PostChanged,
+        Event::ContactChanged(_) => Kind::ContactChanged,
+        Event::ContactsMerged(_) => Kind::ContactsMerged,
+        Event::ContactDeleted(_) => Kind::ContactDeleted,
+        Event::ContactFields(_) => Kind::ContactFields,
+        // No import runs in the matrix; `imports` checks who hears them.
+        Event::ImportProgress(_) => panic!("an import's progress in the matrix: {event:?}"),
     };
-    let conversation = event
-        .conversation()
-        .unwrap_or_else(|| panic!("an event of no conversation: {event:?}"));
-    (kind, place_of(world, conversation))
+    // Each contact of the world has one conversation at most: the place
+    // of a contact's events is its conversation, or (none) its team.
+    let place = match event.audience() {
+        Audience::Conversation(c) => place_of(world, c),
+        Audience::Contact(cs) if cs.len() == 1 => place_of(world, cs[0]),
+        Audience::Contact(cs) if cs.is_empty() => Place::Team(team_of(world, team)),
+        Audience::Team => Place::Team(team_of(world, team)),
+        Audience::Contact(cs) => panic!("a contact of several conversations: {cs:?}"),
+    };
+    (kind, place)
 }
 
 /// Collects a subject's events until it has seen the sentinel of every
@@ -89,8 +123,8 @@ async fn collect(world: &MatrixWorld, events: &mut Events, awaited: &[Place]) ->
             return seen;
         };
         match next.expect("the event stream is open") {
-            ClientEvent::Event(EventFrame { event, .. }) => {
-                let label = label(world, &event);
+            ClientEvent::Event(EventFrame { team, event, .. }) => {
+                let label = label(world, team, &event);
                 if label.0 == Kind::Sentinel {
                     waiting.remove(&label.1);
                 }
@@ -148,11 +182,35 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
     ];
     for (conversation, actor) in places {
         let ack = actor.send(conversation, "an event").await.unwrap();
+        // An email of this contact's alone: the book keeps them unique.
         let changes = ContactChanges {
-            email: Some("new@contact.test".into()),
+            email: Some(format!("new-{conversation}@contact.test")),
             ..ContactChanges::default()
         };
-        actor.update_contact(conversation, changes).await.unwrap();
+        // A `contact_updated` event, then the book's `contact_changed`.
+        let updated = actor.update_contact(conversation, changes).await.unwrap();
+        let team = actor
+            .conversation(conversation)
+            .await
+            .unwrap()
+            .conversation
+            .team;
+        // The book's edit and a merge into the contact, told to whoever
+        // reads its conversation.
+        let notes = ContactPatch {
+            notes: Some("seen in the matrix".into()),
+            ..ContactPatch::default()
+        };
+        actor
+            .edit_contact(team, updated.contact, notes)
+            .await
+            .unwrap();
+        let spare = book_draft(&format!("Spare of {conversation}"));
+        let spare = actor.create_contact(team, spare).await.unwrap().contact.id;
+        actor
+            .merge_contacts(team, updated.contact, spare)
+            .await
+            .unwrap();
         // A system message (a `message` event) and an `assignees` event.
         actor.assign(conversation, Assignee::Me).await.unwrap();
         // The actor's own message moved its marker already; reading the
@@ -178,6 +236,14 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
             status: PostStatus::Open,
         };
         actor.create_post(team, draft).await.unwrap();
+        // A contact created and deleted without a conversation, and the
+        // team's contact fields.
+        let lone = actor
+            .create_contact(team, book_draft("Lone"))
+            .await
+            .unwrap();
+        actor.delete_contact(team, lone.contact.id).await.unwrap();
+        actor.define_contact_fields(team, Vec::new()).await.unwrap();
     }
     for (conversation, actor) in places {
         actor.send(conversation, "sentinel").await.unwrap();
@@ -210,6 +276,8 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
             Kind::ContactUpdated,
             Kind::Assignees,
             Kind::Sentinel,
+            Kind::ContactChanged,
+            Kind::ContactsMerged,
         ];
         for kind in kinds {
             let got = received.remove(&(kind, place)).unwrap_or_default();
@@ -226,13 +294,21 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
             .zip(row)
             .filter_map(|(s, allowed)| allowed.then_some(*s))
             .collect();
-        let got = received
-            .remove(&(Kind::PostChanged, Place::Team(team)))
-            .unwrap_or_default();
-        if got != expected {
-            failures.push(format!(
-                "PostChanged in {team:?}: expected {expected:?}, got {got:?}"
-            ));
+        let kinds = [
+            Kind::PostChanged,
+            Kind::ContactChanged,
+            Kind::ContactDeleted,
+            Kind::ContactFields,
+        ];
+        for kind in kinds {
+            let got = received
+                .remove(&(kind, Place::Team(team)))
+                .unwrap_or_default();
+            if got != expected {
+                failures.push(format!(
+                    "{kind:?} in {team:?}: expected {expected:?}, got {got:?}"
+                ));
+            }
         }
     }
     assert!(received.is_empty(), "unexpected events: {received:?}");

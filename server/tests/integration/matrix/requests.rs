@@ -3,6 +3,7 @@
 //! each other (a removed team closes its members' connections with 4009).
 //! Mutating cells act on fresh targets: a throwaway email, member or team.
 
+use super::book_requests::{book_frame, throwaway_contact};
 use super::table::{Expect, Request, Subject, REQUESTS, SUBJECTS};
 use super::world::MatrixWorld;
 use crate::util::*;
@@ -18,7 +19,9 @@ use switchboard_protocol::content::{
 };
 use switchboard_protocol::dashboard::{Dashboard, Next};
 use switchboard_protocol::deliver::{Deliver, DeliverTo, Report};
-use switchboard_protocol::ids::{AccountId, ConversationId, PostId, RequestId, Seq, TeamId};
+use switchboard_protocol::ids::{
+    AccountId, ContactId, ConversationId, PostId, RequestId, Seq, TeamId,
+};
 use switchboard_protocol::invite::{Invitations, Invite, TeamInvitations};
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
@@ -34,13 +37,16 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 const NO_TEAM: TeamId = TeamId(9_000_001);
 const NO_CONVERSATION: ConversationId = ConversationId(9_000_002);
 const NO_ACCOUNT: AccountId = AccountId(9_000_003);
+const NO_CONTACT: ContactId = ContactId(9_000_004);
 
 /// What a request is done to; the harness swaps it for a nonexistent one.
 #[derive(Clone, Copy)]
-enum Target {
+pub(super) enum Target {
     Team(TeamId),
     Conversation(ConversationId),
     Account(AccountId),
+    /// A contact of a team's book.
+    Contact(TeamId, ContactId),
 }
 
 impl Target {
@@ -49,11 +55,12 @@ impl Target {
             Target::Team(_) => Target::Team(NO_TEAM),
             Target::Conversation(_) => Target::Conversation(NO_CONVERSATION),
             Target::Account(_) => Target::Account(NO_ACCOUNT),
+            Target::Contact(team, _) => Target::Contact(team, NO_CONTACT),
         }
     }
 }
 
-fn team(target: Target) -> TeamId {
+pub(super) fn team(target: Target) -> TeamId {
     match target {
         Target::Team(t) => t,
         _ => unreachable!("a team-level request"),
@@ -64,6 +71,13 @@ fn conversation(target: Target) -> ConversationId {
     match target {
         Target::Conversation(c) => c,
         _ => unreachable!("a conversation-level request"),
+    }
+}
+
+pub(super) fn contact(target: Target) -> (TeamId, ContactId) {
+    match target {
+        Target::Contact(team, contact) => (team, contact),
+        _ => unreachable!("a contact-level request"),
     }
 }
 
@@ -101,13 +115,21 @@ fn target(
         | Request::Deliver => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
+        Request::Contact | Request::EditContact | Request::MergeContacts => {
+            let c = store
+                .conversation(world.c)
+                .unwrap()
+                .expect("conversation C");
+            Target::Contact(world.team_a, c.contact)
+        }
         _ => Target::Team(world.team_a),
     }
 }
 
 /// The frame for `request` to `target`. `extra` is the throwaway member of
-/// `remove_member` and `set_role`, the throwaway bot of `revoke_bot`, or
-/// the post of `edit_post`.
+/// `remove_member` and `set_role`, the throwaway bot of `revoke_bot`, the
+/// post of `edit_post`, or the throwaway contact of `delete_contact` and
+/// `merge_contacts` (merged into the target).
 fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame {
     let id = RequestId(n as u64 + 1);
     match request {
@@ -325,6 +347,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
                 ..PostPatch::default()
             },
         }),
+        _ => book_frame(request, target, id, n, extra),
     }
 }
 
@@ -408,6 +431,7 @@ async fn cell(
     let extra = match request {
         Request::RemoveMember | Request::SetRole => world.throwaway_member(store.as_ref(), n).0,
         Request::RevokeBot => world.throwaway_bot(store.as_ref(), n).0,
+        Request::DeleteContact | Request::MergeContacts => throwaway_contact(&url, world, n).await,
         Request::EditPost => world.post.0,
         _ => 0,
     };

@@ -121,6 +121,22 @@ pub enum Request {
     Deliver,
     /// `report` of team A.
     Report,
+    /// `contacts`: a search of team A's book.
+    Contacts,
+    /// `contact`: C's contact and its conversations.
+    Contact,
+    /// `create_contact` in team A, with a unique name.
+    CreateContact,
+    /// `edit_contact` of C's contact (its notes).
+    EditContact,
+    /// `delete_contact` of a throwaway contact of team A.
+    DeleteContact,
+    /// `merge_contacts` of a throwaway contact into C's contact.
+    MergeContacts,
+    /// `contact_fields` of team A.
+    ContactFields,
+    /// `define_contact_fields` of team A.
+    DefineContactFields,
     /// `posts` of team A.
     Posts,
     /// `create_post` in team A.
@@ -149,7 +165,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 34] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 42] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -182,6 +198,14 @@ pub const REQUESTS: [(Request, [Expect; 12]); 34] = [
     (Request::Presence,          [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::Deliver,           [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Report,            [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Contacts,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::Contact,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::CreateContact,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::EditContact,       [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::DeleteContact,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::MergeContacts,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::ContactFields,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::DefineContactFields, [Y, Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Posts,             [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::CreatePost,        [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::EditPost,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -234,7 +258,7 @@ const O: bool = false;
 
 /// Harness 2: which connected subjects (the first [`CONNECTED`] columns)
 /// receive the events (conversation started, message, read, contact
-/// updated, assignees) of each place.
+/// updated and changed, contacts merged, assignees) of each place.
 #[rustfmt::skip]
 pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
     //                    owner mgr mbr rC pC rD sib acc2 bot
@@ -245,8 +269,10 @@ pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
 ];
 
 /// Harness 2: which connected subjects receive each team's team-wide
-/// events (`post_changed`): its Managers (the owner too), Members and
-/// bots, never a Restricted Member, whatever conversation it reads.
+/// events (`post_changed`, `contact_fields`, and the contact-book events
+/// of a contact without conversations): its Managers (the owner too),
+/// Members and bots, never a Restricted Member, whatever conversation it
+/// reads.
 #[rustfmt::skip]
 pub const TEAM_EVENTS: [(Team, [bool; CONNECTED]); 3] = [
     //         owner mgr mbr rC pC rD sib acc2 bot
