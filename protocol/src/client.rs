@@ -5,11 +5,11 @@
 //! reply (`result` or `error`) echoes.
 
 use crate::assign::{Assign, Unassign};
-use crate::content::{CreatePost, EditPost, Posts};
 use crate::contacts::{
     ContactFieldsRequest, ContactRequest, Contacts, CreateContact, DefineContactFields,
     DeleteContact, EditContact, MergeContacts,
 };
+use crate::content::{CreatePost, EditPost, Posts};
 use crate::dashboard::{Dashboard, Next};
 use crate::deliver::{Deliver, Report};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};

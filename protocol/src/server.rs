@@ -6,11 +6,11 @@
 
 use crate::assign::Assignees;
 use crate::codes::ErrorCode;
-use crate::content::{PostInfo, PostPage};
 use crate::contacts::{
     ContactChanged, ContactDeleted, ContactFields, ContactList, ContactPage, ContactSaved,
     ContactsMerged,
 };
+use crate::content::{PostInfo, PostPage};
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};

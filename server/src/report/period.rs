@@ -147,7 +147,7 @@ fn time_from(
                 | LogRecord::ContactsMerged(_)
                 | LogRecord::ContactFields(_)
                 | LogRecord::ImportProgress(_) => continue,
-                | LogRecord::PostChanged { .. } => continue,
+                LogRecord::PostChanged { .. } => continue,
             };
             return Ok(Some(time));
         }

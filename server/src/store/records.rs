@@ -8,10 +8,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use switchboard_protocol::assign::Assignees;
-use switchboard_protocol::content::PostInfo;
 use switchboard_protocol::contacts::{
     ContactCard, ContactChanged, ContactDeleted, ContactFields, ContactsMerged,
 };
+use switchboard_protocol::content::PostInfo;
 use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{
     AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,

@@ -324,15 +324,15 @@ prop_compose! {
 }
 
 mod client;
-mod content;
 mod contacts;
+mod content;
 mod dashboard;
 mod presence;
 mod server;
 
 pub use client::*;
-pub use content::*;
 pub use contacts::*;
+pub use content::*;
 pub use dashboard::*;
 pub use presence::*;
 pub use server::*;
