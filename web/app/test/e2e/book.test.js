@@ -181,6 +181,14 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
   await dialog.getByRole("button", { name: "Augusta King" }).click();
   await dialog.getByText("Merge Augusta King into Ada Lovelace?").waitFor();
   await checkA11y(page, "contact-merge");
+  // The focus stays in the dialog, however far Tab goes.
+  for (let i = 0; i < 5; i += 1) {
+    await page.keyboard.press("Tab");
+    assert.ok(
+      await dialog.evaluate((el) => el.contains(document.activeElement)),
+      `Tab ${String(i + 1)} stays in the dialog`,
+    );
+  }
   await dialog.getByRole("button", { name: "Merge", exact: true }).click();
   await dialog.waitFor({ state: "detached" });
   await page
