@@ -15,6 +15,7 @@ import type {
   FieldDef,
   Id,
 } from "switchboard-client";
+import { RequestError } from "switchboard-client";
 import { link, listenTeam, live } from "../live/connection";
 import { useValue } from "../live/observable";
 import { Confirm } from "../pages/Confirm";
@@ -43,6 +44,8 @@ export function ContactPage({ team, contact: id }: Props) {
   const [gone, setGone] = useState<Gone | null>(null);
   const [editing, setEditing] = useState(false);
   const [dialog, setDialog] = useState<"merge" | "delete" | null>(null);
+  /** A phone or email an edit was refused for: another contact has it. */
+  const [taken, setTaken] = useState<string | null>(null);
   const [stale, setStale] = useState(0);
   const connected = useValue(link).state === "open";
   const heading = useRef<HTMLHeadingElement>(null);
@@ -109,9 +112,11 @@ export function ContactPage({ team, contact: id }: Props) {
       });
       setContact(saved.contact);
       setEditing(false);
+      setTaken(null);
       requestAnimationFrame(() => editButton.current?.focus());
       return null;
     } catch (failure) {
+      setTaken(takenOf(failure));
       return reason(failure);
     }
   }
@@ -162,11 +167,25 @@ export function ContactPage({ team, contact: id }: Props) {
               onSave={save}
               onCancel={() => {
                 setEditing(false);
+                setTaken(null);
                 requestAnimationFrame(() => editButton.current?.focus());
               }}
             />
           ) : (
             <Details contact={contact} fields={fields} />
+          )}
+          {editing && taken !== null && (
+            <p class="actions">
+              <button
+                type="button"
+                class="secondary"
+                onClick={() => {
+                  setDialog("merge");
+                }}
+              >
+                Merge with the contact that has {taken}…
+              </button>
+            </p>
           )}
           <div class="actions">
             {!editing && (
@@ -233,12 +252,14 @@ export function ContactPage({ team, contact: id }: Props) {
             <MergeDialog
               team={team}
               into={contact}
+              search={editing ? (taken ?? "") : ""}
               onClose={() => {
                 setDialog(null);
                 requestAnimationFrame(() => mergeButton.current?.focus());
               }}
               onMerged={(into) => {
                 setContact(into);
+                setTaken(null);
                 setStale((n) => n + 1);
               }}
             />
@@ -300,6 +321,17 @@ function Details({
       ))}
     </dl>
   );
+}
+
+/**
+ * The phone or email of a `conflict` refusal (another contact has it),
+ * as the server names it first in its message; null for another refusal.
+ */
+function takenOf(failure: unknown): string | null {
+  if (!(failure instanceof RequestError) || failure.code !== "conflict")
+    return null;
+  const match = /^(.+?) belongs to another contact/.exec(reason(failure));
+  return match?.[1] ?? null;
 }
 
 /** The members of a draft that differ from the contact as stored. */

@@ -18,12 +18,20 @@ interface Props {
   team: Id;
   /** The contact kept. */
   into: ContactCard;
+  /** What the search starts from (the phone an edit was refused for). */
+  search?: string;
   onClose: () => void;
   onMerged: (into: ContactCard) => void;
 }
 
-export function MergeDialog({ team, into, onClose, onMerged }: Props) {
-  const [text, setText] = useState("");
+export function MergeDialog({
+  team,
+  into,
+  search = "",
+  onClose,
+  onMerged,
+}: Props) {
+  const [text, setText] = useState(search);
   const [found, setFound] = useState<ContactCard[]>([]);
   const [chosen, setChosen] = useState<ContactCard | null>(null);
   const [error, setError] = useState<string | null>(null);

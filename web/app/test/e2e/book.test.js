@@ -2,12 +2,13 @@
 // from the Contacts page, finds it by a search typed in the box (sent to
 // the server after a pause), opens it, edits it (a tag added); a second
 // contact with the same email is merged into the first, never doubled.
-// A third, found by "Merge with…" (a dialog: Escape closes it and gives
-// the focus back), is merged in after its confirmation, and the demo
-// Member's list (Sam, in another browser) loses it live. Then, with the demo Member (Sam) on the demo contact's
-// conversation in another browser, Maya renames that contact on its
-// book page and Sam's contact panel and dashboard row show the new name
-// without a reload.
+// A third's phone added to the first is refused, and the page offers to
+// merge them instead. The third, found by "Merge with…" (a dialog: Escape
+// closes it and gives the focus back, Tab stays inside), is merged in
+// after its confirmation, and the demo Member's list (Sam, in another
+// browser) loses it live. Then, with Sam on the demo contact's
+// conversation, Maya renames that contact on its book page and Sam's
+// contact panel and dashboard row show the new name without a reload.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -151,6 +152,33 @@ test("contacts: create, search, edit, merge by rule and by hand, live in a conve
   ]);
   await checkA11yBothSizes(page, "contacts");
   await screenshot(page, "contacts");
+
+  // Ada edited to take Augusta's phone: refused, the form keeps it, and
+  // the page offers the merge instead, its search on that phone.
+  await rows.filter({ hasText: "Ada Lovelace" }).getByRole("link").click();
+  await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
+  await page.getByRole("button", { name: "Edit contact" }).click();
+  await edit.getByLabel("Phones").fill("+1 415 555 0123, +44 20 7946 0958");
+  await edit.getByRole("button", { name: "Save contact" }).click();
+  await edit
+    .getByRole("alert")
+    .filter({ hasText: "belongs to another contact" })
+    .waitFor();
+  assert.equal(
+    await edit.getByLabel("Phones").inputValue(),
+    "+1 415 555 0123, +44 20 7946 0958",
+  );
+  await page
+    .getByRole("button", { name: /^Merge with the contact that has/ })
+    .click();
+  const offered = page.getByRole("dialog", {
+    name: "Merge with another contact",
+  });
+  await offered.getByRole("button", { name: "Augusta King" }).waitFor();
+  await page.keyboard.press("Escape");
+  await offered.waitFor({ state: "detached" });
+  await edit.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("link", { name: "All contacts" }).click();
 
   // Sam watches the python contacts in his own book.
   await sam.page
