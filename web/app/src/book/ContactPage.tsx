@@ -5,7 +5,8 @@
 // then as the book's events say (an edit anywhere, a merge into it); when
 // it is merged into another or deleted elsewhere, the page says so instead
 // of showing a contact that is gone. An edit refused (a phone of another
-// contact) keeps the form open with the reason.
+// contact) keeps the form open with the reason, and offers to merge the
+// two instead (the merge dialog, searching for that phone).
 import { useEffect, useRef, useState } from "preact/hooks";
 import type {
   ContactCard,
