@@ -48,6 +48,8 @@ pub(crate) enum BookOp {
         contact: ContactId,
         key: Option<String>,
         patch: ContactPatch,
+        /// Whether the caller reads the whole book (see `conflict`).
+        book: bool,
     },
     /// Delete a contact without conversations.
     Delete { contact: ContactId },
@@ -97,7 +99,12 @@ impl Hub<'_> {
         }
         let write = match op {
             BookOp::Create { draft, .. } => self.create_contact(draft)?,
-            BookOp::Edit { contact, patch, .. } => self.edit_contact(contact, patch)?,
+            BookOp::Edit {
+                contact,
+                patch,
+                book,
+                ..
+            } => self.edit_contact(contact, patch, book)?,
             BookOp::Delete { contact } => self.delete_contact(contact)?,
             BookOp::Merge { into, from, .. } => self.merge_contacts(into, from)?,
             BookOp::DefineFields { fields } => Ok(Write {
@@ -227,6 +234,7 @@ impl Hub<'_> {
         &mut self,
         id: ContactId,
         patch: ContactPatch,
+        book: bool,
     ) -> Result<Refusable<Write>, StoreError> {
         let Some(mut contact) = self.team_contact(id)? else {
             return Ok(Err(not_found()));
@@ -240,10 +248,7 @@ impl Hub<'_> {
         let added = patch.phones.iter().chain(&patch.emails).flatten();
         for (value, owner) in self.owners(added)? {
             if owner != id {
-                return Ok(Err((
-                    ErrorCode::Conflict,
-                    format!("{value} belongs to another contact ({owner}): merge the two instead"),
-                )));
+                return Ok(Err(conflict(&value, owner, book)));
             }
         }
         let ContactPatch {
@@ -353,6 +358,18 @@ impl Hub<'_> {
 
 /// A write, or the refusal to answer instead.
 type Refusable<T> = Result<T, (ErrorCode, String)>;
+
+/// The refusal of a phone or email another contact holds: naming that
+/// contact to whoever reads the book (a client offers to merge the two),
+/// not to a Restricted Member.
+pub(super) fn conflict(value: &str, owner: ContactId, book: bool) -> (ErrorCode, String) {
+    let message = if book {
+        format!("{value} belongs to another contact ({owner}): merge the two instead")
+    } else {
+        format!("{value} belongs to another contact")
+    };
+    (ErrorCode::Conflict, message)
+}
 
 fn not_found() -> (ErrorCode, String) {
     (ErrorCode::NotFound, "no such contact".to_string())

@@ -12,7 +12,7 @@
 
 use super::actor::Hub;
 use super::append::Answer;
-use super::book::record_of;
+use super::book::{conflict, record_of};
 use super::ContactChanges;
 use super::ReplyTo;
 use crate::contacts::normal;
@@ -58,12 +58,8 @@ impl Hub<'_> {
         for value in email.iter().chain(&phone).filter(|v| !v.is_empty()) {
             match self.owner(value)? {
                 Some(owner) if owner != contact.id => {
-                    to.refuse(
-                        ErrorCode::Conflict,
-                        &format!(
-                            "{value} belongs to another contact ({owner}): merge the two instead"
-                        ),
-                    );
+                    let (code, message) = conflict(value, owner, changes.book);
+                    to.refuse(code, &message);
                     return Ok(());
                 }
                 _ => {}

@@ -259,6 +259,10 @@ pub(crate) struct ContactChanges {
     pub(crate) name: Option<String>,
     pub(crate) email: Option<String>,
     pub(crate) phone: Option<String>,
+    /// Whether the caller reads the team's whole book: a conflict then
+    /// names the other contact.
+    #[serde(default)]
+    pub(crate) book: bool,
 }
 
 /// The way into a running hub.

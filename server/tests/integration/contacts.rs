@@ -106,6 +106,10 @@ async fn contacts_are_created_read_edited_and_deleted_and_duplicates_merge() {
     let (why, message) = refusal(bob.edit_contact(team, bo.id, steal).await);
     assert_eq!(why, ErrorCode::Conflict);
     assert!(message.contains("+14155550123") && message.contains("another contact"));
+    assert!(
+        message.contains(&ana.id.to_string()),
+        "names it to a Member: {message}"
+    );
     let bad = ContactPatch {
         emails: Some(vec!["not an email".into()]),
         ..ContactPatch::default()
