@@ -38,7 +38,9 @@
 //!   ([`Client::deliver`], [`Client::invite`], [`Client::assign`],
 //!   [`Client::unassign`]) and the requests that create something
 //!   ([`Client::create_team`], [`Client::add_member`],
-//!   [`Client::create_bot`]) carry a `key` the client draws for each
+//!   [`Client::create_bot`], and the contact book's
+//!   [`Client::create_contact`], [`Client::edit_contact`],
+//!   [`Client::merge_contacts`]) carry a `key` the client draws for each
 //!   call and are resent with it the same way, so a reply lost in a drop
 //!   never makes a second delivery, mail or team: the resend gets the
 //!   original result. Other requests in flight at a drop fail with
@@ -79,6 +81,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod book;
 mod client;
 mod commands;
 mod config;
@@ -109,6 +112,11 @@ pub use request::HistoryQuery;
 pub use switchboard_protocol as protocol;
 pub use switchboard_protocol::assign::Assignees;
 pub use switchboard_protocol::command::{Assignee, Target};
+pub use switchboard_protocol::contacts::{
+    ContactCard, ContactChanged, ContactDeleted, ContactDraft, ContactFields, ContactList,
+    ContactPage, ContactPatch, ContactQuery, ContactSaved, ContactsMerged, FieldDef, FieldFilter,
+    FieldKind,
+};
 pub use switchboard_protocol::deliver::{DeliveredTo, Outcome, ReportInfo};
 pub use switchboard_protocol::invite::{
     InvitationCursor, InvitationInfo, InvitationList, InvitationRevoked, InvitationState, Invited,
@@ -129,4 +137,6 @@ pub use switchboard_protocol::server::{
     BotCreated, ConversationDetails, ConversationPage, Event, EventFrame, HistoryPage, MemberAdded,
     MemberList, Resume, SendAck, Subscribed, Welcome,
 };
-pub use switchboard_protocol::{ConversationId, Encoding, ErrorCode, Offset, Seq, TeamId};
+pub use switchboard_protocol::{
+    ContactId, ConversationId, Encoding, ErrorCode, Offset, Seq, TeamId,
+};

@@ -179,6 +179,8 @@ pub(crate) enum Call {
     Invite(crate::invite::InviteRequest),
     /// A typing, view or presence request (see `presence`).
     Signal(crate::presence::SignalRequest),
+    /// A contact-book request (see `book`).
+    Book(crate::book::BookRequest),
 }
 
 impl Call {
@@ -221,6 +223,7 @@ impl Call {
             }),
             Call::Ping => ClientFrame::Ping(client::Ping { id }),
             Call::Manage(request) => request.into_frame(id),
+            Call::Book(request) => request.into_frame(id),
             Call::Dashboard { team, query } => ClientFrame::Dashboard(dashboard::Dashboard {
                 id,
                 team,

@@ -8,13 +8,16 @@
 //! A Restricted Member holds no role in a team, only accepted grants to
 //! some of its conversations: they may subscribe to the team (the hub then
 //! delivers them only those conversations' events, see [`Principal::reads`]),
-//! read, send, mark read and edit the contact there, and nothing else.
+//! read, send, mark read and edit the contact there (through the
+//! conversation, or in the book: `ReadContacts` and `EditContact` done to
+//! the conversation), and nothing else.
 //!
 //! A bot (a `TokenKind::Bot` principal) reaches its one team only, as a
 //! Member would, narrowed by its scope: `read` subscribes and reads
 //! (history, conversations, members), `read_write` also sends, starts
-//! conversations, marks read and edits contacts; no bot ever manages
-//! anything. `^commands` are the team's people's alone: neither a bot nor
+//! conversations, marks read and edits contacts (the book's too: create,
+//! edit, delete, merge); no bot ever manages anything, nor imports or
+//! exports a team's data (`ImportExport`). `^commands` are the team's people's alone: neither a bot nor
 //! a Restricted Member may carry one out (`forbidden`, they see the
 //! conversation). Reports (`Action::ReadReport`) are for Managers and the
 //! owner: they rate colleagues, so a Member gets `forbidden`.
@@ -97,6 +100,18 @@ pub enum Action {
     /// Read a team's report (outcome counts, response times): its
     /// Managers and the account's owner; not Members, not bots.
     ReadReport,
+    /// Read the team's contact book (done to the team: its people and
+    /// bots) or one contact (done to a conversation of the contact: also a
+    /// Restricted Member who reads it).
+    ReadContacts,
+    /// Create, edit, delete and merge contacts of the book (done to the
+    /// team: its people and `read_write` bots); edit one contact (done to
+    /// a conversation of the contact: also a Restricted Member who reads
+    /// it).
+    EditContact,
+    /// Import and export a team's data: its people alone, not Restricted
+    /// Members, not bots (a bulk copy of the book is a person's decision).
+    ImportExport,
 }
 
 /// What an action is done to.
@@ -137,13 +152,20 @@ impl Principal {
     fn scope_allows(&self, action: Action) -> bool {
         match (self.bot, action) {
             (None, _) => true,
-            (Some(_), Action::Subscribe | Action::ReadTeam | Action::ReadConversation) => true,
+            (
+                Some(_),
+                Action::Subscribe
+                | Action::ReadTeam
+                | Action::ReadConversation
+                | Action::ReadContacts,
+            ) => true,
             (
                 Some(BotScope::ReadWrite),
                 Action::StartConversation
                 | Action::Send
                 | Action::MarkRead
                 | Action::UpdateContact
+                | Action::EditContact
                 | Action::RelayContact,
             ) => true,
             // Management of any kind, and writes for a read-only bot.
@@ -259,7 +281,12 @@ impl Principal {
             // team's stream (filtered to those conversations).
             (Action::Subscribe, None) => self.is_restricted_in(team),
             (
-                Action::ReadConversation | Action::Send | Action::MarkRead | Action::UpdateContact,
+                Action::ReadConversation
+                | Action::Send
+                | Action::MarkRead
+                | Action::UpdateContact
+                | Action::ReadContacts
+                | Action::EditContact,
                 None,
             ) => match resource {
                 Resource::Conversation(c) => self.reads(team, c.id),
@@ -277,7 +304,10 @@ impl Principal {
                 | Action::Send
                 | Action::MarkRead
                 | Action::UpdateContact
-                | Action::Command,
+                | Action::Command
+                | Action::ReadContacts
+                | Action::EditContact
+                | Action::ImportExport,
                 Some(Role::Manager | Role::Member),
             ) => true,
             // Settings, members and roles: Managers (and so the owner).

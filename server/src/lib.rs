@@ -24,6 +24,7 @@ pub mod cluster;
 mod commit;
 pub mod config;
 mod connection;
+mod contacts;
 pub mod demo;
 pub mod grants;
 mod http;

@@ -114,13 +114,13 @@ async fn create(
     let query = pairs(&uri)?;
     let dry_run = flag(&query, "dry_run");
     let store = Arc::clone(&state.store);
-    let fields = book::field_rules(store.as_ref(), team).map_err(ApiError::Internal)?;
+    let fields = book::fields(store.as_ref(), team).map_err(ApiError::Internal)?;
     let mapping = match find(&query, "mapping") {
         None | Some("saved") => store.import_mapping(team)?.unwrap_or_default(),
         Some(inline) => serde_json::from_str::<ImportMapping>(inline)
             .map_err(|e| ApiError::BadRequest(format!("mapping: {e}")))?,
     };
-    let keys: Vec<String> = fields.keys().cloned().collect();
+    let keys: Vec<String> = fields.iter().map(|def| def.key.clone()).collect();
     mapping::check(&mapping, &keys).map_err(ApiError::BadRequest)?;
     let job = store.next_id()?;
     let path = spool::path(&state.config.data_dir, team, job);
@@ -305,8 +305,8 @@ async fn save_mapping(
     let team = number(&team)?;
     authorize(&state, &headers, team, true)?;
     let team = TeamId(team);
-    let fields = book::field_rules(state.store.as_ref(), team).map_err(ApiError::Internal)?;
-    let keys: Vec<String> = fields.keys().cloned().collect();
+    let fields = book::fields(state.store.as_ref(), team).map_err(ApiError::Internal)?;
+    let keys: Vec<String> = fields.iter().map(|def| def.key.clone()).collect();
     mapping::check(&mapping, &keys).map_err(ApiError::BadRequest)?;
     state.store.put_import_mapping(team, &mapping)?;
     state.committer.flushed().await;

@@ -46,6 +46,7 @@ fn bounded(command: &HubCommand) -> bool {
         | HubCommand::StartConversation { .. }
         | HubCommand::MarkRead { .. }
         | HubCommand::UpdateContact { .. }
+        | HubCommand::Book(_)
         | HubCommand::Assign { .. }
         | HubCommand::Deliver { .. }
         | HubCommand::Dashboard { .. }

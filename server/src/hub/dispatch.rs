@@ -70,6 +70,7 @@ impl Hub<'_> {
                 conversation,
                 changes,
             } => self.update_contact(reply, conversation, changes),
+            HubCommand::Book(op) => self.book(reply, op),
             HubCommand::Assign {
                 conversation,
                 change,

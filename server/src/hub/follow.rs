@@ -41,6 +41,7 @@ impl HubCommand {
                 | HubCommand::StartConversation { .. }
                 | HubCommand::MarkRead { .. }
                 | HubCommand::UpdateContact { .. }
+                | HubCommand::Book(_)
                 | HubCommand::Assign { .. }
                 | HubCommand::SystemMessage { .. }
                 | HubCommand::Deliver { .. }

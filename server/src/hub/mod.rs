@@ -28,6 +28,7 @@ mod append;
 mod assign;
 mod backlog;
 mod board;
+mod book;
 mod catch_up;
 mod contacts;
 mod dashboard;
@@ -66,6 +67,7 @@ use switchboard_protocol::server::Reply;
 
 pub(crate) use board::BoardQuery;
 use board::BoardRows;
+pub(crate) use book::BookOp;
 pub(crate) use peers::Peers;
 pub(crate) use removal::RemovalError;
 pub(crate) use request::{HubRequest, ReplyTo};
@@ -101,6 +103,9 @@ pub(crate) enum HubCommand {
         conversation: ConversationId,
         seq: Seq,
     },
+    /// Write to the team's contact book (the session has checked access
+    /// and normalised what the client sent).
+    Book(BookOp),
     /// Change a conversation's contact (the session has checked access and
     /// sizes, and trimmed the name).
     UpdateContact {

@@ -6,7 +6,7 @@
 //! claim it holds until the answer), and the writer claims the key again
 //! on its side.
 
-use super::{AssigneeChange, ContactChanges, Delivery, HubCommand};
+use super::{AssigneeChange, BookOp, ContactChanges, Delivery, HubCommand};
 use crate::access::Principal;
 use crate::idempotency::{Claim, Claims};
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,7 @@ pub(super) enum RemoteOp {
         conversation: ConversationId,
         changes: ContactChanges,
     },
+    Book(BookOp),
     Assign {
         conversation: ConversationId,
         change: AssigneeChange,
@@ -148,6 +149,7 @@ impl RemoteOp {
                 None,
             ),
             HubCommand::ImportHandoffs => (RemoteOp::ImportHandoffs, None),
+            HubCommand::Book(op) => (RemoteOp::Book(op), None),
             _ => return None,
         })
     }
@@ -223,6 +225,7 @@ impl RemoteOp {
                 key,
             },
             RemoteOp::ImportHandoffs => HubCommand::ImportHandoffs,
+            RemoteOp::Book(op) => HubCommand::Book(op),
         })
     }
 }

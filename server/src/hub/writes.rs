@@ -8,6 +8,7 @@ use super::actor::{result_frame, Hub};
 use super::append::Answer;
 use super::ReplyTo;
 use crate::access::Principal;
+use crate::contacts::normal;
 use crate::idempotency;
 use crate::store::{ContactRecord, ConversationRecord, Entry, StoreError};
 use crate::time::now;
@@ -69,16 +70,9 @@ impl Hub<'_> {
         to: ReplyTo,
         contact: NewContact,
     ) -> Result<(), StoreError> {
-        let store = &self.registry.context.store;
         let at = now();
-        let contact = ContactRecord::new(
-            store.next_id()?.into(),
-            self.team,
-            contact.name,
-            contact.email,
-            contact.phone,
-            at,
-        );
+        let contact = self.contact_to_start(contact, at)?;
+        let store = &self.registry.context.store;
         let conversation =
             ConversationRecord::new(store.next_id()?.into(), self.team, contact.id, at);
         let info = conversation.info(&contact, Seq(0));
@@ -145,6 +139,40 @@ impl Hub<'_> {
     /// Answers a retry: if `user` used `key` in this team before, with the
     /// original result marked `duplicate`, behind the flush that covers
     /// the original. Says whether it did.
+    /// The book's contact a new conversation is with: the one already
+    /// holding its normalised phone or email (so that a contact's
+    /// conversations gather under it, one per channel), else a new one.
+    fn contact_to_start(
+        &mut self,
+        contact: NewContact,
+        at: switchboard_protocol::ids::Millis,
+    ) -> Result<ContactRecord, StoreError> {
+        let email = contact
+            .email
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| normal::email(&e).unwrap_or_else(|_| e.trim().to_lowercase()));
+        let phone = contact
+            .phone
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| normal::channel_phone(&p));
+        for value in phone.iter().chain(&email) {
+            if let Some(existing) = self.owner(value)? {
+                if let Some(found) = self.team_contact(existing)? {
+                    return Ok(found);
+                }
+            }
+        }
+        let id = self.registry.context.store.next_id()?.into();
+        Ok(ContactRecord::new(
+            id,
+            self.team,
+            contact.name,
+            email,
+            phone,
+            at,
+        ))
+    }
+
     pub(super) fn answer_retry(
         &mut self,
         to: &ReplyTo,

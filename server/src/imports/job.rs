@@ -192,7 +192,7 @@ async fn prepare(
     path: &std::path::Path,
     mapping: &crate::store::ImportMapping,
 ) -> Result<Columns, String> {
-    let fields = super::book::field_rules(state.store.as_ref(), team)?;
+    let fields = super::book::fields(state.store.as_ref(), team)?;
     let path = path.to_path_buf();
     let (headers, _) = tokio::task::spawn_blocking(move || reader::headers(&path))
         .await

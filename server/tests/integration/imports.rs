@@ -192,7 +192,7 @@ async fn a_dry_run_reports_every_row_and_changes_nothing() {
         rejected[0]["reason"]
             .as_str()
             .unwrap()
-            .contains("bad phone \"12\""),
+            .starts_with("bad phone: \"12\" is not a valid phone number"),
         "{json}"
     );
     assert!(
@@ -396,10 +396,8 @@ async fn an_import_of_200000_rows_is_exact_and_memory_stays_flat() {
     let page = call(addr, "GET", &path, token, b"").await.json();
     assert_eq!(page["rejected"].as_array().unwrap().len(), 500);
     assert_eq!(page["rejected"][0]["line"], 9);
-    assert_eq!(
-        page["rejected"][0]["reason"],
-        "bad phone \"12\": not a phone number"
-    );
+    let reason = page["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("bad phone: \"12\" is not"), "{reason}");
     let export = format!("/api/teams/{}/export/contacts.csv", team.0);
     let csv = call(addr, "GET", &export, token, b"").await;
     assert_eq!(csv.status, 200);

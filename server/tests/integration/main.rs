@@ -11,6 +11,7 @@ mod chat;
 mod cli;
 mod commands;
 mod concurrency;
+mod contacts;
 mod dashboard;
 mod deliver;
 mod details;

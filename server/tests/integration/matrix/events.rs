@@ -1,8 +1,10 @@
 //! Harness 2: every connected subject subscribes (through the SDK) to every
 //! team it may, replaying each stream from its start so that the
 //! `conversation_started` of conversations created before its grants count
-//! too; then a message, a read, a contact update and a sentinel message
-//! happen in each place.
+//! too; then a message, a read, a contact update, a contact-book edit and
+//! merge and a sentinel message happen in each conversation, and in each
+//! team a contact is created and deleted without a conversation and the
+//! contact fields are defined (events of the team as a whole).
 //! The set of subjects that received each event must equal [`EVENTS`]'s row
 //! exactly. A subject stops listening after the sentinels of every place it
 //! may read (a hub delivers a team's events in order), then drains briefly.
@@ -12,13 +14,27 @@ use super::world::MatrixWorld;
 use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use switchboard_client::{Assignee, ClientEvent, ContactChanges, Events};
-use switchboard_protocol::ids::{ConversationId, Offset, Seq};
+use switchboard_client::{
+    Assignee, ClientEvent, ContactChanges, ContactDraft, ContactPatch, Events,
+};
+use switchboard_protocol::ids::{ConversationId, Offset, Seq, TeamId};
 use switchboard_protocol::model::Position;
-use switchboard_protocol::server::{Event, EventFrame};
+use switchboard_protocol::server::{Audience, Event, EventFrame};
 
 /// How long a subject keeps listening after its last sentinel.
 const DRAIN: Duration = Duration::from_millis(200);
+
+/// A contact of the book with a name alone.
+fn book_draft(name: &str) -> ContactDraft {
+    ContactDraft {
+        name: name.into(),
+        phones: Vec::new(),
+        emails: Vec::new(),
+        tags: Vec::new(),
+        fields: Default::default(),
+        notes: String::new(),
+    }
+}
 
 /// What kind of event it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,6 +46,10 @@ enum Kind {
     Assignees,
     Sentinel,
     Delivered,
+    ContactChanged,
+    ContactsMerged,
+    ContactDeleted,
+    ContactFields,
 }
 
 /// An event, named by its kind and place (each happens once per place).
@@ -47,7 +67,20 @@ fn place_of(world: &MatrixWorld, conversation: ConversationId) -> Place {
     .unwrap_or_else(|| panic!("an event of an unknown conversation {conversation}"))
 }
 
-fn label(world: &MatrixWorld, event: &Event) -> Label {
+/// The place a team's events naming no conversation belong to.
+fn team_place(world: &MatrixWorld, team: TeamId) -> Place {
+    if team == world.team_a {
+        Place::TeamA
+    } else if team == world.team_s {
+        Place::TeamS
+    } else if team == world.team_b {
+        Place::TeamB
+    } else {
+        panic!("an event of an unknown team {team}")
+    }
+}
+
+fn label(world: &MatrixWorld, team: TeamId, event: &Event) -> Label {
     let kind = match event {
         Event::ConversationStarted(_) => Kind::Started,
         Event::Message(m) if m.body == "sentinel" => Kind::Sentinel,
@@ -56,12 +89,21 @@ fn label(world: &MatrixWorld, event: &Event) -> Label {
         Event::ContactUpdated(_) => Kind::ContactUpdated,
         Event::Assignees(_) => Kind::Assignees,
         Event::Delivered(_) => Kind::Delivered,
-        other => panic!("an event this harness does not make: {other:?}"),
+        Event::ContactChanged(_) => Kind::ContactChanged,
+        Event::ContactsMerged(_) => Kind::ContactsMerged,
+        Event::ContactDeleted(_) => Kind::ContactDeleted,
+        Event::ContactFields(_) => Kind::ContactFields,
     };
-    let conversation = event
-        .conversation()
-        .unwrap_or_else(|| panic!("an event of no conversation: {event:?}"));
-    (kind, place_of(world, conversation))
+    // Each contact of the world has one conversation at most: the place
+    // of a contact's events is its conversation, or its team.
+    let place = match event.audience() {
+        Audience::Conversation(c) => place_of(world, c),
+        Audience::Contact(cs) if cs.len() == 1 => place_of(world, cs[0]),
+        Audience::Contact(cs) if cs.is_empty() => team_place(world, team),
+        Audience::Team => team_place(world, team),
+        Audience::Contact(cs) => panic!("a contact of several conversations: {cs:?}"),
+    };
+    (kind, place)
 }
 
 /// Collects a subject's events until it has seen the sentinel of every
@@ -76,8 +118,8 @@ async fn collect(world: &MatrixWorld, events: &mut Events, awaited: &[Place]) ->
             return seen;
         };
         match next.expect("the event stream is open") {
-            ClientEvent::Event(EventFrame { event, .. }) => {
-                let label = label(world, &event);
+            ClientEvent::Event(EventFrame { team, event, .. }) => {
+                let label = label(world, team, &event);
                 if label.0 == Kind::Sentinel {
                     waiting.remove(&label.1);
                 }
@@ -133,13 +175,42 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
         (world.s1, &alice),
         (world.b1, &owen),
     ];
+    let teams = [
+        (world.team_a, &alice),
+        (world.team_s, &alice),
+        (world.team_b, &owen),
+    ];
     for (conversation, actor) in places {
         let ack = actor.send(conversation, "an event").await.unwrap();
+        // An email of this contact's alone: the book keeps them unique.
         let changes = ContactChanges {
-            email: Some("new@contact.test".into()),
+            email: Some(format!("new-{conversation}@contact.test")),
             ..ContactChanges::default()
         };
-        actor.update_contact(conversation, changes).await.unwrap();
+        // A `contact_updated` event, then the book's `contact_changed`.
+        let updated = actor.update_contact(conversation, changes).await.unwrap();
+        let team = actor
+            .conversation(conversation)
+            .await
+            .unwrap()
+            .conversation
+            .team;
+        // The book's edit and a merge into the contact, told to whoever
+        // reads its conversation.
+        let notes = ContactPatch {
+            notes: Some("seen in the matrix".into()),
+            ..ContactPatch::default()
+        };
+        actor
+            .edit_contact(team, updated.contact, notes)
+            .await
+            .unwrap();
+        let spare = book_draft(&format!("Spare of {conversation}"));
+        let spare = actor.create_contact(team, spare).await.unwrap().contact.id;
+        actor
+            .merge_contacts(team, updated.contact, spare)
+            .await
+            .unwrap();
         // A system message (a `message` event) and an `assignees` event.
         actor.assign(conversation, Assignee::Me).await.unwrap();
         // The actor's own message moved its marker already; reading the
@@ -148,6 +219,16 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
             .mark_read(conversation, Seq(ack.seq.0 + 1))
             .await
             .unwrap();
+    }
+    // Events of each team naming no conversation: a contact created and
+    // deleted without one, the field definitions.
+    for (team, actor) in teams {
+        let lone = actor
+            .create_contact(team, book_draft("Lone"))
+            .await
+            .unwrap();
+        actor.delete_contact(team, lone.contact.id).await.unwrap();
+        actor.define_contact_fields(team, Vec::new()).await.unwrap();
     }
     for (conversation, actor) in places {
         actor.send(conversation, "sentinel").await.unwrap();
@@ -158,7 +239,7 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
         let column = SUBJECTS.iter().position(|s| *s == subject).unwrap_or(0);
         let awaited: Vec<Place> = EVENTS
             .iter()
-            .filter(|(_, row)| row[column])
+            .filter(|(place, row)| row[column] && place.is_conversation())
             .map(|(place, _)| *place)
             .collect();
         for label in collect(world, &mut events, &awaited).await {
@@ -173,15 +254,25 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
             .zip(row)
             .filter_map(|(s, allowed)| allowed.then_some(*s))
             .collect();
-        let kinds = [
-            Kind::Started,
-            Kind::Message,
-            Kind::Read,
-            Kind::ContactUpdated,
-            Kind::Assignees,
-            Kind::Sentinel,
-        ];
-        for kind in kinds {
+        let kinds: &[Kind] = if place.is_conversation() {
+            &[
+                Kind::Started,
+                Kind::Message,
+                Kind::Read,
+                Kind::ContactUpdated,
+                Kind::Assignees,
+                Kind::Sentinel,
+                Kind::ContactChanged,
+                Kind::ContactsMerged,
+            ]
+        } else {
+            &[
+                Kind::ContactChanged,
+                Kind::ContactDeleted,
+                Kind::ContactFields,
+            ]
+        };
+        for &kind in kinds {
             let got = received.remove(&(kind, place)).unwrap_or_default();
             if got != expected {
                 failures.push(format!(

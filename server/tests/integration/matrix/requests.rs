@@ -13,9 +13,10 @@ use switchboard_protocol::client::{
     StartConversation, Subscribe,
 };
 use switchboard_protocol::codec::{decode, Encoding};
+use switchboard_protocol::contacts as book;
 use switchboard_protocol::dashboard::{Dashboard, Next};
 use switchboard_protocol::deliver::{Deliver, DeliverTo, Report};
-use switchboard_protocol::ids::{AccountId, ConversationId, RequestId, Seq, TeamId};
+use switchboard_protocol::ids::{AccountId, ContactId, ConversationId, RequestId, Seq, TeamId};
 use switchboard_protocol::invite::{Invitations, Invite, TeamInvitations};
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
@@ -23,7 +24,7 @@ use switchboard_protocol::manage::{
 };
 use switchboard_protocol::model::{NewContact, Role};
 use switchboard_protocol::presence::{PresenceRequest, Typing, View};
-use switchboard_protocol::server::ServerFrame;
+use switchboard_protocol::server::{Reply, ServerFrame};
 use switchboard_protocol::{close, ErrorCode, PROTOCOL_VERSION};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -31,6 +32,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 const NO_TEAM: TeamId = TeamId(9_000_001);
 const NO_CONVERSATION: ConversationId = ConversationId(9_000_002);
 const NO_ACCOUNT: AccountId = AccountId(9_000_003);
+const NO_CONTACT: ContactId = ContactId(9_000_004);
 
 /// What a request is done to; the harness swaps it for a nonexistent one.
 #[derive(Clone, Copy)]
@@ -38,6 +40,8 @@ enum Target {
     Team(TeamId),
     Conversation(ConversationId),
     Account(AccountId),
+    /// A contact of a team's book.
+    Contact(TeamId, ContactId),
 }
 
 impl Target {
@@ -46,6 +50,7 @@ impl Target {
             Target::Team(_) => Target::Team(NO_TEAM),
             Target::Conversation(_) => Target::Conversation(NO_CONVERSATION),
             Target::Account(_) => Target::Account(NO_ACCOUNT),
+            Target::Contact(team, _) => Target::Contact(team, NO_CONTACT),
         }
     }
 }
@@ -61,6 +66,13 @@ fn conversation(target: Target) -> ConversationId {
     match target {
         Target::Conversation(c) => c,
         _ => unreachable!("a conversation-level request"),
+    }
+}
+
+fn contact(target: Target) -> (TeamId, ContactId) {
+    match target {
+        Target::Contact(team, contact) => (team, contact),
+        _ => unreachable!("a contact-level request"),
     }
 }
 
@@ -98,12 +110,21 @@ fn target(
         | Request::Deliver => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
+        Request::Contact | Request::EditContact | Request::MergeContacts => {
+            let c = store
+                .conversation(world.c)
+                .unwrap()
+                .expect("conversation C");
+            Target::Contact(world.team_a, c.contact)
+        }
         _ => Target::Team(world.team_a),
     }
 }
 
 /// The frame for `request` to `target`. `extra` is the throwaway member of
-/// `remove_member` and `set_role`, or the throwaway bot of `revoke_bot`.
+/// `remove_member` and `set_role`, the throwaway bot of `revoke_bot`, or
+/// the throwaway contact of `delete_contact` (the target of its
+/// `Target::Team`) and `merge_contacts` (merged into the target).
 fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame {
     let id = RequestId(n as u64 + 1);
     match request {
@@ -290,6 +311,101 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             from: None,
             to: None,
         }),
+        Request::Contacts => ClientFrame::Contacts(book::Contacts {
+            id,
+            team: team(target),
+            query: book::ContactQuery::default(),
+        }),
+        Request::Contact => {
+            let (team, contact) = contact(target);
+            ClientFrame::Contact(book::ContactRequest { id, team, contact })
+        }
+        Request::CreateContact => ClientFrame::CreateContact(book::CreateContact {
+            id,
+            team: team(target),
+            key: None,
+            contact: book::ContactDraft {
+                name: format!("Created {n}"),
+                phones: vec![],
+                emails: vec![],
+                tags: vec![],
+                fields: Default::default(),
+                notes: String::new(),
+            },
+        }),
+        Request::EditContact => {
+            let (team, contact) = contact(target);
+            ClientFrame::EditContact(book::EditContact {
+                id,
+                team,
+                contact,
+                key: None,
+                changes: book::ContactPatch {
+                    notes: Some(format!("cell {n}")),
+                    ..Default::default()
+                },
+            })
+        }
+        Request::DeleteContact => {
+            // The throwaway contact, in team A or a team that does not
+            // exist.
+            ClientFrame::DeleteContact(book::DeleteContact {
+                id,
+                team: team(target),
+                contact: ContactId(extra),
+            })
+        }
+        Request::MergeContacts => {
+            let (team, into) = contact(target);
+            ClientFrame::MergeContacts(book::MergeContacts {
+                id,
+                team,
+                into,
+                from: ContactId(extra),
+                key: None,
+            })
+        }
+        Request::ContactFields => ClientFrame::ContactFields(book::ContactFieldsRequest {
+            id,
+            team: team(target),
+        }),
+        Request::DefineContactFields => {
+            ClientFrame::DefineContactFields(book::DefineContactFields {
+                id,
+                team: team(target),
+                fields: vec![book::FieldDef {
+                    key: "stage".into(),
+                    label: "Stage".into(),
+                    kind: book::FieldKind::Text,
+                    options: vec![],
+                }],
+            })
+        }
+    }
+}
+
+/// A contact of team A without conversations, created by the owner.
+async fn throwaway_contact(url: &str, world: &MatrixWorld, n: usize) -> u64 {
+    let mut raw = Raw::login(url, &world.owner.token).await;
+    let create = ClientFrame::CreateContact(book::CreateContact {
+        id: RequestId(1),
+        team: world.team_a,
+        key: None,
+        contact: book::ContactDraft {
+            name: format!("Throwaway {n}"),
+            phones: vec![],
+            emails: vec![],
+            tags: vec![],
+            fields: Default::default(),
+            notes: String::new(),
+        },
+    });
+    match raw.request(create).await {
+        ServerFrame::Result(r) => match r.result {
+            Reply::ContactSaved(saved) => saved.contact.id.0,
+            other => panic!("expected contact_saved, got {other:?}"),
+        },
+        other => panic!("a throwaway contact: {other:?}"),
     }
 }
 
@@ -373,6 +489,7 @@ async fn cell(
     let extra = match request {
         Request::RemoveMember | Request::SetRole => world.throwaway_member(store.as_ref(), n).0,
         Request::RevokeBot => world.throwaway_bot(store.as_ref(), n).0,
+        Request::DeleteContact | Request::MergeContacts => throwaway_contact(&url, world, n).await,
         _ => 0,
     };
     let target = target(world, server, request, subject, n);

@@ -121,6 +121,22 @@ pub enum Request {
     Deliver,
     /// `report` of team A.
     Report,
+    /// `contacts`: a search of team A's book.
+    Contacts,
+    /// `contact`: C's contact and its conversations.
+    Contact,
+    /// `create_contact` in team A, with a unique name.
+    CreateContact,
+    /// `edit_contact` of C's contact (its notes).
+    EditContact,
+    /// `delete_contact` of a throwaway contact of team A.
+    DeleteContact,
+    /// `merge_contacts` of a throwaway contact into C's contact.
+    MergeContacts,
+    /// `contact_fields` of team A.
+    ContactFields,
+    /// `define_contact_fields` of team A.
+    DefineContactFields,
 }
 
 /// What a request must get.
@@ -143,7 +159,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 31] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 39] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -176,6 +192,14 @@ pub const REQUESTS: [(Request, [Expect; 12]); 31] = [
     (Request::Presence,          [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::Deliver,           [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Report,            [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Contacts,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::Contact,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::CreateContact,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::EditContact,       [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::DeleteContact,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::MergeContacts,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::ContactFields,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::DefineContactFields, [Y, Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
 ];
 
 /// Where an event happens.
@@ -189,6 +213,24 @@ pub enum Place {
     Sibling,
     /// A conversation of team B, in account 2.
     OtherAccount,
+    /// Team A as a whole: its contact-book events naming no conversation
+    /// (a contact without conversations, the field definitions).
+    TeamA,
+    /// Team S as a whole.
+    TeamS,
+    /// Team B as a whole.
+    TeamB,
+}
+
+impl Place {
+    /// Whether the place is a conversation (whose sentinel a subject
+    /// waits for), not a team as a whole.
+    pub fn is_conversation(self) -> bool {
+        matches!(
+            self,
+            Place::C | Place::D | Place::Sibling | Place::OtherAccount
+        )
+    }
 }
 
 /// The teams each connected subject subscribes to in harness 2: every team
@@ -223,12 +265,17 @@ const O: bool = false;
 
 /// Harness 2: which connected subjects (the first [`CONNECTED`] columns)
 /// receive the events (conversation started, message, read, contact
-/// updated, assignees) of each place.
+/// updated and changed, contacts merged, assignees) of each conversation,
+/// and the contact-book events naming no conversation (a contact created
+/// and deleted without one, the field definitions) of each team.
 #[rustfmt::skip]
-pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
+pub const EVENTS: [(Place, [bool; CONNECTED]); 7] = [
     //                    owner mgr mbr rC pC rD sib acc2 bot
     (Place::C,            [T,   T,  T,  T, O, O, O,  O,   T]),
     (Place::D,            [T,   T,  T,  O, O, T, O,  O,   T]),
     (Place::Sibling,      [T,   O,  O,  O, O, O, T,  O,   O]),
     (Place::OtherAccount, [O,   O,  O,  O, O, O, O,  T,   O]),
+    (Place::TeamA,        [T,   T,  T,  O, O, O, O,  O,   T]),
+    (Place::TeamS,        [T,   O,  O,  O, O, O, T,  O,   O]),
+    (Place::TeamB,        [O,   O,  O,  O, O, O, O,  T,   O]),
 ];
