@@ -125,6 +125,7 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
         if *state.stop.borrow() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         let read = {
             let (path, columns) = (path.clone(), columns.clone());
             tokio::task::spawn_blocking(move || reader::batch(&path, cursor, &columns, BATCH_ROWS))
@@ -151,7 +152,6 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
             }),
             done,
         };
-        let sent = std::time::Instant::now();
         if state
             .registry
             .dispatch(team, HubRequest::internal(command))
@@ -168,10 +168,11 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
                     let _ = tokio::fs::remove_file(&path).await;
                     return Ok(());
                 }
-                // As long again as the hub took: an import takes at most
-                // half of what a hub can do, and the other teams' writes
-                // (and this team's people) get the rest.
-                tokio::time::sleep(sent.elapsed()).await;
+                // As long again as the batch took (reading it, then the
+                // hub writing it): an import takes about half of a core at
+                // most, and the other teams (and this team's people) get
+                // the rest.
+                tokio::time::sleep(started.elapsed()).await;
             }
             Ok(Err(BatchRefused::Stopped(why))) => return Err(why),
             // Refused, or dropped unanswered (the hub stopped): the same
