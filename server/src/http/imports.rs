@@ -7,8 +7,11 @@
 //! exports") is the contract.
 //!
 //! Invariants:
-//! - A real import's record is on disk before it is answered (202): a
-//!   crash after the answer resumes it.
+//! - An upload is answered (202) as soon as it is spooled and its header
+//!   line checked, a dry run as much as a real one: the work is a job,
+//!   followed with `GET .../imports/{job}`, so no request waits on it.
+//! - A job's record is on disk before it is answered: a crash after the
+//!   answer resumes it.
 //! - A refused upload (too large, no header line, a column without a
 //!   mapping) leaves nothing behind: no record, no file.
 
@@ -16,7 +19,7 @@ use super::api::JsonBody;
 use super::error::ApiError;
 use super::transfers::{authorize, TransferView};
 use crate::imports::mapping::{self, Columns};
-use crate::imports::{book, dry, job, reader, spool};
+use crate::imports::{book, job, reader, spool};
 use crate::server::ServerState;
 use crate::store::{
     ImportMapping, ImportState, Rejection, TransferKind, TransferRecord, TransferStatus,
@@ -114,13 +117,13 @@ async fn create(
     let query = pairs(&uri)?;
     let dry_run = flag(&query, "dry_run");
     let store = Arc::clone(&state.store);
-    let fields = book::field_rules(store.as_ref(), team).map_err(ApiError::Internal)?;
+    let fields = book::fields(store.as_ref(), team).map_err(ApiError::Internal)?;
     let mapping = match find(&query, "mapping") {
         None | Some("saved") => store.import_mapping(team)?.unwrap_or_default(),
         Some(inline) => serde_json::from_str::<ImportMapping>(inline)
             .map_err(|e| ApiError::BadRequest(format!("mapping: {e}")))?,
     };
-    let keys: Vec<String> = fields.keys().cloned().collect();
+    let keys: Vec<String> = fields.iter().map(|def| def.key.clone()).collect();
     mapping::check(&mapping, &keys).map_err(ApiError::BadRequest)?;
     let job = store.next_id()?;
     let path = spool::path(&state.config.data_dir, team, job);
@@ -136,19 +139,19 @@ async fn create(
         let path = path.clone();
         tokio::task::spawn_blocking(move || {
             let (headers, cursor) = reader::headers(&path)?;
-            Columns::new(&mapping, &headers, fields).map(|columns| (columns, cursor, mapping))
+            Columns::new(&mapping, &headers, fields).map(|_| (cursor, mapping))
         })
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
     };
-    let (columns, cursor, mapping) = match checked {
+    let (cursor, mapping) = match checked {
         Ok(checked) => checked,
         Err(why) => {
             let _ = tokio::fs::remove_file(&path).await;
             return Err(ApiError::BadRequest(why));
         }
     };
-    let mut record = TransferRecord {
+    let record = TransferRecord {
         id: job,
         team,
         kind: TransferKind::Import,
@@ -174,41 +177,12 @@ async fn create(
             },
         }),
     };
-    if !dry_run {
-        store.put_transfer(&record)?;
-        // On disk before the answer: a crash after it resumes the job.
-        state.committer.flushed().await;
-        job::start(&state, team, job);
-        let answer = Json(serde_json::json!({ "job": TransferView::from(&record) }));
-        return Ok((StatusCode::ACCEPTED, answer).into_response());
-    }
-    let report = {
-        let (store, path) = (Arc::clone(&store), path.clone());
-        tokio::task::spawn_blocking(move || {
-            dry::run(store.as_ref(), team, job, &path, cursor, &columns)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-    };
-    let _ = tokio::fs::remove_file(&path).await;
-    let report = report.map_err(ApiError::BadRequest)?;
-    record.status = TransferStatus::Done;
-    record.finished_at = Some(crate::time::now());
-    if let Some(import) = &mut record.import {
-        import.progress = report.progress;
-    }
-    store.put_import_rejects(team, job, &report.rejects)?;
     store.put_transfer(&record)?;
-    let shown = report.rejects.len().min(DEFAULT_PAGE);
-    let next = (report.rejects.len() > shown).then(|| report.rejects[shown - 1].line);
-    let mut rejected = report.rejects;
-    rejected.truncate(shown);
-    let answer = JobAnswer {
-        job: TransferView::from(&record),
-        rejected,
-        next,
-    };
-    Ok(Json(answer).into_response())
+    // On disk before the answer: a crash after it resumes the job.
+    state.committer.flushed().await;
+    job::start(&state, team, job);
+    let answer = Json(serde_json::json!({ "job": TransferView::from(&record) }));
+    Ok((StatusCode::ACCEPTED, answer).into_response())
 }
 
 async fn status(
@@ -305,8 +279,8 @@ async fn save_mapping(
     let team = number(&team)?;
     authorize(&state, &headers, team, true)?;
     let team = TeamId(team);
-    let fields = book::field_rules(state.store.as_ref(), team).map_err(ApiError::Internal)?;
-    let keys: Vec<String> = fields.keys().cloned().collect();
+    let fields = book::fields(state.store.as_ref(), team).map_err(ApiError::Internal)?;
+    let keys: Vec<String> = fields.iter().map(|def| def.key.clone()).collect();
     mapping::check(&mapping, &keys).map_err(ApiError::BadRequest)?;
     state.store.put_import_mapping(team, &mapping)?;
     state.committer.flushed().await;

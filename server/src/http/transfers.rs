@@ -8,9 +8,9 @@
 use super::api::BAD_TOKEN;
 use super::error::ApiError;
 use super::session::credential;
-use crate::access::{self, Principal};
+use crate::access::{self, Action, Principal, Resource};
 use crate::server::ServerState;
-use crate::store::{TokenKind, TransferKind, TransferRecord, TransferStatus};
+use crate::store::{TransferKind, TransferRecord, TransferStatus};
 use axum::http::HeaderMap;
 use serde::Serialize;
 use switchboard_protocol::ids::{Millis, TeamId, UserId};
@@ -39,13 +39,15 @@ pub(super) fn authorize(
         .ok_or(ApiError::Unauthorized(BAD_TOKEN))?;
     let principal = access::load(store, user, token.kind)?.principal;
     let team = TeamId(team);
-    match principal.role(team) {
-        Some(role @ (Role::Manager | Role::Member)) if token.kind == TokenKind::Session => {
-            Ok(Transferer { principal, role })
-        }
-        Some(_) => Err(ApiError::Forbidden(FOR_PEOPLE)),
-        None if principal.is_restricted_in(team) => Err(ApiError::Forbidden(FOR_PEOPLE)),
-        None => Err(ApiError::NotFound(NO_SUCH_TEAM.into())),
+    if principal.allows(Action::ImportExport, Resource::Team(team)) {
+        // `ImportExport` holds a role: a Manager or a Member.
+        let role = principal.role(team).unwrap_or(Role::Member);
+        return Ok(Transferer { principal, role });
+    }
+    if principal.role(team).is_some() || principal.is_restricted_in(team) {
+        Err(ApiError::Forbidden(FOR_PEOPLE))
+    } else {
+        Err(ApiError::NotFound(NO_SUCH_TEAM.into()))
     }
 }
 

@@ -1,34 +1,28 @@
-//! The importer's view of the contact book: the team's custom fields as
-//! rules, who holds a phone or email, how a row becomes a contact or is
-//! merged into one (the book's rule: phones, emails and tags united,
-//! fields filled where empty, notes appended), and a contact as an export
-//! row in the columns an import takes.
+//! The importer's view of the contact book: the team's custom fields, who
+//! holds a phone or email, how a row becomes a contact or is merged into
+//! one (the book's own rule, `contacts::merge`), and a contact as an
+//! export row in the columns an import takes.
 
 use super::mapping::RowDraft;
-use super::normal::FieldRule;
+use crate::contacts::MergeSource;
 use crate::store::{ContactRecord, ContactSearch, Store, StoreResult};
-use std::collections::BTreeMap;
+use switchboard_protocol::contacts::FieldDef;
 use switchboard_protocol::ids::{ContactId, Millis, TeamId};
 
 /// The separator of several values in one exported cell.
 const SEPARATOR: &str = "; ";
 
-/// The team's custom fields, by key.
-pub(crate) fn field_rules(
-    store: &dyn Store,
-    team: TeamId,
-) -> Result<BTreeMap<String, FieldRule>, String> {
-    let fields = store.contact_fields(team).map_err(|e| e.to_string())?;
-    Ok(fields
-        .into_iter()
-        .map(|def| (def.key.clone(), FieldRule::new(def)))
-        .collect())
+/// The team's custom fields, in their order of definition.
+pub(crate) fn fields(store: &dyn Store, team: TeamId) -> Result<Vec<FieldDef>, String> {
+    store.contact_fields(team).map_err(|e| e.to_string())
 }
 
 /// The keys of the team's custom fields, in their order of definition.
 pub(crate) fn field_keys(store: &dyn Store, team: TeamId) -> Result<Vec<String>, String> {
-    let fields = store.contact_fields(team).map_err(|e| e.to_string())?;
-    Ok(fields.into_iter().map(|def| def.key).collect())
+    Ok(fields(store, team)?
+        .into_iter()
+        .map(|def| def.key)
+        .collect())
 }
 
 /// The contact of the team holding a normalised phone or email, if any.
@@ -98,32 +92,11 @@ pub(crate) fn create(id: ContactId, team: TeamId, draft: &RowDraft, now: Millis)
 }
 
 /// A row merged into the contact already holding one of its phones or
-/// emails: its name stays, the rest is united.
+/// emails, by the book's rule (its name stays; the hub has checked that no
+/// third contact holds any of the row's phones and emails).
 pub(crate) fn merge(contact: &mut ContactRecord, draft: &RowDraft, now: Millis) {
-    unite(&mut contact.phones, &draft.phones);
-    unite(&mut contact.emails, &draft.emails);
-    unite(&mut contact.tags, &draft.tags);
-    for (key, value) in &draft.fields {
-        contact
-            .fields
-            .entry(key.clone())
-            .or_insert_with(|| value.clone());
-    }
-    if !draft.notes.is_empty() && !contact.notes.contains(&draft.notes) {
-        if !contact.notes.is_empty() {
-            contact.notes.push('\n');
-        }
-        contact.notes.push_str(&draft.notes);
-    }
+    crate::contacts::merge(contact, &MergeSource::from(draft), &|_| false);
     contact.updated_at = now;
-}
-
-fn unite(into: &mut Vec<String>, from: &[String]) {
-    for value in from {
-        if !into.contains(value) {
-            into.push(value.clone());
-        }
-    }
 }
 
 /// The normalised phones and emails of a contact.

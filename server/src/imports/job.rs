@@ -1,5 +1,6 @@
-//! Running an import: the spooled file is read a batch at a time from the
-//! job's cursor and each batch is handed to the team's hub, which merges
+//! Running an import: a dry run reads the whole spooled file and stores
+//! its report (see `dry`); a real one reads the file a batch at a time
+//! from the job's cursor and each batch is handed to the team's hub, which merges
 //! it into the book and writes it, with the job's new cursor and counts, as
 //! one entry (see `hub/imports.rs`). The hub takes a batch only if it
 //! starts at the cursor the store holds, so a batch sent twice (a retry, a
@@ -115,12 +116,16 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
         Ok(columns) => columns,
         Err(why) => return fail(state, record, why, &path).await,
     };
+    if import.dry_run {
+        return dry_run(state, record, &path, columns).await;
+    }
     let mut cursor = import.cursor;
     let mut refusals = 0;
     loop {
         if *state.stop.borrow() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         let read = {
             let (path, columns) = (path.clone(), columns.clone());
             tokio::task::spawn_blocking(move || reader::batch(&path, cursor, &columns, BATCH_ROWS))
@@ -147,7 +152,6 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
             }),
             done,
         };
-        let sent = std::time::Instant::now();
         if state
             .registry
             .dispatch(team, HubRequest::internal(command))
@@ -164,10 +168,11 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
                     let _ = tokio::fs::remove_file(&path).await;
                     return Ok(());
                 }
-                // As long again as the hub took: an import takes at most
-                // half of what a hub can do, and the other teams' writes
-                // (and this team's people) get the rest.
-                tokio::time::sleep(sent.elapsed()).await;
+                // As long again as the batch took (reading it, then the
+                // hub writing it): an import takes about half of a core at
+                // most, and the other teams (and this team's people) get
+                // the rest.
+                tokio::time::sleep(started.elapsed()).await;
             }
             Ok(Err(BatchRefused::Stopped(why))) => return Err(why),
             // Refused, or dropped unanswered (the hub stopped): the same
@@ -185,6 +190,42 @@ async fn run(state: &Arc<ServerState>, team: TeamId, job: u64) -> Result<(), Str
     }
 }
 
+/// A dry run, read whole on the blocking pool (started again from the
+/// first row if a stop cut it short: it writes nothing but its report).
+async fn dry_run(
+    state: &Arc<ServerState>,
+    mut record: TransferRecord,
+    path: &std::path::Path,
+    columns: Columns,
+) -> Result<(), String> {
+    let Some(import) = record.import.as_mut() else {
+        return Err("not an import".into());
+    };
+    let report = {
+        let (store, path) = (Arc::clone(&state.store), path.to_path_buf());
+        let (team, job, from) = (record.team, record.id, import.cursor);
+        tokio::task::spawn_blocking(move || {
+            super::dry::run(store.as_ref(), team, job, &path, from, &columns)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    };
+    let report = match report {
+        Ok(report) => report,
+        Err(why) => return fail(state, record, why, path).await,
+    };
+    import.progress = report.progress;
+    record.status = TransferStatus::Done;
+    record.finished_at = Some(crate::time::now());
+    let store = state.store.as_ref();
+    store
+        .put_import_rejects(record.team, record.id, &report.rejects)
+        .map_err(|e| e.to_string())?;
+    store.put_transfer(&record).map_err(|e| e.to_string())?;
+    let _ = tokio::fs::remove_file(path).await;
+    Ok(())
+}
+
 /// The file's columns under the job's mapping and the team's fields.
 async fn prepare(
     state: &Arc<ServerState>,
@@ -192,7 +233,7 @@ async fn prepare(
     path: &std::path::Path,
     mapping: &crate::store::ImportMapping,
 ) -> Result<Columns, String> {
-    let fields = super::book::field_rules(state.store.as_ref(), team)?;
+    let fields = super::book::fields(state.store.as_ref(), team)?;
     let path = path.to_path_buf();
     let (headers, _) = tokio::task::spawn_blocking(move || reader::headers(&path))
         .await

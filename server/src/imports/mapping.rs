@@ -12,9 +12,11 @@
 //! - A row is refused whole, never imported in part: one bad phone refuses
 //!   its row with the line and the value.
 
-use super::normal;
+use crate::contacts::normal::Invalid;
+use crate::contacts::{check_fields, normalise_draft, BookError};
 use crate::store::ImportMapping;
 use std::collections::BTreeMap;
+use switchboard_protocol::contacts::{ContactDraft, FieldDef};
 
 /// Where one column's values go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,26 +84,16 @@ pub(crate) fn check(mapping: &ImportMapping, fields: &[String]) -> Result<(), St
     Ok(())
 }
 
-/// One row, read and checked: a contact to create or merge.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct RowDraft {
-    pub(crate) name: String,
-    /// Normalised (E.164), without duplicates.
-    pub(crate) phones: Vec<String>,
-    /// Normalised (trimmed, lowercase), without duplicates.
-    pub(crate) emails: Vec<String>,
-    /// Normalised, without duplicates.
-    pub(crate) tags: Vec<String>,
-    pub(crate) fields: BTreeMap<String, String>,
-    pub(crate) notes: String,
-}
+/// One row, read and normalised by the book's own rules: a contact to
+/// create or merge.
+pub(crate) type RowDraft = ContactDraft;
 
 /// A mapping compiled against a file's header line: one target per column.
 #[derive(Debug, Clone)]
 pub(crate) struct Columns {
     targets: Vec<Target>,
-    /// The team's custom fields, by key.
-    fields: BTreeMap<String, normal::FieldRule>,
+    /// The team's custom fields.
+    fields: Vec<FieldDef>,
 }
 
 impl Columns {
@@ -110,8 +102,9 @@ impl Columns {
     pub(crate) fn new(
         mapping: &ImportMapping,
         headers: &[String],
-        fields: BTreeMap<String, normal::FieldRule>,
+        fields: Vec<FieldDef>,
     ) -> Result<Columns, String> {
+        let defined = |key: &str| fields.iter().any(|d| d.key == key);
         let by_header: BTreeMap<String, &String> = (mapping.columns.iter())
             .map(|(h, v)| (h.trim().to_lowercase(), v))
             .collect();
@@ -125,9 +118,7 @@ impl Columns {
                 // An export's own headers need no mapping.
                 None => match Target::parse(&key) {
                     Some(target) => target,
-                    None if fields.contains_key(header.trim()) => {
-                        Target::Field(header.trim().to_string())
-                    }
+                    None if defined(header.trim()) => Target::Field(header.trim().to_string()),
                     None => {
                         unmapped.push(header.clone());
                         continue;
@@ -135,7 +126,7 @@ impl Columns {
                 },
             };
             if let Target::Field(key) = &target {
-                if !fields.contains_key(key) {
+                if !defined(key) {
                     return Err(format!(
                         "column \"{header}\": the team defines no contact field \"{key}\""
                     ));
@@ -160,7 +151,7 @@ impl Columns {
         Ok(Columns { targets, fields })
     }
 
-    /// The contact a row holds, or why it is refused.
+    /// The contact a row holds, normalised, or why it is refused.
     pub(crate) fn row(&self, record: &csv::ByteRecord) -> Result<RowDraft, String> {
         if record.len() != self.targets.len() {
             return Err(format!(
@@ -169,53 +160,46 @@ impl Columns {
                 self.targets.len()
             ));
         }
-        let mut draft = RowDraft::default();
-        for (target, raw) in self.targets.iter().zip(record.iter()) {
-            let value = std::str::from_utf8(raw)
+        let mut raw = ContactDraft {
+            name: String::new(),
+            phones: Vec::new(),
+            emails: Vec::new(),
+            tags: Vec::new(),
+            fields: BTreeMap::new(),
+            notes: String::new(),
+        };
+        for (target, cell) in self.targets.iter().zip(record.iter()) {
+            let value = std::str::from_utf8(cell)
                 .map_err(|_| "the row is not valid UTF-8".to_string())?
                 .trim();
             if value.is_empty() {
                 continue;
             }
             match target {
-                Target::Name => join(&mut draft.name, value, " "),
-                Target::Phone => {
-                    for phone in split(value) {
-                        let phone = normal::phone(phone)
-                            .map_err(|why| format!("bad phone \"{phone}\": {why}"))?;
-                        push_new(&mut draft.phones, phone);
-                    }
-                }
-                Target::Email => {
-                    for email in split(value) {
-                        let email = normal::email(email)
-                            .map_err(|why| format!("bad email \"{email}\": {why}"))?;
-                        push_new(&mut draft.emails, email);
-                    }
-                }
-                Target::Tag => push_new(&mut draft.tags, normal::tag(value)),
-                Target::Tags => {
-                    for tag in split(value) {
-                        push_new(&mut draft.tags, normal::tag(tag));
-                    }
-                }
-                Target::Notes => join(&mut draft.notes, value, "\n"),
+                Target::Name => join(&mut raw.name, value, " "),
+                Target::Phone => raw.phones.extend(split(value).map(String::from)),
+                Target::Email => raw.emails.extend(split(value).map(String::from)),
+                Target::Tag => raw.tags.push(value.to_string()),
+                Target::Tags => raw.tags.extend(split(value).map(String::from)),
+                Target::Notes => join(&mut raw.notes, value, "\n"),
                 Target::Field(key) => {
-                    // `new` checked that every field column is defined.
-                    let Some(rule) = self.fields.get(key) else {
-                        return Err(format!("unknown field \"{key}\""));
-                    };
-                    let value = rule
-                        .check(value)
-                        .map_err(|why| format!("bad value \"{value}\" for field {key}: {why}"))?;
-                    draft.fields.insert(key.clone(), value);
+                    raw.fields.insert(key.clone(), value.to_string());
                 }
                 Target::Ignore => {}
             }
         }
-        if draft.name.is_empty() {
+        if raw.name.is_empty() {
             return Err("missing name".into());
         }
+        let fields =
+            check_fields(&self.fields, &raw.fields).map_err(|e| format!("bad field value: {e}"))?;
+        let mut draft = normalise_draft(raw).map_err(|e| match &e {
+            BookError::Invalid(Invalid::Phone(_)) => format!("bad phone: {e}"),
+            BookError::Invalid(Invalid::Email(_)) => format!("bad email: {e}"),
+            BookError::Invalid(Invalid::Tag(_)) => format!("bad tag: {e}"),
+            BookError::Shape(_) => e.to_string(),
+        })?;
+        draft.fields = fields;
         Ok(draft)
     }
 }
@@ -233,10 +217,4 @@ fn join(to: &mut String, value: &str, separator: &str) {
         to.push_str(separator);
     }
     to.push_str(value);
-}
-
-fn push_new(to: &mut Vec<String>, value: String) {
-    if !value.is_empty() && !to.contains(&value) {
-        to.push(value);
-    }
 }

@@ -37,7 +37,6 @@ pub(crate) mod dry;
 pub(crate) mod export;
 pub(crate) mod job;
 pub(crate) mod mapping;
-mod normal;
 pub(crate) mod reader;
 pub(crate) mod spool;
 

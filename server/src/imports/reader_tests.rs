@@ -3,7 +3,6 @@
 //! quoted line breaks and refused rows included; and the mapping's checks.
 
 use super::mapping::{Columns, RowDraft};
-use super::normal::FieldRule;
 use super::reader::{batch, headers};
 use crate::store::{ImportMapping, Rejection};
 use std::collections::BTreeMap;
@@ -26,7 +25,7 @@ fn columns(path: &std::path::Path) -> Columns {
         kind: FieldKind::Number,
         options: Vec::new(),
     };
-    let fields = BTreeMap::from([("size".to_string(), FieldRule::new(def))]);
+    let fields = vec![def];
     let mapping = ImportMapping {
         columns: BTreeMap::from([("size".into(), "field:size".into())]),
     };
@@ -71,9 +70,9 @@ fn batches_from_cursors_read_what_the_whole_file_holds() {
         .collect();
     assert_eq!(refused[0], (4, "missing name"));
     assert_eq!(refused[1].0, 5);
-    assert!(refused[1].1.starts_with("bad phone \"12\""), "{refused:?}");
+    assert!(refused[1].1.starts_with("bad phone: \"12\""), "{refused:?}");
     assert_eq!(refused[2].0, 6);
-    assert!(refused[2].1.contains("for field size"), "{refused:?}");
+    assert!(refused[2].1.contains("the field \"size\""), "{refused:?}");
     assert_eq!(refused[3].0, 7);
     assert!(refused[3].1.contains("7 values"), "{refused:?}");
 }
@@ -82,9 +81,9 @@ fn batches_from_cursors_read_what_the_whole_file_holds() {
 fn a_header_without_a_target_is_refused_before_any_row() {
     let mapping = ImportMapping::default();
     let headers = ["name".to_string(), "shoe".to_string()];
-    let refused = Columns::new(&mapping, &headers, BTreeMap::new()).unwrap_err();
+    let refused = Columns::new(&mapping, &headers, Vec::new()).unwrap_err();
     assert!(refused.contains("\"shoe\""), "{refused}");
     let headers = ["email".to_string()];
-    let refused = Columns::new(&mapping, &headers, BTreeMap::new()).unwrap_err();
+    let refused = Columns::new(&mapping, &headers, Vec::new()).unwrap_err();
     assert_eq!(refused, "no column is mapped to name");
 }

@@ -58,18 +58,6 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> HttpAnswer {
-    http_within(addr, method, path, headers, body, PATIENCE).await
-}
-
-/// [`http`], waiting up to `patience` for the whole answer.
-pub async fn http_within(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-    patience: std::time::Duration,
-) -> HttpAnswer {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = TcpStream::connect(addr).await.expect("connects");
     let mut request = format!(
@@ -83,7 +71,7 @@ pub async fn http_within(
     stream.write_all(request.as_bytes()).await.unwrap();
     stream.write_all(body).await.unwrap();
     let mut raw = Vec::new();
-    tokio::time::timeout(patience, stream.read_to_end(&mut raw))
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut raw))
         .await
         .expect("an answer in time")
         .unwrap();

@@ -81,8 +81,8 @@ async fn an_export_imports_into_an_empty_team_as_the_same_book() {
         .map(|r| r["reason"].as_str().unwrap())
         .collect();
     assert_eq!(reasons.len(), 2, "{reasons:?}");
-    assert!(reasons[0].contains("for field stage"), "{reasons:?}");
-    assert!(reasons[1].contains("for field start"), "{reasons:?}");
+    assert!(reasons[0].contains("the field \"stage\""), "{reasons:?}");
+    assert!(reasons[1].contains("the field \"start\""), "{reasons:?}");
 
     let path = |team: TeamId| format!("/api/teams/{}/export/contacts.csv", team.0);
     let first = call(addr, "GET", &path(world.team_a), token, b"").await;
