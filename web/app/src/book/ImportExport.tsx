@@ -19,6 +19,7 @@ import {
   headerOf,
   importStatus,
   saveMapping,
+  waitForJob,
   savedMapping,
   sendImport,
   type ImportReport,
@@ -28,6 +29,9 @@ import { ImportMapping, guessMapping } from "./ImportMapping";
 import { ImportLog } from "./ImportLog";
 import { Counts, Rejects } from "./ImportReport";
 import "./book.css";
+
+/** How long without progress events before the job's status is asked, in ms. */
+const QUIET_MS = 3000;
 
 export function ImportExport({ team }: PageProps) {
   // Bumped when an import ends here: the record shows it.
@@ -69,6 +73,7 @@ export function ImportExport({ team }: PageProps) {
 type Step =
   | { kind: "choose" }
   | { kind: "map"; file: File; headers: string[]; mapping: Mapping }
+  | { kind: "checking" }
   | { kind: "report"; file: File; report: ImportReport }
   | {
       kind: "running";
@@ -88,6 +93,16 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
   const progress = useRef(new Map<Id, ImportProgress>());
   const stepRef = useRef(step);
   stepRef.current = step;
+  /** When the last progress event came (ms), to notice when they stop. */
+  const lastNews = useRef(0);
+  /** Set once the screen is gone: a job followed no longer is. */
+  const left = useRef(false);
+  useEffect(
+    () => () => {
+      left.current = true;
+    },
+    [],
+  );
 
   useEffect(() => {
     heading.current?.focus();
@@ -100,6 +115,7 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
         const event = news.frame.event;
         if (event.type !== "import_progress") return;
         progress.current.set(event.job, event);
+        lastNews.current = Date.now();
         const now = stepRef.current;
         if (now.kind === "running" && now.job === event.job)
           setStep({ ...now, progress: event });
@@ -123,6 +139,28 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
         setError(reason(failure));
       });
   }, [finished]);
+
+  // The events tell the run's end; should they stop coming (a reconnect
+  // that skipped them), the job's status does.
+  const running = step.kind === "running" ? step.job : null;
+  useEffect(() => {
+    if (running === null) return;
+    const timer = setInterval(() => {
+      if (Date.now() - lastNews.current < QUIET_MS) return;
+      importStatus(team, running)
+        .then((report) => {
+          const now = stepRef.current;
+          if (report.done && now.kind === "running" && now.job === running) {
+            setStep({ kind: "summary", report });
+            onRun();
+          }
+        })
+        .catch(() => undefined);
+    }, QUIET_MS);
+    return () => {
+      clearInterval(timer);
+    };
+  }, [running]);
 
   async function choose(file: File) {
     setError(null);
@@ -148,10 +186,14 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
     setBusy(true);
     try {
       await saveMapping(team, mapping);
-      const report = await sendImport(team, file, true);
+      const started = await sendImport(team, file, true);
+      setStep({ kind: "checking" });
+      const report = await waitForJob(team, started.job, () => left.current);
+      if (report.failure !== null) throw new Error(report.failure);
       setStep({ kind: "report", file, report });
     } catch (failure) {
       setError(reason(failure));
+      if (stepRef.current.kind === "checking") setStep({ kind: "choose" });
     } finally {
       setBusy(false);
     }
@@ -162,6 +204,7 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
     setBusy(true);
     try {
       const total = await dataLines(file);
+      lastNews.current = Date.now();
       setStep({ kind: "running", job: null, total, progress: null });
       const started = await sendImport(team, file, false);
       const known = progress.current.get(started.job) ?? null;
@@ -222,6 +265,11 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
           }}
         />
       )}
+      {step.kind === "checking" && (
+        <p class="muted" role="status" data-testid="import-checking">
+          Checking the file: nothing is imported yet…
+        </p>
+      )}
       {step.kind === "report" && (
         <div data-testid="import-report">
           <h3>Dry run: what the import would do</h3>
@@ -263,6 +311,11 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
       {step.kind === "summary" && (
         <div data-testid="import-summary">
           <h3>Import finished</h3>
+          {step.report.failure !== null && (
+            <p class="error" role="alert">
+              The import stopped: {step.report.failure}
+            </p>
+          )}
           <Counts report={step.report} would={false} />
           <Rejects rejects={step.report.rejects} />
           <button

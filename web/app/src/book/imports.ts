@@ -38,6 +38,8 @@ export interface ImportReport {
   merged: number;
   rejected: number;
   done: boolean;
+  /** Why the job failed, if it did. */
+  failure: string | null;
   rejects: Rejected[];
 }
 
@@ -68,7 +70,8 @@ export async function saveMapping(team: Id, mapping: Mapping): Promise<void> {
 
 /**
  * Sends the CSV with the saved mapping: a dry run (nothing changes, the
- * report says what would) or the run (answered once the job started).
+ * report says what would) or the run. Either is answered once the file
+ * is spooled, with the job (`waitForJob` follows it to its end).
  */
 export async function sendImport(
   team: Id,
@@ -82,6 +85,29 @@ export async function sendImport(
     { body: file, type: "text/csv" },
   );
   return reportOf(raw);
+}
+
+/** How often a job is asked after, at first and at most, in ms. */
+const POLL_FIRST_MS = 200;
+const POLL_MAX_MS = 2000;
+
+/**
+ * The job's report once it is no longer running, asking after it with a
+ * growing pause; rejects when `stopped()` says the screen is gone.
+ */
+export async function waitForJob(
+  team: Id,
+  job: Id,
+  stopped: () => boolean,
+): Promise<ImportReport> {
+  let pause = POLL_FIRST_MS;
+  for (;;) {
+    const report = await importStatus(team, job);
+    if (report.done) return report;
+    await new Promise((done) => setTimeout(done, pause));
+    if (stopped()) throw new Error("the import's page was left");
+    pause = Math.min(pause * 2, POLL_MAX_MS);
+  }
 }
 
 /** An import's status and its rejected rows. */
@@ -109,7 +135,11 @@ export function reportOf(raw: Record<string, unknown>): ImportReport {
     created: num(counts.created),
     merged: num(counts.merged),
     rejected: num(counts.rejected),
-    done: counts.done === true,
+    // Finished: done, or failed (`failure` says why).
+    done:
+      counts.done === true ||
+      (job.status !== undefined && job.status !== "running"),
+    failure: typeof job.failure === "string" ? job.failure : null,
     rejects: rows.flatMap((row) => {
       const r = record(row);
       return typeof r.line === "number"
