@@ -34,7 +34,7 @@ import "./book.css";
 const QUIET_MS = 3000;
 
 export function ImportExport({ team }: PageProps) {
-  // Bumped when an import ends here: the record shows it.
+  // Bumped when an import or a dry run ends here: the record shows it.
   const [runs, setRuns] = useState(0);
   if (team === null) return null;
   const paths = exportPaths(team.id);
@@ -191,6 +191,7 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
       const report = await waitForJob(team, started.job, () => left.current);
       if (report.failure !== null) throw new Error(report.failure);
       setStep({ kind: "report", file, report });
+      onRun();
     } catch (failure) {
       setError(reason(failure));
       if (stepRef.current.kind === "checking") setStep({ kind: "choose" });
