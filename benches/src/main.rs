@@ -1,7 +1,7 @@
 //! `switchboard-bench`: the load generator for Switchboard.
 //!
 //! One subcommand per scenario (`idle`, `ramp`, `fanout`, `durable`,
-//! `storm`, `history`, `reports`) and `all` to run them in turn. By default each
+//! `storm`, `history`, `reports`, `contacts`) and `all` to run them in turn. By default each
 //! scenario seeds a temporary data folder, starts `switchboard serve` on it
 //! as a child process and reads the child's CPU time and memory from /proc;
 //! with `--url` it drives a server that is already running. The report is a
@@ -21,6 +21,7 @@
 
 mod cluster;
 mod crowd;
+mod http;
 mod nats;
 mod peers;
 mod plot;
@@ -37,7 +38,7 @@ mod wire;
 
 use clap::{Parser, Subcommand};
 use report::Report;
-use scenarios::{all, durable, fanout, history, idle, ramp, reports, storm};
+use scenarios::{all, contacts, durable, fanout, history, idle, ramp, reports, storm};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -77,6 +78,9 @@ enum Scenario {
     History(history::HistoryArgs),
     /// Other teams' send latency with and without reports on a large team.
     Reports(reports::ReportsArgs),
+    /// Import rows/s, search p99 over the imported book, and the other
+    /// teams' send latency while an import runs.
+    Contacts(contacts::ContactsArgs),
     /// Every scenario in turn at moderate sizes, into one report.
     All(all::AllArgs),
 }
@@ -128,6 +132,7 @@ async fn run(cli: &Cli) -> anyhow::Result<Report> {
         Scenario::Storm(args) => storm::run(server, args).await?,
         Scenario::History(args) => history::run(server, args).await?,
         Scenario::Reports(args) => reports::run(server, args).await?,
+        Scenario::Contacts(args) => contacts::run(server, args).await?,
         Scenario::All(args) => return Ok(all::run(server, args).await),
     };
     Ok(Report {

@@ -96,6 +96,12 @@ pub enum ClientFrame {
     Report(Report),
     /// Reads one conversation's details and everyone's read markers in it.
     Conversation(ConversationRequest),
+    /// Lists a team's posts (its people and bots).
+    Posts(Posts),
+    /// Creates a post (Managers, Members, `read_write` bots).
+    CreatePost(CreatePost),
+    /// Changes a post (Managers, Members, `read_write` bots).
+    EditPost(EditPost),
     /// Searches the team's contact book.
     Contacts(Contacts),
     /// Reads one contact of the book and its conversations.
@@ -112,12 +118,6 @@ pub enum ClientFrame {
     ContactFields(ContactFieldsRequest),
     /// Replaces the team's custom contact fields (Managers).
     DefineContactFields(DefineContactFields),
-    /// Lists a team's posts (its people and bots).
-    Posts(Posts),
-    /// Creates a post (Managers, Members, `read_write` bots).
-    CreatePost(CreatePost),
-    /// Changes a post (Managers, Members, `read_write` bots).
-    EditPost(EditPost),
 }
 
 impl ClientFrame {
@@ -159,6 +159,9 @@ impl ClientFrame {
             ClientFrame::Presence(f) => Some(f.id),
             ClientFrame::Deliver(f) => Some(f.id),
             ClientFrame::Report(f) => Some(f.id),
+            ClientFrame::Posts(f) => Some(f.id),
+            ClientFrame::CreatePost(f) => Some(f.id),
+            ClientFrame::EditPost(f) => Some(f.id),
             ClientFrame::Contacts(f) => Some(f.id),
             ClientFrame::Contact(f) => Some(f.id),
             ClientFrame::CreateContact(f) => Some(f.id),
@@ -167,9 +170,6 @@ impl ClientFrame {
             ClientFrame::MergeContacts(f) => Some(f.id),
             ClientFrame::ContactFields(f) => Some(f.id),
             ClientFrame::DefineContactFields(f) => Some(f.id),
-            ClientFrame::Posts(f) => Some(f.id),
-            ClientFrame::CreatePost(f) => Some(f.id),
-            ClientFrame::EditPost(f) => Some(f.id),
         }
     }
 }

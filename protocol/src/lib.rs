@@ -35,6 +35,7 @@ pub mod manage;
 pub mod model;
 pub mod presence;
 pub mod server;
+pub mod transfer;
 
 pub use client::ClientFrame;
 pub use codec::{decode, encode, DecodeError, EncodeError, Encoding};

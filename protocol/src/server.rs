@@ -188,6 +188,10 @@ pub enum Reply {
     Delivered(Outcome),
     /// The figures a `report` asked for.
     Report(ReportInfo),
+    /// A page of a team's posts.
+    Posts(PostPage),
+    /// A post, as created or changed.
+    Post(PostInfo),
     /// A page of the contact book (`contacts`).
     Contacts(ContactList),
     /// A contact and its conversations (`contact`).
@@ -200,10 +204,6 @@ pub enum Reply {
     /// The team's custom contact fields (`contact_fields`,
     /// `define_contact_fields`).
     ContactFields(ContactFields),
-    /// A page of a team's posts.
-    Posts(PostPage),
-    /// A post, as created or changed.
-    Post(PostInfo),
 }
 
 /// The answer to `create_bot`.
@@ -367,6 +367,12 @@ pub enum Event {
     /// system message that records it (and, for a user, the `assignees`
     /// event).
     Delivered(Outcome),
+    /// An import wrote a batch of contacts, or finished (see
+    /// [`crate::transfer`]).
+    ImportProgress(crate::transfer::ImportProgress),
+    /// A post was created or changed: the post as it now is. Only the
+    /// team's Managers, Members and bots receive it.
+    PostChanged(PostInfo),
     /// A contact of the book was created or changed.
     ContactChanged(ContactChanged),
     /// A contact of the book was deleted.
@@ -375,9 +381,6 @@ pub enum Event {
     ContactsMerged(ContactsMerged),
     /// The team's custom contact fields were redefined.
     ContactFields(ContactFields),
-    /// A post was created or changed: the post as it now is. Only the
-    /// team's Managers, Members and bots receive it.
-    PostChanged(PostInfo),
 }
 
 /// Who may receive an event: the filter the server applies to each
@@ -416,6 +419,7 @@ impl Event {
             | Event::Assignees(_)
             | Event::Delivered(_) => 1,
             Event::PostChanged(_)
+            | Event::ImportProgress(_)
             | Event::ContactChanged(_)
             | Event::ContactDeleted(_)
             | Event::ContactsMerged(_)
@@ -432,11 +436,12 @@ impl Event {
             Event::ContactUpdated(c) => Audience::Conversation(c.conversation),
             Event::Assignees(a) => Audience::Conversation(a.conversation),
             Event::Delivered(o) => Audience::Conversation(o.conversation),
+            Event::ImportProgress(_) => Audience::Team,
+            Event::PostChanged(_) => Audience::Team,
             Event::ContactChanged(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactDeleted(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactsMerged(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactFields(_) => Audience::Team,
-            Event::PostChanged(_) => Audience::Team,
         }
     }
 

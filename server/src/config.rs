@@ -79,6 +79,9 @@ pub struct Config {
     /// How long a WebSocket ticket (`POST /api/ws-ticket`) may wait for
     /// the hello that uses it.
     pub ws_ticket_ttl: Duration,
+    /// The largest CSV an import accepts, in bytes (spooled to disk, never
+    /// held in memory).
+    pub import_max_bytes: u64,
 }
 
 /// The throttles of the password endpoints. A rate of 0 turns that
@@ -158,6 +161,7 @@ impl Config {
             mail_retention: crate::invitation::INVITATION_TTL,
             public_url: None,
             ws_ticket_ttl: Duration::from_secs(30),
+            import_max_bytes: 256 * 1024 * 1024,
         }
     }
 }

@@ -10,6 +10,9 @@
 //! out, encoding each event once.
 //! Beside that path, `sweep` deletes expired tokens, invitations and old
 //! mail in the background.
+//! Contacts come in as CSV and go out as downloads through `imports`:
+//! `http` spools an upload, a job reads it a batch at a time and the
+//! team's hub writes each batch, with the job's cursor, as one entry.
 //! Joining a cluster ([`cluster`]), a server keeps its store and its team
 //! logs in NATS JetStream instead, with a local projection for reads.
 //!
@@ -30,6 +33,7 @@ pub mod grants;
 mod http;
 mod hub;
 mod idempotency;
+mod imports;
 pub mod invitation;
 mod limits;
 mod live;

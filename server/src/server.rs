@@ -279,6 +279,8 @@ impl Server {
         let idle = state.config.http_idle_timeout;
         let http = tokio::spawn(http::serve::serve(listener, app, idle, stop_rx));
         crate::sweep::spawn(Arc::clone(&state));
+        // Imports a stop left half done go on from their cursor.
+        crate::imports::resume(&state);
         tracing::info!(%local_addr, "listening");
         Ok(Server {
             local_addr,

@@ -7,6 +7,8 @@
 //! the bench and the server each hold one descriptor per connection.
 
 pub(crate) mod all;
+pub(crate) mod contacts;
+mod contacts_search;
 pub(crate) mod durable;
 pub(crate) mod fanout;
 mod fanout_cluster;

@@ -183,6 +183,9 @@ fn the_strategies_generate_every_variant() {
             "presence",
             "deliver",
             "report",
+            "posts",
+            "create_post",
+            "edit_post",
             "contacts",
             "contact",
             "create_contact",
@@ -191,9 +194,6 @@ fn the_strategies_generate_every_variant() {
             "merge_contacts",
             "contact_fields",
             "define_contact_fields",
-            "posts",
-            "create_post",
-            "edit_post",
         ])
     );
     assert_eq!(
@@ -234,13 +234,13 @@ fn the_strategies_generate_every_variant() {
             "presence",
             "delivered",
             "report",
+            "posts",
+            "post",
             "contacts",
             "contact_page",
             "contact_saved",
             "contact_deleted",
             "contact_fields",
-            "posts",
-            "post",
         ])
     );
     assert_eq!(
@@ -252,11 +252,12 @@ fn the_strategies_generate_every_variant() {
             "contact_updated",
             "assignees",
             "delivered",
+            "post_changed",
             "contact_changed",
             "contact_deleted",
             "contacts_merged",
             "contact_fields",
-            "post_changed"
+            "import_progress",
         ])
     );
     assert_eq!(

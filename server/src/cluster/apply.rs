@@ -27,7 +27,7 @@
 use super::applier::Applied;
 use super::ops::Op;
 use crate::store::{
-    Bots, Directory, Grants, KeyedWrites, Signups, SledStore, StoreResult, Timeline,
+    Bots, Directory, Grants, KeyedWrites, Signups, SledStore, StoreResult, Timeline, Transfers,
 };
 
 /// Applies the op at stream sequence `seq` to the projection: what the
@@ -54,6 +54,11 @@ pub(super) fn apply(store: &SledStore, seq: u64, op: Op) -> StoreResult<Applied>
         }
         Op::PutGrant(grant) => done(store.put_grant(&grant))?,
         Op::PutBot(bot) => done(store.put_bot(&bot))?,
+        Op::PutTransfer(record) => done(store.put_transfer(&record))?,
+        Op::PutImportRejects { team, job, rows } => {
+            done(store.put_import_rejects(team, job, &rows))?
+        }
+        Op::PutImportMapping { team, mapping } => done(store.put_import_mapping(team, &mapping))?,
         Op::CreateTeam {
             team,
             epoch,

@@ -35,6 +35,7 @@ mod posts;
 mod publisher;
 mod store;
 mod timeline;
+mod transfers;
 
 #[cfg(test)]
 mod apply_tests;

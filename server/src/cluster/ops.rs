@@ -13,8 +13,8 @@
 
 use crate::store::{
     AccountRecord, BookChange, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord,
-    HandoffRecord, InvitationRecord, MailRecord, Receipt, SignupRecord, StoreError, StoreResult,
-    TeamRecord, TokenRecord, UsageCheckpoint, UserRecord,
+    HandoffRecord, ImportMapping, InvitationRecord, MailRecord, Receipt, Rejection, SignupRecord,
+    StoreError, StoreResult, TeamRecord, TokenRecord, TransferRecord, UsageCheckpoint, UserRecord,
 };
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
@@ -95,6 +95,16 @@ pub(crate) enum Op {
     DeleteExpiredSignup {
         hash: Hash,
         now: Millis,
+    },
+    PutTransfer(TransferRecord),
+    PutImportRejects {
+        team: TeamId,
+        job: u64,
+        rows: Vec<Rejection>,
+    },
+    PutImportMapping {
+        team: TeamId,
+        mapping: ImportMapping,
     },
     /// Reserves `count` ids: the result is the first of the block.
     ReserveIds {
@@ -187,6 +197,11 @@ pub(crate) enum OwnedEntry {
         contact: ContactRecord,
         update: ContactUpdated,
     },
+    ContactsImported {
+        change: BookChange,
+        record: TransferRecord,
+        rejects: Vec<Rejection>,
+    },
     Assignees {
         message: Message,
         update: Assignees,
@@ -206,12 +221,12 @@ pub(crate) enum OwnedEntry {
         conversation: ConversationRecord,
         messages: Vec<Message>,
     },
-    ContactBook {
-        change: BookChange,
-        receipt: Option<OwnedReceipt>,
-    },
     PostSaved {
         post: PostInfo,
+        receipt: Option<OwnedReceipt>,
+    },
+    ContactBook {
+        change: BookChange,
         receipt: Option<OwnedReceipt>,
     },
 }
@@ -242,6 +257,15 @@ impl OwnedEntry {
             Entry::ContactUpdated { contact, update } => OwnedEntry::ContactUpdated {
                 contact: (*contact).clone(),
                 update: (*update).clone(),
+            },
+            Entry::ContactsImported {
+                change,
+                record,
+                rejects,
+            } => OwnedEntry::ContactsImported {
+                change: (*change).clone(),
+                record: (*record).clone(),
+                rejects: rejects.to_vec(),
             },
             Entry::Assignees {
                 message,
@@ -278,12 +302,12 @@ impl OwnedEntry {
                 conversation: (*conversation).clone(),
                 messages: messages.to_vec(),
             },
-            Entry::ContactBook { change, receipt } => OwnedEntry::ContactBook {
-                change: (*change).clone(),
-                receipt: owned(receipt),
-            },
             Entry::PostSaved { post, receipt } => OwnedEntry::PostSaved {
                 post: (*post).clone(),
+                receipt: owned(receipt),
+            },
+            Entry::ContactBook { change, receipt } => OwnedEntry::ContactBook {
+                change: (*change).clone(),
                 receipt: owned(receipt),
             },
         }
@@ -315,6 +339,15 @@ impl OwnedEntry {
             OwnedEntry::ContactUpdated { contact, update } => {
                 Entry::ContactUpdated { contact, update }
             }
+            OwnedEntry::ContactsImported {
+                change,
+                record,
+                rejects,
+            } => Entry::ContactsImported {
+                change,
+                record,
+                rejects,
+            },
             OwnedEntry::Assignees {
                 message,
                 update,
@@ -350,12 +383,12 @@ impl OwnedEntry {
                 conversation,
                 messages,
             },
-            OwnedEntry::ContactBook { change, receipt } => Entry::ContactBook {
-                change,
-                receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
-            },
             OwnedEntry::PostSaved { post, receipt } => Entry::PostSaved {
                 post,
+                receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
+            },
+            OwnedEntry::ContactBook { change, receipt } => Entry::ContactBook {
+                change,
                 receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
             },
         }

@@ -74,9 +74,12 @@ impl Pending {
                 receipt = *r;
             }
             Entry::HandoffImported { messages, .. } => messages.iter().for_each(message),
-            Entry::ContactBook { receipt: r, .. } => receipt = *r,
             Entry::PostSaved { receipt: r, .. } => receipt = *r,
-            Entry::ConversationStarted { .. } | Entry::Read(_) | Entry::ContactUpdated { .. } => {}
+            Entry::ContactBook { receipt: r, .. } => receipt = *r,
+            Entry::ConversationStarted { .. }
+            | Entry::Read(_)
+            | Entry::ContactUpdated { .. }
+            | Entry::ContactsImported { .. } => {}
         }
         if let Some(r) = receipt {
             let used = KeyUse::Reply(Box::new(r.reply.clone()));

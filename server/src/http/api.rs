@@ -69,6 +69,7 @@ pub(super) fn router() -> Router<Arc<ServerState>> {
         .route("/ws-ticket", post(session::ws_ticket))
         .route("/invitations/accept", post(accept_invitation))
         .route("/admin/backup", post(super::ops::backup))
+        .merge(super::imports::router())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this endpoint takes POST".into())

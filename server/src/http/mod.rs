@@ -3,7 +3,8 @@
 //! invitations; [`signup`]; [`account`]: password change; [`session`]:
 //! the browser's cookie session and WebSocket tickets), health
 //! (`/healthz`, `/readyz`), metrics (`/metrics`) and the online backup
-//! (`POST /api/admin/backup`, see [`ops`]), and at every other path the
+//! (`POST /api/admin/backup`, see [`ops`]), contact imports and exports
+//! ([`imports`], [`exports`]), and at every other path the
 //! browser app, embedded in the binary ([`app`]). [`serve`] runs the listener
 //! ([`handshake`]) with its timeouts and connection cap. Every answer
 //! carries the security headers of [`headers`].
@@ -16,8 +17,10 @@ mod api;
 mod app;
 pub mod echo;
 mod error;
+mod exports;
 pub(crate) mod handshake;
 mod headers;
+mod imports;
 pub(crate) mod linger;
 mod ops;
 mod origin;
@@ -27,6 +30,7 @@ mod signup;
 pub(crate) mod site;
 mod throttle;
 mod ticket;
+mod transfers;
 mod ws;
 
 pub(crate) use origin::Origins;
@@ -55,6 +59,8 @@ pub(crate) struct Edge {
     pub(crate) tickets: ticket::Tickets,
     /// Where people reach the server: mail links, the cookie's `Secure`.
     pub(crate) site: Site,
+    /// The contact imports running here.
+    pub(crate) imports: crate::imports::Imports,
 }
 
 impl Edge {
@@ -73,6 +79,7 @@ impl Edge {
             operator_secret,
             tickets: ticket::Tickets::new(config.ws_ticket_ttl),
             site,
+            imports: crate::imports::Imports::default(),
         })
     }
 

@@ -54,7 +54,8 @@ fn bounded(command: &HubCommand) -> bool {
         | HubCommand::Deliver { .. }
         | HubCommand::SavePost { .. }
         | HubCommand::Dashboard { .. }
-        | HubCommand::Next { .. } => true,
+        | HubCommand::Next { .. }
+        | HubCommand::ImportBatch { .. } => true,
         // Finishing changes already made: see the module docs.
         HubCommand::SystemMessage { .. } | HubCommand::ImportHandoffs => false,
         // Ephemeral, never written.

@@ -183,9 +183,12 @@ impl Board {
             // status; the outcome itself changes nothing on the board.
             Event::Read(_)
             | Event::Delivered(_)
+            | Event::PostChanged(_)
             | Event::ContactDeleted(_)
-            | Event::ContactFields(_)
-            | Event::PostChanged(_) => {}
+            | Event::ContactFields(_) => {}
+            // Contacts, not conversations: an import writes new contacts,
+            // which have none yet.
+            Event::ImportProgress(_) => {}
         }
     }
 

@@ -140,6 +140,7 @@ impl Hub<'_> {
                 self.remove_team(done);
                 Ok(())
             }
+            HubCommand::ImportBatch { batch, done } => self.import_batch(*batch, done),
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");

@@ -47,6 +47,7 @@ impl HubCommand {
                 | HubCommand::SystemMessage { .. }
                 | HubCommand::Deliver { .. }
                 | HubCommand::ImportHandoffs
+                | HubCommand::ImportBatch { .. }
                 | HubCommand::SavePost { .. }
         )
     }

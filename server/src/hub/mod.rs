@@ -37,6 +37,7 @@ mod dispatch;
 mod fan_out;
 mod follow;
 mod forward;
+mod imports;
 mod peers;
 mod pending;
 mod posts;
@@ -203,6 +204,13 @@ pub(crate) enum HubCommand {
     /// `removal`).
     RemoveTeam {
         done: oneshot::Sender<Result<(), RemovalError>>,
+    },
+    /// Merge a batch of an import into the book and write it with the
+    /// job's cursor (sent by the import's runner; see `imports`). Not
+    /// forwarded to another server: the runner is where the file is.
+    ImportBatch {
+        batch: Box<crate::imports::job::ImportBatch>,
+        done: oneshot::Sender<crate::imports::job::BatchResult>,
     },
 }
 

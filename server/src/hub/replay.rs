@@ -201,10 +201,11 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::ContactUpdated(update) => Event::ContactUpdated(update),
         LogRecord::Assignees(update) => Event::Assignees(update),
         LogRecord::Delivered(outcome) => Event::Delivered(outcome),
+        LogRecord::ImportProgress(progress) => Event::ImportProgress(progress),
+        LogRecord::PostChanged { post } => Event::PostChanged(post),
         LogRecord::ContactChanged(change) => Event::ContactChanged(change),
         LogRecord::ContactDeleted(deleted) => Event::ContactDeleted(deleted),
         LogRecord::ContactsMerged(merged) => Event::ContactsMerged(merged),
         LogRecord::ContactFields(fields) => Event::ContactFields(fields),
-        LogRecord::PostChanged { post } => Event::PostChanged(post),
     }
 }

@@ -153,6 +153,9 @@ impl Session {
                     .await
             }
             ClientFrame::Report(r) => self.report(r).await.map(Some),
+            ClientFrame::Posts(p) => self.posts(p).map(Some),
+            ClientFrame::CreatePost(c) => self.create_post(id, c).await,
+            ClientFrame::EditPost(e) => self.edit_post(id, e).await,
             frame @ (ClientFrame::Contacts(_)
             | ClientFrame::Contact(_)
             | ClientFrame::CreateContact(_)
@@ -161,9 +164,6 @@ impl Session {
             | ClientFrame::MergeContacts(_)
             | ClientFrame::ContactFields(_)
             | ClientFrame::DefineContactFields(_)) => self.contact_book(id, frame).await,
-            ClientFrame::Posts(p) => self.posts(p).map(Some),
-            ClientFrame::CreatePost(c) => self.create_post(id, c).await,
-            ClientFrame::EditPost(e) => self.edit_post(id, e).await,
         };
         match outcome {
             Ok(Some(result)) => {

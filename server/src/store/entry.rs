@@ -13,6 +13,8 @@ use switchboard_protocol::manage::ContactUpdated;
 use switchboard_protocol::model::{Message, ReadMarker};
 use switchboard_protocol::server::Reply;
 
+use super::transfers::{Rejection, TransferRecord};
+
 /// A command's result, kept under the idempotency key it was sent with (a
 /// `send`'s `client_msg_id`, a frame's `key`) so that a retry gets it back.
 /// Written in the same atomic write as the command's effect (an [`Entry`],
@@ -131,6 +133,18 @@ pub enum Entry<'a> {
         /// The key and result of the request, if sent with a key.
         receipt: Option<Receipt<'a>>,
     },
+    /// A batch of an import, in one atomic write: the book write of the
+    /// contacts it created or merged (as they now are; its one log record
+    /// the `ImportProgress`), the job's record with its new cursor and
+    /// counts, and the rows it refused.
+    ContactsImported {
+        /// The contacts written, and the progress logged.
+        change: &'a BookChange,
+        /// The job, with the cursor after the batch.
+        record: &'a TransferRecord,
+        /// The batch's rejected rows.
+        rejects: &'a [Rejection],
+    },
     /// A post created or changed: the post as it now is (replacing the
     /// stored one, and logged whole as `post_changed` for replays), with
     /// the request's receipt if it was sent with a key.
@@ -151,7 +165,7 @@ impl Entry<'_> {
                 Offset(offset.0 + 1 + u64::from(assignees.is_some()))
             }
             Entry::HandoffImported { messages, .. } => Offset(offset.0 + messages.len() as u64),
-            Entry::ContactBook { change, .. } => {
+            Entry::ContactBook { change, .. } | Entry::ContactsImported { change, .. } => {
                 Offset(offset.0 + (change.log.len() as u64).saturating_sub(1))
             }
             _ => offset,

@@ -21,12 +21,15 @@ mod keyed;
 mod posts;
 mod signups;
 mod timeline;
+mod transfers;
 
 /// A [`Store`] that lives in memory.
 #[derive(Default)]
 pub struct MemoryStore {
     ids: AtomicU64,
     inner: Mutex<Inner>,
+    /// Imports and exports (see `memory/transfers.rs`).
+    transfers: Mutex<transfers::TransferMaps>,
     /// Where a test holds flushes back or makes them fail.
     gate: Option<FlushGate>,
 }

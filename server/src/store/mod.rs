@@ -27,6 +27,7 @@ mod posts;
 mod records;
 mod signups;
 mod sled_store;
+mod transfers;
 
 pub use book::{name_words, BookChange, ContactSearch, Contacts};
 pub use entry::{Entry, KeyUse, Page, Receipt};
@@ -40,6 +41,10 @@ pub use records::{
 };
 pub use signups::{Confirmation, SignupConfirmed, SignupRecord, Signups};
 pub use sled_store::{BackupReport, CheckReport, SledStore};
+pub use transfers::{
+    ImportCursor, ImportMapping, ImportState, Rejection, TransferKind, TransferRecord,
+    TransferStatus, Transfers,
+};
 
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, Role, SenderKind};
@@ -84,9 +89,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Its parts are [`Directory`] (who is who), [`Grants`] (who was let into
 /// which conversation), [`Bots`] (teams' automated clients),
 /// [`KeyedWrites`] (creations written with their idempotency receipt),
-/// [`Timeline`] (what was said), [`Contacts`] (the teams' contact books)
-/// and [`Signups`] (sign-ups awaiting their confirmation); bring them into
-/// scope to call their methods.
+/// [`Timeline`] (what was said), [`Contacts`] (the teams' contact books),
+/// [`Signups`] (sign-ups awaiting their confirmation) and [`Transfers`]
+/// (imports and exports); bring them into scope to call their methods.
 pub trait Store:
     Directory
     + Grants
@@ -95,6 +100,7 @@ pub trait Store:
     + Timeline
     + Contacts
     + Signups
+    + Transfers
     + Posts
     + Send
     + Sync

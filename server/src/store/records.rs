@@ -514,6 +514,15 @@ pub enum LogRecord {
     /// a delivery to a user the `Assignees` record, are at the offsets just
     /// before).
     Delivered(Outcome),
+    /// An import wrote a batch of contacts (they are in the book, not
+    /// here), or finished.
+    ImportProgress(switchboard_protocol::transfer::ImportProgress),
+    /// A post was created or changed: the post as it then was (a field of
+    /// its own: the post has a `kind` of its own too).
+    PostChanged {
+        /// The post.
+        post: PostInfo,
+    },
     /// A contact of the book was created or changed.
     ContactChanged(ContactChanged),
     /// A contact of the book was deleted.
@@ -522,12 +531,6 @@ pub enum LogRecord {
     ContactsMerged(ContactsMerged),
     /// The team's custom contact fields were redefined.
     ContactFields(ContactFields),
-    /// A post was created or changed: the post as it then was (a field of
-    /// its own: the post has a `kind` of its own too).
-    PostChanged {
-        /// The post.
-        post: PostInfo,
-    },
 }
 
 /// A delivery to another team waiting for that team's hub to import it

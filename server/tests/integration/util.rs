@@ -407,6 +407,11 @@ impl ChildServer {
             .expect("an address")
     }
 
+    /// The server's process id (to read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn kill_9(mut self) {
         // Child::kill sends SIGKILL on Unix: no handler, no flush, no goodbye.
         self.child.kill().expect("kill");

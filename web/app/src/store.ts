@@ -31,20 +31,30 @@ type Listener = (state: State) => void;
 let state: State = { kind: "loading" };
 const listeners = new Set<Listener>();
 
-function set(next: State, history: "push" | "replace" = "push"): void {
+function set(
+  next: State,
+  history: "push" | "replace" = "push",
+  exact = false,
+): void {
   state = next;
-  if (state.kind === "signed_in") showAddress(state, history);
+  if (state.kind === "signed_in") showAddress(state, history, exact);
   for (const listener of listeners) listener(state);
 }
 
-/** Puts the page's address in the address bar, unless it is there. */
+/**
+ * Puts the page's address in the address bar, unless it is there. A
+ * deeper address of the same page (a contact of the contacts page) stays,
+ * unless `exact` (the page chosen again in the navigation).
+ */
 function showAddress(
   current: { team: number | null; page: Page },
   how: "push" | "replace",
+  exact = false,
 ): void {
   const address = format(current);
   if (location.pathname === address || LINK_PATHS.includes(location.pathname))
     return;
+  if (!exact && format(parse(location.pathname)) === address) return;
   if (how === "push") history.pushState(null, "", address);
   else history.replaceState(null, "", address);
 }
@@ -168,7 +178,7 @@ export function teamChanged(team: number, change: Partial<TeamInfo>): void {
 export function selectPage(page: Page): void {
   if (state.kind !== "signed_in" || !allowed(page, state.session, state.team))
     return;
-  set({ ...state, page });
+  set({ ...state, page }, "push", true);
 }
 
 /**

@@ -48,6 +48,11 @@ const KEYED: ReadonlySet<RequestType> = new Set<RequestType>([
   "create_team",
   "add_member",
   "create_bot",
+  "create_contact",
+  "edit_contact",
+  "merge_contacts",
+  "create_post",
+  "edit_post",
 ]);
 
 function randomKey(): string {
@@ -137,18 +142,21 @@ export class SwitchboardClient {
   /**
    * Sends a message (or a `^command`): pending until acknowledged, resent
    * with the same `client_msg_id` after reconnects. `settled` resolves once
-   * it is sent or failed.
+   * it is sent or failed. `post` attaches a post (a card; the body may be
+   * empty then).
    */
   send(
     conversation: Id,
     body: string,
     clientMsgId: string = randomKey(),
+    post: Id | null = null,
   ): { entry: OutboxEntry; settled: Promise<OutboxEntry> } {
     const entry = this.outbox.add(clientMsgId, {
       type: "send",
       conversation,
       client_msg_id: clientMsgId,
       body,
+      ...(post === null ? {} : { post }),
     });
     const settled = this.settledOf(entry);
     this.emit("message", entry);
@@ -168,7 +176,8 @@ export class SwitchboardClient {
 
   /**
    * A request and its typed reply. One carrying a `key` (deliver, invite,
-   * assign, unassign, create_team, add_member, create_bot) goes through the
+   * assign, unassign, create_team, add_member, create_bot, create_contact,
+   * edit_contact, merge_contacts, create_post, edit_post) goes through the
    * outbox and survives reconnects; any other is rejected with
    * DisconnectedError if the connection is down or drops before the reply.
    */

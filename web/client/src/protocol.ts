@@ -41,8 +41,21 @@ import type {
   SendAck,
   Subscribed,
 } from "./records.js";
+import type {
+  ContactCard,
+  ContactDraft,
+  ContactPatch,
+  ContactQuery,
+  FieldDef,
+  ImportProgress,
+  PostDraft,
+  PostInfo,
+  PostPatch,
+  PostStatus,
+} from "./book.js";
 
 export type * from "./records.js";
+export type * from "./book.js";
 
 // Version 2: the server also sends the contact book, content and import events.
 export const PROTOCOL_VERSION = 2;
@@ -66,6 +79,8 @@ export type Request =
       client_msg_id: string;
       body: string;
       as_contact?: boolean;
+      /** A post the message carries (rendered as a card); the body may then be empty. */
+      post?: Id | null;
     }
   | {
       type: "history";
@@ -156,7 +171,25 @@ export type Request =
       key?: string | null;
     }
   | { type: "revoke_bot"; team: Id; bot: Id }
-  | { type: "bots"; team: Id };
+  | { type: "bots"; team: Id }
+  // The contact book and posts (book.ts).
+  | { type: "contacts"; team: Id; query: ContactQuery }
+  | { type: "contact"; team: Id; contact: Id }
+  | { type: "create_contact"; team: Id; contact: ContactDraft; key?: string | null }
+  | { type: "edit_contact"; team: Id; contact: Id; changes: ContactPatch; key?: string | null }
+  | { type: "delete_contact"; team: Id; contact: Id }
+  | { type: "merge_contacts"; team: Id; into: Id; from: Id; key?: string | null }
+  | { type: "contact_fields"; team: Id }
+  | { type: "define_contact_fields"; team: Id; fields: FieldDef[] }
+  | {
+      type: "posts";
+      team: Id;
+      status?: PostStatus | null;
+      after?: Id | null;
+      limit?: number | null;
+    }
+  | { type: "create_post"; team: Id; post: PostDraft; key?: string | null }
+  | { type: "edit_post"; team: Id; post: Id; changes: PostPatch; key?: string | null };
 
 export type RequestType = Request["type"];
 /** A request frame as written on the wire. */
@@ -207,7 +240,14 @@ export type Reply =
   | { type: "view"; conversation: Id | null }
   | ({ type: "presence" } & PresenceState)
   | ({ type: "delivered" } & Outcome)
-  | ({ type: "report" } & ReportInfo);
+  | ({ type: "report" } & ReportInfo)
+  | { type: "contacts"; contacts: ContactCard[]; next: Id | null }
+  | { type: "contact_page"; contact: ContactCard; conversations: ConversationInfo[] }
+  | { type: "contact_saved"; contact: ContactCard; merged: boolean }
+  | { type: "contact_deleted"; contact: Id; conversations: Id[] }
+  | { type: "contact_fields"; fields: FieldDef[] }
+  | { type: "posts"; posts: PostInfo[]; next: Id | null }
+  | ({ type: "post" } & PostInfo);
 
 /** What each request is answered with, by request type. */
 export interface ReplyOf {
@@ -245,6 +285,17 @@ export interface ReplyOf {
   create_bot: "bot";
   revoke_bot: "bot_revoked";
   bots: "bots";
+  contacts: "contacts";
+  contact: "contact_page";
+  create_contact: "contact_saved";
+  edit_contact: "contact_saved";
+  delete_contact: "contact_deleted";
+  merge_contacts: "contact_saved";
+  contact_fields: "contact_fields";
+  define_contact_fields: "contact_fields";
+  posts: "posts";
+  create_post: "post";
+  edit_post: "post";
 }
 /** The reply type a request of type `T` resolves to. */
 export type ReplyFor<T extends RequestType> = Extract<Reply, { type: ReplyOf[T] }>;
@@ -257,7 +308,13 @@ export type Event =
   | ({ type: "read" } & ReadMarker)
   | ({ type: "contact_updated" } & ContactUpdated)
   | ({ type: "assignees" } & Assignees)
-  | ({ type: "delivered" } & Outcome);
+  | ({ type: "delivered" } & Outcome)
+  | { type: "contact_changed"; contact: ContactCard; conversations: Id[] }
+  | { type: "contact_deleted"; contact: Id; conversations: Id[] }
+  | { type: "contacts_merged"; into: ContactCard; from: Id; conversations: Id[] }
+  | { type: "contact_fields"; fields: FieldDef[] }
+  | ({ type: "post_changed" } & PostInfo)
+  | ({ type: "import_progress" } & ImportProgress);
 
 export type Signal =
   | { type: "presence"; user: Id; name: string; online: boolean; devices: number }

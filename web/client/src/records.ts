@@ -3,6 +3,8 @@
  * presence records), as TypeScript types with the JSON field names.
  */
 
+import type { PostCard } from "./book.js";
+
 /** An unsigned integer id (team, conversation, user, request, seq, offset, epoch). */
 export type Id = number;
 /** Milliseconds since 1970-01-01T00:00:00Z. */
@@ -90,6 +92,8 @@ export interface Message {
   at: Millis;
   /** Present only when the message changed the conversation's status. */
   status?: ConversationStatus;
+  /** The post the message carries, as it was when sent (a card). */
+  post?: PostCard;
 }
 export interface ContactInfo {
   id: Id;

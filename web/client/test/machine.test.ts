@@ -10,8 +10,8 @@ import {
   Streams,
   SwitchboardClient,
   closeAction,
-  type WebSocketLike,
 } from "../src/index.js";
+import { FakeSocket, limits, tick, welcome } from "./fake.js";
 
 test("close codes: which stop, which reconnect at once, which back off", () => {
   for (const code of [1000, 4000, 4001, 4002]) assert.equal(closeAction(code), "stop", `${code}`);
@@ -144,52 +144,6 @@ test("outbox: bounded in entries and bytes, one entry per key, failed then retri
   assert.equal(o.get("a")?.state, "pending");
   assert.equal(o.due().length, 1);
 });
-
-/** A socket the test plays the server of. */
-class FakeSocket implements WebSocketLike {
-  static all: FakeSocket[] = [];
-  readyState = 0;
-  sent: Record<string, unknown>[] = [];
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  constructor(
-    readonly url: string,
-    readonly protocols: string[],
-  ) {
-    FakeSocket.all.push(this);
-  }
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>);
-  }
-  close(): void {
-    this.readyState = 3;
-  }
-  open(): void {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  receive(frame: unknown): void {
-    this.onmessage?.({ data: JSON.stringify(frame) });
-  }
-  drop(code: number): void {
-    this.readyState = 3;
-    this.onclose?.({ code });
-  }
-}
-
-const limits = { ping_interval_ms: 0, ping_timeout_ms: 0 };
-const welcome = {
-  type: "welcome",
-  version: 2,
-  connection: 1,
-  user: { id: 3 },
-  teams: [],
-  accounts: [],
-  limits,
-};
-const tick = () => new Promise((r) => setTimeout(r, 5));
 
 test("client: a send while down stays pending, is written after the welcome, sent once", async () => {
   FakeSocket.all = [];

@@ -314,6 +314,9 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Presence(_) => "presence",
         ClientFrame::Deliver(_) => "deliver",
         ClientFrame::Report(_) => "report",
+        ClientFrame::Posts(_) => "posts",
+        ClientFrame::CreatePost(_) => "create_post",
+        ClientFrame::EditPost(_) => "edit_post",
         ClientFrame::Contacts(_) => "contacts",
         ClientFrame::Contact(_) => "contact",
         ClientFrame::CreateContact(_) => "create_contact",
@@ -322,8 +325,5 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::MergeContacts(_) => "merge_contacts",
         ClientFrame::ContactFields(_) => "contact_fields",
         ClientFrame::DefineContactFields(_) => "define_contact_fields",
-        ClientFrame::Posts(_) => "posts",
-        ClientFrame::CreatePost(_) => "create_post",
-        ClientFrame::EditPost(_) => "edit_post",
     }
 }

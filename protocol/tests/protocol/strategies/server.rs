@@ -215,13 +215,13 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Presence(_) => "presence",
         Reply::Delivered(_) => "delivered",
         Reply::Report(_) => "report",
+        Reply::Posts(_) => "posts",
+        Reply::Post(_) => "post",
         Reply::Contacts(_) => "contacts",
         Reply::ContactPage(_) => "contact_page",
         Reply::ContactSaved(_) => "contact_saved",
         Reply::ContactDeleted(_) => "contact_deleted",
         Reply::ContactFields(_) => "contact_fields",
-        Reply::Posts(_) => "posts",
-        Reply::Post(_) => "post",
     }
 }
 
@@ -233,10 +233,24 @@ pub fn event() -> BoxedStrategy<Event> {
         contact_updated().prop_map(Event::ContactUpdated),
         assignees().prop_map(Event::Assignees),
         outcome().prop_map(Event::Delivered),
-        contact_event(),
         post_info().prop_map(Event::PostChanged),
+        contact_event(),
+        import_progress().prop_map(Event::ImportProgress),
     ]
     .boxed()
+}
+
+prop_compose! {
+    pub fn import_progress()(
+        job in any::<u64>(),
+        lines in any::<u64>(),
+        created in any::<u64>(),
+        merged in any::<u64>(),
+        rejected in any::<u64>(),
+        done in any::<bool>(),
+    ) -> switchboard_protocol::transfer::ImportProgress {
+        switchboard_protocol::transfer::ImportProgress { job, lines, created, merged, rejected, done }
+    }
 }
 
 /// The `type` of an event, by exhaustive match.
@@ -248,11 +262,12 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactUpdated(_) => "contact_updated",
         Event::Assignees(_) => "assignees",
         Event::Delivered(_) => "delivered",
+        Event::PostChanged(_) => "post_changed",
+        Event::ImportProgress(_) => "import_progress",
         Event::ContactChanged(_) => "contact_changed",
         Event::ContactDeleted(_) => "contact_deleted",
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
-        Event::PostChanged(_) => "post_changed",
     }
 }
 

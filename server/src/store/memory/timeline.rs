@@ -120,6 +120,17 @@ impl Timeline for MemoryStore {
                 super::book::apply(&mut inner, team, offset, change);
                 return Ok(());
             }
+            Entry::ContactsImported {
+                change,
+                record,
+                rejects,
+            } => {
+                super::book::apply(&mut inner, team, offset, change);
+                // The transfers' lock after the main one, as everywhere.
+                self.put_transfer(record)?;
+                self.put_import_rejects(team, record.id, rejects)?;
+                return Ok(());
+            }
             Entry::Assignees {
                 message,
                 update,

@@ -35,9 +35,12 @@
 //! | `read_markers` | conversation ++ user | seq |
 //! | `conversation_assignees` | conversation | its assignees, `[UserId]` |
 //! | `handoffs` | receiving team ++ its new conversation | `HandoffRecord` |
-//! | `contact_*`, `team_contacts` | the contact book's indexes, see `book` | |
+//! | `transfers` | team ++ transfer | `TransferRecord` (imports, exports) |
+//! | `import_rejects` | team ++ job ++ line | the reason, UTF-8 |
+//! | `import_mappings` | team | `ImportMapping` |
 //! | `posts` | post | `PostInfo` |
 //! | `team_posts` | team ++ post | the post's status (0 open, 1 closed) |
+//! | `contact_*`, `team_contacts` | the contact book's indexes, see `book` | |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
@@ -76,6 +79,7 @@ mod posts;
 mod signups;
 mod streams;
 mod timeline;
+mod transfers;
 use sled::transaction::TransactionError;
 use sled::{Db, Tree};
 use std::path::Path;
@@ -118,10 +122,12 @@ pub struct SledStore {
     meta: Tree,
     /// `signup_tokens` and `signup_emails`.
     signups: signups::SignupTrees,
-    /// The contact book's indexes (see `book`).
-    book: book::BookTrees,
+    /// `transfers`, `import_rejects` and `import_mappings`.
+    transfers: transfers::TransferTrees,
     /// `posts` and `team_posts`.
     posts: posts::PostTrees,
+    /// The contact book's indexes (see `book`).
+    book: book::BookTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -168,8 +174,9 @@ impl SledStore {
             handoffs: tree("handoffs")?,
             meta: tree("meta")?,
             signups: signups::SignupTrees::open(&db)?,
-            book: book::BookTrees::open(&db)?,
+            transfers: transfers::TransferTrees::open(&db)?,
             posts: posts::PostTrees::open(&db)?,
+            book: book::BookTrees::open(&db)?,
             db,
             files,
         };

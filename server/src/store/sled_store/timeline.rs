@@ -152,6 +152,11 @@ impl Timeline for SledStore {
                     })
                     .map_err(tx_error)
             }
+            Entry::ContactsImported {
+                change,
+                record,
+                rejects,
+            } => self.commit_import(team, offset, change, record, rejects),
             Entry::ContactBook { change, receipt } => {
                 self.commit_book(team, offset, change, receipt)
             }

@@ -9,6 +9,7 @@
 // them, and saving them replaces what the other Manager saved.
 import { useEffect, useState } from "preact/hooks";
 import type { TeamInfo } from "../api";
+import { FieldDefs } from "../book/FieldDefs";
 import { live } from "../live/connection";
 import { teamChanged } from "../store";
 import { fieldError, type FieldError } from "./errors";
@@ -54,7 +55,12 @@ function same(form: Form, team: TeamInfo): boolean {
 
 export function Settings({ team }: PageProps) {
   if (team === null) return null;
-  return <SettingsForm key={team.id} team={team} />;
+  return (
+    <>
+      <SettingsForm key={team.id} team={team} />
+      <FieldDefs key={`fields-${String(team.id)}`} team={team.id} />
+    </>
+  );
 }
 
 function SettingsForm({ team }: { team: TeamInfo }) {

@@ -2,6 +2,9 @@
 // a page shows in the navigation once it has a screen here.
 import type { ComponentType } from "preact";
 import type { Session, TeamInfo } from "../api";
+import { Contacts } from "../book/Contacts";
+import { ImportExport } from "../book/ImportExport";
+import { Posts } from "../book/Posts";
 import { Bots } from "./Bots";
 import { Reports } from "./Reports";
 import { Preferences } from "./Preferences";
@@ -22,6 +25,9 @@ export interface PageProps {
 export const SCREENS: Partial<
   Record<Exclude<Page, "inbox">, ComponentType<PageProps>>
 > = {
+  contacts: Contacts,
+  posts: Posts,
+  import: ImportExport,
   reports: Reports,
   preferences: Preferences,
   settings: Settings,

@@ -17,6 +17,9 @@ export const LINK_PATHS: readonly string[] = ["/invite", "/signup/confirm"];
 /** A page of the app. */
 export type Page =
   | "inbox"
+  | "contacts"
+  | "posts"
+  | "import"
   | "settings"
   | "members"
   | "bots"
@@ -37,6 +40,9 @@ export interface PageInfo {
 /** Every page, in the order the navigation lists them. */
 export const PAGES: readonly PageInfo[] = [
   { page: "inbox", label: "Inbox", scope: "team" },
+  { page: "contacts", label: "Contacts", scope: "team" },
+  { page: "posts", label: "Job posts", scope: "team" },
+  { page: "import", label: "Import and export", scope: "team" },
   { page: "reports", label: "Reports", scope: "team" },
   { page: "members", label: "Members", scope: "team" },
   { page: "settings", label: "Team settings", scope: "team" },
@@ -45,6 +51,9 @@ export const PAGES: readonly PageInfo[] = [
   { page: "usage", label: "Usage", scope: "account" },
   { page: "preferences", label: "Preferences", scope: "user" },
 ];
+
+/** A team's pages its Members see too (the team's shared records). */
+const MEMBERS_PAGES: readonly Page[] = ["inbox", "contacts", "posts", "import"];
 
 /** Where the address bar points: a page and, for a team's page, the team. */
 export interface Route {
@@ -94,7 +103,8 @@ export function format(route: Route): string {
 
 /**
  * Whether the session may see a page (of `team`, for a team's page): the
- * inbox to every team member, the team's management to its Managers
+ * inbox and the shared records (contacts, posts, import and export) to
+ * every team member, the team's management to its Managers
  * (the account's owner is one in every team of the account), the
  * account's pages to its owner, preferences to everyone. What the server
  * allows decides in the end; this only keeps out of sight what it would
@@ -116,7 +126,7 @@ export function allowed(
     case "team": {
       const role = session.teams.find((t) => t.id === team)?.role;
       if (role === undefined) return false;
-      return page === "inbox" || role === "manager";
+      return MEMBERS_PAGES.includes(page) || role === "manager";
     }
   }
 }

@@ -9,11 +9,14 @@
 // changes. What is shown is the contact as stored: read with the
 // `conversation` request (allowed to whoever may read the conversation, a
 // Restricted Member let into it included), then kept live by
-// `contact_updated` events (an edit by anyone, this panel's included) and
-// read again after a gap.
+// `contact_updated` events (an edit by anyone, this panel's included), by
+// the book's `contact_changed` and `contacts_merged` (an edit on the
+// contact's page, a merge that moved this conversation) and read again
+// after a gap.
 import { useEffect, useRef, useState } from "preact/hooks";
 import {
   RequestError,
+  type ContactCard,
   type ContactInfo,
   type ContactUpdated,
   type Id,
@@ -61,6 +64,16 @@ export function ContactPanel({ team, conversation }: Props) {
         event.conversation === conversation
       )
         setContact(contactOf(event));
+      else if (
+        event.type === "contact_changed" &&
+        event.conversations.includes(conversation)
+      )
+        setContact(infoOf(event.contact));
+      else if (
+        event.type === "contacts_merged" &&
+        event.conversations.includes(conversation)
+      )
+        setContact(infoOf(event.into));
     });
   }, [team, conversation]);
 
@@ -271,6 +284,16 @@ function contactOf(updated: ContactUpdated): ContactInfo {
     name: updated.name,
     email: updated.email,
     phone: updated.phone,
+  };
+}
+
+/** A book's contact as a conversation shows it: its first email and phone. */
+function infoOf(card: ContactCard): ContactInfo {
+  return {
+    id: card.id,
+    name: card.name,
+    email: card.emails[0] ?? null,
+    phone: card.phones[0] ?? null,
   };
 }
 

@@ -22,7 +22,8 @@ import {
   useRef,
   useState,
 } from "preact/hooks";
-import type { Id, Message } from "switchboard-client";
+import type { Id, Message, PostInfo } from "switchboard-client";
+import { PostPicker } from "../book/PostPicker";
 import { link, listenTeam, live, outboxVersion } from "../live/connection";
 import { useValue } from "../live/observable";
 import { useCommands } from "./commands";
@@ -58,6 +59,8 @@ export function Conversation({ team, conversation, me }: Props) {
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState("");
+  /** A job post the next message carries (the composer's post picker). */
+  const [attached, setAttached] = useState<PostInfo | null>(null);
   const [typing, setTyping] = useState<Map<Id, string>>(new Map());
   const lastTyping = useRef(0);
   const markedRead = useRef(0);
@@ -224,10 +227,11 @@ export function Conversation({ team, conversation, me }: Props) {
 
   function sendBody(text: string) {
     const body = text.trim();
-    if (body === "") return;
+    if (body === "" && attached === null) return;
     try {
-      live().send(conversation, body);
+      live().send(conversation, body, undefined, attached?.id ?? null);
       setDraft("");
+      setAttached(null);
       lastTyping.current = 0;
       toEnd.current = true;
     } catch (failure) {
@@ -308,6 +312,7 @@ export function Conversation({ team, conversation, me }: Props) {
       </p>
       <div class="composer-area">
         {commands.popup}
+        <PostPicker team={team} attached={attached} onAttach={setAttached} />
         <form class="composer" onSubmit={send}>
           <label for="composer-body" class="visually-hidden">
             Message

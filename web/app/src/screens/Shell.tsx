@@ -7,9 +7,11 @@
 // inbox shows the list or the open conversation, with a Back button.
 import { useEffect, useRef } from "preact/hooks";
 import type { Session, TeamInfo } from "../api";
+import { opening } from "../book/open";
 import { useHopping } from "../keys/hopping";
 import { Keyboard } from "../keys/Keyboard";
 import { live } from "../live/connection";
+import { useValue } from "../live/observable";
 import { useAlerts } from "../live/useAlerts";
 import { useTeamsFollowed } from "../live/teams";
 import { PageNav } from "../pages/PageNav";
@@ -48,6 +50,14 @@ export function Shell({ session, team, page }: Props) {
   useEffect(() => {
     if (open !== null && pageRef.current !== "inbox") selectPage("inbox");
   }, [open]);
+
+  // A conversation asked for by another page (a contact's) opens here.
+  const asked = useValue(opening);
+  useEffect(() => {
+    if (asked === null) return;
+    opening.set(null);
+    hopping.show(asked);
+  }, [asked]);
 
   // Connect once signed in (the client asks for a ticket per connection).
   useEffect(() => {

@@ -2,7 +2,8 @@
 // team's members (and `me`); `^deliver ` a picker of members and the
 // account's other teams, then of the team's statuses, then leaves the
 // line for an optional note; `^invite ` a small window asking for an
-// email and a note. The teams offered are the account's other teams the
+// email and a note; `^post ` a picker of the team's open posts, leaving
+// the line for the message's text. The teams offered are the account's other teams the
 // user belongs to (the ones the session lists); any other is typed.
 //
 // Invariants: a helper only ever writes the composer's text and sends it
@@ -15,12 +16,14 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Id, MemberInfo, TeamInfo } from "switchboard-client";
 import { live } from "../live/connection";
 import { getState } from "../store";
+import { usePostOptions } from "./postOptions";
 
 /** What the composer's text asks of a helper, if anything. */
 type Stage =
   | { kind: "assign"; query: string }
   | { kind: "deliver_target"; query: string }
   | { kind: "deliver_status"; target: string; query: string }
+  | { kind: "post"; query: string }
   | { kind: "invite" };
 
 export interface Option {
@@ -35,6 +38,7 @@ const DELIVER_TARGET = /^\^\s*deliver\s+(\S*)$/i;
 const DELIVER_STATUS = /^\^\s*deliver\s+([@#]\S+)\s+(\S*)$/i;
 const DELIVER_NOTE = /^\^\s*deliver\s+([@#]\S+)\s+(\S+)\s/i;
 const INVITE = /^\^\s*invite\s+$/i;
+const POST = /^\^\s*post\s+(\S*)$/i;
 
 function stageOf(draft: string): Stage | null {
   let m = ASSIGN.exec(draft);
@@ -45,6 +49,8 @@ function stageOf(draft: string): Stage | null {
   if (m)
     return { kind: "deliver_status", target: m[1] ?? "", query: m[2] ?? "" };
   if (INVITE.test(draft)) return { kind: "invite" };
+  m = POST.exec(draft);
+  if (m) return { kind: "post", query: m[1] ?? "" };
   return null;
 }
 
@@ -89,6 +95,7 @@ export function useCommands({
   const [active, setActive] = useState(0);
   const stage = stageOf(draft);
   const picking = stage !== null && stage.kind !== "invite";
+  const posts = usePostOptions(team, stage?.kind === "post" && !dismissed);
   const wantsMembers =
     stage?.kind === "assign" || stage?.kind === "deliver_target";
 
@@ -134,7 +141,9 @@ export function useCommands({
             )
           : stage.kind === "deliver_status"
             ? matching(statusOptions(thisTeam), stage.query)
-            : [];
+            : stage.kind === "post"
+              ? matching(posts ?? [], stage.query)
+              : [];
   const open = picking && !dismissed;
   const chosen = Math.min(active, Math.max(options.length - 1, 0));
 
@@ -147,6 +156,8 @@ export function useCommands({
     } else if (stage.kind === "deliver_status") {
       if (option.value === "") send(`^deliver ${stage.target}`);
       else setDraft(`^deliver ${stage.target} ${option.value} `);
+    } else if (stage.kind === "post") {
+      setDraft(`^post ${option.value} `);
     }
     composer.current?.focus();
   }
@@ -202,11 +213,14 @@ export function useCommands({
             ? "Assign to"
             : stage.kind === "deliver_target"
               ? "Deliver to"
-              : "Status"}
+              : stage.kind === "post"
+                ? "Attach post"
+                : "Status"}
         </p>
         {options.length === 0 ? (
           <p class="muted">
-            {members === null && stage.kind !== "deliver_status"
+            {(stage.kind === "post" ? posts : members) === null &&
+            stage.kind !== "deliver_status"
               ? "Loading…"
               : "Nothing matches"}
           </p>

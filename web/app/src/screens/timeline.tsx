@@ -6,6 +6,7 @@
 // Invariant: a message shows once: the server's by seq, then ours that no
 // server message carries yet (by `client_msg_id`).
 import type { Id, Message, OutboxState } from "switchboard-client";
+import { PostCard } from "../book/PostCard";
 import { acked, live, sendsOf } from "../live/connection";
 
 export interface Echo {
@@ -48,6 +49,7 @@ export function MessageItem({
     >
       {kind !== "system" && <span class="sender">{message.sender.name}</span>}
       <span class="body">{message.body}</span>
+      {message.post !== undefined && <PostCard card={message.post} />}
       <time class="at" dateTime={new Date(message.at).toISOString()}>
         {new Date(message.at).toLocaleTimeString()}
       </time>

@@ -159,17 +159,17 @@ test("an invited newcomer accepts on the page, chats, and loses the conversation
     .waitFor();
   await newbiePanel.getByRole("button", { name: "Edit phone" }).click();
   const phone = newbiePanel.locator("#contact-phone");
-  await phone.fill("+1 555 0177");
+  await phone.fill("+1 555 0188");
   await phone.press("Enter");
   await newbiePanel
     .getByTestId("contact-phone-value")
-    .filter({ hasText: "+1 555 0177" })
+    .filter({ hasText: "+1 555 0188" })
     .waitFor();
   assert.equal(await newbie.getByTestId("contact-read-only").count(), 0);
   await maya
     .getByRole("complementary", { name: "Contact" })
     .getByTestId("contact-phone-value")
-    .filter({ hasText: "+1 555 0177" })
+    .filter({ hasText: "+1 555 0188" })
     .waitFor();
   await screenshot(newbie, "restricted-contact");
 

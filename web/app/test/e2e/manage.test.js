@@ -132,7 +132,7 @@ test("a Manager changes members, roles and settings; an agent sees each live", a
   // A blank name: the server's refusal shows by the field, nothing saved.
   const nameField = maya.page.getByLabel("Name", { exact: true });
   await nameField.fill("  ");
-  await maya.page.getByRole("button", { name: "Save" }).click();
+  await maya.page.getByRole("button", { name: "Save", exact: true }).click();
   await maya.page
     .getByRole("alert")
     .filter({ hasText: "name must be 1 to 200 bytes" })
@@ -148,7 +148,7 @@ test("a Manager changes members, roles and settings; an agent sees each live", a
     .filter({ hasText: "Unsaved changes" })
     .waitFor();
   await screenshot(maya.page, "settings");
-  await maya.page.getByRole("button", { name: "Save" }).click();
+  await maya.page.getByRole("button", { name: "Save", exact: true }).click();
   await maya.page
     .getByTestId("settings-state")
     .filter({ hasText: "Saved" })
