@@ -41,6 +41,7 @@ fn message_event() -> ServerFrame {
             client_msg_id: Some("7f3c2a9e-0001-4b7d-9c1e-5a2f3b4c5d6e".into()),
             at: Millis(1_767_225_600_123),
             status: None,
+            post: None,
         }),
     })
 }
@@ -52,6 +53,7 @@ fn send_frame() -> ClientFrame {
         client_msg_id: "7f3c2a9e-0001-4b7d-9c1e-5a2f3b4c5d6e".into(),
         body: body(),
         as_contact: false,
+        post: None,
     })
 }
 

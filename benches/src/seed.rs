@@ -265,6 +265,7 @@ fn write_archive(
                 client_msg_id: None,
                 at,
                 status: None,
+                post: None,
             };
             let entry = Entry::Message {
                 message: &message,
@@ -310,6 +311,7 @@ fn write_history(
             client_msg_id: None,
             at,
             status: None,
+            post: None,
         };
         let entry = Entry::Message {
             message: &message,

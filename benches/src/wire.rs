@@ -372,6 +372,7 @@ mod tests {
                 client_msg_id: Some("x".into()),
                 at: Millis(1),
                 status: None,
+                post: None,
             }),
         });
         let bytes = encode(&event);

@@ -195,6 +195,7 @@ impl Client {
             client_msg_id: client_msg_id.into(),
             body: body.into(),
             as_contact: true,
+            post: None,
             as_ack: false,
         };
         match self.send_frame(message).await? {

@@ -76,6 +76,7 @@ impl Unacked {
                 client_msg_id: message.client_msg_id.clone(),
                 body: message.body.clone(),
                 as_contact: message.as_contact,
+                post: message.post,
             }),
             Resendable::Keyed(call) => call.clone().into_frame(id),
         }
@@ -293,6 +294,7 @@ mod tests {
             client_msg_id: client_msg_id.into(),
             body: body.into(),
             as_contact: false,
+            post: None,
             as_ack: true,
         }
     }

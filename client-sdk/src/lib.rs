@@ -41,6 +41,8 @@
 //!   [`Client::create_bot`], and the contact book's
 //!   [`Client::create_contact`], [`Client::edit_contact`],
 //!   [`Client::merge_contacts`]) carry a `key` the client draws for each
+//!   [`Client::create_bot`], [`Client::create_post`],
+//!   [`Client::edit_post`]) carry a `key` the client draws for each
 //!   call and are resent with it the same way, so a reply lost in a drop
 //!   never makes a second delivery, mail or team: the resend gets the
 //!   original result. Other requests in flight at a drop fail with
@@ -62,6 +64,11 @@
 //!   The same opt-in brings the team's `team_changed` (its new settings)
 //!   and `members_changed` (read [`Client::members`] again) signals;
 //!   after a reconnect read those again too.
+//! - **Content.** [`Client::posts`], [`Client::create_post`] and
+//!   [`Client::edit_post`] read and write a team's posts (job posts);
+//!   [`Client::send_post`] sends a message carrying one, whose `post`
+//!   field holds the post's card as it was then (PROTOCOL.md, section 23).
+//!   Each change is a `post_changed` event for the team's people and bots.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_client::Error> {
@@ -94,6 +101,7 @@ mod exchange;
 mod inflight;
 mod invite;
 mod manage;
+mod posts;
 mod presence;
 mod request;
 mod servers;
@@ -106,6 +114,7 @@ pub use dashboard::DashboardQuery;
 pub use error::Error;
 pub use events::{ClientEvent, Events};
 pub use manage::{ContactChanges, ReportQuery, TeamChanges};
+pub use posts::PostQuery;
 pub use request::HistoryQuery;
 
 /// The wire protocol crate, for the types requests and events carry.
@@ -116,6 +125,9 @@ pub use switchboard_protocol::contacts::{
     ContactCard, ContactChanged, ContactDeleted, ContactDraft, ContactFields, ContactList,
     ContactPage, ContactPatch, ContactQuery, ContactSaved, ContactsMerged, FieldDef, FieldFilter,
     FieldKind,
+};
+pub use switchboard_protocol::content::{
+    PostCard, PostDraft, PostInfo, PostPage, PostPatch, PostStatus,
 };
 pub use switchboard_protocol::deliver::{DeliveredTo, Outcome, ReportInfo};
 pub use switchboard_protocol::invite::{
@@ -138,5 +150,5 @@ pub use switchboard_protocol::server::{
     MemberList, Resume, SendAck, Subscribed, Welcome,
 };
 pub use switchboard_protocol::{
-    ContactId, ConversationId, Encoding, ErrorCode, Offset, Seq, TeamId,
+    ContactId, ConversationId, Encoding, ErrorCode, Offset, PostId, Seq, TeamId,
 };

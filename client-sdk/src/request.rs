@@ -112,6 +112,8 @@ pub(crate) struct Outgoing {
     pub(crate) body: String,
     /// Posted as the conversation's contact (bridging bots only).
     pub(crate) as_contact: bool,
+    /// The post the message carries, if any.
+    pub(crate) post: Option<switchboard_protocol::ids::PostId>,
     /// The caller wants a `sent` acknowledgement whatever the body was:
     /// a `^command`'s result is then reported as one (see
     /// [`Client::send`](crate::Client::send)).
@@ -126,6 +128,7 @@ impl Outgoing {
             client_msg_id,
             body,
             as_contact: false,
+            post: None,
             as_ack: false,
         }
     }
@@ -181,6 +184,8 @@ pub(crate) enum Call {
     Signal(crate::presence::SignalRequest),
     /// A contact-book request (see `book`).
     Book(crate::book::BookRequest),
+    /// A request about posts (see `posts`).
+    Posts(crate::posts::PostRequest),
 }
 
 impl Call {
@@ -235,6 +240,7 @@ impl Call {
             Call::Next { team } => ClientFrame::Next(dashboard::Next { id, team }),
             Call::Invite(request) => request.into_frame(id),
             Call::Signal(request) => request.into_frame(id),
+            Call::Posts(request) => request.into_frame(id),
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::contacts::{
     ContactFieldsRequest, ContactRequest, Contacts, CreateContact, DefineContactFields,
     DeleteContact, EditContact, MergeContacts,
 };
+use crate::content::{CreatePost, EditPost, Posts};
 use crate::dashboard::{Dashboard, Next};
 use crate::deliver::{Deliver, Report};
 use crate::ids::{ConversationId, RequestId, Seq, TeamId};
@@ -111,6 +112,12 @@ pub enum ClientFrame {
     ContactFields(ContactFieldsRequest),
     /// Replaces the team's custom contact fields (Managers).
     DefineContactFields(DefineContactFields),
+    /// Lists a team's posts (its people and bots).
+    Posts(Posts),
+    /// Creates a post (Managers, Members, `read_write` bots).
+    CreatePost(CreatePost),
+    /// Changes a post (Managers, Members, `read_write` bots).
+    EditPost(EditPost),
 }
 
 impl ClientFrame {
@@ -160,6 +167,9 @@ impl ClientFrame {
             ClientFrame::MergeContacts(f) => Some(f.id),
             ClientFrame::ContactFields(f) => Some(f.id),
             ClientFrame::DefineContactFields(f) => Some(f.id),
+            ClientFrame::Posts(f) => Some(f.id),
+            ClientFrame::CreatePost(f) => Some(f.id),
+            ClientFrame::EditPost(f) => Some(f.id),
         }
     }
 }
@@ -218,6 +228,10 @@ pub struct SendMessage {
     /// read in a contact's message: its body is stored as it is.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub as_contact: bool,
+    /// A post of the conversation's team to attach: the message carries
+    /// its card (see [`crate::content`]). The body may then be empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<crate::ids::PostId>,
 }
 
 /// Reads a page of a conversation, oldest first within the page.

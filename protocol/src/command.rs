@@ -8,11 +8,14 @@
 //!          | "assign" SP who
 //!          | "unassign" SP who
 //!          | "deliver" SP target [SP status [SP note]]
+//!          | "post" SP id [SP text]
 //! who      = "me" | "@" handle
 //! target   = "@" handle | "#" handle
 //! handle   = 1*64 (ALPHA / DIGIT / "." / "_" / "-"), starting with ALPHA or DIGIT
 //! status   = 1*32 (ALPHA / DIGIT / "_" / "-")
 //! note     = the rest of the line, trimmed; never empty
+//! id       = 1*19 DIGIT         ; a post of the conversation's team, not 0
+//! text     = the rest of the input, trimmed; never empty (newlines kept)
 //! ```
 //!
 //! Command names are case-insensitive and rendered in lowercase; `SP` is any
@@ -20,6 +23,7 @@
 //! app, so that what parses in one parses everywhere.
 //! Invariant: `parse(&cmd.render()) == Ok(cmd)` for every valid command.
 
+use crate::ids::PostId;
 use std::fmt;
 
 /// A parsed `^command`.
@@ -50,6 +54,14 @@ pub enum Command {
         status: Option<String>,
         /// A handoff note.
         note: Option<String>,
+    },
+    /// `^post ID [text]`: send a message carrying a post's card, with
+    /// `text` as its body (empty without).
+    Post {
+        /// The post.
+        post: PostId,
+        /// The message's text.
+        text: Option<String>,
     },
 }
 
@@ -88,7 +100,7 @@ pub enum CommandError {
     #[error("a command name must follow ^ (try ^assign me)")]
     Empty,
     /// A name that is not a command.
-    #[error("unknown command ^{0}: the commands are ^invite, ^assign, ^unassign and ^deliver (write ^^ to send a message starting with ^)")]
+    #[error("unknown command ^{0}: the commands are ^invite, ^assign, ^unassign, ^deliver and ^post (write ^^ to send a message starting with ^)")]
     Unknown(String),
     /// A required argument is missing.
     #[error("^{command} needs {expected}: {usage}")]
@@ -130,6 +142,7 @@ const USAGE_INVITE: &str = "^invite EMAIL [note]";
 const USAGE_ASSIGN: &str = "^assign @user | ^assign me";
 const USAGE_UNASSIGN: &str = "^unassign @user | ^unassign me";
 const USAGE_DELIVER: &str = "^deliver @user|#team [status] [note]";
+const USAGE_POST: &str = "^post ID [text]";
 
 /// Classifies a line typed in the chat input.
 pub fn classify(input: &str) -> Input<'_> {
@@ -203,6 +216,21 @@ pub fn parse(input: &str) -> Result<Command, CommandError> {
                 note: note(rest),
             })
         }
+        "post" => {
+            let (word, rest) = split_word(rest);
+            if word.is_empty() {
+                return Err(missing("post", "a post id", USAGE_POST));
+            }
+            let id = word
+                .parse::<u64>()
+                .ok()
+                .filter(|id| *id > 0 && word.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| invalid("post", word, "a post id (a number)", USAGE_POST))?;
+            Ok(Command::Post {
+                post: PostId(id),
+                text: note(rest),
+            })
+        }
         _ => Err(CommandError::Unknown(name.to_string())),
     }
 }
@@ -232,6 +260,10 @@ impl fmt::Display for Command {
                     write_opt(f, note)?;
                 }
                 Ok(())
+            }
+            Command::Post { post, text } => {
+                write!(f, "^post {post}")?;
+                write_opt(f, text)
             }
         }
     }

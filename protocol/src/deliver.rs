@@ -10,7 +10,7 @@
 //! conversations by status, first-response and wait times.
 
 use crate::command::Target;
-use crate::ids::{AccountId, ConversationId, Millis, RequestId, Seq, TeamId, UserId};
+use crate::ids::{AccountId, ConversationId, Millis, PostId, RequestId, Seq, TeamId, UserId};
 use crate::model::ConversationStatus;
 use serde::{Deserialize, Serialize};
 
@@ -174,6 +174,24 @@ pub struct OutcomeCounts {
     pub by_team: Vec<ByTeam>,
     /// By where they went.
     pub by_destination: Vec<ByDestination>,
+    /// By the post of the delivered conversation: the latest post a
+    /// message of it carried before the delivery (deliveries of
+    /// conversations that carried none are not listed). Absent: empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_post: Vec<ByPost>,
+}
+
+/// Deliveries of conversations about one post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByPost {
+    /// The post.
+    pub post: PostId,
+    /// Its title, as the latest card counted showed it.
+    pub title: String,
+    /// How many.
+    pub count: u64,
+    /// By outcome status, ordered by status.
+    pub by_status: Vec<ByStatus>,
 }
 
 /// Deliveries with one outcome status.

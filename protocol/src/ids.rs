@@ -70,6 +70,12 @@ id_type!(
     Millis
 );
 
+id_type!(
+    /// A post of a team's content (a job post, or another kind the team
+    /// names), from the store's id counter.
+    PostId
+);
+
 impl Seq {
     /// The seq that follows this one.
     pub fn next(self) -> Seq {

@@ -26,6 +26,7 @@ pub mod codec;
 pub mod codes;
 pub mod command;
 pub mod contacts;
+pub mod content;
 pub mod dashboard;
 pub mod deliver;
 pub mod ids;
@@ -42,5 +43,12 @@ pub use codes::{close, ErrorCode};
 pub use ids::*;
 pub use server::ServerFrame;
 
-/// The protocol version this crate speaks; `hello.version` must match it.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this crate speaks, and the newest a server speaks.
+/// Version 2 added event types (see [`server::Event::since`]); a server
+/// still speaks every version from [`OLDEST_PROTOCOL_VERSION`] on, and
+/// sends a connection only the event types of the version it said hello
+/// with.
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// The oldest protocol version a server still speaks.
+pub const OLDEST_PROTOCOL_VERSION: u32 = 1;

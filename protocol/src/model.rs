@@ -188,6 +188,10 @@ pub struct Message {
     /// `delivered`). A dashboard follows statuses from message events alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ConversationStatus>,
+    /// The post the sender attached, as it was when sent (see
+    /// [`crate::content`]). Absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<crate::content::PostCard>,
 }
 
 /// A contact: the candidate or customer the team talks to.

@@ -10,6 +10,7 @@ use crate::contacts::{
     ContactChanged, ContactDeleted, ContactFields, ContactList, ContactPage, ContactSaved,
     ContactsMerged,
 };
+use crate::content::{PostInfo, PostPage};
 use crate::dashboard::{DashboardPage, NextConversation};
 use crate::deliver::{Outcome, ReportInfo};
 use crate::ids::{ConversationId, Epoch, Offset, RequestId, Seq, TeamId, UserId};
@@ -199,6 +200,10 @@ pub enum Reply {
     /// The team's custom contact fields (`contact_fields`,
     /// `define_contact_fields`).
     ContactFields(ContactFields),
+    /// A page of a team's posts.
+    Posts(PostPage),
+    /// A post, as created or changed.
+    Post(PostInfo),
 }
 
 /// The answer to `create_bot`.
@@ -373,6 +378,9 @@ pub enum Event {
     ContactsMerged(ContactsMerged),
     /// The team's custom contact fields were redefined.
     ContactFields(ContactFields),
+    /// A post was created or changed: the post as it now is. Only the
+    /// team's Managers, Members and bots receive it.
+    PostChanged(PostInfo),
 }
 
 /// Who may receive an event: the filter the server applies to each
@@ -399,6 +407,26 @@ impl Event {
         }
     }
 
+    /// The protocol version that brought the event's type: a connection
+    /// that said hello with an older one is never sent it, since clients
+    /// refuse an event type they do not know.
+    pub fn since(&self) -> u32 {
+        match self {
+            Event::Message(_)
+            | Event::ConversationStarted(_)
+            | Event::Read(_)
+            | Event::ContactUpdated(_)
+            | Event::Assignees(_)
+            | Event::Delivered(_) => 1,
+            Event::PostChanged(_)
+            | Event::ContactChanged(_)
+            | Event::ContactDeleted(_)
+            | Event::ContactsMerged(_)
+            | Event::ContactFields(_)
+            | Event::ImportProgress(_) => 2,
+        }
+    }
+
     /// Who may receive the event (see [`Audience`]).
     pub fn audience(&self) -> Audience {
         match self {
@@ -413,6 +441,7 @@ impl Event {
             Event::ContactDeleted(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactsMerged(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactFields(_) => Audience::Team,
+            Event::PostChanged(_) => Audience::Team,
         }
     }
 

@@ -21,6 +21,8 @@
 //! a Restricted Member may carry one out (`forbidden`, they see the
 //! conversation). Reports (`Action::ReadReport`) are for Managers and the
 //! owner: they rate colleagues, so a Member gets `forbidden`.
+//! A team's posts (`ReadPosts`, `WritePosts`) are its people's and its
+//! bots' (a `read` bot lists them only), never a Restricted Member's.
 //!
 //! A principal is a snapshot of the user's access, read once when the
 //! connection says hello ([`load`]). Whoever takes access away writes the
@@ -112,6 +114,12 @@ pub enum Action {
     /// Import and export a team's data: its people alone, not Restricted
     /// Members, not bots (a bulk copy of the book is a person's decision).
     ImportExport,
+    /// List a team's posts: its Managers, Members and bots; never a
+    /// Restricted Member (a message's card is all they see of a post).
+    ReadPosts,
+    /// Create and edit a team's posts: its Managers and Members and its
+    /// `read_write` bots (a bot may keep posts in step with a job board).
+    WritePosts,
 }
 
 /// What an action is done to.
@@ -157,7 +165,8 @@ impl Principal {
                 Action::Subscribe
                 | Action::ReadTeam
                 | Action::ReadConversation
-                | Action::ReadContacts,
+                | Action::ReadContacts
+                | Action::ReadPosts,
             ) => true,
             (
                 Some(BotScope::ReadWrite),
@@ -166,7 +175,8 @@ impl Principal {
                 | Action::MarkRead
                 | Action::UpdateContact
                 | Action::EditContact
-                | Action::RelayContact,
+                | Action::RelayContact
+                | Action::WritePosts,
             ) => true,
             // Management of any kind, and writes for a read-only bot.
             (Some(_), _) => false,
@@ -310,6 +320,8 @@ impl Principal {
                 | Action::ImportExport,
                 Some(Role::Manager | Role::Member),
             ) => true,
+            // A team's posts: its people (and bots, as their scope says).
+            (Action::ReadPosts | Action::WritePosts, Some(Role::Manager | Role::Member)) => true,
             // Settings, members and roles: Managers (and so the owner).
             (Action::ManageTeam | Action::ReadReport, Some(Role::Manager)) => true,
             (Action::RemoveTeam, Some(_)) => self.owns_account_of(team),

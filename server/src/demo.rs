@@ -1,5 +1,5 @@
 //! The demo seed: an account with two teams, a Manager and two Members,
-//! contacts and a few conversations, so that a fresh server has something
+//! contacts, a few conversations and job posts, so that a fresh server has something
 //! to log in to and look at. Seeding happens once per data folder; every
 //! start with `--demo` issues fresh tokens for the demo users, and gives
 //! [`DEMO_PASSWORD`] to any demo user without a password, so that the
@@ -13,7 +13,8 @@ use crate::password::{self, Password};
 use crate::store::{ContactRecord, ConversationRecord, Entry, Store, TokenKind};
 use crate::time::now;
 use std::time::Duration;
-use switchboard_protocol::ids::{ContactId, ConversationId, Seq, TeamId};
+use switchboard_protocol::content::{PostInfo, PostStatus, DEFAULT_KIND};
+use switchboard_protocol::ids::{ContactId, ConversationId, PostId, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, Role, Sender, SenderKind};
 
 /// The demo users: (email, name, handle, role in the demo teams).
@@ -90,7 +91,7 @@ pub fn seed(store: &dyn Store) -> Result<Vec<DemoLogin>, AdminError> {
 
 fn seed_data(store: &dyn Store) -> Result<(), AdminError> {
     let (maya_email, maya_name, maya_handle, _) = DEMO_USERS[0];
-    let (account, _) = create_account(
+    let (account, maya) = create_account(
         store,
         "Demo Staffing Co",
         &NewUser {
@@ -142,8 +143,41 @@ fn seed_data(store: &dyn Store) -> Result<(), AdminError> {
             &["I need to reschedule my interview on Thursday."],
         ),
     ];
+    seed_posts(store, recruiting.id, maya.id)?;
     for (team, name, phone, lines) in conversations {
         seed_conversation(store, team, name, phone, lines)?;
+    }
+    Ok(())
+}
+
+/// Two open job posts and a closed one in `team`, by `by`.
+fn seed_posts(store: &dyn Store, team: TeamId, by: UserId) -> Result<(), AdminError> {
+    let posts = [
+        ("Warehouse associate", "Reno, NV", PostStatus::Open),
+        ("Forklift operator (nights)", "Sparks, NV", PostStatus::Open),
+        ("Seasonal picker", "Reno, NV", PostStatus::Closed),
+    ];
+    for (title, location, status) in posts {
+        let at = now();
+        let post = PostInfo {
+            id: PostId(store.next_id()?),
+            team,
+            kind: DEFAULT_KIND.to_string(),
+            title: title.to_string(),
+            body: format!("{title}: full-time, paid weekly, training provided."),
+            link: Some("https://jobs.demo.switchboard.test/apply".to_string()),
+            location: Some(location.to_string()),
+            status,
+            created_by: by,
+            created_at: at,
+            updated_at: at,
+        };
+        let offset = store.stream_head(team)?.last.next();
+        let entry = Entry::PostSaved {
+            post: &post,
+            receipt: None,
+        };
+        store.commit(team, offset, entry)?;
     }
     Ok(())
 }
@@ -190,6 +224,7 @@ fn seed_conversation(
             client_msg_id: None,
             at,
             status: None,
+            post: None,
         };
         store.commit(
             team,

@@ -37,7 +37,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use switchboard_protocol::codec::{encode, Encoding};
-use switchboard_protocol::{close, ServerFrame};
+use switchboard_protocol::{close, ServerFrame, PROTOCOL_VERSION};
 use tokio::sync::Notify;
 
 /// A connection's id, unique in this server process.
@@ -50,6 +50,9 @@ pub(crate) struct Outlet {
     pub(crate) conn: ConnId,
     /// The encoding the connection negotiated.
     pub(crate) encoding: Encoding,
+    /// The protocol version it said hello with (the newest until then):
+    /// events of a newer type are never pushed to it.
+    pub(crate) version: u32,
     outbox: Arc<Outbox>,
 }
 
@@ -255,9 +258,15 @@ impl Outlet {
         let outlet = Outlet {
             conn,
             encoding,
+            version: PROTOCOL_VERSION,
             outbox: Arc::clone(&outbox),
         };
         (outlet, outbox)
+    }
+
+    /// The same outlet, for a connection speaking protocol `version`.
+    pub(crate) fn speaking(self, version: u32) -> Outlet {
+        Outlet { version, ..self }
     }
 
     /// Encodes and queues a frame. Returns false if the connection is

@@ -19,16 +19,20 @@
 //! keeps its original times) count for nothing: that wait was the
 //! delivering team's, and its log already counts it.
 //!
+//! - **Outcomes by post**: a conversation's post is the latest post a
+//!   message of it carried (its card), as of each delivery: a delivery
+//!   keeps the post its conversation had then, whatever is sent after.
+//!
 //! Conversations by status are counted from the conversation records as
 //! they are now, whatever the period (see [`count_statuses`]).
 
 use crate::store::LogRecord;
 use std::collections::{BTreeMap, HashMap};
 use switchboard_protocol::deliver::{
-    ByDestination, ByStatus, ByTeam, ByUser, DeliveredTo, Destination, Durations, Outcome,
+    ByDestination, ByPost, ByStatus, ByTeam, ByUser, DeliveredTo, Destination, Durations, Outcome,
     OutcomeCounts, StatusCount,
 };
-use switchboard_protocol::ids::{ConversationId, Millis, UserId};
+use switchboard_protocol::ids::{ConversationId, Millis, PostId, UserId};
 use switchboard_protocol::model::{ConversationStatus, Message, SenderKind};
 
 /// A report's period: `from` inclusive, `to` exclusive; `None` is open.
@@ -51,6 +55,9 @@ impl Period {
 #[derive(Debug, Default)]
 pub struct Tally {
     outcomes: Vec<Outcome>,
+    /// The post of each outcome's conversation when it was delivered (id
+    /// and title), in step with `outcomes`.
+    posts: Vec<Option<(PostId, String)>>,
     first_response: Vec<u64>,
     wait: Vec<u64>,
 }
@@ -62,6 +69,8 @@ struct Thread {
     first_contact: Option<Millis>,
     responded: bool,
     run_start: Option<Millis>,
+    /// The latest post a message of it carried.
+    post: Option<(PostId, String)>,
 }
 
 /// Scans one team's log, in offset order, a chunk at a time.
@@ -119,6 +128,11 @@ impl Scan {
                 }
                 LogRecord::Message(message) => {
                     let thread = self.threads.entry(message.conversation).or_default();
+                    // Copied history's posts count too: the conversation
+                    // is about them.
+                    if let Some(card) = &message.post {
+                        thread.post = Some((card.id, card.title.clone()));
+                    }
                     if thread.created_at.is_some_and(|c| message.at < c) {
                         continue;
                     }
@@ -145,6 +159,8 @@ impl Scan {
                     }
                 }
                 LogRecord::Delivered(outcome) if self.period.contains(outcome.at) => {
+                    let post = self.threads.get(&outcome.conversation);
+                    tally.posts.push(post.and_then(|t| t.post.clone()));
                     tally.outcomes.push(outcome.clone());
                 }
                 _ => {}
@@ -164,7 +180,20 @@ impl Tally {
         let mut by_user: BTreeMap<UserId, (Millis, String, u64)> = BTreeMap::new();
         let mut by_team = BTreeMap::new();
         let mut by_destination = BTreeMap::new();
-        for o in &self.outcomes {
+        // Post -> (latest `at`, title then, count, counts by status).
+        type PostTally = (Millis, String, u64, BTreeMap<Option<String>, u64>);
+        let mut by_post: BTreeMap<PostId, PostTally> = BTreeMap::new();
+        for (o, post) in self.outcomes.iter().zip(&self.posts) {
+            if let Some((id, title)) = post {
+                let entry = by_post
+                    .entry(*id)
+                    .or_insert_with(|| (o.at, title.clone(), 0, BTreeMap::new()));
+                if o.at >= entry.0 {
+                    (entry.0, entry.1) = (o.at, title.clone());
+                }
+                entry.2 += 1;
+                *entry.3.entry(o.status.clone()).or_default() += 1;
+            }
             *by_status.entry(o.status.clone()).or_default() += 1;
             let user = by_user
                 .entry(o.by)
@@ -197,6 +226,18 @@ impl Tally {
             by_destination: by_destination
                 .into_iter()
                 .map(|(to, count)| ByDestination { to, count })
+                .collect(),
+            by_post: by_post
+                .into_iter()
+                .map(|(post, (_, title, count, statuses))| ByPost {
+                    post,
+                    title,
+                    count,
+                    by_status: statuses
+                        .into_iter()
+                        .map(|(status, count)| ByStatus { status, count })
+                        .collect(),
+                })
                 .collect(),
         }
     }
@@ -249,5 +290,7 @@ pub fn count_statuses(statuses: impl IntoIterator<Item = ConversationStatus>) ->
 
 pub mod period;
 
+#[cfg(test)]
+mod post_tests;
 #[cfg(test)]
 mod tests;

@@ -260,6 +260,7 @@ mod tests {
             client_msg_id: None,
             at: Millis(0),
             status: None,
+            post: None,
         }
     }
 

@@ -344,6 +344,7 @@ impl Job {
             client_msg_id: format!("{:x}-d{}-{n}", self.run, self.index),
             body: self.body.clone(),
             as_contact: false,
+            post: None,
         });
         socket
             .feed(wire::message(&frame)?)

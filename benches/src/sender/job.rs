@@ -212,6 +212,7 @@ impl Job {
                             client_msg_id: format!("{:x}-{}-{j}-{}", self.clock.run, phase.step, due.k),
                             body: traffic::body(self.clock.run, stamp, phase.body_bytes),
                             as_contact: false,
+                            post: None,
                         });
                         let fed = match wire::message(&frame) {
                             Ok(message) => socket.feed(message).await.map_err(anyhow::Error::from),

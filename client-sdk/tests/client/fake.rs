@@ -305,6 +305,7 @@ pub fn message_event(team: u64, offset: u64) -> EventFrame {
             client_msg_id: None,
             at: Millis(1_700_000_000_000),
             status: None,
+            post: None,
         }),
     }
 }

@@ -6,6 +6,7 @@ mod closing;
 mod failover;
 mod fake;
 mod nodes;
+mod posts;
 mod refusals;
 mod requests;
 mod resume;

@@ -191,6 +191,9 @@ fn the_strategies_generate_every_variant() {
             "merge_contacts",
             "contact_fields",
             "define_contact_fields",
+            "posts",
+            "create_post",
+            "edit_post",
         ])
     );
     assert_eq!(
@@ -236,6 +239,8 @@ fn the_strategies_generate_every_variant() {
             "contact_saved",
             "contact_deleted",
             "contact_fields",
+            "posts",
+            "post",
         ])
     );
     assert_eq!(
@@ -252,6 +257,7 @@ fn the_strategies_generate_every_variant() {
             "contacts_merged",
             "contact_fields",
             "import_progress",
+            "post_changed",
         ])
     );
     assert_eq!(

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use switchboard_protocol::command::{
     classify, is_email, is_handle, is_status, parse, Assignee, Command, CommandError, Input, Target,
 };
+use switchboard_protocol::ids::PostId;
 
 const USAGE_INVITE: &str = "^invite EMAIL [note]";
 const USAGE_ASSIGN: &str = "^assign @user | ^assign me";
@@ -71,6 +72,11 @@ fn command() -> impl Strategy<Value = Command> {
                 note,
             }
         }),
+        // Any post id but 0; the text is anything, as a note is.
+        (1..=u64::MAX, option::of(note())).prop_map(|(id, text)| Command::Post {
+            post: PostId(id),
+            text,
+        }),
     ]
 }
 
@@ -115,6 +121,9 @@ proptest! {
                 status.as_deref().unwrap_or(""),
                 note.as_deref().unwrap_or("")
             ),
+            Command::Post { post, text } => {
+                format!("^post{gap}{post}{gap}{}{gap}", text.as_deref().unwrap_or(""))
+            }
         };
         prop_assert_eq!(parse(&widened), Ok(cmd));
     }
@@ -157,14 +166,14 @@ fn capitalize(word: &str) -> String {
 // ---- precise errors ----
 
 /// Parses `input`, expecting an error whose message names `usage`.
-fn error_of(input: &str) -> CommandError {
+pub(crate) fn error_of(input: &str) -> CommandError {
     match classify(input) {
         Input::Command(Err(error)) => error,
         other => panic!("{input:?} should be a bad command, got {other:?}"),
     }
 }
 
-fn assert_names_usage(error: &CommandError, usage: &str) {
+pub(crate) fn assert_names_usage(error: &CommandError, usage: &str) {
     let message = error.to_string();
     assert!(
         message.ends_with(usage),
@@ -186,7 +195,7 @@ fn an_unknown_command_lists_the_real_ones_and_the_escape() {
     assert_eq!(error, CommandError::Unknown("foo".into()));
     let message = error.to_string();
     assert!(message.contains("^foo"), "{message}");
-    for name in ["^invite", "^assign", "^unassign", "^deliver", "^^"] {
+    for name in ["^invite", "^assign", "^unassign", "^deliver", "^post", "^^"] {
         assert!(message.contains(name), "{message} should mention {name}");
     }
 }

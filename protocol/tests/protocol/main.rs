@@ -8,6 +8,7 @@
 //!   deep recursion, nothing parsed past the size limit.
 //! - `shape`: a frame and every record in it must be a map with named
 //!   fields; the array forms serde would accept are refused.
+//! - `content`: posts on the wire, and frames from before them.
 //! - `golden`: the exact bytes of a few frames, so that a change to the wire
 //!   format cannot slip in unnoticed.
 //!
@@ -15,6 +16,7 @@
 
 mod codec;
 mod command;
+mod content;
 mod golden;
 mod hostile;
 mod shape;

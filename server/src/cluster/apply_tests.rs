@@ -41,6 +41,7 @@ fn message(seq: u64) -> Message {
         client_msg_id: Some(format!("c{seq}")),
         at: Millis(seq),
         status: None,
+        post: None,
     }
 }
 

@@ -25,6 +25,7 @@ fn message(offset: u64, body: &str) -> Message {
         client_msg_id: None,
         at: Millis(offset),
         status: None,
+        post: None,
     }
 }
 

@@ -31,6 +31,7 @@ mod log;
 mod node;
 mod ops;
 mod pending;
+mod posts;
 mod publisher;
 mod store;
 mod timeline;

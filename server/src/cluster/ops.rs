@@ -18,6 +18,7 @@ use crate::store::{
 };
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
+use switchboard_protocol::content::PostInfo;
 use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{Epoch, Millis, Offset, TeamId, UserId};
 use switchboard_protocol::manage::ContactUpdated;
@@ -224,6 +225,10 @@ pub(crate) enum OwnedEntry {
         change: BookChange,
         receipt: Option<OwnedReceipt>,
     },
+    PostSaved {
+        post: PostInfo,
+        receipt: Option<OwnedReceipt>,
+    },
 }
 
 impl OwnedEntry {
@@ -299,6 +304,10 @@ impl OwnedEntry {
             },
             Entry::ContactBook { change, receipt } => OwnedEntry::ContactBook {
                 change: (*change).clone(),
+                receipt: owned(receipt),
+            },
+            Entry::PostSaved { post, receipt } => OwnedEntry::PostSaved {
+                post: (*post).clone(),
                 receipt: owned(receipt),
             },
         }
@@ -378,6 +387,10 @@ impl OwnedEntry {
                 change,
                 receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
             },
+            OwnedEntry::PostSaved { post, receipt } => Entry::PostSaved {
+                post,
+                receipt: receipt.as_ref().map(OwnedReceipt::as_receipt),
+            },
         }
     }
 }
@@ -403,6 +416,7 @@ mod tests {
             client_msg_id: Some("c1".into()),
             at: Millis(9),
             status: None,
+            post: None,
         };
         let entry = Entry::Message {
             message: &message,

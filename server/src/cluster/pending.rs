@@ -75,6 +75,7 @@ impl Pending {
             }
             Entry::HandoffImported { messages, .. } => messages.iter().for_each(message),
             Entry::ContactBook { receipt: r, .. } => receipt = *r,
+            Entry::PostSaved { receipt: r, .. } => receipt = *r,
             Entry::ConversationStarted { .. }
             | Entry::Read(_)
             | Entry::ContactUpdated { .. }

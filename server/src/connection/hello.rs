@@ -22,11 +22,15 @@ use std::time::Duration;
 use switchboard_protocol::codec::decode;
 use switchboard_protocol::ids::Millis;
 use switchboard_protocol::server::Welcome;
-use switchboard_protocol::{close, ClientFrame, ServerFrame, PROTOCOL_VERSION};
+use switchboard_protocol::{
+    close, ClientFrame, ServerFrame, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION,
+};
 use tokio::time::Instant;
 
 /// A connection whose hello was accepted.
 pub(super) struct Accepted {
+    /// The protocol version it said hello with.
+    pub(super) version: u32,
     pub(super) principal: Principal,
     /// When its token expires, if it does.
     pub(super) expires: Option<Instant>,
@@ -92,8 +96,10 @@ pub(super) async fn hello(
             return None;
         }
     };
-    if hello.version != PROTOCOL_VERSION {
-        let reason = format!("this server speaks protocol version {PROTOCOL_VERSION}");
+    if !(OLDEST_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&hello.version) {
+        let reason = format!(
+            "this server speaks protocol versions {OLDEST_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"
+        );
         outlet.close(close::UNSUPPORTED_VERSION, &reason);
         return None;
     }
@@ -150,7 +156,7 @@ pub(super) async fn hello(
         Err(e) => return internal(outlet, e),
     }
     outlet.send(&ServerFrame::Welcome(Welcome {
-        version: PROTOCOL_VERSION,
+        version: hello.version,
         connection: outlet.conn,
         user: principal.info(),
         teams,
@@ -160,6 +166,7 @@ pub(super) async fn hello(
     }));
     tracing::debug!(conn = outlet.conn, user = %principal.user.id, "hello");
     Some(Accepted {
+        version: hello.version,
         principal,
         expires,
         registration,

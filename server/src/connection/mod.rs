@@ -60,12 +60,14 @@ pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: 
 
     if let Some(accepted) = hello(&mut stream, &state, &outlet).await {
         let Accepted {
+            version,
             principal,
             expires,
             registration,
             mut rate,
         } = accepted;
-        let mut session = Session::new(Arc::clone(&state), principal, outlet.clone());
+        let speaking = outlet.clone().speaking(version);
+        let mut session = Session::new(Arc::clone(&state), principal, speaking);
         read_loop(
             &mut stream,
             &state,

@@ -28,6 +28,7 @@ use super::pending::Pending;
 use super::presence::Presence;
 use super::recent::Recent;
 use super::shared_presence::{Ephemeral, Remote, HEARTBEAT, REMOTE};
+use super::unapplied::Unapplied;
 use super::{HubCommand, HubRequest, Registry, RemovalError};
 use crate::access::Principal;
 use crate::outlet::{ConnId, Outlet};
@@ -60,6 +61,8 @@ pub(super) struct Hub<'r> {
     pub(super) seqs: HashMap<switchboard_protocol::ids::ConversationId, Seq>,
     /// The newest durable events, encoded, for replays.
     pub(super) recent: Recent,
+    /// Book writes appended whose commit the store may not show yet.
+    pub(super) unapplied: Unapplied,
     /// The conversations as agents triage them.
     pub(super) board: Board,
     /// Who is online, typing, viewing: ephemeral, never stored.
@@ -140,6 +143,7 @@ pub(super) async fn run(
         pending_bytes: 0,
         seqs: HashMap::new(),
         recent: Recent::default(),
+        unapplied: Unapplied::default(),
         board: Board::default(),
         presence: Presence::new(context.config.presence_grace, context.config.typing_expiry),
         removed: false,

@@ -49,7 +49,7 @@ impl Hub<'_> {
         answer: Option<Answer>,
     ) -> Result<(), StoreError> {
         let log = &self.registry.context.log;
-        let appended = match log.append(self.team, self.head, entry) {
+        let appended = match log.append(self.team, self.head, entry.clone()) {
             Ok(appended) => appended,
             Err(e) => {
                 if let Some(answer) = answer {
@@ -82,6 +82,7 @@ impl Hub<'_> {
             "one event per offset the entry takes"
         );
         self.head = appended.last;
+        self.unapplied.appended(appended.ticket, &entry);
         // The answer goes with the last event: it leaves once all of them
         // are committed.
         let mut reply = answer.and_then(|a| a.to.frame(|id| result_frame(id, a.reply)));

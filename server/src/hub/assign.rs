@@ -68,6 +68,7 @@ impl Hub<'_> {
             client_msg_id: None,
             at: now(),
             status: None,
+            post: None,
         };
         let update = Assignees {
             conversation,

@@ -8,8 +8,9 @@
 //! bytes already do, with `unavailable` (retry later): nothing of it is
 //! stored, and what already waits is answered once the flush succeeds.
 //!
-//! Bytes are counted cheaply, without encoding: each entry's message body
-//! (the only large part of an event) plus a fixed [`ENTRY_OVERHEAD`]. A
+//! Bytes are counted cheaply, without encoding: each entry's message (or
+//! post) body (the only large part of an event) plus a fixed
+//! [`ENTRY_OVERHEAD`]. A
 //! command is checked before it is carried out, so the queue exceeds the
 //! bound by at most one command's entries (a delivery makes three).
 //!
@@ -32,6 +33,8 @@ pub(super) const ENTRY_OVERHEAD: usize = 256;
 pub(super) fn entry_bytes(reply: &Option<(Answerer, ServerFrame)>, event: Option<&Event>) -> usize {
     let body = match event {
         Some(Event::Message(message)) => message.body.len(),
+        // A post's text is as large as a message's.
+        Some(Event::PostChanged(post)) => post.body.len(),
         _ => 0,
     };
     let replies = usize::from(reply.is_some()) + usize::from(event.is_some());
@@ -49,6 +52,7 @@ fn bounded(command: &HubCommand) -> bool {
         | HubCommand::Book(_)
         | HubCommand::Assign { .. }
         | HubCommand::Deliver { .. }
+        | HubCommand::SavePost { .. }
         | HubCommand::Dashboard { .. }
         | HubCommand::Next { .. }
         | HubCommand::ImportBatch { .. } => true,

@@ -184,7 +184,8 @@ impl Board {
             Event::Read(_)
             | Event::Delivered(_)
             | Event::ContactDeleted(_)
-            | Event::ContactFields(_) => {}
+            | Event::ContactFields(_)
+            | Event::PostChanged(_) => {}
             // Contacts, not conversations: an import writes new contacts,
             // which have none yet.
             Event::ImportProgress(_) => {}

@@ -21,7 +21,9 @@ use super::actor::Hub;
 use super::append::Answer;
 use super::ReplyTo;
 use crate::contacts::{check_fields, merge, MergeSource};
-use crate::store::{BookChange, ContactRecord, Entry, LogRecord, Receipt, StoreError};
+use crate::store::{
+    BookChange, ContactRecord, ConversationRecord, Entry, LogRecord, Receipt, StoreError,
+};
 use crate::time::now;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -48,6 +50,8 @@ pub(crate) enum BookOp {
         contact: ContactId,
         key: Option<String>,
         patch: ContactPatch,
+        /// Whether the caller reads the whole book (see `conflict`).
+        book: bool,
     },
     /// Delete a contact without conversations.
     Delete { contact: ContactId },
@@ -97,7 +101,12 @@ impl Hub<'_> {
         }
         let write = match op {
             BookOp::Create { draft, .. } => self.create_contact(draft)?,
-            BookOp::Edit { contact, patch, .. } => self.edit_contact(contact, patch)?,
+            BookOp::Edit {
+                contact,
+                patch,
+                book,
+                ..
+            } => self.edit_contact(contact, patch, book)?,
             BookOp::Delete { contact } => self.delete_contact(contact)?,
             BookOp::Merge { into, from, .. } => self.merge_contacts(into, from)?,
             BookOp::DefineFields { fields } => Ok(Write {
@@ -140,20 +149,45 @@ impl Hub<'_> {
         self.append(entry, write.events, Some(answer))
     }
 
-    /// A contact of this team.
+    /// A contact of this team, as this hub last wrote it (see `unapplied`).
     pub(super) fn team_contact(&self, id: ContactId) -> Result<Option<ContactRecord>, StoreError> {
-        let found = self.registry.context.store.contact(id)?;
+        let found = match self.unapplied.contact(id) {
+            Some(written) => written.cloned(),
+            None => self.registry.context.store.contact(id)?,
+        };
         Ok(found.filter(|c| c.team == self.team))
     }
 
-    /// The contact holding a normalised phone or email, if any.
+    /// A conversation of this team, with the contact this hub last moved
+    /// it to (see `unapplied`); the rest of it as the store holds it, if
+    /// the store shows it yet.
+    pub(super) fn team_conversation(
+        &self,
+        id: ConversationId,
+    ) -> Result<Option<ConversationRecord>, StoreError> {
+        let written = self.unapplied.conversation(id);
+        let found = match self.registry.context.store.conversation(id)? {
+            Some(mut stored) => {
+                if let Some(written) = written {
+                    stored.contact = written.contact;
+                }
+                Some(stored)
+            }
+            None => written.cloned(),
+        };
+        Ok(found.filter(|c| c.team == self.team))
+    }
+
+    /// The contact holding a normalised phone or email, if any, counting
+    /// what this hub wrote and the store may not show yet.
     pub(super) fn owner(&self, value: &str) -> Result<Option<ContactId>, StoreError> {
         let store = &self.registry.context.store;
-        if value.contains('@') {
-            store.contact_by_email(self.team, value)
+        let stored = if value.contains('@') {
+            store.contact_by_email(self.team, value)?
         } else {
-            store.contact_by_phone(self.team, value)
-        }
+            store.contact_by_phone(self.team, value)?
+        };
+        Ok(self.unapplied.owner(value, stored))
     }
 
     /// The owners of each of `values`.
@@ -171,11 +205,20 @@ impl Hub<'_> {
     }
 
     fn fields(&self) -> Result<Vec<FieldDef>, StoreError> {
-        self.registry.context.store.contact_fields(self.team)
+        match self.unapplied.fields() {
+            Some(fields) => Ok(fields.clone()),
+            None => self.registry.context.store.contact_fields(self.team),
+        }
     }
 
-    fn conversations_of(&self, contact: ContactId) -> Result<Vec<ConversationId>, StoreError> {
-        self.registry.context.store.contact_conversations(contact)
+    /// A contact's conversations, counting what this hub wrote and the
+    /// store may not show yet.
+    pub(super) fn conversations_of(
+        &self,
+        contact: ContactId,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        let stored = self.registry.context.store.contact_conversations(contact)?;
+        Ok(self.unapplied.conversations(contact, stored))
     }
 
     fn create_contact(&mut self, draft: ContactDraft) -> Result<Refusable<Write>, StoreError> {
@@ -227,6 +270,7 @@ impl Hub<'_> {
         &mut self,
         id: ContactId,
         patch: ContactPatch,
+        book: bool,
     ) -> Result<Refusable<Write>, StoreError> {
         let Some(mut contact) = self.team_contact(id)? else {
             return Ok(Err(not_found()));
@@ -240,10 +284,7 @@ impl Hub<'_> {
         let added = patch.phones.iter().chain(&patch.emails).flatten();
         for (value, owner) in self.owners(added)? {
             if owner != id {
-                return Ok(Err((
-                    ErrorCode::Conflict,
-                    format!("{value} belongs to another contact ({owner}): merge the two instead"),
-                )));
+                return Ok(Err(conflict(&value, owner, book)));
             }
         }
         let ContactPatch {
@@ -317,10 +358,9 @@ impl Hub<'_> {
         let taken = |v: &str| owners.get(v).is_some_and(|o| *o != into && *o != from);
         merge(&mut kept, &MergeSource::from(&gone), &taken);
         kept.updated_at = now();
-        let store = &self.registry.context.store;
         let mut moved = Vec::new();
         for id in self.conversations_of(from)? {
-            if let Some(mut conversation) = store.conversation(id)? {
+            if let Some(mut conversation) = self.team_conversation(id)? {
                 conversation.contact = into;
                 moved.push(conversation);
             }
@@ -353,6 +393,18 @@ impl Hub<'_> {
 
 /// A write, or the refusal to answer instead.
 type Refusable<T> = Result<T, (ErrorCode, String)>;
+
+/// The refusal of a phone or email another contact holds: naming that
+/// contact to whoever reads the book (a client offers to merge the two),
+/// not to a Restricted Member.
+pub(super) fn conflict(value: &str, owner: ContactId, book: bool) -> (ErrorCode, String) {
+    let message = if book {
+        format!("{value} belongs to another contact ({owner}): merge the two instead")
+    } else {
+        format!("{value} belongs to another contact")
+    };
+    (ErrorCode::Conflict, message)
+}
 
 fn not_found() -> (ErrorCode, String) {
     (ErrorCode::NotFound, "no such contact".to_string())

@@ -12,7 +12,7 @@
 
 use super::actor::Hub;
 use super::append::Answer;
-use super::book::record_of;
+use super::book::{conflict, record_of};
 use super::ContactChanges;
 use super::ReplyTo;
 use crate::contacts::normal;
@@ -31,10 +31,9 @@ impl Hub<'_> {
         conversation: ConversationId,
         changes: ContactChanges,
     ) -> Result<(), StoreError> {
-        let store = &self.registry.context.store;
-        let found = match store.conversation(conversation)? {
-            Some(record) if record.team == self.team => store.contact(record.contact)?,
-            _ => None,
+        let found = match self.team_conversation(conversation)? {
+            Some(record) => self.team_contact(record.contact)?,
+            None => None,
         };
         let Some(mut contact) = found else {
             // The session found the conversation in this team: a missing
@@ -58,12 +57,8 @@ impl Hub<'_> {
         for value in email.iter().chain(&phone).filter(|v| !v.is_empty()) {
             match self.owner(value)? {
                 Some(owner) if owner != contact.id => {
-                    to.refuse(
-                        ErrorCode::Conflict,
-                        &format!(
-                            "{value} belongs to another contact ({owner}): merge the two instead"
-                        ),
-                    );
+                    let (code, message) = conflict(value, owner, changes.book);
+                    to.refuse(code, &message);
                     return Ok(());
                 }
                 _ => {}
@@ -83,7 +78,7 @@ impl Hub<'_> {
             email: contact.emails.first().cloned(),
             phone: contact.phones.first().cloned(),
         };
-        let conversations = store.contact_conversations(contact.id)?;
+        let conversations = self.conversations_of(contact.id)?;
         // The conversation's event, then the book's, at two offsets.
         let events = vec![
             Event::ContactUpdated(update.clone()),

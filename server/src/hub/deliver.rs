@@ -288,6 +288,7 @@ fn system_message(
         client_msg_id: None,
         at,
         status: None,
+        post: None,
     }
 }
 

@@ -53,10 +53,11 @@ impl Hub<'_> {
                 client_msg_id,
                 body,
                 as_contact,
+                post,
             } => {
                 // A bot relaying the contact's words writes as the contact.
                 let sender = as_contact.unwrap_or_else(|| principal.sender());
-                let sent = self.send(reply, conversation, client_msg_id, body, sender);
+                let sent = self.send(reply, conversation, client_msg_id, body, sender, post);
                 self.message_sent(conversation, principal.user.id);
                 sent
             }
@@ -121,6 +122,7 @@ impl Hub<'_> {
                 key,
             } => self.deliver(reply, conversation, delivery, key),
             HubCommand::ImportHandoffs => self.import_handoffs(),
+            HubCommand::SavePost { save, by, key } => self.save_post(reply, save, by, key),
             HubCommand::Signal(signal) => {
                 self.signal([signal]);
                 Ok(())

@@ -5,19 +5,21 @@
 //! - A Manager's or Member's subscription receives every event of the team,
 //!   encoded once per encoding in use and shared; a Restricted Member's
 //!   receives only the events whose audience its principal `receives`
-//!   (its conversations' events, and its contacts' book events).
+//!   (its conversations' events, and its contacts' book events), and a
+//!   connection of an older protocol version only the event types it
+//!   knows (see `reach`).
 //! - A subscriber catching up from the log (`behind`) is skipped: it reads
 //!   these events from the log in turn. One whose outbox cannot take the
 //!   batch falls behind from the last offset it was sent; a closed one
 //!   drops out, and its ephemeral state with it.
 
 use super::actor::{Hub, Subscriber};
+use super::reach::Reach;
 use crate::outlet::{Batch, SharedFrame};
 use bytes::Bytes;
 use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
 use switchboard_protocol::ids::{Offset, TeamId};
-use switchboard_protocol::server::Audience;
 
 impl Hub<'_> {
     /// Delivers a flush's events to every subscriber: each event encoded
@@ -26,7 +28,7 @@ impl Hub<'_> {
     /// whose outbox cannot take the batch though it kept up falls behind
     /// (from `before`, the last offset it was sent) and catches up from the
     /// log; a closed one, or a slow one, drops out.
-    pub(super) fn fan_out(&mut self, before: Offset, events: &[(Audience, Arc<SharedFrame>)]) {
+    pub(super) fn fan_out(&mut self, before: Offset, events: &[(Reach, Arc<SharedFrame>)]) {
         let mut batches: [Option<Vec<Bytes>>; 2] = [None, None];
         let team = self.team;
         let mut dropped = Vec::new();
@@ -60,16 +62,18 @@ impl Hub<'_> {
 fn deliver(
     team: TeamId,
     subscriber: &Subscriber,
-    events: &[(Audience, Arc<SharedFrame>)],
+    events: &[(Reach, Arc<SharedFrame>)],
     batches: &mut [Option<Vec<Bytes>>; 2],
 ) -> Batch {
     let outlet = &subscriber.outlet;
     let encoding = outlet.encoding;
-    if let Some(principal) = &subscriber.restricted {
-        // A Restricted Member: its own batch, of its conversations.
+    let restricted = subscriber.restricted.as_deref();
+    if !Reach::takes_all(restricted, outlet.version) {
+        // A Restricted Member, or an older client: its own batch, of the
+        // events it may be sent.
         let batch: Vec<Bytes> = events
             .iter()
-            .filter(|(audience, _)| principal.receives(team, audience))
+            .filter(|(reach, _)| reach.admits(team, restricted, outlet.version))
             .map(|(_, frame)| frame.bytes(encoding))
             .collect();
         if batch.is_empty() {
@@ -77,7 +81,8 @@ fn deliver(
         }
         return delivered(outlet.push_batch(&batch), batch.len());
     }
-    // A Manager or Member: entitled to every event of the team.
+    // A Manager, Member or bot speaking this version: every event of the
+    // team, in the batch shared by all of them.
     let slot = match encoding {
         Encoding::MsgPack => 0,
         Encoding::Json => 1,

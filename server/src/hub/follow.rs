@@ -17,6 +17,7 @@
 //!   makes the retry exactly-once) and follows from what it delivered.
 
 use super::actor::{refuse, Hub};
+use super::reach::Reach;
 use super::replay::event_of;
 use super::{HubCommand, HubRequest};
 use crate::outlet::SharedFrame;
@@ -47,6 +48,7 @@ impl HubCommand {
                 | HubCommand::Deliver { .. }
                 | HubCommand::ImportHandoffs
                 | HubCommand::ImportBatch { .. }
+                | HubCommand::SavePost { .. }
         )
     }
 }
@@ -135,16 +137,15 @@ impl Hub<'_> {
             for (offset, record) in records {
                 let event = event_of(record);
                 self.board.observe(&event);
-                let audience = event.audience();
+                let reach = Reach::of(&event);
                 let frame = ServerFrame::Event(EventFrame {
                     team,
                     offset,
                     event,
                 });
                 let frame = Arc::new(SharedFrame::new(frame));
-                self.recent
-                    .push(offset, audience.clone(), Arc::clone(&frame));
-                events.push((audience, frame));
+                self.recent.push(offset, reach.clone(), Arc::clone(&frame));
+                events.push((reach, frame));
             }
             self.durable = last;
             self.head = self.head.max(last);

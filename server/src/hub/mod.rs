@@ -40,7 +40,9 @@ mod forward;
 mod imports;
 mod peers;
 mod pending;
+mod posts;
 mod presence;
+mod reach;
 mod recent;
 mod remote_op;
 mod removal;
@@ -49,6 +51,7 @@ mod request;
 mod shared_presence;
 mod signals;
 mod system;
+mod unapplied;
 mod writes;
 
 use crate::access::Principal;
@@ -60,6 +63,7 @@ use crate::team_log::TeamLog;
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use switchboard_protocol::content::PostCard;
 use switchboard_protocol::ids::{ConversationId, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Position, Sender};
 use switchboard_protocol::presence::Signal;
@@ -69,6 +73,7 @@ pub(crate) use board::BoardQuery;
 use board::BoardRows;
 pub(crate) use book::BookOp;
 pub(crate) use peers::Peers;
+pub(crate) use posts::PostSave;
 pub(crate) use removal::RemovalError;
 pub(crate) use request::{HubRequest, ReplyTo};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -94,6 +99,9 @@ pub(crate) enum HubCommand {
         /// Set when a bot relays the contact's words: the contact as the
         /// sender, and the key its `client_msg_id` is unique under.
         as_contact: Option<Sender>,
+        /// The card of the post the message carries (the session found
+        /// the post in the conversation's team).
+        post: Option<PostCard>,
     },
     /// Start a conversation with a new contact.
     StartConversation { contact: NewContact },
@@ -156,6 +164,15 @@ pub(crate) enum HubCommand {
     Deliver {
         conversation: ConversationId,
         delivery: Delivery,
+        /// The idempotency key it was sent with, if any (the caller's).
+        key: Option<String>,
+    },
+    /// Create or edit a post (the session has checked access and
+    /// validated the fields).
+    SavePost {
+        save: PostSave,
+        /// Who asks (the post's `created_by` when it is new).
+        by: UserId,
         /// The idempotency key it was sent with, if any (the caller's).
         key: Option<String>,
     },
@@ -243,6 +260,10 @@ pub(crate) struct ContactChanges {
     pub(crate) name: Option<String>,
     pub(crate) email: Option<String>,
     pub(crate) phone: Option<String>,
+    /// Whether the caller reads the team's whole book: a conflict then
+    /// names the other contact.
+    #[serde(default)]
+    pub(crate) book: bool,
 }
 
 /// The way into a running hub.

@@ -14,6 +14,7 @@
 //! - `pending_bytes` is the sum of the entries' `bytes` (see `backlog`).
 
 use super::actor::{error_frame, Hub};
+use super::reach::Reach;
 use super::request::Answerer;
 use crate::outlet::SharedFrame;
 use std::sync::atomic::Ordering;
@@ -75,6 +76,7 @@ impl Hub<'_> {
             }
         }
         self.pending_bytes = 0;
+        self.unapplied.abandoned();
     }
 
     /// The entries waiting for the flush, and the bytes they count for.
@@ -89,6 +91,7 @@ impl Hub<'_> {
     /// a client that reads (`history`) right after its `sent` must find
     /// what was acknowledged, and reads show only what is durable.
     pub(super) fn complete(&mut self, committed: u64) {
+        self.unapplied.committed(committed);
         // What every live subscriber has been sent so far.
         let before = self.durable;
         let mut replies = Vec::new();
@@ -104,11 +107,11 @@ impl Hub<'_> {
             }
             if let Some(event) = done.event {
                 self.durable = event.offset;
-                let audience = event.event.audience();
+                let reach = Reach::of(&event.event);
                 let frame = Arc::new(SharedFrame::new(ServerFrame::Event(event)));
                 self.recent
-                    .push(self.durable, audience.clone(), Arc::clone(&frame));
-                events.push((audience, frame));
+                    .push(self.durable, reach.clone(), Arc::clone(&frame));
+                events.push((reach, frame));
             }
         }
         self.durable_shared.store(self.durable.0, Ordering::Release);

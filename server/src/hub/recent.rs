@@ -6,16 +6,16 @@
 //! not a store read, a decode and an encode. Older positions fall back to
 //! the store. The memory is bounded in events and bytes.
 
+use super::reach::Reach;
 use crate::outlet::SharedFrame;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
 use switchboard_protocol::ids::Offset;
-use switchboard_protocol::server::Audience;
 
-/// A remembered event: its offset, its audience (for the per-subscriber
-/// filter of Restricted Members) and its encoded frame.
-pub(super) type Remembered = (Offset, Audience, Arc<SharedFrame>);
+/// A remembered event: its offset, its reach (for the per-subscriber
+/// filters) and its encoded frame.
+pub(super) type Remembered = (Offset, Reach, Arc<SharedFrame>);
 
 /// Most events kept.
 const MAX_EVENTS: usize = 4096;
@@ -31,13 +31,13 @@ pub(super) struct Recent {
 
 impl Recent {
     /// Remembers the next durable event, forgetting the oldest beyond the bounds.
-    pub(super) fn push(&mut self, offset: Offset, audience: Audience, frame: Arc<SharedFrame>) {
+    pub(super) fn push(&mut self, offset: Offset, reach: Reach, frame: Arc<SharedFrame>) {
         debug_assert!(self
             .events
             .back()
             .is_none_or(|(last, _, _)| last.next() == offset));
         self.bytes += frame.bytes(Encoding::MsgPack).len();
-        self.events.push_back((offset, audience, frame));
+        self.events.push_back((offset, reach, frame));
         while self.events.len() > MAX_EVENTS || self.bytes > MAX_BYTES {
             let Some((_, _, old)) = self.events.pop_front() else {
                 break;
@@ -67,7 +67,7 @@ impl Recent {
                 .iter()
                 .skip(skip)
                 .take(limit)
-                .map(|(offset, audience, frame)| (*offset, audience.clone(), Arc::clone(frame)))
+                .map(|(offset, reach, frame)| (*offset, reach.clone(), Arc::clone(frame)))
                 .collect(),
         )
     }
@@ -76,7 +76,9 @@ impl Recent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_protocol::ids::ConversationId;
+    use switchboard_protocol::ids::{ConversationId, Seq, UserId};
+    use switchboard_protocol::model::ReadMarker;
+    use switchboard_protocol::server::Event;
     use switchboard_protocol::server::Reply;
     use switchboard_protocol::ServerFrame;
 
@@ -88,6 +90,14 @@ mod tests {
                 duplicate: false,
             },
         )))
+    }
+
+    fn event() -> Event {
+        Event::Read(ReadMarker {
+            conversation: ConversationId(1),
+            user: UserId(1),
+            seq: Seq(1),
+        })
     }
 
     fn offsets(events: Option<Vec<Remembered>>) -> Option<Vec<u64>> {
@@ -103,11 +113,7 @@ mod tests {
         );
         assert_eq!(offsets(recent.after(Offset(0), Offset(3), 10)), None);
         for offset in 11..=15 {
-            recent.push(
-                Offset(offset),
-                Audience::Conversation(ConversationId(1)),
-                frame(),
-            );
+            recent.push(Offset(offset), Reach::of(&event()), frame());
         }
         assert_eq!(
             offsets(recent.after(Offset(12), Offset(15), 10)),
@@ -132,11 +138,7 @@ mod tests {
     fn forgets_the_oldest_beyond_its_bounds() {
         let mut recent = Recent::default();
         for offset in 1..=(MAX_EVENTS as u64 + 10) {
-            recent.push(
-                Offset(offset),
-                Audience::Conversation(ConversationId(1)),
-                frame(),
-            );
+            recent.push(Offset(offset), Reach::of(&event()), frame());
         }
         assert_eq!(recent.events.len(), MAX_EVENTS);
         assert_eq!(recent.events.front().unwrap().0, Offset(11));

@@ -6,11 +6,12 @@
 //! claim it holds until the answer), and the writer claims the key again
 //! on its side.
 
-use super::{AssigneeChange, BookOp, ContactChanges, Delivery, HubCommand};
+use super::{AssigneeChange, BookOp, ContactChanges, Delivery, HubCommand, PostSave};
 use crate::access::Principal;
 use crate::idempotency::{Claim, Claims};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use switchboard_protocol::content::PostCard;
 use switchboard_protocol::ids::{ConversationId, Seq, TeamId, UserId};
 use switchboard_protocol::model::{NewContact, Sender};
 use switchboard_protocol::server::Reply;
@@ -24,6 +25,7 @@ pub(super) enum RemoteOp {
         client_msg_id: String,
         body: String,
         as_contact: Option<Sender>,
+        post: Option<PostCard>,
     },
     StartConversation {
         contact: NewContact,
@@ -56,6 +58,11 @@ pub(super) enum RemoteOp {
         key: Option<String>,
     },
     ImportHandoffs,
+    SavePost {
+        save: PostSave,
+        by: UserId,
+        key: Option<String>,
+    },
 }
 
 impl RemoteOp {
@@ -70,6 +77,7 @@ impl RemoteOp {
                 client_msg_id,
                 body,
                 as_contact,
+                post,
             } => (
                 RemoteOp::Send {
                     principal: (*principal).clone(),
@@ -77,6 +85,7 @@ impl RemoteOp {
                     client_msg_id,
                     body,
                     as_contact,
+                    post,
                 },
                 None,
             ),
@@ -150,6 +159,7 @@ impl RemoteOp {
             ),
             HubCommand::ImportHandoffs => (RemoteOp::ImportHandoffs, None),
             HubCommand::Book(op) => (RemoteOp::Book(op), None),
+            HubCommand::SavePost { save, by, key } => (RemoteOp::SavePost { save, by, key }, None),
             _ => return None,
         })
     }
@@ -163,12 +173,14 @@ impl RemoteOp {
                 client_msg_id,
                 body,
                 as_contact,
+                post,
             } => HubCommand::Send {
                 principal: Arc::new(principal),
                 conversation,
                 client_msg_id,
                 body,
                 as_contact,
+                post,
             },
             RemoteOp::StartConversation { contact } => HubCommand::StartConversation { contact },
             RemoteOp::MarkRead {
@@ -226,6 +238,7 @@ impl RemoteOp {
             },
             RemoteOp::ImportHandoffs => HubCommand::ImportHandoffs,
             RemoteOp::Book(op) => HubCommand::Book(op),
+            RemoteOp::SavePost { save, by, key } => HubCommand::SavePost { save, by, key },
         })
     }
 }

@@ -17,6 +17,7 @@
 //! none otherwise (the reply says `live: false` and the client asks again).
 
 use super::actor::{error_frame, result_frame, Hub, Subscriber};
+use super::reach::Reach;
 use super::recent::Remembered;
 use crate::access::{Action, Principal, Resource};
 use crate::outlet::{Load, Outlet, Room, SharedFrame};
@@ -146,8 +147,8 @@ impl Hub<'_> {
             if events.is_empty() {
                 break;
             }
-            for (offset, audience, frame) in events {
-                if reader.is_none_or(|p| p.receives(self.team, &audience)) {
+            for (offset, reach, frame) in events {
+                if reach.admits(self.team, reader, outlet.version) {
                     let frame = frame.bytes(outlet.encoding);
                     let n = chunk.frames.len();
                     let within = |room: Load| {
@@ -178,13 +179,13 @@ impl Hub<'_> {
             .into_iter()
             .map(|(offset, record)| {
                 let event = event_of(record);
-                let audience = event.audience();
+                let reach = Reach::of(&event);
                 let frame = ServerFrame::Event(EventFrame {
                     team: self.team,
                     offset,
                     event,
                 });
-                (offset, audience, Arc::new(SharedFrame::new(frame)))
+                (offset, reach, Arc::new(SharedFrame::new(frame)))
             })
             .collect())
     }
@@ -205,5 +206,6 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::ContactDeleted(deleted) => Event::ContactDeleted(deleted),
         LogRecord::ContactsMerged(merged) => Event::ContactsMerged(merged),
         LogRecord::ContactFields(fields) => Event::ContactFields(fields),
+        LogRecord::PostChanged { post } => Event::PostChanged(post),
     }
 }

@@ -58,6 +58,7 @@ impl Hub<'_> {
             client_msg_id: None,
             at: now(),
             status: None,
+            post: None,
         };
         let entry = match claim {
             Some(claim) => Entry::Command {

@@ -12,6 +12,7 @@ use crate::contacts::normal;
 use crate::idempotency;
 use crate::store::{ContactRecord, ConversationRecord, Entry, StoreError};
 use crate::time::now;
+use switchboard_protocol::content::PostCard;
 use switchboard_protocol::ids::{ConversationId, Seq, UserId};
 use switchboard_protocol::model::{Message, NewContact, ReadMarker, Sender};
 use switchboard_protocol::server::{Event, Reply, SendAck};
@@ -25,6 +26,7 @@ impl Hub<'_> {
         client_msg_id: String,
         body: String,
         sender: Sender,
+        post: Option<PostCard>,
     ) -> Result<(), StoreError> {
         let store = &self.registry.context.store;
         // The key a client_msg_id is unique under: the user's, or the
@@ -49,6 +51,7 @@ impl Hub<'_> {
             client_msg_id: Some(client_msg_id),
             at: now(),
             status,
+            post,
         };
         let idempotency = message.client_msg_id.as_deref().map(|id| (user, id));
         let entry = Entry::Message {
@@ -136,9 +139,6 @@ impl Hub<'_> {
         )
     }
 
-    /// Answers a retry: if `user` used `key` in this team before, with the
-    /// original result marked `duplicate`, behind the flush that covers
-    /// the original. Says whether it did.
     /// The book's contact a new conversation is with: the one already
     /// holding its normalised phone or email (so that a contact's
     /// conversations gather under it, one per channel), else a new one.
@@ -173,6 +173,9 @@ impl Hub<'_> {
         ))
     }
 
+    /// Answers a retry: if `user` used `key` in this team before, with the
+    /// original result marked `duplicate`, behind the flush that covers
+    /// the original. Says whether it did.
     pub(super) fn answer_retry(
         &mut self,
         to: &ReplyTo,

@@ -7,20 +7,20 @@ use switchboard_protocol::deliver::{DeliveredTo, Durations, Outcome};
 use switchboard_protocol::ids::{ContactId, ConversationId, Millis, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{ConversationStatus, Message, Sender, SenderKind};
 
-const TEAM: TeamId = TeamId(7);
+pub(super) const TEAM: TeamId = TeamId(7);
 const OTHER_TEAM: TeamId = TeamId(8);
-const ALICE: UserId = UserId(1);
+pub(super) const ALICE: UserId = UserId(1);
 const BOB: UserId = UserId(2);
 
 /// Writes entries at consecutive offsets, like the team's hub.
-struct Writer {
-    store: MemoryStore,
-    head: Offset,
-    seqs: HashMap<ConversationId, Seq>,
+pub(super) struct Writer {
+    pub(super) store: MemoryStore,
+    pub(super) head: Offset,
+    pub(super) seqs: HashMap<ConversationId, Seq>,
 }
 
 impl Writer {
-    fn new() -> Writer {
+    pub(super) fn new() -> Writer {
         Writer {
             store: MemoryStore::new(),
             head: Offset(0),
@@ -28,7 +28,7 @@ impl Writer {
         }
     }
 
-    fn start(&mut self, id: u64, at: u64) -> ConversationRecord {
+    pub(super) fn start(&mut self, id: u64, at: u64) -> ConversationRecord {
         let contact = ContactRecord::new(
             ContactId(100 + id),
             TEAM,
@@ -66,6 +66,7 @@ impl Writer {
             client_msg_id: None,
             at: Millis(at),
             status: None,
+            post: None,
         };
         let entry = Entry::Message {
             message: &message,
@@ -74,7 +75,7 @@ impl Writer {
         self.store.commit(TEAM, self.head, entry).unwrap();
     }
 
-    fn deliver(
+    pub(super) fn deliver(
         &mut self,
         record: &ConversationRecord,
         by: UserId,
@@ -109,6 +110,7 @@ impl Writer {
             client_msg_id: None,
             at: Millis(at),
             status: None,
+            post: None,
         };
         let mut delivered = record.clone();
         delivered.status = ConversationStatus::Delivered;
@@ -127,7 +129,7 @@ impl Writer {
 
     /// The tally of the whole log over `period`, read three records at a
     /// time (so that a conversation spans chunks).
-    fn tally(&self, period: Period) -> Tally {
+    pub(super) fn tally(&self, period: Period) -> Tally {
         let mut tally = Tally::default();
         let mut scan = Scan::new(period);
         let mut after = Offset(0);
@@ -142,7 +144,7 @@ impl Writer {
     }
 }
 
-fn to_bob() -> DeliveredTo {
+pub(super) fn to_bob() -> DeliveredTo {
     DeliveredTo::User {
         user: BOB,
         name: "Bob".into(),

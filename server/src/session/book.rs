@@ -67,6 +67,7 @@ impl Session {
                 let patch = normalise_patch(e.changes)?;
                 let key = checked_key(e.key)?;
                 let contact = e.contact;
+                let book = self.book_reader(e.team);
                 (
                     e.team,
                     BookOp::Edit {
@@ -74,6 +75,7 @@ impl Session {
                         contact,
                         key,
                         patch,
+                        book,
                     },
                 )
             }
@@ -104,6 +106,13 @@ impl Session {
             _ => return Err(Refusal::new(ErrorCode::BadRequest, "not a contact request")),
         };
         self.dispatch(team, request, HubCommand::Book(op)).await
+    }
+
+    /// Whether the caller reads the team's whole book: a conflict may then
+    /// name the other contact (a Restricted Member learns nothing of it).
+    pub(super) fn book_reader(&self, team: TeamId) -> bool {
+        self.principal
+            .allows(Action::ReadContacts, Resource::Team(team))
     }
 
     /// The contact, if it is the team's and the caller may do `action` to

@@ -36,6 +36,7 @@ impl Session {
                 name,
                 email: update.email,
                 phone: update.phone,
+                book: self.book_reader(conversation.team),
             },
         };
         self.dispatch(conversation.team, request, command).await

@@ -15,6 +15,7 @@ use crate::hub::{HubCommand, HubRequest};
 use crate::outlet::Outlet;
 use crate::server::ServerState;
 use crate::store::{ConversationRecord, Page, StoreError};
+use posts::typed_post;
 use std::collections::HashSet;
 use std::sync::Arc;
 use switchboard_protocol::client::{
@@ -38,6 +39,7 @@ mod invite;
 mod keys;
 mod manage;
 mod members;
+mod posts;
 mod presence;
 mod report;
 
@@ -159,6 +161,9 @@ impl Session {
             | ClientFrame::MergeContacts(_)
             | ClientFrame::ContactFields(_)
             | ClientFrame::DefineContactFields(_)) => self.contact_book(id, frame).await,
+            ClientFrame::Posts(p) => self.posts(p).map(Some),
+            ClientFrame::CreatePost(c) => self.create_post(id, c).await,
+            ClientFrame::EditPost(e) => self.edit_post(id, e).await,
         };
         match outcome {
             Ok(Some(result)) => {
@@ -290,12 +295,15 @@ impl Session {
             return self.relay(request, send).await;
         }
         let conversation = self.conversation_for(Action::Send, send.conversation)?;
-        let body = match classify(&send.body) {
-            Input::Text(text) if text.trim().is_empty() => {
+        let (body, post) = match classify(&send.body) {
+            // A message carrying a post may have no text.
+            Input::Text(text) if text.trim().is_empty() && send.post.is_none() => {
                 return Err(Refusal::new(ErrorCode::BadRequest, "the body is empty"));
             }
-            Input::Text(text) if text.len() == send.body.len() => send.body,
-            Input::Text(text) => text.to_string(),
+            Input::Text(text) if text.len() == send.body.len() => (send.body, send.post),
+            Input::Text(text) => (text.to_string(), send.post),
+            // A message like any other, carrying the post named.
+            Input::Command(Ok(Command::Post { post, text })) => typed_post(send.post, post, text)?,
             Input::Command(Err(e)) => {
                 return Err(Refusal::new(ErrorCode::BadCommand, e.to_string()))
             }
@@ -325,12 +333,14 @@ impl Session {
                     .await;
             }
         };
+        let post = self.card_for(conversation.team, post)?;
         let command = HubCommand::Send {
             principal: Arc::clone(&self.principal),
             conversation: conversation.id,
             client_msg_id: send.client_msg_id,
             body,
             as_contact: None,
+            post,
         };
         self.dispatch(conversation.team, request, command).await
     }
@@ -341,6 +351,12 @@ impl Session {
         let conversation = self.conversation_for(Action::RelayContact, send.conversation)?;
         if send.body.trim().is_empty() {
             return Err(Refusal::new(ErrorCode::BadRequest, "the body is empty"));
+        }
+        if send.post.is_some() {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                "a contact's message carries no post",
+            ));
         }
         let Some(contact) = self.state.store.contact(conversation.contact)? else {
             tracing::error!(conversation = %conversation.id, "conversation without its contact");
@@ -356,6 +372,7 @@ impl Session {
                 id: contact.id.0,
                 name: contact.name,
             }),
+            post: None,
         };
         self.dispatch(conversation.team, request, command).await
     }

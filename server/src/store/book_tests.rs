@@ -317,3 +317,56 @@ fn a_search_of_100000_contacts_finds_the_rare_ones_and_pages_the_common_ones() {
     };
     assert_eq!(rare(page), (99_991..=100_000).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_store_from_before_the_book_finds_its_contacts_in_it_after_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        let casey = contact(5, "Casey Jones", "+14155550100", "", &[]);
+        let conversation = ConversationRecord::new(ConversationId(6), TEAM, casey.id, Millis(1));
+        let entry = Entry::ConversationStarted {
+            contact: &casey,
+            conversation: &conversation,
+        };
+        store.commit(TEAM, Offset(1), entry).unwrap();
+        store.flush().unwrap();
+    }
+    {
+        // What an older server left: the records without the book.
+        let db = (0..50)
+            .find_map(|_| {
+                sled::open(dir.path())
+                    .inspect_err(|_| std::thread::sleep(std::time::Duration::from_millis(100)))
+                    .ok()
+            })
+            .unwrap_or_else(|| sled::open(dir.path()).unwrap());
+        for tree in [
+            "contact_phone",
+            "contact_words",
+            "team_contacts",
+            "contact_conversations",
+        ] {
+            db.open_tree(tree).unwrap().clear().unwrap();
+        }
+        db.open_tree("meta")
+            .unwrap()
+            .remove("contact_book")
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let store = super::contract_tests::reopen(dir.path());
+    assert_eq!(
+        store.contact_by_phone(TEAM, "+14155550100").unwrap(),
+        Some(ContactId(5))
+    );
+    assert_eq!(
+        store.contact_conversations(ContactId(5)).unwrap(),
+        [ConversationId(6)]
+    );
+    let casey = ContactSearch {
+        words: vec!["cas".into()],
+        ..ContactSearch::default()
+    };
+    assert_eq!(ids(&store.search_contacts(TEAM, &casey, 10).unwrap()), [5]);
+}

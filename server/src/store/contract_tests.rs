@@ -75,6 +75,7 @@ fn message(conversation: u64, seq: u64, offset: u64) -> Message {
         client_msg_id: Some(format!("c{seq}")),
         at: now(),
         status: None,
+        post: None,
     }
 }
 

@@ -35,6 +35,7 @@ fn system(conversation: u64, seq: u64, offset: u64) -> Message {
         client_msg_id: None,
         at: Millis(5),
         status: None,
+        post: None,
     }
 }
 

@@ -6,6 +6,7 @@
 use super::book::BookChange;
 use super::records::*;
 use switchboard_protocol::assign::Assignees;
+use switchboard_protocol::content::PostInfo;
 use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{ConversationId, Offset, Seq, UserId};
 use switchboard_protocol::manage::ContactUpdated;
@@ -143,6 +144,15 @@ pub enum Entry<'a> {
         record: &'a TransferRecord,
         /// The batch's rejected rows.
         rejects: &'a [Rejection],
+    },
+    /// A post created or changed: the post as it now is (replacing the
+    /// stored one, and logged whole as `post_changed` for replays), with
+    /// the request's receipt if it was sent with a key.
+    PostSaved {
+        /// The post.
+        post: &'a PostInfo,
+        /// The key and result of the request, if sent with a key.
+        receipt: Option<Receipt<'a>>,
     },
 }
 

@@ -22,6 +22,7 @@ fn message(seq: u64, kind: SenderKind, sender: u64) -> Message {
         client_msg_id: None,
         at: now(),
         status: None,
+        post: None,
     }
 }
 

@@ -18,6 +18,7 @@ mod bots;
 mod directory;
 mod grants;
 mod keyed;
+mod posts;
 mod signups;
 mod timeline;
 mod transfers;
@@ -61,6 +62,11 @@ struct Inner {
     team_grants: BTreeSet<(TeamId, ConversationId, UserId)>,
     bots: BTreeMap<UserId, BotRecord>,
     handoffs: BTreeMap<(TeamId, ConversationId), HandoffRecord>,
+    /// Posts by team then id (the sled store's `team_posts` order).
+    posts: BTreeMap<
+        (TeamId, switchboard_protocol::ids::PostId),
+        switchboard_protocol::content::PostInfo,
+    >,
     signups: BTreeMap<[u8; 32], SignupRecord>,
     /// Lowercase email to the hash of its sign-up's token.
     signup_emails: HashMap<String, [u8; 32]>,

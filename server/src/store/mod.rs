@@ -23,6 +23,7 @@ mod entry;
 mod gate;
 mod keys;
 mod memory;
+mod posts;
 mod records;
 mod signups;
 mod sled_store;
@@ -32,6 +33,7 @@ pub use book::{name_words, BookChange, ContactSearch, Contacts};
 pub use entry::{Entry, KeyUse, Page, Receipt};
 pub use gate::FlushGate;
 pub use memory::MemoryStore;
+pub use posts::Posts;
 pub use records::{
     AccountRecord, BotRecord, ContactRecord, ConversationRecord, GrantRecord, GrantState,
     HandoffRecord, InvitationRecord, LogRecord, MailRecord, StreamHead, TeamRecord, TokenKind,
@@ -99,6 +101,7 @@ pub trait Store:
     + Contacts
     + Signups
     + Transfers
+    + Posts
     + Send
     + Sync
     + 'static
@@ -382,6 +385,8 @@ mod deliver_tests;
 mod grant_tests;
 #[cfg(test)]
 mod marker_tests;
+#[cfg(test)]
+mod post_tests;
 #[cfg(test)]
 mod receipt_tests;
 #[cfg(test)]

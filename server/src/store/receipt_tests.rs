@@ -27,6 +27,7 @@ fn system_message(seq: u64, offset: u64) -> Message {
         client_msg_id: None,
         at: Millis(9),
         status: None,
+        post: None,
     }
 }
 

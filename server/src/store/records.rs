@@ -11,6 +11,7 @@ use switchboard_protocol::assign::Assignees;
 use switchboard_protocol::contacts::{
     ContactCard, ContactChanged, ContactDeleted, ContactFields, ContactsMerged,
 };
+use switchboard_protocol::content::PostInfo;
 use switchboard_protocol::deliver::Outcome;
 use switchboard_protocol::ids::{
     AccountId, ContactId, ConversationId, Epoch, Millis, Offset, Seq, TeamId, UserId,
@@ -524,6 +525,12 @@ pub enum LogRecord {
     ContactsMerged(ContactsMerged),
     /// The team's custom contact fields were redefined.
     ContactFields(ContactFields),
+    /// A post was created or changed: the post as it then was (a field of
+    /// its own: the post has a `kind` of its own too).
+    PostChanged {
+        /// The post.
+        post: PostInfo,
+    },
 }
 
 /// A delivery to another team waiting for that team's hub to import it

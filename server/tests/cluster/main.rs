@@ -12,6 +12,7 @@
 //! included from `tests/integration` as they are.
 
 mod access;
+mod book;
 mod broker;
 mod failover;
 mod fencing;
@@ -21,6 +22,7 @@ mod matrix;
 mod nats;
 mod nodes;
 mod ordering;
+mod posts;
 mod restricted;
 mod sender;
 mod signals;

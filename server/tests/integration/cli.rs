@@ -83,6 +83,12 @@ async fn serve_demo_prints_tokens_that_log_in_to_a_seeded_world() {
         .await
         .unwrap();
     assert_eq!(history.messages.len(), 2, "the seeded contact wrote twice");
+    let query = switchboard_client::PostQuery {
+        status: Some(switchboard_client::PostStatus::Open),
+        ..Default::default()
+    };
+    let posts = maya.posts(recruiting.id, query).await.unwrap();
+    assert_eq!(posts.posts.len(), 2, "two open job posts are seeded");
 
     let (sam, _events) = connect(&server.url, &tokens[1]).await;
     assert!(sam.welcome().teams.iter().all(|t| t.role == Role::Member));

@@ -1,9 +1,10 @@
 //! The team's contact book through the SDK against a real server: CRUD, a
 //! duplicate phone or email merged on create, an edit taking another
 //! contact's phone refused, a manual merge keeping both conversations'
-//! histories, a Restricted Member editing only their conversation's
-//! contact, an edit reaching a subscriber live, and search, filters and
-//! paging.
+//! histories, search, filters and paging, and a keyed write done once;
+//! who sees and edits which contact is in [`access`].
+
+mod access;
 
 use crate::util::*;
 use std::collections::BTreeMap;
@@ -11,8 +12,10 @@ use switchboard_client::{
     Client, ClientEvent, ContactDraft, ContactPatch, ContactQuery, Events, FieldDef, FieldFilter,
     FieldKind, HistoryQuery, NewContact,
 };
-use switchboard_protocol::ids::{ContactId, ConversationId, TeamId};
-use switchboard_protocol::server::Event;
+use switchboard_protocol::client::ClientFrame;
+use switchboard_protocol::contacts::MergeContacts;
+use switchboard_protocol::ids::{ContactId, ConversationId, RequestId, TeamId};
+use switchboard_protocol::server::{Event, ServerFrame};
 use switchboard_protocol::ErrorCode;
 
 fn draft(name: &str, phones: &[&str], emails: &[&str]) -> ContactDraft {
@@ -103,6 +106,10 @@ async fn contacts_are_created_read_edited_and_deleted_and_duplicates_merge() {
     let (why, message) = refusal(bob.edit_contact(team, bo.id, steal).await);
     assert_eq!(why, ErrorCode::Conflict);
     assert!(message.contains("+14155550123") && message.contains("another contact"));
+    assert!(
+        message.contains(&ana.id.to_string()),
+        "names it to a Member: {message}"
+    );
     let bad = ContactPatch {
         emails: Some(vec!["not an email".into()]),
         ..ContactPatch::default()
@@ -194,144 +201,6 @@ async fn a_merge_moves_the_conversations_and_keeps_both_histories() {
 }
 
 #[tokio::test]
-async fn a_restricted_member_edits_only_their_conversations_contact() {
-    let (_dir, server, world) = seeded().await;
-    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
-    let team = world.team_a;
-    let theirs = conversation_with(&alice, team, "Jordan", "+14155550301").await;
-    let _other = conversation_with(&alice, team, "Sam", "+14155550302").await;
-    let jordan = alice
-        .conversation(theirs)
-        .await
-        .unwrap()
-        .conversation
-        .contact
-        .id;
-    let sam = alice
-        .contacts(
-            team,
-            ContactQuery {
-                text: Some("sam".into()),
-                ..ContactQuery::default()
-            },
-        )
-        .await
-        .unwrap()
-        .contacts[0]
-        .id;
-    let guest = restricted_member(&server, theirs, "dana@guest.test", "Dana", world.alice.user);
-    let (dana, _dana_events) = connect(&server.url(), &guest.token).await;
-
-    let page = dana.contact(team, jordan).await.unwrap();
-    assert_eq!(page.conversations.len(), 1);
-    let note = ContactPatch {
-        notes: Some("called back".into()),
-        ..ContactPatch::default()
-    };
-    let saved = dana.edit_contact(team, jordan, note.clone()).await.unwrap();
-    assert_eq!(saved.contact.notes, "called back");
-
-    // Another contact, or one that does not exist: the same not_found.
-    let missing = ContactId(999_999);
-    let (code_other, other) = refusal(dana.edit_contact(team, sam, note.clone()).await);
-    let (code_missing, none) = refusal(dana.edit_contact(team, missing, note).await);
-    assert_eq!(
-        (code_other, code_missing),
-        (ErrorCode::NotFound, ErrorCode::NotFound)
-    );
-    assert_eq!(
-        other.replace(&sam.to_string(), "ID"),
-        none.replace(&missing.to_string(), "ID")
-    );
-    let (code_read, read) = refusal(dana.contact(team, sam).await);
-    assert_eq!(code_read, ErrorCode::NotFound);
-    assert_eq!(
-        read.replace(&sam.to_string(), "ID"),
-        none.replace(&missing.to_string(), "ID")
-    );
-    // Nothing else of the book.
-    assert_eq!(
-        code(dana.contacts(team, ContactQuery::default()).await),
-        ErrorCode::NotFound
-    );
-    assert_eq!(
-        code(dana.create_contact(team, draft("X", &[], &[])).await),
-        ErrorCode::NotFound
-    );
-    assert_eq!(
-        code(dana.merge_contacts(team, jordan, sam).await),
-        ErrorCode::NotFound
-    );
-    assert_eq!(
-        code(dana.delete_contact(team, sam).await),
-        ErrorCode::NotFound
-    );
-}
-
-#[tokio::test]
-async fn an_edit_reaches_whoever_views_the_conversation_live() {
-    let (_dir, server, world) = seeded().await;
-    let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
-    let team = world.team_a;
-    let theirs = conversation_with(&alice, team, "Lee", "+14155550401").await;
-    let _other = conversation_with(&alice, team, "Max", "+14155550402").await;
-    let lee = alice
-        .conversation(theirs)
-        .await
-        .unwrap()
-        .conversation
-        .contact
-        .id;
-    let max = alice
-        .contacts(
-            team,
-            ContactQuery {
-                text: Some("max".into()),
-                ..ContactQuery::default()
-            },
-        )
-        .await
-        .unwrap()
-        .contacts[0]
-        .id;
-    let guest = restricted_member(&server, theirs, "eve@guest.test", "Eve", world.alice.user);
-    let (eve, mut eve_events) = connect(&server.url(), &guest.token).await;
-    eve.subscribe(team).await.unwrap();
-    let (bob, mut bob_events) = connect(&server.url(), &world.bob.token).await;
-    bob.subscribe(team).await.unwrap();
-
-    // An edit of another contact reaches Bob but not Eve.
-    let rename = |name: &str| ContactPatch {
-        name: Some(name.into()),
-        ..ContactPatch::default()
-    };
-    alice
-        .edit_contact(team, max, rename("Max Power"))
-        .await
-        .unwrap();
-    let Event::ContactChanged(seen) = next_book_event(&mut bob_events).await else {
-        panic!("a contact_changed");
-    };
-    assert_eq!(seen.contact.name, "Max Power");
-    alice
-        .edit_contact(team, lee, rename("Lee Chen"))
-        .await
-        .unwrap();
-    for events in [&mut eve_events, &mut bob_events] {
-        match next_book_event(events).await {
-            Event::ContactChanged(change) => {
-                assert_eq!(
-                    change.contact.name, "Lee Chen",
-                    "the first Eve sees is Lee's"
-                );
-                assert_eq!(change.conversations, [theirs]);
-            }
-            other => panic!("expected contact_changed, got {other:?}"),
-        }
-    }
-}
-
-#[tokio::test]
 async fn search_filters_by_name_phone_email_tag_and_field_and_pages() {
     let (_dir, server, world) = seeded().await;
     let (alice, _events) = connect(&server.url(), &world.alice.token).await;
@@ -418,4 +287,45 @@ async fn search_filters_by_name_phone_email_tag_and_field_and_pages() {
     .await;
     assert_eq!(everyone, ids[..5]);
     assert_eq!(next, Some(ids[4]));
+}
+
+#[tokio::test]
+async fn a_keyed_merge_retried_is_done_once_and_answered_as_first() {
+    let (_dir, server, world) = seeded().await;
+    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+    let team = world.team_a;
+    let into = alice
+        .create_contact(team, draft("Rae", &["+14155550501"], &[]))
+        .await
+        .unwrap()
+        .contact
+        .id;
+    let from = alice
+        .create_contact(team, draft("Rae M", &["+14155550502"], &[]))
+        .await
+        .unwrap()
+        .contact
+        .id;
+    let mut raw = Raw::login(&server.url(), &world.alice.token).await;
+    let merge = |id: u64| {
+        ClientFrame::MergeContacts(MergeContacts {
+            id: RequestId(id),
+            team,
+            into,
+            from,
+            key: Some("merge-rae".into()),
+        })
+    };
+    let ServerFrame::Result(first) = raw.request(merge(1)).await else {
+        panic!("the merge is done");
+    };
+    assert!(!first.duplicate);
+    // `from` is gone: only the receipt can answer the retry.
+    let ServerFrame::Result(again) = raw.request(merge(2)).await else {
+        panic!("the retry is answered with the first result");
+    };
+    assert!(again.duplicate);
+    assert_eq!(again.result, first.result);
+    let book = alice.contacts(team, ContactQuery::default()).await.unwrap();
+    assert_eq!(book.contacts.len(), 1);
 }

@@ -287,6 +287,7 @@ async fn send_until_closed(
             client_msg_id: client_msg_id.clone(),
             body: format!("body {client_msg_id}"),
             as_contact: false,
+            post: None,
         }))
         .await;
         loop {

@@ -25,6 +25,7 @@ fn send(id: u64, conversation: ConversationId, body: &str) -> ClientFrame {
         client_msg_id: format!("m{id}"),
         body: body.to_string(),
         as_contact: false,
+        post: None,
     })
 }
 

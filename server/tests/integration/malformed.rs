@@ -82,6 +82,7 @@ async fn an_oversized_frame_closes_with_1009_and_others_keep_chatting() {
         client_msg_id: "big".into(),
         body: "x".repeat(200 * 1024),
         as_contact: false,
+        post: None,
     });
     offender.send(&huge).await;
     assert_eq!(offender.close_code().await, Some(close::TOO_BIG));

@@ -113,6 +113,7 @@ fn seed_conversations(
                 client_msg_id: None,
                 at: Millis(2),
                 status: None,
+                post: None,
             };
             let entry = Entry::Message {
                 message: &message,

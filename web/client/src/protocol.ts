@@ -44,7 +44,8 @@ import type {
 
 export type * from "./records.js";
 
-export const PROTOCOL_VERSION = 1;
+// Version 2: the server also sends the contact book, content and import events.
+export const PROTOCOL_VERSION = 2;
 export const JSON_SUBPROTOCOL = "switchboard.v1.json";
 
 // ---- Client frames (section 5) ----

@@ -182,7 +182,7 @@ class FakeSocket implements WebSocketLike {
 const limits = { ping_interval_ms: 0, ping_timeout_ms: 0 };
 const welcome = {
   type: "welcome",
-  version: 1,
+  version: 2,
   connection: 1,
   user: { id: 3 },
   teams: [],
@@ -206,7 +206,7 @@ test("client: a send while down stays pending, is written after the welcome, sen
   assert.deepEqual(first.protocols, ["switchboard.v1.json"]);
   first.open();
   await tick();
-  assert.deepEqual(first.sent[0], { type: "hello", version: 1, token: "t" });
+  assert.deepEqual(first.sent[0], { type: "hello", version: 2, token: "t" });
   first.receive(welcome);
   first.drop(1012);
   assert.equal(client.state, "waiting");

@@ -17,17 +17,21 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
             conversation_id(),
             text(),
             text(),
-            any::<bool>()
+            any::<bool>(),
+            option::of(post_id())
         )
-            .prop_map(|(id, conversation, client_msg_id, body, as_contact)| {
-                ClientFrame::Send(SendMessage {
-                    id,
-                    conversation,
-                    client_msg_id,
-                    body,
-                    as_contact,
-                })
-            }),
+            .prop_map(
+                |(id, conversation, client_msg_id, body, as_contact, post)| {
+                    ClientFrame::Send(SendMessage {
+                        id,
+                        conversation,
+                        client_msg_id,
+                        body,
+                        as_contact,
+                        post,
+                    })
+                }
+            ),
         (
             request_id(),
             conversation_id(),
@@ -229,6 +233,7 @@ pub fn deliver_frame() -> BoxedStrategy<ClientFrame> {
         ),
         deliver().prop_map(ClientFrame::Deliver),
         report().prop_map(ClientFrame::Report),
+        post_frame(),
     ]
     .boxed()
 }
@@ -317,5 +322,8 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::MergeContacts(_) => "merge_contacts",
         ClientFrame::ContactFields(_) => "contact_fields",
         ClientFrame::DefineContactFields(_) => "define_contact_fields",
+        ClientFrame::Posts(_) => "posts",
+        ClientFrame::CreatePost(_) => "create_post",
+        ClientFrame::EditPost(_) => "edit_post",
     }
 }

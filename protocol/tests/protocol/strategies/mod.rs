@@ -252,8 +252,9 @@ prop_compose! {
         client_msg_id in option::of(text()),
         at in millis(),
         status in option::of(conversation_status()),
+        post in option::of(post_card()),
     ) -> Message {
-        Message { conversation, seq, offset, sender, body, client_msg_id, at, status }
+        Message { conversation, seq, offset, sender, body, client_msg_id, at, status, post }
     }
 }
 
@@ -324,12 +325,14 @@ prop_compose! {
 
 mod client;
 mod contacts;
+mod content;
 mod dashboard;
 mod presence;
 mod server;
 
 pub use client::*;
 pub use contacts::*;
+pub use content::*;
 pub use dashboard::*;
 pub use presence::*;
 pub use server::*;
@@ -430,8 +433,9 @@ prop_compose! {
             .prop_map(|(team, count)| ByTeam { team, count })),
         by_destination in small_vec((destination(), any::<u64>())
             .prop_map(|(to, count)| ByDestination { to, count })),
+        by_post in small_vec(by_post()),
     ) -> OutcomeCounts {
-        OutcomeCounts { total, by_status, by_user, by_team, by_destination }
+        OutcomeCounts { total, by_status, by_user, by_team, by_destination, by_post }
     }
 }
 

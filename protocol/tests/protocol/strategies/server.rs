@@ -176,6 +176,7 @@ pub fn command_reply() -> BoxedStrategy<Reply> {
             }),
         outcome().prop_map(Reply::Delivered),
         report_info().prop_map(Reply::Report),
+        post_reply(),
     ]
     .boxed()
 }
@@ -219,6 +220,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::ContactSaved(_) => "contact_saved",
         Reply::ContactDeleted(_) => "contact_deleted",
         Reply::ContactFields(_) => "contact_fields",
+        Reply::Posts(_) => "posts",
+        Reply::Post(_) => "post",
     }
 }
 
@@ -232,6 +235,7 @@ pub fn event() -> BoxedStrategy<Event> {
         outcome().prop_map(Event::Delivered),
         contact_event(),
         import_progress().prop_map(Event::ImportProgress),
+        post_info().prop_map(Event::PostChanged),
     ]
     .boxed()
 }
@@ -263,6 +267,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
         Event::ImportProgress(_) => "import_progress",
+        Event::PostChanged(_) => "post_changed",
     }
 }
 

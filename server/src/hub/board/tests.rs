@@ -58,6 +58,7 @@ fn say(
         client_msg_id: None,
         at: Millis(at),
         status,
+        post: None,
     };
     let entry = Entry::Message {
         message: &message,

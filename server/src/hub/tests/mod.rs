@@ -18,6 +18,7 @@ use switchboard_protocol::{ErrorCode, ServerFrame};
 
 mod board;
 mod delivery;
+mod posts;
 mod reign;
 mod removal;
 mod stream;
@@ -183,6 +184,7 @@ impl Fixture {
                 client_msg_id: id.into(),
                 body: format!("body {id}"),
                 as_contact: None,
+                post: None,
             },
         );
         self.registry.dispatch(TEAM, command).await.unwrap();

@@ -85,6 +85,7 @@ async fn a_write_waiting_when_the_log_starts_a_new_reign_is_refused_not_acknowle
             client_msg_id: "m-1".into(),
             body: "written in the old reign".into(),
             as_contact: None,
+            post: None,
         },
     );
     f.registry.dispatch(TEAM, command).await.unwrap();

@@ -22,6 +22,7 @@ async fn a_write_in_flight_when_its_team_is_removed_is_refused_and_later_ones_st
                 client_msg_id: id.into(),
                 body: "hello".into(),
                 as_contact: None,
+                post: None,
             },
         )
     };

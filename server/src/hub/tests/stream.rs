@@ -192,6 +192,7 @@ async fn a_request_from_inside_the_server_is_written_and_fanned_out_like_a_sessi
         client_msg_id: "inside-1".into(),
         body: "from inside".into(),
         as_contact: None,
+        post: None,
     });
     f.registry.dispatch(TEAM, send).await.unwrap();
     let ServerFrame::Event(inside) = next(&mut reader_rx).await else {

@@ -217,6 +217,11 @@ impl Timeline for MemoryStore {
                     .remove(&(handoff.to_team, handoff.conversation));
                 return Ok(());
             }
+            Entry::PostSaved { post, receipt } => {
+                keep(&mut inner, team, receipt);
+                inner.posts.insert((post.team, post.id), post.clone());
+                LogRecord::PostChanged { post: post.clone() }
+            }
         };
         inner.log.insert((team, offset), record);
         Ok(())

@@ -21,7 +21,9 @@
 //!   restored and opened.
 //! - Records that refer to log entries (stream heads, conversation records,
 //!   assignees, handoffs) come after the log, so none is missing for a
-//!   copied message.
+//!   copied message. Posts too, their listing (`team_posts`) before the
+//!   records it points at (`posts`): every `post_changed` copied has its
+//!   post, and every post listed is there.
 //! - The id counter (`meta`) comes last, so it is at least every id any
 //!   copied record uses: a restored server never hands out a used id.
 //! - `team_grants` is not restored as copied: it is copied after
@@ -59,6 +61,8 @@ const LATE: &[&str] = &[
     "team_conversations",
     "conversation_assignees",
     "handoffs",
+    "team_posts",
+    "posts",
     "meta",
 ];
 

@@ -113,7 +113,7 @@ impl<'a> BookTx<'a> {
     }
 
     /// Every index key of a contact: (tree, key, value).
-    fn entries(c: &ContactRecord) -> Vec<(usize, Vec<u8>, Vec<u8>)> {
+    pub(super) fn entries(c: &ContactRecord) -> Vec<(usize, Vec<u8>, Vec<u8>)> {
         let id = keys::one(c.id.0).to_vec();
         let mut out = Vec::new();
         for phone in &c.phones {
@@ -305,7 +305,37 @@ impl Contacts for SledStore {
     }
 }
 
+/// The `meta` key present once the book's indexes hold every contact and
+/// conversation (stores from before the book had none).
+const BOOK_BUILT: &[u8] = b"contact_book";
+
 impl SledStore {
+    /// Builds the book's indexes from the contacts and conversations, once:
+    /// a store written before the book finds its contacts in it. Every
+    /// insert is idempotent, so a crash midway only repeats the work.
+    pub(super) fn index_contact_book(&self) -> StoreResult<()> {
+        if self.meta.contains_key(BOOK_BUILT)? {
+            return Ok(());
+        }
+        let trees = self.book.all();
+        let mut indexed = 0usize;
+        for item in self.contacts.iter() {
+            let contact: ContactRecord = from_bytes("contact", &item?.1)?;
+            for (tree, key, value) in BookTx::entries(&contact) {
+                trees[tree].insert(key, value)?;
+            }
+            indexed += 1;
+        }
+        for item in self.conversations.iter() {
+            let conversation: ConversationRecord = from_bytes("conversation", &item?.1)?;
+            let key = keys::two(conversation.contact.0, conversation.id.0);
+            self.book.conversations.insert(key, &[] as &[u8])?;
+        }
+        self.meta.insert(BOOK_BUILT, &[1u8] as &[u8])?;
+        tracing::info!(indexed, "indexed the contact book");
+        Ok(())
+    }
+
     /// Commits an [`Entry::ContactBook`] at `offset` in one transaction.
     pub(super) fn commit_book(
         &self,

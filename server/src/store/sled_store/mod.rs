@@ -39,9 +39,12 @@
 //! | `import_rejects` | team ++ job ++ line | the reason, UTF-8 |
 //! | `import_mappings` | team | `ImportMapping` |
 //! | `contact_*`, `team_contacts` | the contact book's indexes, see `book` | |
+//! | `posts` | post | `PostInfo` |
+//! | `team_posts` | team ++ post | the post's status (0 open, 1 closed) |
 //! | `meta` | `next_id` | the last id handed out |
 //! | `meta` | `store_id` | the store's identity (see `identity`) |
 //! | `meta` | `team_grants` | present once `team_grants` indexes every grant |
+//! | `meta` | `contact_book` | present once the book's indexes hold every contact |
 //! | `meta` | `applied`, `source` | a projection's log position and log (see `streams`) |
 //!
 //! A removed team leaves the directory (`teams`, `team_handles`,
@@ -72,6 +75,7 @@ pub use backup::BackupReport;
 pub use check::CheckReport;
 mod directory;
 mod grants;
+mod posts;
 mod signups;
 mod streams;
 mod timeline;
@@ -122,6 +126,8 @@ pub struct SledStore {
     transfers: transfers::TransferTrees,
     /// The contact book's indexes (see `book`).
     book: book::BookTrees,
+    /// `posts` and `team_posts`.
+    posts: posts::PostTrees,
     /// The folder's files, synced at every flush (see `disk`).
     files: disk::Files,
 }
@@ -170,12 +176,14 @@ impl SledStore {
             signups: signups::SignupTrees::open(&db)?,
             transfers: transfers::TransferTrees::open(&db)?,
             book: book::BookTrees::open(&db)?,
+            posts: posts::PostTrees::open(&db)?,
             db,
             files,
         };
         store.check_identity(dir)?;
         store.repair()?;
         store.index_team_grants()?;
+        store.index_contact_book()?;
         // The identity file and the repairs, durable before anything reads
         // them.
         store.flush()?;

@@ -304,6 +304,7 @@ impl Timeline for SledStore {
                     })
                     .map_err(tx_error)
             }
+            Entry::PostSaved { post, receipt } => self.commit_post(team, log_key, post, receipt),
         }
     }
 

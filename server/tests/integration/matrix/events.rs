@@ -2,20 +2,22 @@
 //! team it may, replaying each stream from its start so that the
 //! `conversation_started` of conversations created before its grants count
 //! too; then a message, a read, a contact update, a contact-book edit and
-//! merge and a sentinel message happen in each conversation, and in each
-//! team a contact is created and deleted without a conversation and the
-//! contact fields are defined (events of the team as a whole).
+//! merge and a sentinel message happen in each place, and in each team a
+//! post is created, a contact is created and deleted without a
+//! conversation and the contact fields are defined (team-wide events,
+//! checked against [`TEAM_EVENTS`]).
 //! The set of subjects that received each event must equal [`EVENTS`]'s row
 //! exactly. A subject stops listening after the sentinels of every place it
 //! may read (a hub delivers a team's events in order), then drains briefly.
 
-use super::table::{subscriptions, Place, Subject, CONNECTED, EVENTS, SUBJECTS};
+use super::table::{subscriptions, Place, Subject, Team, CONNECTED, EVENTS, SUBJECTS, TEAM_EVENTS};
 use super::world::MatrixWorld;
 use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use switchboard_client::{
-    Assignee, ClientEvent, ContactChanges, ContactDraft, ContactPatch, Events,
+    Assignee, ClientEvent, ContactChanges, ContactDraft, ContactPatch, Events, PostDraft,
+    PostStatus,
 };
 use switchboard_protocol::ids::{ConversationId, Offset, Seq, TeamId};
 use switchboard_protocol::model::Position;
@@ -46,6 +48,7 @@ enum Kind {
     Assignees,
     Sentinel,
     Delivered,
+    PostChanged,
     ContactChanged,
     ContactsMerged,
     ContactDeleted,
@@ -67,17 +70,16 @@ fn place_of(world: &MatrixWorld, conversation: ConversationId) -> Place {
     .unwrap_or_else(|| panic!("an event of an unknown conversation {conversation}"))
 }
 
-/// The place a team's events naming no conversation belong to.
-fn team_place(world: &MatrixWorld, team: TeamId) -> Place {
-    if team == world.team_a {
-        Place::TeamA
-    } else if team == world.team_s {
-        Place::TeamS
-    } else if team == world.team_b {
-        Place::TeamB
-    } else {
-        panic!("an event of an unknown team {team}")
-    }
+/// The world's name of a team.
+fn team_of(world: &MatrixWorld, team: TeamId) -> Team {
+    [
+        (world.team_a, Team::A),
+        (world.team_s, Team::S),
+        (world.team_b, Team::B),
+    ]
+    .into_iter()
+    .find_map(|(t, name)| (t == team).then_some(name))
+    .unwrap_or_else(|| panic!("an event of an unknown team {team}"))
 }
 
 fn label(world: &MatrixWorld, team: TeamId, event: &Event) -> Label {
@@ -89,6 +91,7 @@ fn label(world: &MatrixWorld, team: TeamId, event: &Event) -> Label {
         Event::ContactUpdated(_) => Kind::ContactUpdated,
         Event::Assignees(_) => Kind::Assignees,
         Event::Delivered(_) => Kind::Delivered,
+        Event::PostChanged(_) => Kind::PostChanged,
         Event::ContactChanged(_) => Kind::ContactChanged,
         Event::ContactsMerged(_) => Kind::ContactsMerged,
         Event::ContactDeleted(_) => Kind::ContactDeleted,
@@ -97,12 +100,12 @@ fn label(world: &MatrixWorld, team: TeamId, event: &Event) -> Label {
         Event::ImportProgress(_) => panic!("an import's progress in the matrix: {event:?}"),
     };
     // Each contact of the world has one conversation at most: the place
-    // of a contact's events is its conversation, or its team.
+    // of a contact's events is its conversation, or (none) its team.
     let place = match event.audience() {
         Audience::Conversation(c) => place_of(world, c),
         Audience::Contact(cs) if cs.len() == 1 => place_of(world, cs[0]),
-        Audience::Contact(cs) if cs.is_empty() => team_place(world, team),
-        Audience::Team => team_place(world, team),
+        Audience::Contact(cs) if cs.is_empty() => Place::Team(team_of(world, team)),
+        Audience::Team => Place::Team(team_of(world, team)),
         Audience::Contact(cs) => panic!("a contact of several conversations: {cs:?}"),
     };
     (kind, place)
@@ -177,11 +180,6 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
         (world.s1, &alice),
         (world.b1, &owen),
     ];
-    let teams = [
-        (world.team_a, &alice),
-        (world.team_s, &alice),
-        (world.team_b, &owen),
-    ];
     for (conversation, actor) in places {
         let ack = actor.send(conversation, "an event").await.unwrap();
         // An email of this contact's alone: the book keeps them unique.
@@ -222,9 +220,24 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
             .await
             .unwrap();
     }
-    // Events of each team naming no conversation: a contact created and
-    // deleted without one, the field definitions.
-    for (team, actor) in teams {
+    // A post in each team (a `post_changed` event), before the sentinels:
+    // a hub delivers a team's events in order.
+    for (team, actor) in [
+        (world.team_a, &alice),
+        (world.team_s, &alice),
+        (world.team_b, &owen),
+    ] {
+        let draft = PostDraft {
+            kind: "job".into(),
+            title: format!("A post of team {team}"),
+            body: String::new(),
+            link: None,
+            location: None,
+            status: PostStatus::Open,
+        };
+        actor.create_post(team, draft).await.unwrap();
+        // A contact created and deleted without a conversation, and the
+        // team's contact fields.
         let lone = actor
             .create_contact(team, book_draft("Lone"))
             .await
@@ -241,7 +254,7 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
         let column = SUBJECTS.iter().position(|s| *s == subject).unwrap_or(0);
         let awaited: Vec<Place> = EVENTS
             .iter()
-            .filter(|(place, row)| row[column] && place.is_conversation())
+            .filter(|(_, row)| row[column])
             .map(|(place, _)| *place)
             .collect();
         for label in collect(world, &mut events, &awaited).await {
@@ -256,29 +269,44 @@ pub async fn run_on(urls: &[String], world: &MatrixWorld) {
             .zip(row)
             .filter_map(|(s, allowed)| allowed.then_some(*s))
             .collect();
-        let kinds: &[Kind] = if place.is_conversation() {
-            &[
-                Kind::Started,
-                Kind::Message,
-                Kind::Read,
-                Kind::ContactUpdated,
-                Kind::Assignees,
-                Kind::Sentinel,
-                Kind::ContactChanged,
-                Kind::ContactsMerged,
-            ]
-        } else {
-            &[
-                Kind::ContactChanged,
-                Kind::ContactDeleted,
-                Kind::ContactFields,
-            ]
-        };
-        for &kind in kinds {
+        let kinds = [
+            Kind::Started,
+            Kind::Message,
+            Kind::Read,
+            Kind::ContactUpdated,
+            Kind::Assignees,
+            Kind::Sentinel,
+            Kind::ContactChanged,
+            Kind::ContactsMerged,
+        ];
+        for kind in kinds {
             let got = received.remove(&(kind, place)).unwrap_or_default();
             if got != expected {
                 failures.push(format!(
                     "{kind:?} in {place:?}: expected {expected:?}, got {got:?}"
+                ));
+            }
+        }
+    }
+    for (team, row) in TEAM_EVENTS {
+        let expected: BTreeSet<Subject> = SUBJECTS[..CONNECTED]
+            .iter()
+            .zip(row)
+            .filter_map(|(s, allowed)| allowed.then_some(*s))
+            .collect();
+        let kinds = [
+            Kind::PostChanged,
+            Kind::ContactChanged,
+            Kind::ContactDeleted,
+            Kind::ContactFields,
+        ];
+        for kind in kinds {
+            let got = received
+                .remove(&(kind, Place::Team(team)))
+                .unwrap_or_default();
+            if got != expected {
+                failures.push(format!(
+                    "{kind:?} in {team:?}: expected {expected:?}, got {got:?}"
                 ));
             }
         }

@@ -63,6 +63,7 @@ fn attempts(world: &MatrixWorld) -> [ClientFrame; 4] {
             client_msg_id: "after-removal".into(),
             body: "still here?".into(),
             as_contact: false,
+            post: None,
         }),
         ClientFrame::History(History {
             id: RequestId(102),

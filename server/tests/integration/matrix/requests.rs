@@ -3,6 +3,7 @@
 //! each other (a removed team closes its members' connections with 4009).
 //! Mutating cells act on fresh targets: a throwaway email, member or team.
 
+use super::book_requests::{book_frame, throwaway_contact};
 use super::table::{Expect, Request, Subject, REQUESTS, SUBJECTS};
 use super::world::MatrixWorld;
 use crate::util::*;
@@ -13,10 +14,14 @@ use switchboard_protocol::client::{
     StartConversation, Subscribe,
 };
 use switchboard_protocol::codec::{decode, Encoding};
-use switchboard_protocol::contacts as book;
+use switchboard_protocol::content::{
+    CreatePost, EditPost, PostDraft, PostPatch, PostStatus, Posts,
+};
 use switchboard_protocol::dashboard::{Dashboard, Next};
 use switchboard_protocol::deliver::{Deliver, DeliverTo, Report};
-use switchboard_protocol::ids::{AccountId, ContactId, ConversationId, RequestId, Seq, TeamId};
+use switchboard_protocol::ids::{
+    AccountId, ContactId, ConversationId, PostId, RequestId, Seq, TeamId,
+};
 use switchboard_protocol::invite::{Invitations, Invite, TeamInvitations};
 use switchboard_protocol::manage::{
     AddMember, BotScope, Bots, CreateBot, CreateTeam, Members, RemoveMember, RemoveTeam, RevokeBot,
@@ -24,7 +29,7 @@ use switchboard_protocol::manage::{
 };
 use switchboard_protocol::model::{NewContact, Role};
 use switchboard_protocol::presence::{PresenceRequest, Typing, View};
-use switchboard_protocol::server::{Reply, ServerFrame};
+use switchboard_protocol::server::ServerFrame;
 use switchboard_protocol::{close, ErrorCode, PROTOCOL_VERSION};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -36,7 +41,7 @@ const NO_CONTACT: ContactId = ContactId(9_000_004);
 
 /// What a request is done to; the harness swaps it for a nonexistent one.
 #[derive(Clone, Copy)]
-enum Target {
+pub(super) enum Target {
     Team(TeamId),
     Conversation(ConversationId),
     Account(AccountId),
@@ -55,7 +60,7 @@ impl Target {
     }
 }
 
-fn team(target: Target) -> TeamId {
+pub(super) fn team(target: Target) -> TeamId {
     match target {
         Target::Team(t) => t,
         _ => unreachable!("a team-level request"),
@@ -69,7 +74,7 @@ fn conversation(target: Target) -> ConversationId {
     }
 }
 
-fn contact(target: Target) -> (TeamId, ContactId) {
+pub(super) fn contact(target: Target) -> (TeamId, ContactId) {
     match target {
         Target::Contact(team, contact) => (team, contact),
         _ => unreachable!("a contact-level request"),
@@ -122,9 +127,9 @@ fn target(
 }
 
 /// The frame for `request` to `target`. `extra` is the throwaway member of
-/// `remove_member` and `set_role`, the throwaway bot of `revoke_bot`, or
-/// the throwaway contact of `delete_contact` (the target of its
-/// `Target::Team`) and `merge_contacts` (merged into the target).
+/// `remove_member` and `set_role`, the throwaway bot of `revoke_bot`, the
+/// post of `edit_post`, or the throwaway contact of `delete_contact` and
+/// `merge_contacts` (merged into the target).
 fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame {
     let id = RequestId(n as u64 + 1);
     match request {
@@ -152,6 +157,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             client_msg_id: format!("matrix-{n}"),
             body: format!("cell {n}"),
             as_contact: false,
+            post: None,
         }),
         Request::StartConversation => ClientFrame::StartConversation(StartConversation {
             id,
@@ -311,101 +317,37 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             from: None,
             to: None,
         }),
-        Request::Contacts => ClientFrame::Contacts(book::Contacts {
+        Request::Posts => ClientFrame::Posts(Posts {
             id,
             team: team(target),
-            query: book::ContactQuery::default(),
+            status: None,
+            after: None,
+            limit: None,
         }),
-        Request::Contact => {
-            let (team, contact) = contact(target);
-            ClientFrame::Contact(book::ContactRequest { id, team, contact })
-        }
-        Request::CreateContact => ClientFrame::CreateContact(book::CreateContact {
+        Request::CreatePost => ClientFrame::CreatePost(CreatePost {
             id,
             team: team(target),
             key: None,
-            contact: book::ContactDraft {
-                name: format!("Created {n}"),
-                phones: vec![],
-                emails: vec![],
-                tags: vec![],
-                fields: Default::default(),
-                notes: String::new(),
+            post: PostDraft {
+                kind: "job".into(),
+                title: format!("Post {n}"),
+                body: String::new(),
+                link: None,
+                location: None,
+                status: PostStatus::Open,
             },
         }),
-        Request::EditContact => {
-            let (team, contact) = contact(target);
-            ClientFrame::EditContact(book::EditContact {
-                id,
-                team,
-                contact,
-                key: None,
-                changes: book::ContactPatch {
-                    notes: Some(format!("cell {n}")),
-                    ..Default::default()
-                },
-            })
-        }
-        Request::DeleteContact => {
-            // The throwaway contact, in team A or a team that does not
-            // exist.
-            ClientFrame::DeleteContact(book::DeleteContact {
-                id,
-                team: team(target),
-                contact: ContactId(extra),
-            })
-        }
-        Request::MergeContacts => {
-            let (team, into) = contact(target);
-            ClientFrame::MergeContacts(book::MergeContacts {
-                id,
-                team,
-                into,
-                from: ContactId(extra),
-                key: None,
-            })
-        }
-        Request::ContactFields => ClientFrame::ContactFields(book::ContactFieldsRequest {
+        Request::EditPost => ClientFrame::EditPost(EditPost {
             id,
             team: team(target),
+            post: PostId(extra),
+            key: None,
+            changes: PostPatch {
+                body: Some(format!("edited by cell {n}")),
+                ..PostPatch::default()
+            },
         }),
-        Request::DefineContactFields => {
-            ClientFrame::DefineContactFields(book::DefineContactFields {
-                id,
-                team: team(target),
-                fields: vec![book::FieldDef {
-                    key: "stage".into(),
-                    label: "Stage".into(),
-                    kind: book::FieldKind::Text,
-                    options: vec![],
-                }],
-            })
-        }
-    }
-}
-
-/// A contact of team A without conversations, created by the owner.
-async fn throwaway_contact(url: &str, world: &MatrixWorld, n: usize) -> u64 {
-    let mut raw = Raw::login(url, &world.owner.token).await;
-    let create = ClientFrame::CreateContact(book::CreateContact {
-        id: RequestId(1),
-        team: world.team_a,
-        key: None,
-        contact: book::ContactDraft {
-            name: format!("Throwaway {n}"),
-            phones: vec![],
-            emails: vec![],
-            tags: vec![],
-            fields: Default::default(),
-            notes: String::new(),
-        },
-    });
-    match raw.request(create).await {
-        ServerFrame::Result(r) => match r.result {
-            Reply::ContactSaved(saved) => saved.contact.id.0,
-            other => panic!("expected contact_saved, got {other:?}"),
-        },
-        other => panic!("a throwaway contact: {other:?}"),
+        _ => book_frame(request, target, id, n, extra),
     }
 }
 
@@ -490,6 +432,7 @@ async fn cell(
         Request::RemoveMember | Request::SetRole => world.throwaway_member(store.as_ref(), n).0,
         Request::RevokeBot => world.throwaway_bot(store.as_ref(), n).0,
         Request::DeleteContact | Request::MergeContacts => throwaway_contact(&url, world, n).await,
+        Request::EditPost => world.post.0,
         _ => 0,
     };
     let target = target(world, server, request, subject, n);

@@ -137,6 +137,12 @@ pub enum Request {
     ContactFields,
     /// `define_contact_fields` of team A.
     DefineContactFields,
+    /// `posts` of team A.
+    Posts,
+    /// `create_post` in team A.
+    CreatePost,
+    /// `edit_post` of a post of team A.
+    EditPost,
 }
 
 /// What a request must get.
@@ -159,7 +165,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 39] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 42] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -200,6 +206,9 @@ pub const REQUESTS: [(Request, [Expect; 12]); 39] = [
     (Request::MergeContacts,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::ContactFields,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::DefineContactFields, [Y, Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Posts,             [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::CreatePost,        [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::EditPost,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
 ];
 
 /// Where an event happens.
@@ -213,24 +222,8 @@ pub enum Place {
     Sibling,
     /// A conversation of team B, in account 2.
     OtherAccount,
-    /// Team A as a whole: its contact-book events naming no conversation
-    /// (a contact without conversations, the field definitions).
-    TeamA,
-    /// Team S as a whole.
-    TeamS,
-    /// Team B as a whole.
-    TeamB,
-}
-
-impl Place {
-    /// Whether the place is a conversation (whose sentinel a subject
-    /// waits for), not a team as a whole.
-    pub fn is_conversation(self) -> bool {
-        matches!(
-            self,
-            Place::C | Place::D | Place::Sibling | Place::OtherAccount
-        )
-    }
+    /// A team itself, for its team-wide events (`post_changed`).
+    Team(Team),
 }
 
 /// The teams each connected subject subscribes to in harness 2: every team
@@ -250,7 +243,7 @@ pub fn subscriptions(subject: Subject) -> &'static [Team] {
 }
 
 /// The three teams of the world.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Team {
     /// Team A, account 1.
     A,
@@ -265,17 +258,25 @@ const O: bool = false;
 
 /// Harness 2: which connected subjects (the first [`CONNECTED`] columns)
 /// receive the events (conversation started, message, read, contact
-/// updated and changed, contacts merged, assignees) of each conversation,
-/// and the contact-book events naming no conversation (a contact created
-/// and deleted without one, the field definitions) of each team.
+/// updated and changed, contacts merged, assignees) of each place.
 #[rustfmt::skip]
-pub const EVENTS: [(Place, [bool; CONNECTED]); 7] = [
+pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
     //                    owner mgr mbr rC pC rD sib acc2 bot
     (Place::C,            [T,   T,  T,  T, O, O, O,  O,   T]),
     (Place::D,            [T,   T,  T,  O, O, T, O,  O,   T]),
     (Place::Sibling,      [T,   O,  O,  O, O, O, T,  O,   O]),
     (Place::OtherAccount, [O,   O,  O,  O, O, O, O,  T,   O]),
-    (Place::TeamA,        [T,   T,  T,  O, O, O, O,  O,   T]),
-    (Place::TeamS,        [T,   O,  O,  O, O, O, T,  O,   O]),
-    (Place::TeamB,        [O,   O,  O,  O, O, O, O,  T,   O]),
+];
+
+/// Harness 2: which connected subjects receive each team's team-wide
+/// events (`post_changed`, `contact_fields`, and the contact-book events
+/// of a contact without conversations): its Managers (the owner too),
+/// Members and bots, never a Restricted Member, whatever conversation it
+/// reads.
+#[rustfmt::skip]
+pub const TEAM_EVENTS: [(Team, [bool; CONNECTED]); 3] = [
+    //         owner mgr mbr rC pC rD sib acc2 bot
+    (Team::A,  [T,   T,  T,  O, O, O, O,  O,   T]),
+    (Team::S,  [T,   O,  O,  O, O, O, T,  O,   O]),
+    (Team::B,  [O,   O,  O,  O, O, O, O,  T,   O]),
 ];

@@ -1,7 +1,7 @@
 //! The matrix's world: account 1 (owner Alice) with team A (Mia Manager,
 //! Bob Member) and its sibling team S (Sid Member); account 2 (owner Owen)
 //! with team B (Carol Member). Conversations C and D in team A, one in S,
-//! one in B. Rachel holds an accepted grant to C, Pete a pending one, Olga
+//! one in B; a post of team A. Rachel holds an accepted grant to C, Pete a pending one, Olga
 //! an accepted one to D. Beep is a `read_write` bot of team A. Bob also holds an expired token and a logged-out
 //! one; a hello with an empty token stands for "no token".
 
@@ -10,7 +10,8 @@ use crate::api_client::log_out;
 use crate::restricted::outsider;
 use crate::util::*;
 use std::time::Duration;
-use switchboard_protocol::ids::{AccountId, ConversationId, TeamId, UserId};
+use switchboard_client::{PostDraft, PostStatus};
+use switchboard_protocol::ids::{AccountId, ConversationId, PostId, TeamId, UserId};
 use switchboard_protocol::manage::BotScope;
 use switchboard_protocol::model::Role;
 use switchboard_server::admin::{self, NewUser};
@@ -28,6 +29,8 @@ pub struct MatrixWorld {
     pub d: ConversationId,
     pub s1: ConversationId,
     pub b1: ConversationId,
+    /// A post of team A.
+    pub post: PostId,
     pub owner: Login,
     pub manager: Login,
     pub member: Login,
@@ -127,6 +130,15 @@ impl MatrixWorld {
         let d = start_conversation(&alice_client, team_a.id, "Dana").await;
         let s1 = start_conversation(&alice_client, team_s.id, "Sasha").await;
         alice_client.send(c, "first in C").await.unwrap();
+        let draft = PostDraft {
+            kind: "job".into(),
+            title: "Forklift driver".into(),
+            body: String::new(),
+            link: None,
+            location: None,
+            status: PostStatus::Open,
+        };
+        let post = alice_client.create_post(team_a.id, draft).await.unwrap().id;
         alice_client.close().await;
         let (owen_client, _owen_events) = connect(url, &owen.token).await;
         let b1 = start_conversation(&owen_client, team_b.id, "Blair").await;
@@ -144,6 +156,7 @@ impl MatrixWorld {
             d,
             s1,
             b1,
+            post,
             owner,
             manager,
             member,

@@ -52,6 +52,7 @@ async fn a_key_used_before_a_restart_returns_the_original_result() {
             client_msg_id: "invite-1".into(),
             body: "^invite sam@guest.test".into(),
             as_contact: false,
+            post: None,
         })
     };
     let mut raw = Raw::login(&server.url(), &world.alice.token).await;
@@ -227,6 +228,7 @@ async fn an_invite_retried_after_a_crash_that_followed_its_mail_mails_nothing_an
         client_msg_id: "invite-1".into(),
         body: "^invite sam@guest.test".into(),
         as_contact: false,
+        post: None,
     });
     let first = result(raw.request(retry.clone()).await);
     let Reply::Invited(invited) = &first.result else {
