@@ -72,11 +72,11 @@ impl Hub<'_> {
             for id in draft.phones.iter().chain(&draft.emails) {
                 let found = match holders.get(id) {
                     Some(index) => Some(*index),
-                    None => match book::holder(store.as_ref(), self.team, id)? {
+                    None => match self.owner(id)? {
                         Some(contact) => Some(match at.get(&contact) {
                             Some(index) => *index,
                             None => {
-                                let Some(record) = store.contact(contact)? else {
+                                let Some(record) = self.team_contact(contact)? else {
                                     return Err(StoreError::Inconsistent(format!(
                                         "the book's index names missing contact {contact}"
                                     )));
@@ -140,7 +140,7 @@ impl Hub<'_> {
         let mut log = Vec::new();
         let mut events = Vec::new();
         for contact in &loaded {
-            let conversations = store.contact_conversations(*contact)?;
+            let conversations = self.conversations_of(*contact)?;
             if !conversations.is_empty() {
                 let change = ContactChanged {
                     contact: written[at[contact]].card(),

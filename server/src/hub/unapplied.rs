@@ -31,13 +31,15 @@ impl Unapplied {
     /// Keeps what `entry`, appended under `ticket`, changes in the book.
     pub(super) fn appended(&mut self, ticket: u64, entry: &Entry<'_>) {
         let change = match entry {
-            Entry::ContactBook { change, .. } => BookChange {
-                put: change.put.clone(),
-                remove: change.remove.clone(),
-                moved: change.moved.clone(),
-                fields: change.fields.clone(),
-                log: Vec::new(),
-            },
+            Entry::ContactBook { change, .. } | Entry::ContactsImported { change, .. } => {
+                BookChange {
+                    put: change.put.clone(),
+                    remove: change.remove.clone(),
+                    moved: change.moved.clone(),
+                    fields: change.fields.clone(),
+                    log: Vec::new(),
+                }
+            }
             Entry::ConversationStarted {
                 contact,
                 conversation,
