@@ -21,6 +21,7 @@ import {
   MEMBER,
   needsBrowser,
   openConversation,
+  pageLink,
   screenshot,
   signedInOnDashboard,
   startServer,
@@ -39,17 +40,6 @@ after(async () => {
   await chromium?.close();
   await server?.stop();
 });
-
-/**
- * The page's link in the page navigation.
- * @param {import("playwright-core").Page} page
- * @param {string} name
- */
-function pageLink(page, name) {
-  return page
-    .getByRole("navigation", { name: "Pages" })
-    .getByRole("link", { name, exact: true });
-}
 
 /**
  * Fills the new contact's form and creates it.

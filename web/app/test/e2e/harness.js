@@ -478,3 +478,14 @@ export async function openConversation(page, contact = DEMO_CONTACT) {
     .first()
     .waitFor();
 }
+
+/**
+ * A page's link in the app's page navigation.
+ * @param {import("playwright-core").Page} page
+ * @param {string} name
+ */
+export function pageLink(page, name) {
+  return page
+    .getByRole("navigation", { name: "Pages" })
+    .getByRole("link", { name, exact: true });
+}

@@ -17,6 +17,7 @@ import {
   DEMO,
   launchBrowser,
   needsBrowser,
+  pageLink,
   screenshot,
   signIn,
   startServer,
@@ -43,17 +44,6 @@ const NEWCOMER = {
 };
 const RENAMED = "Talent Acquisition";
 const CONTACT = "Jordan Lee";
-
-/**
- * The page's link in the page navigation.
- * @param {import("playwright-core").Page} page
- * @param {string} name
- */
-function pageLink(page, name) {
-  return page
-    .getByRole("navigation", { name: "Pages" })
-    .getByRole("link", { name, exact: true });
-}
 
 /**
  * The texts of the statuses in the settings form, in order.

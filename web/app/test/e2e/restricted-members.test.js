@@ -13,12 +13,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  DEMO,
   checkA11y,
   checkA11yBothSizes,
+  DEMO,
   launchBrowser,
   MEMBER,
   needsBrowser,
+  pageLink,
   screenshot,
   signIn,
   smtpSink,
@@ -44,17 +45,6 @@ after(async () => {
   await server?.stop();
   sink.close();
 });
-
-/**
- * The page's link in the page navigation.
- * @param {import("playwright-core").Page} page
- * @param {string} name
- */
-function pageLink(page, name) {
-  return page
-    .getByRole("navigation", { name: "Pages" })
-    .getByRole("link", { name, exact: true });
-}
 
 /**
  * Opens the contact's conversation and types `^invite EMAIL` into it.
