@@ -35,13 +35,16 @@
 //! before it checks once more that they exist ([`enlist`]), so a change
 //! racing a hello is either seen by the load or reaches the new connection.
 
-use crate::live::LiveConnections;
-use crate::outlet::Outlet;
-use crate::store::{ConversationRecord, GrantState, Store, StoreResult, TokenKind, UserRecord};
+mod load;
+
+pub(crate) use load::enlist;
+pub use load::{load, Access};
+
+use crate::store::{ConversationRecord, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
 use switchboard_protocol::ids::{AccountId, ConversationId, TeamId};
-use switchboard_protocol::manage::{AccountInfo, BotScope};
-use switchboard_protocol::model::{GrantInfo, Role, Sender, SenderKind, TeamInfo, UserInfo};
+use switchboard_protocol::manage::BotScope;
+use switchboard_protocol::model::{Role, Sender, SenderKind, UserInfo};
 use switchboard_protocol::server::Audience;
 
 /// An authenticated user on one connection, with their roles as of login.
@@ -354,175 +357,5 @@ impl Principal {
     }
 }
 
-/// What a user may reach, as read from the store: the principal, and the
-/// teams and accounts its welcome lists.
-pub struct Access {
-    /// The principal.
-    pub principal: Principal,
-    /// The teams it can reach, with its role in each, by id.
-    pub teams: Vec<TeamInfo>,
-    /// The accounts it owns.
-    pub accounts: Vec<AccountInfo>,
-    /// Its accepted grants, by conversation id.
-    pub grants: Vec<GrantInfo>,
-}
-
-/// Reads a user's access: their memberships (of teams that still exist),
-/// every team of the accounts they own, and their accepted grants (in
-/// teams that still exist).
-pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult<Access> {
-    if kind == TokenKind::Bot {
-        return load_bot(store, user);
-    }
-    let owned = store.accounts_owned(user.id)?;
-    let mut roles = HashMap::new();
-    let mut records = HashMap::new();
-    for (team, role) in store.memberships(user.id)? {
-        // A membership left behind by a removed team grants nothing.
-        if let Some(record) = store.team(team)? {
-            roles.insert(team, role);
-            records.insert(team, record);
-        }
-    }
-    for account in &owned {
-        for team in store.account_teams(account.id)? {
-            if let std::collections::hash_map::Entry::Vacant(slot) = records.entry(team) {
-                if let Some(record) = store.team(team)? {
-                    slot.insert(record);
-                }
-            }
-        }
-    }
-    let mut grants = HashMap::new();
-    for grant in store.user_grants(user.id)? {
-        // A grant in a removed team grants nothing, like a membership.
-        if grant.state == GrantState::Accepted && store.team(grant.team)?.is_some() {
-            grants.insert(grant.conversation, grant.team);
-        }
-    }
-    let team_accounts = records.iter().map(|(id, t)| (*id, t.account)).collect();
-    let owned_ids = owned.iter().map(|a| a.id).collect();
-    let principal = Principal::new(user, kind, roles)
-        .with_accounts(owned_ids, team_accounts)
-        .with_grants(grants.clone());
-    let mut grants: Vec<GrantInfo> = grants
-        .into_iter()
-        .map(|(conversation, team)| GrantInfo { conversation, team })
-        .collect();
-    grants.sort_by_key(|g| g.conversation);
-    let mut teams: Vec<TeamInfo> = records
-        .values()
-        .filter_map(|record| principal.role(record.id).map(|role| record.info(role)))
-        .collect();
-    teams.sort_by_key(|t| t.id);
-    let accounts = owned
-        .into_iter()
-        .map(|a| AccountInfo {
-            id: a.id,
-            name: a.name,
-        })
-        .collect();
-    Ok(Access {
-        principal,
-        teams,
-        accounts,
-        grants,
-    })
-}
-
-/// Lists a registered connection under the teams `principal` reaches,
-/// then checks that each still exists: a team removed after the access was
-/// loaded is either seen here (false: the connection must close with 4009)
-/// or, removed later, finds the connection listed and closes it.
-pub(crate) fn enlist(
-    store: &dyn Store,
-    live: &LiveConnections,
-    outlet: &Outlet,
-    principal: &Principal,
-) -> StoreResult<bool> {
-    live.reach(outlet, principal.teams());
-    for team in principal.teams() {
-        if store.team(team)?.is_none() {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// A bot's access: its one team (listed with role `member`, the role it
-/// acts under, narrowed by its scope), if the bot and team still exist
-/// and it is not revoked; otherwise nothing.
-fn load_bot(store: &dyn Store, user: UserRecord) -> StoreResult<Access> {
-    let bot = store.bot(user.id)?.filter(|b| !b.revoked);
-    let team = match &bot {
-        Some(bot) => store.team(bot.team)?,
-        None => None,
-    };
-    let mut principal = Principal::new(user, TokenKind::Bot, HashMap::new());
-    let mut teams = Vec::new();
-    if let (Some(bot), Some(team)) = (bot, team) {
-        principal = Principal::new(
-            principal.user,
-            TokenKind::Bot,
-            HashMap::from([(team.id, Role::Member)]),
-        )
-        .with_accounts(HashSet::new(), HashMap::from([(team.id, team.account)]))
-        .with_bot(bot.scope);
-        teams.push(team.info(Role::Member));
-    } else {
-        // No team: a bot scope with no role reaches nothing.
-        principal = principal.with_bot(BotScope::Read);
-    }
-    Ok(Access {
-        principal,
-        teams,
-        accounts: Vec::new(),
-        grants: Vec::new(),
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use switchboard_protocol::ids::{Millis, UserId};
-
-    fn principal(roles: HashMap<TeamId, Role>) -> Principal {
-        let user = UserRecord {
-            id: UserId(7),
-            email: "someone@example.com".into(),
-            name: "Someone".into(),
-            handle: "someone".into(),
-            created_at: Millis(0),
-            password_hash: None,
-        };
-        Principal::new(user, TokenKind::Session, roles)
-    }
-
-    #[test]
-    fn a_restricted_member_receives_its_conversations_and_contacts_events_and_no_team_event() {
-        let (team, mine, other) = (TeamId(1), ConversationId(10), ConversationId(11));
-        let restricted = principal(HashMap::new()).with_grants(HashMap::from([(mine, team)]));
-        assert!(restricted.receives(team, &Audience::Conversation(mine)));
-        assert!(!restricted.receives(team, &Audience::Conversation(other)));
-        assert!(restricted.receives(team, &Audience::Contact(vec![other, mine])));
-        assert!(!restricted.receives(team, &Audience::Contact(vec![other])));
-        assert!(!restricted.receives(team, &Audience::Contact(Vec::new())));
-        assert!(!restricted.receives(team, &Audience::Team));
-        // The same grant says nothing about another team.
-        assert!(!restricted.receives(TeamId(2), &Audience::Contact(vec![mine])));
-    }
-
-    #[test]
-    fn a_member_receives_every_audience_of_its_team_and_none_of_another() {
-        let (team, c) = (TeamId(1), ConversationId(10));
-        let member = principal(HashMap::from([(team, Role::Member)]));
-        for audience in [
-            Audience::Conversation(c),
-            Audience::Contact(Vec::new()),
-            Audience::Team,
-        ] {
-            assert!(member.receives(team, &audience));
-            assert!(!member.receives(TeamId(2), &audience));
-        }
-    }
-}
+mod tests;
