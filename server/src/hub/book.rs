@@ -21,12 +21,9 @@ use super::actor::Hub;
 use super::append::Answer;
 use super::ReplyTo;
 use crate::contacts::{check_fields, merge, MergeSource};
-use crate::store::{
-    BookChange, ContactRecord, ConversationRecord, Entry, LogRecord, Receipt, StoreError,
-};
+use crate::store::{BookChange, ContactRecord, Entry, LogRecord, Receipt, StoreError};
 use crate::time::now;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use switchboard_protocol::contacts::{
     ContactChanged, ContactDeleted, ContactDraft, ContactFields, ContactPatch, ContactSaved,
     ContactsMerged, FieldDef,
@@ -147,78 +144,6 @@ impl Hub<'_> {
             failure: write.failure,
         };
         self.append(entry, write.events, Some(answer))
-    }
-
-    /// A contact of this team, as this hub last wrote it (see `unapplied`).
-    pub(super) fn team_contact(&self, id: ContactId) -> Result<Option<ContactRecord>, StoreError> {
-        let found = match self.unapplied.contact(id) {
-            Some(written) => written.cloned(),
-            None => self.registry.context.store.contact(id)?,
-        };
-        Ok(found.filter(|c| c.team == self.team))
-    }
-
-    /// A conversation of this team, with the contact this hub last moved
-    /// it to (see `unapplied`); the rest of it as the store holds it, if
-    /// the store shows it yet.
-    pub(super) fn team_conversation(
-        &self,
-        id: ConversationId,
-    ) -> Result<Option<ConversationRecord>, StoreError> {
-        let written = self.unapplied.conversation(id);
-        let found = match self.registry.context.store.conversation(id)? {
-            Some(mut stored) => {
-                if let Some(written) = written {
-                    stored.contact = written.contact;
-                }
-                Some(stored)
-            }
-            None => written.cloned(),
-        };
-        Ok(found.filter(|c| c.team == self.team))
-    }
-
-    /// The contact holding a normalised phone or email, if any, counting
-    /// what this hub wrote and the store may not show yet.
-    pub(super) fn owner(&self, value: &str) -> Result<Option<ContactId>, StoreError> {
-        let store = &self.registry.context.store;
-        let stored = if value.contains('@') {
-            store.contact_by_email(self.team, value)?
-        } else {
-            store.contact_by_phone(self.team, value)?
-        };
-        Ok(self.unapplied.owner(value, stored))
-    }
-
-    /// The owners of each of `values`.
-    fn owners<'v>(
-        &self,
-        values: impl Iterator<Item = &'v String>,
-    ) -> Result<HashMap<String, ContactId>, StoreError> {
-        let mut owners = HashMap::new();
-        for value in values {
-            if let Some(owner) = self.owner(value)? {
-                owners.insert(value.clone(), owner);
-            }
-        }
-        Ok(owners)
-    }
-
-    fn fields(&self) -> Result<Vec<FieldDef>, StoreError> {
-        match self.unapplied.fields() {
-            Some(fields) => Ok(fields.clone()),
-            None => self.registry.context.store.contact_fields(self.team),
-        }
-    }
-
-    /// A contact's conversations, counting what this hub wrote and the
-    /// store may not show yet.
-    pub(super) fn conversations_of(
-        &self,
-        contact: ContactId,
-    ) -> Result<Vec<ConversationId>, StoreError> {
-        let stored = self.registry.context.store.contact_conversations(contact)?;
-        Ok(self.unapplied.conversations(contact, stored))
     }
 
     fn create_contact(&mut self, draft: ContactDraft) -> Result<Refusable<Write>, StoreError> {

@@ -29,6 +29,7 @@ mod assign;
 mod backlog;
 mod board;
 mod book;
+mod book_view;
 mod catch_up;
 mod contacts;
 mod dashboard;
