@@ -22,6 +22,7 @@ import { ContactForm } from "./ContactForm";
 import { ContactPage } from "./ContactPage";
 import { useContactFields } from "./fields";
 import { contactInPath, contactPath, listAfter } from "./live";
+import { usePages } from "./pages";
 import { randomKey } from "./keys";
 import "./book.css";
 
@@ -65,17 +66,26 @@ function ContactList({ team }: { team: Id }) {
     value: "",
   });
   const [filters, setFilters] = useState(typed);
-  const [contacts, setContacts] = useState<ContactCard[]>([]);
-  const [next, setNext] = useState<Id | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [stale, setStale] = useState(0);
   const connected = useValue(link).state === "open";
-  /** Bumped by each search, so a late answer of an older one is dropped. */
-  const searches = useRef(0);
   const newButton = useRef<HTMLButtonElement>(null);
   const query = queryOf(filters);
+  const {
+    items: contacts,
+    setItems: setContacts,
+    next,
+    loading,
+    error,
+    load,
+  } = usePages<ContactCard>(
+    (after) =>
+      live()
+        .request({ type: "contacts", team, query: { ...query, after } })
+        .then((reply) => ({ items: reply.contacts, next: reply.next })),
+    JSON.stringify([team, stale, query]),
+    connected,
+  );
   const whole =
     next === null &&
     query.text === undefined &&
@@ -105,32 +115,6 @@ function ContactList({ team }: { team: Id }) {
       }),
     [team],
   );
-
-  function load(after: Id | null) {
-    searches.current += 1;
-    const mine = searches.current;
-    setLoading(true);
-    live()
-      .request({ type: "contacts", team, query: { ...query, after } })
-      .then((reply) => {
-        if (mine !== searches.current) return;
-        setContacts((list) =>
-          after === null ? reply.contacts : [...list, ...reply.contacts],
-        );
-        setNext(reply.next);
-        setError(null);
-      })
-      .catch((failure: unknown) => {
-        if (mine === searches.current) setError(reason(failure));
-      })
-      .finally(() => {
-        if (mine === searches.current) setLoading(false);
-      });
-  }
-
-  useEffect(() => {
-    if (connected) load(null);
-  }, [team, connected, stale, JSON.stringify(query)]);
 
   async function create(draft: ContactDraft): Promise<string | null> {
     try {

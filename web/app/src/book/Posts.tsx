@@ -9,9 +9,9 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Id, PostInfo, PostStatus } from "switchboard-client";
 import { link, listenTeam, live } from "../live/connection";
 import { useValue } from "../live/observable";
-import { reason } from "../pages/errors";
 import type { PageProps } from "../pages/registry";
 import { PostEditor } from "./PostEditor";
+import { usePages } from "./pages";
 import { postOf } from "./posts";
 import "./book.css";
 
@@ -42,15 +42,31 @@ export function postsAfter(
 
 function PostList({ team }: { team: Id }) {
   const [filter, setFilter] = useState<Filter>("open");
-  const [posts, setPosts] = useState<PostInfo[]>([]);
-  const [next, setNext] = useState<Id | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   /** The post in the editor: "new", one of the list, or none. */
   const [editing, setEditing] = useState<PostInfo | "new" | null>(null);
   const [stale, setStale] = useState(0);
   const connected = useValue(link).state === "open";
-  const loads = useRef(0);
+  const {
+    items: posts,
+    setItems: setPosts,
+    next,
+    loading,
+    error,
+    load,
+  } = usePages<PostInfo>(
+    (after) =>
+      live()
+        .request({
+          type: "posts",
+          team,
+          status: filter === "all" ? null : filter,
+          after,
+          limit: PAGE,
+        })
+        .then((reply) => ({ items: reply.posts, next: reply.next })),
+    JSON.stringify([team, filter, stale]),
+    connected,
+  );
   const opener = useRef<HTMLElement | null>(null);
   const view = useRef({ filter, whole: next === null });
   view.current = { filter, whole: next === null };
@@ -70,38 +86,6 @@ function PostList({ team }: { team: Id }) {
       }),
     [team],
   );
-
-  function load(after: Id | null) {
-    loads.current += 1;
-    const mine = loads.current;
-    setLoading(true);
-    live()
-      .request({
-        type: "posts",
-        team,
-        status: filter === "all" ? null : filter,
-        after,
-        limit: PAGE,
-      })
-      .then((reply) => {
-        if (mine !== loads.current) return;
-        setPosts((list) =>
-          after === null ? reply.posts : [...list, ...reply.posts],
-        );
-        setNext(reply.next);
-        setError(null);
-      })
-      .catch((failure: unknown) => {
-        if (mine === loads.current) setError(reason(failure));
-      })
-      .finally(() => {
-        if (mine === loads.current) setLoading(false);
-      });
-  }
-
-  useEffect(() => {
-    if (connected) load(null);
-  }, [team, filter, connected, stale]);
 
   function edit(post: PostInfo | "new") {
     opener.current =
