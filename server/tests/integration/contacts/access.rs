@@ -6,39 +6,66 @@
 
 use super::{conversation_with, draft, next_book_event};
 use crate::util::*;
-use switchboard_client::{ContactChanges, ContactPatch, ContactQuery};
+use switchboard_client::{Client, ContactChanges, ContactPatch, ContactQuery};
 use switchboard_protocol::client::{ClientFrame, Hello, Subscribe};
-use switchboard_protocol::ids::{ContactId, RequestId};
+use switchboard_protocol::ids::{ContactId, ConversationId, RequestId, TeamId};
 use switchboard_protocol::server::{Event, ServerFrame};
 use switchboard_protocol::{Encoding, ErrorCode, OLDEST_PROTOCOL_VERSION};
+
+/// Two conversations of a team, each with a contact of its own: the
+/// first is the one a Restricted Member will be let into.
+struct TwoContacts {
+    theirs: ConversationId,
+    /// The first conversation's contact.
+    guests: ContactId,
+    /// The second's.
+    other: ContactId,
+}
+
+async fn two_contacts(
+    alice: &Client,
+    team: TeamId,
+    first: (&str, &str),
+    second: (&str, &str),
+) -> TwoContacts {
+    let theirs = conversation_with(alice, team, first.0, first.1).await;
+    let other = conversation_with(alice, team, second.0, second.1).await;
+    let contact_of = |conversation| async move {
+        alice
+            .conversation(conversation)
+            .await
+            .unwrap()
+            .conversation
+            .contact
+            .id
+    };
+    TwoContacts {
+        theirs,
+        guests: contact_of(theirs).await,
+        other: contact_of(other).await,
+    }
+}
 
 #[tokio::test]
 async fn a_restricted_member_edits_only_their_conversations_contact() {
     let (_dir, server, world) = seeded().await;
-    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
     let team = world.team_a;
-    let theirs = conversation_with(&alice, team, "Jordan", "+14155550301").await;
-    let _other = conversation_with(&alice, team, "Sam", "+14155550302").await;
-    let jordan = alice
-        .conversation(theirs)
-        .await
-        .unwrap()
-        .conversation
-        .contact
-        .id;
-    let sam = alice
-        .contacts(
-            team,
-            ContactQuery {
-                text: Some("sam".into()),
-                ..ContactQuery::default()
-            },
-        )
-        .await
-        .unwrap()
-        .contacts[0]
-        .id;
-    let guest = restricted_member(&server, theirs, "dana@guest.test", "Dana", world.alice.user);
+    let (alice, _events) = connect(&server.url(), &world.alice.token).await;
+    let pair = two_contacts(
+        &alice,
+        team,
+        ("Jordan", "+14155550301"),
+        ("Sam", "+14155550302"),
+    )
+    .await;
+    let (jordan, sam) = (pair.guests, pair.other);
+    let guest = restricted_member(
+        &server,
+        pair.theirs,
+        "dana@guest.test",
+        "Dana",
+        world.alice.user,
+    );
     let (dana, _dana_events) = connect(&server.url(), &guest.token).await;
 
     let page = dana.contact(team, jordan).await.unwrap();
@@ -100,27 +127,14 @@ async fn an_edit_reaches_whoever_views_the_conversation_live() {
     let (_dir, server, world) = seeded().await;
     let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
     let team = world.team_a;
-    let theirs = conversation_with(&alice, team, "Lee", "+14155550401").await;
-    let _other = conversation_with(&alice, team, "Max", "+14155550402").await;
-    let lee = alice
-        .conversation(theirs)
-        .await
-        .unwrap()
-        .conversation
-        .contact
-        .id;
-    let max = alice
-        .contacts(
-            team,
-            ContactQuery {
-                text: Some("max".into()),
-                ..ContactQuery::default()
-            },
-        )
-        .await
-        .unwrap()
-        .contacts[0]
-        .id;
+    let pair = two_contacts(
+        &alice,
+        team,
+        ("Lee", "+14155550401"),
+        ("Max", "+14155550402"),
+    )
+    .await;
+    let (theirs, lee, max) = (pair.theirs, pair.guests, pair.other);
     let guest = restricted_member(&server, theirs, "eve@guest.test", "Eve", world.alice.user);
     let (eve, mut eve_events) = connect(&server.url(), &guest.token).await;
     eve.subscribe(team).await.unwrap();
