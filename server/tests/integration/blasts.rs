@@ -5,6 +5,7 @@
 //! twice; the preview counts and renders; replies are counted and leave
 //! the conversation waiting; who may send blasts.
 
+mod optout;
 mod restart;
 mod support;
 
@@ -233,4 +234,41 @@ async fn only_the_teams_people_may_send_blasts() {
     let (code, _) = crate::util::refusal(carol.blasts(team).await);
     assert_eq!(code, ErrorCode::NotFound, "not another team");
     assert!(alice.blasts(team).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn progress_events_tell_the_team_a_few_times_a_second() {
+    use switchboard_client::ClientEvent;
+    use switchboard_protocol::server::Event;
+    let (_dir, server, world) = seeded().await;
+    let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
+    let team = world.team_a;
+    make_contacts(&alice, team, "e", 40).await;
+    set_rate(&alice, team, 40).await;
+    let (bob, mut events) = connect(&server.url(), &world.bob.token).await;
+    bob.subscribe(team).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let blast = alice.create_blast(team, "Told", tagged("e"), "Hi").await.unwrap();
+    let mut told = Vec::new();
+    let last = loop {
+        let event = tokio::time::timeout(Duration::from_secs(30), events.next())
+            .await
+            .expect("progress in time")
+            .expect("events open");
+        if let ClientEvent::Event(frame) = event {
+            if let Event::BlastProgress(info) = frame.event {
+                assert_eq!(info.id, blast.id);
+                told.push(info.sent);
+                if info.status == BlastStatus::Finished {
+                    break info;
+                }
+            }
+        }
+    };
+    assert_eq!(last.sent, 40);
+    assert!(told.windows(2).all(|w| w[0] <= w[1]), "counts only grow: {told:?}");
+    // At most one every 250 ms, and one for the end.
+    let bound = started.elapsed().as_millis() as usize / 250 + 2;
+    assert!(told.len() <= bound, "{} events over {:?}", told.len(), started.elapsed());
+    assert!(told.len() >= 2, "told while it ran, not only at the end: {told:?}");
 }
