@@ -327,5 +327,12 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::MergeContacts(_) => "merge_contacts",
         ClientFrame::ContactFields(_) => "contact_fields",
         ClientFrame::DefineContactFields(_) => "define_contact_fields",
+        ClientFrame::PreviewBlast(_) => "preview_blast",
+        ClientFrame::CreateBlast(_) => "create_blast",
+        ClientFrame::Blasts(_) => "blasts",
+        ClientFrame::Blast(_) => "blast",
+        ClientFrame::PauseBlast(_) => "pause_blast",
+        ClientFrame::ResumeBlast(_) => "resume_blast",
+        ClientFrame::CancelBlast(_) => "cancel_blast",
     }
 }

@@ -222,6 +222,10 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::ContactSaved(_) => "contact_saved",
         Reply::ContactDeleted(_) => "contact_deleted",
         Reply::ContactFields(_) => "contact_fields",
+        Reply::BlastPreview(_) => "blast_preview",
+        Reply::Blast(_) => "blast",
+        Reply::Blasts(_) => "blasts",
+        Reply::BlastDetail(_) => "blast_detail",
     }
 }
 
@@ -268,6 +272,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactDeleted(_) => "contact_deleted",
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
+        Event::BlastProgress(_) => "blast_progress",
     }
 }
 
