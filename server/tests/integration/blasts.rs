@@ -263,6 +263,16 @@ async fn a_reply_is_counted_once_and_leaves_the_conversation_waiting() {
     assert_eq!((listed.len(), listed[0].replies), (1, 1));
     let usage = alice.usage(world.account_1).await.unwrap();
     assert_eq!(usage.blasts, 1);
+    let query = switchboard_client::ReportQuery {
+        team: Some(team),
+        ..Default::default()
+    };
+    let report = alice.report(query).await.unwrap();
+    let counts = &report.blasts;
+    assert_eq!(
+        (counts.blasts, counts.recipients, counts.replies, counts.opt_outs),
+        (1, 3, 1, 0)
+    );
     assert!(all.iter().all(|r| r.state == RecipientState::Sent));
 }
 
