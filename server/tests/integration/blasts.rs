@@ -270,7 +270,12 @@ async fn a_reply_is_counted_once_and_leaves_the_conversation_waiting() {
     let report = alice.report(query).await.unwrap();
     let counts = &report.blasts;
     assert_eq!(
-        (counts.blasts, counts.recipients, counts.replies, counts.opt_outs),
+        (
+            counts.blasts,
+            counts.recipients,
+            counts.replies,
+            counts.opt_outs
+        ),
         (1, 3, 1, 0)
     );
     assert!(all.iter().all(|r| r.state == RecipientState::Sent));
