@@ -7,7 +7,8 @@
 //! snapshot of its audience ([`audience`]), all recipients `pending`; a
 //! runner ([`engine`]) then takes each pending recipient in contact order,
 //! renders the template ([`template`]) and sends it through the team's hub
-//! as the blast's creator would ([`call`]).
+//! as the blast's creator would ([`call`]); the record's status and
+//! counts change in [`status`].
 //!
 //! Invariants:
 //! - Nobody is messaged twice: a recipient's message is sent under the
