@@ -53,9 +53,11 @@ import type {
   PostPatch,
   PostStatus,
 } from "./book.js";
+import type { ChannelEvent, ChannelReply, ChannelReplyOf, ChannelRequest } from "./channels.js";
 
 export type * from "./records.js";
 export type * from "./book.js";
+export type * from "./channels.js";
 
 // Version 2: the server also sends the contact book, content and import events.
 export const PROTOCOL_VERSION = 2;
@@ -189,7 +191,9 @@ export type Request =
       limit?: number | null;
     }
   | { type: "create_post"; team: Id; post: PostDraft; key?: string | null }
-  | { type: "edit_post"; team: Id; post: Id; changes: PostPatch; key?: string | null };
+  | { type: "edit_post"; team: Id; post: Id; changes: PostPatch; key?: string | null }
+  // Web chat settings, bridges and blasts (channels.ts).
+  | ChannelRequest;
 
 export type RequestType = Request["type"];
 /** A request frame as written on the wire. */
@@ -247,10 +251,12 @@ export type Reply =
   | { type: "contact_deleted"; contact: Id; conversations: Id[] }
   | { type: "contact_fields"; fields: FieldDef[] }
   | { type: "posts"; posts: PostInfo[]; next: Id | null }
-  | ({ type: "post" } & PostInfo);
+  | ({ type: "post" } & PostInfo)
+  // Web chat settings, bridges and blasts (channels.ts).
+  | ChannelReply;
 
 /** What each request is answered with, by request type. */
-export interface ReplyOf {
+export interface ReplyOf extends ChannelReplyOf {
   subscribe: "subscribed";
   unsubscribe: "unsubscribed";
   send: "sent" | "assignees" | "invited" | "delivered";
@@ -314,7 +320,9 @@ export type Event =
   | { type: "contacts_merged"; into: ContactCard; from: Id; conversations: Id[] }
   | { type: "contact_fields"; fields: FieldDef[] }
   | ({ type: "post_changed" } & PostInfo)
-  | ({ type: "import_progress" } & ImportProgress);
+  | ({ type: "import_progress" } & ImportProgress)
+  // Receipts and blast progress (channels.ts; version 3).
+  | ChannelEvent;
 
 export type Signal =
   | { type: "presence"; user: Id; name: string; online: boolean; devices: number }

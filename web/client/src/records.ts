@@ -4,6 +4,7 @@
  */
 
 import type { PostCard } from "./book.js";
+import type { Channel, Delivery } from "./channels.js";
 
 /** An unsigned integer id (team, conversation, user, request, seq, offset, epoch). */
 export type Id = number;
@@ -94,6 +95,8 @@ export interface Message {
   status?: ConversationStatus;
   /** The post the message carries, as it was when sent (a card). */
   post?: PostCard;
+  /** The latest delivery receipt of a message a bridge relays. */
+  delivery?: Delivery;
 }
 export interface ContactInfo {
   id: Id;
@@ -109,6 +112,8 @@ export interface ConversationInfo {
   last_seq: Id;
   created_at: Millis;
   assignees?: Id[];
+  /** Where the contact writes from; absent: started in the app or by the SDK. */
+  channel?: Channel;
 }
 export interface DashboardRow {
   conversation: Id;
