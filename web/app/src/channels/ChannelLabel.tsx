@@ -1,0 +1,62 @@
+// Where a conversation's contact writes from, for its header: the web
+// chat, or a bridge's name and the contact's address on it (an SMS
+// number). Read with the conversation's details; a bridge's name comes
+// from the team's bridges, which only Managers may list: others read
+// "a bridge". Nothing shows for a conversation started in the app.
+import { useEffect, useState } from "preact/hooks";
+import type { Channel, Id } from "switchboard-client";
+import { link, live } from "../live/connection";
+import { useValue } from "../live/observable";
+
+export function ChannelLabel({
+  team,
+  conversation,
+}: {
+  team: Id;
+  conversation: Id;
+}) {
+  const connected = useValue(link).state === "open";
+  const [shown, setShown] = useState<{
+    conversation: Id;
+    channel: Channel;
+    bridge: string | null;
+  } | null>(null);
+
+  useEffect(() => {
+    if (!connected) return;
+    let current = true;
+    const client = live();
+    client
+      .request({ type: "conversation", conversation })
+      .then(async (reply) => {
+        const channel = reply.conversation.channel;
+        if (channel === undefined) return null;
+        if (channel.kind !== "bridge") return { channel, bridge: null };
+        const bridges = await client
+          .request({ type: "bridges", team })
+          .then((r) => r.bridges)
+          .catch(() => []);
+        const bridge =
+          bridges.find((b) => b.id === channel.bridge)?.name ?? null;
+        return { channel, bridge };
+      })
+      .then((found) => {
+        if (current)
+          setShown(found === null ? null : { conversation, ...found });
+      })
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, [team, conversation, connected]);
+
+  if (shown?.conversation !== conversation) return null;
+  const { channel, bridge } = shown;
+  return (
+    <span class="channel-label" data-testid="channel">
+      {channel.kind === "web"
+        ? "Web chat"
+        : `${bridge ?? "A bridge"} · ${channel.address}`}
+    </span>
+  );
+}
