@@ -27,6 +27,7 @@ import { PostPicker } from "../book/PostPicker";
 import { link, listenTeam, live, outboxVersion } from "../live/connection";
 import { useValue } from "../live/observable";
 import { useCommands } from "./commands";
+import { ContactStatus } from "./ContactStatus";
 import { SeenBy, useSeenBy, Viewers } from "./Presence";
 import { People } from "./People";
 import {
@@ -252,6 +253,7 @@ export function Conversation({ team, conversation, me }: Props) {
     <section class="conversation" aria-label="Conversation">
       <header class="conversation-header">
         <Viewers team={team} conversation={conversation} me={me} />
+        <ContactStatus team={team} conversation={conversation} />
       </header>
       <People team={team} conversation={conversation} />
       {error !== null && (
