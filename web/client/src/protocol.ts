@@ -54,10 +54,12 @@ import type {
   PostStatus,
 } from "./book.js";
 import type { ChannelEvent, ChannelReply, ChannelReplyOf, ChannelRequest } from "./channels.js";
+import type { ContactPresence, Identified, VisitorWelcome } from "./visitor.js";
 
 export type * from "./records.js";
 export type * from "./book.js";
 export type * from "./channels.js";
+export type * from "./visitor.js";
 
 // Version 2: the server also sends the contact book, content and import events.
 export const PROTOCOL_VERSION = 2;
@@ -192,6 +194,14 @@ export type Request =
     }
   | { type: "create_post"; team: Id; post: PostDraft; key?: string | null }
   | { type: "edit_post"; team: Id; post: Id; changes: PostPatch; key?: string | null }
+  // Web chat: a visitor names itself (section 25).
+  | {
+      type: "identify";
+      name?: string | null;
+      email?: string | null;
+      phone?: string | null;
+      key?: string | null;
+    }
   // Web chat settings, bridges and blasts (channels.ts).
   | ChannelRequest;
 
@@ -252,6 +262,8 @@ export type Reply =
   | { type: "contact_fields"; fields: FieldDef[] }
   | { type: "posts"; posts: PostInfo[]; next: Id | null }
   | ({ type: "post" } & PostInfo)
+  // Web chat (section 25).
+  | ({ type: "identified" } & Identified)
   // Web chat settings, bridges and blasts (channels.ts).
   | ChannelReply;
 
@@ -302,6 +314,7 @@ export interface ReplyOf extends ChannelReplyOf {
   posts: "posts";
   create_post: "post";
   edit_post: "post";
+  identify: "identified";
 }
 /** The reply type a request of type `T` resolves to. */
 export type ReplyFor<T extends RequestType> = Extract<Reply, { type: ReplyOf[T] }>;
@@ -329,7 +342,9 @@ export type Signal =
   | ({ type: "typing" } & TypingChange)
   | { type: "viewing"; conversation: Id; users: Viewer[] }
   | ({ type: "team_changed" } & TeamChange)
-  | { type: "members_changed"; team: Id };
+  | { type: "members_changed"; team: Id }
+  // Web chat: a contact came or went (section 25).
+  | ({ type: "contact_presence" } & ContactPresence);
 
 /** A team's settings as an `update_team` left them (the `team_changed` signal). */
 export interface TeamChange {
@@ -355,6 +370,8 @@ export const ERROR_CODES = [
   "command_unavailable",
   "unavailable",
   "internal",
+  // Web chat: the team paused its widget (section 25).
+  "widget_paused",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -380,6 +397,8 @@ export interface WelcomeFrame {
   accounts: AccountInfo[];
   grants?: GrantInfo[];
   limits: Limits;
+  /** A visitor's connection (web chat): its one conversation. */
+  visitor?: VisitorWelcome | null;
 }
 export interface ResultFrame {
   type: "result";

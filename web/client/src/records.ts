@@ -5,6 +5,7 @@
 
 import type { PostCard } from "./book.js";
 import type { Channel, Delivery } from "./channels.js";
+import type { ContactPresence } from "./visitor.js";
 
 /** An unsigned integer id (team, conversation, user, request, seq, offset, epoch). */
 export type Id = number;
@@ -253,6 +254,8 @@ export interface TypingChange {
   user: Id;
   name: string;
   typing: boolean;
+  /** The typist is a web chat contact, not a member. */
+  contact?: boolean;
 }
 export interface PresenceState {
   team: Id;
@@ -260,6 +263,8 @@ export interface PresenceState {
   viewing: { conversation: Id; users: Viewer[] }[];
   typing: TypingChange[];
   signals: boolean;
+  /** The web chat contacts online now. */
+  contacts?: ContactPresence[];
 }
 export interface SendAck {
   conversation: Id;

@@ -1,8 +1,10 @@
-// Where a conversation's contact writes from, for its header: the web
-// chat, or a bridge's name and the contact's address on it (an SMS
+// Where a conversation's contact writes from through a bridge, for its
+// header: the bridge's name and the contact's address on it (an SMS
 // number). Read with the conversation's details; a bridge's name comes
 // from the team's bridges, which only Managers may list: others read
-// "a bridge". Nothing shows for a conversation started in the app.
+// "A bridge". The web chat's label is ContactStatus's (with the
+// contact's online state); nothing shows for a conversation started in
+// the app.
 import { useEffect, useState } from "preact/hooks";
 import type { Channel, Id } from "switchboard-client";
 import { link, live } from "../live/connection";
@@ -18,7 +20,7 @@ export function ChannelLabel({
   const connected = useValue(link).state === "open";
   const [shown, setShown] = useState<{
     conversation: Id;
-    channel: Channel;
+    channel: Extract<Channel, { kind: "bridge" }>;
     bridge: string | null;
   } | null>(null);
 
@@ -30,8 +32,7 @@ export function ChannelLabel({
       .request({ type: "conversation", conversation })
       .then(async (reply) => {
         const channel = reply.conversation.channel;
-        if (channel === undefined) return null;
-        if (channel.kind !== "bridge") return { channel, bridge: null };
+        if (channel?.kind !== "bridge") return null;
         const bridges = await client
           .request({ type: "bridges", team })
           .then((r) => r.bridges)
@@ -54,9 +55,7 @@ export function ChannelLabel({
   const { channel, bridge } = shown;
   return (
     <span class="channel-label" data-testid="channel">
-      {channel.kind === "web"
-        ? "Web chat"
-        : `${bridge ?? "A bridge"} · ${channel.address}`}
+      {bridge ?? "A bridge"} · {channel.address}
     </span>
   );
 }

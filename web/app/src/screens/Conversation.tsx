@@ -33,6 +33,7 @@ import { ChannelLabel } from "../channels/ChannelLabel";
 import { link, listenTeam, live, outboxVersion } from "../live/connection";
 import { useValue } from "../live/observable";
 import { useCommands } from "./commands";
+import { ContactStatus } from "./ContactStatus";
 import { SeenBy, useSeenBy, Viewers } from "./Presence";
 import { People } from "./People";
 import {
@@ -262,6 +263,7 @@ export function Conversation({ team, conversation, me }: Props) {
       <header class="conversation-header">
         <ChannelLabel team={team} conversation={conversation} />
         <Viewers team={team} conversation={conversation} me={me} />
+        <ContactStatus team={team} conversation={conversation} />
       </header>
       <People team={team} conversation={conversation} />
       {error !== null && (
