@@ -103,7 +103,7 @@ export interface BlastSample {
 }
 
 export interface BlastPreview {
-  /** Contacts the blast would reach (opted-out ones not counted). */
+  /** Contacts of the audience, opted-out ones included. */
   count: number;
   /** Contacts of the audience who opted out: skipped. */
   opted_out: number;
@@ -143,7 +143,8 @@ export type ChannelRequest =
       template: string;
     }
   | { type: "blasts"; team: Id }
-  | { type: "blast"; team: Id; blast: Id }
+  /** A blast and a page of its recipients, by contact id, after `after`. */
+  | { type: "blast"; team: Id; blast: Id; after?: Id | null }
   | { type: "pause_blast"; team: Id; blast: Id }
   | { type: "resume_blast"; team: Id; blast: Id }
   | { type: "cancel_blast"; team: Id; blast: Id };
@@ -157,7 +158,13 @@ export type ChannelReply =
   | ({ type: "blast_preview" } & BlastPreview)
   | ({ type: "blast" } & BlastInfo)
   | { type: "blasts"; blasts: BlastInfo[] }
-  | { type: "blast_detail"; info: BlastInfo; recipients: BlastRecipient[] };
+  | {
+      type: "blast_detail";
+      info: BlastInfo;
+      recipients: BlastRecipient[];
+      /** The `after` of the next page; absent on the last. */
+      next?: Id | null;
+    };
 
 /** What each request of this part is answered with. */
 export interface ChannelReplyOf {

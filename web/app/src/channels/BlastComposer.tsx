@@ -89,7 +89,9 @@ export function BlastComposer({ team, connected, onSent, onClose }: Props) {
 
   const shown = previewable && preview?.asked === asking ? preview : null;
   const ready =
-    name.trim() !== "" && shown?.answer != null && shown.answer.count > 0;
+    name.trim() !== "" &&
+    shown?.answer != null &&
+    shown.answer.count > shown.answer.opted_out;
 
   function send(event: Event) {
     event.preventDefault();

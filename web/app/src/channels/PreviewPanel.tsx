@@ -12,6 +12,9 @@ interface Props {
 }
 
 export function PreviewPanel({ waiting, preview, problem }: Props) {
+  // The count holds the opted-out contacts too: they are skipped.
+  const reached =
+    preview === null ? 0 : Math.max(0, preview.count - preview.opted_out);
   return (
     <section
       class="blast-preview"
@@ -32,8 +35,8 @@ export function PreviewPanel({ waiting, preview, problem }: Props) {
       ) : (
         <>
           <p data-testid="preview-count">
-            <strong>{preview.count}</strong>{" "}
-            {preview.count === 1 ? "contact" : "contacts"} will get it
+            <strong>{reached}</strong> {reached === 1 ? "contact" : "contacts"}{" "}
+            will get it
             {preview.opted_out > 0 &&
               ` · ${String(preview.opted_out)} opted out (skipped)`}
           </p>
