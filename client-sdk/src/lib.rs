@@ -69,6 +69,12 @@
 //!   [`Client::send_post`] sends a message carrying one, whose `post`
 //!   field holds the post's card as it was then (PROTOCOL.md, section 23).
 //!   Each change is a `post_changed` event for the team's people and bots.
+//! - **Blasts.** [`Client::preview_blast`] renders a template for an
+//!   audience of the book; [`Client::create_blast`] sends it, each contact
+//!   one message in their own conversation at the team's `blast_rate`
+//!   ([`TeamChanges::blast_rate`]); [`Client::blast`] reads its recipients,
+//!   and [`Client::pause_blast`], [`Client::resume_blast`] and
+//!   [`Client::cancel_blast`] steer it (PROTOCOL.md, "Blasts").
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), switchboard_client::Error> {
@@ -88,6 +94,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod blasts;
 mod book;
 mod client;
 mod commands;

@@ -32,6 +32,8 @@ pub struct TeamChanges {
     pub statuses: Option<Vec<String>>,
     /// A new member limit; `Some(0)` removes the limit.
     pub max_members: Option<u32>,
+    /// A new blast rate, messages per second (1 to 1,000).
+    pub blast_rate: Option<u32>,
 }
 
 /// A contact's details to change; fields left `None` stay as they are, and
@@ -159,6 +161,7 @@ impl ManageRequest {
                     identity: changes.identity,
                     statuses: changes.statuses,
                     max_members: changes.max_members,
+                    blast_rate: changes.blast_rate,
                 })
             }
             ManageRequest::RemoveTeam { team } => {

@@ -118,6 +118,21 @@ pub enum ClientFrame {
     ContactFields(ContactFieldsRequest),
     /// Replaces the team's custom contact fields (Managers).
     DefineContactFields(DefineContactFields),
+    // Blasts (see `crate::blast`).
+    /// Renders a blast's template for its audience, sending nothing.
+    PreviewBlast(crate::blast::PreviewBlast),
+    /// Creates a blast and starts sending it.
+    CreateBlast(crate::blast::CreateBlast),
+    /// Lists a team's blasts.
+    Blasts(crate::blast::Blasts),
+    /// Reads one blast and a page of its recipients.
+    Blast(crate::blast::BlastRequest),
+    /// Pauses a running blast.
+    PauseBlast(crate::blast::BlastControl),
+    /// Resumes a paused blast.
+    ResumeBlast(crate::blast::BlastControl),
+    /// Cancels a blast for good.
+    CancelBlast(crate::blast::BlastControl),
 }
 
 impl ClientFrame {
@@ -170,6 +185,14 @@ impl ClientFrame {
             ClientFrame::MergeContacts(f) => Some(f.id),
             ClientFrame::ContactFields(f) => Some(f.id),
             ClientFrame::DefineContactFields(f) => Some(f.id),
+            // Blasts.
+            ClientFrame::PreviewBlast(f) => Some(f.id),
+            ClientFrame::CreateBlast(f) => Some(f.id),
+            ClientFrame::Blasts(f) => Some(f.id),
+            ClientFrame::Blast(f) => Some(f.id),
+            ClientFrame::PauseBlast(f)
+            | ClientFrame::ResumeBlast(f)
+            | ClientFrame::CancelBlast(f) => Some(f.id),
         }
     }
 }

@@ -89,3 +89,7 @@ impl Offset {
         Offset(self.0 + 1)
     }
 }
+id_type!(
+    /// A blast: one message template sent to an audience of contacts.
+    BlastId
+);

@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod assign;
+pub mod blast;
 pub mod client;
 pub mod codec;
 pub mod codes;

@@ -67,8 +67,7 @@ pub struct UsageInfo {
     pub seats: u32,
     /// Messages stored in its teams.
     pub messages: u64,
-    /// Blasts sent from its teams. Always 0 for now: this server does not
-    /// send blasts yet.
+    /// Blasts created in its teams (cancelled ones included).
     pub blasts: u64,
 }
 
@@ -115,6 +114,9 @@ pub struct UpdateTeam {
     /// "unlimited" cannot be confused on the wire.)
     #[serde(default)]
     pub max_members: Option<u32>,
+    /// A new blast rate, messages per second (1 to 1,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blast_rate: Option<u32>,
 }
 
 /// Removes a team (owner only): its members lose access at once, and its

@@ -51,6 +51,9 @@ pub struct TeamInfo {
     /// unlimited. `add_member` of someone new is refused past it.
     #[serde(default)]
     pub max_members: Option<u32>,
+    /// Messages per second the team's blasts are sent at.
+    #[serde(default = "default_blast_rate")]
+    pub blast_rate: u32,
     /// The caller's role in this team.
     pub role: Role,
 }
@@ -316,4 +319,8 @@ pub struct Position {
     pub epoch: Epoch,
     /// The last offset the client saw (0: nothing yet).
     pub offset: Offset,
+}
+
+fn default_blast_rate() -> u32 {
+    crate::blast::DEFAULT_BLAST_RATE
 }

@@ -204,6 +204,16 @@ pub enum Reply {
     /// The team's custom contact fields (`contact_fields`,
     /// `define_contact_fields`).
     ContactFields(ContactFields),
+    // Blasts (see `crate::blast`).
+    /// What a blast would send (`preview_blast`).
+    BlastPreview(crate::blast::BlastPreview),
+    /// A blast, as created or changed (`create_blast`, `pause_blast`,
+    /// `resume_blast`, `cancel_blast`).
+    Blast(crate::blast::BlastInfo),
+    /// A team's blasts, newest first (`blasts`).
+    Blasts(Vec<crate::blast::BlastInfo>),
+    /// A blast and a page of its recipients (`blast`).
+    BlastDetail(crate::blast::BlastDetail),
 }
 
 /// The answer to `create_bot`.
@@ -381,6 +391,11 @@ pub enum Event {
     ContactsMerged(ContactsMerged),
     /// The team's custom contact fields were redefined.
     ContactFields(ContactFields),
+    // Blasts (see `crate::blast`).
+    /// A blast's counts or status changed: sent at most a few times a
+    /// second per blast, and whenever its status changes. Only the team's
+    /// Managers, Members and bots receive it.
+    BlastProgress(crate::blast::BlastInfo),
 }
 
 /// Who may receive an event: the filter the server applies to each
@@ -424,6 +439,7 @@ impl Event {
             | Event::ContactDeleted(_)
             | Event::ContactsMerged(_)
             | Event::ContactFields(_) => 2,
+            Event::BlastProgress(_) => 3,
         }
     }
 
@@ -442,6 +458,7 @@ impl Event {
             Event::ContactDeleted(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactsMerged(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactFields(_) => Audience::Team,
+            Event::BlastProgress(_) => Audience::Team,
         }
     }
 

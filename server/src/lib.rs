@@ -13,6 +13,8 @@
 //! Contacts come in as CSV and go out as downloads through `imports`:
 //! `http` spools an upload, a job reads it a batch at a time and the
 //! team's hub writes each batch, with the job's cursor, as one entry.
+//! Contacts are reached in bulk through `blasts`: a template sent to an
+//! audience of the book at the team's rate, one keyed message each.
 //! Joining a cluster ([`cluster`]), a server keeps its store and its team
 //! logs in NATS JetStream instead, with a local projection for reads.
 //!
@@ -22,6 +24,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+mod blasts;
 pub mod bots;
 pub mod cluster;
 mod commit;

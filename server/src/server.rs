@@ -281,6 +281,8 @@ impl Server {
         crate::sweep::spawn(Arc::clone(&state));
         // Imports a stop left half done go on from their cursor.
         crate::imports::resume(&state);
+        // Blasts a stop left running go on with their pending recipients.
+        crate::blasts::resume(&state);
         tracing::info!(%local_addr, "listening");
         Ok(Server {
             local_addr,

@@ -18,8 +18,8 @@ use switchboard_protocol::manage::UsageInfo;
 const SCAN_CHUNK: usize = 1024;
 
 /// Reads an account's usage. Seats are the distinct users holding a role in
-/// any team of the account, plus the owner; blasts are 0 until the server
-/// sends blasts.
+/// any team of the account, plus the owner; blasts are those created in
+/// its teams (cancelled ones included).
 pub(crate) fn account_usage(
     store: &dyn Store,
     registry: &Registry,
@@ -30,7 +30,9 @@ pub(crate) fn account_usage(
     };
     let mut seats = BTreeSet::from([record.owner]);
     let mut messages = 0u64;
+    let mut blasts = 0u64;
     for team in store.account_teams(account)? {
+        blasts += store.blast_count(team)?;
         seats.extend(store.team_members(team)?.into_iter().map(|(user, _)| user));
         messages += team_messages(store, registry.durable(team), team)?;
     }
@@ -38,7 +40,7 @@ pub(crate) fn account_usage(
         account,
         seats: u32::try_from(seats.len()).unwrap_or(u32::MAX),
         messages,
-        blasts: 0,
+        blasts,
     }))
 }
 

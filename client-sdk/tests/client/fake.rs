@@ -241,6 +241,7 @@ pub fn welcome(teams: &[u64]) -> Welcome {
                 identity: "+15550100".into(),
                 statuses: vec![],
                 max_members: None,
+                blast_rate: 1,
                 role: Role::Member,
             })
             .collect(),

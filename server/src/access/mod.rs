@@ -124,6 +124,10 @@ pub enum Action {
     /// Create and edit a team's posts: its Managers and Members and its
     /// `read_write` bots (a bot may keep posts in step with a job board).
     WritePosts,
+    /// Preview, create, read and steer a team's blasts: its people alone,
+    /// not Restricted Members, not bots (a message to the whole book is a
+    /// person's decision, sent in their name).
+    SendBlasts,
 }
 
 /// What an action is done to.
@@ -321,7 +325,8 @@ impl Principal {
                 | Action::Command
                 | Action::ReadContacts
                 | Action::EditContact
-                | Action::ImportExport,
+                | Action::ImportExport
+                | Action::SendBlasts,
                 Some(Role::Manager | Role::Member),
             ) => true,
             // A team's posts: its people (and bots, as their scope says).

@@ -27,6 +27,7 @@
 use super::applier::Applied;
 use super::ops::Op;
 use crate::store::{
+    Blasts,
     Bots, Directory, Grants, KeyedWrites, Signups, SledStore, StoreResult, Timeline, Transfers,
 };
 
@@ -59,6 +60,17 @@ pub(super) fn apply(store: &SledStore, seq: u64, op: Op) -> StoreResult<Applied>
             done(store.put_import_rejects(team, job, &rows))?
         }
         Op::PutImportMapping { team, mapping } => done(store.put_import_mapping(team, &mapping))?,
+        Op::PutBlast(record) => done(store.put_blast(&record))?,
+        Op::PutBlastRecipients {
+            team,
+            blast,
+            recipients,
+        } => done(store.put_blast_recipients(team, blast, &recipients))?,
+        Op::PutBlastReply {
+            team,
+            blast,
+            contact,
+        } => Applied::Deleted(store.put_blast_reply(team, blast, contact)?),
         Op::CreateTeam {
             team,
             epoch,

@@ -25,6 +25,7 @@
 //!   and nothing it published before is mistaken for its own.
 
 mod applier;
+mod blasts;
 mod apply;
 mod lease;
 mod log;

@@ -106,6 +106,18 @@ pub(crate) enum Op {
         team: TeamId,
         mapping: ImportMapping,
     },
+    // Blasts.
+    PutBlast(crate::store::BlastRecord),
+    PutBlastRecipients {
+        team: TeamId,
+        blast: switchboard_protocol::ids::BlastId,
+        recipients: Vec<switchboard_protocol::blast::BlastRecipient>,
+    },
+    PutBlastReply {
+        team: TeamId,
+        blast: switchboard_protocol::ids::BlastId,
+        contact: switchboard_protocol::ids::ContactId,
+    },
     /// Reserves `count` ids: the result is the first of the block.
     ReserveIds {
         count: u64,

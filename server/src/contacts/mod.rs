@@ -12,6 +12,7 @@
 //! [`MAX_NOTES`] bytes.
 
 pub(crate) mod normal;
+pub(crate) mod query;
 
 use crate::store::ContactRecord;
 use normal::Invalid;

@@ -61,6 +61,8 @@ pub(crate) struct Edge {
     pub(crate) site: Site,
     /// The contact imports running here.
     pub(crate) imports: crate::imports::Imports,
+    /// The blasts running here.
+    pub(crate) blasts: crate::blasts::Running,
 }
 
 impl Edge {
@@ -80,6 +82,7 @@ impl Edge {
             tickets: ticket::Tickets::new(config.ws_ticket_ttl),
             site,
             imports: crate::imports::Imports::default(),
+            blasts: crate::blasts::Running::default(),
         })
     }
 

@@ -55,7 +55,8 @@ fn bounded(command: &HubCommand) -> bool {
         | HubCommand::SavePost { .. }
         | HubCommand::Dashboard { .. }
         | HubCommand::Next { .. }
-        | HubCommand::ImportBatch { .. } => true,
+        | HubCommand::ImportBatch { .. }
+        | HubCommand::BlastProgress(_) => true,
         // Finishing changes already made: see the module docs.
         HubCommand::SystemMessage { .. } | HubCommand::ImportHandoffs => false,
         // Ephemeral, never written.

@@ -189,6 +189,8 @@ impl Board {
             // Contacts, not conversations: an import writes new contacts,
             // which have none yet.
             Event::ImportProgress(_) => {}
+            // A blast's messages are message events of their own.
+            Event::BlastProgress(_) => {}
         }
     }
 

@@ -141,6 +141,7 @@ impl Hub<'_> {
                 Ok(())
             }
             HubCommand::ImportBatch { batch, done } => self.import_batch(*batch, done),
+            HubCommand::BlastProgress(info) => self.blast_progress(*info),
         };
         if let Err(e) = outcome {
             tracing::error!(team = %self.team, conn, error = %e, "hub command failed");

@@ -48,6 +48,7 @@ impl HubCommand {
                 | HubCommand::Deliver { .. }
                 | HubCommand::ImportHandoffs
                 | HubCommand::ImportBatch { .. }
+                | HubCommand::BlastProgress(_)
                 | HubCommand::SavePost { .. }
         )
     }

@@ -27,6 +27,7 @@ mod actor;
 mod append;
 mod assign;
 mod backlog;
+mod blasts;
 mod board;
 mod book;
 mod book_view;
@@ -213,6 +214,11 @@ pub(crate) enum HubCommand {
         batch: Box<crate::imports::job::ImportBatch>,
         done: oneshot::Sender<crate::imports::job::BatchResult>,
     },
+    // Blasts.
+    /// Write a blast's progress to the log and tell the team (sent by the
+    /// blast's runner; answered to nobody). Not forwarded to another
+    /// server: progress is told again with the next message.
+    BlastProgress(Box<switchboard_protocol::blast::BlastInfo>),
 }
 
 /// A delivery, as the session resolved it.

@@ -202,6 +202,7 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::Assignees(update) => Event::Assignees(update),
         LogRecord::Delivered(outcome) => Event::Delivered(outcome),
         LogRecord::ImportProgress(progress) => Event::ImportProgress(progress),
+        LogRecord::BlastProgress(info) => Event::BlastProgress(info),
         LogRecord::PostChanged { post } => Event::PostChanged(post),
         LogRecord::ContactChanged(change) => Event::ContactChanged(change),
         LogRecord::ContactDeleted(deleted) => Event::ContactDeleted(deleted),

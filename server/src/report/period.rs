@@ -146,7 +146,8 @@ fn time_from(
                 | LogRecord::ContactDeleted(_)
                 | LogRecord::ContactsMerged(_)
                 | LogRecord::ContactFields(_)
-                | LogRecord::ImportProgress(_) => continue,
+                | LogRecord::ImportProgress(_)
+                | LogRecord::BlastProgress(_) => continue,
                 LogRecord::PostChanged { .. } => continue,
             };
             return Ok(Some(time));

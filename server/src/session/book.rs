@@ -15,9 +15,9 @@
 
 use super::{Refusal, Session};
 use crate::access::{Action, Resource};
-use crate::contacts::{check_definitions, normal, normalise_draft, normalise_patch, BookError};
+use crate::contacts::{check_definitions, normalise_draft, normalise_patch, BookError};
 use crate::hub::{BookOp, HubCommand};
-use crate::store::{name_words, ContactRecord, ContactSearch};
+use crate::store::ContactRecord;
 use switchboard_protocol::contacts::{
     ContactFields, ContactList, ContactPage, ContactQuery, FieldDef,
 };
@@ -178,28 +178,7 @@ impl Session {
         let limit = query
             .limit
             .map_or(DEFAULT_PAGE, |l| (l as usize).clamp(1, MAX_PAGE));
-        let mut search = ContactSearch {
-            after: query.after,
-            tag: query.tag.as_deref().map(|t| t.trim().to_lowercase()),
-            field: query
-                .field
-                .map(|f| (f.key.trim().to_string(), f.value.trim().to_string())),
-            ..ContactSearch::default()
-        };
-        if let Some(text) = query
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            if let Ok(email) = normal::email(text) {
-                search.email = Some(email);
-            } else if let Some(phone) = as_phone(text) {
-                search.phone = Some(phone);
-            } else {
-                search.words = name_words(text);
-            }
-        }
+        let search = crate::contacts::query::search(&query);
         let mut contacts = self.state.store.search_contacts(team, &search, limit + 1)?;
         let next = (contacts.len() > limit).then(|| {
             contacts.truncate(limit);
@@ -210,15 +189,6 @@ impl Session {
             next: next.flatten(),
         }))
     }
-}
-
-/// A search text read as a phone: mostly digits, and a valid number.
-fn as_phone(text: &str) -> Option<String> {
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    (digits >= 5 && letters == 0)
-        .then(|| normal::phone(text).ok())
-        .flatten()
 }
 
 /// An idempotency key, 1 to 64 bytes, or none.

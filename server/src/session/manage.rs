@@ -250,6 +250,9 @@ impl Session {
             // members until enough leave, and removes no one.
             team.max_members = (max_members > 0).then_some(max_members);
         }
+        if let Some(rate) = request.blast_rate {
+            team.blast_rate = Some(checked_blast_rate(rate)?);
+        }
         self.state.store.put_team(&team).map_err(taken)?;
         self.state.committer.flushed().await;
         let change = TeamChange {
@@ -312,5 +315,18 @@ impl From<RemovalError> for Refusal {
             RemovalError::Unavailable => Refusal::new(ErrorCode::Unavailable, e.to_string()),
             RemovalError::Store(e) => e.into(),
         }
+    }
+}
+
+/// A team's blast rate, within 1 to `MAX_BLAST_RATE` messages a second.
+fn checked_blast_rate(rate: u32) -> Result<u32, Refusal> {
+    use switchboard_protocol::blast::MAX_BLAST_RATE;
+    if (1..=MAX_BLAST_RATE).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(Refusal::new(
+            ErrorCode::BadRequest,
+            format!("blast_rate is 1 to {MAX_BLAST_RATE} messages a second"),
+        ))
     }
 }

@@ -28,6 +28,7 @@ use switchboard_protocol::server::{ConversationPage, ErrorFrame, HistoryPage, Re
 use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 mod assign;
+mod blasts;
 mod book;
 mod bots;
 mod contacts;
@@ -164,6 +165,14 @@ impl Session {
             | ClientFrame::MergeContacts(_)
             | ClientFrame::ContactFields(_)
             | ClientFrame::DefineContactFields(_)) => self.contact_book(id, frame).await,
+            // Blasts.
+            frame @ (ClientFrame::PreviewBlast(_)
+            | ClientFrame::CreateBlast(_)
+            | ClientFrame::Blasts(_)
+            | ClientFrame::Blast(_)
+            | ClientFrame::PauseBlast(_)
+            | ClientFrame::ResumeBlast(_)
+            | ClientFrame::CancelBlast(_)) => self.blasts(frame).await.map(Some),
         };
         match outcome {
             Ok(Some(result)) => {

@@ -22,6 +22,7 @@ mod posts;
 mod signups;
 mod timeline;
 mod transfers;
+mod blasts;
 
 /// A [`Store`] that lives in memory.
 #[derive(Default)]
@@ -30,6 +31,8 @@ pub struct MemoryStore {
     inner: Mutex<Inner>,
     /// Imports and exports (see `memory/transfers.rs`).
     transfers: Mutex<transfers::TransferMaps>,
+    /// Blasts (see `memory/blasts.rs`).
+    blasts: Mutex<blasts::BlastMaps>,
     /// Where a test holds flushes back or makes them fail.
     gate: Option<FlushGate>,
 }

@@ -18,6 +18,7 @@
 //!   team's hub, the only writer of both, so the store never has to
 //!   arbitrate between writers.
 
+mod blasts;
 mod book;
 mod entry;
 mod gate;
@@ -29,6 +30,7 @@ mod signups;
 mod sled_store;
 mod transfers;
 
+pub use blasts::{BlastRecord, BlastSend, Blasts};
 pub use book::{name_words, BookChange, ContactSearch, Contacts};
 pub use entry::{Entry, KeyUse, Page, Receipt};
 pub use gate::FlushGate;
@@ -91,7 +93,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// [`KeyedWrites`] (creations written with their idempotency receipt),
 /// [`Timeline`] (what was said), [`Contacts`] (the teams' contact books),
 /// [`Signups`] (sign-ups awaiting their confirmation) and [`Transfers`]
-/// (imports and exports); bring them into scope to call their methods.
+/// (imports and exports), [`Posts`] and [`Blasts`]; bring them into scope to call their methods.
 pub trait Store:
     Directory
     + Grants
@@ -102,6 +104,7 @@ pub trait Store:
     + Signups
     + Transfers
     + Posts
+    + Blasts
     + Send
     + Sync
     + 'static

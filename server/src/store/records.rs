@@ -57,9 +57,18 @@ pub struct TeamRecord {
     pub max_members: Option<u32>,
     /// When it was created.
     pub created_at: Millis,
+    /// Messages per second its blasts are sent at (`None`: the default).
+    #[serde(default)]
+    pub blast_rate: Option<u32>,
 }
 
 impl TeamRecord {
+    /// Messages per second the team's blasts are sent at.
+    pub fn blast_rate(&self) -> u32 {
+        self.blast_rate
+            .unwrap_or(switchboard_protocol::blast::DEFAULT_BLAST_RATE)
+    }
+
     /// The team as shown to a user holding `role` in it.
     pub fn info(&self, role: Role) -> TeamInfo {
         TeamInfo {
@@ -70,6 +79,7 @@ impl TeamRecord {
             identity: self.identity.clone(),
             statuses: self.statuses.clone(),
             max_members: self.max_members,
+            blast_rate: self.blast_rate(),
             role,
         }
     }
@@ -545,6 +555,9 @@ pub enum LogRecord {
     ContactsMerged(ContactsMerged),
     /// The team's custom contact fields were redefined.
     ContactFields(ContactFields),
+    // Blasts.
+    /// A blast's counts or status changed.
+    BlastProgress(switchboard_protocol::blast::BlastInfo),
 }
 
 /// A delivery to another team waiting for that team's hub to import it

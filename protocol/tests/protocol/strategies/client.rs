@@ -110,9 +110,10 @@ pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
             option::of(text()),
             option::of(text()),
             option::of(small_vec(text())),
+            option::of(any::<u32>()),
             option::of(any::<u32>())
         )
-            .prop_map(|(id, team, name, identity, statuses, max_members)| {
+            .prop_map(|(id, team, name, identity, statuses, max_members, blast_rate)| {
                 ClientFrame::UpdateTeam(UpdateTeam {
                     id,
                     team,
@@ -120,6 +121,7 @@ pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
                     identity,
                     statuses,
                     max_members,
+                    blast_rate,
                 })
             }),
         (request_id(), team_id())

@@ -132,9 +132,10 @@ prop_compose! {
         identity in text(),
         statuses in small_vec(text()),
         max_members in option::of(any::<u32>()),
+        blast_rate in 1u32..=1000,
         role in role(),
     ) -> TeamInfo {
-        TeamInfo { id, account, name, handle, identity, statuses, max_members, role }
+        TeamInfo { id, account, name, handle, identity, statuses, max_members, blast_rate, role }
     }
 }
 

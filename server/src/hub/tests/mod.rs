@@ -65,6 +65,7 @@ fn fixture_on(
             statuses: Vec::new(),
             max_members: None,
             created_at: Millis(0),
+            blast_rate: None,
         })
         .unwrap();
     let (committer, flusher) = crate::commit::Committer::start(Arc::clone(&store)).unwrap();

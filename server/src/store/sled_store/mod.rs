@@ -38,6 +38,7 @@
 //! | `transfers` | team ++ transfer | `TransferRecord` (imports, exports) |
 //! | `import_rejects` | team ++ job ++ line | the reason, UTF-8 |
 //! | `import_mappings` | team | `ImportMapping` |
+//! | `blasts`, `blast_*` | blasts and their recipients, see `blasts` | |
 //! | `posts` | post | `PostInfo` |
 //! | `team_posts` | team ++ post | the post's status (0 open, 1 closed) |
 //! | `contact_*`, `team_contacts` | the contact book's indexes, see `book` | |
@@ -80,6 +81,7 @@ mod signups;
 mod streams;
 mod timeline;
 mod transfers;
+mod blasts;
 use sled::transaction::TransactionError;
 use sled::{Db, Tree};
 use std::path::Path;
@@ -124,6 +126,8 @@ pub struct SledStore {
     signups: signups::SignupTrees,
     /// `transfers`, `import_rejects` and `import_mappings`.
     transfers: transfers::TransferTrees,
+    /// `blasts` and its `blast_*` trees.
+    blasts: blasts::BlastTrees,
     /// `posts` and `team_posts`.
     posts: posts::PostTrees,
     /// The contact book's indexes (see `book`).
@@ -175,6 +179,7 @@ impl SledStore {
             meta: tree("meta")?,
             signups: signups::SignupTrees::open(&db)?,
             transfers: transfers::TransferTrees::open(&db)?,
+            blasts: blasts::BlastTrees::open(&db)?,
             posts: posts::PostTrees::open(&db)?,
             book: book::BookTrees::open(&db)?,
             db,

