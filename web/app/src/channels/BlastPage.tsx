@@ -196,7 +196,9 @@ function Results({
                       r.name
                     )}
                   </th>
-                  <td class={`state ${r.state}`}>{STATES[r.state]}</td>
+                  <td class={`recipient-state ${r.state}`}>
+                    {STATES[r.state]}
+                  </td>
                   <td>{r.replied ? "Replied" : "—"}</td>
                 </tr>
               ))}

@@ -46,7 +46,7 @@ test("blasts: compose with a live preview, send once, follow it to the end; paus
   if (!needsBrowser(t) || server === undefined) return;
   chromium = await launchBrowser();
   const { page, problems } = await signedInOnDashboard(
-    chromium,
+    chromium.browser,
     server.url,
     MEMBER,
   );
@@ -60,11 +60,13 @@ test("blasts: compose with a live preview, send once, follow it to the end; paus
   const team = session.teams.find(
     (/** @type {{name: string}} */ x) => x.name === "Recruiting",
   ).id;
-  for (const name of FAIR)
+  // Each with a phone: a blast starts a conversation with a contact who
+  // has none yet through their phone or email.
+  for (const [i, name] of FAIR.entries())
     await raw.call({
       type: "create_contact",
       team,
-      contact: { name, tags: ["fair"] },
+      contact: { name, tags: ["fair"], phones: [`+1415555010${String(i)}`] },
     });
   await raw.call({
     type: "create_contact",
@@ -75,7 +77,11 @@ test("blasts: compose with a live preview, send once, follow it to the end; paus
     await raw.call({
       type: "create_contact",
       team,
-      contact: { name: `Big Contact${String(i)}`, tags: ["big"] },
+      contact: {
+        name: `Big Contact${String(i)}`,
+        tags: ["big"],
+        emails: [`big${String(i)}@example.com`],
+      },
     });
 
   await pageLink(page, "Blasts").click();

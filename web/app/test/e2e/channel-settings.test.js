@@ -38,7 +38,11 @@ test("web chat settings persist; a bridge's secret shows once; Members see neith
   if (!needsBrowser(t) || server === undefined) return;
   chromium = await launchBrowser();
   const url = server.url;
-  const { page, problems } = await signedInOnDashboard(chromium, url, DEMO);
+  const { page, problems } = await signedInOnDashboard(
+    chromium.browser,
+    url,
+    DEMO,
+  );
 
   await pageLink(page, "Web chat").click();
   const form = page.getByRole("form", { name: "Settings" });
@@ -126,7 +130,7 @@ test("web chat settings persist; a bridge's secret shows once; Members see neith
   assert.deepEqual(problems, []);
 
   // A Member: Blasts, but not the Managers' pages.
-  const sam = await signedInOnDashboard(chromium, url, MEMBER);
+  const sam = await signedInOnDashboard(chromium.browser, url, MEMBER);
   await pageLink(sam.page, "Blasts").waitFor();
   assert.equal(await pageLink(sam.page, "Web chat").count(), 0);
   assert.equal(await pageLink(sam.page, "Bridges").count(), 0);
