@@ -211,7 +211,10 @@ pub enum Reply {
     /// `resume_blast`, `cancel_blast`).
     Blast(crate::blast::BlastInfo),
     /// A team's blasts, newest first (`blasts`).
-    Blasts(Vec<crate::blast::BlastInfo>),
+    Blasts {
+        /// The blasts.
+        blasts: Vec<crate::blast::BlastInfo>,
+    },
     /// A blast and a page of its recipients (`blast`).
     BlastDetail(crate::blast::BlastDetail),
 }

@@ -45,7 +45,7 @@ impl Session {
                 for record in self.state.store.team_blasts(b.team, LISTED)? {
                     list.push(status::with_replies(&self.state, record.info)?);
                 }
-                Ok(Reply::Blasts(list))
+                Ok(Reply::Blasts { blasts: list })
             }
             ClientFrame::Blast(b) => self.blast_detail(b),
             ClientFrame::PauseBlast(c) => {
