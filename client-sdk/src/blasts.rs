@@ -126,7 +126,7 @@ impl Client {
     /// The team's blasts, newest first (at most 100).
     pub async fn blasts(&self, team: TeamId) -> Result<Vec<BlastInfo>, Error> {
         match self.call(Call::Blast(BlastRequest::List(team))).await? {
-            Reply::Blasts { blasts } => Ok(blasts),
+            Reply::Blasts(list) => Ok(list.blasts),
             other => Err(unexpected("blasts", &other)),
         }
     }

@@ -135,6 +135,18 @@ pub struct BlastInfo {
     pub rate: u32,
 }
 
+/// A team's blasts, newest first, at most [`LISTED`] (`blasts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlastList {
+    /// The team.
+    pub team: TeamId,
+    /// Its blasts.
+    pub blasts: Vec<BlastInfo>,
+}
+
+/// The most blasts one `blasts` answer lists.
+pub const LISTED: usize = 100;
+
 /// What a preview shows (`blast_preview`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlastPreview {

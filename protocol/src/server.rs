@@ -211,10 +211,7 @@ pub enum Reply {
     /// `resume_blast`, `cancel_blast`).
     Blast(crate::blast::BlastInfo),
     /// A team's blasts, newest first (`blasts`).
-    Blasts {
-        /// The blasts.
-        blasts: Vec<crate::blast::BlastInfo>,
-    },
+    Blasts(crate::blast::BlastList),
     /// A blast and a page of its recipients (`blast`).
     BlastDetail(crate::blast::BlastDetail),
 }

@@ -65,8 +65,8 @@ impl Running {
     }
 }
 
-/// Whether a contact opted out of messages (see the bridges' STOP words).
+/// Whether a contact opted out of messages (a bridge's STOP words): a
+/// blast skips them.
 pub(crate) fn opted_out(contact: &crate::store::ContactRecord) -> bool {
-    let _ = contact;
-    false
+    contact.opted_out_at.is_some()
 }

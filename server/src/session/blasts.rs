@@ -19,8 +19,6 @@ use switchboard_protocol::{ClientFrame, ErrorCode};
 
 /// Samples a preview shows.
 const SAMPLES: usize = 3;
-/// Blasts a `blasts` answer lists.
-const LISTED: usize = 100;
 /// Recipients written per store call while taking the snapshot.
 const SNAPSHOT_CHUNK: usize = 500;
 /// Longest blast name, in characters.
@@ -45,7 +43,10 @@ impl Session {
                 for record in self.state.store.team_blasts(b.team, LISTED)? {
                     list.push(status::with_replies(&self.state, record.info)?);
                 }
-                Ok(Reply::Blasts { blasts: list })
+                Ok(Reply::Blasts(BlastList {
+                    team: b.team,
+                    blasts: list,
+                }))
             }
             ClientFrame::Blast(b) => self.blast_detail(b),
             ClientFrame::PauseBlast(c) => {

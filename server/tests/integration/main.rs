@@ -5,6 +5,7 @@
 mod api_client;
 mod app;
 mod auth;
+mod blasts;
 mod bots;
 mod catch_up;
 mod chat;

@@ -98,6 +98,8 @@ fn label(world: &MatrixWorld, team: TeamId, event: &Event) -> Label {
         Event::ContactFields(_) => Kind::ContactFields,
         // No import runs in the matrix; `imports` checks who hears them.
         Event::ImportProgress(_) => panic!("an import's progress in the matrix: {event:?}"),
+        // No blast runs in the matrix; `blasts` checks who hears them.
+        Event::BlastProgress(_) => panic!("a blast's progress in the matrix: {event:?}"),
     };
     // Each contact of the world has one conversation at most: the place
     // of a contact's events is its conversation, or (none) its team.
