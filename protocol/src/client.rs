@@ -133,6 +133,13 @@ pub enum ClientFrame {
     ResumeBlast(crate::blast::BlastControl),
     /// Cancels a blast for good.
     CancelBlast(crate::blast::BlastControl),
+    // Web chat.
+    /// Reads a team's web chat settings (Managers).
+    Widget(crate::widget::WidgetRequest),
+    /// Replaces a team's web chat settings (Managers).
+    SetWidget(crate::widget::SetWidget),
+    /// A visitor tells who they are (visitors only).
+    Identify(crate::widget::Identify),
 }
 
 impl ClientFrame {
@@ -193,6 +200,9 @@ impl ClientFrame {
             ClientFrame::PauseBlast(f)
             | ClientFrame::ResumeBlast(f)
             | ClientFrame::CancelBlast(f) => Some(f.id),
+            ClientFrame::Widget(f) => Some(f.id),
+            ClientFrame::SetWidget(f) => Some(f.id),
+            ClientFrame::Identify(f) => Some(f.id),
         }
     }
 }

@@ -60,6 +60,10 @@ pub struct Welcome {
     pub grants: Vec<GrantInfo>,
     /// The limits in force.
     pub limits: Limits,
+    /// For a visitor's token (web chat) alone: its team, conversation and
+    /// contact. `teams` is then empty: a visitor holds no role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<crate::widget::VisitorWelcome>,
 }
 
 /// A successful reply.
@@ -214,6 +218,11 @@ pub enum Reply {
     Blasts(crate::blast::BlastList),
     /// A blast and a page of its recipients (`blast`).
     BlastDetail(crate::blast::BlastDetail),
+    // Web chat.
+    /// A team's web chat settings (`widget`, `set_widget`).
+    Widget(crate::widget::WidgetSettings),
+    /// A visitor identified itself (`identify`).
+    Identified(crate::widget::Identified),
 }
 
 /// The answer to `create_bot`.

@@ -25,6 +25,7 @@ fn team(handle: &str) -> TeamRecord {
         max_members: None,
         created_at: Millis(0),
         blast_rate: None,
+        widget: Default::default(),
     }
 }
 

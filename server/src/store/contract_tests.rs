@@ -48,6 +48,7 @@ fn team(id: u64, handle: &str) -> TeamRecord {
         max_members: None,
         created_at: Millis(0),
         blast_rate: None,
+        widget: Default::default(),
     }
 }
 

@@ -96,6 +96,7 @@ fn new_team(id: u64, handle: &str) -> TeamRecord {
         max_members: None,
         created_at: Millis(0),
         blast_rate: None,
+        widget: Default::default(),
     }
 }
 

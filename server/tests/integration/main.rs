@@ -40,3 +40,4 @@ mod teams;
 mod util;
 mod versions;
 mod websession;
+mod widget;
