@@ -216,6 +216,19 @@ pub struct BlastDetail {
     pub next: Option<ContactId>,
 }
 
+/// What a `report` counts of the blasts created in its period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlastCounts {
+    /// Blasts created.
+    pub blasts: u64,
+    /// Their recipients.
+    pub recipients: u64,
+    /// Recipients who replied.
+    pub replies: u64,
+    /// Recipients skipped because they opted out.
+    pub opt_outs: u64,
+}
+
 /// The most recipients one `blast` answer holds.
 pub const RECIPIENT_PAGE: usize = 500;
 

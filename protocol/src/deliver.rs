@@ -159,6 +159,10 @@ pub struct ReportInfo {
     /// Each run of contact messages, from its first message to the next
     /// agent or bot reply, over replies made in the period.
     pub wait: Durations,
+    /// The blasts created in the period (their replies and opt-outs as
+    /// they now stand).
+    #[serde(default)]
+    pub blasts: crate::blast::BlastCounts,
 }
 
 /// Deliveries counted four ways; every list is ordered by its key.

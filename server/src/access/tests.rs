@@ -41,3 +41,19 @@ fn a_member_receives_every_audience_of_its_team_and_none_of_another() {
         assert!(!member.receives(TeamId(2), &audience, true));
     }
 }
+
+#[test]
+fn blasts_are_for_the_teams_people_alone() {
+    let (team, c) = (TeamId(1), ConversationId(10));
+    let allowed = |p: &Principal| p.allows(Action::SendBlasts, Resource::Team(team));
+    for role in [Role::Manager, Role::Member] {
+        let person = principal(HashMap::from([(team, role)]));
+        assert!(allowed(&person), "{role:?}");
+        assert!(!person.allows(Action::SendBlasts, Resource::Team(TeamId(2))));
+    }
+    let restricted = principal(HashMap::new()).with_grants(HashMap::from([(c, team)]));
+    assert!(!allowed(&restricted), "not a Restricted Member");
+    let mut bot = principal(HashMap::from([(team, Role::Member)]));
+    bot.bot = Some(switchboard_protocol::manage::BotScope::ReadWrite);
+    assert!(!allowed(&bot), "not a bot, whatever its scope");
+}

@@ -114,10 +114,10 @@ fn clip(text: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use switchboard_protocol::ids::{ContactId, TeamId};
+    use switchboard_protocol::ids::{ContactId, Millis, TeamId};
 
     fn contact(name: &str, fields: &[(&str, &str)]) -> ContactRecord {
-        let mut record = ContactRecord::new(ContactId(1), TeamId(1), name.into(), None, None, 0);
+        let mut record = ContactRecord::new(ContactId(1), TeamId(1), name.into(), None, None, Millis(0));
         for (k, v) in fields {
             record.fields.insert((*k).into(), (*v).into());
         }

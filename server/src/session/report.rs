@@ -16,6 +16,7 @@ use crate::scans::ScanError;
 use crate::store::{Store, StoreError};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use switchboard_protocol::blast::BlastCounts;
 use switchboard_protocol::deliver::{Report, ReportInfo};
 use switchboard_protocol::ids::{ConversationId, Offset, TeamId};
 use switchboard_protocol::model::ConversationStatus;
@@ -77,6 +78,7 @@ impl Session {
             .run(move || scan(store.as_ref(), &scans, period))
             .await??;
         let (tally, statuses) = figures;
+        let blasts = self.blast_counts(&teams, &period)?;
         Ok(Reply::Report(ReportInfo {
             teams,
             from: request.from,
@@ -85,7 +87,26 @@ impl Session {
             conversations: count_statuses(statuses),
             first_response: tally.first_response(),
             wait: tally.wait(),
+            blasts,
         }))
+    }
+
+    /// The blasts of `teams` created in the period.
+    fn blast_counts(&self, teams: &[TeamId], period: &Period) -> Result<BlastCounts, Refusal> {
+        let store = &self.state.store;
+        let mut counts = BlastCounts::default();
+        for team in teams {
+            for record in store.team_blasts(*team, usize::MAX)? {
+                if !period.contains(record.info.created_at) {
+                    continue;
+                }
+                counts.blasts += 1;
+                counts.recipients += record.info.total;
+                counts.opt_outs += record.info.skipped;
+                counts.replies += store.blast_reply_count(*team, record.info.id)?;
+            }
+        }
+        Ok(counts)
     }
 
     /// Every team the caller manages (as Manager or owner), of `account`

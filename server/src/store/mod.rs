@@ -378,6 +378,8 @@ pub(crate) fn new_epoch() -> Epoch {
 }
 
 #[cfg(test)]
+mod blast_tests;
+#[cfg(test)]
 mod book_tests;
 #[cfg(test)]
 mod bot_tests;

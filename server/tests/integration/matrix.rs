@@ -6,6 +6,7 @@
 //! access taken away mid-session leaves every connection that held it
 //! ([`mid_session`]).
 
+mod blast_requests;
 mod book_requests;
 mod events;
 mod mid_session;

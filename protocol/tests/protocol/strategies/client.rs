@@ -331,5 +331,12 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Widget(_) => "widget",
         ClientFrame::SetWidget(_) => "set_widget",
         ClientFrame::Identify(_) => "identify",
+        ClientFrame::PreviewBlast(_) => "preview_blast",
+        ClientFrame::CreateBlast(_) => "create_blast",
+        ClientFrame::Blasts(_) => "blasts",
+        ClientFrame::Blast(_) => "blast",
+        ClientFrame::PauseBlast(_) => "pause_blast",
+        ClientFrame::ResumeBlast(_) => "resume_blast",
+        ClientFrame::CancelBlast(_) => "cancel_blast",
     }
 }

@@ -468,7 +468,10 @@ prop_compose! {
             .prop_map(|(status, count)| StatusCount { status, count })),
         first_response in durations(),
         wait in durations(),
+        counts in (any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>()),
     ) -> ReportInfo {
-        ReportInfo { teams, from, to, outcomes, conversations, first_response, wait }
+        let (blasts, recipients, replies, opt_outs) = counts;
+        let blasts = switchboard_protocol::blast::BlastCounts { blasts, recipients, replies, opt_outs };
+        ReportInfo { teams, from, to, outcomes, conversations, first_response, wait, blasts }
     }
 }

@@ -227,6 +227,10 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::ContactFields(_) => "contact_fields",
         Reply::Widget(_) => "widget",
         Reply::Identified(_) => "identified",
+        Reply::BlastPreview(_) => "blast_preview",
+        Reply::Blast(_) => "blast",
+        Reply::Blasts(_) => "blasts",
+        Reply::BlastDetail(_) => "blast_detail",
     }
 }
 
@@ -273,6 +277,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactDeleted(_) => "contact_deleted",
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
+        Event::BlastProgress(_) => "blast_progress",
     }
 }
 

@@ -348,6 +348,10 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
                 ..PostPatch::default()
             },
         }),
+        // Blasts.
+        Request::PreviewBlast | Request::Blasts => {
+            super::blast_requests::blast_frame(request, target, id)
+        }
         _ => book_frame(request, target, id, n, extra),
     }
 }
