@@ -40,6 +40,10 @@ pub struct ContactCard {
     pub created_at: Millis,
     /// When it last changed.
     pub updated_at: Millis,
+    /// When the contact opted out of messages through a bridge (`STOP`);
+    /// absent while they take them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opted_out_at: Option<Millis>,
 }
 
 impl ContactCard {

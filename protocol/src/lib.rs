@@ -44,11 +44,11 @@ pub use ids::*;
 pub use server::ServerFrame;
 
 /// The protocol version this crate speaks, and the newest a server speaks.
-/// Version 2 added event types (see [`server::Event::since`]); a server
+/// Versions 2 and 3 added event types (see [`server::Event::since`]); a server
 /// still speaks every version from [`OLDEST_PROTOCOL_VERSION`] on, and
 /// sends a connection only the event types of the version it said hello
 /// with.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The oldest protocol version a server still speaks.
 pub const OLDEST_PROTOCOL_VERSION: u32 = 1;

@@ -35,6 +35,10 @@ pub enum BotScope {
     Read,
     /// Also send messages, start conversations and mark read.
     ReadWrite,
+    /// A channel bridge: reads as `read` does, relays the contacts'
+    /// messages of its channel (`relay`) and reports the delivery of the
+    /// team's replies (`receipt`); never sends as an agent.
+    Bridge,
 }
 
 /// A bot: an automated client of one team, with a token of its own.

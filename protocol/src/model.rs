@@ -259,6 +259,31 @@ pub struct ConversationInfo {
     /// Its assignees (team members), in the order they were assigned.
     #[serde(default)]
     pub assignees: Vec<UserId>,
+    /// The channel the contact writes through; absent for a conversation
+    /// started in the app or by the SDK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+}
+
+/// The channel a conversation's contact writes through, and so the way the
+/// team's replies reach them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Channel {
+    /// The team's web chat: the contact is this visitor.
+    Web {
+        /// The visitor (web chat session) that writes as the contact.
+        visitor: UserId,
+    },
+    /// A channel bridge (a bot of scope `bridge`, such as an SMS gateway's):
+    /// replies go out through it to `address`.
+    Bridge {
+        /// The bridge bot.
+        bridge: UserId,
+        /// The contact's address on the bridge's channel (a phone number
+        /// in E.164 for SMS).
+        address: String,
+    },
 }
 
 /// A user's read marker in a conversation.

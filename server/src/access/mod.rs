@@ -16,7 +16,8 @@
 //! Member would, narrowed by its scope: `read` subscribes and reads
 //! (history, conversations, members), `read_write` also sends, starts
 //! conversations, marks read and edits contacts (the book's too: create,
-//! edit, delete, merge); no bot ever manages anything, nor imports or
+//! edit, delete, merge); `bridge` reads as `read` does (and relays its
+//! channel, section 26 of PROTOCOL.md); no bot ever manages anything, nor imports or
 //! exports a team's data (`ImportExport`). `^commands` are the team's people's alone: neither a bot nor
 //! a Restricted Member may carry one out (`forbidden`, they see the
 //! conversation). Reports (`Action::ReadReport`) are for Managers and the

@@ -88,6 +88,7 @@ pub(crate) fn create(id: ContactId, team: TeamId, draft: &RowDraft, now: Millis)
         notes: draft.notes.clone(),
         created_at: now,
         updated_at: now,
+        opted_out_at: None,
     }
 }
 

@@ -19,7 +19,7 @@ use switchboard_protocol::ids::{
 use switchboard_protocol::manage::{BotInfo, BotScope, ContactUpdated};
 use switchboard_protocol::model::Role;
 use switchboard_protocol::model::{
-    ContactInfo, ConversationInfo, ConversationStatus, Message, ReadMarker, TeamInfo,
+    Channel, ContactInfo, ConversationInfo, ConversationStatus, Message, ReadMarker, TeamInfo,
 };
 
 /// An account: owns teams.
@@ -318,6 +318,9 @@ pub struct ContactRecord {
     pub created_at: Millis,
     /// When it last changed.
     pub updated_at: Millis,
+    /// When the contact opted out through a bridge (`STOP`); `None` while
+    /// they take messages.
+    pub opted_out_at: Option<Millis>,
 }
 
 /// A contact record as stored, old or new: the single `email` and `phone`
@@ -344,6 +347,8 @@ struct StoredContact {
     created_at: Millis,
     #[serde(default)]
     updated_at: Millis,
+    #[serde(default)]
+    opted_out_at: Option<Millis>,
 }
 
 impl From<StoredContact> for ContactRecord {
@@ -367,6 +372,7 @@ impl From<StoredContact> for ContactRecord {
             notes: s.notes,
             created_at: s.created_at,
             updated_at: s.updated_at.max(s.created_at),
+            opted_out_at: s.opted_out_at,
         }
     }
 }
@@ -393,6 +399,7 @@ impl ContactRecord {
             notes: String::new(),
             created_at: at,
             updated_at: at,
+            opted_out_at: None,
         }
     }
 
@@ -419,6 +426,7 @@ impl ContactRecord {
             notes: self.notes.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
+            opted_out_at: self.opted_out_at,
         }
     }
 }
@@ -446,6 +454,10 @@ pub struct ConversationRecord {
     /// with `status: delivered`, in the same atomic entry).
     #[serde(default)]
     pub outcome: Option<Outcome>,
+    /// The channel its contact writes through (`None`: started in the app
+    /// or by the SDK). Set when it starts, never changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
 }
 
 impl ConversationRecord {
@@ -460,6 +472,7 @@ impl ConversationRecord {
             waiting_since: None,
             status_seq: Seq(0),
             outcome: None,
+            channel: None,
         }
     }
 
@@ -489,6 +502,7 @@ impl ConversationRecord {
             created_at: self.created_at,
             // Kept apart (`Timeline::assignees`); the caller fills them in.
             assignees: Vec::new(),
+            channel: self.channel.clone(),
         }
     }
 }

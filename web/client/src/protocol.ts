@@ -59,8 +59,9 @@ export type * from "./records.js";
 export type * from "./book.js";
 export type * from "./visitor.js";
 
-// Version 2: the server also sends the contact book, content and import events.
-export const PROTOCOL_VERSION = 2;
+// Version 2: the server also sends the contact book, content and import events;
+// version 3: delivery receipts and blast progress.
+export const PROTOCOL_VERSION = 3;
 export const JSON_SUBPROTOCOL = "switchboard.v1.json";
 
 // ---- Client frames (section 5) ----

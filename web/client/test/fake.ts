@@ -38,7 +38,7 @@ export class FakeSocket implements WebSocketLike {
 export const limits = { ping_interval_ms: 0, ping_timeout_ms: 0 };
 export const welcome = {
   type: "welcome",
-  version: 2,
+  version: 3,
   connection: 1,
   user: { id: 3 },
   teams: [],

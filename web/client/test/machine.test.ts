@@ -160,7 +160,7 @@ test("client: a send while down stays pending, is written after the welcome, sen
   assert.deepEqual(first.protocols, ["switchboard.v1.json"]);
   first.open();
   await tick();
-  assert.deepEqual(first.sent[0], { type: "hello", version: 2, token: "t" });
+  assert.deepEqual(first.sent[0], { type: "hello", version: 3, token: "t" });
   first.receive(welcome);
   first.drop(1012);
   assert.equal(client.state, "waiting");

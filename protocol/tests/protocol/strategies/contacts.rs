@@ -18,8 +18,11 @@ prop_compose! {
         (phones, emails, tags) in (texts(), texts(), texts()),
         (fields, notes) in (field_values(), text()),
         (created_at, updated_at) in (millis(), millis()),
+        opted_out_at in proptest::option::of(millis()),
     ) -> ContactCard {
-        ContactCard { id, team, name, phones, emails, tags, fields, notes, created_at, updated_at }
+        ContactCard {
+            id, team, name, phones, emails, tags, fields, notes, created_at, updated_at, opted_out_at,
+        }
     }
 }
 

@@ -27,8 +27,8 @@ use switchboard_protocol::manage::{
     Usage, UsageInfo,
 };
 use switchboard_protocol::model::{
-    ContactInfo, ConversationInfo, ConversationStatus, GrantInfo, Limits, Message, NewContact,
-    Position, ReadMarker, Reader, Role, Sender, SenderKind, TeamInfo, UserInfo,
+    Channel, ContactInfo, ConversationInfo, ConversationStatus, GrantInfo, Limits, Message,
+    NewContact, Position, ReadMarker, Reader, Role, Sender, SenderKind, TeamInfo, UserInfo,
 };
 use switchboard_protocol::server::{
     BotCreated, BotList, ConversationDetails, ConversationPage, ErrorFrame, Event, EventFrame,
@@ -186,7 +186,11 @@ prop_compose! {
 }
 
 pub fn bot_scope() -> impl Strategy<Value = BotScope> {
-    prop_oneof![Just(BotScope::Read), Just(BotScope::ReadWrite)]
+    prop_oneof![
+        Just(BotScope::Read),
+        Just(BotScope::ReadWrite),
+        Just(BotScope::Bridge)
+    ]
 }
 
 prop_compose! {
@@ -288,9 +292,18 @@ prop_compose! {
         last_seq in seq(),
         created_at in millis(),
         assignees in small_vec(user_id()),
+        channel in option::of(channel()),
     ) -> ConversationInfo {
-        ConversationInfo { id, team, contact, status, last_seq, created_at, assignees }
+        ConversationInfo { id, team, contact, status, last_seq, created_at, assignees, channel }
     }
+}
+
+/// Either channel a conversation may have.
+pub fn channel() -> impl Strategy<Value = Channel> {
+    prop_oneof![
+        user_id().prop_map(|visitor| Channel::Web { visitor }),
+        (user_id(), text()).prop_map(|(bridge, address)| Channel::Bridge { bridge, address }),
+    ]
 }
 
 /// Who an `assign` or `unassign` names.
