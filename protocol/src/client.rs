@@ -118,6 +118,13 @@ pub enum ClientFrame {
     ContactFields(ContactFieldsRequest),
     /// Replaces the team's custom contact fields (Managers).
     DefineContactFields(DefineContactFields),
+    // Web chat.
+    /// Reads a team's web chat settings (Managers).
+    Widget(crate::widget::WidgetRequest),
+    /// Replaces a team's web chat settings (Managers).
+    SetWidget(crate::widget::SetWidget),
+    /// A visitor tells who they are (visitors only).
+    Identify(crate::widget::Identify),
 }
 
 impl ClientFrame {
@@ -170,6 +177,9 @@ impl ClientFrame {
             ClientFrame::MergeContacts(f) => Some(f.id),
             ClientFrame::ContactFields(f) => Some(f.id),
             ClientFrame::DefineContactFields(f) => Some(f.id),
+            ClientFrame::Widget(f) => Some(f.id),
+            ClientFrame::SetWidget(f) => Some(f.id),
+            ClientFrame::Identify(f) => Some(f.id),
         }
     }
 }

@@ -36,6 +36,7 @@ pub mod model;
 pub mod presence;
 pub mod server;
 pub mod transfer;
+pub mod widget;
 
 pub use client::ClientFrame;
 pub use codec::{decode, encode, DecodeError, EncodeError, Encoding};

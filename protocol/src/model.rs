@@ -138,6 +138,26 @@ pub struct Limits {
     /// 0: not said.
     #[serde(default)]
     pub pending_write_bytes: u32,
+    // Web chat.
+    /// The sustained messages a minute one web chat visitor may send;
+    /// excess ones are refused with `rate_limited`. 0: not said.
+    #[serde(default)]
+    pub visitor_messages_per_minute: u32,
+    /// How many messages a visitor may send at once above that rate.
+    #[serde(default)]
+    pub visitor_message_burst: u32,
+    /// The longest message a visitor may send, in characters; a longer
+    /// one is refused with `too_large`.
+    #[serde(default)]
+    pub visitor_message_chars: u32,
+    /// How many visitors one client address may create a minute (`POST
+    /// /api/widget/{handle}/visitors` answers 429 past it).
+    #[serde(default)]
+    pub visitor_creations_per_minute: u32,
+    /// The most visitor connections one client address may hold open;
+    /// another hello is refused with close code 4030.
+    #[serde(default)]
+    pub visitor_connections_per_address: u32,
 }
 
 /// Who wrote a message.

@@ -60,6 +60,10 @@ pub struct Welcome {
     pub grants: Vec<GrantInfo>,
     /// The limits in force.
     pub limits: Limits,
+    /// For a visitor's token (web chat) alone: its team, conversation and
+    /// contact. `teams` is then empty: a visitor holds no role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<crate::widget::VisitorWelcome>,
 }
 
 /// A successful reply.
@@ -204,6 +208,11 @@ pub enum Reply {
     /// The team's custom contact fields (`contact_fields`,
     /// `define_contact_fields`).
     ContactFields(ContactFields),
+    // Web chat.
+    /// A team's web chat settings (`widget`, `set_widget`).
+    Widget(crate::widget::WidgetSettings),
+    /// A visitor identified itself (`identify`).
+    Identified(crate::widget::Identified),
 }
 
 /// The answer to `create_bot`.

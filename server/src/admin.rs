@@ -214,6 +214,7 @@ pub fn new_team(
         statuses: DEFAULT_STATUSES.iter().map(|s| s.to_string()).collect(),
         max_members: None,
         created_at: now(),
+        widget: Default::default(),
     };
     Ok((team, account.owner))
 }

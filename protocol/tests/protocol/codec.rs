@@ -194,6 +194,9 @@ fn the_strategies_generate_every_variant() {
             "merge_contacts",
             "contact_fields",
             "define_contact_fields",
+            "widget",
+            "set_widget",
+            "identify",
         ])
     );
     assert_eq!(
@@ -241,6 +244,8 @@ fn the_strategies_generate_every_variant() {
             "contact_saved",
             "contact_deleted",
             "contact_fields",
+            "widget",
+            "identified",
         ])
     );
     assert_eq!(
@@ -267,7 +272,8 @@ fn the_strategies_generate_every_variant() {
             "typing",
             "viewing",
             "team_changed",
-            "members_changed"
+            "members_changed",
+            "contact_presence"
         ])
     );
     assert_eq!(

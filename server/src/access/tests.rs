@@ -18,14 +18,14 @@ fn principal(roles: HashMap<TeamId, Role>) -> Principal {
 fn a_restricted_member_receives_its_conversations_and_contacts_events_and_no_team_event() {
     let (team, mine, other) = (TeamId(1), ConversationId(10), ConversationId(11));
     let restricted = principal(HashMap::new()).with_grants(HashMap::from([(mine, team)]));
-    assert!(restricted.receives(team, &Audience::Conversation(mine)));
-    assert!(!restricted.receives(team, &Audience::Conversation(other)));
-    assert!(restricted.receives(team, &Audience::Contact(vec![other, mine])));
-    assert!(!restricted.receives(team, &Audience::Contact(vec![other])));
-    assert!(!restricted.receives(team, &Audience::Contact(Vec::new())));
-    assert!(!restricted.receives(team, &Audience::Team));
+    assert!(restricted.receives(team, &Audience::Conversation(mine), true));
+    assert!(!restricted.receives(team, &Audience::Conversation(other), true));
+    assert!(restricted.receives(team, &Audience::Contact(vec![other, mine]), true));
+    assert!(!restricted.receives(team, &Audience::Contact(vec![other]), true));
+    assert!(!restricted.receives(team, &Audience::Contact(Vec::new()), true));
+    assert!(!restricted.receives(team, &Audience::Team, true));
     // The same grant says nothing about another team.
-    assert!(!restricted.receives(TeamId(2), &Audience::Contact(vec![mine])));
+    assert!(!restricted.receives(TeamId(2), &Audience::Contact(vec![mine]), true));
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn a_member_receives_every_audience_of_its_team_and_none_of_another() {
         Audience::Contact(Vec::new()),
         Audience::Team,
     ] {
-        assert!(member.receives(team, &audience));
-        assert!(!member.receives(TeamId(2), &audience));
+        assert!(member.receives(team, &audience, true));
+        assert!(!member.receives(TeamId(2), &audience, true));
     }
 }

@@ -24,6 +24,7 @@ fn team(handle: &str) -> TeamRecord {
         statuses: vec![],
         max_members: None,
         created_at: Millis(0),
+        widget: Default::default(),
     }
 }
 

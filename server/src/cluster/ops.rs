@@ -15,6 +15,7 @@ use crate::store::{
     AccountRecord, BookChange, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord,
     HandoffRecord, ImportMapping, InvitationRecord, MailRecord, Receipt, Rejection, SignupRecord,
     StoreError, StoreResult, TeamRecord, TokenRecord, TransferRecord, UsageCheckpoint, UserRecord,
+    VisitorRecord,
 };
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
@@ -66,6 +67,7 @@ pub(crate) enum Op {
     },
     PutGrant(GrantRecord),
     PutBot(BotRecord),
+    PutVisitor(VisitorRecord),
     CreateTeam {
         team: TeamRecord,
         epoch: Epoch,

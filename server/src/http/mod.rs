@@ -31,10 +31,12 @@ pub(crate) mod site;
 mod throttle;
 mod ticket;
 mod transfers;
+mod widget;
 mod ws;
 
 pub(crate) use origin::Origins;
 pub(crate) use site::Site;
+pub(crate) use throttle::client_key;
 
 use crate::config::Config;
 use crate::password::Hasher;
@@ -61,6 +63,8 @@ pub(crate) struct Edge {
     pub(crate) site: Site,
     /// The contact imports running here.
     pub(crate) imports: crate::imports::Imports,
+    /// The web chat visitors' throttles.
+    pub(crate) visitors: crate::widget::VisitorGate,
 }
 
 impl Edge {
@@ -80,6 +84,7 @@ impl Edge {
             tickets: ticket::Tickets::new(config.ws_ticket_ttl),
             site,
             imports: crate::imports::Imports::default(),
+            visitors: crate::widget::VisitorGate::new(&config.limits.visitors),
         })
     }
 
@@ -87,6 +92,7 @@ impl Edge {
     pub(crate) fn sweep(&self) {
         self.throttle.forget_idle();
         self.tickets.forget_expired();
+        self.visitors.forget_idle();
     }
 
     /// The hash of the session token a hello's `token` stands for: the
@@ -107,6 +113,7 @@ pub(crate) fn router(state: Arc<ServerState>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ops::ready))
         .route("/metrics", get(ops::metrics))
+        .route("/chat/{handle}", get(widget::page))
         .nest("/api", api::router())
         .fallback(app::fallback)
         .layer(axum::middleware::from_fn(headers::secure))

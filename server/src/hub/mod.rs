@@ -53,6 +53,7 @@ mod shared_presence;
 mod signals;
 mod system;
 mod unapplied;
+mod visitors;
 mod writes;
 
 use crate::access::Principal;

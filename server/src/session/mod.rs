@@ -42,6 +42,7 @@ mod members;
 mod posts;
 mod presence;
 mod report;
+mod widget;
 
 /// Longest `client_msg_id`, in bytes.
 const MAX_CLIENT_MSG_ID: usize = 64;
@@ -164,6 +165,10 @@ impl Session {
             | ClientFrame::MergeContacts(_)
             | ClientFrame::ContactFields(_)
             | ClientFrame::DefineContactFields(_)) => self.contact_book(id, frame).await,
+            // Web chat.
+            ClientFrame::Widget(w) => self.widget(w).map(Some),
+            ClientFrame::SetWidget(s) => self.set_widget(s).await.map(Some),
+            ClientFrame::Identify(i) => self.identify(i).await.map(Some),
         };
         match outcome {
             Ok(Some(result)) => {
@@ -291,6 +296,9 @@ impl Session {
                 ),
             ));
         }
+        if self.principal.visitor().is_some() {
+            return self.visitor_send(request, send).await;
+        }
         if send.as_contact {
             return self.relay(request, send).await;
         }
@@ -403,6 +411,10 @@ impl Session {
         // acknowledged yet and would vanish in a crash.
         if let Some(durable) = self.state.registry.durable(conversation.team) {
             messages.retain(|m| m.offset <= durable);
+        }
+        if self.principal.visitor().is_some() {
+            // The system's messages record commands: internal to the team.
+            messages.retain(|m| m.sender.kind != SenderKind::System);
         }
         Ok(Reply::History(HistoryPage {
             conversation: conversation.id,

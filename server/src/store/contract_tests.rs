@@ -47,6 +47,7 @@ fn team(id: u64, handle: &str) -> TeamRecord {
         statuses: vec![],
         max_members: None,
         created_at: Millis(0),
+        widget: Default::default(),
     }
 }
 

@@ -28,6 +28,7 @@ mod records;
 mod signups;
 mod sled_store;
 mod transfers;
+mod visitors;
 
 pub use book::{name_words, BookChange, ContactSearch, Contacts};
 pub use entry::{Entry, KeyUse, Page, Receipt};
@@ -45,6 +46,7 @@ pub use transfers::{
     ImportCursor, ImportMapping, ImportState, Rejection, TransferKind, TransferRecord,
     TransferStatus, Transfers,
 };
+pub use visitors::{VisitorRecord, Visitors};
 
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, Role, SenderKind};
@@ -102,6 +104,7 @@ pub trait Store:
     + Signups
     + Transfers
     + Posts
+    + Visitors
     + Send
     + Sync
     + 'static

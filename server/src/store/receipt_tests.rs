@@ -95,6 +95,7 @@ fn new_team(id: u64, handle: &str) -> TeamRecord {
         statuses: vec![],
         max_members: None,
         created_at: Millis(0),
+        widget: Default::default(),
     }
 }
 

@@ -57,6 +57,9 @@ pub struct TeamRecord {
     pub max_members: Option<u32>,
     /// When it was created.
     pub created_at: Millis,
+    /// Its web chat settings.
+    #[serde(default)]
+    pub widget: switchboard_protocol::widget::WidgetSettings,
 }
 
 impl TeamRecord {
@@ -119,6 +122,8 @@ pub enum TokenKind {
     Session,
     /// An automated client; its messages are marked as a bot's.
     Bot,
+    /// A web chat visitor: a contact on the team's chat page.
+    Visitor,
 }
 
 /// A token, stored under the SHA-256 of its secret (never the secret).

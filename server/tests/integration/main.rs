@@ -39,3 +39,4 @@ mod teams;
 mod util;
 mod versions;
 mod websession;
+mod widget;

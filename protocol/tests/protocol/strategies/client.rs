@@ -78,6 +78,7 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
         presence_frame(),
         deliver_frame(),
         contact_frame(),
+        widget_frame(),
     ]
     .boxed()
 }
@@ -325,5 +326,8 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::MergeContacts(_) => "merge_contacts",
         ClientFrame::ContactFields(_) => "contact_fields",
         ClientFrame::DefineContactFields(_) => "define_contact_fields",
+        ClientFrame::Widget(_) => "widget",
+        ClientFrame::SetWidget(_) => "set_widget",
+        ClientFrame::Identify(_) => "identify",
     }
 }

@@ -12,7 +12,7 @@ pub fn resume() -> impl Strategy<Value = Resume> {
 }
 
 /// Every error code.
-pub const ERROR_CODES: [ErrorCode; 13] = [
+pub const ERROR_CODES: [ErrorCode; 14] = [
     ErrorCode::BadFrame,
     ErrorCode::BadRequest,
     ErrorCode::BadState,
@@ -25,6 +25,7 @@ pub const ERROR_CODES: [ErrorCode; 13] = [
     ErrorCode::CommandUnavailable,
     ErrorCode::Unavailable,
     ErrorCode::Internal,
+    ErrorCode::WidgetPaused,
     ErrorCode::Unknown,
 ];
 
@@ -48,6 +49,7 @@ pub fn error_code_name(code: ErrorCode) -> &'static str {
         ErrorCode::CommandUnavailable => "command_unavailable",
         ErrorCode::Unavailable => "unavailable",
         ErrorCode::Internal => "internal",
+        ErrorCode::WidgetPaused => "widget_paused",
         ErrorCode::Unknown => "unknown",
     }
 }
@@ -108,6 +110,7 @@ pub fn reply() -> BoxedStrategy<Reply> {
         manage_reply(),
         presence_reply(),
         contact_reply(),
+        widget_reply(),
     ]
     .boxed()
 }
@@ -222,6 +225,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::ContactSaved(_) => "contact_saved",
         Reply::ContactDeleted(_) => "contact_deleted",
         Reply::ContactFields(_) => "contact_fields",
+        Reply::Widget(_) => "widget",
+        Reply::Identified(_) => "identified",
     }
 }
 
@@ -292,8 +297,9 @@ prop_compose! {
         accounts in small_vec(account_info()),
         grants in small_vec(grant_info()),
         limits in limits(),
+        visitor in option::of(visitor_welcome()),
     ) -> Welcome {
-        Welcome { version, connection, user, teams, accounts, grants, limits }
+        Welcome { version, connection, user, teams, accounts, grants, limits, visitor }
     }
 }
 

@@ -65,6 +65,7 @@ fn fixture_on(
             statuses: Vec::new(),
             max_members: None,
             created_at: Millis(0),
+            widget: Default::default(),
         })
         .unwrap();
     let (committer, flusher) = crate::commit::Committer::start(Arc::clone(&store)).unwrap();
