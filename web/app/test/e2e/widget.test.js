@@ -194,12 +194,15 @@ test("a contact and an agent chat live through the web chat, reloads on each sid
   ];
   await until(() => chatTexts(contact.page), whole);
   await until(() => agentTexts(maya.page), whole);
-  await screenshot(contact.page, "web-chat-contact");
   await screenshot(maya.page, "web-chat-agent");
 
   // A reload on each side: the whole conversation, each message once.
   await contact.page.reload();
   await until(() => chatTexts(contact.page), whole);
+  await contact.page
+    .getByText("Hi! Ask us anything about our open roles.")
+    .waitFor();
+  await screenshot(contact.page, "web-chat-contact");
   await maya.page.reload();
   await maya.page
     .getByTestId("dashboard-row")
