@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import {
+  checkA11y,
   DEMO,
   launchBrowser,
   needsBrowser,
@@ -219,6 +220,27 @@ test("a contact and an agent chat live through the web chat, reloads on each sid
     () => chatTexts(contact.page),
     [...whole, "Great, we will call you."],
   );
+
+  // Too long: said before sending, and nothing is sent.
+  await composer.fill("x".repeat(2001));
+  await contact.page.getByText("Too long: at most 2,000 characters.").waitFor();
+  assert.ok(
+    await contact.page.getByRole("button", { name: "Send" }).isDisabled(),
+  );
+  await composer.fill("");
+
+  // The contact leaves an email: the Manager's contact panel shows it.
+  await contact.page
+    .getByRole("button", { name: "Leave your email or phone" })
+    .click();
+  await contact.page.getByLabel("Email").fill("alex.visitor@example.com");
+  await contact.page.getByLabel("Email").press("Enter");
+  await contact.page.getByText("Thanks, the team can now reach you.").waitFor();
+  await maya.page
+    .getByRole("complementary", { name: "Contact" })
+    .getByText("alex.visitor@example.com")
+    .waitFor();
+  await checkA11y(contact.page, "web-chat");
 
   // The contact leaves: offline for the Manager.
   await contact.page.goto("about:blank");
