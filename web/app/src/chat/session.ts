@@ -227,13 +227,8 @@ export class ChatSession {
     this.client = client;
     client.on("state", (link, { code }) => {
       this.set({ link });
-      if (link === "open") {
-        // Opts in to the agents' typing where the server asks for it.
-        client
-          .request({ type: "presence", team: visitor.team })
-          .catch(() => undefined);
-        this.readHistory(null);
-      }
+      // The agents' typing comes unasked (a visitor's signals).
+      if (link === "open") this.readHistory(null);
       if (link === "stopped" && code === 4001) this.forget();
     });
     client.on("message", (entry) => {

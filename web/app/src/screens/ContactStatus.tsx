@@ -4,7 +4,9 @@
 //
 // Online comes from the team's presence (`contacts` of the presence
 // answer, then `contact_presence` signals); the channel from the
-// conversation's record; typing from `typing` signals marked `contact`.
+// conversation's record, or from the contact having been online (only a
+// web chat contact ever is); typing from `typing` signals marked
+// `contact`.
 // A typing shown without news for a while is taken as stopped.
 import type { Id } from "switchboard-client";
 import { useEffect, useState } from "preact/hooks";
@@ -28,6 +30,9 @@ export function ContactStatus({
 
   useEffect(() => {
     setWeb(false);
+  }, [conversation]);
+
+  useEffect(() => {
     if (!connected) return;
     let current = true;
     live()
@@ -37,7 +42,7 @@ export function ContactStatus({
         const channel = (
           details.conversation as { channel?: { kind?: string } }
         ).channel;
-        if (current) setWeb(channel?.kind === "web");
+        if (current && channel?.kind === "web") setWeb(true);
       })
       .catch(() => undefined);
     return () => {
@@ -71,6 +76,9 @@ export function ContactStatus({
   }, [team, conversation]);
 
   const online = presence.contactsOnline.has(conversation);
+  useEffect(() => {
+    if (online) setWeb(true);
+  }, [online, conversation]);
   if (!web && !online) return null;
   return (
     <p class="contact-status muted" data-testid="contact-status">
