@@ -89,6 +89,7 @@
 #![deny(missing_docs)]
 
 mod book;
+mod bridge;
 mod client;
 mod commands;
 mod config;

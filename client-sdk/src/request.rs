@@ -186,6 +186,8 @@ pub(crate) enum Call {
     Book(crate::book::BookRequest),
     /// A request about posts (see `posts`).
     Posts(crate::posts::PostRequest),
+    /// A bridge's request (see `bridge`).
+    Bridge(crate::bridge::BridgeRequest),
 }
 
 impl Call {
@@ -241,6 +243,7 @@ impl Call {
             Call::Invite(request) => request.into_frame(id),
             Call::Signal(request) => request.into_frame(id),
             Call::Posts(request) => request.into_frame(id),
+            Call::Bridge(request) => request.into_frame(id),
         }
     }
 }

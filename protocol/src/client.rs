@@ -118,6 +118,11 @@ pub enum ClientFrame {
     ContactFields(ContactFieldsRequest),
     /// Replaces the team's custom contact fields (Managers).
     DefineContactFields(DefineContactFields),
+    // Bridges (see [`crate::bridge`]).
+    /// A bridge posts a contact's message from its channel.
+    Relay(crate::bridge::Relay),
+    /// A bridge reports how an outbound message went.
+    Receipt(crate::bridge::ReportReceipt),
 }
 
 impl ClientFrame {
@@ -170,6 +175,8 @@ impl ClientFrame {
             ClientFrame::MergeContacts(f) => Some(f.id),
             ClientFrame::ContactFields(f) => Some(f.id),
             ClientFrame::DefineContactFields(f) => Some(f.id),
+            ClientFrame::Relay(f) => Some(f.id),
+            ClientFrame::Receipt(f) => Some(f.id),
         }
     }
 }

@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod assign;
+pub mod bridge;
 pub mod client;
 pub mod codec;
 pub mod codes;

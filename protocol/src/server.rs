@@ -204,6 +204,12 @@ pub enum Reply {
     /// The team's custom contact fields (`contact_fields`,
     /// `define_contact_fields`).
     ContactFields(ContactFields),
+    // Bridges (see [`crate::bridge`]).
+    /// A contact's message relayed (`relay`).
+    Relayed(crate::bridge::Relayed),
+    /// A delivery report recorded (`receipt`): the message's delivery as
+    /// it now is.
+    Receipt(crate::bridge::Receipt),
 }
 
 /// The answer to `create_bot`.
@@ -381,6 +387,10 @@ pub enum Event {
     ContactsMerged(ContactsMerged),
     /// The team's custom contact fields were redefined.
     ContactFields(ContactFields),
+    // Bridges (see [`crate::bridge`]).
+    /// A bridge reported how a message of the conversation went (since
+    /// protocol version 3).
+    Receipt(crate::bridge::Receipt),
 }
 
 /// Who may receive an event: the filter the server applies to each
@@ -424,6 +434,7 @@ impl Event {
             | Event::ContactDeleted(_)
             | Event::ContactsMerged(_)
             | Event::ContactFields(_) => 2,
+            Event::Receipt(_) => 3,
         }
     }
 
@@ -442,6 +453,7 @@ impl Event {
             Event::ContactDeleted(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactsMerged(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactFields(_) => Audience::Team,
+            Event::Receipt(r) => Audience::Conversation(r.conversation),
         }
     }
 

@@ -194,6 +194,8 @@ fn the_strategies_generate_every_variant() {
             "merge_contacts",
             "contact_fields",
             "define_contact_fields",
+            "relay",
+            "receipt",
         ])
     );
     assert_eq!(
@@ -241,6 +243,8 @@ fn the_strategies_generate_every_variant() {
             "contact_saved",
             "contact_deleted",
             "contact_fields",
+            "relayed",
+            "receipt",
         ])
     );
     assert_eq!(
@@ -258,6 +262,7 @@ fn the_strategies_generate_every_variant() {
             "contacts_merged",
             "contact_fields",
             "import_progress",
+            "receipt",
         ])
     );
     assert_eq!(

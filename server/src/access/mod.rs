@@ -45,7 +45,7 @@ use crate::store::{ConversationRecord, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
 use switchboard_protocol::ids::{AccountId, ConversationId, TeamId};
 use switchboard_protocol::manage::BotScope;
-use switchboard_protocol::model::{Role, Sender, SenderKind, UserInfo};
+use switchboard_protocol::model::{Channel, Role, Sender, SenderKind, UserInfo};
 use switchboard_protocol::server::Audience;
 
 /// An authenticated user on one connection, with their roles as of login.
@@ -124,6 +124,13 @@ pub enum Action {
     /// Create and edit a team's posts: its Managers and Members and its
     /// `read_write` bots (a bot may keep posts in step with a job board).
     WritePosts,
+    /// Post a contact's message from a channel, finding or creating the
+    /// contact and conversation (done to the team): its `bridge` bots
+    /// alone.
+    Relay,
+    /// Report how a message went on its channel (done to a conversation):
+    /// the conversation's own bridge alone.
+    Receipt,
 }
 
 /// What an action is done to.
@@ -182,9 +189,15 @@ impl Principal {
                 | Action::RelayContact
                 | Action::WritePosts,
             ) => true,
+            (Some(BotScope::Bridge), Action::Relay | Action::Receipt) => true,
             // Management of any kind, and writes for a read-only bot.
             (Some(_), _) => false,
         }
+    }
+
+    /// For a bot, its scope.
+    pub fn bot_scope(&self) -> Option<BotScope> {
+        self.bot
     }
 
     /// The same principal, holding these accepted grants
@@ -308,6 +321,16 @@ impl Principal {
             },
             // A person never speaks as the contact; a team's bot may.
             (Action::RelayContact, Some(_)) => self.bot.is_some(),
+            // A bridge relays into its team, and reports on the
+            // conversations of its own channel only.
+            (Action::Relay, Some(_)) => self.bot == Some(BotScope::Bridge),
+            (Action::Receipt, Some(_)) => match resource {
+                Resource::Conversation(c) => {
+                    self.bot == Some(BotScope::Bridge)
+                        && matches!(&c.channel, Some(Channel::Bridge { bridge, .. }) if *bridge == self.user.id)
+                }
+                _ => false,
+            },
             // Managers and Members may do every conversation-level action in
             // their teams.
             (

@@ -49,6 +49,8 @@ impl HubCommand {
                 | HubCommand::ImportHandoffs
                 | HubCommand::ImportBatch { .. }
                 | HubCommand::SavePost { .. }
+                | HubCommand::Relay(_)
+                | HubCommand::Receipt(_)
         )
     }
 }

@@ -30,6 +30,7 @@ use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 mod assign;
 mod book;
 mod bots;
+mod bridge;
 mod contacts;
 mod conversation;
 mod dashboard;
@@ -164,6 +165,8 @@ impl Session {
             | ClientFrame::MergeContacts(_)
             | ClientFrame::ContactFields(_)
             | ClientFrame::DefineContactFields(_)) => self.contact_book(id, frame).await,
+            ClientFrame::Relay(r) => self.relay_inbound(id, r).await,
+            ClientFrame::Receipt(r) => self.report_receipt(id, r).await,
         };
         match outcome {
             Ok(Some(result)) => {

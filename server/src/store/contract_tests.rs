@@ -76,6 +76,7 @@ fn message(conversation: u64, seq: u64, offset: u64) -> Message {
         at: now(),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

@@ -545,6 +545,9 @@ pub enum LogRecord {
     ContactsMerged(ContactsMerged),
     /// The team's custom contact fields were redefined.
     ContactFields(ContactFields),
+    /// A bridge reported how a message went (the message's record holds
+    /// the delivery too).
+    Receipt(switchboard_protocol::bridge::Receipt),
 }
 
 /// A delivery to another team waiting for that team's hub to import it

@@ -6,6 +6,7 @@ mod api_client;
 mod app;
 mod auth;
 mod bots;
+mod bridges;
 mod catch_up;
 mod chat;
 mod cli;

@@ -257,8 +257,9 @@ prop_compose! {
         at in millis(),
         status in option::of(conversation_status()),
         post in option::of(post_card()),
+        delivery in option::of(delivery()),
     ) -> Message {
-        Message { conversation, seq, offset, sender, body, client_msg_id, at, status, post }
+        Message { conversation, seq, offset, sender, body, client_msg_id, at, status, post, delivery }
     }
 }
 
@@ -336,6 +337,7 @@ prop_compose! {
     }
 }
 
+mod bridge;
 mod client;
 mod contacts;
 mod content;
@@ -343,6 +345,7 @@ mod dashboard;
 mod presence;
 mod server;
 
+pub use bridge::*;
 pub use client::*;
 pub use contacts::*;
 pub use content::*;

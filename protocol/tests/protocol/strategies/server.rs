@@ -177,6 +177,7 @@ pub fn command_reply() -> BoxedStrategy<Reply> {
         outcome().prop_map(Reply::Delivered),
         report_info().prop_map(Reply::Report),
         post_reply(),
+        bridge_reply(),
     ]
     .boxed()
 }
@@ -222,6 +223,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::ContactSaved(_) => "contact_saved",
         Reply::ContactDeleted(_) => "contact_deleted",
         Reply::ContactFields(_) => "contact_fields",
+        Reply::Relayed(_) => "relayed",
+        Reply::Receipt(_) => "receipt",
     }
 }
 
@@ -236,6 +239,7 @@ pub fn event() -> BoxedStrategy<Event> {
         post_info().prop_map(Event::PostChanged),
         contact_event(),
         import_progress().prop_map(Event::ImportProgress),
+        receipt().prop_map(Event::Receipt),
     ]
     .boxed()
 }
@@ -268,6 +272,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactDeleted(_) => "contact_deleted",
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
+        Event::Receipt(_) => "receipt",
     }
 }
 

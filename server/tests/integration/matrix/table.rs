@@ -143,6 +143,11 @@ pub enum Request {
     CreatePost,
     /// `edit_post` of a post of team A.
     EditPost,
+    /// `relay` of a contact's message (a bridge's request: it names no
+    /// team, so nobody else learns anything from the refusal).
+    Relay,
+    /// `receipt` for C's first message (C is on no bridge).
+    Receipt,
 }
 
 /// What a request must get.
@@ -165,7 +170,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 42] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 44] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -209,6 +214,8 @@ pub const REQUESTS: [(Request, [Expect; 12]); 42] = [
     (Request::Posts,             [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::CreatePost,        [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
     (Request::EditPost,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+    (Request::Relay,             [F,   F,  F,   F,  F,  F,  F,  F,   F,  R,  R,  R]),
+    (Request::Receipt,           [F,   F,  F,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
 ];
 
 /// Where an event happens.
