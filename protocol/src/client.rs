@@ -140,6 +140,11 @@ pub enum ClientFrame {
     SetWidget(crate::widget::SetWidget),
     /// A visitor tells who they are (visitors only).
     Identify(crate::widget::Identify),
+    // Bridges (see [`crate::bridge`]).
+    /// A bridge posts a contact's message from its channel.
+    Relay(crate::bridge::Relay),
+    /// A bridge reports how an outbound message went.
+    Receipt(crate::bridge::ReportReceipt),
 }
 
 impl ClientFrame {
@@ -203,6 +208,8 @@ impl ClientFrame {
             ClientFrame::Widget(f) => Some(f.id),
             ClientFrame::SetWidget(f) => Some(f.id),
             ClientFrame::Identify(f) => Some(f.id),
+            ClientFrame::Relay(f) => Some(f.id),
+            ClientFrame::Receipt(f) => Some(f.id),
         }
     }
 }

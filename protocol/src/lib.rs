@@ -22,6 +22,7 @@
 
 pub mod assign;
 pub mod blast;
+pub mod bridge;
 pub mod client;
 pub mod codec;
 pub mod codes;

@@ -215,6 +215,10 @@ pub struct Message {
     /// [`crate::content`]). Absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<crate::content::PostCard>,
+    /// For a message of the team in a conversation on a bridge: its latest
+    /// delivery report (see [`crate::bridge`]). Absent: none yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::bridge::Delivery>,
 }
 
 /// A contact: the candidate or customer the team talks to.

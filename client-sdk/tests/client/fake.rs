@@ -313,6 +313,7 @@ pub fn message_event(team: u64, offset: u64) -> EventFrame {
             at: Millis(1_700_000_000_000),
             status: None,
             post: None,
+            delivery: None,
         }),
     }
 }

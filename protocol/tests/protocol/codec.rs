@@ -197,6 +197,8 @@ fn the_strategies_generate_every_variant() {
             "widget",
             "set_widget",
             "identify",
+            "relay",
+            "receipt",
         ])
     );
     assert_eq!(
@@ -246,6 +248,8 @@ fn the_strategies_generate_every_variant() {
             "contact_fields",
             "widget",
             "identified",
+            "relayed",
+            "receipt",
         ])
     );
     assert_eq!(
@@ -263,6 +267,7 @@ fn the_strategies_generate_every_variant() {
             "contacts_merged",
             "contact_fields",
             "import_progress",
+            "receipt",
         ])
     );
     assert_eq!(

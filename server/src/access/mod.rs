@@ -52,7 +52,7 @@ use crate::store::{ConversationRecord, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
 use switchboard_protocol::ids::{AccountId, ContactId, ConversationId, TeamId};
 use switchboard_protocol::manage::BotScope;
-use switchboard_protocol::model::{Role, Sender, SenderKind, UserInfo};
+use switchboard_protocol::model::{Channel, Role, Sender, SenderKind, UserInfo};
 use switchboard_protocol::presence::Signal;
 use switchboard_protocol::server::Audience;
 
@@ -151,6 +151,13 @@ pub enum Action {
     /// not Restricted Members, not bots (a message to the whole book is a
     /// person's decision, sent in their name).
     SendBlasts,
+    /// Post a contact's message from a channel, finding or creating the
+    /// contact and conversation (done to the team): its `bridge` bots
+    /// alone.
+    Relay,
+    /// Report how a message went on its channel (done to a conversation):
+    /// the conversation's own bridge alone.
+    Receipt,
 }
 
 /// What an action is done to.
@@ -256,9 +263,15 @@ impl Principal {
                 | Action::RelayContact
                 | Action::WritePosts,
             ) => true,
+            (Some(BotScope::Bridge), Action::Relay | Action::Receipt) => true,
             // Management of any kind, and writes for a read-only bot.
             (Some(_), _) => false,
         }
+    }
+
+    /// For a bot, its scope.
+    pub fn bot_scope(&self) -> Option<BotScope> {
+        self.bot
     }
 
     /// The same principal, holding these accepted grants
@@ -396,6 +409,16 @@ impl Principal {
             },
             // A person never speaks as the contact; a team's bot may.
             (Action::RelayContact, Some(_)) => self.bot.is_some(),
+            // A bridge relays into its team, and reports on the
+            // conversations of its own channel only.
+            (Action::Relay, Some(_)) => self.bot == Some(BotScope::Bridge),
+            (Action::Receipt, Some(_)) => match resource {
+                Resource::Conversation(c) => {
+                    self.bot == Some(BotScope::Bridge)
+                        && matches!(&c.channel, Some(Channel::Bridge { bridge, .. }) if *bridge == self.user.id)
+                }
+                _ => false,
+            },
             // Managers and Members may do every conversation-level action in
             // their teams.
             (

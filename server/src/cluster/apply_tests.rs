@@ -44,6 +44,7 @@ fn message(seq: u64) -> Message {
         at: Millis(seq),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

@@ -211,6 +211,10 @@ pub(crate) enum OwnedEntry {
         contact: ContactRecord,
         update: ContactUpdated,
     },
+    Delivery {
+        message: Message,
+        report: switchboard_protocol::bridge::Receipt,
+    },
     ContactsImported {
         change: BookChange,
         record: TransferRecord,
@@ -268,6 +272,10 @@ impl OwnedEntry {
                 conversation: (*conversation).clone(),
             },
             Entry::Read(marker) => OwnedEntry::Read((*marker).clone()),
+            Entry::Delivery { message, report } => OwnedEntry::Delivery {
+                message: (*message).clone(),
+                report: (*report).clone(),
+            },
             Entry::ContactUpdated { contact, update } => OwnedEntry::ContactUpdated {
                 contact: (*contact).clone(),
                 update: (*update).clone(),
@@ -350,6 +358,7 @@ impl OwnedEntry {
                 conversation,
             },
             OwnedEntry::Read(marker) => Entry::Read(marker),
+            OwnedEntry::Delivery { message, report } => Entry::Delivery { message, report },
             OwnedEntry::ContactUpdated { contact, update } => {
                 Entry::ContactUpdated { contact, update }
             }
@@ -431,6 +440,7 @@ mod tests {
             at: Millis(9),
             status: None,
             post: None,
+            delivery: None,
         };
         let entry = Entry::Message {
             message: &message,

@@ -125,6 +125,8 @@ impl Hub<'_> {
             } => self.deliver(reply, conversation, delivery, key),
             HubCommand::ImportHandoffs => self.import_handoffs(),
             HubCommand::SavePost { save, by, key } => self.save_post(reply, save, by, key),
+            HubCommand::Relay(inbound) => self.relay(reply, inbound),
+            HubCommand::Receipt(report) => self.receipt(reply, report),
             HubCommand::Signal(signal) => {
                 self.signal([signal]);
                 Ok(())

@@ -213,5 +213,6 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::ContactDeleted(deleted) => Event::ContactDeleted(deleted),
         LogRecord::ContactsMerged(merged) => Event::ContactsMerged(merged),
         LogRecord::ContactFields(fields) => Event::ContactFields(fields),
+        LogRecord::Receipt(report) => Event::Receipt(report),
     }
 }

@@ -52,6 +52,7 @@ impl Hub<'_> {
             at: now(),
             status,
             post,
+            delivery: None,
         };
         let idempotency = message.client_msg_id.as_deref().map(|id| (user, id));
         let entry = Entry::Message {

@@ -31,6 +31,7 @@ mod assign;
 mod blasts;
 mod book;
 mod bots;
+mod bridge;
 mod contacts;
 mod conversation;
 mod dashboard;
@@ -178,6 +179,8 @@ impl Session {
             ClientFrame::Widget(w) => self.widget(w).map(Some),
             ClientFrame::SetWidget(s) => self.set_widget(s).await.map(Some),
             ClientFrame::Identify(i) => self.identify(i).await.map(Some),
+            ClientFrame::Relay(r) => self.relay_inbound(id, r).await,
+            ClientFrame::Receipt(r) => self.report_receipt(id, r).await,
         };
         match outcome {
             Ok(Some(result)) => {

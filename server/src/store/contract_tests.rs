@@ -78,6 +78,7 @@ fn message(conversation: u64, seq: u64, offset: u64) -> Message {
         at: now(),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn system_message(seq: u64, offset: u64) -> Message {
         at: Millis(9),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

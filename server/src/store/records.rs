@@ -563,6 +563,9 @@ pub enum LogRecord {
     // Blasts.
     /// A blast's counts or status changed.
     BlastProgress(switchboard_protocol::blast::BlastInfo),
+    /// A bridge reported how a message went (the message's record holds
+    /// the delivery too).
+    Receipt(switchboard_protocol::bridge::Receipt),
 }
 
 /// A delivery to another team waiting for that team's hub to import it

@@ -7,6 +7,7 @@ mod app;
 mod auth;
 mod blasts;
 mod bots;
+mod bridges;
 mod catch_up;
 mod chat;
 mod cli;

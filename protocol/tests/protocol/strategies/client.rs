@@ -5,6 +5,7 @@ use super::*;
 pub fn client_frame() -> BoxedStrategy<ClientFrame> {
     prop_oneof![
         command_frame(),
+        bridge_frame(),
         (any::<u32>(), text())
             .prop_map(|(version, token)| ClientFrame::Hello(Hello { version, token })),
         (request_id(), team_id(), option::of(position())).prop_map(|(id, team, after)| {
@@ -301,6 +302,8 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Usage(_) => "usage",
         ClientFrame::CreateBot(_) => "create_bot",
         ClientFrame::RevokeBot(_) => "revoke_bot",
+        ClientFrame::Relay(_) => "relay",
+        ClientFrame::Receipt(_) => "receipt",
         ClientFrame::Bots(_) => "bots",
         ClientFrame::UpdateContact(_) => "update_contact",
         ClientFrame::Assign(_) => "assign",

@@ -261,8 +261,9 @@ prop_compose! {
         at in millis(),
         status in option::of(conversation_status()),
         post in option::of(post_card()),
+        delivery in option::of(delivery()),
     ) -> Message {
-        Message { conversation, seq, offset, sender, body, client_msg_id, at, status, post }
+        Message { conversation, seq, offset, sender, body, client_msg_id, at, status, post, delivery }
     }
 }
 
@@ -340,6 +341,7 @@ prop_compose! {
     }
 }
 
+mod bridge;
 mod client;
 mod contacts;
 mod content;
@@ -348,6 +350,7 @@ mod presence;
 mod server;
 mod widget;
 
+pub use bridge::*;
 pub use client::*;
 pub use contacts::*;
 pub use content::*;

@@ -180,6 +180,7 @@ pub fn command_reply() -> BoxedStrategy<Reply> {
         outcome().prop_map(Reply::Delivered),
         report_info().prop_map(Reply::Report),
         post_reply(),
+        bridge_reply(),
     ]
     .boxed()
 }
@@ -231,6 +232,8 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::Blast(_) => "blast",
         Reply::Blasts(_) => "blasts",
         Reply::BlastDetail(_) => "blast_detail",
+        Reply::Relayed(_) => "relayed",
+        Reply::Receipt(_) => "receipt",
     }
 }
 
@@ -245,6 +248,7 @@ pub fn event() -> BoxedStrategy<Event> {
         post_info().prop_map(Event::PostChanged),
         contact_event(),
         import_progress().prop_map(Event::ImportProgress),
+        receipt().prop_map(Event::Receipt),
     ]
     .boxed()
 }
@@ -278,6 +282,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
         Event::BlastProgress(_) => "blast_progress",
+        Event::Receipt(_) => "receipt",
     }
 }
 

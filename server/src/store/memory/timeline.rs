@@ -105,6 +105,12 @@ impl Timeline for MemoryStore {
                     .insert((team, conversation.id), conversation.clone());
                 LogRecord::ConversationStarted(conversation.info(contact, Seq(0)))
             }
+            Entry::Delivery { message, report } => {
+                inner
+                    .messages
+                    .insert((message.conversation, message.seq), (*message).clone());
+                LogRecord::Receipt((*report).clone())
+            }
             Entry::Read(marker) => {
                 inner
                     .markers

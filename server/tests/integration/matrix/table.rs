@@ -148,6 +148,11 @@ pub enum Request {
     PreviewBlast,
     /// `blasts` of team A.
     Blasts,
+    /// `relay` of a contact's message (a bridge's request: it names no
+    /// team, so nobody else learns anything from the refusal).
+    Relay,
+    /// `receipt` for C's first message (C is on no bridge).
+    Receipt,
 }
 
 /// What a request must get.
@@ -217,6 +222,8 @@ pub const REQUESTS: [(Request, [Expect; 12]); 44] = [
     // Blasts.
     (Request::PreviewBlast,      [Y,   Y,  Y,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Blasts,            [Y,   Y,  Y,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Relay,             [F,   F,  F,   F,  F,  F,  F,  F,   F,  R,  R,  R]),
+    (Request::Receipt,           [F,   F,  F,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
 ];
 
 /// Where an event happens.
