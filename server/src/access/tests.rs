@@ -151,7 +151,7 @@ fn bridge_requests_and_the_receipt_event_by_subject() {
         );
         let event = Audience::Conversation(on_mine.id);
         let receives =
-            p.receives(team, &event) && p.allows(Action::Subscribe, Resource::Team(team));
+            p.receives(team, &event, false) && p.allows(Action::Subscribe, Resource::Team(team));
         assert_eq!(receives, hears, "{name}: the receipt event");
     }
     // A bridge never sends as an agent, nor manages anything.

@@ -172,7 +172,7 @@ export type Request =
       type: "create_bot";
       team: Id;
       name: string;
-      scope: "read" | "read_write";
+      scope: "read" | "read_write" | "bridge";
       key?: string | null;
     }
   | { type: "revoke_bot"; team: Id; bot: Id }

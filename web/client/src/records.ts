@@ -47,7 +47,8 @@ export interface BotInfo {
   id: Id;
   team: Id;
   name: string;
-  scope: "read" | "read_write";
+  /** A `bridge` relays a channel's contacts (PROTOCOL.md, "Bridges"). */
+  scope: "read" | "read_write" | "bridge";
   created_at: Millis;
   revoked: boolean;
 }

@@ -1,8 +1,8 @@
 // Where a conversation's contact writes from through a bridge, for its
 // header: the bridge's name and the contact's address on it (an SMS
-// number). Read with the conversation's details; a bridge's name comes
-// from the team's bridges, which only Managers may list: others read
-// "A bridge". The web chat's label is ContactStatus's (with the
+// number). Read with the conversation's details; a bridge is a bot, and
+// its name comes from the team's bots (webhook bridges and those run with
+// the SDK alike), which only Managers may list: others read "A bridge". The web chat's label is ContactStatus's (with the
 // contact's online state); nothing shows for a conversation started in
 // the app.
 import { useEffect, useState } from "preact/hooks";
@@ -33,12 +33,11 @@ export function ChannelLabel({
       .then(async (reply) => {
         const channel = reply.conversation.channel;
         if (channel?.kind !== "bridge") return null;
-        const bridges = await client
-          .request({ type: "bridges", team })
-          .then((r) => r.bridges)
+        const bots = await client
+          .request({ type: "bots", team })
+          .then((r) => r.bots)
           .catch(() => []);
-        const bridge =
-          bridges.find((b) => b.id === channel.bridge)?.name ?? null;
+        const bridge = bots.find((b) => b.id === channel.bridge)?.name ?? null;
         return { channel, bridge };
       })
       .then((found) => {
