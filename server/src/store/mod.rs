@@ -390,6 +390,8 @@ mod contract_tests;
 #[cfg(test)]
 mod deliver_tests;
 #[cfg(test)]
+mod delivery_tests;
+#[cfg(test)]
 mod grant_tests;
 #[cfg(test)]
 mod marker_tests;

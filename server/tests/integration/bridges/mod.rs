@@ -2,6 +2,7 @@
 //! its team (`relay`) and reports the delivery of the team's replies
 //! (`receipt`), through the SDK against a real server.
 
+mod audience;
 mod receipts;
 mod relay;
 
