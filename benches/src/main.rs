@@ -1,7 +1,7 @@
 //! `switchboard-bench`: the load generator for Switchboard.
 //!
 //! One subcommand per scenario (`idle`, `ramp`, `fanout`, `durable`,
-//! `storm`, `history`, `reports`, `contacts`) and `all` to run them in turn. By default each
+//! `storm`, `history`, `reports`, `contacts`, `blast`) and `all` to run them in turn. By default each
 //! scenario seeds a temporary data folder, starts `switchboard serve` on it
 //! as a child process and reads the child's CPU time and memory from /proc;
 //! with `--url` it drives a server that is already running. The report is a
@@ -38,7 +38,7 @@ mod wire;
 
 use clap::{Parser, Subcommand};
 use report::Report;
-use scenarios::{all, contacts, durable, fanout, history, idle, ramp, reports, storm};
+use scenarios::{all, blast, contacts, durable, fanout, history, idle, ramp, reports, storm};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -81,6 +81,9 @@ enum Scenario {
     /// Import rows/s, search p99 over the imported book, and the other
     /// teams' send latency while an import runs.
     Contacts(contacts::ContactsArgs),
+    /// Recipients/s of a blast at the team's rate ceiling, and the other
+    /// teams' send latency while it runs.
+    Blast(blast::BlastArgs),
     /// Every scenario in turn at moderate sizes, into one report.
     All(all::AllArgs),
 }
@@ -133,6 +136,7 @@ async fn run(cli: &Cli) -> anyhow::Result<Report> {
         Scenario::History(args) => history::run(server, args).await?,
         Scenario::Reports(args) => reports::run(server, args).await?,
         Scenario::Contacts(args) => contacts::run(server, args).await?,
+        Scenario::Blast(args) => blast::run(server, args).await?,
         Scenario::All(args) => return Ok(all::run(server, args).await),
     };
     Ok(Report {

@@ -12,9 +12,7 @@
 use crate::client::{unexpected, Client};
 use crate::error::Error;
 use crate::request::{new_key, Call};
-use switchboard_protocol::blast::{
-    self, BlastDetail, BlastInfo, BlastPreview, PreviewBlast,
-};
+use switchboard_protocol::blast::{self, BlastDetail, BlastInfo, BlastPreview, PreviewBlast};
 use switchboard_protocol::client::ClientFrame;
 use switchboard_protocol::contacts::ContactQuery;
 use switchboard_protocol::server::Reply;
@@ -65,14 +63,12 @@ impl BlastRequest {
                 template,
             }),
             BlastRequest::List(team) => ClientFrame::Blasts(blast::Blasts { id, team }),
-            BlastRequest::Read(team, blast, after) => {
-                ClientFrame::Blast(blast::BlastRequest {
-                    id,
-                    team,
-                    blast,
-                    after,
-                })
-            }
+            BlastRequest::Read(team, blast, after) => ClientFrame::Blast(blast::BlastRequest {
+                id,
+                team,
+                blast,
+                after,
+            }),
             BlastRequest::Pause(team, blast) => ClientFrame::PauseBlast(control(team, blast)),
             BlastRequest::Resume(team, blast) => ClientFrame::ResumeBlast(control(team, blast)),
             BlastRequest::Cancel(team, blast) => ClientFrame::CancelBlast(control(team, blast)),
@@ -149,17 +145,26 @@ impl Client {
     /// Pauses a running blast: once answered, none of its messages is
     /// sent until [`Client::resume_blast`].
     pub async fn pause_blast(&self, team: TeamId, blast: BlastId) -> Result<BlastInfo, Error> {
-        info(self.call(Call::Blast(BlastRequest::Pause(team, blast))).await?)
+        info(
+            self.call(Call::Blast(BlastRequest::Pause(team, blast)))
+                .await?,
+        )
     }
 
     /// Resumes a paused blast, at the team's `blast_rate` as it now is.
     pub async fn resume_blast(&self, team: TeamId, blast: BlastId) -> Result<BlastInfo, Error> {
-        info(self.call(Call::Blast(BlastRequest::Resume(team, blast))).await?)
+        info(
+            self.call(Call::Blast(BlastRequest::Resume(team, blast)))
+                .await?,
+        )
     }
 
     /// Cancels a blast for good: once answered, none of its messages is
     /// sent; recipients not reached stay `pending`.
     pub async fn cancel_blast(&self, team: TeamId, blast: BlastId) -> Result<BlastInfo, Error> {
-        info(self.call(Call::Blast(BlastRequest::Cancel(team, blast))).await?)
+        info(
+            self.call(Call::Blast(BlastRequest::Cancel(team, blast)))
+                .await?,
+        )
     }
 }

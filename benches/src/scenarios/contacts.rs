@@ -216,13 +216,13 @@ pub(crate) async fn run(server: &ServerArgs, args: &ContactsArgs) -> anyhow::Res
 }
 
 /// How the import went.
-struct Imported {
-    seconds: f64,
-    created: u64,
+pub(crate) struct Imported {
+    pub(crate) seconds: f64,
+    pub(crate) created: u64,
 }
 
 /// Polls the import until it is done.
-async fn wait_for(
+pub(crate) async fn wait_for(
     addr: std::net::SocketAddr,
     team: TeamId,
     job: u64,

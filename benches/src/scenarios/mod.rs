@@ -7,6 +7,7 @@
 //! the bench and the server each hold one descriptor per connection.
 
 pub(crate) mod all;
+pub(crate) mod blast;
 pub(crate) mod contacts;
 mod contacts_search;
 pub(crate) mod durable;

@@ -53,7 +53,11 @@ impl HubCaller {
     }
 
     /// Hands `command` to `team`'s hub and waits for its answer.
-    pub(crate) async fn call(&mut self, team: TeamId, command: HubCommand) -> Result<Reply, Refused> {
+    pub(crate) async fn call(
+        &mut self,
+        team: TeamId,
+        command: HubCommand,
+    ) -> Result<Reply, Refused> {
         self.next += 1;
         let id = RequestId(self.next);
         let request = HubRequest::from(self.outlet.clone(), Some(id), command);

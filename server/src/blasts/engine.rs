@@ -288,10 +288,7 @@ impl Runner {
 
     /// Calls the hub, trying again while it is busy; `None` when the
     /// server stops or the hub stays busy too long.
-    async fn call(
-        &mut self,
-        command: impl Fn() -> HubCommand,
-    ) -> Option<Result<Reply, Refused>> {
+    async fn call(&mut self, command: impl Fn() -> HubCommand) -> Option<Result<Reply, Refused>> {
         for _ in 0..PATIENCE {
             if *self.state.stop.borrow() {
                 return None;
@@ -322,7 +319,10 @@ impl Runner {
 }
 
 /// The blast's creator's principal, if they still may send blasts.
-fn creator(state: &ServerState, record: &BlastRecord) -> Result<Option<Arc<Principal>>, StoreError> {
+fn creator(
+    state: &ServerState,
+    record: &BlastRecord,
+) -> Result<Option<Arc<Principal>>, StoreError> {
     let store = state.store.as_ref();
     let Some(user) = store.user(record.info.created_by)? else {
         return Ok(None);

@@ -76,7 +76,10 @@ pub(crate) async fn set_status(
 }
 
 /// The blast with its replies counted.
-pub(crate) fn with_replies(state: &ServerState, mut info: BlastInfo) -> Result<BlastInfo, StoreError> {
+pub(crate) fn with_replies(
+    state: &ServerState,
+    mut info: BlastInfo,
+) -> Result<BlastInfo, StoreError> {
     info.replies = state.store.blast_reply_count(info.team, info.id)?;
     Ok(info)
 }

@@ -117,7 +117,8 @@ mod tests {
     use switchboard_protocol::ids::{ContactId, Millis, TeamId};
 
     fn contact(name: &str, fields: &[(&str, &str)]) -> ContactRecord {
-        let mut record = ContactRecord::new(ContactId(1), TeamId(1), name.into(), None, None, Millis(0));
+        let mut record =
+            ContactRecord::new(ContactId(1), TeamId(1), name.into(), None, None, Millis(0));
         for (k, v) in fields {
             record.fields.insert((*k).into(), (*v).into());
         }
@@ -137,8 +138,11 @@ mod tests {
 
     #[test]
     fn a_missing_value_takes_the_fallback_or_nothing() {
-        let t = Template::parse("Hi {{first_name|there}}, {{plan|no plan}}{{city}}.", &fields())
-            .unwrap();
+        let t = Template::parse(
+            "Hi {{first_name|there}}, {{plan|no plan}}{{city}}.",
+            &fields(),
+        )
+        .unwrap();
         assert_eq!(t.render(&contact("  ", &[])), "Hi there, no plan.");
         assert_eq!(
             t.render(&contact("Bo", &[("plan", "gold")])),

@@ -27,9 +27,8 @@
 use super::applier::Applied;
 use super::ops::Op;
 use crate::store::{
-    Blasts,
-    Bots, Directory, Grants, KeyedWrites, Signups, SledStore, StoreResult, Timeline, Transfers,
-    Visitors,
+    Blasts, Bots, Directory, Grants, KeyedWrites, Signups, SledStore, StoreResult, Timeline,
+    Transfers, Visitors,
 };
 
 /// Applies the op at stream sequence `seq` to the projection: what the

@@ -51,7 +51,8 @@ impl Blasts for NatsStore {
         after: Option<ContactId>,
         limit: usize,
     ) -> StoreResult<Vec<BlastRecipient>> {
-        self.projection().blast_recipients(team, blast, after, limit)
+        self.projection()
+            .blast_recipients(team, blast, after, limit)
     }
 
     fn blast_sends(&self, conversation: ConversationId) -> StoreResult<Vec<BlastSend>> {
@@ -74,12 +75,7 @@ impl Blasts for NatsStore {
         }
     }
 
-    fn blast_replied(
-        &self,
-        team: TeamId,
-        blast: BlastId,
-        contact: ContactId,
-    ) -> StoreResult<bool> {
+    fn blast_replied(&self, team: TeamId, blast: BlastId, contact: ContactId) -> StoreResult<bool> {
         self.projection().blast_replied(team, blast, contact)
     }
 

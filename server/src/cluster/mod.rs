@@ -25,8 +25,8 @@
 //!   and nothing it published before is mistaken for its own.
 
 mod applier;
-mod blasts;
 mod apply;
+mod blasts;
 mod lease;
 mod log;
 mod node;

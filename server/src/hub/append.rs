@@ -22,6 +22,7 @@ use super::ReplyTo;
 use crate::store::{Entry, StoreError};
 use crate::team_log::AppendError;
 use switchboard_protocol::ids::{Offset, RequestId};
+use switchboard_protocol::model::SenderKind;
 use switchboard_protocol::server::{Event, Reply};
 use switchboard_protocol::{ErrorCode, ServerFrame};
 
@@ -83,6 +84,13 @@ impl Hub<'_> {
         );
         self.head = appended.last;
         self.unapplied.appended(appended.ticket, &entry);
+        if let Entry::Message { message, .. } = &entry {
+            if message.sender.kind == SenderKind::Contact {
+                // However it came (a bot, a bridge, the web chat), a
+                // blast counts it as a reply (see `blasts`).
+                self.blast_reply(message.conversation, message.seq)?;
+            }
+        }
         // The answer goes with the last event: it leaves once all of them
         // are committed.
         let mut reply = answer.and_then(|a| a.to.frame(|id| result_frame(id, a.reply)));

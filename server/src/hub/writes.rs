@@ -14,7 +14,7 @@ use crate::store::{ContactRecord, ConversationRecord, Entry, StoreError};
 use crate::time::now;
 use switchboard_protocol::content::PostCard;
 use switchboard_protocol::ids::{ConversationId, Seq, UserId};
-use switchboard_protocol::model::{Message, NewContact, ReadMarker, Sender, SenderKind};
+use switchboard_protocol::model::{Message, NewContact, ReadMarker, Sender};
 use switchboard_protocol::server::{Event, Reply, SendAck};
 use switchboard_protocol::ErrorCode;
 
@@ -64,13 +64,8 @@ impl Hub<'_> {
             reply: Reply::Sent(ack(&message, false)),
             failure: "send failed",
         };
-        let from_contact = message.sender.kind == SenderKind::Contact;
         self.append(entry, vec![Event::Message(message.clone())], Some(answer))?;
         self.seqs.insert(conversation, seq);
-        if from_contact {
-            // Blasts count it as a reply (see `blasts`).
-            self.blast_reply(conversation, seq)?;
-        }
         Ok(())
     }
 

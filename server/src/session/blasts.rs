@@ -109,12 +109,14 @@ impl Session {
             return Ok(Reply::Blast(status::with_replies(&self.state, found.info)?));
         }
         let Some(team) = store.team(c.team)? else {
-            return Err(Refusal::new(ErrorCode::NotFound, format!("no team {}", c.team)));
+            return Err(Refusal::new(
+                ErrorCode::NotFound,
+                format!("no team {}", c.team),
+            ));
         };
         let id = BlastId(store.next_id()?);
         let audience = c.audience.clone();
-        let total = blocking(&store, move |store| snapshot(store, c.team, id, &audience))
-        .await?;
+        let total = blocking(&store, move |store| snapshot(store, c.team, id, &audience)).await?;
         let record = BlastRecord {
             info: BlastInfo {
                 id,
@@ -146,7 +148,8 @@ impl Session {
         self.team_for(Action::SendBlasts, b.team)?;
         let store = &self.state.store;
         let record = self.found(b.team, b.blast)?;
-        let mut recipients = store.blast_recipients(b.team, b.blast, b.after, RECIPIENT_PAGE + 1)?;
+        let mut recipients =
+            store.blast_recipients(b.team, b.blast, b.after, RECIPIENT_PAGE + 1)?;
         let next = (recipients.len() > RECIPIENT_PAGE).then(|| {
             recipients.truncate(RECIPIENT_PAGE);
             recipients.last().map(|r| r.contact)
@@ -175,7 +178,10 @@ impl Session {
         let _held = lock.lock().await;
         let record = self.found(c.team, c.blast)?;
         if record.info.status == to {
-            return Ok(Reply::Blast(status::with_replies(&self.state, record.info)?));
+            return Ok(Reply::Blast(status::with_replies(
+                &self.state,
+                record.info,
+            )?));
         }
         if !from.contains(&record.info.status) {
             return Err(Refusal::new(
@@ -193,7 +199,10 @@ impl Session {
     }
 
     fn found(&self, team: TeamId, blast: BlastId) -> Result<BlastRecord, Refusal> {
-        self.state.store.blast(team, blast)?.ok_or_else(|| no_blast(blast))
+        self.state
+            .store
+            .blast(team, blast)?
+            .ok_or_else(|| no_blast(blast))
     }
 }
 

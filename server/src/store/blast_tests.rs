@@ -64,8 +64,12 @@ fn check(store: &dyn Store) {
             seq: Seq(4),
         }]
     );
-    assert!(store.blast_replied(TeamId(1), BlastId(1), ContactId(11)).unwrap());
-    assert!(!store.blast_replied(TeamId(1), BlastId(1), ContactId(10)).unwrap());
+    assert!(store
+        .blast_replied(TeamId(1), BlastId(1), ContactId(11))
+        .unwrap());
+    assert!(!store
+        .blast_replied(TeamId(1), BlastId(1), ContactId(10))
+        .unwrap());
     assert_eq!(store.blast_reply_count(TeamId(1), BlastId(1)).unwrap(), 1);
 }
 
@@ -77,26 +81,42 @@ fn blasts_recipients_sends_and_replies_are_kept() {
         store.put_blast(&blast(2, 2, BlastStatus::Running)).unwrap();
         store.put_blast(&blast(3, 1, BlastStatus::Paused)).unwrap();
         let all = [pending(10), pending(11), pending(12)];
-        store.put_blast_recipients(TeamId(1), BlastId(1), &all).unwrap();
+        store
+            .put_blast_recipients(TeamId(1), BlastId(1), &all)
+            .unwrap();
         // Another blast's recipients are its own.
-        store.put_blast_recipients(TeamId(1), BlastId(3), &all).unwrap();
+        store
+            .put_blast_recipients(TeamId(1), BlastId(3), &all)
+            .unwrap();
         let sent = BlastRecipient {
             state: RecipientState::Sent,
             conversation: Some(ConversationId(50)),
             seq: Some(Seq(4)),
             ..pending(11)
         };
-        store.put_blast_recipients(TeamId(1), BlastId(1), &[sent]).unwrap();
-        assert!(store.put_blast_reply(TeamId(1), BlastId(1), ContactId(11)).unwrap());
+        store
+            .put_blast_recipients(TeamId(1), BlastId(1), &[sent])
+            .unwrap();
+        assert!(store
+            .put_blast_reply(TeamId(1), BlastId(1), ContactId(11))
+            .unwrap());
         assert!(
-            !store.put_blast_reply(TeamId(1), BlastId(1), ContactId(11)).unwrap(),
+            !store
+                .put_blast_reply(TeamId(1), BlastId(1), ContactId(11))
+                .unwrap(),
             "a second reply is not new"
         );
         assert_eq!(
-            store.blast(TeamId(1), BlastId(3)).unwrap().map(|b| b.info.status),
+            store
+                .blast(TeamId(1), BlastId(3))
+                .unwrap()
+                .map(|b| b.info.status),
             Some(BlastStatus::Paused)
         );
-        assert!(store.blast(TeamId(2), BlastId(1)).unwrap().is_none(), "by team");
+        assert!(
+            store.blast(TeamId(2), BlastId(1)).unwrap().is_none(),
+            "by team"
+        );
         check(store);
         if let Some(dir) = dir {
             store.flush().unwrap();

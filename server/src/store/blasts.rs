@@ -86,11 +86,14 @@ pub trait Blasts {
     /// The blast messages sent in a conversation, by blast id.
     fn blast_sends(&self, conversation: ConversationId) -> StoreResult<Vec<BlastSend>>;
     /// Marks that a recipient replied; whether it was not marked before.
-    fn put_blast_reply(&self, team: TeamId, blast: BlastId, contact: ContactId)
-        -> StoreResult<bool>;
+    fn put_blast_reply(
+        &self,
+        team: TeamId,
+        blast: BlastId,
+        contact: ContactId,
+    ) -> StoreResult<bool>;
     /// Whether a recipient replied.
-    fn blast_replied(&self, team: TeamId, blast: BlastId, contact: ContactId)
-        -> StoreResult<bool>;
+    fn blast_replied(&self, team: TeamId, blast: BlastId, contact: ContactId) -> StoreResult<bool>;
     /// How many recipients of a blast replied.
     fn blast_reply_count(&self, team: TeamId, blast: BlastId) -> StoreResult<u64>;
 }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use switchboard_protocol::ids::ContactId;
 
+mod blasts;
 mod book;
 mod bots;
 mod directory;
@@ -22,7 +23,6 @@ mod posts;
 mod signups;
 mod timeline;
 mod transfers;
-mod blasts;
 mod visitors;
 
 /// A [`Store`] that lives in memory.

@@ -115,17 +115,19 @@ pub fn manage_frame() -> BoxedStrategy<ClientFrame> {
             option::of(any::<u32>()),
             option::of(any::<u32>())
         )
-            .prop_map(|(id, team, name, identity, statuses, max_members, blast_rate)| {
-                ClientFrame::UpdateTeam(UpdateTeam {
-                    id,
-                    team,
-                    name,
-                    identity,
-                    statuses,
-                    max_members,
-                    blast_rate,
-                })
-            }),
+            .prop_map(
+                |(id, team, name, identity, statuses, max_members, blast_rate)| {
+                    ClientFrame::UpdateTeam(UpdateTeam {
+                        id,
+                        team,
+                        name,
+                        identity,
+                        statuses,
+                        max_members,
+                        blast_rate,
+                    })
+                }
+            ),
         (request_id(), team_id())
             .prop_map(|(id, team)| ClientFrame::RemoveTeam(RemoveTeam { id, team })),
         (request_id(), team_id()).prop_map(|(id, team)| ClientFrame::Members(Members { id, team })),

@@ -115,12 +115,7 @@ impl Blasts for MemoryStore {
         Ok(self.blast_maps().replies.insert((team, blast, contact)))
     }
 
-    fn blast_replied(
-        &self,
-        team: TeamId,
-        blast: BlastId,
-        contact: ContactId,
-    ) -> StoreResult<bool> {
+    fn blast_replied(&self, team: TeamId, blast: BlastId, contact: ContactId) -> StoreResult<bool> {
         Ok(self.blast_maps().replies.contains(&(team, blast, contact)))
     }
 

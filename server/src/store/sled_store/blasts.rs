@@ -114,7 +114,11 @@ impl Blasts for SledStore {
 
     fn blast_sends(&self, conversation: ConversationId) -> StoreResult<Vec<BlastSend>> {
         let mut found = Vec::new();
-        for item in self.blasts.conversations.scan_prefix(keys::one(conversation.0)) {
+        for item in self
+            .blasts
+            .conversations
+            .scan_prefix(keys::one(conversation.0))
+        {
             let (_, bytes) = item?;
             found.push(from_bytes("blast send", &bytes)?);
         }
@@ -131,12 +135,7 @@ impl Blasts for SledStore {
         Ok(self.blasts.replies.insert(key, &[])?.is_none())
     }
 
-    fn blast_replied(
-        &self,
-        team: TeamId,
-        blast: BlastId,
-        contact: ContactId,
-    ) -> StoreResult<bool> {
+    fn blast_replied(&self, team: TeamId, blast: BlastId, contact: ContactId) -> StoreResult<bool> {
         let key = keys::three(team.0, blast.0, contact.0);
         Ok(self.blasts.replies.contains_key(key)?)
     }

@@ -21,8 +21,15 @@ async fn a_blast_killed_midway_finishes_after_a_restart_with_nobody_messaged_twi
         .create_blast(team, "Killed", tagged("k"), "Hi {{first_name}}")
         .await
         .unwrap();
-    let before = wait_for(&alice, team, blast.id, Duration::from_secs(60), |i| i.sent >= 40).await;
-    assert_eq!(before.status, BlastStatus::Running, "too quick to be killed midway");
+    let before = wait_for(&alice, team, blast.id, Duration::from_secs(60), |i| {
+        i.sent >= 40
+    })
+    .await;
+    assert_eq!(
+        before.status,
+        BlastStatus::Running,
+        "too quick to be killed midway"
+    );
     drop(alice);
     server.kill_9();
 
@@ -36,5 +43,8 @@ async fn a_blast_killed_midway_finishes_after_a_restart_with_nobody_messaged_twi
         assert_eq!(got, 1, "contact {contact} got {got} messages");
     }
     assert_eq!(stored.len(), 300);
-    eprintln!("killed after {} sent; finished after the restart", before.sent);
+    eprintln!(
+        "killed after {} sent; finished after the restart",
+        before.sent
+    );
 }

@@ -58,7 +58,11 @@ pub async fn wait_for(
 ) -> BlastInfo {
     let deadline = Instant::now() + bound.max(PATIENCE);
     loop {
-        let info = client.blast(team, blast, None).await.expect("blast read").info;
+        let info = client
+            .blast(team, blast, None)
+            .await
+            .expect("blast read")
+            .info;
         if done(&info) {
             return info;
         }
@@ -69,7 +73,10 @@ pub async fn wait_for(
 
 /// Waits until the blast is finished.
 pub async fn finished(client: &Client, team: TeamId, blast: BlastId, bound: Duration) -> BlastInfo {
-    wait_for(client, team, blast, bound, |i| i.status == BlastStatus::Finished).await
+    wait_for(client, team, blast, bound, |i| {
+        i.status == BlastStatus::Finished
+    })
+    .await
 }
 
 /// Every recipient of a blast, page by page.
