@@ -2,10 +2,10 @@
 // the Recruiting team's web chat (paused, a greeting, allowed origins: a
 // line that is no origin is pointed at and blocks Save) and finds them
 // again after a reload, with the embed line and the chat page's link for
-// the team's handle. She creates a webhook bridge: its signing secret
+// the team's handle; the demo Member (Sam) sees Blasts but neither Web
+// chat nor Bridges. She creates a webhook bridge: its signing secret
 // shows once, with the inbound address; after Done and a reload the
-// bridge is listed and its secret is nowhere. The demo Member (Sam) sees
-// Blasts but neither Web chat nor Bridges.
+// bridge is listed and its secret is nowhere.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -34,7 +34,7 @@ after(async () => {
   await server?.stop();
 });
 
-test("web chat settings persist; a bridge's secret shows once; Members see neither page", async (t) => {
+test("web chat settings persist across a reload; Members see neither Web chat nor Bridges", async (t) => {
   if (!needsBrowser(t) || server === undefined) return;
   chromium = await launchBrowser();
   const url = server.url;
@@ -86,6 +86,24 @@ test("web chat settings persist; a bridge's secret shows once; Members see neith
     "https://example.com\nhttps://jobs.example.org",
   );
 
+  // A Member: Blasts, but not the Managers' pages.
+  const sam = await signedInOnDashboard(chromium.browser, url, MEMBER);
+  await pageLink(sam.page, "Blasts").waitFor();
+  assert.equal(await pageLink(sam.page, "Web chat").count(), 0);
+  assert.equal(await pageLink(sam.page, "Bridges").count(), 0);
+  assert.deepEqual(sam.problems, []);
+  assert.deepEqual(problems, []);
+});
+
+test("bridges: a new bridge's secret shows once, with the inbound address", async (t) => {
+  if (!needsBrowser(t) || server === undefined) return;
+  chromium ??= await launchBrowser();
+  const url = server.url;
+  const { page, problems } = await signedInOnDashboard(
+    chromium.browser,
+    url,
+    DEMO,
+  );
   // A bridge: its secret once.
   await pageLink(page, "Bridges").click();
   await page.getByText("This team has no bridges yet.").waitFor();
@@ -127,12 +145,6 @@ test("web chat settings persist; a bridge's secret shows once; Members see neith
     "the secret is not shown again",
   );
   await page.getByText("No dead letters").waitFor();
-  assert.deepEqual(problems, []);
 
-  // A Member: Blasts, but not the Managers' pages.
-  const sam = await signedInOnDashboard(chromium.browser, url, MEMBER);
-  await pageLink(sam.page, "Blasts").waitFor();
-  assert.equal(await pageLink(sam.page, "Web chat").count(), 0);
-  assert.equal(await pageLink(sam.page, "Bridges").count(), 0);
-  assert.deepEqual(sam.problems, []);
+  assert.deepEqual(problems, []);
 });
