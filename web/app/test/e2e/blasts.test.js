@@ -151,6 +151,7 @@ test("blasts: compose with a live preview, send once, follow it to the end; paus
     [...FAIR].sort(),
   );
   await screenshot(page, "blast-results");
+  await checkA11y(page, "blast-results");
 
   const listed = await raw.call({ type: "blasts", team });
   assert.equal(
