@@ -252,11 +252,7 @@ export function BlastComposer({ team, connected, onSent, onClose }: Props) {
         </p>
       )}
       <div class="actions">
-        <button
-          type="submit"
-          disabled={busy || !connected || !ready}
-          aria-disabled={busy}
-        >
+        <button type="submit" disabled={busy || !connected || !ready}>
           {busy ? "Sending…" : "Send now"}
         </button>
         <button
