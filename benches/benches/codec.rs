@@ -42,6 +42,7 @@ fn message_event() -> ServerFrame {
             at: Millis(1_767_225_600_123),
             status: None,
             post: None,
+            delivery: None,
         }),
     })
 }

@@ -266,6 +266,7 @@ fn write_archive(
                 at,
                 status: None,
                 post: None,
+                delivery: None,
             };
             let entry = Entry::Message {
                 message: &message,
@@ -312,6 +313,7 @@ fn write_history(
             at,
             status: None,
             post: None,
+            delivery: None,
         };
         let entry = Entry::Message {
             message: &message,

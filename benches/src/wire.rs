@@ -373,6 +373,7 @@ mod tests {
                 at: Millis(1),
                 status: None,
                 post: None,
+                delivery: None,
             }),
         });
         let bytes = encode(&event);

@@ -96,6 +96,7 @@
 
 mod blasts;
 mod book;
+mod bridge;
 mod client;
 mod commands;
 mod config;

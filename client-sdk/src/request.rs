@@ -188,6 +188,8 @@ pub(crate) enum Call {
     Posts(crate::posts::PostRequest),
     /// A blast request (see `blasts`).
     Blast(crate::blasts::BlastRequest),
+    /// A bridge's request (see `bridge`).
+    Bridge(crate::bridge::BridgeRequest),
 }
 
 impl Call {
@@ -244,6 +246,7 @@ impl Call {
             Call::Signal(request) => request.into_frame(id),
             Call::Posts(request) => request.into_frame(id),
             Call::Blast(request) => request.into_frame(id),
+            Call::Bridge(request) => request.into_frame(id),
         }
     }
 }

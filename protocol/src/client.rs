@@ -133,6 +133,18 @@ pub enum ClientFrame {
     ResumeBlast(crate::blast::BlastControl),
     /// Cancels a blast for good.
     CancelBlast(crate::blast::BlastControl),
+    // Web chat.
+    /// Reads a team's web chat settings (Managers).
+    Widget(crate::widget::WidgetRequest),
+    /// Replaces a team's web chat settings (Managers).
+    SetWidget(crate::widget::SetWidget),
+    /// A visitor tells who they are (visitors only).
+    Identify(crate::widget::Identify),
+    // Bridges (see [`crate::bridge`]).
+    /// A bridge posts a contact's message from its channel.
+    Relay(crate::bridge::Relay),
+    /// A bridge reports how an outbound message went.
+    Receipt(crate::bridge::ReportReceipt),
 }
 
 impl ClientFrame {
@@ -193,6 +205,11 @@ impl ClientFrame {
             ClientFrame::PauseBlast(f)
             | ClientFrame::ResumeBlast(f)
             | ClientFrame::CancelBlast(f) => Some(f.id),
+            ClientFrame::Widget(f) => Some(f.id),
+            ClientFrame::SetWidget(f) => Some(f.id),
+            ClientFrame::Identify(f) => Some(f.id),
+            ClientFrame::Relay(f) => Some(f.id),
+            ClientFrame::Receipt(f) => Some(f.id),
         }
     }
 }

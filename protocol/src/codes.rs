@@ -40,6 +40,9 @@ pub enum ErrorCode {
     /// Something failed inside the server. The message is generic; the
     /// details are in the server's log.
     Internal,
+    // Web chat.
+    /// The team's web chat is paused: no new visitor, no visitor's message.
+    WidgetPaused,
     /// A code this client version does not know.
     #[serde(other)]
     Unknown,
@@ -61,6 +64,7 @@ impl ErrorCode {
             ErrorCode::CommandUnavailable => "command_unavailable",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::WidgetPaused => "widget_paused",
             ErrorCode::Unknown => "unknown",
         }
     }

@@ -22,6 +22,7 @@
 
 pub mod assign;
 pub mod blast;
+pub mod bridge;
 pub mod client;
 pub mod codec;
 pub mod codes;
@@ -37,6 +38,7 @@ pub mod model;
 pub mod presence;
 pub mod server;
 pub mod transfer;
+pub mod widget;
 
 pub use client::ClientFrame;
 pub use codec::{decode, encode, DecodeError, EncodeError, Encoding};

@@ -141,6 +141,26 @@ pub struct Limits {
     /// 0: not said.
     #[serde(default)]
     pub pending_write_bytes: u32,
+    // Web chat.
+    /// The sustained messages a minute one web chat visitor may send;
+    /// excess ones are refused with `rate_limited`. 0: not said.
+    #[serde(default)]
+    pub visitor_messages_per_minute: u32,
+    /// How many messages a visitor may send at once above that rate.
+    #[serde(default)]
+    pub visitor_message_burst: u32,
+    /// The longest message a visitor may send, in characters; a longer
+    /// one is refused with `too_large`.
+    #[serde(default)]
+    pub visitor_message_chars: u32,
+    /// How many visitors one client address may create a minute (`POST
+    /// /api/widget/{handle}/visitors` answers 429 past it).
+    #[serde(default)]
+    pub visitor_creations_per_minute: u32,
+    /// The most visitor connections one client address may hold open;
+    /// another hello is refused with close code 4030.
+    #[serde(default)]
+    pub visitor_connections_per_address: u32,
 }
 
 /// Who wrote a message.
@@ -195,6 +215,10 @@ pub struct Message {
     /// [`crate::content`]). Absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<crate::content::PostCard>,
+    /// For a message of the team in a conversation on a bridge: its latest
+    /// delivery report (see [`crate::bridge`]). Absent: none yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::bridge::Delivery>,
 }
 
 /// A contact: the candidate or customer the team talks to.

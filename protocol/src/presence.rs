@@ -75,6 +75,9 @@ pub enum Signal {
     /// Someone joined or left the team, or their role changed: read
     /// `members` again.
     MembersChanged(MembersChange),
+    // Web chat.
+    /// A visitor (a contact on the web chat) came online or went offline.
+    ContactPresence(crate::widget::ContactPresence),
 }
 
 impl Signal {
@@ -85,6 +88,7 @@ impl Signal {
             Signal::Presence(_) | Signal::TeamChanged(_) | Signal::MembersChanged(_) => None,
             Signal::Typing(t) => Some(t.conversation),
             Signal::Viewing(v) => Some(v.conversation),
+            Signal::ContactPresence(c) => Some(c.conversation),
         }
     }
 }
@@ -136,6 +140,10 @@ pub struct TypingChange {
     /// True when they started, false when they stopped (expiry, or a
     /// message they sent there).
     pub typing: bool,
+    /// True when the typist is the conversation's contact (a web chat
+    /// visitor: `user` is then the visitor's id, `name` the contact's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub contact: bool,
 }
 
 /// Everyone who has a conversation open, as they now are.
@@ -186,4 +194,8 @@ pub struct PresenceState {
     /// it is subscribed to the team (live). The opt-in lasts as long as
     /// the subscription.
     pub signals: bool,
+    /// The web chat visitors online (subscribed), by conversation.
+    /// Absent: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<crate::widget::ContactPresence>,
 }

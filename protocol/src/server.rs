@@ -60,6 +60,10 @@ pub struct Welcome {
     pub grants: Vec<GrantInfo>,
     /// The limits in force.
     pub limits: Limits,
+    /// For a visitor's token (web chat) alone: its team, conversation and
+    /// contact. `teams` is then empty: a visitor holds no role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<crate::widget::VisitorWelcome>,
 }
 
 /// A successful reply.
@@ -214,6 +218,17 @@ pub enum Reply {
     Blasts(crate::blast::BlastList),
     /// A blast and a page of its recipients (`blast`).
     BlastDetail(crate::blast::BlastDetail),
+    // Web chat.
+    /// A team's web chat settings (`widget`, `set_widget`).
+    Widget(crate::widget::WidgetSettings),
+    /// A visitor identified itself (`identify`).
+    Identified(crate::widget::Identified),
+    // Bridges (see [`crate::bridge`]).
+    /// A contact's message relayed (`relay`).
+    Relayed(crate::bridge::Relayed),
+    /// A delivery report recorded (`receipt`): the message's delivery as
+    /// it now is.
+    Receipt(crate::bridge::Receipt),
 }
 
 /// The answer to `create_bot`.
@@ -396,6 +411,10 @@ pub enum Event {
     /// second per blast, and whenever its status changes. Only the team's
     /// Managers, Members and bots receive it.
     BlastProgress(crate::blast::BlastInfo),
+    // Bridges (see [`crate::bridge`]).
+    /// A bridge reported how a message of the conversation went (since
+    /// protocol version 3).
+    Receipt(crate::bridge::Receipt),
 }
 
 /// Who may receive an event: the filter the server applies to each
@@ -440,6 +459,7 @@ impl Event {
             | Event::ContactsMerged(_)
             | Event::ContactFields(_) => 2,
             Event::BlastProgress(_) => 3,
+            Event::Receipt(_) => 3,
         }
     }
 
@@ -459,6 +479,7 @@ impl Event {
             Event::ContactsMerged(c) => Audience::Contact(c.conversations.clone()),
             Event::ContactFields(_) => Audience::Team,
             Event::BlastProgress(_) => Audience::Team,
+            Event::Receipt(r) => Audience::Conversation(r.conversation),
         }
     }
 

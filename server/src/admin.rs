@@ -215,6 +215,7 @@ pub fn new_team(
         max_members: None,
         created_at: now(),
         blast_rate: None,
+        widget: Default::default(),
     };
     Ok((team, account.owner))
 }

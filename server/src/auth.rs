@@ -78,8 +78,35 @@ pub(crate) fn authenticate_hash(
                 password_hash: None,
             }
         }),
+        TokenKind::Visitor => visitor_user(store, record.user)?,
     };
     Ok(user.map(|user| (user, record)))
+}
+
+/// A web chat visitor standing in for a user: named as its contact is
+/// now (the contact of its conversation, which a merge may have changed).
+/// None once its team, conversation or contact is gone.
+fn visitor_user(store: &dyn Store, id: UserId) -> StoreResult<Option<UserRecord>> {
+    let Some(visitor) = store.visitor(id)? else {
+        return Ok(None);
+    };
+    if store.team(visitor.team)?.is_none() {
+        return Ok(None);
+    }
+    let Some(conversation) = store.conversation(visitor.conversation)? else {
+        return Ok(None);
+    };
+    let Some(contact) = store.contact(conversation.contact)? else {
+        return Ok(None);
+    };
+    Ok(Some(UserRecord {
+        id,
+        email: String::new(),
+        name: contact.name,
+        handle: String::new(),
+        created_at: visitor.created_at,
+        password_hash: None,
+    }))
 }
 
 /// Revokes a token: deletes it and returns what it was, if it was known

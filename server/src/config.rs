@@ -225,6 +225,36 @@ pub struct LimitsConfig {
     /// Bytes (message bodies, plus a fixed amount per write) a team's hub
     /// may hold waiting for the store's flush before it refuses more.
     pub pending_write_bytes: usize,
+    /// Web chat: what one visitor, or one client address, may do.
+    pub visitors: VisitorLimits,
+}
+
+/// What web chat visitors may do (see [`Limits`]); a rate of 0 turns that
+/// limit off.
+#[derive(Debug, Clone)]
+pub struct VisitorLimits {
+    /// Sustained messages a minute one visitor may send.
+    pub messages_per_minute: u32,
+    /// Messages a visitor may send at once above that rate.
+    pub message_burst: u32,
+    /// Longest message a visitor may send, in characters.
+    pub message_chars: usize,
+    /// Visitors one client address may create a minute (also the burst).
+    pub creations_per_minute: u32,
+    /// Visitor connections one client address may hold open at once.
+    pub connections_per_address: usize,
+}
+
+impl Default for VisitorLimits {
+    fn default() -> Self {
+        VisitorLimits {
+            messages_per_minute: 20,
+            message_burst: 5,
+            message_chars: 2000,
+            creations_per_minute: 5,
+            connections_per_address: 20,
+        }
+    }
 }
 
 impl Default for LimitsConfig {
@@ -252,6 +282,7 @@ impl Default for LimitsConfig {
             // benches' rates); reached only when flushes stall or fail.
             pending_writes: 10_000,
             pending_write_bytes: 16 * 1024 * 1024,
+            visitors: VisitorLimits::default(),
         }
     }
 }
@@ -277,6 +308,11 @@ impl LimitsConfig {
             max_connections: clamp(self.max_connections),
             pending_writes: clamp(self.pending_writes),
             pending_write_bytes: clamp(self.pending_write_bytes),
+            visitor_messages_per_minute: self.visitors.messages_per_minute,
+            visitor_message_burst: self.visitors.message_burst,
+            visitor_message_chars: clamp(self.visitors.message_chars),
+            visitor_creations_per_minute: self.visitors.creations_per_minute,
+            visitor_connections_per_address: clamp(self.visitors.connections_per_address),
             // The keepalive is the connection's, not a limit's: filled in by
             // `Config::advertised_limits`.
             ping_interval_ms: 0,

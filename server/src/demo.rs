@@ -225,6 +225,7 @@ fn seed_conversation(
             at,
             status: None,
             post: None,
+            delivery: None,
         };
         store.commit(
             team,

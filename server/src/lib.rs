@@ -55,6 +55,7 @@ mod sweep;
 mod team_log;
 pub mod time;
 mod usage;
+mod widget;
 
 pub use config::{Config, LimitsConfig};
 pub use http::echo;

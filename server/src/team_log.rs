@@ -261,6 +261,7 @@ mod tests {
             at: Millis(0),
             status: None,
             post: None,
+            delivery: None,
         }
     }
 

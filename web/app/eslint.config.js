@@ -30,6 +30,11 @@ export default tseslint.config(
     },
   },
   {
+    // The embed script runs as a classic script in other sites' pages.
+    files: ["public/**/*.js"],
+    languageOptions: { globals: globals.browser, sourceType: "script" },
+  },
+  {
     // The tests run in Node, and pass functions to run in the page.
     files: ["test/**/*.js", "bench/**/*.js", "eslint.config.js"],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },

@@ -40,8 +40,12 @@ function serviceWorker(): Plugin {
     name: "switchboard-service-worker",
     apply: "build",
     generateBundle(_options, bundle) {
+      // The contacts' chat page (chat.html) is no part of the agents' shell.
       const assets = Object.keys(bundle)
-        .filter((name) => name.startsWith("assets/"))
+        .filter(
+          (name) =>
+            name.startsWith("assets/") && !name.startsWith("assets/chat-"),
+        )
         .sort()
         .map((name) => `/${name}`);
       const shell = ["/", ...assets, ...PUBLIC_SHELL];
@@ -101,5 +105,13 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     target: "es2022",
+    // Two pages: the agents' app, and the contacts' web chat (/chat/HANDLE),
+    // which shares none of the app's code but Preact and the client.
+    rollupOptions: {
+      input: {
+        index: fileURLToPath(new URL("./index.html", import.meta.url)),
+        chat: fileURLToPath(new URL("./chat.html", import.meta.url)),
+      },
+    },
   },
 });

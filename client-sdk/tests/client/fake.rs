@@ -266,7 +266,13 @@ pub fn welcome(teams: &[u64]) -> Welcome {
             ping_timeout_ms: 0,
             pending_writes: 0,
             pending_write_bytes: 0,
+            visitor_messages_per_minute: 0,
+            visitor_message_burst: 0,
+            visitor_message_chars: 0,
+            visitor_creations_per_minute: 0,
+            visitor_connections_per_address: 0,
         },
+        visitor: None,
     }
 }
 
@@ -307,6 +313,7 @@ pub fn message_event(team: u64, offset: u64) -> EventFrame {
             at: Millis(1_700_000_000_000),
             status: None,
             post: None,
+            delivery: None,
         }),
     }
 }

@@ -194,6 +194,11 @@ fn the_strategies_generate_every_variant() {
             "merge_contacts",
             "contact_fields",
             "define_contact_fields",
+            "widget",
+            "set_widget",
+            "identify",
+            "relay",
+            "receipt",
         ])
     );
     assert_eq!(
@@ -241,6 +246,10 @@ fn the_strategies_generate_every_variant() {
             "contact_saved",
             "contact_deleted",
             "contact_fields",
+            "widget",
+            "identified",
+            "relayed",
+            "receipt",
         ])
     );
     assert_eq!(
@@ -258,6 +267,7 @@ fn the_strategies_generate_every_variant() {
             "contacts_merged",
             "contact_fields",
             "import_progress",
+            "receipt",
         ])
     );
     assert_eq!(
@@ -267,7 +277,8 @@ fn the_strategies_generate_every_variant() {
             "typing",
             "viewing",
             "team_changed",
-            "members_changed"
+            "members_changed",
+            "contact_presence"
         ])
     );
     assert_eq!(

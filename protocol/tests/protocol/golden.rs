@@ -136,6 +136,7 @@ fn message_event() {
             at: Millis(1),
             status: None,
             post: None,
+            delivery: None,
         }),
     });
     let json = r#"{"type":"event","team":1,"offset":5,"event":{"type":"message","conversation":2,"seq":4,"offset":5,"sender":{"kind":"agent","id":9,"name":"Ada"},"body":"hi","client_msg_id":"m-1","at":1}}"#;

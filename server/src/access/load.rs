@@ -2,11 +2,12 @@
 //! listing the connection under the teams it reaches ([`enlist`]); see the
 //! parent module for why the order matters.
 
-use super::Principal;
+use super::{Principal, VisitorScope};
 use crate::live::LiveConnections;
 use crate::outlet::Outlet;
 use crate::store::{GrantState, Store, StoreResult, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
+use switchboard_protocol::ids::{ContactId, ConversationId, TeamId};
 use switchboard_protocol::manage::{AccountInfo, BotScope};
 use switchboard_protocol::model::{GrantInfo, Role, TeamInfo};
 
@@ -27,8 +28,10 @@ pub struct Access {
 /// every team of the accounts they own, and their accepted grants (in
 /// teams that still exist).
 pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult<Access> {
-    if kind == TokenKind::Bot {
-        return load_bot(store, user);
+    match kind {
+        TokenKind::Bot => return load_bot(store, user),
+        TokenKind::Visitor => return load_visitor(store, user),
+        TokenKind::Session => {}
     }
     let owned = store.accounts_owned(user.id)?;
     let mut roles = HashMap::new();
@@ -132,6 +135,38 @@ fn load_bot(store: &dyn Store, user: UserRecord) -> StoreResult<Access> {
     Ok(Access {
         principal,
         teams,
+        accounts: Vec::new(),
+        grants: Vec::new(),
+    })
+}
+
+/// A web chat visitor's access: its one conversation, as the contact that
+/// conversation now has; no team is listed (it holds no role). A visitor
+/// whose conversation is gone reaches nothing.
+fn load_visitor(store: &dyn Store, user: UserRecord) -> StoreResult<Access> {
+    let mut principal = Principal::new(user, TokenKind::Visitor, HashMap::new());
+    let visitor = store.visitor(principal.user.id)?;
+    let conversation = match &visitor {
+        Some(v) => store.conversation(v.conversation)?,
+        None => None,
+    };
+    let scope = match (visitor, conversation) {
+        (Some(v), Some(c)) if c.team == v.team => VisitorScope {
+            team: v.team,
+            conversation: c.id,
+            contact: c.contact,
+        },
+        // Nothing left to reach: a scope naming no real conversation.
+        _ => VisitorScope {
+            team: TeamId(0),
+            conversation: ConversationId(0),
+            contact: ContactId(0),
+        },
+    };
+    principal = principal.with_visitor(scope);
+    Ok(Access {
+        principal,
+        teams: Vec::new(),
         accounts: Vec::new(),
         grants: Vec::new(),
     })

@@ -25,6 +25,13 @@
 //! A team's posts (`ReadPosts`, `WritePosts`) are its people's and its
 //! bots' (a `read` bot lists them only), never a Restricted Member's.
 //!
+//! A web chat visitor (a `TokenKind::Visitor` principal) is a contact, not
+//! one of the team's people: it reaches its one conversation only, where
+//! it subscribes (to the team, receiving that conversation's non-system
+//! messages and the agents' typing alone: see [`Principal::receives`] and
+//! [`Principal::receives_signal`]), reads, sends as the contact, marks
+//! read, types and views; everything else is answered as to an outsider.
+//!
 //! A principal is a snapshot of the user's access, read once when the
 //! connection says hello ([`load`]). Whoever takes access away writes the
 //! store first and then closes with 4009 (`ACCESS_CHANGED`) every live
@@ -43,9 +50,10 @@ pub use load::{load, Access};
 
 use crate::store::{ConversationRecord, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
-use switchboard_protocol::ids::{AccountId, ConversationId, TeamId};
+use switchboard_protocol::ids::{AccountId, ContactId, ConversationId, TeamId};
 use switchboard_protocol::manage::BotScope;
-use switchboard_protocol::model::{Role, Sender, SenderKind, UserInfo};
+use switchboard_protocol::model::{Channel, Role, Sender, SenderKind, UserInfo};
+use switchboard_protocol::presence::Signal;
 use switchboard_protocol::server::Audience;
 
 /// An authenticated user on one connection, with their roles as of login.
@@ -67,6 +75,21 @@ pub struct Principal {
     grants: HashMap<ConversationId, TeamId>,
     /// For a bot, its scope (its one team is its only role, as Member).
     bot: Option<BotScope>,
+    /// For a web chat visitor, its one conversation (it holds no role).
+    #[serde(default)]
+    visitor: Option<VisitorScope>,
+}
+
+/// What a web chat visitor reaches: one conversation of one team, as one
+/// contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VisitorScope {
+    /// The team.
+    pub team: TeamId,
+    /// Its conversation.
+    pub conversation: ConversationId,
+    /// The contact it is (the conversation's, when the access was loaded).
+    pub contact: ContactId,
 }
 
 /// Something a principal may try to do.
@@ -128,6 +151,13 @@ pub enum Action {
     /// not Restricted Members, not bots (a message to the whole book is a
     /// person's decision, sent in their name).
     SendBlasts,
+    /// Post a contact's message from a channel, finding or creating the
+    /// contact and conversation (done to the team): its `bridge` bots
+    /// alone.
+    Relay,
+    /// Report how a message went on its channel (done to a conversation):
+    /// the conversation's own bridge alone.
+    Receipt,
 }
 
 /// What an action is done to.
@@ -154,6 +184,53 @@ impl Principal {
             team_accounts: HashMap::new(),
             grants: HashMap::new(),
             bot: None,
+            visitor: None,
+        }
+    }
+
+    /// The same principal, as a web chat visitor of this scope (it must
+    /// hold no role).
+    pub fn with_visitor(mut self, scope: VisitorScope) -> Principal {
+        self.visitor = Some(scope);
+        self
+    }
+
+    /// For a web chat visitor, what it reaches.
+    pub fn visitor(&self) -> Option<VisitorScope> {
+        self.visitor
+    }
+
+    /// What a web chat visitor may do: its team's stream, and its own
+    /// conversation's reads and writes (checked by the caller).
+    fn visitor_allows(&self, action: Action, resource: Resource<'_>) -> bool {
+        let Some(visitor) = self.visitor else {
+            return false;
+        };
+        match (action, resource) {
+            (Action::Subscribe, Resource::Team(team)) => team == visitor.team,
+            (
+                Action::ReadConversation | Action::Send | Action::MarkRead,
+                Resource::Conversation(c),
+            ) => c.team == visitor.team && c.id == visitor.conversation,
+            _ => false,
+        }
+    }
+
+    /// Whether a signal of `team` may go to this Restricted Member or
+    /// visitor (the team's people receive them all): a conversation's
+    /// signals of their conversations; for a visitor, only the typing of
+    /// the team's people there (not its own, not who views).
+    pub fn receives_signal(&self, team: TeamId, signal: &Signal) -> bool {
+        let Some(conversation) = signal.conversation() else {
+            return false;
+        };
+        if !self.reads(team, conversation) {
+            return false;
+        }
+        match (self.visitor, signal) {
+            (None, _) => true,
+            (Some(_), Signal::Typing(t)) => !t.contact,
+            (Some(_), _) => false,
         }
     }
 
@@ -186,9 +263,15 @@ impl Principal {
                 | Action::RelayContact
                 | Action::WritePosts,
             ) => true,
+            (Some(BotScope::Bridge), Action::Relay | Action::Receipt) => true,
             // Management of any kind, and writes for a read-only bot.
             (Some(_), _) => false,
         }
+    }
+
+    /// For a bot, its scope.
+    pub fn bot_scope(&self) -> Option<BotScope> {
+        self.bot
     }
 
     /// The same principal, holding these accepted grants
@@ -201,7 +284,9 @@ impl Principal {
     /// Whether the principal is a Restricted Member of the team: no role
     /// there, but accepted grants to some of its conversations.
     pub fn is_restricted_in(&self, team: TeamId) -> bool {
-        self.role(team).is_none() && self.grants.values().any(|t| *t == team)
+        self.role(team).is_none()
+            && (self.grants.values().any(|t| *t == team)
+                || self.visitor.is_some_and(|v| v.team == team))
     }
 
     /// Whether the principal may read the events of a conversation of
@@ -210,11 +295,20 @@ impl Principal {
     pub fn reads(&self, team: TeamId, conversation: ConversationId) -> bool {
         matches!(self.role(team), Some(Role::Manager | Role::Member))
             || self.grants.get(&conversation) == Some(&team)
+            || self
+                .visitor
+                .is_some_and(|v| v.team == team && v.conversation == conversation)
     }
 
     /// Whether the principal may receive an event of `team` for `audience`:
-    /// the hub's per-subscriber filter (see [`Audience`]).
-    pub fn receives(&self, team: TeamId, audience: &Audience) -> bool {
+    /// the hub's per-subscriber filter (see [`Audience`]). `for_contact`
+    /// says whether the event is one a contact may see (a message not
+    /// written by the system): a visitor receives no other.
+    pub fn receives(&self, team: TeamId, audience: &Audience, for_contact: bool) -> bool {
+        if self.visitor.is_some() {
+            return for_contact
+                && matches!(audience, Audience::Conversation(c) if self.reads(team, *c));
+        }
         match audience {
             Audience::Conversation(conversation) => self.reads(team, *conversation),
             Audience::Contact(conversations) => {
@@ -282,6 +376,9 @@ impl Principal {
     /// Whether the principal may do `action` to `resource`. This is the
     /// permission matrix of DESIGN.md section 2, the one place it lives.
     pub fn allows(&self, action: Action, resource: Resource<'_>) -> bool {
+        if self.visitor.is_some() {
+            return self.visitor_allows(action, resource);
+        }
         if !self.scope_allows(action) {
             return false;
         }
@@ -312,6 +409,16 @@ impl Principal {
             },
             // A person never speaks as the contact; a team's bot may.
             (Action::RelayContact, Some(_)) => self.bot.is_some(),
+            // A bridge relays into its team, and reports on the
+            // conversations of its own channel only.
+            (Action::Relay, Some(_)) => self.bot == Some(BotScope::Bridge),
+            (Action::Receipt, Some(_)) => match resource {
+                Resource::Conversation(c) => {
+                    self.bot == Some(BotScope::Bridge)
+                        && matches!(&c.channel, Some(Channel::Bridge { bridge, .. }) if *bridge == self.user.id)
+                }
+                _ => false,
+            },
             // Managers and Members may do every conversation-level action in
             // their teams.
             (
@@ -342,10 +449,19 @@ impl Principal {
 
     /// How the principal appears as a message's author.
     pub fn sender(&self) -> Sender {
+        if let Some(visitor) = self.visitor {
+            // A visitor writes as its contact, under the contact's name.
+            return Sender {
+                kind: SenderKind::Contact,
+                id: visitor.contact.0,
+                name: self.user.name.clone(),
+            };
+        }
         Sender {
             kind: match self.kind {
                 TokenKind::Session => SenderKind::Agent,
                 TokenKind::Bot => SenderKind::Bot,
+                TokenKind::Visitor => SenderKind::Contact,
             },
             id: self.user.id.0,
             name: self.user.name.clone(),

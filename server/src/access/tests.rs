@@ -18,14 +18,14 @@ fn principal(roles: HashMap<TeamId, Role>) -> Principal {
 fn a_restricted_member_receives_its_conversations_and_contacts_events_and_no_team_event() {
     let (team, mine, other) = (TeamId(1), ConversationId(10), ConversationId(11));
     let restricted = principal(HashMap::new()).with_grants(HashMap::from([(mine, team)]));
-    assert!(restricted.receives(team, &Audience::Conversation(mine)));
-    assert!(!restricted.receives(team, &Audience::Conversation(other)));
-    assert!(restricted.receives(team, &Audience::Contact(vec![other, mine])));
-    assert!(!restricted.receives(team, &Audience::Contact(vec![other])));
-    assert!(!restricted.receives(team, &Audience::Contact(Vec::new())));
-    assert!(!restricted.receives(team, &Audience::Team));
+    assert!(restricted.receives(team, &Audience::Conversation(mine), true));
+    assert!(!restricted.receives(team, &Audience::Conversation(other), true));
+    assert!(restricted.receives(team, &Audience::Contact(vec![other, mine]), true));
+    assert!(!restricted.receives(team, &Audience::Contact(vec![other]), true));
+    assert!(!restricted.receives(team, &Audience::Contact(Vec::new()), true));
+    assert!(!restricted.receives(team, &Audience::Team, true));
     // The same grant says nothing about another team.
-    assert!(!restricted.receives(TeamId(2), &Audience::Contact(vec![mine])));
+    assert!(!restricted.receives(TeamId(2), &Audience::Contact(vec![mine]), true));
 }
 
 #[test]
@@ -37,8 +37,8 @@ fn a_member_receives_every_audience_of_its_team_and_none_of_another() {
         Audience::Contact(Vec::new()),
         Audience::Team,
     ] {
-        assert!(member.receives(team, &audience));
-        assert!(!member.receives(TeamId(2), &audience));
+        assert!(member.receives(team, &audience, true));
+        assert!(!member.receives(TeamId(2), &audience, true));
     }
 }
 
@@ -56,4 +56,106 @@ fn blasts_are_for_the_teams_people_alone() {
     let mut bot = principal(HashMap::from([(team, Role::Member)]));
     bot.bot = Some(switchboard_protocol::manage::BotScope::ReadWrite);
     assert!(!allowed(&bot), "not a bot, whatever its scope");
+}
+
+/// A bot of `team` with `scope`, id 7.
+fn bot(team: TeamId, scope: BotScope) -> Principal {
+    let mut p = principal(HashMap::from([(team, Role::Member)])).with_bot(scope);
+    p.kind = TokenKind::Bot;
+    p
+}
+
+/// A conversation of `team`, on `channel`.
+fn conversation(team: TeamId, id: u64, channel: Option<Channel>) -> ConversationRecord {
+    let mut c = ConversationRecord::new(
+        ConversationId(id),
+        team,
+        switchboard_protocol::ids::ContactId(1),
+        Millis(0),
+    );
+    c.channel = channel;
+    c
+}
+
+/// The bridges' rows of the matrix: `relay` is a bridge bot's alone, in its
+/// team; `receipt` is the conversation's own bridge's alone; the `receipt`
+/// event reaches whoever reads the conversation.
+#[test]
+fn bridge_requests_and_the_receipt_event_by_subject() {
+    let team = TeamId(1);
+    let mine = Some(Channel::Bridge {
+        bridge: UserId(7),
+        address: "+14155550100".into(),
+    });
+    let others = Some(Channel::Bridge {
+        bridge: UserId(8),
+        address: "+14155550100".into(),
+    });
+    let on_mine = conversation(team, 10, mine);
+    let on_other = conversation(team, 11, others);
+    let plain = conversation(team, 12, None);
+    let manager = principal(HashMap::from([(team, Role::Manager)]));
+    let member = principal(HashMap::from([(team, Role::Member)]));
+    let restricted = principal(HashMap::new()).with_grants(HashMap::from([(on_mine.id, team)]));
+    let outsider = principal(HashMap::from([(TeamId(2), Role::Manager)]));
+    let read_bot = bot(team, BotScope::Read);
+    let read_write_bot = bot(team, BotScope::ReadWrite);
+    let bridge = bot(team, BotScope::Bridge);
+    let foreign_bridge = bot(TeamId(2), BotScope::Bridge);
+    // (subject, relay in the team, receipt on its own channel's
+    // conversation, receipt on another bridge's, receipt on a plain one,
+    // receives the receipt event of its conversation)
+    let rows = [
+        ("manager", &manager, false, false, false, false, true),
+        ("member", &member, false, false, false, false, true),
+        ("restricted", &restricted, false, false, false, false, true),
+        ("outsider", &outsider, false, false, false, false, false),
+        ("read bot", &read_bot, false, false, false, false, true),
+        (
+            "read_write bot",
+            &read_write_bot,
+            false,
+            false,
+            false,
+            false,
+            true,
+        ),
+        ("bridge bot", &bridge, true, true, false, false, true),
+        (
+            "another team's bridge",
+            &foreign_bridge,
+            false,
+            false,
+            false,
+            false,
+            false,
+        ),
+    ];
+    for (name, p, relay, own, other, plain_ok, hears) in rows {
+        assert_eq!(
+            p.allows(Action::Relay, Resource::Team(team)),
+            relay,
+            "{name}: relay"
+        );
+        let receipt = |c: &ConversationRecord| p.allows(Action::Receipt, Resource::Conversation(c));
+        assert_eq!(receipt(&on_mine), own, "{name}: receipt on its channel");
+        assert_eq!(
+            receipt(&on_other),
+            other,
+            "{name}: receipt on another bridge's"
+        );
+        assert_eq!(
+            receipt(&plain),
+            plain_ok,
+            "{name}: receipt on a plain conversation"
+        );
+        let event = Audience::Conversation(on_mine.id);
+        let receives =
+            p.receives(team, &event, false) && p.allows(Action::Subscribe, Resource::Team(team));
+        assert_eq!(receives, hears, "{name}: the receipt event");
+    }
+    // A bridge never sends as an agent, nor manages anything.
+    assert!(!bridge.allows(Action::Send, Resource::Conversation(&on_mine)));
+    assert!(!bridge.allows(Action::ManageTeam, Resource::Team(team)));
+    assert!(bridge.allows(Action::ReadConversation, Resource::Conversation(&plain)));
 }

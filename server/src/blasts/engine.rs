@@ -272,8 +272,10 @@ impl Runner {
             email: email.cloned(),
             phone: phone.cloned(),
         };
+        // Started by the team, through no channel of the contact's.
         let start = || HubCommand::StartConversation {
             contact: new.clone(),
+            channel: None,
         };
         Ok(match self.call(start).await {
             Some(Ok(Reply::Conversation(info))) if info.contact.id == contact.id => {

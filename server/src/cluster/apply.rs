@@ -28,7 +28,7 @@ use super::applier::Applied;
 use super::ops::Op;
 use crate::store::{
     Blasts, Bots, Directory, Grants, KeyedWrites, Signups, SledStore, StoreResult, Timeline,
-    Transfers,
+    Transfers, Visitors,
 };
 
 /// Applies the op at stream sequence `seq` to the projection: what the
@@ -55,6 +55,7 @@ pub(super) fn apply(store: &SledStore, seq: u64, op: Op) -> StoreResult<Applied>
         }
         Op::PutGrant(grant) => done(store.put_grant(&grant))?,
         Op::PutBot(bot) => done(store.put_bot(&bot))?,
+        Op::PutVisitor(visitor) => done(store.put_visitor(&visitor))?,
         Op::PutTransfer(record) => done(store.put_transfer(&record))?,
         Op::PutImportRejects { team, job, rows } => {
             done(store.put_import_rejects(team, job, &rows))?

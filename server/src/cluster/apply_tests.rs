@@ -25,6 +25,7 @@ fn team(handle: &str) -> TeamRecord {
         max_members: None,
         created_at: Millis(0),
         blast_rate: None,
+        widget: Default::default(),
     }
 }
 
@@ -43,6 +44,7 @@ fn message(seq: u64) -> Message {
         at: Millis(seq),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

@@ -26,6 +26,7 @@ fn message(offset: u64, body: &str) -> Message {
         at: Millis(offset),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

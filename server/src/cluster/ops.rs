@@ -15,6 +15,7 @@ use crate::store::{
     AccountRecord, BookChange, BotRecord, ContactRecord, ConversationRecord, Entry, GrantRecord,
     HandoffRecord, ImportMapping, InvitationRecord, MailRecord, Receipt, Rejection, SignupRecord,
     StoreError, StoreResult, TeamRecord, TokenRecord, TransferRecord, UsageCheckpoint, UserRecord,
+    VisitorRecord,
 };
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::assign::Assignees;
@@ -66,6 +67,7 @@ pub(crate) enum Op {
     },
     PutGrant(GrantRecord),
     PutBot(BotRecord),
+    PutVisitor(VisitorRecord),
     CreateTeam {
         team: TeamRecord,
         epoch: Epoch,
@@ -209,6 +211,10 @@ pub(crate) enum OwnedEntry {
         contact: ContactRecord,
         update: ContactUpdated,
     },
+    Delivery {
+        message: Message,
+        report: switchboard_protocol::bridge::Receipt,
+    },
     ContactsImported {
         change: BookChange,
         record: TransferRecord,
@@ -266,6 +272,10 @@ impl OwnedEntry {
                 conversation: (*conversation).clone(),
             },
             Entry::Read(marker) => OwnedEntry::Read((*marker).clone()),
+            Entry::Delivery { message, report } => OwnedEntry::Delivery {
+                message: (*message).clone(),
+                report: (*report).clone(),
+            },
             Entry::ContactUpdated { contact, update } => OwnedEntry::ContactUpdated {
                 contact: (*contact).clone(),
                 update: (*update).clone(),
@@ -348,6 +358,7 @@ impl OwnedEntry {
                 conversation,
             },
             OwnedEntry::Read(marker) => Entry::Read(marker),
+            OwnedEntry::Delivery { message, report } => Entry::Delivery { message, report },
             OwnedEntry::ContactUpdated { contact, update } => {
                 Entry::ContactUpdated { contact, update }
             }
@@ -429,6 +440,7 @@ mod tests {
             at: Millis(9),
             status: None,
             post: None,
+            delivery: None,
         };
         let entry = Entry::Message {
             message: &message,

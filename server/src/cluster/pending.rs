@@ -74,6 +74,7 @@ impl Pending {
                 receipt = *r;
             }
             Entry::HandoffImported { messages, .. } => messages.iter().for_each(message),
+            Entry::Delivery { message: m, .. } => message(m),
             Entry::PostSaved { receipt: r, .. } => receipt = *r,
             Entry::ContactBook { receipt: r, .. } => receipt = *r,
             Entry::ConversationStarted { .. }

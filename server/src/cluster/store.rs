@@ -305,3 +305,18 @@ impl Bots for NatsStore {
         self.projection().team_bots(team)
     }
 }
+
+impl Visitors for NatsStore {
+    fn put_visitor(&self, visitor: &VisitorRecord) -> StoreResult<()> {
+        self.done(Op::PutVisitor(visitor.clone()))
+    }
+
+    fn visitor(&self, id: UserId) -> StoreResult<Option<VisitorRecord>> {
+        // A visitor created on another node a moment ago says hello here.
+        self.found(|p| p.visitor(id))
+    }
+
+    fn team_by_handle(&self, handle: &str) -> StoreResult<Option<TeamId>> {
+        self.found(|p| p.team_by_handle(handle))
+    }
+}

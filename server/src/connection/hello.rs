@@ -10,11 +10,14 @@
 use super::payload::{is_too_big, payload, refuse_too_big, wrong_kind, Payload};
 use crate::access::{self, Access, Principal};
 use crate::auth::authenticate_hash;
+use crate::http::client_key;
 use crate::limits::RateLimiter;
 use crate::live::Registration;
 use crate::outlet::Outlet;
 use crate::server::ServerState;
+use crate::store::TokenKind;
 use crate::time::now;
+use crate::widget::AddressSlot;
 use axum::extract::ws::WebSocket;
 use futures::stream::SplitStream;
 use futures::StreamExt;
@@ -22,6 +25,7 @@ use std::time::Duration;
 use switchboard_protocol::codec::decode;
 use switchboard_protocol::ids::Millis;
 use switchboard_protocol::server::Welcome;
+use switchboard_protocol::widget::VisitorWelcome;
 use switchboard_protocol::{
     close, ClientFrame, ServerFrame, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION,
 };
@@ -38,6 +42,8 @@ pub(super) struct Accepted {
     pub(super) registration: Registration,
     /// Its rate limits (and its admission, for as long as it lasts).
     pub(super) rate: RateLimiter,
+    /// A web chat visitor's place among its address's connections.
+    pub(super) address: Option<AddressSlot>,
 }
 
 /// Waits for the hello and answers it; returns the authenticated user, or
@@ -46,6 +52,7 @@ pub(super) async fn hello(
     stream: &mut SplitStream<WebSocket>,
     state: &ServerState,
     outlet: &Outlet,
+    peer: std::net::IpAddr,
 ) -> Option<Accepted> {
     let deadline = tokio::time::Instant::now() + state.config.hello_timeout;
     let mut stop = state.stop.clone();
@@ -126,6 +133,17 @@ pub(super) async fn hello(
         }
     };
     let rate = RateLimiter::new(slot, &state.config.limits);
+    let address = match token.kind {
+        TokenKind::Visitor => match state.edge.visitors.connect(client_key(peer)) {
+            Some(place) => Some(place),
+            None => {
+                let why = "too many web chat connections from this address";
+                outlet.close(close::TOO_MANY_CONNECTIONS, why);
+                return None;
+            }
+        },
+        TokenKind::Session | TokenKind::Bot => None,
+    };
     // Listed first, then checked again and the access read: a logout that
     // deleted the token, or an access change made, after the reads above
     // either finds this connection listed and closes it, or is seen below.
@@ -163,6 +181,7 @@ pub(super) async fn hello(
         accounts,
         grants,
         limits: state.config.advertised_limits(),
+        visitor: visitor_welcome(store, &principal),
     }));
     tracing::debug!(conn = outlet.conn, user = %principal.user.id, "hello");
     Some(Accepted {
@@ -171,6 +190,7 @@ pub(super) async fn hello(
         expires,
         registration,
         rate,
+        address,
     })
 }
 
@@ -185,4 +205,23 @@ fn internal(outlet: &Outlet, e: crate::store::StoreError) -> Option<Accepted> {
 /// None if it is too far ahead to represent, which is as good as never.
 fn instant_of(at: Millis) -> Option<Instant> {
     Instant::now().checked_add(Duration::from_millis(at.0.saturating_sub(now().0)))
+}
+
+/// What a visitor's welcome says of its session: its team, conversation
+/// and contact (None for everyone else, and for a visitor reaching
+/// nothing any more).
+fn visitor_welcome(
+    store: &dyn crate::store::Store,
+    principal: &Principal,
+) -> Option<VisitorWelcome> {
+    let visitor = principal.visitor()?;
+    // The scope was read a moment ago; the conversation is checked to
+    // exist so a visitor that reaches nothing is told nothing.
+    store.conversation(visitor.conversation).ok().flatten()?;
+    Some(VisitorWelcome {
+        team: visitor.team,
+        conversation: visitor.conversation,
+        contact: visitor.contact,
+        name: principal.user.name.clone(),
+    })
 }

@@ -39,7 +39,14 @@ use switchboard_protocol::codec::Encoding;
 use writer::write_loop;
 
 /// Serves one upgraded connection until it closes.
-pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: Encoding) {
+/// `peer` is the client's address (a web chat visitor's connections count
+/// against it).
+pub(crate) async fn serve(
+    socket: WebSocket,
+    state: Arc<ServerState>,
+    encoding: Encoding,
+    peer: std::net::IpAddr,
+) {
     crate::metrics::get().connections_accepted.inc();
     let _open = crate::metrics::GaugeGuard::new(&crate::metrics::get().connections_open);
     let conn = state.next_connection_id();
@@ -58,13 +65,14 @@ pub(crate) async fn serve(socket: WebSocket, state: Arc<ServerState>, encoding: 
         ping_interval,
     ));
 
-    if let Some(accepted) = hello(&mut stream, &state, &outlet).await {
+    if let Some(accepted) = hello(&mut stream, &state, &outlet, peer).await {
         let Accepted {
             version,
             principal,
             expires,
             registration,
             mut rate,
+            address: _address,
         } = accepted;
         let speaking = outlet.clone().speaking(version);
         let mut session = Session::new(Arc::clone(&state), principal, speaking);

@@ -70,6 +70,7 @@ pub(super) fn router() -> Router<Arc<ServerState>> {
         .route("/invitations/accept", post(accept_invitation))
         .route("/admin/backup", post(super::ops::backup))
         .merge(super::imports::router())
+        .merge(super::widget::router())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this endpoint takes POST".into())

@@ -76,6 +76,21 @@ pub(super) async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Re
     }
 }
 
+/// The contact's chat page (`chat.html`, the app build's second page):
+/// the app's page while a build has none, so the route works all the same.
+pub(super) fn chat_page(headers: &HeaderMap) -> Response {
+    match Files::get(CHAT_PAGE) {
+        Some(page) => serve(CHAT_PAGE, page, headers),
+        None => match Files::get(PAGE) {
+            Some(page) => serve(PAGE, page, headers),
+            None => not_found(),
+        },
+    }
+}
+
+/// The contact's chat page.
+const CHAT_PAGE: &str = "chat.html";
+
 /// The encodings the build writes, best first: (suffix, `Content-Encoding`).
 const ENCODINGS: [(&str, &str); 2] = [(".br", "br"), (".gz", "gzip")];
 

@@ -51,6 +51,9 @@ pub(crate) enum ApiError {
     /// Something failed inside the server; the detail is for the log only.
     #[error("internal error")]
     Internal(String),
+    /// The team's web chat is paused: no new visitor.
+    #[error("this team's web chat is paused")]
+    WidgetPaused,
 }
 
 #[derive(Serialize)]
@@ -77,6 +80,7 @@ impl ApiError {
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::WidgetPaused => (StatusCode::FORBIDDEN, "widget_paused"),
         }
     }
 

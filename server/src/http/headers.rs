@@ -7,8 +7,10 @@
 //!   `eval`, no plugins; connections only to the server itself, its
 //!   WebSocket (`ws://` and `wss://` of the `Host` the page was loaded
 //!   from: older browsers do not count those as `'self'`) included; no
-//!   other page may frame it (`frame-ancestors 'none'`); forms post only
-//!   to the server and `<base>` is refused.
+//!   other page may frame it (`frame-ancestors 'none'`), but for a page
+//!   whose handler said who may ([`FrameAncestors`]: the web chat's page,
+//!   framed by the team's allowed origins); forms post only to the server
+//!   and `<base>` is refused.
 //! - `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` (for
 //!   browsers without `frame-ancestors`), `Referrer-Policy: no-referrer`,
 //!   `Cross-Origin-Opener-Policy: same-origin`.
@@ -23,10 +25,17 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// The policy without its `connect-src`, which depends on the host.
+/// The policy without its `connect-src`, which depends on the host, and
+/// its `frame-ancestors`, which depends on the page.
 const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; font-src 'self'; worker-src 'self'; manifest-src 'self'; \
-     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+     object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/// Set by a handler on its response: the origins (checked
+/// `http(s)://host[:port]`, see `widget::check_settings`) whose pages may
+/// frame this page besides the server's own.
+#[derive(Debug, Clone)]
+pub(crate) struct FrameAncestors(pub(crate) Vec<String>);
 
 /// The longest `Host` written into the policy.
 const MAX_HOST: usize = 255;
@@ -36,18 +45,32 @@ pub(super) async fn secure(request: Request, next: Next) -> Response {
     let host = websocket_host(request.headers());
     let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
     let connect = match host {
         Some(host) => format!("connect-src 'self' ws://{host} wss://{host}"),
         None => "connect-src 'self'".to_string(),
     };
-    // Built from constants and a host of checked characters: valid.
-    if let Ok(policy) = HeaderValue::from_str(&format!("{POLICY}; {connect}")) {
+    let framers = response.extensions().get::<FrameAncestors>().cloned();
+    let headers = response.headers_mut();
+    let frame = match &framers {
+        Some(FrameAncestors(origins)) => {
+            let mut sources = vec!["'self'"];
+            sources.extend(origins.iter().map(String::as_str));
+            format!("frame-ancestors {}", sources.join(" "))
+        }
+        None => "frame-ancestors 'none'".to_string(),
+    };
+    // Built from constants, a host of checked characters and checked
+    // origins: valid.
+    if let Ok(policy) = HeaderValue::from_str(&format!("{POLICY}; {frame}; {connect}")) {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    if framers.is_none() {
+        // For browsers without `frame-ancestors`; a page others may frame
+        // relies on the policy alone.
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     let fixed = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
     ];
     for (name, value) in fixed {

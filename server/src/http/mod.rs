@@ -31,10 +31,12 @@ pub(crate) mod site;
 mod throttle;
 mod ticket;
 mod transfers;
+mod widget;
 mod ws;
 
 pub(crate) use origin::Origins;
 pub(crate) use site::Site;
+pub(crate) use throttle::client_key;
 
 use crate::config::Config;
 use crate::password::Hasher;
@@ -63,6 +65,8 @@ pub(crate) struct Edge {
     pub(crate) imports: crate::imports::Imports,
     /// The blasts running here.
     pub(crate) blasts: crate::blasts::Running,
+    /// The web chat visitors' throttles.
+    pub(crate) visitors: crate::widget::VisitorGate,
 }
 
 impl Edge {
@@ -83,6 +87,7 @@ impl Edge {
             site,
             imports: crate::imports::Imports::default(),
             blasts: crate::blasts::Running::default(),
+            visitors: crate::widget::VisitorGate::new(&config.limits.visitors),
         })
     }
 
@@ -90,6 +95,7 @@ impl Edge {
     pub(crate) fn sweep(&self) {
         self.throttle.forget_idle();
         self.tickets.forget_expired();
+        self.visitors.forget_idle();
     }
 
     /// The hash of the session token a hello's `token` stands for: the
@@ -110,6 +116,7 @@ pub(crate) fn router(state: Arc<ServerState>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ops::ready))
         .route("/metrics", get(ops::metrics))
+        .route("/chat/{handle}", get(widget::page))
         .nest("/api", api::router())
         .fallback(app::fallback)
         .layer(axum::middleware::from_fn(headers::secure))

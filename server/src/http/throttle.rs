@@ -124,7 +124,7 @@ fn limiter<K: Hash + Eq + Clone>(
 }
 
 /// The key a client address counts under.
-fn client_key(address: IpAddr) -> IpAddr {
+pub(crate) fn client_key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -4,11 +4,12 @@
 //! idle connections. A browser page from a foreign origin is refused here,
 //! before the upgrade (see [`super::origin`]).
 
+use super::handshake::Peer;
 use crate::config::LimitsConfig;
 use crate::connection;
 use crate::server::ServerState;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub(super) fn configure(ws: WebSocketUpgrade, limits: &LimitsConfig) -> WebSocke
 /// whose origin is not allowed.
 pub(super) async fn upgrade(
     State(state): State<Arc<ServerState>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -54,5 +56,5 @@ pub(super) async fn upgrade(
         .and_then(|p| p.to_str().ok())
         .and_then(Encoding::from_subprotocol)
         .unwrap_or_default();
-    ws.on_upgrade(move |socket| connection::serve(socket, state, encoding))
+    ws.on_upgrade(move |socket| connection::serve(socket, state, encoding, peer.ip()))
 }

@@ -81,6 +81,8 @@ pub(super) struct Hub<'r> {
     pub(super) parked: VecDeque<HubRequest>,
     /// The other servers' connections (see `shared_presence`).
     pub(super) remote: Remote,
+    /// The web chat visitors online here (see `visitors`).
+    pub(super) visitors: super::visitors::VisitorsOnline,
 }
 
 /// A live subscription.
@@ -152,6 +154,7 @@ pub(super) async fn run(
         writers: writers.clone(),
         parked: VecDeque::new(),
         remote: Remote::default(),
+        visitors: Default::default(),
     };
     let shared = context.peers.is_some();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);

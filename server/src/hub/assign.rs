@@ -69,6 +69,7 @@ impl Hub<'_> {
             at: now(),
             status: None,
             post: None,
+            delivery: None,
         };
         let update = Assignees {
             conversation,

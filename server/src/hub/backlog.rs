@@ -53,6 +53,8 @@ fn bounded(command: &HubCommand) -> bool {
         | HubCommand::Assign { .. }
         | HubCommand::Deliver { .. }
         | HubCommand::SavePost { .. }
+        | HubCommand::Relay(_)
+        | HubCommand::Receipt(_)
         | HubCommand::Dashboard { .. }
         | HubCommand::Next { .. }
         | HubCommand::ImportBatch { .. }

@@ -185,7 +185,8 @@ impl Board {
             | Event::Delivered(_)
             | Event::PostChanged(_)
             | Event::ContactDeleted(_)
-            | Event::ContactFields(_) => {}
+            | Event::ContactFields(_)
+            | Event::Receipt(_) => {}
             // Contacts, not conversations: an import writes new contacts,
             // which have none yet.
             Event::ImportProgress(_) => {}

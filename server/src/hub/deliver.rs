@@ -289,6 +289,7 @@ fn system_message(
         at,
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

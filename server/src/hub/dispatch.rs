@@ -61,7 +61,9 @@ impl Hub<'_> {
                 self.message_sent(conversation, principal.user.id);
                 sent
             }
-            HubCommand::StartConversation { contact } => self.start_conversation(reply, contact),
+            HubCommand::StartConversation { contact, channel } => {
+                self.start_conversation(reply, contact, channel)
+            }
             HubCommand::MarkRead {
                 principal,
                 conversation,
@@ -123,6 +125,8 @@ impl Hub<'_> {
             } => self.deliver(reply, conversation, delivery, key),
             HubCommand::ImportHandoffs => self.import_handoffs(),
             HubCommand::SavePost { save, by, key } => self.save_post(reply, save, by, key),
+            HubCommand::Relay(inbound) => self.relay(reply, inbound),
+            HubCommand::Receipt(report) => self.receipt(reply, report),
             HubCommand::Signal(signal) => {
                 self.signal([signal]);
                 Ok(())

@@ -50,6 +50,8 @@ impl HubCommand {
                 | HubCommand::ImportBatch { .. }
                 | HubCommand::BlastProgress(_)
                 | HubCommand::SavePost { .. }
+                | HubCommand::Relay(_)
+                | HubCommand::Receipt(_)
         )
     }
 }

@@ -31,6 +31,7 @@ mod blasts;
 mod board;
 mod book;
 mod book_view;
+mod bridge;
 mod catch_up;
 mod contacts;
 mod dashboard;
@@ -54,6 +55,7 @@ mod shared_presence;
 mod signals;
 mod system;
 mod unapplied;
+mod visitors;
 mod writes;
 
 use crate::access::Principal;
@@ -74,6 +76,7 @@ use switchboard_protocol::server::Reply;
 pub(crate) use board::BoardQuery;
 use board::BoardRows;
 pub(crate) use book::BookOp;
+pub(crate) use bridge::{Inbound, Report};
 pub(crate) use peers::Peers;
 pub(crate) use posts::PostSave;
 pub(crate) use removal::RemovalError;
@@ -106,7 +109,11 @@ pub(crate) enum HubCommand {
         post: Option<PostCard>,
     },
     /// Start a conversation with a new contact.
-    StartConversation { contact: NewContact },
+    StartConversation {
+        contact: NewContact,
+        /// The channel the contact writes through (a web chat visitor's).
+        channel: Option<switchboard_protocol::model::Channel>,
+    },
     /// Move a user's read marker.
     MarkRead {
         principal: Arc<Principal>,
@@ -130,6 +137,13 @@ pub(crate) enum HubCommand {
         /// The idempotency key it was sent with, if any (the caller's).
         key: Option<String>,
     },
+    // Bridges.
+    /// Store a contact's message from a bridge (the session has checked
+    /// access, sizes and the address).
+    Relay(Inbound),
+    /// Record a bridge's delivery report (the session has checked that the
+    /// conversation is the bridge's).
+    Receipt(Report),
     /// A page of the team's dashboard (the session has checked access).
     Dashboard { query: BoardQuery },
     /// The conversation that most needs `user`.

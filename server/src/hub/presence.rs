@@ -62,6 +62,9 @@ struct Online {
 struct Typist {
     name: String,
     until: Instant,
+    /// Whether the typist is the conversation's contact (a web chat
+    /// visitor).
+    contact: bool,
 }
 
 struct Look {
@@ -159,12 +162,14 @@ impl Presence {
     }
 
     /// `user` is typing in `conversation`: `typing: true` the first time,
-    /// nothing but a later expiry on a repeat.
+    /// nothing but a later expiry on a repeat. `contact` when the typist is
+    /// the conversation's contact (a web chat visitor).
     pub(super) fn typing(
         &mut self,
         conversation: ConversationId,
         user: UserId,
         name: &str,
+        contact: bool,
         now: Instant,
     ) -> Option<Signal> {
         let until = now + self.expiry;
@@ -178,15 +183,22 @@ impl Presence {
             Typist {
                 name: name.clone(),
                 until,
+                contact,
             },
         );
-        Some(typing_signal(conversation, user, name, true))
+        Some(typing_signal(conversation, user, name, contact, true))
     }
 
     /// `user` sent a message in `conversation`: their typing there ends now.
     pub(super) fn sent(&mut self, conversation: ConversationId, user: UserId) -> Option<Signal> {
         let typist = self.typing.remove(&(conversation, user))?;
-        Some(typing_signal(conversation, user, typist.name, false))
+        Some(typing_signal(
+            conversation,
+            user,
+            typist.name,
+            typist.contact,
+            false,
+        ))
     }
 
     /// The conversation `conn` has open becomes `conversation` (or none);
@@ -259,7 +271,13 @@ impl Presence {
             .collect();
         for (conversation, user) in stopped {
             if let Some(typist) = self.typing.remove(&(conversation, user)) {
-                signals.push(typing_signal(conversation, user, typist.name, false));
+                signals.push(typing_signal(
+                    conversation,
+                    user,
+                    typist.name,
+                    typist.contact,
+                    false,
+                ));
             }
         }
         signals
@@ -309,6 +327,7 @@ impl Presence {
                 user: *user,
                 name: typist.name.clone(),
                 typing: true,
+                contact: typist.contact,
             })
             .collect()
     }
@@ -361,12 +380,19 @@ fn announce(user: UserId, online: &mut Online) -> Option<Signal> {
     }))
 }
 
-fn typing_signal(conversation: ConversationId, user: UserId, name: String, typing: bool) -> Signal {
+fn typing_signal(
+    conversation: ConversationId,
+    user: UserId,
+    name: String,
+    contact: bool,
+    typing: bool,
+) -> Signal {
     Signal::Typing(TypingChange {
         conversation,
         user,
         name,
         typing,
+        contact,
     })
 }
 
@@ -425,15 +451,17 @@ mod tests {
     fn typing_is_coalesced_and_ends_by_expiry_or_by_a_message() {
         let mut state = presence();
         let t0 = Instant::now();
-        assert!(state.typing(C, ANN, "Ann", t0).is_some());
-        assert!(state.typing(C, ANN, "Ann", t0 + 3 * SECOND).is_none());
+        assert!(state.typing(C, ANN, "Ann", false, t0).is_some());
+        assert!(state
+            .typing(C, ANN, "Ann", false, t0 + 3 * SECOND)
+            .is_none());
         assert!(
             state.expire(t0 + 6 * SECOND).is_empty(),
             "the repeat extended it"
         );
         let ended = state.expire(t0 + 9 * SECOND);
         assert!(matches!(&ended[..], [Signal::Typing(t)] if !t.typing && t.user == ANN));
-        assert!(state.typing(C, BEN, "Ben", t0).is_some());
+        assert!(state.typing(C, BEN, "Ben", false, t0).is_some());
         assert!(matches!(state.sent(C, BEN), Some(Signal::Typing(t)) if !t.typing));
         assert!(state.sent(C, BEN).is_none(), "ended once");
         assert!(state.sent(D, ANN).is_none(), "was not typing");

@@ -6,6 +6,7 @@
 
 use crate::access::Principal;
 use switchboard_protocol::ids::TeamId;
+use switchboard_protocol::model::SenderKind;
 use switchboard_protocol::server::{Audience, Event};
 use switchboard_protocol::PROTOCOL_VERSION;
 
@@ -14,6 +15,9 @@ use switchboard_protocol::PROTOCOL_VERSION;
 pub(super) struct Reach {
     audience: Audience,
     since: u32,
+    /// Whether a contact may see it (a web chat visitor's filter): a
+    /// message not written by the system.
+    for_contact: bool,
 }
 
 impl Reach {
@@ -22,19 +26,21 @@ impl Reach {
         Reach {
             audience: event.audience(),
             since: event.since(),
+            for_contact: matches!(event, Event::Message(m) if m.sender.kind != SenderKind::System),
         }
     }
 
     /// Whether a subscriber of `team` may be sent the event: one speaking
-    /// protocol `version`, and for a Restricted Member, `restricted` is
-    /// whose grants filter it.
+    /// protocol `version`, and for a Restricted Member or a web chat
+    /// visitor, `restricted` is whose access filters it.
     pub(super) fn admits(
         &self,
         team: TeamId,
         restricted: Option<&Principal>,
         version: u32,
     ) -> bool {
-        version >= self.since && restricted.is_none_or(|p| p.receives(team, &self.audience))
+        version >= self.since
+            && restricted.is_none_or(|p| p.receives(team, &self.audience, self.for_contact))
     }
 
     /// Whether a subscriber takes every event of its team, so that it can

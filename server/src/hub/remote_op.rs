@@ -6,7 +6,9 @@
 //! claim it holds until the answer), and the writer claims the key again
 //! on its side.
 
-use super::{AssigneeChange, BookOp, ContactChanges, Delivery, HubCommand, PostSave};
+use super::{
+    AssigneeChange, BookOp, ContactChanges, Delivery, HubCommand, Inbound, PostSave, Report,
+};
 use crate::access::Principal;
 use crate::idempotency::{Claim, Claims};
 use serde::{Deserialize, Serialize};
@@ -29,6 +31,8 @@ pub(super) enum RemoteOp {
     },
     StartConversation {
         contact: NewContact,
+        #[serde(default)]
+        channel: Option<switchboard_protocol::model::Channel>,
     },
     MarkRead {
         principal: Principal,
@@ -63,6 +67,8 @@ pub(super) enum RemoteOp {
         by: UserId,
         key: Option<String>,
     },
+    Relay(Inbound),
+    Receipt(Report),
 }
 
 impl RemoteOp {
@@ -89,8 +95,8 @@ impl RemoteOp {
                 },
                 None,
             ),
-            HubCommand::StartConversation { contact } => {
-                (RemoteOp::StartConversation { contact }, None)
+            HubCommand::StartConversation { contact, channel } => {
+                (RemoteOp::StartConversation { contact, channel }, None)
             }
             HubCommand::MarkRead {
                 principal,
@@ -160,6 +166,8 @@ impl RemoteOp {
             HubCommand::ImportHandoffs => (RemoteOp::ImportHandoffs, None),
             HubCommand::Book(op) => (RemoteOp::Book(op), None),
             HubCommand::SavePost { save, by, key } => (RemoteOp::SavePost { save, by, key }, None),
+            HubCommand::Relay(inbound) => (RemoteOp::Relay(inbound), None),
+            HubCommand::Receipt(report) => (RemoteOp::Receipt(report), None),
             _ => return None,
         })
     }
@@ -182,7 +190,9 @@ impl RemoteOp {
                 as_contact,
                 post,
             },
-            RemoteOp::StartConversation { contact } => HubCommand::StartConversation { contact },
+            RemoteOp::StartConversation { contact, channel } => {
+                HubCommand::StartConversation { contact, channel }
+            }
             RemoteOp::MarkRead {
                 principal,
                 conversation,
@@ -239,6 +249,8 @@ impl RemoteOp {
             RemoteOp::ImportHandoffs => HubCommand::ImportHandoffs,
             RemoteOp::Book(op) => HubCommand::Book(op),
             RemoteOp::SavePost { save, by, key } => HubCommand::SavePost { save, by, key },
+            RemoteOp::Relay(inbound) => HubCommand::Relay(inbound),
+            RemoteOp::Receipt(report) => HubCommand::Receipt(report),
         })
     }
 }

@@ -95,7 +95,10 @@ impl Hub<'_> {
         if live {
             // Subscribing again while live keeps the opt-in to signals; a
             // subscription that went through a chunked replay must ask again.
-            let signals = self.subscribers.get(&conn).is_some_and(|s| s.signals);
+            // A visitor takes its signals (the agents' typing) unasked:
+            // its page needs nothing else from `presence`.
+            let signals = self.subscribers.get(&conn).is_some_and(|s| s.signals)
+                || principal.visitor().is_some();
             let subscriber = Subscriber {
                 outlet,
                 restricted: restricted.then(|| Arc::clone(principal)),
@@ -106,6 +109,8 @@ impl Hub<'_> {
             // The team's people count as online; Restricted Members do not.
             if !restricted {
                 self.joined(conn, principal);
+            } else {
+                self.visitor_joined(conn, principal);
             }
         } else {
             self.subscribers.remove(&conn);
@@ -208,5 +213,6 @@ pub(super) fn event_of(record: LogRecord) -> Event {
         LogRecord::ContactDeleted(deleted) => Event::ContactDeleted(deleted),
         LogRecord::ContactsMerged(merged) => Event::ContactsMerged(merged),
         LogRecord::ContactFields(fields) => Event::ContactFields(fields),
+        LogRecord::Receipt(report) => Event::Receipt(report),
     }
 }

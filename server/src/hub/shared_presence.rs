@@ -50,6 +50,9 @@ pub(crate) enum Ephemeral {
         conversation: ConversationId,
         user: UserId,
         name: String,
+        /// A web chat visitor typing (absent from older servers: no).
+        #[serde(default)]
+        contact: bool,
     },
     Sent {
         conversation: ConversationId,
@@ -134,8 +137,11 @@ impl Hub<'_> {
                 conversation,
                 user,
                 name,
+                contact,
             } => {
-                let signal = self.presence.typing(conversation, user, &name, now);
+                let signal = self
+                    .presence
+                    .typing(conversation, user, &name, contact, now);
                 self.signal(signal);
             }
             Ephemeral::Sent { conversation, user } => {

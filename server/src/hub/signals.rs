@@ -40,15 +40,17 @@ impl Hub<'_> {
         conversation: ConversationId,
     ) {
         let user = &principal.user;
-        let signal = self
-            .presence
-            .typing(conversation, user.id, &user.name, Instant::now());
+        let contact = principal.visitor().is_some();
+        let signal =
+            self.presence
+                .typing(conversation, user.id, &user.name, contact, Instant::now());
         outlet.send(&result_frame(request, Reply::Typing { conversation }));
         self.signal(signal);
         self.tell(Ephemeral::Typing {
             conversation,
             user: user.id,
             name: user.name.clone(),
+            contact,
         });
     }
 
@@ -93,9 +95,13 @@ impl Hub<'_> {
             viewing: self.presence.viewing(),
             typing: self.presence.typists(),
             signals,
+            contacts: self.visitors.online(),
         };
         if principal.is_restricted_in(team) {
             state.users.clear();
+            state
+                .contacts
+                .retain(|c| principal.reads(team, c.conversation));
             state
                 .viewing
                 .retain(|v| principal.reads(team, v.conversation));
@@ -131,6 +137,7 @@ impl Hub<'_> {
 
     /// A connection stopped being subscribed: it is no device any more.
     pub(super) fn left(&mut self, conn: ConnId) {
+        self.visitor_left(conn);
         let signal = self.presence.leave(conn, Instant::now());
         self.signal(signal);
         self.tell(Ephemeral::Leave { conn });
@@ -155,8 +162,10 @@ impl Hub<'_> {
     pub(super) fn signal(&self, signals: impl IntoIterator<Item = Signal>) {
         let team = self.team;
         for signal in signals {
-            let conversation = signal.conversation();
-            let frame = SharedFrame::new(ServerFrame::Signal(SignalFrame { team, signal }));
+            let frame = SharedFrame::new(ServerFrame::Signal(SignalFrame {
+                team,
+                signal: signal.clone(),
+            }));
             for subscriber in self.subscribers.values() {
                 if !subscriber.signals {
                     continue;
@@ -164,9 +173,8 @@ impl Hub<'_> {
                 if let Some(principal) = &subscriber.restricted {
                     // Not the team's people: conversation signals of their
                     // own conversations only, no presence.
-                    match conversation {
-                        Some(c) if principal.reads(team, c) => {}
-                        _ => continue,
+                    if !principal.receives_signal(team, &signal) {
+                        continue;
                     }
                 }
                 let outlet = &subscriber.outlet;

@@ -59,6 +59,7 @@ impl Hub<'_> {
             at: now(),
             status: None,
             post: None,
+            delivery: None,
         };
         let entry = match claim {
             Some(claim) => Entry::Command {

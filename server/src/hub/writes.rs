@@ -52,6 +52,7 @@ impl Hub<'_> {
             at: now(),
             status,
             post,
+            delivery: None,
         };
         let idempotency = message.client_msg_id.as_deref().map(|id| (user, id));
         let entry = Entry::Message {
@@ -72,12 +73,14 @@ impl Hub<'_> {
         &mut self,
         to: ReplyTo,
         contact: NewContact,
+        channel: Option<switchboard_protocol::model::Channel>,
     ) -> Result<(), StoreError> {
         let at = now();
         let contact = self.contact_to_start(contact, at)?;
         let store = &self.registry.context.store;
-        let conversation =
+        let mut conversation =
             ConversationRecord::new(store.next_id()?.into(), self.team, contact.id, at);
+        conversation.channel = channel;
         let info = conversation.info(&contact, Seq(0));
         let entry = Entry::ConversationStarted {
             contact: &contact,

@@ -146,6 +146,7 @@ fn time_from(
                 | LogRecord::ContactDeleted(_)
                 | LogRecord::ContactsMerged(_)
                 | LogRecord::ContactFields(_)
+                | LogRecord::Receipt(_)
                 | LogRecord::ImportProgress(_)
                 | LogRecord::BlastProgress(_) => continue,
                 LogRecord::PostChanged { .. } => continue,

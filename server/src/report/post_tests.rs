@@ -37,6 +37,7 @@ impl Writer {
                 link: None,
                 status: PostStatus::Open,
             }),
+            delivery: None,
         };
         let entry = Entry::Message {
             message: &message,

@@ -67,6 +67,7 @@ impl Writer {
             at: Millis(at),
             status: None,
             post: None,
+            delivery: None,
         };
         let entry = Entry::Message {
             message: &message,
@@ -111,6 +112,7 @@ impl Writer {
             at: Millis(at),
             status: None,
             post: None,
+            delivery: None,
         };
         let mut delivered = record.clone();
         delivered.status = ConversationStatus::Delivered;

@@ -39,6 +39,11 @@ impl Session {
             };
             reads.push(Reader { user, name, seq });
         }
+        if self.principal.visitor().is_some() {
+            // A contact learns nothing of who works the conversation.
+            conversation.assignees.clear();
+            reads.clear();
+        }
         Ok(Reply::ConversationDetails(ConversationDetails {
             conversation,
             reads,

@@ -31,6 +31,7 @@ mod assign;
 mod blasts;
 mod book;
 mod bots;
+mod bridge;
 mod contacts;
 mod conversation;
 mod dashboard;
@@ -43,6 +44,7 @@ mod members;
 mod posts;
 mod presence;
 mod report;
+mod widget;
 
 /// Longest `client_msg_id`, in bytes.
 const MAX_CLIENT_MSG_ID: usize = 64;
@@ -173,6 +175,12 @@ impl Session {
             | ClientFrame::PauseBlast(_)
             | ClientFrame::ResumeBlast(_)
             | ClientFrame::CancelBlast(_)) => self.blasts(frame).await.map(Some),
+            // Web chat.
+            ClientFrame::Widget(w) => self.widget(w).map(Some),
+            ClientFrame::SetWidget(s) => self.set_widget(s).await.map(Some),
+            ClientFrame::Identify(i) => self.identify(i).await.map(Some),
+            ClientFrame::Relay(r) => self.relay_inbound(id, r).await,
+            ClientFrame::Receipt(r) => self.report_receipt(id, r).await,
         };
         match outcome {
             Ok(Some(result)) => {
@@ -300,6 +308,9 @@ impl Session {
                 ),
             ));
         }
+        if self.principal.visitor().is_some() {
+            return self.visitor_send(request, send).await;
+        }
         if send.as_contact {
             return self.relay(request, send).await;
         }
@@ -413,6 +424,10 @@ impl Session {
         if let Some(durable) = self.state.registry.durable(conversation.team) {
             messages.retain(|m| m.offset <= durable);
         }
+        if self.principal.visitor().is_some() {
+            // The system's messages record commands: internal to the team.
+            messages.retain(|m| m.sender.kind != SenderKind::System);
+        }
         Ok(Reply::History(HistoryPage {
             conversation: conversation.id,
             messages,
@@ -470,7 +485,10 @@ impl Session {
                 ),
             ));
         }
-        let command = HubCommand::StartConversation { contact };
+        let command = HubCommand::StartConversation {
+            contact,
+            channel: None,
+        };
         self.dispatch(start.team, request, command).await
     }
 

@@ -72,6 +72,13 @@ impl Session {
         team: TeamId,
     ) -> Result<Option<Reply>, Refusal> {
         self.team_for(Action::Subscribe, team)?;
+        if self.principal.visitor().is_some() {
+            // A contact learns nothing of who is online in the team.
+            return Err(Refusal::new(
+                switchboard_protocol::ErrorCode::NotFound,
+                format!("no team {team}"),
+            ));
+        }
         let command = HubCommand::Presence {
             principal: Arc::clone(&self.principal),
         };

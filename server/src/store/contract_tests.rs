@@ -48,6 +48,7 @@ fn team(id: u64, handle: &str) -> TeamRecord {
         max_members: None,
         created_at: Millis(0),
         blast_rate: None,
+        widget: Default::default(),
     }
 }
 
@@ -77,6 +78,7 @@ fn message(conversation: u64, seq: u64, offset: u64) -> Message {
         at: now(),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

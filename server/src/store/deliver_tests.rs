@@ -36,6 +36,7 @@ fn system(conversation: u64, seq: u64, offset: u64) -> Message {
         at: Millis(5),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

@@ -154,6 +154,16 @@ pub enum Entry<'a> {
         /// The key and result of the request, if sent with a key.
         receipt: Option<Receipt<'a>>,
     },
+    /// A bridge's delivery report: the message as it now is (its
+    /// `delivery` the report's), replacing the stored one where it stands
+    /// (its own offset and seq), and the report logged at the entry's
+    /// offset, in one atomic write.
+    Delivery {
+        /// The message, its delivery updated.
+        message: &'a Message,
+        /// The report (logged whole, for replays).
+        report: &'a switchboard_protocol::bridge::Receipt,
+    },
 }
 
 impl Entry<'_> {

@@ -23,6 +23,7 @@ fn message(seq: u64, kind: SenderKind, sender: u64) -> Message {
         at: now(),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 

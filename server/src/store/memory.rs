@@ -23,6 +23,7 @@ mod posts;
 mod signups;
 mod timeline;
 mod transfers;
+mod visitors;
 
 /// A [`Store`] that lives in memory.
 #[derive(Default)]
@@ -64,6 +65,7 @@ struct Inner {
     /// The grants not revoked, by team (the sled store's `team_grants`).
     team_grants: BTreeSet<(TeamId, ConversationId, UserId)>,
     bots: BTreeMap<UserId, BotRecord>,
+    visitors: BTreeMap<UserId, crate::store::VisitorRecord>,
     handoffs: BTreeMap<(TeamId, ConversationId), HandoffRecord>,
     /// Posts by team then id (the sled store's `team_posts` order).
     posts: BTreeMap<

@@ -29,6 +29,7 @@ mod records;
 mod signups;
 mod sled_store;
 mod transfers;
+mod visitors;
 
 pub use blasts::{BlastRecord, BlastSend, Blasts};
 pub use book::{name_words, BookChange, ContactSearch, Contacts};
@@ -47,6 +48,7 @@ pub use transfers::{
     ImportCursor, ImportMapping, ImportState, Rejection, TransferKind, TransferRecord,
     TransferStatus, Transfers,
 };
+pub use visitors::{VisitorRecord, Visitors};
 
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, Role, SenderKind};
@@ -105,6 +107,7 @@ pub trait Store:
     + Transfers
     + Posts
     + Blasts
+    + Visitors
     + Send
     + Sync
     + 'static
@@ -386,6 +389,8 @@ mod contact_tests;
 mod contract_tests;
 #[cfg(test)]
 mod deliver_tests;
+#[cfg(test)]
+mod delivery_tests;
 #[cfg(test)]
 mod grant_tests;
 #[cfg(test)]

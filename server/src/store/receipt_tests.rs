@@ -28,6 +28,7 @@ fn system_message(seq: u64, offset: u64) -> Message {
         at: Millis(9),
         status: None,
         post: None,
+        delivery: None,
     }
 }
 
@@ -96,6 +97,7 @@ fn new_team(id: u64, handle: &str) -> TeamRecord {
         max_members: None,
         created_at: Millis(0),
         blast_rate: None,
+        widget: Default::default(),
     }
 }
 

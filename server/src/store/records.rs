@@ -60,6 +60,9 @@ pub struct TeamRecord {
     /// Messages per second its blasts are sent at (`None`: the default).
     #[serde(default)]
     pub blast_rate: Option<u32>,
+    /// Its web chat settings.
+    #[serde(default)]
+    pub widget: switchboard_protocol::widget::WidgetSettings,
 }
 
 impl TeamRecord {
@@ -129,6 +132,8 @@ pub enum TokenKind {
     Session,
     /// An automated client; its messages are marked as a bot's.
     Bot,
+    /// A web chat visitor: a contact on the team's chat page.
+    Visitor,
 }
 
 /// A token, stored under the SHA-256 of its secret (never the secret).
@@ -558,6 +563,9 @@ pub enum LogRecord {
     // Blasts.
     /// A blast's counts or status changed.
     BlastProgress(switchboard_protocol::blast::BlastInfo),
+    /// A bridge reported how a message went (the message's record holds
+    /// the delivery too).
+    Receipt(switchboard_protocol::bridge::Receipt),
 }
 
 /// A delivery to another team waiting for that team's hub to import it

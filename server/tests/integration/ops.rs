@@ -114,6 +114,7 @@ fn seed_conversations(
                 at: Millis(2),
                 status: None,
                 post: None,
+                delivery: None,
             };
             let entry = Entry::Message {
                 message: &message,

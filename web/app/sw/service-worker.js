@@ -59,6 +59,8 @@ worker.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== location.origin || reserved(url.pathname)) return;
+  // The contacts' web chat is another page: never the app's shell.
+  if (url.pathname.startsWith("/chat/")) return;
   if (request.mode === "navigate") {
     event.respondWith(page(request));
   } else if (SHELL.includes(url.pathname) && url.pathname !== "/") {

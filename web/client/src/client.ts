@@ -53,6 +53,10 @@ const KEYED: ReadonlySet<RequestType> = new Set<RequestType>([
   "merge_contacts",
   "create_post",
   "edit_post",
+  "identify",
+  "create_bridge",
+  "set_widget",
+  "create_blast",
 ]);
 
 function randomKey(): string {
@@ -177,7 +181,8 @@ export class SwitchboardClient {
   /**
    * A request and its typed reply. One carrying a `key` (deliver, invite,
    * assign, unassign, create_team, add_member, create_bot, create_contact,
-   * edit_contact, merge_contacts, create_post, edit_post) goes through the
+   * edit_contact, merge_contacts, create_post, edit_post, identify,
+   * create_bridge, set_widget, create_blast) goes through the
    * outbox and survives reconnects; any other is rejected with
    * DisconnectedError if the connection is down or drops before the reply.
    */

@@ -53,9 +53,13 @@ import type {
   PostPatch,
   PostStatus,
 } from "./book.js";
+import type { ChannelEvent, ChannelReply, ChannelReplyOf, ChannelRequest } from "./channels.js";
+import type { ContactPresence, Identified, VisitorWelcome } from "./visitor.js";
 
 export type * from "./records.js";
 export type * from "./book.js";
+export type * from "./channels.js";
+export type * from "./visitor.js";
 
 // Version 2: the server also sends the contact book, content and import events;
 // version 3: delivery receipts and blast progress.
@@ -168,7 +172,7 @@ export type Request =
       type: "create_bot";
       team: Id;
       name: string;
-      scope: "read" | "read_write";
+      scope: "read" | "read_write" | "bridge";
       key?: string | null;
     }
   | { type: "revoke_bot"; team: Id; bot: Id }
@@ -190,7 +194,17 @@ export type Request =
       limit?: number | null;
     }
   | { type: "create_post"; team: Id; post: PostDraft; key?: string | null }
-  | { type: "edit_post"; team: Id; post: Id; changes: PostPatch; key?: string | null };
+  | { type: "edit_post"; team: Id; post: Id; changes: PostPatch; key?: string | null }
+  // Web chat: a visitor names itself (section 25).
+  | {
+      type: "identify";
+      name?: string | null;
+      email?: string | null;
+      phone?: string | null;
+      key?: string | null;
+    }
+  // Web chat settings, bridges and blasts (channels.ts).
+  | ChannelRequest;
 
 export type RequestType = Request["type"];
 /** A request frame as written on the wire. */
@@ -248,10 +262,14 @@ export type Reply =
   | { type: "contact_deleted"; contact: Id; conversations: Id[] }
   | { type: "contact_fields"; fields: FieldDef[] }
   | { type: "posts"; posts: PostInfo[]; next: Id | null }
-  | ({ type: "post" } & PostInfo);
+  | ({ type: "post" } & PostInfo)
+  // Web chat (section 25).
+  | ({ type: "identified" } & Identified)
+  // Web chat settings, bridges and blasts (channels.ts).
+  | ChannelReply;
 
 /** What each request is answered with, by request type. */
-export interface ReplyOf {
+export interface ReplyOf extends ChannelReplyOf {
   subscribe: "subscribed";
   unsubscribe: "unsubscribed";
   send: "sent" | "assignees" | "invited" | "delivered";
@@ -297,6 +315,7 @@ export interface ReplyOf {
   posts: "posts";
   create_post: "post";
   edit_post: "post";
+  identify: "identified";
 }
 /** The reply type a request of type `T` resolves to. */
 export type ReplyFor<T extends RequestType> = Extract<Reply, { type: ReplyOf[T] }>;
@@ -315,14 +334,18 @@ export type Event =
   | { type: "contacts_merged"; into: ContactCard; from: Id; conversations: Id[] }
   | { type: "contact_fields"; fields: FieldDef[] }
   | ({ type: "post_changed" } & PostInfo)
-  | ({ type: "import_progress" } & ImportProgress);
+  | ({ type: "import_progress" } & ImportProgress)
+  // Receipts and blast progress (channels.ts; version 3).
+  | ChannelEvent;
 
 export type Signal =
   | { type: "presence"; user: Id; name: string; online: boolean; devices: number }
   | ({ type: "typing" } & TypingChange)
   | { type: "viewing"; conversation: Id; users: Viewer[] }
   | ({ type: "team_changed" } & TeamChange)
-  | { type: "members_changed"; team: Id };
+  | { type: "members_changed"; team: Id }
+  // Web chat: a contact came or went (section 25).
+  | ({ type: "contact_presence" } & ContactPresence);
 
 /** A team's settings as an `update_team` left them (the `team_changed` signal). */
 export interface TeamChange {
@@ -348,6 +371,8 @@ export const ERROR_CODES = [
   "command_unavailable",
   "unavailable",
   "internal",
+  // Web chat: the team paused its widget (section 25).
+  "widget_paused",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -373,6 +398,8 @@ export interface WelcomeFrame {
   accounts: AccountInfo[];
   grants?: GrantInfo[];
   limits: Limits;
+  /** A visitor's connection (web chat): its one conversation. */
+  visitor?: VisitorWelcome | null;
 }
 export interface ResultFrame {
   type: "result";

@@ -4,6 +4,8 @@
  */
 
 import type { PostCard } from "./book.js";
+import type { Channel, Delivery } from "./channels.js";
+import type { ContactPresence } from "./visitor.js";
 
 /** An unsigned integer id (team, conversation, user, request, seq, offset, epoch). */
 export type Id = number;
@@ -45,7 +47,8 @@ export interface BotInfo {
   id: Id;
   team: Id;
   name: string;
-  scope: "read" | "read_write";
+  /** A `bridge` relays a channel's contacts (PROTOCOL.md, "Bridges"). */
+  scope: "read" | "read_write" | "bridge";
   created_at: Millis;
   revoked: boolean;
 }
@@ -94,6 +97,8 @@ export interface Message {
   status?: ConversationStatus;
   /** The post the message carries, as it was when sent (a card). */
   post?: PostCard;
+  /** The latest delivery receipt of a message a bridge relays. */
+  delivery?: Delivery;
 }
 export interface ContactInfo {
   id: Id;
@@ -109,6 +114,8 @@ export interface ConversationInfo {
   last_seq: Id;
   created_at: Millis;
   assignees?: Id[];
+  /** Where the contact writes from; absent: started in the app or by the SDK. */
+  channel?: Channel;
 }
 export interface DashboardRow {
   conversation: Id;
@@ -248,6 +255,8 @@ export interface TypingChange {
   user: Id;
   name: string;
   typing: boolean;
+  /** The typist is a web chat contact, not a member. */
+  contact?: boolean;
 }
 export interface PresenceState {
   team: Id;
@@ -255,6 +264,8 @@ export interface PresenceState {
   viewing: { conversation: Id; users: Viewer[] }[];
   typing: TypingChange[];
   signals: boolean;
+  /** The web chat contacts online now. */
+  contacts?: ContactPresence[];
 }
 export interface SendAck {
   conversation: Id;

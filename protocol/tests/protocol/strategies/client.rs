@@ -5,6 +5,7 @@ use super::*;
 pub fn client_frame() -> BoxedStrategy<ClientFrame> {
     prop_oneof![
         command_frame(),
+        bridge_frame(),
         (any::<u32>(), text())
             .prop_map(|(version, token)| ClientFrame::Hello(Hello { version, token })),
         (request_id(), team_id(), option::of(position())).prop_map(|(id, team, after)| {
@@ -78,6 +79,7 @@ pub fn client_frame() -> BoxedStrategy<ClientFrame> {
         presence_frame(),
         deliver_frame(),
         contact_frame(),
+        widget_frame(),
     ]
     .boxed()
 }
@@ -302,6 +304,8 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::Usage(_) => "usage",
         ClientFrame::CreateBot(_) => "create_bot",
         ClientFrame::RevokeBot(_) => "revoke_bot",
+        ClientFrame::Relay(_) => "relay",
+        ClientFrame::Receipt(_) => "receipt",
         ClientFrame::Bots(_) => "bots",
         ClientFrame::UpdateContact(_) => "update_contact",
         ClientFrame::Assign(_) => "assign",
@@ -329,6 +333,9 @@ pub fn client_variant(frame: &ClientFrame) -> &'static str {
         ClientFrame::MergeContacts(_) => "merge_contacts",
         ClientFrame::ContactFields(_) => "contact_fields",
         ClientFrame::DefineContactFields(_) => "define_contact_fields",
+        ClientFrame::Widget(_) => "widget",
+        ClientFrame::SetWidget(_) => "set_widget",
+        ClientFrame::Identify(_) => "identify",
         ClientFrame::PreviewBlast(_) => "preview_blast",
         ClientFrame::CreateBlast(_) => "create_blast",
         ClientFrame::Blasts(_) => "blasts",

@@ -230,13 +230,16 @@ prop_compose! {
         (rate_window_secs, max_connections_per_user, max_connections) in (any::<u32>(), any::<u32>(), any::<u32>()),
         (ping_interval_ms, ping_timeout_ms) in (any::<u32>(), any::<u32>()),
         (pending_writes, pending_write_bytes) in (any::<u32>(), any::<u32>()),
+        (visitor_messages_per_minute, visitor_message_burst, visitor_message_chars) in (any::<u32>(), any::<u32>(), any::<u32>()),
+        (visitor_creations_per_minute, visitor_connections_per_address) in (any::<u32>(), any::<u32>()),
     ) -> Limits {
         Limits {
             max_frame_bytes, max_body_bytes, max_history_page, replay_chunk, outbound_queue_frames,
             outbound_queue_bytes, rate_per_connection, burst_per_connection, rate_per_user,
             burst_per_user, rate_refusals_to_close, rate_window_secs, max_connections_per_user,
             max_connections, ping_interval_ms, ping_timeout_ms, pending_writes,
-            pending_write_bytes,
+            pending_write_bytes, visitor_messages_per_minute, visitor_message_burst,
+            visitor_message_chars, visitor_creations_per_minute, visitor_connections_per_address,
         }
     }
 }
@@ -258,8 +261,9 @@ prop_compose! {
         at in millis(),
         status in option::of(conversation_status()),
         post in option::of(post_card()),
+        delivery in option::of(delivery()),
     ) -> Message {
-        Message { conversation, seq, offset, sender, body, client_msg_id, at, status, post }
+        Message { conversation, seq, offset, sender, body, client_msg_id, at, status, post, delivery }
     }
 }
 
@@ -337,19 +341,23 @@ prop_compose! {
     }
 }
 
+mod bridge;
 mod client;
 mod contacts;
 mod content;
 mod dashboard;
 mod presence;
 mod server;
+mod widget;
 
+pub use bridge::*;
 pub use client::*;
 pub use contacts::*;
 pub use content::*;
 pub use dashboard::*;
 pub use presence::*;
 pub use server::*;
+pub use widget::*;
 
 /// Where a `deliver` frame sends a conversation.
 pub fn deliver_to() -> BoxedStrategy<DeliverTo> {

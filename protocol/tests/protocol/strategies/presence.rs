@@ -29,8 +29,9 @@ prop_compose! {
         user in user_id(),
         name in text(),
         typing in any::<bool>(),
+        contact in any::<bool>(),
     ) -> TypingChange {
-        TypingChange { conversation, user, name, typing }
+        TypingChange { conversation, user, name, typing, contact }
     }
 }
 
@@ -72,6 +73,7 @@ pub fn signal() -> BoxedStrategy<Signal> {
         viewers().prop_map(Signal::Viewing),
         team_change().prop_map(Signal::TeamChanged),
         team_id().prop_map(|team| Signal::MembersChanged(MembersChange { team })),
+        contact_presence().prop_map(Signal::ContactPresence),
     ]
     .boxed()
 }
@@ -84,6 +86,7 @@ pub fn signal_variant(signal: &Signal) -> &'static str {
         Signal::Viewing(_) => "viewing",
         Signal::TeamChanged(_) => "team_changed",
         Signal::MembersChanged(_) => "members_changed",
+        Signal::ContactPresence(_) => "contact_presence",
     }
 }
 
@@ -101,8 +104,9 @@ prop_compose! {
         viewing in small_vec(viewers()),
         typing in small_vec(typing_change()),
         signals in any::<bool>(),
+        contacts in small_vec(contact_presence()),
     ) -> PresenceState {
-        PresenceState { team, users, viewing, typing, signals }
+        PresenceState { team, users, viewing, typing, signals, contacts }
     }
 }
 

@@ -12,7 +12,7 @@ pub fn resume() -> impl Strategy<Value = Resume> {
 }
 
 /// Every error code.
-pub const ERROR_CODES: [ErrorCode; 13] = [
+pub const ERROR_CODES: [ErrorCode; 14] = [
     ErrorCode::BadFrame,
     ErrorCode::BadRequest,
     ErrorCode::BadState,
@@ -25,6 +25,7 @@ pub const ERROR_CODES: [ErrorCode; 13] = [
     ErrorCode::CommandUnavailable,
     ErrorCode::Unavailable,
     ErrorCode::Internal,
+    ErrorCode::WidgetPaused,
     ErrorCode::Unknown,
 ];
 
@@ -48,6 +49,7 @@ pub fn error_code_name(code: ErrorCode) -> &'static str {
         ErrorCode::CommandUnavailable => "command_unavailable",
         ErrorCode::Unavailable => "unavailable",
         ErrorCode::Internal => "internal",
+        ErrorCode::WidgetPaused => "widget_paused",
         ErrorCode::Unknown => "unknown",
     }
 }
@@ -108,6 +110,7 @@ pub fn reply() -> BoxedStrategy<Reply> {
         manage_reply(),
         presence_reply(),
         contact_reply(),
+        widget_reply(),
     ]
     .boxed()
 }
@@ -177,6 +180,7 @@ pub fn command_reply() -> BoxedStrategy<Reply> {
         outcome().prop_map(Reply::Delivered),
         report_info().prop_map(Reply::Report),
         post_reply(),
+        bridge_reply(),
     ]
     .boxed()
 }
@@ -222,10 +226,14 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::ContactSaved(_) => "contact_saved",
         Reply::ContactDeleted(_) => "contact_deleted",
         Reply::ContactFields(_) => "contact_fields",
+        Reply::Widget(_) => "widget",
+        Reply::Identified(_) => "identified",
         Reply::BlastPreview(_) => "blast_preview",
         Reply::Blast(_) => "blast",
         Reply::Blasts(_) => "blasts",
         Reply::BlastDetail(_) => "blast_detail",
+        Reply::Relayed(_) => "relayed",
+        Reply::Receipt(_) => "receipt",
     }
 }
 
@@ -240,6 +248,7 @@ pub fn event() -> BoxedStrategy<Event> {
         post_info().prop_map(Event::PostChanged),
         contact_event(),
         import_progress().prop_map(Event::ImportProgress),
+        receipt().prop_map(Event::Receipt),
     ]
     .boxed()
 }
@@ -273,6 +282,7 @@ pub fn event_variant(event: &Event) -> &'static str {
         Event::ContactsMerged(_) => "contacts_merged",
         Event::ContactFields(_) => "contact_fields",
         Event::BlastProgress(_) => "blast_progress",
+        Event::Receipt(_) => "receipt",
     }
 }
 
@@ -297,8 +307,9 @@ prop_compose! {
         accounts in small_vec(account_info()),
         grants in small_vec(grant_info()),
         limits in limits(),
+        visitor in option::of(visitor_welcome()),
     ) -> Welcome {
-        Welcome { version, connection, user, teams, accounts, grants, limits }
+        Welcome { version, connection, user, teams, accounts, grants, limits, visitor }
     }
 }
 

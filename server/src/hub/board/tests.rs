@@ -59,6 +59,7 @@ fn say(
         at: Millis(at),
         status,
         post: None,
+        delivery: None,
     };
     let entry = Entry::Message {
         message: &message,

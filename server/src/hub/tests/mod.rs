@@ -66,6 +66,7 @@ fn fixture_on(
             max_members: None,
             created_at: Millis(0),
             blast_rate: None,
+            widget: Default::default(),
         })
         .unwrap();
     let (committer, flusher) = crate::commit::Committer::start(Arc::clone(&store)).unwrap();
@@ -206,6 +207,7 @@ impl Fixture {
                     email: None,
                     phone: None,
                 },
+                channel: None,
             },
         );
         self.registry.dispatch(TEAM, command).await.unwrap();

@@ -105,6 +105,18 @@ impl Timeline for MemoryStore {
                     .insert((team, conversation.id), conversation.clone());
                 LogRecord::ConversationStarted(conversation.info(contact, Seq(0)))
             }
+            Entry::Delivery { message, report } => {
+                // The message where it stands, and its log record, as sled
+                // rewrites it.
+                inner
+                    .messages
+                    .insert((message.conversation, message.seq), (*message).clone());
+                inner.log.insert(
+                    (team, message.offset),
+                    LogRecord::Message((*message).clone()),
+                );
+                LogRecord::Receipt((*report).clone())
+            }
             Entry::Read(marker) => {
                 inner
                     .markers

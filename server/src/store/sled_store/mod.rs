@@ -20,6 +20,7 @@
 //! | `team_grants` | team ++ conversation ++ user, for grants not revoked | empty |
 //! | `bots` | bot | `BotRecord` |
 //! | `team_bots` | team ++ bot | empty |
+//! | `visitors` | visitor | `VisitorRecord` |
 //! | `tokens` | SHA-256 of the secret | `TokenRecord` |
 //! | `invitations` | SHA-256 of the one-time token | `InvitationRecord` |
 //! | `mail_outbox` | mail id | `MailRecord` |
@@ -72,6 +73,7 @@ mod check;
 mod disk;
 mod identity;
 mod keyed;
+mod visitors;
 pub use backup::BackupReport;
 pub use check::CheckReport;
 mod blasts;
@@ -108,6 +110,7 @@ pub struct SledStore {
     team_grants: Tree,
     bots: Tree,
     team_bots: Tree,
+    visitors: Tree,
     tokens: Tree,
     invitations: Tree,
     mail_outbox: Tree,
@@ -163,6 +166,7 @@ impl SledStore {
             team_grants: tree("team_grants")?,
             bots: tree("bots")?,
             team_bots: tree("team_bots")?,
+            visitors: tree("visitors")?,
             tokens: tree("tokens")?,
             invitations: tree("invitations")?,
             mail_outbox: tree("mail_outbox")?,

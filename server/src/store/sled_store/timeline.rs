@@ -305,6 +305,20 @@ impl Timeline for SledStore {
                     .map_err(tx_error)
             }
             Entry::PostSaved { post, receipt } => self.commit_post(team, log_key, post, receipt),
+            Entry::Delivery { message, report } => {
+                // The message's own log record (which its seq index points
+                // at) is rewritten in place: history then shows the delivery.
+                let at = keys::two(team.0, message.offset.0);
+                let updated = to_bytes(&LogRecord::Message((*message).clone()));
+                let record = to_bytes(&LogRecord::Receipt((*report).clone()));
+                self.team_log
+                    .transaction(|log| {
+                        log.insert(&at, updated.as_slice())?;
+                        log.insert(&log_key, record.as_slice())?;
+                        Ok(())
+                    })
+                    .map_err(tx_error)
+            }
         }
     }
 

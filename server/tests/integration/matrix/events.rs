@@ -53,6 +53,7 @@ enum Kind {
     ContactsMerged,
     ContactDeleted,
     ContactFields,
+    Receipt,
 }
 
 /// An event, named by its kind and place (each happens once per place).
@@ -96,6 +97,7 @@ fn label(world: &MatrixWorld, team: TeamId, event: &Event) -> Label {
         Event::ContactsMerged(_) => Kind::ContactsMerged,
         Event::ContactDeleted(_) => Kind::ContactDeleted,
         Event::ContactFields(_) => Kind::ContactFields,
+        Event::Receipt(_) => Kind::Receipt,
         // No import runs in the matrix; `imports` checks who hears them.
         Event::ImportProgress(_) => panic!("an import's progress in the matrix: {event:?}"),
         // No blast runs in the matrix; `blasts` checks who hears them.

@@ -9,6 +9,7 @@ use super::world::MatrixWorld;
 use crate::util::*;
 use futures::StreamExt;
 use switchboard_protocol::assign::{Assign, Unassign, Who};
+use switchboard_protocol::bridge::{DeliveryStatus, Relay, ReportReceipt};
 use switchboard_protocol::client::{
     ClientFrame, ConversationRequest, Conversations, Hello, History, MarkRead, SendMessage,
     StartConversation, Subscribe,
@@ -112,6 +113,7 @@ fn target(
         | Request::Conversation
         | Request::Typing
         | Request::View
+        | Request::Receipt
         | Request::Deliver => Target::Conversation(world.c),
         Request::CreateTeam | Request::Usage => Target::Account(world.account_1),
         Request::RemoveTeam => Target::Team(world.throwaway_team(store.as_ref(), n)),
@@ -352,6 +354,20 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
         Request::PreviewBlast | Request::Blasts => {
             super::blast_requests::blast_frame(request, target, id)
         }
+        Request::Relay => ClientFrame::Relay(Relay {
+            id,
+            address: "+14155550123".into(),
+            name: None,
+            client_msg_id: format!("matrix-{n}"),
+            body: format!("cell {n}"),
+        }),
+        Request::Receipt => ClientFrame::Receipt(ReportReceipt {
+            id,
+            conversation: conversation(target),
+            seq: Seq(1),
+            status: DeliveryStatus::Sent,
+            detail: None,
+        }),
         _ => book_frame(request, target, id, n, extra),
     }
 }

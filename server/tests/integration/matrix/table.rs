@@ -148,6 +148,11 @@ pub enum Request {
     PreviewBlast,
     /// `blasts` of team A.
     Blasts,
+    /// `relay` of a contact's message (a bridge's request: it names no
+    /// team, so nobody else learns anything from the refusal).
+    Relay,
+    /// `receipt` for C's first message (C is on no bridge).
+    Receipt,
 }
 
 /// What a request must get.
@@ -170,7 +175,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 44] = [
+pub const REQUESTS: [(Request, [Expect; 12]); 46] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
@@ -217,6 +222,8 @@ pub const REQUESTS: [(Request, [Expect; 12]); 44] = [
     // Blasts.
     (Request::PreviewBlast,      [Y,   Y,  Y,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
     (Request::Blasts,            [Y,   Y,  Y,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
+    (Request::Relay,             [F,   F,  F,   F,  F,  F,  F,  F,   F,  R,  R,  R]),
+    (Request::Receipt,           [F,   F,  F,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
 ];
 
 /// Where an event happens.

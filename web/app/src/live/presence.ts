@@ -1,11 +1,12 @@
-// Who is here, per team: who is online, who views which conversation, and
-// how far each user has read each conversation. Fed by the team's
-// `presence` result (read when the connection opens and after a gap), by
-// the `reads` of a `conversation` result for each conversation a screen
-// has open (read when it opens, when the connection opens and after a
-// gap, so markers set before the page opened show too), and by its
-// `signal` frames and `read`/`message` events; shared by every screen
-// that watches the team, and dropped when the last one stops.
+// Who is here, per team: who is online (web chat contacts too), who views
+// which conversation, and how far each user has read each conversation.
+// Fed by the team's `presence` result (read when the connection opens
+// and after a gap), by the `reads` of a `conversation` result for each
+// conversation a screen has open (read when it opens, when the
+// connection opens and after a gap, so markers set before the page
+// opened show too), and by its `signal` frames and `read`/`message`
+// events; shared by every screen that watches the team, and dropped when
+// the last one stops.
 //
 // Invariants: the state is replaced, never mutated, so a screen can
 // compare it by reference; a read marker never moves back; at most
@@ -33,6 +34,8 @@ export interface TeamPresence {
   reads: ReadonlyMap<Id, ReadonlyMap<Id, Id>>;
   /** Names of the users seen so far, for markers that carry only an id. */
   names: ReadonlyMap<Id, string>;
+  /** The conversations whose web chat contact is online now. */
+  contactsOnline: ReadonlySet<Id>;
 }
 
 const EMPTY: TeamPresence = {
@@ -40,6 +43,7 @@ const EMPTY: TeamPresence = {
   viewing: new Map(),
   reads: new Map(),
   names: new Map(),
+  contactsOnline: new Set(),
 };
 const MAX_READ_CONVERSATIONS = 200;
 const MAX_NAMES = 1000;
@@ -172,7 +176,10 @@ function fromState(p: TeamPresence, state: PresenceState): TeamPresence {
     viewing.set(v.conversation, v.users);
     for (const u of v.users) names.set(u.user, u.name);
   }
-  return { ...p, online, viewing, names: bounded(names) };
+  const contactsOnline = new Set(
+    (state.contacts ?? []).filter((c) => c.online).map((c) => c.conversation),
+  );
+  return { ...p, online, viewing, names: bounded(names), contactsOnline };
 }
 
 function onSignal(p: TeamPresence, frame: SignalFrame): TeamPresence {
@@ -195,6 +202,12 @@ function onSignal(p: TeamPresence, frame: SignalFrame): TeamPresence {
     }
     case "typing":
       return { ...p, names: named(p.names, signal.user, signal.name) };
+    case "contact_presence": {
+      const contactsOnline = new Set(p.contactsOnline);
+      if (signal.online) contactsOnline.add(signal.conversation);
+      else contactsOnline.delete(signal.conversation);
+      return { ...p, contactsOnline };
+    }
     // The team's settings and members: live/teams.ts follows those.
     case "team_changed":
     case "members_changed":

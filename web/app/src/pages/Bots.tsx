@@ -20,6 +20,7 @@ import "./admin/admin.css";
 const SCOPES: Record<BotInfo["scope"], string> = {
   read: "Read only",
   read_write: "Read and write",
+  bridge: "Bridge",
 };
 
 export function Bots({ team }: PageProps) {

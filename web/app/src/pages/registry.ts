@@ -5,6 +5,9 @@ import type { Session, TeamInfo } from "../api";
 import { Contacts } from "../book/Contacts";
 import { ImportExport } from "../book/ImportExport";
 import { Posts } from "../book/Posts";
+import { Blasts } from "../channels/Blasts";
+import { Bridges } from "../channels/Bridges";
+import { WebChat } from "../channels/WebChat";
 import { Bots } from "./Bots";
 import { Reports } from "./Reports";
 import { Preferences } from "./Preferences";
@@ -33,6 +36,9 @@ export const SCREENS: Partial<
   settings: Settings,
   members: Members,
   bots: Bots,
+  blasts: Blasts,
+  webchat: WebChat,
+  bridges: Bridges,
   teams: Teams,
   usage: Usage,
 };

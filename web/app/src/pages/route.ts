@@ -23,6 +23,9 @@ export type Page =
   | "settings"
   | "members"
   | "bots"
+  | "blasts"
+  | "webchat"
+  | "bridges"
   | "reports"
   | "usage"
   | "teams"
@@ -43,17 +46,26 @@ export const PAGES: readonly PageInfo[] = [
   { page: "contacts", label: "Contacts", scope: "team" },
   { page: "posts", label: "Job posts", scope: "team" },
   { page: "import", label: "Import and export", scope: "team" },
+  { page: "blasts", label: "Blasts", scope: "team" },
   { page: "reports", label: "Reports", scope: "team" },
   { page: "members", label: "Members", scope: "team" },
   { page: "settings", label: "Team settings", scope: "team" },
   { page: "bots", label: "Bots", scope: "team" },
+  { page: "webchat", label: "Web chat", scope: "team" },
+  { page: "bridges", label: "Bridges", scope: "team" },
   { page: "teams", label: "Teams", scope: "account" },
   { page: "usage", label: "Usage", scope: "account" },
   { page: "preferences", label: "Preferences", scope: "user" },
 ];
 
 /** A team's pages its Members see too (the team's shared records). */
-const MEMBERS_PAGES: readonly Page[] = ["inbox", "contacts", "posts", "import"];
+const MEMBERS_PAGES: readonly Page[] = [
+  "inbox",
+  "contacts",
+  "posts",
+  "import",
+  "blasts",
+];
 
 /** Where the address bar points: a page and, for a team's page, the team. */
 export interface Route {
@@ -103,8 +115,8 @@ export function format(route: Route): string {
 
 /**
  * Whether the session may see a page (of `team`, for a team's page): the
- * inbox and the shared records (contacts, posts, import and export) to
- * every team member, the team's management to its Managers
+ * inbox and the shared records (contacts, posts, import and export) and
+ * blasts to every team member, the team's management to its Managers
  * (the account's owner is one in every team of the account), the
  * account's pages to its owner, preferences to everyone. What the server
  * allows decides in the end; this only keeps out of sight what it would

@@ -22,11 +22,18 @@ import {
   useRef,
   useState,
 } from "preact/hooks";
-import type { Id, Message, PostInfo } from "switchboard-client";
+import {
+  withReceipt,
+  type Id,
+  type Message,
+  type PostInfo,
+} from "switchboard-client";
 import { PostPicker } from "../book/PostPicker";
+import { ChannelLabel } from "../channels/ChannelLabel";
 import { link, listenTeam, live, outboxVersion } from "../live/connection";
 import { useValue } from "../live/observable";
 import { useCommands } from "./commands";
+import { ContactStatus } from "./ContactStatus";
 import { SeenBy, useSeenBy, Viewers } from "./Presence";
 import { People } from "./People";
 import {
@@ -105,6 +112,9 @@ export function Conversation({ team, conversation, me }: Props) {
       if (event.type === "message" && event.conversation === conversation) {
         setMessages((current) => merge(current, [event]));
       }
+      // A bridge's delivery receipt moves its message's state.
+      if (event.type === "receipt" && event.conversation === conversation)
+        setMessages((current) => withReceipt(current, event));
     });
   }, [team, conversation, me]);
 
@@ -251,7 +261,9 @@ export function Conversation({ team, conversation, me }: Props) {
   return (
     <section class="conversation" aria-label="Conversation">
       <header class="conversation-header">
+        <ChannelLabel team={team} conversation={conversation} />
         <Viewers team={team} conversation={conversation} me={me} />
+        <ContactStatus team={team} conversation={conversation} />
       </header>
       <People team={team} conversation={conversation} />
       {error !== null && (

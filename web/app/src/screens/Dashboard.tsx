@@ -23,6 +23,7 @@ import type {
 } from "switchboard-client";
 import { link, listenTeam, live } from "../live/connection";
 import { useValue } from "../live/observable";
+import { usePresence } from "../live/presence";
 import { Spacer, useWindow } from "./virtual";
 
 type View = "mine" | "unassigned" | "all";
@@ -57,6 +58,7 @@ export function Dashboard({ team, selected, onOpen }: Props) {
   const [stale, setStale] = useState(0);
   const [next, setNext] = useState<DashboardCursor | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
+  const presence = usePresence(team);
   /** How many rows the user has asked to see. */
   const wanted = useRef(PAGE);
   const now = useNow();
@@ -265,6 +267,7 @@ export function Dashboard({ team, selected, onOpen }: Props) {
                 row={row}
                 now={now}
                 selected={row.conversation === selected}
+                online={presence.contactsOnline.has(row.conversation)}
                 onOpen={onOpen}
               />
             );
@@ -293,6 +296,7 @@ function Row({
   row,
   now,
   selected,
+  online,
   onOpen,
 }: {
   index: number;
@@ -302,6 +306,8 @@ function Row({
   row: DashboardRow;
   now: number;
   selected: boolean;
+  /** Whether the row's web chat contact has the chat open. */
+  online: boolean;
   onOpen: (conversation: Id) => void;
 }) {
   return (
@@ -320,7 +326,17 @@ function Row({
           onOpen(row.conversation);
         }}
       >
-        <span class="row-name">{row.contact.name}</span>
+        <span class="row-name">
+          {online && (
+            <span
+              class="dot on"
+              role="img"
+              aria-label="Contact online"
+              data-testid="row-contact-online"
+            />
+          )}
+          {row.contact.name}
+        </span>
         <span class={`status status-${row.status}`}>{row.status}</span>
         {row.unread > 0 && (
           <span class="unread" aria-label={`${String(row.unread)} unread`}>

@@ -7,6 +7,7 @@
 // server message carries yet (by `client_msg_id`).
 import type { Id, Message, OutboxState } from "switchboard-client";
 import { PostCard } from "../book/PostCard";
+import { DeliveryState } from "../channels/Delivery";
 import { acked, live, sendsOf } from "../live/connection";
 
 export interface Echo {
@@ -53,6 +54,9 @@ export function MessageItem({
       <time class="at" dateTime={new Date(message.at).toISOString()}>
         {new Date(message.at).toLocaleTimeString()}
       </time>
+      {message.delivery !== undefined && (
+        <DeliveryState delivery={message.delivery} />
+      )}
     </li>
   );
 }
