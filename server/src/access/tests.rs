@@ -106,7 +106,7 @@ fn a_visitor_may_read_write_and_subscribe_for_its_conversation_and_nothing_else(
 
 #[test]
 fn a_visitor_receives_its_conversation_s_contact_messages_and_the_agents_typing_only() {
-    use switchboard_protocol::presence::{TypingChange, Viewers};
+    use switchboard_protocol::presence::{Signal, TypingChange, Viewers};
     use switchboard_protocol::widget::ContactPresence;
     let (team, mine, other) = (TeamId(1), ConversationId(10), ConversationId(11));
     let visitor = principal(HashMap::new()).with_visitor(VisitorScope {
