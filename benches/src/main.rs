@@ -38,7 +38,9 @@ mod wire;
 
 use clap::{Parser, Subcommand};
 use report::Report;
-use scenarios::{all, blast, contacts, durable, fanout, history, idle, ramp, reports, storm};
+use scenarios::{
+    all, blast, contacts, durable, fanout, history, idle, ramp, reports, storm, widget,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,6 +86,9 @@ enum Scenario {
     /// Recipients/s of a blast at the team's rate ceiling, and the other
     /// teams' send latency while it runs.
     Blast(blast::BlastArgs),
+    /// Web chat visitors created over HTTP, connected and chatting at once
+    /// with an agent answering: messages/s and round-trip p99.
+    Widget(widget::WidgetArgs),
     /// Every scenario in turn at moderate sizes, into one report.
     All(all::AllArgs),
 }
@@ -137,6 +142,7 @@ async fn run(cli: &Cli) -> anyhow::Result<Report> {
         Scenario::Reports(args) => reports::run(server, args).await?,
         Scenario::Contacts(args) => contacts::run(server, args).await?,
         Scenario::Blast(args) => blast::run(server, args).await?,
+        Scenario::Widget(args) => widget::run(server, args).await?,
         Scenario::All(args) => return Ok(all::run(server, args).await),
     };
     Ok(Report {

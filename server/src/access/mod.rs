@@ -44,16 +44,17 @@
 //! racing a hello is either seen by the load or reaches the new connection.
 
 mod load;
+mod visitor;
 
 pub(crate) use load::enlist;
 pub use load::{load, Access};
+pub use visitor::VisitorScope;
 
 use crate::store::{ConversationRecord, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
-use switchboard_protocol::ids::{AccountId, ContactId, ConversationId, TeamId};
+use switchboard_protocol::ids::{AccountId, ConversationId, TeamId};
 use switchboard_protocol::manage::BotScope;
 use switchboard_protocol::model::{Channel, Role, Sender, SenderKind, UserInfo};
-use switchboard_protocol::presence::Signal;
 use switchboard_protocol::server::Audience;
 
 /// An authenticated user on one connection, with their roles as of login.
@@ -78,18 +79,6 @@ pub struct Principal {
     /// For a web chat visitor, its one conversation (it holds no role).
     #[serde(default)]
     visitor: Option<VisitorScope>,
-}
-
-/// What a web chat visitor reaches: one conversation of one team, as one
-/// contact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct VisitorScope {
-    /// The team.
-    pub team: TeamId,
-    /// Its conversation.
-    pub conversation: ConversationId,
-    /// The contact it is (the conversation's, when the access was loaded).
-    pub contact: ContactId,
 }
 
 /// Something a principal may try to do.
@@ -185,52 +174,6 @@ impl Principal {
             grants: HashMap::new(),
             bot: None,
             visitor: None,
-        }
-    }
-
-    /// The same principal, as a web chat visitor of this scope (it must
-    /// hold no role).
-    pub fn with_visitor(mut self, scope: VisitorScope) -> Principal {
-        self.visitor = Some(scope);
-        self
-    }
-
-    /// For a web chat visitor, what it reaches.
-    pub fn visitor(&self) -> Option<VisitorScope> {
-        self.visitor
-    }
-
-    /// What a web chat visitor may do: its team's stream, and its own
-    /// conversation's reads and writes (checked by the caller).
-    fn visitor_allows(&self, action: Action, resource: Resource<'_>) -> bool {
-        let Some(visitor) = self.visitor else {
-            return false;
-        };
-        match (action, resource) {
-            (Action::Subscribe, Resource::Team(team)) => team == visitor.team,
-            (
-                Action::ReadConversation | Action::Send | Action::MarkRead,
-                Resource::Conversation(c),
-            ) => c.team == visitor.team && c.id == visitor.conversation,
-            _ => false,
-        }
-    }
-
-    /// Whether a signal of `team` may go to this Restricted Member or
-    /// visitor (the team's people receive them all): a conversation's
-    /// signals of their conversations; for a visitor, only the typing of
-    /// the team's people there (not its own, not who views).
-    pub fn receives_signal(&self, team: TeamId, signal: &Signal) -> bool {
-        let Some(conversation) = signal.conversation() else {
-            return false;
-        };
-        if !self.reads(team, conversation) {
-            return false;
-        }
-        match (self.visitor, signal) {
-            (None, _) => true,
-            (Some(_), Signal::Typing(t)) => !t.contact,
-            (Some(_), _) => false,
         }
     }
 
@@ -341,8 +284,9 @@ impl Principal {
     }
 
     /// Every team the principal's access reaches: through a role (every
-    /// team of an owned account included), as a bot, or through an
-    /// accepted grant. Unordered; a team may come more than once.
+    /// team of an owned account included), as a bot, through an accepted
+    /// grant, or as a web chat visitor. Unordered; a team may come more
+    /// than once.
     pub fn teams(&self) -> impl Iterator<Item = TeamId> + '_ {
         let owned = self.team_accounts.keys().copied();
         self.roles
@@ -350,6 +294,7 @@ impl Principal {
             .copied()
             .chain(owned.filter(|team| self.owns_account_of(*team)))
             .chain(self.grants.values().copied())
+            .chain(self.visitor.map(|v| v.team))
     }
 
     /// Whether the user owns the account.
