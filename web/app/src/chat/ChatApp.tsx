@@ -11,13 +11,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Message } from "switchboard-client";
 import { Identify } from "./Identify";
-import {
-  chars,
-  MAX_CHARS,
-  type ChatSession,
-  type ChatState,
-  type Echo,
-} from "./session";
+import { chars, type ChatSession, type ChatState, type Echo } from "./session";
 
 /** The message the launcher (widget.js) listens for to close the chat. */
 const CLOSE_MESSAGE = "switchboard-chat:close";
@@ -81,7 +75,7 @@ export function ChatApp({
 
   const card = state.card;
   const typing = [...state.typing.values()];
-  const tooLong = chars(draft) > MAX_CHARS;
+  const tooLong = chars(draft) > session.maxChars;
 
   function submit(event: Event) {
     event.preventDefault();
@@ -162,7 +156,7 @@ export function ChatApp({
             class={tooLong ? "chat-hint chat-error" : "chat-hint"}
           >
             {tooLong
-              ? `Too long: at most ${MAX_CHARS.toLocaleString("en")} characters.`
+              ? `Too long: at most ${session.maxChars.toLocaleString("en")} characters.`
               : "Enter sends, Shift+Enter breaks the line."}
           </p>
         </form>

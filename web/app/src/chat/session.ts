@@ -26,8 +26,11 @@ import {
   type Visitor,
 } from "./api";
 
-/** The longest message a contact may send, in characters (the server's default). */
+/** The longest message a contact may send, in characters, until the server says (its default). */
 export const MAX_CHARS = 2000;
+/** Said while the server holds back the contact's messages (rate limit). */
+const SLOW_DOWN =
+  "You are writing faster than the chat allows: your messages will go out in a moment.";
 const MAX_MESSAGES = 500;
 const HISTORY_PAGE = 100;
 /** A typing shown without news for this long is taken as stopped. */
@@ -86,6 +89,12 @@ export class ChatSession {
     this.set({ started: this.visitor !== null });
   }
 
+  /** The longest message the server takes from a visitor, in characters. */
+  get maxChars(): number {
+    const said = this.client?.welcome?.limits.visitor_message_chars ?? 0;
+    return said > 0 ? said : MAX_CHARS;
+  }
+
   get state(): ChatState {
     return this.current;
   }
@@ -115,9 +124,9 @@ export class ChatSession {
   send(text: string): boolean {
     const body = text.trim();
     if (body === "") return false;
-    if (chars(body) > MAX_CHARS) {
+    if (chars(body) > this.maxChars) {
       this.set({
-        notice: `That message is too long: at most ${MAX_CHARS.toLocaleString("en")} characters.`,
+        notice: `That message is too long: at most ${this.maxChars.toLocaleString("en")} characters.`,
       });
       return false;
     }
@@ -234,6 +243,9 @@ export class ChatSession {
     client.on("message", (entry) => {
       this.onEntry(entry);
     });
+    client.on("retrying", (_entry, refusal) => {
+      if (refusal.code === "rate_limited") this.set({ notice: SLOW_DOWN });
+    });
     client.subscribe(visitor.team, {
       onEvent: (frame) => {
         const event = frame.event;
@@ -303,10 +315,16 @@ export class ChatSession {
       if (entry.error?.code === "widget_paused") this.set({ paused: true });
       this.setEcho(entry.key, {
         state: "failed",
-        error: describe(entry.error?.code ?? "", entry.error?.message ?? ""),
+        error: describe(
+          entry.error?.code ?? "",
+          entry.error?.message ?? "",
+          this.maxChars,
+        ),
       });
     } else {
       this.setEcho(entry.key, { state: entry.state, error: null });
+      if (entry.state === "sent" && this.current.notice === SLOW_DOWN)
+        this.set({ notice: null });
     }
   }
 
@@ -352,12 +370,12 @@ export class ChatSession {
 }
 
 /** What the contact is told about a message the server refused. */
-function describe(code: string, message: string): string {
+function describe(code: string, message: string, maxChars: number): string {
   switch (code) {
     case "widget_paused":
       return "Not sent: this chat is paused.";
     case "too_large":
-      return `Not sent: too long (at most ${MAX_CHARS.toLocaleString("en")} characters).`;
+      return `Not sent: too long (at most ${maxChars.toLocaleString("en")} characters).`;
     case "rate_limited":
       return "Not sent: too many messages at once. Wait a moment and retry.";
     default:

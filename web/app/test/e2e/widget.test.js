@@ -361,3 +361,36 @@ test("the embed script opens the chat on an allowed origin; the browser refuses 
   await allowed.close();
   await other.close();
 });
+
+test("a contact writing faster than allowed is told so, and every message still goes out once", async (t) => {
+  if (!needsBrowser(t) || server === undefined) return;
+  chromium ??= await launchBrowser();
+  const contact = await contactPage(chromium.browser, server.url);
+  const composer = contact.page.getByRole("textbox", { name: "Your message" });
+  // The server's default: a burst of 5, then 20 a minute.
+  const sent = ["one", "two", "three", "four", "five", "six", "seven"];
+  for (const body of sent) {
+    await composer.fill(body);
+    await composer.press("Enter");
+  }
+  await contact.page
+    .getByRole("alert")
+    .filter({ hasText: "faster than the chat allows" })
+    .waitFor();
+  const deadline = Date.now() + 20_000;
+  let carried = await contact.page
+    .locator('[data-testid="chat-message"][data-state="sent"] .chat-body')
+    .allTextContents();
+  while (carried.length < sent.length && Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 250));
+    carried = await contact.page
+      .locator('[data-testid="chat-message"][data-state="sent"] .chat-body')
+      .allTextContents();
+  }
+  assert.deepEqual(carried, sent);
+  // After a reload, the server's copy: each message once, in order.
+  await contact.page.reload();
+  await until(() => chatTexts(contact.page), sent);
+  assert.deepEqual(contact.problems, []);
+  await contact.context.close();
+});
