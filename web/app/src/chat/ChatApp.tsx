@@ -26,6 +26,7 @@ export function ChatApp({
   const state = useChat(session);
   const [draft, setDraft] = useState("");
   const scroller = useRef<HTMLDivElement>(null);
+  const composer = useRef<HTMLTextAreaElement>(null);
   const count = state.messages.length + state.echoes.length;
 
   // New lines show at the bottom.
@@ -38,6 +39,12 @@ export function ChatApp({
     if (state.card !== null)
       document.title = `Chat with ${state.card.team.name}`;
   }, [state.card]);
+
+  // Opened from the launcher: the composer takes the keyboard at once.
+  const ready = state.phase === "ready";
+  useEffect(() => {
+    if (embedded && ready) composer.current?.focus();
+  }, [embedded, ready]);
 
   useEffect(() => {
     if (!embedded) return;
@@ -135,6 +142,7 @@ export function ChatApp({
           </label>
           <textarea
             id="chat-body"
+            ref={composer}
             rows={2}
             value={draft}
             placeholder="Write a message…"

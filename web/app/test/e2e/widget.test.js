@@ -321,8 +321,10 @@ test("the embed script opens the chat on an allowed origin; the browser refuses 
   const chat = site.frameLocator("iframe[title^='Chat']");
   await chat.getByRole("heading", { name: "Recruiting" }).waitFor();
   const composer = chat.getByRole("textbox", { name: "Your message" });
-  await composer.fill("Hello from your careers page");
-  await composer.press("Enter");
+  // The composer has the keyboard: typing goes straight in.
+  await chat.locator("#chat-body:focus").waitFor();
+  await site.keyboard.type("Hello from your careers page");
+  await site.keyboard.press("Enter");
   await chat
     .getByTestId("chat-message")
     .filter({ hasText: "Hello from your careers page" })
