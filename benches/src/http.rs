@@ -20,10 +20,40 @@ pub(crate) async fn call(
     token: &str,
     body: &[u8],
 ) -> anyhow::Result<(u16, Vec<u8>)> {
+    let auth = format!("Authorization: Bearer {token}\r\n");
+    exchange(addr, method, path, &auth, body).await
+}
+
+/// POSTs a JSON body without credentials (the web chat's public
+/// endpoints): the status and the body.
+pub(crate) async fn post_json(
+    addr: SocketAddr,
+    path: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<(u16, Vec<u8>)> {
+    let body = serde_json::to_vec(body)?;
+    exchange(
+        addr,
+        "POST",
+        path,
+        "Content-Type: application/json\r\n",
+        &body,
+    )
+    .await
+}
+
+/// One request with these extra header lines (each ending in CRLF).
+async fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &[u8],
+) -> anyhow::Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(addr).await.context("connecting")?;
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Authorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n",
+         {headers}Content-Length: {}\r\n\r\n",
         body.len()
     );
     let exchange = async {

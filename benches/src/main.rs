@@ -38,7 +38,7 @@ mod wire;
 
 use clap::{Parser, Subcommand};
 use report::Report;
-use scenarios::{all, contacts, durable, fanout, history, idle, ramp, reports, storm};
+use scenarios::{all, contacts, durable, fanout, history, idle, ramp, reports, storm, widget};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -81,6 +81,9 @@ enum Scenario {
     /// Import rows/s, search p99 over the imported book, and the other
     /// teams' send latency while an import runs.
     Contacts(contacts::ContactsArgs),
+    /// Web chat visitors created over HTTP, connected and chatting at once
+    /// with an agent answering: messages/s and round-trip p99.
+    Widget(widget::WidgetArgs),
     /// Every scenario in turn at moderate sizes, into one report.
     All(all::AllArgs),
 }
@@ -133,6 +136,7 @@ async fn run(cli: &Cli) -> anyhow::Result<Report> {
         Scenario::History(args) => history::run(server, args).await?,
         Scenario::Reports(args) => reports::run(server, args).await?,
         Scenario::Contacts(args) => contacts::run(server, args).await?,
+        Scenario::Widget(args) => widget::run(server, args).await?,
         Scenario::All(args) => return Ok(all::run(server, args).await),
     };
     Ok(Report {

@@ -79,6 +79,9 @@ impl ServerProcess {
             ("SWITCHBOARD_RATE_PER_USER", "0"),
             ("SWITCHBOARD_MAX_CONNECTIONS_PER_USER", "10000000"),
             ("SWITCHBOARD_MAX_CONNECTIONS", "10000000"),
+            ("SWITCHBOARD_VISITOR_MESSAGES_PER_MINUTE", "0"),
+            ("SWITCHBOARD_VISITOR_CREATIONS_PER_MINUTE", "0"),
+            ("SWITCHBOARD_VISITOR_CONNECTIONS_PER_ADDRESS", "10000000"),
         ] {
             if std::env::var_os(name).is_none() {
                 command.env(name, value);

@@ -26,6 +26,7 @@ pub(crate) mod storm;
 mod storm_client;
 mod storm_report;
 mod subscriber;
+pub(crate) mod widget;
 
 use crate::proc_stats::ProcSample;
 use crate::report::Section;

@@ -324,8 +324,9 @@ impl Principal {
     }
 
     /// Every team the principal's access reaches: through a role (every
-    /// team of an owned account included), as a bot, or through an
-    /// accepted grant. Unordered; a team may come more than once.
+    /// team of an owned account included), as a bot, through an accepted
+    /// grant, or as a web chat visitor. Unordered; a team may come more
+    /// than once.
     pub fn teams(&self) -> impl Iterator<Item = TeamId> + '_ {
         let owned = self.team_accounts.keys().copied();
         self.roles
@@ -333,6 +334,7 @@ impl Principal {
             .copied()
             .chain(owned.filter(|team| self.owns_account_of(*team)))
             .chain(self.grants.values().copied())
+            .chain(self.visitor.map(|v| v.team))
     }
 
     /// Whether the user owns the account.

@@ -61,7 +61,9 @@ impl Hub<'_> {
                 self.message_sent(conversation, principal.user.id);
                 sent
             }
-            HubCommand::StartConversation { contact } => self.start_conversation(reply, contact),
+            HubCommand::StartConversation { contact, channel } => {
+                self.start_conversation(reply, contact, channel)
+            }
             HubCommand::MarkRead {
                 principal,
                 conversation,

@@ -106,7 +106,11 @@ pub(crate) enum HubCommand {
         post: Option<PostCard>,
     },
     /// Start a conversation with a new contact.
-    StartConversation { contact: NewContact },
+    StartConversation {
+        contact: NewContact,
+        /// The channel the contact writes through (a web chat visitor's).
+        channel: Option<switchboard_protocol::model::Channel>,
+    },
     /// Move a user's read marker.
     MarkRead {
         principal: Arc<Principal>,

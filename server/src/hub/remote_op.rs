@@ -29,6 +29,8 @@ pub(super) enum RemoteOp {
     },
     StartConversation {
         contact: NewContact,
+        #[serde(default)]
+        channel: Option<switchboard_protocol::model::Channel>,
     },
     MarkRead {
         principal: Principal,
@@ -89,8 +91,8 @@ impl RemoteOp {
                 },
                 None,
             ),
-            HubCommand::StartConversation { contact } => {
-                (RemoteOp::StartConversation { contact }, None)
+            HubCommand::StartConversation { contact, channel } => {
+                (RemoteOp::StartConversation { contact, channel }, None)
             }
             HubCommand::MarkRead {
                 principal,
@@ -182,7 +184,9 @@ impl RemoteOp {
                 as_contact,
                 post,
             },
-            RemoteOp::StartConversation { contact } => HubCommand::StartConversation { contact },
+            RemoteOp::StartConversation { contact, channel } => {
+                HubCommand::StartConversation { contact, channel }
+            }
             RemoteOp::MarkRead {
                 principal,
                 conversation,

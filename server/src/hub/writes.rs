@@ -72,12 +72,14 @@ impl Hub<'_> {
         &mut self,
         to: ReplyTo,
         contact: NewContact,
+        channel: Option<switchboard_protocol::model::Channel>,
     ) -> Result<(), StoreError> {
         let at = now();
         let contact = self.contact_to_start(contact, at)?;
         let store = &self.registry.context.store;
-        let conversation =
+        let mut conversation =
             ConversationRecord::new(store.next_id()?.into(), self.team, contact.id, at);
+        conversation.channel = channel;
         let info = conversation.info(&contact, Seq(0));
         let entry = Entry::ConversationStarted {
             contact: &contact,

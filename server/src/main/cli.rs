@@ -347,6 +347,21 @@ pub(crate) struct LimitFlags {
     /// Bytes a team may have waiting for the store's flush (more: `unavailable`).
     #[arg(long, env = "SWITCHBOARD_PENDING_WRITE_BYTES")]
     pending_write_bytes: Option<usize>,
+    /// Messages a minute one web chat visitor may send (0: no limit).
+    #[arg(long, env = "SWITCHBOARD_VISITOR_MESSAGES_PER_MINUTE")]
+    visitor_messages_per_minute: Option<u32>,
+    /// Messages a visitor may send at once above that rate.
+    #[arg(long, env = "SWITCHBOARD_VISITOR_MESSAGE_BURST")]
+    visitor_message_burst: Option<u32>,
+    /// The longest message a visitor may send, in characters.
+    #[arg(long, env = "SWITCHBOARD_VISITOR_MESSAGE_CHARS")]
+    visitor_message_chars: Option<usize>,
+    /// Visitors one client address may create a minute (0: no limit).
+    #[arg(long, env = "SWITCHBOARD_VISITOR_CREATIONS_PER_MINUTE")]
+    visitor_creations_per_minute: Option<u32>,
+    /// Visitor connections one client address may hold open (more: 4030).
+    #[arg(long, env = "SWITCHBOARD_VISITOR_CONNECTIONS_PER_ADDRESS")]
+    visitor_connections_per_address: Option<usize>,
 }
 
 impl LimitFlags {
@@ -380,6 +395,21 @@ impl LimitFlags {
         set(&mut limits.max_connections, self.max_connections);
         set(&mut limits.pending_writes, self.pending_writes);
         set(&mut limits.pending_write_bytes, self.pending_write_bytes);
+        let visitors = &mut limits.visitors;
+        set(
+            &mut visitors.messages_per_minute,
+            self.visitor_messages_per_minute,
+        );
+        set(&mut visitors.message_burst, self.visitor_message_burst);
+        set(&mut visitors.message_chars, self.visitor_message_chars);
+        set(
+            &mut visitors.creations_per_minute,
+            self.visitor_creations_per_minute,
+        );
+        set(
+            &mut visitors.connections_per_address,
+            self.visitor_connections_per_address,
+        );
     }
 }
 

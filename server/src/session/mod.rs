@@ -473,7 +473,10 @@ impl Session {
                 ),
             ));
         }
-        let command = HubCommand::StartConversation { contact };
+        let command = HubCommand::StartConversation {
+            contact,
+            channel: None,
+        };
         self.dispatch(start.team, request, command).await
     }
 

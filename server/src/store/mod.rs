@@ -396,3 +396,5 @@ mod receipt_tests;
 mod signup_tests;
 #[cfg(test)]
 mod team_grant_tests;
+#[cfg(test)]
+mod visitor_tests;

@@ -24,7 +24,7 @@ use crate::time::now;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_protocol::ids::{ContactId, ConversationId, RequestId, UserId};
-use switchboard_protocol::model::NewContact;
+use switchboard_protocol::model::{Channel, NewContact};
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::widget::WidgetSettings;
 use switchboard_protocol::{decode, Encoding, ErrorCode, ServerFrame};
@@ -86,7 +86,11 @@ pub(crate) async fn create_visitor(
         email: None,
         phone: None,
     };
-    let started = ask(state, team.id, HubCommand::StartConversation { contact }).await?;
+    let command = HubCommand::StartConversation {
+        contact,
+        channel: Some(Channel::Web { visitor: id }),
+    };
+    let started = ask(state, team.id, command).await?;
     let Reply::Conversation(info) = started else {
         return Err(Refused(ErrorCode::Internal, "internal error".into()));
     };

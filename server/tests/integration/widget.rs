@@ -14,7 +14,7 @@ use crate::util::*;
 use fixture::*;
 use switchboard_protocol::client::ClientFrame;
 use switchboard_protocol::ids::RequestId;
-use switchboard_protocol::model::SenderKind;
+use switchboard_protocol::model::{Channel, SenderKind};
 use switchboard_protocol::server::{Reply, ServerFrame};
 use switchboard_protocol::widget::{Identify, SetWidget, WidgetSettings};
 use switchboard_protocol::ErrorCode;
@@ -29,6 +29,10 @@ async fn a_visitor_and_an_agent_chat_both_ways_live_and_a_reconnect_misses_nothi
     let mut page = VisitorPage::open(&server, &visitor).await;
     assert_eq!(page.welcome.conversation, visitor.conversation);
     assert_eq!(page.welcome.name, "Vera");
+    // Agents see where the conversation comes from.
+    let details = agent.conversation(visitor.conversation).await.unwrap();
+    let web = Channel::Web { visitor: page.user };
+    assert_eq!(details.conversation.channel, Some(web));
     page.subscribe(None).await;
     page.send("hello, is the job still open?").await;
     let echo = page.next_message().await;

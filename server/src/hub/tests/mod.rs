@@ -206,6 +206,7 @@ impl Fixture {
                     email: None,
                     phone: None,
                 },
+                channel: None,
             },
         );
         self.registry.dispatch(TEAM, command).await.unwrap();

@@ -4,8 +4,8 @@
 //!
 //! Every connection whose access reached team A is closed with 4009,
 //! whatever kind of principal holds it: its Manager and Member, the owner's
-//! other connection, its bot, and the Restricted Members with a grant in
-//! it. A request sent on such a connection after the removal (`send`,
+//! other connection, its bot, the Restricted Members with a grant in it,
+//! and its web chat visitor (whose token then opens nothing). A request sent on such a connection after the removal (`send`,
 //! `history`, `conversations`, `typing`) gets no result. Every other
 //! connection stays open and answers. A fresh hello lists what remains:
 //! the Member, who is a Member of team S too, keeps team S.
@@ -42,6 +42,7 @@ fn held_team_a(subject: Subject) -> bool {
             | Subject::RestrictedC
             | Subject::RestrictedOther
             | Subject::Bot
+            | Subject::Visitor
     )
 }
 
@@ -215,6 +216,17 @@ pub async fn run_on(urls: &[String], store: &dyn Store, world: &MatrixWorld) {
             assert_cut_off(world, &mut raw, subject, close::ACCESS_CHANGED).await;
         } else {
             assert_still_open(&mut raw, subject).await;
+        }
+        if subject == Subject::Visitor {
+            // Its conversation's team is gone: its token reaches nothing.
+            let mut raw = Raw::connect(url, Encoding::MsgPack).await;
+            raw.send(&ClientFrame::Hello(Hello {
+                version: PROTOCOL_VERSION,
+                token: world.token(subject).to_string(),
+            }))
+            .await;
+            assert_eq!(raw.close_code().await, Some(close::UNAUTHORIZED));
+            continue;
         }
         let welcome = welcome(url, world.token(subject)).await;
         let teams: Vec<TeamId> = welcome.teams.iter().map(|t| t.id).collect();

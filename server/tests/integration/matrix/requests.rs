@@ -30,6 +30,7 @@ use switchboard_protocol::manage::{
 use switchboard_protocol::model::{NewContact, Role};
 use switchboard_protocol::presence::{PresenceRequest, Typing, View};
 use switchboard_protocol::server::ServerFrame;
+use switchboard_protocol::widget::{Identify, SetWidget, WidgetRequest, WidgetSettings};
 use switchboard_protocol::{close, ErrorCode, PROTOCOL_VERSION};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -346,6 +347,28 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
                 body: Some(format!("edited by cell {n}")),
                 ..PostPatch::default()
             },
+        }),
+        Request::Widget => ClientFrame::Widget(WidgetRequest {
+            id,
+            team: team(target),
+        }),
+        Request::SetWidget => ClientFrame::SetWidget(SetWidget {
+            id,
+            team: team(target),
+            settings: WidgetSettings {
+                paused: false,
+                greeting: format!("cell {n}"),
+                allowed_origins: Vec::new(),
+            },
+            key: None,
+        }),
+        // Its one conversation is the visitor's alone to name: no target.
+        Request::Identify => ClientFrame::Identify(Identify {
+            id,
+            name: Some(format!("Casey {n}")),
+            email: None,
+            phone: None,
+            key: None,
         }),
         _ => book_frame(request, target, id, n, extra),
     }

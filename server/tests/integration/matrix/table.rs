@@ -28,6 +28,8 @@ pub enum Subject {
     OtherAccount,
     /// A `read_write` bot token of team A.
     Bot,
+    /// A web chat visitor whose conversation is C.
+    Visitor,
     /// A session token of the Member that has expired.
     Expired,
     /// A session token of the Member that was logged out.
@@ -37,7 +39,7 @@ pub enum Subject {
 }
 
 /// The subjects, in column order.
-pub const SUBJECTS: [Subject; 12] = [
+pub const SUBJECTS: [Subject; 13] = [
     Subject::Owner,
     Subject::Manager,
     Subject::Member,
@@ -47,13 +49,14 @@ pub const SUBJECTS: [Subject; 12] = [
     Subject::Sibling,
     Subject::OtherAccount,
     Subject::Bot,
+    Subject::Visitor,
     Subject::Expired,
     Subject::Revoked,
     Subject::NoToken,
 ];
 
-/// The subjects that can say hello, in column order: the first nine.
-pub const CONNECTED: usize = 9;
+/// The subjects that can say hello, in column order: the first ten.
+pub const CONNECTED: usize = 10;
 
 /// A request, as sent by harness 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +146,12 @@ pub enum Request {
     CreatePost,
     /// `edit_post` of a post of team A.
     EditPost,
+    /// `widget`: team A's web chat settings.
+    Widget,
+    /// `set_widget` of team A (not paused).
+    SetWidget,
+    /// `identify` (a visitor names itself; no target).
+    Identify,
 }
 
 /// What a request must get.
@@ -165,50 +174,53 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 12]); 42] = [
-    //                           owner mgr mbr  rC  pC  rD  sib acc2 bot exp rev none
-    (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
-    (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::Conversations,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::Send,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::StartConversation, [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::MarkRead,          [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::Members,           [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::AddMember,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::RemoveMember,      [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::SetRole,           [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::UpdateTeam,        [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::CreateTeam,        [Y,   F,  F,   H,  H,  H,  F,  H,   F,  R,  R,  R]),
-    (Request::RemoveTeam,        [Y,   F,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::Usage,             [Y,   F,  F,   H,  H,  H,  F,  H,   F,  R,  R,  R]),
-    (Request::CreateBot,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::RevokeBot,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::Bots,              [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::UpdateContact,     [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::Assign,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::Unassign,          [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::Dashboard,         [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::Next,              [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::Invite,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::Invitations,       [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::TeamInvitations,   [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::Conversation,      [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::Typing,            [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::View,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::Presence,          [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,  R,  R,  R]),
-    (Request::Deliver,           [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::Report,            [Y,   Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::Contacts,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::Contact,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::CreateContact,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::EditContact,       [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::DeleteContact,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::MergeContacts,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::ContactFields,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::DefineContactFields, [Y, Y,  F,   H,  H,  H,  H,  H,   F,  R,  R,  R]),
-    (Request::Posts,             [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::CreatePost,        [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
-    (Request::EditPost,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,  R,  R,  R]),
+pub const REQUESTS: [(Request, [Expect; 13]); 45] = [
+    //                           owner mgr mbr  rC  pC  rD  sib acc2 bot  vis  exp rev none
+    (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,   Y,   R,  R,  R]),
+    (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   Y,   R,  R,  R]),
+    (Request::Conversations,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::Send,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   Y,   R,  R,  R]),
+    (Request::StartConversation, [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::MarkRead,          [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   Y,   R,  R,  R]),
+    (Request::Members,           [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::AddMember,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::RemoveMember,      [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::SetRole,           [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::UpdateTeam,        [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::CreateTeam,        [Y,   F,  F,   H,  H,  H,  F,  H,   F,   H,   R,  R,  R]),
+    (Request::RemoveTeam,        [Y,   F,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::Usage,             [Y,   F,  F,   H,  H,  H,  F,  H,   F,   H,   R,  R,  R]),
+    (Request::CreateBot,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::RevokeBot,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::Bots,              [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::UpdateContact,     [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   F,   R,  R,  R]),
+    (Request::Assign,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,   F,   R,  R,  R]),
+    (Request::Unassign,          [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,   F,   R,  R,  R]),
+    (Request::Dashboard,         [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::Next,              [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::Invite,            [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,   F,   R,  R,  R]),
+    (Request::Invitations,       [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,   F,   R,  R,  R]),
+    (Request::TeamInvitations,   [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::Conversation,      [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   Y,   R,  R,  R]),
+    (Request::Typing,            [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   Y,   R,  R,  R]),
+    (Request::View,              [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   Y,   R,  R,  R]),
+    (Request::Presence,          [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::Deliver,           [Y,   Y,  Y,   F,  H,  H,  H,  H,   F,   F,   R,  R,  R]),
+    (Request::Report,            [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::Contacts,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::Contact,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::CreateContact,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::EditContact,       [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::DeleteContact,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::MergeContacts,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::ContactFields,     [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::DefineContactFields, [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::Posts,             [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::CreatePost,        [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::EditPost,          [Y,   Y,  Y,   H,  H,  H,  H,  H,   Y,   H,   R,  R,  R]),
+    (Request::Widget,            [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::SetWidget,         [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::Identify,          [F,   F,  F,   F,  F,  F,  F,  F,   F,   Y,   R,  R,  R]),
 ];
 
 /// Where an event happens.
@@ -235,7 +247,8 @@ pub fn subscriptions(subject: Subject) -> &'static [Team] {
         | Subject::Member
         | Subject::RestrictedC
         | Subject::RestrictedOther
-        | Subject::Bot => &[Team::A],
+        | Subject::Bot
+        | Subject::Visitor => &[Team::A],
         Subject::Sibling => &[Team::S],
         Subject::OtherAccount => &[Team::B],
         Subject::PendingC | Subject::Expired | Subject::Revoked | Subject::NoToken => &[],
@@ -257,15 +270,17 @@ const T: bool = true;
 const O: bool = false;
 
 /// Harness 2: which connected subjects (the first [`CONNECTED`] columns)
-/// receive the events (conversation started, message, read, contact
-/// updated and changed, contacts merged, assignees) of each place.
+/// receive the events (conversation started, message, system message,
+/// read, contact updated and changed, contacts merged, assignees) of each
+/// place; a web chat visitor, of those, only the messages not written by
+/// the system (see `events`).
 #[rustfmt::skip]
 pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
-    //                    owner mgr mbr rC pC rD sib acc2 bot
-    (Place::C,            [T,   T,  T,  T, O, O, O,  O,   T]),
-    (Place::D,            [T,   T,  T,  O, O, T, O,  O,   T]),
-    (Place::Sibling,      [T,   O,  O,  O, O, O, T,  O,   O]),
-    (Place::OtherAccount, [O,   O,  O,  O, O, O, O,  T,   O]),
+    //                    owner mgr mbr rC pC rD sib acc2 bot vis
+    (Place::C,            [T,   T,  T,  T, O, O, O,  O,   T,  T]),
+    (Place::D,            [T,   T,  T,  O, O, T, O,  O,   T,  O]),
+    (Place::Sibling,      [T,   O,  O,  O, O, O, T,  O,   O,  O]),
+    (Place::OtherAccount, [O,   O,  O,  O, O, O, O,  T,   O,  O]),
 ];
 
 /// Harness 2: which connected subjects receive each team's team-wide
@@ -275,8 +290,8 @@ pub const EVENTS: [(Place, [bool; CONNECTED]); 4] = [
 /// reads.
 #[rustfmt::skip]
 pub const TEAM_EVENTS: [(Team, [bool; CONNECTED]); 3] = [
-    //         owner mgr mbr rC pC rD sib acc2 bot
-    (Team::A,  [T,   T,  T,  O, O, O, O,  O,   T]),
-    (Team::S,  [T,   O,  O,  O, O, O, T,  O,   O]),
-    (Team::B,  [O,   O,  O,  O, O, O, O,  T,   O]),
+    //         owner mgr mbr rC pC rD sib acc2 bot vis
+    (Team::A,  [T,   T,  T,  O, O, O, O,  O,   T,  O]),
+    (Team::S,  [T,   O,  O,  O, O, O, T,  O,   O,  O]),
+    (Team::B,  [O,   O,  O,  O, O, O, O,  T,   O,  O]),
 ];

@@ -9,15 +9,17 @@ use super::table::{Subject, Team};
 use crate::api_client::log_out;
 use crate::restricted::outsider;
 use crate::util::*;
+use sha2::{Digest, Sha256};
 use std::time::Duration;
 use switchboard_client::{PostDraft, PostStatus};
 use switchboard_protocol::ids::{AccountId, ConversationId, PostId, TeamId, UserId};
 use switchboard_protocol::manage::BotScope;
 use switchboard_protocol::model::Role;
 use switchboard_server::admin::{self, NewUser};
-use switchboard_server::bots;
+use switchboard_server::store::VisitorRecord;
 use switchboard_server::store::{Store, TokenKind};
 use switchboard_server::GrantState;
+use switchboard_server::{auth, bots};
 
 /// The seeded world, and a token for every subject.
 pub struct MatrixWorld {
@@ -40,6 +42,8 @@ pub struct MatrixWorld {
     pub sibling: Login,
     pub other_account: Login,
     pub bot: Login,
+    /// A web chat visitor whose conversation is C.
+    pub visitor: Login,
     pub owen: Login,
     pub expired: String,
     pub revoked: String,
@@ -59,6 +63,25 @@ fn member_of(store: &dyn Store, team: TeamId, email: &str, role: Role) -> Login 
     let login = outsider(store, email, name);
     admin::add_member(store, team, login.user, role).unwrap();
     login
+}
+
+/// A web chat visitor of `conversation`, written as the HTTP endpoint
+/// writes one (its record, then its token).
+fn visitor_of(store: &dyn Store, team: TeamId, conversation: ConversationId) -> Login {
+    let id = UserId(store.next_id().unwrap());
+    let token = auth::issue_token(store, id, TokenKind::Visitor, None).unwrap();
+    let contact = store.conversation(conversation).unwrap().unwrap().contact;
+    let record = VisitorRecord {
+        id,
+        team,
+        contact,
+        conversation,
+        created_at: switchboard_server::time::now(),
+        token_hash: Sha256::digest(token.as_bytes()).into(),
+        address: "127.0.0.1".into(),
+    };
+    store.put_visitor(&record).unwrap();
+    Login { user: id, token }
 }
 
 /// Sets a grant the way the server under test does (closing the
@@ -144,6 +167,7 @@ impl MatrixWorld {
         let b1 = start_conversation(&owen_client, team_b.id, "Blair").await;
         owen_client.close().await;
 
+        let visitor = visitor_of(store, team_a.id, c);
         grant(c, restricted_c.user, GrantState::Accepted, alice.id);
         grant(c, pending_c.user, GrantState::Pending, alice.id);
         grant(d, restricted_other.user, GrantState::Accepted, alice.id);
@@ -166,6 +190,7 @@ impl MatrixWorld {
             sibling,
             other_account,
             bot,
+            visitor,
             owen,
             expired,
             revoked,
@@ -184,6 +209,7 @@ impl MatrixWorld {
             Subject::Sibling => &self.sibling.token,
             Subject::OtherAccount => &self.other_account.token,
             Subject::Bot => &self.bot.token,
+            Subject::Visitor => &self.visitor.token,
             Subject::Expired => &self.expired,
             Subject::Revoked => &self.revoked,
             Subject::NoToken => "",

@@ -109,6 +109,8 @@ pub fn conversations(team: TeamId) -> ClientFrame {
 pub struct VisitorPage {
     raw: Raw,
     pub welcome: VisitorWelcome,
+    /// The visitor's id, as its welcome names the user.
+    pub user: switchboard_protocol::ids::UserId,
     /// The limits its welcome advertised.
     pub limits: switchboard_protocol::model::Limits,
     team: TeamId,
@@ -138,6 +140,7 @@ impl VisitorPage {
         let mine = welcome.visitor.expect("a visitor's welcome says so");
         VisitorPage {
             raw,
+            user: welcome.user.id,
             limits: welcome.limits,
             team: mine.team,
             conversation: mine.conversation,
