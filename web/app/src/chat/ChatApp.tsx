@@ -11,7 +11,8 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Message } from "switchboard-client";
 import { Identify } from "./Identify";
-import { chars, type ChatSession, type ChatState, type Echo } from "./session";
+import type { ChatSession, ChatState, Echo } from "./session";
+import { chars } from "./wording";
 
 /** The message the launcher (widget.js) listens for to close the chat. */
 const CLOSE_MESSAGE = "switchboard-chat:close";

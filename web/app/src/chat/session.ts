@@ -25,12 +25,8 @@ import {
   WidgetError,
   type Visitor,
 } from "./api";
+import { chars, describe, MAX_CHARS, SLOW_DOWN } from "./wording";
 
-/** The longest message a contact may send, in characters, until the server says (its default). */
-export const MAX_CHARS = 2000;
-/** Said while the server holds back the contact's messages (rate limit). */
-const SLOW_DOWN =
-  "You are writing faster than the chat allows: your messages will go out in a moment.";
 const MAX_MESSAGES = 500;
 const HISTORY_PAGE = 100;
 /** A typing shown without news for this long is taken as stopped. */
@@ -367,31 +363,6 @@ export class ChatSession {
     this.current = { ...this.current, ...change };
     for (const listener of this.listeners) listener(this.current);
   }
-}
-
-/** What the contact is told about a message the server refused. */
-function describe(code: string, message: string, maxChars: number): string {
-  switch (code) {
-    case "widget_paused":
-      return "Not sent: this chat is paused.";
-    case "too_large":
-      return `Not sent: too long (at most ${maxChars.toLocaleString("en")} characters).`;
-    case "rate_limited":
-      return "Not sent: too many messages at once. Wait a moment and retry.";
-    default:
-      return message === "" ? "Not sent." : `Not sent: ${message}`;
-  }
-}
-
-/** A text's length as the server counts it: Unicode code points. */
-export function chars(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    // A high surrogate and its low one are one code point.
-    if (unit < 0xd800 || unit > 0xdbff) n += 1;
-  }
-  return n;
 }
 
 function randomKey(): string {
