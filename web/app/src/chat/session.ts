@@ -267,6 +267,9 @@ export class ChatSession {
     this.visitor = null;
     this.client = null;
     this.set({ started: false, link: "idle", messages: [], more: false });
+    // Messages still waiting go out in a new chat.
+    for (const echo of this.current.echoes)
+      if (echo.state === "pending") void this.deliver(echo.key, echo.body);
   }
 
   private readHistory(before: Id | null): void {
