@@ -75,6 +75,7 @@ export class SwitchboardClient {
     state: new Set(),
     welcome: new Set(),
     message: new Set(),
+    retrying: new Set(),
     error: new Set(),
   };
   private socket: WebSocketLike | null = null;
@@ -469,6 +470,7 @@ export class SwitchboardClient {
     if (isRetryableCode(frame.code)) {
       // Stays pending: written again, same key, after a pause.
       entry.inFlight = false;
+      this.emit("retrying", entry, { code: frame.code, message: frame.message });
       this.later(this.options.retryDelayMs ?? 1000, () => this.flushOutbox());
       return;
     }

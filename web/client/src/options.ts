@@ -47,6 +47,8 @@ export interface ClientEvents {
   welcome: (welcome: WelcomeFrame) => void;
   /** An outbox write changed state (pending, sent or failed). */
   message: (entry: OutboxEntry) => void;
+  /** An outbox write was refused with a retryable code (`rate_limited`, say): still pending, written again after a pause. */
+  retrying: (entry: OutboxEntry, refusal: { code: string; message: string }) => void;
   /** An `error` frame that answers no request of ours. */
   error: (frame: ErrorFrame) => void;
 }

@@ -77,6 +77,12 @@ export interface Limits {
   ping_timeout_ms: number;
   pending_writes: number;
   pending_write_bytes: number;
+  // Web chat (section 25); absent from older servers, 0: not said.
+  visitor_messages_per_minute?: number;
+  visitor_message_burst?: number;
+  visitor_message_chars?: number;
+  visitor_creations_per_minute?: number;
+  visitor_connections_per_address?: number;
 }
 export type SenderKind = "agent" | "contact" | "bot" | "system";
 export interface Sender {

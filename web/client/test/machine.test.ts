@@ -219,6 +219,8 @@ test("client: a definitive error fails the message; a retryable one keeps it pen
   socket.open();
   await tick();
   socket.receive(welcome);
+  const retrying: string[] = [];
+  client.on("retrying", (entry, refusal) => retrying.push(`${entry.key} ${refusal.code}`));
   const a = client.send(5, "a", "k-a");
   const b = client.send(5, "b", "k-b");
   const [sa, sb] = socket.sent.filter((f) => f.type === "send");
@@ -226,6 +228,7 @@ test("client: a definitive error fails the message; a retryable one keeps it pen
   socket.receive({ type: "error", id: sb!.id, code: "unavailable", message: "busy" });
   assert.equal((await a.settled).state, "failed");
   assert.equal(b.entry.state, "pending");
+  assert.deepEqual(retrying, ["k-b unavailable"]);
   await tick();
   const again = socket.sent.filter((f) => f.type === "send" && f.client_msg_id === "k-b");
   assert.equal(again.length, 2);

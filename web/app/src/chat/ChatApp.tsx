@@ -11,13 +11,8 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Message } from "switchboard-client";
 import { Identify } from "./Identify";
-import {
-  chars,
-  MAX_CHARS,
-  type ChatSession,
-  type ChatState,
-  type Echo,
-} from "./session";
+import type { ChatSession, ChatState, Echo } from "./session";
+import { chars } from "./wording";
 
 /** The message the launcher (widget.js) listens for to close the chat. */
 const CLOSE_MESSAGE = "switchboard-chat:close";
@@ -32,6 +27,7 @@ export function ChatApp({
   const state = useChat(session);
   const [draft, setDraft] = useState("");
   const scroller = useRef<HTMLDivElement>(null);
+  const composer = useRef<HTMLTextAreaElement>(null);
   const count = state.messages.length + state.echoes.length;
 
   // New lines show at the bottom.
@@ -44,6 +40,12 @@ export function ChatApp({
     if (state.card !== null)
       document.title = `Chat with ${state.card.team.name}`;
   }, [state.card]);
+
+  // Opened from the launcher: the composer takes the keyboard at once.
+  const ready = state.phase === "ready";
+  useEffect(() => {
+    if (embedded && ready) composer.current?.focus();
+  }, [embedded, ready]);
 
   useEffect(() => {
     if (!embedded) return;
@@ -81,7 +83,7 @@ export function ChatApp({
 
   const card = state.card;
   const typing = [...state.typing.values()];
-  const tooLong = chars(draft) > MAX_CHARS;
+  const tooLong = chars(draft) > session.maxChars;
 
   function submit(event: Event) {
     event.preventDefault();
@@ -141,6 +143,7 @@ export function ChatApp({
           </label>
           <textarea
             id="chat-body"
+            ref={composer}
             rows={2}
             value={draft}
             placeholder="Write a message…"
@@ -162,7 +165,7 @@ export function ChatApp({
             class={tooLong ? "chat-hint chat-error" : "chat-hint"}
           >
             {tooLong
-              ? `Too long: at most ${MAX_CHARS.toLocaleString("en")} characters.`
+              ? `Too long: at most ${session.maxChars.toLocaleString("en")} characters.`
               : "Enter sends, Shift+Enter breaks the line."}
           </p>
         </form>

@@ -25,9 +25,8 @@ import {
   WidgetError,
   type Visitor,
 } from "./api";
+import { chars, describe, MAX_CHARS, SLOW_DOWN } from "./wording";
 
-/** The longest message a contact may send, in characters (the server's default). */
-export const MAX_CHARS = 2000;
 const MAX_MESSAGES = 500;
 const HISTORY_PAGE = 100;
 /** A typing shown without news for this long is taken as stopped. */
@@ -86,6 +85,12 @@ export class ChatSession {
     this.set({ started: this.visitor !== null });
   }
 
+  /** The longest message the server takes from a visitor, in characters. */
+  get maxChars(): number {
+    const said = this.client?.welcome?.limits.visitor_message_chars ?? 0;
+    return said > 0 ? said : MAX_CHARS;
+  }
+
   get state(): ChatState {
     return this.current;
   }
@@ -115,9 +120,9 @@ export class ChatSession {
   send(text: string): boolean {
     const body = text.trim();
     if (body === "") return false;
-    if (chars(body) > MAX_CHARS) {
+    if (chars(body) > this.maxChars) {
       this.set({
-        notice: `That message is too long: at most ${MAX_CHARS.toLocaleString("en")} characters.`,
+        notice: `That message is too long: at most ${this.maxChars.toLocaleString("en")} characters.`,
       });
       return false;
     }
@@ -234,6 +239,9 @@ export class ChatSession {
     client.on("message", (entry) => {
       this.onEntry(entry);
     });
+    client.on("retrying", (_entry, refusal) => {
+      if (refusal.code === "rate_limited") this.set({ notice: SLOW_DOWN });
+    });
     client.subscribe(visitor.team, {
       onEvent: (frame) => {
         const event = frame.event;
@@ -259,6 +267,9 @@ export class ChatSession {
     this.visitor = null;
     this.client = null;
     this.set({ started: false, link: "idle", messages: [], more: false });
+    // Messages still waiting go out in a new chat.
+    for (const echo of this.current.echoes)
+      if (echo.state === "pending") void this.deliver(echo.key, echo.body);
   }
 
   private readHistory(before: Id | null): void {
@@ -303,10 +314,16 @@ export class ChatSession {
       if (entry.error?.code === "widget_paused") this.set({ paused: true });
       this.setEcho(entry.key, {
         state: "failed",
-        error: describe(entry.error?.code ?? "", entry.error?.message ?? ""),
+        error: describe(
+          entry.error?.code ?? "",
+          entry.error?.message ?? "",
+          this.maxChars,
+        ),
       });
     } else {
       this.setEcho(entry.key, { state: entry.state, error: null });
+      if (entry.state === "sent" && this.current.notice === SLOW_DOWN)
+        this.set({ notice: null });
     }
   }
 
@@ -349,31 +366,6 @@ export class ChatSession {
     this.current = { ...this.current, ...change };
     for (const listener of this.listeners) listener(this.current);
   }
-}
-
-/** What the contact is told about a message the server refused. */
-function describe(code: string, message: string): string {
-  switch (code) {
-    case "widget_paused":
-      return "Not sent: this chat is paused.";
-    case "too_large":
-      return `Not sent: too long (at most ${MAX_CHARS.toLocaleString("en")} characters).`;
-    case "rate_limited":
-      return "Not sent: too many messages at once. Wait a moment and retry.";
-    default:
-      return message === "" ? "Not sent." : `Not sent: ${message}`;
-  }
-}
-
-/** A text's length as the server counts it: Unicode code points. */
-export function chars(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    // A high surrogate and its low one are one code point.
-    if (unit < 0xd800 || unit > 0xdbff) n += 1;
-  }
-  return n;
 }
 
 function randomKey(): string {

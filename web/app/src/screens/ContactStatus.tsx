@@ -4,10 +4,8 @@
 //
 // Online comes from the team's presence (`contacts` of the presence
 // answer, then `contact_presence` signals); the channel from the
-// conversation's record, or from the contact having been online (only a
-// web chat contact ever is); typing from `typing` signals marked
-// `contact`.
-// A typing shown without news for a while is taken as stopped.
+// conversation's record (`channel`); typing from `typing` signals marked
+// `contact`. A typing shown without news for a while is taken as stopped.
 import type { Id } from "switchboard-client";
 import { useEffect, useState } from "preact/hooks";
 import { link, listenTeam, live } from "../live/connection";
@@ -76,9 +74,6 @@ export function ContactStatus({
   }, [team, conversation]);
 
   const online = presence.contactsOnline.has(conversation);
-  useEffect(() => {
-    if (online) setWeb(true);
-  }, [online, conversation]);
   if (!web && !online) return null;
   return (
     <p class="contact-status muted" data-testid="contact-status">
