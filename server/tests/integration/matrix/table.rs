@@ -235,7 +235,7 @@ pub const REQUESTS: [(Request, [Expect; 13]); 49] = [
     (Request::PreviewBlast,      [Y,   Y,  Y,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
     (Request::Blasts,            [Y,   Y,  Y,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
     (Request::Relay,             [F,   F,  F,   F,  F,  F,  F,  F,   F,   F,   R,  R,  R]),
-    (Request::Receipt,           [F,   F,  F,   F,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::Receipt,           [F,   F,  F,   F,  H,  H,  H,  H,   F,   F,   R,  R,  R]),
 ];
 
 /// Where an event happens.
