@@ -119,7 +119,16 @@ impl Hub<'_> {
         frame: impl FnOnce(RequestId) -> ServerFrame,
     ) {
         if let Some(reply) = to.frame(frame) {
-            let ticket = self.registry.context.log.barrier(self.team);
+            let log = &self.registry.context.log;
+            let ticket = log.barrier(self.team);
+            // A log whose barrier is a ticket already committed (the
+            // cluster's, when the team is idle) sends no further commit
+            // notice for it: with nothing queued before it, answer now.
+            if self.pending.is_empty() && *log.committed(self.team).borrow() >= ticket {
+                let (to, frame) = reply;
+                to.send(&frame);
+                return;
+            }
             self.queue(ticket, Some(reply), None);
         }
     }

@@ -282,6 +282,8 @@ impl Hub<'_> {
         let owners = self.owners(gone.phones.iter().chain(&gone.emails))?;
         let taken = |v: &str| owners.get(v).is_some_and(|o| *o != into && *o != from);
         merge(&mut kept, &MergeSource::from(&gone), &taken);
+        // An opt-out is the contact's word: a merge never drops it.
+        kept.opted_out_at = kept.opted_out_at.or(gone.opted_out_at);
         kept.updated_at = now();
         let mut moved = Vec::new();
         for id in self.conversations_of(from)? {

@@ -13,6 +13,7 @@
 
 mod access;
 mod book;
+mod bridges;
 mod broker;
 mod failover;
 mod fencing;

@@ -217,3 +217,35 @@ async fn only_a_bridge_bot_relays_and_a_bridge_does_not_send_as_an_agent() {
     // It reads, as a `read` bot does.
     assert_eq!(all_messages(&bridge, relayed.conversation).await.len(), 1);
 }
+
+#[tokio::test]
+async fn merging_an_opted_out_contact_keeps_the_opt_out() {
+    let (_dir, server, world) = seeded().await;
+    let sms = bot_of(&server, world.team_a, "SMS", BotScope::Bridge, &world.alice);
+    let (bridge, _events) = connect(&server.url(), &sms.token).await;
+    let (alice, _alice_events) = connect(&server.url(), &world.alice.token).await;
+    let stopped = bridge
+        .relay("+14155550177", Some("Ola"), "o-1", "STOP")
+        .await
+        .unwrap();
+    let draft = switchboard_client::ContactDraft {
+        name: "Ola Nordmann".into(),
+        phones: Vec::new(),
+        emails: vec!["ola@example.com".into()],
+        tags: Vec::new(),
+        fields: Default::default(),
+        notes: String::new(),
+    };
+    let other = alice
+        .create_contact(world.team_a, draft)
+        .await
+        .unwrap()
+        .contact;
+    assert_eq!(other.opted_out_at, None);
+    let merged = alice
+        .merge_contacts(world.team_a, other.id, stopped.contact)
+        .await
+        .unwrap()
+        .contact;
+    assert!(merged.opted_out_at.is_some(), "the merge kept the opt-out");
+}
