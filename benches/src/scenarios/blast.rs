@@ -129,43 +129,51 @@ pub(crate) async fn run(server: &ServerArgs, args: &BlastArgs) -> anyhow::Result
     let Reply::Blast(blast) = created else {
         bail!("create_blast answered {created:?}");
     };
-    let loaded = phase(&target, args, &conversations, "sends while blasting").await?;
     let expected = Duration::from_secs_f64(args.contacts as f64 / f64::from(rate));
     let bound = (expected * 3 / 2 + Duration::from_secs(5)).min(BLAST_PATIENCE);
     let mut request_id = 3;
-    let done = loop {
-        request_id += 1;
-        let read = ClientFrame::Blast(BlastRequest {
-            id: RequestId(request_id),
-            team,
-            blast: blast.id,
-            after: None,
-        });
-        let info = match request(&mut control, read).await? {
-            Reply::BlastDetail(detail) => detail.info,
-            other => bail!("blast answered {other:?}"),
-        };
-        if info.status == BlastStatus::Finished {
-            break info;
-        }
-        if started.elapsed() > bound {
-            let cancel = ClientFrame::CancelBlast(BlastControl {
-                id: RequestId(request_id + 1),
+    // Watched while the other teams send, so that the blast's own time is
+    // measured, not the send phase's.
+    let watch = async {
+        let done = loop {
+            request_id += 1;
+            let read = ClientFrame::Blast(BlastRequest {
+                id: RequestId(request_id),
                 team,
                 blast: blast.id,
+                after: None,
             });
-            request(&mut control, cancel).await?;
-            section.failures.push(format!(
-                "the blast was cancelled after {:.1} s with {} of {} sent",
-                started.elapsed().as_secs_f64(),
-                info.sent,
-                info.total
-            ));
-            break info;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+            let info = match request(&mut control, read).await? {
+                Reply::BlastDetail(detail) => detail.info,
+                other => bail!("blast answered {other:?}"),
+            };
+            if info.status == BlastStatus::Finished {
+                break info;
+            }
+            if started.elapsed() > bound {
+                let cancel = ClientFrame::CancelBlast(BlastControl {
+                    id: RequestId(request_id + 1),
+                    team,
+                    blast: blast.id,
+                });
+                request(&mut control, cancel).await?;
+                section.failures.push(format!(
+                    "the blast was cancelled after {:.1} s with {} of {} sent",
+                    started.elapsed().as_secs_f64(),
+                    info.sent,
+                    info.total
+                ));
+                break info;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        anyhow::Ok((done, started.elapsed().as_secs_f64()))
     };
-    let seconds = started.elapsed().as_secs_f64();
+    let (loaded, watched) = tokio::join!(
+        phase(&target, args, &conversations, "sends while blasting"),
+        watch
+    );
+    let (loaded, (done, seconds)) = (loaded?, watched?);
     wire::close(control).await;
     figures(&mut section, args, &done, seconds, [&quiet, &loaded]);
     Ok(section)
