@@ -18,10 +18,11 @@
 //! - A blast is run by one task at a time on a server ([`Running::claim`]);
 //!   a blast still `running` in the store when the server starts is
 //!   resumed ([`resume`]).
-//! - Pause and cancel take effect before the next message: the runner
-//!   holds the blast's lock ([`Running::lock`]) while it checks the status
-//!   and sends one message, and a control takes the same lock to change
-//!   the status, so once a control is answered no message of the blast is
+//! - Pause and cancel take effect before the next message: each of the
+//!   runner's senders holds the blast's lock ([`Running::lock`]) shared
+//!   while it checks the status and sends one message, and a control takes
+//!   the same lock alone to change the status (waiting for the messages in
+//!   flight), so once a control is answered no message of the blast is
 //!   sent (on the server running it; see PROTOCOL.md for several servers).
 //! - The rate holds from the first message: the k-th message of a run is
 //!   sent no sooner than k / rate seconds after the first.
@@ -44,7 +45,7 @@ pub(crate) struct Running {
     /// Blasts being run here: one task each.
     running: DashSet<BlastId>,
     /// One lock per blast touched here (see the module's invariants).
-    locks: DashMap<BlastId, Arc<tokio::sync::Mutex<()>>>,
+    locks: DashMap<BlastId, Arc<tokio::sync::RwLock<()>>>,
     /// Held while a blast is created (see `session/blasts.rs`).
     pub(crate) creating: tokio::sync::Mutex<()>,
 }
@@ -59,9 +60,9 @@ impl Running {
         self.running.remove(&blast);
     }
 
-    /// The lock a runner holds while it sends one message of `blast`, and
-    /// a control while it changes its status.
-    pub(crate) fn lock(&self, blast: BlastId) -> Arc<tokio::sync::Mutex<()>> {
+    /// The lock a runner's sender holds shared while it sends one message
+    /// of `blast`, and a control alone while it changes its status.
+    pub(crate) fn lock(&self, blast: BlastId) -> Arc<tokio::sync::RwLock<()>> {
         Arc::clone(&self.locks.entry(blast).or_default())
     }
 }

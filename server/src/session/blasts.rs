@@ -175,7 +175,7 @@ impl Session {
     ) -> Result<Reply, Refusal> {
         self.team_for(Action::SendBlasts, c.team)?;
         let lock = self.state.edge.blasts.lock(c.blast);
-        let _held = lock.lock().await;
+        let _held = lock.write().await;
         let record = self.found(c.team, c.blast)?;
         if record.info.status == to {
             return Ok(Reply::Blast(status::with_replies(
