@@ -13,8 +13,8 @@ mod signals;
 use crate::util::*;
 use fixture::*;
 use switchboard_protocol::client::ClientFrame;
-use switchboard_protocol::ids::RequestId;
-use switchboard_protocol::model::{Channel, SenderKind};
+use switchboard_protocol::ids::{Offset, RequestId};
+use switchboard_protocol::model::{Channel, Position, SenderKind};
 use switchboard_protocol::server::{Reply, ServerFrame};
 use switchboard_protocol::widget::{Identify, SetWidget, WidgetSettings};
 use switchboard_protocol::ErrorCode;
@@ -139,6 +139,17 @@ async fn system_messages_never_reach_the_visitor_live_or_in_history() {
     let seen = page.history().await;
     let kinds: Vec<SenderKind> = seen.iter().map(|m| m.sender.kind).collect();
     assert_eq!(kinds, [SenderKind::Contact, SenderKind::Agent]);
+
+    // Nor in a replay of the whole stream (a page resuming from afar).
+    let start = Position {
+        offset: Offset(0),
+        ..page.position.expect("events were seen")
+    };
+    let mut again = VisitorPage::open(&server, &visitor).await;
+    again.subscribe(Some(start)).await;
+    assert_eq!(again.next_message().await.body, "hi");
+    assert_eq!(again.next_message().await.body, "Bob here");
+    assert_eq!(again.seen_others, 0, "a replay sent an internal event");
 }
 
 #[tokio::test]
