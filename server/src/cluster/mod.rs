@@ -27,6 +27,7 @@
 mod applier;
 mod apply;
 mod blasts;
+mod webhooks;
 mod lease;
 mod log;
 mod node;
