@@ -27,7 +27,6 @@
 mod applier;
 mod apply;
 mod blasts;
-mod webhooks;
 mod lease;
 mod log;
 mod node;
@@ -38,6 +37,7 @@ mod publisher;
 mod store;
 mod timeline;
 mod transfers;
+mod webhooks;
 
 #[cfg(test)]
 mod apply_tests;

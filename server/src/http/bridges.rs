@@ -106,7 +106,9 @@ async fn messages(
     let bot = signed(&state, bridge, &headers, &body)?;
     let message: InboundMessage = parse(&body)?;
     if message.id.is_empty() || message.id.len() > MAX_ID {
-        return Err(ApiError::BadRequest(format!("id must be 1 to {MAX_ID} bytes")));
+        return Err(ApiError::BadRequest(format!(
+            "id must be 1 to {MAX_ID} bytes"
+        )));
     }
     let max_body = state.config.limits.max_body_bytes;
     if message.body.len() > max_body {
@@ -119,13 +121,17 @@ async fn messages(
     }
     let address = normal::channel_phone(&message.from);
     if address.is_empty() || address.len() > MAX_FIELD {
-        return Err(ApiError::BadRequest(format!("from must be 1 to {MAX_FIELD} bytes")));
+        return Err(ApiError::BadRequest(format!(
+            "from must be 1 to {MAX_FIELD} bytes"
+        )));
     }
     let name = (message.name.map(|n| n.trim().to_string()))
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| address.clone());
     if name.len() > MAX_FIELD {
-        return Err(ApiError::BadRequest(format!("name must be at most {MAX_FIELD} bytes")));
+        return Err(ApiError::BadRequest(format!(
+            "name must be at most {MAX_FIELD} bytes"
+        )));
     }
     let inbound = Inbound {
         bridge: bot.id,
@@ -156,14 +162,22 @@ async fn status(
     let bot = signed(&state, bridge, &headers, &body)?;
     let report: StatusReport = parse(&body)?;
     if report.status == DeliveryStatus::Sent {
-        return Err(ApiError::BadRequest("status must be delivered or failed".into()));
+        return Err(ApiError::BadRequest(
+            "status must be delivered or failed".into(),
+        ));
     }
     if report.detail.as_ref().is_some_and(|d| d.len() > MAX_DETAIL) {
-        return Err(ApiError::BadRequest(format!("detail must be at most {MAX_DETAIL} bytes")));
+        return Err(ApiError::BadRequest(format!(
+            "detail must be at most {MAX_DETAIL} bytes"
+        )));
     }
-    let not_found = || ApiError::NotFound(format!("no message {:?} on this bridge", report.reference));
+    let not_found =
+        || ApiError::NotFound(format!("no message {:?} on this bridge", report.reference));
     let (conversation, seq) = parse_reference(&report.reference).ok_or_else(not_found)?;
-    let record = state.store.conversation(conversation)?.ok_or_else(not_found)?;
+    let record = state
+        .store
+        .conversation(conversation)?
+        .ok_or_else(not_found)?;
     match record.channel {
         Some(Channel::Bridge { bridge, .. }) if bridge == bot.id && record.team == bot.team => {}
         _ => return Err(not_found()),

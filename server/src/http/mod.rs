@@ -13,9 +13,9 @@
 //! that a browser app can branch on a stable code.
 
 mod account;
-mod bridges;
 mod api;
 mod app;
+mod bridges;
 pub mod echo;
 mod error;
 mod exports;

@@ -81,7 +81,8 @@ impl Session {
         BridgeInfo {
             id: bot.id,
             name: bot.name.clone(),
-            outbound_url: (bot.webhook.as_ref()).map_or_else(String::new, |w| w.outbound_url.clone()),
+            outbound_url: (bot.webhook.as_ref())
+                .map_or_else(String::new, |w| w.outbound_url.clone()),
             created_at: bot.created_at,
             pending: self.state.edge.webhooks.pending(bot.id),
             dead_letters,

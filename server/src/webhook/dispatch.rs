@@ -163,7 +163,8 @@ impl Task {
                     continue;
                 }
                 if let Some(to) = self.address(message.conversation)? {
-                    self.queue.push_back((message.conversation, message.seq, to));
+                    self.queue
+                        .push_back((message.conversation, message.seq, to));
                 }
             }
             self.after = last;
@@ -223,7 +224,13 @@ impl Task {
         let mut wait = config.backoff;
         let mut last_error = String::new();
         for attempt in 1..=config.attempts.max(1) {
-            match post(&webhook.outbound_url, &webhook.secret, body.clone(), config.timeout).await
+            match post(
+                &webhook.outbound_url,
+                &webhook.secret,
+                body.clone(),
+                config.timeout,
+            )
+            .await
             {
                 Ok(()) => {
                     return self
@@ -278,7 +285,11 @@ impl Task {
                 status,
                 detail: detail.clone(),
             };
-            match self.caller.call(bot.team, HubCommand::Receipt(report)).await {
+            match self
+                .caller
+                .call(bot.team, HubCommand::Receipt(report))
+                .await
+            {
                 Ok(_) => return true,
                 Err(refused) => {
                     tracing::warn!(code = ?refused.code, message = %refused.message, "receipt not written; retrying");

@@ -19,7 +19,10 @@ fn mac(secret: &str, body: &[u8]) -> HmacSha256 {
 
 /// The header's value for `body`.
 pub(crate) fn signature(secret: &str, body: &[u8]) -> String {
-    format!("sha256={}", hex::encode(mac(secret, body).finalize().into_bytes()))
+    format!(
+        "sha256={}",
+        hex::encode(mac(secret, body).finalize().into_bytes())
+    )
 }
 
 /// Whether `header` is the signature of `body` (a missing or malformed

@@ -46,9 +46,6 @@ impl Webhooks for SledStore {
     }
 
     fn remove_dead_letter(&self, team: TeamId, id: u64) -> StoreResult<bool> {
-        Ok(self
-            .dead_letters
-            .remove(keys::two(team.0, id))?
-            .is_some())
+        Ok(self.dead_letters.remove(keys::two(team.0, id))?.is_some())
     }
 }
