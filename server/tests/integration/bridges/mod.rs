@@ -3,7 +3,7 @@
 //! (`receipt`), through the SDK against a real server.
 
 mod audience;
-mod gateway;
+pub mod gateway;
 mod receipts;
 mod relay;
 mod webhook;
