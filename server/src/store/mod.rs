@@ -408,3 +408,5 @@ mod signup_tests;
 mod team_grant_tests;
 #[cfg(test)]
 mod visitor_tests;
+#[cfg(test)]
+mod webhook_tests;
