@@ -3,7 +3,9 @@
 // line that is no origin is pointed at and blocks Save) and finds them
 // again after a reload, with the embed line and the chat page's link for
 // the team's handle; the demo Member (Sam) sees Blasts but neither Web
-// chat nor Bridges.
+// chat nor Bridges. She creates a webhook bridge: its signing secret
+// shows once, with the inbound address; after Done and a reload the
+// bridge is listed and its secret is nowhere.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -90,5 +92,59 @@ test("web chat settings persist across a reload; Members see neither Web chat no
   assert.equal(await pageLink(sam.page, "Web chat").count(), 0);
   assert.equal(await pageLink(sam.page, "Bridges").count(), 0);
   assert.deepEqual(sam.problems, []);
+  assert.deepEqual(problems, []);
+});
+
+test("bridges: a new bridge's secret shows once, with the inbound address", async (t) => {
+  if (!needsBrowser(t) || server === undefined) return;
+  chromium ??= await launchBrowser();
+  const url = server.url;
+  const { page, problems } = await signedInOnDashboard(
+    chromium.browser,
+    url,
+    DEMO,
+  );
+  // A bridge: its secret once.
+  await pageLink(page, "Bridges").click();
+  await page.getByText("This team has no bridges yet.").waitFor();
+  const create = page.getByRole("form", { name: "New bridge" });
+  await create.getByLabel("Bridge name").fill("SMS gateway");
+  await create.getByLabel("Outbound URL").fill("not a url");
+  await create.getByRole("button", { name: "Create bridge" }).click();
+  // The browser's own check of a URL field, or ours: nothing is made.
+  assert.equal(await page.getByTestId("bridge-secret").count(), 0);
+  await create
+    .getByLabel("Outbound URL")
+    .fill("http://127.0.0.1:9/sms/outbound");
+  await create.getByRole("button", { name: "Create bridge" }).click();
+  const panel = page.getByTestId("bridge-secret");
+  await panel.getByRole("heading", { name: "Secret of SMS gateway" }).waitFor();
+  assert.equal(
+    await panel
+      .getByRole("heading", { name: "Secret of SMS gateway" })
+      .evaluate((el) => el === document.activeElement),
+    true,
+  );
+  const secret = await panel.getByLabel("Secret of SMS gateway").inputValue();
+  assert.ok(secret.length >= 16, `a secret: ${secret}`);
+  const inbound = await panel.getByTestId("inbound-url").innerText();
+  assert.match(inbound, new RegExp(`^${url}/api/bridges/\\d+/messages$`));
+  const row = page.getByTestId("bridge").filter({ hasText: "SMS gateway" });
+  await row.filter({ hasText: "http://127.0.0.1:9/sms/outbound" }).waitFor();
+  await row.filter({ hasText: "0 waiting" }).waitFor();
+  await checkA11y(page, "bridges");
+  await panel.getByRole("button", { name: "Done" }).click();
+  await panel.waitFor({ state: "detached" });
+
+  await page.reload();
+  await row.waitFor();
+  assert.equal(await page.getByTestId("bridge-secret").count(), 0);
+  assert.equal(
+    await page.getByText(secret).count(),
+    0,
+    "the secret is not shown again",
+  );
+  await page.getByText("No dead letters").waitFor();
+
   assert.deepEqual(problems, []);
 });
