@@ -12,8 +12,8 @@
 //!
 //! Invariants the server keeps (PROTOCOL.md, "Bridges"):
 //! - a delivery never goes back: `delivered` is final, `sent` never
-//!   replaces `failed` or `delivered`; `failed` may be followed by
-//!   `delivered` (a late report);
+//!   replaces `delivered`; `failed` may be followed by `delivered` (a late
+//!   report) or `sent` (the message sent again, as a dead letter retried);
 //! - only the conversation's own bridge may report a receipt, and only for
 //!   a message of the team (an agent's or a bot's).
 
@@ -35,12 +35,12 @@ pub enum DeliveryStatus {
 
 impl DeliveryStatus {
     /// Whether a message at `self` may move to `next`: never back, and
-    /// `delivered` is final.
+    /// `delivered` is final; a `failed` message sent again may become
+    /// `sent`.
     pub fn may_become(self, next: DeliveryStatus) -> bool {
         use DeliveryStatus::*;
         match (self, next) {
             (Delivered, _) => false,
-            (Failed, Sent) => false,
             (a, b) => a != b,
         }
     }
@@ -171,7 +171,7 @@ mod tests {
         assert!(Sent.may_become(Delivered));
         assert!(Sent.may_become(Failed));
         assert!(Failed.may_become(Delivered));
-        assert!(!Failed.may_become(Sent));
+        assert!(Failed.may_become(Sent));
         assert!(!Delivered.may_become(Failed));
         assert!(!Sent.may_become(Sent));
     }

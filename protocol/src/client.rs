@@ -145,6 +145,15 @@ pub enum ClientFrame {
     Relay(crate::bridge::Relay),
     /// A bridge reports how an outbound message went.
     Receipt(crate::bridge::ReportReceipt),
+    // Webhook bridges (see [`crate::webhook`]).
+    /// Creates a webhook bridge (Managers).
+    CreateBridge(crate::webhook::CreateBridge),
+    /// Lists a team's webhook bridges (Managers).
+    Bridges(crate::webhook::BridgesRequest),
+    /// Lists a team's dead letters (Managers).
+    DeadLetters(crate::webhook::DeadLettersRequest),
+    /// Sends a dead letter again (Managers).
+    RetryDeadLetter(crate::webhook::RetryDeadLetter),
 }
 
 impl ClientFrame {
@@ -209,6 +218,10 @@ impl ClientFrame {
             ClientFrame::SetWidget(f) => Some(f.id),
             ClientFrame::Identify(f) => Some(f.id),
             ClientFrame::Relay(f) => Some(f.id),
+            ClientFrame::CreateBridge(f) => Some(f.id),
+            ClientFrame::Bridges(f) => Some(f.id),
+            ClientFrame::DeadLetters(f) => Some(f.id),
+            ClientFrame::RetryDeadLetter(f) => Some(f.id),
             ClientFrame::Receipt(f) => Some(f.id),
         }
     }

@@ -38,6 +38,7 @@ pub mod model;
 pub mod presence;
 pub mod server;
 pub mod transfer;
+pub mod webhook;
 pub mod widget;
 
 pub use client::ClientFrame;

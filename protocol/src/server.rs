@@ -229,6 +229,16 @@ pub enum Reply {
     /// A delivery report recorded (`receipt`): the message's delivery as
     /// it now is.
     Receipt(crate::bridge::Receipt),
+    // Webhook bridges (see [`crate::webhook`]).
+    /// A webhook bridge created (`create_bridge`).
+    Bridge(crate::webhook::BridgeCreated),
+    /// A team's webhook bridges (`bridges`).
+    Bridges(crate::webhook::BridgeList),
+    /// A team's dead letters (`dead_letters`).
+    DeadLetters(crate::webhook::DeadLetterList),
+    /// A dead letter sent again (`retry_dead_letter`): gone from the list
+    /// when the gateway took it.
+    DeadLetter(crate::webhook::DeadLetter),
 }
 
 /// The answer to `create_bot`.

@@ -56,6 +56,7 @@ pub(crate) fn create_with_key(
         created_at: now(),
         revoked: false,
         token_hash: auth::hash(&token),
+        webhook: None,
     };
     let kept = Reply::Bot(BotCreated {
         bot: bot.info(),

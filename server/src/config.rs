@@ -82,6 +82,37 @@ pub struct Config {
     /// The largest CSV an import accepts, in bytes (spooled to disk, never
     /// held in memory).
     pub import_max_bytes: u64,
+    /// How the built-in webhook bridges POST outbound messages.
+    pub webhook: WebhookConfig,
+}
+
+/// How the built-in webhook bridges POST outbound messages (see
+/// `crate::webhook`).
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// POSTs of one message before it becomes a dead letter.
+    pub attempts: u32,
+    /// The wait before the second POST; each later wait doubles it.
+    pub backoff: Duration,
+    /// The longest wait between two POSTs.
+    pub max_backoff: Duration,
+    /// How long one POST may take, connecting included.
+    pub timeout: Duration,
+    /// How often a bridge looks for new outbound messages in its team's
+    /// log.
+    pub poll: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            attempts: 5,
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+            timeout: Duration::from_secs(10),
+            poll: Duration::from_millis(500),
+        }
+    }
 }
 
 /// The throttles of the password endpoints. A rate of 0 turns that
@@ -162,6 +193,7 @@ impl Config {
             public_url: None,
             ws_ticket_ttl: Duration::from_secs(30),
             import_max_bytes: 256 * 1024 * 1024,
+            webhook: WebhookConfig::default(),
         }
     }
 }

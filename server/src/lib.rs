@@ -55,6 +55,7 @@ mod sweep;
 mod team_log;
 pub mod time;
 mod usage;
+mod webhook;
 mod widget;
 
 pub use config::{Config, LimitsConfig};

@@ -283,6 +283,8 @@ impl Server {
         crate::imports::resume(&state);
         // Blasts a stop left running go on with their pending recipients.
         crate::blasts::resume(&state);
+        // Webhook bridges go on with the messages not yet sent.
+        crate::webhook::resume(&state);
         tracing::info!(%local_addr, "listening");
         Ok(Server {
             local_addr,

@@ -28,7 +28,7 @@ use super::applier::Applied;
 use super::ops::Op;
 use crate::store::{
     Blasts, Bots, Directory, Grants, KeyedWrites, Signups, SledStore, StoreResult, Timeline,
-    Transfers, Visitors,
+    Transfers, Visitors, Webhooks,
 };
 
 /// Applies the op at stream sequence `seq` to the projection: what the
@@ -56,6 +56,9 @@ pub(super) fn apply(store: &SledStore, seq: u64, op: Op) -> StoreResult<Applied>
         Op::PutGrant(grant) => done(store.put_grant(&grant))?,
         Op::PutBot(bot) => done(store.put_bot(&bot))?,
         Op::PutVisitor(visitor) => done(store.put_visitor(&visitor))?,
+        Op::PutWebhookBridge(bridge) => done(store.put_webhook_bridge(bridge))?,
+        Op::PutDeadLetter { team, letter } => done(store.put_dead_letter(team, &letter))?,
+        Op::RemoveDeadLetter { team, id } => Applied::Deleted(store.remove_dead_letter(team, id)?),
         Op::PutTransfer(record) => done(store.put_transfer(&record))?,
         Op::PutImportRejects { team, job, rows } => {
             done(store.put_import_rejects(team, job, &rows))?

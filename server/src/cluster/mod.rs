@@ -37,6 +37,7 @@ mod publisher;
 mod store;
 mod timeline;
 mod transfers;
+mod webhooks;
 
 #[cfg(test)]
 mod apply_tests;

@@ -68,6 +68,16 @@ pub(crate) enum Op {
     PutGrant(GrantRecord),
     PutBot(BotRecord),
     PutVisitor(VisitorRecord),
+    // Webhook bridges.
+    PutWebhookBridge(UserId),
+    PutDeadLetter {
+        team: TeamId,
+        letter: switchboard_protocol::webhook::DeadLetter,
+    },
+    RemoveDeadLetter {
+        team: TeamId,
+        id: u64,
+    },
     CreateTeam {
         team: TeamRecord,
         epoch: Epoch,

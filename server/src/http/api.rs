@@ -71,6 +71,7 @@ pub(super) fn router() -> Router<Arc<ServerState>> {
         .route("/admin/backup", post(super::ops::backup))
         .merge(super::imports::router())
         .merge(super::widget::router())
+        .merge(super::bridges::router())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this endpoint takes POST".into())

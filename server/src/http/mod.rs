@@ -15,6 +15,7 @@
 mod account;
 mod api;
 mod app;
+mod bridges;
 pub mod echo;
 mod error;
 mod exports;
@@ -67,6 +68,8 @@ pub(crate) struct Edge {
     pub(crate) blasts: crate::blasts::Running,
     /// The web chat visitors' throttles.
     pub(crate) visitors: crate::widget::VisitorGate,
+    /// The webhook bridges dispatched here.
+    pub(crate) webhooks: crate::webhook::Dispatchers,
 }
 
 impl Edge {
@@ -88,6 +91,7 @@ impl Edge {
             imports: crate::imports::Imports::default(),
             blasts: crate::blasts::Running::default(),
             visitors: crate::widget::VisitorGate::new(&config.limits.visitors),
+            webhooks: crate::webhook::Dispatchers::default(),
         })
     }
 

@@ -44,6 +44,7 @@ mod members;
 mod posts;
 mod presence;
 mod report;
+mod webhook;
 mod widget;
 
 /// Longest `client_msg_id`, in bytes.
@@ -181,6 +182,11 @@ impl Session {
             ClientFrame::Identify(i) => self.identify(i).await.map(Some),
             ClientFrame::Relay(r) => self.relay_inbound(id, r).await,
             ClientFrame::Receipt(r) => self.report_receipt(id, r).await,
+            // Webhook bridges.
+            ClientFrame::CreateBridge(c) => self.create_bridge(id, c).await,
+            ClientFrame::Bridges(b) => self.webhook_bridges(b).map(Some),
+            ClientFrame::DeadLetters(d) => self.dead_letters(d).map(Some),
+            ClientFrame::RetryDeadLetter(r) => self.retry_dead_letter(r).await.map(Some),
         };
         match outcome {
             Ok(Some(result)) => {

@@ -17,6 +17,7 @@ fn bot(id: u64, team: u64, scope: BotScope) -> BotRecord {
         created_at: Millis(5),
         revoked: false,
         token_hash: [id as u8; 32],
+        webhook: None,
     }
 }
 

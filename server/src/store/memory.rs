@@ -24,6 +24,7 @@ mod signups;
 mod timeline;
 mod transfers;
 mod visitors;
+mod webhooks;
 
 /// A [`Store`] that lives in memory.
 #[derive(Default)]
@@ -66,6 +67,8 @@ struct Inner {
     team_grants: BTreeSet<(TeamId, ConversationId, UserId)>,
     bots: BTreeMap<UserId, BotRecord>,
     visitors: BTreeMap<UserId, crate::store::VisitorRecord>,
+    webhook_bridges: BTreeSet<UserId>,
+    dead_letters: BTreeMap<(TeamId, u64), switchboard_protocol::webhook::DeadLetter>,
     handoffs: BTreeMap<(TeamId, ConversationId), HandoffRecord>,
     /// Posts by team then id (the sled store's `team_posts` order).
     posts: BTreeMap<

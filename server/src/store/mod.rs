@@ -30,6 +30,7 @@ mod signups;
 mod sled_store;
 mod transfers;
 mod visitors;
+mod webhooks;
 
 pub use blasts::{BlastRecord, BlastSend, Blasts};
 pub use book::{name_words, BookChange, ContactSearch, Contacts};
@@ -49,6 +50,7 @@ pub use transfers::{
     TransferStatus, Transfers,
 };
 pub use visitors::{VisitorRecord, Visitors};
+pub use webhooks::{Webhook, Webhooks};
 
 use switchboard_protocol::ids::{AccountId, ConversationId, Epoch, Offset, Seq, TeamId, UserId};
 use switchboard_protocol::model::{Message, Role, SenderKind};
@@ -108,6 +110,7 @@ pub trait Store:
     + Posts
     + Blasts
     + Visitors
+    + Webhooks
     + Send
     + Sync
     + 'static
@@ -405,3 +408,5 @@ mod signup_tests;
 mod team_grant_tests;
 #[cfg(test)]
 mod visitor_tests;
+#[cfg(test)]
+mod webhook_tests;

@@ -111,6 +111,7 @@ fn new_bot(id: u64, team: u64) -> BotRecord {
         created_at: Millis(5),
         revoked: false,
         token_hash: [4; 32],
+        webhook: None,
     }
 }
 

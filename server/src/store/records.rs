@@ -170,6 +170,10 @@ pub struct BotRecord {
     pub revoked: bool,
     /// The SHA-256 of its token, to delete it and close its connections.
     pub token_hash: [u8; 32],
+    /// A webhook bridge's gateway, when the server itself serves this
+    /// bridge (see `crate::webhook`).
+    #[serde(default)]
+    pub webhook: Option<super::Webhook>,
 }
 
 impl std::fmt::Debug for BotRecord {

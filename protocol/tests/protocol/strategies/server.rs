@@ -234,6 +234,10 @@ pub fn reply_variant(reply: &Reply) -> &'static str {
         Reply::BlastDetail(_) => "blast_detail",
         Reply::Relayed(_) => "relayed",
         Reply::Receipt(_) => "receipt",
+        Reply::Bridge(_) => "bridge",
+        Reply::Bridges(_) => "bridges",
+        Reply::DeadLetters(_) => "dead_letters",
+        Reply::DeadLetter(_) => "dead_letter",
     }
 }
 

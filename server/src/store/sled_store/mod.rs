@@ -21,6 +21,8 @@
 //! | `bots` | bot | `BotRecord` |
 //! | `team_bots` | team ++ bot | empty |
 //! | `visitors` | visitor | `VisitorRecord` |
+//! | `webhook_bridges` | bot | (empty) |
+//! | `dead_letters` | team ++ id | `DeadLetter` |
 //! | `tokens` | SHA-256 of the secret | `TokenRecord` |
 //! | `invitations` | SHA-256 of the one-time token | `InvitationRecord` |
 //! | `mail_outbox` | mail id | `MailRecord` |
@@ -74,6 +76,7 @@ mod disk;
 mod identity;
 mod keyed;
 mod visitors;
+mod webhooks;
 pub use backup::BackupReport;
 pub use check::CheckReport;
 mod blasts;
@@ -111,6 +114,8 @@ pub struct SledStore {
     bots: Tree,
     team_bots: Tree,
     visitors: Tree,
+    webhook_bridges: Tree,
+    dead_letters: Tree,
     tokens: Tree,
     invitations: Tree,
     mail_outbox: Tree,
@@ -167,6 +172,8 @@ impl SledStore {
             bots: tree("bots")?,
             team_bots: tree("team_bots")?,
             visitors: tree("visitors")?,
+            webhook_bridges: tree("webhook_bridges")?,
+            dead_letters: tree("dead_letters")?,
             tokens: tree("tokens")?,
             invitations: tree("invitations")?,
             mail_outbox: tree("mail_outbox")?,

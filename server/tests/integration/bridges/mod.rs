@@ -3,8 +3,10 @@
 //! (`receipt`), through the SDK against a real server.
 
 mod audience;
+pub mod gateway;
 mod receipts;
 mod relay;
+mod webhook;
 
 use crate::util::*;
 use switchboard_protocol::ids::TeamId;

@@ -31,6 +31,9 @@ use switchboard_protocol::manage::{
 use switchboard_protocol::model::{NewContact, Role};
 use switchboard_protocol::presence::{PresenceRequest, Typing, View};
 use switchboard_protocol::server::ServerFrame;
+use switchboard_protocol::webhook::{
+    BridgesRequest, CreateBridge, DeadLettersRequest, RetryDeadLetter,
+};
 use switchboard_protocol::widget::{Identify, SetWidget, WidgetRequest, WidgetSettings};
 use switchboard_protocol::{close, ErrorCode, PROTOCOL_VERSION};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -384,6 +387,26 @@ fn frame(request: Request, target: Target, n: usize, extra: u64) -> ClientFrame 
             key: None,
         }),
         // Its one conversation is the visitor's alone to name: no target.
+        Request::CreateBridge => ClientFrame::CreateBridge(CreateBridge {
+            id,
+            team: team(target),
+            name: format!("bridge {n}"),
+            outbound_url: "http://127.0.0.1:9/".into(),
+            key: None,
+        }),
+        Request::Bridges => ClientFrame::Bridges(BridgesRequest {
+            id,
+            team: team(target),
+        }),
+        Request::DeadLetters => ClientFrame::DeadLetters(DeadLettersRequest {
+            id,
+            team: team(target),
+        }),
+        Request::RetryDeadLetter => ClientFrame::RetryDeadLetter(RetryDeadLetter {
+            id,
+            team: team(target),
+            dead_letter: extra,
+        }),
         Request::Identify => ClientFrame::Identify(Identify {
             id,
             name: Some(format!("Casey {n}")),
@@ -477,6 +500,10 @@ async fn cell(
         Request::RevokeBot => world.throwaway_bot(store.as_ref(), n).0,
         Request::DeleteContact | Request::MergeContacts => throwaway_contact(&url, world, n).await,
         Request::EditPost => world.post.0,
+        Request::RetryDeadLetter => {
+            let gateway = crate::bridges::gateway::Gateway::start().await;
+            world.throwaway_dead_letter(store.as_ref(), &gateway.url)
+        }
         _ => 0,
     };
     let target = target(world, server, request, subject, n);

@@ -162,6 +162,16 @@ pub enum Request {
     SetWidget,
     /// `identify` (a visitor names itself; no target).
     Identify,
+    // Webhook bridges.
+    /// `create_bridge` in team A.
+    CreateBridge,
+    /// `bridges` of team A.
+    Bridges,
+    /// `dead_letters` of team A.
+    DeadLetters,
+    /// `retry_dead_letter` of a throwaway dead letter of team A (its
+    /// gateway answers 200).
+    RetryDeadLetter,
 }
 
 /// What a request must get.
@@ -184,7 +194,7 @@ use Expect::{Allow as Y, Forbid as F, Hide as H, Refused as R};
 /// Harness 1: every request by every subject. The bot's `remove_team`
 /// targets team A itself (its one team), not a throwaway team.
 #[rustfmt::skip]
-pub const REQUESTS: [(Request, [Expect; 13]); 49] = [
+pub const REQUESTS: [(Request, [Expect; 13]); 53] = [
     //                           owner mgr mbr  rC  pC  rD  sib acc2 bot  vis  exp rev none
     (Request::Subscribe,         [Y,   Y,  Y,   Y,  H,  Y,  H,  H,   Y,   Y,   R,  R,  R]),
     (Request::History,           [Y,   Y,  Y,   Y,  H,  H,  H,  H,   Y,   Y,   R,  R,  R]),
@@ -236,6 +246,11 @@ pub const REQUESTS: [(Request, [Expect; 13]); 49] = [
     (Request::Blasts,            [Y,   Y,  Y,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
     (Request::Relay,             [F,   F,  F,   F,  F,  F,  F,  F,   F,   F,   R,  R,  R]),
     (Request::Receipt,           [F,   F,  F,   F,  H,  H,  H,  H,   F,   F,   R,  R,  R]),
+    // Webhook bridges: managing the team's bots.
+    (Request::CreateBridge,      [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::Bridges,           [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::DeadLetters,       [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
+    (Request::RetryDeadLetter,   [Y,   Y,  F,   H,  H,  H,  H,  H,   F,   H,   R,  R,  R]),
 ];
 
 /// Where an event happens.

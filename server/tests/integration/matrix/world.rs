@@ -244,6 +244,41 @@ impl MatrixWorld {
             .id
     }
 
+    /// A new dead letter of team A (C's first message), on a new webhook
+    /// bridge posting to `gateway`.
+    pub fn throwaway_dead_letter(&self, store: &dyn Store, gateway: &str) -> u64 {
+        let bridge = UserId(store.next_id().unwrap());
+        store
+            .put_bot(&switchboard_server::store::BotRecord {
+                id: bridge,
+                team: self.team_a,
+                name: "throwaway bridge".into(),
+                scope: BotScope::Bridge,
+                created_by: self.owner.user,
+                created_at: switchboard_protocol::ids::Millis(1),
+                revoked: false,
+                token_hash: [0; 32],
+                webhook: Some(switchboard_server::store::Webhook {
+                    outbound_url: gateway.into(),
+                    secret: "s".into(),
+                }),
+            })
+            .unwrap();
+        let letter = switchboard_protocol::webhook::DeadLetter {
+            id: store.next_id().unwrap(),
+            bridge,
+            conversation: self.c,
+            seq: switchboard_protocol::ids::Seq(1),
+            to: "+14155550123".into(),
+            body: "first in C".into(),
+            attempts: 1,
+            last_error: "HTTP 500".into(),
+            failed_at: switchboard_protocol::ids::Millis(1),
+        };
+        store.put_dead_letter(self.team_a, &letter).unwrap();
+        letter.id
+    }
+
     /// A new Member of team A, to be removed or promoted.
     pub fn throwaway_member(&self, store: &dyn Store, n: usize) -> UserId {
         let email = format!("throwaway-member-{n}@one.test");
