@@ -322,11 +322,14 @@ async fn a_failing_gateway_is_retried_then_dead_lettered_and_a_manager_retries_i
 }
 
 #[tokio::test]
-async fn nothing_the_gateway_took_is_posted_again_across_a_restart() {
+async fn nothing_the_gateway_took_is_posted_again_across_a_restart_and_the_rest_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.path());
     quick(&mut config);
-    let server = TestServer::start_with(config.clone()).await;
+    // Before the restart, a refused POST waits long for its retry.
+    let mut slow = config.clone();
+    slow.webhook.backoff = Duration::from_secs(30);
+    let server = TestServer::start_with(slow).await;
     let world = seed(server.server.store().as_ref());
     let gateway = Gateway::start().await;
     let created = create(&server.url(), &world.alice, world.team_a, &gateway.url).await;
@@ -340,27 +343,42 @@ async fn nothing_the_gateway_took_is_posted_again_across_a_restart() {
         assert!(tokio::time::Instant::now() < deadline, "no receipt in time");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // The gateway refuses the next one, which then waits for its retry
+    // when the server stops.
+    gateway.fail_next(1);
+    let pending = bob.send(conversation, "Pending").await.unwrap();
+    gateway.wait_for(2).await;
     drop(bob);
     server.server.shutdown().await;
 
     let server = TestServer::start_with(config).await;
     let (bob, _bob_events) = connect(&server.url(), &world.bob.token).await;
     let second = bob.send(conversation, "Second").await.unwrap();
-    gateway.wait_for(2).await;
+    gateway.wait_for(4).await;
     // A few polls more: nothing else comes.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let refs: Vec<String> = gateway
-        .received()
-        .iter()
+    let accepted: Vec<String> = (gateway.received().iter())
+        .filter(|r| r.accepted)
         .map(|r| r.json()["ref"].as_str().unwrap().to_string())
         .collect();
+    let reference = |seq: Seq| format!("{}:{}", conversation.0, seq.0);
     assert_eq!(
-        refs,
+        accepted,
         vec![
-            format!("{}:{}", conversation.0, first.seq.0),
-            format!("{}:{}", conversation.0, second.seq.0)
-        ]
+            reference(first.seq),
+            reference(pending.seq),
+            reference(second.seq)
+        ],
+        "each message taken once, the pending one after the restart"
     );
+    assert_eq!(gateway.received().len(), 4, "one refusal, three taken");
+    for seq in [first.seq, pending.seq, second.seq] {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while delivery_of(&bob, conversation, seq).await != Some(DeliveryStatus::Sent) {
+            assert!(tokio::time::Instant::now() < deadline, "{seq} not sent");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
 
 #[tokio::test]
