@@ -159,6 +159,18 @@ async fn a_signed_inbound_message_reaches_an_agent_live_once_and_a_bad_signature
     let path = format!("/api/bridges/{}/messages", created.bridge.id.0);
     let unsigned = http(server.addr, "POST", &path, &[], &body).await;
     assert_eq!(unsigned.status, 401);
+    // A body past the API's limit is refused before anything is read.
+    let huge =
+        serde_json::json!({ "id": "m-9", "from": "+14155550123", "body": "x".repeat(20_000) });
+    let too_large = signed(
+        &server,
+        created.bridge.id,
+        "messages",
+        &created.secret,
+        huge,
+    )
+    .await;
+    assert_eq!(too_large.status, 413);
     let conversations = bob.conversations(world.team_a, None, None).await.unwrap();
     assert!(
         conversations.conversations.is_empty(),
