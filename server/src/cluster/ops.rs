@@ -68,16 +68,6 @@ pub(crate) enum Op {
     PutGrant(GrantRecord),
     PutBot(BotRecord),
     PutVisitor(VisitorRecord),
-    // Webhook bridges.
-    PutWebhookBridge(UserId),
-    PutDeadLetter {
-        team: TeamId,
-        letter: switchboard_protocol::webhook::DeadLetter,
-    },
-    RemoveDeadLetter {
-        team: TeamId,
-        id: u64,
-    },
     CreateTeam {
         team: TeamRecord,
         epoch: Epoch,
@@ -153,6 +143,16 @@ pub(crate) enum Op {
     Fence {
         team: TeamId,
         node: String,
+    },
+    // Webhook bridges (last: ops already in a stream keep their tags).
+    PutWebhookBridge(UserId),
+    PutDeadLetter {
+        team: TeamId,
+        letter: switchboard_protocol::webhook::DeadLetter,
+    },
+    RemoveDeadLetter {
+        team: TeamId,
+        id: u64,
     },
 }
 

@@ -16,7 +16,6 @@
 
 use super::error::ApiError;
 use crate::blasts::call::{HubCaller, Refused};
-use crate::contacts::normal;
 use crate::hub::{HubCommand, Inbound, Report};
 use crate::server::ServerState;
 use crate::store::BotRecord;
@@ -34,10 +33,6 @@ use switchboard_protocol::model::Channel;
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::ErrorCode;
 
-/// Longest message id of a gateway, in bytes (as a `client_msg_id`).
-const MAX_ID: usize = 64;
-/// Longest address or name, in bytes (as the book's fields).
-const MAX_FIELD: usize = 200;
 /// Longest `detail` of a report, in bytes.
 const MAX_DETAIL: usize = 200;
 
@@ -105,41 +100,15 @@ async fn messages(
 ) -> Result<Json<Relayed>, ApiError> {
     let bot = signed(&state, bridge, &headers, &body)?;
     let message: InboundMessage = parse(&body)?;
-    if message.id.is_empty() || message.id.len() > MAX_ID {
-        return Err(ApiError::BadRequest(format!(
-            "id must be 1 to {MAX_ID} bytes"
-        )));
-    }
-    let max_body = state.config.limits.max_body_bytes;
-    if message.body.len() > max_body {
-        return Err(ApiError::TooLarge(format!(
-            "body exceeds max_body_bytes ({max_body})"
-        )));
-    }
-    if message.body.trim().is_empty() {
-        return Err(ApiError::BadRequest("the body is empty".into()));
-    }
-    let address = normal::channel_phone(&message.from);
-    if address.is_empty() || address.len() > MAX_FIELD {
-        return Err(ApiError::BadRequest(format!(
-            "from must be 1 to {MAX_FIELD} bytes"
-        )));
-    }
-    let name = (message.name.map(|n| n.trim().to_string()))
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| address.clone());
-    if name.len() > MAX_FIELD {
-        return Err(ApiError::BadRequest(format!(
-            "name must be at most {MAX_FIELD} bytes"
-        )));
-    }
-    let inbound = Inbound {
-        bridge: bot.id,
-        address,
-        name,
-        client_msg_id: message.id,
-        body: message.body,
-    };
+    let inbound = Inbound::checked(
+        bot.id,
+        &message.from,
+        message.name,
+        message.id,
+        message.body,
+        state.config.limits.max_body_bytes,
+    )
+    .map_err(|(code, message)| api_error(Refused { code, message }))?;
     let reply = HubCaller::new(&state)
         .call(bot.team, HubCommand::Relay(inbound))
         .await

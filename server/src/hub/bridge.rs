@@ -34,6 +34,13 @@ use switchboard_protocol::model::{Channel, ConversationStatus, Message, Sender, 
 use switchboard_protocol::server::{Event, Reply};
 use switchboard_protocol::ErrorCode;
 
+/// Longest id of a relayed message, in bytes (as a `send`'s
+/// `client_msg_id`).
+pub(crate) const MAX_RELAY_ID: usize = 64;
+/// Longest address or name of a relayed message's contact, in bytes (as
+/// the book's fields).
+pub(crate) const MAX_RELAY_FIELD: usize = 200;
+
 /// A contact's message from a bridge, as the session checked it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Inbound {
@@ -47,6 +54,58 @@ pub(crate) struct Inbound {
     pub(crate) client_msg_id: String,
     /// What the contact wrote.
     pub(crate) body: String,
+}
+
+impl Inbound {
+    /// A contact's message as a bridge gave it (`relay`, or a webhook
+    /// bridge's inbound POST), checked: the id 1 to [`MAX_RELAY_ID`]
+    /// bytes, the body not empty and at most `max_body` bytes, the address
+    /// (made E.164 when it is a phone) and the name (the address when
+    /// none) 1 to [`MAX_RELAY_FIELD`] bytes. The refusal names what is
+    /// wrong.
+    pub(crate) fn checked(
+        bridge: UserId,
+        address: &str,
+        name: Option<String>,
+        client_msg_id: String,
+        body: String,
+        max_body: usize,
+    ) -> Result<Inbound, (ErrorCode, String)> {
+        let (max_id, max_field) = (MAX_RELAY_ID, MAX_RELAY_FIELD);
+        let bad = |m: String| Err((ErrorCode::BadRequest, m));
+        if client_msg_id.is_empty() || client_msg_id.len() > max_id {
+            return bad(format!("client_msg_id must be 1 to {max_id} bytes"));
+        }
+        if body.len() > max_body {
+            return Err((
+                ErrorCode::TooLarge,
+                format!(
+                    "body of {} bytes exceeds max_body_bytes ({max_body})",
+                    body.len()
+                ),
+            ));
+        }
+        if body.trim().is_empty() {
+            return bad("the body is empty".into());
+        }
+        let address = crate::contacts::normal::channel_phone(address);
+        if address.is_empty() || address.len() > max_field {
+            return bad(format!("address must be 1 to {max_field} bytes"));
+        }
+        let name = (name.map(|n| n.trim().to_string()))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| address.clone());
+        if name.len() > max_field {
+            return bad(format!("name must be at most {max_field} bytes"));
+        }
+        Ok(Inbound {
+            bridge,
+            address,
+            name,
+            client_msg_id,
+            body,
+        })
+    }
 }
 
 /// A bridge's report on one message, as the session checked it (the

@@ -4,9 +4,8 @@
 //! address, that the caller is the team's or the conversation's bridge)
 //! and carried out by the team's hub (`hub::bridge`).
 
-use super::{Refusal, Session, MAX_CLIENT_MSG_ID, MAX_CONTACT_FIELD};
+use super::{Refusal, Session};
 use crate::access::Action;
-use crate::contacts::normal;
 use crate::hub::{HubCommand, Inbound, Report};
 use switchboard_protocol::bridge::{Relay, ReportReceipt};
 use switchboard_protocol::ids::RequestId;
@@ -35,50 +34,15 @@ impl Session {
             }
         };
         self.team_for(Action::Relay, team)?;
-        if relay.client_msg_id.is_empty() || relay.client_msg_id.len() > MAX_CLIENT_MSG_ID {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                format!("client_msg_id must be 1 to {MAX_CLIENT_MSG_ID} bytes"),
-            ));
-        }
-        let max_body = self.state.config.limits.max_body_bytes;
-        if relay.body.len() > max_body {
-            return Err(Refusal::new(
-                ErrorCode::TooLarge,
-                format!(
-                    "body of {} bytes exceeds max_body_bytes ({max_body})",
-                    relay.body.len()
-                ),
-            ));
-        }
-        if relay.body.trim().is_empty() {
-            return Err(Refusal::new(ErrorCode::BadRequest, "the body is empty"));
-        }
-        let address = normal::channel_phone(&relay.address);
-        if address.is_empty() || address.len() > MAX_CONTACT_FIELD {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                format!("address must be 1 to {MAX_CONTACT_FIELD} bytes"),
-            ));
-        }
-        let name = relay
-            .name
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| address.clone());
-        if name.len() > MAX_CONTACT_FIELD {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                format!("name must be at most {MAX_CONTACT_FIELD} bytes"),
-            ));
-        }
-        let inbound = Inbound {
-            bridge: self.principal.user.id,
-            address,
-            name,
-            client_msg_id: relay.client_msg_id,
-            body: relay.body,
-        };
+        let inbound = Inbound::checked(
+            self.principal.user.id,
+            &relay.address,
+            relay.name,
+            relay.client_msg_id,
+            relay.body,
+            self.state.config.limits.max_body_bytes,
+        )
+        .map_err(|(code, message)| Refusal::new(code, message))?;
         self.dispatch(team, request, HubCommand::Relay(inbound))
             .await
     }

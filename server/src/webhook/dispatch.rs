@@ -30,6 +30,9 @@ use switchboard_protocol::webhook::DeadLetter;
 const MAX_QUEUE: usize = 1024;
 /// Log records read at once.
 const LOG_PAGE: usize = 256;
+/// The most conversations whose channel a task remembers; past it the
+/// memory is dropped and read again from the store as needed.
+const MAX_REMEMBERED: usize = 65_536;
 /// Longest `detail` of a receipt (as the `receipt` request's).
 const MAX_DETAIL: usize = 200;
 
@@ -179,6 +182,9 @@ impl Task {
     ) -> Result<Option<String>, crate::store::StoreError> {
         if let Some(known) = self.mine.get(&conversation) {
             return Ok(known.clone());
+        }
+        if self.mine.len() >= MAX_REMEMBERED {
+            self.mine.clear();
         }
         let found = self.state.store.conversation(conversation)?;
         let address = match found.and_then(|c| c.channel) {

@@ -27,12 +27,16 @@ mod posts;
 mod restricted;
 mod sender;
 mod signals;
+mod webhook;
 mod world;
 
 // Not every fixture of theirs is used here.
 #[allow(dead_code)]
 #[path = "../integration/api_client.rs"]
 mod api_client;
+#[allow(dead_code)]
+#[path = "../integration/bridges/gateway.rs"]
+mod gateway;
 #[allow(dead_code)]
 #[path = "../integration/util.rs"]
 mod util;

@@ -7,6 +7,7 @@ pub mod gateway;
 mod receipts;
 mod relay;
 mod webhook;
+mod webhook_restart;
 
 use crate::util::*;
 use switchboard_protocol::ids::TeamId;
