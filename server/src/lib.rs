@@ -38,6 +38,7 @@ mod hub;
 mod idempotency;
 mod imports;
 pub mod invitation;
+mod keyed_rate;
 mod limits;
 mod live;
 pub mod mail;
