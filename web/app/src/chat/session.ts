@@ -233,7 +233,6 @@ export class ChatSession {
     client.on("state", (link, { code }) => {
       this.set({ link });
       // The agents' typing comes unasked (a visitor's signals).
-      if (link === "open") this.readHistory(null);
       if (link === "stopped" && code === 4001) this.forget();
     });
     client.on("message", (entry) => {
@@ -254,8 +253,11 @@ export class ChatSession {
       onSignal: (frame) => {
         this.onSignal(frame, visitor);
       },
-      onSubscribed: (_reply, reset) => {
-        if (reset) this.readHistory(null);
+      // History is read once the subscription stands, never before: a
+      // message stored between a read and the subscription's head (the
+      // first one, sent as the chat opens, say) would be in neither.
+      onSubscribed: (reply, reset) => {
+        if (reply.live || reset) this.readHistory(null);
       },
     });
     client.connect();
