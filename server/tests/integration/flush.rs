@@ -9,11 +9,25 @@ use crate::api_client::{http, sample, scrape};
 use crate::util::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchboard_client::{ClientEvent, Error, Events};
-use switchboard_protocol::server::Event;
+use switchboard_client::{ClientEvent, Events};
+use switchboard_protocol::client::{ClientFrame, MarkRead, SendMessage};
+use switchboard_protocol::ids::{ConversationId, RequestId, Seq};
+use switchboard_protocol::server::{Event, Reply, ServerFrame};
 use switchboard_protocol::ErrorCode;
 use switchboard_server::store::{FlushGate, MemoryStore, Store};
 use switchboard_server::{Config, Server};
+
+/// A send request on a raw socket.
+fn send_frame(id: u64, conversation: ConversationId, body: &str) -> ClientFrame {
+    ClientFrame::Send(SendMessage {
+        id: RequestId(id),
+        conversation,
+        client_msg_id: format!("raw-{id}"),
+        body: body.to_string(),
+        as_contact: false,
+        post: None,
+    })
+}
 
 /// A seeded server on a memory store whose flushes pass through the
 /// returned gate; `tune` adjusts its config first. Keep the folder alive.
@@ -125,23 +139,37 @@ async fn a_store_that_cannot_flush_refuses_writes_past_the_bound_and_is_not_read
     let failures = "switchboard_flush_failures_total";
     let before = sample(&scrape(server.addr).await, failures);
     gate.fail();
-    let sends = (0..BOUND).map(|i| alice.send(conversation, format!("m{i}")));
-    let mut waiting = Box::pin(futures::future::join_all(sends));
-    // The first poll queues the four sends, in order, in the SDK's driver;
-    // frames of one connection reach the hub in order, so the next send
-    // and mark_read come after the four that wait.
-    assert!(futures::poll!(&mut waiting).is_pending());
-    match alice.send(conversation, "one too many").await {
-        Err(Error::Server { code, .. }) => assert_eq!(code, ErrorCode::Unavailable),
-        other => panic!("expected unavailable, got {other:?}"),
+    // On a raw socket, whose requests are never retried: the SDK would ask
+    // the refused send again until its timeout, and the four waiting sends
+    // share that clock. Frames of one connection reach the hub in order,
+    // so the fifth send and the mark_read come after the four that wait.
+    let mut raw = Raw::login(&server.url(), &world.alice.token).await;
+    for i in 0..BOUND as u64 {
+        raw.send(&send_frame(i + 1, conversation, &format!("m{i}")))
+            .await;
     }
-    match alice
-        .mark_read(conversation, switchboard_protocol::ids::Seq(1))
-        .await
-    {
-        Err(Error::Server { code, .. }) => assert_eq!(code, ErrorCode::Unavailable),
-        other => panic!("expected unavailable, got {other:?}"),
+    raw.send(&send_frame(10, conversation, "one too many"))
+        .await;
+    raw.send(&ClientFrame::MarkRead(MarkRead {
+        id: RequestId(11),
+        conversation,
+        seq: Seq(1),
+    }))
+    .await;
+    let mut acks = Vec::new();
+    let mut refused = Vec::new();
+    while refused.len() < 2 {
+        match raw.recv().await.expect("answers before close") {
+            ServerFrame::Error(e) => {
+                assert_eq!(e.code, ErrorCode::Unavailable, "{e:?}");
+                refused.push(e.id.expect("an answer to a request").0);
+            }
+            ServerFrame::Result(r) => acks.push(r),
+            _ => continue,
+        }
     }
+    refused.sort_unstable();
+    assert_eq!(refused, [10, 11], "the fifth send and the mark_read");
     let deadline = Instant::now() + PATIENCE;
     let unready = loop {
         let ready = http(server.addr, "GET", "/readyz", &[], b"").await;
@@ -158,17 +186,26 @@ async fn a_store_that_cannot_flush_refuses_writes_past_the_bound_and_is_not_read
     assert!(why.contains("cannot flush"), "{why}");
     let counted = sample(&scrape(server.addr).await, failures);
     assert!(counted > before, "{failures} did not grow: {counted}");
+    assert!(acks.is_empty(), "nothing acknowledged: {acks:?}");
     assert!(
-        futures::poll!(&mut waiting).is_pending(),
-        "nothing acknowledged"
+        tokio::time::timeout(Duration::from_millis(200), raw.recv())
+            .await
+            .is_err(),
+        "nothing acknowledged while the store cannot flush"
     );
 
     gate.open();
-    let acks = tokio::time::timeout(PATIENCE, waiting).await.unwrap();
-    let mut seqs: Vec<u64> = acks
-        .into_iter()
-        .map(|ack| ack.expect("acknowledged once flushed").seq.0)
-        .collect();
+    let mut seqs = Vec::new();
+    while seqs.len() < BOUND {
+        match raw.recv().await.expect("acknowledged once flushed") {
+            ServerFrame::Result(r) => match r.result {
+                Reply::Sent(ack) => seqs.push(ack.seq.0),
+                other => panic!("expected sent, got {other:?}"),
+            },
+            ServerFrame::Error(e) => panic!("expected sent, got {e:?}"),
+            _ => continue,
+        }
+    }
     seqs.sort_unstable();
     assert_eq!(seqs, [1, 2, 3, 4]);
     assert_eq!(
