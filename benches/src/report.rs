@@ -110,6 +110,60 @@ pub(crate) fn opt(value: Option<f64>, digits: usize) -> String {
     value.map_or("-".to_string(), |v| format!("{v:.digits$}"))
 }
 
+/// Repeated measurements of one figure: their median and their range.
+#[derive(Debug, Clone, Copy, Serialize, Default, PartialEq)]
+pub(crate) struct Spread {
+    /// How many values.
+    pub(crate) n: usize,
+    pub(crate) median: f64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+}
+
+impl Spread {
+    /// The spread of `values` (NaNs ignored); all zero when there are none.
+    /// With an even count the median is the mean of the middle two.
+    pub(crate) fn of(values: impl IntoIterator<Item = f64>) -> Spread {
+        let mut v: Vec<f64> = values.into_iter().filter(|x| !x.is_nan()).collect();
+        if v.is_empty() {
+            return Spread::default();
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Spread {
+            n,
+            median,
+            min: v[0],
+            max: v[n - 1],
+        }
+    }
+
+    /// The median with the range, e.g. `12.3 (11.0-14.1)`, each value shown
+    /// by `show`; the median alone when there is one value.
+    pub(crate) fn cell(&self, show: impl Fn(f64) -> String) -> String {
+        match self.n {
+            0 => "-".to_string(),
+            1 => show(self.median),
+            _ => format!(
+                "{} ({}-{})",
+                show(self.median),
+                show(self.min),
+                show(self.max)
+            ),
+        }
+    }
+
+    /// This median over `other`'s (`None` when `other`'s is zero or absent).
+    pub(crate) fn ratio(&self, other: &Spread) -> Option<f64> {
+        (self.n > 0 && other.n > 0 && other.median != 0.0).then(|| self.median / other.median)
+    }
+}
+
 /// A markdown table.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Table {
@@ -334,4 +388,22 @@ fn machine() -> Value {
         "kernel": read("/proc/sys/kernel/osrelease").trim(),
         "open_files_limit": crate::proc_stats::open_files_limit(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Spread;
+
+    #[test]
+    fn a_spread_has_the_middle_value_and_the_range() {
+        let s = Spread::of([3.0, 1.0, 2.0]);
+        assert_eq!((s.n, s.median, s.min, s.max), (3, 2.0, 1.0, 3.0));
+        assert_eq!(s.cell(|v| format!("{v:.0}")), "2 (1-3)");
+        let even = Spread::of([4.0, 1.0, 2.0, 10.0]);
+        assert_eq!(even.median, 3.0);
+        assert_eq!(Spread::of([f64::NAN, 5.0]).cell(|v| format!("{v}")), "5");
+        assert_eq!(Spread::of([]).cell(|v| format!("{v}")), "-");
+        assert_eq!(Spread::of([6.0]).ratio(&Spread::of([2.0, 4.0])), Some(2.0));
+        assert_eq!(Spread::of([6.0]).ratio(&Spread::of([])), None);
+    }
 }

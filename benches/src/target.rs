@@ -38,6 +38,21 @@ pub(crate) struct ServerArgs {
     /// With --url: the server's process id, to read its CPU time and memory.
     #[arg(long, global = true, requires = "url")]
     pub(crate) server_pid: Option<u32>,
+    /// Another `switchboard` binary (a build from before a change) to run
+    /// the same steps against, interleaved with this one, side by side in
+    /// one report.
+    #[arg(
+        long,
+        global = true,
+        conflicts_with = "url",
+        value_name = "OTHER_BINARY"
+    )]
+    pub(crate) compare: Option<PathBuf>,
+    /// How many times each step (or each run) is repeated, interleaving the
+    /// servers compared (A, B, A, B...); medians are reported with their
+    /// spread.
+    #[arg(long, global = true, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=15))]
+    pub(crate) repeat: u32,
     /// Loopback source addresses (127.0.0.2 and up) to spread connections over.
     #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..=200))]
     pub(crate) sources: u8,
