@@ -24,6 +24,7 @@
 
 use super::board::Board;
 use super::catch_up::Behind;
+use super::fan_out::FanOut;
 use super::pending::Pending;
 use super::presence::Presence;
 use super::recent::Recent;
@@ -83,6 +84,9 @@ pub(super) struct Hub<'r> {
     pub(super) remote: Remote,
     /// The web chat visitors online here (see `visitors`).
     pub(super) visitors: super::visitors::VisitorsOnline,
+    /// A flush's events still on their way to some subscribers (see
+    /// `fan_out`): the hub takes nothing else until they are all handed.
+    pub(super) fanning: Option<FanOut>,
 }
 
 /// A live subscription.
@@ -155,6 +159,7 @@ pub(super) async fn run(
         parked: VecDeque::new(),
         remote: Remote::default(),
         visitors: Default::default(),
+        fanning: None,
     };
     let shared = context.peers.is_some();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
@@ -177,6 +182,13 @@ pub(super) async fn run(
         hub.complete(generation);
     }
     let exit = loop {
+        if hub.fanning.is_some() {
+            // Between turns of a fan-out, what was woken meanwhile runs
+            // first (see `fan_out`); nothing else of the hub happens.
+            tokio::task::yield_now().await;
+            hub.fan_out_turn();
+            continue;
+        }
         let idle = hub.subscribers.is_empty()
             && hub.pending.is_empty()
             && hub.parked.is_empty()
@@ -227,6 +239,7 @@ pub(super) async fn run(
         }
     };
 
+    hub.finish_fan_out();
     // Leave the registry first so that new commands go to a successor, which
     // waits for our lease, then settle what is already ours.
     registry.retire(team, id);
@@ -266,6 +279,7 @@ pub(super) async fn run(
         };
         hub.complete(generation);
     }
+    hub.finish_fan_out();
     context.log.detach(team);
     tracing::debug!(%team, "hub stopped");
 }

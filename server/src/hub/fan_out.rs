@@ -15,46 +15,98 @@
 
 use super::actor::{Hub, Subscriber};
 use super::reach::Reach;
-use crate::outlet::{Batch, SharedFrame};
+use crate::outlet::{Batch, ConnId, SharedFrame};
 use bytes::Bytes;
 use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
 use switchboard_protocol::ids::{Offset, TeamId};
 
+/// Subscribers handed a flush's events per turn of the hub. Each one wakes
+/// a writer, and woken writers run in the order they were woken: a big
+/// team's hub that woke a thousand at once would put a small team's few
+/// behind all of them. Between turns the hub yields, so what was woken
+/// meanwhile (another team's hub and its writers) runs after at most this
+/// many of the big team's writers.
+pub(super) const TURN: usize = 64;
+
+/// A flush's events on their way to the subscribers, a turn at a time.
+pub(super) struct FanOut {
+    /// The last offset every subscriber had been sent before these events.
+    before: Offset,
+    events: Vec<(Reach, Arc<SharedFrame>)>,
+    /// The events encoded once per encoding, shared by every subscriber
+    /// that takes them all.
+    batches: [Option<Vec<Bytes>>; 2],
+    /// The subscribers not handed them yet, the next one last.
+    left: Vec<ConnId>,
+}
+
 impl Hub<'_> {
     /// Delivers a flush's events to every subscriber: each event encoded
     /// once per encoding in use, each outlet handed the whole batch at once
-    /// (one lock, one wake-up of its writer, one write call). A subscriber
-    /// whose outbox cannot take the batch though it kept up falls behind
-    /// (from `before`, the last offset it was sent) and catches up from the
-    /// log; a closed one, or a slow one, drops out.
-    pub(super) fn fan_out(&mut self, before: Offset, events: &[(Reach, Arc<SharedFrame>)]) {
-        let mut batches: [Option<Vec<Bytes>>; 2] = [None, None];
+    /// (one lock, one wake-up of its writer, one write call), `TURN`
+    /// subscribers per turn of the hub (see [`Hub::fan_out_turn`]). A fan-out
+    /// still under way is finished first, so each subscriber gets every
+    /// flush's events in offset order. A subscriber whose outbox cannot
+    /// take the batch though it kept up falls behind (from `before`, the
+    /// last offset it was sent) and catches up from the log; a closed one,
+    /// or a slow one, drops out.
+    pub(super) fn fan_out(&mut self, before: Offset, events: Vec<(Reach, Arc<SharedFrame>)>) {
+        self.finish_fan_out();
+        let left = self.subscribers.keys().copied().collect();
+        self.fanning = Some(FanOut {
+            before,
+            events,
+            batches: [None, None],
+            left,
+        });
+        self.fan_out_turn();
+    }
+
+    /// Hands the events under way to the next `TURN` subscribers; the hub
+    /// yields between turns and takes nothing else until the last one
+    /// (see `actor::run`). Returns whether subscribers are left.
+    pub(super) fn fan_out_turn(&mut self) -> bool {
+        let Some(mut fanning) = self.fanning.take() else {
+            return false;
+        };
         let team = self.team;
         let mut dropped = Vec::new();
         let mut behind = Vec::new();
-        self.subscribers.retain(|conn, subscriber| {
+        let turn = fanning.left.len().saturating_sub(TURN);
+        for conn in fanning.left.drain(turn..).rev() {
+            // Gone since the fan-out began (closed in an earlier turn), or
+            // catching up from the log, which holds these events.
+            let Some(subscriber) = self.subscribers.get(&conn) else {
+                continue;
+            };
             if subscriber.behind.is_some() {
-                return true;
+                continue;
             }
-            match deliver(team, subscriber, events, &mut batches) {
-                Batch::Queued => true,
-                Batch::NoRoom => {
-                    behind.push(*conn);
-                    true
-                }
-                Batch::Closed => {
-                    dropped.push(*conn);
-                    false
-                }
+            match deliver(team, subscriber, &fanning.events, &mut fanning.batches) {
+                Batch::Queued => {}
+                Batch::NoRoom => behind.push(conn),
+                Batch::Closed => dropped.push(conn),
             }
-        });
+        }
         for conn in behind {
-            self.fall_behind(conn, before);
+            self.fall_behind(conn, fanning.before);
         }
         for conn in dropped {
+            self.subscribers.remove(&conn);
             self.gone(conn);
         }
+        let more = !fanning.left.is_empty();
+        if more {
+            self.fanning = Some(fanning);
+        }
+        more
+    }
+
+    /// Hands the events under way to every subscriber left, without
+    /// yielding.
+    pub(super) fn finish_fan_out(&mut self) {
+        while self.fan_out_turn() {}
     }
 }
 

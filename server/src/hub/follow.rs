@@ -153,7 +153,7 @@ impl Hub<'_> {
             self.durable = last;
             self.head = self.head.max(last);
             self.durable_shared.store(last.0, Ordering::Release);
-            self.fan_out(before, &events);
+            self.fan_out(before, events);
         }
         Ok(())
     }

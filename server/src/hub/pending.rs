@@ -119,7 +119,7 @@ impl Hub<'_> {
             outlet.send(&reply);
         }
         if !events.is_empty() {
-            self.fan_out(before, &events);
+            self.fan_out(before, events);
         }
     }
 }

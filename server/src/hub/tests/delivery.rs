@@ -123,3 +123,59 @@ async fn a_departure_on_a_full_inbox_still_reaches_the_hub_which_then_goes_idle(
     .await
     .expect("the hub goes idle");
 }
+
+/// A fan-out to more subscribers than one turn takes (see `fan_out::TURN`)
+/// spans several turns of the hub, and flushes keep coming meanwhile: every
+/// subscriber still gets every event once, in offset order, with no gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_over_several_turns_keeps_each_subscriber_s_events_whole_and_in_order() {
+    const SUBSCRIBERS: usize = super::super::fan_out::TURN * 3 + 5;
+    const SENDS: usize = 40;
+    let f = fixture();
+    let (writer, mut writer_rx) = outlet(1, 1024);
+    let conversation = f.conversation(&writer, &mut writer_rx).await;
+    let mut readers = Vec::new();
+    for i in 0..SUBSCRIBERS {
+        let (subscriber, mut frames) = outlet(10 + i as u64, 1024);
+        f.subscribe(&subscriber, 3, None).await;
+        assert!(matches!(
+            result(next(&mut frames).await),
+            Reply::Subscribed(_)
+        ));
+        readers.push((subscriber, frames));
+    }
+    // Handed to the hub at once, so that flushes follow each other while
+    // earlier ones are still being fanned out.
+    for i in 0..SENDS {
+        let command = HubRequest::from(
+            writer.clone(),
+            Some(RequestId(100 + i as u64)),
+            HubCommand::Send {
+                principal: Arc::clone(&f.principal),
+                conversation,
+                client_msg_id: format!("m{i}"),
+                body: format!("body {i}"),
+                as_contact: None,
+                post: None,
+            },
+        );
+        f.registry.dispatch(TEAM, command).await.unwrap();
+    }
+    for (_, frames) in &mut readers {
+        let mut offsets = Vec::new();
+        let mut ids = Vec::new();
+        while ids.len() < SENDS {
+            if let ServerFrame::Event(e) = next(frames).await {
+                offsets.push(e.offset.0);
+                if let Event::Message(m) = e.event {
+                    ids.push(m.client_msg_id);
+                }
+            }
+        }
+        let contiguous = offsets.windows(2).all(|w| w[1] == w[0] + 1);
+        assert!(contiguous, "offsets in order without a gap: {offsets:?}");
+        let expected: Vec<Option<String>> = (0..SENDS).map(|i| Some(format!("m{i}"))).collect();
+        assert_eq!(ids, expected);
+        nothing_within(frames, Duration::from_millis(20)).await;
+    }
+}
