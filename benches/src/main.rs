@@ -7,6 +7,8 @@
 //! with `--url` it drives a server that is already running. The report is a
 //! markdown table on stdout, `--json PATH` writes the same figures as JSON,
 //! and `fanout --svg PATH` (or `all --svg PATH`) draws the latency plot.
+//! `fanout --flamegraph PATH` (or `durable`) profiles the server with
+//! `perf` over the measured span (see [`flame`]).
 //! `fanout --peers naive,batched,socketio` (and `all`, by default) runs the
 //! same fan-out steps against the peer servers of [`peers`] afterwards and
 //! reports Switchboard/peer ratios. `fanout --nodes N` starts a 3-server
@@ -21,6 +23,7 @@
 
 mod cluster;
 mod crowd;
+mod flame;
 mod http;
 mod nats;
 mod peers;
@@ -132,6 +135,14 @@ async fn main() -> ExitCode {
 
 async fn run(cli: &Cli) -> anyhow::Result<Report> {
     let server = &cli.server;
+    if let Some(path) = &server.flamegraph {
+        if !matches!(&cli.scenario, Scenario::Durable(_))
+            && !matches!(&cli.scenario, Scenario::Fanout(a) if a.nodes.is_none())
+        {
+            anyhow::bail!("--flamegraph profiles fanout (on one node) and durable only");
+        }
+        flame::check(path)?;
+    }
     let section = match &cli.scenario {
         Scenario::Idle(args) => idle::run(server, args).await?,
         Scenario::Ramp(args) => ramp::run(server, args).await?,

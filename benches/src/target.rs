@@ -53,6 +53,11 @@ pub(crate) struct ServerArgs {
     /// spread.
     #[arg(long, global = true, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=15))]
     pub(crate) repeat: u32,
+    /// With fanout or durable: profile the server with `perf` over the
+    /// measured span, draw the flame graph (SVG) here and add its top
+    /// frames to the report.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) flamegraph: Option<PathBuf>,
     /// Loopback source addresses (127.0.0.2 and up) to spread connections over.
     #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..=200))]
     pub(crate) sources: u8,

@@ -93,6 +93,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Resu
     );
     let window = Duration::from_secs(args.duration);
     let sockets = connect_senders(&target, args.senders).await?;
+    let profiler = crate::flame::Profiler::attach(server, target.pid, "durable sends").await?;
     let before = target.sample();
     let start = Instant::now();
     let bar = crate::progress::timed(window, "durable");
@@ -118,6 +119,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Resu
         error_count: errors,
         latency,
     } = SenderTally::of(senders).await?;
+    let profile = profiler.stop().await?;
     let rate = report::per_second(in_window, window);
     let ack = Latency::of(&latency);
     let disk_per_ack = match (
@@ -187,6 +189,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Resu
         "server_cpu_percent": server_cpu,
         "server_disk_kib_per_ack": disk_per_ack,
     });
+    profile.describe(&mut section);
     Ok(section)
 }
 

@@ -302,7 +302,11 @@ async fn run_switchboard(
         conversations: target.layout.first_conversations(),
     };
     let fleet = Fleet::connect(crew, Arc::clone(&target.sources), Arc::clone(&clock)).await?;
-    fanout_steps::drive("switchboard", workload, clock, readers, fleet, target.pid).await
+    let profiler = crate::flame::Profiler::attach(server, target.pid, "fan-out steps").await?;
+    let run =
+        fanout_steps::drive("switchboard", workload, clock, readers, fleet, target.pid).await?;
+    profiler.stop().await?.describe(section);
+    Ok(run)
 }
 
 /// Draws every step of every server, one line per step and group.
