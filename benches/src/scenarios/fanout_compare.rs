@@ -144,6 +144,17 @@ fn knee_ratio(switchboard: &Knee, peer: &Knee) -> Option<(f64, Bound)> {
     Some((ratio, bound))
 }
 
+/// Whether the knee ratio against `kind` is measured, and whether it
+/// proves the goal: the bound must show it, and against Socket.IO the
+/// peer's knee must lie inside the steps (the issue asks for a measured
+/// ratio there, not one bounded by a first step it already failed).
+fn proves(kind: PeerKind, ratio: Option<(f64, Bound)>, theirs: Option<Knee>) -> (bool, bool) {
+    let measured = kind != PeerKind::SocketIo || theirs.is_some_and(|t| t.edge != Edge::BelowFirst);
+    let met =
+        measured && matches!(ratio, Some((r, Bound::Exact | Bound::AtLeast)) if r >= goal(kind));
+    (measured, met)
+}
+
 /// Adds the ratio table, the knee ratios and the targets against the
 /// peers to the section; returns the same as JSON.
 pub(super) fn describe(section: &mut Section, workload: &Workload<'_>, runs: &Runs<'_>) -> Value {
@@ -240,12 +251,9 @@ pub(super) fn describe(section: &mut Section, workload: &Workload<'_>, runs: &Ru
             continue;
         };
         let goal = goal(kind);
-        // Against Socket.IO the knee must be measured, not bounded below.
-        let measured =
-            kind != PeerKind::SocketIo || theirs.is_some_and(|t| t.edge != Edge::BelowFirst);
-        let met =
-            measured && matches!(ratio, Some((r, Bound::Exact | Bound::AtLeast)) if r >= goal);
-        if matches!(ratio, Some((r, Bound::AtLeast)) if r < goal) || !measured {
+        let (measured, met) = proves(kind, ratio, theirs);
+        let short = matches!(ratio, Some((r, Bound::AtLeast)) if r < goal) || !measured;
+        if short && !bounded.contains(&name) {
             bounded.push(name.clone());
         }
         if !workload.args.mixed {
@@ -376,5 +384,37 @@ mod tests {
             knee_ratio(&knee(800.0, Edge::BelowFirst), &found(100.0)),
             None
         );
+    }
+
+    #[test]
+    fn a_target_is_met_only_where_the_bound_proves_it() {
+        let found = Some(knee(100.0, Edge::Found));
+        let below = Some(knee(100.0, Edge::BelowFirst));
+        let batched = PeerKind::Batched;
+        assert_eq!(
+            proves(batched, Some((0.95, Bound::Exact)), found),
+            (true, true)
+        );
+        assert_eq!(
+            proves(batched, Some((0.85, Bound::Exact)), found),
+            (true, false)
+        );
+        assert_eq!(
+            proves(batched, Some((0.95, Bound::AtMost)), found),
+            (true, false)
+        );
+        assert_eq!(
+            proves(batched, Some((0.95, Bound::AtLeast)), found),
+            (true, true)
+        );
+        assert_eq!(proves(batched, None, found), (true, false));
+        let io = PeerKind::SocketIo;
+        assert_eq!(proves(io, Some((6.0, Bound::Exact)), found), (true, true));
+        // Socket.IO failed the first step: 6x is a floor, not a measure.
+        assert_eq!(
+            proves(io, Some((6.0, Bound::AtLeast)), below),
+            (false, false)
+        );
+        assert_eq!(proves(io, Some((4.0, Bound::Exact)), found), (true, false));
     }
 }
