@@ -177,7 +177,7 @@ fn mixed_targets(
             .and_then(|c| c.steps.first())
             .map(|s| {
                 format!(
-                    "; compared: {}",
+                    "; compared: {} ms",
                     s.summary.groups[g].p99_ms.cell(report::ms)
                 )
             })
