@@ -1,12 +1,17 @@
 //! `fanout`: publish-to-recipient latency and delivered messages per
 //! second, T teams of S subscribers, senders open loop.
 //!
-//! The subscribers join once; then each step sends at its rate for
-//! `--duration` seconds (`--rates` lists the steps, or `--step` doubles
-//! `--rate` up to `--max-steps` times) and waits at most `--grace` for the
-//! deliveries. A step passes when its p99 is under `--threshold-ms` and no
-//! delivery is missing; with several steps the run stops at the first step
-//! that fails, and the knee is the highest rate that passed.
+//! Every contender is brought up first: this build's server, the one
+//! `--compare` names, and each `--peers` peer, each with its subscribers
+//! joined and its senders connected. Then each step (`--rates` lists them,
+//! or `--step` doubles `--rate` up to `--max-steps` times) runs `--repeat`
+//! rounds, each round sending at the step's rate for `--duration` seconds
+//! to every contender still stepping, one after the other in a fixed order
+//! (A, B, C, A, B, C...), and waiting at most `--grace` for the
+//! deliveries (see [`super::fanout_steps`]). A step passes when its median
+//! p99 is under `--threshold-ms` and no round missed a delivery or lost a
+//! client; a contender stops at the first step it fails, and its knee is
+//! the highest step it passed.
 //!
 //! `--mixed` is the moderate-load preset: one team of 1,000 subscribers at
 //! 10 msg/s and 100 teams of 10 at 1 msg/s each, reported apart.
@@ -17,29 +22,23 @@
 //! `--nodes N` runs one team on a cluster of N nodes instead, beside a
 //! single node (see [`super::fanout_cluster`]).
 //!
-//! `--peers naive,batched,socketio` (or `all`) then runs the same steps
-//! against each peer (see [`crate::peers`]), one after the other, each on
-//! a fresh child process once Switchboard's server has stopped: a team is
-//! a room, and the subscribers, senders, rates, stamps and timing point
-//! are the same. The report compares them step by step and at each one's
-//! knee. A peer that saturates (misses deliveries, drops subscribers) or
-//! cannot start is reported, never counted as the run failing.
+//! A peer (see [`crate::peers`]) is a fresh child process: a team is a
+//! room, and the subscribers, senders, rates, stamps and timing point are
+//! the same. A peer that saturates (misses deliveries, drops subscribers)
+//! or cannot start is reported, never counted as the run failing; so is
+//! the compared build.
 
 use super::capped;
 use super::fanout_peers::{self, PeerRun};
-use super::fanout_report;
-use super::fanout_steps::{self, Reader, TargetRun};
-use super::subscriber::Inbound;
-use crate::crowd::{self, Plan};
-use crate::peers::PeerChoice;
-use crate::plot;
+use super::fanout_report::{self, Runs};
+use super::fanout_steps;
+use super::fanout_switchboard;
+use crate::crowd::Plan;
+use crate::peers::{PeerChoice, PeerKind};
 use crate::report::Section;
-use crate::seed::SeedPlan;
-use crate::sender::{Crew, Fleet};
-use crate::target::{ServerArgs, Target};
-use crate::traffic::Clock;
+use crate::target::ServerArgs;
+use anyhow::Context;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How long one subscriber may take to join.
@@ -108,6 +107,28 @@ pub(crate) struct FanoutArgs {
     pub(crate) same_load_per_node: bool,
 }
 
+/// A server under test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Who {
+    /// The `switchboard` binary of this build (or `--server-bin`).
+    ThisBuild,
+    /// The `--compare` binary, by file name.
+    Compared(String),
+    /// A peer.
+    Peer(PeerKind),
+}
+
+impl Who {
+    /// Its label in the report.
+    pub(super) fn name(&self) -> String {
+        match self {
+            Who::ThisBuild => "this build".into(),
+            Who::Compared(file) => format!("compared ({file})"),
+            Who::Peer(kind) => kind.name().into(),
+        }
+    }
+}
+
 /// Teams reported together.
 #[derive(Debug, Clone)]
 pub(super) struct Group {
@@ -124,6 +145,8 @@ pub(super) struct Group {
 /// group each team is in.
 pub(super) struct Workload<'a> {
     pub(super) args: &'a FanoutArgs,
+    /// Rounds of each step (`--repeat`).
+    pub(super) repeat: usize,
     pub(super) groups: Vec<Group>,
     /// The rate factor of each step, relative to the groups' base rates.
     pub(super) factors: Vec<f64>,
@@ -132,7 +155,7 @@ pub(super) struct Workload<'a> {
 }
 
 impl Workload<'_> {
-    fn new(args: &FanoutArgs) -> Workload<'_> {
+    fn new(args: &FanoutArgs, repeat: u32) -> Workload<'_> {
         let groups = groups(args);
         let team_group = groups
             .iter()
@@ -141,6 +164,7 @@ impl Workload<'_> {
             .collect();
         Workload {
             args,
+            repeat: repeat.max(1) as usize,
             factors: factors(args),
             groups,
             team_group,
@@ -153,7 +177,7 @@ impl Workload<'_> {
     }
 
     /// Subscribers wanted, over all groups.
-    fn subscribers(&self) -> usize {
+    pub(super) fn subscribers(&self) -> usize {
         self.groups.iter().map(|g| g.teams * g.subscribers).sum()
     }
 
@@ -203,7 +227,7 @@ pub(crate) async fn run(server: &ServerArgs, args: &FanoutArgs) -> anyhow::Resul
     }
     let name = if args.mixed { "mixed" } else { "fanout" };
     let mut section = Section::new(name, String::new());
-    let workload = Workload::new(args);
+    let workload = Workload::new(args, server.repeat);
     let kinds = PeerChoice::expand(&args.peers);
     // A peer sender holds a connection per room of its teams.
     let senders = if kinds.is_empty() {
@@ -211,141 +235,90 @@ pub(crate) async fn run(server: &ServerArgs, args: &FanoutArgs) -> anyhow::Resul
     } else {
         (args.senders as usize).max(workload.teams())
     };
-    let count = capped(workload.subscribers() + senders, &mut section) - senders;
-    let switchboard = run_switchboard(server, &workload, count, &mut section).await?;
+    // Every contender is up at once: the bench holds all their connections.
+    let contenders = 1 + usize::from(server.compare.is_some()) + kinds.len();
+    let per_contender = workload.subscribers() + senders;
+    let count = (capped(per_contender * contenders, &mut section) / contenders)
+        .saturating_sub(senders)
+        .max(1);
+    let mut up =
+        vec![fanout_switchboard::up(server, &workload, count, Who::ThisBuild, &mut section).await?];
+    if let Some(compare) = &server.compare {
+        let mut other = server.clone();
+        other.server_bin = Some(compare.clone());
+        let file = compare.file_name().map_or_else(
+            || compare.display().to_string(),
+            |f| f.to_string_lossy().into(),
+        );
+        let who = Who::Compared(file);
+        let mut described = Section::new(name, String::new());
+        let contender = fanout_switchboard::up(&other, &workload, count, who, &mut described)
+            .await
+            .with_context(|| format!("starting the compared binary {}", compare.display()))?;
+        section.title.push_str(&format!(
+            " Compared: {}, {}.",
+            compare.display(),
+            described.title
+        ));
+        up.push(contender);
+    }
     if !kinds.is_empty() {
         let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
         section.title.push_str(&format!(
-            " Then the same steps against the peers {} (no auth, no persistence), \
-             each a fresh child process.",
+            " Peers: {} (no auth, no persistence), each a fresh child process.",
             names.join(", ")
         ));
     }
-    let mut peers = Vec::new();
+    let mut unstarted = Vec::new();
     for kind in kinds {
-        let outcome = fanout_peers::run(kind, &workload, count, server.sources)
-            .await
-            .map_err(|e| format!("{e:#}"));
-        peers.push(PeerRun { kind, outcome });
+        match fanout_peers::up(kind, &workload, count, server.sources).await {
+            Ok(contender) => up.push(contender),
+            Err(e) => unstarted.push(PeerRun {
+                kind,
+                outcome: Err(format!("{e:#}")),
+            }),
+        }
     }
-    fanout_report::describe(&mut section, &workload, &switchboard, &peers);
+    section.title.push_str(&format!(
+        " Every server up at once; each step {} round(s), the servers driven one at a \
+         time in turn; medians (min-max) over the rounds.",
+        workload.repeat
+    ));
+    // This build's server is profiled over the steps (while its turns run).
+    let pid = up.first().and_then(|c| c.pid());
+    let profiler = crate::flame::Profiler::attach(server, pid, "fan-out steps").await?;
+    let mut runs = fanout_steps::drive(&workload, up).await?.into_iter();
+    let profile = profiler.stop().await?;
+    let ours = runs.next().context("this build's run is missing")?;
+    let compared = if server.compare.is_some() {
+        runs.next()
+    } else {
+        None
+    };
+    let mut peers: Vec<PeerRun> = runs
+        .filter_map(|run| match run.who {
+            Who::Peer(kind) => Some(PeerRun {
+                kind,
+                outcome: Ok(run),
+            }),
+            _ => None,
+        })
+        .collect();
+    peers.extend(unstarted);
+    let runs = Runs {
+        ours: &ours,
+        compared: compared.as_ref(),
+        peers: &peers,
+    };
+    fanout_report::describe(&mut section, &workload, &runs);
+    profile.describe(&mut section);
     if let Some(path) = &args.svg {
-        draw(path, &workload, &switchboard, &peers)?;
+        super::fanout_plot::draw(path, &workload, &runs)?;
         section
             .notes
             .push(format!("latency plot: {}", path.display()));
     }
     Ok(section)
-}
-
-/// The steps against Switchboard; its server is stopped on return, before
-/// any peer starts.
-async fn run_switchboard(
-    server: &ServerArgs,
-    workload: &Workload<'_>,
-    count: usize,
-    section: &mut Section,
-) -> anyhow::Result<TargetRun> {
-    let args = workload.args;
-    let groups = &workload.groups;
-    let plan = SeedPlan {
-        teams: workload.teams(),
-        users_per_team: groups
-            .iter()
-            .map(|g| g.subscribers)
-            .max()
-            .unwrap_or(1)
-            .min(200),
-        senders: args.senders as usize,
-        conversations_per_team: 1,
-        history: 0,
-        archive: 0,
-    };
-    let target = Target::prepare(server, &plan).await?;
-    let shape: Vec<String> = groups
-        .iter()
-        .map(|g| format!("{} x {} subscribers", g.teams, g.subscribers))
-        .collect();
-    section.title = format!(
-        "fan-out, {} ({} subscribers), {} senders, {}-byte bodies, {} s per step; {}.",
-        shape.join(" + "),
-        workload.subscribers(),
-        args.senders,
-        args.body_bytes,
-        args.duration,
-        target.describe()
-    );
-    if target.layout.teams.len() < workload.teams() {
-        anyhow::bail!("--url gives one team; run fanout with --teams 1 against it");
-    }
-    let joining = crowd::join(&target, workload.plan(count, "subscribing")).await;
-    if joining.failures > 0 {
-        anyhow::bail!(
-            "{} subscribers could not join: {}",
-            joining.failures,
-            joining.failure_samples.join("; ")
-        );
-    }
-    let readers = joining
-        .members
-        .into_iter()
-        .map(|m| Reader {
-            index: m.index,
-            team: m.team,
-            inbound: Inbound::Switchboard(m.socket),
-        })
-        .collect();
-    let clock = Arc::new(Clock::new());
-    let crew = Crew::Switchboard {
-        endpoint: target.endpoint.clone(),
-        tokens: target.layout.sender_tokens.clone(),
-        conversations: target.layout.first_conversations(),
-    };
-    let fleet = Fleet::connect(crew, Arc::clone(&target.sources), Arc::clone(&clock)).await?;
-    let profiler = crate::flame::Profiler::attach(server, target.pid, "fan-out steps").await?;
-    let run =
-        fanout_steps::drive("switchboard", workload, clock, readers, fleet, target.pid).await?;
-    profiler.stop().await?.describe(section);
-    Ok(run)
-}
-
-/// Draws every step of every server, one line per step and group.
-fn draw(
-    path: &std::path::Path,
-    workload: &Workload<'_>,
-    switchboard: &TargetRun,
-    peers: &[PeerRun],
-) -> anyhow::Result<()> {
-    let runs = std::iter::once(("switchboard", switchboard)).chain(
-        peers
-            .iter()
-            .filter_map(|p| Some((p.kind.name(), p.outcome.as_ref().ok()?))),
-    );
-    let several = !peers.is_empty();
-    let series: Vec<plot::Series<'_>> = runs
-        .flat_map(|(name, run)| {
-            run.rows.iter().flat_map(move |row| {
-                row.outcomes.iter().enumerate().map(move |(g, o)| {
-                    let group = &workload.groups[g].name;
-                    let label = if several {
-                        format!("{name}, {group} at {:.0} msg/s", row.offered)
-                    } else {
-                        format!("{group} at {:.0} msg/s", row.offered)
-                    };
-                    plot::Series {
-                        label,
-                        histogram: &o.histogram,
-                    }
-                })
-            })
-        })
-        .collect();
-    let title = if several {
-        "Fan-out latency: Switchboard and peers"
-    } else {
-        "Switchboard fan-out latency"
-    };
-    plot::spectrum(path, title, &series, Some(workload.args.threshold_ms))
 }
 
 fn groups(args: &FanoutArgs) -> Vec<Group> {

@@ -1,11 +1,12 @@
-//! The fan-out steps against a peer: the peer started as a child process
+//! A peer brought up for the fan-out steps: started as a child process
 //! (`switchboard-peer` next to the bench, or `node server.js`), the same
 //! number of subscribers joined to the rooms of their teams from the same
-//! spread of source addresses, the senders connected to the rooms, and
-//! then [`fanout_steps::drive`], as for Switchboard.
+//! spread of source addresses, the senders connected to the rooms; then it
+//! is one more contender in [`drive`](super::fanout_steps::drive), as
+//! Switchboard is.
 
-use super::fanout::Workload;
-use super::fanout_steps::{self, Reader, TargetRun};
+use super::fanout::{Who, Workload};
+use super::fanout_steps::{Contender, Holder, Reader, TargetRun};
 use super::subscriber::Inbound;
 use crate::crowd;
 use crate::peers::{PeerConnection, PeerKind, PeerRole, PeerServer};
@@ -22,15 +23,15 @@ pub(super) struct PeerRun {
     pub(super) outcome: Result<TargetRun, String>,
 }
 
-/// Runs the workload's steps against `kind` with `count` subscribers,
-/// connecting from `sources` loopback addresses. The peer is stopped on
-/// return.
-pub(super) async fn run(
+/// Starts `kind` and joins `count` subscribers to it, connecting from
+/// `sources` loopback addresses. The peer is stopped when the contender
+/// is closed.
+pub(super) async fn up(
     kind: PeerKind,
     workload: &Workload<'_>,
     count: usize,
     sources: u8,
-) -> anyhow::Result<TargetRun> {
+) -> anyhow::Result<Contender> {
     let args = workload.args;
     let bin = match kind {
         // Socket.IO runs on node; no binary of ours is involved.
@@ -70,16 +71,14 @@ pub(super) async fn run(
         teams: workload.teams(),
     };
     let fleet = Fleet::connect(crew, sources, Arc::clone(&clock)).await?;
-    let run = fanout_steps::drive(
-        kind.name(),
+    let pid = Some(server.pid());
+    Ok(Contender::start(
+        Who::Peer(kind),
         workload,
         clock,
         joining.members,
         fleet,
-        Some(server.pid()),
-    )
-    .await;
-    // Stopped only now: the subscribers and senders are closed.
-    drop(server);
-    run
+        pid,
+        Holder::Peer(server),
+    ))
 }
