@@ -2,8 +2,8 @@
 //! server, into one report, the stepped fan-out also against the peers
 //! (`--peers`, all of them by default). A scenario that cannot run is
 //! reported as a failure and the others still run. `--repeat` and
-//! `--compare` apply to every scenario, except that `--quick` runs each
-//! once.
+//! `--compare` apply to the scenarios that take them, except that
+//! `--quick` runs each once.
 
 use super::{durable, fanout, history, idle, ramp, storm};
 use crate::peers::PeerChoice;
