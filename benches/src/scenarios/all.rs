@@ -1,7 +1,9 @@
 //! `all`: every scenario in turn at moderate sizes, each on its own fresh
 //! server, into one report, the stepped fan-out also against the peers
 //! (`--peers`, all of them by default). A scenario that cannot run is
-//! reported as a failure and the others still run.
+//! reported as a failure and the others still run. `--repeat` and
+//! `--compare` apply to the scenarios that take them, except that
+//! `--quick` runs each once.
 
 use super::{durable, fanout, history, idle, ramp, storm};
 use crate::peers::PeerChoice;
@@ -12,7 +14,8 @@ use std::path::PathBuf;
 /// Options of `all`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct AllArgs {
-    /// Smaller sizes and shorter steps, for a smoke run of a minute or so.
+    /// Smaller sizes and shorter steps, each run once, for a smoke run of
+    /// a minute or so.
     #[arg(long)]
     pub(crate) quick: bool,
     /// Write the fan-out latency plot (SVG) here.
@@ -30,6 +33,12 @@ pub(crate) struct AllArgs {
 /// Runs every scenario.
 pub(crate) async fn run(server: &ServerArgs, args: &AllArgs) -> Report {
     let q = args.quick;
+    // A smoke run runs each scenario (or step) once, whatever `--repeat` says.
+    let quick = ServerArgs {
+        repeat: 1,
+        ..server.clone()
+    };
+    let server = if q { &quick } else { server };
     let mut report = Report::default();
     let idle = idle::IdleArgs {
         connections: if q { 2_000 } else { 10_000 },

@@ -6,17 +6,18 @@
 //!
 //! Throughput counts the acknowledgements that arrive within the
 //! `--duration` window; the sends still in flight at its end are drained
-//! (and timed) but not counted.
+//! (and timed) but not counted. Each of the `--repeat` runs has a fresh
+//! server, alternating with `--compare`'s binary when one is given.
 
-use super::cpu;
-use crate::report::{self, Latency, Section, Table};
+use super::durable_report::{self, DurableRun};
+use super::{cpu, runs};
+use crate::report::{self, Latency, Section};
 use crate::seed::SeedPlan;
 use crate::target::{ServerArgs, Target};
 use crate::wire::{self, Endpoint};
 use anyhow::Context;
 use futures::{FutureExt, SinkExt, StreamExt};
 use hdrhistogram::Histogram;
-use serde_json::json;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -62,9 +63,28 @@ pub(super) struct SenderTally {
     pub(super) latency: Histogram<u64>,
 }
 
-/// Runs `durable`.
+/// Runs `durable`: `--repeat` runs per server, each on a fresh one.
 pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Result<Section> {
-    let mut section = Section::new("durable", String::new());
+    // With `--flamegraph`, this build's first run is profiled.
+    let profile = std::sync::Mutex::new(None);
+    let runs = runs::repeat(server, "durable", |server| once(server, args, &profile)).await?;
+    let mut section = durable_report::section(args, &runs);
+    if let Some(profile) = profile.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        profile.describe(&mut section);
+    }
+    Ok(section)
+}
+
+/// One run against a fresh server (or `--url`); profiled when `server`
+/// asks for it and `profile` holds none yet.
+async fn once(
+    mut server: ServerArgs,
+    args: &DurableArgs,
+    profile: &std::sync::Mutex<Option<crate::flame::Profile>>,
+) -> anyhow::Result<DurableRun> {
+    if profile.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+        server.flamegraph = None;
+    }
     let plan = SeedPlan {
         teams: args.teams as usize,
         users_per_team: 1,
@@ -73,27 +93,16 @@ pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Resu
         history: 0,
         archive: 0,
     };
-    let target = Target::prepare(server, &plan).await?;
+    let target = Target::prepare(&server, &plan).await?;
     let conversations: Arc<[ConversationId]> = target
         .layout
         .teams
         .iter()
         .flat_map(|t| t.conversations.iter().copied())
         .collect();
-    section.title = format!(
-        "{} senders x {} in flight, closed loop, over {} conversations in {} teams, \
-         {}-byte bodies, {} s; {}.",
-        args.senders,
-        args.in_flight,
-        conversations.len(),
-        target.layout.teams.len(),
-        args.body_bytes,
-        args.duration,
-        target.describe()
-    );
     let window = Duration::from_secs(args.duration);
     let sockets = connect_senders(&target, args.senders).await?;
-    let profiler = crate::flame::Profiler::attach(server, target.pid, "durable sends").await?;
+    let profiler = crate::flame::Profiler::attach(&server, target.pid, "durable sends").await?;
     let before = target.sample();
     let start = Instant::now();
     let bar = crate::progress::timed(window, "durable");
@@ -111,86 +120,34 @@ pub(crate) async fn run(server: &ServerArgs, args: &DurableArgs) -> anyhow::Resu
     }
     let after = target.sample();
     bar.finish_and_clear();
-    let SenderTally {
-        acked_in_window: in_window,
-        acked,
-        duplicates,
-        errors: mut samples,
-        error_count: errors,
-        latency,
-    } = SenderTally::of(senders).await?;
-    let profile = profiler.stop().await?;
-    let rate = report::per_second(in_window, window);
-    let ack = Latency::of(&latency);
+    let tally = SenderTally::of(senders).await?;
+    let drawn = profiler.stop().await?;
+    if server.flamegraph.is_some() {
+        *profile.lock().unwrap_or_else(|e| e.into_inner()) = Some(drawn);
+    }
     let disk_per_ack = match (
         before.and_then(|s| s.disk_write_bytes),
         after.and_then(|s| s.disk_write_bytes),
     ) {
-        (Some(b), Some(a)) if in_window > 0 => {
-            Some(a.saturating_sub(b) as f64 / 1024.0 / in_window as f64)
+        (Some(b), Some(a)) if tally.acked_in_window > 0 => {
+            Some(a.saturating_sub(b) as f64 / 1024.0 / tally.acked_in_window as f64)
         }
         _ => None,
     };
-    let server_cpu = cpu(before, after);
-
-    let mut table = Table::new(&[
-        "senders",
-        "in flight",
-        "acked in window",
-        "acks/s",
-        "ack p50 (ms)",
-        "ack p99 (ms)",
-        "ack p99.9 (ms)",
-        "ack max (ms)",
-        "refused",
-        "server CPU %",
-        "disk KiB written / ack",
-    ]);
-    let [p50, p99, p999, max] = ack.cells();
-    table.row(vec![
-        args.senders.to_string(),
-        args.in_flight.to_string(),
-        in_window.to_string(),
-        format!("{rate:.0}"),
-        p50,
-        p99,
-        p999,
-        max,
-        errors.to_string(),
-        report::opt(server_cpu, 0),
-        report::opt(disk_per_ack, 1),
-    ]);
-    section.tables.push(table);
-    section.target(
-        ">= 20,000 acknowledged sends/s with p99 < 20 ms",
-        format!("{rate:.0}/s, p99 {} ms", report::ms(ack.p99_ms)),
-        rate >= 20_000.0 && ack.p99_ms < 20.0,
-    );
-    if errors > 0 || duplicates > 0 {
-        samples.truncate(3);
-        section.failures.push(format!(
-            "{errors} sends refused, {duplicates} acknowledged as duplicates: {}",
-            samples.join("; ")
-        ));
-    }
-    section.data = json!({
-        "senders": args.senders,
-        "in_flight": args.in_flight,
-        "teams": target.layout.teams.len(),
-        "conversations": conversations.len(),
-        "body_bytes": args.body_bytes,
-        "window_seconds": args.duration,
-        "acked_in_window": in_window,
-        "acked_total": acked,
-        "acks_per_second": rate,
-        "ack_latency": ack,
-        "refused": errors,
-        "duplicates": duplicates,
-        "server_cpu_percent": server_cpu,
-        "server_disk_kib_per_ack": disk_per_ack,
-    });
-    profile.describe(&mut section);
-    Ok(section)
+    Ok(DurableRun {
+        server: target.describe(),
+        teams: target.layout.teams.len(),
+        conversations: conversations.len(),
+        rate: report::per_second(tally.acked_in_window, window),
+        ack: Latency::of(&tally.latency),
+        acked_in_window: tally.acked_in_window,
+        acked: tally.acked,
+        refused: tally.error_count,
+        duplicates: tally.duplicates,
+        refusals: tally.errors,
+        server_cpu: cpu(before, after),
+        disk_kib_per_ack: disk_per_ack,
+    })
 }
 
 impl SenderTally {

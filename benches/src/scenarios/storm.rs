@@ -13,11 +13,12 @@
 //! Then the senders stop, every client drains to its team's final offset,
 //! and each is checked: offsets contiguous (no gap, no repeat), and exactly
 //! as many of this run's messages as the senders had acknowledged in its
-//! team after it first subscribed.
+//! team after it first subscribed. Each of the `--repeat` runs has a
+//! fresh server, alternating with `--compare`'s binary when one is given.
 
 use super::storm_client::{self, Shared, Signal};
-use super::storm_report::{describe, Check, Usage};
-use super::{capped, cpu};
+use super::storm_report::{self, Check, StormRun, Usage};
+use super::{capped, cpu, runs};
 use crate::crowd::{self, Plan};
 use crate::report::{self, Section};
 use crate::seed::SeedPlan;
@@ -61,11 +62,17 @@ pub(crate) struct StormArgs {
     pub(crate) concurrency: usize,
 }
 
-/// Runs `storm`.
+/// Runs `storm`: `--repeat` runs per server, each on a fresh one.
 pub(crate) async fn run(server: &ServerArgs, args: &StormArgs) -> anyhow::Result<Section> {
-    let mut section = Section::new("storm", String::new());
+    let runs = runs::repeat(server, "storm", |server| once(server, args)).await?;
+    Ok(storm_report::section(args, &runs))
+}
+
+/// One run against a fresh server (or `--url`).
+async fn once(server: ServerArgs, args: &StormArgs) -> anyhow::Result<StormRun> {
+    let mut capping = Section::new("storm", String::new());
     let senders = args.senders as usize;
-    let count = capped(args.clients + senders, &mut section) - senders;
+    let count = capped(args.clients + senders, &mut capping) - senders;
     let teams = args.teams as usize;
     let plan = SeedPlan {
         teams,
@@ -75,15 +82,8 @@ pub(crate) async fn run(server: &ServerArgs, args: &StormArgs) -> anyhow::Result
         history: 0,
         archive: 0,
     };
-    let target = Target::prepare(server, &plan).await?;
+    let target = Target::prepare(&server, &plan).await?;
     let teams = target.layout.teams.len();
-    section.title = format!(
-        "{count} clients over {teams} teams drop at once and resume after 0-{} ms of jitter, \
-         {} msg/s flowing throughout; {}.",
-        args.jitter_ms,
-        args.rate,
-        target.describe()
-    );
     let joining = crowd::join(&target, Plan::spread(count, teams, args.concurrency)).await;
     if joining.failures > 0 {
         anyhow::bail!(
@@ -195,16 +195,14 @@ pub(crate) async fn run(server: &ServerArgs, args: &StormArgs) -> anyhow::Result
         bench_cpu: cpu(before.1, after.1),
         server_rss_kib: after.0.map(|s| s.rss_kib),
     };
-    describe(
-        &mut section,
-        args,
-        count,
-        &timeline,
-        &check,
-        &usage,
-        sent.acked,
-    );
-    Ok(section)
+    let mut measured = StormRun::of(&timeline, check, usage);
+    measured.server = target.describe();
+    measured.clients = count;
+    measured.teams = teams;
+    measured.timeout = args.timeout;
+    measured.messages_acked = sent.acked;
+    measured.notes = capping.notes;
+    Ok(measured)
 }
 
 /// When things happened after the drop.
