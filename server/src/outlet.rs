@@ -61,6 +61,9 @@ pub(crate) struct Outbox {
     state: Mutex<State>,
     /// Wakes the writer: frames arrived, or a close was asked for.
     wake: Notify,
+    /// Wakes those waiting for the close (the reader, a write racing it):
+    /// apart from `wake`, so that frames arriving wake the writer alone.
+    close_asked: Notify,
     /// Wakes those waiting for room: bytes were written, or a close was
     /// asked for.
     room: Notify,
@@ -212,13 +215,14 @@ impl Outbox {
     /// Wakes everyone waiting on the outbox: a close was asked for.
     fn closing(&self) {
         self.wake.notify_waiters();
+        self.close_asked.notify_waiters();
         self.room.notify_waiters();
     }
 
     /// Waits until a close is asked for; returns its code.
     pub(crate) async fn closed(&self) -> u16 {
         loop {
-            let woken = self.wake.notified();
+            let woken = self.close_asked.notified();
             if let Some((code, _)) = &self.lock().close {
                 return *code;
             }
@@ -250,6 +254,7 @@ impl Outlet {
         let outbox = Arc::new(Outbox {
             state: Mutex::new(State::default()),
             wake: Notify::new(),
+            close_asked: Notify::new(),
             room: Notify::new(),
             capacity: bounds.frames,
             capacity_bytes: bounds.bytes,
