@@ -243,6 +243,7 @@ impl Server {
                 source,
             })?;
         let scans = crate::scans::Scans::new(config.scans_running, config.scans_waiting);
+        let accepting = alive_tx.clone();
         let state = Arc::new(ServerState {
             store: Arc::clone(&store),
             registry,
@@ -261,6 +262,14 @@ impl Server {
             connections: AtomicU64::new(0),
         });
         let app = http::router(Arc::clone(&state));
+        // Connections are accepted on a thread of their own, so that a
+        // crowd reconnecting at once is not dropped by the kernel's accept
+        // queue while the runtime is busy (see `acceptor`).
+        let listener = http::acceptor::Acceptor::spawn(listener, stop_rx.clone(), accepting)
+            .map_err(|source| ServerError::Bind {
+                addr: local_addr,
+                source,
+            })?;
         // Small frames (acks, single events) must not wait for Nagle's
         // algorithm to coalesce them with the next write.
         let listener = listener.tap_io(|tcp| {

@@ -212,7 +212,10 @@ mod tests {
         let list = contenders(&args);
         let labels: Vec<&str> = list.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(labels, ["this build", "compared (switchboard-before)"]);
-        assert!(list[0].server.flamegraph.is_some(), "this build is profiled");
+        assert!(
+            list[0].server.flamegraph.is_some(),
+            "this build is profiled"
+        );
         assert_eq!(list[1].server.flamegraph, None, "the compared one is not");
         assert_eq!(list[0].server.server_bin, Some("/a/switchboard".into()));
         assert_eq!(

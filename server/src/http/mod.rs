@@ -12,6 +12,7 @@
 //! Every answer under `/api` is JSON, errors included (see [`error`]), so
 //! that a browser app can branch on a stable code.
 
+pub(crate) mod acceptor;
 mod account;
 mod api;
 mod app;
