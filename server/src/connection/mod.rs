@@ -33,6 +33,7 @@ use futures::StreamExt;
 use hello::{hello, Accepted};
 pub(crate) use payload::is_too_big;
 use reader::read_loop;
+use std::future::Future;
 use std::sync::Arc;
 use switchboard_protocol::close;
 use switchboard_protocol::codec::Encoding;
@@ -41,14 +42,20 @@ use writer::write_loop;
 /// Serves one upgraded connection until it closes.
 /// `peer` is the client's address (a web chat visitor's connections count
 /// against it).
-pub(crate) async fn serve(
+///
+/// Not an `async fn`: an async fn keeps its arguments in its future for as
+/// long as it runs, and the socket, split at once, would be dead weight in
+/// every connection's reader task for the connection's whole life. The
+/// split and the writer's spawn happen here, at the call (inside the
+/// upgrade's task), and the future keeps only the reader's half.
+pub(crate) fn serve(
     socket: WebSocket,
     state: Arc<ServerState>,
     encoding: Encoding,
     peer: std::net::IpAddr,
-) {
+) -> impl Future<Output = ()> + Send + 'static {
     crate::metrics::get().connections_accepted.inc();
-    let _open = crate::metrics::GaugeGuard::new(&crate::metrics::get().connections_open);
+    let open = crate::metrics::GaugeGuard::new(&crate::metrics::get().connections_open);
     let conn = state.next_connection_id();
     let bounds = Bounds {
         frames: state.config.limits.outbound_queue_frames,
@@ -56,46 +63,48 @@ pub(crate) async fn serve(
     };
     let high_water = Arc::clone(&state.outbound_high_water);
     let (outlet, outbox) = Outlet::bounded(conn, encoding, bounds, high_water);
-    let (sink, mut stream) = socket.split();
-    let ping_interval = state.config.ping_interval;
+    let (sink, stream) = socket.split();
     let writer = tokio::spawn(write_loop(
         sink,
         Arc::clone(&outbox),
         encoding,
-        ping_interval,
+        state.config.ping_interval,
     ));
-
-    if let Some(accepted) = hello(&mut stream, &state, &outlet, peer).await {
-        let Accepted {
-            version,
-            principal,
-            expires,
-            registration,
-            mut rate,
-            address: _address,
-        } = accepted;
-        let speaking = outlet.clone().speaking(version);
-        let mut session = Session::new(Arc::clone(&state), principal, speaking);
-        read_loop(
-            &mut stream,
-            &state,
-            &outlet,
-            &outbox,
-            &mut session,
-            &mut rate,
-            expires,
-        )
-        .await;
-        session.close();
-        drop(registration);
-    }
-    // Normal closure unless something already chose a code.
-    outlet.close(close::NORMAL, "");
-    drop(outlet);
-    if let Err(e) = writer.await {
-        if e.is_panic() {
-            tracing::error!(conn, error = %e, "connection writer panicked");
+    async move {
+        let _open = open;
+        let mut stream = stream;
+        if let Some(accepted) = hello(&mut stream, &state, &outlet, peer).await {
+            let Accepted {
+                version,
+                principal,
+                expires,
+                registration,
+                mut rate,
+                address: _address,
+            } = accepted;
+            let speaking = outlet.clone().speaking(version);
+            let mut session = Session::new(Arc::clone(&state), principal, speaking);
+            read_loop(
+                &mut stream,
+                &state,
+                &outlet,
+                &outbox,
+                &mut session,
+                &mut rate,
+                expires,
+            )
+            .await;
+            session.close();
+            drop(registration);
         }
+        // Normal closure unless something already chose a code.
+        outlet.close(close::NORMAL, "");
+        drop(outlet);
+        if let Err(e) = writer.await {
+            if e.is_panic() {
+                tracing::error!(conn, error = %e, "connection writer panicked");
+            }
+        }
+        tracing::debug!(conn, "connection closed");
     }
-    tracing::debug!(conn, "connection closed");
 }

@@ -39,31 +39,34 @@ pub(super) async fn read_loop(
     expires: Option<Instant>,
 ) {
     let mut stop = state.stop.clone();
-    let expiry = async {
-        match expires {
-            Some(at) => tokio::time::sleep_until(at).await,
-            None => std::future::pending().await,
-        }
-    };
-    tokio::pin!(expiry);
     let dead_after = state.config.ping_interval + state.config.ping_timeout;
-    let silence = tokio::time::sleep(dead_after);
-    tokio::pin!(silence);
+    // One timer for both the silence and the token's expiry, set to
+    // whichever comes first: every idle connection holds its timers for
+    // its whole life, and one is enough.
+    let due = |silent_at: Instant| expires.map_or(silent_at, |at| at.min(silent_at));
+    let timer = tokio::time::sleep_until(due(Instant::now() + dead_after));
+    tokio::pin!(timer);
     loop {
+        // An expiry wins over a flood of frames, which would keep the
+        // timer below from ever being polled.
+        if expires.is_some_and(|at| Instant::now() >= at) {
+            outlet.close(close::UNAUTHORIZED, "the token expired");
+            return;
+        }
         let message = tokio::select! {
             // In this order: a connection asked to close (its access was
             // taken away, say) takes no further frame, even one already
-            // arrived, and a stop or an expiry wins over a flood of frames;
-            // silence only counts when no frame is there.
+            // arrived, and a stop wins over a flood of frames; silence
+            // only counts when no frame is there.
             biased;
             _ = outbox.closed() => return,
             _ = stop.wait_for(|stopped| *stopped) => None::<Option<_>>,
-            () = &mut expiry => {
-                outlet.close(close::UNAUTHORIZED, "the token expired");
-                return;
-            }
             message = stream.next() => Some(message),
-            () = &mut silence => {
+            () = &mut timer => {
+                if expires.is_some_and(|at| Instant::now() >= at) {
+                    outlet.close(close::UNAUTHORIZED, "the token expired");
+                    return;
+                }
                 tracing::debug!(conn = outlet.conn, "no answer to ping: closing");
                 outlet.close(close::PING_TIMEOUT, "no answer to ping within the ping timeout");
                 return;
@@ -82,7 +85,7 @@ pub(super) async fn read_loop(
             );
             return;
         };
-        silence.as_mut().reset(Instant::now() + dead_after);
+        timer.as_mut().reset(due(Instant::now() + dead_after));
         let message = match message {
             None => return,
             Some(Ok(message)) => message,

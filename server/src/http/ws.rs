@@ -16,8 +16,11 @@ use std::sync::Arc;
 use switchboard_protocol::codec::{Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK};
 
 /// Bytes read from the socket at a time (tungstenite's default is 128 KiB
-/// per connection, allocated up front).
-const READ_BUFFER: usize = 1024;
+/// per connection, allocated up front). Every connection holds this much
+/// for its whole life, idle or not; a larger frame grows the buffer to its
+/// size while it is read. Half a KiB still takes a typical request (a
+/// hello, a subscribe, a send of a short message) in one read.
+const READ_BUFFER: usize = 512;
 /// Bytes gathered before a write reaches the socket; a flush writes the
 /// rest. Not zero: zero writes every frame on its own and loses batching.
 /// tungstenite keeps the buffer's capacity for the connection's life, so
