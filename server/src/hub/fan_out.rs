@@ -27,7 +27,7 @@ use switchboard_protocol::ids::{Offset, TeamId};
 /// behind all of them. Between turns the hub yields, so what was woken
 /// meanwhile (another team's hub and its writers) runs after at most this
 /// many of the big team's writers.
-pub(super) const TURN: usize = 64;
+pub(super) const TURN: usize = 256;
 
 /// A flush's events on their way to the subscribers, a turn at a time.
 pub(super) struct FanOut {
