@@ -129,8 +129,8 @@ async fn a_departure_on_a_full_inbox_still_reaches_the_hub_which_then_goes_idle(
 /// subscriber still gets every event once, in offset order, with no gap.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fan_out_over_several_turns_keeps_each_subscriber_s_events_whole_and_in_order() {
-    const SUBSCRIBERS: usize = super::super::fan_out::TURN * 3 + 5;
-    const SENDS: usize = 40;
+    const SUBSCRIBERS: usize = super::super::fan_out::TURN * 2 + 5;
+    const SENDS: usize = 20;
     let f = fixture();
     let (writer, mut writer_rx) = outlet(1, 1024);
     let conversation = f.conversation(&writer, &mut writer_rx).await;
