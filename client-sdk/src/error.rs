@@ -21,7 +21,8 @@ pub enum Error {
     /// `limits.pending_writes` writes waiting for its disk) stored nothing.
     /// The client asks again by itself, with backoff, for sends, requests
     /// carrying a key and subscribes, and reports `unavailable` only when
-    /// `request_timeout` would not leave room for another try; other
+    /// `request_timeout` would not leave room for another try and its
+    /// answer (a try cut short would end in `Timeout`); other
     /// requests get it at once: retry later if that is safe.
     #[error("server refused the request ({code}): {message}")]
     Server {

@@ -16,9 +16,11 @@
 //!   result), and subscribes (which change nothing); any other request
 //!   gets the refusal at once;
 //! - everything, retries and the waits between them, fits in one
-//!   `request_timeout` from the call; when the next wait would not fit,
-//!   the caller gets the last `unavailable` refusal rather than a
-//!   `Timeout`, so it knows the server was up and refusing;
+//!   `request_timeout` from the call; when the next wait and room for its
+//!   answer (twice the last attempt's time, and at least a tenth of the
+//!   timeout) would not fit, the caller gets the last `unavailable`
+//!   refusal rather than a `Timeout`, so it knows the server was up and
+//!   refusing;
 //! - the caller dropping its future stops the retries: nothing more is
 //!   queued;
 //! - a send asked again goes behind the sends queued meanwhile: sends
@@ -54,6 +56,7 @@ pub(crate) async fn exchange(
     let deadline = Instant::now() + patience.timeout;
     let mut attempt = 0u32;
     loop {
+        let started = Instant::now();
         let (reply, answer) = oneshot::channel();
         let command = make(reply);
         let retryable = command.repeatable();
@@ -79,7 +82,11 @@ pub(crate) async fn exchange(
         }
         let wait = patience.backoff.delay(attempt);
         attempt = attempt.saturating_add(1);
-        if Instant::now() + wait >= deadline {
+        // Room for the wait and for the next answer to come back: an
+        // attempt cut short by the deadline would leave the caller a
+        // `Timeout` (did the server take it?) instead of the refusal.
+        let answer_room = (started.elapsed() * 2).max(patience.timeout / 10);
+        if Instant::now() + wait + answer_room >= deadline {
             return result;
         }
         if let Err(error) = &result {
