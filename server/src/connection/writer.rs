@@ -73,7 +73,10 @@ pub(super) async fn write_loop(
                     sink.send(WsMessage::Close(Some(frame))).await?;
                     sink.close().await
                 };
-                let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
+                // Boxed: the goodbye is the largest state of this task and
+                // happens once, at its end; unboxed, every idle connection
+                // would hold its room for its whole life.
+                let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, goodbye)).await;
                 return;
             }
         }
