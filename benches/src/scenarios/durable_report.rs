@@ -121,10 +121,7 @@ pub(super) fn section(args: &DurableArgs, runs: &Runs<DurableRun>) -> Section {
         runs.how()
     );
     let figures = figures();
-    section.tables.push(runs.summary(&figures));
-    if runs.runs.len() > 1 {
-        section.tables.push(runs.each(&figures));
-    }
+    section.tables.extend(runs.tables(&figures));
     if let Some(first) = first {
         section.notes.push(format!("first run: {}", first.server));
     }

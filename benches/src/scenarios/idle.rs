@@ -212,10 +212,7 @@ fn section(args: &IdleArgs, runs: &Runs<IdleRun>) -> Section {
         runs.how()
     );
     let figures = figures();
-    section.tables.push(runs.summary(&figures));
-    if runs.runs.len() > 1 {
-        section.tables.push(runs.each(&figures));
-    }
+    section.tables.extend(runs.tables(&figures));
     if let Some(first) = first {
         section.notes.extend(first.notes.iter().cloned());
         section.notes.push(format!(

@@ -65,6 +65,16 @@ impl<M: Measured> Runs<M> {
         table
     }
 
+    /// The tables a report shows: the summary, then every run's own
+    /// figures when there was more than one run.
+    pub(crate) fn tables(&self, figures: &[Figure<M>]) -> Vec<Table> {
+        let mut tables = vec![self.summary(figures)];
+        if self.runs.len() > 1 {
+            tables.push(self.each(figures));
+        }
+        tables
+    }
+
     /// Every run's own figures, in the order they ran.
     pub(crate) fn each(&self, figures: &[Figure<M>]) -> Table {
         let mut headers = vec!["run", "server"];

@@ -241,10 +241,7 @@ pub(super) fn section(args: &StormArgs, runs: &Runs<StormRun>) -> Section {
         runs.how()
     );
     let figures = figures();
-    section.tables.push(runs.summary(&figures));
-    if runs.runs.len() > 1 {
-        section.tables.push(runs.each(&figures));
-    }
+    section.tables.extend(runs.tables(&figures));
     if let Some(first) = first {
         section.notes.extend(first.notes.iter().cloned());
         section.notes.push(format!("first run: {}", first.server));
