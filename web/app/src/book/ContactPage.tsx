@@ -7,7 +7,7 @@
 // of showing a contact that is gone. An edit refused (a phone of another
 // contact) keeps the form open with the reason, and offers to merge the
 // two instead (the merge dialog, searching for that phone).
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type {
   ContactCard,
   ContactDraft,
@@ -97,7 +97,7 @@ export function ContactPage({ team, contact: id }: Props) {
   }, [team, id, connected, stale]);
 
   const loaded = contact !== null;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (loaded) heading.current?.focus();
   }, [loaded]);
 

@@ -7,7 +7,7 @@
 // Invariants: nothing is imported before the dry run's report was shown
 // and the run asked for; the run's progress and summary are the server's
 // (events, then the job's status), never guessed here.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Id, ImportProgress } from "switchboard-client";
 import { listenTeam } from "../live/connection";
 import { reason } from "../pages/errors";
@@ -104,7 +104,7 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
     [],
   );
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     heading.current?.focus();
   }, [step.kind]);
 

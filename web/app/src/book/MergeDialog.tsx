@@ -5,7 +5,7 @@
 //
 // Invariant: nothing is merged before the confirmation; a refusal shows
 // inside the dialog, which stays open. The owner puts the focus back.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ContactCard, Id } from "switchboard-client";
 import { live } from "../live/connection";
 import { Modal } from "../keys/Modal";
@@ -65,7 +65,7 @@ export function MergeDialog({
     };
   }, [team, text, into.id]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (chosen !== null) confirmButton.current?.focus();
     else searchInput.current?.focus();
   }, [chosen]);

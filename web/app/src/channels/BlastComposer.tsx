@@ -5,7 +5,7 @@
 // they will read). "Send now" creates the blast with one idempotency key
 // per composed blast, so a double click or a resend after a reconnect
 // sends it once.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   unknownPlaceholders,
   type Audience,
@@ -46,7 +46,7 @@ export function BlastComposer({ team, connected, onSent, onClose }: Props) {
   const sending = useRef(false);
   const nameField = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     nameField.current?.focus();
   }, []);
 

@@ -3,7 +3,7 @@
 // results: each recipient with its state and whether they replied, the
 // conversation a click away. The blast shown is the freshest of the
 // list's copy (moved by events) and the detail's answer.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   progressed,
   type BlastInfo,
@@ -42,7 +42,7 @@ export function BlastPage({ team, blast, held, put, onBack }: Props) {
   const [problem, setProblem] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     heading.current?.focus();
   }, [blast]);
 

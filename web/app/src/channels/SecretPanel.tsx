@@ -2,7 +2,7 @@
 // needs to check signatures, and never shows it again), with the address
 // the gateway posts inbound messages to and how each request is signed.
 // A repeated create (same key) brings no secret: the panel says so.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { BridgeCreated } from "switchboard-client";
 
 interface Props {
@@ -15,7 +15,7 @@ export function SecretPanel({ created, onDone }: Props) {
   const field = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState<string | null>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     heading.current?.focus();
   }, [created]);
 

@@ -43,7 +43,7 @@ export function ChatApp({
 
   // Opened from the launcher: the composer takes the keyboard at once.
   const ready = state.phase === "ready";
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (embedded && ready) composer.current?.focus();
   }, [embedded, ready]);
 

@@ -3,9 +3,9 @@
 // the server links the chat to the contact book, merging it with a
 // contact who already has that email or phone).
 //
-// Focus: opening moves it to the first field; Escape or Cancel folds the
+// Focus: opening moves it to the first field (before any keystroke); Escape or Cancel folds the
 // form and gives it back to the button.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ChatSession } from "./session";
 
 export function Identify({ session }: { session: ChatSession }) {
@@ -17,7 +17,9 @@ export function Identify({ session }: { session: ChatSession }) {
   const toggle = useRef<HTMLButtonElement>(null);
   const first = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
+  // In the render's own task: an effect after paint could take the focus
+  // from a field the contact has already started typing in.
+  useLayoutEffect(() => {
     if (open) first.current?.focus();
   }, [open]);
 

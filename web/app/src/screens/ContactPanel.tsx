@@ -13,7 +13,7 @@
 // the book's `contact_changed` and `contacts_merged` (an edit on the
 // contact's page, a merge that moved this conversation) and read again
 // after a gap.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   RequestError,
   type ContactCard,
@@ -47,7 +47,7 @@ export function ContactPanel({ team, conversation }: Props) {
   const readOnlyNote = useRef<HTMLParagraphElement>(null);
 
   // The Edit button that had the focus is gone: the reason takes it.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (readOnly !== null) readOnlyNote.current?.focus();
   }, [readOnly]);
 
@@ -180,7 +180,7 @@ function EditableField({
   const editButton = useRef<HTMLButtonElement>(null);
   const editing = draft !== null && editable;
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (editing) input.current?.focus();
   }, [editing]);
 

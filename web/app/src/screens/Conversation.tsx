@@ -155,7 +155,7 @@ export function Conversation({ team, conversation, me }: Props) {
       });
   }, [conversation, connected, lastSeq]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     composer.current?.focus();
   }, [conversation]);
 

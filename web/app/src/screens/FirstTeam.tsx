@@ -8,7 +8,7 @@
 // retried (a double click, a reconnect, the client's outbox resending), so
 // a retry is answered with the first team; a new key is drawn only after
 // the server refused the request, as the form then changes.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { RequestError } from "switchboard-client";
 import { live } from "../live/connection";
 import { load } from "../store";
@@ -40,7 +40,7 @@ export function FirstTeam(props: { account: number }) {
   const key = useRef(freshKey());
   const first = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     first.current?.focus();
   }, []);
 

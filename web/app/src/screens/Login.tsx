@@ -3,7 +3,7 @@
 // alert next to the form, and the form keeps what was typed. A `notice`
 // says why the form shows (a sign-up already confirmed, say); a link leads
 // to the sign-up page.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { AppLink } from "../route";
 import { signIn } from "../store";
@@ -15,7 +15,7 @@ export function Login(props: { notice?: string | undefined }) {
   const [busy, setBusy] = useState(false);
   const emailField = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     emailField.current?.focus();
   }, []);
 

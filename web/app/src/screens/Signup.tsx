@@ -4,7 +4,7 @@
 // page says no more than that: a mail is on its way if the address can be
 // used. The rules a value breaks are the server's: its 400 message is shown
 // as it says them, and the form keeps what was typed.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError, signup } from "../api";
 import { AppLink } from "../route";
 
@@ -18,7 +18,7 @@ export function Signup() {
   const [sentTo, setSentTo] = useState<string | null>(null);
   const first = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     first.current?.focus();
   }, []);
 

@@ -6,7 +6,7 @@
 // session is read and the app opens. A link clicked twice (409) shows the
 // login form, saying why; an unknown, used or expired one (401) says so and
 // leads back to the sign-up page.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError, confirmSignup } from "../api";
 import { AppLink, replacePath } from "../route";
 import { askLogin, load } from "../store";
@@ -76,7 +76,7 @@ export function SignupConfirm(props: { token: string }) {
     };
   }, [token, attempt]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     heading.current?.focus();
   }, [outcome.kind]);
 

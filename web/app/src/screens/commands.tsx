@@ -12,7 +12,7 @@
 // message like any other. Escape closes a helper and leaves the text as
 // it is; the helper stays closed until the text leaves that command.
 import type { JSX } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Id, MemberInfo, TeamInfo } from "switchboard-client";
 import { live } from "../live/connection";
 import { getState } from "../store";
@@ -331,7 +331,7 @@ function InviteWindow({
   const [email, setEmail] = useState("");
   const [note, setNote] = useState("");
   const first = useRef<HTMLInputElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     first.current?.focus();
   }, []);
   return (
