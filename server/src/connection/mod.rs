@@ -25,9 +25,12 @@ mod payload;
 mod reader;
 mod writer;
 
+use crate::limits::RateLimiter;
+use crate::live::Registration;
 use crate::outlet::{Bounds, Outlet};
 use crate::server::ServerState;
 use crate::session::Session;
+use crate::widget::AddressSlot;
 use axum::extract::ws::WebSocket;
 use futures::StreamExt;
 use hello::{hello, Accepted};
@@ -37,6 +40,7 @@ use std::future::Future;
 use std::sync::Arc;
 use switchboard_protocol::close;
 use switchboard_protocol::codec::Encoding;
+use tokio::time::Instant;
 use writer::write_loop;
 
 /// Serves one upgraded connection until it closes.
@@ -73,29 +77,27 @@ pub(crate) fn serve(
     async move {
         let _open = open;
         let mut stream = stream;
-        if let Some(accepted) = hello(&mut stream, &state, &outlet, peer).await {
-            let Accepted {
-                version,
-                principal,
-                expires,
-                registration,
-                mut rate,
-                address: _address,
-            } = accepted;
-            let speaking = outlet.clone().speaking(version);
-            let mut session = Session::new(Arc::clone(&state), principal, speaking);
+        // The hello's answer becomes what the connection keeps in a plain
+        // function, within this statement: bound here instead, it would
+        // stay in this future (moved from, yet still given room) for as
+        // long as the connection lasts.
+        let connected = hello(&mut stream, &state, &outlet, peer)
+            .await
+            .map(|accepted| Connected::new(accepted, &state, &outlet));
+        if let Some(mut connected) = connected {
             read_loop(
                 &mut stream,
                 &state,
                 &outlet,
                 &outbox,
-                &mut session,
-                &mut rate,
-                expires,
+                &mut connected.session,
+                &mut connected.rate,
+                connected.expires,
             )
             .await;
-            session.close();
-            drop(registration);
+            // Then the rest goes, its places among the live connections
+            // with it.
+            connected.session.close();
         }
         // Normal closure unless something already chose a code.
         outlet.close(close::NORMAL, "");
@@ -106,5 +108,37 @@ pub(crate) fn serve(
             }
         }
         tracing::debug!(conn, "connection closed");
+    }
+}
+
+/// What an accepted connection keeps while it reads: its session, its
+/// rate limits, its token's expiry, and the places it holds (among the
+/// live connections, and a visitor's among its address's) until it ends.
+struct Connected {
+    session: Session,
+    rate: RateLimiter,
+    expires: Option<Instant>,
+    _registration: Registration,
+    _address: Option<AddressSlot>,
+}
+
+impl Connected {
+    fn new(accepted: Accepted, state: &Arc<ServerState>, outlet: &Outlet) -> Connected {
+        let Accepted {
+            version,
+            principal,
+            expires,
+            registration,
+            rate,
+            address,
+        } = accepted;
+        let speaking = outlet.clone().speaking(version);
+        Connected {
+            session: Session::new(Arc::clone(state), principal, speaking),
+            rate,
+            expires,
+            _registration: registration,
+            _address: address,
+        }
     }
 }

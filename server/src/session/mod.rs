@@ -86,7 +86,15 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(state: Arc<ServerState>, principal: Principal, outlet: Outlet) -> Session {
+    pub(crate) fn new(
+        state: Arc<ServerState>,
+        mut principal: Principal,
+        outlet: Outlet,
+    ) -> Session {
+        // Nothing a connection does reads the password hash (passwords are
+        // checked over HTTP, against the store): an idle connection need
+        // not keep its hundred bytes for its whole life.
+        principal.user.password_hash = None;
         Session {
             state,
             principal: Arc::new(principal),
