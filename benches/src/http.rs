@@ -1,5 +1,5 @@
 //! A minimal HTTP/1.1 client for the bench's few JSON and CSV requests
-//! (imports): one request per connection, `Connection: close`, the whole
+//! (imports, the server's `/metrics`): one request per connection, `Connection: close`, the whole
 //! answer read, no chunked bodies expected. Loopback only, like the rest
 //! of the bench.
 
@@ -40,6 +40,11 @@ pub(crate) async fn post_json(
         &body,
     )
     .await
+}
+
+/// GETs `path` without credentials (`/metrics`): the status and the body.
+pub(crate) async fn get(addr: SocketAddr, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
+    exchange(addr, "GET", path, "", &[]).await
 }
 
 /// One request with these extra header lines (each ending in CRLF).

@@ -24,6 +24,7 @@
 mod cluster;
 mod crowd;
 mod flame;
+mod flushes;
 mod http;
 mod nats;
 mod peers;

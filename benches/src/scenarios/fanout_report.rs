@@ -51,6 +51,7 @@ pub(super) fn describe(section: &mut Section, workload: &Workload<'_>, runs: &Ru
         "ack p99 (ms)",
         "send lag p99 (ms)",
         "server CPU %",
+        "flush p50 / p99 (ms)",
         "missing",
         "pass",
     ]);
@@ -200,6 +201,7 @@ fn add_rows(table: &mut Table, run: &TargetRun, step: &StepRounds, groups: &[Gro
         "n/a".into()
     };
     let lag = Spread::of(step.rounds.iter().map(|r| p99_of(&r.sent.lag))).cell(report::ms);
+    let flushes = flush_cell(step);
     let summary = &step.summary;
     for (g, group) in groups.iter().enumerate() {
         let Some(s) = summary.groups.get(g) else {
@@ -217,10 +219,28 @@ fn add_rows(table: &mut Table, run: &TargetRun, step: &StepRounds, groups: &[Gro
             ack.clone(),
             lag.clone(),
             summary.server_cpu.cell(|v| format!("{v:.0}")),
+            flushes.clone(),
             summary.missing.to_string(),
             if summary.passed { "yes" } else { "no" }.into(),
         ]);
     }
+}
+
+/// The medians over the rounds of the server's own flush p50 and p99
+/// ("n/a" for a peer, which does not flush).
+fn flush_cell(step: &StepRounds) -> String {
+    let quantile = |q: f64| {
+        Spread::of(
+            step.rounds
+                .iter()
+                .filter_map(|r| r.flushes.as_ref()?.quantile_ms(q)),
+        )
+    };
+    let (p50, p99) = (quantile(0.5), quantile(0.99));
+    if p50.n == 0 {
+        return "n/a".into();
+    }
+    format!("{} / {}", report::ms(p50.median), report::ms(p99.median))
 }
 
 /// "NAME knee: ..." for a server's steps.

@@ -19,6 +19,7 @@ use super::cpu;
 use super::fanout::{Who, Workload};
 use super::fanout_rounds::{self, GroupFigures, RoundFigures, StepSummary};
 use super::subscriber::{self, Board, Inbound};
+use crate::flushes::{self, Flushes};
 use crate::peers::PeerServer;
 use crate::proc_stats;
 use crate::report::{self, Latency};
@@ -64,6 +65,9 @@ pub(super) struct StepRow {
     pub(super) server_rss_kib: Option<u64>,
     /// Subscribers disconnected during the round.
     pub(super) dropped: u64,
+    /// The server's group-commit flushes during the round (a Switchboard
+    /// server's own histogram; None for a peer).
+    pub(super) flushes: Option<Flushes>,
 }
 
 impl StepRow {
@@ -225,6 +229,14 @@ impl Contender {
         );
         let bar = crate::progress::timed(span, &label);
         let sample = || self.pid.and_then(proc_stats::sample);
+        let metrics = match &self.holder {
+            Holder::Switchboard(target) => Some(target.endpoint.addr),
+            Holder::Peer(_) => None,
+        };
+        let flushes_before = match metrics {
+            Some(addr) => flushes::scrape(addr).await,
+            None => None,
+        };
         let server_before = sample();
         let dropped_before = self.board.dropped.load(Ordering::Relaxed);
         let start = phase.start;
@@ -246,6 +258,10 @@ impl Contender {
         let board = &self.board;
         wait_for(board, slot, &expected, Duration::from_secs(args.grace)).await;
         let server_after = sample();
+        let flushes = match (metrics, flushes_before) {
+            (Some(addr), Some(before)) => flushes::scrape(addr).await.map(|f| f.since(&before)),
+            _ => None,
+        };
         let clock = &board.clock;
         let outcomes = (0..groups.len())
             .map(|g| {
@@ -270,6 +286,7 @@ impl Contender {
             server_cpu: cpu(server_before, server_after),
             server_rss_kib: server_after.map(|s| s.rss_kib),
             dropped: board.dropped.load(Ordering::Relaxed) - dropped_before,
+            flushes,
         })
     }
 
