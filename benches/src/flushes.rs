@@ -145,7 +145,10 @@ switchboard_flush_seconds_count 1200
         assert!((p50 - 1.5).abs() < 1e-9, "p50 {p50}");
         // The 198th: 148 of that bucket's 150.
         let p99 = span.quantile_ms(0.99).expect("flushes");
-        assert!((p99 - (1.0 + 1.5 * 148.0 / 150.0)).abs() < 1e-9, "p99 {p99}");
+        assert!(
+            (p99 - (1.0 + 1.5 * 148.0 / 150.0)).abs() < 1e-9,
+            "p99 {p99}"
+        );
     }
 
     #[test]
