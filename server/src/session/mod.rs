@@ -7,23 +7,20 @@
 //! `not_found`, the same as for things that do not exist; a caller who
 //! may read the thing but not do this to it (a read-only bot sending) gets
 //! `forbidden`. Managing teams, members and roles is in [`manage`], bots
-//! in [`bots`], invitations into a conversation in [`invite`], the
-//! idempotency keys of commands and creating requests in [`keys`].
+//! in [`bots`], invitations into a conversation in [`invite`], a message
+//! sent in [`send`], the idempotency keys of commands and creating
+//! requests in [`keys`].
 
 use crate::access::{Action, Principal, Resource};
 use crate::hub::{HubCommand, HubRequest};
 use crate::outlet::Outlet;
 use crate::server::ServerState;
 use crate::store::{ConversationRecord, Page, StoreError};
-use posts::typed_post;
 use std::collections::HashSet;
 use std::sync::Arc;
-use switchboard_protocol::client::{
-    Conversations, History, MarkRead, SendMessage, StartConversation,
-};
-use switchboard_protocol::command::{classify, Command, Input};
+use switchboard_protocol::client::{Conversations, History, MarkRead, StartConversation};
 use switchboard_protocol::ids::{ConversationId, RequestId, TeamId};
-use switchboard_protocol::model::{Sender, SenderKind};
+use switchboard_protocol::model::SenderKind;
 use switchboard_protocol::server::{ConversationPage, ErrorFrame, HistoryPage, Reply, ResultFrame};
 use switchboard_protocol::{ClientFrame, ErrorCode, ServerFrame};
 
@@ -44,6 +41,7 @@ mod members;
 mod posts;
 mod presence;
 mod report;
+mod send;
 mod webhook;
 mod widget;
 
@@ -302,113 +300,6 @@ impl Session {
         }
         let command = HubCommand::Unsubscribe;
         self.dispatch(team, request, command).await
-    }
-
-    async fn send(&self, request: RequestId, send: SendMessage) -> Result<Option<Reply>, Refusal> {
-        let limits = &self.state.config.limits;
-        if send.client_msg_id.is_empty() || send.client_msg_id.len() > MAX_CLIENT_MSG_ID {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                format!("client_msg_id must be 1 to {MAX_CLIENT_MSG_ID} bytes"),
-            ));
-        }
-        if send.body.len() > limits.max_body_bytes {
-            return Err(Refusal::new(
-                ErrorCode::TooLarge,
-                format!(
-                    "body of {} bytes exceeds max_body_bytes ({})",
-                    send.body.len(),
-                    limits.max_body_bytes
-                ),
-            ));
-        }
-        if self.principal.visitor().is_some() {
-            return self.visitor_send(request, send).await;
-        }
-        if send.as_contact {
-            return self.relay(request, send).await;
-        }
-        let conversation = self.conversation_for(Action::Send, send.conversation)?;
-        let (body, post) = match classify(&send.body) {
-            // A message carrying a post may have no text.
-            Input::Text(text) if text.trim().is_empty() && send.post.is_none() => {
-                return Err(Refusal::new(ErrorCode::BadRequest, "the body is empty"));
-            }
-            Input::Text(text) if text.len() == send.body.len() => (send.body, send.post),
-            Input::Text(text) => (text.to_string(), send.post),
-            // A message like any other, carrying the post named.
-            Input::Command(Ok(Command::Post { post, text })) => typed_post(send.post, post, text)?,
-            Input::Command(Err(e)) => {
-                return Err(Refusal::new(ErrorCode::BadCommand, e.to_string()))
-            }
-            // Carried out now and answered like the typed frame (an
-            // `assignees` result), with the client_msg_id as the frame's
-            // key: a retry gets the original result, marked duplicate.
-            Input::Command(Ok(Command::Assign { who })) => {
-                let key = Some(send.client_msg_id);
-                return self.assign(request, conversation.id, who, true, key).await;
-            }
-            Input::Command(Ok(Command::Unassign { who })) => {
-                let key = Some(send.client_msg_id);
-                return self.assign(request, conversation.id, who, false, key).await;
-            }
-            // Answered like the typed frame (an `invited` result).
-            Input::Command(Ok(Command::Invite { email, note })) => {
-                let key = Some(send.client_msg_id);
-                return self
-                    .invite(request, conversation.id, &email, note, key)
-                    .await;
-            }
-            // Answered like the typed frame: a `delivered` result.
-            Input::Command(Ok(Command::Deliver { to, status, note })) => {
-                let key = Some(send.client_msg_id);
-                return self
-                    .deliver(request, conversation.id, to, status, note, key)
-                    .await;
-            }
-        };
-        let post = self.card_for(conversation.team, post)?;
-        let command = HubCommand::Send {
-            principal: Arc::clone(&self.principal),
-            conversation: conversation.id,
-            client_msg_id: send.client_msg_id,
-            body,
-            as_contact: None,
-            post,
-        };
-        self.dispatch(conversation.team, request, command).await
-    }
-
-    /// A bot relaying the contact's words: stored as the contact's message,
-    /// body as it is (a contact types no commands).
-    async fn relay(&self, request: RequestId, send: SendMessage) -> Result<Option<Reply>, Refusal> {
-        let conversation = self.conversation_for(Action::RelayContact, send.conversation)?;
-        if send.body.trim().is_empty() {
-            return Err(Refusal::new(ErrorCode::BadRequest, "the body is empty"));
-        }
-        if send.post.is_some() {
-            return Err(Refusal::new(
-                ErrorCode::BadRequest,
-                "a contact's message carries no post",
-            ));
-        }
-        let Some(contact) = self.state.store.contact(conversation.contact)? else {
-            tracing::error!(conversation = %conversation.id, "conversation without its contact");
-            return Err(Refusal::new(ErrorCode::Internal, "internal error"));
-        };
-        let command = HubCommand::Send {
-            principal: Arc::clone(&self.principal),
-            conversation: conversation.id,
-            client_msg_id: send.client_msg_id,
-            body: send.body,
-            as_contact: Some(Sender {
-                kind: SenderKind::Contact,
-                id: contact.id.0,
-                name: contact.name,
-            }),
-            post: None,
-        };
-        self.dispatch(conversation.team, request, command).await
     }
 
     fn history(&self, history: History) -> Result<Reply, Refusal> {
