@@ -265,8 +265,10 @@ impl Server {
         // Connections are accepted on a thread of their own, so that a
         // crowd reconnecting at once is not dropped by the kernel's accept
         // queue while the runtime is busy (see `acceptor`).
-        let listener = http::acceptor::Acceptor::spawn(listener, stop_rx.clone(), accepting)
-            .map_err(|source| ServerError::Bind {
+        let places = http::handshake::Places::new(state.config.max_open_connections);
+        let listener =
+            http::acceptor::Acceptor::spawn(listener, places.clone(), stop_rx.clone(), accepting)
+                .map_err(|source| ServerError::Bind {
                 addr: local_addr,
                 source,
             })?;
@@ -280,11 +282,8 @@ impl Server {
         // Closed connections are read until the peer closes too, so that
         // a reset does not swallow the server's last words.
         let listener = http::linger::Lingering::new(listener);
-        let listener = http::handshake::Bounded::new(
-            listener,
-            state.config.handshake_timeout,
-            state.config.max_open_connections,
-        );
+        let listener =
+            http::handshake::Bounded::new(listener, state.config.handshake_timeout, places);
         let idle = state.config.http_idle_timeout;
         let http = tokio::spawn(http::serve::serve(listener, app, idle, stop_rx));
         crate::sweep::spawn(Arc::clone(&state));

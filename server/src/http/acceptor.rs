@@ -10,11 +10,20 @@
 //! second, then three. On its own thread, nothing delays the accept, and
 //! the connections wait in [`QUEUE`] instead, where none is lost.
 //!
-//! Invariants: at most [`QUEUE`] accepted connections wait for the server
-//! (then the thread waits, and new ones wait in the kernel's queue as
-//! before); the thread ends, closing the listening socket, once the server
-//! stops or the [`Acceptor`] is dropped, and holds `alive` until then.
+//! The thread takes a place among the open connections
+//! ([`Places`]) before each accept, so a server at its
+//! `max_open_connections` accepts nothing more: new clients wait in the
+//! kernel's backlog, holding no file of the server's, until a connection
+//! closes.
+//!
+//! Invariants: every connection accepted holds a place until its stream is
+//! dropped, or gives it back if it is lost before; at most [`QUEUE`]
+//! accepted connections wait for the server (then the thread waits, and
+//! new ones wait in the kernel's queue as before); the thread ends,
+//! closing the listening socket, once the server stops or the
+//! [`Acceptor`] is dropped, and holds `alive` until then.
 
+use super::handshake::Places;
 use axum::serve::Listener;
 use std::io;
 use std::net::SocketAddr;
@@ -34,13 +43,16 @@ const BACKOFF: Duration = Duration::from_millis(20);
 pub(crate) struct Acceptor {
     accepted: mpsc::Receiver<(std::net::TcpStream, SocketAddr)>,
     local_addr: SocketAddr,
+    places: Places,
 }
 
 impl Acceptor {
-    /// Moves `listener` to a thread of its own, which accepts until `stop`
-    /// turns true or the acceptor is dropped, holding `alive` meanwhile.
+    /// Moves `listener` to a thread of its own, which accepts, a place
+    /// taken from `places` for each connection, until `stop` turns true or
+    /// the acceptor is dropped, holding `alive` meanwhile.
     pub(crate) fn spawn<T: Send + 'static>(
         listener: TcpListener,
+        places: Places,
         stop: watch::Receiver<bool>,
         alive: T,
     ) -> io::Result<Acceptor> {
@@ -53,13 +65,17 @@ impl Acceptor {
             .build()?;
         std::thread::Builder::new()
             .name("switchboard-accept".into())
-            .spawn(move || {
-                runtime.block_on(accept_loop(listener, tx, stop));
-                drop(alive);
+            .spawn({
+                let places = places.clone();
+                move || {
+                    runtime.block_on(accept_loop(listener, places, tx, stop));
+                    drop(alive);
+                }
             })?;
         Ok(Acceptor {
             accepted,
             local_addr,
+            places,
         })
     }
 }
@@ -67,6 +83,7 @@ impl Acceptor {
 /// Accepts until stopped, or until the server's end is gone.
 async fn accept_loop(
     listener: std::net::TcpListener,
+    places: Places,
     tx: mpsc::Sender<(std::net::TcpStream, SocketAddr)>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -78,14 +95,22 @@ async fn accept_loop(
         }
     };
     loop {
+        tokio::select! {
+            () = places.take() => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stop.wait_for(|stopped| *stopped) => return,
         };
         let (stream, addr) = match accepted {
             Ok(accepted) => accepted,
-            Err(e) if is_connection_error(&e) => continue,
+            Err(e) if is_connection_error(&e) => {
+                places.give_back();
+                continue;
+            }
             Err(e) => {
+                places.give_back();
                 tracing::error!(error = %e, "accept failed; retrying shortly");
                 tokio::time::sleep(BACKOFF).await;
                 continue;
@@ -96,6 +121,7 @@ async fn accept_loop(
         let stream = match stream.into_std() {
             Ok(stream) => stream,
             Err(e) => {
+                places.give_back();
                 tracing::debug!(error = %e, "an accepted connection was lost");
                 continue;
             }
@@ -133,7 +159,10 @@ impl Listener for Acceptor {
             };
             match TcpStream::from_std(stream) {
                 Ok(stream) => return (stream, addr),
-                Err(e) => tracing::debug!(error = %e, "cannot register a connection"),
+                Err(e) => {
+                    self.places.give_back();
+                    tracing::debug!(error = %e, "cannot register a connection");
+                }
             }
         }
     }

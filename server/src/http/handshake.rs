@@ -12,16 +12,17 @@
 //! idle timeout ([`super::serve`]), a WebSocket by its hello timeout and
 //! keepalive.
 //!
-//! [`Bounded`] also caps the TCP connections open at once: it takes a slot
-//! before it accepts, and the stream holds the slot for its whole life
-//! (through a WebSocket upgrade, whose socket is this same stream), so
-//! connections before their hello count like any other. At the cap the
-//! listener stops accepting (new clients wait in the kernel's backlog)
-//! until a connection closes.
+//! The TCP connections open at once are capped by [`Places`]: the
+//! acceptor takes a place before it accepts (see [`super::acceptor`]), and
+//! the stream [`Bounded`] wraps holds it for its whole life (through a
+//! WebSocket upgrade, whose socket is this same stream), so connections
+//! before their hello count like any other. At the cap nothing more is
+//! accepted (new clients wait in the kernel's backlog) until a connection
+//! closes.
 //!
 //! Invariants: the deadline only ever ends a connection whose first
-//! response has not been written yet; a slot is held exactly as long as
-//! its stream exists.
+//! response has not been written yet; every stream the inner listener
+//! gives holds a place, given back exactly when the stream is dropped.
 
 use axum::serve::Listener;
 use std::future::Future;
@@ -32,25 +33,64 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::time::Sleep;
 
-/// A listener whose streams must finish their handshake within a bound,
-/// and which holds at most a given number of them open at once.
+/// The places for open connections: taken by the acceptor before each
+/// accept, each given back when its stream is dropped. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Places(Arc<Semaphore>);
+
+impl Places {
+    /// Room for `max_open` connections at once (at least one).
+    pub(crate) fn new(max_open: usize) -> Places {
+        Places(Arc::new(Semaphore::new(max_open.max(1))))
+    }
+
+    /// Waits for a free place and takes it, for a connection about to be
+    /// accepted: the stream that connection becomes holds it from then on
+    /// (in [`Bounded`]), so it is not given back here.
+    pub(crate) async fn take(&self) {
+        // The semaphore is never closed: acquiring cannot fail. If it
+        // could, waiting forever would be the safe reading of "full".
+        match Arc::clone(&self.0).acquire_owned().await {
+            Ok(place) => place.forget(),
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// Gives back a place taken for a connection that was lost before it
+    /// became a stream.
+    pub(crate) fn give_back(&self) {
+        self.0.add_permits(1);
+    }
+}
+
+/// A place held by a stream, given back when the stream is dropped.
+struct Place(Places);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.give_back();
+    }
+}
+
+/// A listener whose streams must finish their handshake within a bound;
+/// each holds its place among the open connections until it is dropped.
 pub(crate) struct Bounded<L> {
     inner: L,
     timeout: Duration,
-    slots: Arc<Semaphore>,
+    places: Places,
 }
 
 impl<L> Bounded<L> {
-    /// Wraps `inner`; each stream it accepts gets `timeout` to be answered,
-    /// and at most `max_open` are open at once.
-    pub(crate) fn new(inner: L, timeout: Duration, max_open: usize) -> Bounded<L> {
+    /// Wraps `inner`, whose every stream was accepted with a place taken
+    /// from `places`; each gets `timeout` to be answered.
+    pub(crate) fn new(inner: L, timeout: Duration, places: Places) -> Bounded<L> {
         Bounded {
             inner,
             timeout,
-            slots: Arc::new(Semaphore::new(max_open.max(1))),
+            places,
         }
     }
 }
@@ -60,16 +100,11 @@ impl<L: Listener> Listener for Bounded<L> {
     type Addr = L::Addr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        // The semaphore is never closed: acquiring cannot fail. If it
-        // could, waiting forever would be the safe reading of "full".
-        let Ok(slot) = Arc::clone(&self.slots).acquire_owned().await else {
-            return std::future::pending().await;
-        };
         let (io, addr) = self.inner.accept().await;
         let deadline = Deadline {
             inner: io,
             sleep: Some(Box::pin(tokio::time::sleep(self.timeout))),
-            _slot: slot,
+            _place: Place(self.places.clone()),
         };
         (deadline, addr)
     }
@@ -84,12 +119,13 @@ impl<L: Listener> Listener for Bounded<L> {
 pub(crate) struct Peer(pub(crate) SocketAddr);
 
 /// A stream whose reads fail once its deadline passes, until it is
-/// disarmed by its first successful write. It holds its connection slot.
+/// disarmed by its first successful write. It holds its connection's
+/// place.
 pub(crate) struct Deadline<T> {
     inner: T,
     /// None once the server has answered.
     sleep: Option<Pin<Box<Sleep>>>,
-    _slot: OwnedSemaphorePermit,
+    _place: Place,
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Deadline<T> {

@@ -135,3 +135,72 @@ async fn open_connections_are_capped_and_websockets_before_hello_count() {
     drop(first);
     read_until(&mut waiting, b"ok", PATIENCE).await;
 }
+
+#[tokio::test]
+async fn a_full_server_leaves_further_connections_in_the_kernel_s_backlog() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(dir.path(), |config| {
+        config.max_open_connections = 2;
+    })
+    .await;
+    let first = Raw::connect(&server.url(), Encoding::Json).await;
+    let _second = Raw::connect(&server.url(), Encoding::Json).await;
+    let mut waiting = Vec::new();
+    for _ in 0..40 {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream.write_all(HEALTHZ).await.unwrap();
+        waiting.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The server runs in this process: a connection it accepted is a
+    // socket on its port among this process's open files; one the kernel
+    // holds in its backlog is owned by no file yet.
+    let accepted = accepted_on(server.addr.port());
+    assert_eq!(
+        accepted, 2,
+        "a server full with 2 connections accepted {accepted}, holding a file for each \
+         client that waits"
+    );
+    // A place freed: the first waiting client is answered.
+    drop(first);
+    read_until(&mut waiting[0], b"ok", PATIENCE).await;
+}
+
+/// The connections to `port` this process has accepted: sockets in
+/// `/proc/net/tcp` (and `tcp6`) whose local port it is, not listening,
+/// that are among this process's open files.
+fn accepted_on(port: u16) -> usize {
+    let open: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd lists the open files")
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_string(),
+            )
+        })
+        .collect();
+    let local = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local address, state (0A: listening), inode.
+            fields.len() > 9
+                && fields[1].ends_with(&local)
+                && fields[3] != "0A"
+                && open.contains(fields[9])
+        })
+        .count()
+}
