@@ -4,6 +4,7 @@
 //! read an outlet; the tests are grouped by topic in its submodules.
 
 use super::*;
+use crate::access::Principal;
 use crate::outlet::{Outbox, Work};
 use crate::store::{FlushGate, MemoryStore, TeamRecord, TokenKind, UserRecord};
 use bytes::Bytes;
@@ -12,6 +13,8 @@ use std::collections::VecDeque;
 use std::time::Duration;
 use switchboard_protocol::codec::{decode, Encoding};
 use switchboard_protocol::ids::{AccountId, Millis, RequestId, UserId};
+use switchboard_protocol::ids::{ConversationId, Seq};
+use switchboard_protocol::model::{NewContact, Position};
 use switchboard_protocol::model::{Role, SenderKind};
 use switchboard_protocol::server::{Event, Reply, Resume};
 use switchboard_protocol::{ErrorCode, ServerFrame};
