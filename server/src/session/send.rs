@@ -10,6 +10,7 @@ use super::posts::typed_post;
 use super::{Refusal, Session, MAX_CLIENT_MSG_ID};
 use crate::access::Action;
 use crate::hub::HubCommand;
+use crate::store::ConversationRecord;
 use std::sync::Arc;
 use switchboard_protocol::client::SendMessage;
 use switchboard_protocol::command::{classify, Command, Input};
@@ -111,6 +112,19 @@ impl Session {
                 "a contact's message carries no post",
             ));
         }
+        self.send_as_contact(request, &conversation, send).await
+    }
+
+    /// Stores `send` as the message of the conversation's contact, as the
+    /// conversation has it now (an `identify` may have merged it into
+    /// another since the connection said hello): a bridging bot's relay
+    /// and a web chat visitor's message, each checked by its caller.
+    pub(super) async fn send_as_contact(
+        &self,
+        request: RequestId,
+        conversation: &ConversationRecord,
+        send: SendMessage,
+    ) -> Result<Option<Reply>, Refusal> {
         let Some(contact) = self.state.store.contact(conversation.contact)? else {
             tracing::error!(conversation = %conversation.id, "conversation without its contact");
             return Err(Refusal::new(ErrorCode::Internal, "internal error"));

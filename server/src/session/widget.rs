@@ -14,11 +14,9 @@ use crate::access::Action;
 use crate::contacts::normal;
 use crate::hub::{BookOp, HubCommand};
 use crate::widget::{ask, check_settings, paused, Refused};
-use std::sync::Arc;
 use switchboard_protocol::client::SendMessage;
 use switchboard_protocol::contacts::ContactPatch;
 use switchboard_protocol::ids::RequestId;
-use switchboard_protocol::model::{Sender, SenderKind};
 use switchboard_protocol::server::Reply;
 use switchboard_protocol::widget::{Identified, Identify, SetWidget, WidgetRequest};
 use switchboard_protocol::ErrorCode;
@@ -87,25 +85,7 @@ impl Session {
                 ),
             ));
         }
-        // The contact as the conversation now has it: an `identify` may
-        // have merged it into another since this connection said hello.
-        let Some(contact) = store.contact(conversation.contact)? else {
-            tracing::error!(conversation = %conversation.id, "conversation without its contact");
-            return Err(Refusal::new(ErrorCode::Internal, "internal error"));
-        };
-        let command = HubCommand::Send {
-            principal: Arc::clone(&self.principal),
-            conversation: conversation.id,
-            client_msg_id: send.client_msg_id,
-            body: send.body,
-            as_contact: Some(Sender {
-                kind: SenderKind::Contact,
-                id: contact.id.0,
-                name: contact.name,
-            }),
-            post: None,
-        };
-        self.dispatch(conversation.team, request, command).await
+        self.send_as_contact(request, &conversation, send).await
     }
 
     /// A visitor says who it is: its contact takes the name, email and
