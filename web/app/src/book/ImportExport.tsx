@@ -9,7 +9,7 @@
 // (events, then the job's status), never guessed here.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Id, ImportProgress } from "switchboard-client";
-import { listenTeam } from "../live/connection";
+import { listenTeam, live } from "../live/connection";
 import { reason } from "../pages/errors";
 import type { PageProps } from "../pages/registry";
 import { useContactFields } from "./fields";
@@ -168,11 +168,17 @@ function Import({ team, onRun }: { team: Id; onRun: () => void }) {
     try {
       const headers = headerOf(await file.slice(0, 64 * 1024).text());
       const saved = await savedMapping(team);
+      // The team's fields as they are now: the page's own copy may not
+      // have arrived yet when a file is chosen at once.
+      const current = await live()
+        .request({ type: "contact_fields", team })
+        .then((reply) => reply.fields)
+        .catch(() => fields);
       setStep({
         kind: "map",
         file,
         headers,
-        mapping: guessMapping(headers, saved, fields),
+        mapping: guessMapping(headers, saved, current),
       });
     } catch (failure) {
       setError(reason(failure));
