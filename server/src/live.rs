@@ -253,7 +253,7 @@ mod tests {
                 assert!(frames.is_empty(), "the queued frame is dropped");
                 assert_eq!(code, close::UNAUTHORIZED);
             }
-            Work::Write(_) => panic!("expected a close"),
+            Work::Write(_) | Work::Ping => panic!("expected a close"),
         }
         assert_eq!(b_box.closed().await, close::UNAUTHORIZED);
         assert!(c.send(&pong()), "another token's connection stays open");

@@ -82,6 +82,8 @@ struct State {
     /// Bytes of `frames` plus bytes taken by the writer and not yet written.
     bytes: usize,
     close: Option<(u16, String)>,
+    /// A ping was asked for (see [`Outlet::ping`]).
+    ping: bool,
 }
 
 /// The bounds of an outbox.
@@ -129,6 +131,8 @@ pub(crate) enum Batch {
 pub(crate) enum Work {
     /// Write these frames, then come back.
     Write(VecDeque<Bytes>),
+    /// Send a ping, then come back.
+    Ping,
     /// Write these frames (none if the close code [drops the queue]), then
     /// send a close frame with this code and reason.
     ///
@@ -172,6 +176,9 @@ impl Outbox {
                 if !state.frames.is_empty() {
                     // The bytes stay counted until `written` says so.
                     return Work::Write(std::mem::take(&mut state.frames));
+                }
+                if std::mem::take(&mut state.ping) {
+                    return Work::Ping;
                 }
             }
             woken.await;
@@ -416,6 +423,18 @@ impl Outlet {
             self.outbox.wake.notify_waiters();
         }
         true
+    }
+
+    /// Asks the writer to send a ping once what is queued is written (the
+    /// reader's keepalive; see `connection::reader`). Asked again before it
+    /// went, it is sent once.
+    pub(crate) fn ping(&self) {
+        let mut state = self.outbox.lock();
+        if state.close.is_none() && !state.ping {
+            state.ping = true;
+            drop(state);
+            self.outbox.wake.notify_waiters();
+        }
     }
 
     /// Asks the connection to close with `code`. The first request wins.

@@ -74,6 +74,8 @@ impl HubCaller {
         loop {
             let frames = match self.outbox.work().await {
                 Work::Write(frames) => frames,
+                // Only a connection's reader asks for pings; never here.
+                Work::Ping => continue,
                 Work::Close(..) => return Err(refused(ErrorCode::Unavailable, "closed")),
             };
             let bytes = frames.iter().map(|f| f.len()).sum();

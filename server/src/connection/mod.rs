@@ -52,6 +52,7 @@ use writer::write_loop;
 /// every connection's reader task for the connection's whole life. The
 /// split and the writer's spawn happen here, at the call (inside the
 /// upgrade's task), and the future keeps only the reader's half.
+#[allow(clippy::manual_async_fn)] // on purpose: see above
 pub(crate) fn serve(
     socket: WebSocket,
     state: Arc<ServerState>,
@@ -68,12 +69,7 @@ pub(crate) fn serve(
     let high_water = Arc::clone(&state.outbound_high_water);
     let (outlet, outbox) = Outlet::bounded(conn, encoding, bounds, high_water);
     let (sink, stream) = socket.split();
-    let writer = tokio::spawn(write_loop(
-        sink,
-        Arc::clone(&outbox),
-        encoding,
-        state.config.ping_interval,
-    ));
+    let writer = tokio::spawn(write_loop(sink, Arc::clone(&outbox), encoding));
     async move {
         let _open = open;
         let mut stream = stream;
@@ -81,10 +77,17 @@ pub(crate) fn serve(
         // function, within this statement: bound here instead, it would
         // stay in this future (moved from, yet still given room) for as
         // long as the connection lasts.
-        let connected = hello(&mut stream, &state, &outlet, peer)
+        //
+        // The hello is boxed: it happens once, and its future (the token's
+        // check, the hello's answer) is larger than anything the
+        // connection holds while it reads; unboxed, every connection would
+        // keep its room for its whole life. And the connection is then
+        // borrowed where it lies, not moved to a binding of its own:
+        // `if let Some(connected) = connected` would give it a second slot.
+        let mut connected = Box::pin(hello(&mut stream, &state, &outlet, peer))
             .await
             .map(|accepted| Connected::new(accepted, &state, &outlet));
-        if let Some(mut connected) = connected {
+        if let Some(connected) = &mut connected {
             read_loop(
                 &mut stream,
                 &state,
@@ -95,8 +98,10 @@ pub(crate) fn serve(
                 connected.expires,
             )
             .await;
-            // Then the rest goes, its places among the live connections
-            // with it.
+        }
+        // Then the rest goes, its places among the live connections with
+        // it.
+        if let Some(connected) = connected {
             connected.session.close();
         }
         // Normal closure unless something already chose a code.

@@ -1,5 +1,5 @@
 //! The writer: feeds the connection's queued frames to the socket, a batch
-//! per flush, pings every `ping_interval`, and says goodbye (what is still
+//! per flush, pings when the reader asks (its keepalive), and says goodbye (what is still
 //! queued, then the close frame) when a close is asked for, within
 //! `CLOSE_GRACE`.
 //!
@@ -10,74 +10,76 @@ use crate::outlet::{Outbox, Work};
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures::stream::SplitSink;
 use futures::SinkExt;
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 use switchboard_protocol::codec::Encoding;
-use tokio::time::Instant;
 
 /// How long the goodbye (last frames and the close frame) may take.
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Writes queued frames, a batch per flush, and a ping every
-/// `ping_interval`, until a close is asked for; then says goodbye.
-pub(super) async fn write_loop(
+/// Writes queued frames, a batch per flush, and the pings the reader asks
+/// for, until a close is asked for; then says goodbye.
+///
+/// Not an `async fn`, whose future would keep its arguments twice (as
+/// passed, and as moved into its body) in every connection's writer task
+/// for the connection's whole life: the block below uses them where they
+/// lie.
+#[allow(clippy::manual_async_fn)] // on purpose: see above
+pub(super) fn write_loop(
     mut sink: SplitSink<WebSocket, WsMessage>,
     outbox: Arc<Outbox>,
     encoding: Encoding,
-    ping_interval: Duration,
-) {
-    // A zero period would make `interval` panic.
-    let ping_interval = ping_interval.max(Duration::from_millis(1));
-    let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
-    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        // `work` takes nothing until it returns, so losing the race to the
-        // ping loses no frame.
-        let work = tokio::select! {
-            work = outbox.work() => work,
-            _ = ping.tick() => {
-                let sent = tokio::select! {
-                    biased;
-                    _ = outbox.closed() => continue,
-                    sent = sink.send(WsMessage::Ping(bytes::Bytes::new())) => sent,
-                };
-                if sent.is_err() {
-                    return;
-                }
-                continue;
-            }
-        };
-        match work {
-            Work::Write(frames) => {
-                let bytes: usize = frames.iter().map(bytes::Bytes::len).sum();
-                // A write blocked on a peer that does not read must not keep
-                // a close (slow consumer, shutdown) from happening: the close
-                // wins the race, and the next turn of the loop says goodbye.
-                let written = tokio::select! {
-                    biased;
-                    _ = outbox.closed() => continue,
-                    written = write(&mut sink, frames, encoding) => written,
-                };
-                if written.is_err() {
-                    return;
-                }
-                outbox.written(bytes);
-            }
-            Work::Close(frames, code, reason) => {
-                let goodbye = async {
-                    write(&mut sink, frames, encoding).await?;
-                    let frame = CloseFrame {
-                        code,
-                        reason: reason.into(),
+) -> impl Future<Output = ()> + Send + 'static {
+    async move {
+        loop {
+            let work = outbox.work().await;
+            match work {
+                Work::Write(frames) => {
+                    let bytes: usize = frames.iter().map(bytes::Bytes::len).sum();
+                    // A write blocked on a peer that does not read must not keep
+                    // a close (slow consumer, shutdown) from happening: the close
+                    // wins the race, and the next turn of the loop says goodbye.
+                    //
+                    // The write is boxed: it is the largest state of this task,
+                    // and an idle writer would otherwise keep its room for the
+                    // connection's whole life. One allocation per batch is the
+                    // price.
+                    let written = tokio::select! {
+                        biased;
+                        _ = outbox.closed() => continue,
+                        written = Box::pin(write(&mut sink, frames, encoding)) => written,
                     };
-                    sink.send(WsMessage::Close(Some(frame))).await?;
-                    sink.close().await
-                };
-                // Boxed: the goodbye is the largest state of this task and
-                // happens once, at its end; unboxed, every idle connection
-                // would hold its room for its whole life.
-                let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, goodbye)).await;
-                return;
+                    if written.is_err() {
+                        return;
+                    }
+                    outbox.written(bytes);
+                }
+                Work::Ping => {
+                    let sent = tokio::select! {
+                        biased;
+                        _ = outbox.closed() => continue,
+                        sent = sink.send(WsMessage::Ping(bytes::Bytes::new())) => sent,
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+                Work::Close(frames, code, reason) => {
+                    let goodbye = async {
+                        write(&mut sink, frames, encoding).await?;
+                        let frame = CloseFrame {
+                            code,
+                            reason: reason.into(),
+                        };
+                        sink.send(WsMessage::Close(Some(frame))).await?;
+                        sink.close().await
+                    };
+                    // Boxed: the goodbye is the largest state of this task and
+                    // happens once, at its end; unboxed, every idle connection
+                    // would hold its room for its whole life.
+                    let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, goodbye)).await;
+                    return;
+                }
             }
         }
     }

@@ -77,3 +77,19 @@ async fn drained_waits_until_the_writer_has_written_down_to_a_quarter() {
     outbox.written(frames.iter().map(Bytes::len).sum());
     assert!(waiting.await.unwrap(), "drained, open");
 }
+
+#[tokio::test]
+async fn a_ping_asked_twice_goes_once_after_what_is_queued_and_a_close_wins_over_it() {
+    let (outlet, outbox, _) = bounded(100);
+    outlet.ping();
+    assert!(outlet.push(Bytes::from(vec![0; 10])));
+    outlet.ping();
+    assert!(matches!(outbox.work().await, Work::Write(ref f) if f.len() == 1));
+    assert!(matches!(outbox.work().await, Work::Ping));
+    outlet.ping();
+    outlet.close(close::NORMAL, "");
+    assert!(matches!(
+        outbox.work().await,
+        Work::Close(_, close::NORMAL, _)
+    ));
+}

@@ -205,6 +205,8 @@ pub(crate) async fn ask(
         .map_err(|_| unavailable())?;
     let frames = match work {
         Work::Write(frames) | Work::Close(frames, _, _) => frames,
+        // Only a connection's reader asks for pings; never here.
+        Work::Ping => Default::default(),
     };
     for bytes in frames {
         match decode::<ServerFrame>(Encoding::Json, &bytes, usize::MAX) {

@@ -134,6 +134,7 @@ async fn next(frames: &mut Frames) -> ServerFrame {
             .expect("a frame in time");
         match work {
             Work::Write(batch) => frames.taken = batch,
+            Work::Ping => panic!("a hub asked for a ping"),
             Work::Close(_, code, reason) => panic!("closed with {code}: {reason}"),
         }
     }
@@ -147,6 +148,7 @@ async fn nothing_within(frames: &Frames, quiet: Duration) {
     if let Ok(work) = tokio::time::timeout(quiet, frames.outbox.work()).await {
         match work {
             Work::Write(batch) => panic!("{} frames escaped before their flush", batch.len()),
+            Work::Ping => panic!("a hub asked for a ping"),
             Work::Close(_, code, reason) => panic!("closed with {code}: {reason}"),
         }
     }
