@@ -21,7 +21,6 @@ use dashmap::DashMap;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 use switchboard_protocol::ids::UserId;
 use tokio::time::Instant;
 
@@ -244,13 +243,13 @@ pub(crate) enum Verdict {
 }
 
 /// One connection's rate state: its own bucket, its user's, and its
-/// recent refusals.
+/// recent refusals. How many refusals, within what window, close the
+/// connection is read from the limits at each refusal, not kept: every
+/// idle connection holds this for its whole life.
 pub(crate) struct RateLimiter {
     slot: Slot,
     own: TokenBucket,
     refusals: VecDeque<Instant>,
-    max_refusals: usize,
-    window: Duration,
 }
 
 impl RateLimiter {
@@ -260,27 +259,26 @@ impl RateLimiter {
             slot,
             own: TokenBucket::new(limits.rate_per_connection, limits.burst_per_connection),
             refusals: VecDeque::new(),
-            max_refusals: limits.rate_refusals_to_close,
-            window: limits.rate_window,
         }
     }
 
-    /// Counts one request and judges it.
-    pub(crate) fn check(&mut self) -> Verdict {
+    /// Counts one request and judges it, under `limits` (those it was
+    /// created with).
+    pub(crate) fn check(&mut self, limits: &LimitsConfig) -> Verdict {
         let now = Instant::now();
         let allowed = self.own.take(now) && { lock(&self.slot.bucket).take(now) };
         if allowed {
             return Verdict::Allow;
         }
         while let Some(first) = self.refusals.front() {
-            if now.saturating_duration_since(*first) > self.window {
+            if now.saturating_duration_since(*first) > limits.rate_window {
                 self.refusals.pop_front();
             } else {
                 break;
             }
         }
         self.refusals.push_back(now);
-        if self.refusals.len() > self.max_refusals {
+        if self.refusals.len() > limits.rate_refusals_to_close {
             Verdict::Close
         } else {
             Verdict::Refuse
@@ -291,6 +289,7 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn limits() -> LimitsConfig {
         LimitsConfig {
@@ -360,10 +359,14 @@ mod tests {
         let mut one = RateLimiter::new(admission.admit(UserId(1)).unwrap(), &limits());
         let mut two = RateLimiter::new(admission.admit(UserId(1)).unwrap(), &limits());
         // Four from the user's bucket in all, three at most from one connection.
-        let allowed = (0..3).filter(|_| one.check() == Verdict::Allow).count()
-            + (0..3).filter(|_| two.check() == Verdict::Allow).count();
+        let allowed = (0..3)
+            .filter(|_| one.check(&limits()) == Verdict::Allow)
+            .count()
+            + (0..3)
+                .filter(|_| two.check(&limits()) == Verdict::Allow)
+                .count();
         assert_eq!(allowed, 4);
-        assert_eq!(two.check(), Verdict::Close);
+        assert_eq!(two.check(&limits()), Verdict::Close);
         drop((one, two));
         assert_eq!(admission.users(), 0);
     }

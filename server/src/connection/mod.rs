@@ -61,6 +61,8 @@ pub(crate) fn serve(
 ) -> impl Future<Output = ()> + Send + 'static {
     crate::metrics::get().connections_accepted.inc();
     let open = crate::metrics::GaugeGuard::new(&crate::metrics::get().connections_open);
+    // Taken from the outlet when needed: a copy here would be held by the
+    // future below for the connection's whole life.
     let conn = state.next_connection_id();
     let bounds = Bounds {
         frames: state.config.limits.outbound_queue_frames,
@@ -68,11 +70,9 @@ pub(crate) fn serve(
     };
     let high_water = Arc::clone(&state.outbound_high_water);
     let (outlet, outbox) = Outlet::bounded(conn, encoding, bounds, high_water);
-    let (sink, stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let writer = tokio::spawn(write_loop(sink, Arc::clone(&outbox), encoding));
     async move {
-        let _open = open;
-        let mut stream = stream;
         // The hello's answer becomes what the connection keeps in a plain
         // function, within this statement: bound here instead, it would
         // stay in this future (moved from, yet still given room) for as
@@ -88,16 +88,7 @@ pub(crate) fn serve(
             .await
             .map(|accepted| Connected::new(accepted, &state, &outlet));
         if let Some(connected) = &mut connected {
-            read_loop(
-                &mut stream,
-                &state,
-                &outlet,
-                &outbox,
-                &mut connected.session,
-                &mut connected.rate,
-                connected.expires,
-            )
-            .await;
+            read_loop(&mut stream, &state, &outlet, &outbox, connected).await;
         }
         // Then the rest goes, its places among the live connections with
         // it.
@@ -106,6 +97,7 @@ pub(crate) fn serve(
         }
         // Normal closure unless something already chose a code.
         outlet.close(close::NORMAL, "");
+        let conn = outlet.conn;
         drop(outlet);
         if let Err(e) = writer.await {
             if e.is_panic() {
@@ -113,6 +105,7 @@ pub(crate) fn serve(
             }
         }
         tracing::debug!(conn, "connection closed");
+        drop(open);
     }
 }
 
@@ -124,7 +117,9 @@ struct Connected {
     rate: RateLimiter,
     expires: Option<Instant>,
     _registration: Registration,
-    _address: Option<AddressSlot>,
+    /// Boxed: few connections are web chat visitors', and each would keep
+    /// the room otherwise.
+    _address: Option<Box<AddressSlot>>,
 }
 
 impl Connected {
@@ -143,7 +138,7 @@ impl Connected {
             rate,
             expires,
             _registration: registration,
-            _address: address,
+            _address: address.map(Box::new),
         }
     }
 }

@@ -15,10 +15,10 @@
 //! expiry wins over a flood of frames.
 
 use super::payload::{is_too_big, payload, refuse_frame, refuse_too_big, wrong_kind, Payload};
-use crate::limits::{RateLimiter, Verdict};
+use super::Connected;
+use crate::limits::Verdict;
 use crate::outlet::{Outbox, Outlet};
 use crate::server::ServerState;
-use crate::session::Session;
 use axum::extract::ws::WebSocket;
 use futures::stream::SplitStream;
 use futures::StreamExt;
@@ -40,9 +40,7 @@ pub(super) fn read_loop<'a>(
     state: &'a ServerState,
     outlet: &'a Outlet,
     outbox: &'a Outbox,
-    session: &'a mut Session,
-    rate: &'a mut RateLimiter,
-    expires: Option<Instant>,
+    connected: &'a mut Connected,
 ) -> impl Future<Output = ()> + Send + 'a {
     async move {
         let mut stop = state.stop.clone();
@@ -52,12 +50,12 @@ pub(super) fn read_loop<'a>(
         // idle connection holds its timers for its whole life, and one is
         // enough. It is not reset per frame: it fires every ping interval,
         // and earlier when the silence or the token would end first.
-        let timer = tokio::time::sleep_until(next_tick(state, heard, heard, expires));
+        let timer = tokio::time::sleep_until(next_tick(state, heard, heard, connected.expires));
         tokio::pin!(timer);
-        loop {
+        'read: loop {
             // An expiry wins over a flood of frames, which would keep the
             // timer below from ever being polled.
-            if expires.is_some_and(|at| Instant::now() >= at) {
+            if connected.expires.is_some_and(|at| Instant::now() >= at) {
                 outlet.close(close::UNAUTHORIZED, "the token expired");
                 return;
             }
@@ -65,7 +63,7 @@ pub(super) fn read_loop<'a>(
             // its answer is awaited: the message, the decoded frame and their
             // temporaries would otherwise keep their room in this future (a
             // few hundred bytes, for every idle connection) while it waits.
-            let handling = {
+            let handling = 'frame: {
                 let message = tokio::select! {
                     // In this order: a connection asked to close (its access was
                     // taken away, say) takes no further frame, even one already
@@ -73,11 +71,11 @@ pub(super) fn read_loop<'a>(
                     // only counts when no frame is there.
                     biased;
                     _ = outbox.closed() => return,
-                    _ = stop.wait_for(|stopped| *stopped) => None::<Option<_>>,
-                    message = stream.next() => Some(message),
+                    _ = stop.wait_for(|stopped| *stopped) => break 'frame None,
+                    message = stream.next() => message,
                     () = &mut timer => {
                         let now = Instant::now();
-                        if expires.is_some_and(|at| now >= at) {
+                        if connected.expires.is_some_and(|at| now >= at) {
                             outlet.close(close::UNAUTHORIZED, "the token expired");
                             return;
                         }
@@ -87,24 +85,9 @@ pub(super) fn read_loop<'a>(
                             return;
                         }
                         outlet.ping();
-                        timer.as_mut().reset(next_tick(state, now, heard, expires));
-                        continue;
+                        timer.as_mut().reset(next_tick(state, now, heard, connected.expires));
+                        continue 'read;
                     }
-                };
-                let Some(message) = message else {
-                    // The server stops. Writes the hubs took before the stop are
-                    // answered first.
-                    // Boxed: it happens once, at the end, and would otherwise
-                    // keep its room in every idle connection's future.
-                    tokio::select! {
-                        () = Box::pin(state.registry.settled()) => {}
-                        _ = outbox.closed() => return,
-                    }
-                    outlet.close(
-                        close::RESTART,
-                        "the server is restarting: reconnect and resume",
-                    );
-                    return;
                 };
                 heard = Instant::now();
                 let message = match message {
@@ -123,13 +106,13 @@ pub(super) fn read_loop<'a>(
                 // against the rate like any other.
                 let bytes = match payload(&message, outlet.encoding) {
                     Payload::Data(bytes) => Some(bytes),
-                    Payload::Control => continue,
+                    Payload::Control => continue 'read,
                     Payload::Close => return,
                     Payload::WrongKind => None,
                 };
                 let max = state.config.limits.max_frame_bytes;
                 crate::metrics::get().frames_in.inc();
-                match rate.check() {
+                match connected.rate.check(&state.config.limits) {
                     Verdict::Allow => {}
                     verdict => {
                         let id =
@@ -146,24 +129,39 @@ pub(super) fn read_loop<'a>(
                         );
                             return;
                         }
-                        continue;
+                        continue 'read;
                     }
                 }
                 let Some(bytes) = bytes else {
                     refuse_frame(outlet, None, wrong_kind(outlet.encoding));
-                    continue;
+                    continue 'read;
                 };
                 match decode::<ClientFrame>(outlet.encoding, bytes, max) {
                     // Boxed: answering a request is the largest state of this task
                     // (a few KiB, for the rarest requests), and an idle connection
                     // would otherwise hold that space for its whole life. One
                     // allocation per request is the price.
-                    Ok(frame) => Box::pin(session.handle(frame)),
+                    Ok(frame) => Some(Box::pin(connected.session.handle(frame))),
                     Err(e) => {
                         refuse_frame(outlet, probe_request_id(outlet.encoding, bytes, max), e);
-                        continue;
+                        continue 'read;
                     }
                 }
+            };
+            let Some(handling) = handling else {
+                // The server stops. Writes the hubs took before the stop
+                // are answered first. Boxed: it happens once, at the end,
+                // and would otherwise keep its room in every idle
+                // connection's future.
+                tokio::select! {
+                    () = Box::pin(state.registry.settled()) => {}
+                    _ = outbox.closed() => return,
+                }
+                outlet.close(
+                    close::RESTART,
+                    "the server is restarting: reconnect and resume",
+                );
+                return;
             };
             handling.await;
         }

@@ -11,6 +11,7 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures::stream::SplitSink;
 use futures::SinkExt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
 
@@ -32,38 +33,16 @@ pub(super) fn write_loop(
 ) -> impl Future<Output = ()> + Send + 'static {
     async move {
         loop {
-            let work = outbox.work().await;
-            match work {
+            // What to send next, as one future, and the bytes it writes. It
+            // is boxed: it is the largest state of this task, and an idle
+            // writer would otherwise keep its room for the connection's
+            // whole life. One allocation per batch is the price.
+            let (job, bytes): (Job<'_>, usize) = match outbox.work().await {
                 Work::Write(frames) => {
-                    let bytes: usize = frames.iter().map(bytes::Bytes::len).sum();
-                    // A write blocked on a peer that does not read must not keep
-                    // a close (slow consumer, shutdown) from happening: the close
-                    // wins the race, and the next turn of the loop says goodbye.
-                    //
-                    // The write is boxed: it is the largest state of this task,
-                    // and an idle writer would otherwise keep its room for the
-                    // connection's whole life. One allocation per batch is the
-                    // price.
-                    let written = tokio::select! {
-                        biased;
-                        _ = outbox.closed() => continue,
-                        written = Box::pin(write(&mut sink, frames, encoding)) => written,
-                    };
-                    if written.is_err() {
-                        return;
-                    }
-                    outbox.written(bytes);
+                    let bytes = frames.iter().map(bytes::Bytes::len).sum();
+                    (Box::pin(write(&mut sink, frames, encoding)), bytes)
                 }
-                Work::Ping => {
-                    let sent = tokio::select! {
-                        biased;
-                        _ = outbox.closed() => continue,
-                        sent = sink.send(WsMessage::Ping(bytes::Bytes::new())) => sent,
-                    };
-                    if sent.is_err() {
-                        return;
-                    }
-                }
+                Work::Ping => (Box::pin(sink.send(WsMessage::Ping(bytes::Bytes::new()))), 0),
                 Work::Close(frames, code, reason) => {
                     let goodbye = async {
                         write(&mut sink, frames, encoding).await?;
@@ -74,16 +53,30 @@ pub(super) fn write_loop(
                         sink.send(WsMessage::Close(Some(frame))).await?;
                         sink.close().await
                     };
-                    // Boxed: the goodbye is the largest state of this task and
-                    // happens once, at its end; unboxed, every idle connection
-                    // would hold its room for its whole life.
                     let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, goodbye)).await;
                     return;
                 }
+            };
+            // A write blocked on a peer that does not read must not keep a
+            // close (slow consumer, shutdown) from happening: the close wins
+            // the race, and the next turn of the loop says goodbye.
+            let sent = tokio::select! {
+                biased;
+                _ = outbox.closed() => continue,
+                sent = job => sent,
+            };
+            if sent.is_err() {
+                return;
+            }
+            if bytes > 0 {
+                outbox.written(bytes);
             }
         }
     }
 }
+
+/// A write to the socket under way.
+type Job<'a> = Pin<Box<dyn Future<Output = Result<(), axum::Error>> + Send + 'a>>;
 
 /// Feeds frames to the socket and flushes once.
 async fn write(
