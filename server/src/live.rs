@@ -40,8 +40,6 @@ pub(crate) struct LiveConnections {
     by_token: DashMap<TokenHash, Vec<Outlet>>,
     by_user: DashMap<UserId, Vec<Outlet>>,
     by_team: DashMap<TeamId, Vec<Outlet>>,
-    /// The teams each connection is listed under in `by_team`.
-    reached: DashMap<ConnId, Vec<TeamId>>,
     /// The other servers, told of every close (set once, in a cluster).
     relay: OnceLock<Arc<Relay>>,
 }
@@ -52,6 +50,9 @@ pub(crate) struct Registration {
     token: TokenHash,
     user: UserId,
     conn: ConnId,
+    /// The teams the connection is listed under in `by_team`: kept here,
+    /// by the connection, not in a map of the registry's.
+    teams: Box<[TeamId]>,
 }
 
 impl LiveConnections {
@@ -98,25 +99,7 @@ impl LiveConnections {
             token,
             user,
             conn: outlet.conn,
-        }
-    }
-
-    /// Lists a registered connection under exactly `teams` (its access's
-    /// teams), in place of the teams it was listed under before. Called by
-    /// the connection's own task only, before its registration is dropped.
-    pub(crate) fn reach(&self, outlet: &Outlet, teams: impl IntoIterator<Item = TeamId>) {
-        let mut teams: Vec<TeamId> = teams.into_iter().collect();
-        teams.sort_unstable();
-        teams.dedup();
-        let before = self
-            .reached
-            .insert(outlet.conn, teams.clone())
-            .unwrap_or_default();
-        for team in before.iter().filter(|team| !teams.contains(team)) {
-            unlist(&self.by_team, team, outlet.conn);
-        }
-        for team in teams.iter().filter(|team| !before.contains(team)) {
-            self.by_team.entry(*team).or_default().push(outlet.clone());
+            teams: Box::default(),
         }
     }
 
@@ -171,14 +154,31 @@ impl LiveConnections {
     }
 }
 
+impl Registration {
+    /// Lists the connection (`outlet`, the one registered) under exactly
+    /// `teams` (its access's teams), in place of the teams it was listed
+    /// under before.
+    pub(crate) fn reach(&mut self, outlet: &Outlet, teams: impl IntoIterator<Item = TeamId>) {
+        let mut teams: Vec<TeamId> = teams.into_iter().collect();
+        teams.sort_unstable();
+        teams.dedup();
+        let by_team = &self.live.by_team;
+        for team in self.teams.iter().filter(|team| !teams.contains(team)) {
+            unlist(by_team, team, self.conn);
+        }
+        for team in teams.iter().filter(|team| !self.teams.contains(team)) {
+            by_team.entry(*team).or_default().push(outlet.clone());
+        }
+        self.teams = teams.into_boxed_slice();
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
         unlist(&self.live.by_token, &self.token, self.conn);
         unlist(&self.live.by_user, &self.user, self.conn);
-        if let Some((_, teams)) = self.live.reached.remove(&self.conn) {
-            for team in &teams {
-                unlist(&self.live.by_team, team, self.conn);
-            }
+        for team in self.teams.iter() {
+            unlist(&self.live.by_team, team, self.conn);
         }
     }
 }
@@ -286,16 +286,16 @@ mod tests {
         let (b, _b_box) = outlet(2);
         let (c, _c_box) = outlet(3);
         let (d, _d_box) = outlet(4);
-        let ra = live.register([1; 32], UserId(7), &a);
-        let rb = live.register([2; 32], UserId(8), &b);
-        let rc = live.register([3; 32], UserId(9), &c);
-        let rd = live.register([4; 32], UserId(10), &d);
-        live.reach(&a, [TeamId(1), TeamId(2)]);
-        live.reach(&b, [TeamId(1)]);
-        live.reach(&c, [TeamId(1)]);
-        live.reach(&d, [TeamId(1)]);
+        let mut ra = live.register([1; 32], UserId(7), &a);
+        let mut rb = live.register([2; 32], UserId(8), &b);
+        let mut rc = live.register([3; 32], UserId(9), &c);
+        let mut rd = live.register([4; 32], UserId(10), &d);
+        ra.reach(&a, [TeamId(1), TeamId(2)]);
+        rb.reach(&b, [TeamId(1)]);
+        rc.reach(&c, [TeamId(1)]);
+        rd.reach(&d, [TeamId(1)]);
         // b's access no longer reaches team 1; c's connection ended.
-        live.reach(&b, [TeamId(2)]);
+        rb.reach(&b, [TeamId(2)]);
         drop(rc);
         assert_eq!(
             live.close_team_except(TeamId(1), d.conn, close::ACCESS_CHANGED, "removed"),
@@ -309,6 +309,6 @@ mod tests {
         assert!(d.send(&pong()), "the spared connection stays open");
         assert!(c.send(&pong()), "an ended connection is not reached");
         drop((ra, rb, rd));
-        assert!(live.by_team.is_empty() && live.reached.is_empty());
+        assert!(live.by_team.is_empty());
     }
 }

@@ -81,7 +81,9 @@ struct State {
     frames: VecDeque<Bytes>,
     /// Bytes of `frames` plus bytes taken by the writer and not yet written.
     bytes: usize,
-    close: Option<(u16, String)>,
+    /// The close asked for: its code and reason. Boxed, as it comes once:
+    /// every idle connection's outbox holds this field.
+    close: Option<Box<(u16, String)>>,
     /// A ping was asked for (see [`Outlet::ping`]).
     ping: bool,
 }
@@ -165,7 +167,7 @@ impl Outbox {
             let woken = self.wake.notified();
             {
                 let mut state = self.lock();
-                if let Some((code, reason)) = state.close.clone() {
+                if let Some((code, reason)) = state.close.as_deref().cloned() {
                     let frames = if drops_queue(code) {
                         VecDeque::new()
                     } else {
@@ -211,10 +213,10 @@ impl Outbox {
     /// Asks for a close as a slow consumer (the first close asked wins).
     fn close_slow(&self, state: &mut State) {
         if state.close.is_none() {
-            state.close = Some((
+            state.close = Some(Box::new((
                 close::SLOW_CONSUMER,
                 "outbound queue full: resume from your last offset".to_string(),
-            ));
+            )));
             crate::metrics::get().slow_consumer_closes.inc();
         }
     }
@@ -230,7 +232,7 @@ impl Outbox {
     pub(crate) async fn closed(&self) -> u16 {
         loop {
             let woken = self.close_asked.notified();
-            if let Some((code, _)) = &self.lock().close {
+            if let Some((code, _)) = self.lock().close.as_deref() {
                 return *code;
             }
             woken.await;
@@ -441,7 +443,10 @@ impl Outlet {
     pub(crate) fn close(&self, code: u16, reason: &str) {
         let mut state = self.outbox.lock();
         if state.close.is_none() {
-            state.close = Some((code, truncate(reason, MAX_CLOSE_REASON).to_string()));
+            state.close = Some(Box::new((
+                code,
+                truncate(reason, MAX_CLOSE_REASON).to_string(),
+            )));
             drop(state);
             self.outbox.closing();
         }

@@ -3,7 +3,7 @@
 //! parent module for why the order matters.
 
 use super::{Principal, VisitorScope};
-use crate::live::LiveConnections;
+use crate::live::Registration;
 use crate::outlet::Outlet;
 use crate::store::{GrantState, Store, StoreResult, TokenKind, UserRecord};
 use std::collections::{HashMap, HashSet};
@@ -95,11 +95,11 @@ pub fn load(store: &dyn Store, user: UserRecord, kind: TokenKind) -> StoreResult
 /// or, removed later, finds the connection listed and closes it.
 pub(crate) fn enlist(
     store: &dyn Store,
-    live: &LiveConnections,
+    registration: &mut Registration,
     outlet: &Outlet,
     principal: &Principal,
 ) -> StoreResult<bool> {
-    live.reach(outlet, principal.teams());
+    registration.reach(outlet, principal.teams());
     for team in principal.teams() {
         if store.team(team)?.is_none() {
             return Ok(false);

@@ -147,7 +147,7 @@ pub(super) async fn hello(
     // Listed first, then checked again and the access read: a logout that
     // deleted the token, or an access change made, after the reads above
     // either finds this connection listed and closes it, or is seen below.
-    let registration = state.live.register(token_hash, user.id, outlet);
+    let mut registration = state.live.register(token_hash, user.id, outlet);
     match store.token(&token_hash) {
         Ok(Some(_)) => {}
         Ok(None) => {
@@ -165,7 +165,7 @@ pub(super) async fn hello(
         Ok(access) => access,
         Err(e) => return internal(outlet, e),
     };
-    match access::enlist(store, &state.live, outlet, &principal) {
+    match access::enlist(store, &mut registration, outlet, &principal) {
         Ok(true) => {}
         Ok(false) => {
             outlet.close(close::ACCESS_CHANGED, "a team was removed: reconnect");

@@ -26,7 +26,6 @@ mod reader;
 mod writer;
 
 use crate::limits::RateLimiter;
-use crate::live::Registration;
 use crate::outlet::{Bounds, Outlet};
 use crate::server::ServerState;
 use crate::session::Session;
@@ -90,8 +89,8 @@ pub(crate) fn serve(
         if let Some(connected) = &mut connected {
             read_loop(&mut stream, &state, &outlet, &outbox, connected).await;
         }
-        // Then the rest goes, its places among the live connections with
-        // it.
+        // Then the rest goes: the session leaves its hubs and the live
+        // connections, and a visitor's place goes with it.
         if let Some(connected) = connected {
             connected.session.close();
         }
@@ -109,14 +108,13 @@ pub(crate) fn serve(
     }
 }
 
-/// What an accepted connection keeps while it reads: its session, its
-/// rate limits, its token's expiry, and the places it holds (among the
-/// live connections, and a visitor's among its address's) until it ends.
+/// What an accepted connection keeps while it reads: its session (with its
+/// place among the live connections), its rate limits, its token's expiry,
+/// and a visitor's place among its address's, until it ends.
 struct Connected {
     session: Session,
     rate: RateLimiter,
     expires: Option<Instant>,
-    _registration: Registration,
     /// Boxed: few connections are web chat visitors', and each would keep
     /// the room otherwise.
     _address: Option<Box<AddressSlot>>,
@@ -134,10 +132,9 @@ impl Connected {
         } = accepted;
         let speaking = outlet.clone().speaking(version);
         Connected {
-            session: Session::new(Arc::clone(state), principal, speaking),
+            session: Session::new(Arc::clone(state), principal, speaking, registration),
             rate,
             expires,
-            _registration: registration,
             _address: address.map(Box::new),
         }
     }

@@ -158,7 +158,7 @@ impl Session {
         };
         let access = access::load(store, user, self.principal.kind)?;
         let principal: Principal = access.principal;
-        if !access::enlist(store, &self.state.live, &self.outlet, &principal)? {
+        if !access::enlist(store, &mut self.registration, &self.outlet, &principal)? {
             // A team it reaches was removed meanwhile: start afresh.
             self.outlet
                 .close(close::ACCESS_CHANGED, "a team was removed: reconnect");
@@ -170,7 +170,7 @@ impl Session {
             .filter(|team| !principal.allows(Action::Subscribe, Resource::Team(*team)))
             .collect();
         for team in lost {
-            self.subscribed.remove(&team);
+            self.subscribed.retain(|t| *t != team);
             self.state.registry.disconnect(team, self.outlet.clone());
         }
         self.principal = Arc::new(principal);

@@ -13,10 +13,10 @@
 
 use crate::access::{Action, Principal, Resource};
 use crate::hub::{HubCommand, HubRequest};
+use crate::live::Registration;
 use crate::outlet::Outlet;
 use crate::server::ServerState;
 use crate::store::{ConversationRecord, Page, StoreError};
-use std::collections::HashSet;
 use std::sync::Arc;
 use switchboard_protocol::client::{Conversations, History, MarkRead, StartConversation};
 use switchboard_protocol::ids::{ConversationId, RequestId, TeamId};
@@ -78,9 +78,15 @@ pub(crate) struct Session {
     state: Arc<ServerState>,
     principal: Arc<Principal>,
     outlet: Outlet,
-    subscribed: HashSet<TeamId>,
+    /// The teams subscribed to, each once: a few at most, so a list (a
+    /// set's table would cost every idle connection more).
+    subscribed: Vec<TeamId>,
     /// The conversation this connection has open (see `presence`).
     viewing: Option<(TeamId, ConversationId)>,
+    /// The connection's place among the live connections, listed under
+    /// the teams its access reaches (see `manage`'s refresh); it leaves
+    /// when the session closes.
+    registration: Registration,
 }
 
 impl Session {
@@ -88,6 +94,7 @@ impl Session {
         state: Arc<ServerState>,
         mut principal: Principal,
         outlet: Outlet,
+        registration: Registration,
     ) -> Session {
         // Nothing a connection does reads the password hash (passwords are
         // checked over HTTP, against the store): an idle connection need
@@ -97,8 +104,9 @@ impl Session {
             state,
             principal: Arc::new(principal),
             outlet,
-            subscribed: HashSet::new(),
+            subscribed: Vec::new(),
             viewing: None,
+            registration,
         }
     }
 
@@ -209,7 +217,7 @@ impl Session {
     pub(crate) fn close(mut self) {
         // The team of the open conversation too, subscribed there or not.
         if let Some((team, _)) = self.viewing {
-            self.subscribed.insert(team);
+            add(&mut self.subscribed, team);
         }
         for team in self.subscribed {
             self.state.registry.disconnect(team, self.outlet.clone());
@@ -279,7 +287,7 @@ impl Session {
         after: Option<switchboard_protocol::model::Position>,
     ) -> Result<Option<Reply>, Refusal> {
         self.team_for(Action::Subscribe, team)?;
-        self.subscribed.insert(team);
+        add(&mut self.subscribed, team);
         let command = HubCommand::Subscribe {
             principal: Arc::clone(&self.principal),
             after,
@@ -293,7 +301,7 @@ impl Session {
         team: TeamId,
     ) -> Result<Option<Reply>, Refusal> {
         self.team_for(Action::Subscribe, team)?;
-        self.subscribed.remove(&team);
+        self.subscribed.retain(|t| *t != team);
         // The hub forgets this connection's view in the team with it.
         if self.viewing.is_some_and(|(viewed, _)| viewed == team) {
             self.viewing = None;
@@ -409,5 +417,12 @@ impl Session {
             seq: mark.seq,
         };
         self.dispatch(conversation.team, request, command).await
+    }
+}
+
+/// Adds `team` to `teams` unless it is there.
+fn add(teams: &mut Vec<TeamId>, team: TeamId) {
+    if !teams.contains(&team) {
+        teams.push(team);
     }
 }
