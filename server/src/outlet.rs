@@ -35,13 +35,16 @@
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use switchboard_protocol::codec::{encode, Encoding};
+use std::sync::{Arc, Mutex};
+use switchboard_protocol::codec::Encoding;
 use switchboard_protocol::{close, ServerFrame, PROTOCOL_VERSION};
 use tokio::sync::Notify;
 
 /// A connection's id, unique in this server process.
 pub(crate) type ConnId = u64;
+
+use shared::encode_frame;
+pub(crate) use shared::SharedFrame;
 
 /// A handle to push frames to one connection. Cheap to clone.
 #[derive(Clone)]
@@ -465,42 +468,7 @@ fn truncate(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// A frame encoded at most once per encoding, however many connections it
-/// goes to: fan-out and replay clone the bytes, never re-encode.
-pub(crate) struct SharedFrame {
-    frame: ServerFrame,
-    msgpack: OnceLock<Bytes>,
-    json: OnceLock<Bytes>,
-}
-
-impl SharedFrame {
-    /// Wraps a frame; nothing is encoded until asked for.
-    pub(crate) fn new(frame: ServerFrame) -> SharedFrame {
-        SharedFrame {
-            frame,
-            msgpack: OnceLock::new(),
-            json: OnceLock::new(),
-        }
-    }
-
-    /// The frame's bytes in `encoding`.
-    pub(crate) fn bytes(&self, encoding: Encoding) -> Bytes {
-        let cell = match encoding {
-            Encoding::MsgPack => &self.msgpack,
-            Encoding::Json => &self.json,
-        };
-        cell.get_or_init(|| encode_frame(encoding, &self.frame))
-            .clone()
-    }
-}
-
-/// Encodes a server frame.
-fn encode_frame(encoding: Encoding, frame: &ServerFrame) -> Bytes {
-    // Server frames are plain records: encoding them cannot fail.
-    encode(encoding, frame)
-        .expect("server frames always encode")
-        .into()
-}
+mod shared;
 
 #[cfg(test)]
 mod tests;
