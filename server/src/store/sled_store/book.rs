@@ -352,7 +352,7 @@ impl SledStore {
             .collect();
         // A request outside any conversation: no recording message, so a
         // zero position (see `client_msg_ids`).
-        let receipt = receipt.map(|r| super::timeline::receipt_entry(team, &[0; 16], r));
+        let receipt = receipt.map(|r| super::commit::receipt_entry(team, &[0; 16], r));
         let mut trees = vec![
             &self.contacts,
             &self.conversations,

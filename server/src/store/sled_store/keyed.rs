@@ -3,8 +3,8 @@
 //! `client_msg_ids`, so that a crash keeps both or neither. The receipt's
 //! position is zero: no message records a request outside a stream.
 
+use super::commit::receipt_entry;
 use super::directory::{write_membership, write_team};
-use super::timeline::receipt_entry;
 use super::{tx_error, SledStore};
 use crate::store::keys;
 use crate::store::records::to_bytes;

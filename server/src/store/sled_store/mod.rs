@@ -72,6 +72,7 @@ mod backup;
 mod book;
 mod bots;
 mod check;
+mod commit;
 mod disk;
 mod identity;
 mod keyed;

@@ -4,7 +4,7 @@
 //! request's receipt in one transaction, so that a listing filtered by
 //! status reads the index alone and opens only the records it returns.
 
-use super::timeline::receipt_entry;
+use super::commit::receipt_entry;
 use super::{tx_error, SledStore};
 use crate::store::keys;
 use crate::store::records::{from_bytes, to_bytes};
