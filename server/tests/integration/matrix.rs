@@ -10,6 +10,7 @@ mod blast_requests;
 mod book_requests;
 mod events;
 mod mid_session;
+mod request_frames;
 mod requests;
 mod table;
 mod world;

@@ -4,7 +4,7 @@
 //! the same gate (`send blasts`: the team's people, not Restricted
 //! Members, not bots).
 
-use super::requests::{team, Target};
+use super::request_frames::{team, Target};
 use super::table::Request;
 use switchboard_protocol::blast;
 use switchboard_protocol::client::ClientFrame;

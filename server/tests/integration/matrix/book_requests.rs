@@ -2,7 +2,7 @@
 //! and its neighbours, and the throwaway contact a `delete_contact` or
 //! `merge_contacts` cell acts on.
 
-use super::requests::{contact, team, Target};
+use super::request_frames::{contact, team, Target};
 use super::table::Request;
 use super::world::MatrixWorld;
 use crate::util::*;
