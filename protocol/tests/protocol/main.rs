@@ -21,6 +21,7 @@ mod golden;
 mod hostile;
 mod shape;
 mod strategies;
+mod variants;
 
 use serde_json::Value;
 use switchboard_protocol::Encoding;
