@@ -10,6 +10,8 @@
 mod admin;
 #[path = "main/cli.rs"]
 mod cli;
+#[path = "main/files.rs"]
+mod files;
 #[path = "main/logging.rs"]
 mod logging;
 #[path = "main/ops.rs"]

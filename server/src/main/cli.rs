@@ -238,7 +238,9 @@ pub(crate) struct ServeArgs {
     pub(crate) http_idle_timeout: Duration,
     /// TCP connections held open at once, every kind counted (HTTP,
     /// WebSockets before and after their hello); at the cap the server
-    /// stops accepting until one closes.
+    /// stops accepting until one closes. Held below the open files limit
+    /// (raised to its hard limit at startup), less a reserve of up to 512
+    /// for the server's own files.
     #[arg(
         long,
         env = "SWITCHBOARD_MAX_OPEN_CONNECTIONS",

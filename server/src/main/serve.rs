@@ -58,7 +58,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.ping_timeout = ping_timeout;
     config.flush_patience = flush_patience;
     config.http_idle_timeout = http_idle_timeout;
-    config.max_open_connections = max_open_connections;
+    config.max_open_connections = crate::files::fit_connections(max_open_connections);
     config.sweep_interval = sweep_interval;
     config.mail_retention = mail_retention;
     auth.apply(&mut config.auth);
