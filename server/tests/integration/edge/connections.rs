@@ -115,13 +115,7 @@ async fn a_request_body_sent_a_byte_at_a_time_is_cut() {
 #[tokio::test]
 async fn open_connections_are_capped_and_websockets_before_hello_count() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start_with(dir.path(), |config| {
-        config.max_open_connections = 2;
-    })
-    .await;
-    // Two WebSockets that never say hello hold both places.
-    let first = Raw::connect(&server.url(), Encoding::Json).await;
-    let _second = Raw::connect(&server.url(), Encoding::Json).await;
+    let (server, first, _second) = full_server(dir.path()).await;
 
     let mut waiting = TcpStream::connect(server.addr).await.unwrap();
     waiting.write_all(HEALTHZ).await.unwrap();
@@ -139,12 +133,7 @@ async fn open_connections_are_capped_and_websockets_before_hello_count() {
 #[tokio::test]
 async fn a_full_server_leaves_further_connections_in_the_kernel_s_backlog() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start_with(dir.path(), |config| {
-        config.max_open_connections = 2;
-    })
-    .await;
-    let first = Raw::connect(&server.url(), Encoding::Json).await;
-    let _second = Raw::connect(&server.url(), Encoding::Json).await;
+    let (server, first, _second) = full_server(dir.path()).await;
     let mut waiting = Vec::new();
     for _ in 0..40 {
         let mut stream = TcpStream::connect(server.addr).await.unwrap();
@@ -203,4 +192,16 @@ fn accepted_on(port: u16) -> usize {
                 && open.contains(fields[9])
         })
         .count()
+}
+
+/// A server capped at two open connections, both held by WebSockets that
+/// never say hello.
+async fn full_server(dir: &std::path::Path) -> (TestServer, Raw, Raw) {
+    let server = start_with(dir, |config| {
+        config.max_open_connections = 2;
+    })
+    .await;
+    let first = Raw::connect(&server.url(), Encoding::Json).await;
+    let second = Raw::connect(&server.url(), Encoding::Json).await;
+    (server, first, second)
 }
