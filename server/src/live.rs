@@ -9,9 +9,11 @@
 //!   its [`Registration`] is dropped, when the connection ends; the token
 //!   and user indexes always list the same connections.
 //! - A connection is listed under exactly the teams of its current access
-//!   ([`LiveConnections::reach`], set at hello and again whenever the
-//!   connection reloads its access), so closing a team's holders needs no
-//!   knowledge of how each one came to hold it.
+//!   ([`Registration::reach`], set at hello and again whenever the
+//!   connection reloads its access; the registration, which the session
+//!   holds, keeps that list to leave those teams when it is dropped), so
+//!   closing a team's holders needs no knowledge of how each one came to
+//!   hold it.
 //! - Closing through the registry only asks the connections to close (see
 //!   `Outlet::close`); each removes itself as it ends. A close code that
 //!   drops the queue (`outlet::drops_queue`) means no frame queued for the
