@@ -13,7 +13,7 @@ use crate::commit::{Committer, Flusher};
 use crate::config::Config;
 use crate::grants;
 use crate::http;
-use crate::hub::{HubContext, Peers, Registry};
+use crate::hub::{HubContext, HubThreads, Peers, Registry};
 use crate::limits::Admission;
 use crate::live::LiveConnections;
 use crate::mail::{MailError, Mailer, Outbox, SmtpMailer};
@@ -44,6 +44,9 @@ pub enum ServerError {
     /// The flusher thread could not be started.
     #[error("cannot start the flusher thread: {0}")]
     Flusher(std::io::Error),
+    /// The hubs' threads could not be started.
+    #[error("cannot start the hubs' threads: {0}")]
+    HubThreads(std::io::Error),
     /// The listening address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -135,6 +138,8 @@ pub struct Server {
     alive: mpsc::Receiver<()>,
     http: JoinHandle<()>,
     flusher: Option<Flusher>,
+    /// Where the hubs run; stopped last, once none runs.
+    hub_threads: HubThreads,
 }
 
 impl Server {
@@ -209,6 +214,7 @@ impl Server {
                 (Arc::new(log), None)
             }
         };
+        let hub_threads = HubThreads::start().map_err(ServerError::HubThreads)?;
         let registry = Registry::new(HubContext {
             store: Arc::clone(&store),
             log,
@@ -216,6 +222,7 @@ impl Server {
             stop: stop_rx.clone(),
             alive: alive_tx.clone(),
             peers: peers.clone(),
+            threads: hub_threads.handle(),
         });
         if let Some(peers) = &peers {
             tokio::spawn(Arc::clone(peers).serve(Arc::clone(&registry)));
@@ -302,6 +309,7 @@ impl Server {
             alive,
             http,
             flusher: Some(flusher),
+            hub_threads,
         })
     }
 
@@ -375,6 +383,8 @@ impl Server {
         if let Err(e) = self.store.flush() {
             tracing::error!(error = %e, "final flush failed");
         }
+        // No hub runs any more.
+        drop(self.hub_threads);
         tracing::info!("store flushed; stopped");
     }
 }

@@ -183,8 +183,8 @@ pub(super) async fn run(
     }
     let exit = loop {
         if hub.fanning.is_some() {
-            // Between turns of a fan-out, what was woken meanwhile runs
-            // first (see `fan_out`); nothing else of the hub happens.
+            // Between turns of a fan-out, another hub woken meanwhile runs
+            // first (see `fan_out`); nothing else of this hub happens.
             tokio::task::yield_now().await;
             hub.fan_out_turn();
             continue;

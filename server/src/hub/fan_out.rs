@@ -21,12 +21,11 @@ use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
 use switchboard_protocol::ids::{Offset, TeamId};
 
-/// Subscribers handed a flush's events per turn of the hub. Each one wakes
-/// a writer, and woken writers run in the order they were woken: a big
-/// team's hub that woke a thousand at once would put a small team's few
-/// behind all of them. Between turns the hub yields, so what was woken
-/// meanwhile (another team's hub and its writers) runs after at most this
-/// many of the big team's writers.
+/// Subscribers handed a flush's events per turn of the hub. Between turns
+/// the hub yields, so that another team's hub woken meanwhile on the same
+/// thread (see `threads`) hands out its own events after at most this many
+/// of a big team's pushes, not after all of them. The writers woken run on
+/// the connections' runtime, in the order they were woken.
 pub(super) const TURN: usize = 256;
 
 /// A flush's events on their way to the subscribers, a turn at a time.

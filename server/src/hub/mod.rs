@@ -55,6 +55,7 @@ mod request;
 mod shared_presence;
 mod signals;
 mod system;
+mod threads;
 mod unapplied;
 mod visitors;
 mod writes;
@@ -77,6 +78,7 @@ pub(crate) use peers::Peers;
 pub(crate) use posts::PostSave;
 pub(crate) use removal::RemovalError;
 pub(crate) use request::{HubRequest, ReplyTo};
+pub(crate) use threads::HubThreads;
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// The way into a running hub.
@@ -103,6 +105,9 @@ pub(crate) struct HubContext {
     /// The other servers sharing the teams' logs, if any: where write
     /// commands go when another server writes the team (see `forward`).
     pub(crate) peers: Option<Arc<Peers>>,
+    /// Where hubs run: the server's [`HubThreads`], apart from the
+    /// connections.
+    pub(crate) threads: tokio::runtime::Handle,
 }
 
 /// Finds or starts the hub of a team.
@@ -269,7 +274,7 @@ impl Registry {
         let registry = Arc::clone(self);
         let hub = handle.clone();
         let running = Running::start(&self.running);
-        tokio::spawn(async move {
+        self.context.threads.spawn(async move {
             let _running = running;
             let _alive = registry.context.alive.clone();
             let _counted = crate::metrics::GaugeGuard::new(&crate::metrics::get().hubs_alive);

@@ -87,6 +87,7 @@ fn fixture_on(
         stop: stop_rx,
         alive: alive_tx,
         peers: None,
+        threads: tokio::runtime::Handle::current(),
     });
     let user = UserRecord {
         id: UserId(5),
