@@ -100,8 +100,9 @@ pub(super) struct Subscriber {
     /// so never receive a frame type they do not know.
     pub(super) signals: bool,
     /// Set while it catches up from the log after a batch too large for
-    /// its outbox (see `catch_up`): live events skip it meanwhile.
-    pub(super) behind: Option<Behind>,
+    /// its outbox (see `catch_up`): live events skip it meanwhile. Boxed:
+    /// it is rare, and every subscriber of every hub holds the field.
+    pub(super) behind: Option<Box<Behind>>,
 }
 
 pub(super) async fn run(

@@ -56,7 +56,7 @@ impl Hub<'_> {
             return;
         };
         let token = TOKENS.fetch_add(1, Ordering::Relaxed);
-        subscriber.behind = Some(Behind { after, token });
+        subscriber.behind = Some(Box::new(Behind { after, token }));
         let outlet = subscriber.outlet.clone();
         wait_for_room(Arc::clone(self.registry), self.team, outlet, token);
     }
@@ -73,7 +73,12 @@ impl Hub<'_> {
         let Some(subscriber) = self.subscribers.get(&conn) else {
             return Ok(());
         };
-        let Some(behind) = subscriber.behind.filter(|b| b.token == token) else {
+        let Some(behind) = subscriber
+            .behind
+            .as_deref()
+            .copied()
+            .filter(|b| b.token == token)
+        else {
             return Ok(());
         };
         let outlet = subscriber.outlet.clone();
