@@ -4,12 +4,18 @@
 //! connections' runtime every one of them would be queued ahead of the
 //! hub's next wake-up (the next flush done, the next command): the hub
 //! would wait its turn behind a thousand socket writes before it could
-//! hand out the next events. On threads of their own, a woken hub is
-//! given a core by the operating system at once, and its work per event
-//! is small (append, then a push per subscriber), so it never holds the
-//! writers up for long. In the fan-out bench (1 team × 1,000 subscribers)
-//! that took the median latency to 0.65x at 200 msg/s and 0.70x at 400
-//! msg/s, and the knee from 200 to 600 msg/s (see README, Performance).
+//! hand out the next events. On threads of their own, a woken hub waits
+//! for the kernel to give it a core, beside the writers' threads, not
+//! behind the writers in one run queue; and its work per event is small
+//! (append, then a push per subscriber). In the fan-out bench (1 team ×
+//! 1,000 subscribers) that took the median latency to 0.65-0.77x of the
+//! build before (see README, Performance).
+//!
+//! The price: a command and its answer now cross between two runtimes
+//! (the reader's command to the hub, the hub's answer to the writer),
+//! each a wake-up of another thread, where they used to be woken on the
+//! same worker. Durable sends keep their throughput, and their p99 rose
+//! by about a fifth in two of three comparisons.
 //!
 //! One thread per core, so that several busy teams still write in
 //! parallel: with one thread for all hubs, durable sends over four teams
