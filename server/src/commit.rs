@@ -40,6 +40,11 @@ struct State {
     next: u64,
     /// Whether a write is waiting for that flush.
     requested: bool,
+    /// Whether the flusher is asleep on `wake`. Only then does a request
+    /// need to wake it: a flusher that is flushing looks at `requested`
+    /// before it sleeps again. Waking it on every write cost a futex call
+    /// per write on the hubs' threads.
+    sleeping: bool,
     /// Whether the flusher should stop once nothing is requested.
     stopping: bool,
     /// When the flush under way started (None between flushes).
@@ -62,6 +67,7 @@ impl Committer {
             state: Mutex::new(State {
                 next: 1,
                 requested: false,
+                sleeping: false,
                 stopping: false,
                 flushing_since: None,
                 failure: None,
@@ -83,12 +89,16 @@ impl Committer {
     /// Asks for a flush covering every write made so far; returns the
     /// generation that will mark it done.
     pub(crate) fn request(&self) -> u64 {
-        let generation = {
+        let (generation, asleep) = {
             let mut state = self.lock();
+            // Asleep with a request already made: that request woke it.
+            let asleep = state.sleeping && !state.requested;
             state.requested = true;
-            state.next
+            (state.next, asleep)
         };
-        self.wake.notify_one();
+        if asleep {
+            self.wake.notify_one();
+        }
         generation
     }
 
@@ -129,7 +139,9 @@ impl Committer {
             let generation = {
                 let mut state = self.lock();
                 while !state.requested && !state.stopping {
+                    state.sleeping = true;
                     state = self.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+                    state.sleeping = false;
                 }
                 if !state.requested {
                     return;
@@ -200,6 +212,30 @@ mod tests {
         let second = committer.request();
         assert!(second > first, "a new request waits for a new flush");
         watch.wait_for(|g| *g >= second).await.unwrap();
+        flusher.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_request_made_during_a_flush_gets_the_next_one_without_a_wake_up() {
+        let gate = crate::store::FlushGate::new();
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
+        let (committer, flusher) = Committer::start(store).unwrap();
+        gate.hold();
+        let first = committer.request();
+        while gate.attempts() < 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // The flusher is flushing, not asleep: this request only marks itself.
+        let second = committer.request();
+        assert!(second > first);
+        gate.open();
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            committer.watch().wait_for(|g| *g >= second),
+        )
+        .await
+        .expect("the flusher saw the request when its flush ended")
+        .unwrap();
         flusher.stop().await;
     }
 
