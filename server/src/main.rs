@@ -8,6 +8,8 @@
 // are named by path.
 #[path = "main/admin.rs"]
 mod admin;
+#[path = "main/alloc.rs"]
+mod alloc;
 #[path = "main/cli.rs"]
 mod cli;
 #[path = "main/files.rs"]
