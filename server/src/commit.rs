@@ -202,6 +202,37 @@ mod tests {
     use super::*;
     use crate::store::MemoryStore;
 
+    /// A committer over a store whose flushes pass `gate`.
+    fn gated() -> (crate::store::FlushGate, Arc<Committer>, Flusher) {
+        let gate = crate::store::FlushGate::new();
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
+        let (committer, flusher) = Committer::start(store).unwrap();
+        (gate, committer, flusher)
+    }
+
+    /// A gated committer whose first flush, asked for with the generation
+    /// returned, is under way and held at the gate.
+    async fn held() -> (crate::store::FlushGate, Arc<Committer>, Flusher, u64) {
+        let (gate, committer, flusher) = gated();
+        gate.hold();
+        let generation = committer.request();
+        reached(&gate, 1).await;
+        (gate, committer, flusher, generation)
+    }
+
+    /// Waits until `attempts` flushes have reached the gate; fails after
+    /// 10 s (a request that never started a flush).
+    async fn reached(gate: &crate::store::FlushGate, attempts: u64) {
+        let wait = async {
+            while gate.attempts() < attempts {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), wait)
+            .await
+            .unwrap_or_else(|_| panic!("{attempts} flush(es) never reached the gate"));
+    }
+
     #[tokio::test]
     async fn a_request_is_marked_done_by_a_later_flush() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
@@ -217,14 +248,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_made_during_a_flush_gets_the_next_one_without_a_wake_up() {
-        let gate = crate::store::FlushGate::new();
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
-        let (committer, flusher) = Committer::start(store).unwrap();
-        gate.hold();
-        let first = committer.request();
-        while gate.attempts() < 1 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let (gate, committer, flusher, first) = held().await;
         // The flusher is flushing, not asleep: this request only marks itself.
         let second = committer.request();
         assert!(second > first);
@@ -241,17 +265,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_flush_is_retried_and_reported_until_it_succeeds() {
-        let gate = crate::store::FlushGate::new();
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
-        let (committer, flusher) = Committer::start(store).unwrap();
+        let (gate, committer, flusher) = gated();
         let patience = Duration::from_secs(60);
         assert_eq!(committer.trouble(patience), None);
         gate.fail();
         let mut watch = committer.watch();
         let generation = committer.request();
-        while gate.attempts() < 2 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        reached(&gate, 2).await;
         let trouble = committer
             .trouble(patience)
             .expect("a failing flush is reported");
@@ -268,14 +288,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_flush_running_past_its_patience_is_reported() {
-        let gate = crate::store::FlushGate::new();
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::with_flush_gate(gate.clone()));
-        let (committer, flusher) = Committer::start(store).unwrap();
-        gate.hold();
-        let generation = committer.request();
-        while gate.attempts() < 1 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let (gate, committer, flusher, generation) = held().await;
         tokio::time::sleep(Duration::from_millis(30)).await;
         assert!(committer.trouble(Duration::from_millis(10)).is_some());
         assert_eq!(committer.trouble(Duration::from_secs(60)), None);
