@@ -16,7 +16,7 @@
 //! Two arenas, one per core of the machines measured, instead of jemalloc's
 //! four per core: each arena keeps partly used pages of its own, and over
 //! eight arenas an idle connection's few allocations (made by whichever
-//! thread served it) held 6.03 KiB of resident memory against 5.78 KiB
+//! thread served it) held 6.03 KiB of resident memory against 5.78-5.86 KiB
 //! over two. The option is built into jemalloc (`JEMALLOC_SYS_WITH_MALLOC_CONF`
 //! in `.cargo/config.toml`); `_RJEM_MALLOC_CONF` in the environment
 //! overrides it at start.
