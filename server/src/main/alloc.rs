@@ -18,8 +18,9 @@
 //! eight arenas an idle connection's few allocations (made by whichever
 //! thread served it) held 6.03 KiB of resident memory against 5.78-5.86 KiB
 //! over two. The option is built into jemalloc (`JEMALLOC_SYS_WITH_MALLOC_CONF`
-//! in `.cargo/config.toml`); `_RJEM_MALLOC_CONF` in the environment
-//! overrides it at start.
+//! in `.cargo/config.toml`, which cargo reads when run inside the checkout;
+//! a value already in the build's environment wins); `_RJEM_MALLOC_CONF`
+//! in the server's environment overrides it at start.
 
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
