@@ -8,6 +8,7 @@
 
 use super::{Cluster, ClusterOptions};
 use crate::store::Store;
+use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -32,30 +33,30 @@ impl NatsServer {
             return None;
         };
         let dir = tempfile::tempdir().expect("a temporary folder");
-        // The port is free a moment ago; the server takes it at once.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free loopback port")
-            .port();
-        let child = Command::new(binary)
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server starts");
-        let server = NatsServer {
-            child,
-            url: format!("nats://127.0.0.1:{port}"),
-            _dir: dir,
-        };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not listen");
-            std::thread::sleep(Duration::from_millis(20));
+        // A port free a moment ago may be taken before the server binds it
+        // (by another test's connection): the server then exits, and
+        // another port is tried.
+        for _ in 0..START_ATTEMPTS {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free loopback port")
+                .port();
+            let mut child = Command::new(&binary)
+                .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+                .arg(dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("nats-server starts");
+            if listening(&mut child, port) {
+                return Some(NatsServer {
+                    child,
+                    url: format!("nats://127.0.0.1:{port}"),
+                    _dir: dir,
+                });
+            }
         }
-        Some(server)
+        panic!("nats-server did not start on any of {START_ATTEMPTS} ports");
     }
 
     /// Options for a node of this server, with its data in `data_dir`.
@@ -96,6 +97,42 @@ impl Drop for NatsServer {
         // Already gone is fine: the test is over either way.
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// How many ports `NatsServer::start` tries.
+const START_ATTEMPTS: usize = 5;
+
+/// Waits until the server on `port` greets a client with its `INFO` line:
+/// true once it does; false if it exited first (the port was taken). A
+/// bare successful connect is not enough: a connect to a free port in the
+/// ephemeral range can meet itself (the kernel's simultaneous open), and
+/// "listening" then holds for no server at all.
+fn listening(child: &mut Child, port: u16) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if child.try_wait().ok().flatten().is_some() {
+            return false;
+        }
+        if let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+            let mut greeting = [0u8; 4];
+            let greeted = stream.local_addr().ok() != stream.peer_addr().ok()
+                && stream
+                    .set_read_timeout(Some(Duration::from_millis(500)))
+                    .is_ok()
+                && stream.read_exact(&mut greeting).is_ok()
+                && &greeting == b"INFO";
+            if greeted {
+                return true;
+            }
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("nats-server did not greet on port {port} within 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
