@@ -470,3 +470,24 @@ fn an_offline_backup_refuses_to_overwrite_and_admin_check_reports() {
         "an existing file is never overwritten"
     );
 }
+
+/// The server allocates with jemalloc over two arenas (`main/alloc.rs`):
+/// durable sends and idle memory per connection were measured with it.
+/// jemalloc prints its options at exit when asked in the environment; the
+/// C library's malloc would print nothing.
+#[test]
+fn the_binary_allocates_with_jemalloc_over_two_arenas() {
+    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("--version")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let stats = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stats.lines().any(|line| line.trim() == "opt.narenas: 2"),
+        "jemalloc's statistics with two arenas, got: {}",
+        stats.lines().take(20).collect::<Vec<_>>().join("\n")
+    );
+}
