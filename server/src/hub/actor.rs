@@ -29,10 +29,11 @@ use super::pending::Pending;
 use super::presence::Presence;
 use super::recent::Recent;
 use super::shared_presence::{Ephemeral, Remote, HEARTBEAT, REMOTE};
+use super::subscribers::Subscribers;
 use super::unapplied::Unapplied;
 use super::{HubCommand, HubRequest, Registry, RemovalError};
 use crate::access::Principal;
-use crate::outlet::{ConnId, Outlet};
+use crate::outlet::Outlet;
 use crate::team_log::Writer;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,7 +55,7 @@ pub(super) struct Hub<'r> {
     pub(super) head: Offset,
     pub(super) durable: Offset,
     pub(super) durable_shared: Arc<AtomicU64>,
-    pub(super) subscribers: HashMap<ConnId, Subscriber>,
+    pub(super) subscribers: Subscribers,
     /// What waits for its flush, in offset order (see `pending`).
     pub(super) pending: VecDeque<Pending>,
     /// What the entries of `pending` count for, bounded (see `backlog`).
@@ -95,10 +96,6 @@ pub(super) struct Subscriber {
     /// Set for a Restricted Member only: whose grants filter its events.
     /// None is the fast path, every event of the team.
     pub(super) restricted: Option<Arc<Principal>>,
-    /// Whether the connection asked for the team's ephemeral signals (with
-    /// a `presence` request while subscribed); older clients never do, and
-    /// so never receive a frame type they do not know.
-    pub(super) signals: bool,
     /// Set while it catches up from the log after a batch too large for
     /// its outbox (see `catch_up`): live events skip it meanwhile. Boxed:
     /// it is rare, and every subscriber of every hub holds the field.
@@ -145,7 +142,7 @@ pub(super) async fn run(
         head: head.last,
         durable: head.last,
         durable_shared,
-        subscribers: HashMap::new(),
+        subscribers: Subscribers::default(),
         pending: VecDeque::new(),
         pending_bytes: 0,
         seqs: HashMap::new(),

@@ -52,7 +52,7 @@ impl Hub<'_> {
 
     /// Marks `conn` as behind at `after` and starts its waiter.
     fn wait_behind(&mut self, conn: ConnId, after: Offset) {
-        let Some(subscriber) = self.subscribers.get_mut(&conn) else {
+        let Some(subscriber) = self.subscribers.get_mut(conn) else {
             return;
         };
         let token = TOKENS.fetch_add(1, Ordering::Relaxed);
@@ -70,7 +70,7 @@ impl Hub<'_> {
         token: u64,
         drained: bool,
     ) -> Result<(), StoreError> {
-        let Some(subscriber) = self.subscribers.get(&conn) else {
+        let Some(subscriber) = self.subscribers.get(conn) else {
             return Ok(());
         };
         let Some(behind) = subscriber
@@ -99,7 +99,7 @@ impl Hub<'_> {
             // Others filled the outbox since it drained: wait again.
             Batch::NoRoom => behind.after,
             Batch::Queued if chunk.last == self.durable => {
-                if let Some(subscriber) = self.subscribers.get_mut(&conn) {
+                if let Some(subscriber) = self.subscribers.get_mut(conn) {
                     subscriber.behind = None;
                 }
                 return Ok(());
@@ -121,7 +121,7 @@ impl Hub<'_> {
 
     /// Forgets a subscriber whose connection is closing.
     fn drop_subscriber(&mut self, conn: ConnId) {
-        self.subscribers.remove(&conn);
+        self.subscribers.remove(conn);
         self.gone(conn);
     }
 }

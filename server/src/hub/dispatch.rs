@@ -41,7 +41,7 @@ impl Hub<'_> {
             },
             HubCommand::Unsubscribe => {
                 if let Some(outlet) = reply.outlet() {
-                    self.subscribers.remove(&outlet.conn);
+                    self.subscribers.remove(outlet.conn);
                     self.gone(outlet.conn);
                 }
                 reply.answer(Reply::Unsubscribed { team: self.team });

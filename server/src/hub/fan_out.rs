@@ -52,7 +52,7 @@ impl Hub<'_> {
     /// or a slow one, drops out.
     pub(super) fn fan_out(&mut self, before: Offset, events: Vec<(Reach, Arc<SharedFrame>)>) {
         self.finish_fan_out();
-        let left = self.subscribers.keys().copied().collect();
+        let left = self.subscribers.conns().collect();
         self.fanning = Some(FanOut {
             before,
             events,
@@ -76,7 +76,7 @@ impl Hub<'_> {
         for conn in fanning.left.drain(turn..).rev() {
             // Gone since the fan-out began (closed in an earlier turn), or
             // catching up from the log, which holds these events.
-            let Some(subscriber) = self.subscribers.get(&conn) else {
+            let Some(subscriber) = self.subscribers.get(conn) else {
                 continue;
             };
             if subscriber.behind.is_some() {
@@ -92,7 +92,7 @@ impl Hub<'_> {
             self.fall_behind(conn, fanning.before);
         }
         for conn in dropped {
-            self.subscribers.remove(&conn);
+            self.subscribers.remove(conn);
             self.gone(conn);
         }
         let more = !fanning.left.is_empty();

@@ -54,6 +54,7 @@ mod replay;
 mod request;
 mod shared_presence;
 mod signals;
+mod subscribers;
 mod system;
 mod threads;
 mod unapplied;

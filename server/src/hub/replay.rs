@@ -97,15 +97,13 @@ impl Hub<'_> {
             // subscription that went through a chunked replay must ask again.
             // A visitor takes its signals (the agents' typing) unasked:
             // its page needs nothing else from `presence`.
-            let signals = self.subscribers.get(&conn).is_some_and(|s| s.signals)
-                || principal.visitor().is_some();
+            let listens = self.subscribers.listens(conn) || principal.visitor().is_some();
             let subscriber = Subscriber {
                 outlet,
                 restricted: restricted.then(|| Arc::clone(principal)),
-                signals,
                 behind: None,
             };
-            self.subscribers.insert(conn, subscriber);
+            self.subscribers.insert(conn, subscriber, listens);
             // The team's people count as online; Restricted Members do not.
             if !restricted {
                 self.joined(conn, principal);
@@ -113,7 +111,7 @@ impl Hub<'_> {
                 self.visitor_joined(conn, principal);
             }
         } else {
-            self.subscribers.remove(&conn);
+            self.subscribers.remove(conn);
             self.left(conn);
         }
         Ok(())

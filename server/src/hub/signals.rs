@@ -82,13 +82,7 @@ impl Hub<'_> {
     /// opts a subscribed connection in to the signals.
     pub(super) fn presence(&mut self, outlet: Outlet, principal: &Principal, request: RequestId) {
         let team = self.team;
-        let signals = match self.subscribers.get_mut(&outlet.conn) {
-            Some(subscriber) => {
-                subscriber.signals = true;
-                true
-            }
-            None => false,
-        };
+        let signals = self.subscribers.listen(outlet.conn);
         let mut state = PresenceState {
             team,
             users: self.presence.online(),
@@ -166,10 +160,7 @@ impl Hub<'_> {
                 team,
                 signal: signal.clone(),
             }));
-            for subscriber in self.subscribers.values() {
-                if !subscriber.signals {
-                    continue;
-                }
+            for subscriber in self.subscribers.listeners() {
                 if let Some(principal) = &subscriber.restricted {
                     // Not the team's people: conversation signals of their
                     // own conversations only, no presence.
