@@ -27,15 +27,26 @@ use std::path::Path;
 use std::sync::Arc;
 use switchboard_server::store::{self, Store};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     logging::init_logs(cli.log_format);
-    match cli.command {
-        Command::Serve(args) => serve::run(*args).await,
-        Command::AutobahnEcho { listen } => serve::autobahn_echo(listen).await,
-        Command::Admin { data, command } => admin::run(&data, command).await,
+    // The connections' runtime: one thread per core unless `serve` says
+    // otherwise (tokio's own `TOKIO_WORKER_THREADS` still applies when it
+    // does not). The hubs have a runtime of their own (`hub/threads.rs`).
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Command::Serve(args) = &cli.command {
+        if let Some(threads) = args.connection_threads {
+            runtime.worker_threads(threads.get());
+        }
     }
+    runtime.build()?.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(*args).await,
+            Command::AutobahnEcho { listen } => serve::autobahn_echo(listen).await,
+            Command::Admin { data, command } => admin::run(&data, command).await,
+        }
+    })
 }
 
 /// Opens the store in `data`, for serving or administering it; a refusal

@@ -45,6 +45,10 @@ pub(crate) struct Metrics {
     errors: IntCounterVec,
     /// Hubs (one per active team) running now.
     pub(crate) hubs_alive: IntGauge,
+    /// Threads of the runtime that serves the connections.
+    pub(crate) connection_threads: IntGauge,
+    /// Threads of the hubs' runtime.
+    pub(crate) hub_threads: IntGauge,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -98,6 +102,11 @@ fn build() -> Result<Metrics, prometheus::Error> {
             "Connections closed as slow consumers",
         )?,
         hubs_alive: gauge("switchboard_hubs_alive", "Team hubs running now")?,
+        connection_threads: gauge(
+            "switchboard_connection_threads",
+            "Threads of the runtime that serves the connections",
+        )?,
+        hub_threads: gauge("switchboard_hub_threads", "Threads of the hubs' runtime")?,
         flush_failures: counter(
             "switchboard_flush_failures_total",
             "Store flushes that failed (each is retried until one succeeds)",

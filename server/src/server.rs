@@ -215,6 +215,12 @@ impl Server {
             }
         };
         let hub_threads = HubThreads::start().map_err(ServerError::HubThreads)?;
+        let metrics = crate::metrics::get();
+        let workers = |handle: &tokio::runtime::Handle| handle.metrics().num_workers() as i64;
+        metrics
+            .connection_threads
+            .set(workers(&tokio::runtime::Handle::current()));
+        metrics.hub_threads.set(workers(&hub_threads.handle()));
         let registry = Registry::new(HubContext {
             store: Arc::clone(&store),
             log,

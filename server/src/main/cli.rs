@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -266,6 +267,13 @@ pub(crate) struct ServeArgs {
     /// longer than this (a failed flush reports it at once).
     #[arg(long, env = "SWITCHBOARD_FLUSH_PATIENCE", default_value = "5s", value_parser = parse_duration)]
     pub(crate) flush_patience: Duration,
+    /// Threads that serve the connections (reading, writing, the
+    /// HTTP API). Default: one per core. On a small machine that is
+    /// saturated, one fewer than the cores leaves the hubs, the store's
+    /// flushes and whatever else runs there a core to wake on (see
+    /// README, Performance: the connections' threads).
+    #[arg(long, env = "SWITCHBOARD_CONNECTION_THREADS")]
+    pub(crate) connection_threads: Option<NonZeroUsize>,
     /// Limits (rates, connections, queues); unset ones keep their defaults.
     #[command(flatten)]
     pub(crate) limits: Box<LimitFlags>,

@@ -42,6 +42,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         auth,
         shutdown_timeout,
         flush_patience,
+        // Read in `main`, which builds the runtime this runs on.
+        connection_threads: _,
         limits,
     } = args;
     let mut config = Config::new(listen, &data);

@@ -491,3 +491,38 @@ fn the_binary_allocates_with_jemalloc_over_two_arenas() {
         stats.lines().take(20).collect::<Vec<_>>().join("\n")
     );
 }
+
+/// `--connection-threads` sizes the runtime that serves the connections,
+/// and `/metrics` says how many threads it and the hubs' runtime have: one
+/// per core each by default. Zero threads is refused before anything opens.
+#[tokio::test]
+async fn the_connections_threads_follow_the_flag_and_default_to_one_per_core() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let dir = tempfile::tempdir().unwrap();
+    let threads = |scraped: &str| {
+        (
+            sample(scraped, "switchboard_connection_threads"),
+            sample(scraped, "switchboard_hub_threads"),
+        )
+    };
+    let server = ChildServer::start(&dir.path().join("default"), &[]);
+    assert_eq!(threads(&scrape(server.addr()).await), (cores, cores));
+    drop(server);
+    let server = ChildServer::start(&dir.path().join("one"), &["--connection-threads", "1"]);
+    assert_eq!(threads(&scrape(server.addr()).await), (1.0, cores));
+    drop(server);
+    let none = dir.path().join("none");
+    let (status, stderr) = run(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--connection-threads",
+            "0",
+        ],
+        &none,
+    );
+    assert_eq!(status.code(), Some(2), "clap's usage error: {stderr}");
+    assert!(stderr.contains("--connection-threads"), "{stderr}");
+    assert!(!none.exists(), "nothing was opened");
+}
