@@ -5,6 +5,7 @@
 mod api_client;
 mod app;
 mod auth;
+mod backup;
 mod blasts;
 mod bots;
 mod bridges;
@@ -34,6 +35,7 @@ mod presence;
 mod restricted;
 mod resume;
 mod retry;
+mod runtime;
 mod secrets;
 mod strict;
 mod team_signals;

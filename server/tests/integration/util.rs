@@ -100,8 +100,29 @@ pub fn seed(store: &dyn Store) -> World {
 /// returning, so that a server started afterwards (a child process that
 /// may be killed) owns the folder alone.
 pub fn seed_closed(dir: &Path) -> World {
-    let store = SledStore::open(dir).unwrap();
-    seed(&store)
+    let store = reopen(|| SledStore::open(dir));
+    let world = seed(&store);
+    store.flush().unwrap();
+    world
+}
+
+/// Runs the binary with `args`; returns its exit status and stderr.
+pub fn run_binary(args: &[&str], data: &Path) -> (std::process::ExitStatus, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env("RUST_BACKTRACE", "0")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the binary runs");
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// A new user known by `handle`, a Member of `team` and of no other team:
