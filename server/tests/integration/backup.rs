@@ -3,6 +3,7 @@
 //! offline backup never overwrites a file; `admin check` reports a sound
 //! store.
 
+use crate::child::*;
 use crate::util::*;
 use std::path::Path;
 use std::process::{Command, Stdio};

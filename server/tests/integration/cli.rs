@@ -2,6 +2,7 @@
 //! world to log in to, and `admin` builds one by hand.
 
 use crate::api_client::*;
+use crate::child::*;
 use crate::util::*;
 use std::process::{Command, Stdio};
 use std::time::Duration;

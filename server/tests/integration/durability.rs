@@ -2,6 +2,7 @@
 //! middle of continuous sends; and a restore from a backup starts every
 //! stream's new epoch, so that no client trusts offsets it no longer has.
 
+use crate::child::*;
 use crate::util::*;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;

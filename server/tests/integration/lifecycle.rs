@@ -3,6 +3,7 @@
 //! against dead peers, and a graceful stop on SIGTERM that loses no
 //! acknowledged write.
 
+use crate::child::*;
 use crate::util::*;
 use futures::StreamExt;
 use std::collections::BTreeMap;

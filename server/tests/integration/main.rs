@@ -11,6 +11,7 @@ mod bots;
 mod bridges;
 mod catch_up;
 mod chat;
+mod child;
 mod cli;
 mod commands;
 mod concurrency;

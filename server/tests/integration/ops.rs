@@ -4,6 +4,7 @@
 //! allocator and threads in `runtime`.
 
 use crate::api_client::*;
+use crate::child::*;
 use crate::util::*;
 use std::path::Path;
 use switchboard_protocol::ids::{ContactId, ConversationId, Millis, Offset, Seq, TeamId, UserId};

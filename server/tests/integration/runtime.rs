@@ -2,7 +2,7 @@
 //! it serves with, as a process started from the command line shows them.
 
 use crate::api_client::*;
-use crate::util::*;
+use crate::child::*;
 use std::process::{Command, Stdio};
 
 /// The server allocates with jemalloc over two arenas (`main/alloc.rs`):

@@ -4,7 +4,8 @@
 
 use super::support::*;
 use super::tagged;
-use crate::util::{connect, seed_closed, ChildServer};
+use crate::child::ChildServer;
+use crate::util::{connect, seed_closed};
 use std::time::Duration;
 use switchboard_protocol::blast::BlastStatus;
 

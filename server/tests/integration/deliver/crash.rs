@@ -1,6 +1,7 @@
 //! Deliveries in flight when the server is killed with -9: after the
 //! restart each is whole or absent, and no handoff is imported twice.
 
+use crate::child::*;
 use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

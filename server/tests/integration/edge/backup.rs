@@ -3,6 +3,7 @@
 
 use super::start_with;
 use crate::api_client::*;
+use crate::child::*;
 use crate::util::*;
 use switchboard_server::auth::OPERATOR_SECRET_FILE;
 

@@ -3,7 +3,8 @@
 //! with SIGKILL and resumed without a row twice.
 
 use super::support::*;
-use crate::util::{seed_closed, ChildServer};
+use crate::child::ChildServer;
+use crate::util::seed_closed;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use switchboard_protocol::ids::TeamId;
