@@ -6,7 +6,7 @@
 use crate::child::*;
 use crate::util::*;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use switchboard_protocol::ids::{ConversationId, Seq, TeamId};
 use switchboard_server::store::{Page, SledStore, Store};
@@ -35,15 +35,20 @@ fn timelines(store: &dyn Store, team: TeamId) -> Vec<(ConversationId, Vec<(u64, 
     all
 }
 
-fn admin_ok(data: &Path, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+/// Runs `switchboard admin --data DATA ARGS...` to its end.
+fn admin(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["admin", "--data"])
         .arg(data)
         .args(args)
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .output()
-        .expect("the binary runs");
+        .expect("the binary runs")
+}
+
+fn admin_ok(data: &Path, args: &[&str]) -> String {
+    let output = admin(data, args);
     assert!(
         output.status.success(),
         "admin {args:?} failed: {}",
@@ -154,13 +159,7 @@ async fn a_live_backup_is_consistent_and_a_restore_gives_the_same_history() {
     std::fs::create_dir_all(&restored).unwrap();
     std::fs::write(restored.join("keep"), b"x").unwrap();
     // A non-empty folder is refused without --force.
-    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["admin", "--data"])
-        .arg(&restored)
-        .args(["restore", "--from", quiet.to_str().unwrap()])
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap();
+    let output = admin(&restored, &["restore", "--from", quiet.to_str().unwrap()]);
     assert!(!output.status.success());
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("--force"),
@@ -214,13 +213,7 @@ fn an_offline_backup_refuses_to_overwrite_and_admin_check_reports() {
     let written: Vec<_> = std::fs::read_dir(&backups).unwrap().collect();
     assert_eq!(written.len(), 1);
     let file = written[0].as_ref().unwrap().path();
-    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["admin", "--data"])
-        .arg(&data)
-        .args(["backup", "--to", file.to_str().unwrap()])
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap();
+    let output = admin(&data, &["backup", "--to", file.to_str().unwrap()]);
     assert!(
         !output.status.success(),
         "an existing file is never overwritten"
