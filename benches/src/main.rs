@@ -28,6 +28,7 @@ mod flushes;
 mod http;
 mod nats;
 mod peers;
+mod pin;
 mod plot;
 mod proc_stats;
 mod progress;
@@ -136,6 +137,9 @@ async fn main() -> ExitCode {
 
 async fn run(cli: &Cli) -> anyhow::Result<Report> {
     let server = &cli.server;
+    if server.pin {
+        pin::apply()?;
+    }
     if let Some(path) = &server.flamegraph {
         if !matches!(&cli.scenario, Scenario::Durable(_))
             && !matches!(&cli.scenario, Scenario::Fanout(a) if a.nodes.is_none())

@@ -308,12 +308,16 @@ impl Report {
         let machine = machine();
         let _ = writeln!(
             out,
-            "Machine: {} cores ({}), {:.1} GiB, Linux {}, open files limit {}.\n",
+            "Machine: {} cores ({}), {:.1} GiB, Linux {}, open files limit {}{}.\n",
             machine["cores"],
             machine["cpu"].as_str().unwrap_or("?"),
             machine["memory_gib"].as_f64().unwrap_or(0.0),
             machine["kernel"].as_str().unwrap_or("?"),
             machine["open_files_limit"],
+            crate::pin::split().map_or(String::new(), |split| format!(
+                "; pinned: {}",
+                split.describe()
+            )),
         );
         for section in &self.sections {
             section.render(&mut out);
@@ -381,8 +385,14 @@ fn machine() -> Value {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
+    // Pinned, the bench itself may run on only part of the machine.
+    let cores = match crate::pin::split() {
+        Some(split) => split.bench.len() + split.servers.len(),
+        None => std::thread::available_parallelism().map_or(0, |n| n.get()),
+    };
     json!({
-        "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "cores": cores,
+        "pinned": crate::pin::split().map(|split| split.describe()),
         "cpu": cpu,
         "memory_gib": mem_kib as f64 / 1024.0 / 1024.0,
         "kernel": read("/proc/sys/kernel/osrelease").trim(),

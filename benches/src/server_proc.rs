@@ -87,8 +87,7 @@ impl ServerProcess {
                 command.env(name, value);
             }
         }
-        let mut child = command
-            .spawn()
+        let mut child = crate::pin::spawn(&mut command)
             .with_context(|| format!("cannot start {}", bin.display()))?;
         // Wrapped at once so that any failure below still kills the child.
         let stdout = child.stdout.take();

@@ -58,6 +58,11 @@ pub(crate) struct ServerArgs {
     /// frames to the report.
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) flamegraph: Option<PathBuf>,
+    /// Run the bench on the lower half of the cores and every server it
+    /// starts (this build, --compare's, the peers) on the other half, so
+    /// that they do not compete for a core (Linux; two cores or more).
+    #[arg(long, global = true, conflicts_with = "url")]
+    pub(crate) pin: bool,
     /// Loopback source addresses (127.0.0.2 and up) to spread connections over.
     #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..=200))]
     pub(crate) sources: u8,

@@ -62,9 +62,8 @@ impl PeerServer {
             }
             _ => peer_bin.display().to_string(),
         };
-        let mut child = command
-            .spawn()
-            .with_context(|| format!("cannot start {program}"))?;
+        let mut child =
+            crate::pin::spawn(&mut command).with_context(|| format!("cannot start {program}"))?;
         // Wrapped at once so that any failure below still kills the child.
         let stdout = child.stdout.take();
         let mut server = PeerServer {

@@ -207,6 +207,7 @@ mod tests {
             compare: Some("/b/switchboard-before".into()),
             repeat: 3,
             sources: 16,
+            pin: false,
             flamegraph: Some("/tmp/flame.svg".into()),
         };
         let list = contenders(&args);
