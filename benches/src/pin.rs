@@ -77,12 +77,9 @@ pub(crate) fn split() -> Option<&'static Split> {
 
 /// Splits the cores this process may run on and moves every thread of the
 /// bench to its half. Called once, before any server starts.
-pub(crate) fn apply() -> anyhow::Result<&'static Split> {
+pub(crate) fn apply() -> anyhow::Result<()> {
     let allowed = sched_getaffinity(None).context("cannot read the bench's cores")?;
-    let list: Vec<usize> = (0..CpuSet::MAX_CPU)
-        .filter(|&c| allowed.is_set(c))
-        .collect();
-    let split = Split::of(&list)?;
+    let split = Split::of(&cores_in(&allowed))?;
     let bench = set_of(&split.bench);
     let tasks = std::fs::read_dir("/proc/self/task").context("cannot list the bench's threads")?;
     for task in tasks {
@@ -104,7 +101,7 @@ pub(crate) fn apply() -> anyhow::Result<&'static Split> {
     if SPLIT.set(split).is_err() {
         bail!("the bench's cores were already split");
     }
-    Ok(SPLIT.get().expect("set just above"))
+    Ok(())
 }
 
 /// Spawns `command`, on the servers' cores if the bench was pinned.
@@ -131,6 +128,11 @@ fn spawn_on(cores: &[usize], command: &mut Command) -> std::io::Result<Child> {
     })
 }
 
+/// The cores in `set`, in the order of their numbers.
+fn cores_in(set: &CpuSet) -> Vec<usize> {
+    (0..CpuSet::MAX_CPU).filter(|&c| set.is_set(c)).collect()
+}
+
 fn set_of(cores: &[usize]) -> CpuSet {
     let mut set = CpuSet::new();
     for &core in cores {
@@ -141,14 +143,14 @@ fn set_of(cores: &[usize]) -> CpuSet {
 
 #[cfg(test)]
 mod tests {
-    use super::{cpus, spawn_on, Split};
+    use super::{cores_in, cpus, spawn_on, Split};
     use rustix::thread::sched_getaffinity;
     use std::process::{Command, Stdio};
 
     #[test]
     fn a_child_runs_on_the_servers_cores_and_the_spawner_keeps_its_own() {
         let before = sched_getaffinity(None).unwrap();
-        let Some(last) = (0..1024).rev().find(|&c| before.is_set(c)) else {
+        let Some(&last) = cores_in(&before).last() else {
             panic!("this thread may run on no core");
         };
         let mut command = Command::new("grep");

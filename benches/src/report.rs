@@ -314,10 +314,9 @@ impl Report {
             machine["memory_gib"].as_f64().unwrap_or(0.0),
             machine["kernel"].as_str().unwrap_or("?"),
             machine["open_files_limit"],
-            crate::pin::split().map_or(String::new(), |split| format!(
-                "; pinned: {}",
-                split.describe()
-            )),
+            machine["pinned"]
+                .as_str()
+                .map_or(String::new(), |split| format!("; pinned: {split}")),
         );
         for section in &self.sections {
             section.render(&mut out);
