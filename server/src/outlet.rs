@@ -29,6 +29,8 @@
 //!
 //! The writer takes the whole outbox at once and writes it with one flush,
 //! so a burst of fan-out costs one lock and one write call per connection.
+//! A fan-out's batches leave the writer's wake-up to the server's pacer
+//! ([`Pacer`]), which wakes a big team's writers a few at a time.
 //! An idle connection's outbox holds no allocation at all: with many idle
 //! connections, that is what keeps their cost to a few KiB each.
 
@@ -43,6 +45,7 @@ use tokio::sync::Notify;
 /// A connection's id, unique in this server process.
 pub(crate) type ConnId = u64;
 
+pub(crate) use pacer::{Pacer, Wakes};
 use shared::encode_frame;
 pub(crate) use shared::SharedFrame;
 
@@ -89,6 +92,9 @@ struct State {
     close: Option<Box<(u16, String)>>,
     /// A ping was asked for (see [`Outlet::ping`]).
     ping: bool,
+    /// Frames were queued and the writer's wake-up left to a pacer (see
+    /// `pacer`), which has not woken it yet.
+    paced: bool,
 }
 
 /// The bounds of an outbox.
@@ -130,6 +136,14 @@ pub(crate) enum Batch {
     /// Not queued: the connection is closing (or has just been closed as
     /// a slow consumer).
     Closed,
+}
+
+/// When a writer that needs a wake-up for frames just queued gets it.
+enum Wake<'a> {
+    /// At once.
+    Now,
+    /// From a pacer, which the caller hands these to.
+    Later(&'a mut Wakes),
 }
 
 /// What the writer is to do next.
@@ -231,6 +245,12 @@ impl Outbox {
         self.room.notify_waiters();
     }
 
+    /// Wakes the writer for frames queued with a wake-up left to a pacer.
+    fn wake_paced(&self) {
+        self.lock().paced = false;
+        self.wake.notify_waiters();
+    }
+
     /// Waits until a close is asked for; returns its code.
     pub(crate) async fn closed(&self) -> u16 {
         loop {
@@ -321,12 +341,23 @@ impl Outlet {
     /// when the reader is behind (it left more than three quarters of the
     /// bounds unread); otherwise it stays open and the batch is refused.
     pub(crate) fn push_batch(&self, frames: &[Bytes]) -> Batch {
+        self.push_batch_waking(frames, Wake::Now)
+    }
+
+    /// Queues a fan-out's batch as [`Outlet::push_batch`] does, leaving the
+    /// writer's wake-up, when it needs one, to `wakes`, which the caller
+    /// hands to its [`Pacer`].
+    pub(crate) fn push_batch_paced(&self, frames: &[Bytes], wakes: &mut Wakes) -> Batch {
+        self.push_batch_waking(frames, Wake::Later(wakes))
+    }
+
+    fn push_batch_waking(&self, frames: &[Bytes], wake: Wake<'_>) -> Batch {
         let mut state = self.outbox.lock();
         if state.close.is_some() {
             return Batch::Closed;
         }
         if self.fits(&state, frames) {
-            self.queue(state, frames);
+            self.queue_waking(state, frames, wake);
             return Batch::Queued;
         }
         if !self.outbox.behind(Outbox::held(&state)) {
@@ -385,21 +416,44 @@ impl Outlet {
     }
 
     /// Queues `frames`, which fit, and wakes the writer if it needs it.
-    fn queue(&self, mut state: std::sync::MutexGuard<'_, State>, frames: &[Bytes]) {
+    fn queue(&self, state: std::sync::MutexGuard<'_, State>, frames: &[Bytes]) {
+        self.queue_waking(state, frames, Wake::Now);
+    }
+
+    /// Queues `frames`, which fit; the writer, if it needs a wake-up, gets
+    /// it as `wake` says.
+    fn queue_waking(
+        &self,
+        mut state: std::sync::MutexGuard<'_, State>,
+        frames: &[Bytes],
+        wake: Wake<'_>,
+    ) {
         let bytes: usize = frames.iter().map(Bytes::len).sum();
+        // Only the first frame of a batch needs to wake the writer; later
+        // ones ride along when it takes the outbox.
         let was_empty = state.frames.is_empty();
         state.frames.extend(frames.iter().cloned());
         state.bytes += bytes;
         self.outbox
             .high_water
             .fetch_max(state.bytes, Ordering::Relaxed);
-        drop(state);
-        crate::metrics::get().frames_out.inc_by(frames.len() as u64);
-        // Only the first frame of a batch needs to wake the writer; later
-        // ones ride along when it takes the outbox.
-        if was_empty {
-            self.outbox.wake.notify_waiters();
+        match wake {
+            // Left to a pacer, unless one has it already.
+            Wake::Later(wakes) if was_empty => {
+                let listed = std::mem::replace(&mut state.paced, true);
+                drop(state);
+                if !listed {
+                    wakes.push(Arc::clone(&self.outbox));
+                }
+            }
+            _ => {
+                drop(state);
+                if was_empty {
+                    self.outbox.wake.notify_waiters();
+                }
+            }
         }
+        crate::metrics::get().frames_out.inc_by(frames.len() as u64);
     }
 
     /// Queues an already encoded frame that may be lost: when the outbox is
@@ -468,6 +522,7 @@ fn truncate(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+mod pacer;
 mod shared;
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use crate::hub::{HubContext, HubThreads, Peers, Registry};
 use crate::limits::Admission;
 use crate::live::LiveConnections;
 use crate::mail::{MailError, Mailer, Outbox, SmtpMailer};
+use crate::outlet::Pacer;
 use crate::relay::Relay;
 use crate::shared_limits::SharedLimits;
 use crate::store::{GrantRecord, GrantState, Store, StoreError};
@@ -229,6 +230,7 @@ impl Server {
             alive: alive_tx.clone(),
             peers: peers.clone(),
             threads: hub_threads.handle(),
+            pacer: Pacer::new(tokio::runtime::Handle::current()),
         });
         if let Some(peers) = &peers {
             tokio::spawn(Arc::clone(peers).serve(Arc::clone(&registry)));

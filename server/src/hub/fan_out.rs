@@ -15,7 +15,7 @@
 
 use super::actor::{Hub, Subscriber};
 use super::reach::Reach;
-use crate::outlet::{Batch, ConnId, SharedFrame};
+use crate::outlet::{Batch, ConnId, SharedFrame, Wakes};
 use bytes::Bytes;
 use std::sync::Arc;
 use switchboard_protocol::codec::Encoding;
@@ -24,8 +24,10 @@ use switchboard_protocol::ids::{Offset, TeamId};
 /// Subscribers handed a flush's events per turn of the hub. Between turns
 /// the hub yields, so that another team's hub woken meanwhile on the same
 /// thread (see `threads`) hands out its own events after at most this many
-/// of a big team's pushes, not after all of them. The writers woken run on
-/// the connections' runtime, in the order they were woken.
+/// of a big team's pushes, not after all of them. The writers run on the
+/// connections' runtime; a turn wakes them through the server's pacer (see
+/// `outlet::pacer`), so that another team's writers woken meanwhile wait
+/// behind a few of them there, not behind the whole turn.
 pub(super) const TURN: usize = 256;
 
 /// A flush's events on their way to the subscribers, a turn at a time.
@@ -72,6 +74,7 @@ impl Hub<'_> {
         let team = self.team;
         let mut dropped = Vec::new();
         let mut behind = Vec::new();
+        let mut wakes = Wakes::default();
         let turn = fanning.left.len().saturating_sub(TURN);
         for conn in fanning.left.drain(turn..).rev() {
             // Gone since the fan-out began (closed in an earlier turn), or
@@ -82,12 +85,14 @@ impl Hub<'_> {
             if subscriber.behind.is_some() {
                 continue;
             }
-            match deliver(team, subscriber, &fanning.events, &mut fanning.batches) {
+            let events = &fanning.events;
+            match deliver(team, subscriber, events, &mut fanning.batches, &mut wakes) {
                 Batch::Queued => {}
                 Batch::NoRoom => behind.push(conn),
                 Batch::Closed => dropped.push(conn),
             }
         }
+        self.registry.context.pacer.wake(wakes);
         for conn in behind {
             self.fall_behind(conn, fanning.before);
         }
@@ -109,12 +114,14 @@ impl Hub<'_> {
     }
 }
 
-/// Hands a flush's events to one subscriber, those it may read.
+/// Hands a flush's events to one subscriber, those it may read, leaving
+/// its writer's wake-up to `wakes`.
 fn deliver(
     team: TeamId,
     subscriber: &Subscriber,
     events: &[(Reach, Arc<SharedFrame>)],
     batches: &mut [Option<Vec<Bytes>>; 2],
+    wakes: &mut Wakes,
 ) -> Batch {
     let outlet = &subscriber.outlet;
     let encoding = outlet.encoding;
@@ -130,7 +137,7 @@ fn deliver(
         if batch.is_empty() {
             return Batch::Queued;
         }
-        return delivered(outlet.push_batch(&batch), batch.len());
+        return delivered(outlet.push_batch_paced(&batch, wakes), batch.len());
     }
     // A Manager, Member or bot speaking this version: every event of the
     // team, in the batch shared by all of them.
@@ -140,7 +147,7 @@ fn deliver(
     };
     let batch = batches[slot]
         .get_or_insert_with(|| events.iter().map(|(_, e)| e.bytes(encoding)).collect());
-    delivered(outlet.push_batch(batch), batch.len())
+    delivered(outlet.push_batch_paced(batch, wakes), batch.len())
 }
 
 /// Counts `n` event deliveries if `pushed` was queued; returns `pushed`.

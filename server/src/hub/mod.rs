@@ -62,7 +62,7 @@ mod visitors;
 mod writes;
 
 use crate::config::Config;
-use crate::outlet::Outlet;
+use crate::outlet::{Outlet, Pacer};
 use crate::store::Store;
 use crate::team_log::TeamLog;
 use dashmap::DashMap;
@@ -109,6 +109,9 @@ pub(crate) struct HubContext {
     /// Where hubs run: the server's [`HubThreads`], apart from the
     /// connections.
     pub(crate) threads: tokio::runtime::Handle,
+    /// Wakes the writers of a big turn of a fan-out a few at a time, on
+    /// the connections' runtime (see `outlet::pacer`): one for all hubs.
+    pub(crate) pacer: Arc<Pacer>,
 }
 
 /// Finds or starts the hub of a team.

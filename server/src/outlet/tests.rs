@@ -93,3 +93,125 @@ async fn a_ping_asked_twice_goes_once_after_what_is_queued_and_a_close_wins_over
         Work::Close(_, close::NORMAL, _)
     ));
 }
+
+/// A writer of the test: counts itself `waiting` once it waits for work,
+/// then takes it and notes its place in the order the writers ran.
+fn writer(
+    runtime: &tokio::runtime::Runtime,
+    outbox: Arc<Outbox>,
+    waiting: Arc<AtomicUsize>,
+    ran: Arc<AtomicUsize>,
+) -> tokio::task::JoinHandle<usize> {
+    runtime.spawn(async move {
+        let mut work = std::pin::pin!(outbox.work());
+        assert!(
+            futures::poll!(work.as_mut()).is_pending(),
+            "work before any push"
+        );
+        waiting.fetch_add(1, Ordering::SeqCst);
+        let Work::Write(_) = work.await else {
+            panic!("expected frames to write");
+        };
+        ran.fetch_add(1, Ordering::SeqCst)
+    })
+}
+
+/// A big team's fan-out woken through its pacer, then a small team's
+/// writer woken at once, both from outside the runtime (as hubs do from
+/// their own threads) while its one worker is busy: the small team's writer
+/// runs after at most a pace of the big team's, not after all of them,
+/// and every big team's writer runs.
+#[test]
+fn a_small_teams_writer_waits_behind_a_pace_of_a_big_fan_out_not_all_of_it() {
+    const BIG: usize = 1_000;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let (waiting, ran) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let frame = [Bytes::from_static(b"event")];
+    let (big, big_writers): (Vec<_>, Vec<_>) = (0..BIG)
+        .map(|_| {
+            let (outlet, outbox) = Outlet::new(1, Encoding::MsgPack, 10);
+            let writer = writer(&runtime, outbox, Arc::clone(&waiting), Arc::clone(&ran));
+            (outlet, writer)
+        })
+        .unzip();
+    let (small, small_outbox) = Outlet::new(2, Encoding::MsgPack, 10);
+    let small_writer = writer(
+        &runtime,
+        small_outbox,
+        Arc::clone(&waiting),
+        Arc::clone(&ran),
+    );
+    while waiting.load(Ordering::SeqCst) < BIG + 1 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    // The worker is held busy (as by other connections' writes) while
+    // the big team's turn and then the small team's are handed out.
+    let (hold, held) = std::sync::mpsc::channel::<()>();
+    let (busy, is_busy) = std::sync::mpsc::channel::<()>();
+    runtime.spawn(async move {
+        busy.send(()).unwrap();
+        held.recv().unwrap();
+    });
+    is_busy.recv().unwrap();
+    let pacer = Pacer::new(runtime.handle().clone());
+    let mut wakes = Wakes::default();
+    for outlet in &big {
+        assert_eq!(outlet.push_batch_paced(&frame, &mut wakes), Batch::Queued);
+    }
+    pacer.wake(wakes);
+    assert!(small.push(frame[0].clone()));
+    hold.send(()).unwrap();
+    let place = runtime.block_on(small_writer).unwrap();
+    assert!(
+        place <= 2 * pacer::PACE,
+        "the small team's writer ran after {place} of the big team's"
+    );
+    runtime.block_on(async {
+        for writer in big_writers {
+            writer.await.unwrap();
+        }
+    });
+    assert_eq!(ran.load(Ordering::SeqCst), BIG + 1);
+}
+
+/// A pacer whose runtime is gone (a server shutting down) still wakes
+/// every writer it was handed: none waits for a wake-up that never comes.
+#[test]
+fn a_pacer_whose_runtime_is_gone_wakes_everyone_at_once() {
+    let gone = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let pacer = Pacer::new(gone.handle().clone());
+    gone.shutdown_background();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_time()
+        .build()
+        .unwrap();
+    let (waiting, ran) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let frame = [Bytes::from_static(b"event")];
+    let mut wakes = Wakes::default();
+    let writers: Vec<_> = (0..4 * pacer::PACE)
+        .map(|i| {
+            let (outlet, outbox) = Outlet::new(1, Encoding::MsgPack, 10);
+            let writer = writer(&runtime, outbox, Arc::clone(&waiting), Arc::clone(&ran));
+            while waiting.load(Ordering::SeqCst) <= i {
+                std::thread::yield_now();
+            }
+            assert_eq!(outlet.push_batch_paced(&frame, &mut wakes), Batch::Queued);
+            writer
+        })
+        .collect();
+    pacer.wake(wakes);
+    runtime.block_on(async {
+        for writer in writers {
+            tokio::time::timeout(std::time::Duration::from_secs(10), writer)
+                .await
+                .expect("a writer was never woken")
+                .unwrap();
+        }
+    });
+}

@@ -88,6 +88,7 @@ fn fixture_on(
         alive: alive_tx,
         peers: None,
         threads: tokio::runtime::Handle::current(),
+        pacer: crate::outlet::Pacer::new(tokio::runtime::Handle::current()),
     });
     let user = UserRecord {
         id: UserId(5),
