@@ -22,6 +22,7 @@ mod details;
 mod durability;
 mod edge;
 mod exports;
+mod fanout;
 mod flush;
 mod hostile_session;
 mod imports;
