@@ -1,6 +1,7 @@
 //! The outbox's bounds: what is shed, what closes, what waits.
 
 use super::*;
+use switchboard_protocol::close;
 
 fn bounded(bytes: usize) -> (Outlet, Arc<Outbox>, Arc<AtomicUsize>) {
     let high_water = Arc::new(AtomicUsize::new(0));
