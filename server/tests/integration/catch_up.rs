@@ -4,7 +4,6 @@
 //! subscriber that reads.
 
 use crate::util::*;
-use futures::StreamExt;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 use switchboard_client::{Client, ClientEvent, Events, Target};
@@ -24,14 +23,7 @@ async fn flood(client: Client, conversation: ConversationId, n: usize, len: usiz
     let bodies: Vec<String> = (0..n)
         .map(|i| body(&format!("c{conversation} m{i}"), len))
         .collect();
-    futures::stream::iter(bodies.clone())
-        .map(|b| {
-            let client = client.clone();
-            async move { client.send(conversation, b).await.expect("sent") }
-        })
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
+    send_all(&client, conversation, bodies.clone()).await;
     bodies
 }
 

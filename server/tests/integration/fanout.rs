@@ -4,10 +4,9 @@
 //! its own meanwhile.
 
 use crate::util::*;
-use futures::StreamExt;
 use std::time::Duration;
-use switchboard_client::{Client, ClientEvent, Events};
-use switchboard_protocol::ids::{ConversationId, Offset, TeamId};
+use switchboard_client::{ClientEvent, Events};
+use switchboard_protocol::ids::{Offset, TeamId};
 use switchboard_protocol::server::Event;
 
 /// Reads `team`'s events until `count` messages have come; checks that
@@ -49,18 +48,6 @@ fn sorted(mut bodies: Vec<String>) -> Vec<String> {
     bodies
 }
 
-/// Sends `bodies` into `conversation`, up to 16 at once.
-async fn send_all(client: Client, conversation: ConversationId, bodies: Vec<String>) {
-    futures::stream::iter(bodies)
-        .map(|body| {
-            let client = client.clone();
-            async move { client.send(conversation, body).await.expect("sent") }
-        })
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_subscriber_of_a_team_larger_than_a_pace_gets_every_message_once_in_order() {
     const SUBSCRIBERS: usize = 60;
@@ -98,8 +85,8 @@ async fn every_subscriber_of_a_team_larger_than_a_pace_gets_every_message_once_i
     let small: Vec<String> = (0..SMALL).map(|i| format!("small {i}")).collect();
     let (small_sender, _small_events) = connect(&server.url(), &world.alice.token).await;
     tokio::join!(
-        send_all(alice.clone(), big_room, big.clone()),
-        send_all(small_sender, small_room, small.clone()),
+        send_all(&alice, big_room, big.clone()),
+        send_all(&small_sender, small_room, small.clone()),
     );
 
     let (big, small) = (sorted(big), sorted(small));

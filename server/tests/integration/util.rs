@@ -281,6 +281,19 @@ pub async fn start_conversation(client: &Client, team: TeamId, name: &str) -> Co
         .id
 }
 
+/// Sends `bodies` into `conversation`, up to 16 at once; panics if one is
+/// refused.
+pub async fn send_all(client: &Client, conversation: ConversationId, bodies: Vec<String>) {
+    futures::stream::iter(bodies)
+        .map(|body| {
+            let client = client.clone();
+            async move { client.send(conversation, body).await.expect("sent") }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+}
+
 /// Every message of a conversation, oldest first, read page by page.
 pub async fn all_messages(client: &Client, conversation: ConversationId) -> Vec<Message> {
     let mut out = Vec::new();
