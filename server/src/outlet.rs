@@ -182,7 +182,7 @@ impl Outlet {
             self.outbox.closing();
             return false;
         }
-        self.queue(state, frames);
+        self.queue(state, frames, Wake::Now);
         true
     }
 
@@ -207,7 +207,7 @@ impl Outlet {
             return Batch::Closed;
         }
         if self.fits(&state, frames) {
-            self.queue_waking(state, frames, wake);
+            self.queue(state, frames, wake);
             return Batch::Queued;
         }
         if !self.outbox.behind(Outbox::held(&state)) {
@@ -265,19 +265,9 @@ impl Outlet {
             && state.bytes.saturating_add(bytes) <= self.outbox.capacity_bytes
     }
 
-    /// Queues `frames`, which fit, and wakes the writer if it needs it.
-    fn queue(&self, state: std::sync::MutexGuard<'_, State>, frames: &[Bytes]) {
-        self.queue_waking(state, frames, Wake::Now);
-    }
-
     /// Queues `frames`, which fit; the writer, if it needs a wake-up, gets
     /// it as `wake` says.
-    fn queue_waking(
-        &self,
-        mut state: std::sync::MutexGuard<'_, State>,
-        frames: &[Bytes],
-        wake: Wake<'_>,
-    ) {
+    fn queue(&self, mut state: std::sync::MutexGuard<'_, State>, frames: &[Bytes], wake: Wake<'_>) {
         let bytes: usize = frames.iter().map(Bytes::len).sum();
         // Only the first frame of a batch needs to wake the writer; later
         // ones ride along when it takes the outbox.

@@ -6,7 +6,7 @@
 use crate::util::*;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
-use switchboard_client::{Client, ClientEvent, Events, Target};
+use switchboard_client::{Client, Events, Target};
 use switchboard_protocol::ids::{ConversationId, Offset, TeamId};
 use switchboard_protocol::model::Position;
 use switchboard_protocol::server::{Event, EventFrame, Resume};
@@ -29,19 +29,9 @@ async fn flood(client: Client, conversation: ConversationId, n: usize, len: usiz
 
 /// The next event frame of `team`; panics on a disconnect or after `PATIENCE`.
 async fn next_event(events: &mut Events, team: TeamId) -> EventFrame {
-    loop {
-        let event = tokio::time::timeout(PATIENCE, events.next())
-            .await
-            .expect("an event in time")
-            .expect("the event stream is open");
-        match event {
-            ClientEvent::Event(frame) if frame.team == team => return frame,
-            ClientEvent::Disconnected { code, reason } => {
-                panic!("disconnected ({code:?}: {reason}) while catching up")
-            }
-            _ => continue,
-        }
-    }
+    next_team_event(events, team)
+        .await
+        .expect("an event in time")
 }
 
 #[tokio::test]

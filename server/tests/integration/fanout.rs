@@ -5,7 +5,7 @@
 
 use crate::util::*;
 use std::time::Duration;
-use switchboard_client::{ClientEvent, Events};
+use switchboard_client::Events;
 use switchboard_protocol::ids::{Offset, TeamId};
 use switchboard_protocol::server::Event;
 
@@ -21,22 +21,13 @@ async fn read_messages(
     let mut last = after;
     let mut bodies = Vec::with_capacity(count);
     while bodies.len() < count {
-        let event = tokio::time::timeout(PATIENCE, events.next())
-            .await
-            .unwrap_or_else(|_| panic!("{} of {count} messages, then nothing", bodies.len()))
-            .expect("the event stream is open");
-        match event {
-            ClientEvent::Event(frame) if frame.team == team => {
-                assert_eq!(frame.offset.0, last.0 + 1, "offsets follow each other");
-                last = frame.offset;
-                if let Event::Message(message) = frame.event {
-                    bodies.push(message.body);
-                }
-            }
-            ClientEvent::Disconnected { code, reason } => {
-                panic!("disconnected ({code:?}: {reason})")
-            }
-            _ => {}
+        let Some(frame) = next_team_event(&mut events, team).await else {
+            panic!("{} of {count} messages, then nothing", bodies.len())
+        };
+        assert_eq!(frame.offset.0, last.0 + 1, "offsets follow each other");
+        last = frame.offset;
+        if let Event::Message(message) = frame.event {
+            bodies.push(message.body);
         }
     }
     bodies

@@ -328,6 +328,24 @@ pub async fn next_message(events: &mut Events) -> Message {
     }
 }
 
+/// The next event frame of `team`, skipping other events; `None` if none
+/// comes within `PATIENCE`. Panics on a disconnect.
+pub async fn next_team_event(events: &mut Events, team: TeamId) -> Option<EventFrame> {
+    loop {
+        let event = tokio::time::timeout(PATIENCE, events.next())
+            .await
+            .ok()?
+            .expect("the event stream is open");
+        match event {
+            ClientEvent::Event(frame) if frame.team == team => return Some(frame),
+            ClientEvent::Disconnected { code, reason } => {
+                panic!("disconnected ({code:?}: {reason})")
+            }
+            _ => continue,
+        }
+    }
+}
+
 /// The code the next close of the client's connection carries, skipping
 /// every other event; `None` if the stream ends first. Panics after
 /// `PATIENCE`.
